@@ -1,0 +1,165 @@
+/* xl_cli.c - see xl_cli.h */
+#include "xl_cli.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "xl_parse.h"
+
+int xl_cli_usage_error(const xl_command_spec *spec, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "xlrec %s: ", spec->name);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'xlrec %s --help')\n", spec->name);
+    return XL_EXIT_USAGE;
+}
+
+int xl_cli_runtime_error(const xl_error *err)
+{
+    fprintf(stderr, "xlrec: %s\n", (err && err->msg[0]) ? err->msg : "unknown error");
+    return XL_EXIT_RUNTIME;
+}
+
+void xl_cli_print_help(const xl_command_spec *spec, FILE *out)
+{
+    fprintf(out, "usage: %s\n\n%s\n", spec->synopsis, spec->description);
+    if (spec->options == NULL || spec->options[0].name == NULL) {
+        fprintf(out, "\noptions:\n  -h, --help           show this help\n");
+        return;
+    }
+    fprintf(out, "\noptions:\n");
+    for (const xl_option *o = spec->options; o->name != NULL; o++) {
+        char left[96];
+        const char *mv = o->metavar ? o->metavar : (o->type == XL_OPT_CHOICE ? o->choices : "VALUE");
+        if (o->type == XL_OPT_FLAG) mv = NULL;
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, mv ? " " : "", mv ? mv : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, mv ? " " : "", mv ? mv : "");
+        fprintf(out, "  %-28s %s", left, o->help ? o->help : "");
+        switch (o->type) {
+        case XL_OPT_INT:
+            fprintf(out, " (default %lld)", (long long)*(int64_t *)o->target);
+            break;
+        case XL_OPT_DOUBLE:
+            fprintf(out, " (default %g)", *(double *)o->target);
+            break;
+        case XL_OPT_STRING:
+        case XL_OPT_CHOICE:
+            if (*(const char **)o->target) fprintf(out, " (default %s)", *(const char **)o->target);
+            break;
+        case XL_OPT_FLAG:
+            break;
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
+}
+
+static bool choice_ok(const char *choices, const char *v)
+{
+    size_t n = strlen(v);
+    const char *p = choices;
+    while (p && *p) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, v, n) == 0) return true;
+        p = bar ? bar + 1 : NULL;
+    }
+    return false;
+}
+
+static int set_value(const xl_command_spec *spec, const xl_option *o, const char *v)
+{
+    xl_error e;
+    switch (o->type) {
+    case XL_OPT_FLAG:
+        *(bool *)o->target = true;
+        return 0;
+    case XL_OPT_STRING:
+        *(const char **)o->target = v;
+        return 0;
+    case XL_OPT_CHOICE:
+        if (!choice_ok(o->choices, v))
+            return xl_cli_usage_error(spec, "--%s must be one of %s, not '%s'", o->name, o->choices, v);
+        *(const char **)o->target = v;
+        return 0;
+    case XL_OPT_INT: {
+        int64_t x;
+        if (xl_parse_i64(v, strlen(v), &x, &e) < 0) return xl_cli_usage_error(spec, "--%s: %s", o->name, e.msg);
+        if (!(o->min == 0 && o->max == 0) && ((double)x < o->min || (double)x > o->max))
+            return xl_cli_usage_error(spec, "--%s must be between %.17g and %.17g, not %s", o->name, o->min, o->max, v);
+        *(int64_t *)o->target = x;
+        return 0;
+    }
+    case XL_OPT_DOUBLE: {
+        double x;
+        if (xl_parse_double(v, strlen(v), false, &x, &e) < 0)
+            return xl_cli_usage_error(spec, "--%s: %s", o->name, e.msg);
+        if (!(o->min == 0 && o->max == 0) && (x < o->min || x > o->max))
+            return xl_cli_usage_error(spec, "--%s must be between %g and %g, not %s", o->name, o->min, o->max, v);
+        *(double *)o->target = x;
+        return 0;
+    }
+    }
+    return xl_cli_usage_error(spec, "internal error: bad option type");
+}
+
+int xl_cli_parse(const xl_command_spec *spec, int argc, char **argv, xl_args *args)
+{
+    static const xl_option none[] = {{0}};
+    const xl_option *opts = spec->options ? spec->options : none;
+    args->n_positional = 0;
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const xl_option *o = NULL;
+        const char *value = NULL;
+        if (!only_positional && strcmp(a, "--") == 0) {
+            only_positional = true;
+            continue;
+        }
+        if (!only_positional && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            xl_cli_print_help(spec, stdout);
+            return XL_EXIT_OK;
+        }
+        if (!only_positional && a[0] == '-' && a[1] == '-') {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+            for (const xl_option *p = opts; p->name; p++)
+                if (strlen(p->name) == nlen && strncmp(p->name, name, nlen) == 0) o = p;
+            if (o == NULL) return xl_cli_usage_error(spec, "unknown option '--%.*s'", (int)nlen, name);
+            if (eq) {
+                if (o->type == XL_OPT_FLAG) return xl_cli_usage_error(spec, "--%s takes no value", o->name);
+                value = eq + 1;
+            }
+        } else if (!only_positional && a[0] == '-' && a[1] != '\0') {
+            for (const xl_option *p = opts; p->name; p++)
+                if (p->short_name && p->short_name == a[1]) o = p;
+            if (o == NULL) return xl_cli_usage_error(spec, "unknown option '-%c'", a[1]);
+            if (a[2] != '\0') {
+                if (o->type == XL_OPT_FLAG) return xl_cli_usage_error(spec, "-%c takes no value", a[1]);
+                value = a + 2;
+            }
+        } else {
+            if (args->n_positional >= XL_MAX_POSITIONAL || args->n_positional >= spec->max_positional)
+                return xl_cli_usage_error(spec, "unexpected argument '%s'", a);
+            args->positional[args->n_positional++] = a;
+            continue;
+        }
+        if (o->type != XL_OPT_FLAG && value == NULL) {
+            if (i + 1 >= argc) return xl_cli_usage_error(spec, "option --%s needs a value", o->name);
+            value = argv[++i];
+        }
+        int rc = set_value(spec, o, value);
+        if (rc != 0) return rc;
+    }
+    if (args->n_positional < spec->min_positional)
+        return xl_cli_usage_error(spec, "missing argument (expected at least %d)", spec->min_positional);
+    return XL_CLI_CONTINUE;
+}

@@ -1,0 +1,126 @@
+/* xl_platform.c - see xl_platform.h.
+ *
+ * POSIX features are used only when the headers say they exist.  Define
+ * XL_NO_POSIX to force the portable fallbacks (tested in CI). */
+#if !defined(XL_NO_POSIX) && (defined(__unix__) || defined(__APPLE__))
+#define _POSIX_C_SOURCE 200809L
+#define XL_HAVE_POSIX 1
+#endif
+
+#include "xl_platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xl_alloc.h"
+#include "xl_io.h"
+
+#ifdef XL_HAVE_POSIX
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+double xl_time_now(void)
+{
+#if defined(XL_HAVE_POSIX) && defined(CLOCK_MONOTONIC)
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0) return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#endif
+#if defined(TIME_UTC)
+    {
+        struct timespec ts2;
+        if (timespec_get(&ts2, TIME_UTC) == TIME_UTC) return (double)ts2.tv_sec + 1e-9 * (double)ts2.tv_nsec;
+    }
+#endif
+    return (double)clock() / (double)CLOCKS_PER_SEC;
+}
+
+int xl_cpu_count(void)
+{
+#if defined(XL_HAVE_POSIX) && defined(_SC_NPROCESSORS_ONLN)
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n >= 1 && n <= 4096) return (int)n;
+#endif
+    return 1;
+}
+
+size_t xl_peak_rss_bytes(void)
+{
+#ifdef XL_HAVE_POSIX
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+#if defined(__APPLE__)
+        return (size_t)ru.ru_maxrss; /* bytes on macOS */
+#else
+        return (size_t)ru.ru_maxrss * 1024u; /* kilobytes on Linux/BSD */
+#endif
+    }
+#endif
+    return 0;
+}
+
+static int map_by_reading(xl_mapped_file *m, const char *path, xl_error *err)
+{
+    char *data;
+    size_t len;
+    if (xl_read_file(path, 0, &data, &len, err) < 0) return -1;
+    /* copy into a 64-byte aligned block so tensor data can be used in place */
+    void *aligned = xl_aligned_alloc(len ? len : 1, err);
+    if (aligned == NULL) {
+        free(data);
+        return -1;
+    }
+    if (len) memcpy(aligned, data, len);
+    free(data);
+    m->data = aligned;
+    m->size = len;
+    m->is_mapped = false;
+    m->heap = aligned;
+    return 0;
+}
+
+int xl_map_file(xl_mapped_file *m, const char *path, xl_error *err)
+{
+    memset(m, 0, sizeof *m);
+#ifdef XL_HAVE_POSIX
+    if (!(path[0] == '-' && path[1] == '\0')) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) return xl_fail(err, XL_ERR_IO, "%s: %s", path, strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) != 0) {
+            int e = errno;
+            close(fd);
+            return xl_fail(err, XL_ERR_IO, "%s: %s", path, strerror(e));
+        }
+        if (S_ISREG(st.st_mode) && st.st_size > 0 && (unsigned long long)st.st_size <= (unsigned long long)SIZE_MAX) {
+            void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            close(fd);
+            if (p != MAP_FAILED) {
+                m->data = p;
+                m->size = (size_t)st.st_size;
+                m->is_mapped = true;
+                return 0;
+            }
+            /* fall through to reading (e.g. a file system without mmap) */
+        } else {
+            close(fd);
+        }
+    }
+#endif
+    return map_by_reading(m, path, err);
+}
+
+void xl_unmap_file(xl_mapped_file *m)
+{
+#ifdef XL_HAVE_POSIX
+    if (m->is_mapped && m->data != NULL) munmap((void *)m->data, m->size);
+#endif
+    if (!m->is_mapped) xl_aligned_free(m->heap);
+    memset(m, 0, sizeof *m);
+}

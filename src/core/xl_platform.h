@@ -1,0 +1,37 @@
+/* xl_platform.h - the thin portability layer.  The only file that may use
+ * POSIX (clock_gettime, mmap, sysconf, getrusage); each use sits behind an
+ * #ifdef with a portable C11 fallback, so xlrec builds with any C11 compiler.
+ */
+#ifndef XL_PLATFORM_H
+#define XL_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "xl_error.h"
+
+/* Seconds from an arbitrary start, monotonic where the OS offers it
+ * (clock_gettime(CLOCK_MONOTONIC)); otherwise timespec_get / clock(). */
+double xl_time_now(void);
+
+/* Number of online CPUs (1 when unknown). */
+int xl_cpu_count(void);
+
+/* Peak resident set size of this process in bytes (0 when unknown). */
+size_t xl_peak_rss_bytes(void);
+
+/* A read-only view of a whole file.  Memory-mapped where POSIX mmap exists,
+ * read into a heap buffer otherwise (or when the path is "-").  Callers see
+ * the same `data`/`size` either way.  `data` is 64-byte aligned in both cases
+ * (page-aligned when mapped). */
+typedef struct xl_mapped_file {
+    const unsigned char *data;
+    size_t size;
+    bool is_mapped; /* true: munmap on close; false: free */
+    void *heap;     /* heap block when not mapped */
+} xl_mapped_file;
+
+int xl_map_file(xl_mapped_file *m, const char *path, xl_error *err);
+void xl_unmap_file(xl_mapped_file *m);
+
+#endif /* XL_PLATFORM_H */
