@@ -29,12 +29,14 @@ XL_CFLAGS = -std=c11 $(WARN) $(OPT) -g $(SAN) -pthread $(CFLAGS)
 XL_LDLIBS = -lm -pthread
 
 LIB_DIRS_GLOB := src src/* tokenizer tokenizer/* nn nn/* weights weights/*
-LIB_SRCS := $(filter-out src/cli/% %/tools/%,$(wildcard $(addsuffix /*.c,$(LIB_DIRS_GLOB))))
-LIB_HDRS := $(filter-out src/cli/% %/tools/%,$(wildcard $(addsuffix /*.h,$(LIB_DIRS_GLOB))))
-INC_DIRS := $(sort $(patsubst %/,%,$(dir $(LIB_HDRS)))) src/cli tests/helpers
+# The command implementations (src/cli/main.c, src/cli/cmd_*.c) make the
+# binary; everything else, including the option parser, is the library.
+CLI_SRCS := src/cli/main.c $(wildcard src/cli/cmd_*.c)
+LIB_SRCS := $(filter-out $(CLI_SRCS) %/tools/%,$(wildcard $(addsuffix /*.c,$(LIB_DIRS_GLOB))))
+LIB_HDRS := $(filter-out %/tools/%,$(wildcard $(addsuffix /*.h,$(LIB_DIRS_GLOB))))
+INC_DIRS := $(sort $(patsubst %/,%,$(dir $(LIB_HDRS)))) tests/helpers
 CPPFLAGS += $(addprefix -I,$(INC_DIRS))
 
-CLI_SRCS    := $(wildcard src/cli/*.c)
 TEST_SRCS   := $(wildcard tests/test_*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 BENCH_SRCS  := $(wildcard tests/bench/bench_*.c)
@@ -59,6 +61,9 @@ AVX2_FLAGS   := -mavx2 -mfma -mf16c
 AVX512_FLAGS := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
 endif
 
+# keep objects of test/bench programs (make would delete them as intermediates)
+.SECONDARY:
+
 .PHONY: all test check bench fuzz fuzz-smoke demo install clean lib
 all: $(LIB) $(BIN)
 lib: $(LIB)
@@ -75,10 +80,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(XL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(LIB): $(LIB_OBJS)
+$(LIB): $(LIB_OBJS) Makefile
 	@mkdir -p $(@D)
 	rm -f $@
-	$(AR) rcs $@ $^
+	$(AR) rcs $@ $(LIB_OBJS)
 
 $(BIN): $(CLI_OBJS) $(LIB)
 	$(CC) $(XL_CFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(XL_LDLIBS) $(LDFLAGS)
