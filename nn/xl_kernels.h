@@ -1,0 +1,158 @@
+/* xl_kernels.h - float32 tensor kernels for the transformer encoder: a blocked, packed SGEMM
+ * (BLIS/GotoBLAS style) and fused elementwise ops, with AVX-512F, AVX2+FMA, NEON and portable
+ * scalar code paths chosen at run time.
+ *
+ * Contract
+ *   - All matrices are row-major float32.  "A[M,K]" means M rows of K floats, row i starting at
+ *     A + i*lda (lda >= K).  Sizes of 0 are allowed and do nothing (beta is still applied to C
+ *     when K == 0, as BLAS does).
+ *   - A kernel context (xl_kernels) is set up once by xl_kernels_init: it holds the chosen code
+ *     path and per-thread packing workspaces.  The GEMM calls write into that workspace, so one
+ *     context must not be used by two caller threads at the same time (give each its own).
+ *     Elementwise ops only read the context.
+ *   - Threads are explicit: every call that can run in parallel takes `n_threads` (>= 1; values
+ *     above the context's max_threads are clamped to it).  Work is split with xl_parallel_for
+ *     (src/core/xl_thread.h) over output tiles/rows only, so results are bit-identical for any
+ *     thread count.
+ *   - Apart from xl_kernels_init / xl_pack_b (which allocate and may fail), kernels cannot fail
+ *     and return nothing; invalid sizes (ld < columns, NULL with non-zero size) are caller bugs.
+ *   - Path selection: XL_SIMD_AUTO picks $XLREC_SIMD when set (scalar|avx2|avx512|neon, read once
+ *     in xl_kernels_init), else the best path this binary was built with and this CPU/OS
+ *     supports (x86-64: CPUID + XGETBV so the OS saves the AVX/AVX-512 state).  Requesting a
+ *     path that is not available is an error naming the path.  There is no hidden mutable
+ *     global state: each path's dispatch table is a read-only constant.
+ *   - Accuracy: GEMMs accumulate in float with FMA (blocked along K, so results differ from a
+ *     naive loop by normal rounding, about K * 2^-24 relative in the worst case).  GELU, softmax,
+ *     LayerNorm and L2 normalisation stay within about 1e-6 relative (plus ~1e-7 absolute near
+ *     zeros / cancellations) of a double-precision reference on every path.
+ *
+ * Design, blocking parameters and measured speed: docs/kernels.md.
+ */
+#ifndef XL_KERNELS_H
+#define XL_KERNELS_H
+
+#include <stddef.h>
+
+#include "xl_error.h"
+
+/* ---- code paths and the kernel context ------------------------------------------------------ */
+
+typedef enum xl_simd_path {
+    XL_SIMD_AUTO = 0, /* only as a request to xl_kernels_init */
+    XL_SIMD_SCALAR,   /* portable C11, any CPU */
+    XL_SIMD_AVX2,     /* x86-64 AVX2 + FMA (6x16 micro-kernel) */
+    XL_SIMD_AVX512,   /* x86-64 AVX-512F (register-blocked 32-wide micro-kernel) */
+    XL_SIMD_NEON      /* AArch64 / ARMv7 NEON (with FMA where __ARM_FEATURE_FMA) */
+} xl_simd_path;
+
+#define XL_SIMD_PATH_COUNT 5
+
+struct xl_kernel_table; /* per-path function table, internal (nn/xl_kernels_impl.h) */
+
+typedef struct xl_kernels {
+    xl_simd_path path;                  /* the path in use (never XL_SIMD_AUTO after init) */
+    const struct xl_kernel_table *impl; /* read-only dispatch table of that path */
+    int max_threads;                    /* workspaces allocated for this many threads */
+    float *workspace;                   /* per-thread packing buffers (GEMM only), 64-byte aligned */
+    size_t workspace_per_thread;        /* floats per thread in `workspace` */
+} xl_kernels;
+
+/* "scalar", "avx2", "avx512", "neon" ("auto" for XL_SIMD_AUTO). */
+const char *xl_simd_path_name(xl_simd_path path);
+/* Parse one of the names above; returns 0, or -1 with a message listing the valid names. */
+int xl_simd_path_parse(const char *name, xl_simd_path *out, xl_error *err);
+/* 1 when the path is compiled into this binary and supported by this CPU and OS. */
+int xl_simd_path_available(xl_simd_path path);
+/* The fastest available path (what XL_SIMD_AUTO picks when $XLREC_SIMD is unset). */
+xl_simd_path xl_simd_path_best(void);
+
+/* Set up a context for `requested` (XL_SIMD_AUTO: $XLREC_SIMD if set, else the best path) with
+ * workspaces for up to `max_threads` threads (0: xl_cpu_count()).  Returns 0, or -1 when the
+ * path is unknown/unavailable or memory runs out.  Release with xl_kernels_free. */
+int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_error *err);
+void xl_kernels_free(xl_kernels *k);
+
+/* ---- SGEMM ---------------------------------------------------------------------------------- */
+
+typedef enum xl_trans {
+    XL_NO_TRANS = 0, /* op(B) = B, stored [K,N] with row stride ldb */
+    XL_TRANS = 1     /* op(B) = B^T, B stored [N,K] with row stride ldb (nn.Linear weight [out,in]) */
+} xl_trans;
+
+/* Activation applied by the GEMM epilogue to each finished output tile (while it is in cache). */
+typedef enum xl_act {
+    XL_ACT_NONE = 0,
+    XL_ACT_GELU, /* exact erf GELU: 0.5 x (1 + erf(x / sqrt 2))  (HF "gelu") */
+    XL_ACT_TANH  /* tanh (BERT pooler, distiluse Dense) */
+} xl_act;
+
+/* C[M,N] = alpha * A[M,K] * op(B) + beta * C[M,N].
+ * B is packed on the fly (cost ~K*N per call, amortised over M); for constant weights use
+ * xl_pack_b + xl_sgemm_packed.  beta == 0 means C is write-only (NaNs in C are not read).
+ * Parallel over output tiles. */
+void xl_sgemm(xl_kernels *k, int n_threads, xl_trans trans_b, size_t M, size_t N, size_t K, float alpha,
+              const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
+
+/* `batch` independent GEMMs of the same shape, matrix b using A + b*stride_a, B + b*stride_b,
+ * C + b*stride_c (attention: per (sequence, head), Q K^T with XL_TRANS and P V with
+ * XL_NO_TRANS, the heads being column slices of the QKV buffer via lda/ldb and the strides).
+ * Parallel over the batch (each GEMM on one thread), so it suits many small GEMMs. */
+void xl_sgemm_batched(xl_kernels *k, int n_threads, xl_trans trans_b, size_t batch, size_t M, size_t N, size_t K,
+                      float alpha, const float *A, size_t lda, size_t stride_a, const float *B, size_t ldb,
+                      size_t stride_b, float beta, float *C, size_t ldc, size_t stride_c);
+
+/* A constant right-hand operand op(B)[K,N] pre-packed into the micro-kernel's panel layout:
+ * ceil(N/nr) column panels, panel p holding op(B)[0..K, p*nr .. p*nr+nr) as K rows of nr
+ * contiguous floats (zero-padded past N).  Build it once per weight at model load. */
+typedef struct xl_packed_matrix {
+    size_t k, n;       /* op(B) is [K,N] */
+    size_t nr;         /* panel width (the micro-kernel's NR of `path`) */
+    xl_simd_path path; /* path it was packed for; another path still works (slower fallback) */
+    float *data;       /* ceil(n/nr) * k * nr floats, 64-byte aligned; owned */
+} xl_packed_matrix;
+
+/* Pack op(B): trans == XL_TRANS for an nn.Linear weight W[N=out, K=in] (row stride ldb >= K);
+ * XL_NO_TRANS for B[K,N] (ldb >= N).  Returns 0 or -1 (out of memory / size overflow). */
+int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const float *B, size_t ldb,
+              xl_packed_matrix *out, xl_error *err);
+void xl_packed_free(xl_packed_matrix *p);
+
+/* C[M,N] = act(alpha * A[M,K] * op(B) + beta * C + bias[N]); bias may be NULL.
+ * Parallel over output tiles.  This is the fast path for all projection and FFN layers. */
+void xl_sgemm_packed(xl_kernels *k, int n_threads, size_t M, float alpha, const float *A, size_t lda,
+                     const xl_packed_matrix *B, float beta, float *C, size_t ldc, const float *bias, xl_act act);
+
+/* nn.Linear: Y[M,out] = act(X[M,in] * W^T + bias), W packed from [out,in]; X, Y dense rows. */
+void xl_linear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl_packed_matrix *W, const float *bias,
+               xl_act act, float *Y);
+
+/* ---- fused elementwise ops (rows of a row-major matrix; parallel over rows) ------------------- */
+
+/* x[r, c] = gelu(x[r, c] + bias[c]) for r < rows, c < cols; exact erf GELU; bias may be NULL. */
+void xl_bias_gelu(const xl_kernels *k, int n_threads, float *x, size_t rows, size_t cols, size_t ldx,
+                  const float *bias);
+
+/* y[r] = LayerNorm(x[r] + residual[r]) * gamma + beta over `cols` (two-pass mean/variance in
+ * float, biased variance, 1/sqrt(var + eps)); residual may be NULL; y may alias x or residual.
+ * All four matrices are dense (row stride = cols). */
+void xl_add_layernorm(const xl_kernels *k, int n_threads, const float *x, const float *residual, const float *gamma,
+                      const float *beta, float eps, size_t rows, size_t cols, float *y);
+
+/* x[r] = softmax(scale * x[r] + mask) over `cols`, in place; mask is one additive row of `cols`
+ * floats shared by all rows (HF extended attention mask: 0 keep, large negative drop), or NULL.
+ * A row whose entries are all -inf gives zeros, not NaN. */
+void xl_softmax_rows(const xl_kernels *k, int n_threads, float *x, size_t rows, size_t cols, size_t ldx, float scale,
+                     const float *mask);
+
+/* Elementwise activations over n contiguous floats, in place. */
+void xl_gelu(const xl_kernels *k, float *x, size_t n);
+void xl_tanh(const xl_kernels *k, float *x, size_t n);
+
+/* x[r] /= max(||x[r]||_2, 1e-12) for each row (torch.nn.functional.normalize). */
+void xl_l2_normalize(const xl_kernels *k, float *x, size_t rows, size_t cols);
+
+/* Top-K scoring helpers. */
+float xl_dot(const xl_kernels *k, const float *a, const float *b, size_t n);
+void xl_axpy(const xl_kernels *k, size_t n, float alpha, const float *x, float *y); /* y += alpha*x */
+
+#endif /* XL_KERNELS_H */
