@@ -1,0 +1,323 @@
+/* cmd_w2v.c - `xlrec w2v train|similar|analogy|eval|convert`
+ *
+ * train    word2vec.c's options and defaults; word2vec.c's single-dash
+ *          spelling (-train, -min-count ...) is accepted as well, so published
+ *          recipes run unchanged.
+ * similar  nearest neighbours by cosine (like word2vec.c's `distance`).
+ * analogy  a : b = c : ?  by 3CosAdd.
+ * eval     the analogy test of compute-accuracy (questions-words.txt).
+ * convert  text <-> binary vector files.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "w2v.h"
+#include "w2v_eval.h"
+#include "w2v_vectors.h"
+#include "xl_cli.h"
+#include "xl_io.h"
+#include "xl_thread.h"
+
+/* Rewrite "-name" to "--name" when "name" is a long option of the table
+ * (word2vec.c's spelling).  argv is modified in place with static strings. */
+static void accept_single_dash(const xl_option *opts, int argc, char **argv, char (*store)[64], int max_store)
+{
+    int used = 0;
+    for (int i = 1; i < argc && used < max_store; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '-' || a[1] == '\0' || a[2] == '\0') continue;
+        for (const xl_option *o = opts; o->name; o++) {
+            if (strcmp(o->name, a + 1) == 0 && strlen(a) + 2 < 64) {
+                snprintf(store[used], 64, "-%s", a);
+                argv[i] = store[used++];
+                break;
+            }
+        }
+    }
+}
+
+static void print_progress(void *ctx, double alpha, double frac, double wps)
+{
+    (void)ctx;
+    fprintf(stderr, "\rAlpha: %f  Progress: %.2f%%  Words/thread/sec: %.2fk  ", alpha, frac * 100, wps / 1000);
+    fflush(stderr);
+}
+
+static w2v_format format_of(int64_t binary) { return binary ? W2V_FORMAT_BINARY : W2V_FORMAT_TEXT; }
+
+static int w2v_train_cmd(int argc, char **argv)
+{
+    const char *train = NULL, *output = NULL, *save_vocab = NULL;
+    int64_t size = 100, window = 5, hs = 0, negative = 5, threads = 12, iter = 5, min_count = 5, cbow = 1,
+            binary = 0, seed = 1, debug = 2;
+    double sample = 1e-3, alpha = 0;
+    bool quiet = false;
+    const xl_option opts[] = {
+        {"train", 0, XL_OPT_STRING, &train, "FILE", "training text, tokens separated by white space ('-' = stdin)", 0, 0,
+         NULL},
+        {"output", 0, XL_OPT_STRING, &output, "FILE", "where to write the vectors", 0, 0, NULL},
+        {"size", 0, XL_OPT_INT, &size, "N", "vector dimension", 1, 100000, NULL},
+        {"window", 0, XL_OPT_INT, &window, "N", "max skip length between words", 1, 1000, NULL},
+        {"sample", 0, XL_OPT_DOUBLE, &sample, "T", "subsampling threshold (0 = off; useful 1e-5..1e-3)", 0, 1, NULL},
+        {"hs", 0, XL_OPT_INT, &hs, "0|1", "hierarchical softmax", 0, 1, NULL},
+        {"negative", 0, XL_OPT_INT, &negative, "N", "negative samples (0 = none)", 0, 1000, NULL},
+        {"threads", 0, XL_OPT_INT, &threads, "N", "training threads (Hogwild); 1 = repeatable", 1, 256, NULL},
+        {"iter", 0, XL_OPT_INT, &iter, "N", "training epochs", 0, 100000, NULL},
+        {"min-count", 0, XL_OPT_INT, &min_count, "N", "discard words seen fewer times", 0, 0, NULL},
+        {"alpha", 0, XL_OPT_DOUBLE, &alpha, "A", "starting learning rate (0 = 0.05 CBOW, 0.025 skip-gram)", 0, 10, NULL},
+        {"cbow", 0, XL_OPT_INT, &cbow, "0|1", "1 = CBOW, 0 = skip-gram", 0, 1, NULL},
+        {"binary", 0, XL_OPT_INT, &binary, "0|1", "write the binary format", 0, 1, NULL},
+        {"save-vocab", 0, XL_OPT_STRING, &save_vocab, "FILE", "write \"word count\" lines", 0, 0, NULL},
+        {"seed", 0, XL_OPT_INT, &seed, "S", "random seed", 0, 0, NULL},
+        {"debug", 0, XL_OPT_INT, &debug, "N", "2 = progress line (word2vec.c's default), 0 = quiet", 0, 10, NULL},
+        {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no progress or summary on stderr", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec = {
+        "w2v train", "xlrec w2v train --train FILE --output FILE [options]   (or word2vec.c's -train ... spelling)",
+        "Train word vectors with CBOW or skip-gram, negative sampling or hierarchical softmax\n"
+        "(word2vec.c's algorithm, options and defaults).  --threads 1 with a --seed is bit-for-bit repeatable.",
+        opts, 0, 0};
+    char store[64][64];
+    accept_single_dash(opts, argc, argv, store, 64);
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (!train) return xl_cli_usage_error(&spec, "--train FILE is required");
+    if (!output) return xl_cli_usage_error(&spec, "--output FILE is required");
+    if (!hs && !negative) return xl_cli_usage_error(&spec, "no output layer: use --hs 1 or --negative N > 0");
+    if (quiet) debug = 0;
+    w2v_options o;
+    w2v_options_default(&o);
+    o.size = (int)size;
+    o.window = (int)window;
+    o.sample = sample;
+    o.hs = (int)hs;
+    o.negative = (int)negative;
+    o.threads = (int)threads;
+    o.iter = (int)iter;
+    o.min_count = min_count;
+    o.alpha = alpha;
+    o.cbow = (int)cbow;
+    o.seed = (uint64_t)seed;
+    if (debug >= 2) o.progress = print_progress;
+    w2v_model m;
+    xl_error err;
+    xl_error_clear(&err);
+    if (w2v_train_file(train, &o, &m, &err) < 0) return xl_cli_runtime_error(&err);
+    if (debug >= 1) {
+        double per_thread_cpu = m.cpu_seconds > 0 ? (double)m.words_done / m.cpu_seconds : 0;
+        fprintf(stderr,
+                "%sVocab size: %zu\nWords in train file: %lld\nWords processed: %llu in %.2f s wall, %.2f s CPU\n"
+                "Words/thread/sec: %.2fk (per CPU-second, as word2vec.c counts)  wall: %.2fk words/s/thread\n",
+                debug >= 2 ? "\n" : "", m.vectors.n_words, (long long)m.train_words,
+                (unsigned long long)m.words_done, m.wall_seconds, m.cpu_seconds, per_thread_cpu / 1000,
+                m.wall_seconds > 0 ? (double)m.words_done / m.wall_seconds / (double)threads / 1000 : 0);
+    }
+    rc = w2v_vectors_write(output, &m.vectors, format_of(binary), &err);
+    if (rc == 0 && save_vocab) rc = w2v_save_vocab(save_vocab, &m, &err);
+    w2v_model_free(&m);
+    return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
+}
+
+static int w2v_similar_cmd(int argc, char **argv)
+{
+    const char *vectors = NULL;
+    int64_t k = 40, max_words = 0;
+    const xl_option opts[] = {
+        {"vectors", 'v', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
+        {"k", 'k', XL_OPT_INT, &k, "N", "neighbours to print", 1, 100000, NULL},
+        {"max-words", 0, XL_OPT_INT, &max_words, "N", "read only the first N rows (0 = all)", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec = {"w2v similar", "xlrec w2v similar --vectors FILE [-k N] WORD [WORD...]",
+                                  "Print the k nearest words by cosine to the sum of the given words' vectors\n"
+                                  "(word2vec.c's `distance`): \"word<TAB>cosine\" per line.",
+                                  opts, 1, XL_MAX_POSITIONAL};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
+    xl_error err;
+    xl_error_clear(&err);
+    w2v_vectors v;
+    if (w2v_vectors_read(vectors, W2V_FORMAT_AUTO, (size_t)max_words, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    w2v_vectors_normalize(&v);
+    float *q = calloc(v.dim, sizeof *q);
+    int64_t ex[XL_MAX_POSITIONAL];
+    int64_t *ids = malloc((size_t)k * sizeof *ids);
+    float *sc = malloc((size_t)k * sizeof *sc);
+    if (!q || !ids || !sc) {
+        free(q), free(ids), free(sc);
+        w2v_vectors_free(&v);
+        xl_fail(&err, XL_ERR_NOMEM, "out of memory");
+        return xl_cli_runtime_error(&err);
+    }
+    for (int i = 0; i < args.n_positional; i++) {
+        ex[i] = w2v_vectors_find(&v, args.positional[i]);
+        if (ex[i] < 0) {
+            xl_fail(&err, XL_ERR_USAGE, "%s: word '%s' is not in the vocabulary", vectors, args.positional[i]);
+            rc = -1;
+            break;
+        }
+        w2v_axpy(1.0f, w2v_row(&v, (size_t)ex[i]), q, v.dim);
+    }
+    if (rc != -1) {
+        size_t n = w2v_nearest(&v, q, (size_t)k, ex, (size_t)args.n_positional, ids, sc);
+        for (size_t i = 0; i < n; i++) printf("%s\t%.6f\n", w2v_words_get(&v.words, (size_t)ids[i]), sc[i]);
+    }
+    free(q), free(ids), free(sc);
+    w2v_vectors_free(&v);
+    return rc == -1 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
+}
+
+static int w2v_analogy_cmd(int argc, char **argv)
+{
+    const char *vectors = NULL;
+    int64_t k = 5, max_words = 0;
+    const xl_option opts[] = {
+        {"vectors", 'v', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
+        {"k", 'k', XL_OPT_INT, &k, "N", "answers to print", 1, 100000, NULL},
+        {"max-words", 0, XL_OPT_INT, &max_words, "N", "read only the first N rows (0 = all)", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec = {"w2v analogy", "xlrec w2v analogy --vectors FILE A B C",
+                                  "Answer A : B = C : ? by 3CosAdd (nearest to B - A + C over unit vectors,\n"
+                                  "excluding A, B, C).  Prints \"word<TAB>cosine\" lines.",
+                                  opts, 3, 3};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
+    xl_error err;
+    xl_error_clear(&err);
+    w2v_vectors v;
+    if (w2v_vectors_read(vectors, W2V_FORMAT_AUTO, (size_t)max_words, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    w2v_vectors_normalize(&v);
+    int64_t ex[3];
+    for (int i = 0; i < 3; i++) {
+        ex[i] = w2v_vectors_find(&v, args.positional[i]);
+        if (ex[i] < 0) {
+            xl_fail(&err, XL_ERR_USAGE, "%s: word '%s' is not in the vocabulary", vectors, args.positional[i]);
+            w2v_vectors_free(&v);
+            return xl_cli_runtime_error(&err);
+        }
+    }
+    float *q = calloc(v.dim, sizeof *q);
+    int64_t *ids = malloc((size_t)k * sizeof *ids);
+    float *sc = malloc((size_t)k * sizeof *sc);
+    if (q && ids && sc) {
+        w2v_axpy(-1.0f, w2v_row(&v, (size_t)ex[0]), q, v.dim);
+        w2v_axpy(1.0f, w2v_row(&v, (size_t)ex[1]), q, v.dim);
+        w2v_axpy(1.0f, w2v_row(&v, (size_t)ex[2]), q, v.dim);
+        size_t n = w2v_nearest(&v, q, (size_t)k, ex, 3, ids, sc);
+        for (size_t i = 0; i < n; i++) printf("%s\t%.6f\n", w2v_words_get(&v.words, (size_t)ids[i]), sc[i]);
+    } else {
+        rc = -1;
+        xl_fail(&err, XL_ERR_NOMEM, "out of memory");
+    }
+    free(q), free(ids), free(sc);
+    w2v_vectors_free(&v);
+    return rc == -1 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
+}
+
+static int w2v_eval_cmd(int argc, char **argv)
+{
+    const char *vectors = NULL, *questions = NULL;
+    int64_t restrict_vocab = 30000, threads = 0, n_semantic = 5;
+    bool exact = false, sections = false;
+    const xl_option opts[] = {
+        {"vectors", 'v', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
+        {"questions", 0, XL_OPT_STRING, &questions, "FILE", "analogy questions (questions-words.txt format)", 0, 0,
+         NULL},
+        {"restrict", 0, XL_OPT_INT, &restrict_vocab, "N", "candidates: the first N rows (0 = all)", 0, 0, NULL},
+        {"semantic-sections", 0, XL_OPT_INT, &n_semantic, "N", "the first N sections are semantic", 0, 1000, NULL},
+        {"exact-case", 0, XL_OPT_FLAG, &exact, NULL, "compare words as bytes (default: upper-case, 50 bytes)", 0, 0,
+         NULL},
+        {"sections", 0, XL_OPT_FLAG, &sections, NULL, "print accuracy per section", 0, 0, NULL},
+        {"threads", 0, XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, 256, NULL},
+        {0}};
+    const xl_command_spec spec = {
+        "w2v eval", "xlrec w2v eval --vectors FILE --questions questions-words.txt [--restrict 30000]",
+        "The analogy test as word2vec.c's compute-accuracy runs it (3CosAdd over the first N rows,\n"
+        "upper-cased words; a question is seen when all 4 words are candidates).",
+        opts, 0, 0};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (!vectors || !questions) return xl_cli_usage_error(&spec, "--vectors and --questions are required");
+    xl_error err;
+    xl_error_clear(&err);
+    w2v_vectors v;
+    if (w2v_vectors_read(vectors, W2V_FORMAT_AUTO, 0, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    w2v_analogy_options ao = {(size_t)restrict_vocab, exact, (size_t)n_semantic, (int)threads};
+    w2v_analogy_result r;
+    rc = w2v_analogy_eval(&v, questions, &ao, &r, &err);
+    w2v_vectors_free(&v);
+    if (rc < 0) return xl_cli_runtime_error(&err);
+    if (sections)
+        for (size_t i = 0; i < r.n_sections; i++)
+            printf("%s: %.2f %% (%zu / %zu seen of %zu)\n", r.sections[i].name,
+                   r.sections[i].seen ? 100.0 * (double)r.sections[i].correct / (double)r.sections[i].seen : 0.0,
+                   r.sections[i].correct, r.sections[i].seen, r.sections[i].questions);
+#define PCT(c, s) ((s) ? 100.0 * (double)(c) / (double)(s) : 0.0)
+    printf("Total accuracy: %.2f %% (%zu / %zu)   Semantic accuracy: %.2f %% (%zu / %zu)   "
+           "Syntactic accuracy: %.2f %% (%zu / %zu)\n",
+           PCT(r.correct, r.seen), r.correct, r.seen, PCT(r.semantic_correct, r.semantic_seen), r.semantic_correct,
+           r.semantic_seen, PCT(r.syntactic_correct, r.syntactic_seen), r.syntactic_correct, r.syntactic_seen);
+    printf("Questions seen / total: %zu %zu   %.2f %%\n", r.seen, r.questions, PCT(r.seen, r.questions));
+#undef PCT
+    w2v_analogy_result_free(&r);
+    return XL_EXIT_OK;
+}
+
+static int w2v_convert_cmd(int argc, char **argv)
+{
+    const char *input = NULL, *output = NULL;
+    int64_t binary = 1, max_words = 0;
+    const xl_option opts[] = {
+        {"input", 'i', XL_OPT_STRING, &input, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
+        {"output", 'o', XL_OPT_STRING, &output, "FILE", "output file", 0, 0, NULL},
+        {"binary", 0, XL_OPT_INT, &binary, "0|1", "output format", 0, 1, NULL},
+        {"max-words", 0, XL_OPT_INT, &max_words, "N", "keep only the first N rows (0 = all)", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec = {"w2v convert", "xlrec w2v convert -i FILE -o FILE [--binary 0|1]",
+                                  "Convert between word2vec.c's text and binary formats (checks the input strictly).",
+                                  opts, 0, 0};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (!input || !output) return xl_cli_usage_error(&spec, "--input and --output are required");
+    xl_error err;
+    xl_error_clear(&err);
+    w2v_vectors v;
+    if (w2v_vectors_read(input, W2V_FORMAT_AUTO, (size_t)max_words, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    rc = w2v_vectors_write(output, &v, format_of(binary), &err);
+    w2v_vectors_free(&v);
+    return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
+}
+
+int cmd_w2v(int argc, char **argv)
+{
+    static const char *usage = "usage: xlrec w2v train|similar|analogy|eval|convert [options]  (xlrec w2v SUB --help)\n";
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return XL_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+        fputs(usage, stdout);
+        printf("  train    train word vectors (word2vec.c options)\n"
+               "  similar  nearest neighbours by cosine\n"
+               "  analogy  A : B = C : ?\n"
+               "  eval     analogy accuracy (compute-accuracy protocol)\n"
+               "  convert  text <-> binary\n");
+        return XL_EXIT_OK;
+    }
+    if (strcmp(sub, "train") == 0) return w2v_train_cmd(argc - 1, argv + 1);
+    if (strcmp(sub, "similar") == 0) return w2v_similar_cmd(argc - 1, argv + 1);
+    if (strcmp(sub, "analogy") == 0) return w2v_analogy_cmd(argc - 1, argv + 1);
+    if (strcmp(sub, "eval") == 0) return w2v_eval_cmd(argc - 1, argv + 1);
+    if (strcmp(sub, "convert") == 0) return w2v_convert_cmd(argc - 1, argv + 1);
+    fprintf(stderr, "xlrec w2v: unknown subcommand '%s'\n%s", sub, usage);
+    return XL_EXIT_USAGE;
+}

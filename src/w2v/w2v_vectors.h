@@ -1,0 +1,89 @@
+/* w2v_vectors.h - word vectors in memory and in word2vec.c's two file formats,
+ * plus the word table (arena + open-addressing hash) used across the module.
+ *
+ * Contract
+ *   - w2v_words: an append-only set of byte strings (any bytes except NUL,
+ *     any length) with O(1) lookup; ids are 0..n-1 in insertion order.
+ *   - w2v_vectors: n_words x dim float32 row-major matrix `data` plus the
+ *     words; row i is word i.  File order is kept (word2vec.c writes
+ *     vocabulary order, i.e. descending frequency after "</s>").
+ *   - File formats (Mikolov et al. 2013, word2vec.c v0.1c):
+ *       header   "%lld %lld\n"  (rows, dim) - both formats
+ *       text     word ' ' then dim values "%f " each, then '\n'
+ *       binary   word ' ' then dim little-endian float32, then '\n'
+ *     The writers reproduce word2vec.c byte for byte.  The readers also accept
+ *     gensim's variants: no trailing space in text rows, no '\n' after a
+ *     binary row, '\r\n' line ends in text.
+ *   - The readers are strict (every error names the file and the row):
+ *     header that is not two positive integers, fewer or more rows than the
+ *     header says, a row with fewer/more values than dim, a value that is not
+ *     a number, NaN or Inf, an empty word, a duplicate word, a binary file cut
+ *     short.  The header's counts are checked against the file size before
+ *     anything is allocated.
+ *   - Text round trip: writing what was read reproduces a word2vec.c text file
+ *     exactly when every |value| < 16 (float32 holds 6 decimals there).
+ */
+#ifndef W2V_VECTORS_H
+#define W2V_VECTORS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xl_error.h"
+
+/* ---- word table ---------------------------------------------------------- */
+typedef struct w2v_words {
+    char *arena;        /* all words, each NUL-terminated */
+    size_t arena_len, arena_cap;
+    size_t *offset;     /* [n] start of word i in arena */
+    uint32_t *word_len; /* [n] bytes */
+    size_t n, cap;
+    int64_t *slots;     /* [n_slots] word id or -1; n_slots a power of two */
+    size_t n_slots;
+} w2v_words;
+
+void w2v_words_init(w2v_words *w);
+void w2v_words_free(w2v_words *w);
+/* Id of word s[0..len), or -1 when absent. */
+int64_t w2v_words_find(const w2v_words *w, const char *s, size_t len);
+/* Add a word (must be absent, must not contain NUL); returns its id or -1. */
+int64_t w2v_words_add(w2v_words *w, const char *s, size_t len, xl_error *err);
+/* Id of the word, adding it when absent; *added tells which (may be NULL). */
+int64_t w2v_words_intern(w2v_words *w, const char *s, size_t len, bool *added, xl_error *err);
+static inline const char *w2v_words_get(const w2v_words *w, size_t id) { return w->arena + w->offset[id]; }
+/* FNV-1a 64-bit hash (also used by the trainer). */
+uint64_t w2v_hash_bytes(const char *s, size_t len);
+
+/* ---- vectors ------------------------------------------------------------- */
+typedef struct w2v_vectors {
+    size_t n_words, dim;
+    float *data; /* [n_words][dim], 64-byte aligned (xl_aligned_free) */
+    w2v_words words;
+} w2v_vectors;
+
+typedef enum { W2V_FORMAT_AUTO = 0, W2V_FORMAT_TEXT, W2V_FORMAT_BINARY } w2v_format;
+
+/* Read a word2vec file.  AUTO decides from the first row: text when it parses
+ * as a word and dim numbers, binary otherwise.  max_words > 0 keeps only the
+ * first max_words rows and stops reading there (like compute-accuracy's
+ * threshold); the rest of the file is then not checked. */
+int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_vectors *out, xl_error *err);
+int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_format format, size_t max_words,
+                            w2v_vectors *out, xl_error *err);
+/* Write in word2vec.c's exact layout ("-" = stdout). */
+int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format, xl_error *err);
+/* Allocate an n x dim matrix (zeroed) with an empty word table. */
+int w2v_vectors_alloc(w2v_vectors *v, size_t n_words, size_t dim, xl_error *err);
+void w2v_vectors_free(w2v_vectors *v);
+int64_t w2v_vectors_find(const w2v_vectors *v, const char *word);
+static inline float *w2v_row(const w2v_vectors *v, size_t i) { return v->data + i * v->dim; }
+/* Scale every row to unit L2 norm (zero rows stay zero). */
+void w2v_vectors_normalize(w2v_vectors *v);
+
+/* ---- dense float helpers (SSE2 where available; shared by the module) ---- */
+float w2v_dot(const float *a, const float *b, size_t n);
+/* y += alpha * x */
+void w2v_axpy(float alpha, const float *x, float *y, size_t n);
+
+#endif /* W2V_VECTORS_H */
