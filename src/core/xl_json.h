@@ -16,6 +16,13 @@
  *     input size (default 1 GiB).  Duplicate object keys are an error by
  *     default (XL_JSON_DUP_ERROR) or resolved last-wins / first-wins.
  *   - Errors give the position: "line 3, column 17 (byte 52): expected ':'".
+ *     Lines and columns are 1-based (columns count code points), the byte
+ *     offset is 0-based.
+ *   - Duplicates under LAST_WINS/FIRST_WINS keep one member, at the position
+ *     of the first occurrence (as Python's json module does).
+ *   - Lookup: xl_json_get is a hash lookup for objects with at least
+ *     XL_JSON_INDEX_MIN members (tokenizer.json's 120k-key vocab), linear
+ *     below.  Numbers must be finite: 1e999 is an error (out of range).
  */
 #ifndef XL_JSON_H
 #define XL_JSON_H
@@ -64,10 +71,17 @@ struct xl_json {
         struct {
             xl_json_member *members; /* in document order */
             size_t count;
+            /* internal: open-addressing hash index (member index + 1, 0 =
+             * empty) over the members of objects with at least
+             * XL_JSON_INDEX_MIN members, NULL for smaller ones.  Its size is
+             * the smallest power of two >= 2*count. */
+            const uint32_t *index;
         } object;
     } u;
     size_t offset; /* byte offset of the value in the input (for messages) */
 };
+
+#define XL_JSON_INDEX_MIN 16
 
 typedef enum { XL_JSON_DUP_ERROR = 0, XL_JSON_DUP_LAST_WINS, XL_JSON_DUP_FIRST_WINS } xl_json_dup_policy;
 
