@@ -228,19 +228,31 @@ int xl_uc_upper_utf8(const char *s, size_t len, xl_buf *out, xl_error *err);
 int xl_uc_casefold_utf8(const char *s, size_t len, xl_buf *out, xl_error *err);
 
 /* ------------------------------------------------------------------------ */
-/* BERT character classes: what HuggingFace `tokenizers` (BertNormalizer,
- * BertPreTokenizer; version pinned in docs/tokenizer.md) decides for each code
- * point.  Generated from the UCD plus the measured departures of that library
- * (its own older Unicode tables), listed in docs/tokenizer.md. */
+/* BERT character classes: what HuggingFace `tokenizers` 0.22.2 (BertNormalizer,
+ * BertPreTokenizer) decides for each code point.  Generated from the UCD plus
+ * the measured departures of that library, which uses its own older tables
+ * (General_Category of Unicode 8.0, normalisation data of Unicode 9.0,
+ * lowercase of Unicode 16.0): tokenizer/tools/hf_bert_departures.txt, listed
+ * in docs/tokenizer.md. */
 enum {
-    XL_BERT_WHITESPACE = 1u << 0, /* clean_text maps it to ' '; pre-tokenizer splits there */
-    XL_BERT_CONTROL = 1u << 1,    /* clean_text drops it (includes U+0000 and U+FFFD) */
-    XL_BERT_PUNCT = 1u << 2,      /* pre-tokenizer isolates it as its own word */
-    XL_BERT_CJK = 1u << 3,        /* handle_chinese_chars surrounds it with spaces */
-    XL_BERT_NONSPACING = 1u << 4, /* strip_accents drops it after NFD */
-    XL_BERT_LOWER_CHANGES = 1u << 5, /* lowercasing changes it (see xl_uc_full_lower) */
-    XL_BERT_NFD_CHANGES = 1u << 6,   /* canonical decomposition changes it */
+    XL_BERT_WHITESPACE = 1u << 0,    /* clean_text maps it to ' ' (unless CONTROL); pre-tokenizer splits there */
+    XL_BERT_CONTROL = 1u << 1,       /* clean_text drops it (Cc Cf Co but not \t \n \r; U+0000, U+FFFD) */
+    XL_BERT_PUNCT = 1u << 2,         /* pre-tokenizer isolates it as its own word */
+    XL_BERT_CJK = 1u << 3,           /* handle_chinese_chars surrounds it with spaces */
+    XL_BERT_NONSPACING = 1u << 4,    /* strip_accents drops it after NFD */
+    XL_BERT_LOWER_CHANGES = 1u << 5, /* lowercasing changes it (xl_uc_bert_lower) */
+    XL_BERT_NFD_CHANGES = 1u << 6,   /* the library's NFD decomposes it (xl_uc_bert_decompose) */
+    XL_BERT_CCC_ZERO = 1u << 7,      /* ccc != 0 in the UCD but 0 in the library's NFD data */
 };
 unsigned xl_uc_bert_class(uint32_t cp);
+/* The library's lowercase of one code point (Rust char::to_lowercase, no
+ * Final_Sigma context): xl_uc_full_lower plus the departures. */
+size_t xl_uc_bert_lower(uint32_t cp, uint32_t out[XL_UC_CASE_MAX]);
+/* The library's canonical decomposition of one code point (Unicode 9.0 data). */
+size_t xl_uc_bert_decompose(uint32_t cp, uint32_t out[XL_UC_DECOMP_MAX]);
+/* The library's canonical combining class (0 for marks newer than its data). */
+uint8_t xl_uc_bert_ccc(uint32_t cp);
+/* Canonical ordering with xl_uc_bert_ccc, in place. */
+void xl_uc_bert_canonical_order(uint32_t *cps, size_t n);
 
 #endif /* XL_UNICODE_H */
