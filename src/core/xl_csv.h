@@ -43,7 +43,7 @@ typedef struct xl_csv xl_csv;
 
 /* Open a reader; with has_header the header is read immediately. */
 int xl_csv_open(xl_csv **reader, const char *path, const xl_csv_options *opts, xl_error *err);
-/* Next record: returns 1 and sets *fields/*n_fields, 0 at end, -1 on error. */
+/* Next record: returns 1 and sets *fields and *n_fields, 0 at end, -1 on error. */
 int xl_csv_next(xl_csv *reader, const xl_csv_field **fields, size_t *n_fields, xl_error *err);
 /* Index of a header column by exact name, or -1 (also -1 without a header). */
 long xl_csv_column(const xl_csv *reader, const char *name);
