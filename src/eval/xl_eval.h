@@ -1,0 +1,127 @@
+/* xl_eval.h - evaluation of recommenders: ranking and rating metrics, seeded
+ * data splits, and the experiment runner behind `xlrec eval`.
+ *
+ * Metric definitions (docs/recommender.md has them with worked examples).
+ * For one user with ranked list L (first K entries; XL_REC_NONE entries and
+ * repeats of an item already listed count as misses), relevant set R with
+ * gains g (1 for binary), rel_k = 1 when L_k is in R:
+ *   Precision@K  = |L@K & R| / K            (K, not |L|, even when |L| < K)
+ *   Recall@K     = |L@K & R| / |R|
+ *   F1@K         = 2 P R / (P + R), 0 when both are 0 (per user, then averaged)
+ *   DCG@K        = sum_k gain(L_k) / log2(k + 1),  k = 1..K
+ *   NDCG@K       = DCG@K / IDCG@K, IDCG from R's gains sorted descending, top
+ *                  min(K, |R|) (binary: gains 1; graded: the given gains)
+ *   AP@K         = (1 / min(K, |R|)) sum_k P@k rel_k   (MAP = mean over users)
+ *   RR@K         = 1 / rank of the first relevant item in L@K, 0 if none (MRR)
+ *   HitRate@K    = 1 if |L@K & R| > 0
+ *   coverage     = |union of all users' L@K| / n_items
+ *   RMSE         = sqrt(mean (r - r_hat)^2),  MAE = mean |r - r_hat|
+ * Users with an empty R have no defined recall/NDCG: they are skipped and
+ * counted (n_skipped), never averaged in as 0 or 1.
+ */
+#ifndef XL_EVAL_H
+#define XL_EVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xl_alloc.h"
+#include "xl_error.h"
+#include "xl_rec_data.h"
+#include "xl_rec_model.h"
+
+typedef struct xl_rank_metrics {
+    double precision, recall, f1, ndcg, ndcg_graded, map, mrr, hit;
+} xl_rank_metrics;
+
+/* One user's metrics.  gains may be NULL (all 1).  Returns -1 (out zeroed)
+ * when n_relevant == 0 or k == 0, else 0. */
+int xl_metrics_user(const uint32_t *ranked, size_t n_ranked, size_t k, const uint32_t *relevant, const double *gains,
+                    size_t n_relevant, xl_rank_metrics *out);
+
+/* Running mean over users. */
+typedef struct xl_rank_accum {
+    xl_rank_metrics sum;
+    size_t n_users, n_skipped;
+} xl_rank_accum;
+void xl_rank_accum_init(xl_rank_accum *a);
+void xl_rank_accum_add(xl_rank_accum *a, const xl_rank_metrics *m);
+void xl_rank_accum_mean(const xl_rank_accum *a, xl_rank_metrics *out);
+
+double xl_metric_rmse(const double *pred, const double *truth, size_t n);
+double xl_metric_mae(const double *pred, const double *truth, size_t n);
+/* Distinct valid items in n_lists lists of length k, divided by n_items. */
+double xl_metric_coverage(const uint32_t *lists, size_t n_lists, size_t k, uint32_t n_items);
+
+/* ---------------------------------------------------------------- splits */
+
+typedef enum {
+    XL_SPLIT_RANDOM,     /* global: round(ratio * n) random interactions -> test (fold 1) */
+    XL_SPLIT_USER_RATIO, /* per user: round(ratio * n_u) random ones, at most n_u - 1 -> test */
+    XL_SPLIT_LAST,       /* per user with n_u >= 2: the latest (max time, later row on ties) -> test */
+    XL_SPLIT_KFOLD       /* shuffled, fold = position * k / n */
+} xl_split_kind;
+
+/* Assign a fold to each of the interactions subset[0..n) (indices into x;
+ * subset NULL = all of x, n = x->n): 0 = train, 1 = test, or 0..folds-1 for
+ * k-fold.  Deterministic given seed. */
+int xl_split_assign(const xl_interactions *x, const size_t *subset, size_t n, uint32_t n_users, xl_split_kind kind,
+                    double ratio, int folds, uint64_t seed, uint8_t *fold, xl_error *err);
+int xl_split_parse(const char *name); /* "random" "ratio" "last" "kfold", -1 if unknown */
+
+/* ---------------------------------------------------------------- runner */
+
+typedef struct xl_eval_config {
+    xl_split_kind protocol;
+    double test_ratio;      /* random / ratio */
+    int folds;              /* kfold */
+    size_t k;
+    double relevance_threshold; /* test items with rating >= this are relevant (0: all) */
+    double val_ratio;       /* hybrid weight search: per-user validation share of train */
+    uint64_t seed;
+    int threads;
+    bool by_language;       /* breakdown by item language (needs item_lang) */
+    bool cold_start;        /* breakdown for items without training interactions */
+} xl_eval_config;
+
+void xl_eval_config_default(xl_eval_config *c);
+
+#define XL_EVAL_MAX_ROWS 256
+
+typedef struct xl_eval_row {
+    char model[32];
+    char subset[48];        /* "all", "lang=ko", "cold-start" */
+    bool has_rank, has_rating;
+    xl_rank_metrics rank;   /* mean over folds of per-fold user means */
+    double ndcg_sd;         /* std over folds (0 for one fold) */
+    size_t n_users, n_skipped;
+    double coverage;
+    double rmse, mae, rmse_sd;
+    size_t n_pred;
+    double fit_seconds;     /* mean over folds */
+    double hybrid_alpha;    /* chosen weight (hybrid), else -1 */
+} xl_eval_row;
+
+typedef struct xl_eval_result {
+    xl_eval_config config;
+    int n_folds_run;
+    size_t n_rows;
+    xl_eval_row rows[XL_EVAL_MAX_ROWS];
+} xl_eval_result;
+
+/* Run every model in `kinds` under the protocol.  vectors may be NULL (then
+ * content models are refused).  params.seed is replaced by config.seed. */
+int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const xl_rec_kind *kinds, size_t n_kinds,
+                const xl_rec_params *params, const xl_eval_config *config, xl_eval_result *out, xl_error *err);
+
+/* Score externally produced ranked lists: lists[u * k ..] per user index u in
+ * [0, n_users), truth as a users x items CSR whose values are gains. */
+int xl_eval_lists(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth, double relevance_threshold,
+                  uint32_t n_items, xl_eval_row *row, xl_error *err);
+
+/* JSON report and readable table appended to buf. */
+int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *buf, xl_error *err);
+int xl_eval_table(const xl_eval_result *r, xl_buf *buf, xl_error *err);
+
+#endif /* XL_EVAL_H */

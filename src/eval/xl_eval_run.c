@@ -1,0 +1,476 @@
+/* xl_eval_run.c - the experiment runner, external-list scoring and the
+ * JSON/table reports (see xl_eval.h). */
+#include "xl_eval.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_alloc.h"
+
+void xl_eval_config_default(xl_eval_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->protocol = XL_SPLIT_USER_RATIO;
+    c->test_ratio = 0.25;
+    c->folds = 5;
+    c->k = 10;
+    c->relevance_threshold = 0;
+    c->val_ratio = 0.2;
+    c->seed = 42;
+    c->threads = 1;
+}
+
+/* Metrics of top-K lists (one row per entry of `users`) against the test CSR,
+ * keeping only relevant items for which mask[item] is set (mask NULL = all). */
+static void score_lists(const uint32_t *lists, const uint32_t *users, size_t n_users, size_t k, const xl_csr *test,
+                        double threshold, const unsigned char *mask, xl_rank_accum *acc, uint32_t *rel, double *gains)
+{
+    for (size_t j = 0; j < n_users; j++) {
+        uint32_t u = users ? users[j] : (uint32_t)j;
+        size_t nr = 0;
+        if (u < test->n_rows)
+            for (size_t q = test->ptr[u]; q < test->ptr[u + 1]; q++) {
+                if (test->val[q] < threshold) continue;
+                if (mask && !mask[test->idx[q]]) continue;
+                rel[nr] = test->idx[q];
+                gains[nr++] = test->val[q];
+            }
+        xl_rank_metrics m;
+        if (xl_metrics_user(lists + j * k, k, k, rel, gains, nr, &m) < 0) {
+            acc->n_skipped++;
+            continue;
+        }
+        xl_rank_accum_add(acc, &m);
+    }
+}
+
+int xl_eval_lists(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth, double relevance_threshold,
+                  uint32_t n_items, xl_eval_row *row, xl_error *err)
+{
+    memset(row, 0, sizeof *row);
+    snprintf(row->model, sizeof row->model, "external");
+    snprintf(row->subset, sizeof row->subset, "all");
+    row->hybrid_alpha = -1;
+    size_t mx = 1;
+    for (uint32_t u = 0; u < truth->n_rows; u++)
+        if (truth->ptr[u + 1] - truth->ptr[u] > mx) mx = truth->ptr[u + 1] - truth->ptr[u];
+    uint32_t *rel = xl_malloc(mx * sizeof *rel, err);
+    double *gains = xl_malloc(mx * sizeof *gains, err);
+    if (!rel || !gains) {
+        free(rel);
+        free(gains);
+        return -1;
+    }
+    xl_rank_accum acc;
+    xl_rank_accum_init(&acc);
+    score_lists(lists, NULL, n_users, k, truth, relevance_threshold, NULL, &acc, rel, gains);
+    xl_rank_accum_mean(&acc, &row->rank);
+    row->has_rank = true;
+    row->n_users = acc.n_users;
+    row->n_skipped = acc.n_skipped;
+    row->coverage = xl_metric_coverage(lists, n_users, k, n_items);
+    free(rel);
+    free(gains);
+    return 0;
+}
+
+/* Per (model, subset) accumulation over folds. */
+typedef struct {
+    xl_eval_row row;
+    double ndcg_sq, rmse_sq;
+    int n_rank_folds, n_rating_folds;
+    size_t users_total, skipped_total;
+} row_acc;
+
+typedef struct {
+    const xl_rec_dataset *d;
+    const xl_item_vectors *iv;
+    const xl_eval_config *c;
+    xl_rec_params p;
+    xl_csr train, test;
+    uint32_t *users; /* users with at least one test interaction */
+    size_t n_users;
+    uint32_t *lists;
+    float *scores;
+    uint32_t *rel;
+    double *gains;
+} fold_state;
+
+static row_acc *get_row(row_acc *rows, size_t *n, const char *model, const char *subset)
+{
+    for (size_t r = 0; r < *n; r++)
+        if (strcmp(rows[r].row.model, model) == 0 && strcmp(rows[r].row.subset, subset) == 0) return &rows[r];
+    if (*n >= XL_EVAL_MAX_ROWS) return NULL;
+    row_acc *a = &rows[(*n)++];
+    memset(a, 0, sizeof *a);
+    snprintf(a->row.model, sizeof a->row.model, "%s", model);
+    snprintf(a->row.subset, sizeof a->row.subset, "%s", subset);
+    a->row.hybrid_alpha = -1;
+    return a;
+}
+
+static void add_rank(row_acc *a, const xl_rank_accum *acc, double coverage)
+{
+    if (!a) return;
+    xl_rank_metrics m;
+    xl_rank_accum_mean(acc, &m);
+    xl_rank_metrics *s = &a->row.rank;
+    s->precision += m.precision;
+    s->recall += m.recall;
+    s->f1 += m.f1;
+    s->ndcg += m.ndcg;
+    s->ndcg_graded += m.ndcg_graded;
+    s->map += m.map;
+    s->mrr += m.mrr;
+    s->hit += m.hit;
+    a->ndcg_sq += m.ndcg * m.ndcg;
+    a->row.coverage += coverage;
+    a->users_total += acc->n_users;
+    a->skipped_total += acc->n_skipped;
+    a->n_rank_folds++;
+    a->row.has_rank = true;
+}
+
+/* NDCG@K on a validation split for the hybrid weight search. */
+static int hybrid_alpha_search(fold_state *fs, double *best_alpha, xl_error *err)
+{
+    const xl_rec_dataset *d = fs->d;
+    size_t n = fs->train.nnz;
+    /* rebuild the training interactions as a triplet list to split it */
+    xl_interactions tr;
+    xl_interactions_init(&tr);
+    for (uint32_t u = 0; u < fs->train.n_rows; u++)
+        for (size_t q = fs->train.ptr[u]; q < fs->train.ptr[u + 1]; q++)
+            if (xl_interactions_push(&tr, u, fs->train.idx[q], fs->train.val[q], fs->train.time[q], err) < 0) {
+                xl_interactions_free(&tr);
+                return -1;
+            }
+    uint8_t *fold = xl_malloc(n ? n : 1, err);
+    size_t *sub_tr = xl_malloc((n ? n : 1) * sizeof *sub_tr, err), *sub_va = xl_malloc((n ? n : 1) * sizeof *sub_va, err);
+    xl_csr vtrain = {0}, vtest = {0};
+    xl_rec_model *m = NULL;
+    uint32_t *vusers = NULL, *lists = NULL;
+    float *scores = NULL;
+    int rc = -1;
+    if (!fold || !sub_tr || !sub_va) goto out;
+    if (xl_split_assign(&tr, NULL, n, d->n_users, XL_SPLIT_USER_RATIO, fs->c->val_ratio, 0, fs->c->seed + 1000, fold,
+                        err) < 0)
+        goto out;
+    size_t ntr = 0, nva = 0;
+    for (size_t e = 0; e < n; e++) {
+        if (fold[e]) sub_va[nva++] = e;
+        else sub_tr[ntr++] = e;
+    }
+    if (xl_csr_build(&vtrain, &tr, sub_tr, ntr, d->n_users, d->n_items, false, err) < 0) goto out;
+    if (xl_csr_build(&vtest, &tr, sub_va, nva, d->n_users, d->n_items, false, err) < 0) goto out;
+    m = xl_rec_fit(XL_REC_HYBRID, &fs->p, &vtrain, fs->iv, err);
+    if (!m) goto out;
+    size_t nu = 0;
+    vusers = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * sizeof *vusers, err);
+    if (!vusers) goto out;
+    for (uint32_t u = 0; u < d->n_users; u++)
+        if (vtest.ptr[u + 1] > vtest.ptr[u]) vusers[nu++] = u;
+    size_t k = fs->c->k;
+    lists = xl_malloc((nu ? nu : 1) * k * sizeof *lists, err);
+    scores = xl_malloc((nu ? nu : 1) * k * sizeof *scores, err);
+    if (!lists || !scores) goto out;
+    double best = -1;
+    *best_alpha = 0.5;
+    for (int step = 0; step <= 10; step++) {
+        double alpha = step / 10.0;
+        xl_rec_set_hybrid_alpha(m, alpha);
+        if (xl_rec_topk(m, &vtrain, vusers, nu, k, fs->c->threads, lists, scores, err) < 0) goto out;
+        xl_rank_accum acc;
+        xl_rank_accum_init(&acc);
+        score_lists(lists, vusers, nu, k, &vtest, fs->c->relevance_threshold, NULL, &acc, fs->rel, fs->gains);
+        xl_rank_metrics mm;
+        xl_rank_accum_mean(&acc, &mm);
+        if (mm.ndcg > best + 1e-12) {
+            best = mm.ndcg;
+            *best_alpha = alpha;
+        }
+    }
+    rc = 0;
+out:
+    xl_rec_free(m);
+    xl_csr_free(&vtrain);
+    xl_csr_free(&vtest);
+    xl_interactions_free(&tr);
+    free(fold);
+    free(sub_tr);
+    free(sub_va);
+    free(vusers);
+    free(lists);
+    free(scores);
+    return rc;
+}
+
+static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_rows, const unsigned char *cold,
+                     xl_error *err)
+{
+    const xl_rec_dataset *d = fs->d;
+    const xl_eval_config *c = fs->c;
+    const char *name = xl_rec_kind_name(kind);
+    double alpha = -1;
+    if (kind == XL_REC_HYBRID) {
+        if (hybrid_alpha_search(fs, &alpha, err) < 0) return -1;
+        fs->p.hybrid_alpha = alpha;
+    }
+    xl_rec_model *m = xl_rec_fit(kind, &fs->p, &fs->train, fs->iv, err);
+    if (!m) return xl_error_prefix(err, "model %s", name);
+    row_acc *all = get_row(rows, n_rows, name, "all");
+    if (!all) {
+        xl_rec_free(m);
+        return xl_fail(err, XL_ERR_LIMIT, "eval: more than %d result rows", XL_EVAL_MAX_ROWS);
+    }
+    all->row.fit_seconds += xl_rec_fit_seconds(m);
+    if (alpha >= 0) all->row.hybrid_alpha = alpha; /* last fold's choice */
+    /* rating prediction */
+    if (d->has_rating && xl_rec_predicts_ratings(kind) && fs->test.nnz) {
+        double se = 0, ae = 0;
+        for (uint32_t u = 0; u < fs->test.n_rows; u++)
+            for (size_t q = fs->test.ptr[u]; q < fs->test.ptr[u + 1]; q++) {
+                double e = xl_rec_predict(m, u, fs->test.idx[q]) - fs->test.val[q];
+                se += e * e;
+                ae += fabs(e);
+            }
+        double rmse = sqrt(se / (double)fs->test.nnz);
+        all->row.rmse += rmse;
+        all->rmse_sq += rmse * rmse;
+        all->row.mae += ae / (double)fs->test.nnz;
+        all->row.n_pred += fs->test.nnz;
+        all->n_rating_folds++;
+        all->row.has_rating = true;
+    }
+    /* ranking */
+    if (xl_rec_topk(m, &fs->train, fs->users, fs->n_users, c->k, c->threads, fs->lists, fs->scores, err) < 0) {
+        xl_rec_free(m);
+        return -1;
+    }
+    xl_rank_accum acc;
+    xl_rank_accum_init(&acc);
+    score_lists(fs->lists, fs->users, fs->n_users, c->k, &fs->test, c->relevance_threshold, NULL, &acc, fs->rel,
+                fs->gains);
+    add_rank(all, &acc, xl_metric_coverage(fs->lists, fs->n_users, c->k, d->n_items));
+    if (c->cold_start && cold) {
+        xl_rank_accum_init(&acc);
+        score_lists(fs->lists, fs->users, fs->n_users, c->k, &fs->test, c->relevance_threshold, cold, &acc, fs->rel,
+                    fs->gains);
+        add_rank(get_row(rows, n_rows, name, "cold-start items"), &acc, 0);
+    }
+    if (c->by_language && d->item_lang) {
+        unsigned char *mask = xl_malloc(d->n_items ? d->n_items : 1, err);
+        if (!mask) {
+            xl_rec_free(m);
+            return -1;
+        }
+        /* languages in order of first appearance among items */
+        for (uint32_t i = 0; i < d->n_items; i++) {
+            const char *lang = d->item_lang[i];
+            bool first = true;
+            for (uint32_t j = 0; j < i && first; j++)
+                if (strcmp(d->item_lang[j], lang) == 0) first = false;
+            if (!first) continue;
+            for (uint32_t j = 0; j < d->n_items; j++) mask[j] = strcmp(d->item_lang[j], lang) == 0;
+            xl_rank_accum_init(&acc);
+            score_lists(fs->lists, fs->users, fs->n_users, c->k, &fs->test, c->relevance_threshold, mask, &acc,
+                        fs->rel, fs->gains);
+            char subset[48];
+            snprintf(subset, sizeof subset, "lang=%.40s", lang[0] ? lang : "?");
+            if (acc.n_users) add_rank(get_row(rows, n_rows, name, subset), &acc, 0);
+        }
+        free(mask);
+    }
+    xl_rec_free(m);
+    return 0;
+}
+
+int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const xl_rec_kind *kinds, size_t n_kinds,
+                const xl_rec_params *params, const xl_eval_config *config, xl_eval_result *out, xl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->config = *config;
+    const xl_interactions *x = &d->x;
+    if (x->n == 0) return xl_fail(err, XL_ERR_USAGE, "eval: no interactions");
+    if (config->k == 0) return xl_fail(err, XL_ERR_USAGE, "eval: k must be positive");
+    for (size_t t = 0; t < n_kinds; t++)
+        if (xl_rec_needs_vectors(kinds[t]) && !vectors)
+            return xl_fail(err, XL_ERR_USAGE, "eval: model %s needs item vectors (--vectors or --text-vectors)",
+                           xl_rec_kind_name(kinds[t]));
+    uint8_t *fold = xl_malloc(x->n, err);
+    size_t *tr = xl_malloc(x->n * sizeof *tr, err), *te = xl_malloc(x->n * sizeof *te, err);
+    row_acc *rows = xl_calloc(XL_EVAL_MAX_ROWS, sizeof *rows, err);
+    unsigned char *cold = xl_malloc(d->n_items ? d->n_items : 1, err);
+    fold_state fs;
+    memset(&fs, 0, sizeof fs);
+    fs.d = d;
+    fs.iv = vectors;
+    fs.c = config;
+    fs.p = *params;
+    fs.p.seed = config->seed;
+    fs.p.threads = config->threads;
+    size_t n_rows = 0;
+    int rc = -1;
+    if (!fold || !tr || !te || !rows || !cold) goto out;
+    if (xl_split_assign(x, NULL, x->n, d->n_users, config->protocol, config->test_ratio, config->folds, config->seed,
+                        fold, err) < 0)
+        goto out;
+    int n_folds = config->protocol == XL_SPLIT_KFOLD ? config->folds : 1;
+    fs.users = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * sizeof *fs.users, err);
+    fs.lists = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * config->k * sizeof *fs.lists, err);
+    fs.scores = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * config->k * sizeof *fs.scores, err);
+    fs.rel = xl_malloc(x->n * sizeof *fs.rel, err);
+    fs.gains = xl_malloc(x->n * sizeof *fs.gains, err);
+    if (!fs.users || !fs.lists || !fs.scores || !fs.rel || !fs.gains) goto out;
+    for (int f = 0; f < n_folds; f++) {
+        uint8_t test_fold = config->protocol == XL_SPLIT_KFOLD ? (uint8_t)f : 1;
+        size_t ntr = 0, nte = 0;
+        for (size_t e = 0; e < x->n; e++) {
+            if (fold[e] == test_fold) te[nte++] = e;
+            else tr[ntr++] = e;
+        }
+        xl_csr_free(&fs.train);
+        xl_csr_free(&fs.test);
+        if (xl_csr_build(&fs.train, x, tr, ntr, d->n_users, d->n_items, false, err) < 0) goto out;
+        if (xl_csr_build(&fs.test, x, te, nte, d->n_users, d->n_items, false, err) < 0) goto out;
+        fs.n_users = 0;
+        for (uint32_t u = 0; u < d->n_users; u++)
+            if (fs.test.ptr[u + 1] > fs.test.ptr[u]) fs.users[fs.n_users++] = u;
+        memset(cold, 1, d->n_items ? d->n_items : 1);
+        for (size_t q = 0; q < fs.train.nnz; q++) cold[fs.train.idx[q]] = 0;
+        for (size_t t = 0; t < n_kinds; t++)
+            if (run_model(&fs, kinds[t], rows, &n_rows, cold, err) < 0) goto out;
+        out->n_folds_run++;
+    }
+    for (size_t r = 0; r < n_rows; r++) {
+        row_acc *a = &rows[r];
+        xl_eval_row *o = &out->rows[r];
+        *o = a->row;
+        double nf = a->n_rank_folds ? a->n_rank_folds : 1;
+        o->rank.precision /= nf;
+        o->rank.recall /= nf;
+        o->rank.f1 /= nf;
+        o->rank.ndcg /= nf;
+        o->rank.ndcg_graded /= nf;
+        o->rank.map /= nf;
+        o->rank.mrr /= nf;
+        o->rank.hit /= nf;
+        o->coverage /= nf;
+        o->n_users = (size_t)(a->users_total / nf);
+        o->n_skipped = (size_t)(a->skipped_total / nf);
+        double v = a->ndcg_sq / nf - o->rank.ndcg * o->rank.ndcg;
+        o->ndcg_sd = v > 0 && a->n_rank_folds > 1 ? sqrt(v) : 0.0;
+        double nr = a->n_rating_folds ? a->n_rating_folds : 1;
+        o->rmse /= nr;
+        o->mae /= nr;
+        double vr = a->rmse_sq / nr - o->rmse * o->rmse;
+        o->rmse_sd = vr > 0 && a->n_rating_folds > 1 ? sqrt(vr) : 0.0;
+        o->fit_seconds /= n_folds;
+    }
+    out->n_rows = n_rows;
+    rc = 0;
+out:
+    xl_csr_free(&fs.train);
+    xl_csr_free(&fs.test);
+    free(fs.users);
+    free(fs.lists);
+    free(fs.scores);
+    free(fs.rel);
+    free(fs.gains);
+    free(fold);
+    free(tr);
+    free(te);
+    free(rows);
+    free(cold);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- reports */
+
+static const char *protocol_name(xl_split_kind k)
+{
+    static const char *const n[] = {"random", "ratio", "last", "kfold"};
+    return (unsigned)k < 4 ? n[k] : "?";
+}
+
+static int json_string(xl_buf *b, const char *s, xl_error *err)
+{
+    if (xl_buf_putc(b, '"', err) < 0) return -1;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            if (xl_buf_printf(b, err, "\\%c", c) < 0) return -1;
+        } else if (c < 0x20) {
+            if (xl_buf_printf(b, err, "\\u%04x", c) < 0) return -1;
+        } else if (xl_buf_putc(b, (char)c, err) < 0) {
+            return -1;
+        }
+    }
+    return xl_buf_putc(b, '"', err);
+}
+
+int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, xl_error *err)
+{
+    const xl_eval_config *c = &r->config;
+    if (xl_buf_printf(b, err, "{\n  \"dataset\": ") < 0 || json_string(b, dataset_name ? dataset_name : "", err) < 0)
+        return -1;
+    if (xl_buf_printf(b, err,
+                      ",\n  \"protocol\": \"%s\", \"test_ratio\": %.6g, \"folds\": %d, \"k\": %zu,"
+                      " \"relevance_threshold\": %.6g, \"seed\": %llu, \"folds_run\": %d,\n  \"results\": [",
+                      protocol_name(c->protocol), c->test_ratio, c->protocol == XL_SPLIT_KFOLD ? c->folds : 1, c->k,
+                      c->relevance_threshold, (unsigned long long)c->seed, r->n_folds_run) < 0)
+        return -1;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const xl_eval_row *o = &r->rows[i];
+        if (xl_buf_printf(b, err, "%s\n    {\"model\": ", i ? "," : "") < 0 || json_string(b, o->model, err) < 0 ||
+            xl_buf_printf(b, err, ", \"subset\": ") < 0 || json_string(b, o->subset, err) < 0 ||
+            xl_buf_printf(b, err, ", \"fit_seconds\": %.4f", o->fit_seconds) < 0)
+            return -1;
+        if (o->hybrid_alpha >= 0 && xl_buf_printf(b, err, ", \"hybrid_alpha\": %.2f", o->hybrid_alpha) < 0) return -1;
+        if (o->has_rank &&
+            xl_buf_printf(b, err,
+                          ", \"users\": %zu, \"users_without_relevant\": %zu, \"precision\": %.6f, \"recall\": %.6f,"
+                          " \"f1\": %.6f, \"ndcg\": %.6f, \"ndcg_sd\": %.6f, \"ndcg_graded\": %.6f, \"map\": %.6f,"
+                          " \"mrr\": %.6f, \"hit_rate\": %.6f, \"coverage\": %.6f",
+                          o->n_users, o->n_skipped, o->rank.precision, o->rank.recall, o->rank.f1, o->rank.ndcg,
+                          o->ndcg_sd, o->rank.ndcg_graded, o->rank.map, o->rank.mrr, o->rank.hit, o->coverage) < 0)
+            return -1;
+        if (o->has_rating && xl_buf_printf(b, err, ", \"rmse\": %.6f, \"rmse_sd\": %.6f, \"mae\": %.6f, \"predictions\": %zu",
+                                           o->rmse, o->rmse_sd, o->mae, o->n_pred) < 0)
+            return -1;
+        if (xl_buf_putc(b, '}', err) < 0) return -1;
+    }
+    return xl_buf_printf(b, err, "\n  ]\n}\n");
+}
+
+int xl_eval_table(const xl_eval_result *r, xl_buf *b, xl_error *err)
+{
+    const xl_eval_config *c = &r->config;
+    if (xl_buf_printf(b, err,
+                      "protocol %s, k=%zu, folds run %d, seed %llu\n"
+                      "%-11s %-16s %6s %7s %7s %7s %7s %7s %7s %7s %7s %6s %7s %7s %8s\n",
+                      protocol_name(c->protocol), c->k, r->n_folds_run, (unsigned long long)c->seed, "model", "subset",
+                      "users", "P@K", "R@K", "F1@K", "NDCG", "NDCGg", "MAP", "MRR", "Hit", "cov", "RMSE", "MAE",
+                      "fit_s") < 0)
+        return -1;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const xl_eval_row *o = &r->rows[i];
+        char rank[128] = "", rating[48] = "";
+        if (o->has_rank)
+            snprintf(rank, sizeof rank, "%6zu %7.4f %7.4f %7.4f %7.4f %7.4f %7.4f %7.4f %7.4f %6.3f", o->n_users,
+                     o->rank.precision, o->rank.recall, o->rank.f1, o->rank.ndcg, o->rank.ndcg_graded, o->rank.map,
+                     o->rank.mrr, o->rank.hit, o->coverage);
+        else
+            snprintf(rank, sizeof rank, "%6s %7s %7s %7s %7s %7s %7s %7s %7s %6s", "-", "-", "-", "-", "-", "-", "-",
+                     "-", "-", "-");
+        if (o->has_rating) snprintf(rating, sizeof rating, "%7.4f %7.4f", o->rmse, o->mae);
+        else snprintf(rating, sizeof rating, "%7s %7s", "-", "-");
+        if (xl_buf_printf(b, err, "%-11s %-16s %s %s %8.2f", o->model, o->subset, rank, rating, o->fit_seconds) < 0)
+            return -1;
+        if (o->hybrid_alpha >= 0 && xl_buf_printf(b, err, "  alpha=%.1f", o->hybrid_alpha) < 0) return -1;
+        if (xl_buf_putc(b, '\n', err) < 0) return -1;
+    }
+    return 0;
+}

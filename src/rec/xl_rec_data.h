@@ -1,0 +1,159 @@
+/* xl_rec_data.h - interaction data for the recommender: triplets, sparse
+ * user x item matrices, external-id maps, item text/language/vectors, and the
+ * loaders that read them from CSV/TSV and .npy.
+ *
+ * Contract
+ *   - Users and items are dense indices 0..n-1.  With an items file, item
+ *     index = row of the items file (so a vectors .npy aligned with that file
+ *     lines up row for row); without one, items are numbered in order of
+ *     first appearance in the interactions file.  Users: first appearance.
+ *   - Every interaction has a rating (1.0 when the file has no rating column)
+ *     and a timestamp (0 when the file has none).
+ *   - Loading policies (xl_rec_load_options), each counted in xl_rec_load_report:
+ *       unknown item (an items file is given and lacks the id): row dropped;
+ *       rating outside [rating_min, rating_max] or not a number: row dropped
+ *         (or an error with `strict`);
+ *       duplicate (user, item): the later row wins (later timestamp, file
+ *         order on equal timestamps), the earlier is dropped;
+ *       empty user/item id: row dropped.
+ *     Nothing is dropped silently: the report holds the counts and the first
+ *     offending line of each kind.
+ *   - A CSR matrix stores rows sorted by column index; values are ratings.
+ *   - Item vectors (n_items x dim, float32 .npy): a row count that differs
+ *     from the items file, or a NaN/Inf value, is an error naming the row.
+ *     All-zero rows (items without text) are allowed: their cosine is 0.
+ */
+#ifndef XL_REC_DATA_H
+#define XL_REC_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xl_error.h"
+
+/* Interaction triplets (plus time), growable. */
+typedef struct xl_interactions {
+    size_t n, cap;
+    uint32_t *user;
+    uint32_t *item;
+    float *rating;
+    int64_t *time;
+} xl_interactions;
+
+void xl_interactions_init(xl_interactions *x);
+void xl_interactions_free(xl_interactions *x);
+int xl_interactions_push(xl_interactions *x, uint32_t user, uint32_t item, float rating, int64_t time, xl_error *err);
+
+/* Compressed sparse rows: row r holds columns idx[ptr[r]..ptr[r+1]) sorted
+ * ascending, with val (rating) and time alongside. */
+typedef struct xl_csr {
+    uint32_t n_rows, n_cols;
+    size_t nnz;
+    size_t *ptr;  /* n_rows + 1 */
+    uint32_t *idx; /* nnz */
+    float *val;   /* nnz */
+    int64_t *time; /* nnz */
+} xl_csr;
+
+/* Build from the interactions listed in `subset` (indices into x; NULL = all).
+ * by_item: rows are items (the transpose).  Duplicate (row, col) pairs are kept
+ * (the loader removes them). */
+int xl_csr_build(xl_csr *m, const xl_interactions *x, const size_t *subset, size_t n_subset, uint32_t n_users,
+                 uint32_t n_items, bool by_item, xl_error *err);
+int xl_csr_transpose(const xl_csr *m, xl_csr *t, xl_error *err);
+void xl_csr_free(xl_csr *m);
+/* true when column c is stored in row r (binary search). */
+bool xl_csr_has(const xl_csr *m, uint32_t r, uint32_t c);
+
+/* String -> dense index map (open addressing, FNV-1a). */
+typedef struct xl_idmap {
+    size_t n, cap;     /* n names; cap slots (power of two) */
+    uint32_t *slots;   /* index+1, 0 = empty */
+    char **names;      /* n names, owned */
+    size_t names_cap;
+} xl_idmap;
+
+void xl_idmap_init(xl_idmap *m);
+void xl_idmap_free(xl_idmap *m);
+/* Index of name, or -1. */
+long xl_idmap_find(const xl_idmap *m, const char *name, size_t len);
+/* Index of name, inserting it when new (*added set when given). */
+long xl_idmap_intern(xl_idmap *m, const char *name, size_t len, bool *added, xl_error *err);
+
+/* Which columns to read.  A column is named by its header name, or by its
+ * 0-based index written as a number ("0", "2"); NULL = absent (optional ones). */
+typedef struct xl_rec_load_options {
+    char separator;          /* ',' default; '\t' for TSV */
+    bool no_header;          /* columns must then be indices */
+    bool no_quote;           /* '"' is an ordinary character */
+    const char *user_col;    /* default "0" */
+    const char *item_col;    /* default "1" */
+    const char *rating_col;  /* optional */
+    const char *time_col;    /* optional */
+    double rating_min, rating_max; /* accepted range; min > max = no check */
+    bool strict;             /* a bad row is an error instead of dropped-and-counted */
+    /* items file */
+    char item_separator;     /* ',' default */
+    bool item_no_header, item_no_quote;
+    const char *item_id_col;    /* default "0" */
+    const char *item_text_cols; /* comma-separated column list, joined with " " */
+    const char *item_lang_col;  /* optional */
+} xl_rec_load_options;
+
+void xl_rec_load_options_default(xl_rec_load_options *o);
+
+typedef struct xl_rec_load_report {
+    uint64_t rows;             /* data rows read from the interactions file */
+    uint64_t kept;
+    uint64_t unknown_item;     /* item id absent from the items file */
+    uint64_t bad_rating;       /* unparsable rating or timestamp */
+    uint64_t out_of_range;     /* rating outside [rating_min, rating_max] */
+    uint64_t duplicates;       /* earlier (user, item) rows replaced by a later one */
+    uint64_t empty_id;
+    uint64_t short_rows;       /* fewer fields than the selected columns need */
+    uint64_t first_line[6];    /* first file line of: unknown, bad, range, dup(later line), empty, short */
+    uint64_t item_rows, item_duplicates, items_without_text;
+} xl_rec_load_report;
+
+typedef struct xl_rec_dataset {
+    xl_interactions x;
+    uint32_t n_users, n_items;
+    xl_idmap users, items;
+    char **item_text;   /* n_items strings ("" when none), NULL without an items file */
+    char **item_lang;   /* n_items strings ("" when unknown), NULL without a language column */
+    bool has_rating, has_time;
+    float rating_lo, rating_hi; /* observed range of kept ratings */
+    xl_rec_load_report report;
+} xl_rec_dataset;
+
+void xl_rec_dataset_init(xl_rec_dataset *d);
+void xl_rec_dataset_free(xl_rec_dataset *d);
+/* Read the items file (optional: items_path NULL) then the interactions. */
+int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_path, const xl_rec_load_options *o,
+                xl_error *err);
+/* Remove duplicate (user, item) pairs in place: keep the one with the later
+ * time, the later position on equal times.  Returns the number removed. */
+size_t xl_rec_dedupe(xl_interactions *x, uint32_t n_users, xl_error *err);
+/* One-paragraph human-readable account of the report. */
+int xl_rec_report_text(const xl_rec_load_report *r, char *buf, size_t cap);
+
+/* Item vectors: n_items x dim floats, L2-normalised rows (zero rows stay zero). */
+typedef struct xl_item_vectors {
+    size_t n, dim;
+    float *v; /* 64-byte aligned */
+} xl_item_vectors;
+
+/* Read a rank-2 float32 .npy, check rows == n_items and finiteness, normalise. */
+int xl_item_vectors_load(xl_item_vectors *iv, const char *npy_path, size_t n_items, xl_error *err);
+/* Take ownership-free copy of data (n x dim), check and normalise. */
+int xl_item_vectors_from(xl_item_vectors *iv, const float *data, size_t n, size_t dim, const char *name,
+                         xl_error *err);
+/* Hashed TF-IDF bag of words of the item text (a language-specific baseline
+ * embedder needing no model): tokens = maximal runs of ASCII alphanumerics or
+ * non-ASCII bytes, ASCII lower-cased; feature = FNV-1a(token) mod dim with a
+ * hash-derived sign; weight = tf * (ln((1+N)/(1+df)) + 1); rows L2-normalised. */
+int xl_item_vectors_hashed_tfidf(xl_item_vectors *iv, char *const *texts, size_t n, size_t dim, xl_error *err);
+void xl_item_vectors_free(xl_item_vectors *iv);
+
+#endif /* XL_REC_DATA_H */

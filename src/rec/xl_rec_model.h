@@ -1,0 +1,154 @@
+/* xl_rec_model.h - recommender models, fitting, scoring and top-K.
+ *
+ * Contract
+ *   - Every model is fitted from a training matrix `train` (users x items CSR,
+ *     values = ratings; implicit models treat every stored entry as a positive)
+ *     and, for content models, L2-normalised item vectors (n_items x dim).
+ *   - xl_rec_score fills scores[0..n_items) for one user (higher = better);
+ *     xl_rec_predict gives a rating estimate (only for models with
+ *     xl_rec_predicts_ratings), clipped to [rating_min, rating_max] when
+ *     rating_min < rating_max (as Surprise does).
+ *   - Every random step draws from PCG32 seeded with params.seed; with
+ *     threads = 1 a fit is bit-for-bit repeatable; ALS, item-kNN, the bias
+ *     fits and all scoring are also independent of the thread count (each
+ *     thread owns whole rows).  BPR and SGD-MF run on one thread always.
+ *   - Top-K excludes the user's training items, breaks score ties by the
+ *     lower item index, and pads short lists with XL_REC_NONE.
+ *   - Models:
+ *       popularity   number of training users per item
+ *       itemknn      item-item cosine on binary columns with shrinkage:
+ *                    s_ij = |U_i & U_j| / (sqrt|U_i| sqrt|U_j| + shrink),
+ *                    top `neighbors` per item; score_j = sum_{i in I_u} s_ij
+ *       als          implicit MF, Hu, Koren & Volinsky 2008: c_ui = 1 + alpha*r
+ *                    (r = 1 unless als_use_rating), alternating ridge solves
+ *       bpr          Rendle et al. 2009, SGD on (u, i, j) triples, item bias
+ *       mf           biased MF for ratings (Koren 2009, Surprise "SVD"):
+ *                    r = mu + b_u + b_i + p_u.q_i, SGD
+ *       mean         global mean rating
+ *       baseline     mu + b_u + b_i, regularised least squares by alternating
+ *                    closed-form updates (Koren 2010, sec. 2.1; Surprise ALS)
+ *       content      profile p_u = sum w_ui v_i / sum w_ui over the history,
+ *                    w = rating (or 1, or r - mean_u), times 2^(-age/half_life);
+ *                    score = cos(p_u, v_j)
+ *       cosbias      the system description's r = cos(p_u, v_i) * b_u * b_i + c
+ *                    with b_u, b_i, c by regularised least squares (penalty
+ *                    pulling b toward 1), alternating closed form; see
+ *                    docs/recommender.md for the derivation
+ *       hybrid       alpha * z(cf score) + (1 - alpha) * z(content score),
+ *                    z = per-user standardisation over all items
+ */
+#ifndef XL_REC_MODEL_H
+#define XL_REC_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xl_error.h"
+#include "xl_rec_data.h"
+
+#define XL_REC_NONE UINT32_MAX
+
+typedef enum {
+    XL_REC_POPULARITY,
+    XL_REC_ITEMKNN,
+    XL_REC_ALS,
+    XL_REC_BPR,
+    XL_REC_MF,
+    XL_REC_MEAN,
+    XL_REC_BASELINE,
+    XL_REC_CONTENT,
+    XL_REC_COSBIAS,
+    XL_REC_HYBRID,
+    XL_REC_N_KINDS
+} xl_rec_kind;
+
+typedef enum { XL_PROFILE_RATING, XL_PROFILE_BINARY, XL_PROFILE_CENTERED } xl_profile_weight;
+
+typedef struct xl_rec_params {
+    uint64_t seed;
+    int threads;             /* 0 = all CPUs */
+    /* factor models */
+    int factors;             /* ALS/BPR/MF latent dimension */
+    int epochs;              /* BPR/MF epochs, ALS iterations */
+    double lr, reg;          /* MF: Surprise defaults 0.005 / 0.02; BPR: lr/reg for BPR */
+    double init_std;         /* factor initialisation N(0, init_std) */
+    double bpr_lr, bpr_reg;
+    int bpr_epochs;
+    double als_alpha, als_reg;
+    int als_iters;
+    bool als_use_rating;
+    /* item-kNN */
+    int knn_neighbors;
+    double knn_shrink;
+    /* baseline (mu + b_u + b_i) */
+    double bias_reg_user, bias_reg_item; /* Surprise BaselineOnly: 15, 10 */
+    int bias_epochs;                     /* 10 */
+    /* content profile */
+    xl_profile_weight profile_weight;
+    double recency_half_life;            /* in time units of the data; 0 = off */
+    /* cosbias */
+    double cos_reg_user, cos_reg_item;   /* penalties lambda (b - 1)^2 */
+    int cos_epochs;
+    /* hybrid */
+    double hybrid_alpha;                 /* weight of the CF part */
+    xl_rec_kind hybrid_cf;               /* which CF model (default als) */
+    /* prediction clipping (rating_min < rating_max to enable) */
+    double rating_min, rating_max;
+} xl_rec_params;
+
+void xl_rec_params_default(xl_rec_params *p);
+const char *xl_rec_kind_name(xl_rec_kind k);
+/* Parse a model name ("popularity", "itemknn", ...); -1 when unknown. */
+int xl_rec_kind_parse(const char *name);
+bool xl_rec_needs_vectors(xl_rec_kind k);
+bool xl_rec_predicts_ratings(xl_rec_kind k);
+
+typedef struct xl_rec_model xl_rec_model;
+
+/* Fit.  `train` is users x items; `vectors` may be NULL unless the model needs
+ * them (then vectors->n must equal train->n_cols).  The model keeps pointers
+ * to `vectors` (must outlive it) but copies what it needs from `train`. */
+xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr *train, const xl_item_vectors *vectors,
+                         xl_error *err);
+void xl_rec_free(xl_rec_model *m);
+xl_rec_kind xl_rec_model_kind(const xl_rec_model *m);
+uint32_t xl_rec_n_items(const xl_rec_model *m);
+/* Seconds the fit took. */
+double xl_rec_fit_seconds(const xl_rec_model *m);
+/* Hybrid only: change the blend weight after fitting (validation search). */
+void xl_rec_set_hybrid_alpha(xl_rec_model *m, double alpha);
+
+/* Scores for one user over all items; `scratch` must hold
+ * xl_rec_scratch_floats(m) floats (may be NULL when that is 0). */
+size_t xl_rec_scratch_floats(const xl_rec_model *m);
+void xl_rec_score(const xl_rec_model *m, uint32_t user, float *scores, float *scratch);
+double xl_rec_predict(const xl_rec_model *m, uint32_t user, uint32_t item);
+
+/* Top-K for n_users users (users[j]; NULL = 0..n_users-1): out_items and
+ * out_scores are n_users x k, row j for users[j]; items in `exclude` rows
+ * (NULL = none) are skipped.  Threaded with xl_parallel_for; factor and
+ * content models score blocks of users per pass over the item matrix. */
+int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
+                int threads, uint32_t *out_items, float *out_scores, xl_error *err);
+
+/* Content/hybrid models: the history items that contributed most to
+ * score(user, item): contribution_i = w_ui * cos(v_i, v_item) / sum w.
+ * Writes up to n (item, contribution) pairs, largest first; returns count. */
+size_t xl_rec_explain(const xl_rec_model *m, uint32_t user, uint32_t item, size_t n, uint32_t *out_items,
+                      float *out_contrib);
+
+/* Fitted parameters for inspection and tests (NULL when the model lacks them). */
+typedef struct xl_rec_biases {
+    double mu;             /* global mean (baseline, mf) or c (cosbias) */
+    const double *b_user;  /* n_users */
+    const double *b_item;  /* n_items */
+} xl_rec_biases;
+int xl_rec_get_biases(const xl_rec_model *m, xl_rec_biases *out);
+/* Objective value of the last cosbias/baseline iteration (tests: monotone). */
+const double *xl_rec_objective_trace(const xl_rec_model *m, int *n);
+
+/* Dot product of two float vectors (tight, vectorisable). */
+float xl_rec_dot(const float *a, const float *b, size_t n);
+
+#endif /* XL_REC_MODEL_H */

@@ -1,0 +1,517 @@
+/* test_rec.c - recommender data structures, models, top-K and loaders
+ * (src/rec/xl_rec_data.h, src/rec/xl_rec_model.h). */
+#include "xl_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_eval.h"
+#include "xl_rec_data.h"
+#include "xl_rec_model.h"
+#include "xl_rng.h"
+
+static void build(xl_csr *m, const xl_interactions *x, uint32_t nu, uint32_t ni)
+{
+    xl_error err;
+    assert_int_equal(xl_csr_build(m, x, NULL, 0, nu, ni, false, &err), 0);
+}
+
+static void test_csr_and_dedupe(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    xl_error err;
+    xl_interactions_push(&x, 1, 3, 5.0f, 10, &err);
+    xl_interactions_push(&x, 0, 2, 1.0f, 10, &err);
+    xl_interactions_push(&x, 1, 0, 2.0f, 10, &err);
+    xl_interactions_push(&x, 1, 3, 4.0f, 5, &err);  /* older duplicate of row 0: dropped */
+    xl_interactions_push(&x, 0, 2, 3.0f, 10, &err); /* same time, later row: wins */
+    assert_int_equal(xl_rec_dedupe(&x, 2, &err), 2);
+    assert_int_equal(x.n, 3);
+    xl_csr m;
+    build(&m, &x, 2, 4);
+    assert_int_equal(m.ptr[1], 1);
+    assert_int_equal(m.idx[0], 2);
+    assert_close(m.val[0], 3.0, 0);
+    assert_int_equal(m.idx[1], 0); /* row 1 sorted: 0, 3 */
+    assert_int_equal(m.idx[2], 3);
+    assert_close(m.val[2], 5.0, 0);
+    assert_true(xl_csr_has(&m, 1, 3));
+    assert_false(xl_csr_has(&m, 1, 2));
+    xl_csr t;
+    assert_int_equal(xl_csr_transpose(&m, &t, &err), 0);
+    assert_int_equal(t.n_rows, 4);
+    assert_int_equal(t.ptr[3] - t.ptr[2], 1);
+    xl_csr_free(&t);
+    xl_csr_free(&m);
+    xl_interactions_free(&x);
+}
+
+static void test_idmap(void **state)
+{
+    (void)state;
+    xl_idmap m;
+    xl_idmap_init(&m);
+    xl_error err;
+    char name[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(name, sizeof name, "id%d", i);
+        bool added;
+        assert_int_equal(xl_idmap_intern(&m, name, strlen(name), &added, &err), i);
+        assert_true(added);
+    }
+    assert_int_equal(xl_idmap_find(&m, "id4321", 6), 4321);
+    assert_int_equal(xl_idmap_find(&m, "id43210", 7), -1);
+    assert_int_equal(xl_idmap_intern(&m, "id7", 3, NULL, &err), 7);
+    xl_idmap_free(&m);
+}
+
+/* Baseline mu + b_u + b_i, one sweep by hand (reg_i = reg_u = 1):
+ *   ratings u0:i0=5, u0:i1=3, u1:i0=4; mu = 4
+ *   items first with b_u = 0: b_i0 = ((5-4)+(4-4))/(1+2) = 1/3, b_i1 = (3-4)/(1+1) = -1/2
+ *   users: b_u0 = ((5-4-1/3)+(3-4+1/2))/(1+2) = 1/18, b_u1 = (4-4-1/3)/(1+1) = -1/6
+ *   predict(u1, i1) = 4 - 1/6 - 1/2 = 3.333333 */
+static void test_baseline_by_hand(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    xl_interactions_push(&x, 0, 0, 5, 0, NULL);
+    xl_interactions_push(&x, 0, 1, 3, 0, NULL);
+    xl_interactions_push(&x, 1, 0, 4, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 2, 2);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.bias_reg_item = p.bias_reg_user = 1;
+    p.bias_epochs = 1;
+    xl_error err;
+    xl_rec_model *m = xl_rec_fit(XL_REC_BASELINE, &p, &R, NULL, &err);
+    assert_non_null(m);
+    xl_rec_biases b;
+    assert_int_equal(xl_rec_get_biases(m, &b), 0);
+    assert_close(b.mu, 4.0, 1e-12);
+    assert_close(b.b_item[0], 1.0 / 3.0, 1e-12);
+    assert_close(b.b_item[1], -0.5, 1e-12);
+    assert_close(b.b_user[0], 1.0 / 18.0, 1e-12);
+    assert_close(b.b_user[1], -1.0 / 6.0, 1e-12);
+    assert_close(xl_rec_predict(m, 1, 1), 4.0 - 1.0 / 6.0 - 0.5, 1e-6);
+    xl_rec_free(m);
+    /* converged: the objective never increases, and the user stationarity
+     * condition b_u (reg + n_u) = sum (r - mu - b_i) holds */
+    p.bias_epochs = 50;
+    m = xl_rec_fit(XL_REC_BASELINE, &p, &R, NULL, &err);
+    assert_non_null(m);
+    int nt;
+    const double *tr = xl_rec_objective_trace(m, &nt);
+    assert_int_equal(nt, 50);
+    for (int t = 1; t < nt; t++) assert_true(tr[t] <= tr[t - 1] + 1e-12);
+    assert_int_equal(xl_rec_get_biases(m, &b), 0);
+    assert_close(b.b_user[0] * 3, (5 - 4 - b.b_item[0]) + (3 - 4 - b.b_item[1]), 1e-9);
+    xl_rec_free(m);
+    /* global mean */
+    m = xl_rec_fit(XL_REC_MEAN, &p, &R, NULL, &err);
+    assert_close(xl_rec_predict(m, 0, 1), 4.0, 1e-12);
+    assert_close(xl_rec_predict(m, 99, 99), 4.0, 1e-12); /* unknown ids: the mean */
+    xl_rec_free(m);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* cosbias on 2-d item vectors v0 = (1,0), v1 = (.6,.8), v2 = (0,1).  Every
+ * user rates two items, so the leave-one-out profile for one is the other:
+ * s(pair of i0,i1) = .6, s(i1,i2) = .8, s(i0,i2) = 0.  After convergence the
+ * gradient of  sum (r - s b_u b_i - c)^2 + l sum (b_u-1)^2 + l sum (b_i-1)^2
+ * must vanish (computed here independently of the library). */
+static void test_cosbias_stationary(void **state)
+{
+    (void)state;
+    const float vec[] = {1, 0, 0.6f, 0.8f, 0, 1};
+    xl_item_vectors iv;
+    xl_error err;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 3, 2, "t", &err), 0);
+    const uint32_t pairs[][2] = {{0, 1}, {1, 2}, {0, 2}, {0, 1}, {1, 2}};
+    const float ratings[][2] = {{4, 5}, {2, 3}, {5, 1}, {3, 3}, {4, 4}};
+    xl_interactions x;
+    xl_interactions_init(&x);
+    for (uint32_t u = 0; u < 5; u++)
+        for (int t = 0; t < 2; t++) xl_interactions_push(&x, u, pairs[u][t], ratings[u][t], 0, NULL);
+    xl_csr R;
+    build(&R, &x, 5, 3);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.cos_reg_user = p.cos_reg_item = 0.5;
+    p.cos_epochs = 200;
+    xl_rec_model *m = xl_rec_fit(XL_REC_COSBIAS, &p, &R, &iv, &err);
+    assert_non_null(m);
+    int nt;
+    const double *tr = xl_rec_objective_trace(m, &nt);
+    for (int t = 1; t < nt; t++) assert_true(tr[t] <= tr[t - 1] + 1e-9);
+    xl_rec_biases b;
+    assert_int_equal(xl_rec_get_biases(m, &b), 0);
+    const double s_of[3][3] = {{0, .6, 0}, {.6, 0, .8}, {0, .8, 0}};
+    double gc = 0, gu[5] = {0}, gi[3] = {0};
+    for (uint32_t u = 0; u < 5; u++)
+        for (int t = 0; t < 2; t++) {
+            uint32_t i = pairs[u][t], o = pairs[u][1 - t];
+            double s = s_of[i][o];
+            double e = ratings[u][t] - s * b.b_user[u] * b.b_item[i] - b.mu;
+            gc += -2 * e;
+            gu[u] += -2 * e * s * b.b_item[i];
+            gi[i] += -2 * e * s * b.b_user[u];
+        }
+    for (uint32_t u = 0; u < 5; u++) gu[u] += 2 * 0.5 * (b.b_user[u] - 1);
+    for (uint32_t i = 0; i < 3; i++) gi[i] += 2 * 0.5 * (b.b_item[i] - 1);
+    assert_close(gc, 0, 1e-6);
+    for (uint32_t u = 0; u < 5; u++) assert_close(gu[u], 0, 1e-6);
+    for (uint32_t i = 0; i < 3; i++) assert_close(gi[i], 0, 1e-6);
+    /* a held-out prediction uses the full profile: user 1 (items 1,2, ratings
+     * 2,3) -> p = (2 v1 + 3 v2)/5 = (.24, .92); cos with v0 = .24/|p| */
+    double pn = sqrt(.24 * .24 + .92 * .92);
+    assert_close(xl_rec_predict(m, 1, 0), (.24 / pn) * b.b_user[1] * b.b_item[0] + b.mu, 1e-5);
+    /* explanation: contributions w_i cos(v_i, v0) / sum w = (2*.6/5, 3*0/5) */
+    uint32_t items[2];
+    float contrib[2];
+    assert_int_equal(xl_rec_explain(m, 1, 0, 2, items, contrib), 2);
+    assert_int_equal(items[0], 1);
+    assert_close(contrib[0], 2 * 0.6 / 5, 1e-6);
+    assert_close(contrib[1], 0, 1e-6);
+    xl_rec_free(m);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+    xl_item_vectors_free(&iv);
+}
+
+/* Popularity: counts; top-K excludes seen items and breaks ties by index. */
+static void test_popularity_topk(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    /* item 2: 3 users, item 0 and 1: 2 users, item 3: 0 */
+    const uint32_t ui[][2] = {{0, 2}, {1, 2}, {2, 2}, {0, 0}, {1, 0}, {1, 1}, {2, 1}};
+    for (size_t e = 0; e < 7; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 3, 4);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    xl_error err;
+    xl_rec_model *m = xl_rec_fit(XL_REC_POPULARITY, &p, &R, NULL, &err);
+    uint32_t items[3 * 3];
+    float scores[3 * 3];
+    assert_int_equal(xl_rec_topk(m, NULL, NULL, 3, 3, 1, items, scores, &err), 0);
+    assert_int_equal(items[0], 2);
+    assert_int_equal(items[1], 0); /* tie 0/1: lower index first */
+    assert_int_equal(items[2], 1);
+    assert_close(scores[0], 3, 0);
+    assert_int_equal(xl_rec_topk(m, &R, NULL, 3, 3, 2, items, scores, &err), 0);
+    /* user 0 has seen 0 and 2: left 1, 3 and then padding */
+    assert_int_equal(items[0], 1);
+    assert_int_equal(items[1], 3);
+    assert_int_equal(items[2], XL_REC_NONE);
+    /* user 1 has seen 0, 1, 2 */
+    assert_int_equal(items[3], 3);
+    assert_int_equal(items[4], XL_REC_NONE);
+    xl_rec_free(m);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* Item-kNN by hand: users {0: items 0,1}, {1: items 0,1,2}, {2: item 2}
+ *   |U_0| = 2, |U_1| = 2, |U_2| = 2; co(0,1) = 2, co(0,2) = 1, co(1,2) = 1
+ *   shrink 1: s01 = 2/(2+1) = 2/3, s02 = s12 = 1/(2+1) = 1/3
+ *   user 2 (history {2}): score(0) = 1/3, score(1) = 1/3 */
+static void test_itemknn_by_hand(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {1, 2}, {2, 2}};
+    for (size_t e = 0; e < 6; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 3, 3);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.knn_shrink = 1;
+    xl_error err;
+    xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    assert_non_null(m);
+    float s[3];
+    xl_rec_score(m, 2, s, NULL);
+    assert_close(s[0], 1.0 / 3.0, 1e-6);
+    assert_close(s[1], 1.0 / 3.0, 1e-6);
+    assert_close(s[2], 0.0, 1e-6);
+    xl_rec_score(m, 0, s, NULL);
+    assert_close(s[2], 2.0 / 3.0, 1e-6); /* s02 + s12 */
+    assert_close(s[0], 2.0 / 3.0, 1e-6); /* from item 1 */
+    xl_rec_free(m);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* A random implicit data set for the factor models. */
+static void random_data(xl_interactions *x, uint32_t nu, uint32_t ni, size_t per_user, uint64_t seed)
+{
+    xl_interactions_init(x);
+    xl_rng r;
+    xl_rng_seed(&r, seed, 0);
+    for (uint32_t u = 0; u < nu; u++) {
+        /* users prefer items in their "group" (u % 4): a learnable structure */
+        for (size_t t = 0; t < per_user; t++) {
+            uint32_t i = (xl_rng_below(&r, ni / 4) * 4 + u % 4) % ni;
+            if (xl_rng_below(&r, 5) == 0) i = xl_rng_below(&r, ni);
+            xl_interactions_push(x, u, i, (float)(1 + xl_rng_below(&r, 5)), (int64_t)t, NULL);
+        }
+    }
+    xl_rec_dedupe(x, nu, NULL);
+}
+
+/* Top-K equals a full sort of the scores (ties by index), for every model
+ * and thread count; fits are repeatable bit for bit. */
+static void test_topk_matches_sort_and_repeatable(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    random_data(&x, 60, 80, 12, 7);
+    xl_csr R;
+    build(&R, &x, 60, 80);
+    float vec[80 * 6];
+    xl_rng r;
+    xl_rng_seed(&r, 3, 0);
+    for (size_t k = 0; k < 80 * 6; k++) vec[k] = (float)xl_rng_normal(&r);
+    xl_item_vectors iv;
+    xl_error err;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 80, 6, "t", &err), 0);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.factors = 8;
+    p.epochs = 5;
+    p.bpr_epochs = 5;
+    p.als_iters = 3;
+    p.hybrid_cf = XL_REC_BPR;
+    const size_t K = 7;
+    for (int kind = 0; kind < XL_REC_N_KINDS; kind++) {
+        xl_rec_model *m = xl_rec_fit((xl_rec_kind)kind, &p, &R, &iv, &err);
+        assert_non_null(m);
+        uint32_t *it1 = malloc(60 * K * sizeof *it1), *it2 = malloc(60 * K * sizeof *it2);
+        float *sc1 = malloc(60 * K * sizeof *sc1), *sc2 = malloc(60 * K * sizeof *sc2);
+        assert_int_equal(xl_rec_topk(m, &R, NULL, 60, K, 1, it1, sc1, &err), 0);
+        assert_int_equal(xl_rec_topk(m, &R, NULL, 60, K, 3, it2, sc2, &err), 0);
+        assert_memory_equal(it1, it2, 60 * K * sizeof *it1);
+        assert_memory_equal(sc1, sc2, 60 * K * sizeof *sc1);
+        float scores[80], scratch[80];
+        for (uint32_t u = 0; u < 60; u++) {
+            xl_rec_score(m, u, scores, scratch);
+            /* brute force: repeatedly take the best unseen item */
+            unsigned char used[80] = {0};
+            for (size_t t = 0; t < K; t++) {
+                long best = -1;
+                for (uint32_t j = 0; j < 80; j++) {
+                    if (used[j] || xl_csr_has(&R, u, j)) continue;
+                    if (best < 0 || scores[j] > scores[best]) best = j;
+                }
+                assert_int_equal(it1[u * K + t], (uint32_t)best);
+                used[best] = 1;
+            }
+        }
+        /* refit: identical (seeded, single thread for the SGD models) */
+        xl_rec_model *m2 = xl_rec_fit((xl_rec_kind)kind, &p, &R, &iv, &err);
+        assert_int_equal(xl_rec_topk(m2, &R, NULL, 60, K, 1, it2, sc2, &err), 0);
+        assert_memory_equal(sc1, sc2, 60 * K * sizeof *sc1);
+        xl_rec_free(m2);
+        free(it1);
+        free(it2);
+        free(sc1);
+        free(sc2);
+        xl_rec_free(m);
+    }
+    xl_item_vectors_free(&iv);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* The factor models learn the group structure: NDCG well above popularity. */
+static void test_models_learn(void **state)
+{
+    (void)state;
+    xl_rec_dataset d;
+    xl_rec_dataset_init(&d);
+    random_data(&d.x, 200, 120, 25, 11);
+    d.n_users = 200;
+    d.n_items = 120;
+    d.has_rating = true;
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.factors = 16;
+    p.bpr_epochs = 30;
+    xl_eval_config c;
+    xl_eval_config_default(&c);
+    const xl_rec_kind kinds[] = {XL_REC_POPULARITY, XL_REC_ITEMKNN, XL_REC_ALS, XL_REC_BPR, XL_REC_BASELINE};
+    xl_eval_result *res = malloc(sizeof *res);
+    xl_error err;
+    assert_int_equal(xl_eval_run(&d, NULL, kinds, 5, &p, &c, res, &err), 0);
+    assert_int_equal(res->n_rows, 5);
+    double pop = res->rows[0].rank.ndcg;
+    for (size_t r = 1; r < 4; r++) {
+        print_message("%s ndcg %.3f vs popularity %.3f\n", res->rows[r].model, res->rows[r].rank.ndcg, pop);
+        assert_true(res->rows[r].rank.ndcg > pop + 0.05);
+    }
+    assert_true(res->rows[4].has_rating);
+    xl_buf b;
+    xl_buf_init(&b);
+    assert_int_equal(xl_eval_json(res, "synthetic", &b, &err), 0);
+    assert_non_null(strstr(b.data, "\"model\": \"bpr\""));
+    xl_buf_clear(&b);
+    assert_int_equal(xl_eval_table(res, &b, &err), 0);
+    assert_non_null(strstr(b.data, "itemknn"));
+    xl_buf_free(&b);
+    free(res);
+    xl_rec_dataset_free(&d);
+}
+
+/* Bad input: NaN vectors, row mismatch, all-identical ratings, empty data,
+ * users with one interaction, items without text. */
+static void test_bad_input(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_item_vectors iv;
+    const float nanv[] = {1, 0, NAN, 1};
+    assert_int_equal(xl_item_vectors_from(&iv, nanv, 2, 2, "v.npy", &err), -1);
+    assert_non_null(strstr(err.msg, "v.npy: row 1"));
+    assert_non_null(strstr(err.msg, "NaN"));
+    const float ok[] = {3, 4, 0, 0};
+    assert_int_equal(xl_item_vectors_from(&iv, ok, 2, 2, "v.npy", &err), 0);
+    assert_close(iv.v[0], 0.6, 1e-7);
+    assert_close(iv.v[2] + iv.v[3], 0, 0); /* zero row (no text) stays zero */
+    /* vectors for 2 items, data with 3 items */
+    xl_interactions x;
+    xl_interactions_init(&x);
+    xl_interactions_push(&x, 0, 2, 3, 0, NULL);
+    xl_interactions_push(&x, 1, 0, 3, 0, NULL);
+    xl_interactions_push(&x, 1, 1, 3, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 2, 3);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    assert_null(xl_rec_fit(XL_REC_CONTENT, &p, &R, &iv, &err));
+    assert_non_null(strstr(err.msg, "2 item vectors for 3 items"));
+    assert_null(xl_rec_fit(XL_REC_CONTENT, &p, &R, NULL, &err));
+    xl_item_vectors_free(&iv);
+    /* identical ratings: finite biases, predictions = the rating */
+    const float v3[] = {1, 0, 0, 1, 1, 1};
+    assert_int_equal(xl_item_vectors_from(&iv, v3, 3, 2, "v", &err), 0);
+    for (int kind = 0; kind < XL_REC_N_KINDS; kind++) {
+        p.factors = 4;
+        xl_rec_model *m = xl_rec_fit((xl_rec_kind)kind, &p, &R, &iv, &err);
+        assert_non_null(m);
+        if (xl_rec_predicts_ratings((xl_rec_kind)kind)) {
+            double r = xl_rec_predict(m, 0, 1);
+            assert_true(isfinite(r));
+            /* cosbias: every training cosine is 0 here (leave-one-out), so b
+             * stays at its prior 1 and c = 3: predict = cos(p_0, v_1) + 3 */
+            if (kind == XL_REC_COSBIAS) assert_close(r, 3.0 + sqrt(0.5), 1e-6);
+            else if (kind != XL_REC_MF) assert_close(r, 3.0, 1e-6);
+        }
+        float s[3], scratch[3];
+        xl_rec_score(m, 0, s, scratch); /* user 0 has one interaction */
+        for (int j = 0; j < 3; j++) assert_true(isfinite(s[j]));
+        xl_rec_free(m);
+    }
+    xl_csr_free(&R);
+    /* empty training data */
+    xl_interactions_free(&x);
+    xl_interactions_init(&x);
+    build(&R, &x, 2, 3);
+    for (int kind = 0; kind < XL_REC_N_KINDS; kind++) {
+        xl_rec_model *m = xl_rec_fit((xl_rec_kind)kind, &p, &R, &iv, &err);
+        assert_non_null(m);
+        uint32_t items[2 * 2];
+        float sc[2 * 2];
+        assert_int_equal(xl_rec_topk(m, &R, NULL, 2, 2, 1, items, sc, &err), 0);
+        xl_rec_free(m);
+    }
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+    xl_item_vectors_free(&iv);
+    /* hashed tf-idf: no text -> zero row; same words -> same row; case folded */
+    char *texts[] = {"The Matrix", "", "the MATRIX", "Amélie 아멜리에"};
+    assert_int_equal(xl_item_vectors_hashed_tfidf(&iv, texts, 4, 64, &err), 0);
+    double n1 = 0;
+    for (size_t j = 0; j < 64; j++) {
+        assert_close(iv.v[64 + j], 0, 0);
+        assert_close(iv.v[j], iv.v[2 * 64 + j], 0);
+        n1 += (double)iv.v[3 * 64 + j] * iv.v[3 * 64 + j];
+    }
+    assert_close(n1, 1.0, 1e-6);
+    xl_item_vectors_free(&iv);
+}
+
+/* Content profile: rating-weighted mean, recency weighting. */
+static void test_content_profile(void **state)
+{
+    (void)state;
+    const float vec[] = {1, 0, 0, 1, 1, 1};
+    xl_item_vectors iv;
+    xl_error err;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 3, 2, "v", &err), 0);
+    xl_interactions x;
+    xl_interactions_init(&x);
+    xl_interactions_push(&x, 0, 0, 4, 0, NULL);   /* old, liked */
+    xl_interactions_push(&x, 0, 1, 1, 100, NULL); /* recent, disliked */
+    xl_csr R;
+    build(&R, &x, 1, 3);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    xl_rec_model *m = xl_rec_fit(XL_REC_CONTENT, &p, &R, &iv, &err);
+    float s[3];
+    /* p = (4 v0 + 1 v1)/5 = (.8, .2): cos with v0 = .8/sqrt(.68) = 0.970143 */
+    xl_rec_score(m, 0, s, NULL);
+    assert_close(s[0], 0.8 / sqrt(0.68), 1e-6);
+    xl_rec_free(m);
+    /* half-life 50: the old item's weight is 4 * 2^-2 = 1 -> p = (1, 1)/2 */
+    p.recency_half_life = 50;
+    m = xl_rec_fit(XL_REC_CONTENT, &p, &R, &iv, &err);
+    xl_rec_score(m, 0, s, NULL);
+    assert_close(s[0], sqrt(0.5), 1e-6);
+    assert_close(s[2], 1.0, 1e-6);
+    xl_rec_free(m);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+    xl_item_vectors_free(&iv);
+}
+
+static void test_dot(void **state)
+{
+    (void)state;
+    float a[37], b[37];
+    double ref = 0;
+    for (int i = 0; i < 37; i++) {
+        a[i] = (float)(i - 18) * 0.25f;
+        b[i] = (float)(i % 5) - 2.0f;
+        ref += (double)a[i] * b[i];
+    }
+    assert_close(xl_rec_dot(a, b, 37), ref, 1e-4);
+    assert_close(xl_rec_dot(a, b, 0), 0, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csr_and_dedupe),
+        cmocka_unit_test(test_idmap),
+        cmocka_unit_test(test_baseline_by_hand),
+        cmocka_unit_test(test_cosbias_stationary),
+        cmocka_unit_test(test_popularity_topk),
+        cmocka_unit_test(test_itemknn_by_hand),
+        cmocka_unit_test(test_topk_matches_sort_and_repeatable),
+        cmocka_unit_test(test_models_learn),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_content_profile),
+        cmocka_unit_test(test_dot),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
