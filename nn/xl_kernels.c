@@ -1,0 +1,540 @@
+/* xl_kernels.c - path selection, packing, the blocked GEMM driver and the threaded row ops.
+ * See xl_kernels.h for the contract and docs/kernels.md for the design.
+ *
+ * GEMM (Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", TOMS 2008;
+ * BLIS loop order).  For one thread's output range C[m0:m1, n0:n1]:
+ *   for jc in n0..n1 step NC             B block  op(B)[pc:pc+KC, jc:jc+NC]  (packed: the whole range)
+ *     for pc in 0..K step KC             (packed B: a slice of the pre-packed panels, no copy)
+ *       for ic in m0..m1 step MC         pack A block A[ic:ic+MC, pc:pc+KC] into MR-row panels (L2)
+ *         for jr in 0..nc step NR        B micro-panel KC x NR stays in L1
+ *           for ir in 0..mc step MR      micro-kernel: MR x NR tile of C in registers
+ *         (last pc: bias + activation on the finished C[ic:ic+MC, jc:jc+NC] block)
+ * Threads split the output by NR column panels (or MR row groups when N is narrow), so every
+ * thread computes whole tiles with the same K-order and results do not depend on n_threads.
+ */
+#include "xl_kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_alloc.h"
+#include "xl_kernels_impl.h"
+#include "xl_platform.h"
+#include "xl_thread.h"
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#define XL_X86_DETECT 1
+#endif
+
+/* largest register block of any path (edge tiles use a stack buffer of this size) */
+#define XL_MAX_MR 16
+#define XL_MAX_NR 32
+
+/* ---- path selection ------------------------------------------------------------------------- */
+
+static const char *const path_names[XL_SIMD_PATH_COUNT] = {"auto", "scalar", "avx2", "avx512", "neon"};
+
+const char *xl_simd_path_name(xl_simd_path path)
+{
+    if ((int)path < 0 || (int)path >= XL_SIMD_PATH_COUNT) return "unknown";
+    return path_names[path];
+}
+
+int xl_simd_path_parse(const char *name, xl_simd_path *out, xl_error *err)
+{
+    for (int i = 0; i < XL_SIMD_PATH_COUNT; i++) {
+        if (name != NULL && strcmp(name, path_names[i]) == 0) {
+            *out = (xl_simd_path)i;
+            return 0;
+        }
+    }
+    return xl_fail(err, XL_ERR_USAGE, "SIMD path '%s': expected auto, scalar, avx2, avx512 or neon",
+                   name ? name : "(null)");
+}
+
+#ifdef XL_X86_DETECT
+/* XCR0 via XGETBV (only valid when CPUID.1:ECX.OSXSAVE is set). */
+static unsigned long long read_xcr0(void)
+{
+    unsigned int lo, hi;
+    __asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((unsigned long long)hi << 32) | lo;
+}
+
+/* CPU and OS support.  The AVX2 file is compiled with -mavx2 -mfma -mf16c and the AVX-512 file
+ * with -mavx512f/bw/dq/vl as well, so all of those are required. */
+static void x86_features(int *has_avx2, int *has_avx512)
+{
+    unsigned int a, b, c, d;
+    *has_avx2 = *has_avx512 = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return;
+    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
+    if (!osxsave || !avx) return;
+    unsigned long long xcr0 = read_xcr0();
+    int os_ymm = (xcr0 & 0x6) == 0x6;    /* XMM + YMM state */
+    int os_zmm = (xcr0 & 0xe6) == 0xe6;  /* + opmask, ZMM_Hi256, Hi16_ZMM */
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return;
+    int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1;
+    int avx512bw = (b >> 30) & 1, avx512vl = (int)((b >> 31) & 1);
+    *has_avx2 = os_ymm && avx && avx2 && fma && f16c;
+    *has_avx512 = *has_avx2 && os_zmm && avx512f && avx512dq && avx512bw && avx512vl;
+}
+#endif
+
+static const xl_kernel_table *path_table(xl_simd_path path)
+{
+    switch (path) {
+    case XL_SIMD_SCALAR: return &xl_kernel_table_scalar;
+    case XL_SIMD_AVX2: return &xl_kernel_table_avx2;
+    case XL_SIMD_AVX512: return &xl_kernel_table_avx512;
+    case XL_SIMD_NEON: return &xl_kernel_table_neon;
+    default: return NULL;
+    }
+}
+
+int xl_simd_path_available(xl_simd_path path)
+{
+    const xl_kernel_table *t = path_table(path);
+    if (t == NULL || t->ukr == NULL) return 0; /* not compiled into this build */
+    if (path == XL_SIMD_AVX2 || path == XL_SIMD_AVX512) {
+#ifdef XL_X86_DETECT
+        int avx2, avx512;
+        x86_features(&avx2, &avx512);
+        return path == XL_SIMD_AVX2 ? avx2 : avx512;
+#else
+        return 0;
+#endif
+    }
+    return 1; /* scalar; NEON is mandatory where its table is compiled (AArch64) */
+}
+
+xl_simd_path xl_simd_path_best(void)
+{
+    static const xl_simd_path order[] = {XL_SIMD_AVX512, XL_SIMD_AVX2, XL_SIMD_NEON};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (xl_simd_path_available(order[i])) return order[i];
+    return XL_SIMD_SCALAR;
+}
+
+static size_t round_up(size_t x, size_t m)
+{
+    return (x + m - 1) / m * m;
+}
+
+int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_error *err)
+{
+    memset(k, 0, sizeof *k);
+    xl_simd_path path = requested;
+    if (path == XL_SIMD_AUTO) {
+        const char *env = getenv("XLREC_SIMD");
+        if (env != NULL && env[0] != '\0') {
+            if (xl_simd_path_parse(env, &path, err) != 0) return xl_error_prefix(err, "$XLREC_SIMD");
+        }
+        if (path == XL_SIMD_AUTO) path = xl_simd_path_best();
+    }
+    if (path_table(path) == NULL)
+        return xl_fail(err, XL_ERR_USAGE, "SIMD path %d: no such path", (int)path);
+    if (!xl_simd_path_available(path))
+        return xl_fail(err, XL_ERR_USAGE, "SIMD path '%s': not available (%s)", xl_simd_path_name(path),
+                       path_table(path)->ukr == NULL ? "not compiled into this build"
+                                                     : "this CPU or OS does not support it");
+    const xl_kernel_table *t = path_table(path);
+    int nt = xl_resolve_threads(max_threads);
+    /* per thread: packed A block (MC x KC) + packed B block (KC x NC), each a multiple of 16 floats */
+    size_t per = round_up(t->mc * t->kc, 16) + round_up(t->kc * t->nc, 16);
+    size_t total;
+    if (!xl_mul_size(per, (size_t)nt, &total) || !xl_mul_size(total, sizeof(float), &total))
+        return xl_fail(err, XL_ERR_NOMEM, "kernel workspace: size overflow for %d threads", nt);
+    float *ws = xl_aligned_alloc(total, err);
+    if (ws == NULL) return -1;
+    k->path = path;
+    k->impl = t;
+    k->max_threads = nt;
+    k->workspace = ws;
+    k->workspace_per_thread = per;
+    return 0;
+}
+
+void xl_kernels_free(xl_kernels *k)
+{
+    if (k == NULL) return;
+    xl_aligned_free(k->workspace);
+    memset(k, 0, sizeof *k);
+}
+
+static int clamp_threads(const xl_kernels *k, int n_threads)
+{
+    if (n_threads < 1) return 1;
+    return n_threads > k->max_threads ? k->max_threads : n_threads;
+}
+
+/* ---- packing -------------------------------------------------------------------------------- */
+
+/* Where op(B) comes from when it has to be packed on the fly. */
+typedef enum { SRC_NOTRANS, SRC_TRANS, SRC_PACKED } b_source_kind;
+
+typedef struct {
+    b_source_kind kind;
+    const float *data; /* B, or the packed data of another path's layout */
+    size_t ld;         /* row stride of B; panel width for SRC_PACKED */
+    size_t k_total;    /* K of the whole op(B) (SRC_PACKED: panel = k_total * ld floats) */
+} b_source;
+
+/* dst = panels of NR columns: dst[jp*kc*NR + p*NR + j] = op(B)[pc+p, jc+jp*NR+j], zero past nc. */
+static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc, size_t NR, float *dst)
+{
+    for (size_t jp = 0; jp * NR < nc; jp++) {
+        float *panel = dst + jp * kc * NR;
+        size_t width = nc - jp * NR < NR ? nc - jp * NR : NR;
+        size_t col0 = jc + jp * NR;
+        if (width < NR)
+            for (size_t p = 0; p < kc; p++)
+                for (size_t j = width; j < NR; j++) panel[p * NR + j] = 0.0f;
+        switch (s->kind) {
+        case SRC_NOTRANS:
+            for (size_t p = 0; p < kc; p++) memcpy(panel + p * NR, s->data + (pc + p) * s->ld + col0, width * 4);
+            break;
+        case SRC_TRANS:
+            for (size_t j = 0; j < width; j++) {
+                const float *row = s->data + (col0 + j) * s->ld + pc;
+                for (size_t p = 0; p < kc; p++) panel[p * NR + j] = row[p];
+            }
+            break;
+        case SRC_PACKED:
+            for (size_t j = 0; j < width; j++) {
+                size_t n = col0 + j, w = s->ld;
+                const float *src = s->data + (n / w) * s->k_total * w + (n % w);
+                for (size_t p = 0; p < kc; p++) panel[p * NR + j] = src[(pc + p) * w];
+            }
+            break;
+        }
+    }
+}
+
+/* dst = panels of MR rows: dst[ip*kc*MR + p*MR + i] = A[ip*MR+i, p], zero past mc. */
+static void pack_a(const float *A, size_t lda, size_t mc, size_t kc, size_t MR, float *dst)
+{
+    for (size_t ip = 0; ip * MR < mc; ip++) {
+        float *panel = dst + ip * kc * MR;
+        size_t height = mc - ip * MR < MR ? mc - ip * MR : MR;
+        for (size_t i = 0; i < height; i++) {
+            const float *row = A + (ip * MR + i) * lda;
+            for (size_t p = 0; p < kc; p++) panel[p * MR + i] = row[p];
+        }
+        for (size_t i = height; i < MR; i++)
+            for (size_t p = 0; p < kc; p++) panel[p * MR + i] = 0.0f;
+    }
+}
+
+int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const float *B, size_t ldb,
+              xl_packed_matrix *out, xl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t NR = k->impl->nr, panels = (N + NR - 1) / NR, floats, bytes;
+    if (!xl_mul_size(panels, K, &floats) || !xl_mul_size(floats, NR, &floats) ||
+        !xl_mul_size(floats, sizeof(float), &bytes))
+        return xl_fail(err, XL_ERR_NOMEM, "pack weight [%zu x %zu]: size overflow", K, N);
+    float *data = xl_aligned_alloc(bytes ? bytes : 64, err);
+    if (data == NULL) return -1;
+    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
+    /* whole K in one go: panel p is the contiguous block data + p*K*NR */
+    if (K > 0 && N > 0) pack_b(&s, 0, K, 0, N, NR, data);
+    out->k = K;
+    out->n = N;
+    out->nr = NR;
+    out->path = k->path;
+    out->data = data;
+    return 0;
+}
+
+void xl_packed_free(xl_packed_matrix *p)
+{
+    if (p == NULL) return;
+    xl_aligned_free(p->data);
+    memset(p, 0, sizeof *p);
+}
+
+/* ---- GEMM driver ---------------------------------------------------------------------------- */
+
+typedef struct {
+    const xl_kernel_table *t;
+    size_t M, N, K;
+    float alpha, beta;
+    const float *A;
+    size_t lda;
+    b_source bsrc;                 /* used when B must be packed on the fly */
+    const xl_packed_matrix *bpack; /* non-NULL: pre-packed with this path's NR, used in place */
+    float *C;
+    size_t ldc;
+    const float *bias;
+    xl_act act;
+    float *workspace;
+    size_t ws_per_thread;
+    int split_n; /* parallel items: 1 = NR column panels, 0 = MR row groups */
+    /* batched */
+    size_t stride_a, stride_b, stride_c;
+} gemm_job;
+
+/* bias + activation on rows [m0,m1) x cols [n0,n1) of the finished C */
+static void epilogue(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1)
+{
+    if (g->bias == NULL && g->act == XL_ACT_NONE) return;
+    for (size_t i = m0; i < m1; i++) {
+        float *row = g->C + i * g->ldc + n0;
+        const float *bias = g->bias ? g->bias + n0 : NULL;
+        if (g->act == XL_ACT_GELU) {
+            g->t->bias_gelu(row, bias, n1 - n0);
+        } else {
+            if (bias) g->t->axpy(n1 - n0, 1.0f, bias, row);
+            if (g->act == XL_ACT_TANH)
+                for (size_t j = 0; j < n1 - n0; j++) row[j] = xl_tanh_ref1(row[j]);
+        }
+    }
+}
+
+static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
+{
+    const xl_kernel_table *t = g->t;
+    const size_t MR = t->mr, NR = t->nr, MC = t->mc, KC = t->kc, K = g->K;
+    if (m0 >= m1 || n0 >= n1) return;
+    if (K == 0) { /* C = beta*C, then bias/act */
+        for (size_t i = m0; i < m1; i++) {
+            float *row = g->C + i * g->ldc;
+            for (size_t j = n0; j < n1; j++) row[j] = g->beta == 0.0f ? 0.0f : g->beta * row[j];
+        }
+        epilogue(g, m0, m1, n0, n1);
+        return;
+    }
+    float *apack = ws;
+    float *bpack = ws + round_up(MC * KC, 16);
+    float edge[XL_MAX_MR * XL_MAX_NR];
+    const size_t nc_step = g->bpack ? n1 - n0 : t->nc;
+    for (size_t jc = n0; jc < n1; jc += nc_step) {
+        size_t nc = n1 - jc < nc_step ? n1 - jc : nc_step;
+        for (size_t pc = 0; pc < K; pc += KC) {
+            size_t kc = K - pc < KC ? K - pc : KC;
+            const float *bp;
+            size_t bstride; /* floats between consecutive NR panels */
+            if (g->bpack) {
+                bp = g->bpack->data + (jc / NR) * K * NR + pc * NR;
+                bstride = K * NR;
+            } else {
+                pack_b(&g->bsrc, pc, kc, jc, nc, NR, bpack);
+                bp = bpack;
+                bstride = kc * NR;
+            }
+            const float beta = pc == 0 ? g->beta : 1.0f;
+            for (size_t ic = m0; ic < m1; ic += MC) {
+                size_t mc = m1 - ic < MC ? m1 - ic : MC;
+                pack_a(g->A + ic * g->lda + pc, g->lda, mc, kc, MR, apack);
+                for (size_t jr = 0; jr < nc; jr += NR) {
+                    size_t nr = nc - jr < NR ? nc - jr : NR;
+                    const float *bmicro = bp + (jr / NR) * bstride;
+                    for (size_t ir = 0; ir < mc; ir += MR) {
+                        size_t mr = mc - ir < MR ? mc - ir : MR;
+                        float *c = g->C + (ic + ir) * g->ldc + jc + jr;
+                        const float *amicro = apack + (ir / MR) * kc * MR;
+                        if (mr == MR && nr == NR) {
+                            t->ukr(kc, amicro, bmicro, c, g->ldc, g->alpha, beta);
+                        } else {
+                            t->ukr(kc, amicro, bmicro, edge, NR, 1.0f, 0.0f);
+                            for (size_t i = 0; i < mr; i++)
+                                for (size_t j = 0; j < nr; j++) {
+                                    float v = g->alpha * edge[i * NR + j];
+                                    c[i * g->ldc + j] = beta == 0.0f ? v : v + beta * c[i * g->ldc + j];
+                                }
+                        }
+                    }
+                }
+                if (pc + kc >= K) epilogue(g, ic, ic + mc, jc, jc + nc);
+            }
+        }
+    }
+}
+
+static void gemm_range(void *ctx, size_t begin, size_t end, int tid)
+{
+    const gemm_job *g = ctx;
+    float *ws = g->workspace + (size_t)tid * g->ws_per_thread;
+    if (g->split_n) {
+        size_t n0 = begin * g->t->nr, n1 = end * g->t->nr;
+        gemm_block(g, 0, g->M, n0, n1 < g->N ? n1 : g->N, ws);
+    } else {
+        size_t m0 = begin * g->t->mr, m1 = end * g->t->mr;
+        gemm_block(g, m0, m1 < g->M ? m1 : g->M, 0, g->N, ws);
+    }
+}
+
+/* Threads and split for one GEMM: below ~4 MFLOP the thread start costs more than it saves. */
+static void gemm_run(xl_kernels *k, int n_threads, gemm_job *g)
+{
+    g->workspace = k->workspace;
+    g->ws_per_thread = k->workspace_per_thread;
+    if (g->M == 0 || g->N == 0) return;
+    size_t n_panels = (g->N + g->t->nr - 1) / g->t->nr, m_groups = (g->M + g->t->mr - 1) / g->t->mr;
+    int nt = clamp_threads(k, n_threads);
+    double flops = 2.0 * (double)g->M * (double)g->N * (double)g->K;
+    if (flops < 4e6) nt = 1;
+    g->split_n = n_panels >= 2 * (size_t)nt || n_panels >= m_groups;
+    if (nt == 1) {
+        gemm_block(g, 0, g->M, 0, g->N, g->workspace);
+        return;
+    }
+    xl_parallel_for(nt, g->split_n ? n_panels : m_groups, gemm_range, g);
+}
+
+void xl_sgemm(xl_kernels *k, int n_threads, xl_trans trans_b, size_t M, size_t N, size_t K, float alpha,
+              const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    gemm_job g;
+    memset(&g, 0, sizeof g);
+    g.t = k->impl;
+    g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
+    g.A = A, g.lda = lda, g.C = C, g.ldc = ldc;
+    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
+    gemm_run(k, n_threads, &g);
+}
+
+void xl_sgemm_packed(xl_kernels *k, int n_threads, size_t M, float alpha, const float *A, size_t lda,
+                     const xl_packed_matrix *B, float beta, float *C, size_t ldc, const float *bias, xl_act act)
+{
+    gemm_job g;
+    memset(&g, 0, sizeof g);
+    g.t = k->impl;
+    g.M = M, g.N = B->n, g.K = B->k, g.alpha = alpha, g.beta = beta;
+    g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.bias = bias, g.act = act;
+    if (B->nr == g.t->nr) g.bpack = B;
+    else g.bsrc = (b_source){SRC_PACKED, B->data, B->nr, B->k}; /* packed for another path: repack */
+    gemm_run(k, n_threads, &g);
+}
+
+void xl_linear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl_packed_matrix *W, const float *bias,
+               xl_act act, float *Y)
+{
+    xl_sgemm_packed(k, n_threads, M, 1.0f, X, W->k, W, 0.0f, Y, W->n, bias, act);
+}
+
+static void batched_range(void *ctx, size_t begin, size_t end, int tid)
+{
+    const gemm_job *g = ctx;
+    float *ws = g->workspace + (size_t)tid * g->ws_per_thread;
+    for (size_t b = begin; b < end; b++) {
+        gemm_job one = *g;
+        one.A = g->A + b * g->stride_a;
+        one.bsrc.data = g->bsrc.data + b * g->stride_b;
+        one.C = g->C + b * g->stride_c;
+        gemm_block(&one, 0, one.M, 0, one.N, ws);
+    }
+}
+
+void xl_sgemm_batched(xl_kernels *k, int n_threads, xl_trans trans_b, size_t batch, size_t M, size_t N, size_t K,
+                      float alpha, const float *A, size_t lda, size_t stride_a, const float *B, size_t ldb,
+                      size_t stride_b, float beta, float *C, size_t ldc, size_t stride_c)
+{
+    if (batch == 0 || M == 0 || N == 0) return;
+    gemm_job g;
+    memset(&g, 0, sizeof g);
+    g.t = k->impl;
+    g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
+    g.A = A, g.lda = lda, g.C = C, g.ldc = ldc;
+    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
+    g.stride_a = stride_a, g.stride_b = stride_b, g.stride_c = stride_c;
+    g.workspace = k->workspace;
+    g.ws_per_thread = k->workspace_per_thread;
+    int nt = clamp_threads(k, n_threads);
+    if ((double)batch * 2.0 * (double)M * (double)N * (double)K < 4e6) nt = 1;
+    if (nt == 1) batched_range(&g, 0, batch, 0);
+    else xl_parallel_for(nt, batch, batched_range, &g);
+}
+
+/* ---- row ops -------------------------------------------------------------------------------- */
+
+typedef struct {
+    const xl_kernel_table *t;
+    int op; /* 0 bias_gelu, 1 add_layernorm, 2 softmax */
+    float *x;
+    const float *cx, *r, *g, *b, *bias, *mask;
+    float *y;
+    float eps, scale;
+    size_t cols, ld;
+} row_job;
+
+static void row_range(void *ctx, size_t begin, size_t end, int tid)
+{
+    const row_job *j = ctx;
+    (void)tid;
+    for (size_t i = begin; i < end; i++) {
+        switch (j->op) {
+        case 0: j->t->bias_gelu(j->x + i * j->ld, j->bias, j->cols); break;
+        case 1:
+            j->t->add_layernorm(j->cx + i * j->cols, j->r ? j->r + i * j->cols : NULL, j->g, j->b, j->eps, j->cols,
+                                j->y + i * j->cols);
+            break;
+        default: j->t->softmax(j->x + i * j->ld, j->cols, j->scale, j->mask); break;
+        }
+    }
+}
+
+/* Rows in parallel when there is enough work to pay for starting threads (~64k elements). */
+static void run_rows(const xl_kernels *k, int n_threads, size_t rows, row_job *j)
+{
+    int nt = clamp_threads(k, n_threads);
+    if ((double)rows * (double)j->cols < 65536.0) nt = 1;
+    if (nt == 1) row_range(j, 0, rows, 0);
+    else xl_parallel_for(nt, rows, row_range, j);
+}
+
+void xl_bias_gelu(const xl_kernels *k, int n_threads, float *x, size_t rows, size_t cols, size_t ldx,
+                  const float *bias)
+{
+    row_job j = {.t = k->impl, .op = 0, .x = x, .bias = bias, .cols = cols, .ld = ldx};
+    run_rows(k, n_threads, rows, &j);
+}
+
+void xl_add_layernorm(const xl_kernels *k, int n_threads, const float *x, const float *residual, const float *gamma,
+                      const float *beta, float eps, size_t rows, size_t cols, float *y)
+{
+    row_job j = {.t = k->impl, .op = 1, .cx = x, .r = residual, .g = gamma, .b = beta, .y = y, .eps = eps,
+                 .cols = cols, .ld = cols};
+    run_rows(k, n_threads, rows, &j);
+}
+
+void xl_softmax_rows(const xl_kernels *k, int n_threads, float *x, size_t rows, size_t cols, size_t ldx, float scale,
+                     const float *mask)
+{
+    row_job j = {.t = k->impl, .op = 2, .x = x, .mask = mask, .scale = scale, .cols = cols, .ld = ldx};
+    run_rows(k, n_threads, rows, &j);
+}
+
+void xl_gelu(const xl_kernels *k, float *x, size_t n)
+{
+    k->impl->bias_gelu(x, NULL, n);
+}
+
+void xl_tanh(const xl_kernels *k, float *x, size_t n)
+{
+    (void)k; /* tanh only runs on pooler/Dense outputs (one vector per sequence): libm in double */
+    for (size_t i = 0; i < n; i++) x[i] = xl_tanh_ref1(x[i]);
+}
+
+void xl_l2_normalize(const xl_kernels *k, float *x, size_t rows, size_t cols)
+{
+    for (size_t i = 0; i < rows; i++) {
+        float *row = x + i * cols;
+        double norm = sqrt((double)k->impl->dot(row, row, cols));
+        if (norm < 1e-12) norm = 1e-12;
+        k->impl->scal(cols, (float)(1.0 / norm), row);
+    }
+}
+
+float xl_dot(const xl_kernels *k, const float *a, const float *b, size_t n)
+{
+    return k->impl->dot(a, b, n);
+}
+
+void xl_axpy(const xl_kernels *k, size_t n, float alpha, const float *x, float *y)
+{
+    k->impl->axpy(n, alpha, x, y);
+}

@@ -1,0 +1,115 @@
+/* xl_kernels_avx2.c - the AVX2 + FMA path (x86-64; compiled with -mavx2 -mfma -mf16c).
+ *
+ * Micro-kernel 6 x 16 (the classic Haswell shape, as in BLIS/OpenBLAS): per k step two 8-float
+ * loads of B, six broadcasts of A, 12 FMAs into 12 ymm accumulators (+2 B +1 A = 15 of 16 ymm).
+ *
+ * Compiled without AVX2/FMA the file only defines an empty table (ukr == NULL).
+ */
+#include "xl_kernels_impl.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#include <math.h>
+
+#define MR 6
+#define NR 16
+#define ROWS(F) F(0) F(1) F(2) F(3) F(4) F(5)
+
+/* C[6,16] = alpha * A~[6,kc] B~[kc,16] + beta * C (packed panels, see xl_kernels_impl.h) */
+static void ukr_avx2(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha, float beta)
+{
+#define DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();
+    ROWS(DECL)
+#undef DECL
+    for (size_t p = 0; p < kc; p++) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#define STEP(i)                                        \
+    {                                                  \
+        const __m256 ai = _mm256_broadcast_ss(a + i);  \
+        c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);    \
+        c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);    \
+    }
+        ROWS(STEP)
+#undef STEP
+        a += MR;
+        b += NR;
+    }
+    const __m256 va = _mm256_set1_ps(alpha);
+    if (beta == 0.0f) {
+#define STORE0(i)                                                           \
+    _mm256_storeu_ps(c + (size_t)(i) * ldc, _mm256_mul_ps(va, c##i##0));    \
+    _mm256_storeu_ps(c + (size_t)(i) * ldc + 8, _mm256_mul_ps(va, c##i##1));
+        ROWS(STORE0)
+#undef STORE0
+    } else {
+        const __m256 vb = _mm256_set1_ps(beta);
+#define STOREB(i)                                                                                            \
+    {                                                                                                        \
+        float *ci = c + (size_t)(i) * ldc;                                                                   \
+        _mm256_storeu_ps(ci, _mm256_fmadd_ps(va, c##i##0, _mm256_mul_ps(vb, _mm256_loadu_ps(ci))));         \
+        _mm256_storeu_ps(ci + 8, _mm256_fmadd_ps(va, c##i##1, _mm256_mul_ps(vb, _mm256_loadu_ps(ci + 8)))); \
+    }
+        ROWS(STOREB)
+#undef STOREB
+    }
+}
+
+static inline float hsum256(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float hmax256(__m256 v)
+{
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* vector vocabulary for xl_kernels_simd.inc */
+#define VW 8
+#define VF __m256
+#define VM __m256
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VSTORE(p, v) _mm256_storeu_ps((p), (v))
+#define VSET1(x) _mm256_set1_ps(x)
+#define VADD _mm256_add_ps
+#define VSUB _mm256_sub_ps
+#define VMUL _mm256_mul_ps
+#define VDIV _mm256_div_ps
+#define VMIN _mm256_min_ps
+#define VMAX _mm256_max_ps
+#define VABS(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (x))
+#define VFMA _mm256_fmadd_ps
+#define VLT(a, b) _mm256_cmp_ps((a), (b), _CMP_LT_OQ)
+#define VSEL(m, t, f) _mm256_blendv_ps((f), (t), (m))
+#define VROUND(x) _mm256_round_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define VPOW2N(n) \
+    _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23))
+#define VHSUM hsum256
+#define VHMAX hmax256
+#include "xl_kernels_simd.inc"
+
+const xl_kernel_table xl_kernel_table_avx2 = {
+    .path = XL_SIMD_AVX2,
+    .mr = MR,
+    .nr = NR,
+    .mc = 120,
+    .kc = 256,
+    .nc = 1024,
+    .ukr = ukr_avx2,
+    .bias_gelu = simd_bias_gelu,
+    .add_layernorm = simd_add_layernorm,
+    .softmax = simd_softmax,
+    .dot = simd_dot,
+    .axpy = simd_axpy,
+    .scal = simd_scal,
+};
+
+#else
+const xl_kernel_table xl_kernel_table_avx2 = {.path = XL_SIMD_AVX2}; /* not in this build */
+#endif

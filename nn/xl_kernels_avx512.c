@@ -1,0 +1,113 @@
+/* xl_kernels_avx512.c - the AVX-512F path (x86-64; compiled with -mavx512f/bw/dq/vl -mfma).
+ *
+ * Micro-kernel MR x 32: per k step two 16-float loads of the B micro-panel and MR broadcasts of
+ * A (embedded-broadcast FMA operands), 2*MR FMAs into 2*MR zmm accumulators.  With MR = 12 that
+ * is 24 accumulators: enough independent FMAs to cover 2 FMA pipes x 4-cycle latency with room
+ * for load latency, and 26 of the 32 zmm registers.  See docs/kernels.md for the choice.
+ *
+ * Compiled without AVX-512 (another architecture, or a compiler without the flags) the file only
+ * defines an empty table (ukr == NULL): "not in this build".
+ */
+#include "xl_kernels_impl.h"
+
+#if defined(__AVX512F__) && defined(__FMA__)
+#include <immintrin.h>
+#include <math.h>
+
+#ifndef XL_AVX512_MR
+#define XL_AVX512_MR 12
+#endif
+#define NR 32
+
+#if XL_AVX512_MR == 8
+#define ROWS(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7)
+#elif XL_AVX512_MR == 12
+#define ROWS(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11)
+#elif XL_AVX512_MR == 14
+#define ROWS(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13)
+#else
+#error "XL_AVX512_MR must be 8, 12 or 14"
+#endif
+
+/* C[MR,32] = alpha * A~[MR,kc] B~[kc,32] + beta * C (packed panels, see xl_kernels_impl.h) */
+static void ukr_avx512(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha, float beta)
+{
+#define DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
+    ROWS(DECL)
+#undef DECL
+    for (size_t p = 0; p < kc; p++) {
+        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#define STEP(i)                                        \
+    {                                                  \
+        const __m512 ai = _mm512_set1_ps(a[i]);        \
+        c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);    \
+        c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1);    \
+    }
+        ROWS(STEP)
+#undef STEP
+        a += XL_AVX512_MR;
+        b += NR;
+    }
+    const __m512 va = _mm512_set1_ps(alpha);
+    if (beta == 0.0f) {
+#define STORE0(i)                                                              \
+    _mm512_storeu_ps(c + (size_t)(i) * ldc, _mm512_mul_ps(va, c##i##0));       \
+    _mm512_storeu_ps(c + (size_t)(i) * ldc + 16, _mm512_mul_ps(va, c##i##1));
+        ROWS(STORE0)
+#undef STORE0
+    } else {
+        const __m512 vb = _mm512_set1_ps(beta);
+#define STOREB(i)                                                                                              \
+    {                                                                                                          \
+        float *ci = c + (size_t)(i) * ldc;                                                                     \
+        _mm512_storeu_ps(ci, _mm512_fmadd_ps(va, c##i##0, _mm512_mul_ps(vb, _mm512_loadu_ps(ci))));           \
+        _mm512_storeu_ps(ci + 16, _mm512_fmadd_ps(va, c##i##1, _mm512_mul_ps(vb, _mm512_loadu_ps(ci + 16)))); \
+    }
+        ROWS(STOREB)
+#undef STOREB
+    }
+}
+
+/* vector vocabulary for xl_kernels_simd.inc */
+#define VW 16
+#define VF __m512
+#define VM __mmask16
+#define VLOAD(p) _mm512_loadu_ps(p)
+#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
+#define VSET1(x) _mm512_set1_ps(x)
+#define VADD _mm512_add_ps
+#define VSUB _mm512_sub_ps
+#define VMUL _mm512_mul_ps
+#define VDIV _mm512_div_ps
+#define VMIN _mm512_min_ps
+#define VMAX _mm512_max_ps
+#define VABS _mm512_abs_ps
+#define VFMA _mm512_fmadd_ps
+#define VLT(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_LT_OQ)
+#define VSEL(m, t, f) _mm512_mask_blend_ps((m), (f), (t))
+#define VROUND(x) _mm512_roundscale_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define VPOW2N(n) \
+    _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23))
+#define VHSUM _mm512_reduce_add_ps
+#define VHMAX _mm512_reduce_max_ps
+#include "xl_kernels_simd.inc"
+
+const xl_kernel_table xl_kernel_table_avx512 = {
+    .path = XL_SIMD_AVX512,
+    .mr = XL_AVX512_MR,
+    .nr = NR,
+    .mc = 120,
+    .kc = 256,
+    .nc = 1024,
+    .ukr = ukr_avx512,
+    .bias_gelu = simd_bias_gelu,
+    .add_layernorm = simd_add_layernorm,
+    .softmax = simd_softmax,
+    .dot = simd_dot,
+    .axpy = simd_axpy,
+    .scal = simd_scal,
+};
+
+#else
+const xl_kernel_table xl_kernel_table_avx512 = {.path = XL_SIMD_AVX512}; /* not in this build */
+#endif

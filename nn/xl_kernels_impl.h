@@ -1,0 +1,48 @@
+/* xl_kernels_impl.h - internal to the kernels (nn/xl_kernels*.c): the per-path dispatch table.
+ *
+ * Each code path file (xl_kernels_scalar.c, _avx2.c, _avx512.c, _neon.c) defines one read-only
+ * table.  A SIMD file compiled without its instruction set (other architecture, or a compiler
+ * that did not get the -m flags) defines the table with ukr == NULL, meaning "not in this
+ * build"; xl_kernels.c checks the CPU/OS before using a non-NULL one.  Only data is touched
+ * before the CPU check, never code compiled with -mavx*.
+ *
+ * Micro-kernel contract (BLIS terms): a packed A micro-panel `a` holds kc steps of MR floats
+ * (a[p*MR + i] = A[i, p]); a packed B micro-panel `b` holds kc steps of NR floats
+ * (b[p*NR + j] = op(B)[p, j]).  ukr computes the full MR x NR tile
+ *     C[i, j] = alpha * sum_p a[p*MR+i] * b[p*NR+j] + beta * C[i, j]     (beta == 0: C not read)
+ * with row stride ldc.  kc may be 0.  Edge tiles are handled by the caller (xl_kernels.c).
+ */
+#ifndef XL_KERNELS_IMPL_H
+#define XL_KERNELS_IMPL_H
+
+#include <stddef.h>
+
+#include "xl_kernels.h"
+
+typedef struct xl_kernel_table {
+    xl_simd_path path;
+    size_t mr, nr;     /* register block of the micro-kernel */
+    size_t mc, kc, nc; /* cache blocks: A block mc x kc (L2), B micro-panel kc x nr (L1), B block kc x nc */
+    void (*ukr)(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha, float beta);
+    /* x[j] = gelu(x[j] + bias[j]) (bias may be NULL) */
+    void (*bias_gelu)(float *x, const float *bias, size_t n);
+    /* y = LayerNorm(x + r) * g + b over n (r may be NULL; y may alias x or r) */
+    void (*add_layernorm)(const float *x, const float *r, const float *g, const float *b, float eps, size_t n,
+                          float *y);
+    /* x = softmax(scale * x + mask) (mask may be NULL) */
+    void (*softmax)(float *x, size_t n, float scale, const float *mask);
+    float (*dot)(const float *a, const float *b, size_t n);
+    void (*axpy)(size_t n, float alpha, const float *x, float *y);
+    void (*scal)(size_t n, float alpha, float *x);
+} xl_kernel_table;
+
+extern const xl_kernel_table xl_kernel_table_scalar;
+extern const xl_kernel_table xl_kernel_table_avx2;
+extern const xl_kernel_table xl_kernel_table_avx512;
+extern const xl_kernel_table xl_kernel_table_neon;
+
+/* Scalar helpers shared by every path (xl_kernels_scalar.c): exact in double. */
+float xl_gelu_ref1(float x);
+float xl_tanh_ref1(float x);
+
+#endif /* XL_KERNELS_IMPL_H */

@@ -1,0 +1,127 @@
+/* xl_kernels_scalar.c - the portable C11 path: reference micro-kernel and elementwise ops.
+ *
+ * Micro-kernel 4 x 8 (plain loops the compiler may vectorise with the baseline ISA).
+ * Elementwise maths is done in double (libm erf/exp/tanh), so this path is also the accuracy
+ * reference the SIMD paths are tested against.
+ */
+#include <math.h>
+
+#include "xl_kernels_impl.h"
+
+#define SC_MR 4
+#define SC_NR 8
+
+/* C[4,8] = alpha * A~[4,kc] B~[kc,8] + beta * C  (packed panels, see xl_kernels_impl.h) */
+static void ukr_scalar(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha, float beta)
+{
+    float acc[SC_MR][SC_NR] = {{0}};
+    for (size_t p = 0; p < kc; p++) {
+        for (int i = 0; i < SC_MR; i++) {
+            float ai = a[p * SC_MR + (size_t)i];
+            for (int j = 0; j < SC_NR; j++) acc[i][j] += ai * b[p * SC_NR + (size_t)j];
+        }
+    }
+    for (int i = 0; i < SC_MR; i++) {
+        float *ci = c + (size_t)i * ldc;
+        if (beta == 0.0f)
+            for (int j = 0; j < SC_NR; j++) ci[j] = alpha * acc[i][j];
+        else
+            for (int j = 0; j < SC_NR; j++) ci[j] = alpha * acc[i][j] + beta * ci[j];
+    }
+}
+
+/* GELU(x) = 0.5 x (1 + erf(x / sqrt 2)) = 0.5 x erfc(-x / sqrt 2)  (Hendrycks & Gimpel 2016);
+ * the erfc form keeps full relative accuracy for negative x. */
+float xl_gelu_ref1(float x)
+{
+    double xd = (double)x;
+    return (float)(0.5 * xd * erfc(-xd * 0.70710678118654752440));
+}
+
+float xl_tanh_ref1(float x)
+{
+    return (float)tanh((double)x);
+}
+
+static void bias_gelu_scalar(float *x, const float *bias, size_t n)
+{
+    for (size_t j = 0; j < n; j++) x[j] = xl_gelu_ref1(bias ? x[j] + bias[j] : x[j]);
+}
+
+/* LayerNorm (Ba et al. 2016): y = (t - mean) / sqrt(var + eps) * g + b, t = x + r, biased var.
+ * Two passes; the sums are accumulated in double here (reference path). */
+static void add_layernorm_scalar(const float *x, const float *r, const float *g, const float *b, float eps, size_t n,
+                                 float *y)
+{
+    if (n == 0) return;
+    double sum = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        float t = r ? x[j] + r[j] : x[j];
+        y[j] = t;
+        sum += t;
+    }
+    float mean = (float)(sum / (double)n);
+    double ss = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        double d = (double)(y[j] - mean);
+        ss += d * d;
+    }
+    float rstd = (float)(1.0 / sqrt(ss / (double)n + (double)eps));
+    for (size_t j = 0; j < n; j++) y[j] = (y[j] - mean) * rstd * g[j] + b[j];
+}
+
+static void softmax_scalar(float *x, size_t n, float scale, const float *mask)
+{
+    if (n == 0) return;
+    float mx = -INFINITY;
+    for (size_t j = 0; j < n; j++) {
+        float t = mask ? scale * x[j] + mask[j] : scale * x[j];
+        x[j] = t;
+        if (t > mx) mx = t;
+    }
+    if (mx == -INFINITY) {
+        for (size_t j = 0; j < n; j++) x[j] = 0.0f;
+        return;
+    }
+    double sum = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        float e = (float)exp((double)(x[j] - mx));
+        x[j] = e;
+        sum += e;
+    }
+    float inv = (float)(1.0 / sum);
+    for (size_t j = 0; j < n; j++) x[j] *= inv;
+}
+
+static float dot_scalar(const float *a, const float *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t j = 0; j < n; j++) s += (double)a[j] * (double)b[j];
+    return (float)s;
+}
+
+static void axpy_scalar(size_t n, float alpha, const float *x, float *y)
+{
+    for (size_t j = 0; j < n; j++) y[j] += alpha * x[j];
+}
+
+static void scal_scalar(size_t n, float alpha, float *x)
+{
+    for (size_t j = 0; j < n; j++) x[j] *= alpha;
+}
+
+const xl_kernel_table xl_kernel_table_scalar = {
+    .path = XL_SIMD_SCALAR,
+    .mr = SC_MR,
+    .nr = SC_NR,
+    .mc = 64,
+    .kc = 256,
+    .nc = 512,
+    .ukr = ukr_scalar,
+    .bias_gelu = bias_gelu_scalar,
+    .add_layernorm = add_layernorm_scalar,
+    .softmax = softmax_scalar,
+    .dot = dot_scalar,
+    .axpy = axpy_scalar,
+    .scal = scal_scalar,
+};

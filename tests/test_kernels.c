@@ -1,0 +1,476 @@
+/* test_kernels.c - nn/xl_kernels.h: every available SIMD path against a double-precision naive
+ * reference and against the scalar path; SGEMM shapes (odd sizes, transposes, leading
+ * dimensions, alpha/beta, packed, batched, threads), GELU/LayerNorm/softmax/L2/dot/axpy. */
+#define _POSIX_C_SOURCE 200809L
+#include "xl_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_kernels.h"
+
+static const xl_simd_path all_paths[] = {XL_SIMD_SCALAR, XL_SIMD_AVX2, XL_SIMD_AVX512, XL_SIMD_NEON};
+#define N_PATHS (sizeof all_paths / sizeof all_paths[0])
+
+/* deterministic uniform floats in [-1, 1) (no dependence on the rng API beyond this) */
+static unsigned long long lcg_state = 0x9E3779B97F4A7C15ull;
+static float frand(void)
+{
+    lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((double)(lcg_state >> 40) / (double)(1ull << 24) * 2.0 - 1.0);
+}
+static float *rand_vec(size_t n)
+{
+    float *v = malloc((n ? n : 1) * sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) v[i] = frand();
+    return v;
+}
+
+static int init_path(xl_kernels *k, xl_simd_path p)
+{
+    if (!xl_simd_path_available(p)) return 0;
+    xl_error err;
+    xl_error_clear(&err);
+    int rc = xl_kernels_init(k, p, 2, &err);
+    if (rc != 0) fail_msg("init %s: %s", xl_simd_path_name(p), err.msg);
+    return 1;
+}
+
+/* ---- path selection ---- */
+
+static void test_path_selection(void **state)
+{
+    (void)state;
+    xl_simd_path p;
+    xl_error err;
+    assert_int_equal(xl_simd_path_parse("avx512", &p, &err), 0);
+    assert_int_equal(p, XL_SIMD_AVX512);
+    assert_int_equal(xl_simd_path_parse("sse9", &p, &err), -1);
+    assert_non_null(strstr(err.msg, "sse9"));
+    assert_true(xl_simd_path_available(XL_SIMD_SCALAR));
+    assert_true(xl_simd_path_available(xl_simd_path_best()));
+    for (size_t i = 0; i < N_PATHS; i++)
+        print_message("[ INFO     ] path %-6s %s\n", xl_simd_path_name(all_paths[i]),
+                      xl_simd_path_available(all_paths[i]) ? "available" : "not available");
+    xl_kernels k;
+    /* the environment override is read by XL_SIMD_AUTO */
+    setenv("XLREC_SIMD", "scalar", 1);
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_AUTO, 1, &err), 0);
+    assert_int_equal(k.path, XL_SIMD_SCALAR);
+    xl_kernels_free(&k);
+    setenv("XLREC_SIMD", "bogus", 1);
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_AUTO, 1, &err), -1);
+    assert_non_null(strstr(err.msg, "XLREC_SIMD"));
+    unsetenv("XLREC_SIMD");
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_AUTO, 1, &err), 0);
+    assert_int_equal(k.path, xl_simd_path_best());
+    xl_kernels_free(&k);
+    for (size_t i = 0; i < N_PATHS; i++) {
+        if (xl_simd_path_available(all_paths[i])) continue;
+        assert_int_equal(xl_kernels_init(&k, all_paths[i], 1, &err), -1);
+        assert_non_null(strstr(err.msg, "not available"));
+    }
+}
+
+/* ---- SGEMM ---- */
+
+/* op(B)[p, j] */
+static float opb(const float *B, size_t ldb, xl_trans tb, size_t p, size_t j)
+{
+    return tb == XL_TRANS ? B[j * ldb + p] : B[p * ldb + j];
+}
+
+/* Check C against alpha*A*op(B) + beta*C0 (+bias, act) computed in double; the bound is
+ * float rounding of a K-term sum: |err| <= (2e-6 + 3e-8 (K+8)) * (sum |alpha a b| + |beta c0| + |bias|) + 1e-6. */
+static void check_gemm(const char *what, size_t M, size_t N, size_t K, float alpha, const float *A, size_t lda,
+                       const float *B, size_t ldb, xl_trans tb, float beta, const float *C0, const float *C, size_t ldc,
+                       const float *bias, xl_act act)
+{
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+            double s = 0.0, mag = 0.0;
+            for (size_t p = 0; p < K; p++) {
+                double t = (double)A[i * lda + p] * (double)opb(B, ldb, tb, p, j);
+                s += t;
+                mag += fabs(t);
+            }
+            double ref = (double)alpha * s;
+            mag = fabs((double)alpha) * mag;
+            if (beta != 0.0f) {
+                ref += (double)beta * (double)C0[i * ldc + j];
+                mag += fabs((double)beta * (double)C0[i * ldc + j]);
+            }
+            if (bias) {
+                ref += bias[j];
+                mag += fabs(bias[j]);
+            }
+            if (act == XL_ACT_GELU) ref = 0.5 * ref * erfc(-ref / sqrt(2.0));
+            if (act == XL_ACT_TANH) ref = tanh(ref);
+            double tol = (2e-6 + (double)(K + 8) * 3e-8) * mag + 1e-6;
+            double got = C[i * ldc + j];
+            if (!(fabs(got - ref) <= tol))
+                fail_msg("%s: M=%zu N=%zu K=%zu C[%zu,%zu] = %.9g, reference %.9g (tol %.3g)", what, M, N, K, i, j,
+                         got, ref, tol);
+        }
+}
+
+typedef struct {
+    size_t M, N, K;
+} shape;
+
+static void run_sgemm_case(xl_kernels *k, const char *pname, shape s, xl_trans tb, size_t pad, float alpha,
+                           float beta, int threads)
+{
+    size_t lda = s.K + pad, ldb = (tb == XL_TRANS ? s.K : s.N) + pad, ldc = s.N + pad;
+    size_t brows = tb == XL_TRANS ? s.N : s.K;
+    float *A = rand_vec(s.M * lda), *B = rand_vec(brows * ldb), *C0 = rand_vec(s.M * ldc);
+    float *C = malloc((s.M * ldc + 1) * sizeof *C);
+    assert_non_null(C);
+    memcpy(C, C0, s.M * ldc * sizeof *C);
+    if (beta == 0.0f)
+        for (size_t i = 0; i < s.M * ldc; i++) C[i] = NAN; /* beta = 0: C must not be read */
+    xl_sgemm(k, threads, tb, s.M, s.N, s.K, alpha, A, lda, B, ldb, beta, C, ldc);
+    char what[128];
+    snprintf(what, sizeof what, "%s sgemm %s pad=%zu alpha=%g beta=%g threads=%d", pname,
+             tb == XL_TRANS ? "B^T" : "B", pad, (double)alpha, (double)beta, threads);
+    check_gemm(what, s.M, s.N, s.K, alpha, A, lda, B, ldb, tb, beta, C0, C, ldc, NULL, XL_ACT_NONE);
+    /* padding columns of C untouched */
+    if (beta != 0.0f)
+        for (size_t i = 0; i < s.M; i++)
+            for (size_t j = s.N; j < ldc; j++)
+                if (C[i * ldc + j] != C0[i * ldc + j]) fail_msg("%s: wrote C padding at [%zu,%zu]", what, i, j);
+    free(A), free(B), free(C0), free(C);
+}
+
+static void test_sgemm_all_paths(void **state)
+{
+    (void)state;
+    static const shape shapes[] = {{1, 1, 1},   {1, 17, 3},   {3, 1, 17},   {17, 33, 5},  {33, 17, 127},
+                                   {127, 65, 33}, {13, 70, 300}, {64, 64, 64}, {7, 40, 0},   {130, 97, 257},
+                                   {2, 300, 9}};
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        const char *pname = xl_simd_path_name(all_paths[pi]);
+        for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
+            for (int tb = 0; tb < 2; tb++) {
+                run_sgemm_case(&k, pname, shapes[si], (xl_trans)tb, 0, 1.0f, 0.0f, 1);
+                run_sgemm_case(&k, pname, shapes[si], (xl_trans)tb, 3, 0.5f, -1.25f, 2);
+                run_sgemm_case(&k, pname, shapes[si], (xl_trans)tb, 16, -2.0f, 1.0f, 2);
+            }
+        /* big enough to actually use 2 threads, both split directions */
+        run_sgemm_case(&k, pname, (shape){200, 200, 100}, XL_TRANS, 1, 1.0f, 0.0f, 2);
+        run_sgemm_case(&k, pname, (shape){300, 40, 200}, XL_NO_TRANS, 0, 1.0f, 0.5f, 2);
+        xl_kernels_free(&k);
+    }
+}
+
+/* every path gives the scalar result (up to rounding) and 1 vs 2 threads are bit-identical */
+static void test_sgemm_paths_agree(void **state)
+{
+    (void)state;
+    const size_t M = 150, N = 200, K = 300;
+    float *A = rand_vec(M * K), *W = rand_vec(N * K), *bias = rand_vec(N);
+    float *ref = malloc(M * N * sizeof *ref), *c1 = malloc(M * N * sizeof *c1), *c2 = malloc(M * N * sizeof *c2);
+    assert_true(ref && c1 && c2);
+    xl_kernels ks;
+    assert_true(init_path(&ks, XL_SIMD_SCALAR));
+    xl_sgemm(&ks, 1, XL_TRANS, M, N, K, 1.0f, A, K, W, K, 0.0f, ref, N);
+    xl_kernels_free(&ks);
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        xl_sgemm(&k, 1, XL_TRANS, M, N, K, 1.0f, A, K, W, K, 0.0f, c1, N);
+        assert_allclose(c1, ref, M * N, 2e-5, 1e-5);
+        xl_sgemm(&k, 2, XL_TRANS, M, N, K, 1.0f, A, K, W, K, 0.0f, c2, N);
+        assert_memory_equal(c1, c2, M * N * sizeof *c1);
+        /* packed weights, 1 and 2 threads, identical to the unpacked call */
+        xl_packed_matrix P;
+        xl_error err;
+        assert_int_equal(xl_pack_b(&k, XL_TRANS, K, N, W, K, &P, &err), 0);
+        xl_sgemm_packed(&k, 2, M, 1.0f, A, K, &P, 0.0f, c2, N, NULL, XL_ACT_NONE);
+        assert_memory_equal(c1, c2, M * N * sizeof *c1);
+        xl_packed_free(&P);
+        xl_kernels_free(&k);
+    }
+    free(A), free(W), free(bias), free(ref), free(c1), free(c2);
+}
+
+static void test_sgemm_packed(void **state)
+{
+    (void)state;
+    static const shape shapes[] = {{1, 1, 1}, {5, 33, 17}, {37, 100, 64}, {128, 96, 300}, {3, 70, 0}};
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        const char *pname = xl_simd_path_name(all_paths[pi]);
+        for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+            shape s = shapes[si];
+            for (int tb = 0; tb < 2; tb++) {
+                for (int act = 0; act < 3; act++) {
+                    size_t ldb = (tb == XL_TRANS ? s.K : s.N) + 2, brows = tb == XL_TRANS ? s.N : s.K;
+                    float *A = rand_vec(s.M * s.K), *B = rand_vec(brows * ldb), *bias = rand_vec(s.N);
+                    float *C0 = rand_vec(s.M * s.N), *C = malloc((s.M * s.N + 1) * sizeof *C);
+                    assert_non_null(C);
+                    xl_packed_matrix P;
+                    xl_error err;
+                    assert_int_equal(xl_pack_b(&k, (xl_trans)tb, s.K, s.N, B, ldb, &P, &err), 0);
+                    assert_int_equal(P.n, s.N);
+                    char what[96];
+                    snprintf(what, sizeof what, "%s packed %s act=%d", pname, tb ? "B^T" : "B", act);
+                    memcpy(C, C0, s.M * s.N * sizeof *C);
+                    xl_sgemm_packed(&k, 2, s.M, 0.75f, A, s.K, &P, 0.5f, C, s.N, bias, (xl_act)act);
+                    check_gemm(what, s.M, s.N, s.K, 0.75f, A, s.K, B, ldb, (xl_trans)tb, 0.5f, C0, C, s.N, bias,
+                               (xl_act)act);
+                    xl_linear(&k, 1, A, s.M, &P, bias, (xl_act)act, C);
+                    check_gemm(what, s.M, s.N, s.K, 1.0f, A, s.K, B, ldb, (xl_trans)tb, 0.0f, C0, C, s.N, bias,
+                               (xl_act)act);
+                    /* a matrix packed for another path still works (repacked on the fly) */
+                    for (size_t qi = 0; qi < N_PATHS; qi++) {
+                        xl_kernels other;
+                        if (all_paths[qi] == all_paths[pi] || !init_path(&other, all_paths[qi])) continue;
+                        xl_linear(&other, 2, A, s.M, &P, bias, (xl_act)act, C);
+                        check_gemm(what, s.M, s.N, s.K, 1.0f, A, s.K, B, ldb, (xl_trans)tb, 0.0f, C0, C, s.N, bias,
+                                   (xl_act)act);
+                        xl_kernels_free(&other);
+                    }
+                    xl_packed_free(&P);
+                    free(A), free(B), free(bias), free(C0), free(C);
+                }
+            }
+        }
+        xl_kernels_free(&k);
+    }
+}
+
+/* attention shapes: heads as column slices of a [S, 3*H*D] QKV buffer */
+static void test_sgemm_batched(void **state)
+{
+    (void)state;
+    const size_t S = 19, H = 3, D = 8, ld = 3 * H * D;
+    float *qkv = rand_vec(S * ld), *scores = malloc(H * S * S * sizeof(float)), *ctx = malloc(S * H * D * sizeof(float));
+    assert_true(scores && ctx);
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        for (int threads = 1; threads <= 2; threads++) {
+            /* scores[h] = Q_h K_h^T * 1/sqrt(D):  Q_h = qkv[:, h*D..], K_h = qkv[:, H*D + h*D ..] */
+            xl_sgemm_batched(&k, threads, XL_TRANS, H, S, S, D, 0.35f, qkv, ld, D, qkv + H * D, ld, D, 0.0f, scores,
+                             S, S * S);
+            for (size_t h = 0; h < H; h++)
+                check_gemm("batched QK^T", S, S, D, 0.35f, qkv + h * D, ld, qkv + H * D + h * D, ld, XL_TRANS, 0.0f,
+                           NULL, scores + h * S * S, S, NULL, XL_ACT_NONE);
+            xl_softmax_rows(&k, threads, scores, H * S, S, S, 1.0f, NULL);
+            /* ctx[:, h*D..] = P_h V_h */
+            xl_sgemm_batched(&k, threads, XL_NO_TRANS, H, S, D, S, 1.0f, scores, S, S * S, qkv + 2 * H * D, ld, D,
+                             0.0f, ctx, H * D, D);
+            for (size_t h = 0; h < H; h++)
+                check_gemm("batched PV", S, D, S, 1.0f, scores + h * S * S, S, qkv + 2 * H * D + h * D, ld,
+                           XL_NO_TRANS, 0.0f, NULL, ctx + h * D, H * D, NULL, XL_ACT_NONE);
+        }
+        xl_kernels_free(&k);
+    }
+    free(qkv), free(scores), free(ctx);
+}
+
+/* ---- elementwise ---- */
+
+static double gelu_ref(double x)
+{
+    return 0.5 * x * erfc(-x / sqrt(2.0));
+}
+
+static void test_gelu(void **state)
+{
+    (void)state;
+    /* a dense sweep over [-12, 12] plus odd lengths (tails) and special points */
+    size_t n = 24001 + 7;
+    float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *ref = malloc(n * sizeof *ref);
+    float *bias = rand_vec(n);
+    assert_true(x && y && ref);
+    for (size_t i = 0; i < 24001; i++) x[i] = -12.0f + (float)i * 0.001f;
+    const float special[7] = {0.0f, -0.0f, 1e-30f, -1e-30f, 40.0f, -40.0f, -1.41421356f};
+    memcpy(x + 24001, special, sizeof special);
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        for (size_t len = 1; len <= 40; len += 13) { /* tails */
+            memcpy(y, x + 11990, len * sizeof *y);
+            xl_gelu(&k, y, len);
+            for (size_t i = 0; i < len; i++) ref[i] = (float)gelu_ref(x[11990 + i]);
+            assert_allclose(y, ref, len, 1e-7, 1e-6);
+        }
+        memcpy(y, x, n * sizeof *y);
+        xl_gelu(&k, y, n);
+        for (size_t i = 0; i < n; i++) ref[i] = (float)gelu_ref(x[i]);
+        double worst = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double d = fabs((double)y[i] - gelu_ref(x[i])) / (fabs(gelu_ref(x[i])) + 1e-30);
+            if (fabs(gelu_ref(x[i])) > 1e-30 && d > worst) worst = d;
+        }
+        print_message("[ INFO     ] %s gelu max relative error %.3g\n", xl_simd_path_name(all_paths[pi]), worst);
+        assert_allclose(y, ref, n, 1e-30, 1e-6);
+        /* fused bias, rows with a stride */
+        memcpy(y, x, n * sizeof *y);
+        xl_bias_gelu(&k, 2, y, 100, 233, 240, bias);
+        for (size_t r = 0; r < 100; r++)
+            for (size_t c = 0; c < 240; c++) {
+                size_t i = r * 240 + c;
+                double want = c < 233 ? gelu_ref((double)(x[i] + bias[c])) : (double)x[i];
+                if (fabs(y[i] - want) > 1e-7 + 1e-6 * fabs(want))
+                    fail_msg("%s bias_gelu [%zu,%zu] %.9g want %.9g", xl_simd_path_name(all_paths[pi]), r, c,
+                             (double)y[i], want);
+            }
+        xl_kernels_free(&k);
+    }
+    free(x), free(y), free(ref), free(bias);
+}
+
+/* t = fl(x + r) (the residual add happens in float, as in PyTorch), then LayerNorm in double */
+static void layernorm_ref(const float *x, const float *r, const float *g, const float *b, double eps, size_t n,
+                          float *y)
+{
+    double mean = 0.0, var = 0.0;
+    for (size_t j = 0; j < n; j++) mean += (double)(r ? x[j] + r[j] : x[j]);
+    mean /= (double)n;
+    for (size_t j = 0; j < n; j++) {
+        double d = (double)(r ? x[j] + r[j] : x[j]) - mean;
+        var += d * d;
+    }
+    var /= (double)n;
+    for (size_t j = 0; j < n; j++)
+        y[j] = (float)(((double)(r ? x[j] + r[j] : x[j]) - mean) / sqrt(var + eps) * g[j] + b[j]);
+}
+
+static void test_layernorm(void **state)
+{
+    (void)state;
+    static const size_t widths[] = {1, 3, 17, 33, 127, 384, 768};
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+            size_t n = widths[wi], rows = 90;
+            float *x = rand_vec(rows * n), *r = rand_vec(rows * n), *g = rand_vec(n), *b = rand_vec(n);
+            float *y = malloc(rows * n * sizeof *y), *ref = malloc(rows * n * sizeof *ref);
+            assert_true(y && ref);
+            for (size_t i = 0; i < rows * n; i++) x[i] = x[i] * 3.0f + 5.0f; /* offset mean: tests two-pass */
+            for (size_t i = 0; i < rows; i++) layernorm_ref(x + i * n, r + i * n, g, b, 1e-12, n, ref + i * n);
+            xl_add_layernorm(&k, 2, x, r, g, b, 1e-12f, rows, n, y);
+            /* output is O(1): absolute tolerance on the normalised scale, widened by the condition
+             * number |mean| / std of the row (the float mean's rounding, inherent to float32) */
+            for (size_t i = 0; i < rows; i++) {
+                double m = 0.0, v = 0.0;
+                for (size_t j = 0; j < n; j++) m += (double)(x[i * n + j] + r[i * n + j]);
+                m /= (double)n;
+                for (size_t j = 0; j < n; j++) {
+                    double d = (double)(x[i * n + j] + r[i * n + j]) - m;
+                    v += d * d;
+                }
+                double cond = fabs(m) / sqrt(v / (double)n + 1e-12);
+                assert_allclose(y + i * n, ref + i * n, n, 2e-6 * (1.0 + cond), 2e-6);
+            }
+            /* in place (y aliases x), no residual, eps = 1e-5 */
+            for (size_t i = 0; i < rows; i++) layernorm_ref(x + i * n, NULL, g, b, 1e-5, n, ref + i * n);
+            xl_add_layernorm(&k, 1, x, NULL, g, b, 1e-5f, rows, n, x);
+            assert_allclose(x, ref, rows * n, 2e-6, 2e-6);
+            free(x), free(r), free(g), free(b), free(y), free(ref);
+        }
+        xl_kernels_free(&k);
+    }
+}
+
+static void test_softmax(void **state)
+{
+    (void)state;
+    static const size_t widths[] = {1, 2, 17, 33, 128, 129, 512};
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+            size_t n = widths[wi], rows = 40, ld = n + 5;
+            float *x = rand_vec(rows * ld), *mask = malloc(n * sizeof *mask), *ref = malloc(rows * ld * sizeof *ref);
+            assert_true(mask && ref);
+            for (size_t j = 0; j < n; j++) mask[j] = (j % 3 == 2 && j > 0) ? -3.4028234663852886e38f : 0.0f;
+            for (size_t i = 0; i < rows * ld; i++) x[i] *= 20.0f;
+            memcpy(ref, x, rows * ld * sizeof *ref);
+            const float scale = 0.125f;
+            for (size_t i = 0; i < rows; i++) {
+                double mx = -INFINITY, s = 0.0;
+                double t[512];
+                for (size_t j = 0; j < n; j++) {
+                    t[j] = (double)scale * x[i * ld + j] + mask[j];
+                    if (t[j] > mx) mx = t[j];
+                }
+                for (size_t j = 0; j < n; j++) s += exp(t[j] - mx);
+                for (size_t j = 0; j < n; j++) ref[i * ld + j] = (float)(exp(t[j] - mx) / s);
+            }
+            xl_softmax_rows(&k, 2, x, rows, n, ld, scale, mask);
+            assert_allclose(x, ref, rows * ld, 1e-8, 2e-6); /* padding columns unchanged too */
+            free(x), free(mask), free(ref);
+        }
+        /* a fully masked (-inf) row gives zeros, not NaN */
+        float row[37];
+        for (size_t j = 0; j < 37; j++) row[j] = -INFINITY;
+        xl_softmax_rows(&k, 1, row, 1, 37, 37, 1.0f, NULL);
+        for (size_t j = 0; j < 37; j++) assert_true(row[j] == 0.0f);
+        xl_kernels_free(&k);
+    }
+}
+
+static void test_vector_ops(void **state)
+{
+    (void)state;
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        for (size_t n = 0; n < 80; n += 7) {
+            float *a = rand_vec(n + 1), *b = rand_vec(n + 1), *y = malloc((n + 1) * sizeof *y),
+                  *ref = malloc((n + 1) * sizeof *ref);
+            assert_true(y && ref);
+            double d = 0.0, mag = 0.0;
+            for (size_t j = 0; j < n; j++) d += (double)a[j] * b[j], mag += fabs((double)a[j] * b[j]);
+            assert_close(xl_dot(&k, a, b, n), d, 1e-6 * mag + 1e-7);
+            memcpy(y, b, n * sizeof *y);
+            xl_axpy(&k, n, -0.3f, a, y);
+            for (size_t j = 0; j < n; j++) ref[j] = (float)((double)b[j] - 0.3 * (double)a[j]);
+            assert_allclose(y, ref, n, 1e-7, 1e-6);
+            /* L2 normalise 2 rows of n/2 */
+            size_t c = n / 2;
+            memcpy(y, a, n * sizeof *y);
+            xl_l2_normalize(&k, y, 2, c);
+            for (size_t r = 0; r < 2; r++) {
+                double ss = 0.0;
+                for (size_t j = 0; j < c; j++) ss += (double)a[r * c + j] * a[r * c + j];
+                double nrm = sqrt(ss) > 1e-12 ? sqrt(ss) : 1e-12;
+                for (size_t j = 0; j < c; j++) ref[r * c + j] = (float)(a[r * c + j] / nrm);
+            }
+            assert_allclose(y, ref, 2 * c, 1e-7, 1e-6);
+            /* tanh */
+            memcpy(y, a, n * sizeof *y);
+            for (size_t j = 0; j < n; j++) y[j] *= 5.0f, ref[j] = (float)tanh((double)y[j]);
+            xl_tanh(&k, y, n);
+            assert_allclose(y, ref, n, 1e-7, 1e-6);
+            free(a), free(b), free(y), free(ref);
+        }
+        float zero[5] = {0};
+        xl_l2_normalize(&k, zero, 1, 5); /* zero vector stays zero, no NaN */
+        for (int j = 0; j < 5; j++) assert_true(zero[j] == 0.0f);
+        xl_kernels_free(&k);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_path_selection), cmocka_unit_test(test_sgemm_all_paths),
+        cmocka_unit_test(test_sgemm_paths_agree), cmocka_unit_test(test_sgemm_packed),
+        cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_gelu),
+        cmocka_unit_test(test_layernorm), cmocka_unit_test(test_softmax),
+        cmocka_unit_test(test_vector_ops),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
