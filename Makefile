@@ -94,7 +94,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(HELPER_OBJS) $(LIB)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(HELPER_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(XL_CFLAGS) -o $@ $< $(HELPER_OBJS) $(LIB) $(XL_LDLIBS) $(LDFLAGS)
+	$(CC) $(XL_CFLAGS) -o $@ $< $(HELPER_OBJS) $(LIB) -lcmocka $(XL_LDLIBS) $(LDFLAGS)
 
 # The test runner runs every suite (tests read ../shared when present and
 # skip those cases otherwise) and ends with "total: N passed, N failed".
