@@ -1,0 +1,488 @@
+/* bert.c - BERT / DistilBERT forward pass (see bert.h; equations in
+ * docs/encoder.md).  References: Devlin et al. 2019 (BERT), Vaswani et al.
+ * 2017 (scaled dot-product attention), Sanh et al. 2019 (DistilBERT),
+ * Hendrycks & Gimpel 2016 (GELU); HF transformers modeling_bert.py /
+ * modeling_distilbert.py for the exact order of operations. */
+#include "bert.h"
+
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_alloc.h"
+
+/* ---- pooling names -------------------------------------------------------- */
+
+static const char *const pool_names[] = {"default", "cls", "mean", "max", "mean_sqrt_len", "pooler", "none"};
+
+const char *xl_pooling_name(xl_pooling p)
+{
+    return (unsigned)p < sizeof pool_names / sizeof pool_names[0] ? pool_names[p] : "?";
+}
+
+int xl_pooling_parse(const char *name, xl_pooling *out, xl_error *err)
+{
+    for (size_t i = 0; i < sizeof pool_names / sizeof pool_names[0]; i++)
+        if (strcmp(name, pool_names[i]) == 0) {
+            *out = (xl_pooling)i;
+            return 0;
+        }
+    return xl_fail(err, XL_ERR_USAGE, "unknown pooling '%s' (cls, mean, max, mean_sqrt_len, pooler, none)", name);
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+static int meta_size(const xl_model *m, const char *key, int64_t lo, int64_t hi, size_t *out, xl_error *err)
+{
+    int64_t v;
+    if (!xl_model_meta_int(m, key, &v))
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s' (int) is missing", xl_model_path(m), key);
+    if (v < lo || v > hi)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s' = %" PRId64 " outside %" PRId64 "..%" PRId64,
+                       xl_model_path(m), key, v, lo, hi);
+    *out = (size_t)v;
+    return 0;
+}
+
+static int read_config(const xl_model *m, xl_bert_config *c, xl_error *err)
+{
+    const char *path = xl_model_path(m);
+    memset(c, 0, sizeof *c);
+    const char *arch = xl_model_meta_string(m, "arch");
+    if (arch == NULL) return xl_fail(err, XL_ERR_FORMAT, "%s: metadata 'arch' (string) is missing", path);
+    if (strcmp(arch, "bert") == 0) c->arch = XL_ARCH_BERT;
+    else if (strcmp(arch, "distilbert") == 0) c->arch = XL_ARCH_DISTILBERT;
+    else return xl_fail(err, XL_ERR_FORMAT, "%s: metadata 'arch' is \"%s\" (bert, distilbert)", path, arch);
+    if (meta_size(m, "vocab_size", 1, (int64_t)1 << 31, &c->vocab_size, err) < 0 ||
+        meta_size(m, "hidden_size", 1, 1 << 16, &c->hidden, err) < 0 ||
+        meta_size(m, "num_layers", 1, 1024, &c->n_layers, err) < 0 ||
+        meta_size(m, "num_heads", 1, 1 << 12, &c->n_heads, err) < 0 ||
+        meta_size(m, "intermediate_size", 1, 1 << 20, &c->intermediate, err) < 0 ||
+        meta_size(m, "max_position", 1, 1 << 20, &c->max_position, err) < 0 ||
+        meta_size(m, "type_vocab_size", 0, 1 << 16, &c->type_vocab_size, err) < 0 ||
+        meta_size(m, "max_seq_len", 1, 1 << 20, &c->max_seq_len, err) < 0 ||
+        meta_size(m, "dense.count", 0, XL_BERT_MAX_DENSE, &c->n_dense, err) < 0)
+        return -1;
+    if (c->hidden % c->n_heads != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: hidden_size %zu is not a multiple of num_heads %zu", path, c->hidden,
+                       c->n_heads);
+    if (c->arch == XL_ARCH_DISTILBERT && c->type_vocab_size != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: type_vocab_size must be 0 for distilbert", path);
+    if (c->max_seq_len > c->max_position)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: max_seq_len %zu exceeds max_position %zu", path, c->max_seq_len,
+                       c->max_position);
+    double eps;
+    if (!xl_model_meta_double(m, "layer_norm_eps", &eps))
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata 'layer_norm_eps' (double) is missing", path);
+    if (!(eps >= 0 && eps <= 1))
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata 'layer_norm_eps' = %g outside [0, 1]", path, eps);
+    c->layer_norm_eps = (float)eps;
+    const char *act = xl_model_meta_string(m, "hidden_act");
+    if (act == NULL || strcmp(act, "gelu") != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata 'hidden_act' is %s%s%s (only \"gelu\")", path, act ? "\"" : "",
+                       act ? act : "missing", act ? "\"" : "");
+    if (!xl_model_meta_bool(m, "has_pooler", &c->has_pooler))
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata 'has_pooler' (bool) is missing", path);
+    if (c->arch == XL_ARCH_DISTILBERT && c->has_pooler)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: distilbert has no pooler (has_pooler must be false)", path);
+    if (!xl_model_meta_bool(m, "normalize", &c->normalize))
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata 'normalize' (bool) is missing", path);
+    const char *pool = xl_model_meta_string(m, "pooling");
+    xl_error e2;
+    if (pool == NULL || xl_pooling_parse(pool, &c->pooling, &e2) < 0 || c->pooling == XL_POOL_DEFAULT)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata 'pooling' is %s (cls, mean, max, mean_sqrt_len, pooler, none)",
+                       path, pool ? pool : "missing");
+    if (c->pooling == XL_POOL_POOLER && !c->has_pooler)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata 'pooling' is \"pooler\" but the model has no pooler", path);
+    size_t prev = c->hidden;
+    for (size_t i = 0; i < c->n_dense; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "dense.%zu.in", i);
+        if (meta_size(m, key, 1, 1 << 20, &c->dense_in[i], err) < 0) return -1;
+        snprintf(key, sizeof key, "dense.%zu.out", i);
+        if (meta_size(m, key, 1, 1 << 20, &c->dense_out[i], err) < 0) return -1;
+        if (c->dense_in[i] != prev)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: dense.%zu.in = %zu but the previous layer gives %zu", path, i,
+                           c->dense_in[i], prev);
+        prev = c->dense_out[i];
+        snprintf(key, sizeof key, "dense.%zu.activation", i);
+        const char *a = xl_model_meta_string(m, key);
+        if (a != NULL && strcmp(a, "tanh") == 0) c->dense_act[i] = XL_ACT_TANH;
+        else if (a != NULL && strcmp(a, "identity") == 0) c->dense_act[i] = XL_ACT_NONE;
+        else return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s' is %s (tanh, identity)", path, key, a ? a : "missing");
+    }
+    return 0;
+}
+
+static const float *req(const xl_model *m, const char *name, uint64_t d0, uint64_t d1, xl_error *err)
+{
+    uint64_t shape[2] = {d0, d1};
+    const xl_tensor *t = xl_model_require(m, name, d1 ? 2 : 1, shape, err);
+    return t ? t->data : NULL;
+}
+
+#define REQ(dst, name, d0, d1)                                \
+    do {                                                      \
+        if (((dst) = req(m, (name), (d0), (d1), err)) == NULL) \
+            goto fail;                                        \
+    } while (0)
+
+int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl_error *err)
+{
+    *out = NULL;
+    xl_bert *b = xl_calloc(1, sizeof *b, err);
+    if (b == NULL) return -1;
+    xl_bert_config *c = &b->cfg;
+    float *tmp = NULL;
+    if (read_config(m, c, err) < 0) goto fail;
+    const uint64_t H = c->hidden, I = c->intermediate;
+    REQ(b->word_emb, "embeddings.word_embeddings.weight", c->vocab_size, H);
+    REQ(b->pos_emb, "embeddings.position_embeddings.weight", c->max_position, H);
+    if (c->type_vocab_size > 0) REQ(b->type_emb, "embeddings.token_type_embeddings.weight", c->type_vocab_size, H);
+    else if (xl_model_tensor_find(m, "embeddings.token_type_embeddings.weight") != NULL) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: tensor 'embeddings.token_type_embeddings.weight' present but type_vocab_size is 0",
+                xl_model_path(m));
+        goto fail;
+    }
+    REQ(b->emb_ln_g, "embeddings.LayerNorm.weight", H, 0);
+    REQ(b->emb_ln_b, "embeddings.LayerNorm.bias", H, 0);
+    b->layers = xl_calloc(c->n_layers, sizeof *b->layers, err);
+    if (b->layers == NULL) goto fail;
+    tmp = xl_aligned_alloc(3 * H * H * sizeof(float), err);
+    if (tmp == NULL) goto fail;
+    for (size_t l = 0; l < c->n_layers; l++) {
+        xl_bert_layer *L = &b->layers[l];
+        char nm[128];
+#define LREQ(dst, suffix, d0, d1)                                              \
+    do {                                                                       \
+        snprintf(nm, sizeof nm, "encoder.layer.%zu.%s", l, (suffix));          \
+        REQ(dst, nm, d0, d1);                                                  \
+    } while (0)
+        LREQ(L->q_w, "attention.self.query.weight", H, H);
+        LREQ(L->q_b, "attention.self.query.bias", H, 0);
+        LREQ(L->k_w, "attention.self.key.weight", H, H);
+        LREQ(L->k_b, "attention.self.key.bias", H, 0);
+        LREQ(L->v_w, "attention.self.value.weight", H, H);
+        LREQ(L->v_b, "attention.self.value.bias", H, 0);
+        LREQ(L->attn_out_w, "attention.output.dense.weight", H, H);
+        LREQ(L->attn_out_b, "attention.output.dense.bias", H, 0);
+        LREQ(L->ln1_g, "attention.output.LayerNorm.weight", H, 0);
+        LREQ(L->ln1_b, "attention.output.LayerNorm.bias", H, 0);
+        LREQ(L->ffn_in_w, "intermediate.dense.weight", I, H);
+        LREQ(L->ffn_in_b, "intermediate.dense.bias", I, 0);
+        LREQ(L->ffn_out_w, "output.dense.weight", H, I);
+        LREQ(L->ffn_out_b, "output.dense.bias", H, 0);
+        LREQ(L->ln2_g, "output.LayerNorm.weight", H, 0);
+        LREQ(L->ln2_b, "output.LayerNorm.bias", H, 0);
+#undef LREQ
+        /* fused QKV projection: W_qkv [3H, H] = [W_q; W_k; W_v], b_qkv = [b_q; b_k; b_v] */
+        memcpy(tmp, L->q_w, H * H * sizeof(float));
+        memcpy(tmp + H * H, L->k_w, H * H * sizeof(float));
+        memcpy(tmp + 2 * H * H, L->v_w, H * H * sizeof(float));
+        L->qkv_b = xl_aligned_alloc(3 * H * sizeof(float), err);
+        if (L->qkv_b == NULL) goto fail;
+        memcpy(L->qkv_b, L->q_b, H * sizeof(float));
+        memcpy(L->qkv_b + H, L->k_b, H * sizeof(float));
+        memcpy(L->qkv_b + 2 * H, L->v_b, H * sizeof(float));
+        if (xl_pack_b(k, XL_TRANS, H, 3 * H, tmp, H, &L->qkv, err) < 0 ||
+            xl_pack_b(k, XL_TRANS, H, H, L->attn_out_w, H, &L->attn_out, err) < 0 ||
+            xl_pack_b(k, XL_TRANS, H, I, L->ffn_in_w, H, &L->ffn_in, err) < 0 ||
+            xl_pack_b(k, XL_TRANS, I, H, L->ffn_out_w, I, &L->ffn_out, err) < 0)
+            goto fail;
+    }
+    if (c->has_pooler) {
+        REQ(b->pooler_w, "pooler.dense.weight", H, H);
+        REQ(b->pooler_b, "pooler.dense.bias", H, 0);
+        if (xl_pack_b(k, XL_TRANS, H, H, b->pooler_w, H, &b->pooler, err) < 0) goto fail;
+    }
+    for (size_t i = 0; i < c->n_dense; i++) {
+        char nm[64];
+        snprintf(nm, sizeof nm, "dense.%zu.weight", i);
+        REQ(b->dense_w[i], nm, c->dense_out[i], c->dense_in[i]);
+        snprintf(nm, sizeof nm, "dense.%zu.bias", i);
+        char bk[64];
+        snprintf(bk, sizeof bk, "dense.%zu.bias", i);
+        bool has_bias = true;
+        (void)xl_model_meta_bool(m, bk, &has_bias);
+        if (has_bias) REQ(b->dense_b[i], nm, c->dense_out[i], 0);
+        if (xl_pack_b(k, XL_TRANS, c->dense_in[i], c->dense_out[i], b->dense_w[i], c->dense_in[i], &b->dense[i], err) < 0)
+            goto fail;
+    }
+    xl_aligned_free(tmp);
+    *out = b;
+    return 0;
+fail:
+    xl_aligned_free(tmp);
+    xl_bert_free(b);
+    return -1;
+}
+
+void xl_bert_free(xl_bert *b)
+{
+    if (b == NULL) return;
+    if (b->layers != NULL)
+        for (size_t l = 0; l < b->cfg.n_layers; l++) {
+            xl_bert_layer *L = &b->layers[l];
+            xl_aligned_free(L->qkv_b);
+            xl_packed_free(&L->qkv);
+            xl_packed_free(&L->attn_out);
+            xl_packed_free(&L->ffn_in);
+            xl_packed_free(&L->ffn_out);
+        }
+    free(b->layers);
+    xl_packed_free(&b->pooler);
+    for (size_t i = 0; i < XL_BERT_MAX_DENSE; i++) xl_packed_free(&b->dense[i]);
+    free(b);
+}
+
+/* ---- activations ------------------------------------------------------------ */
+
+void xl_bert_acts_init(xl_bert_acts *a, bool keep_all_layers)
+{
+    memset(a, 0, sizeof *a);
+    a->keep_all_layers = keep_all_layers;
+}
+
+static void free_slots(float **v, size_t n)
+{
+    if (v == NULL) return;
+    for (size_t i = 0; i < n; i++) xl_aligned_free(v[i]);
+    free(v);
+}
+
+void xl_bert_acts_free(xl_bert_acts *a)
+{
+    free(a->off);
+    free(a->att_off);
+    xl_aligned_free(a->emb);
+    xl_aligned_free(a->hidden0);
+    xl_aligned_free(a->mask_row);
+    size_t n = a->n_slots;
+    free_slots(a->qkv, n);
+    free_slots(a->att, n);
+    free_slots(a->ctx, n);
+    free_slots(a->attn_proj, n);
+    free_slots(a->ln1, n);
+    free_slots(a->ffn_pre, n);
+    free_slots(a->ffn_h, n);
+    free_slots(a->ffn_proj, n);
+    free_slots(a->out, n);
+    bool keep = a->keep_all_layers;
+    memset(a, 0, sizeof *a);
+    a->keep_all_layers = keep;
+}
+
+/* (Re)allocate an aligned buffer of `count` floats (contents discarded). */
+static int grow(float **p, size_t count, xl_error *err)
+{
+    size_t bytes;
+    if (!xl_mul_size(count ? count : 1, sizeof(float), &bytes)) return xl_fail(err, XL_ERR_NOMEM, "activation size overflows");
+    xl_aligned_free(*p);
+    *p = xl_aligned_alloc(bytes, err);
+    return *p ? 0 : -1;
+}
+
+static int grow_slots(float ***v, size_t n_slots, size_t count, xl_error *err)
+{
+    if (*v == NULL) {
+        *v = xl_calloc(n_slots, sizeof **v, err);
+        if (*v == NULL) return -1;
+    }
+    for (size_t i = 0; i < n_slots; i++)
+        if (grow(&(*v)[i], count, err) < 0) return -1;
+    return 0;
+}
+
+static int acts_reserve(const xl_bert_config *c, xl_bert_acts *a, size_t n_seq, size_t T, size_t att, size_t max_len,
+                        xl_error *err)
+{
+    size_t want_slots = a->keep_all_layers ? c->n_layers : 1;
+    if (a->n_slots != 0 && a->n_slots != want_slots) xl_bert_acts_free(a);
+    a->n_slots = want_slots;
+    size_t H = c->hidden, I = c->intermediate, n = a->n_slots, tH, t3H, tI;
+    if (!xl_mul_size(T, H, &tH) || !xl_mul_size(tH, 3, &t3H) || !xl_mul_size(T, I, &tI))
+        return xl_fail(err, XL_ERR_NOMEM, "batch of %zu tokens is too large", T);
+    if (n_seq > a->cap_seq) {
+        size_t *o = xl_realloc(a->off, n_seq, sizeof *o, err);
+        if (o == NULL) return -1;
+        a->off = o;
+        o = xl_realloc(a->att_off, n_seq, sizeof *o, err);
+        if (o == NULL) return -1;
+        a->att_off = o;
+        a->cap_seq = n_seq;
+    }
+    if (max_len > a->cap_len) {
+        if (grow(&a->mask_row, max_len, err) < 0) return -1;
+        a->cap_len = max_len;
+    }
+    if (T > a->cap_T || a->emb == NULL) {
+        if (grow(&a->emb, tH, err) < 0 || grow(&a->hidden0, tH, err) < 0 || grow_slots(&a->qkv, n, t3H, err) < 0 ||
+            grow_slots(&a->ctx, n, tH, err) < 0 || grow_slots(&a->attn_proj, n, tH, err) < 0 ||
+            grow_slots(&a->ln1, n, tH, err) < 0 || grow_slots(&a->ffn_h, n, tI, err) < 0 ||
+            grow_slots(&a->ffn_proj, n, tH, err) < 0 || grow_slots(&a->out, n, tH, err) < 0)
+            return -1;
+        if (a->keep_all_layers && grow_slots(&a->ffn_pre, n, tI, err) < 0) return -1;
+        a->cap_T = T;
+    }
+    if (att > a->cap_att || a->att == NULL) {
+        if (grow_slots(&a->att, n, att, err) < 0) return -1;
+        a->cap_att = att;
+    }
+    return 0;
+}
+
+/* ---- forward ---------------------------------------------------------------- */
+
+/* Embeddings (BertEmbeddings.forward): e_t = W_word[id_t] + W_type[tt_t] + W_pos[p_t],
+ * then LayerNorm.  HF adds word + type first, then position; DistilBERT word + position. */
+static int embed(const xl_bert *b, const xl_kernels *k, int n_threads, const xl_bert_input *in, xl_bert_acts *a,
+                 xl_error *err)
+{
+    const xl_bert_config *c = &b->cfg;
+    const size_t H = c->hidden;
+    for (size_t s = 0; s < in->n_seq; s++) {
+        const int32_t *ids = in->ids[s];
+        const int32_t *tt = in->type_ids ? in->type_ids[s] : NULL;
+        for (size_t p = 0; p < in->len[s]; p++) {
+            float *e = a->emb + (a->off[s] + p) * H;
+            int32_t id = ids[p];
+            if (id < 0 || (size_t)id >= c->vocab_size)
+                return xl_fail(err, XL_ERR_USAGE, "sequence %zu, position %zu: token id %" PRId32 " outside 0..%zu", s, p,
+                               id, c->vocab_size - 1);
+            const float *w = b->word_emb + (size_t)id * H, *pos = b->pos_emb + p * H;
+            if (b->type_emb != NULL) {
+                int32_t t = tt ? tt[p] : 0;
+                if (t < 0 || (size_t)t >= c->type_vocab_size)
+                    return xl_fail(err, XL_ERR_USAGE, "sequence %zu, position %zu: token type id %" PRId32 " outside 0..%zu",
+                                   s, p, t, c->type_vocab_size - 1);
+                const float *ty = b->type_emb + (size_t)t * H;
+                for (size_t j = 0; j < H; j++) e[j] = (w[j] + ty[j]) + pos[j];
+            } else {
+                if (tt != NULL && tt[p] != 0)
+                    return xl_fail(err, XL_ERR_USAGE, "sequence %zu, position %zu: token type id %" PRId32
+                                   " but DistilBERT has no token types", s, p, tt[p]);
+                for (size_t j = 0; j < H; j++) e[j] = w[j] + pos[j];
+            }
+        }
+    }
+    xl_add_layernorm(k, n_threads, a->emb, NULL, b->emb_ln_g, b->emb_ln_b, c->layer_norm_eps, a->T, H, a->hidden0);
+    return 0;
+}
+
+/* Multi-head self-attention for one layer (BertSelfAttention):
+ *   S_h = Q_h K_h^T / sqrt(dh) + M,  P_h = softmax(S_h) row-wise,  ctx_h = P_h V_h
+ * per sequence over its own length (no padding); M adds -FLT_MAX at masked keys. */
+static void attention(const xl_bert *b, xl_kernels *k, int n_threads, const xl_bert_input *in, xl_bert_acts *a,
+                      const float *qkv, float *att, float *ctx)
+{
+    const xl_bert_config *c = &b->cfg;
+    const size_t H = c->hidden, nh = c->n_heads, dh = H / nh;
+    const float scale = 1.0f / sqrtf((float)dh);
+    for (size_t s = 0; s < in->n_seq; s++) {
+        const size_t n = in->len[s];
+        const float *q = qkv + a->off[s] * 3 * H, *kk = q + H, *v = q + 2 * H;
+        float *P = att + a->att_off[s];
+        /* S[h] [n, n] = scale * Q_h [n, dh] K_h^T */
+        xl_sgemm_batched(k, n_threads, XL_TRANS, nh, n, n, dh, scale, q, 3 * H, dh, kk, 3 * H, dh, 0.0f, P, n, n * n);
+        const float *mask = NULL;
+        const uint8_t *m = in->mask ? in->mask[s] : NULL;
+        if (m != NULL) {
+            for (size_t j = 0; j < n; j++) a->mask_row[j] = m[j] ? 0.0f : -FLT_MAX;
+            mask = a->mask_row;
+        }
+        xl_softmax_rows(k, n_threads, P, nh * n, n, n, 1.0f, mask);
+        /* ctx_h [n, dh] = P_h [n, n] V_h [n, dh]; written into columns h*dh of ctx [n, H] */
+        xl_sgemm_batched(k, n_threads, XL_NO_TRANS, nh, n, dh, n, 1.0f, P, n, n * n, v, 3 * H, dh, 0.0f,
+                         ctx + a->off[s] * H, H, dh);
+    }
+}
+
+int xl_bert_forward(const xl_bert *b, xl_kernels *k, int n_threads, const xl_bert_input *in, xl_bert_acts *a,
+                    xl_error *err)
+{
+    const xl_bert_config *c = &b->cfg;
+    const size_t H = c->hidden, I = c->intermediate, nh = c->n_heads;
+    if (in->n_seq == 0) return xl_fail(err, XL_ERR_USAGE, "empty batch");
+    size_t T = 0, att = 0, max_len = 0;
+    for (size_t s = 0; s < in->n_seq; s++) {
+        size_t n = in->len[s];
+        if (n == 0 || n > c->max_position)
+            return xl_fail(err, XL_ERR_USAGE, "sequence %zu: length %zu outside 1..%zu (max_position)", s, n,
+                           c->max_position);
+        T += n;
+        att += nh * n * n;
+        if (n > max_len) max_len = n;
+    }
+    if (acts_reserve(c, a, in->n_seq, T, att, max_len, err) < 0) return -1;
+    a->n_seq = in->n_seq;
+    a->T = T;
+    for (size_t s = 0, o = 0, ao = 0; s < in->n_seq; s++) {
+        a->off[s] = o;
+        a->att_off[s] = ao;
+        o += in->len[s];
+        ao += nh * in->len[s] * in->len[s];
+    }
+    if (embed(b, k, n_threads, in, a, err) < 0) return -1;
+    const float *x = a->hidden0; /* [T, H] layer input */
+    for (size_t l = 0; l < c->n_layers; l++) {
+        const xl_bert_layer *L = &b->layers[l];
+        size_t sl = a->keep_all_layers ? l : 0;
+        float *qkv = a->qkv[sl], *P = a->att[sl], *ctx = a->ctx[sl], *proj = a->attn_proj[sl], *ln1 = a->ln1[sl];
+        float *fh = a->ffn_h[sl], *fp = a->ffn_proj[sl], *out = a->out[sl];
+        /* qkv [T, 3H] = x W_qkv^T + b_qkv */
+        xl_sgemm_packed(k, n_threads, T, 1.0f, x, H, &L->qkv, 0.0f, qkv, 3 * H, L->qkv_b, XL_ACT_NONE);
+        attention(b, k, n_threads, in, a, qkv, P, ctx);
+        /* BertSelfOutput: ln1 = LayerNorm(ctx W_o^T + b_o + x) */
+        xl_sgemm_packed(k, n_threads, T, 1.0f, ctx, H, &L->attn_out, 0.0f, proj, H, L->attn_out_b, XL_ACT_NONE);
+        xl_add_layernorm(k, n_threads, proj, x, L->ln1_g, L->ln1_b, c->layer_norm_eps, T, H, ln1);
+        /* BertIntermediate: ffn_h [T, I] = GELU(ln1 W_1^T + b_1) (exact erf GELU) */
+        if (a->keep_all_layers) {
+            float *pre = a->ffn_pre[sl];
+            xl_sgemm_packed(k, n_threads, T, 1.0f, ln1, H, &L->ffn_in, 0.0f, pre, I, L->ffn_in_b, XL_ACT_NONE);
+            memcpy(fh, pre, T * I * sizeof(float));
+            xl_bias_gelu(k, n_threads, fh, T, I, I, NULL);
+        } else {
+            xl_sgemm_packed(k, n_threads, T, 1.0f, ln1, H, &L->ffn_in, 0.0f, fh, I, L->ffn_in_b, XL_ACT_GELU);
+        }
+        /* BertOutput: out = LayerNorm(ffn_h W_2^T + b_2 + ln1) */
+        xl_sgemm_packed(k, n_threads, T, 1.0f, fh, I, &L->ffn_out, 0.0f, fp, H, L->ffn_out_b, XL_ACT_NONE);
+        xl_add_layernorm(k, n_threads, fp, ln1, L->ln2_g, L->ln2_b, c->layer_norm_eps, T, H, out);
+        x = out;
+    }
+    return 0;
+}
+
+const float *xl_bert_last_hidden(const xl_bert *b, const xl_bert_acts *a)
+{
+    return a->out[a->keep_all_layers ? b->cfg.n_layers - 1 : 0];
+}
+
+const float *xl_bert_hidden_state(const xl_bert *b, const xl_bert_acts *a, size_t l)
+{
+    if (l == 0) return a->hidden0;
+    if (l > b->cfg.n_layers) return NULL;
+    if (l == b->cfg.n_layers) return xl_bert_last_hidden(b, a);
+    return a->keep_all_layers ? a->out[l - 1] : NULL;
+}
+
+size_t xl_bert_output_dim(const xl_bert *b, xl_pooling pooling)
+{
+    if (pooling == XL_POOL_DEFAULT) pooling = b->cfg.pooling;
+    if (pooling == XL_POOL_POOLER || pooling == XL_POOL_NONE || b->cfg.n_dense == 0) return b->cfg.hidden;
+    return b->cfg.dense_out[b->cfg.n_dense - 1];
+}
+
+double xl_bert_flops(const xl_bert_config *c, const size_t *len, size_t n_seq)
+{
+    double H = (double)c->hidden, I = (double)c->intermediate, T = 0, att = 0;
+    for (size_t s = 0; s < n_seq; s++) {
+        T += (double)len[s];
+        att += (double)len[s] * (double)len[s];
+    }
+    /* per layer: QKV 3H^2, output H^2, FFN 2HI multiply-adds per token; attention 2 n^2 H per sequence */
+    double per_layer = 2.0 * T * (4.0 * H * H + 2.0 * H * I) + 2.0 * 2.0 * att * H;
+    return per_layer * (double)c->n_layers;
+}

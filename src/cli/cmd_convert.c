@@ -1,0 +1,48 @@
+/* cmd_convert.c - `xlrec convert HF_DIR -o MODEL`: a HuggingFace /
+ * sentence-transformers checkpoint directory to one xlrec model file
+ * (weights/xl_convert.h; docs/encoder.md lists the files it reads). */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "xl_cli.h"
+#include "xl_convert.h"
+#include "xl_model.h"
+
+static void print_note(void *ctx, const char *msg)
+{
+    const bool *quiet = ctx;
+    if (!*quiet) fprintf(stderr, "xlrec: %s\n", msg);
+}
+
+int cmd_convert(int argc, char **argv)
+{
+    const char *out = NULL;
+    bool quiet = false;
+    const xl_option opts[] = {
+        {"output", 'o', XL_OPT_STRING, &out, "MODEL", "model file to write (required)", 0, 0, NULL},
+        {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no notes on stderr (errors are still reported)", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec = {
+        "convert", "xlrec convert HF_DIR -o MODEL",
+        "Convert a HuggingFace BERT/DistilBERT checkpoint directory (config.json, model.safetensors,\n"
+        "vocab.txt or tokenizer.json, tokenizer_config.json, and the sentence-transformers files\n"
+        "modules.json, 1_Pooling/, 2_Dense/, sentence_bert_config.json when present) into one xlrec\n"
+        "model file for `xlrec embed`.  See docs/encoder.md.",
+        opts, 1, 1};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (out == NULL) return xl_cli_usage_error(&spec, "missing --output MODEL");
+    xl_error err;
+    xl_error_clear(&err);
+    if (xl_convert_hf(args.positional[0], out, print_note, &quiet, &err) < 0) return xl_cli_runtime_error(&err);
+    if (!quiet && out[0] != '-') {
+        xl_model *m;
+        if (xl_model_open(&m, out, &err) < 0) return xl_cli_runtime_error(&err);
+        fprintf(stderr, "xlrec: wrote %s: %zu tensors, %" PRIu64 " parameters, %zu vocabulary tokens, %zu bytes\n", out,
+                xl_model_tensor_count(m), xl_model_param_count(m), xl_model_vocab_count(m), xl_model_file_size(m));
+        xl_model_close(m);
+    }
+    return XL_EXIT_OK;
+}

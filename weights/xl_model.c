@@ -1,0 +1,1065 @@
+/* xl_model.c - reader and writer of the xlrec model file (see xl_model.h and
+ * docs/model-format.md).  The reader parses the header and sections with
+ * explicit little-endian loads from the byte image (never by casting structs
+ * onto the file), checking every length against the bytes that remain before
+ * reading it. */
+#include "xl_model.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_alloc.h"
+#include "xl_io.h"
+#include "xl_utf8.h"
+
+struct xl_model {
+    char *path;
+    xl_mapped_file map;
+    const unsigned char *image; /* map.data, or an owned aligned copy (memory open) */
+    void *image_owned;
+    size_t size;
+    uint32_t version;
+    float *swapped_data; /* big-endian hosts: byte-swapped copy of the data section */
+    xl_meta *meta;
+    size_t n_meta;
+    char **tokens; /* n_vocab NUL-terminated copies */
+    size_t *token_lens;
+    size_t n_vocab;
+    xl_tensor *tensors;
+    size_t n_tensors;
+    char *strings; /* one block holding every key / name / string copy */
+};
+
+/* ---- byte order --------------------------------------------------------- */
+
+bool xl_host_is_little_endian(void)
+{
+    const uint32_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+void xl_bswap32_array(void *data, size_t count)
+{
+    unsigned char *p = data;
+    for (size_t i = 0; i < count; i++, p += 4) {
+        unsigned char t0 = p[0], t1 = p[1];
+        p[0] = p[3];
+        p[1] = p[2];
+        p[2] = t1;
+        p[3] = t0;
+    }
+}
+
+static uint32_t rd_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd_u64(const unsigned char *p)
+{
+    return (uint64_t)rd_u32(p) | (uint64_t)rd_u32(p + 4) << 32;
+}
+
+static float rd_f32(const unsigned char *p)
+{
+    uint32_t u = rd_u32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static double rd_f64(const unsigned char *p)
+{
+    uint64_t u = rd_u64(p);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
+
+static void wr_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void wr_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+const char *xl_dtype_name(xl_dtype t)
+{
+    switch (t) {
+    case XL_DTYPE_F32: return "F32";
+    case XL_DTYPE_F16: return "F16";
+    case XL_DTYPE_BF16: return "BF16";
+    }
+    return "unknown";
+}
+
+const char *xl_shape_str(int rank, const uint64_t *shape, char *buf, size_t cap)
+{
+    size_t used = 0;
+    if (cap == 0) return buf;
+    buf[0] = '\0';
+    used += (size_t)snprintf(buf + used, cap - used, "[");
+    for (int i = 0; i < rank && used < cap; i++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%" PRIu64, i ? ", " : "", shape[i]);
+    if (used < cap) snprintf(buf + used, cap - used, "]");
+    return buf;
+}
+
+/* A cursor over one section: every read checks the bytes left first. */
+typedef struct {
+    const unsigned char *p;
+    size_t left;
+    const char *path;
+    const char *section;
+} cursor;
+
+static int need(cursor *c, size_t n, const char *what, size_t index, xl_error *err)
+{
+    if (c->left < n)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: %s entry %zu: %s needs %zu bytes but only %zu remain in the section",
+                       c->path, c->section, index, what, n, c->left);
+    return 0;
+}
+
+static void advance(cursor *c, size_t n)
+{
+    c->p += n;
+    c->left -= n;
+}
+
+/* Key / name: printable ASCII (0x21..0x7e), 1..XL_MODEL_MAX_NAME bytes. */
+static int check_name(const unsigned char *s, size_t len, const char *path, const char *what, size_t index,
+                      xl_error *err)
+{
+    if (len == 0 || len > XL_MODEL_MAX_NAME)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: %s %zu: name length %zu outside 1..%u", path, what, index, len,
+                       XL_MODEL_MAX_NAME);
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x21 || s[i] > 0x7e)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: %s %zu: name byte %zu is 0x%02x (printable ASCII only)", path,
+                           what, index, i, s[i]);
+    return 0;
+}
+
+/* ---- reader --------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t offset, size;
+    const char *name;
+} section;
+
+static int parse_meta(xl_model *m, cursor *c, char **sp, xl_error *err)
+{
+    for (size_t i = 0; i < m->n_meta; i++) {
+        xl_meta *e = &m->meta[i];
+        if (need(c, 4, "key length", i, err) < 0) return -1;
+        uint32_t klen = rd_u32(c->p);
+        advance(c, 4);
+        if (klen == 0 || klen > XL_MODEL_MAX_NAME)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: metadata entry %zu: key length %" PRIu32 " outside 1..%u",
+                           m->path, i, klen, XL_MODEL_MAX_NAME);
+        if (need(c, klen, "key", i, err) < 0) return -1;
+        if (check_name(c->p, klen, m->path, "metadata entry", i, err) < 0) return -1;
+        memcpy(*sp, c->p, klen);
+        (*sp)[klen] = '\0';
+        e->key = *sp;
+        *sp += klen + 1;
+        advance(c, klen);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->meta[j].key, e->key) == 0)
+                return xl_fail(err, XL_ERR_FORMAT, "%s: metadata entry %zu: duplicate key '%s'", m->path, i, e->key);
+        if (need(c, 4, "type", i, err) < 0) return -1;
+        uint32_t type = rd_u32(c->p);
+        advance(c, 4);
+        switch (type) {
+        case XL_META_INT:
+            if (need(c, 8, "int value", i, err) < 0) return -1;
+            e->i = (int64_t)rd_u64(c->p);
+            advance(c, 8);
+            break;
+        case XL_META_DOUBLE:
+            if (need(c, 8, "double value", i, err) < 0) return -1;
+            e->d = rd_f64(c->p);
+            advance(c, 8);
+            break;
+        case XL_META_BOOL:
+            if (need(c, 1, "bool value", i, err) < 0) return -1;
+            if (c->p[0] > 1)
+                return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s': bool value %u is not 0 or 1", m->path, e->key,
+                               c->p[0]);
+            e->i = c->p[0];
+            advance(c, 1);
+            break;
+        case XL_META_STRING: {
+            if (need(c, 4, "string length", i, err) < 0) return -1;
+            uint32_t slen = rd_u32(c->p);
+            advance(c, 4);
+            if (slen > XL_MODEL_MAX_STRING)
+                return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s': string length %" PRIu32 " above %u", m->path,
+                               e->key, slen, XL_MODEL_MAX_STRING);
+            if (need(c, slen, "string value", i, err) < 0) return -1;
+            size_t bad;
+            xl_utf8_status why;
+            if (!xl_utf8_validate((const char *)c->p, slen, &bad, &why))
+                return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s': string is not UTF-8 at byte %zu (%s)", m->path,
+                               e->key, bad, xl_utf8_status_name(why));
+            if (memchr(c->p, 0, slen) != NULL)
+                return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s': string contains a NUL byte", m->path, e->key);
+            memcpy(*sp, c->p, slen);
+            (*sp)[slen] = '\0';
+            e->s = *sp;
+            e->s_len = slen;
+            *sp += slen + 1;
+            advance(c, slen);
+            break;
+        }
+        default:
+            return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s': unknown type %" PRIu32 " (1 int, 2 double, 3 string, 4 bool)",
+                           m->path, e->key, type);
+        }
+        e->type = (xl_meta_type)type;
+    }
+    if (c->left != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: metadata section has %zu bytes after its %zu entries", m->path, c->left,
+                       m->n_meta);
+    return 0;
+}
+
+static int parse_vocab(xl_model *m, cursor *c, char **sp, xl_error *err)
+{
+    for (size_t i = 0; i < m->n_vocab; i++) {
+        if (need(c, 4, "token length", i, err) < 0) return -1;
+        uint32_t len = rd_u32(c->p);
+        advance(c, 4);
+        if (len > XL_MODEL_MAX_TOKEN)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: vocabulary entry %zu: token length %" PRIu32 " above %u", m->path, i,
+                           len, XL_MODEL_MAX_TOKEN);
+        if (need(c, len, "token", i, err) < 0) return -1;
+        size_t bad;
+        xl_utf8_status why;
+        if (!xl_utf8_validate((const char *)c->p, len, &bad, &why))
+            return xl_fail(err, XL_ERR_FORMAT, "%s: vocabulary entry %zu: token is not UTF-8 at byte %zu (%s)", m->path,
+                           i, bad, xl_utf8_status_name(why));
+        memcpy(*sp, c->p, len);
+        (*sp)[len] = '\0';
+        m->tokens[i] = *sp;
+        m->token_lens[i] = len;
+        *sp += len + 1;
+        advance(c, len);
+    }
+    if (c->left != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: vocabulary section has %zu bytes after its %zu tokens", m->path, c->left,
+                       m->n_vocab);
+    return 0;
+}
+
+static int cmp_tensor_offset(const void *a, const void *b)
+{
+    const xl_tensor *x = *(const xl_tensor *const *)a, *y = *(const xl_tensor *const *)b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset ? 1 : 0;
+}
+
+static int parse_dir(xl_model *m, cursor *c, char **sp, uint64_t data_size, xl_error *err)
+{
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        xl_tensor *t = &m->tensors[i];
+        if (need(c, 4, "name length", i, err) < 0) return -1;
+        uint32_t nlen = rd_u32(c->p);
+        advance(c, 4);
+        if (nlen == 0 || nlen > XL_MODEL_MAX_NAME)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: tensor entry %zu: name length %" PRIu32 " outside 1..%u", m->path, i,
+                           nlen, XL_MODEL_MAX_NAME);
+        if (need(c, nlen, "name", i, err) < 0) return -1;
+        if (check_name(c->p, nlen, m->path, "tensor entry", i, err) < 0) return -1;
+        memcpy(*sp, c->p, nlen);
+        (*sp)[nlen] = '\0';
+        t->name = *sp;
+        *sp += nlen + 1;
+        advance(c, nlen);
+        if (need(c, 8, "dtype and rank", i, err) < 0) return -1;
+        uint32_t dtype = rd_u32(c->p), rank = rd_u32(c->p + 4);
+        advance(c, 8);
+        if (dtype != XL_DTYPE_F32) {
+            if (dtype == XL_DTYPE_F16 || dtype == XL_DTYPE_BF16)
+                return xl_fail(err, XL_ERR_FORMAT,
+                               "%s: tensor '%s': dtype %s is not stored by format version %u (only F32)", m->path,
+                               t->name, xl_dtype_name((xl_dtype)dtype), XL_MODEL_VERSION);
+            return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': unknown dtype %" PRIu32, m->path, t->name, dtype);
+        }
+        t->dtype = (xl_dtype)dtype;
+        if (rank < 1 || rank > XL_MODEL_MAX_RANK)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': rank %" PRIu32 " outside 1..%d", m->path, t->name, rank,
+                           XL_MODEL_MAX_RANK);
+        t->rank = (int)rank;
+        if (need(c, (size_t)rank * 8 + 16, "shape, offset and size", i, err) < 0) return -1;
+        size_t count = 1;
+        for (uint32_t d = 0; d < rank; d++) {
+            uint64_t dim = rd_u64(c->p + 8 * d);
+            t->shape[d] = dim;
+            if (dim == 0 || dim > XL_MODEL_MAX_DIM)
+                return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': dimension %" PRIu32 " is %" PRIu64 " (must be 1..%llu)",
+                               m->path, t->name, d, dim, (unsigned long long)XL_MODEL_MAX_DIM);
+            if (dim > SIZE_MAX || !xl_mul_size(count, (size_t)dim, &count))
+                return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': element count overflows", m->path, t->name);
+        }
+        advance(c, (size_t)rank * 8);
+        t->offset = rd_u64(c->p);
+        t->nbytes = rd_u64(c->p + 8);
+        advance(c, 16);
+        t->count = count;
+        size_t expect;
+        if (!xl_mul_size(count, 4, &expect) || t->nbytes != (uint64_t)expect) {
+            char sh[128];
+            return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': size %" PRIu64 " bytes does not match shape %s of %s", m->path,
+                           t->name, t->nbytes, xl_shape_str(t->rank, t->shape, sh, sizeof sh), xl_dtype_name(t->dtype));
+        }
+        if (t->offset % XL_MODEL_ALIGN != 0)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': offset %" PRIu64 " is not a multiple of %u", m->path, t->name,
+                           t->offset, XL_MODEL_ALIGN);
+        if (t->offset > data_size || t->nbytes > data_size - t->offset)
+            return xl_fail(err, XL_ERR_FORMAT,
+                           "%s: tensor '%s': data [%" PRIu64 ", +%" PRIu64 ") runs past the end of the data section (%" PRIu64
+                           " bytes)",
+                           m->path, t->name, t->offset, t->nbytes, data_size);
+    }
+    if (c->left != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: tensor directory has %zu bytes after its %zu entries", m->path, c->left,
+                       m->n_tensors);
+    /* unique names, no two tensors sharing bytes */
+    if (m->n_tensors > 1) {
+        xl_error e2;
+        xl_tensor **order = xl_malloc(m->n_tensors * sizeof *order, &e2);
+        if (order == NULL) return xl_fail(err, e2.code, "%s", e2.msg);
+        for (size_t i = 0; i < m->n_tensors; i++) order[i] = &m->tensors[i];
+        qsort(order, m->n_tensors, sizeof *order, cmp_tensor_offset);
+        for (size_t i = 1; i < m->n_tensors; i++) {
+            const xl_tensor *a = order[i - 1], *b = order[i];
+            if (a->offset + a->nbytes > b->offset) {
+                int rc = xl_fail(err, XL_ERR_FORMAT,
+                                 "%s: tensors '%s' [%" PRIu64 ", +%" PRIu64 ") and '%s' [%" PRIu64 ", +%" PRIu64 ") overlap",
+                                 m->path, a->name, a->offset, a->nbytes, b->name, b->offset, b->nbytes);
+                free(order);
+                return rc;
+            }
+        }
+        free(order);
+    }
+    return 0;
+}
+
+static int cmp_name_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int check_unique_names(xl_model *m, xl_error *err)
+{
+    if (m->n_tensors < 2) return 0;
+    xl_error e2;
+    const char **names = xl_malloc(m->n_tensors * sizeof *names, &e2);
+    if (names == NULL) return xl_fail(err, e2.code, "%s", e2.msg);
+    for (size_t i = 0; i < m->n_tensors; i++) names[i] = m->tensors[i].name;
+    qsort(names, m->n_tensors, sizeof *names, cmp_name_ptr);
+    for (size_t i = 1; i < m->n_tensors; i++)
+        if (strcmp(names[i - 1], names[i]) == 0) {
+            int rc = xl_fail(err, XL_ERR_FORMAT, "%s: duplicate tensor name '%s'", m->path, names[i]);
+            free(names);
+            return rc;
+        }
+    free(names);
+    return 0;
+}
+
+static int validate(xl_model *m, xl_error *err)
+{
+    const unsigned char *h = m->image;
+    const char *path = m->path;
+    if (m->size < 8 || memcmp(h, XL_MODEL_MAGIC, 8) != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: not an xlrec model file (magic is not \"%s\")", path, XL_MODEL_MAGIC);
+    if (m->size < 12) return xl_fail(err, XL_ERR_FORMAT, "%s: truncated header (%zu bytes)", path, m->size);
+    m->version = rd_u32(h + 8);
+    if (m->version == 0 || m->version > XL_MODEL_VERSION)
+        return xl_fail(err, XL_ERR_FORMAT,
+                       "%s: format version %" PRIu32 " is not supported (this build reads version 1 to %u)%s", path,
+                       m->version, XL_MODEL_VERSION, m->version > XL_MODEL_VERSION ? ": upgrade xlrec" : "");
+    if (m->size < XL_MODEL_HEADER_SIZE)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: truncated header (%zu of %u bytes)", path, m->size, XL_MODEL_HEADER_SIZE);
+    uint32_t header_size = rd_u32(h + 12);
+    if (header_size != XL_MODEL_HEADER_SIZE)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: header_size is %" PRIu32 ", expected %u", path, header_size,
+                       XL_MODEL_HEADER_SIZE);
+    /* sanity block: each value must come back bit for bit */
+    if (rd_u32(h + 16) != XL_MODEL_SANITY_U32)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: sanity u32 is 0x%08" PRIx32 ", expected 0x%08x (byte order mismatch?)", path,
+                       rd_u32(h + 16), XL_MODEL_SANITY_U32);
+    float f = rd_f32(h + 20), f_ok = XL_MODEL_SANITY_F32;
+    if (memcmp(&f, &f_ok, 4) != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: sanity f32 is %g, expected %g (float format mismatch)", path, (double)f,
+                       (double)f_ok);
+    double d = rd_f64(h + 24), d_ok = XL_MODEL_SANITY_F64;
+    if (memcmp(&d, &d_ok, 8) != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: sanity f64 is %g, expected %g (double format mismatch)", path, d, d_ok);
+    if (rd_u64(h + 32) != XL_MODEL_SANITY_U64)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: sanity u64 is 0x%016" PRIx64 ", expected 0x%016llx", path, rd_u64(h + 32),
+                       (unsigned long long)XL_MODEL_SANITY_U64);
+    uint64_t file_size = rd_u64(h + 40);
+    if (file_size != (uint64_t)m->size)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: file_size field says %" PRIu64 " bytes but the file has %zu%s", path, file_size,
+                       m->size, file_size > (uint64_t)m->size ? " (truncated?)" : "");
+    uint32_t n_meta = rd_u32(h + 48), n_vocab = rd_u32(h + 52), n_tensors = rd_u32(h + 56), align = rd_u32(h + 60);
+    if (n_meta > XL_MODEL_MAX_META)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: n_meta %" PRIu32 " above %u", path, n_meta, XL_MODEL_MAX_META);
+    if (n_vocab > XL_MODEL_MAX_VOCAB)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: n_vocab %" PRIu32 " above %u", path, n_vocab, XL_MODEL_MAX_VOCAB);
+    if (n_tensors > XL_MODEL_MAX_TENSORS)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: n_tensors %" PRIu32 " above %u", path, n_tensors, XL_MODEL_MAX_TENSORS);
+    if (align != XL_MODEL_ALIGN)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: alignment is %" PRIu32 ", expected %u", path, align, XL_MODEL_ALIGN);
+    section s[4] = {{rd_u64(h + 64), rd_u64(h + 72), "metadata"},
+                    {rd_u64(h + 80), rd_u64(h + 88), "vocabulary"},
+                    {rd_u64(h + 96), rd_u64(h + 104), "tensor directory"},
+                    {rd_u64(h + 112), rd_u64(h + 120), "data"}};
+    uint64_t prev_end = XL_MODEL_HEADER_SIZE;
+    const char *prev_name = "header";
+    for (int i = 0; i < 4; i++) {
+        if (s[i].offset < prev_end)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: %s section offset %" PRIu64 " overlaps the %s (which ends at %" PRIu64 ")",
+                           path, s[i].name, s[i].offset, prev_name, prev_end);
+        if (s[i].offset > file_size || s[i].size > file_size - s[i].offset)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: %s section [%" PRIu64 ", +%" PRIu64 ") runs past the end of the file (%" PRIu64
+                           " bytes)", path, s[i].name, s[i].offset, s[i].size, file_size);
+        prev_end = s[i].offset + s[i].size;
+        prev_name = s[i].name;
+    }
+    if (s[3].offset % XL_MODEL_ALIGN != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: data section offset %" PRIu64 " is not a multiple of %u", path, s[3].offset,
+                       XL_MODEL_ALIGN);
+    /* a lower bound on each section's size per entry stops absurd counts
+     * before any allocation: meta >= 13 bytes, token >= 4, tensor >= 33 */
+    if ((uint64_t)n_meta * 13 > s[0].size)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: n_meta %" PRIu32 " cannot fit in the %" PRIu64 "-byte metadata section", path,
+                       n_meta, s[0].size);
+    if ((uint64_t)n_vocab * 4 > s[1].size)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: n_vocab %" PRIu32 " cannot fit in the %" PRIu64 "-byte vocabulary section",
+                       path, n_vocab, s[1].size);
+    if ((uint64_t)n_tensors * 33 > s[2].size)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: n_tensors %" PRIu32 " cannot fit in the %" PRIu64 "-byte tensor directory",
+                       path, n_tensors, s[2].size);
+
+    /* every string copied into one block: its size is bounded by the sections */
+    xl_error e2;
+    size_t str_bytes = (size_t)(s[0].size + s[1].size + s[2].size) + (size_t)n_meta * 2 + n_vocab + n_tensors + 1;
+    m->strings = xl_malloc(str_bytes, &e2);
+    m->meta = xl_calloc(n_meta ? n_meta : 1, sizeof *m->meta, &e2);
+    m->tokens = xl_calloc(n_vocab ? n_vocab : 1, sizeof *m->tokens, &e2);
+    m->token_lens = xl_calloc(n_vocab ? n_vocab : 1, sizeof *m->token_lens, &e2);
+    m->tensors = xl_calloc(n_tensors ? n_tensors : 1, sizeof *m->tensors, &e2);
+    if (!m->strings || !m->meta || !m->tokens || !m->token_lens || !m->tensors)
+        return xl_fail(err, XL_ERR_NOMEM, "%s: %s", path, e2.msg);
+    m->n_meta = n_meta;
+    m->n_vocab = n_vocab;
+    m->n_tensors = n_tensors;
+    char *sp = m->strings;
+    cursor c = {h + s[0].offset, (size_t)s[0].size, path, "metadata"};
+    if (parse_meta(m, &c, &sp, err) < 0) return -1;
+    c = (cursor){h + s[1].offset, (size_t)s[1].size, path, "vocabulary"};
+    if (parse_vocab(m, &c, &sp, err) < 0) return -1;
+    c = (cursor){h + s[2].offset, (size_t)s[2].size, path, "tensor directory"};
+    if (parse_dir(m, &c, &sp, s[3].size, err) < 0) return -1;
+    if (check_unique_names(m, err) < 0) return -1;
+
+    /* data: in place on little-endian hosts, a swapped copy otherwise */
+    const unsigned char *data = h + s[3].offset;
+    if (!xl_host_is_little_endian() && s[3].size > 0) {
+        m->swapped_data = xl_aligned_alloc((size_t)s[3].size, &e2);
+        if (m->swapped_data == NULL) return xl_fail(err, XL_ERR_NOMEM, "%s: %s", path, e2.msg);
+        memcpy(m->swapped_data, data, (size_t)s[3].size);
+        for (size_t i = 0; i < m->n_tensors; i++)
+            xl_bswap32_array((unsigned char *)m->swapped_data + m->tensors[i].offset, m->tensors[i].count);
+        data = (const unsigned char *)m->swapped_data;
+    }
+    for (size_t i = 0; i < m->n_tensors; i++) m->tensors[i].data = (const float *)(const void *)(data + m->tensors[i].offset);
+    return 0;
+}
+
+static xl_model *model_new(const char *path, xl_error *err)
+{
+    xl_model *m = xl_calloc(1, sizeof *m, err);
+    if (m == NULL) return NULL;
+    m->path = xl_strndup(path, strlen(path), err);
+    if (m->path == NULL) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int xl_model_open(xl_model **out, const char *path, xl_error *err)
+{
+    *out = NULL;
+    xl_model *m = model_new(path, err);
+    if (m == NULL) return -1;
+    if (xl_map_file(&m->map, path, err) < 0) {
+        xl_model_close(m);
+        return -1;
+    }
+    m->image = m->map.data;
+    m->size = m->map.size;
+    if (validate(m, err) < 0) {
+        xl_model_close(m);
+        return -1;
+    }
+    *out = m;
+    return 0;
+}
+
+int xl_model_open_memory(xl_model **out, const void *data, size_t len, const char *name, xl_error *err)
+{
+    *out = NULL;
+    xl_model *m = model_new(name, err);
+    if (m == NULL) return -1;
+    m->image_owned = xl_aligned_alloc(len ? len : 1, err);
+    if (m->image_owned == NULL) {
+        xl_model_close(m);
+        return -1;
+    }
+    if (len) memcpy(m->image_owned, data, len);
+    m->image = m->image_owned;
+    m->size = len;
+    if (validate(m, err) < 0) {
+        xl_model_close(m);
+        return -1;
+    }
+    *out = m;
+    return 0;
+}
+
+void xl_model_close(xl_model *m)
+{
+    if (m == NULL) return;
+    if (m->map.data != NULL) xl_unmap_file(&m->map);
+    xl_aligned_free(m->image_owned);
+    xl_aligned_free(m->swapped_data);
+    free(m->meta);
+    free(m->tokens);
+    free(m->token_lens);
+    free(m->tensors);
+    free(m->strings);
+    free(m->path);
+    free(m);
+}
+
+const char *xl_model_path(const xl_model *m) { return m->path; }
+uint32_t xl_model_version(const xl_model *m) { return m->version; }
+size_t xl_model_file_size(const xl_model *m) { return m->size; }
+bool xl_model_is_mapped(const xl_model *m) { return m->map.is_mapped; }
+size_t xl_model_meta_count(const xl_model *m) { return m->n_meta; }
+const xl_meta *xl_model_meta_at(const xl_model *m, size_t i) { return i < m->n_meta ? &m->meta[i] : NULL; }
+
+const xl_meta *xl_model_meta_find(const xl_model *m, const char *key)
+{
+    for (size_t i = 0; i < m->n_meta; i++)
+        if (strcmp(m->meta[i].key, key) == 0) return &m->meta[i];
+    return NULL;
+}
+
+bool xl_model_meta_int(const xl_model *m, const char *key, int64_t *out)
+{
+    const xl_meta *e = xl_model_meta_find(m, key);
+    if (e == NULL || e->type != XL_META_INT) return false;
+    *out = e->i;
+    return true;
+}
+
+bool xl_model_meta_double(const xl_model *m, const char *key, double *out)
+{
+    const xl_meta *e = xl_model_meta_find(m, key);
+    if (e == NULL || e->type != XL_META_DOUBLE) return false;
+    *out = e->d;
+    return true;
+}
+
+bool xl_model_meta_bool(const xl_model *m, const char *key, bool *out)
+{
+    const xl_meta *e = xl_model_meta_find(m, key);
+    if (e == NULL || e->type != XL_META_BOOL) return false;
+    *out = e->i != 0;
+    return true;
+}
+
+const char *xl_model_meta_string(const xl_model *m, const char *key)
+{
+    const xl_meta *e = xl_model_meta_find(m, key);
+    return e != NULL && e->type == XL_META_STRING ? e->s : NULL;
+}
+
+size_t xl_model_vocab_count(const xl_model *m) { return m->n_vocab; }
+
+const char *xl_model_vocab_token(const xl_model *m, size_t id, size_t *len)
+{
+    if (id >= m->n_vocab) return NULL;
+    if (len) *len = m->token_lens[id];
+    return m->tokens[id];
+}
+
+size_t xl_model_tensor_count(const xl_model *m) { return m->n_tensors; }
+const xl_tensor *xl_model_tensor_at(const xl_model *m, size_t i) { return i < m->n_tensors ? &m->tensors[i] : NULL; }
+
+const xl_tensor *xl_model_tensor_find(const xl_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_tensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0) return &m->tensors[i];
+    return NULL;
+}
+
+const xl_tensor *xl_model_require(const xl_model *m, const char *name, int rank, const uint64_t *shape, xl_error *err)
+{
+    const xl_tensor *t = xl_model_tensor_find(m, name);
+    if (t == NULL) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: missing tensor '%s'", m->path, name);
+        return NULL;
+    }
+    bool ok = t->rank == rank && t->dtype == XL_DTYPE_F32;
+    for (int i = 0; ok && i < rank; i++) ok = t->shape[i] == shape[i];
+    if (!ok) {
+        char a[128], b[128];
+        xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s' has shape %s, expected %s", m->path, name,
+                xl_shape_str(t->rank, t->shape, a, sizeof a), xl_shape_str(rank, shape, b, sizeof b));
+        return NULL;
+    }
+    return t;
+}
+
+uint64_t xl_model_param_count(const xl_model *m)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < m->n_tensors; i++) n += m->tensors[i].count;
+    return n;
+}
+
+/* ---- writer --------------------------------------------------------------- */
+
+typedef struct {
+    char *name;
+    int rank;
+    uint64_t shape[XL_MODEL_MAX_RANK];
+    size_t count;
+    const float *data;
+    xl_free_fn free_data;
+} w_tensor;
+
+typedef struct {
+    char *key;
+    xl_meta_type type;
+    int64_t i;
+    double d;
+    char *s;
+} w_meta;
+
+struct xl_model_writer {
+    w_meta *meta;
+    size_t n_meta, cap_meta;
+    xl_buf vocab; /* encoded entries */
+    size_t n_vocab;
+    w_tensor *tensors;
+    size_t n_tensors, cap_tensors;
+};
+
+xl_model_writer *xl_model_writer_new(xl_error *err)
+{
+    xl_model_writer *w = xl_calloc(1, sizeof *w, err);
+    if (w) xl_buf_init(&w->vocab);
+    return w;
+}
+
+void xl_model_writer_free(xl_model_writer *w)
+{
+    if (w == NULL) return;
+    for (size_t i = 0; i < w->n_meta; i++) {
+        free(w->meta[i].key);
+        free(w->meta[i].s);
+    }
+    free(w->meta);
+    for (size_t i = 0; i < w->n_tensors; i++) {
+        free(w->tensors[i].name);
+        if (w->tensors[i].free_data) w->tensors[i].free_data((void *)w->tensors[i].data);
+    }
+    free(w->tensors);
+    xl_buf_free(&w->vocab);
+    free(w);
+}
+
+static int valid_name(const char *name, const char *what, xl_error *err)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > XL_MODEL_MAX_NAME)
+        return xl_fail(err, XL_ERR_USAGE, "%s '%s': length %zu outside 1..%u", what, name, len, XL_MODEL_MAX_NAME);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] > 0x7e)
+            return xl_fail(err, XL_ERR_USAGE, "%s '%s': only printable ASCII without spaces is allowed", what, name);
+    return 0;
+}
+
+static w_meta *meta_slot(xl_model_writer *w, const char *key, xl_error *err)
+{
+    if (valid_name(key, "metadata key", err) < 0) return NULL;
+    for (size_t i = 0; i < w->n_meta; i++)
+        if (strcmp(w->meta[i].key, key) == 0) {
+            free(w->meta[i].s);
+            w->meta[i].s = NULL;
+            return &w->meta[i];
+        }
+    if (w->n_meta >= XL_MODEL_MAX_META) {
+        xl_fail(err, XL_ERR_LIMIT, "too many metadata entries (limit %u)", XL_MODEL_MAX_META);
+        return NULL;
+    }
+    if (w->n_meta == w->cap_meta) {
+        size_t cap = w->cap_meta ? 2 * w->cap_meta : 16;
+        w_meta *p = xl_realloc(w->meta, cap, sizeof *p, err);
+        if (p == NULL) return NULL;
+        w->meta = p;
+        w->cap_meta = cap;
+    }
+    w_meta *e = &w->meta[w->n_meta];
+    memset(e, 0, sizeof *e);
+    e->key = xl_strndup(key, strlen(key), err);
+    if (e->key == NULL) return NULL;
+    w->n_meta++;
+    return e;
+}
+
+int xl_model_writer_set_int(xl_model_writer *w, const char *key, int64_t v, xl_error *err)
+{
+    w_meta *e = meta_slot(w, key, err);
+    if (e == NULL) return -1;
+    e->type = XL_META_INT;
+    e->i = v;
+    return 0;
+}
+
+int xl_model_writer_set_double(xl_model_writer *w, const char *key, double v, xl_error *err)
+{
+    w_meta *e = meta_slot(w, key, err);
+    if (e == NULL) return -1;
+    e->type = XL_META_DOUBLE;
+    e->d = v;
+    return 0;
+}
+
+int xl_model_writer_set_bool(xl_model_writer *w, const char *key, bool v, xl_error *err)
+{
+    w_meta *e = meta_slot(w, key, err);
+    if (e == NULL) return -1;
+    e->type = XL_META_BOOL;
+    e->i = v ? 1 : 0;
+    return 0;
+}
+
+int xl_model_writer_set_string(xl_model_writer *w, const char *key, const char *v, xl_error *err)
+{
+    size_t len = strlen(v);
+    if (len > XL_MODEL_MAX_STRING || !xl_utf8_validate(v, len, NULL, NULL))
+        return xl_fail(err, XL_ERR_USAGE, "metadata '%s': value is not UTF-8 or longer than %u bytes", key,
+                       XL_MODEL_MAX_STRING);
+    w_meta *e = meta_slot(w, key, err);
+    if (e == NULL) return -1;
+    e->type = XL_META_STRING;
+    e->s = xl_strndup(v, len, err);
+    return e->s ? 0 : -1;
+}
+
+int xl_model_writer_add_token(xl_model_writer *w, const char *tok, size_t len, xl_error *err)
+{
+    if (len > XL_MODEL_MAX_TOKEN)
+        return xl_fail(err, XL_ERR_LIMIT, "vocabulary entry %zu: token of %zu bytes (limit %u)", w->n_vocab, len,
+                       XL_MODEL_MAX_TOKEN);
+    size_t bad;
+    if (!xl_utf8_validate(tok, len, &bad, NULL))
+        return xl_fail(err, XL_ERR_FORMAT, "vocabulary entry %zu: token is not UTF-8 at byte %zu", w->n_vocab, bad);
+    if (w->n_vocab >= XL_MODEL_MAX_VOCAB)
+        return xl_fail(err, XL_ERR_LIMIT, "vocabulary larger than %u tokens", XL_MODEL_MAX_VOCAB);
+    unsigned char lenb[4];
+    wr_u32(lenb, (uint32_t)len);
+    if (xl_buf_append(&w->vocab, lenb, 4, err) < 0 || xl_buf_append(&w->vocab, tok, len, err) < 0) return -1;
+    w->n_vocab++;
+    return 0;
+}
+
+size_t xl_model_writer_token_count(const xl_model_writer *w) { return w->n_vocab; }
+
+bool xl_model_writer_has_tensor(const xl_model_writer *w, const char *name)
+{
+    for (size_t i = 0; i < w->n_tensors; i++)
+        if (strcmp(w->tensors[i].name, name) == 0) return true;
+    return false;
+}
+
+int xl_model_writer_add_tensor(xl_model_writer *w, const char *name, int rank, const uint64_t *shape, const float *data,
+                               xl_free_fn free_data, xl_error *err)
+{
+    int rc = -1;
+    size_t count = 1;
+    if (valid_name(name, "tensor name", err) < 0) goto out;
+    if (rank < 1 || rank > XL_MODEL_MAX_RANK) {
+        xl_fail(err, XL_ERR_USAGE, "tensor '%s': rank %d outside 1..%d", name, rank, XL_MODEL_MAX_RANK);
+        goto out;
+    }
+    for (int i = 0; i < rank; i++)
+        if (shape[i] == 0 || shape[i] > XL_MODEL_MAX_DIM || shape[i] > SIZE_MAX ||
+            !xl_mul_size(count, (size_t)shape[i], &count) || count > SIZE_MAX / 4) {
+            xl_fail(err, XL_ERR_LIMIT, "tensor '%s': dimension %d (%llu) is zero or too large", name, i,
+                    (unsigned long long)shape[i]);
+            goto out;
+        }
+    if (xl_model_writer_has_tensor(w, name)) {
+        xl_fail(err, XL_ERR_USAGE, "tensor '%s' added twice", name);
+        goto out;
+    }
+    if (w->n_tensors >= XL_MODEL_MAX_TENSORS) {
+        xl_fail(err, XL_ERR_LIMIT, "more than %u tensors", XL_MODEL_MAX_TENSORS);
+        goto out;
+    }
+    if (w->n_tensors == w->cap_tensors) {
+        size_t cap = w->cap_tensors ? 2 * w->cap_tensors : 64;
+        w_tensor *p = xl_realloc(w->tensors, cap, sizeof *p, err);
+        if (p == NULL) goto out;
+        w->tensors = p;
+        w->cap_tensors = cap;
+    }
+    w_tensor *t = &w->tensors[w->n_tensors];
+    memset(t, 0, sizeof *t);
+    t->name = xl_strndup(name, strlen(name), err);
+    if (t->name == NULL) goto out;
+    t->rank = rank;
+    memcpy(t->shape, shape, (size_t)rank * sizeof *shape);
+    t->count = count;
+    t->data = data;
+    t->free_data = free_data;
+    w->n_tensors++;
+    return 0;
+out:
+    if (free_data) free_data((void *)data);
+    return rc;
+}
+
+static uint64_t align_up(uint64_t x) { return (x + XL_MODEL_ALIGN - 1) / XL_MODEL_ALIGN * XL_MODEL_ALIGN; }
+
+/* Build header + metadata + vocabulary + directory (everything before the
+ * data) into `head`, and the data offsets of each tensor. */
+static int build_head(xl_model_writer *w, xl_buf *head, uint64_t *data_offset, uint64_t *data_size, xl_error *err)
+{
+    xl_buf meta, dir;
+    xl_buf_init(&meta);
+    xl_buf_init(&dir);
+    unsigned char b[8];
+    int rc = -1;
+    for (size_t i = 0; i < w->n_meta; i++) {
+        const w_meta *e = &w->meta[i];
+        size_t klen = strlen(e->key);
+        wr_u32(b, (uint32_t)klen);
+        if (xl_buf_append(&meta, b, 4, err) < 0 || xl_buf_append(&meta, e->key, klen, err) < 0) goto done;
+        wr_u32(b, (uint32_t)e->type);
+        if (xl_buf_append(&meta, b, 4, err) < 0) goto done;
+        switch (e->type) {
+        case XL_META_INT:
+            wr_u64(b, (uint64_t)e->i);
+            if (xl_buf_append(&meta, b, 8, err) < 0) goto done;
+            break;
+        case XL_META_DOUBLE: {
+            uint64_t u;
+            memcpy(&u, &e->d, 8);
+            wr_u64(b, u);
+            if (xl_buf_append(&meta, b, 8, err) < 0) goto done;
+            break;
+        }
+        case XL_META_BOOL:
+            if (xl_buf_putc(&meta, (char)(e->i ? 1 : 0), err) < 0) goto done;
+            break;
+        case XL_META_STRING: {
+            size_t slen = strlen(e->s);
+            wr_u32(b, (uint32_t)slen);
+            if (xl_buf_append(&meta, b, 4, err) < 0 || xl_buf_append(&meta, e->s, slen, err) < 0) goto done;
+            break;
+        }
+        }
+    }
+    uint64_t off = 0;
+    for (size_t i = 0; i < w->n_tensors; i++) {
+        const w_tensor *t = &w->tensors[i];
+        size_t nlen = strlen(t->name);
+        wr_u32(b, (uint32_t)nlen);
+        if (xl_buf_append(&dir, b, 4, err) < 0 || xl_buf_append(&dir, t->name, nlen, err) < 0) goto done;
+        wr_u32(b, XL_DTYPE_F32);
+        if (xl_buf_append(&dir, b, 4, err) < 0) goto done;
+        wr_u32(b, (uint32_t)t->rank);
+        if (xl_buf_append(&dir, b, 4, err) < 0) goto done;
+        for (int d = 0; d < t->rank; d++) {
+            wr_u64(b, t->shape[d]);
+            if (xl_buf_append(&dir, b, 8, err) < 0) goto done;
+        }
+        wr_u64(b, off);
+        if (xl_buf_append(&dir, b, 8, err) < 0) goto done;
+        wr_u64(b, (uint64_t)t->count * 4);
+        if (xl_buf_append(&dir, b, 8, err) < 0) goto done;
+        off = align_up(off + (uint64_t)t->count * 4);
+    }
+    uint64_t meta_off = XL_MODEL_HEADER_SIZE, vocab_off = meta_off + meta.len, dir_off = vocab_off + w->vocab.len;
+    uint64_t data_off = align_up(dir_off + dir.len);
+    /* the data section ends with the last tensor (no trailing padding) */
+    uint64_t dsize = 0;
+    if (w->n_tensors) {
+        uint64_t last_off = 0;
+        for (size_t i = 0; i + 1 < w->n_tensors; i++) last_off = align_up(last_off + (uint64_t)w->tensors[i].count * 4);
+        dsize = last_off + (uint64_t)w->tensors[w->n_tensors - 1].count * 4;
+    }
+    unsigned char h[XL_MODEL_HEADER_SIZE];
+    memset(h, 0, sizeof h);
+    memcpy(h, XL_MODEL_MAGIC, 8);
+    wr_u32(h + 8, XL_MODEL_VERSION);
+    wr_u32(h + 12, XL_MODEL_HEADER_SIZE);
+    wr_u32(h + 16, XL_MODEL_SANITY_U32);
+    float f = XL_MODEL_SANITY_F32;
+    uint32_t fu;
+    memcpy(&fu, &f, 4);
+    wr_u32(h + 20, fu);
+    double d = XL_MODEL_SANITY_F64;
+    uint64_t du;
+    memcpy(&du, &d, 8);
+    wr_u64(h + 24, du);
+    wr_u64(h + 32, XL_MODEL_SANITY_U64);
+    wr_u64(h + 40, data_off + dsize);
+    wr_u32(h + 48, (uint32_t)w->n_meta);
+    wr_u32(h + 52, (uint32_t)w->n_vocab);
+    wr_u32(h + 56, (uint32_t)w->n_tensors);
+    wr_u32(h + 60, XL_MODEL_ALIGN);
+    wr_u64(h + 64, meta_off);
+    wr_u64(h + 72, meta.len);
+    wr_u64(h + 80, vocab_off);
+    wr_u64(h + 88, w->vocab.len);
+    wr_u64(h + 96, dir_off);
+    wr_u64(h + 104, dir.len);
+    wr_u64(h + 112, data_off);
+    wr_u64(h + 120, dsize);
+    if (xl_buf_append(head, h, sizeof h, err) < 0 || xl_buf_append(head, meta.data, meta.len, err) < 0 ||
+        xl_buf_append(head, w->vocab.data, w->vocab.len, err) < 0 || xl_buf_append(head, dir.data, dir.len, err) < 0)
+        goto done;
+    while (head->len < data_off)
+        if (xl_buf_putc(head, 0, err) < 0) goto done;
+    *data_offset = data_off;
+    *data_size = dsize;
+    rc = 0;
+done:
+    xl_buf_free(&meta);
+    xl_buf_free(&dir);
+    return rc;
+}
+
+/* Emit the tensor data (little-endian, zero padding between tensors) through
+ * a sink: either a FILE or a memory buffer. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    unsigned char *mem;
+    size_t pos;
+} sink;
+
+static int sink_write(sink *s, const void *p, size_t n, xl_error *err)
+{
+    if (s->mem) {
+        memcpy(s->mem + s->pos, p, n);
+        s->pos += n;
+        return 0;
+    }
+    s->pos += n;
+    return xl_fwrite_exact(p, n, s->f, s->path, err);
+}
+
+static int emit_data(xl_model_writer *w, sink *s, xl_error *err)
+{
+    static const unsigned char zeros[XL_MODEL_ALIGN];
+    const bool le = xl_host_is_little_endian();
+    enum { CHUNK = 16384 };
+    uint32_t tmp[CHUNK];
+    for (size_t i = 0; i < w->n_tensors; i++) {
+        const w_tensor *t = &w->tensors[i];
+        if (i > 0) {
+            size_t pad = (size_t)(XL_MODEL_ALIGN - (s->pos % XL_MODEL_ALIGN)) % XL_MODEL_ALIGN;
+            if (pad && sink_write(s, zeros, pad, err) < 0) return -1;
+        }
+        if (le) {
+            if (sink_write(s, t->data, t->count * 4, err) < 0) return -1;
+            continue;
+        }
+        for (size_t j = 0; j < t->count; j += CHUNK) {
+            size_t n = t->count - j < CHUNK ? t->count - j : CHUNK;
+            memcpy(tmp, t->data + j, n * 4);
+            xl_bswap32_array(tmp, n);
+            if (sink_write(s, tmp, n * 4, err) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+int xl_model_writer_write(xl_model_writer *w, const char *path, xl_error *err)
+{
+    xl_buf head;
+    xl_buf_init(&head);
+    uint64_t data_off, dsize;
+    if (build_head(w, &head, &data_off, &dsize, err) < 0) {
+        xl_buf_free(&head);
+        return -1;
+    }
+    FILE *f = xl_fopen(path, "wb", err);
+    if (f == NULL) {
+        xl_buf_free(&head);
+        return -1;
+    }
+    sink s = {f, path, NULL, 0};
+    int rc = sink_write(&s, head.data, head.len, err);
+    xl_buf_free(&head);
+    if (rc == 0) rc = emit_data(w, &s, err);
+    if (xl_fclose(f, path, err) < 0) rc = -1;
+    return rc;
+}
+
+int xl_model_writer_to_memory(xl_model_writer *w, unsigned char **data, size_t *len, xl_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    xl_buf head;
+    xl_buf_init(&head);
+    uint64_t data_off, dsize;
+    if (build_head(w, &head, &data_off, &dsize, err) < 0) {
+        xl_buf_free(&head);
+        return -1;
+    }
+    size_t total;
+    if (data_off + dsize > SIZE_MAX || !xl_add_size((size_t)data_off, (size_t)dsize, &total)) {
+        xl_buf_free(&head);
+        return xl_fail(err, XL_ERR_NOMEM, "model image too large for memory");
+    }
+    unsigned char *mem = xl_malloc(total ? total : 1, err);
+    if (mem == NULL) {
+        xl_buf_free(&head);
+        return -1;
+    }
+    memcpy(mem, head.data, head.len);
+    sink s = {NULL, "memory", mem, head.len};
+    xl_buf_free(&head);
+    if (emit_data(w, &s, err) < 0) {
+        free(mem);
+        return -1;
+    }
+    *data = mem;
+    *len = total;
+    return 0;
+}

@@ -1,0 +1,171 @@
+/* xl_model.h - the xlrec model file: one self-contained, checked, memory-mappable
+ * binary holding an encoder's metadata, vocabulary and float32 tensors.
+ *
+ * Contract (byte-by-byte specification: docs/model-format.md)
+ *   - Layout: 128-byte header (magic "XLRECMOD", format version, a sanity
+ *     block of known values that catches byte-order / ABI / float-format
+ *     mismatches as KenLM's binary format does, explicit counts, and the
+ *     offset and size of every section), then typed key/value metadata, the
+ *     embedded vocabulary (token id = position), the tensor directory (name,
+ *     dtype, rank, shape, offset, size) and the tensor data, each tensor
+ *     aligned to 64 bytes.  Every integer and float is little-endian on disk.
+ *   - xl_model_open validates the whole structure before handing anything
+ *     out: the file size recorded in the header, section bounds and order,
+ *     every count, string length, metadata type, UTF-8 of tokens, tensor
+ *     dtype, rank, dimensions (product computed without overflow), size,
+ *     alignment, bounds and pairwise overlap.  Any violation fails with a
+ *     message naming the file and the field, e.g.
+ *       "m.xlm: tensor 'pooler.dense.weight': data [4096, 8192) runs past the
+ *        end of the data section (6144 bytes)".
+ *     A version newer than XL_MODEL_VERSION is refused, not guessed at.
+ *   - Architecture checks (which tensors a BERT needs, with which shapes) are
+ *     done by the encoder (nn/bert.h: xl_bert_from_model) on top of this.
+ *   - Little-endian hosts use tensor data in place in the mapping (mmap where
+ *     POSIX exists, one fread-ed heap block otherwise: xl_map_file); big-endian
+ *     hosts get a byte-swapped heap copy of the data section.  Same API.
+ *   - The writer (xl_model_writer) produces exactly what the reader accepts,
+ *     on any host.
+ */
+#ifndef XL_MODEL_H
+#define XL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xl_error.h"
+#include "xl_platform.h"
+
+#define XL_MODEL_MAGIC "XLRECMOD" /* 8 bytes, no terminator on disk */
+#define XL_MODEL_VERSION 1u
+#define XL_MODEL_HEADER_SIZE 128u
+#define XL_MODEL_ALIGN 64u
+
+/* The sanity block: written as these values, compared bit for bit on load. */
+#define XL_MODEL_SANITY_U32 0x01020304u
+#define XL_MODEL_SANITY_F32 1.5f
+#define XL_MODEL_SANITY_F64 (-1234.5625)
+#define XL_MODEL_SANITY_U64 0x0102030405060708ull
+
+/* Limits the loader enforces (a file beyond them is refused as hostile). */
+#define XL_MODEL_MAX_NAME 255u            /* metadata key / tensor name bytes */
+#define XL_MODEL_MAX_STRING (1u << 20)    /* metadata string value bytes */
+#define XL_MODEL_MAX_TOKEN 1024u          /* vocabulary entry bytes */
+#define XL_MODEL_MAX_RANK 4
+#define XL_MODEL_MAX_DIM (1ull << 32)     /* any single dimension */
+#define XL_MODEL_MAX_TENSORS 100000u
+#define XL_MODEL_MAX_META 10000u
+#define XL_MODEL_MAX_VOCAB 10000000u
+
+typedef enum {
+    XL_DTYPE_F32 = 0,  /* the only dtype format version 1 stores */
+    XL_DTYPE_F16 = 1,  /* reserved: the converter widens to F32 */
+    XL_DTYPE_BF16 = 2, /* reserved: the converter widens to F32 */
+} xl_dtype;
+
+typedef enum {
+    XL_META_INT = 1,    /* int64 */
+    XL_META_DOUBLE = 2, /* IEEE-754 binary64 */
+    XL_META_STRING = 3, /* u32 length + UTF-8 bytes */
+    XL_META_BOOL = 4,   /* u8 0 or 1 */
+} xl_meta_type;
+
+typedef struct xl_meta {
+    const char *key; /* NUL-terminated copy */
+    xl_meta_type type;
+    int64_t i;       /* XL_META_INT, XL_META_BOOL (0/1) */
+    double d;        /* XL_META_DOUBLE */
+    const char *s;   /* XL_META_STRING: NUL-terminated copy */
+    size_t s_len;
+} xl_meta;
+
+typedef struct xl_tensor {
+    const char *name; /* NUL-terminated copy */
+    xl_dtype dtype;
+    int rank;
+    uint64_t shape[XL_MODEL_MAX_RANK];
+    size_t count;       /* product of shape */
+    uint64_t offset;    /* relative to the data section */
+    uint64_t nbytes;
+    const float *data;  /* count floats, 64-byte aligned, read-only */
+} xl_tensor;
+
+typedef struct xl_model xl_model;
+
+/* Open and validate a model file ("-" reads standard input). */
+int xl_model_open(xl_model **out, const char *path, xl_error *err);
+/* Validate a model held in memory (tests, fuzzing).  The bytes are copied
+ * into an aligned block owned by the model; `name` prefixes messages. */
+int xl_model_open_memory(xl_model **out, const void *data, size_t len, const char *name, xl_error *err);
+void xl_model_close(xl_model *m);
+
+const char *xl_model_path(const xl_model *m);
+uint32_t xl_model_version(const xl_model *m);
+size_t xl_model_file_size(const xl_model *m);
+bool xl_model_is_mapped(const xl_model *m);
+
+/* Metadata (in file order). */
+size_t xl_model_meta_count(const xl_model *m);
+const xl_meta *xl_model_meta_at(const xl_model *m, size_t i);
+const xl_meta *xl_model_meta_find(const xl_model *m, const char *key);
+/* Typed lookups: false when the key is absent or has another type. */
+bool xl_model_meta_int(const xl_model *m, const char *key, int64_t *out);
+bool xl_model_meta_double(const xl_model *m, const char *key, double *out);
+bool xl_model_meta_bool(const xl_model *m, const char *key, bool *out);
+const char *xl_model_meta_string(const xl_model *m, const char *key);
+
+/* Embedded vocabulary: token id i -> bytes (NUL-terminated; *len excludes it).
+ * Count 0 means the model only accepts token ids. */
+size_t xl_model_vocab_count(const xl_model *m);
+const char *xl_model_vocab_token(const xl_model *m, size_t id, size_t *len);
+
+/* Tensors (in directory order). */
+size_t xl_model_tensor_count(const xl_model *m);
+const xl_tensor *xl_model_tensor_at(const xl_model *m, size_t i);
+const xl_tensor *xl_model_tensor_find(const xl_model *m, const char *name);
+/* Find a float32 tensor of exactly the given shape, or fail naming the
+ * tensor ("missing tensor 'x'", "tensor 'x' has shape [3, 4], expected [4, 4]"). */
+const xl_tensor *xl_model_require(const xl_model *m, const char *name, int rank, const uint64_t *shape,
+                                  xl_error *err);
+/* Total number of parameters (sum of tensor element counts). */
+uint64_t xl_model_param_count(const xl_model *m);
+
+const char *xl_dtype_name(xl_dtype t);
+/* "[3, 4]" into buf. */
+const char *xl_shape_str(int rank, const uint64_t *shape, char *buf, size_t cap);
+
+/* ---- writer --------------------------------------------------------------
+ *   xl_model_writer *w = xl_model_writer_new(&err);
+ *   xl_model_writer_set_string(w, "arch", "bert", &err);  ... set_int/double/bool
+ *   xl_model_writer_add_token(w, "[PAD]", 5, &err);       ... in id order
+ *   xl_model_writer_add_tensor(w, "embeddings.word_embeddings.weight", 2, shape, data, NULL, &err);
+ *   xl_model_writer_write(w, "out.xlm", &err);
+ *   xl_model_writer_free(w);
+ * Tensor data is borrowed (must stay valid until write) unless `owned` is
+ * non-NULL, in which case that block (xl_aligned_alloc/malloc result passed
+ * with its free function) is released by the writer.  Setting a metadata key
+ * twice replaces the value. */
+typedef struct xl_model_writer xl_model_writer;
+
+xl_model_writer *xl_model_writer_new(xl_error *err);
+void xl_model_writer_free(xl_model_writer *w);
+int xl_model_writer_set_int(xl_model_writer *w, const char *key, int64_t v, xl_error *err);
+int xl_model_writer_set_double(xl_model_writer *w, const char *key, double v, xl_error *err);
+int xl_model_writer_set_bool(xl_model_writer *w, const char *key, bool v, xl_error *err);
+int xl_model_writer_set_string(xl_model_writer *w, const char *key, const char *v, xl_error *err);
+int xl_model_writer_add_token(xl_model_writer *w, const char *tok, size_t len, xl_error *err);
+size_t xl_model_writer_token_count(const xl_model_writer *w);
+typedef void (*xl_free_fn)(void *);
+int xl_model_writer_add_tensor(xl_model_writer *w, const char *name, int rank, const uint64_t *shape,
+                               const float *data, xl_free_fn free_data, xl_error *err);
+/* Does the writer already hold a tensor of that name? */
+bool xl_model_writer_has_tensor(const xl_model_writer *w, const char *name);
+int xl_model_writer_write(xl_model_writer *w, const char *path, xl_error *err);
+/* The complete file image in a malloc'ed buffer (tests, fuzz seeds). */
+int xl_model_writer_to_memory(xl_model_writer *w, unsigned char **data, size_t *len, xl_error *err);
+
+/* Host byte order helpers used by the format code (exposed for tests). */
+bool xl_host_is_little_endian(void);
+void xl_bswap32_array(void *data, size_t count);
+
+#endif /* XL_MODEL_H */
