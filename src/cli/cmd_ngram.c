@@ -1,0 +1,217 @@
+/* cmd_ngram.c - `xlrec ngram train|query|ppl`: n-gram language models
+ * (src/ngram/ngram.h, docs/ngram.md).
+ *   train  count a corpus (one sentence per line) and write an ARPA model;
+ *          the default is interpolated modified Kneser-Ney as KenLM's lmplz
+ *   query  score each line as KenLM's `query` prints it, then the summary
+ *   ppl    only the corpus summary (perplexity with and without OOVs) */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ngram.h"
+#include "xl_cli.h"
+#include "xl_io.h"
+#include "xl_platform.h"
+
+static int write_stdout(const xl_buf *b, xl_error *err)
+{
+    if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len) return xl_fail(err, XL_ERR_IO, "stdout: write failed");
+    return 0;
+}
+
+static int ngram_train(int argc, char **argv)
+{
+    int64_t order = 3;
+    const char *smoothing = "kn", *output = "-";
+    double k = 1.0;
+    bool fallback = false, skip_symbols = false, quiet = false;
+    const xl_option opts[] = {
+        {"order", 'o', XL_OPT_INT, &order, "N", "n-gram order (default 3)", 1, XL_NGRAM_MAX_ORDER, NULL},
+        {"smoothing", 's', XL_OPT_CHOICE, &smoothing, NULL,
+         "kn = interpolated modified Kneser-Ney as KenLM's lmplz (default), mle = C(h,w)/C(h), addk = add-k", 0, 0,
+         "kn|mle|addk"},
+        {"k", 'k', XL_OPT_DOUBLE, &k, "X", "k of add-k smoothing (default 1)", 1e-9, 1e9, NULL},
+        {"discount-fallback", 0, XL_OPT_FLAG, &fallback, NULL,
+         "KN: use discounts 0.5 1 1.5 where the counts of counts cannot give them (lmplz --discount_fallback)", 0, 0,
+         NULL},
+        {"skip-symbols", 0, XL_OPT_FLAG, &skip_symbols, NULL,
+         "treat <s>, </s>, <unk> in the text as whitespace instead of failing", 0, 0, NULL},
+        {"output", 'O', XL_OPT_STRING, &output, "PATH", "ARPA output (default -: stdout)", 0, 0, NULL},
+        {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no statistics on stderr", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec = {
+        "ngram train", "xlrec ngram train [-o N] [--smoothing kn|mle|addk] [-O ARPA] [FILE|-]",
+        "Train an n-gram language model on FILE (default: standard input), one sentence per line, tokens\n"
+        "separated by spaces, and write it in ARPA format.  Each line is <s> w1 .. wn </s>.",
+        opts, 0, 1};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    const char *path = args.n_positional ? args.positional[0] : "-";
+
+    xl_error err;
+    xl_error_clear(&err);
+    xl_ngram_train_opts o;
+    xl_ngram_train_opts_default(&o);
+    o.smoothing = strcmp(smoothing, "mle") == 0 ? XL_NGRAM_MLE : strcmp(smoothing, "addk") == 0 ? XL_NGRAM_ADDK
+                                                                                                 : XL_NGRAM_KN;
+    o.add_k = k;
+    o.discount_fallback = fallback;
+    o.skip_symbols = skip_symbols;
+    double t0 = xl_time_now();
+    xl_ngram_trainer *t = xl_ngram_trainer_new((int)order, &o, &err);
+    if (t == NULL) return xl_cli_runtime_error(&err);
+    xl_lines lines;
+    if (xl_lines_open(&lines, path, &err) < 0) {
+        xl_ngram_trainer_free(t);
+        return xl_cli_runtime_error(&err);
+    }
+    const char *line;
+    size_t len;
+    while ((rc = xl_lines_next(&lines, &line, &len, &err)) > 0) {
+        if (xl_ngram_trainer_add_line(t, line, len, &err) < 0) {
+            xl_error_prefix(&err, "%s:%llu", path, (unsigned long long)lines.lineno);
+            rc = -1;
+            break;
+        }
+    }
+    xl_lines_close(&lines);
+    if (rc < 0) {
+        xl_ngram_trainer_free(t);
+        return xl_cli_runtime_error(&err);
+    }
+    double t1 = xl_time_now();
+    xl_ngram_train_stats st;
+    xl_ngram_model *m = xl_ngram_trainer_estimate(t, &st, &err);
+    xl_ngram_trainer_free(t);
+    if (m == NULL) {
+        xl_error_prefix(&err, "%s", path);
+        return xl_cli_runtime_error(&err);
+    }
+    double t2 = xl_time_now();
+    if (xl_ngram_model_write_arpa(m, output, &err) < 0) {
+        xl_ngram_model_free(m);
+        return xl_cli_runtime_error(&err);
+    }
+    double t3 = xl_time_now();
+    if (!quiet) {
+        fprintf(stderr, "Unigram tokens %llu types %llu sentences %llu\n", (unsigned long long)st.tokens,
+                (unsigned long long)xl_ngram_model_count(m, 1), (unsigned long long)st.sentences);
+        for (int i = 0; i < st.order; i++) {
+            fprintf(stderr, "%d %llu", i + 1, (unsigned long long)st.counts[i]);
+            if (o.smoothing == XL_NGRAM_KN)
+                fprintf(stderr, " D1=%g D2=%g D3+=%g%s", (double)st.discounts[i][0], (double)st.discounts[i][1],
+                        (double)st.discounts[i][2], st.used_fallback[i] ? " (fallback)" : "");
+            fputc('\n', stderr);
+        }
+        double secs = t2 - t0;
+        fprintf(stderr, "counting %.3f s, estimation %.3f s, ARPA %.3f s; %.0f tokens/s (count+estimate)\n", t1 - t0,
+                t2 - t1, t3 - t2, secs > 0 ? (double)(st.tokens + st.sentences) / secs : 0.0);
+    }
+    xl_ngram_model_free(m);
+    return XL_EXIT_OK;
+}
+
+static int ngram_score(int argc, char **argv, bool summary_only)
+{
+    const char *model_path = NULL;
+    bool no_sentence = false;
+    const xl_option opts[] = {
+        {"model", 'm', XL_OPT_STRING, &model_path, "ARPA", "the model (ARPA file, KenLM/SRILM compatible)", 0, 0, NULL},
+        {"no-sentence", 'n', XL_OPT_FLAG, &no_sentence, NULL,
+         "do not wrap lines in <s> .. </s> (KenLM query -n)", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec_query = {
+        "ngram query", "xlrec ngram query -m ARPA [-n] [FILE|-]",
+        "Score each line of FILE (default: standard input) and print it as KenLM's query does:\n"
+        "word=ID NGRAM_LENGTH LOG10P per word, 'Total: T OOV: K' per line, then perplexities.",
+        opts, 0, 1};
+    const xl_command_spec spec_ppl = {
+        "ngram ppl", "xlrec ngram ppl -m ARPA [-n] [FILE|-]",
+        "Print the corpus summary of FILE (default: standard input): sentences, tokens (</s> included),\n"
+        "OOVs, log10 probability total, and perplexity including and excluding OOVs (KenLM's definitions).",
+        opts, 0, 1};
+    xl_args args;
+    int rc = xl_cli_parse(summary_only ? &spec_ppl : &spec_query, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (model_path == NULL)
+        return xl_cli_usage_error(summary_only ? &spec_ppl : &spec_query, "--model ARPA is required");
+    const char *path = args.n_positional ? args.positional[0] : "-";
+    xl_error err;
+    xl_error_clear(&err);
+    xl_ngram_model *m = xl_ngram_model_read_arpa(model_path, &err);
+    if (m == NULL) return xl_cli_runtime_error(&err);
+    xl_lines lines;
+    if (xl_lines_open(&lines, path, &err) < 0) {
+        xl_ngram_model_free(m);
+        return xl_cli_runtime_error(&err);
+    }
+    xl_ngram_corpus_stats acc;
+    memset(&acc, 0, sizeof acc);
+    xl_buf out;
+    xl_buf_init(&out);
+    const char *line;
+    size_t len;
+    double t0 = xl_time_now();
+    while ((rc = xl_lines_next(&lines, &line, &len, &err)) > 0) {
+        if (xl_ngram_query_line(m, line, len, !no_sentence, summary_only ? NULL : &out, NULL, &acc, &err) < 0) {
+            xl_error_prefix(&err, "%s:%llu", path, (unsigned long long)lines.lineno);
+            rc = -1;
+            break;
+        }
+        if (out.len >= 65536) {
+            if (write_stdout(&out, &err) < 0) {
+                rc = -1;
+                break;
+            }
+            xl_buf_clear(&out);
+        }
+    }
+    double secs = xl_time_now() - t0;
+    xl_lines_close(&lines);
+    if (rc >= 0 && summary_only) {
+        char num[40];
+        xl_ngram_format_double(acc.total, num);
+        rc = xl_buf_printf(&out, &err, "Sentences:\t%llu\nLog10 total:\t%s\n", (unsigned long long)acc.sentences,
+                           num);
+    }
+    if (rc >= 0 && acc.tokens > 0) rc = xl_ngram_format_summary(&acc, &out, &err);
+    if (rc >= 0) rc = write_stdout(&out, &err);
+    if (rc >= 0 && fflush(stdout) != 0) rc = xl_fail(&err, XL_ERR_IO, "stdout: write failed");
+    xl_buf_free(&out);
+    xl_ngram_model_free(m);
+    if (rc < 0) return xl_cli_runtime_error(&err);
+    if (summary_only)
+        fprintf(stderr, "xlrec: %llu tokens scored in %.3f s (%.0f tokens/s)\n", (unsigned long long)acc.tokens, secs,
+                secs > 0 ? (double)acc.tokens / secs : 0.0);
+    return XL_EXIT_OK;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: xlrec ngram train [-o N] [--smoothing kn|mle|addk] [-O ARPA] [FILE|-]\n"
+            "       xlrec ngram query -m ARPA [-n] [FILE|-]\n"
+            "       xlrec ngram ppl -m ARPA [-n] [FILE|-]\n"
+            "       xlrec ngram <subcommand> --help\n\n"
+            "n-gram language models: interpolated modified Kneser-Ney as KenLM's lmplz builds it, maximum\n"
+            "likelihood and add-k; ARPA files in and out; scores as KenLM's query prints them.\n");
+}
+
+int cmd_ngram(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return XL_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        usage(stdout);
+        return XL_EXIT_OK;
+    }
+    if (strcmp(sub, "train") == 0) return ngram_train(argc - 1, argv + 1);
+    if (strcmp(sub, "query") == 0) return ngram_score(argc - 1, argv + 1, false);
+    if (strcmp(sub, "ppl") == 0) return ngram_score(argc - 1, argv + 1, true);
+    fprintf(stderr, "xlrec ngram: unknown subcommand '%s' (train, query or ppl)\n", sub);
+    return XL_EXIT_USAGE;
+}

@@ -1,0 +1,423 @@
+/* ngram_arpa.c - ARPA back-off model files (Doug Paul's format as written by
+ * SRILM's ngram-count and KenLM's lmplz), read strictly and written as lmplz
+ * writes them.
+ *
+ *   \data\
+ *   ngram 1=C1            one line per order, orders 1..N consecutive
+ *   ...
+ *   \1-grams:
+ *   log10p<TAB>w1[<TAB>log10backoff]      exactly C1 lines
+ *   ...
+ *   \N-grams:             highest order: no backoff field
+ *   \end\
+ *
+ * Reader rules (each violation is an error "FILE:LINE: what"): lines before
+ * \data\ are ignored (SRILM may put a comment there); counts must be decimal;
+ * a section must have exactly its declared number of lines; fields are
+ * separated by TABs or spaces; probabilities must be numbers <= 0 (-inf
+ * allowed), backoffs finite numbers or -inf; values <= -99 mean log10(0);
+ * words must be UTF-8 and, above order 1, be unigrams; an n-gram may not repeat;
+ * <s> and </s> must be unigrams; a missing <unk> is added with log10 p = -100
+ * (KenLM does the same).  Nothing after \end\ is read.
+ */
+#include "ngram_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_io.h"
+#include "xl_parse.h"
+#include "xl_utf8.h"
+
+typedef struct {
+    const char *data, *end, *pos;
+    const char *name;
+    uint64_t lineno;
+    const char *line;
+    size_t len;
+} reader_t;
+
+/* Next line (without "\n" and a trailing "\r"); false at end of data. */
+static bool next_line(reader_t *r)
+{
+    if (r->pos >= r->end) return false;
+    const char *nl = memchr(r->pos, '\n', (size_t)(r->end - r->pos));
+    const char *stop = nl ? nl : r->end;
+    r->line = r->pos;
+    r->len = (size_t)(stop - r->pos);
+    if (r->len > 0 && r->line[r->len - 1] == '\r') r->len--;
+    r->pos = nl ? nl + 1 : r->end;
+    r->lineno++;
+    return true;
+}
+
+static bool is_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t') return false;
+    return true;
+}
+
+/* The line without trailing spaces/TABs equals `want`. */
+static bool line_is(const reader_t *r, const char *want)
+{
+    size_t len = r->len;
+    while (len > 0 && (r->line[len - 1] == ' ' || r->line[len - 1] == '\t')) len--;
+    return len == strlen(want) && memcmp(r->line, want, len) == 0;
+}
+
+/* A short printable excerpt of the current line for messages. */
+static const char *excerpt(const reader_t *r, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->len && n + 5 < cap; i++) {
+        unsigned char c = (unsigned char)r->line[i];
+        if (c >= 0x20 && c < 0x7f) buf[n++] = (char)c;
+        else n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", c);
+    }
+    if (r->len > 0 && n + 5 >= cap) n = (size_t)snprintf(buf + n, cap - n, "...") + n;
+    buf[n < cap ? n : cap - 1] = '\0';
+    return buf;
+}
+
+static int parse_value(reader_t *r, const char *s, size_t len, const char *what, bool is_prob, float *out,
+                       xl_error *err)
+{
+    double v;
+    xl_error perr;
+    if (xl_parse_double(s, len, true, &v, &perr) < 0 || isnan(v) || (isinf(v) && v > 0))
+        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: %s '%.*s' is not a number", r->name,
+                       (unsigned long long)r->lineno, what, (int)(len > 40 ? 40 : len), s);
+    if (is_prob && v > 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: positive log10 probability %.*s", r->name,
+                       (unsigned long long)r->lineno, (int)(len > 40 ? 40 : len), s);
+    *out = v <= XL_NGRAM_LOG_ZERO_ARPA ? -INFINITY : (float)v;
+    return 0;
+}
+
+xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const char *name, xl_error *err)
+{
+    reader_t r = {data, data + len, data, name, 0, NULL, 0};
+    char ex[96];
+    uint64_t counts[XL_NGRAM_MAX_ORDER] = {0};
+    int order = 0;
+    xl_ngram_model *m = NULL;
+    xl_ngram_vocab *vocab = NULL;
+    uint32_t *ids = NULL;
+
+    bool found = false;
+    while (next_line(&r)) {
+        if (line_is(&r, "\\data\\")) {
+            found = true;
+            break;
+        }
+    }
+    if (!found) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: not an ARPA file: no \\data\\ line", name);
+        return NULL;
+    }
+    /* ngram K=C lines */
+    bool have_line = false;
+    while ((have_line = next_line(&r))) {
+        if (is_blank(r.line, r.len)) {
+            if (order > 0) break;
+            continue;
+        }
+        if (r.len < 6 || memcmp(r.line, "ngram ", 6) != 0) break;
+        const char *eq = memchr(r.line, '=', r.len);
+        int64_t k;
+        uint64_t c;
+        xl_error perr;
+        if (eq == NULL || xl_parse_i64(r.line + 6, (size_t)(eq - r.line - 6), &k, &perr) < 0 ||
+            xl_parse_u64(eq + 1, r.len - (size_t)(eq + 1 - r.line), &c, &perr) < 0) {
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: malformed count line '%s' (want 'ngram N=COUNT')", name,
+                    (unsigned long long)r.lineno, excerpt(&r, ex, sizeof ex));
+            return NULL;
+        }
+        if (k != order + 1) {
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: expected 'ngram %d=...', got order %lld", name,
+                    (unsigned long long)r.lineno, order + 1, (long long)k);
+            return NULL;
+        }
+        if (k > XL_NGRAM_MAX_ORDER) {
+            xl_fail(err, XL_ERR_LIMIT, "%s:%llu: order %lld above the supported maximum %d", name,
+                    (unsigned long long)r.lineno, (long long)k, XL_NGRAM_MAX_ORDER);
+            return NULL;
+        }
+        /* every entry needs at least 4 bytes ("0\tw\n"): bound counts by the file size */
+        if (c > (uint64_t)len / 4 + 1) {
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: count %llu is larger than the file could hold", name,
+                    (unsigned long long)r.lineno, (unsigned long long)c);
+            return NULL;
+        }
+        if (c == 0 && k == 1) {
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: no unigrams", name, (unsigned long long)r.lineno);
+            return NULL;
+        }
+        counts[order++] = c;
+    }
+    if (order == 0) {
+        xl_fail(err, XL_ERR_FORMAT, "%s:%llu: no 'ngram N=COUNT' lines after \\data\\", name,
+                (unsigned long long)r.lineno);
+        return NULL;
+    }
+    uint64_t alloc_counts[XL_NGRAM_MAX_ORDER];
+    for (int i = 0; i < order; i++) alloc_counts[i] = counts[i] + (i == 0); /* room for a missing <unk> */
+    m = xl_ngram_model_alloc(order, alloc_counts, err);
+    vocab = xl_ngram_vocab_new_empty(err);
+    if (m == NULL || vocab == NULL) goto fail;
+    uint32_t unk;
+    if (xl_ngram_vocab_intern(vocab, "<unk>", 5, &unk, err) < 0) goto fail;
+    bool unk_seen = false;
+    for (uint64_t i = 0; i < alloc_counts[0]; i++) m->uni_prob[i] = NAN; /* marks unigrams not yet read */
+
+    for (int k = 1; k <= order; k++) {
+        /* section header; the blank line after the counts was consumed already for k == 1 */
+        if (k > 1 || !have_line || is_blank(r.line, r.len)) {
+            have_line = false;
+            while (next_line(&r)) {
+                if (!is_blank(r.line, r.len)) {
+                    have_line = true;
+                    break;
+                }
+            }
+        }
+        char header[32];
+        snprintf(header, sizeof header, "\\%d-grams:", k);
+        if (!have_line) {
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: missing section %s (end of file)", name,
+                    (unsigned long long)r.lineno, header);
+            goto fail;
+        }
+        if (!line_is(&r, header)) {
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: expected section header %s, got '%s'", name,
+                    (unsigned long long)r.lineno, header, excerpt(&r, ex, sizeof ex));
+            goto fail;
+        }
+        if (k > 1) {
+            size_t bytes;
+            if (!xl_mul_size((size_t)counts[k - 1], (size_t)k * sizeof(uint32_t), &bytes)) {
+                xl_fail(err, XL_ERR_NOMEM, "%s: %d-gram count overflows", name, k);
+                goto fail;
+            }
+            ids = xl_malloc(bytes, err);
+            if (ids == NULL) goto fail;
+        }
+        for (uint64_t e = 0; e < counts[k - 1]; e++) {
+            if (!next_line(&r) || is_blank(r.line, r.len) || r.line[0] == '\\') {
+                xl_fail(err, XL_ERR_FORMAT, "%s:%llu: section \\%d-grams: has %llu entries, the header says %llu",
+                        name, (unsigned long long)r.lineno, k, (unsigned long long)e,
+                        (unsigned long long)counts[k - 1]);
+                goto fail;
+            }
+            size_t bad;
+            xl_utf8_status why;
+            if (!xl_utf8_validate(r.line, r.len, &bad, &why)) {
+                xl_fail(err, XL_ERR_FORMAT, "%s:%llu: invalid UTF-8 at byte %zu (%s)", name,
+                        (unsigned long long)r.lineno, bad + 1, xl_utf8_status_name(why));
+                goto fail;
+            }
+            /* fields: prob, k words, optional backoff */
+            const char *fs[XL_NGRAM_MAX_ORDER + 3];
+            size_t fl[XL_NGRAM_MAX_ORDER + 3];
+            int nf = 0;
+            size_t i = 0;
+            while (i < r.len) {
+                while (i < r.len && (r.line[i] == ' ' || r.line[i] == '\t')) i++;
+                if (i >= r.len) break;
+                size_t s = i;
+                while (i < r.len && r.line[i] != ' ' && r.line[i] != '\t') i++;
+                if (nf == k + 2) {
+                    nf++;
+                    break;
+                }
+                fs[nf] = r.line + s;
+                fl[nf] = i - s;
+                nf++;
+            }
+            if (nf < k + 1 || nf > k + 2) {
+                xl_fail(err, XL_ERR_FORMAT, "%s:%llu: a %d-gram line needs %d or %d fields, got %s'%s'", name,
+                        (unsigned long long)r.lineno, k, k + 1, k + 2, nf > k + 2 ? "more: " : "", excerpt(&r, ex, sizeof ex));
+                goto fail;
+            }
+            if (nf == k + 2 && k == order) {
+                xl_fail(err, XL_ERR_FORMAT, "%s:%llu: backoff on a highest-order (%d-gram) entry", name,
+                        (unsigned long long)r.lineno, k);
+                goto fail;
+            }
+            float prob, backoff = 0.0f;
+            if (parse_value(&r, fs[0], fl[0], "log10 probability", true, &prob, err) < 0) goto fail;
+            if (nf == k + 2 && parse_value(&r, fs[k + 1], fl[k + 1], "log10 backoff", false, &backoff, err) < 0)
+                goto fail;
+            if (k == 1) {
+                uint32_t id;
+                size_t before = xl_ngram_vocab_size(vocab);
+                if (xl_ngram_vocab_intern(vocab, fs[1], fl[1], &id, err) < 0) goto fail;
+                bool is_new = xl_ngram_vocab_size(vocab) > before || (id == unk && !unk_seen);
+                if (!is_new) {
+                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate unigram '%.*s'", name,
+                            (unsigned long long)r.lineno, (int)(fl[1] > 60 ? 60 : fl[1]), fs[1]);
+                    goto fail;
+                }
+                if (id == unk) unk_seen = true;
+                m->uni_prob[id] = prob;
+                m->uni_backoff[id] = backoff;
+            } else {
+                uint32_t *g = ids + e * (uint64_t)k;
+                for (int j = 0; j < k; j++) {
+                    uint32_t id = xl_ngram_vocab_find(vocab, fs[1 + j], fl[1 + j]);
+                    if (id == unk && !(fl[1 + j] == 5 && memcmp(fs[1 + j], "<unk>", 5) == 0)) {
+                        xl_fail(err, XL_ERR_FORMAT, "%s:%llu: word '%.*s' is not in the unigram section", name,
+                                (unsigned long long)r.lineno, (int)(fl[1 + j] > 60 ? 60 : fl[1 + j]), fs[1 + j]);
+                        goto fail;
+                    }
+                    g[j] = id;
+                }
+                if (!xl_ngram_model_insert(m, k, xl_ngram_key_of(g, k), prob, backoff)) {
+                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate %d-gram '%s'", name, (unsigned long long)r.lineno,
+                            k, excerpt(&r, ex, sizeof ex));
+                    goto fail;
+                }
+            }
+        }
+        if (k > 1) {
+            m->level[k - 1].ids = ids;
+            ids = NULL;
+        }
+        /* the next line must not be another entry of this section */
+        have_line = false;
+        while (next_line(&r)) {
+            if (!is_blank(r.line, r.len)) {
+                have_line = true;
+                break;
+            }
+        }
+        if (have_line && r.line[0] != '\\') {
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: section \\%d-grams: has more entries than the header's %llu", name,
+                    (unsigned long long)r.lineno, k, (unsigned long long)counts[k - 1]);
+            goto fail;
+        }
+        if (k < order) {
+            /* put the header line back for the next iteration */
+            r.pos = r.line;
+            r.lineno--;
+        }
+    }
+    if (!have_line || !line_is(&r, "\\end\\")) {
+        if (have_line)
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: expected \\end\\, got '%s'", name, (unsigned long long)r.lineno,
+                    excerpt(&r, ex, sizeof ex));
+        else
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: missing \\end\\", name, (unsigned long long)r.lineno);
+        goto fail;
+    }
+    if (!unk_seen) {
+        /* KenLM: "The ARPA file is missing <unk>.  Substituting log10 probability -100.0." */
+        m->uni_prob[unk] = -100.0f;
+        m->uni_backoff[unk] = 0.0f;
+    }
+    m->level[0].count = xl_ngram_vocab_size(vocab);
+    m->bos = xl_ngram_vocab_find(vocab, "<s>", 3);
+    m->eos = xl_ngram_vocab_find(vocab, "</s>", 4);
+    if (m->bos == unk || m->eos == unk) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: the unigram section has no %s", name, m->bos == unk ? "<s>" : "</s>");
+        goto fail;
+    }
+    m->vocab = vocab;
+    return m;
+fail:
+    free(ids);
+    xl_ngram_vocab_free(vocab);
+    xl_ngram_model_free(m);
+    return NULL;
+}
+
+xl_ngram_model *xl_ngram_model_read_arpa(const char *path, xl_error *err)
+{
+    char *data;
+    size_t len;
+    if (xl_read_file(path, 0, &data, &len, err) < 0) return NULL;
+    xl_ngram_model *m = xl_ngram_model_parse_arpa(data, len, path, err);
+    free(data);
+    return m;
+}
+
+/* ARPA value: "-99" for log10(0), else the shortest float form (lmplz). */
+static size_t arpa_value(float v, char *buf)
+{
+    if (isinf(v) && v < 0) return (size_t)sprintf(buf, "-99");
+    return xl_ngram_format_float(v, buf);
+}
+
+static int put_ngram(const xl_ngram_model *m, xl_buf *out, const uint32_t *g, int k, float prob, float backoff,
+                     bool with_backoff, xl_error *err)
+{
+    char num[40];
+    size_t n = arpa_value(prob, num);
+    if (xl_buf_append(out, num, n, err) < 0 || xl_buf_putc(out, '\t', err) < 0) return -1;
+    for (int j = 0; j < k; j++) {
+        size_t wl;
+        const char *w = xl_ngram_vocab_word(m->vocab, g[j], &wl);
+        if ((j > 0 && xl_buf_putc(out, ' ', err) < 0) || xl_buf_append(out, w, wl, err) < 0) return -1;
+    }
+    if (with_backoff) {
+        n = arpa_value(backoff, num);
+        if (xl_buf_putc(out, '\t', err) < 0 || xl_buf_append(out, num, n, err) < 0) return -1;
+    }
+    return xl_buf_putc(out, '\n', err);
+}
+
+/* Append the ARPA text to `out`; when f is non-NULL, flush it to f whenever
+ * it passes 1 MiB, so a big model is never all in memory as text. */
+static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *path, xl_error *err)
+{
+    if (xl_buf_printf(out, err, "\\data\\\n") < 0) return -1;
+    for (int k = 1; k <= m->order; k++)
+        if (xl_buf_printf(out, err, "ngram %d=%llu\n", k, (unsigned long long)m->level[k - 1].count) < 0) return -1;
+    for (int k = 1; k <= m->order; k++) {
+        if (xl_buf_printf(out, err, "\n\\%d-grams:\n", k) < 0) return -1;
+        const bool bo = k < m->order;
+        const xl_ngram_level *lv = &m->level[k - 1];
+        for (uint64_t e = 0; e < lv->count; e++) {
+            if (k == 1) {
+                uint32_t id = (uint32_t)e;
+                if (put_ngram(m, out, &id, 1, m->uni_prob[id], m->uni_backoff[id], bo, err) < 0) return -1;
+            } else {
+                const uint32_t *g = lv->ids + e * (uint64_t)k;
+                const xl_ngram_slot *s = xl_ngram_find_slot(lv, xl_ngram_key_of(g, k));
+                if (s == NULL)
+                    return xl_fail(err, XL_ERR_GENERIC, "internal error: %d-gram %llu not in its table", k,
+                                   (unsigned long long)e);
+                if (put_ngram(m, out, g, k, s->prob, s->backoff, bo, err) < 0) return -1;
+            }
+            if (f != NULL && out->len >= ((size_t)1 << 20)) {
+                if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;
+                xl_buf_clear(out);
+            }
+        }
+    }
+    if (xl_buf_printf(out, err, "\n\\end\\\n") < 0) return -1;
+    if (f != NULL) {
+        if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;
+        xl_buf_clear(out);
+    }
+    return 0;
+}
+
+int xl_ngram_model_format_arpa(const xl_ngram_model *m, xl_buf *out, xl_error *err)
+{
+    return emit_arpa(m, out, NULL, NULL, err);
+}
+
+int xl_ngram_model_write_arpa(const xl_ngram_model *m, const char *path, xl_error *err)
+{
+    FILE *f = xl_fopen(path, "wb", err);
+    if (f == NULL) return -1;
+    xl_buf b;
+    xl_buf_init(&b);
+    int rc = emit_arpa(m, &b, f, path, err);
+    xl_buf_free(&b);
+    if (xl_fclose(f, path, err) < 0) rc = -1;
+    return rc;
+}

@@ -1,0 +1,342 @@
+/* ngram_model.c - the query structure and scoring of n-gram models (see ngram.h).
+ *
+ * Unigrams are two arrays indexed by word id.  Each higher order is an
+ * open-addressing table with linear probing, keyed by a 64-bit hash of the id
+ * tuple and holding (key, log10 p, log10 backoff) in 16 bytes, as KenLM's
+ * probing model: one cache line per probe, no word ids compared.  Two
+ * different n-grams of one order with the same 64-bit key would be confused
+ * (probability ~ n^2 / 2^65: about 1e-5 for 10^7 n-grams); KenLM accepts the
+ * same risk. */
+#include "ngram_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_utf8.h"
+
+xl_ngram_model *xl_ngram_model_alloc(int order, const uint64_t *counts, xl_error *err)
+{
+    xl_ngram_model *m = xl_calloc(1, sizeof *m, err);
+    if (m == NULL) return NULL;
+    m->order = order;
+    m->level[0].count = counts[0];
+    m->uni_prob = xl_calloc((size_t)counts[0] + 1, sizeof(float), err);
+    m->uni_backoff = xl_calloc((size_t)counts[0] + 1, sizeof(float), err);
+    if (m->uni_prob == NULL || m->uni_backoff == NULL) goto fail;
+    for (int k = 2; k <= order; k++) {
+        xl_ngram_level *lv = &m->level[k - 1];
+        /* load factor between 3/8 and 3/4 */
+        uint64_t size = 16;
+        while (size < counts[k - 1] + counts[k - 1] / 3 + 1) {
+            if (size > ((uint64_t)1 << 40)) {
+                xl_fail(err, XL_ERR_LIMIT, "%d-gram table: %llu entries is too many", k,
+                        (unsigned long long)counts[k - 1]);
+                goto fail;
+            }
+            size *= 2;
+        }
+        lv->mask = size - 1;
+        lv->table = xl_calloc((size_t)size, sizeof(xl_ngram_slot), err);
+        if (lv->table == NULL) goto fail;
+    }
+    return m;
+fail:
+    xl_ngram_model_free(m);
+    return NULL;
+}
+
+int xl_ngram_model_insert(xl_ngram_model *m, int k, uint64_t key, float prob, float backoff)
+{
+    xl_ngram_level *lv = &m->level[k - 1];
+    uint64_t i = key & lv->mask;
+    for (;;) {
+        xl_ngram_slot *s = &lv->table[i];
+        if (s->key == key) return 0;
+        if (s->key == 0) {
+            s->key = key;
+            s->prob = prob;
+            s->backoff = backoff;
+            lv->count++;
+            return 1;
+        }
+        i = (i + 1) & lv->mask;
+    }
+}
+
+void xl_ngram_model_free(xl_ngram_model *m)
+{
+    if (m == NULL) return;
+    xl_ngram_vocab_free(m->vocab);
+    free(m->uni_prob);
+    free(m->uni_backoff);
+    for (int k = 0; k < XL_NGRAM_MAX_ORDER; k++) {
+        free(m->level[k].ids);
+        free(m->level[k].table);
+    }
+    free(m);
+}
+
+int xl_ngram_model_order(const xl_ngram_model *m)
+{
+    return m->order;
+}
+
+uint64_t xl_ngram_model_count(const xl_ngram_model *m, int order)
+{
+    if (order < 1 || order > m->order) return 0;
+    return m->level[order - 1].count;
+}
+
+const xl_ngram_vocab *xl_ngram_model_vocab(const xl_ngram_model *m)
+{
+    return m->vocab;
+}
+
+uint32_t xl_ngram_model_bos(const xl_ngram_model *m)
+{
+    return m->bos;
+}
+
+uint32_t xl_ngram_model_eos(const xl_ngram_model *m)
+{
+    return m->eos;
+}
+
+uint32_t xl_ngram_model_index(const xl_ngram_model *m, const char *word, size_t len)
+{
+    return xl_ngram_vocab_find(m->vocab, word, len);
+}
+
+bool xl_ngram_model_lookup(const xl_ngram_model *m, const uint32_t *ids, int n, float *prob, float *backoff)
+{
+    if (n < 1 || n > m->order) return false;
+    for (int j = 0; j < n; j++)
+        if (ids[j] >= m->level[0].count) return false;
+    if (n == 1) {
+        if (prob) *prob = m->uni_prob[ids[0]];
+        if (backoff) *backoff = m->uni_backoff[ids[0]];
+        return true;
+    }
+    const xl_ngram_slot *s = xl_ngram_find_slot(&m->level[n - 1], xl_ngram_key_of(ids, n));
+    if (s == NULL) return false;
+    if (prob) *prob = s->prob;
+    if (backoff) *backoff = s->backoff;
+    return true;
+}
+
+void xl_ngram_state_null(xl_ngram_state *s)
+{
+    s->length = 0;
+}
+
+void xl_ngram_state_begin(const xl_ngram_model *m, xl_ngram_state *s)
+{
+    s->length = 0;
+    if (m->order > 1) {
+        s->length = 1;
+        s->words[0] = m->bos;
+        s->backoff[0] = m->uni_backoff[m->bos];
+    }
+}
+
+/* Standard backoff (Katz 1987; the ARPA semantics, KenLM's FullScore):
+ *   log p(w | v_1..v_n) = log p(v_j..v_1 w) + sum_{i >= j} bow(v_i..v_1)
+ * where v_j..v_1 w is the longest n-gram in the model and v_1 is the most
+ * recent context word.  The sum runs over the context n-grams longer than the
+ * match, in increasing length, in float, as KenLM adds them. */
+float xl_ngram_score(const xl_ngram_model *m, const xl_ngram_state *in, uint32_t word, xl_ngram_state *out,
+                     int *ngram_length)
+{
+    if (word >= m->level[0].count) word = XL_NGRAM_UNK;
+    float p = m->uni_prob[word];
+    int matched = 1;
+    xl_ngram_state next;
+    next.length = m->order > 1 ? 1 : 0;
+    next.words[0] = word;
+    next.backoff[0] = m->uni_backoff[word];
+    uint64_t key = xl_ngram_key1(word);
+    const int max_ctx = in->length < m->order - 1 ? in->length : m->order - 1;
+    for (int j = 0; j < max_ctx; j++) {
+        key = xl_ngram_key_extend(key, in->words[j]);
+        const xl_ngram_slot *s = xl_ngram_find_slot(&m->level[j + 1], xl_ngram_key_fix(key));
+        if (s == NULL) break;
+        p = s->prob;
+        matched = j + 2;
+        if (j + 1 < m->order - 1) {
+            next.words[j + 1] = in->words[j];
+            next.backoff[j + 1] = s->backoff;
+            next.length = j + 2;
+        }
+    }
+    for (int j = matched - 1; j < in->length; j++) p += in->backoff[j];
+    if (ngram_length) *ngram_length = matched;
+    out->length = next.length;
+    for (int j = 0; j < next.length; j++) {
+        out->words[j] = next.words[j];
+        out->backoff[j] = next.backoff[j];
+    }
+    return p;
+}
+
+/* ------------------------------------------------------------ number output */
+
+/* Shortest decimal that reads back as the same value (max_digits 9 for
+ * float, 17 for double), laid out as double-conversion's ToShortest with
+ * KenLM's settings: fixed notation when the decimal exponent is in [-6, 21),
+ * otherwise "d.ddde-N" (no '+', no leading zeros in the exponent). */
+static size_t format_shortest(double v, bool single, char *buf)
+{
+    if (isnan(v)) return (size_t)sprintf(buf, "NaN");
+    if (isinf(v)) return (size_t)sprintf(buf, v < 0 ? "-inf" : "inf");
+    if (v == 0) return (size_t)sprintf(buf, signbit(v) ? "-0" : "0");
+    char tmp[64];
+    int max_digits = single ? 9 : 17;
+    for (int prec = 1; prec <= max_digits; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+        if (single ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v) break;
+    }
+    /* tmp = [-]d[.ddd]e(+|-)XX */
+    char digits[32];
+    size_t nd = 0;
+    const char *p = tmp;
+    bool neg = false;
+    if (*p == '-') {
+        neg = true;
+        p++;
+    }
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9') digits[nd++] = *p;
+    int exp10 = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
+    size_t o = 0;
+    if (neg) buf[o++] = '-';
+    if (exp10 >= -6 && exp10 < 21) {
+        int point = exp10 + 1; /* digits before the decimal point */
+        if (point <= 0) {
+            buf[o++] = '0';
+            buf[o++] = '.';
+            for (int i = 0; i < -point; i++) buf[o++] = '0';
+            for (size_t i = 0; i < nd; i++) buf[o++] = digits[i];
+        } else if ((size_t)point >= nd) {
+            for (size_t i = 0; i < nd; i++) buf[o++] = digits[i];
+            for (size_t i = nd; i < (size_t)point; i++) buf[o++] = '0';
+        } else {
+            for (size_t i = 0; i < (size_t)point; i++) buf[o++] = digits[i];
+            buf[o++] = '.';
+            for (size_t i = (size_t)point; i < nd; i++) buf[o++] = digits[i];
+        }
+        buf[o] = '\0';
+        return o;
+    }
+    buf[o++] = digits[0];
+    if (nd > 1) {
+        buf[o++] = '.';
+        for (size_t i = 1; i < nd; i++) buf[o++] = digits[i];
+    }
+    o += (size_t)sprintf(buf + o, "e%d", exp10);
+    return o;
+}
+
+size_t xl_ngram_format_float(float v, char *buf)
+{
+    return format_shortest((double)v, true, buf);
+}
+
+size_t xl_ngram_format_double(double v, char *buf)
+{
+    return format_shortest(v, false, buf);
+}
+
+/* -------------------------------------------------------------- sentences */
+
+/* KenLM's query splits on util/spaces.cc's kSpaces: \t \n \v \f \r and space. */
+static bool is_query_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int put_word(xl_buf *out, const char *w, size_t wlen, uint32_t id, int len, float p, xl_error *err)
+{
+    char num[40];
+    xl_ngram_format_float(p, num);
+    if (xl_buf_append(out, w, wlen, err) < 0) return -1;
+    return xl_buf_printf(out, err, "=%u %d %s\t", id, len, num);
+}
+
+int xl_ngram_query_line(const xl_ngram_model *m, const char *line, size_t len, bool sentence_context,
+                        xl_buf *out, xl_ngram_sentence *res, xl_ngram_corpus_stats *acc, xl_error *err)
+{
+    size_t bad;
+    xl_utf8_status why;
+    if (!xl_utf8_validate(line, len, &bad, &why))
+        return xl_fail(err, XL_ERR_FORMAT, "invalid UTF-8 at byte %zu (%s)", bad + 1, xl_utf8_status_name(why));
+    xl_ngram_state state;
+    if (sentence_context) xl_ngram_state_begin(m, &state);
+    else xl_ngram_state_null(&state);
+    float total = 0.0f;
+    double oov_total = 0.0;
+    uint64_t tokens = 0, oov = 0;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && is_query_space((unsigned char)line[i])) i++;
+        if (i >= len) break;
+        size_t start = i;
+        while (i < len && !is_query_space((unsigned char)line[i])) i++;
+        uint32_t id = xl_ngram_vocab_find(m->vocab, line + start, i - start);
+        int nlen;
+        float p = xl_ngram_score(m, &state, id, &state, &nlen);
+        total += p;
+        tokens++;
+        if (id == XL_NGRAM_UNK) {
+            oov++;
+            oov_total += p;
+        }
+        if (out && put_word(out, line + start, i - start, id, nlen, p, err) < 0) return -1;
+    }
+    if (sentence_context) {
+        int nlen;
+        float p = xl_ngram_score(m, &state, m->eos, &state, &nlen);
+        total += p;
+        tokens++;
+        if (out && put_word(out, "</s>", 4, m->eos, nlen, p, err) < 0) return -1;
+    }
+    if (out) {
+        char num[40];
+        xl_ngram_format_float(total, num);
+        if (xl_buf_printf(out, err, "Total: %s OOV: %llu\n", num, (unsigned long long)oov) < 0) return -1;
+    }
+    if (res) {
+        res->total = total;
+        res->tokens = tokens;
+        res->oov = oov;
+    }
+    if (acc) {
+        acc->total += total;
+        acc->total_oov += oov_total;
+        acc->tokens += tokens;
+        acc->oov += oov;
+        acc->sentences++;
+    }
+    return 0;
+}
+
+/* KenLM (lm/ngram_query.hh):
+ *   PPL incl. OOV = 10^(-total / tokens)
+ *   PPL excl. OOV = 10^(-(total - total_oov) / (tokens - oov)) */
+double xl_ngram_perplexity(const xl_ngram_corpus_stats *s, bool include_oov)
+{
+    if (include_oov) return pow(10.0, -(s->total / (double)s->tokens));
+    return pow(10.0, -(s->total - s->total_oov) / (double)(s->tokens - s->oov));
+}
+
+int xl_ngram_format_summary(const xl_ngram_corpus_stats *s, xl_buf *out, xl_error *err)
+{
+    char a[40], b[40];
+    xl_ngram_format_double(xl_ngram_perplexity(s, true), a);
+    xl_ngram_format_double(xl_ngram_perplexity(s, false), b);
+    return xl_buf_printf(out, err,
+                         "Perplexity including OOVs:\t%s\nPerplexity excluding OOVs:\t%s\nOOVs:\t%llu\nTokens:\t%llu\n",
+                         a, b, (unsigned long long)s->oov, (unsigned long long)s->tokens);
+}
