@@ -313,9 +313,10 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
     cursor c = {data, (const unsigned char *)data + len, name};
     size_t rows = 0, dim = 0;
     if (parse_header(&c, &rows, &dim, err) < 0) return -1;
-    /* every row needs at least 2 bytes of word+space and, per value, 2 bytes (text) or 4 (binary) */
+    /* every row needs at least 2 bytes of word+space and, per value, 1 byte
+     * (text; a lower bound) or 4 (binary) */
     size_t remaining = (size_t)(c.end - c.p);
-    size_t min_row = 2 + dim * (format == W2V_FORMAT_BINARY ? 4 : 1);
+    size_t min_row = (format == W2V_FORMAT_BINARY ? 2 : 1) + dim * (format == W2V_FORMAT_BINARY ? 4 : 1);
     if (rows > 0 && rows > remaining / min_row)
         return xl_fail(err, XL_ERR_FORMAT, "%s:1: header claims %zu rows of dimension %zu, but only %zu bytes follow",
                        name, rows, dim, remaining);

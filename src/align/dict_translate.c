@@ -1,0 +1,341 @@
+/* dict_translate.c - see dict_translate.h */
+#include "dict_translate.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "w2v_vectors.h"
+#include "xl_io.h"
+#include "xl_parse.h"
+
+struct dt_dict {
+    bool lowercase;
+    w2v_words keys;    /* source phrases */
+    w2v_words targets; /* distinct target strings */
+    uint32_t *pair_key, *pair_tgt;
+    size_t n_pairs, cap_pairs;
+    size_t max_phrase; /* tokens in the longest key */
+    int64_t *best;     /* [keys.n] chosen target id */
+};
+
+static inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+/* tokens of s[0..len) joined by one space into b; returns token count */
+static size_t normalise_phrase(const char *s, size_t len, bool lower, xl_buf *b, xl_error *err, int *fail)
+{
+    xl_buf_clear(b);
+    size_t n = 0, p = 0;
+    *fail = 0;
+    while (p < len) {
+        while (p < len && is_ws(s[p])) p++;
+        size_t q = p;
+        while (q < len && !is_ws(s[q])) q++;
+        if (q == p) break;
+        if ((n && xl_buf_putc(b, ' ', err) < 0) || xl_buf_append(b, s + p, q - p, err) < 0) {
+            *fail = 1;
+            return 0;
+        }
+        if (lower)
+            for (size_t i = b->len - (q - p); i < b->len; i++)
+                if (b->data[i] >= 'A' && b->data[i] <= 'Z') b->data[i] = (char)(b->data[i] - 'A' + 'a');
+        n++;
+        p = q;
+    }
+    return n;
+}
+
+void dt_dict_free(dt_dict *d)
+{
+    if (!d) return;
+    w2v_words_free(&d->keys);
+    w2v_words_free(&d->targets);
+    free(d->pair_key), free(d->pair_tgt), free(d->best);
+    free(d);
+}
+
+size_t dt_dict_entries(const dt_dict *d) { return d->keys.n; }
+
+static int choose_first(dt_dict *d, xl_error *err)
+{
+    free(d->best);
+    d->best = xl_malloc((d->keys.n ? d->keys.n : 1) * sizeof *d->best, err);
+    if (!d->best) return -1;
+    for (size_t i = 0; i < d->keys.n; i++) d->best[i] = -1;
+    for (size_t i = 0; i < d->n_pairs; i++)
+        if (d->best[d->pair_key[i]] < 0) d->best[d->pair_key[i]] = d->pair_tgt[i];
+    return 0;
+}
+
+int dt_dict_load_memory(const char *data, size_t len, const char *name, bool lowercase, dt_dict **out, xl_error *err)
+{
+    dt_dict *d = xl_calloc(1, sizeof *d, err);
+    if (!d) return -1;
+    d->lowercase = lowercase;
+    w2v_words_init(&d->keys);
+    w2v_words_init(&d->targets);
+    xl_buf kb, tb;
+    xl_buf_init(&kb);
+    xl_buf_init(&tb);
+    w2v_words seen_pairs; /* "key\x01target" */
+    w2v_words_init(&seen_pairs);
+    size_t lineno = 0, p = 0;
+    int rc = 0;
+    while (p < len && rc == 0) {
+        const char *nl = memchr(data + p, '\n', len - p);
+        size_t e = nl ? (size_t)(nl - data) : len;
+        const char *line = data + p;
+        size_t ll = e - p;
+        p = e + 1;
+        lineno++;
+        size_t q = 0;
+        while (q < ll && is_ws(line[q])) q++;
+        if (q == ll) continue;
+        const char *src, *tgt;
+        size_t sl, tl;
+        const char *tab = memchr(line, '\t', ll);
+        if (tab) {
+            src = line;
+            sl = (size_t)(tab - line);
+            tgt = tab + 1;
+            tl = ll - sl - 1;
+        } else {
+            size_t a = q;
+            while (a < ll && !is_ws(line[a])) a++;
+            src = line + q;
+            sl = a - q;
+            tgt = line + a;
+            tl = ll - a;
+            /* MUSE: exactly two words */
+            size_t b = 0, words = 0;
+            while (b < tl) {
+                while (b < tl && is_ws(tgt[b])) b++;
+                if (b < tl) words++;
+                while (b < tl && !is_ws(tgt[b])) b++;
+            }
+            if (words != 1) {
+                rc = xl_fail(err, XL_ERR_FORMAT, "%s:%zu: expected \"source<TAB>target\" or two words", name, lineno);
+                break;
+            }
+        }
+        int fail;
+        size_t nk = normalise_phrase(src, sl, lowercase, &kb, err, &fail);
+        if (fail) {
+            rc = -1;
+            break;
+        }
+        size_t nt = normalise_phrase(tgt, tl, false, &tb, err, &fail);
+        if (fail) {
+            rc = -1;
+            break;
+        }
+        if (nk == 0 || nt == 0) {
+            rc = xl_fail(err, XL_ERR_FORMAT, "%s:%zu: empty source or target", name, lineno);
+            break;
+        }
+        int64_t k = w2v_words_intern(&d->keys, kb.data, kb.len, NULL, err);
+        int64_t t = k < 0 ? -1 : w2v_words_intern(&d->targets, tb.data, tb.len, NULL, err);
+        if (t < 0) {
+            rc = -1;
+            break;
+        }
+        /* merge duplicate (key, target) pairs */
+        char pk[32];
+        int pkl = snprintf(pk, sizeof pk, "%lld:%lld", (long long)k, (long long)t);
+        bool added;
+        if (w2v_words_intern(&seen_pairs, pk, (size_t)pkl, &added, err) < 0) {
+            rc = -1;
+            break;
+        }
+        if (!added) continue;
+        if (nk > d->max_phrase) d->max_phrase = nk;
+        if (d->n_pairs == d->cap_pairs) {
+            size_t cap = d->cap_pairs ? d->cap_pairs * 2 : 1024;
+            uint32_t *a = xl_realloc(d->pair_key, cap, sizeof *a, err);
+            if (!a) {
+                rc = -1;
+                break;
+            }
+            d->pair_key = a;
+            uint32_t *b = xl_realloc(d->pair_tgt, cap, sizeof *b, err);
+            if (!b) {
+                rc = -1;
+                break;
+            }
+            d->pair_tgt = b;
+            d->cap_pairs = cap;
+        }
+        d->pair_key[d->n_pairs] = (uint32_t)k;
+        d->pair_tgt[d->n_pairs++] = (uint32_t)t;
+    }
+    xl_buf_free(&kb);
+    xl_buf_free(&tb);
+    w2v_words_free(&seen_pairs);
+    if (rc == 0) rc = choose_first(d, err);
+    if (rc < 0) {
+        dt_dict_free(d);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+int dt_dict_load(const char *path, bool lowercase, dt_dict **out, xl_error *err)
+{
+    char *data;
+    size_t len;
+    if (xl_read_file(path, 0, &data, &len, err) < 0) return -1;
+    int rc = dt_dict_load_memory(data, len, path, lowercase, out, err);
+    free(data);
+    return rc;
+}
+
+int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err)
+{
+    w2v_words words;
+    w2v_words_init(&words);
+    uint64_t *counts = NULL;
+    size_t cap = 0;
+    xl_lines r;
+    if (xl_lines_open(&r, counts_path, err) < 0) return -1;
+    const char *line;
+    size_t len;
+    int rc;
+    while ((rc = xl_lines_next(&r, &line, &len, err)) > 0) {
+        if (len == 0) continue;
+        size_t sp = len;
+        while (sp > 0 && !is_ws(line[sp - 1])) sp--;
+        uint64_t c;
+        xl_error e2;
+        if (sp == 0 || xl_parse_u64(line + sp, len - sp, &c, &e2) < 0) {
+            rc = xl_fail(err, XL_ERR_FORMAT, "%s:%llu: expected \"word count\"", counts_path,
+                         (unsigned long long)r.lineno);
+            break;
+        }
+        size_t wl = sp;
+        while (wl > 0 && is_ws(line[wl - 1])) wl--;
+        bool added;
+        int64_t id = w2v_words_intern(&words, line, wl, &added, err);
+        if (id < 0) {
+            rc = -1;
+            break;
+        }
+        if ((size_t)id >= cap) {
+            size_t nc = cap ? cap * 2 : 4096;
+            uint64_t *n = xl_realloc(counts, nc, sizeof *n, err);
+            if (!n) {
+                rc = -1;
+                break;
+            }
+            memset(n + cap, 0, (nc - cap) * sizeof *n);
+            counts = n;
+            cap = nc;
+        }
+        counts[id] += c;
+    }
+    xl_lines_close(&r);
+    if (rc >= 0) {
+        /* score of every target: min count over its words */
+        uint64_t *score = xl_malloc((d->targets.n ? d->targets.n : 1) * sizeof *score, err);
+        if (!score) rc = -1;
+        for (size_t t = 0; rc >= 0 && t < d->targets.n; t++) {
+            const char *s = w2v_words_get(&d->targets, t);
+            size_t l = d->targets.word_len[t], p = 0;
+            uint64_t m = UINT64_MAX;
+            while (p < l) {
+                size_t q = p;
+                while (q < l && s[q] != ' ') q++;
+                int64_t id = w2v_words_find(&words, s + p, q - p);
+                uint64_t c = id >= 0 ? counts[id] : 0;
+                if (c < m) m = c;
+                p = q + 1;
+            }
+            score[t] = m == UINT64_MAX ? 0 : m;
+        }
+        if (rc >= 0 && choose_first(d, err) == 0) {
+            for (size_t i = 0; i < d->n_pairs; i++) {
+                uint32_t k = d->pair_key[i], t = d->pair_tgt[i];
+                if (score[t] > score[d->best[k]]) d->best[k] = t;
+            }
+        } else {
+            rc = -1;
+        }
+        free(score);
+    }
+    w2v_words_free(&words);
+    free(counts);
+    return rc < 0 ? -1 : 0;
+}
+
+int dt_translate_line(const dt_dict *d, const char *line, size_t len, bool drop_unknown, xl_buf *out, dt_stats *stats,
+                      xl_error *err)
+{
+    /* token boundaries */
+    size_t cap = 64, n = 0;
+    size_t *tb = malloc(cap * sizeof *tb), *te = malloc(cap * sizeof *te);
+    xl_buf key;
+    xl_buf_init(&key);
+    int rc = -1;
+    if (!tb || !te) {
+        xl_fail(err, XL_ERR_NOMEM, "translate: out of memory");
+        goto done;
+    }
+    for (size_t p = 0; p < len;) {
+        while (p < len && is_ws(line[p])) p++;
+        size_t q = p;
+        while (q < len && !is_ws(line[q])) q++;
+        if (q == p) break;
+        if (n == cap) {
+            cap *= 2;
+            size_t *a = xl_realloc(tb, cap, sizeof *a, err);
+            if (!a) goto done;
+            tb = a;
+            size_t *b = xl_realloc(te, cap, sizeof *b, err);
+            if (!b) goto done;
+            te = b;
+        }
+        tb[n] = p;
+        te[n++] = q;
+        p = q;
+    }
+    bool first = true;
+    for (size_t i = 0; i < n;) {
+        size_t maxn = d->max_phrase < n - i ? d->max_phrase : n - i;
+        int64_t hit = -1;
+        size_t used = 1;
+        for (size_t m = maxn; m >= 1 && hit < 0; m--) {
+            int fail;
+            normalise_phrase(line + tb[i], te[i + m - 1] - tb[i], d->lowercase, &key, err, &fail);
+            if (fail) goto done;
+            int64_t k = w2v_words_find(&d->keys, key.data ? key.data : "", key.len);
+            if (k >= 0 && d->best[k] >= 0) {
+                hit = d->best[k];
+                used = m;
+            }
+        }
+        if (stats) stats->tokens += used;
+        if (hit >= 0) {
+            if (stats) {
+                stats->translated_tokens += used;
+                stats->phrases += used > 1;
+            }
+            if ((!first && xl_buf_putc(out, ' ', err) < 0) ||
+                xl_buf_append(out, w2v_words_get(&d->targets, (size_t)hit), d->targets.word_len[hit], err) < 0)
+                goto done;
+            first = false;
+        } else {
+            if (stats) stats->unknown_tokens++;
+            if (!drop_unknown) {
+                if ((!first && xl_buf_putc(out, ' ', err) < 0) || xl_buf_append(out, line + tb[i], te[i] - tb[i], err) < 0)
+                    goto done;
+                first = false;
+            }
+        }
+        i += used;
+    }
+    rc = 0;
+done:
+    free(tb), free(te);
+    xl_buf_free(&key);
+    return rc;
+}

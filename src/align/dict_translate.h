@@ -1,0 +1,47 @@
+/* dict_translate.h - word-by-word dictionary translation into a pivot
+ * language, the transparent baseline of "translate, then embed".
+ *
+ * Contract
+ *   - Dictionary: one entry per line, "source<TAB>target" (phrases allowed on
+ *     both sides; FreeDict, CC-CEDICT's zho-eng) or "source target" (two
+ *     words, MUSE).  Source phrases are keyed by their tokens joined with one
+ *     space; with `lowercase`, ASCII letters of the key are lower-cased.  A
+ *     source may have many targets, kept in file order (duplicates merged).
+ *     Malformed lines (one field, empty side) are errors with the line.
+ *   - Candidate choice: the target with the highest pivot unigram frequency;
+ *     for a multi-word target the frequency of its rarest word (a phrase is
+ *     as common as its rarest word).  Frequencies come from a "word count"
+ *     file (`xlrec w2v train --save-vocab`, word2vec -save-vocab, or any
+ *     unigram count list); without one, or on ties, the first target listed
+ *     wins.
+ *   - Translation of a tokenised line (tokens split at ASCII white space):
+ *     greedy left to right, longest source phrase first (up to the longest
+ *     phrase in the dictionary); an unknown token is copied unchanged, or
+ *     dropped with drop_unknown.  Output tokens are joined by one space.
+ */
+#ifndef DICT_TRANSLATE_H
+#define DICT_TRANSLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "xl_alloc.h"
+#include "xl_error.h"
+
+typedef struct dt_dict dt_dict;
+
+typedef struct dt_stats {
+    size_t tokens, translated_tokens, unknown_tokens, phrases;
+} dt_stats;
+
+int dt_dict_load(const char *path, bool lowercase, dt_dict **out, xl_error *err);
+int dt_dict_load_memory(const char *data, size_t len, const char *name, bool lowercase, dt_dict **out, xl_error *err);
+size_t dt_dict_entries(const dt_dict *d);
+/* Pivot-language unigram counts ("word count" per line). */
+int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err);
+/* Translate one tokenised line; appends to out (no newline). */
+int dt_translate_line(const dt_dict *d, const char *line, size_t len, bool drop_unknown, xl_buf *out, dt_stats *stats,
+                      xl_error *err);
+void dt_dict_free(dt_dict *d);
+
+#endif /* DICT_TRANSLATE_H */

@@ -1,0 +1,204 @@
+/* sentvec.c - see sentvec.h */
+#include "sentvec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "align_linalg.h"
+#include "xl_alloc.h"
+#include "xl_io.h"
+#include "xl_parse.h"
+
+int sentvec_sif_weights(const w2v_vectors *v, const char *counts_path, double a, float **weights, xl_error *err)
+{
+    if (!(a > 0)) return xl_fail(err, XL_ERR_USAGE, "SIF: the parameter a must be > 0");
+    size_t n = v->n_words;
+    float *w = xl_malloc((n ? n : 1) * sizeof *w, err);
+    if (!w) return -1;
+    if (!counts_path) {
+        double h = 0;
+        for (size_t r = 0; r < n; r++) h += 1.0 / (double)(r + 1);
+        for (size_t r = 0; r < n; r++) {
+            double p = 1.0 / ((double)(r + 1) * h);
+            w[r] = (float)(a / (a + p));
+        }
+        *weights = w;
+        return 0;
+    }
+    double *cnt = xl_calloc(n ? n : 1, sizeof *cnt, err);
+    if (!cnt) {
+        free(w);
+        return -1;
+    }
+    xl_lines r;
+    if (xl_lines_open(&r, counts_path, err) < 0) {
+        free(w), free(cnt);
+        return -1;
+    }
+    const char *line;
+    size_t len;
+    int rc;
+    double total = 0;
+    while ((rc = xl_lines_next(&r, &line, &len, err)) > 0) {
+        if (len == 0) continue;
+        const char *sp = NULL;
+        for (size_t i = len; i > 0; i--)
+            if (line[i - 1] == ' ' || line[i - 1] == '\t') {
+                sp = line + i - 1;
+                break;
+            }
+        uint64_t c;
+        xl_error e2;
+        if (!sp || xl_parse_u64(sp + 1, (size_t)(line + len - sp - 1), &c, &e2) < 0) {
+            rc = xl_fail(err, XL_ERR_FORMAT, "%s:%llu: expected \"word count\"", counts_path,
+                         (unsigned long long)r.lineno);
+            break;
+        }
+        total += (double)c;
+        int64_t id = w2v_words_find(&v->words, line, (size_t)(sp - line));
+        if (id >= 0) cnt[id] += (double)c;
+    }
+    xl_lines_close(&r);
+    if (rc < 0) {
+        free(w), free(cnt);
+        return -1;
+    }
+    if (total <= 0) {
+        free(w), free(cnt);
+        return xl_fail(err, XL_ERR_FORMAT, "%s: no counts", counts_path);
+    }
+    for (size_t i = 0; i < n; i++) w[i] = (float)(a / (a + cnt[i] / total));
+    free(cnt);
+    *weights = w;
+    return 0;
+}
+
+int sentvec_embed_lines(const w2v_vectors *v, const float *weights, const char *const *lines, const size_t *lens,
+                        size_t n, const sentvec_options *opt, float *out, double *pc_out, size_t *n_empty,
+                        xl_error *err)
+{
+    size_t dim = v->dim, empty = 0;
+    bool sif = opt->pooling == SENTVEC_SIF;
+    if (sif && !weights) return xl_fail(err, XL_ERR_USAGE, "SIF pooling needs weights (sentvec_sif_weights)");
+    char *low = NULL;
+    size_t low_cap = 0;
+    bool *nonempty = xl_calloc(n ? n : 1, sizeof *nonempty, err);
+    if (!nonempty) return -1;
+    for (size_t i = 0; i < n; i++) {
+        float *o = out + i * dim;
+        memset(o, 0, dim * sizeof *o);
+        size_t count = 0;
+        const char *s = lines[i];
+        size_t len = lens[i], p = 0;
+        while (p < len) {
+            while (p < len && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) p++;
+            size_t b = p;
+            while (p < len && !(s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) p++;
+            if (p == b) continue;
+            int64_t id = w2v_words_find(&v->words, s + b, p - b);
+            if (id < 0 && opt->lowercase_fallback) {
+                if (p - b > low_cap) {
+                    char *nl = xl_realloc(low, p - b, 1, err);
+                    if (!nl) {
+                        free(low), free(nonempty);
+                        return -1;
+                    }
+                    low = nl;
+                    low_cap = p - b;
+                }
+                for (size_t k = 0; k < p - b; k++)
+                    low[k] = (s[b + k] >= 'A' && s[b + k] <= 'Z') ? (char)(s[b + k] - 'A' + 'a') : s[b + k];
+                id = w2v_words_find(&v->words, low, p - b);
+            }
+            if (id < 0) continue;
+            w2v_axpy(sif ? weights[id] : 1.0f, w2v_row(v, (size_t)id), o, dim);
+            count++;
+        }
+        if (count == 0) {
+            empty++;
+            continue;
+        }
+        nonempty[i] = true;
+        float inv = 1.0f / (float)count;
+        for (size_t j = 0; j < dim; j++) o[j] *= inv;
+    }
+    free(low);
+    int rc = 0;
+    if (sif && opt->remove_pc) {
+        double *u = xl_malloc(dim * sizeof *u, err);
+        if (!u) {
+            free(nonempty);
+            return -1;
+        }
+        if (opt->pc) {
+            memcpy(u, opt->pc, dim * sizeof *u);
+        } else {
+            rc = align_top_singular_vector(out, n, dim, u, err); /* empty rows are zero: no effect */
+        }
+        if (rc == 0) {
+            for (size_t i = 0; i < n; i++) {
+                if (!nonempty[i]) continue;
+                float *o = out + i * dim;
+                double d = 0;
+                for (size_t j = 0; j < dim; j++) d += u[j] * o[j];
+                for (size_t j = 0; j < dim; j++) o[j] = (float)(o[j] - d * u[j]);
+            }
+            if (pc_out) memcpy(pc_out, u, dim * sizeof *u);
+        }
+        free(u);
+    } else if (pc_out) {
+        memset(pc_out, 0, dim * sizeof *pc_out);
+    }
+    if (rc == 0 && opt->normalize)
+        for (size_t i = 0; i < n; i++) {
+            float *o = out + i * dim;
+            double s = 0;
+            for (size_t j = 0; j < dim; j++) s += (double)o[j] * o[j];
+            if (s > 0)
+                for (size_t j = 0; j < dim; j++) o[j] = (float)(o[j] / sqrt(s));
+        }
+    free(nonempty);
+    if (n_empty) *n_empty = empty;
+    return rc;
+}
+
+int sif_embed_lines(const w2v_vectors *v, const float *weights, const char *lines_path, const sentvec_options *opt,
+                    float **out, size_t *n_lines, size_t *n_empty, xl_error *err)
+{
+    char *data;
+    size_t len;
+    if (xl_read_file(lines_path, 0, &data, &len, err) < 0) return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) n += data[i] == '\n';
+    if (len > 0 && data[len - 1] != '\n') n++;
+    const char **lines = xl_malloc((n ? n : 1) * sizeof *lines, err);
+    size_t *lens = xl_malloc((n ? n : 1) * sizeof *lens, err);
+    size_t cells;
+    float *o = NULL;
+    int rc = -1;
+    if (!lines || !lens) goto done;
+    size_t k = 0, start = 0;
+    for (size_t i = 0; i <= len && k < n; i++)
+        if (i == len || data[i] == '\n') {
+            lines[k] = data + start;
+            lens[k++] = i - start;
+            start = i + 1;
+        }
+    if (!xl_mul_size(n ? n : 1, v->dim * sizeof(float), &cells)) {
+        xl_fail(err, XL_ERR_NOMEM, "%s: too many lines", lines_path);
+        goto done;
+    }
+    o = xl_malloc(cells, err);
+    if (!o) goto done;
+    rc = sentvec_embed_lines(v, weights, lines, lens, n, opt, o, NULL, n_empty, err);
+done:
+    free(data), free(lines), free(lens);
+    if (rc < 0) {
+        free(o);
+        return xl_error_prefix(err, "%s", lines_path);
+    }
+    *out = o;
+    *n_lines = n;
+    return 0;
+}
