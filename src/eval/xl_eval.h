@@ -120,6 +120,13 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
 int xl_eval_lists(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth, double relevance_threshold,
                   uint32_t n_items, xl_eval_row *row, xl_error *err);
 
+/* Files from another system (formats in xl_eval_external.c): predictions
+ * as "user<TAB>item item ..." lines or "user,item,score" rows; truth as
+ * "user,item[,gain]".  header: both files start with a header row.
+ * *ignored_users counts prediction rows/lines for users absent from truth. */
+int xl_eval_external(const char *pred_path, const char *truth_path, size_t k, double threshold, bool header,
+                     xl_eval_row *row, size_t *ignored_users, xl_error *err);
+
 /* JSON report and readable table appended to buf. */
 int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *buf, xl_error *err);
 int xl_eval_table(const xl_eval_result *r, xl_buf *buf, xl_error *err);

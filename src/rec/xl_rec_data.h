@@ -144,9 +144,8 @@ typedef struct xl_item_vectors {
     float *v; /* 64-byte aligned */
 } xl_item_vectors;
 
-/* Read a rank-2 float32 .npy, check rows == n_items and finiteness, normalise. */
-int xl_item_vectors_load(xl_item_vectors *iv, const char *npy_path, size_t n_items, xl_error *err);
-/* Take ownership-free copy of data (n x dim), check and normalise. */
+/* Copy data (n x dim; .npy rows via xl_rec_setup_load), refuse NaN/Inf
+ * naming the row, and L2-normalise every row. */
 int xl_item_vectors_from(xl_item_vectors *iv, const float *data, size_t n, size_t dim, const char *name,
                          xl_error *err);
 /* Hashed TF-IDF bag of words of the item text (a language-specific baseline

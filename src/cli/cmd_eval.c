@@ -1,0 +1,166 @@
+/* cmd_eval.c - `xlrec eval`: run evaluation protocols over models, or score
+ * another system's ranked lists.
+ *   xlrec eval --ratings FILE [data options] --models a,b,c --protocol ratio
+ *              [--test-ratio 0.25 | --folds 5] -k 10 [--json FILE]
+ *   xlrec eval --predictions FILE --truth FILE -k 10 [--json FILE]
+ * A readable table goes to stdout, the JSON report to --json FILE ("-" =
+ * stdout instead of the table); the load report to stderr. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_alloc.h"
+#include "xl_cli.h"
+#include "xl_eval.h"
+#include "xl_io.h"
+#include "xl_rec_setup.h"
+
+static int emit(const xl_eval_result *res, const char *name, const char *json_path, xl_error *err)
+{
+    xl_buf b;
+    xl_buf_init(&b);
+    int rc = 0;
+    if (!json_path || strcmp(json_path, "-") != 0) {
+        if (xl_eval_table(res, &b, err) < 0 || fwrite(b.data, 1, b.len, stdout) != b.len) rc = -1;
+        xl_buf_clear(&b);
+    }
+    if (rc == 0 && json_path) {
+        if (xl_eval_json(res, name, &b, err) < 0 || xl_write_file(json_path, b.data, b.len, err) < 0) rc = -1;
+    }
+    xl_buf_free(&b);
+    if (rc == 0 && fflush(stdout) != 0) rc = xl_fail(err, XL_ERR_IO, "stdout: write failed");
+    return rc;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    xl_rec_setup s;
+    xl_rec_setup_default(&s);
+    const char *models = "popularity,itemknn,als,bpr,mf,mean,baseline", *protocol = "ratio", *json = NULL;
+    const char *pred = NULL, *truth = NULL;
+    int64_t k = 10, folds = 5;
+    double test_ratio = 0.25, threshold = 0, val_ratio = 0.2;
+    bool by_lang = false, cold = false, header = false, quiet = false;
+    xl_option opts[110];
+    const xl_option own[] = {
+        {"models", 'm', XL_OPT_STRING, &models, "LIST", "comma-separated models (default popularity,itemknn,als,bpr,mf,mean,baseline)", 0, 0, NULL},
+        {"protocol", 'p', XL_OPT_CHOICE, &protocol, NULL, "split: random holdout, per-user ratio, leave-last-out, k-fold", 0, 0, "random|ratio|last|kfold"},
+        {"test-ratio", 0, XL_OPT_DOUBLE, &test_ratio, "X", "test share for random/ratio (default 0.25)", 1e-9, 0.999999, NULL},
+        {"folds", 0, XL_OPT_INT, &folds, "N", "folds for kfold (default 5)", 2, 255, NULL},
+        {"k", 'k', XL_OPT_INT, &k, "N", "list length K (default 10)", 1, 100000, NULL},
+        {"threshold", 0, XL_OPT_DOUBLE, &threshold, "X", "held-out items with rating >= X are relevant (default 0: all)", 0, 0, NULL},
+        {"val-ratio", 0, XL_OPT_DOUBLE, &val_ratio, "X", "hybrid: per-user validation share of train (default 0.2)", 1e-9, 0.999999, NULL},
+        {"by-language", 0, XL_OPT_FLAG, &by_lang, NULL, "also report per item language (--item-lang-col)", 0, 0, NULL},
+        {"cold-start", 0, XL_OPT_FLAG, &cold, NULL, "also report held-out items without training interactions", 0, 0, NULL},
+        {"json", 0, XL_OPT_STRING, &json, "FILE", "write the JSON report ('-': stdout, no table)", 0, 0, NULL},
+        {"predictions", 0, XL_OPT_STRING, &pred, "FILE", "score another system: user<TAB>items... or user,item,score", 0, 0, NULL},
+        {"truth", 0, XL_OPT_STRING, &truth, "FILE", "held-out truth for --predictions: user,item[,gain]", 0, 0, NULL},
+        {"header", 0, XL_OPT_FLAG, &header, NULL, "--predictions/--truth files start with a header row", 0, 0, NULL},
+        {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no load report on stderr", 0, 0, NULL},
+    };
+    size_t n = sizeof own / sizeof own[0];
+    memcpy(opts, own, sizeof own);
+    if (xl_rec_setup_options(&s, opts, &n, 109) < 0) return XL_EXIT_RUNTIME;
+    memset(&opts[n], 0, sizeof opts[n]);
+    const xl_command_spec spec = {
+        "eval",
+        "xlrec eval --ratings FILE [data options] [--models LIST] [--protocol ratio|random|last|kfold] [-k 10]\n"
+        "xlrec eval --predictions FILE --truth FILE [-k 10] [--threshold X]",
+        "Evaluate recommenders under a seeded protocol (P@K, R@K, F1, NDCG binary and graded,\n"
+        "MAP, MRR, HitRate, coverage; RMSE/MAE for rating models), or score another system's lists.\n"
+        "Metric definitions: docs/recommender.md.",
+        opts, 0, 0};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    xl_error err;
+    xl_error_clear(&err);
+    xl_eval_result *res = calloc(1, sizeof *res);
+    if (!res) {
+        xl_fail(&err, XL_ERR_NOMEM, "out of memory");
+        return xl_cli_runtime_error(&err);
+    }
+    xl_eval_config c;
+    xl_eval_config_default(&c);
+    c.protocol = (xl_split_kind)xl_split_parse(protocol);
+    c.test_ratio = test_ratio;
+    c.folds = (int)folds;
+    c.k = (size_t)k;
+    c.relevance_threshold = threshold;
+    c.val_ratio = val_ratio;
+    c.seed = (uint64_t)s.seed;
+    c.threads = (int)s.threads;
+    c.by_language = by_lang;
+    c.cold_start = cold;
+    if (pred || truth) {
+        if (!pred || !truth) {
+            free(res);
+            return xl_cli_usage_error(&spec, "--predictions and --truth go together");
+        }
+        res->config = c;
+        res->n_folds_run = 1;
+        res->n_rows = 1;
+        size_t ignored = 0;
+        if (xl_eval_external(pred, truth, (size_t)k, threshold, header, &res->rows[0], &ignored, &err) < 0 ||
+            (!quiet && (fprintf(stderr, "xlrec: %zu prediction rows for users absent from %s ignored\n", ignored,
+                                truth),
+                        0)) ||
+            emit(res, pred, json, &err) < 0) {
+            free(res);
+            return xl_cli_runtime_error(&err);
+        }
+        free(res);
+        return XL_EXIT_OK;
+    }
+    if (!s.ratings) {
+        free(res);
+        return xl_cli_usage_error(&spec, "give --ratings FILE (or --predictions with --truth)");
+    }
+    xl_rec_kind kinds[64];
+    size_t nk = 0;
+    for (const char *q = models; *q;) {
+        const char *e = strchr(q, ',');
+        size_t len = e ? (size_t)(e - q) : strlen(q);
+        char name[32];
+        if (len == 0 || len >= sizeof name || nk >= 64) {
+            free(res);
+            return xl_cli_usage_error(&spec, "bad --models list '%s'", models);
+        }
+        memcpy(name, q, len);
+        name[len] = 0;
+        int kind = xl_rec_kind_parse(name);
+        if (kind < 0) {
+            free(res);
+            return xl_cli_usage_error(&spec, "unknown model '%s' (popularity itemknn als bpr mf mean baseline "
+                                             "content cosbias hybrid)", name);
+        }
+        kinds[nk++] = (xl_rec_kind)kind;
+        q += len + (e ? 1 : 0);
+    }
+    xl_rec_dataset d;
+    xl_rec_dataset_init(&d);
+    xl_item_vectors iv = {0};
+    xl_rec_params p;
+    rc = XL_EXIT_OK;
+    if (xl_rec_setup_load(&s, &d, &iv, &err) < 0) {
+        rc = xl_cli_runtime_error(&err);
+        goto done;
+    }
+    if (!quiet) {
+        char report[1024];
+        xl_rec_report_text(&d.report, report, sizeof report);
+        fprintf(stderr, "xlrec: %s: %u users, %u items; %s\n", s.ratings, d.n_users, d.n_items, report);
+    }
+    if (c.protocol == XL_SPLIT_LAST && !d.has_time) {
+        rc = xl_cli_usage_error(&spec, "--protocol last needs --time-col");
+        goto done;
+    }
+    if (xl_rec_setup_params(&s, &d, &p, &err) < 0 ||
+        xl_eval_run(&d, iv.v ? &iv : NULL, kinds, nk, &p, &c, res, &err) < 0 || emit(res, s.ratings, json, &err) < 0)
+        rc = xl_cli_runtime_error(&err);
+done:
+    xl_item_vectors_free(&iv);
+    xl_rec_dataset_free(&d);
+    free(res);
+    return rc;
+}

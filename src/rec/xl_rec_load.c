@@ -1,0 +1,268 @@
+/* xl_rec_load.c - CSV/TSV loaders of the recommender data (see xl_rec_data.h). */
+#include "xl_rec_data.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_alloc.h"
+#include "xl_csv.h"
+#include "xl_parse.h"
+
+/* Column spec -> index: a header name, else a non-negative integer. */
+static long resolve_column(const xl_csv *r, const char *spec, const char *what, xl_error *err)
+{
+    long c = xl_csv_column(r, spec);
+    if (c >= 0) return c;
+    int64_t v;
+    xl_error e2;
+    if (xl_parse_i64_range(spec, strlen(spec), 0, 1000000, &v, &e2) == 0) return (long)v;
+    xl_buf names;
+    xl_buf_init(&names);
+    for (size_t i = 0; i < xl_csv_header_count(r); i++)
+        xl_buf_printf(&names, NULL, "%s'%s'", i ? ", " : "", xl_csv_header_name(r, i));
+    xl_fail(err, XL_ERR_USAGE, "%s: no %s column '%s' (header: %s)", xl_csv_path(r), what, spec,
+            names.data ? names.data : "none");
+    xl_buf_free(&names);
+    return -1;
+}
+
+static void note(uint64_t *counter, uint64_t *first, uint64_t line)
+{
+    if (*counter == 0) *first = line;
+    (*counter)++;
+}
+
+/* Trim ASCII spaces around a field (ids such as " 123" in hand-made files). */
+static void trim(const char **s, size_t *len)
+{
+    while (*len && ((*s)[0] == ' ' || (*s)[0] == '\t')) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t')) (*len)--;
+}
+
+static int load_items(xl_rec_dataset *d, const char *path, const xl_rec_load_options *o, xl_error *err)
+{
+    xl_csv_options co = {0};
+    co.separator = o->item_separator ? o->item_separator : ',';
+    co.quote = o->item_no_quote ? XL_CSV_NO_QUOTE : '"';
+    co.has_header = !o->item_no_header;
+    xl_csv *r;
+    if (xl_csv_open(&r, path, &co, err) < 0) return -1;
+    int rc = -1;
+    long text_cols[64];
+    size_t n_text = 0;
+    long id_col = resolve_column(r, o->item_id_col ? o->item_id_col : "0", "item id", err);
+    long lang_col = o->item_lang_col ? resolve_column(r, o->item_lang_col, "language", err) : -2;
+    size_t cap = 0;
+    xl_buf text;
+    xl_buf_init(&text);
+    if (id_col < 0 || lang_col == -1) goto out;
+    if (o->item_text_cols) {
+        const char *s = o->item_text_cols;
+        while (*s) {
+            const char *e = strchr(s, ',');
+            size_t len = e ? (size_t)(e - s) : strlen(s);
+            char name[256];
+            if (len >= sizeof name || n_text >= 64) {
+                xl_fail(err, XL_ERR_USAGE, "%s: text column list too long", path);
+                goto out;
+            }
+            memcpy(name, s, len);
+            name[len] = 0;
+            if ((text_cols[n_text++] = resolve_column(r, name, "text", err)) < 0) goto out;
+            s += len + (e ? 1 : 0);
+        }
+    }
+    const xl_csv_field *f;
+    size_t nf;
+    int got;
+    while ((got = xl_csv_next(r, &f, &nf, err)) > 0) {
+        d->report.item_rows++;
+        if ((size_t)id_col >= nf) {
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: %zu fields, the item id is column %ld", path,
+                    (unsigned long long)xl_csv_line(r), nf, id_col);
+            goto out;
+        }
+        const char *id = f[id_col].data;
+        size_t idlen = f[id_col].len;
+        trim(&id, &idlen);
+        bool added;
+        long idx = xl_idmap_intern(&d->items, id, idlen, &added, err);
+        if (idx < 0) goto out;
+        if (!added) {
+            d->report.item_duplicates++; /* first row wins */
+            continue;
+        }
+        if ((size_t)idx >= cap) {
+            size_t nc = cap ? cap * 2 : 1024;
+            char **t = xl_realloc(d->item_text, nc, sizeof *t, err);
+            if (!t) goto out;
+            d->item_text = t;
+            char **l = xl_realloc(d->item_lang, nc, sizeof *l, err);
+            if (!l) goto out;
+            d->item_lang = l;
+            cap = nc;
+        }
+        d->item_text[idx] = NULL;
+        d->item_lang[idx] = NULL;
+        d->n_items = (uint32_t)idx + 1;
+        xl_buf_clear(&text);
+        for (size_t t = 0; t < n_text; t++) {
+            if ((size_t)text_cols[t] >= nf || f[text_cols[t]].len == 0) continue;
+            if (text.len && xl_buf_putc(&text, ' ', err) < 0) goto out;
+            if (xl_buf_append(&text, f[text_cols[t]].data, f[text_cols[t]].len, err) < 0) goto out;
+        }
+        if (!text.len) d->report.items_without_text++;
+        d->item_text[idx] = xl_strndup(text.data ? text.data : "", text.len, err);
+        const char *lang = "";
+        size_t llen = 0;
+        if (lang_col >= 0 && (size_t)lang_col < nf) {
+            lang = f[lang_col].data;
+            llen = f[lang_col].len;
+            trim(&lang, &llen);
+        }
+        d->item_lang[idx] = xl_strndup(lang, llen, err);
+        if (!d->item_text[idx] || !d->item_lang[idx]) goto out;
+    }
+    if (got < 0) goto out;
+    if (lang_col < 0 && d->item_lang) {
+        for (uint32_t i = 0; i < d->n_items; i++) free(d->item_lang[i]);
+        free(d->item_lang);
+        d->item_lang = NULL;
+    }
+    rc = 0;
+out:
+    xl_buf_free(&text);
+    xl_csv_close(r);
+    return rc;
+}
+
+int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_path, const xl_rec_load_options *o,
+                xl_error *err)
+{
+    if (items_path && load_items(d, items_path, o, err) < 0) return -1;
+    xl_csv_options co = {0};
+    co.separator = o->separator ? o->separator : ',';
+    co.quote = o->no_quote ? XL_CSV_NO_QUOTE : '"';
+    co.has_header = !o->no_header;
+    xl_csv *r;
+    if (xl_csv_open(&r, ratings_path, &co, err) < 0) return -1;
+    int rc = -1;
+    long uc = resolve_column(r, o->user_col ? o->user_col : "0", "user", err);
+    long ic = uc < 0 ? -1 : resolve_column(r, o->item_col ? o->item_col : "1", "item", err);
+    long rcol = (ic >= 0 && o->rating_col) ? resolve_column(r, o->rating_col, "rating", err) : -2;
+    long tcol = (ic >= 0 && rcol != -1 && o->time_col) ? resolve_column(r, o->time_col, "time", err) : -2;
+    if (uc < 0 || ic < 0 || rcol == -1 || tcol == -1) goto out;
+    d->has_rating = rcol >= 0;
+    d->has_time = tcol >= 0;
+    size_t need = (size_t)(uc > ic ? uc : ic);
+    if (rcol >= 0 && (size_t)rcol > need) need = (size_t)rcol;
+    if (tcol >= 0 && (size_t)tcol > need) need = (size_t)tcol;
+    bool check_range = o->rating_min <= o->rating_max;
+    xl_rec_load_report *rep = &d->report;
+    const xl_csv_field *f;
+    size_t nf;
+    int got;
+    while ((got = xl_csv_next(r, &f, &nf, err)) > 0) {
+        uint64_t line = xl_csv_line(r);
+        rep->rows++;
+        if (nf <= need) {
+            if (o->strict) {
+                xl_fail(err, XL_ERR_FORMAT, "%s:%llu: %zu fields, need %zu", ratings_path, (unsigned long long)line,
+                        nf, need + 1);
+                goto out;
+            }
+            note(&rep->short_rows, &rep->first_line[5], line);
+            continue;
+        }
+        const char *us = f[uc].data, *is = f[ic].data;
+        size_t ul = f[uc].len, il = f[ic].len;
+        trim(&us, &ul);
+        trim(&is, &il);
+        if (!ul || !il) {
+            if (o->strict) {
+                xl_fail(err, XL_ERR_FORMAT, "%s:%llu: empty user or item id", ratings_path, (unsigned long long)line);
+                goto out;
+            }
+            note(&rep->empty_id, &rep->first_line[4], line);
+            continue;
+        }
+        double rating = 1.0;
+        int64_t t = 0;
+        xl_error perr;
+        if (rcol >= 0) {
+            const char *s = f[rcol].data;
+            size_t l = f[rcol].len;
+            trim(&s, &l);
+            if (xl_parse_double(s, l, false, &rating, &perr) < 0) {
+                if (o->strict) {
+                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: rating: %s", ratings_path, (unsigned long long)line, perr.msg);
+                    goto out;
+                }
+                note(&rep->bad_rating, &rep->first_line[1], line);
+                continue;
+            }
+            if (check_range && (rating < o->rating_min || rating > o->rating_max)) {
+                if (o->strict) {
+                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: rating %g outside [%g, %g]", ratings_path,
+                            (unsigned long long)line, rating, o->rating_min, o->rating_max);
+                    goto out;
+                }
+                note(&rep->out_of_range, &rep->first_line[2], line);
+                continue;
+            }
+        }
+        if (tcol >= 0) {
+            const char *s = f[tcol].data;
+            size_t l = f[tcol].len;
+            trim(&s, &l);
+            if (xl_parse_i64(s, l, &t, &perr) < 0) {
+                if (o->strict) {
+                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: time: %s", ratings_path, (unsigned long long)line, perr.msg);
+                    goto out;
+                }
+                note(&rep->bad_rating, &rep->first_line[1], line);
+                continue;
+            }
+        }
+        long item;
+        if (items_path) {
+            item = xl_idmap_find(&d->items, is, il);
+            if (item < 0) {
+                if (o->strict) {
+                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: item '%.*s' is not in %s", ratings_path,
+                            (unsigned long long)line, (int)(il > 64 ? 64 : il), is, items_path);
+                    goto out;
+                }
+                note(&rep->unknown_item, &rep->first_line[0], line);
+                continue;
+            }
+        } else if ((item = xl_idmap_intern(&d->items, is, il, NULL, err)) < 0) {
+            goto out;
+        }
+        long user = xl_idmap_intern(&d->users, us, ul, NULL, err);
+        if (user < 0) goto out;
+        if (xl_interactions_push(&d->x, (uint32_t)user, (uint32_t)item, (float)rating, t, err) < 0) goto out;
+    }
+    if (got < 0) goto out;
+    d->n_users = (uint32_t)d->users.n;
+    d->n_items = (uint32_t)d->items.n;
+    size_t removed = xl_rec_dedupe(&d->x, d->n_users, err);
+    if (removed == (size_t)-1) goto out;
+    rep->duplicates = removed;
+    rep->kept = d->x.n;
+    if (d->x.n) {
+        d->rating_lo = d->rating_hi = d->x.rating[0];
+        for (size_t e = 1; e < d->x.n; e++) {
+            if (d->x.rating[e] < d->rating_lo) d->rating_lo = d->x.rating[e];
+            if (d->x.rating[e] > d->rating_hi) d->rating_hi = d->x.rating[e];
+        }
+    }
+    rc = 0;
+out:
+    xl_csv_close(r);
+    return rc;
+}

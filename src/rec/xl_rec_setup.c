@@ -1,0 +1,199 @@
+/* xl_rec_setup.c - see xl_rec_setup.h. */
+#include "xl_rec_setup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_npy.h"
+
+void xl_rec_setup_default(xl_rec_setup *s)
+{
+    memset(s, 0, sizeof *s);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    s->sep = ",";
+    s->item_sep = ",";
+    s->user_col = "0";
+    s->item_col = "1";
+    s->item_id_col = "0";
+    s->rating_min = 1;
+    s->rating_max = 0;
+    s->seed = (int64_t)p.seed;
+    s->threads = 1;
+    s->factors = p.factors;
+    s->epochs = p.epochs;
+    s->bpr_epochs = p.bpr_epochs;
+    s->als_iters = p.als_iters;
+    s->neighbors = p.knn_neighbors;
+    s->bias_epochs = p.bias_epochs;
+    s->cos_epochs = p.cos_epochs;
+    s->lr = p.lr;
+    s->reg = p.reg;
+    s->bpr_lr = p.bpr_lr;
+    s->bpr_reg = p.bpr_reg;
+    s->als_alpha = p.als_alpha;
+    s->als_reg = p.als_reg;
+    s->shrink = p.knn_shrink;
+    s->half_life = 0;
+    s->cos_reg = p.cos_reg_user;
+    s->bias_reg_user = p.bias_reg_user;
+    s->bias_reg_item = p.bias_reg_item;
+    s->hybrid_alpha = p.hybrid_alpha;
+    s->init_std = p.init_std;
+    s->profile = "rating";
+    s->hybrid_cf = "als";
+}
+
+int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap)
+{
+    const xl_option shared[] = {
+        {"ratings", 'r', XL_OPT_STRING, &s->ratings, "FILE", "interactions CSV/TSV: user, item[, rating][, time]", 0, 0, NULL},
+        {"sep", 0, XL_OPT_STRING, &s->sep, "C", "separator of the ratings file: ',' (default), 'tab', ';' ...", 0, 0, NULL},
+        {"no-header", 0, XL_OPT_FLAG, &s->no_header, NULL, "the ratings file has no header row (columns by index)", 0, 0, NULL},
+        {"no-quote", 0, XL_OPT_FLAG, &s->no_quote, NULL, "'\"' is an ordinary character in the ratings file", 0, 0, NULL},
+        {"user-col", 0, XL_OPT_STRING, &s->user_col, "COL", "user column: header name or 0-based index (default 0)", 0, 0, NULL},
+        {"item-col", 0, XL_OPT_STRING, &s->item_col, "COL", "item column (default 1)", 0, 0, NULL},
+        {"rating-col", 0, XL_OPT_STRING, &s->rating_col, "COL", "rating column (absent: implicit, every row = 1)", 0, 0, NULL},
+        {"time-col", 0, XL_OPT_STRING, &s->time_col, "COL", "integer timestamp column (recency, leave-last-out)", 0, 0, NULL},
+        {"rating-min", 0, XL_OPT_DOUBLE, &s->rating_min, "X", "ratings below are dropped and counted", 0, 0, NULL},
+        {"rating-max", 0, XL_OPT_DOUBLE, &s->rating_max, "X", "ratings above are dropped and counted", 0, 0, NULL},
+        {"strict", 0, XL_OPT_FLAG, &s->strict, NULL, "a bad row is an error instead of dropped-and-counted", 0, 0, NULL},
+        {"items", 0, XL_OPT_STRING, &s->items, "FILE", "items CSV/TSV (defines the catalogue and vector row order)", 0, 0, NULL},
+        {"item-sep", 0, XL_OPT_STRING, &s->item_sep, "C", "separator of the items file", 0, 0, NULL},
+        {"item-no-header", 0, XL_OPT_FLAG, &s->item_no_header, NULL, "the items file has no header", 0, 0, NULL},
+        {"item-no-quote", 0, XL_OPT_FLAG, &s->item_no_quote, NULL, "no quoting in the items file", 0, 0, NULL},
+        {"item-id-col", 0, XL_OPT_STRING, &s->item_id_col, "COL", "item id column of the items file (default 0)", 0, 0, NULL},
+        {"item-text-cols", 0, XL_OPT_STRING, &s->item_text_cols, "COLS", "comma-separated text columns, joined", 0, 0, NULL},
+        {"item-lang-col", 0, XL_OPT_STRING, &s->item_lang_col, "COL", "item language column (breakdowns)", 0, 0, NULL},
+        {"vectors", 0, XL_OPT_STRING, &s->vectors, "FILE.npy", "item vectors, float32 n_items x dim, items-file order", 0, 0, NULL},
+        {"text-vectors", 0, XL_OPT_INT, &s->text_vectors, "DIM", "hashed TF-IDF item vectors of DIM from the item text", 1, 1 << 20, NULL},
+        {"seed", 0, XL_OPT_INT, &s->seed, "N", "seed of every random step (default 42)", 0, 9.0e15, NULL},
+        {"threads", 't', XL_OPT_INT, &s->threads, "N", "threads (0 = all CPUs; default 1)", 0, 256, NULL},
+        {"factors", 0, XL_OPT_INT, &s->factors, "N", "latent factors of als/bpr/mf (default 100)", 1, 4096, NULL},
+        {"epochs", 0, XL_OPT_INT, &s->epochs, "N", "mf SGD epochs (default 20)", 0, 100000, NULL},
+        {"lr", 0, XL_OPT_DOUBLE, &s->lr, "X", "mf learning rate (default 0.005)", 0, 10, NULL},
+        {"reg", 0, XL_OPT_DOUBLE, &s->reg, "X", "mf L2 penalty (default 0.02)", 0, 1e6, NULL},
+        {"init-std", 0, XL_OPT_DOUBLE, &s->init_std, "X", "factor init N(0, X) (default 0.1)", 0, 10, NULL},
+        {"bpr-epochs", 0, XL_OPT_INT, &s->bpr_epochs, "N", "bpr epochs (nnz samples each)", 0, 100000, NULL},
+        {"bpr-lr", 0, XL_OPT_DOUBLE, &s->bpr_lr, "X", "bpr learning rate", 0, 10, NULL},
+        {"bpr-reg", 0, XL_OPT_DOUBLE, &s->bpr_reg, "X", "bpr L2 penalty", 0, 1e6, NULL},
+        {"als-alpha", 0, XL_OPT_DOUBLE, &s->als_alpha, "X", "als confidence c = 1 + alpha", 0, 1e6, NULL},
+        {"als-reg", 0, XL_OPT_DOUBLE, &s->als_reg, "X", "als L2 penalty", 1e-12, 1e9, NULL},
+        {"als-iters", 0, XL_OPT_INT, &s->als_iters, "N", "als sweeps", 0, 10000, NULL},
+        {"neighbors", 0, XL_OPT_INT, &s->neighbors, "N", "item-kNN neighbours per item", 1, 1024, NULL},
+        {"shrink", 0, XL_OPT_DOUBLE, &s->shrink, "X", "item-kNN shrinkage", 0, 1e9, NULL},
+        {"bias-reg-user", 0, XL_OPT_DOUBLE, &s->bias_reg_user, "X", "baseline b_u penalty (default 15)", 0, 1e9, NULL},
+        {"bias-reg-item", 0, XL_OPT_DOUBLE, &s->bias_reg_item, "X", "baseline b_i penalty (default 10)", 0, 1e9, NULL},
+        {"bias-epochs", 0, XL_OPT_INT, &s->bias_epochs, "N", "baseline sweeps (default 10)", 0, 100000, NULL},
+        {"profile", 0, XL_OPT_CHOICE, &s->profile, NULL, "content profile weights", 0, 0, "rating|binary|centered"},
+        {"half-life", 0, XL_OPT_DOUBLE, &s->half_life, "T", "recency half-life in time units (0 = off)", 0, 1e18, NULL},
+        {"cos-reg", 0, XL_OPT_DOUBLE, &s->cos_reg, "X", "cosbias penalty on (b - 1)^2 (default 5)", 0, 1e9, NULL},
+        {"cos-epochs", 0, XL_OPT_INT, &s->cos_epochs, "N", "cosbias sweeps (default 20)", 0, 100000, NULL},
+        {"hybrid-cf", 0, XL_OPT_CHOICE, &s->hybrid_cf, NULL, "CF part of the hybrid", 0, 0,
+         "popularity|itemknn|als|bpr|mf|baseline"},
+        {"hybrid-alpha", 0, XL_OPT_DOUBLE, &s->hybrid_alpha, "X", "CF weight of the hybrid (recommend; eval tunes it)", 0, 1, NULL},
+    };
+    size_t m = sizeof shared / sizeof shared[0];
+    if (*n + m > cap) return -1;
+    memcpy(opts + *n, shared, sizeof shared);
+    *n += m;
+    return 0;
+}
+
+static int parse_sep(const char *s, char *out, xl_error *err)
+{
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0 || strcmp(s, "\t") == 0) *out = '\t';
+    else if (strlen(s) == 1 && s[0] != '"' && s[0] != '\n') *out = s[0];
+    else return xl_fail(err, XL_ERR_USAGE, "separator '%s': give one character or 'tab'", s);
+    return 0;
+}
+
+int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err)
+{
+    memset(iv, 0, sizeof *iv);
+    if (!s->ratings) return xl_fail(err, XL_ERR_USAGE, "--ratings FILE is required");
+    xl_rec_load_options o;
+    xl_rec_load_options_default(&o);
+    if (parse_sep(s->sep, &o.separator, err) < 0 || parse_sep(s->item_sep, &o.item_separator, err) < 0) return -1;
+    o.no_header = s->no_header;
+    o.no_quote = s->no_quote;
+    o.user_col = s->user_col;
+    o.item_col = s->item_col;
+    o.rating_col = s->rating_col;
+    o.time_col = s->time_col;
+    o.rating_min = s->rating_min;
+    o.rating_max = s->rating_max;
+    o.strict = s->strict;
+    o.item_no_header = s->item_no_header;
+    o.item_no_quote = s->item_no_quote;
+    o.item_id_col = s->item_id_col;
+    o.item_text_cols = s->item_text_cols;
+    o.item_lang_col = s->item_lang_col;
+    if ((s->vectors || s->text_vectors) && !s->items)
+        return xl_fail(err, XL_ERR_USAGE, "--vectors/--text-vectors need --items (the row order of the vectors)");
+    if (s->text_vectors && !s->item_text_cols)
+        return xl_fail(err, XL_ERR_USAGE, "--text-vectors needs --item-text-cols");
+    if (xl_rec_load(d, s->ratings, s->items, &o, err) < 0) return -1;
+    if (d->x.n == 0) return xl_fail(err, XL_ERR_FORMAT, "%s: no usable interactions", s->ratings);
+    if (s->vectors) {
+        xl_npy_array a;
+        if (xl_npy_read(s->vectors, &a, err) < 0) return -1;
+        if (a.rank != 2) {
+            xl_npy_free(&a);
+            return xl_fail(err, XL_ERR_FORMAT, "%s: expected a 2-d array (items x dim), got rank %d", s->vectors, a.rank);
+        }
+        if (a.shape[0] != d->n_items) {
+            xl_fail(err, XL_ERR_FORMAT, "%s: %zu rows but %s has %u items (rows must follow the items file)",
+                    s->vectors, a.shape[0], s->items, d->n_items);
+            xl_npy_free(&a);
+            return -1;
+        }
+        int rc = xl_item_vectors_from(iv, a.data, a.shape[0], a.shape[1], s->vectors, err);
+        xl_npy_free(&a);
+        return rc;
+    }
+    if (s->text_vectors)
+        return xl_item_vectors_hashed_tfidf(iv, d->item_text, d->n_items, (size_t)s->text_vectors, err);
+    return 0;
+}
+
+int xl_rec_setup_params(const xl_rec_setup *s, const xl_rec_dataset *d, xl_rec_params *p, xl_error *err)
+{
+    xl_rec_params_default(p);
+    p->seed = (uint64_t)s->seed;
+    p->threads = (int)s->threads;
+    p->factors = (int)s->factors;
+    p->epochs = (int)s->epochs;
+    p->lr = s->lr;
+    p->reg = s->reg;
+    p->init_std = s->init_std;
+    p->bpr_epochs = (int)s->bpr_epochs;
+    p->bpr_lr = s->bpr_lr;
+    p->bpr_reg = s->bpr_reg;
+    p->als_alpha = s->als_alpha;
+    p->als_reg = s->als_reg;
+    p->als_iters = (int)s->als_iters;
+    p->knn_neighbors = (int)s->neighbors;
+    p->knn_shrink = s->shrink;
+    p->bias_reg_user = s->bias_reg_user;
+    p->bias_reg_item = s->bias_reg_item;
+    p->bias_epochs = (int)s->bias_epochs;
+    p->profile_weight = strcmp(s->profile, "binary") == 0     ? XL_PROFILE_BINARY
+                        : strcmp(s->profile, "centered") == 0 ? XL_PROFILE_CENTERED
+                                                              : XL_PROFILE_RATING;
+    p->recency_half_life = s->half_life;
+    p->cos_reg_user = p->cos_reg_item = s->cos_reg;
+    p->cos_epochs = (int)s->cos_epochs;
+    p->hybrid_alpha = s->hybrid_alpha;
+    int k = xl_rec_kind_parse(s->hybrid_cf);
+    if (k < 0) return xl_fail(err, XL_ERR_USAGE, "unknown --hybrid-cf '%s'", s->hybrid_cf);
+    p->hybrid_cf = (xl_rec_kind)k;
+    if (s->rating_min <= s->rating_max) {
+        p->rating_min = s->rating_min;
+        p->rating_max = s->rating_max;
+    } else if (d && d->has_rating) {
+        p->rating_min = d->rating_lo;
+        p->rating_max = d->rating_hi;
+    }
+    return 0;
+}
