@@ -1,0 +1,66 @@
+/* cmd_langid_train.c - `xlrec langid-train`: train the naive Bayes language
+ * identifier from "lang<TAB>text" lines (src/langid/langid.h).  The shipped
+ * model is rebuilt by src/langid/tools/build_model.sh (docs/langid.md). */
+#include <stdio.h>
+
+#include "langid.h"
+#include "xl_cli.h"
+
+static void log_stderr(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "langid-train: %s\n", msg);
+}
+
+int cmd_langid_train(int argc, char **argv)
+{
+    xl_langid_train_options o;
+    xl_langid_train_defaults(&o);
+    const char *out = NULL, *dev = NULL, *scripts = NULL;
+    int64_t order = o.max_order, features = (int64_t)o.n_features, cands = (int64_t)o.candidates, max_chars = 0;
+    double mu = o.mu, sw = o.script_weight;
+    bool quiet = false;
+    const xl_option opts[] = {
+        {"out", 'o', XL_OPT_STRING, &out, "PATH", "model file to write (required)", 0, 0, NULL},
+        {"dev", 0, XL_OPT_STRING, &dev, "FILE", "held-out lang<TAB>text lines to fit the temperatures", 0, 0, NULL},
+        {"scripts", 0, XL_OPT_STRING, &scripts, "FILE",
+         "lang<TAB>Script,Script lines: scripts each language is written in (others are ignored in training)", 0,
+         0, NULL},
+        {"order", 0, XL_OPT_INT, &order, "N", "largest n-gram order (default 5)", 1, XL_LANGID_MAX_ORDER, NULL},
+        {"features", 0, XL_OPT_INT, &features, "N", "features kept (default 40000)", 1, XL_LANGID_MAX_FEATURES,
+         NULL},
+        {"candidates", 0, XL_OPT_INT, &cands, "N", "most frequent n-grams per language considered (default 8000)",
+         1, 10000000, NULL},
+        {"mu", 0, XL_OPT_DOUBLE, &mu, "X", "Dirichlet smoothing mass (default 400)", 1e-6, 1e9, NULL},
+        {"script-weight", 0, XL_OPT_DOUBLE, &sw, "X", "weight of the script model per letter (default 1)", 0, 100,
+         NULL},
+        {"max-chars", 0, XL_OPT_INT, &max_chars, "N", "letters read per language (default: all)", 0, 1e15, NULL},
+        {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no progress on stderr", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec = {
+        "langid-train",
+        "xlrec langid-train --out MODEL [--dev FILE] [--scripts FILE] [--features N] [--order N] [TRAIN|-]",
+        "Train a language identifier from lines 'lang<TAB>text' (language tags: letters, digits, '-', '_').\n"
+        "Counts hashed code-point n-grams per language, selects the most discriminative ones, smooths,\n"
+        "quantises, and fits one softmax temperature per length bucket on --dev.  See docs/langid.md.",
+        opts, 0, 1};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (!out) return xl_cli_usage_error(&spec, "--out PATH is required");
+    o.max_order = (unsigned)order;
+    o.n_features = (size_t)features;
+    o.candidates = (size_t)cands;
+    o.mu = mu;
+    o.script_weight = sw;
+    o.max_chars_per_lang = (size_t)max_chars;
+    o.dev_path = dev;
+    o.scripts_path = scripts;
+    o.verbose = !quiet;
+    o.log = log_stderr;
+    xl_error err;
+    xl_error_clear(&err);
+    if (xl_langid_train(args.n_positional ? args.positional[0] : "-", out, &o, &err) < 0)
+        return xl_cli_runtime_error(&err);
+    return XL_EXIT_OK;
+}
