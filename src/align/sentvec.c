@@ -9,6 +9,7 @@
 #include "xl_alloc.h"
 #include "xl_io.h"
 #include "xl_parse.h"
+#include "xl_text.h"
 
 int sentvec_sif_weights(const w2v_vectors *v, const char *counts_path, double a, float **weights, xl_error *err)
 {
@@ -163,42 +164,85 @@ int sentvec_embed_lines(const w2v_vectors *v, const float *weights, const char *
     return rc;
 }
 
-int sif_embed_lines(const w2v_vectors *v, const float *weights, const char *lines_path, const sentvec_options *opt,
-                    float **out, size_t *n_lines, size_t *n_empty, xl_error *err)
+int sif_embed_lines(const w2v_vectors *v, const float *weights, const char *lines_path, bool preprocess,
+                    size_t max_lines, const sentvec_options *opt, float **out, size_t *n_lines, size_t *n_empty,
+                    xl_error *err)
 {
-    char *data;
-    size_t len;
-    if (xl_read_file(lines_path, 0, &data, &len, err) < 0) return -1;
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) n += data[i] == '\n';
-    if (len > 0 && data[len - 1] != '\n') n++;
-    const char **lines = xl_malloc((n ? n : 1) * sizeof *lines, err);
-    size_t *lens = xl_malloc((n ? n : 1) * sizeof *lens, err);
-    size_t cells;
+    xl_lines r;
+    if (xl_lines_open(&r, lines_path, err) < 0) return -1;
+    xl_buf text, tok;
+    xl_buf_init(&text);
+    xl_buf_init(&tok);
+    size_t *offs = NULL, *lens = NULL, n = 0, cap = 0;
+    const char **lines = NULL;
     float *o = NULL;
-    int rc = -1;
-    if (!lines || !lens) goto done;
-    size_t k = 0, start = 0;
-    for (size_t i = 0; i <= len && k < n; i++)
-        if (i == len || data[i] == '\n') {
-            lines[k] = data + start;
-            lens[k++] = i - start;
-            start = i + 1;
+    const char *line;
+    size_t len;
+    int rc = 0;
+    while ((max_lines == 0 || n < max_lines) && (rc = xl_lines_next(&r, &line, &len, err)) > 0) {
+        if (preprocess) {
+            xl_buf_clear(&tok);
+            if (sentvec_preprocess(line, len, &tok, err) < 0) {
+                rc = -1;
+                break;
+            }
+            line = tok.data ? tok.data : "";
+            len = tok.len;
         }
-    if (!xl_mul_size(n ? n : 1, v->dim * sizeof(float), &cells)) {
-        xl_fail(err, XL_ERR_NOMEM, "%s: too many lines", lines_path);
-        goto done;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            size_t *a = xl_realloc(offs, cap, sizeof *a, err), *b = a ? xl_realloc(lens, cap, sizeof *b, err) : NULL;
+            if (a) offs = a;
+            if (b) lens = b;
+            if (!a || !b) {
+                rc = -1;
+                break;
+            }
+        }
+        offs[n] = text.len;
+        lens[n++] = len;
+        if (xl_buf_append(&text, line, len, err) < 0) {
+            rc = -1;
+            break;
+        }
     }
-    o = xl_malloc(cells, err);
-    if (!o) goto done;
-    rc = sentvec_embed_lines(v, weights, lines, lens, n, opt, o, NULL, n_empty, err);
-done:
-    free(data), free(lines), free(lens);
+    xl_lines_close(&r);
+    size_t bytes;
+    if (rc == 0 && !xl_mul_size(n ? n : 1, v->dim * sizeof(float), &bytes))
+        rc = xl_fail(err, XL_ERR_NOMEM, "%s: too many lines", lines_path);
+    if (rc == 0) {
+        lines = xl_malloc((n ? n : 1) * sizeof *lines, err);
+        o = xl_malloc(bytes, err);
+        if (!lines || !o) rc = -1;
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++) lines[i] = text.data + offs[i];
+        rc = sentvec_embed_lines(v, weights, lines, lens, n, opt, o, NULL, n_empty, err);
+    }
+    xl_buf_free(&text);
+    xl_buf_free(&tok);
+    free(offs), free(lens), free(lines);
     if (rc < 0) {
         free(o);
-        return xl_error_prefix(err, "%s", lines_path);
+        return -1;
     }
     *out = o;
     *n_lines = n;
     return 0;
+}
+
+int sentvec_preprocess(const char *s, size_t len, xl_buf *out, xl_error *err)
+{
+    xl_text_options o;
+    memset(&o, 0, sizeof o);
+    o.form = XL_NORM_NFKC;
+    o.casefold = true;
+    o.strip_punct = true;
+    o.strip_digits = true;
+    xl_buf tmp;
+    xl_buf_init(&tmp);
+    int rc = xl_text_preprocess(s, len, &o, &tmp, err);
+    if (rc == 0) rc = xl_text_segment(tmp.data ? tmp.data : "", tmp.len, XL_SEG_CHAR, NULL, out, err);
+    xl_buf_free(&tmp);
+    return rc;
 }

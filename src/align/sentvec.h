@@ -31,6 +31,7 @@
 #include <stddef.h>
 
 #include "w2v_vectors.h"
+#include "xl_alloc.h"
 #include "xl_error.h"
 
 typedef enum { SENTVEC_MEAN = 0, SENTVEC_SIF } sentvec_pooling;
@@ -55,8 +56,18 @@ int sentvec_embed_lines(const w2v_vectors *v, const float *weights, const char *
                         size_t n, const sentvec_options *opt, float *out, double *pc_out, size_t *n_empty,
                         xl_error *err);
 
-/* Convenience for `embed --word-vectors`: read a file of lines and embed. */
-int sif_embed_lines(const w2v_vectors *v, const float *weights, const char *lines_path, const sentvec_options *opt,
-                    float **out, size_t *n_lines, size_t *n_empty, xl_error *err);
+/* Convenience for `embed --word-vectors`: embed every line of a file ("-" =
+ * stdin; max_lines > 0 stops there), each first passed through
+ * sentvec_preprocess when `preprocess` is set.  *out (n_lines x dim, free())
+ * is allocated here. */
+int sif_embed_lines(const w2v_vectors *v, const float *weights, const char *lines_path, bool preprocess,
+                    size_t max_lines, const sentvec_options *opt, float **out, size_t *n_lines, size_t *n_empty,
+                    xl_error *err);
+
+/* The tokenisation the CLI applies before lookup, matching
+ * src/w2v/tools/w2v_tokenize.py: xl_text_preprocess with NFKC, case folding,
+ * punctuation and digits removed, then xl_text_segment(XL_SEG_CHAR) (CJK one
+ * token per character).  Appends to out. */
+int sentvec_preprocess(const char *s, size_t len, xl_buf *out, xl_error *err);
 
 #endif /* SENTVEC_H */

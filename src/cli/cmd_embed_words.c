@@ -1,0 +1,78 @@
+/* cmd_embed_words.c - `xlrec embed-words --word-vectors FILE [FILE]`: one
+ * embedding per input line from word vectors, by mean or SIF pooling
+ * (sentvec.h).  Output: .npy (float32, lines x dim) or text rows. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sentvec.h"
+#include "w2v_vectors.h"
+#include "xl_cli.h"
+#include "xl_io.h"
+#include "xl_npy.h"
+
+int cmd_embed_words(int argc, char **argv)
+{
+    const char *vectors = NULL, *counts = NULL, *output = "-", *pooling = "sif", *format = NULL;
+    double sif_a = 1e-3;
+    int64_t max_words = 0;
+    bool raw = false, no_pc = false, normalize = false;
+    const xl_option opts[] = {
+        {"word-vectors", 'w', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
+        {"pooling", 'p', XL_OPT_CHOICE, &pooling, NULL, "mean or SIF (smooth inverse frequency)", 0, 0, "mean|sif"},
+        {"counts", 'c', XL_OPT_STRING, &counts, "FILE", "unigram counts for SIF (default: Zipf from row rank)", 0, 0,
+         NULL},
+        {"sif-a", 0, XL_OPT_DOUBLE, &sif_a, "A", "SIF parameter a", 1e-12, 1, NULL},
+        {"no-pc-removal", 0, XL_OPT_FLAG, &no_pc, NULL, "SIF without removing the first principal component", 0, 0,
+         NULL},
+        {"normalize", 0, XL_OPT_FLAG, &normalize, NULL, "L2-normalise every output row", 0, 0, NULL},
+        {"max-words", 0, XL_OPT_INT, &max_words, "N", "use only the first N word vectors (0 = all)", 0, 0, NULL},
+        {"raw", 0, XL_OPT_FLAG, &raw, NULL, "input already tokenised (skip NFKC/casefold/punctuation removal)", 0, 0,
+         NULL},
+        {"output", 'o', XL_OPT_STRING, &output, "FILE", "output file ('-' = stdout)", 0, 0, NULL},
+        {"format", 'f', XL_OPT_CHOICE, &format, NULL, "npy or txt (default: npy when --output ends in .npy)", 0, 0,
+         "npy|txt"},
+        {0}};
+    const xl_command_spec spec = {
+        "embed-words", "xlrec embed-words --word-vectors FILE [--pooling sif|mean] [-o OUT.npy] [FILE|-]",
+        "Embed each input line from word vectors: mean of the known words' vectors, or SIF\n"
+        "(weights a/(a+p(w)), first principal component removed; Arora et al. 2017).\n"
+        "Unknown words are skipped; a line without known words gets the zero vector (counted on stderr).",
+        opts, 0, 1};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (!vectors) return xl_cli_usage_error(&spec, "--word-vectors FILE is required");
+    bool npy = format ? strcmp(format, "npy") == 0
+                      : (strlen(output) > 4 && strcmp(output + strlen(output) - 4, ".npy") == 0);
+    const char *path = args.n_positional ? args.positional[0] : "-";
+    xl_error err;
+    xl_error_clear(&err);
+    w2v_vectors v;
+    if (w2v_vectors_read(vectors, W2V_FORMAT_AUTO, (size_t)max_words, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    float *w = NULL, *emb = NULL;
+    size_t n = 0, empty = 0;
+    bool sif = strcmp(pooling, "sif") == 0;
+    sentvec_options o = {sif ? SENTVEC_SIF : SENTVEC_MEAN, sif && !no_pc, normalize, true, NULL, 0};
+    rc = -1;
+    if (sif && sentvec_sif_weights(&v, counts, sif_a, &w, &err) < 0) goto done;
+    if (sif_embed_lines(&v, w, path, !raw, 0, &o, &emb, &n, &empty, &err) < 0) goto done;
+    if (npy) {
+        size_t shape[2] = {n, v.dim};
+        if (xl_npy_write(output, emb, 2, shape, &err) < 0) goto done;
+    } else {
+        FILE *f = xl_fopen(output, "w", &err);
+        if (!f) goto done;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < v.dim; j++) fprintf(f, "%.6g%c", emb[i * v.dim + j], j + 1 == v.dim ? '\n' : ' ');
+        if (xl_fclose(f, output, &err) < 0) goto done;
+    }
+    fprintf(stderr, "xlrec embed-words: %zu lines x %zu dims, %zu without any known word (zero vectors)\n", n, v.dim,
+            empty);
+    rc = 0;
+done:
+    free(w), free(emb);
+    w2v_vectors_free(&v);
+    return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
+}
