@@ -298,7 +298,7 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
                     (unsigned long long)r.lineno, k, (unsigned long long)counts[k - 1]);
             goto fail;
         }
-        if (k < order) {
+        if (k < order && have_line) {
             /* put the header line back for the next iteration */
             r.pos = r.line;
             r.lineno--;

@@ -192,11 +192,16 @@ static size_t format_shortest(double v, bool single, char *buf)
     if (isinf(v)) return (size_t)sprintf(buf, v < 0 ? "-inf" : "inf");
     if (v == 0) return (size_t)sprintf(buf, signbit(v) ? "-0" : "0");
     char tmp[64];
-    int max_digits = single ? 9 : 17;
-    for (int prec = 1; prec <= max_digits; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
-        if (single ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v) break;
+    /* Reading back is monotone in the number of digits (more correctly
+     * rounded digits are never farther away), so binary-search it. */
+    int lo = 1, hi = single ? 9 : 17;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        snprintf(tmp, sizeof tmp, "%.*e", mid - 1, v);
+        if (single ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v) hi = mid;
+        else lo = mid + 1;
     }
+    snprintf(tmp, sizeof tmp, "%.*e", lo - 1, v);
     /* tmp = [-]d[.ddd]e(+|-)XX */
     char digits[32];
     size_t nd = 0;

@@ -1,0 +1,853 @@
+/* test_ngram.c - n-gram language models (src/ngram/ngram.h) against KenLM.
+ *
+ * Reference data: ../shared/fixtures/ngram/ (KenLM lmplz ARPA files and query
+ * outputs; see its README).  The cases that need it skip when it is absent.
+ *   (a) KenLM's ARPA loaded and the test text scored: query's output text is
+ *       reproduced byte for byte; per-sentence totals within 1e-4, OOV counts
+ *       equal, perplexities within relative 1e-6.
+ *   (b) trained on the same text with the same order: every n-gram of lmplz's
+ *       ARPA present, log10 p and backoffs within 1e-4, same counts, same
+ *       discounts (tiny: full ARPA files; brown20k: lmplz's sample).
+ * Plus MLE / add-k on a corpus computed by hand, normalisation checks, and
+ * bad input (empty corpus, one token, 1 MB lines, invalid UTF-8, malformed ARPA). */
+#define _POSIX_C_SOURCE 200809L
+#include "xl_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "ngram.h"
+#include "xl_io.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+    char *data;
+    xl_error err;
+    if (xl_read_file(path, 0, &data, len, &err) < 0) fail_msg("%s", err.msg);
+    return data;
+}
+
+static xl_ngram_model *train_lines(xl_lines *r, int order, const xl_ngram_train_opts *o, long max_lines,
+                                   xl_ngram_train_stats *st)
+{
+    xl_error err;
+    xl_ngram_trainer *t = xl_ngram_trainer_new(order, o, &err);
+    assert_non_null(t);
+    const char *line;
+    size_t len;
+    int rc;
+    long n = 0;
+    while ((max_lines < 0 || n < max_lines) && (rc = xl_lines_next(r, &line, &len, &err)) > 0) {
+        if (xl_ngram_trainer_add_line(t, line, len, &err) < 0) fail_msg("line %ld: %s", n + 1, err.msg);
+        n++;
+    }
+    xl_ngram_model *m = xl_ngram_trainer_estimate(t, st, &err);
+    if (m == NULL) fail_msg("%s", err.msg);
+    xl_ngram_trainer_free(t);
+    return m;
+}
+
+static xl_ngram_model *train_file(const char *path, int order, xl_ngram_train_stats *st)
+{
+    xl_lines r;
+    xl_error err;
+    if (xl_lines_open(&r, path, &err) < 0) fail_msg("%s", err.msg);
+    xl_ngram_model *m = train_lines(&r, order, NULL, -1, st);
+    xl_lines_close(&r);
+    return m;
+}
+
+static xl_ngram_model *load(const char *path)
+{
+    xl_error err;
+    xl_ngram_model *m = xl_ngram_model_read_arpa(path, &err);
+    if (m == NULL) fail_msg("%s", err.msg);
+    return m;
+}
+
+/* Score every line of `text` as `query` [-n] does; return the output text. */
+static char *query_text(const xl_ngram_model *m, const char *text_path, bool sentence, xl_ngram_corpus_stats *acc,
+                        float **totals, size_t *n_lines)
+{
+    xl_error err;
+    xl_lines r;
+    if (xl_lines_open(&r, text_path, &err) < 0) fail_msg("%s", err.msg);
+    xl_buf out;
+    xl_buf_init(&out);
+    memset(acc, 0, sizeof *acc);
+    size_t cap = 16, n = 0;
+    float *t = malloc(cap * sizeof *t);
+    const char *line;
+    size_t len;
+    int rc;
+    while ((rc = xl_lines_next(&r, &line, &len, &err)) > 0) {
+        xl_ngram_sentence s;
+        if (xl_ngram_query_line(m, line, len, sentence, &out, &s, acc, &err) < 0) fail_msg("%s", err.msg);
+        if (n == cap) t = realloc(t, (cap *= 2) * sizeof *t);
+        t[n++] = s.total;
+    }
+    assert_int_equal(rc, 0);
+    xl_lines_close(&r);
+    assert_int_equal(xl_ngram_format_summary(acc, &out, &err), 0);
+    *totals = t;
+    *n_lines = n;
+    return out.data;
+}
+
+/* Column 4 (log10prob) and 3 (oov) of a *.sentences.tsv file. */
+static size_t read_sentences_tsv(const char *path, double **logp, uint64_t **oov, uint64_t **tokens)
+{
+    size_t len;
+    char *data = slurp(path, &len);
+    size_t cap = 64, n = 0;
+    *logp = malloc(cap * sizeof **logp);
+    *oov = malloc(cap * sizeof **oov);
+    *tokens = malloc(cap * sizeof **tokens);
+    char *save = NULL;
+    for (char *ln = strtok_r(data, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(ln, "line\t", 5) == 0) continue;
+        unsigned long long no, tok, o;
+        double lp;
+        assert_int_equal(sscanf(ln, "%llu\t%llu\t%llu\t%lf", &no, &tok, &o, &lp), 4);
+        if (n == cap) {
+            cap *= 2;
+            *logp = realloc(*logp, cap * sizeof **logp);
+            *oov = realloc(*oov, cap * sizeof **oov);
+            *tokens = realloc(*tokens, cap * sizeof **tokens);
+        }
+        (*logp)[n] = lp;
+        (*oov)[n] = o;
+        (*tokens)[n] = tok;
+        n++;
+    }
+    free(data);
+    return n;
+}
+
+/* Value of `key` in a *.summary.tsv file. */
+static double summary_value(const char *path, const char *key)
+{
+    size_t len;
+    char *data = slurp(path, &len);
+    size_t kl = strlen(key);
+    double v = NAN;
+    for (char *p = data; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, key, kl) == 0 && p[kl] == '\t') v = strtod(p + kl + 1, NULL);
+    free(data);
+    return v;
+}
+
+/* Compare per-sentence totals, OOVs and perplexities with a fixture prefix
+ * like ".../tiny/o3.test"; prints and returns the max |diff| of totals. */
+static double check_against_sentences(const char *prefix, const float *totals, size_t n, const xl_ngram_corpus_stats *acc)
+{
+    char path[1024];
+    double *lp;
+    uint64_t *oov, *tok;
+    snprintf(path, sizeof path, "%s.sentences.tsv", prefix);
+    size_t m = read_sentences_tsv(path, &lp, &oov, &tok);
+    assert_int_equal(m, n);
+    double maxd = 0;
+    uint64_t oov_total = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)totals[i] - lp[i]);
+        if (d > maxd) maxd = d;
+        oov_total += oov[i];
+    }
+    assert_true(maxd <= 1e-4);
+    assert_int_equal(acc->oov, oov_total);
+    snprintf(path, sizeof path, "%s.summary.tsv", prefix);
+    assert_int_equal(acc->tokens, (uint64_t)summary_value(path, "tokens_incl_eos"));
+    assert_int_equal(acc->oov, (uint64_t)summary_value(path, "oov"));
+    double ppl_in = summary_value(path, "ppl_incl_oov"), ppl_ex = summary_value(path, "ppl_excl_oov");
+    assert_close(xl_ngram_perplexity(acc, true), ppl_in, 1e-6 * ppl_in);
+    assert_close(xl_ngram_perplexity(acc, false), ppl_ex, 1e-6 * ppl_ex);
+    print_message("           %s: %zu sentences, max |d total| = %.3g, ppl %.10g / %.10g\n", prefix, n, maxd,
+                  xl_ngram_perplexity(acc, true), xl_ngram_perplexity(acc, false));
+    free(lp);
+    free(oov);
+    free(tok);
+    return maxd;
+}
+
+/* (a) KenLM's ARPA + query: the whole output text, then the numbers. */
+static void test_kenlm_arpa_query_tiny(void **state)
+{
+    (void)state;
+    XL_SKIP_IF_NO_SHARED(dir0, "fixtures/ngram/tiny");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", dir0);
+    static const char *const sets[3] = {"test", "edge", "edge_nosent"};
+    for (int order = 3; order <= 5; order += 2) {
+        char path[1200], text[1200], ref[1200], prefix[1200];
+        snprintf(path, sizeof path, "%s/o%d.arpa", dir, order);
+        xl_ngram_model *m = load(path);
+        assert_int_equal(xl_ngram_model_order(m), order);
+        assert_int_equal(xl_ngram_model_count(m, 1), 1529);
+        for (int s = 0; s < 3; s++) {
+            snprintf(text, sizeof text, "%s/%s.txt", dir, s == 0 ? "test" : "edge");
+            snprintf(ref, sizeof ref, "%s/o%d.%s.query.txt", dir, order, sets[s]);
+            snprintf(prefix, sizeof prefix, "%s/o%d.%s", dir, order, sets[s]);
+            xl_ngram_corpus_stats acc;
+            float *totals;
+            size_t n;
+            char *out = query_text(m, text, s != 2, &acc, &totals, &n);
+            size_t rlen;
+            char *expect = slurp(ref, &rlen);
+            assert_string_equal(out, expect); /* byte-identical to KenLM's query */
+            check_against_sentences(prefix, totals, n, &acc);
+            free(out);
+            free(expect);
+            free(totals);
+        }
+        xl_ngram_model_free(m);
+    }
+}
+
+/* (b) training reproduces lmplz's ARPA: compare every line of the reference. */
+static void compare_arpa(const char *ref_path, const xl_ngram_model *m, double *max_diff)
+{
+    size_t len;
+    char *data = slurp(ref_path, &len);
+    int section = 0;
+    uint64_t seen[XL_NGRAM_MAX_ORDER + 1] = {0};
+    double maxd = 0;
+    char *save = NULL;
+    for (char *ln = strtok_r(data, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        if (ln[0] == '\\') {
+            section = (ln[1] >= '1' && ln[1] <= '9') ? ln[1] - '0' : 0;
+            continue;
+        }
+        if (section == 0) continue;
+        char *tab1 = strchr(ln, '\t');
+        assert_non_null(tab1);
+        char *tab2 = strchr(tab1 + 1, '\t');
+        double p = strtod(ln, NULL), b = tab2 ? strtod(tab2 + 1, NULL) : 0.0;
+        if (tab2) *tab2 = '\0';
+        uint32_t ids[XL_NGRAM_MAX_ORDER];
+        int n = 0;
+        char *wsave = NULL;
+        for (char *w = strtok_r(tab1 + 1, " ", &wsave); w; w = strtok_r(NULL, " ", &wsave)) {
+            ids[n] = xl_ngram_model_index(m, w, strlen(w));
+            if (ids[n] == XL_NGRAM_UNK && strcmp(w, "<unk>") != 0) fail_msg("word '%s' missing from the model", w);
+            n++;
+        }
+        assert_int_equal(n, section);
+        float mp, mb;
+        if (!xl_ngram_model_lookup(m, ids, n, &mp, &mb)) fail_msg("%d-gram '%s' missing from the model", n, tab1 + 1);
+        double d = fmax(fabs(mp - p), fabs(mb - b));
+        if (d > maxd) maxd = d;
+        if (d > 1e-4) fail_msg("'%s': %.9g %.9g vs lmplz %.9g %.9g", tab1 + 1, mp, mb, p, b);
+        seen[n]++;
+    }
+    for (int k = 1; k <= xl_ngram_model_order(m); k++) assert_int_equal(seen[k], xl_ngram_model_count(m, k));
+    free(data);
+    *max_diff = maxd;
+}
+
+/* The "k count D1=x D2=y D3+=z" lines of an lmplz log. */
+static void check_discounts(const char *log_path, const xl_ngram_train_stats *st)
+{
+    size_t len;
+    char *data = slurp(log_path, &len);
+    int found = 0;
+    for (char *p = data; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        int k;
+        unsigned long long count;
+        float d1, d2, d3;
+        if (sscanf(p, "%d %llu D1=%f D2=%f D3+=%f", &k, &count, &d1, &d2, &d3) == 5) {
+            assert_true(k >= 1 && k <= st->order);
+            assert_int_equal(count, st->counts[k - 1]);
+            assert_close(st->discounts[k - 1][0], d1, 1e-5 * d1 + 1e-6);
+            assert_close(st->discounts[k - 1][1], d2, 1e-5 * d2 + 1e-6);
+            assert_close(st->discounts[k - 1][2], d3, 1e-5 * d3 + 1e-6);
+            found++;
+        }
+    }
+    assert_int_equal(found, st->order);
+    free(data);
+}
+
+static void test_train_matches_lmplz_tiny(void **state)
+{
+    (void)state;
+    XL_SKIP_IF_NO_SHARED(dir0, "fixtures/ngram/tiny");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", dir0);
+    for (int order = 3; order <= 5; order += 2) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/train.txt", dir);
+        xl_ngram_train_stats st;
+        xl_ngram_model *m = train_file(path, order, &st);
+        assert_int_equal(st.tokens, 4621);
+        snprintf(path, sizeof path, "%s/o%d.lmplz.log", dir, order);
+        check_discounts(path, &st);
+        snprintf(path, sizeof path, "%s/o%d.arpa", dir, order);
+        double maxd;
+        compare_arpa(path, m, &maxd);
+        print_message("           tiny o%d: every lmplz n-gram present, max |diff| = %.3g\n", order, maxd);
+        /* the written ARPA reads back to the same text */
+        xl_buf a, b;
+        xl_buf_init(&a);
+        xl_buf_init(&b);
+        xl_error err;
+        assert_int_equal(xl_ngram_model_format_arpa(m, &a, &err), 0);
+        xl_ngram_model *m2 = xl_ngram_model_parse_arpa(a.data, a.len, "roundtrip", &err);
+        assert_non_null(m2);
+        assert_int_equal(xl_ngram_model_format_arpa(m2, &b, &err), 0);
+        assert_string_equal(a.data, b.data);
+        xl_buf_free(&a);
+        xl_buf_free(&b);
+        xl_ngram_model_free(m2);
+        xl_ngram_model_free(m);
+    }
+}
+
+/* brown20k: train on Brown lines 1-20000 (made from the shipped corpus as the
+ * README says), check the discounts, lmplz's ARPA sample and query's scores. */
+static void test_brown20k(void **state)
+{
+    (void)state;
+    XL_SKIP_IF_NO_SHARED(dir0, "fixtures/ngram/brown20k/o3.arpa.sample.tsv");
+    XL_SKIP_IF_NO_SHARED(corpus0, "data/mono/en/brown_corpus.txt.gz");
+    char dir[1024], corpus[1024];
+    snprintf(dir, sizeof dir, "%s", dir0);
+    *strrchr(dir, '/') = '\0';
+    snprintf(corpus, sizeof corpus, "%s", corpus0);
+    for (int order = 3; order <= 5; order += 2) {
+        char cmd[1200], path[1200];
+        snprintf(cmd, sizeof cmd, "gzip -dc '%s'", corpus);
+        FILE *f = popen(cmd, "r");
+        if (f == NULL) {
+            print_message("[  SKIP    ] cannot run gzip\n");
+            skip();
+        }
+        xl_lines r;
+        xl_lines_from_stream(&r, f, corpus);
+        xl_ngram_train_stats st;
+        xl_ngram_model *m = train_lines(&r, order, NULL, 20000, &st);
+        xl_lines_close(&r);
+        pclose(f);
+        assert_int_equal(st.tokens, 430477);
+        snprintf(path, sizeof path, "%s/o%d.lmplz.log", dir, order);
+        check_discounts(path, &st);
+        /* sampled entries: order ngram log10prob log10backoff */
+        snprintf(path, sizeof path, "%s/o%d.arpa.sample.tsv", dir, order);
+        size_t len;
+        char *data = slurp(path, &len);
+        double maxd = 0;
+        size_t n_checked = 0;
+        char *save = NULL;
+        for (char *ln = strtok_r(data, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+            if (ln[0] == '#' || strncmp(ln, "order\t", 6) == 0) continue;
+            char *f1 = strchr(ln, '\t'), *f2 = strchr(f1 + 1, '\t'), *f3 = strchr(f2 + 1, '\t');
+            *f2 = '\0';
+            int k = atoi(ln);
+            double p = strtod(f2 + 1, NULL), b = f3 && f3[1] ? strtod(f3 + 1, NULL) : 0.0;
+            uint32_t ids[XL_NGRAM_MAX_ORDER];
+            int n = 0;
+            char *wsave = NULL;
+            for (char *w = strtok_r(f1 + 1, " ", &wsave); w; w = strtok_r(NULL, " ", &wsave))
+                ids[n++] = xl_ngram_model_index(m, w, strlen(w));
+            assert_int_equal(n, k);
+            float mp, mb;
+            if (!xl_ngram_model_lookup(m, ids, n, &mp, &mb)) fail_msg("'%s' missing", f1 + 1);
+            double d = fmax(fabs(mp - p), fabs(mb - b));
+            if (d > maxd) maxd = d;
+            n_checked++;
+        }
+        free(data);
+        assert_true(maxd <= 1e-4);
+        assert_true(n_checked > 2500);
+        /* scoring the test text with our model reproduces query's numbers */
+        xl_ngram_corpus_stats acc;
+        float *totals;
+        size_t nl;
+        snprintf(path, sizeof path, "%s/test.txt", dir);
+        char *out = query_text(m, path, true, &acc, &totals, &nl);
+        snprintf(path, sizeof path, "%s/o%d.test", dir, order);
+        double maxs = check_against_sentences(path, totals, nl, &acc);
+        print_message("           brown20k o%d: %zu sampled entries, max |diff| = %.3g; sentences max |diff| = %.3g\n",
+                      order, n_checked, maxd, maxs);
+        free(out);
+        free(totals);
+        xl_ngram_model_free(m);
+    }
+}
+
+/* ------------------------------------------------- hand-computed corpora */
+
+static xl_ngram_model *train_text(const char *text, int order, xl_ngram_smoothing sm, double k, xl_error *err)
+{
+    xl_ngram_train_opts o;
+    xl_ngram_train_opts_default(&o);
+    o.smoothing = sm;
+    o.add_k = k;
+    xl_ngram_trainer *t = xl_ngram_trainer_new(order, &o, err);
+    assert_non_null(t);
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (xl_ngram_trainer_add_line(t, p, len, err) < 0) {
+            xl_ngram_trainer_free(t);
+            return NULL;
+        }
+        p += len + (nl != NULL);
+    }
+    xl_ngram_model *m = xl_ngram_trainer_estimate(t, NULL, err);
+    xl_ngram_trainer_free(t);
+    return m;
+}
+
+static double lp(const xl_ngram_model *m, const char *ngram)
+{
+    uint32_t ids[XL_NGRAM_MAX_ORDER];
+    int n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", ngram);
+    char *save = NULL;
+    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        ids[n++] = xl_ngram_model_index(m, w, strlen(w));
+    float p;
+    if (!xl_ngram_model_lookup(m, ids, n, &p, NULL)) fail_msg("'%s' not in the model", ngram);
+    return p;
+}
+
+static double bo(const xl_ngram_model *m, const char *word)
+{
+    uint32_t id = xl_ngram_model_index(m, word, strlen(word));
+    float b;
+    assert_true(xl_ngram_model_lookup(m, &id, 1, NULL, &b));
+    return b;
+}
+
+static double score_line(const xl_ngram_model *m, const char *line)
+{
+    xl_error err;
+    xl_ngram_sentence s;
+    assert_int_equal(xl_ngram_query_line(m, line, strlen(line), true, NULL, &s, NULL, &err), 0);
+    return s.total;
+}
+
+/* Corpus "a b" / "a": counts a=2 b=1 </s>=2 (5 tokens), |V| = {<unk>,</s>,a,b} = 4;
+ * bigrams <s>a=2, ab=1, b</s>=1, a</s>=1. */
+static void test_mle_by_hand(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_ngram_model *m = train_text("a b\na\n", 2, XL_NGRAM_MLE, 0, &err);
+    assert_non_null(m);
+    assert_close(lp(m, "a"), log10(2.0 / 5), 1e-6);
+    assert_close(lp(m, "b"), log10(1.0 / 5), 1e-6);
+    assert_close(lp(m, "</s>"), log10(2.0 / 5), 1e-6);
+    assert_true(isinf(lp(m, "<unk>")));
+    assert_close(lp(m, "<s> a"), 0.0, 1e-6);
+    assert_close(lp(m, "a b"), log10(0.5), 1e-6);
+    assert_close(lp(m, "a </s>"), log10(0.5), 1e-6);
+    assert_close(lp(m, "b </s>"), 0.0, 1e-6);
+    assert_true(isinf(bo(m, "a")) && bo(m, "a") < 0); /* unseen after a seen context: p = 0 */
+    assert_close(score_line(m, "a b"), log10(0.5), 1e-6);
+    assert_true(isinf(score_line(m, "b a")));
+    /* ARPA writes log10(0) as -99 and reads it back as -inf */
+    xl_buf a;
+    xl_buf_init(&a);
+    assert_int_equal(xl_ngram_model_format_arpa(m, &a, &err), 0);
+    assert_non_null(strstr(a.data, "-99\t<unk>"));
+    xl_ngram_model *m2 = xl_ngram_model_parse_arpa(a.data, a.len, "mle", &err);
+    assert_non_null(m2);
+    assert_true(isinf(lp(m2, "<unk>")));
+    assert_true(isinf(score_line(m2, "b a")));
+    xl_buf_free(&a);
+    xl_ngram_model_free(m2);
+    xl_ngram_model_free(m);
+}
+
+static void test_addk_by_hand(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_ngram_model *m = train_text("a b\na\n", 2, XL_NGRAM_ADDK, 1.0, &err);
+    assert_non_null(m);
+    /* unigrams (c+1)/(5+4) */
+    assert_close(lp(m, "a"), log10(3.0 / 9), 1e-6);
+    assert_close(lp(m, "b"), log10(2.0 / 9), 1e-6);
+    assert_close(lp(m, "</s>"), log10(3.0 / 9), 1e-6);
+    assert_close(lp(m, "<unk>"), log10(1.0 / 9), 1e-6);
+    /* bigrams (c+1)/(C(h)+4) */
+    assert_close(lp(m, "<s> a"), log10(3.0 / 6), 1e-6);
+    assert_close(lp(m, "a b"), log10(2.0 / 6), 1e-6);
+    assert_close(lp(m, "a </s>"), log10(2.0 / 6), 1e-6);
+    assert_close(lp(m, "b </s>"), log10(2.0 / 5), 1e-6);
+    /* bow(h) = (k(|V|-n(h))/(C(h)+k|V|)) / (1 - sum of the lower-order p of the seen words):
+     * <s>: (3/6)/(1-3/9) = 0.75; a: (2/6)/(1-5/9) = 0.75; b: (3/5)/(1-3/9) = 0.9 */
+    assert_close(bo(m, "<s>"), log10(0.75), 1e-6);
+    assert_close(bo(m, "a"), log10(0.75), 1e-6);
+    assert_close(bo(m, "b"), log10(0.9), 1e-6);
+    /* p(b|<s>) = 0.75 * 2/9 = 1/6 (= (0+1)/(2+4), the add-k value for an unseen bigram) */
+    xl_ngram_state s, out;
+    xl_ngram_state_begin(m, &s);
+    uint32_t b = xl_ngram_model_index(m, "b", 1);
+    assert_close(xl_ngram_score(m, &s, b, &out, NULL), log10(1.0 / 6), 1e-6);
+    assert_close(score_line(m, "a b"), log10(0.5) + log10(2.0 / 6) + log10(2.0 / 5), 1e-5);
+    xl_ngram_model_free(m);
+}
+
+/* Every model must sum to 1 over the predicted vocabulary in any context. */
+static void check_normalised(const xl_ngram_model *m, const uint32_t *ctx, int n_ctx)
+{
+    xl_ngram_state s;
+    xl_ngram_state_null(&s);
+    for (int i = 0; i < n_ctx; i++) {
+        xl_ngram_state t;
+        xl_ngram_score(m, &s, ctx[i], &t, NULL);
+        s = t;
+    }
+    double sum = 0;
+    size_t V = xl_ngram_vocab_size(xl_ngram_model_vocab(m));
+    for (uint32_t w = 0; w < V; w++) {
+        if (w == xl_ngram_model_bos(m)) continue;
+        xl_ngram_state o;
+        sum += pow(10.0, xl_ngram_score(m, &s, w, &o, NULL));
+    }
+    assert_close(sum, 1.0, 1e-4);
+}
+
+/* The generic API over code points, as the language identifier uses it. */
+static void test_character_model(void **state)
+{
+    (void)state;
+    static const char *const lines[] = {"der Hund läuft", "die Katze schläft", "das Haus ist groß",
+                                        "ein Hund und eine Katze", "schöne Grüße"};
+    for (int sm = 0; sm < 3; sm++) {
+        xl_error err;
+        xl_ngram_train_opts o;
+        xl_ngram_train_opts_default(&o);
+        o.smoothing = (xl_ngram_smoothing)sm;
+        o.add_k = 0.5;
+        o.discount_fallback = true; /* tiny data: counts of counts can be zero */
+        xl_ngram_trainer *t = xl_ngram_trainer_new(4, &o, &err);
+        assert_non_null(t);
+        xl_ngram_vocab *v = xl_ngram_trainer_vocab(t);
+        uint32_t ids[64];
+        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+            size_t n = 0;
+            const char *p = lines[i];
+            while (*p) {
+                size_t l = 1;
+                while ((p[l] & 0xC0) == 0x80) l++; /* one code point's UTF-8 bytes */
+                assert_int_equal(xl_ngram_vocab_intern(v, p, l, &ids[n++], &err), 0);
+                p += l;
+            }
+            assert_int_equal(xl_ngram_trainer_add_ids(t, ids, n, &err), 0);
+        }
+        uint32_t reserved = XL_NGRAM_BOS;
+        assert_int_equal(xl_ngram_trainer_add_ids(t, &reserved, 1, &err), -1);
+        xl_ngram_model *m = xl_ngram_trainer_estimate(t, NULL, &err);
+        xl_ngram_trainer_free(t);
+        assert_non_null(m);
+        const xl_ngram_vocab *mv = xl_ngram_model_vocab(m);
+        uint32_t ctx[3] = {xl_ngram_vocab_find(mv, "H", 1), xl_ngram_vocab_find(mv, "u", 1),
+                           xl_ngram_vocab_find(mv, "n", 1)};
+        if (sm != XL_NGRAM_MLE) check_normalised(m, ctx, 3);
+        check_normalised(m, ctx, 0);
+        uint32_t ctx2[2] = {xl_ngram_vocab_find(mv, "\xC3\xA4", 2), xl_ngram_vocab_find(mv, "u", 1)}; /* "äu" */
+        if (sm != XL_NGRAM_MLE) check_normalised(m, ctx2, 2);
+        xl_ngram_model_free(m);
+    }
+}
+
+static void test_kn_normalised_tiny(void **state)
+{
+    (void)state;
+    XL_SKIP_IF_NO_SHARED(p0, "fixtures/ngram/tiny/train.txt");
+    char path[1024];
+    snprintf(path, sizeof path, "%s", p0);
+    xl_ngram_model *m = train_file(path, 3, NULL);
+    const char *w[3] = {"of", "the", "jury"};
+    uint32_t ctx[3];
+    for (int i = 0; i < 3; i++) ctx[i] = xl_ngram_model_index(m, w[i], strlen(w[i]));
+    check_normalised(m, ctx, 2);
+    check_normalised(m, ctx + 1, 2);
+    check_normalised(m, ctx, 1);
+    xl_ngram_model_free(m);
+}
+
+/* ---------------------------------------------------------------- bad input */
+
+static void test_empty_and_single_token(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_ngram_trainer *t = xl_ngram_trainer_new(3, NULL, &err);
+    assert_null(xl_ngram_trainer_estimate(t, NULL, &err));
+    assert_non_null(strstr(err.msg, "empty corpus"));
+    xl_ngram_trainer_free(t);
+    /* one token: KN cannot estimate discounts (lmplz fails the same way) ... */
+    assert_null(train_text("hello\n", 3, XL_NGRAM_KN, 0, &err));
+    assert_non_null(strstr(err.msg, "discount"));
+    /* ... unless the fallback discounts are allowed; MLE and add-k always work */
+    xl_ngram_train_opts o;
+    xl_ngram_train_opts_default(&o);
+    o.discount_fallback = true;
+    t = xl_ngram_trainer_new(3, &o, &err);
+    assert_int_equal(xl_ngram_trainer_add_line(t, "hello", 5, &err), 0);
+    xl_ngram_train_stats st;
+    xl_ngram_model *m = xl_ngram_trainer_estimate(t, &st, &err);
+    assert_non_null(m);
+    assert_true(st.used_fallback[0]);
+    assert_close(st.discounts[0][0], 0.5, 0);
+    assert_true(isfinite(score_line(m, "hello")));
+    assert_true(isfinite(score_line(m, "unknown words")));
+    xl_ngram_model_free(m);
+    xl_ngram_trainer_free(t);
+    m = train_text("hello\n", 2, XL_NGRAM_MLE, 0, &err);
+    assert_non_null(m);
+    assert_close(score_line(m, "hello"), 0.0, 1e-6);
+    xl_ngram_model_free(m);
+    /* an empty line is a sentence "<s> </s>" */
+    m = train_text("\n\n", 2, XL_NGRAM_MLE, 0, &err);
+    assert_non_null(m);
+    assert_close(score_line(m, ""), 0.0, 1e-6);
+    xl_ngram_model_free(m);
+    /* special tokens in the text: an error unless skipped */
+    assert_null(train_text("a <s> b\n", 2, XL_NGRAM_MLE, 0, &err));
+    assert_non_null(strstr(err.msg, "<s>"));
+    assert_null(xl_ngram_trainer_new(0, NULL, &err));
+    assert_null(xl_ngram_trainer_new(XL_NGRAM_MAX_ORDER + 1, NULL, &err));
+}
+
+static void test_long_line_and_utf8(void **state)
+{
+    (void)state;
+    /* a 1 MB line of 100,000 words, trained and scored */
+    xl_buf line;
+    xl_buf_init(&line);
+    xl_error err;
+    uint32_t lcg = 12345; /* words in a pseudo-random order, so counts of counts are all non-zero */
+    while (line.len < (1u << 20)) {
+        lcg = lcg * 1103515245u + 12345u;
+        assert_int_equal(xl_buf_printf(&line, &err, "w%u ", (lcg >> 16) % 5000), 0);
+    }
+    assert_int_equal(xl_buf_printf(&line, &err, "\nshort line\n"), 0);
+    const char *path = xl_test_write_tmp("long.txt", line.data, line.len);
+    char p[1024];
+    snprintf(p, sizeof p, "%s", path);
+    xl_ngram_train_stats st;
+    xl_ngram_train_opts o;
+    xl_ngram_train_opts_default(&o);
+    o.discount_fallback = true; /* uniform random words: no unigram has adjusted count 1..3 */
+    xl_lines r;
+    assert_int_equal(xl_lines_open(&r, p, &err), 0);
+    xl_ngram_model *m = train_lines(&r, 3, &o, -1, &st);
+    xl_lines_close(&r);
+    assert_true(st.tokens > 100000);
+    assert_int_equal(st.sentences, 2);
+    xl_ngram_corpus_stats acc;
+    float *totals;
+    size_t n;
+    char *out = query_text(m, p, true, &acc, &totals, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(acc.oov, 0);
+    assert_true(isfinite(totals[0]) && totals[0] < 0);
+    free(out);
+    free(totals);
+    /* invalid UTF-8: training and scoring both refuse it */
+    xl_ngram_trainer *t = xl_ngram_trainer_new(2, NULL, &err);
+    assert_int_equal(xl_ngram_trainer_add_line(t, "ok \xC3\x28 x", 8, &err), -1);
+    assert_non_null(strstr(err.msg, "invalid UTF-8 at byte 4"));
+    xl_ngram_trainer_free(t);
+    assert_int_equal(xl_ngram_query_line(m, "\xED\xA0\x80", 3, true, NULL, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "invalid UTF-8"));
+    xl_ngram_model_free(m);
+    remove(p);
+    xl_buf_free(&line);
+}
+
+static const char good_arpa[] = "\\data\\\nngram 1=4\nngram 2=2\n\n\\1-grams:\n-1\t<unk>\t0\n0\t<s>\t-0.5\n"
+                                "-0.5\t</s>\t0\n-0.6\ta\t-0.2\n\n\\2-grams:\n-0.1\t<s> a\n-0.3\ta </s>\n\n\\end\\\n";
+
+static void expect_arpa_error(const char *text, const char *needle)
+{
+    xl_error err;
+    xl_error_clear(&err);
+    xl_ngram_model *m = xl_ngram_model_parse_arpa(text, strlen(text), "bad.arpa", &err);
+    if (m != NULL) fail_msg("accepted malformed ARPA (wanted '%s'):\n%s", needle, text);
+    if (strstr(err.msg, needle) == NULL) fail_msg("message '%s' lacks '%s'", err.msg, needle);
+}
+
+static char *replace(const char *s, const char *from, const char *to)
+{
+    static char buf[4096];
+    const char *at = strstr(s, from);
+    assert_non_null(at);
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    return buf;
+}
+
+static void test_malformed_arpa(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_ngram_model *m = xl_ngram_model_parse_arpa(good_arpa, strlen(good_arpa), "good.arpa", &err);
+    if (m == NULL) fail_msg("%s", err.msg);
+    /* backoff: p(</s> | a) = -0.3; p(a | a) = bow(a) + p(a) = -0.8 */
+    xl_ngram_state s, o;
+    xl_ngram_state_begin(m, &s);
+    uint32_t a = xl_ngram_model_index(m, "a", 1);
+    int len;
+    assert_close(xl_ngram_score(m, &s, a, &s, &len), -0.1, 1e-6);
+    assert_int_equal(len, 2);
+    assert_close(xl_ngram_score(m, &s, a, &o, &len), -0.8, 1e-6);
+    assert_int_equal(len, 1);
+    assert_close(xl_ngram_score(m, &o, 77, &o, &len), -1.2, 1e-6); /* out-of-range id = <unk>, after bow(a) */
+    xl_ngram_model_free(m);
+
+    expect_arpa_error("", "no \\data\\");
+    expect_arpa_error("\\data\\\n\n\\1-grams:\n", "no 'ngram N=COUNT' lines");
+    expect_arpa_error(replace(good_arpa, "ngram 2=2", "ngram 2=3"), "bad.arpa:14: section \\2-grams: has 2 entries, the header says 3");
+    expect_arpa_error(replace(good_arpa, "ngram 2=2", "ngram 2=1"), "bad.arpa:13: section \\2-grams: has more entries");
+    expect_arpa_error(replace(good_arpa, "ngram 1=4", "ngram 1=x4"), "bad.arpa:2: malformed count line");
+    expect_arpa_error(replace(good_arpa, "ngram 2=2", "ngram 3=2"), "expected 'ngram 2=...'");
+    expect_arpa_error(replace(good_arpa, "ngram 1=4", "ngram 1=99999999999"), "larger than the file");
+    expect_arpa_error(replace(good_arpa, "\\2-grams:", "\\3-grams:"), "bad.arpa:11: expected section header \\2-grams:");
+    expect_arpa_error(replace(good_arpa, "\n\\2-grams:\n-0.1\t<s> a\n-0.3\ta </s>\n", ""),
+                      "bad.arpa:11: expected section header \\2-grams:, got '\\end\\'");
+    expect_arpa_error(replace(good_arpa, "\n\\2-grams:\n-0.1\t<s> a\n-0.3\ta </s>\n\n\\end\\\n", ""),
+                      "missing section \\2-grams: (end of file)");
+    expect_arpa_error(replace(good_arpa, "\\end\\\n", ""), "missing \\end\\");
+    expect_arpa_error(replace(good_arpa, "\\end\\", "\\ends\\"), "expected \\end\\");
+    expect_arpa_error(replace(good_arpa, "-0.6\ta", "-0.6x\ta"), "bad.arpa:9: log10 probability '-0.6x' is not a number");
+    expect_arpa_error(replace(good_arpa, "a\t-0.2", "a\tnan"), "log10 backoff 'nan' is not a number");
+    expect_arpa_error(replace(good_arpa, "-0.6\ta", "0.6\ta"), "positive log10 probability");
+    expect_arpa_error(replace(good_arpa, "a </s>", "b </s>"), "bad.arpa:13: word 'b' is not in the unigram section");
+    expect_arpa_error(replace(good_arpa, "-0.6\ta", "-0.6\t</s>"), "duplicate unigram '</s>'");
+    expect_arpa_error(replace(good_arpa, "a </s>\n", "<s> a\n"), "duplicate 2-gram");
+    expect_arpa_error(replace(good_arpa, "a </s>\n", "a </s>\t-0.1\n"), "backoff on a highest-order");
+    expect_arpa_error(replace(good_arpa, "-0.1\t<s> a", "-0.1\t<s>"), "needs 3 or 4 fields");
+    expect_arpa_error(replace(good_arpa, "\ta\t-0.2", "\t\xC3\x28\t-0.2"), "bad.arpa:9: invalid UTF-8");
+    expect_arpa_error("\\data\\\nngram 1=2\n\n\\1-grams:\n-1\t<unk>\n-1\t</s>\n\n\\end\\\n",
+                      "the unigram section has no <s>");
+    /* tolerated: text before \data\, no <unk> (added with -100 as KenLM does), CRLF line ends */
+    char no_unk[4096], buf[4096];
+    snprintf(no_unk, sizeof no_unk, "%s", replace(good_arpa, "ngram 1=4\n", "ngram 1=3\n"));
+    snprintf(buf, sizeof buf, "made by hand\n%s", replace(no_unk, "-1\t<unk>\t0\n", ""));
+    m = xl_ngram_model_parse_arpa(buf, strlen(buf), "nounk.arpa", &err);
+    if (m == NULL) fail_msg("%s", err.msg);
+    uint32_t unk = XL_NGRAM_UNK;
+    float p;
+    assert_true(xl_ngram_model_lookup(m, &unk, 1, &p, NULL));
+    assert_close(p, -100.0, 0);
+    xl_ngram_model_free(m);
+    xl_buf crlf;
+    xl_buf_init(&crlf);
+    for (const char *c = good_arpa; *c; c++) {
+        if (*c == '\n') xl_buf_putc(&crlf, '\r', &err);
+        xl_buf_putc(&crlf, *c, &err);
+    }
+    m = xl_ngram_model_parse_arpa(crlf.data, crlf.len, "crlf.arpa", &err);
+    assert_non_null(m);
+    xl_ngram_model_free(m);
+    xl_buf_free(&crlf);
+}
+
+static void test_number_format(void **state)
+{
+    (void)state;
+    char b[40];
+    xl_ngram_format_float(-0.11152398f, b);
+    assert_string_equal(b, "-0.11152398");
+    xl_ngram_format_float(-3.66383f, b);
+    assert_string_equal(b, "-3.66383");
+    xl_ngram_format_float(0.0f, b);
+    assert_string_equal(b, "0");
+    xl_ngram_format_float(-1e-7f, b);
+    assert_string_equal(b, "-1e-7");
+    xl_ngram_format_float(-1.5e-6f, b);
+    assert_string_equal(b, "-0.0000015");
+    xl_ngram_format_float(-100.0f, b);
+    assert_string_equal(b, "-100");
+    xl_ngram_format_double(408.81041750591396, b);
+    assert_string_equal(b, "408.81041750591396");
+    xl_ngram_format_double(1e21, b);
+    assert_string_equal(b, "1e21");
+    xl_ngram_format_double(-INFINITY, b);
+    assert_string_equal(b, "-inf");
+}
+
+/* The CLI: train | query through files and "-", exit codes, file:line errors. */
+static int run(const char *cmdline)
+{
+    int st = system(cmdline);
+    assert_true(st != -1 && WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    const char *bin = getenv("XLREC_BIN");
+    if (bin == NULL) {
+        print_message("[  SKIP    ] XLREC_BIN not set (run through make test)\n");
+        skip();
+    }
+    char corpus[1024], arpa[1024], errf[1024], cmd[4096];
+    snprintf(corpus, sizeof corpus, "%s", xl_test_write_tmp("c.txt", "a b c\nb c a\nc a b a\n", 20));
+    snprintf(arpa, sizeof arpa, "%s", xl_test_tmp_path("m.arpa"));
+    snprintf(errf, sizeof errf, "%s", xl_test_tmp_path("err.txt"));
+    snprintf(cmd, sizeof cmd, "%s ngram train -q -o 2 --smoothing addk --k 0.5 -O %s - < %s", bin, arpa, corpus);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "echo 'a b zz' | %s ngram query -m %s - > %s", bin, arpa, errf);
+    assert_int_equal(run(cmd), 0);
+    size_t len;
+    char *out = slurp(errf, &len);
+    assert_non_null(strstr(out, "zz=0 1 "));
+    assert_non_null(strstr(out, "OOV: 1\n"));
+    assert_non_null(strstr(out, "Tokens:\t4\n"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s ngram ppl -m %s %s > /dev/null 2>&1", bin, arpa, corpus);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s ngram train -o 9 %s > /dev/null 2>&1", bin, corpus);
+    assert_int_equal(run(cmd), 2);
+    snprintf(cmd, sizeof cmd, "%s ngram frobnicate > /dev/null 2>&1", bin);
+    assert_int_equal(run(cmd), 2);
+    snprintf(cmd, sizeof cmd, "%s ngram query %s > /dev/null 2>&1", bin, corpus);
+    assert_int_equal(run(cmd), 2); /* --model missing */
+    const char *bad = xl_test_write_tmp("bad.txt", "fine line\nbad \xC0\xAF\n", 15);
+    snprintf(cmd, sizeof cmd, "%s ngram train -o 2 %s > /dev/null 2> %s", bin, bad, errf);
+    assert_int_equal(run(cmd), 1);
+    out = slurp(errf, &len);
+    assert_non_null(strstr(out, "bad.txt:2: invalid UTF-8 at byte 5"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s ngram query -m %s %s > /dev/null 2> %s", bin, corpus, corpus, errf);
+    assert_int_equal(run(cmd), 1); /* the corpus is no ARPA file */
+    out = slurp(errf, &len);
+    assert_non_null(strstr(out, "no \\data\\"));
+    free(out);
+    remove(corpus);
+    remove(arpa);
+    remove(errf);
+    remove(bad);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_number_format),
+        cmocka_unit_test(test_mle_by_hand),
+        cmocka_unit_test(test_addk_by_hand),
+        cmocka_unit_test(test_character_model),
+        cmocka_unit_test(test_empty_and_single_token),
+        cmocka_unit_test(test_long_line_and_utf8),
+        cmocka_unit_test(test_malformed_arpa),
+        cmocka_unit_test(test_kenlm_arpa_query_tiny),
+        cmocka_unit_test(test_train_matches_lmplz_tiny),
+        cmocka_unit_test(test_kn_normalised_tiny),
+        cmocka_unit_test(test_brown20k),
+        cmocka_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
