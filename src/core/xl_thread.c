@@ -52,11 +52,13 @@ int xl_parallel_for(int n_threads, size_t n_items, xl_range_fn fn, void *ctx)
     if ((size_t)n_threads > n_items) n_threads = n_items ? (int)n_items : 1;
     range_job jobs[XL_MAX_THREADS];
     for (int t = 0; t < n_threads; t++) {
-        /* exact split without overflow for any size_t n_items */
-        size_t q = n_items / (size_t)n_threads, r = n_items % (size_t)n_threads;
-        size_t b = q * (size_t)t + ((size_t)t < r ? (size_t)t : r);
-        size_t len = q + ((size_t)t < r ? 1 : 0);
-        jobs[t] = (range_job){fn, ctx, b, b + len, t};
+        /* [n_items*t/n, n_items*(t+1)/n) as the header promises, computed
+         * without overflow for any size_t n_items: with n_items = q*n + r,
+         * n_items*t/n = q*t + (r*t)/n exactly, and r*t < n*n <= 2^16 */
+        size_t n = (size_t)n_threads, q = n_items / n, r = n_items % n;
+        size_t b = q * (size_t)t + (r * (size_t)t) / n;
+        size_t e = q * (size_t)(t + 1) + (r * (size_t)(t + 1)) / n;
+        jobs[t] = (range_job){fn, ctx, b, e, t};
     }
     int rc = 0;
 #ifdef XL_HAVE_THREADS
