@@ -307,6 +307,10 @@ static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_
         epilogue(g, m0, m1, n0, n1);
         return;
     }
+    /* balanced A blocks: as few as fit MC rows, of equal height (rounded to MR), so that a
+     * short last block does not stream the whole B block again for a handful of rows */
+    const size_t n_mblocks = (m1 - m0 + MC - 1) / MC;
+    const size_t mc_blk = round_up((m1 - m0 + n_mblocks - 1) / n_mblocks, MR);
     float *apack = ws;
     float *bpack = ws + round_up(MC * KC, 16);
     float edge[XL_MAX_MR * XL_MAX_NR];
@@ -326,8 +330,8 @@ static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_
                 bstride = kc * NR;
             }
             const float beta = pc == 0 ? g->beta : 1.0f;
-            for (size_t ic = m0; ic < m1; ic += MC) {
-                size_t mc = m1 - ic < MC ? m1 - ic : MC;
+            for (size_t ic = m0; ic < m1; ic += mc_blk) {
+                size_t mc = m1 - ic < mc_blk ? m1 - ic : mc_blk;
                 pack_a(g->A + ic * g->lda + pc, g->lda, mc, kc, MR, apack);
                 for (size_t jr = 0; jr < nc; jr += NR) {
                     size_t nr = nc - jr < NR ? nc - jr : NR;
@@ -447,6 +451,54 @@ void xl_sgemm_batched(xl_kernels *k, int n_threads, xl_trans trans_b, size_t bat
     if ((double)batch * 2.0 * (double)M * (double)N * (double)K < 4e6) nt = 1;
     if (nt == 1) batched_range(&g, 0, batch, 0);
     else xl_parallel_for(nt, batch, batched_range, &g);
+}
+
+/* ---- FMA peak probe ------------------------------------------------------------------------ */
+
+typedef struct {
+    const xl_kernel_table *t;
+    size_t iters;
+    double flops[XL_MAX_THREADS];
+    float sink[XL_MAX_THREADS][16];
+} peak_job;
+
+static void peak_range(void *ctx, size_t begin, size_t end, int tid)
+{
+    peak_job *j = ctx;
+    (void)begin, (void)end;
+    j->sink[tid][0] = 1.0f;
+    j->flops[tid] = j->t->fma_probe(j->iters, j->sink[tid]);
+}
+
+double xl_kernels_fma_peak_gflops(xl_kernels *k, int n_threads, double seconds)
+{
+    int nt = clamp_threads(k, n_threads);
+    peak_job *j = malloc(sizeof *j);
+    if (j == NULL) return 0.0;
+    memset(j, 0, sizeof *j);
+    j->t = k->impl;
+    /* calibrate on one thread, then time the real run */
+    j->iters = 1000;
+    double best = 0.0;
+    for (;;) {
+        double t0 = xl_time_now();
+        peak_range(j, 0, 1, 0);
+        double dt = xl_time_now() - t0;
+        if (dt > 0.02 || j->iters > ((size_t)1 << 40)) {
+            j->iters = (size_t)((double)j->iters * (seconds / 3.0) / (dt > 0 ? dt : 1e-9)) + 1;
+            break;
+        }
+        j->iters *= 4;
+    }
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = xl_time_now();
+        xl_parallel_for(nt, (size_t)nt, peak_range, j);
+        double dt = xl_time_now() - t0, flops = 0.0;
+        for (int t = 0; t < nt; t++) flops += j->flops[t];
+        if (dt > 0 && flops / dt > best) best = flops / dt;
+    }
+    free(j);
+    return best * 1e-9;
 }
 
 /* ---- row ops -------------------------------------------------------------------------------- */

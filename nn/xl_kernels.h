@@ -126,6 +126,11 @@ void xl_sgemm_packed(xl_kernels *k, int n_threads, size_t M, float alpha, const 
 void xl_linear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl_packed_matrix *W, const float *bias,
                xl_act act, float *Y);
 
+/* The FMA peak of this path, measured: n_threads threads each run a pure FMA loop (12
+ * independent chains of full vectors) for about `seconds`; returns GFLOP/s of all threads together.
+ * Used by the benchmark to report the % of peak the GEMM reaches. */
+double xl_kernels_fma_peak_gflops(xl_kernels *k, int n_threads, double seconds);
+
 /* ---- fused elementwise ops (rows of a row-major matrix; parallel over rows) ------------------- */
 
 /* x[r, c] = gelu(x[r, c] + bias[c]) for r < rows, c < cols; exact erf GELU; bias may be NULL. */

@@ -70,6 +70,23 @@ static inline float hmax256(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
+static double fma_probe(size_t iters, float *sink)
+{
+    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+#define P(i) __m256 a##i = _mm256_set1_ps(sink[0] + (float)(i));
+    P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    for (size_t it = 0; it < iters; it++) {
+#define P(i) a##i = _mm256_fmadd_ps(a##i, m, c);
+        P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    }
+    a0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)), _mm256_add_ps(a4, a5));
+    a6 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a6, a7), _mm256_add_ps(a8, a9)), _mm256_add_ps(a10, a11));
+    _mm256_storeu_ps(sink, _mm256_add_ps(a0, a6));
+    return (double)iters * 12.0 * 8.0 * 2.0;
+}
+
 /* vector vocabulary for xl_kernels_simd.inc */
 #define VW 8
 #define VF __m256
@@ -98,7 +115,7 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .path = XL_SIMD_AVX2,
     .mr = MR,
     .nr = NR,
-    .mc = 120,
+    .mc = 192,
     .kc = 256,
     .nc = 1024,
     .ukr = ukr_avx2,
@@ -108,6 +125,7 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .dot = simd_dot,
     .axpy = simd_axpy,
     .scal = simd_scal,
+    .fma_probe = fma_probe,
 };
 
 #else

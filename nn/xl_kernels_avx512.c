@@ -1,9 +1,11 @@
 /* xl_kernels_avx512.c - the AVX-512F path (x86-64; compiled with -mavx512f/bw/dq/vl -mfma).
  *
- * Micro-kernel MR x 32: per k step two 16-float loads of the B micro-panel and MR broadcasts of
- * A (embedded-broadcast FMA operands), 2*MR FMAs into 2*MR zmm accumulators.  With MR = 12 that
- * is 24 accumulators: enough independent FMAs to cover 2 FMA pipes x 4-cycle latency with room
- * for load latency, and 26 of the 32 zmm registers.  See docs/kernels.md for the choice.
+ * Micro-kernel MR x 32 (MR = 8 by default): per k step two 16-float loads of the B micro-panel
+ * and MR broadcasts of A, 2*MR FMAs into 2*MR zmm accumulators.  16 accumulators cover 2 FMA
+ * pipes x 4-cycle latency twice over; MR = 8 divides the usual token counts (16, 128, 512 ...),
+ * so no work is wasted on edge tiles; 12 and 14 are selectable with -DXL_AVX512_MR for tuning.
+ * KC = 256: the B micro-panel (256 x 32 floats = 32 KiB) plus the A micro-panel (8 KiB) fit a
+ * 48 KiB L1D.  See docs/kernels.md.
  *
  * Compiled without AVX-512 (another architecture, or a compiler without the flags) the file only
  * defines an empty table (ukr == NULL): "not in this build".
@@ -15,9 +17,12 @@
 #include <math.h>
 
 #ifndef XL_AVX512_MR
-#define XL_AVX512_MR 12
+#define XL_AVX512_MR 8
 #endif
 #define NR 32
+#ifndef XL_AVX512_KC
+#define XL_AVX512_KC 256
+#endif
 
 #if XL_AVX512_MR == 8
 #define ROWS(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7)
@@ -68,6 +73,23 @@ static void ukr_avx512(size_t kc, const float *a, const float *b, float *c, size
     }
 }
 
+static double fma_probe(size_t iters, float *sink)
+{
+    const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+#define P(i) __m512 a##i = _mm512_set1_ps(sink[0] + (float)(i));
+    P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    for (size_t it = 0; it < iters; it++) {
+#define P(i) a##i = _mm512_fmadd_ps(a##i, m, c);
+        P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    }
+    a0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)), _mm512_add_ps(a4, a5));
+    a6 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a6, a7), _mm512_add_ps(a8, a9)), _mm512_add_ps(a10, a11));
+    _mm512_storeu_ps(sink, _mm512_add_ps(a0, a6));
+    return (double)iters * 12.0 * 16.0 * 2.0;
+}
+
 /* vector vocabulary for xl_kernels_simd.inc */
 #define VW 16
 #define VF __m512
@@ -96,8 +118,8 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .path = XL_SIMD_AVX512,
     .mr = XL_AVX512_MR,
     .nr = NR,
-    .mc = 120,
-    .kc = 256,
+    .mc = 192 / XL_AVX512_MR * XL_AVX512_MR,
+    .kc = XL_AVX512_KC,
     .nc = 1024,
     .ukr = ukr_avx512,
     .bias_gelu = simd_bias_gelu,
@@ -106,6 +128,7 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .dot = simd_dot,
     .axpy = simd_axpy,
     .scal = simd_scal,
+    .fma_probe = fma_probe,
 };
 
 #else

@@ -34,6 +34,9 @@ typedef struct xl_kernel_table {
     float (*dot)(const float *a, const float *b, size_t n);
     void (*axpy)(size_t n, float alpha, const float *x, float *y);
     void (*scal)(size_t n, float alpha, float *x);
+    /* Peak probe: `iters` steps of 12 independent FMA chains on full vectors (nothing else);
+     * returns the flops done.  `sink` receives a value so the loop is not optimised away. */
+    double (*fma_probe)(size_t iters, float *sink);
 } xl_kernel_table;
 
 extern const xl_kernel_table xl_kernel_table_scalar;

@@ -43,6 +43,18 @@ static void ukr_neon(size_t kc, const float *a, const float *b, float *c, size_t
     }
 }
 
+static double fma_probe(size_t iters, float *sink)
+{
+    float32x4_t a[12];
+    for (int i = 0; i < 12; i++) a[i] = vdupq_n_f32(sink[0] + (float)i);
+    const float32x4_t m = vdupq_n_f32(0.999999f), c = vdupq_n_f32(1e-7f);
+    for (size_t it = 0; it < iters; it++)
+        for (int i = 0; i < 12; i++) a[i] = vfmaq_f32(c, a[i], m);
+    for (int i = 1; i < 12; i++) a[0] = vaddq_f32(a[0], a[i]);
+    vst1q_f32(sink, a[0]);
+    return (double)iters * 12.0 * 4.0 * 2.0;
+}
+
 /* vector vocabulary for xl_kernels_simd.inc */
 #define VW 4
 #define VF float32x4_t
@@ -80,6 +92,7 @@ const xl_kernel_table xl_kernel_table_neon = {
     .dot = simd_dot,
     .axpy = simd_axpy,
     .scal = simd_scal,
+    .fma_probe = fma_probe,
 };
 
 #else

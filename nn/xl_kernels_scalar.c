@@ -110,6 +110,19 @@ static void scal_scalar(size_t n, float alpha, float *x)
     for (size_t j = 0; j < n; j++) x[j] *= alpha;
 }
 
+/* 12 independent scalar multiply-add chains (a*m + c: fused only where the compiler contracts) */
+static double fma_probe_scalar(size_t iters, float *sink)
+{
+    float a[12];
+    for (int i = 0; i < 12; i++) a[i] = sink[0] + (float)i;
+    for (size_t it = 0; it < iters; it++)
+        for (int i = 0; i < 12; i++) a[i] = a[i] * 0.999999f + 1e-7f;
+    float s = 0.0f;
+    for (int i = 0; i < 12; i++) s += a[i];
+    sink[0] = s;
+    return (double)iters * 12.0 * 2.0;
+}
+
 const xl_kernel_table xl_kernel_table_scalar = {
     .path = XL_SIMD_SCALAR,
     .mr = SC_MR,
@@ -124,4 +137,5 @@ const xl_kernel_table xl_kernel_table_scalar = {
     .dot = dot_scalar,
     .axpy = axpy_scalar,
     .scal = scal_scalar,
+    .fma_probe = fma_probe_scalar,
 };

@@ -1,0 +1,136 @@
+/* bench_sgemm.c - SGEMM GFLOP/s per SIMD path and thread count on BERT-sized shapes, against
+ * the measured FMA peak of the same path (nn/xl_kernels.h).
+ *
+ *   build/bench/bench_sgemm [--quick] [--path scalar|avx2|avx512|neon] [--reps N]
+ *
+ * For each available path and 1..2 threads: the peak is measured by running 12 independent FMA
+ * chains of full vectors per thread (xl_kernels_fma_peak_gflops), then each shape is timed as
+ *   packed:   Y[M,N] = X[M,K] W^T with W pre-packed (xl_sgemm_packed; what the encoder uses)
+ *   unpacked: the same with W[N,K] packed on the fly (xl_sgemm, XL_TRANS)
+ * best of --reps runs (default 5; the machine is shared, so the best is the least disturbed).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_kernels.h"
+#include "xl_platform.h"
+#include "xl_thread.h"
+
+typedef struct {
+    size_t M, N, K;
+    const char *what;
+} shape;
+
+static const shape shapes[] = {
+    {128, 768, 768, "BERT-base QKV/out proj, 1 x 128 tokens"},
+    {128, 3072, 768, "BERT-base FFN up, 1 x 128 tokens"},
+    {128, 768, 3072, "BERT-base FFN down, 1 x 128 tokens"},
+    {1024, 768, 768, "BERT-base proj, 8 x 128 tokens"},
+    {1024, 3072, 768, "BERT-base FFN up, 8 x 128 tokens"},
+    {512, 2304, 768, "BERT-base fused QKV, 512 tokens"},
+    {128, 1536, 384, "MiniLM FFN up, 128 tokens"},
+    {16, 768, 768, "BERT-base proj, 16 tokens"},
+};
+
+static void fill(float *v, size_t n, unsigned seed)
+{
+    unsigned long long s = seed * 2654435761ull + 1;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = (float)((double)(s >> 40) / (double)(1ull << 24) - 0.5);
+    }
+}
+
+/* best seconds over reps (each rep runs the GEMM enough times to last >= 20 ms) */
+static double time_gemm(xl_kernels *k, int threads, const shape *s, const float *X, const float *W,
+                        const xl_packed_matrix *P, float *Y, int packed, int reps)
+{
+    int inner = 1;
+    double best = 1e30;
+    for (int r = 0; r < reps + 1; r++) {
+        double t0 = xl_time_now();
+        for (int i = 0; i < inner; i++) {
+            if (packed) xl_sgemm_packed(k, threads, s->M, 1.0f, X, s->K, P, 0.0f, Y, s->N, NULL, XL_ACT_NONE);
+            else xl_sgemm(k, threads, XL_TRANS, s->M, s->N, s->K, 1.0f, X, s->K, W, s->K, 0.0f, Y, s->N);
+        }
+        double dt = (xl_time_now() - t0) / inner;
+        if (r == 0) { /* warm-up, and calibrate the inner count */
+            inner = (int)(0.02 / (dt > 1e-6 ? dt : 1e-6)) + 1;
+            continue;
+        }
+        if (dt < best) best = dt;
+    }
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    int quick = 0, reps = 5;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) quick = 1, reps = 2;
+        else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) only = argv[++i];
+        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: %s [--quick] [--path scalar|avx2|avx512|neon] [--reps N]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (reps < 1) reps = 1;
+    printf("bench_sgemm: command:");
+    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
+    printf("\n  %d CPUs online; best of %d runs; GFLOP/s = 2*M*N*K / seconds\n", xl_cpu_count(), reps);
+    printf("  peak = measured: 12 independent FMA chains of full vectors per thread, no loads\n\n");
+
+    const xl_simd_path paths[] = {XL_SIMD_AVX512, XL_SIMD_AVX2, XL_SIMD_NEON, XL_SIMD_SCALAR};
+    size_t maxM = 1024, maxN = 3072, maxK = 3072;
+    float *X = malloc(maxM * maxK * sizeof *X), *W = malloc(maxN * maxK * sizeof *W), *Y = malloc(maxM * maxN * 4);
+    if (!X || !W || !Y) return 1;
+    fill(X, maxM * maxK, 1);
+    fill(W, maxN * maxK, 2);
+    int max_threads = xl_cpu_count() < 2 ? xl_cpu_count() : 2;
+    for (size_t pi = 0; pi < sizeof paths / sizeof paths[0]; pi++) {
+        xl_simd_path path = paths[pi];
+        if (only && strcmp(only, xl_simd_path_name(path)) != 0) continue;
+        if (!xl_simd_path_available(path)) {
+            printf("path %s: not available on this machine/build\n\n", xl_simd_path_name(path));
+            continue;
+        }
+        xl_kernels k;
+        xl_error err;
+        if (xl_kernels_init(&k, path, max_threads, &err) != 0) {
+            fprintf(stderr, "bench_sgemm: %s\n", err.msg);
+            return 1;
+        }
+        for (int threads = 1; threads <= max_threads; threads++) {
+            double peak = xl_kernels_fma_peak_gflops(&k, threads, 0.3);
+            printf("path %-6s threads %d   measured FMA peak %7.1f GFLOP/s\n", xl_simd_path_name(path), threads, peak);
+            printf("  %5s %5s %5s  %9s %6s  %9s %6s   %s\n", "M", "N", "K", "packed", "%peak", "unpacked", "%peak",
+                   "shape");
+            size_t n_shapes = sizeof shapes / sizeof shapes[0];
+            if (path == XL_SIMD_SCALAR || quick) n_shapes = 2;
+            for (size_t si = 0; si < n_shapes; si++) {
+                const shape *s = &shapes[si];
+                xl_packed_matrix P;
+                if (xl_pack_b(&k, XL_TRANS, s->K, s->N, W, s->K, &P, &err) != 0) {
+                    fprintf(stderr, "bench_sgemm: %s\n", err.msg);
+                    return 1;
+                }
+                double flops = 2.0 * (double)s->M * (double)s->N * (double)s->K;
+                int r = path == XL_SIMD_SCALAR ? 1 : reps;
+                double tp = time_gemm(&k, threads, s, X, W, &P, Y, 1, r);
+                double tu = time_gemm(&k, threads, s, X, W, &P, Y, 0, r);
+                printf("  %5zu %5zu %5zu  %9.1f %5.0f%%  %9.1f %5.0f%%   %s\n", s->M, s->N, s->K, flops / tp * 1e-9,
+                       100.0 * flops / tp * 1e-9 / peak, flops / tu * 1e-9, 100.0 * flops / tu * 1e-9 / peak,
+                       s->what);
+                xl_packed_free(&P);
+            }
+            printf("\n");
+        }
+        xl_kernels_free(&k);
+    }
+    free(X), free(W), free(Y);
+    return 0;
+}
