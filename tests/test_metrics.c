@@ -3,6 +3,7 @@
 #include "xl_test.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +231,40 @@ static void test_eval_lists(void **state)
     xl_interactions_free(&t);
 }
 
+/* Another system's output: tab lists and user,item,score rows (ties keep
+ * file order), truth with gains; users absent from truth are ignored. */
+static void test_external(void **state)
+{
+    (void)state;
+    const char *truth = "u1,a,5\nu1,c,3\nu2,b,1\n";
+    const char *tp = xl_test_write_tmp("truth.csv", truth, strlen(truth));
+    char tpath[512];
+    snprintf(tpath, sizeof tpath, "%s", tp);
+    const char *lists = "u1\ta b c\nu9\ta\n"; /* u2 has no list: all zero */
+    const char *lp = xl_test_write_tmp("lists.tsv", lists, strlen(lists));
+    xl_eval_row row;
+    size_t ignored;
+    xl_error err;
+    assert_int_equal(xl_eval_external(lp, tpath, 2, 0, false, &row, &ignored, &err), 0);
+    assert_int_equal(ignored, 1);
+    assert_int_equal(row.n_users, 2);
+    /* u1: L@2 = [a b], R = {a, c}: P = 1/2, R = 1/2; u2: 0 */
+    assert_close(row.rank.precision, 0.25, 1e-12);
+    assert_close(row.rank.recall, 0.25, 1e-12);
+    /* rows form: u1's b and a tie at 0.9, b comes first in the file -> [b a] */
+    const char *rows = "u1,b,0.9\nu1,a,0.9\nu1,c,0.1\nu2,b,2\n";
+    const char *rp = xl_test_write_tmp("rows.csv", rows, strlen(rows));
+    assert_int_equal(xl_eval_external(rp, tpath, 1, 0, false, &row, &ignored, &err), 0);
+    /* u1: [b] misses; u2: [b] hits -> MRR = 1/2 */
+    assert_close(row.rank.mrr, 0.5, 1e-12);
+    assert_close(row.rank.hit, 0.5, 1e-12);
+    /* malformed score */
+    const char *bad = "u1,a,high\n";
+    const char *bp = xl_test_write_tmp("bad.csv", bad, strlen(bad));
+    assert_int_equal(xl_eval_external(bp, tpath, 1, 0, false, &row, &ignored, &err), -1);
+    assert_non_null(strstr(err.msg, ":1: score"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_rating_metrics_and_coverage),
         cmocka_unit_test(test_splits),
         cmocka_unit_test(test_eval_lists),
+        cmocka_unit_test(test_external),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
