@@ -250,13 +250,13 @@ static wordpiece *new_wordpiece(const wordpiece_options *opts, xl_error *err)
 static int alloc_vocab(wordpiece *wp, size_t n_ids, size_t total_bytes, xl_error *err)
 {
     if (n_ids == 0) return xl_fail(err, XL_ERR_FORMAT, "wordpiece: empty vocabulary");
-    if (n_ids > (size_t)INT32_MAX || total_bytes >= (size_t)UINT32_MAX)
+    if (n_ids > (size_t)INT32_MAX || total_bytes >= (size_t)UINT32_MAX - n_ids)
         return xl_fail(err, XL_ERR_LIMIT, "wordpiece: vocabulary too large (%zu tokens, %zu bytes)", n_ids,
                        total_bytes);
     wp->n_ids = n_ids;
     wp->tok_off = xl_malloc(n_ids * sizeof *wp->tok_off, err);
     wp->tok_len = xl_malloc(n_ids * sizeof *wp->tok_len, err);
-    wp->arena = xl_malloc(total_bytes + 1, err);
+    wp->arena = xl_malloc(total_bytes + n_ids + 1, err); /* each token NUL-terminated */
     if (!wp->tok_off || !wp->tok_len || !wp->arena) return -1;
     for (size_t i = 0; i < n_ids; i++) wp->tok_len[i] = NO_TOKEN, wp->tok_off[i] = 0;
     return 0;
@@ -277,9 +277,10 @@ wordpiece *wordpiece_create(const char *const *tokens, const size_t *lens, size_
     for (size_t i = 0; i < n_tokens; i++) {
         size_t l = lens ? lens[i] : strlen(tokens[i]);
         memcpy(wp->arena + off, tokens[i], l);
+        wp->arena[off + l] = 0;
         wp->tok_off[i] = (uint32_t)off;
         wp->tok_len[i] = (uint32_t)l;
-        off += l;
+        off += l + 1;
     }
     if (finish(wp, true, err) < 0) goto fail;
     return wp;
@@ -331,9 +332,10 @@ wordpiece *wordpiece_load_vocab(const char *path, const wordpiece_options *opts,
         }
         l = trim_end_len(data + pos, l);
         memcpy(wp->arena + off, data + pos, l);
+        wp->arena[off + l] = 0;
         wp->tok_off[id] = (uint32_t)off;
         wp->tok_len[id] = (uint32_t)l;
-        off += l;
+        off += l + 1;
         id++;
         pos = end + 1;
     }
@@ -471,9 +473,10 @@ static wordpiece *load_json_doc(const char *path, const xl_json *root, xl_error 
         const xl_json_member *m = &vocab->u.object.members[i];
         size_t id = (size_t)m->value->u.number.int_value;
         memcpy(wp->arena + off, m->key, m->key_len);
+        wp->arena[off + m->key_len] = 0;
         wp->tok_off[id] = (uint32_t)off;
         wp->tok_len[id] = (uint32_t)m->key_len;
-        off += m->key_len;
+        off += m->key_len + 1;
     }
     if (finish(wp, false, err) < 0) goto fail;
     for (size_t i = 0; i < xl_json_count(added); i++) {

@@ -88,7 +88,8 @@ const wordpiece_options *wordpiece_get_options(const wordpiece *wp);
 size_t wordpiece_vocab_size(const wordpiece *wp); /* ids are in [0, size) */
 /* -1 when absent. */
 int32_t wordpiece_token_to_id(const wordpiece *wp, const char *token, size_t len);
-/* NULL for an id without a token (out of range, or replaced by a duplicate). */
+/* The token (NUL-terminated; *len = its length, it may contain NUL); NULL for
+ * an id without a token (out of range, or replaced by a duplicate). */
 const char *wordpiece_id_to_token(const wordpiece *wp, int32_t id, size_t *len);
 
 typedef enum { WORDPIECE_UNK, WORDPIECE_CLS, WORDPIECE_SEP, WORDPIECE_PAD, WORDPIECE_MASK } wordpiece_special;
