@@ -171,6 +171,11 @@ size_t xl_bert_output_dim(const xl_bert *b, xl_pooling pooling);
 int xl_bert_pool(const xl_bert *b, xl_kernels *k, int n_threads, const xl_bert_input *in, const xl_bert_acts *a,
                  xl_pooling pooling, bool normalize, float *out, xl_error *err);
 
+/* Pooling alone (no Dense, no normalisation): out[n_seq, H] for cls, mean,
+ * max, mean_sqrt_len (pooler and none are refused). */
+int xl_bert_pool_hidden(const xl_bert *b, const xl_bert_input *in, const xl_bert_acts *a, xl_pooling pooling,
+                        float *out, xl_error *err);
+
 /* Floating-point operations of one forward pass over sequences of the
  * given lengths (2 per multiply-add, matrix products only), for benchmarks. */
 double xl_bert_flops(const xl_bert_config *cfg, const size_t *len, size_t n_seq);

@@ -46,6 +46,20 @@ static void pool_one(const float *h, size_t len, size_t H, const uint8_t *mask, 
     for (size_t j = 0; j < H; j++) y[j] /= denom;
 }
 
+int xl_bert_pool_hidden(const xl_bert *b, const xl_bert_input *in, const xl_bert_acts *a, xl_pooling pooling,
+                        float *out, xl_error *err)
+{
+    const size_t H = b->cfg.hidden;
+    if (pooling == XL_POOL_DEFAULT) pooling = b->cfg.pooling;
+    if (pooling == XL_POOL_NONE || pooling == XL_POOL_POOLER)
+        return xl_fail(err, XL_ERR_USAGE, "pooling '%s' is not a pooling of the hidden states", xl_pooling_name(pooling));
+    if (a->n_seq != in->n_seq) return xl_fail(err, XL_ERR_USAGE, "pooling: batch differs from the last forward pass");
+    const float *hs = xl_bert_last_hidden(b, a);
+    for (size_t s = 0; s < in->n_seq; s++)
+        pool_one(hs + a->off[s] * H, in->len[s], H, in->mask ? in->mask[s] : NULL, pooling, out + s * H);
+    return 0;
+}
+
 int xl_bert_pool(const xl_bert *b, xl_kernels *k, int n_threads, const xl_bert_input *in, const xl_bert_acts *a,
                  xl_pooling pooling, bool normalize, float *out, xl_error *err)
 {
