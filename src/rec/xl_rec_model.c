@@ -64,9 +64,9 @@ void xl_rec_params_default(xl_rec_params *p)
     p->lr = 0.005;
     p->reg = 0.02;
     p->init_std = 0.1;
-    p->bpr_lr = 0.05;
-    p->bpr_reg = 0.002;
-    p->bpr_epochs = 60;
+    p->bpr_lr = 0.1;
+    p->bpr_reg = 0.01;
+    p->bpr_epochs = 100;
     p->als_alpha = 10.0;
     p->als_reg = 1.0;
     p->als_iters = 15;
