@@ -200,6 +200,7 @@ static void test_pipeline(void **state)
     /* errors: bad dictionary line, no overlap */
     const char bad[] = "a b c\n";
     const char *bp = xl_test_write_tmp("bad.dict", bad, sizeof bad - 1);
+    align_dict_free(&all);
     assert_int_equal(align_dict_load(bp, &src, &tgt, &all, &st, &err), -1);
     assert_non_null(strstr(err.msg, ":1:"));
     align_dict none = {0};
