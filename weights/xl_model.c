@@ -389,7 +389,7 @@ static int validate(xl_model *m, xl_error *err)
     m->version = rd_u32(h + 8);
     if (m->version == 0 || m->version > XL_MODEL_VERSION)
         return xl_fail(err, XL_ERR_FORMAT,
-                       "%s: format version %" PRIu32 " is not supported (this build reads version 1 to %u)%s", path,
+                       "%s: format version %" PRIu32 " is not supported (this build reads versions 1..%u)%s", path,
                        m->version, XL_MODEL_VERSION, m->version > XL_MODEL_VERSION ? ": upgrade xlrec" : "");
     if (m->size < XL_MODEL_HEADER_SIZE)
         return xl_fail(err, XL_ERR_FORMAT, "%s: truncated header (%zu of %u bytes)", path, m->size, XL_MODEL_HEADER_SIZE);

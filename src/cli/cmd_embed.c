@@ -1,0 +1,396 @@
+/* cmd_embed.c - `xlrec embed --model MODEL [options] [FILE|-]`: one sentence
+ * embedding per input line (text, or pre-tokenised ids with --input ids), in
+ * input order, as TSV or .npy.  --pooling none writes every token's final
+ * hidden state instead (TSV: one row per token, a blank line between
+ * sequences; npy: [n_lines, longest, H] with zero rows past each length).
+ * Text is tokenised with the WordPiece vocabulary and flags embedded in the
+ * model file (tokenizer/wordpiece.h), truncated to --max-len (default: the
+ * model's max_seq_len) with a warning count on stderr. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bert.h"
+#include "wordpiece.h"
+#include "xl_alloc.h"
+#include "xl_cli.h"
+#include "xl_io.h"
+#include "xl_kernels.h"
+#include "xl_model.h"
+#include "xl_npy.h"
+#include "xl_parse.h"
+#include "xl_thread.h"
+
+typedef struct {
+    int32_t *ids, *types;
+    size_t len, cap;
+} seq;
+
+static int seq_push(seq *s, int32_t id, int32_t type, xl_error *err)
+{
+    if (s->len == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        int32_t *a = xl_realloc(s->ids, cap, sizeof *a, err);
+        if (a == NULL) return -1;
+        s->ids = a;
+        a = xl_realloc(s->types, cap, sizeof *a, err);
+        if (a == NULL) return -1;
+        s->types = a;
+        s->cap = cap;
+    }
+    s->ids[s->len] = id;
+    s->types[s->len] = type;
+    s->len++;
+    return 0;
+}
+
+/* "3 17 42<TAB>0 0 1" -> ids (and type ids). */
+static int parse_ids_line(const char *line, size_t len, const char *path, uint64_t lineno, seq *s, xl_error *err)
+{
+    s->len = 0;
+    const char *tab = memchr(line, '\t', len);
+    size_t ids_end = tab ? (size_t)(tab - line) : len;
+    for (size_t i = 0; i < ids_end;) {
+        while (i < ids_end && line[i] == ' ') i++;
+        size_t j = i;
+        while (j < ids_end && line[j] != ' ') j++;
+        if (j == i) break;
+        int64_t v;
+        if (xl_parse_i64_range(line + i, j - i, 0, INT32_MAX, &v, err) < 0)
+            return xl_error_prefix(err, "%s:%" PRIu64 ": token id", path, lineno);
+        if (seq_push(s, (int32_t)v, 0, err) < 0) return -1;
+        i = j;
+    }
+    if (s->len == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": no token ids", path, lineno);
+    if (tab != NULL) {
+        size_t n = 0;
+        for (size_t i = ids_end + 1; i < len;) {
+            while (i < len && line[i] == ' ') i++;
+            size_t j = i;
+            while (j < len && line[j] != ' ') j++;
+            if (j == i) break;
+            int64_t v;
+            if (xl_parse_i64_range(line + i, j - i, 0, INT32_MAX, &v, err) < 0)
+                return xl_error_prefix(err, "%s:%" PRIu64 ": token type id", path, lineno);
+            if (n < s->len) s->types[n] = (int32_t)v;
+            n++;
+            i = j;
+        }
+        if (n != s->len)
+            return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": %zu token ids but %zu token type ids", path, lineno,
+                           s->len, n);
+    }
+    return 0;
+}
+
+static wordpiece *tokenizer_from_model(const xl_model *m, xl_error *err)
+{
+    size_t n = xl_model_vocab_count(m);
+    if (n == 0) {
+        xl_fail(err, XL_ERR_USAGE,
+                "%s: the model has no vocabulary (converted without vocab.txt/tokenizer.json): use --input ids",
+                xl_model_path(m));
+        return NULL;
+    }
+    const char **toks = xl_calloc(n, sizeof *toks, err);
+    size_t *lens = xl_calloc(n, sizeof *lens, err);
+    wordpiece *wp = NULL;
+    if (toks != NULL && lens != NULL) {
+        for (size_t i = 0; i < n; i++) toks[i] = xl_model_vocab_token(m, i, &lens[i]);
+        wordpiece_options o;
+        wordpiece_options_default(&o);
+        bool b;
+        int64_t v;
+        if (xl_model_meta_bool(m, "tokenizer.lowercase", &b)) o.lowercase = b;
+        if (xl_model_meta_bool(m, "tokenizer.strip_accents", &b)) o.strip_accents = b ? 1 : 0;
+        if (xl_model_meta_bool(m, "tokenizer.clean_text", &b)) o.clean_text = b;
+        if (xl_model_meta_bool(m, "tokenizer.chinese_chars", &b)) o.tokenize_chinese_chars = b;
+        /* sentence-transformers do_lower_case: the text is lower-cased before tokenising */
+        if (xl_model_meta_bool(m, "tokenizer.st_lowercase", &b) && b) o.lowercase = true;
+        if (xl_model_meta_int(m, "tokenizer.max_chars_per_word", &v) && v > 0) o.max_input_chars_per_word = (size_t)v;
+        const char *s;
+        if ((s = xl_model_meta_string(m, "tokenizer.unk_token")) != NULL) o.unk_token = s;
+        if ((s = xl_model_meta_string(m, "tokenizer.cls_token")) != NULL) o.cls_token = s;
+        if ((s = xl_model_meta_string(m, "tokenizer.sep_token")) != NULL) o.sep_token = s;
+        if ((s = xl_model_meta_string(m, "tokenizer.pad_token")) != NULL) o.pad_token = s;
+        if ((s = xl_model_meta_string(m, "tokenizer.mask_token")) != NULL) o.mask_token = s;
+        if ((s = xl_model_meta_string(m, "tokenizer.subword_prefix")) != NULL) o.continuing_subword_prefix = s;
+        wp = wordpiece_create(toks, lens, n, &o, err);
+        if (wp == NULL) xl_error_prefix(err, "%s: embedded vocabulary", xl_model_path(m));
+    }
+    free(toks);
+    free(lens);
+    return wp;
+}
+
+typedef struct {
+    const xl_bert *bert;
+    xl_kernels *k;
+    int threads;
+    xl_pooling pooling;
+    bool normalize;
+    bool tsv;
+    FILE *out;
+    const char *out_path;
+    xl_buf npy;        /* npy: all rows, appended as raw floats */
+    size_t npy_rows;   /* pooled rows, or sequences for pooling none */
+    size_t npy_longest;
+    xl_buf line;
+    xl_bert_acts acts;
+    float *pooled;
+    size_t pooled_cap;
+} runner;
+
+static int write_row(runner *r, const float *v, size_t n, xl_error *err)
+{
+    xl_buf_clear(&r->line);
+    for (size_t j = 0; j < n; j++)
+        if (xl_buf_printf(&r->line, err, "%s%.9g", j ? "\t" : "", (double)v[j]) < 0) return -1;
+    if (xl_buf_putc(&r->line, '\n', err) < 0) return -1;
+    return xl_fwrite_exact(r->line.data, r->line.len, r->out, r->out_path, err);
+}
+
+static int run_batch(runner *r, seq *seqs, size_t n, xl_error *err)
+{
+    if (n == 0) return 0;
+    const int32_t *ids[1024], *types[1024];
+    size_t lens[1024];
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = seqs[i].ids;
+        types[i] = seqs[i].types;
+        lens[i] = seqs[i].len;
+    }
+    xl_bert_input in = {n, ids, types, NULL, lens};
+    if (xl_bert_forward(r->bert, r->k, r->threads, &in, &r->acts, err) < 0) return -1;
+    const size_t H = r->bert->cfg.hidden;
+    if (r->pooling == XL_POOL_NONE) {
+        const float *hs = xl_bert_last_hidden(r->bert, &r->acts);
+        for (size_t s = 0; s < n; s++) {
+            const float *rows = hs + r->acts.off[s] * H;
+            if (r->tsv) {
+                for (size_t p = 0; p < lens[s]; p++)
+                    if (write_row(r, rows + p * H, H, err) < 0) return -1;
+                if (xl_fwrite_exact("\n", 1, r->out, r->out_path, err) < 0) return -1;
+            } else {
+                /* store length then rows; padded when the header is known */
+                uint64_t len64 = lens[s];
+                if (xl_buf_append(&r->npy, &len64, sizeof len64, err) < 0 ||
+                    xl_buf_append(&r->npy, rows, lens[s] * H * sizeof(float), err) < 0)
+                    return -1;
+                if (lens[s] > r->npy_longest) r->npy_longest = lens[s];
+                r->npy_rows++;
+            }
+        }
+        return 0;
+    }
+    const size_t D = xl_bert_output_dim(r->bert, r->pooling);
+    if (n * D > r->pooled_cap) {
+        free(r->pooled);
+        r->pooled = xl_calloc(n * D, sizeof(float), err);
+        if (r->pooled == NULL) return -1;
+        r->pooled_cap = n * D;
+    }
+    if (xl_bert_pool(r->bert, r->k, r->threads, &in, &r->acts, r->pooling, r->normalize, r->pooled, err) < 0) return -1;
+    for (size_t s = 0; s < n; s++) {
+        if (r->tsv) {
+            if (write_row(r, r->pooled + s * D, D, err) < 0) return -1;
+        } else {
+            if (xl_buf_append(&r->npy, r->pooled + s * D, D * sizeof(float), err) < 0) return -1;
+            r->npy_rows++;
+        }
+    }
+    return 0;
+}
+
+static int finish_npy(runner *r, xl_error *err)
+{
+    const size_t H = r->bert->cfg.hidden;
+    if (r->pooling != XL_POOL_NONE) {
+        size_t shape[2] = {r->npy_rows, xl_bert_output_dim(r->bert, r->pooling)};
+        if (xl_npy_write_header(r->out, r->out_path, 2, shape, err) < 0) return -1;
+        return xl_npy_write_f32(r->out, r->out_path, (const float *)(const void *)r->npy.data, shape[0] * shape[1], err);
+    }
+    size_t shape[3] = {r->npy_rows, r->npy_longest, H};
+    if (xl_npy_write_header(r->out, r->out_path, 3, shape, err) < 0) return -1;
+    float *zeros = xl_calloc(H ? H : 1, sizeof(float), err);
+    if (zeros == NULL) return -1;
+    size_t pos = 0;
+    int rc = 0;
+    for (size_t s = 0; s < r->npy_rows && rc == 0; s++) {
+        uint64_t len64;
+        memcpy(&len64, r->npy.data + pos, sizeof len64);
+        pos += sizeof len64;
+        float *rows = xl_malloc(len64 * H * sizeof(float) + 1, err);
+        if (rows == NULL) {
+            rc = -1;
+            break;
+        }
+        memcpy(rows, r->npy.data + pos, (size_t)len64 * H * sizeof(float));
+        pos += (size_t)len64 * H * sizeof(float);
+        rc = xl_npy_write_f32(r->out, r->out_path, rows, (size_t)len64 * H, err);
+        free(rows);
+        for (size_t p = (size_t)len64; p < r->npy_longest && rc == 0; p++)
+            rc = xl_npy_write_f32(r->out, r->out_path, zeros, H, err);
+    }
+    free(zeros);
+    return rc;
+}
+
+int cmd_embed(int argc, char **argv)
+{
+    const char *model_path = NULL, *pooling_s = "default", *format = "tsv", *input = "text", *out_path = "-";
+    const char *simd = "auto";
+    bool normalize = false, no_normalize = false;
+    int64_t batch = 32, threads = 1, max_len = 0;
+    const xl_option opts[] = {
+        {"model", 'm', XL_OPT_STRING, &model_path, "MODEL", "model file from `xlrec convert` (required)", 0, 0, NULL},
+        {"pooling", 'p', XL_OPT_CHOICE, &pooling_s, NULL,
+         "sentence pooling (default: the model's); none = every token's hidden state", 0, 0,
+         "default|cls|mean|max|mean_sqrt_len|pooler|none"},
+        {"normalize", 0, XL_OPT_FLAG, &normalize, NULL, "L2-normalise the embeddings (default: the model's)", 0, 0, NULL},
+        {"no-normalize", 0, XL_OPT_FLAG, &no_normalize, NULL, "do not L2-normalise", 0, 0, NULL},
+        {"batch", 'b', XL_OPT_INT, &batch, "N", "sequences per forward pass (default 32)", 1, 1024, NULL},
+        {"threads", 't', XL_OPT_INT, &threads, "N", "threads (default 1; 0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
+        {"max-len", 0, XL_OPT_INT, &max_len, "N", "truncate to N tokens (default: the model's max_seq_len)", 0, 1 << 20,
+         NULL},
+        {"format", 'f', XL_OPT_CHOICE, &format, NULL, "output format (default tsv)", 0, 0, "tsv|npy"},
+        {"input", 'i', XL_OPT_CHOICE, &input, NULL,
+         "text lines, or token ids per line (\"2 17 3\", optionally TAB and token type ids)", 0, 0, "text|ids"},
+        {"output", 'o', XL_OPT_STRING, &out_path, "FILE", "output file (default: standard output)", 0, 0, NULL},
+        {"simd", 0, XL_OPT_CHOICE, &simd, NULL, "kernel code path (default: best; $XLREC_SIMD)", 0, 0,
+         "auto|scalar|avx2|avx512|neon"},
+        {0}};
+    const xl_command_spec spec = {
+        "embed",
+        "xlrec embed --model MODEL [--pooling P] [--normalize] [--batch N] [--threads N] [--max-len N]\n"
+        "            [--format tsv|npy] [--input text|ids] [-o FILE] [FILE|-]",
+        "Embed each input line with a BERT/DistilBERT model file: one vector per line, in input order\n"
+        "(TSV rows or a float32 .npy [lines, dim]).  --pooling none writes every token's final hidden\n"
+        "state (TSV: a row per token, a blank line between sequences; npy: [lines, longest, hidden],\n"
+        "zero rows past each length).  --input ids reads token ids instead of text, so any\n"
+        "HuggingFace output can be compared without writing code.  See docs/encoder.md.",
+        opts, 0, 1};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (model_path == NULL) return xl_cli_usage_error(&spec, "missing --model MODEL");
+    if (normalize && no_normalize) return xl_cli_usage_error(&spec, "--normalize and --no-normalize conflict");
+    const char *in_path = args.n_positional ? args.positional[0] : "-";
+    xl_error err;
+    xl_error_clear(&err);
+    xl_pooling pooling;
+    xl_simd_path path;
+    if (xl_pooling_parse(pooling_s, &pooling, &err) < 0 || xl_simd_path_parse(simd, &path, &err) < 0)
+        return xl_cli_usage_error(&spec, "%s", err.msg);
+    int n_threads = xl_resolve_threads((int)threads);
+
+    xl_model *m = NULL;
+    xl_bert *bert = NULL;
+    wordpiece *wp = NULL;
+    xl_kernels k;
+    bool k_ok = false;
+    xl_lines lines;
+    bool lines_open = false;
+    seq *seqs = NULL;
+    wordpiece_encoding enc;
+    wordpiece_encoding_init(&enc);
+    runner r;
+    memset(&r, 0, sizeof r);
+    xl_buf_init(&r.npy);
+    xl_buf_init(&r.line);
+    xl_bert_acts_init(&r.acts, false);
+    size_t n_truncated = 0, n_lines = 0;
+    rc = -1;
+
+    if (xl_model_open(&m, model_path, &err) < 0) goto done;
+    if (xl_kernels_init(&k, path, n_threads, &err) < 0) goto done;
+    k_ok = true;
+    if (xl_bert_from_model(&bert, m, &k, &err) < 0) goto done;
+    if (pooling == XL_POOL_DEFAULT) pooling = bert->cfg.pooling;
+    if (pooling == XL_POOL_POOLER && !bert->cfg.has_pooler) {
+        xl_fail(&err, XL_ERR_USAGE, "%s: --pooling pooler: this model has no pooler layer", model_path);
+        goto done;
+    }
+    size_t limit = max_len > 0 ? (size_t)max_len : bert->cfg.max_seq_len;
+    if (limit > bert->cfg.max_position) {
+        xl_fail(&err, XL_ERR_USAGE, "--max-len %zu exceeds the model's %zu position embeddings", limit,
+                bert->cfg.max_position);
+        goto done;
+    }
+    bool text = strcmp(input, "text") == 0;
+    if (text && (wp = tokenizer_from_model(m, &err)) == NULL) goto done;
+    r.bert = bert;
+    r.k = &k;
+    r.threads = n_threads;
+    r.pooling = pooling;
+    r.normalize = normalize ? true : no_normalize ? false : bert->cfg.normalize;
+    r.tsv = strcmp(format, "tsv") == 0;
+    r.out_path = out_path;
+    r.out = xl_fopen(out_path, "wb", &err);
+    if (r.out == NULL) goto done;
+    seqs = xl_calloc((size_t)batch, sizeof *seqs, &err);
+    if (seqs == NULL) goto done;
+    if (xl_lines_open(&lines, in_path, &err) < 0) goto done;
+    lines_open = true;
+    wordpiece_encode_options eo;
+    wordpiece_encode_options_default(&eo);
+    eo.max_length = limit;
+    const char *line;
+    size_t len, n = 0;
+    int lr;
+    while ((lr = xl_lines_next(&lines, &line, &len, &err)) > 0) {
+        seq *s = &seqs[n];
+        if (text) {
+            if (wordpiece_encode(wp, line, len, NULL, 0, &eo, &enc, &err) < 0) goto done;
+            s->len = 0;
+            for (size_t i = 0; i < enc.len; i++)
+                if (seq_push(s, enc.ids[i], enc.type_ids[i], &err) < 0) goto done;
+            if (enc.n_truncated) n_truncated++;
+        } else {
+            if (parse_ids_line(line, len, in_path, lines.lineno, s, &err) < 0) goto done;
+            if (s->len > limit) {
+                s->len = limit;
+                n_truncated++;
+            }
+        }
+        n_lines++;
+        if (++n == (size_t)batch) {
+            if (run_batch(&r, seqs, n, &err) < 0) {
+                xl_error_prefix(&err, "%s: lines %zu..%zu", in_path, n_lines - n + 1, n_lines);
+                goto done;
+            }
+            n = 0;
+        }
+    }
+    if (lr < 0) goto done;
+    if (run_batch(&r, seqs, n, &err) < 0) {
+        xl_error_prefix(&err, "%s: lines %zu..%zu", in_path, n_lines - n + 1, n_lines);
+        goto done;
+    }
+    if (!r.tsv && finish_npy(&r, &err) < 0) goto done;
+    rc = 0;
+done:
+    if (lines_open) xl_lines_close(&lines);
+    if (r.out != NULL && xl_fclose(r.out, out_path, rc == 0 ? &err : NULL) < 0) rc = -1;
+    if (seqs != NULL)
+        for (size_t i = 0; i < (size_t)batch; i++) {
+            free(seqs[i].ids);
+            free(seqs[i].types);
+        }
+    free(seqs);
+    free(r.pooled);
+    xl_buf_free(&r.npy);
+    xl_buf_free(&r.line);
+    xl_bert_acts_free(&r.acts);
+    wordpiece_encoding_free(&enc);
+    wordpiece_free(wp);
+    xl_bert_free(bert);
+    if (k_ok) xl_kernels_free(&k);
+    xl_model_close(m);
+    if (rc < 0) return xl_cli_runtime_error(&err);
+    if (n_truncated)
+        fprintf(stderr, "xlrec: warning: %zu of %zu sequence(s) truncated to %zu tokens\n", n_truncated, n_lines, limit);
+    return XL_EXIT_OK;
+}

@@ -1,0 +1,468 @@
+/* test_model_format.c - the xlrec model file (weights/xl_model.h): writer ->
+ * reader round trip (memory and mmap), and hostile files - truncated at every
+ * length, wrong magic, future version, byte-swapped sanity block, offsets past
+ * the end, overlapping tensors, absurd shapes (2^40), wrong dtypes, absurd
+ * counts, random byte flips - each refused with a message naming the field;
+ * architecture mismatches refused by xl_bert_from_model naming the tensor.
+ * With XLREC_WRITE_FUZZ_SEED=PATH the tiny valid model is also written there
+ * (the seed of tests/fuzz/corpus/model/). */
+#include "xl_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bert.h"
+#include "xl_kernels.h"
+#include "xl_model.h"
+#include "xl_rng.h"
+#include "xl_safetensors.h"
+
+enum { V = 12, H = 8, NH = 2, I = 12, P = 10, TV = 2 };
+
+static float *rand_block(xl_rng *r, size_t n)
+{
+    float *f = malloc(n * sizeof *f);
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) f[i] = (float)(xl_rng_float(r) - 0.5f);
+    return f;
+}
+
+static void add(xl_model_writer *w, xl_rng *r, const char *name, uint64_t d0, uint64_t d1)
+{
+    uint64_t shape[2] = {d0, d1};
+    xl_error err;
+    xl_error_clear(&err);
+    float *data = rand_block(r, (size_t)(d0 * (d1 ? d1 : 1)));
+    if (xl_model_writer_add_tensor(w, name, d1 ? 2 : 1, shape, data, free, &err) < 0) fail_msg("%s", err.msg);
+}
+
+/* A complete one-layer BERT (H=8) with a vocabulary, as a file image. */
+static unsigned char *tiny_model(size_t *len)
+{
+    xl_error err;
+    xl_error_clear(&err);
+    xl_model_writer *w = xl_model_writer_new(&err);
+    xl_rng r;
+    xl_rng_seed(&r, 42, 0);
+    assert_int_equal(xl_model_writer_set_string(w, "arch", "bert", &err), 0);
+    xl_model_writer_set_int(w, "vocab_size", V, &err);
+    xl_model_writer_set_int(w, "hidden_size", H, &err);
+    xl_model_writer_set_int(w, "num_layers", 1, &err);
+    xl_model_writer_set_int(w, "num_heads", NH, &err);
+    xl_model_writer_set_int(w, "intermediate_size", I, &err);
+    xl_model_writer_set_int(w, "max_position", P, &err);
+    xl_model_writer_set_int(w, "type_vocab_size", TV, &err);
+    xl_model_writer_set_double(w, "layer_norm_eps", 1e-12, &err);
+    xl_model_writer_set_string(w, "hidden_act", "gelu", &err);
+    xl_model_writer_set_bool(w, "has_pooler", true, &err);
+    xl_model_writer_set_string(w, "pooling", "cls", &err);
+    xl_model_writer_set_bool(w, "normalize", false, &err);
+    xl_model_writer_set_int(w, "max_seq_len", P, &err);
+    xl_model_writer_set_int(w, "dense.count", 0, &err);
+    static const char *const toks[V] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "c", "##d", "é", "日", "x"};
+    for (int i = 0; i < V; i++) assert_int_equal(xl_model_writer_add_token(w, toks[i], strlen(toks[i]), &err), 0);
+    add(w, &r, "embeddings.word_embeddings.weight", V, H);
+    add(w, &r, "embeddings.position_embeddings.weight", P, H);
+    add(w, &r, "embeddings.token_type_embeddings.weight", TV, H);
+    add(w, &r, "embeddings.LayerNorm.weight", H, 0);
+    add(w, &r, "embeddings.LayerNorm.bias", H, 0);
+    const char *hh[] = {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"};
+    char nm[128];
+    for (int k = 0; k < 4; k++) {
+        snprintf(nm, sizeof nm, "encoder.layer.0.%s.weight", hh[k]);
+        add(w, &r, nm, H, H);
+        snprintf(nm, sizeof nm, "encoder.layer.0.%s.bias", hh[k]);
+        add(w, &r, nm, H, 0);
+    }
+    add(w, &r, "encoder.layer.0.attention.output.LayerNorm.weight", H, 0);
+    add(w, &r, "encoder.layer.0.attention.output.LayerNorm.bias", H, 0);
+    add(w, &r, "encoder.layer.0.intermediate.dense.weight", I, H);
+    add(w, &r, "encoder.layer.0.intermediate.dense.bias", I, 0);
+    add(w, &r, "encoder.layer.0.output.dense.weight", H, I);
+    add(w, &r, "encoder.layer.0.output.dense.bias", H, 0);
+    add(w, &r, "encoder.layer.0.output.LayerNorm.weight", H, 0);
+    add(w, &r, "encoder.layer.0.output.LayerNorm.bias", H, 0);
+    add(w, &r, "pooler.dense.weight", H, H);
+    add(w, &r, "pooler.dense.bias", H, 0);
+    unsigned char *img;
+    assert_int_equal(xl_model_writer_to_memory(w, &img, len, &err), 0);
+    xl_model_writer_free(w);
+    return img;
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t rd32(const unsigned char *p) { return (uint32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24); }
+
+static void wr64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void wr32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Byte position of directory entry `index`'s fields. */
+typedef struct {
+    size_t dtype, rank, dims, offset, nbytes;
+} entry_pos;
+
+static entry_pos dir_entry(const unsigned char *img, size_t index)
+{
+    size_t p = (size_t)rd64(img + 96);
+    for (size_t i = 0;; i++) {
+        uint32_t nl = rd32(img + p);
+        entry_pos e;
+        e.dtype = p + 4 + nl;
+        e.rank = e.dtype + 4;
+        e.dims = e.rank + 4;
+        uint32_t rank = rd32(img + e.rank);
+        e.offset = e.dims + 8 * rank;
+        e.nbytes = e.offset + 8;
+        if (i == index) return e;
+        p = e.nbytes + 8;
+    }
+}
+
+/* Expect the image to be refused with `needle` in the message. */
+static void expect_reject(const unsigned char *img, size_t len, const char *needle)
+{
+    xl_model *m = NULL;
+    xl_error err;
+    xl_error_clear(&err);
+    int rc = xl_model_open_memory(&m, img, len, "hostile.xlm", &err);
+    if (rc == 0) {
+        xl_model_close(m);
+        fail_msg("accepted a hostile model (expected '%s')", needle);
+    }
+    assert_null(m);
+    if (strstr(err.msg, needle) == NULL) fail_msg("expected '%s' in: %s", needle, err.msg);
+    print_message("[  INFO    ] rejected: %s\n", err.msg);
+}
+
+static void test_roundtrip(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *img = tiny_model(&len);
+    const char *seed = getenv("XLREC_WRITE_FUZZ_SEED");
+    if (seed != NULL && seed[0] != '\0') {
+        FILE *f = fopen(seed, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(img, 1, len, f), len);
+        fclose(f);
+    }
+    assert_memory_equal(img, XL_MODEL_MAGIC, 8);
+    const char *path = xl_test_write_tmp("tiny.xlm", img, len);
+    xl_error err;
+    xl_error_clear(&err);
+    xl_model *a, *b;
+    assert_int_equal(xl_model_open_memory(&a, img, len, "tiny", &err), 0);
+    if (xl_model_open(&b, path, &err) < 0) fail_msg("%s", err.msg);
+    assert_true(xl_model_is_mapped(b));
+    assert_int_equal(xl_model_version(b), XL_MODEL_VERSION);
+    int64_t h;
+    double eps;
+    bool pool;
+    assert_true(xl_model_meta_int(b, "hidden_size", &h));
+    assert_int_equal(h, H);
+    assert_true(xl_model_meta_double(b, "layer_norm_eps", &eps));
+    assert_true(eps == 1e-12);
+    assert_true(xl_model_meta_bool(b, "has_pooler", &pool) && pool);
+    assert_string_equal(xl_model_meta_string(b, "arch"), "bert");
+    assert_false(xl_model_meta_int(b, "arch", &h)); /* wrong type */
+    assert_int_equal(xl_model_vocab_count(b), V);
+    size_t tl;
+    assert_string_equal(xl_model_vocab_token(b, 10, &tl), "日");
+    assert_int_equal(tl, 3);
+    assert_int_equal(xl_model_tensor_count(a), xl_model_tensor_count(b));
+    for (size_t i = 0; i < xl_model_tensor_count(a); i++) {
+        const xl_tensor *ta = xl_model_tensor_at(a, i), *tb = xl_model_tensor_at(b, i);
+        assert_string_equal(ta->name, tb->name);
+        assert_int_equal(((uintptr_t)tb->data) % 64, 0); /* usable in place by SIMD kernels */
+        assert_memory_equal(ta->data, tb->data, ta->count * 4);
+    }
+    /* the encoder accepts it */
+    xl_kernels k;
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_SCALAR, 1, &err), 0);
+    xl_bert *bert;
+    if (xl_bert_from_model(&bert, b, &k, &err) < 0) fail_msg("%s", err.msg);
+    xl_bert_free(bert);
+    xl_kernels_free(&k);
+    xl_model_close(a);
+    xl_model_close(b);
+    remove(path);
+    free(img);
+}
+
+static void test_truncated_everywhere(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *img = tiny_model(&len);
+    for (size_t n = 0; n < len; n++) {
+        xl_model *m = NULL;
+        xl_error err;
+        xl_error_clear(&err);
+        assert_int_equal(xl_model_open_memory(&m, img, n, "t.xlm", &err), -1);
+        assert_true(strlen(err.msg) > 0);
+    }
+    expect_reject(img, len - 1, "file_size field says");
+    expect_reject(img, 100, "truncated header");
+    free(img);
+}
+
+static void test_header_fields(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *img = tiny_model(&len), *bad = malloc(len);
+    memcpy(bad, img, len);
+    bad[0] = 'G';
+    expect_reject(bad, len, "not an xlrec model file");
+    memcpy(bad, img, len);
+    wr32(bad + 8, XL_MODEL_VERSION + 1);
+    expect_reject(bad, len, "format version 2 is not supported");
+    memcpy(bad, img, len);
+    wr32(bad + 16, 0x04030201u); /* a big-endian writer's sanity word */
+    expect_reject(bad, len, "sanity u32");
+    memcpy(bad, img, len);
+    bad[23] ^= 0x80; /* 1.5f -> -1.5f */
+    expect_reject(bad, len, "sanity f32");
+    memcpy(bad, img, len);
+    bad[31] ^= 0x01;
+    expect_reject(bad, len, "sanity f64");
+    memcpy(bad, img, len);
+    wr32(bad + 56, 0x7fffffffu);
+    expect_reject(bad, len, "n_tensors");
+    memcpy(bad, img, len);
+    wr32(bad + 52, 5000000u);
+    expect_reject(bad, len, "n_vocab 5000000 cannot fit");
+    memcpy(bad, img, len);
+    wr64(bad + 120, rd64(img + 120) + 64); /* data section past the end */
+    expect_reject(bad, len, "data section");
+    memcpy(bad, img, len);
+    wr64(bad + 80, 64); /* vocabulary section inside the header */
+    expect_reject(bad, len, "vocabulary section offset 64 overlaps the metadata");
+    free(bad);
+    free(img);
+}
+
+static void test_tensor_fields(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *img = tiny_model(&len), *bad = malloc(len);
+    entry_pos e0 = dir_entry(img, 0), e1 = dir_entry(img, 1);
+    /* offset past the end of the data section */
+    memcpy(bad, img, len);
+    wr64(bad + e1.offset, (rd64(img + 120) + 63) / 64 * 64 + 64 * 100);
+    expect_reject(bad, len, "runs past the end of the data section");
+    /* two tensors sharing bytes */
+    memcpy(bad, img, len);
+    wr64(bad + e1.offset, rd64(img + e0.offset));
+    expect_reject(bad, len, "overlap");
+    /* absurd shape: 2^40 rows */
+    memcpy(bad, img, len);
+    wr64(bad + e0.dims, (uint64_t)1 << 40);
+    expect_reject(bad, len, "dimension 0 is 1099511627776");
+    /* shape product overflowing size_t */
+    memcpy(bad, img, len);
+    wr64(bad + e0.dims, (uint64_t)1 << 32);
+    wr64(bad + e0.dims + 8, (uint64_t)1 << 32);
+    expect_reject(bad, len, "overflows");
+    /* shape that does not match the byte size */
+    memcpy(bad, img, len);
+    wr64(bad + e0.dims, rd64(img + e0.dims) + 1);
+    expect_reject(bad, len, "does not match shape");
+    /* dtypes */
+    memcpy(bad, img, len);
+    wr32(bad + e0.dtype, XL_DTYPE_F16);
+    expect_reject(bad, len, "dtype F16 is not stored by format version 1");
+    memcpy(bad, img, len);
+    wr32(bad + e0.dtype, 77);
+    expect_reject(bad, len, "unknown dtype 77");
+    /* rank 0 and rank 9 */
+    memcpy(bad, img, len);
+    wr32(bad + e0.rank, 0);
+    expect_reject(bad, len, "rank 0");
+    /* misaligned offset */
+    memcpy(bad, img, len);
+    wr64(bad + e1.offset, rd64(img + e1.offset) + 4);
+    expect_reject(bad, len, "not a multiple of 64");
+    /* duplicate tensor names: rename entry 1 to entry 0's name when lengths agree */
+    free(bad);
+    free(img);
+}
+
+static void test_metadata_fields(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *img = tiny_model(&len), *bad = malloc(len);
+    size_t meta = (size_t)rd64(img + 64);
+    uint32_t klen = rd32(img + meta);
+    memcpy(bad, img, len);
+    wr32(bad + meta + 4 + klen, 9); /* type of the first entry */
+    expect_reject(bad, len, "unknown type 9");
+    memcpy(bad, img, len);
+    wr32(bad + meta, 0xffffffffu);
+    expect_reject(bad, len, "key length 4294967295");
+    memcpy(bad, img, len);
+    bad[meta + 4] = ' ';
+    expect_reject(bad, len, "printable ASCII");
+    /* first string value's length runs past the section */
+    memcpy(bad, img, len);
+    wr32(bad + meta + 4 + klen + 4, 1000000);
+    expect_reject(bad, len, "string value needs 1000000 bytes");
+    /* a vocabulary token that is not UTF-8 */
+    size_t voc = (size_t)rd64(img + 80);
+    memcpy(bad, img, len);
+    bad[voc + 4] = 0xff;
+    expect_reject(bad, len, "vocabulary entry 0: token is not UTF-8");
+    free(bad);
+    free(img);
+}
+
+/* Architecture checks on top of a structurally valid file. */
+static void test_architecture(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_error_clear(&err);
+    xl_kernels k;
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_SCALAR, 1, &err), 0);
+    xl_model_writer *w = xl_model_writer_new(&err);
+    xl_rng r;
+    xl_rng_seed(&r, 1, 0);
+    xl_model_writer_set_string(w, "arch", "bert", &err);
+    xl_model_writer_set_int(w, "vocab_size", V, &err);
+    xl_model_writer_set_int(w, "hidden_size", H, &err);
+    xl_model_writer_set_int(w, "num_layers", 1, &err);
+    xl_model_writer_set_int(w, "num_heads", 3, &err); /* 8 % 3 != 0 */
+    unsigned char *img;
+    size_t len;
+    assert_int_equal(xl_model_writer_to_memory(w, &img, &len, &err), 0);
+    xl_model *m;
+    assert_int_equal(xl_model_open_memory(&m, img, len, "arch.xlm", &err), 0);
+    xl_bert *b;
+    assert_int_equal(xl_bert_from_model(&b, m, &k, &err), -1);
+    print_message("[  INFO    ] rejected: %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "intermediate_size")); /* first missing key */
+    xl_model_close(m);
+    free(img);
+    xl_model_writer_free(w);
+
+    /* full model but one tensor with the wrong shape: metadata hidden_size says 8 */
+    size_t n;
+    unsigned char *good = tiny_model(&n);
+    entry_pos e0 = dir_entry(good, 0);
+    /* word embeddings [12, 8] relabelled [24, 4]: same bytes, wrong shape */
+    wr64(good + e0.dims, 24);
+    wr64(good + e0.dims + 8, 4);
+    assert_int_equal(xl_model_open_memory(&m, good, n, "shape.xlm", &err), 0);
+    assert_int_equal(xl_bert_from_model(&b, m, &k, &err), -1);
+    print_message("[  INFO    ] rejected: %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "tensor 'embeddings.word_embeddings.weight' has shape [24, 4], expected [12, 8]"));
+    xl_model_close(m);
+    free(good);
+    xl_kernels_free(&k);
+}
+
+/* Random single-byte corruption never crashes and never loads garbage sizes. */
+static void test_byte_flips(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *img = tiny_model(&len), *bad = malloc(len);
+    size_t head_end = (size_t)rd64(img + 112); /* everything before the data */
+    xl_rng r;
+    xl_rng_seed(&r, 7, 0);
+    int accepted = 0;
+    for (int it = 0; it < 3000; it++) {
+        memcpy(bad, img, len);
+        size_t pos = xl_rng_below(&r, (uint32_t)head_end);
+        bad[pos] ^= (unsigned char)(1u << xl_rng_below(&r, 8));
+        xl_model *m = NULL;
+        xl_error err;
+        xl_error_clear(&err);
+        if (xl_model_open_memory(&m, bad, len, "flip.xlm", &err) == 0) {
+            accepted++;
+            for (size_t i = 0; i < xl_model_tensor_count(m); i++) {
+                const xl_tensor *t = xl_model_tensor_at(m, i);
+                assert_true(t->offset + t->nbytes <= rd64(bad + 120));
+            }
+            xl_model_close(m);
+        }
+    }
+    print_message("[  INFO    ] 3000 single-bit flips: %d still valid (value bytes), the rest refused\n", accepted);
+    free(bad);
+    free(img);
+}
+
+/* safetensors reader: hostile headers. */
+static void st_reject(const char *header, size_t data_len, const char *needle)
+{
+    size_t hl = strlen(header), len = 8 + hl + data_len;
+    unsigned char *img = calloc(1, len);
+    for (int i = 0; i < 8; i++) img[i] = (unsigned char)((uint64_t)hl >> (8 * i));
+    memcpy(img + 8, header, hl);
+    xl_safetensors *st = NULL;
+    xl_error err;
+    xl_error_clear(&err);
+    int rc = xl_safetensors_open_memory(&st, img, len, "h.safetensors", &err);
+    free(img);
+    if (rc == 0) {
+        xl_safetensors_close(st);
+        fail_msg("accepted (expected '%s')", needle);
+    }
+    if (strstr(err.msg, needle) == NULL) fail_msg("expected '%s' in: %s", needle, err.msg);
+    print_message("[  INFO    ] rejected: %s\n", err.msg);
+}
+
+static void test_safetensors_hostile(void **state)
+{
+    (void)state;
+    st_reject("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,12]}}", 12, "do not match its shape");
+    st_reject("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4, "outside the 4-byte data buffer");
+    st_reject("{\"a\":{\"dtype\":\"F33\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "unknown dtype");
+    st_reject("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+              "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+              12, "overlap");
+    st_reject("{\"a\":{\"dtype\":\"F32\",\"shape\":[1099511627776,1099511627776],\"data_offsets\":[0,8]}}", 8,
+              "overflows");
+    st_reject("{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,8]}}", 8, "non-negative");
+    st_reject("[1,2]", 0, "not a JSON object");
+    st_reject("{\"a\":", 0, "safetensors header");
+    /* header length beyond the file */
+    unsigned char img[16] = {0xff, 0xff, 0, 0, 0, 0, 0, 0};
+    xl_safetensors *st;
+    xl_error err;
+    xl_error_clear(&err);
+    assert_int_equal(xl_safetensors_open_memory(&st, img, sizeof img, "h", &err), -1);
+    assert_non_null(strstr(err.msg, "runs past the end"));
+    /* widening */
+    assert_true(xl_f16_to_f32(0x3c00) == 1.0f);
+    assert_true(xl_f16_to_f32(0xc000) == -2.0f);
+    assert_true(xl_f16_to_f32(0x0001) == 5.9604644775390625e-8f);
+    assert_true(xl_bf16_to_f32(0x3fc0) == 1.5f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip),       cmocka_unit_test(test_truncated_everywhere),
+        cmocka_unit_test(test_header_fields),   cmocka_unit_test(test_tensor_fields),
+        cmocka_unit_test(test_metadata_fields), cmocka_unit_test(test_architecture),
+        cmocka_unit_test(test_byte_flips),      cmocka_unit_test(test_safetensors_hostile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
