@@ -723,6 +723,7 @@ static void test_malformed_arpa(void **state)
     expect_arpa_error(replace(good_arpa, "-0.6\ta", "-0.6x\ta"), "bad.arpa:9: log10 probability '-0.6x' is not a number");
     expect_arpa_error(replace(good_arpa, "a\t-0.2", "a\tnan"), "log10 backoff 'nan' is not a number");
     expect_arpa_error(replace(good_arpa, "-0.6\ta", "0.6\ta"), "positive log10 probability");
+    expect_arpa_error(replace(good_arpa, "a\t-0.2", "a\t1e39"), "bad.arpa:9: log10 backoff '1e39' is out of the float range");
     expect_arpa_error(replace(good_arpa, "a </s>", "b </s>"), "bad.arpa:13: word 'b' is not in the unigram section");
     expect_arpa_error(replace(good_arpa, "-0.6\ta", "-0.6\t</s>"), "duplicate unigram '</s>'");
     expect_arpa_error(replace(good_arpa, "a </s>\n", "<s> a\n"), "duplicate 2-gram");

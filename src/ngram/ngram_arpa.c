@@ -92,7 +92,14 @@ static int parse_value(reader_t *r, const char *s, size_t len, const char *what,
     if (is_prob && v > 0)
         return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: positive log10 probability %.*s", r->name,
                        (unsigned long long)r->lineno, (int)(len > 40 ? 40 : len), s);
-    *out = v <= XL_NGRAM_LOG_ZERO_ARPA ? -INFINITY : (float)v;
+    if (v <= XL_NGRAM_LOG_ZERO_ARPA) {
+        *out = -INFINITY;
+        return 0;
+    }
+    if (isinf((float)v))
+        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: %s '%.*s' is out of the float range", r->name,
+                       (unsigned long long)r->lineno, what, (int)(len > 40 ? 40 : len), s);
+    *out = (float)v;
     return 0;
 }
 
