@@ -18,7 +18,7 @@ int cmd_langid_train(int argc, char **argv)
     xl_langid_train_defaults(&o);
     const char *out = NULL, *dev = NULL, *scripts = NULL;
     int64_t order = o.max_order, features = (int64_t)o.n_features, cands = (int64_t)o.candidates, max_chars = 0;
-    double mu = o.mu, sw = o.script_weight;
+    double mu = o.mu, sw = o.script_weight, lambda = o.lambda;
     bool quiet = false;
     const xl_option opts[] = {
         {"out", 'o', XL_OPT_STRING, &out, "PATH", "model file to write (required)", 0, 0, NULL},
@@ -31,7 +31,10 @@ int cmd_langid_train(int argc, char **argv)
          NULL},
         {"candidates", 0, XL_OPT_INT, &cands, "N", "most frequent n-grams per language considered (default 8000)",
          1, 10000000, NULL},
-        {"mu", 0, XL_OPT_DOUBLE, &mu, "X", "Dirichlet smoothing mass (default 400)", 1e-6, 1e9, NULL},
+        {"lambda", 0, XL_OPT_DOUBLE, &lambda, "X",
+         "Jelinek-Mercer background weight (default 0.03; 0 = Dirichlet smoothing with --mu)", 0, 0.999, NULL},
+        {"mu", 0, XL_OPT_DOUBLE, &mu, "X", "Dirichlet smoothing mass when --lambda 0 (default 400)", 1e-6, 1e9,
+         NULL},
         {"script-weight", 0, XL_OPT_DOUBLE, &sw, "X", "weight of the script model per letter (default 1)", 0, 100,
          NULL},
         {"max-chars", 0, XL_OPT_INT, &max_chars, "N", "letters read per language (default: all)", 0, 1e15, NULL},
@@ -52,6 +55,7 @@ int cmd_langid_train(int argc, char **argv)
     o.n_features = (size_t)features;
     o.candidates = (size_t)cands;
     o.mu = mu;
+    o.lambda = lambda;
     o.script_weight = sw;
     o.max_chars_per_lang = (size_t)max_chars;
     o.dev_path = dev;

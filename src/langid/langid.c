@@ -27,7 +27,9 @@ struct xl_langid {
 
 struct xl_langid_ws {
     xl_langid_units units;
-    uint64_t *qsum;       /* [n_langs] */
+    uint32_t *qsum;       /* [n_langs] running sums of quantised values (flushed before overflow) */
+    double *qtotal;       /* [n_langs] flushed sums */
+    size_t since_flush;
     uint32_t *script_cnt; /* [n_scripts + 1] */
     double *scores, *probs;
     size_t hits;
@@ -378,10 +380,11 @@ xl_langid_ws *xl_langid_ws_new(const xl_langid *m, xl_error *err)
     if (!ws) return NULL;
     ws->model = m;
     ws->qsum = xl_calloc(m->n_langs, sizeof *ws->qsum, err);
+    ws->qtotal = xl_calloc(m->n_langs, sizeof *ws->qtotal, err);
     ws->script_cnt = xl_calloc(m->n_scripts + 1, sizeof *ws->script_cnt, err);
     ws->scores = xl_calloc(m->n_langs, sizeof *ws->scores, err);
     ws->probs = xl_calloc(m->n_langs, sizeof *ws->probs, err);
-    if (!ws->qsum || !ws->script_cnt || !ws->scores || !ws->probs) {
+    if (!ws->qsum || !ws->qtotal || !ws->script_cnt || !ws->scores || !ws->probs) {
         xl_langid_ws_free(ws);
         return NULL;
     }
@@ -393,6 +396,7 @@ void xl_langid_ws_free(xl_langid_ws *ws)
     if (!ws) return;
     xl_langid_units_free(&ws->units);
     free(ws->qsum);
+    free(ws->qtotal);
     free(ws->script_cnt);
     free(ws->scores);
     free(ws->probs);
@@ -408,18 +412,86 @@ static void add_feature(uint32_t key, void *ctx)
         if (v == 0) return;
         if (m->keys[v - 1] == key) {
             const uint8_t *row = m->q + (size_t)(v - 1) * m->n_langs;
-            for (uint32_t l = 0; l < m->n_langs; l++) ws->qsum[l] += row[l];
+            uint32_t *restrict acc = ws->qsum;
+            for (uint32_t l = 0; l < m->n_langs; l++) acc[l] += row[l];
             ws->hits++;
+            /* 2^24 rows of at most 255 fit in 32 bits */
+            if (++ws->since_flush == (1u << 24)) {
+                for (uint32_t l = 0; l < m->n_langs; l++) {
+                    ws->qtotal[l] += acc[l];
+                    acc[l] = 0;
+                }
+                ws->since_flush = 0;
+            }
             return;
         }
     }
+}
+
+/* Script groups for mixed-script text: Han, kana and Bopomofo form one group
+ * (Japanese mixes them); every other script is its own group. */
+static int script_group(xl_uc_script sc)
+{
+    if (sc == XL_SC_HIRAGANA || sc == XL_SC_KATAKANA || sc == XL_SC_BOPOMOFO) return XL_SC_HAN;
+    return (int)sc;
+}
+
+void xl_langid_dominant_script(xl_langid_units *u)
+{
+    /* weighted letter counts per group: Latin 0.5 (technical insertions in other
+     * scripts are mostly Latin), Han/kana 2 (one character ~ one syllable or word) */
+    double w[XL_SC_COUNT] = {0};
+    bool any = false;
+    for (size_t i = 0; i < u->len; i++) {
+        uint32_t cp = u->cps[i];
+        if (cp == ' ' || !XL_GC_IN(xl_uc_category(cp), XL_GC_MASK_L)) continue;
+        xl_uc_script sc = xl_uc_script_of(cp);
+        if (sc == XL_SC_COMMON || sc == XL_SC_INHERITED || sc == XL_SC_UNKNOWN || (unsigned)sc >= XL_SC_COUNT)
+            continue;
+        int g = script_group(sc);
+        w[g] += g == XL_SC_LATIN ? 0.5 : g == XL_SC_HAN ? 2.0 : 1.0;
+        any = true;
+    }
+    if (!any) return;
+    int best = -1, n_groups = 0;
+    for (int g = 0; g < XL_SC_COUNT; g++)
+        if (w[g] > 0) {
+            n_groups++;
+            if (best < 0 || w[g] > w[best]) best = g;
+        }
+    if (n_groups < 2) return;
+    /* keep letters (and their marks) of the dominant group; others become boundaries */
+    size_t n = 0;
+    bool dropping = false;
+    u->n_letters = 0;
+    for (size_t i = 0; i < u->len; i++) {
+        uint32_t cp = u->cps[i];
+        if (cp == ' ') {
+            dropping = false;
+        } else if (XL_GC_IN(xl_uc_category(cp), XL_GC_MASK_L)) {
+            xl_uc_script sc = xl_uc_script_of(cp);
+            dropping = sc != XL_SC_COMMON && sc != XL_SC_INHERITED && sc != XL_SC_UNKNOWN &&
+                       (unsigned)sc < XL_SC_COUNT && script_group(sc) != best;
+        }
+        if (cp == ' ' || dropping) {
+            if (n == 0 || u->cps[n - 1] != ' ') u->cps[n++] = ' ';
+            continue;
+        }
+        u->cps[n++] = cp;
+        u->n_letters++;
+    }
+    if (n == 1) n = 0;
+    u->len = n;
 }
 
 int xl_langid_scores(const xl_langid *m, xl_langid_ws *ws, const char *text, size_t len, double *scores,
                      size_t *n_letters, xl_error *err)
 {
     if (xl_langid_units_from_text(text, len, &ws->units, err) < 0) return -1;
+    xl_langid_dominant_script(&ws->units);
     memset(ws->qsum, 0, m->n_langs * sizeof *ws->qsum);
+    memset(ws->qtotal, 0, m->n_langs * sizeof *ws->qtotal);
+    ws->since_flush = 0;
     memset(ws->script_cnt, 0, (m->n_scripts + 1) * sizeof *ws->script_cnt);
     ws->hits = 0;
     xl_langid_each_ngram(&ws->units, m->max_order, add_feature, ws);
@@ -431,7 +503,7 @@ int xl_langid_scores(const xl_langid *m, xl_langid_ws *ws, const char *text, siz
         ws->script_cnt[(unsigned)sc < XL_SC_COUNT ? m->script_index[sc] : m->n_scripts]++;
     }
     for (uint32_t l = 0; l < m->n_langs; l++) {
-        double s = (double)ws->hits * m->q_min + (double)m->q_step * (double)ws->qsum[l];
+        double s = (double)ws->hits * m->q_min + (double)m->q_step * (ws->qtotal[l] + (double)ws->qsum[l]);
         const float *sl = m->script_logp + (size_t)l * (m->n_scripts + 1);
         double st = 0;
         for (uint32_t k = 0; k <= m->n_scripts; k++)

@@ -10,8 +10,13 @@
  *   n = 1..max_order (the lone " " excluded), each hashed to 32 bits
  *   (FNV-1a 64 + murmur3 fmix64, low half).
  *   score(l) = sum_f count(f) * log P(f|l)  +  w * sum_letters log P(script(c)|l)
- *   P(f|l) is Dirichlet-smoothed towards the mean of the languages' feature
- *   distributions; only the selected features F (a few tens of thousands) are
+ *   P(script|l) = (1-eps) n(script,l)/n_l + eps/(S+1), eps = 1e-3 for every language.
+ *   Mixed-script input is first reduced to its dominant script group
+ *   (xl_langid_dominant_script).
+ *   P(f|l) is smoothed towards the mean B(f) of the languages' feature
+ *   distributions, by linear interpolation (Jelinek-Mercer, default:
+ *   (1-lambda) c(f,l)/C_l + lambda B(f), the same penalty for an unseen n-gram
+ *   in every language whatever its amount of data) or Dirichlet; only the selected features F (a few tens of thousands) are
  *   stored, n-grams outside F are ignored.  Uniform language prior.
  *   p(l|text) = softmax(score / T_b), T_b a temperature per length bucket b
  *   (number of letters), fitted on held-out data by minimum negative
@@ -107,6 +112,12 @@ typedef struct xl_langid_units {
 
 void xl_langid_units_free(xl_langid_units *u);
 int xl_langid_units_from_text(const char *text, size_t len, xl_langid_units *u, xl_error *err);
+/* Mixed-script text: keep only the letters of the dominant script group
+ * (Han + kana count as one group; Latin letters weigh 0.5, Han/kana 2, others
+ * 1, since Latin insertions in other scripts are common and CJK characters
+ * carry more per character), other letters become word boundaries.
+ * Classification applies this before extracting n-grams. */
+void xl_langid_dominant_script(xl_langid_units *u);
 /* Hash of the n-gram cps[0..n). */
 uint32_t xl_langid_hash(const uint32_t *cps, size_t n);
 /* Call fn(key, ctx) for every n-gram of orders 1..max_order. */
@@ -119,7 +130,8 @@ typedef struct xl_langid_train_options {
     unsigned max_order;      /* n-gram orders 1..max_order (default 5) */
     size_t n_features;       /* features kept (default 40000) */
     size_t candidates;       /* per-language candidates before selection (default 8000) */
-    double mu;               /* Dirichlet smoothing mass (default 400) */
+    double mu;               /* Dirichlet smoothing mass (default 400), used when lambda == 0 */
+    double lambda;           /* Jelinek-Mercer weight of the background distribution (0 = Dirichlet) */
     double script_weight;    /* w above (default 1) */
     size_t max_chars_per_lang; /* training code points kept per language (0 = all) */
     const char *scripts_path;  /* optional "lang<TAB>Script,Script" file: allowed scripts */

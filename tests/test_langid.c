@@ -1,0 +1,323 @@
+/* test_langid.c - language identification (src/langid/langid.h): training a
+ * small model end to end, the strict loader on corrupted files, bad input
+ * text, calibration arithmetic, and the shipped model on held-out sentences. */
+#define _POSIX_C_SOURCE 200809L
+#include "xl_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "langid.h"
+#include "xl_io.h"
+
+#define SHIPPED_MODEL "weights/langid/langid.xlid"
+
+static const char *TRAIN =
+    "en\tthe quick brown fox jumps over the lazy dog and the cat\n"
+    "en\tall human beings are born free and equal in dignity and rights\n"
+    "en\tthey are endowed with reason and conscience and should act towards one another\n"
+    "en\teveryone has the right to life liberty and security of person\n"
+    "de\talle menschen sind frei und gleich an wuerde und rechten geboren\n"
+    "de\tsie sind mit vernunft und gewissen begabt und sollen einander im geist der bruederlichkeit begegnen\n"
+    "de\tjeder hat das recht auf leben freiheit und sicherheit der person\n"
+    "de\tder schnelle braune fuchs springt ueber den faulen hund\n"
+    "fr\ttous les etres humains naissent libres et egaux en dignite et en droits\n"
+    "fr\tils sont doues de raison et de conscience et doivent agir les uns envers les autres\n"
+    "fr\ttout individu a droit a la vie a la liberte et a la surete de sa personne\n"
+    "fr\tle renard brun rapide saute par dessus le chien paresseux\n"
+    "ru\tвсе люди рождаются свободными и равными в своем достоинстве и правах\n"
+    "ru\tони наделены разумом и совестью и должны поступать в отношении друг друга\n"
+    "ru\tкаждый человек имеет право на жизнь на свободу и на личную неприкосновенность\n";
+
+static const char *DEV = "en\tthe rights of the person\nde\tdie rechte der person\nfr\tles droits de la personne\n"
+                         "ru\tправа человека\nen\tfree and equal\nde\tfrei und gleich\nfr\tlibres et egaux\n";
+
+static char model_path[512];
+
+static int setup_model(void **state)
+{
+    (void)state;
+    char train_path[512], dev_path[512];
+    snprintf(train_path, sizeof train_path, "%s", xl_test_write_tmp("langid_train", TRAIN, strlen(TRAIN)));
+    snprintf(dev_path, sizeof dev_path, "%s", xl_test_write_tmp("langid_dev", DEV, strlen(DEV)));
+    snprintf(model_path, sizeof model_path, "%s", xl_test_tmp_path("langid_model"));
+    xl_langid_train_options o;
+    xl_langid_train_defaults(&o);
+    o.n_features = 2000;
+    o.dev_path = dev_path;
+    xl_error err;
+    int rc = xl_langid_train(train_path, model_path, &o, &err);
+    if (rc != 0) print_error("%s\n", err.msg);
+    remove(train_path);
+    remove(dev_path);
+    return rc;
+}
+
+static int teardown_model(void **state)
+{
+    (void)state;
+    remove(model_path);
+    return 0;
+}
+
+static const char *classify1(const xl_langid *m, xl_langid_ws *ws, const char *text, double *prob)
+{
+    xl_langid_result r;
+    xl_error err;
+    size_t n = xl_langid_classify(m, ws, text, strlen(text), 0.0, &r, 1, &err);
+    assert_int_equal(n, 1);
+    if (prob) *prob = r.prob;
+    return r.lang == XL_LANGID_UND ? "und" : xl_langid_lang(m, (size_t)r.lang);
+}
+
+static void test_train_and_classify(void **state)
+{
+    (void)state;
+    xl_langid *m;
+    xl_error err;
+    assert_int_equal(xl_langid_load(model_path, &m, &err), 0);
+    assert_int_equal(xl_langid_n_langs(m), 4);
+    assert_int_equal(xl_langid_max_order(m), 5);
+    assert_int_equal(xl_langid_lang_index(m, "ru"), 3);
+    assert_int_equal(xl_langid_lang_index(m, "xx"), -1);
+    assert_null(xl_langid_lang(m, 4));
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
+    double p;
+    assert_string_equal(classify1(m, ws, "the dog is free and has the right", &p), "en");
+    assert_string_equal(classify1(m, ws, "der hund ist frei und hat das recht", &p), "de");
+    assert_string_equal(classify1(m, ws, "le chien est libre et a le droit", &p), "fr");
+    assert_string_equal(classify1(m, ws, "ПРАВО НА ЖИЗНЬ", &p), "ru"); /* case folded */
+    assert_true(p > 0.5 && p <= 1.0);
+    /* no letters: und with probability 0 */
+    assert_string_equal(classify1(m, ws, "", &p), "und");
+    assert_true(p == 0.0);
+    assert_string_equal(classify1(m, ws, "12345 !!! ...", &p), "und");
+    /* top-k: sorted, probabilities sum to <= 1 and all four sum to 1 */
+    xl_langid_result top[8];
+    size_t k = xl_langid_classify(m, ws, "liberty", 7, 0.0, top, 8, &err);
+    assert_int_equal(k, 4);
+    double sum = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (i) assert_true(top[i].prob <= top[i - 1].prob);
+        sum += top[i].prob;
+    }
+    assert_close(sum, 1.0, 1e-9);
+    /* min_prob above the best probability -> und, probability kept */
+    k = xl_langid_classify(m, ws, "a", 1, 0.999999, top, 1, &err);
+    assert_int_equal(top[0].lang, XL_LANGID_UND);
+    assert_true(top[0].prob > 0);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+}
+
+static void test_bad_text(void **state)
+{
+    (void)state;
+    xl_langid *m;
+    xl_error err;
+    assert_int_equal(xl_langid_load(model_path, &m, &err), 0);
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    double p;
+    /* ill-formed UTF-8 is repaired, never an error */
+    const char *bad = "\xff\xfe the \xc3 right \xed\xa0\x80 of the person \xf4\x90\x80\x80";
+    assert_string_equal(classify1(m, ws, bad, &p), "en");
+    /* embedded NUL */
+    xl_langid_result r;
+    assert_int_equal(xl_langid_classify(m, ws, "the\0right", 9, 0.0, &r, 1, &err), 1);
+    /* a 1 MB line */
+    size_t n = 1 << 20;
+    char *big = malloc(n + 1);
+    assert_non_null(big);
+    const char *pat = "und das recht der person ";
+    for (size_t i = 0; i < n; i++) big[i] = pat[i % strlen(pat)];
+    big[n] = '\0';
+    assert_string_equal(classify1(m, ws, big, &p), "de");
+    assert_true(p > 0.99);
+    free(big);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+}
+
+static void test_softmax(void **state)
+{
+    (void)state;
+    double s[3] = {-1000.0, -1001.0, -2000.0}, p[3];
+    xl_langid_softmax(s, 3, 1.0, p);
+    assert_close(p[0], 1.0 / (1.0 + exp(-1.0)), 1e-12);
+    assert_close(p[0] + p[1] + p[2], 1.0, 1e-12);
+    xl_langid_softmax(s, 3, 1000.0, p); /* high temperature flattens */
+    assert_true(p[0] < 0.5 && p[2] > 0.1);
+}
+
+static void test_training_errors(void **state)
+{
+    (void)state;
+    xl_error err;
+    const char *out = xl_test_tmp_path("langid_bad_model");
+    const char *one = xl_test_write_tmp("langid_one", "en\tonly one language\n", 20);
+    assert_int_equal(xl_langid_train(one, out, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "at least 2 languages"));
+    const char *notab = xl_test_write_tmp("langid_notab", "en text without tab\n", 19);
+    assert_int_equal(xl_langid_train(notab, out, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, ":1: expected 'lang<TAB>text'"));
+    const char *badtag = xl_test_write_tmp("langid_badtag", "e n\tx\n", 6);
+    assert_int_equal(xl_langid_train(badtag, out, NULL, &err), -1);
+    const char *empty = xl_test_write_tmp("langid_empty", "", 0);
+    assert_int_equal(xl_langid_train(empty, out, NULL, &err), -1);
+    assert_int_equal(xl_langid_train("/nonexistent/train.tsv", out, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "/nonexistent/train.tsv"));
+    remove(one);
+    remove(notab);
+    remove(badtag);
+    remove(empty);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t fnv(const unsigned char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* expect the loader to fail on data[0..n) with a message containing `what` */
+static void expect_load_error(const unsigned char *data, size_t n, const char *what)
+{
+    xl_langid *m = NULL;
+    xl_error err;
+    xl_error_clear(&err);
+    assert_int_equal(xl_langid_load_memory(data, n, "m.xlid", &m, &err), -1);
+    assert_null(m);
+    if (!strstr(err.msg, what)) fail_msg("error '%s' does not mention '%s'", err.msg, what);
+}
+
+static void test_loader_rejects(void **state)
+{
+    (void)state;
+    char *data;
+    size_t n;
+    xl_error err;
+    assert_int_equal(xl_read_file(model_path, 0, &data, &n, &err), 0);
+    unsigned char *d = malloc(n);
+    assert_non_null(d);
+    /* every truncation fails cleanly */
+    for (size_t cut = 0; cut < n; cut += (cut < 256 ? 1 : 97)) {
+        xl_langid *m = NULL;
+        assert_int_equal(xl_langid_load_memory(data, cut, "m.xlid", &m, &err), -1);
+        assert_null(m);
+    }
+    memcpy(d, data, n);
+    d[0] = 'Y';
+    expect_load_error(d, n, "bad magic");
+    memcpy(d, data, n);
+    put32(d + 8, 2);
+    expect_load_error(d, n, "version 2");
+    memcpy(d, data, n);
+    put32(d + 12, 0);
+    expect_load_error(d, n, "language count");
+    memcpy(d, data, n);
+    put32(d + 16, 0xFFFFFFFFu);
+    expect_load_error(d, n, "feature count");
+    memcpy(d, data, n);
+    put32(d + 16, 1999); /* plausible count, wrong size */
+    expect_load_error(d, n, "header implies");
+    memcpy(d, data, n);
+    d[n / 2] ^= 0x55; /* payload corruption */
+    expect_load_error(d, n, "checksum");
+    /* semantic checks behind a valid checksum: unsorted keys, bad tag */
+    memcpy(d, data, n);
+    uint32_t L = 4, S = d[24], B = d[28], F = d[16] | (uint32_t)d[17] << 8;
+    size_t keys = 48 + L * 16 + S * 4 + L * (S + 1) * 4 + B * 8;
+    memcpy(d + keys, d + keys + 4, 4); /* key[0] = key[1] */
+    put32(d + n - 4, fnv(d, n - 4));
+    expect_load_error(d, n, "ascending");
+    memcpy(d, data, n);
+    d[48] = ' '; /* tag "en" -> " n" */
+    put32(d + n - 4, fnv(d, n - 4));
+    expect_load_error(d, n, "invalid tag");
+    memcpy(d, data, n);
+    put32(d + keys - 4, 0); /* last temperature 0 */
+    put32(d + n - 4, fnv(d, n - 4));
+    expect_load_error(d, n, "temperature");
+    (void)F;
+    /* random byte flips with a repaired checksum never crash (ASan checks reads) */
+    for (size_t i = 0; i < 2000; i++) {
+        memcpy(d, data, n);
+        size_t at = (i * 2654435761u) % (n - 4);
+        d[at] ^= (unsigned char)(1u + i % 255);
+        put32(d + n - 4, fnv(d, n - 4));
+        xl_langid *m = NULL;
+        if (xl_langid_load_memory(d, n, "m.xlid", &m, &err) == 0) {
+            xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+            xl_langid_result r[2];
+            assert_true(xl_langid_classify(m, ws, "the right of the person", 23, 0, r, 2, &err) >= 1);
+            xl_langid_ws_free(ws);
+            xl_langid_free(m);
+        }
+    }
+    assert_int_equal(xl_langid_load("/nonexistent.xlid", &(xl_langid *){NULL}, &err), -1);
+    free(d);
+    free(data);
+}
+
+/* The shipped model: one held-out UDHR-style sentence per core language
+ * (article 3 is in the test split of make_data.py) plus a few others. */
+static void test_shipped_model(void **state)
+{
+    (void)state;
+    FILE *f = fopen(SHIPPED_MODEL, "rb");
+    if (!f) {
+        print_message("[  SKIP    ] %s not found (run from the repository root)\n", SHIPPED_MODEL);
+        skip();
+    }
+    fclose(f);
+    xl_langid *m;
+    xl_error err;
+    assert_int_equal(xl_langid_load(SHIPPED_MODEL, &m, &err), 0);
+    assert_true(xl_langid_n_langs(m) >= 60);
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    static const char *cases[][2] = {
+        {"en", "Everyone has the right to life, liberty and security of person."},
+        {"de", "Jeder hat das Recht auf Leben, Freiheit und Sicherheit der Person."},
+        {"fr", "Tout individu a droit à la vie, à la liberté et à la sûreté de sa personne."},
+        {"es", "Todo individuo tiene derecho a la vida, a la libertad y a la seguridad de su persona."},
+        {"it", "Ogni individuo ha diritto alla vita, alla libertà ed alla sicurezza della propria persona."},
+        {"pt", "Todo indivíduo tem direito à vida, à liberdade e à segurança pessoal."},
+        {"ru", "Каждый человек имеет право на жизнь, на свободу и на личную неприкосновенность."},
+        {"ar", "لكل فرد الحق في الحياة والحرية وفي الأمان على شخصه."},
+        {"ja", "すべて人は、生命、自由及び身体の安全に対する権利を有する。"},
+        {"ko", "모든 사람은 생명과 신체의 자유와 안전에 대한 권리를 가진다."},
+        {"zh-Hans", "人人有权享有生命、自由和人身安全。"},
+        {"zh-Hant", "人人有權享有生命、自由和人身安全。"},
+        {"uk", "Кожна людина має право на життя, на свободу і на особисту недоторканність."},
+        {"nl", "Een ieder heeft recht op leven, vrijheid en onschendbaarheid van zijn persoon."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double p;
+        const char *got = classify1(m, ws, cases[i][1], &p);
+        if (strcmp(got, cases[i][0]) != 0) fail_msg("'%s': expected %s, got %s (%.3f)", cases[i][1], cases[i][0], got, p);
+        assert_true(p > 0.5);
+    }
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_train_and_classify), cmocka_unit_test(test_bad_text),
+        cmocka_unit_test(test_softmax),            cmocka_unit_test(test_training_errors),
+        cmocka_unit_test(test_loader_rejects),     cmocka_unit_test(test_shipped_model),
+    };
+    return cmocka_run_group_tests(tests, setup_model, teardown_model);
+}
