@@ -27,7 +27,7 @@ int cmd_langid_train(int argc, char **argv)
          "lang<TAB>Script,Script lines: scripts each language is written in (others are ignored in training)", 0,
          0, NULL},
         {"order", 0, XL_OPT_INT, &order, "N", "largest n-gram order (default 5)", 1, XL_LANGID_MAX_ORDER, NULL},
-        {"features", 0, XL_OPT_INT, &features, "N", "features kept (default 40000)", 1, XL_LANGID_MAX_FEATURES,
+        {"features", 0, XL_OPT_INT, &features, "N", "features kept (default 45000)", 1, XL_LANGID_MAX_FEATURES,
          NULL},
         {"candidates", 0, XL_OPT_INT, &cands, "N", "most frequent n-grams per language considered (default 8000)",
          1, 10000000, NULL},

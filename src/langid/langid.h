@@ -128,7 +128,7 @@ void xl_langid_each_ngram(const xl_langid_units *u, unsigned max_order, void (*f
 /* Training (langid_train.c).  Input: lines "lang<TAB>text". */
 typedef struct xl_langid_train_options {
     unsigned max_order;      /* n-gram orders 1..max_order (default 5) */
-    size_t n_features;       /* features kept (default 40000) */
+    size_t n_features;       /* features kept (default 45000) */
     size_t candidates;       /* per-language candidates before selection (default 8000) */
     double mu;               /* Dirichlet smoothing mass (default 400), used when lambda == 0 */
     double lambda;           /* Jelinek-Mercer weight of the background distribution (0 = Dirichlet) */

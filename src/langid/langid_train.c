@@ -17,7 +17,7 @@ void xl_langid_train_defaults(xl_langid_train_options *o)
 {
     memset(o, 0, sizeof *o);
     o->max_order = 5;
-    o->n_features = 40000;
+    o->n_features = 45000;
     o->candidates = 8000;
     o->mu = 400;
     o->lambda = 0.03;
@@ -105,6 +105,7 @@ typedef struct trainer {
     const xl_langid_train_options *o;
     xl_error *err;
     counts *target; /* table being filled by the n-gram callback */
+    counts chars;   /* unigram (single character) keys over all languages */
     int failed;
 } trainer;
 
@@ -148,6 +149,7 @@ static void free_langs(trainer *t)
     free(t->langs);
     t->langs = NULL;
     t->n_langs = 0;
+    counts_free(&t->chars);
 }
 
 static void count_ngram(uint32_t key, void *ctx)
@@ -297,20 +299,20 @@ static int read_training(trainer *t, const char *path, xl_error *err)
             continue;
         }
         t->target = &l->ngrams;
-        uint64_t before = l->ngrams.used;
-        (void)before;
         xl_langid_each_ngram(&u, t->o->max_order, count_ngram, t);
-        if (t->failed) {
-            rc = -1;
-            break;
-        }
+        t->target = &t->chars;
         for (size_t i = 0; i < u.len; i++) {
             uint32_t cp = u.cps[i];
             if (cp == ' ') continue;
+            count_ngram(xl_langid_hash(&u.cps[i], 1), t);
             if (is_letter(cp)) {
                 xl_uc_script sc = xl_uc_script_of(cp);
                 if (real_script(sc)) l->script_letters[sc]++;
             }
+        }
+        if (t->failed) {
+            rc = -1;
+            break;
         }
         /* n-gram occurrences of this line */
         for (unsigned n = 1; n <= t->o->max_order; n++)
@@ -399,7 +401,10 @@ static void keyset_free(keyset *k)
     memset(k, 0, sizeof *k);
 }
 
-/* Choose the features: per language its `candidates` most frequent n-grams;
+#define CHAR_MIN_COUNT 3
+
+/* Choose the features: all characters seen CHAR_MIN_COUNT times (up to half
+ * the budget), then per language its `candidates` most frequent n-grams;
  * then per language the candidates ranked by their contribution to the KL
  * divergence from the other languages, p(f|l) log(p(f|l) / mean_{l'!=l}
  * p(f|l')); features are taken round-robin over languages by rank until
@@ -467,6 +472,27 @@ static int select_features(trainer *t, uint32_t **out_keys, size_t *out_n, xl_er
     size_t want = o->n_features, got = 0;
     chosen = xl_malloc((want ? want : 1) * sizeof *chosen, err);
     if (!chosen) goto done;
+    /* Every character seen at least CHAR_MIN_COUNT times is a feature: scripts
+     * with thousands of characters (Han, Hangul) need their single
+     * characters (e.g. simplified 权 vs traditional 權), which a per-language
+     * round robin over 1..5-grams would mostly leave out. */
+    {
+        kv *ch = xl_malloc((t->chars.used ? t->chars.used : 1) * sizeof *ch, err);
+        if (!ch) goto done;
+        size_t nc = 0;
+        for (size_t i = 0; i < t->chars.cap; i++)
+            if (t->chars.vals[i] >= CHAR_MIN_COUNT) ch[nc++] = (kv){t->chars.keys[i], (double)t->chars.vals[i]};
+        qsort(ch, nc, sizeof *ch, cmp_kv_desc);
+        for (size_t i = 0; i < nc && got < want / 2; i++) {
+            if (keyset_add(&chosen_set, ch[i].key, err) < 0) {
+                free(ch);
+                goto done;
+            }
+            chosen[got++] = ch[i].key;
+        }
+        logf_(o, "%zu single characters seen >= %d times kept as features", got, CHAR_MIN_COUNT);
+        free(ch);
+    }
     for (size_t rank = 0; got < want; rank++) {
         bool any = false;
         for (size_t l = 0; l < L && got < want; l++) {

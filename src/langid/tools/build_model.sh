@@ -19,7 +19,7 @@ XLREC=${XLREC_BIN:-./build/xlrec}
 FRANC_DIR=${FRANC_DIR:-/tmp/franc}
 mkdir -p "$WORK" "$(dirname "$OUT")"
 python3 src/langid/tools/make_data.py --data "$DATA" "$WORK"
-"$XLREC" langid-train --lambda 0.03 --features 40000 --candidates 8000 --order 5 --script-weight 1 \
+"$XLREC" langid-train --lambda 0.03 --features 45000 --candidates 8000 --order 5 --script-weight 1 \
     --scripts "$WORK/scripts.tsv" --dev "$WORK/dev.tsv" --out "$OUT" "$WORK/train.tsv"
 if command -v node >/dev/null 2>&1 && [ -f "$FRANC_DIR/node_modules/franc/index.js" ]; then
     cut -f4 "$WORK/test.tsv" > "$WORK/test_text.txt"
