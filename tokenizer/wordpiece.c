@@ -46,6 +46,16 @@ struct wordpiece {
     uint8_t added_first[256];
     /* classes of ASCII characters */
     uint8_t ascii_class[128];
+    /* byte trie over every token, for the greedy longest match: edges in an
+     * open-addressing table keyed by (node << 8 | byte); node_id[node] is the
+     * token ending there or -1.  Node 0 is the root; prefix_node is the node
+     * reached by the continuing-subword prefix ("##"), -1 when absent. */
+    uint64_t *edge_key; /* (node << 8 | byte) + 1, so that 0 marks an empty slot */
+    uint32_t *edge_child;
+    size_t edge_mask;
+    int32_t *node_id;
+    size_t n_nodes;
+    int64_t prefix_node;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -119,6 +129,9 @@ void wordpiece_free(wordpiece *wp)
     free(wp->slots);
     for (size_t i = 0; i < wp->n_added; i++) free(wp->added[i].text);
     free(wp->added);
+    free(wp->edge_key);
+    free(wp->edge_child);
+    free(wp->node_id);
     free(wp);
 }
 
@@ -142,6 +155,64 @@ static int add_added_token(wordpiece *wp, const char *text, size_t len, int32_t 
     wp->added[pos] = (added_token){copy, len, id};
     wp->n_added++;
     wp->added_first[(unsigned char)text[0]] = 1;
+    return 0;
+}
+
+static inline size_t edge_slot(uint64_t key, size_t mask)
+{
+    key *= 0x9E3779B97F4A7C15ull;
+    return (size_t)(key >> 29) & mask;
+}
+
+/* child of node by byte, or -1 */
+static inline int64_t trie_step(const wordpiece *wp, uint64_t node, unsigned char byte)
+{
+    uint64_t key = ((node << 8) | byte) + 1;
+    size_t i = edge_slot(key, wp->edge_mask);
+    for (;;) {
+        uint64_t k = wp->edge_key[i];
+        if (k == key) return wp->edge_child[i];
+        if (k == 0) return -1;
+        i = (i + 1) & wp->edge_mask;
+    }
+}
+
+static int build_trie(wordpiece *wp, xl_error *err)
+{
+    /* nodes <= 1 + total token bytes */
+    size_t max_nodes = 1;
+    for (size_t id = 0; id < wp->n_ids; id++)
+        if (wp->tok_len[id] != NO_TOKEN) max_nodes += wp->tok_len[id];
+    size_t slots = 16;
+    while (slots < max_nodes + max_nodes / 2) slots *= 2; /* load <= 2/3 even if every byte is a node */
+    wp->edge_key = xl_calloc(slots, sizeof *wp->edge_key, err);
+    wp->edge_child = xl_malloc(slots * sizeof *wp->edge_child, err);
+    wp->node_id = xl_malloc(max_nodes * sizeof *wp->node_id, err);
+    if (!wp->edge_key || !wp->edge_child || !wp->node_id) return -1;
+    wp->edge_mask = slots - 1;
+    wp->n_nodes = 1;
+    wp->node_id[0] = -1;
+    for (size_t id = 0; id < wp->n_ids; id++) {
+        if (wp->tok_len[id] == NO_TOKEN) continue;
+        const unsigned char *t = (const unsigned char *)wp->arena + wp->tok_off[id];
+        uint64_t node = 0;
+        for (size_t k = 0; k < wp->tok_len[id]; k++) {
+            uint64_t key = ((node << 8) | t[k]) + 1;
+            size_t i = edge_slot(key, wp->edge_mask);
+            while (wp->edge_key[i] != 0 && wp->edge_key[i] != key) i = (i + 1) & wp->edge_mask;
+            if (wp->edge_key[i] == 0) {
+                wp->edge_key[i] = key;
+                wp->edge_child[i] = (uint32_t)wp->n_nodes;
+                wp->node_id[wp->n_nodes++] = -1;
+            }
+            node = wp->edge_child[i];
+        }
+        wp->node_id[node] = (int32_t)id;
+    }
+    int64_t node = 0;
+    for (size_t k = 0; k < wp->prefix_len && node >= 0; k++)
+        node = trie_step(wp, (uint64_t)node, (unsigned char)wp->strings[5][k]);
+    wp->prefix_node = wp->prefix_len ? node : 0;
     return 0;
 }
 
@@ -210,7 +281,7 @@ static int copy_option_strings(wordpiece *wp, const wordpiece_options *opts, xl_
  * (when none were given by a tokenizer.json), ASCII classes. */
 static int finish(wordpiece *wp, bool add_specials_as_added, xl_error *err)
 {
-    if (build_index(wp, err) < 0) return -1;
+    if (build_index(wp, err) < 0 || build_trie(wp, err) < 0) return -1;
     for (int i = 0; i < 5; i++)
         wp->special_ids[i] = vocab_find(wp, wp->strings[i], strlen(wp->strings[i]));
     if (wp->special_ids[WORDPIECE_UNK] < 0)
@@ -921,22 +992,28 @@ static int wordpiece_word(const wordpiece *wp, scratch *s, size_t w0, size_t w1,
     size_t n_before = s->n_toks[which];
     size_t start = 0;
     while (start < n_chars) {
-        size_t extra = start ? P : 0;
-        size_t end = n_chars;
-        /* skip ends that make the piece longer than any vocabulary token */
-        while (end > start && s->bound[end] - s->bound[start] + extra > wp->max_token_bytes) end--;
-        char *piece = w + s->bound[start] - extra;
-        if (start) memcpy(piece, wp->opts.continuing_subword_prefix, P); /* overwrites consumed bytes */
+        /* HF tries every end from the longest down and takes the first piece in
+         * the vocabulary (with the prefix unless at the word start): the same
+         * as the longest vocabulary token that is a prefix of the rest, which a
+         * walk down the byte trie finds in one pass.  Vocabulary tokens are
+         * valid UTF-8, so a match always ends on a character boundary. */
+        int64_t node = start ? wp->prefix_node : 0;
         int32_t id = -1;
-        while (end > start) {
-            id = vocab_find(wp, piece, s->bound[end] - s->bound[start] + extra);
-            if (id >= 0) break;
-            end--;
+        size_t end_byte = 0, pos = s->bound[start];
+        while (node >= 0 && pos < len) {
+            node = trie_step(wp, (uint64_t)node, (unsigned char)w[pos]);
+            pos++;
+            if (node >= 0 && wp->node_id[node] >= 0) {
+                id = wp->node_id[node];
+                end_byte = pos;
+            }
         }
         if (id < 0) {
             s->n_toks[which] = n_before;
             return push_tok(s, which, unk, s->src0[w0], s->src1[w1 - 1], err);
         }
+        size_t end = start + 1;
+        while (s->bound[end] < end_byte) end++;
         if (push_tok(s, which, id, s->src0[w0 + start], s->src1[w0 + end - 1], err) < 0) return -1;
         start = end;
     }
