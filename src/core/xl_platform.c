@@ -65,6 +65,46 @@ size_t xl_peak_rss_bytes(void)
     return 0;
 }
 
+bool xl_stderr_is_tty(void)
+{
+#ifdef XL_HAVE_POSIX
+    return isatty(STDERR_FILENO) == 1;
+#else
+    return false;
+#endif
+}
+
+bool xl_file_readable(const char *path)
+{
+    if (path == NULL || path[0] == '\0') return false;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return false;
+    fclose(f);
+    return true;
+}
+
+int xl_make_dir(const char *path, xl_error *err)
+{
+#ifdef XL_HAVE_POSIX
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return 0;
+        return xl_fail(err, XL_ERR_IO, "%s: exists and is not a directory", path);
+    }
+    if (mkdir(path, 0777) == 0 || errno == EEXIST) return 0;
+    return xl_fail(err, XL_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
+#else
+    /* C11 cannot create directories: accept one that already holds a file we can create */
+    char probe[4096];
+    snprintf(probe, sizeof probe, "%s/.xlrec_probe", path);
+    FILE *f = fopen(probe, "wb");
+    if (f == NULL) return xl_fail(err, XL_ERR_IO, "%s: directory does not exist (create it first)", path);
+    fclose(f);
+    remove(probe);
+    return 0;
+#endif
+}
+
 static int map_by_reading(xl_mapped_file *m, const char *path, xl_error *err)
 {
     char *data;

@@ -20,6 +20,17 @@ int xl_cpu_count(void);
 /* Peak resident set size of this process in bytes (0 when unknown). */
 size_t xl_peak_rss_bytes(void);
 
+/* True when standard error is a terminal (isatty(2)), so that commands may
+ * draw progress lines; false where that cannot be known (no POSIX). */
+bool xl_stderr_is_tty(void);
+
+/* True when `path` names an existing file that can be opened for reading. */
+bool xl_file_readable(const char *path);
+
+/* Create directory `path` (one level; an existing directory is fine).  Where
+ * POSIX mkdir is unavailable, succeeds only when the directory exists. */
+int xl_make_dir(const char *path, xl_error *err);
+
 /* A read-only view of a whole file.  Memory-mapped where POSIX mmap exists,
  * read into a heap buffer otherwise (or when the path is "-").  Callers see
  * the same `data`/`size` either way.  `data` is 64-byte aligned in both cases
