@@ -4,7 +4,8 @@
  *              [--test-ratio 0.25 | --folds 5] -k 10 [--json FILE]
  *   xlrec eval --predictions FILE --truth FILE -k 10 [--json FILE]
  * A readable table goes to stdout, the JSON report to --json FILE ("-" =
- * stdout instead of the table); the load report to stderr. */
+ * stdout instead of the table), an SVG bar chart of the metrics to --svg FILE
+ * (src/eval/xl_eval_svg.h); the load report to stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,12 @@
 #include "xl_alloc.h"
 #include "xl_cli.h"
 #include "xl_eval.h"
+#include "xl_eval_svg.h"
 #include "xl_io.h"
 #include "xl_rec_setup.h"
 
-static int emit(const xl_eval_result *res, const char *name, const char *json_path, xl_error *err)
+static int emit(const xl_eval_result *res, const char *name, const char *json_path, const char *svg_path,
+                xl_error *err)
 {
     xl_buf b;
     xl_buf_init(&b);
@@ -27,6 +30,12 @@ static int emit(const xl_eval_result *res, const char *name, const char *json_pa
     if (rc == 0 && json_path) {
         if (xl_eval_json(res, name, &b, err) < 0 || xl_write_file(json_path, b.data, b.len, err) < 0) rc = -1;
     }
+    if (rc == 0 && svg_path) {
+        xl_buf_clear(&b);
+        char title[300];
+        snprintf(title, sizeof title, "xlrec eval: %s", name ? name : "");
+        if (xl_eval_svg(res, title, &b, err) < 0 || xl_write_file(svg_path, b.data, b.len, err) < 0) rc = -1;
+    }
     xl_buf_free(&b);
     if (rc == 0 && fflush(stdout) != 0) rc = xl_fail(err, XL_ERR_IO, "stdout: write failed");
     return rc;
@@ -37,7 +46,7 @@ int cmd_eval(int argc, char **argv)
     xl_rec_setup s;
     xl_rec_setup_default(&s);
     const char *models = "popularity,itemknn,als,bpr,mf,mean,baseline", *protocol = "ratio", *json = NULL;
-    const char *pred = NULL, *truth = NULL;
+    const char *pred = NULL, *truth = NULL, *svg = NULL;
     int64_t k = 10, folds = 5;
     double test_ratio = 0.25, threshold = 0, val_ratio = 0.2;
     bool by_lang = false, cold = false, header = false, quiet = false;
@@ -53,6 +62,7 @@ int cmd_eval(int argc, char **argv)
         {"by-language", 0, XL_OPT_FLAG, &by_lang, NULL, "also report per item language (--item-lang-col)", 0, 0, NULL},
         {"cold-start", 0, XL_OPT_FLAG, &cold, NULL, "also report held-out items without training interactions", 0, 0, NULL},
         {"json", 0, XL_OPT_STRING, &json, "FILE", "write the JSON report ('-': stdout, no table)", 0, 0, NULL},
+        {"svg", 0, XL_OPT_STRING, &svg, "FILE", "write an SVG bar chart of the metrics per model and subset", 0, 0, NULL},
         {"predictions", 0, XL_OPT_STRING, &pred, "FILE", "score another system: user<TAB>items... or user,item,score", 0, 0, NULL},
         {"truth", 0, XL_OPT_STRING, &truth, "FILE", "held-out truth for --predictions: user,item[,gain]", 0, 0, NULL},
         {"header", 0, XL_OPT_FLAG, &header, NULL, "--predictions/--truth files start with a header row", 0, 0, NULL},
@@ -65,6 +75,7 @@ int cmd_eval(int argc, char **argv)
     const xl_command_spec spec = {
         "eval",
         "xlrec eval --ratings FILE [data options] [--models LIST] [--protocol ratio|random|last|kfold] [-k 10]\n"
+        "           [--json FILE] [--svg FILE]\n"
         "xlrec eval --predictions FILE --truth FILE [-k 10] [--threshold X]",
         "Evaluate recommenders under a seeded protocol (P@K, R@K, F1, NDCG binary and graded,\n"
         "MAP, MRR, HitRate, coverage; RMSE/MAE for rating models), or score another system's lists.\n"
@@ -105,7 +116,7 @@ int cmd_eval(int argc, char **argv)
             (!quiet && (fprintf(stderr, "xlrec: %zu prediction rows for users absent from %s ignored\n", ignored,
                                 truth),
                         0)) ||
-            emit(res, pred, json, &err) < 0) {
+            emit(res, pred, json, svg, &err) < 0) {
             free(res);
             return xl_cli_runtime_error(&err);
         }
@@ -156,7 +167,8 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     if (xl_rec_setup_params(&s, &d, &p, &err) < 0 ||
-        xl_eval_run(&d, iv.v ? &iv : NULL, kinds, nk, &p, &c, res, &err) < 0 || emit(res, s.ratings, json, &err) < 0)
+        xl_eval_run(&d, iv.v ? &iv : NULL, kinds, nk, &p, &c, res, &err) < 0 ||
+        emit(res, s.ratings, json, svg, &err) < 0)
         rc = xl_cli_runtime_error(&err);
 done:
     xl_item_vectors_free(&iv);

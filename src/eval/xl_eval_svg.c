@@ -142,8 +142,8 @@ int xl_eval_svg(const xl_eval_result *r, const char *title, xl_buf *b, xl_error 
             escape(b, row->model, err) < 0 || xl_buf_printf(b, err, is_all ? "" : " \xc2\xb7 ") < 0 ||
             (!is_all && subset_text(b, row->subset, err) < 0) ||
             xl_buf_printf(b, err, "</text>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#777777\" "
-                                  "font-size=\"9\">%zu users</text>\n",
-                          label_w - 8, y + 3 * (bar_h + bar_gap) + 16, row->n_users) < 0)
+                                  "font-size=\"9\">%zu user%s</text>\n",
+                          label_w - 8, y + 3 * (bar_h + bar_gap) + 16, row->n_users, row->n_users == 1 ? "" : "s") < 0)
             return -1;
         for (int m = 0; m < XL_EVAL_SVG_METRICS; m++) {
             double v = metric_value(row, m);
