@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/wait.h>
+
 #include "langid.h"
 #include "xl_io.h"
 
@@ -315,12 +317,47 @@ static void test_shipped_model(void **state)
     xl_langid_free(m);
 }
 
+/* `xlrec langid` through the binary ($XLREC_BIN, set by `make test`): output
+ * format and exit codes. */
+static void test_cli(void **state)
+{
+    (void)state;
+    const char *bin = getenv("XLREC_BIN");
+    if (!bin) {
+        print_message("[  SKIP    ] XLREC_BIN not set (run through make test)\n");
+        skip();
+    }
+    const char *in = xl_test_write_tmp("langid_cli_in", "the right of the person\n\n123\n", 29);
+    char cmd[2048], out[512] = {0};
+    snprintf(cmd, sizeof cmd, "%s langid --model %s --top 2 --min-confidence 0 %s", bin, model_path, in);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    int st = pclose(p);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    out[n] = '\0';
+    /* "en<TAB>p<TAB>xx<TAB>p" then two und lines */
+    assert_true(strncmp(out, "en\t", 3) == 0);
+    assert_non_null(strstr(out, "\nund\t0.0000\nund\t0.0000\n"));
+    snprintf(cmd, sizeof cmd, "%s langid --model %s --top 0 %s >/dev/null 2>&1", bin, model_path, in);
+    st = system(cmd);
+    assert_int_equal(WEXITSTATUS(st), 2);
+    snprintf(cmd, sizeof cmd, "%s langid --model /nonexistent.xlid %s >/dev/null 2>&1", bin, in);
+    st = system(cmd);
+    assert_int_equal(WEXITSTATUS(st), 1);
+    snprintf(cmd, sizeof cmd, "%s langid-train %s >/dev/null 2>&1", bin, in); /* --out missing */
+    st = system(cmd);
+    assert_int_equal(WEXITSTATUS(st), 2);
+    remove(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_train_and_classify), cmocka_unit_test(test_bad_text),
         cmocka_unit_test(test_softmax),            cmocka_unit_test(test_training_errors),
         cmocka_unit_test(test_loader_rejects),     cmocka_unit_test(test_shipped_model),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup_model, teardown_model);
 }

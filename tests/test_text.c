@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/wait.h>
+
 #include "xl_text.h"
 
 /* Run xl_text_preprocess and compare with the expected UTF-8. */
@@ -351,6 +353,37 @@ static void test_long_and_hostile(void **state)
     free(big);
 }
 
+/* `xlrec normalize` through the binary ($XLREC_BIN, set by `make test`). */
+static void test_cli(void **state)
+{
+    (void)state;
+    const char *bin = getenv("XLREC_BIN");
+    if (!bin) {
+        print_message("[  SKIP    ] XLREC_BIN not set (run through make test)\n");
+        skip();
+    }
+    const char *in = xl_test_write_tmp("normalize_cli_in", "Caf\xc3\xa9 &amp; \xef\xbc\xa1\n\xe4\xb8\xad\xe6\x96\x87\n", 23);
+    char cmd[2048], out[256] = {0};
+    snprintf(cmd, sizeof cmd, "%s normalize --nfkc --casefold --segment char %s", bin, in);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    int st = pclose(p);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    out[n] = '\0';
+    assert_string_equal(out, "caf\xc3\xa9 & a\n\xe4\xb8\xad \xe6\x96\x87\n");
+    const char *bad_args[] = {"--nfc --nfkc", "--segment maxmatch", "--dict x.txt", "--segment words"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(cmd, sizeof cmd, "%s normalize %s %s >/dev/null 2>&1", bin, bad_args[i], in);
+        st = system(cmd);
+        assert_int_equal(WEXITSTATUS(st), 2);
+    }
+    snprintf(cmd, sizeof cmd, "%s normalize --segment maxmatch --dict /nonexistent %s >/dev/null 2>&1", bin, in);
+    st = system(cmd);
+    assert_int_equal(WEXITSTATUS(st), 1);
+    remove(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_cedict_maxmatch),
         cmocka_unit_test(test_script_runs),
         cmocka_unit_test(test_long_and_hostile),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
