@@ -443,6 +443,20 @@ static void test_svg_chart_and_checker(void **state)
     assert_int_equal(bars, 1);
 }
 
+/* docs/formulas.md cites functions by file and line; the script checks every citation. */
+static void test_formula_refs(void **state)
+{
+    (void)state;
+    FILE *f = fopen("docs/tools/check_formula_refs.sh", "r");
+    if (!f) {
+        print_message("[  SKIP    ] docs/tools/check_formula_refs.sh not found (run from the repository root)\n");
+        skip();
+    }
+    fclose(f);
+    int rc = system("sh docs/tools/check_formula_refs.sh docs/formulas.md docs/architecture.md");
+    assert_int_equal(rc, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_language_detection),
         cmocka_unit_test(test_bert_model),
         cmocka_unit_test(test_svg_chart_and_checker),
+        cmocka_unit_test(test_formula_refs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
