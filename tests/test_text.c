@@ -174,6 +174,15 @@ static void test_normalize_examples(void **state)
     xl_buf_clear(&out);
     assert_int_equal(xl_text_normalize("\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab", 9, XL_NORM_NFC, &out, NULL), 0);
     assert_string_equal(out.data, "\xed\x95\x9c");
+    /* empty input into an empty buffer (found by fuzzing: NULL + 0 under clang's UBSan) */
+    xl_u32buf empty;
+    xl_u32buf_init(&empty);
+    for (int f = XL_NORM_NONE; f <= XL_NORM_NFKD; f++)
+        assert_int_equal(xl_text_normalize_cps(NULL, 0, (xl_norm_form)f, &empty, NULL), 0);
+    assert_int_equal(empty.len, 0);
+    xl_buf_clear(&out);
+    assert_int_equal(xl_text_normalize("", 0, XL_NORM_NFKC, &out, NULL), 0);
+    assert_int_equal(out.len, 0);
     assert_int_equal(xl_norm_form_from_name("NFKC"), XL_NORM_NFKC);
     assert_int_equal(xl_norm_form_from_name("nfx"), -1);
     xl_buf_free(&out);

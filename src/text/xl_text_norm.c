@@ -145,6 +145,7 @@ static size_t compose_in_place(uint32_t *s, size_t n)
 
 int xl_text_normalize_cps(const uint32_t *in, size_t n, xl_norm_form form, xl_u32buf *out, xl_error *err)
 {
+    if (n == 0) return 0; /* nothing to append (out->data may still be NULL) */
     if (form == XL_NORM_NONE) {
         if (xl_u32buf_reserve(out, n, err) < 0) return -1;
         if (n) memcpy(out->data + out->len, in, n * sizeof *in);
