@@ -136,7 +136,6 @@ typedef struct xl_langid_train_options {
     size_t max_chars_per_lang; /* training code points kept per language (0 = all) */
     const char *scripts_path;  /* optional "lang<TAB>Script,Script" file: allowed scripts */
     const char *dev_path;      /* optional held-out "lang<TAB>text" for the temperatures */
-    int threads;             /* 0 = all CPUs */
     bool verbose;            /* progress on the log callback */
     void (*log)(void *ctx, const char *msg);
     void *log_ctx;
