@@ -4,9 +4,12 @@
 # in the given Markdown files (default: docs/formulas.md) must point at a line of that file that
 # contains "function_name(" (its definition, or the line of the call being cited).  Prints each
 # stale reference with the line where the name is defined now, and exits 1 when any is stale.
-# Usage (from the repository root): sh docs/tools/check_formula_refs.sh [docs/formulas.md ...]
+# Usage (from the repository root): sh docs/tools/check_formula_refs.sh [--fix] [docs/formulas.md ...]
+# --fix rewrites a stale line number in place when the function is still defined in the same file.
 # Run by tests/test_pipeline.c (test_formula_refs).
 set -u
+fix=0
+if [ "${1:-}" = "--fix" ]; then fix=1; shift; fi
 [ $# -gt 0 ] || set -- docs/formulas.md
 bad=0; n=0
 for doc in "$@"; do
@@ -24,8 +27,13 @@ for doc in "$@"; do
         fi
         if ! sed -n "${line}p" "$file" | grep -q "$name("; then
             now=$(grep -n "^[A-Za-z].*[ *]$name(" "$file" | head -n 1 | cut -d: -f1)
-            echo "$doc: $name: $path:$line does not define it${now:+ (defined at line $now now)}"
-            bad=$((bad + 1))
+            if [ "$fix" = 1 ] && [ -n "$now" ]; then
+                sed "s|\[\`$name\`\]($path#L$line)|[\`$name\`]($path#L$now)|g" "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc"
+                echo "$doc: $name: $path:$line -> line $now (fixed)"
+            else
+                echo "$doc: $name: $path:$line does not define it${now:+ (defined at line $now now)}"
+                bad=$((bad + 1))
+            fi
         fi
     done <<REFS
 $refs

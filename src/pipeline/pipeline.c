@@ -946,7 +946,10 @@ int xl_pipeline_evaluate(xl_pipeline *p, xl_error *err)
     for (size_t j = 0; j < np; j++)
         for (size_t m = 0; m < p->n_models; m++) {
             const xl_pipeline_model *pm = &p->models[m];
-            if (p->eval->n_rows >= XL_EVAL_MAX_ROWS) break;
+            if (p->eval->n_rows >= XL_EVAL_MAX_ROWS) {
+                p->eval_rows_dropped++;
+                continue;
+            }
             xl_rank_accum acc;
             xl_rank_accum_init(&acc);
             for (uint32_t u = 0; u < nu; u++) {

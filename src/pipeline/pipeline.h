@@ -183,6 +183,7 @@ typedef struct xl_pipeline {
     /* evaluate */
     bool evaluated;
     xl_eval_result *eval;         /* rows: per model "all", then per "ul->il" pair */
+    size_t eval_rows_dropped;     /* pair rows beyond XL_EVAL_MAX_ROWS (reported, not computed) */
     double seconds[10];           /* wall time per stage */
 } xl_pipeline;
 

@@ -132,6 +132,10 @@ int xl_pipeline_summary(const xl_pipeline *p, xl_buf *b, xl_error *err)
         return -1;
     static const char *const stage[] = {"load", "clean", "detect", "open", "route", "embed", "profiles", "recommend",
                                         "evaluate"};
+    if (p->eval_rows_dropped &&
+        xl_buf_printf(b, err, "evaluation: %zu (model, language pair) rows beyond the report's %d-row limit were not "
+                              "computed\n", p->eval_rows_dropped, XL_EVAL_MAX_ROWS) < 0)
+        return -1;
     if (xl_buf_printf(b, err, "time:") < 0) return -1;
     for (int s = 0; s < 9; s++)
         if (xl_buf_printf(b, err, " %s %.3f s%s", stage[s], p->seconds[s], s < 8 ? "," : "\n") < 0) return -1;
