@@ -58,7 +58,7 @@ const char *xl_skip_reason_text(xl_skip_reason r)
     case XL_SKIP_NONE: return "not skipped";
     case XL_SKIP_NO_TEXT: return "no text";
     case XL_SKIP_NOT_COVERED: return "language not covered by the embedder and no --dict";
-    case XL_SKIP_NO_KNOWN_TOKEN: return "no in-vocabulary token";
+    case XL_SKIP_NO_KNOWN_TOKEN: return "no in-vocabulary token (after translation, for translated items)";
     case XL_SKIP_N: break;
     }
     return "?";
