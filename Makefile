@@ -6,6 +6,11 @@
 #   make bench           build and run the benchmarks in tests/bench/
 #   make fuzz            build the libFuzzer targets in tests/fuzz/ with clang
 #   make fuzz-smoke      run every fuzz target for FUZZ_SECONDS (default 30) each
+#   make cross-test ARCH=aarch64|armhf|s390x   cross-build, run the suites under qemu-user
+#   make valgrind        end-to-end CLI run (tokenize, embed, recommend, eval) under valgrind
+#   make conversion-check  kernels and parsers compiled with -Wconversion -Werror
+#   make shared          build/pic/libxlrec.so (-fPIC objects in their own build dir)
+#   make example         docs/examples/embed_cosine against an installed xlrec (pkg-config)
 #   make demo            the main job on the built-in default data
 #   make install PREFIX=/usr/local [DESTDIR=...]
 #   make clean
@@ -23,17 +28,21 @@ SAN     ?=
 PREFIX  ?= /usr/local
 DESTDIR ?=
 FUZZ_SECONDS ?= 30
+PIC     ?=
+TEST_RUNNER ?=
 
 WARN     := -Wall -Wextra -Wpedantic -Werror
-XL_CFLAGS = -std=c11 $(WARN) $(OPT) -g $(SAN) -pthread $(CFLAGS)
+XL_CFLAGS = -std=c11 $(WARN) $(OPT) -g $(SAN) $(PIC) -pthread $(CFLAGS)
 XL_LDLIBS = -lm -pthread
 
 LIB_DIRS_GLOB := src src/* tokenizer tokenizer/* nn nn/* weights weights/*
 # The command implementations (src/cli/main.c, src/cli/cmd_*.c) make the
 # binary; everything else, including the option parser, is the library.
 CLI_SRCS := src/cli/main.c $(wildcard src/cli/cmd_*.c)
-LIB_SRCS := $(filter-out $(CLI_SRCS) %/tools/%,$(wildcard $(addsuffix /*.c,$(LIB_DIRS_GLOB))))
-LIB_HDRS := $(filter-out %/tools/%,$(wildcard $(addsuffix /*.h,$(LIB_DIRS_GLOB))))
+# (make patterns allow one '%' only, so tools/ folders are dropped with findstring)
+drop_tools = $(foreach f,$(1),$(if $(findstring /tools/,$(f)),,$(f)))
+LIB_SRCS := $(filter-out $(CLI_SRCS),$(call drop_tools,$(wildcard $(addsuffix /*.c,$(LIB_DIRS_GLOB)))))
+LIB_HDRS := $(call drop_tools,$(wildcard $(addsuffix /*.h,$(LIB_DIRS_GLOB))))
 INC_DIRS := $(sort $(patsubst %/,%,$(dir $(LIB_HDRS)))) tests/helpers
 CPPFLAGS += $(addprefix -I,$(INC_DIRS))
 
@@ -60,11 +69,13 @@ ifneq ($(filter x86_64%,$(MACHINE)),)
 AVX2_FLAGS   := -mavx2 -mfma -mf16c
 AVX512_FLAGS := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
 endif
+# A shared library is built and installed on ELF platforms (Linux, the BSDs).
+SHARED_OK := $(filter %linux-gnu %linux-gnueabihf %linux-musl %bsd%,$(MACHINE))
 
 # keep objects of test/bench programs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib
+.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example
 all: $(LIB) $(BIN)
 lib: $(LIB)
 
@@ -98,8 +109,9 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(HELPER_OBJS) $(LIB)
 
 # The test runner runs every suite (tests read ../shared when present and
 # skip those cases otherwise) and ends with "total: N passed, N failed".
+# TEST_RUNNER prefixes every suite and the binary (cross-test: qemu-user).
 test: $(TEST_BINS) $(BIN)
-	XLREC_BIN=$(BIN) sh tests/run_tests.sh $(TEST_BINS)
+	XLREC_TEST_RUNNER="$(TEST_RUNNER)" XLREC_BIN="$(strip $(TEST_RUNNER) $(BIN))" sh tests/run_tests.sh $(TEST_BINS)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 check:
@@ -121,25 +133,116 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB) $(XL_LDLIBS)
 
+# Each target runs FUZZ_SECONDS on its seeds (tests/fuzz/corpus/fuzz_<x>/, or
+# corpus/<x>/) plus what earlier runs found (build/fuzz/corpus/); the log is
+# kept in build/fuzz/<target>.log and a failure (crash, leak, sanitizer report,
+# trap) stops with the log's end and the reproducer's name.
 fuzz-smoke: fuzz
 	@for f in $(FUZZ_SRCS:tests/fuzz/%.c=%); do \
-	  mkdir -p $(FUZZ_BUILD)/corpus/$$f; \
-	  echo "== fuzz $$f for $(FUZZ_SECONDS)s"; \
-	  ./$(FUZZ_BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
-	    $(FUZZ_BUILD)/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 12 || exit 1; \
+	  seeds=tests/fuzz/corpus/$$f; [ -d $$seeds ] || seeds=tests/fuzz/corpus/$${f#fuzz_}; \
+	  [ -d $$seeds ] || { echo "!! $$f has no seed corpus (tests/fuzz/corpus/$$f/)"; exit 1; }; \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$f $(FUZZ_BUILD)/artifacts; \
+	  echo "== fuzz $$f for $(FUZZ_SECONDS)s (seeds: $$seeds)"; \
+	  if ./$(FUZZ_BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	      -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$f- $(FUZZ_BUILD)/corpus/$$f $$seeds \
+	      > $(FUZZ_BUILD)/$$f.log 2>&1; then \
+	    grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' $(FUZZ_BUILD)/$$f.log | tr '\n' ' '; echo; \
+	  else \
+	    tail -n 40 $(FUZZ_BUILD)/$$f.log; echo "!! $$f failed (log: $(FUZZ_BUILD)/$$f.log)"; exit 1; \
+	  fi; \
 	done
 
 demo: $(BIN)
 	sh docs/demo/demo.sh $(BIN)
 
-# Installation: binary, static library, public headers, pkg-config file.
+# Installation: binary, static library, shared library (where supported),
+# public headers, pkg-config file.
 VERSION := $(shell sed -n 's/^\#define XLREC_VERSION "\(.*\)"/\1/p' src/core/xl_version.h)
-install: $(LIB) $(BIN)
+install: $(LIB) $(BIN) $(if $(SHARED_OK),shared)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/xlrec
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/xlrec
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libxlrec.a
+ifneq ($(SHARED_OK),)
+	install -m 755 $(PIC_BUILD)/$(SO_REAL) $(DESTDIR)$(PREFIX)/lib/$(SO_REAL)
+	ln -sf $(SO_REAL) $(DESTDIR)$(PREFIX)/lib/$(SO_NAME)
+	ln -sf $(SO_NAME) $(DESTDIR)$(PREFIX)/lib/libxlrec.so
+endif
 	install -m 644 $(LIB_HDRS) $(DESTDIR)$(PREFIX)/include/xlrec/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/xlrec.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xlrec.pc
+
+# ---- Shared library ----------------------------------------------------------
+# The same sources compiled again with -fPIC in their own build dir (build/pic),
+# so libxlrec.a and the xlrec binary keep position-dependent code.
+# soname libxlrec.so.MAJOR; libxlrec.so -> libxlrec.so.MAJOR -> libxlrec.so.X.Y.Z.
+PIC_BUILD := build/pic
+SO_NAME    = libxlrec.so.$(word 1,$(subst ., ,$(VERSION)))
+SO_REAL    = libxlrec.so.$(VERSION)
+shared:
+	$(MAKE) BUILD=$(PIC_BUILD) PIC=-fPIC $(PIC_BUILD)/$(SO_REAL)
+$(BUILD)/libxlrec.so.%: $(LIB_OBJS)
+	$(CC) $(XL_CFLAGS) -shared -Wl,-soname,$(SO_NAME) -o $@ $(LIB_OBJS) $(XL_LDLIBS) $(LDFLAGS)
+	ln -sf $(SO_REAL) $(BUILD)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(BUILD)/libxlrec.so
+
+# ---- The library from outside: docs/examples/ --------------------------------
+# Install into build/example-prefix, compile docs/examples/embed_cosine.c with
+# nothing but pkg-config's flags (the shared library where there is one), convert
+# the in-repo DistilBERT fixture (it has a vocabulary) with the installed xlrec,
+# and embed an English and a German sentence with it.
+EXAMPLE_PREFIX := $(CURDIR)/build/example-prefix
+example:
+	rm -rf $(EXAMPLE_PREFIX)
+	$(MAKE) install PREFIX=$(EXAMPLE_PREFIX)
+	PKG_CONFIG_PATH=$(EXAMPLE_PREFIX)/lib/pkgconfig; export PKG_CONFIG_PATH; \
+	  $(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -O2 -o $(BUILD)/embed_cosine docs/examples/embed_cosine.c \
+	    $$(pkg-config --cflags --libs $(if $(SHARED_OK),,--static) xlrec) -lm
+	$(EXAMPLE_PREFIX)/bin/xlrec convert -q tests/fixtures/distilbert_tiny -o $(BUILD)/distilbert_tiny.xlm
+	LD_LIBRARY_PATH=$(EXAMPLE_PREFIX)/lib ./$(BUILD)/embed_cosine $(BUILD)/distilbert_tiny.xlm \
+	  "hello world, the movie" "hallo welt, der film"
+
+# ---- Cross builds under emulation ---------------------------------------------
+# make cross-test ARCH=aarch64|armhf|s390x: Debian's cross gcc builds the library,
+# the binary and every suite into build/cross-ARCH, and each suite (and the
+# binary that test_cli/test_ngram run) runs under qemu-user.  The target's
+# libcmocka comes from Debian multiarch (libcmocka-dev:arm64 / :armhf / :s390x),
+# which installs that architecture's libc6 too, so qemu finds the loader and
+# libc at their usual paths and needs no -L: `qemu-aarch64 -L /usr/aarch64-linux-gnu`
+# would pair the cross package's ld.so (libc6-arm64-cross) with the multiarch
+# libc.so.6 found in /lib/<triple>, two builds whose private ABI differs, and
+# the first thread creation hangs.  QEMU_FLAGS adds options (e.g. -cpu).
+# aarch64 runs the NEON kernels, armhf has a 32-bit size_t, s390x is big-endian.
+# Packages: .ci/run installs them.
+ARCH ?= aarch64
+QEMU_FLAGS ?=
+CROSS_TRIPLE_aarch64 := aarch64-linux-gnu
+CROSS_TRIPLE_armhf   := arm-linux-gnueabihf
+CROSS_TRIPLE_s390x   := s390x-linux-gnu
+QEMU_aarch64 := qemu-aarch64
+QEMU_armhf   := qemu-arm
+QEMU_s390x   := qemu-s390x
+cross-test:
+	@test -n "$(CROSS_TRIPLE_$(ARCH))" || { echo "ARCH must be aarch64, armhf or s390x, not '$(ARCH)'"; exit 2; }
+	$(MAKE) CC=$(CROSS_TRIPLE_$(ARCH))-gcc AR=$(CROSS_TRIPLE_$(ARCH))-ar BUILD=build/cross-$(ARCH) \
+	  TEST_RUNNER="$(strip $(QEMU_$(ARCH)) $(QEMU_FLAGS))" test
+
+# ---- Valgrind ------------------------------------------------------------------
+# tests/valgrind_e2e.sh runs tokenize, convert, embed, recommend and eval on the
+# demo data and the in-repo fixture, every command under
+# valgrind --error-exitcode=1 --leak-check=full (definite and indirect leaks fail).
+valgrind: $(BIN)
+	sh tests/valgrind_e2e.sh $(BIN)
+
+# ---- -Wconversion in the kernels and parsers --------------------------------------
+# Compiled (not linked) with -Wconversion on top of -Werror, in their own build
+# dir per target (any CC: `make conversion-check CC=arm-linux-gnueabihf-gcc`
+# checks the 32-bit size_t conversions, CC=aarch64-linux-gnu-gcc the NEON file).
+CONVERSION_SRCS := src/core/xl_json.c src/core/xl_csv.c src/core/xl_npy.c src/core/xl_utf8.c \
+                   $(wildcard nn/xl_kernels*.c) weights/xl_model.c weights/xl_safetensors.c \
+                   src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c
+CONVERSION_BUILD := build/conversion/$(MACHINE)
+conversion-check:
+	$(MAKE) BUILD=$(CONVERSION_BUILD) CFLAGS="$(CFLAGS) -Wconversion" \
+	  $(CONVERSION_SRCS:%.c=$(CONVERSION_BUILD)/obj/%.o)
 
 clean:
 	rm -rf build
