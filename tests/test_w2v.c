@@ -109,14 +109,23 @@ static void test_text_reader_errors(void **state)
     w2v_vectors_free(&v);
 }
 
+/* The binary format stores little-endian float32: write the bytes explicitly,
+ * not the host's (a host-order memcpy gives byte-swapped floats on s390x). */
+static void put_f32_le(unsigned char *p, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(u >> (8 * i));
+}
+
 static void test_binary_reader_errors(void **state)
 {
     (void)state;
     unsigned char buf[64];
     float one = 1.0f, nan_v = NAN;
     size_t n = (size_t)snprintf((char *)buf, sizeof buf, "1 2\nab ");
-    memcpy(buf + n, &one, 4);
-    memcpy(buf + n + 4, &one, 4);
+    put_f32_le(buf + n, one);
+    put_f32_le(buf + n + 4, one);
     buf[n + 8] = '\n';
     w2v_vectors v;
     xl_error err;
@@ -131,12 +140,12 @@ static void test_binary_reader_errors(void **state)
     assert_int_equal(read_mem((char *)buf, n + 8, W2V_FORMAT_BINARY, &v, &err), 0);
     w2v_vectors_free(&v);
     expect_error((char *)buf, n + 5, W2V_FORMAT_BINARY, "header claims"); /* size check before allocating */
-    memcpy(buf + n + 4, &nan_v, 4);
+    put_f32_le(buf + n + 4, nan_v);
     expect_error((char *)buf, n + 9, W2V_FORMAT_BINARY, "not finite");
-    memcpy(buf + n + 4, &one, 4);
+    put_f32_le(buf + n + 4, one);
     buf[0] = '2';
     memcpy(buf + n + 9, "cdefghij ", 9);
-    memcpy(buf + n + 18, &one, 4); /* second row: 1 of 2 floats */
+    put_f32_le(buf + n + 18, one); /* second row: 1 of 2 floats */
     expect_error((char *)buf, n + 22, W2V_FORMAT_BINARY, "file ends inside");
 }
 
