@@ -182,6 +182,79 @@ static void test_write_read_roundtrip(void **state)
     w2v_vectors_free(&v);
 }
 
+/* xlrec's float16 variant: binary16 conversion (exact values, round to nearest
+ * even, subnormals, overflow), file round trip, header tag checks. */
+static void test_f16_format(void **state)
+{
+    (void)state;
+    /* exact conversions (values from IEEE 754 binary16 tables) */
+    assert_int_equal(w2v_float_to_half(1.0f), 0x3c00);
+    assert_int_equal(w2v_float_to_half(-2.0f), 0xc000);
+    assert_int_equal(w2v_float_to_half(65504.0f), 0x7bff);
+    assert_int_equal(w2v_float_to_half(65520.0f), 0x7c00);          /* rounds up to Inf */
+    assert_int_equal(w2v_float_to_half(0x1p-14f), 0x0400);         /* smallest normal */
+    assert_int_equal(w2v_float_to_half(0x1p-24f), 0x0001);         /* smallest subnormal */
+    assert_int_equal(w2v_float_to_half(0x1p-25f), 0x0000);         /* tie to even: 0 */
+    assert_int_equal(w2v_float_to_half(0x1.8p-25f), 0x0001);       /* above the tie */
+    assert_int_equal(w2v_float_to_half(1.0f + 0x1p-11f), 0x3c00);  /* tie to even: down */
+    assert_int_equal(w2v_float_to_half(1.0f + 0x3p-11f), 0x3c02);  /* tie to even: up */
+    assert_int_equal(w2v_float_to_half(0.1f), 0x2e66);
+    assert_true(isnan(w2v_half_to_float(w2v_float_to_half(NAN))));
+    /* every finite half converts to float and back unchanged */
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        if ((h & 0x7c00) == 0x7c00) continue;
+        assert_int_equal(w2v_float_to_half(w2v_half_to_float((uint16_t)h)), h);
+    }
+    assert_true(w2v_half_to_float(0x0001) == 0x1p-24f);
+    assert_true(w2v_half_to_float(0x3555) == 0x1.554p-2f);
+
+    /* file round trip: values equal to their half rounding, max error 2^-11 relative */
+    w2v_vectors v, r;
+    xl_error err;
+    assert_int_equal(w2v_vectors_alloc(&v, 3, 5, &err), 0);
+    const char *words[3] = {"</s>", "caf\xc3\xa9", "\xe6\x96\x87"};
+    xl_rng rng;
+    xl_rng_seed(&rng, 5, 0);
+    for (int i = 0; i < 3; i++) {
+        assert_true(w2v_words_add(&v.words, words[i], strlen(words[i]), &err) >= 0);
+        for (int j = 0; j < 5; j++) w2v_row(&v, (size_t)i)[j] = (float)(xl_rng_double(&rng) * 4 - 2);
+    }
+    const char *f16 = xl_test_tmp_path("w2v_rt.f16");
+    assert_int_equal(w2v_vectors_write(f16, &v, W2V_FORMAT_F16, &err), 0);
+    char *bytes;
+    size_t len;
+    assert_int_equal(xl_read_file(f16, 0, &bytes, &len, &err), 0);
+    assert_int_equal(len, strlen("3 5 f16\n") + 3 * (5 * 2 + 2) + 4 + 5 + 3); /* rows: word ' ' 10 bytes '\n' */
+    assert_memory_equal(bytes, "3 5 f16\n", 8);
+    assert_int_equal(w2v_vectors_read(f16, W2V_FORMAT_AUTO, 0, &r, &err), 0);
+    assert_int_equal(r.n_words, 3);
+    assert_int_equal(r.dim, 5);
+    for (size_t k = 0; k < 15; k++) {
+        assert_true(r.data[k] == w2v_half_to_float(w2v_float_to_half(v.data[k])));
+        assert_true(fabsf(r.data[k] - v.data[k]) <= fabsf(v.data[k]) * 0x1p-11f);
+    }
+    assert_int_equal(w2v_vectors_find(&r, "\xe6\x96\x87"), 2);
+    w2v_vectors_free(&r);
+    assert_int_equal(w2v_vectors_read(f16, W2V_FORMAT_F16, 2, &r, &err), 0); /* max_words */
+    assert_int_equal(r.n_words, 2);
+    w2v_vectors_free(&r);
+    /* errors: tag vs requested format, truncation, NaN, overflow on write */
+    assert_int_equal(w2v_vectors_read(f16, W2V_FORMAT_BINARY, 0, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "header says f16"));
+    expect_error(bytes, len - 3, W2V_FORMAT_F16, "file ends inside");
+    expect_error("1 2 f16\nab \x00\x3c\x00\x7e\n", 16, W2V_FORMAT_AUTO, "not finite");
+    expect_error("1 2\nab \x00\x3c\x00\x3c\n", 12, W2V_FORMAT_F16, "no \"f16\" tag");
+    assert_int_equal(read_mem("1 2 f16\nab \x00\x3c\x00\xbc\n", 16, W2V_FORMAT_AUTO, &r, &err), 0);
+    assert_true(w2v_row(&r, 0)[0] == 1.0f && w2v_row(&r, 0)[1] == -1.0f);
+    w2v_vectors_free(&r);
+    w2v_row(&v, 1)[2] = 70000.0f;
+    assert_int_equal(w2v_vectors_write(f16, &v, W2V_FORMAT_F16, &err), -1);
+    assert_non_null(strstr(err.msg, "does not fit float16"));
+    free(bytes);
+    remove(f16);
+    w2v_vectors_free(&v);
+}
+
 static void roundtrip_file(const char *path, w2v_format f, const char *tag)
 {
     char *orig, *again;
@@ -456,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_text_reader_errors),
         cmocka_unit_test(test_binary_reader_errors),
         cmocka_unit_test(test_write_read_roundtrip),
+        cmocka_unit_test(test_f16_format),
         cmocka_unit_test(test_fixture_roundtrip),
         cmocka_unit_test(test_fixture_analogy),
         cmocka_unit_test(test_analogy_synthetic),

@@ -274,14 +274,17 @@ static int w2v_convert_cmd(int argc, char **argv)
 {
     const char *input = NULL, *output = NULL;
     int64_t binary = 1, max_words = 0;
+    bool f16 = false;
     const xl_option opts[] = {
-        {"input", 'i', XL_OPT_STRING, &input, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
+        {"input", 'i', XL_OPT_STRING, &input, "FILE", "word2vec file (text, binary or f16)", 0, 0, NULL},
         {"output", 'o', XL_OPT_STRING, &output, "FILE", "output file", 0, 0, NULL},
         {"binary", 0, XL_OPT_INT, &binary, "0|1", "output format", 0, 1, NULL},
+        {"f16", 0, XL_OPT_FLAG, &f16, NULL, "write xlrec's compact float16 variant (docs/word2vec.md)", 0, 0, NULL},
         {"max-words", 0, XL_OPT_INT, &max_words, "N", "keep only the first N rows (0 = all)", 0, 0, NULL},
         {0}};
-    const xl_command_spec spec = {"w2v convert", "xlrec w2v convert -i FILE -o FILE [--binary 0|1]",
-                                  "Convert between word2vec.c's text and binary formats (checks the input strictly).",
+    const xl_command_spec spec = {"w2v convert", "xlrec w2v convert -i FILE -o FILE [--binary 0|1 | --f16]",
+                                  "Convert between word2vec.c's text and binary formats and xlrec's float16 variant\n"
+                                  "(checks the input strictly).",
                                   opts, 0, 0};
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
@@ -291,7 +294,7 @@ static int w2v_convert_cmd(int argc, char **argv)
     xl_error_clear(&err);
     w2v_vectors v;
     if (w2v_vectors_read(input, W2V_FORMAT_AUTO, (size_t)max_words, &v, &err) < 0) return xl_cli_runtime_error(&err);
-    rc = w2v_vectors_write(output, &v, format_of(binary), &err);
+    rc = w2v_vectors_write(output, &v, f16 ? W2V_FORMAT_F16 : format_of(binary), &err);
     w2v_vectors_free(&v);
     return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
 }

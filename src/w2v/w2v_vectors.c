@@ -218,13 +218,60 @@ typedef struct {
     const char *name;
 } cursor;
 
-static int parse_header(cursor *c, size_t *rows, size_t *dim, xl_error *err)
+/* IEEE 754 binary16: 1 sign, 5 exponent (bias 15), 10 fraction bits. */
+uint16_t w2v_float_to_half(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint16_t sign = (uint16_t)(x >> 16 & 0x8000);
+    uint32_t ax = x & 0x7fffffffu;
+    if (ax >= 0x7f800000u) return (uint16_t)(sign | 0x7c00 | (ax > 0x7f800000u ? 0x200 : 0)); /* Inf / NaN */
+    if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00); /* rounds to >= 65520: overflow */
+    if (ax < 0x38800000u) {                                   /* below 2^-14: subnormal half or zero */
+        if (ax < 0x33000000u) return sign;                    /* below 2^-25: rounds to 0 */
+        uint32_t mant = (ax & 0x7fffffu) | 0x800000u;         /* 24-bit significand */
+        int shift = 126 - (int)(ax >> 23);                    /* value = mant * 2^(e-150); half unit 2^-24 */
+        uint32_t q = mant >> (shift), rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (q & 1))) q++;
+        return (uint16_t)(sign | q);
+    }
+    uint32_t h = ((ax >> 13) - ((127 - 15) << 10)); /* exponent rebias, 10 fraction bits */
+    uint32_t rem = ax & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) h++; /* carry may bump the exponent: still correct */
+    return (uint16_t)(sign | h);
+}
+
+float w2v_half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = h >> 10 & 0x1f, m = h & 0x3ff, x;
+    if (e == 0x1f)
+        x = sign | 0x7f800000u | (m << 13);
+    else if (e != 0)
+        x = sign | ((e + 127 - 15) << 23) | (m << 13);
+    else if (m == 0)
+        x = sign;
+    else { /* subnormal: m * 2^-24 */
+        int k = 0;
+        while (!(m & 0x400)) {
+            m <<= 1;
+            k++;
+        }
+        x = sign | ((uint32_t)(127 - 15 + 1 - k) << 23) | ((m & 0x3ff) << 13);
+    }
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+static int parse_header(cursor *c, size_t *rows, size_t *dim, bool *f16, xl_error *err)
 {
     const unsigned char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
     if (!nl) return xl_fail(err, XL_ERR_FORMAT, "%s:1: no header line \"ROWS DIM\"", c->name);
     const unsigned char *q = c->p, *e = nl;
     if (e > q && e[-1] == '\r') e--;
     while (e > q && e[-1] == ' ') e--; /* some writers leave a trailing space */
+    *f16 = (size_t)(e - q) > 4 && memcmp(e - 4, " f16", 4) == 0;
+    if (*f16) e -= 4;
     const unsigned char *sp = memchr(q, ' ', (size_t)(e - q));
     if (!sp) return xl_fail(err, XL_ERR_FORMAT, "%s:1: header must be \"ROWS DIM\"", c->name);
     uint64_t r, d;
@@ -287,6 +334,23 @@ static int parse_text_values(cursor *c, size_t row, size_t dim, float *out, xl_e
     return 0;
 }
 
+static int parse_f16_values(cursor *c, size_t row, size_t dim, float *out, xl_error *err)
+{
+    size_t bytes = dim * 2;
+    if ((size_t)(c->end - c->p) < bytes)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: file ends inside the %zu float16 values", c->name, row, dim);
+    for (size_t j = 0; j < dim; j++) {
+        const unsigned char *b = c->p + 2 * j;
+        float f = w2v_half_to_float((uint16_t)(b[0] | b[1] << 8));
+        if (!isfinite(f))
+            return xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: value %zu is not finite (NaN/Inf)", c->name, row, j + 1);
+        out[j] = f;
+    }
+    c->p += bytes;
+    if (c->p < c->end && *c->p == '\n') c->p++;
+    return 0;
+}
+
 static int parse_binary_values(cursor *c, size_t row, size_t dim, float *out, xl_error *err)
 {
     size_t bytes = dim * 4;
@@ -312,11 +376,17 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
     memset(out, 0, sizeof *out);
     cursor c = {data, (const unsigned char *)data + len, name};
     size_t rows = 0, dim = 0;
-    if (parse_header(&c, &rows, &dim, err) < 0) return -1;
+    bool f16 = false;
+    if (parse_header(&c, &rows, &dim, &f16, err) < 0) return -1;
+    if (f16 && format == W2V_FORMAT_AUTO) format = W2V_FORMAT_F16;
+    if (f16 != (format == W2V_FORMAT_F16))
+        return xl_fail(err, XL_ERR_FORMAT, "%s:1: %s", name,
+                       f16 ? "header says f16, but another format was requested"
+                           : "f16 format requested, but the header has no \"f16\" tag");
     /* every row needs at least 2 bytes of word+space and, per value, 1 byte
-     * (text; a lower bound) or 4 (binary) */
+     * (text; a lower bound), 4 (binary) or 2 (f16) */
     size_t remaining = (size_t)(c.end - c.p);
-    size_t min_row = (format == W2V_FORMAT_BINARY ? 2 : 1) + dim * (format == W2V_FORMAT_BINARY ? 4 : 1);
+    size_t min_row = format == W2V_FORMAT_BINARY ? 2 + dim * 4 : format == W2V_FORMAT_F16 ? 2 + dim * 2 : 1 + dim;
     if (rows > 0 && rows > remaining / min_row)
         return xl_fail(err, XL_ERR_FORMAT, "%s:1: header claims %zu rows of dimension %zu, but only %zu bytes follow",
                        name, rows, dim, remaining);
@@ -344,8 +414,9 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
             goto fail;
         }
         if (parse_word(&c, i + 1, &w, &wl, err) < 0) goto fail;
-        int rc = format == W2V_FORMAT_TEXT ? parse_text_values(&c, i + 1, dim, w2v_row(out, i), err)
-                                           : parse_binary_values(&c, i + 1, dim, w2v_row(out, i), err);
+        int rc = format == W2V_FORMAT_TEXT  ? parse_text_values(&c, i + 1, dim, w2v_row(out, i), err)
+                 : format == W2V_FORMAT_F16 ? parse_f16_values(&c, i + 1, dim, w2v_row(out, i), err)
+                                            : parse_binary_values(&c, i + 1, dim, w2v_row(out, i), err);
         if (rc < 0) goto fail;
         if (w2v_words_find(&out->words, w, wl) >= 0) {
             xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: duplicate word '%.*s'", name, i + 1, (int)(wl > 200 ? 200 : wl),
@@ -384,7 +455,8 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
     char *buf = NULL;
     size_t cap = 0;
     int rc = 0;
-    if (fprintf(f, "%lld %lld\n", (long long)v->n_words, (long long)v->dim) < 0) rc = -1;
+    if (fprintf(f, "%lld %lld%s\n", (long long)v->n_words, (long long)v->dim, format == W2V_FORMAT_F16 ? " f16" : "") < 0)
+        rc = -1;
     for (size_t i = 0; i < v->n_words && rc == 0; i++) {
         const float *r = w2v_row(v, i);
         const char *w = w2v_words_get(&v->words, i);
@@ -395,6 +467,17 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
         if (format == W2V_FORMAT_TEXT) {
             for (size_t j = 0; j < v->dim; j++)
                 if (fprintf(f, "%lf ", (double)r[j]) < 0) rc = -1;
+        } else if (format == W2V_FORMAT_F16) {
+            for (size_t j = 0; j < v->dim && rc == 0; j++) {
+                uint16_t h = w2v_float_to_half(r[j]);
+                if ((h & 0x7c00) == 0x7c00) {
+                    free(buf);
+                    xl_fclose(f, path, NULL);
+                    return xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: value %zu (%g) does not fit float16", path, i + 1,
+                                   j + 1, (double)r[j]);
+                }
+                if (fputc(h & 0xff, f) == EOF || fputc(h >> 8, f) == EOF) rc = -1;
+            }
         } else {
             if (cap < v->dim * 4) {
                 free(buf);

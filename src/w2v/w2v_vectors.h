@@ -22,6 +22,13 @@
  *     anything is allocated.
  *   - Text round trip: writing what was read reproduces a word2vec.c text file
  *     exactly when every |value| < 16 (float32 holds 6 decimals there).
+ *   - Compact variant "f16" (xlrec's, for shipped models; half the size of
+ *     binary): header "%lld %lld f16\n", then per row word ' ', dim
+ *     little-endian IEEE 754 binary16 values, '\n'.  Written with round-to-
+ *     nearest-even from float32; a value beyond the binary16 range (|x| >
+ *     65504 after rounding) is a write error, subnormals are kept.  Read back
+ *     exactly into float32; NaN/Inf are errors as in the other formats.  AUTO
+ *     recognises it by the header tag; word2vec.c and gensim do not read it.
  */
 #ifndef W2V_VECTORS_H
 #define W2V_VECTORS_H
@@ -62,10 +69,10 @@ typedef struct w2v_vectors {
     w2v_words words;
 } w2v_vectors;
 
-typedef enum { W2V_FORMAT_AUTO = 0, W2V_FORMAT_TEXT, W2V_FORMAT_BINARY } w2v_format;
+typedef enum { W2V_FORMAT_AUTO = 0, W2V_FORMAT_TEXT, W2V_FORMAT_BINARY, W2V_FORMAT_F16 } w2v_format;
 
-/* Read a word2vec file.  AUTO decides from the first row: text when it parses
- * as a word and dim numbers, binary otherwise.  max_words > 0 keeps only the
+/* Read a word2vec file.  AUTO decides from the header (tag "f16") and the
+ * first row: text when it parses as a word and dim numbers, binary otherwise.  max_words > 0 keeps only the
  * first max_words rows and stops reading there (like compute-accuracy's
  * threshold); the rest of the file is then not checked. */
 int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_vectors *out, xl_error *err);
@@ -73,6 +80,10 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
                             w2v_vectors *out, xl_error *err);
 /* Write in word2vec.c's exact layout ("-" = stdout). */
 int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format, xl_error *err);
+/* IEEE 754 binary16 <-> float32 (round to nearest even; overflow gives
+ * +-Inf, NaN stays NaN).  Exposed for tests. */
+uint16_t w2v_float_to_half(float f);
+float w2v_half_to_float(uint16_t h);
 /* Allocate an n x dim matrix (zeroed) with an empty word table. */
 int w2v_vectors_alloc(w2v_vectors *v, size_t n_words, size_t dim, xl_error *err);
 void w2v_vectors_free(w2v_vectors *v);
