@@ -162,7 +162,9 @@ static int dict_add(xl_text_dict *d, const uint32_t *c, size_t n, xl_error *err)
         d->arena = a;
         d->arena_cap = cap;
     }
+#if SIZE_MAX > UINT32_MAX /* a 32-bit size_t cannot reach 2^55 (and -Wtype-limits says so) */
     if ((uint64_t)d->arena_len >= ((uint64_t)1 << 55)) return xl_fail(err, XL_ERR_LIMIT, "dictionary too large");
+#endif
     memcpy(d->arena + d->arena_len, c, n * sizeof *c);
     d->slots[i] = (((uint64_t)d->arena_len << 8) | (uint64_t)n) + 1;
     d->arena_len += n;
