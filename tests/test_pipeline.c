@@ -46,7 +46,8 @@ static const char *HELDOUT = "user\titem\trating\n"
                              "u1\ti4\t5\n"
                              "u2\ti2\t5\n"
                              "u3\ti1\t5\n"  /* unknown user */
-                             "u1\ti1\t5\n"; /* already in the history */
+                             "u1\ti1\t5\n"  /* already in the history */
+                             "u2\ti2\t5\n"; /* duplicate */
 
 static const char *DICT = "zorp\tcat\nflum\tcar\n";
 
@@ -142,7 +143,7 @@ static void test_routing_and_skips(void **state)
     assert_int_equal(xl_pipeline_summary(&p, &b, &err), 0);
     assert_non_null(strstr(b.data, "no text: 1 item(s): i7(en)"));
     assert_non_null(strstr(b.data, "language not covered by the embedder and no --dict: 2 item(s): i5(xx) i6(xx)"));
-    assert_non_null(strstr(b.data, "1 unknown user, 0 unknown item, 1 already in the history"));
+    assert_non_null(strstr(b.data, "1 unknown user, 0 unknown item, 1 already in the history, 1 duplicate"));
     xl_buf_free(&b);
     xl_pipeline_free(&p);
 }

@@ -40,6 +40,6 @@ $refs
 REFS
 done
 if [ "$bad" -ne 0 ]; then
-    echo "check_formula_refs: $bad of $n references are stale"; exit 1
+    echo "check_formula_refs: $bad of $n references are stale (sh docs/tools/check_formula_refs.sh --fix $* updates the line numbers)"; exit 1
 fi
 echo "check_formula_refs: all $n references point at their functions"

@@ -307,6 +307,8 @@ static int load_heldout(xl_pipeline *p, xl_error *err)
         if (xl_interactions_push(&p->heldout, (uint32_t)u, (uint32_t)it, rating, 0, err) < 0) goto out;
     }
     if (got < 0) goto out;
+    /* a (user, item) pair listed twice would count as two relevant items */
+    p->heldout_duplicates = xl_rec_dedupe(&p->heldout, p->data.n_users, err);
     rc = 0;
 out:
     xl_csv_close(r);

@@ -153,7 +153,7 @@ typedef struct xl_pipeline {
     xl_rec_dataset data;          /* items (text, lang), interactions (users, ratings) */
     xl_csr train;                 /* users x items */
     xl_interactions heldout;      /* held-out (user, item, rating) mapped to indices */
-    size_t heldout_rows, heldout_unknown_user, heldout_unknown_item, heldout_in_train;
+    size_t heldout_rows, heldout_unknown_user, heldout_unknown_item, heldout_in_train, heldout_duplicates;
     /* clean */
     char **clean;                 /* n_items cleaned texts (NFC, entities, controls) */
     char **tokens;                /* n_items word-vector tokenisations */

@@ -126,9 +126,9 @@ int xl_pipeline_summary(const xl_pipeline *p, xl_buf *b, xl_error *err)
         return -1;
     if (p->opt.heldout_path &&
         xl_buf_printf(b, err, "held out: %s: %zu rows, %zu used; dropped: %zu unknown user, %zu unknown item, %zu "
-                              "already in the history\n",
+                              "already in the history, %zu duplicate\n",
                       p->opt.heldout_path, p->heldout_rows, p->heldout.n, p->heldout_unknown_user,
-                      p->heldout_unknown_item, p->heldout_in_train) < 0)
+                      p->heldout_unknown_item, p->heldout_in_train, p->heldout_duplicates) < 0)
         return -1;
     static const char *const stage[] = {"load", "clean", "detect", "open", "route", "embed", "profiles", "recommend",
                                         "evaluate"};
