@@ -557,7 +557,10 @@ static int map_name(const char *src, int arch, char *out, size_t cap)
         if (starts(s, head_prefixes[i])) return MAP_HEAD;
     if (ends(s, "position_ids") || ends(s, "token_type_ids")) return MAP_BUFFER;
     char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s", s);
+    if (snprintf(tmp, sizeof tmp, "%s", s) >= (int)sizeof tmp) { /* too long to be a BERT name: keep it */
+        snprintf(out, cap, "%s", s);
+        return MAP_KEEP;
+    }
     /* old TF-port LayerNorm names */
     size_t n = strlen(tmp);
     if (ends(tmp, ".gamma")) snprintf(tmp + n - 6, sizeof tmp - (n - 6), ".weight");
