@@ -262,12 +262,14 @@ static void test_hostile(void **state)
     expect_bad(tmp, n, "expected True or False");
     /* shapes claiming far more than the file: never allocated */
     n = build(tmp, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1152921504606846976,), }\n", le, 8);
-    expect_bad(tmp, n, "needs 4611686018427387904 bytes of data but the file holds 8");
+    /* with a 32-bit size_t (armhf) a dimension of 2^60 or 2^62 is already refused by the header parser */
+    const char *too_wide = "dimension too large";
+    expect_bad(tmp, n, sizeof(size_t) >= 8 ? "needs 4611686018427387904 bytes of data but the file holds 8" : too_wide);
     n = build(tmp, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1073741824, 1073741824, 1073741824), }\n",
               le, 8);
     expect_bad(tmp, n, "element count overflows");
     n = build(tmp, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,), }\n", le, 8);
-    expect_bad(tmp, n, "element count overflows");
+    expect_bad(tmp, n, sizeof(size_t) >= 8 ? "element count overflows" : too_wide);
     n = build(tmp, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999,), }\n", le, 8);
     expect_bad(tmp, n, "dimension too large");
     n = build(tmp, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,2), }\n", le, 8);
