@@ -260,6 +260,7 @@ void xl_bert_acts_free(xl_bert_acts *a)
     xl_aligned_free(a->emb);
     xl_aligned_free(a->hidden0);
     xl_aligned_free(a->mask_row);
+    free(a->mask_ptr);
     size_t n = a->n_slots;
     free_slots(a->qkv, n);
     free_slots(a->att, n);
@@ -314,9 +315,16 @@ static int acts_reserve(const xl_bert_config *c, xl_bert_acts *a, size_t n_seq, 
         a->att_off = o;
         a->cap_seq = n_seq;
     }
-    if (max_len > a->cap_len) {
-        if (grow(&a->mask_row, max_len, err) < 0) return -1;
-        a->cap_len = max_len;
+    (void)max_len;
+    if (n_seq > a->cap_mask_seq) {
+        float **mp = xl_realloc(a->mask_ptr, n_seq, sizeof *mp, err);
+        if (mp == NULL) return -1;
+        a->mask_ptr = mp;
+        a->cap_mask_seq = n_seq;
+    }
+    if (T > a->cap_len) {
+        if (grow(&a->mask_row, T, err) < 0) return -1;
+        a->cap_len = T;
     }
     if (T > a->cap_T || a->emb == NULL) {
         if (grow(&a->emb, tH, err) < 0 || grow(&a->hidden0, tH, err) < 0 || grow_slots(&a->qkv, n, t3H, err) < 0 ||
@@ -374,30 +382,28 @@ static int embed(const xl_bert *b, const xl_kernels *k, int n_threads, const xl_
 
 /* Multi-head self-attention for one layer (BertSelfAttention):
  *   S_h = Q_h K_h^T / sqrt(dh) + M,  P_h = softmax(S_h) row-wise,  ctx_h = P_h V_h
- * per sequence over its own length (no padding); M adds -FLT_MAX at masked keys. */
+ * per sequence over its own length (no padding); M adds -FLT_MAX at masked keys.  One parallel
+ * region over all (sequence, head) pairs (xl_attention). */
 static void attention(const xl_bert *b, xl_kernels *k, int n_threads, const xl_bert_input *in, xl_bert_acts *a,
                       const float *qkv, float *att, float *ctx)
 {
     const xl_bert_config *c = &b->cfg;
     const size_t H = c->hidden, nh = c->n_heads, dh = H / nh;
     const float scale = 1.0f / sqrtf((float)dh);
-    for (size_t s = 0; s < in->n_seq; s++) {
-        const size_t n = in->len[s];
-        const float *q = qkv + a->off[s] * 3 * H, *kk = q + H, *v = q + 2 * H;
-        float *P = att + a->att_off[s];
-        /* S[h] [n, n] = scale * Q_h [n, dh] K_h^T */
-        xl_sgemm_batched(k, n_threads, XL_TRANS, nh, n, n, dh, scale, q, 3 * H, dh, kk, 3 * H, dh, 0.0f, P, n, n * n);
-        const float *mask = NULL;
-        const uint8_t *m = in->mask ? in->mask[s] : NULL;
-        if (m != NULL) {
-            for (size_t j = 0; j < n; j++) a->mask_row[j] = m[j] ? 0.0f : -FLT_MAX;
-            mask = a->mask_row;
+    const float *const *masks = NULL;
+    if (in->mask != NULL) {
+        for (size_t s = 0; s < in->n_seq; s++) {
+            const uint8_t *m = in->mask[s];
+            float *row = a->mask_row + a->off[s];
+            a->mask_ptr[s] = NULL;
+            if (m == NULL) continue;
+            for (size_t j = 0; j < in->len[s]; j++) row[j] = m[j] ? 0.0f : -FLT_MAX;
+            a->mask_ptr[s] = row;
         }
-        xl_softmax_rows(k, n_threads, P, nh * n, n, n, 1.0f, mask);
-        /* ctx_h [n, dh] = P_h [n, n] V_h [n, dh]; written into columns h*dh of ctx [n, H] */
-        xl_sgemm_batched(k, n_threads, XL_NO_TRANS, nh, n, dh, n, 1.0f, P, n, n * n, v, 3 * H, dh, 0.0f,
-                         ctx + a->off[s] * H, H, dh);
+        masks = (const float *const *)a->mask_ptr;
     }
+    xl_attention(k, n_threads, in->n_seq, a->off, in->len, a->att_off, masks, nh, dh, scale, qkv, qkv + H, qkv + 2 * H,
+                 3 * H, att, ctx, H);
 }
 
 int xl_bert_forward(const xl_bert *b, xl_kernels *k, int n_threads, const xl_bert_input *in, xl_bert_acts *a,

@@ -140,9 +140,10 @@ typedef struct xl_bert_acts {
     size_t *att_off;           /* [n_seq] offset of its attention block */
     float *emb, *hidden0;
     float **qkv, **att, **ctx, **attn_proj, **ln1, **ffn_pre, **ffn_h, **ffn_proj, **out;
-    float *mask_row;           /* [max len] additive mask scratch */
+    float *mask_row;           /* [T] additive mask scratch, sequence b's row at off[b] */
+    float **mask_ptr;          /* [n_seq] sequence b's mask row, or NULL (no mask) */
     /* capacities (elements) */
-    size_t cap_T, cap_att, cap_seq, cap_len;
+    size_t cap_T, cap_att, cap_seq, cap_len, cap_mask_seq;
 } xl_bert_acts;
 
 void xl_bert_acts_init(xl_bert_acts *a, bool keep_all_layers);

@@ -149,17 +149,27 @@ int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_e
         return xl_fail(err, XL_ERR_NOMEM, "kernel workspace: size overflow for %d threads", nt);
     float *ws = xl_aligned_alloc(total, err);
     if (ws == NULL) return -1;
+    xl_pool *pool = NULL;
+    if (nt > 1 && xl_threads_available()) {
+        pool = xl_pool_new(nt, err);
+        if (pool == NULL) {
+            xl_aligned_free(ws);
+            return -1;
+        }
+    }
     k->path = path;
     k->impl = t;
     k->max_threads = nt;
     k->workspace = ws;
     k->workspace_per_thread = per;
+    k->pool = pool;
     return 0;
 }
 
 void xl_kernels_free(xl_kernels *k)
 {
     if (k == NULL) return;
+    xl_pool_free(k->pool);
     xl_aligned_free(k->workspace);
     memset(k, 0, sizeof *k);
 }
@@ -332,18 +342,26 @@ static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_
             const float beta = pc == 0 ? g->beta : 1.0f;
             for (size_t ic = m0; ic < m1; ic += mc_blk) {
                 size_t mc = m1 - ic < mc_blk ? m1 - ic : mc_blk;
-                pack_a(g->A + ic * g->lda + pc, g->lda, mc, kc, MR, apack);
+                /* rows [0, direct) of the block are read in place by ukr_rows (no packing: the A
+                 * pack was a scalar transpose costing up to as much as the FMAs when N is narrow);
+                 * the rest (a partial MR group, or all rows on paths without ukr_rows) is packed.
+                 * Both kernels do the same FMAs in the same order. */
+                const size_t direct = t->ukr_rows != NULL ? mc / MR * MR : 0;
+                if (direct < mc) pack_a(g->A + (ic + direct) * g->lda + pc, g->lda, mc - direct, kc, MR, apack);
                 for (size_t jr = 0; jr < nc; jr += NR) {
                     size_t nr = nc - jr < NR ? nc - jr : NR;
                     const float *bmicro = bp + (jr / NR) * bstride;
                     for (size_t ir = 0; ir < mc; ir += MR) {
                         size_t mr = mc - ir < MR ? mc - ir : MR;
                         float *c = g->C + (ic + ir) * g->ldc + jc + jr;
-                        const float *amicro = apack + (ir / MR) * kc * MR;
+                        const float *arows = g->A + (ic + ir) * g->lda + pc;
+                        const float *amicro = apack + ((ir - (ir < direct ? ir : direct)) / MR) * kc * MR;
                         if (mr == MR && nr == NR) {
-                            t->ukr(kc, amicro, bmicro, c, g->ldc, g->alpha, beta);
+                            if (ir < direct) t->ukr_rows(kc, arows, g->lda, bmicro, c, g->ldc, g->alpha, beta);
+                            else t->ukr(kc, amicro, bmicro, c, g->ldc, g->alpha, beta);
                         } else {
-                            t->ukr(kc, amicro, bmicro, edge, NR, 1.0f, 0.0f);
+                            if (ir < direct) t->ukr_rows(kc, arows, g->lda, bmicro, edge, NR, 1.0f, 0.0f);
+                            else t->ukr(kc, amicro, bmicro, edge, NR, 1.0f, 0.0f);
                             for (size_t i = 0; i < mr; i++)
                                 for (size_t j = 0; j < nr; j++) {
                                     float v = g->alpha * edge[i * NR + j];
@@ -386,7 +404,7 @@ static void gemm_run(xl_kernels *k, int n_threads, gemm_job *g)
         gemm_block(g, 0, g->M, 0, g->N, g->workspace);
         return;
     }
-    xl_parallel_for(nt, g->split_n ? n_panels : m_groups, gemm_range, g);
+    xl_pool_run(k->pool, nt, g->split_n ? n_panels : m_groups, gemm_range, g);
 }
 
 void xl_sgemm(xl_kernels *k, int n_threads, xl_trans trans_b, size_t M, size_t N, size_t K, float alpha,
@@ -450,7 +468,66 @@ void xl_sgemm_batched(xl_kernels *k, int n_threads, xl_trans trans_b, size_t bat
     int nt = clamp_threads(k, n_threads);
     if ((double)batch * 2.0 * (double)M * (double)N * (double)K < 4e6) nt = 1;
     if (nt == 1) batched_range(&g, 0, batch, 0);
-    else xl_parallel_for(nt, batch, batched_range, &g);
+    else xl_pool_run(k->pool, nt, batch, batched_range, &g);
+}
+
+/* ---- fused multi-head attention ------------------------------------------------------------ */
+
+typedef struct {
+    const xl_kernel_table *t;
+    size_t n_heads, dh;
+    float scale;
+    const size_t *off, *len, *att_off;
+    const float *const *mask;
+    const float *q, *k, *v;
+    size_t ld_qkv, ld_ctx;
+    float *att, *ctx;
+    float *workspace;
+    size_t ws_per_thread;
+} attn_job;
+
+static void attention_range(void *ctx, size_t begin, size_t end, int tid)
+{
+    const attn_job *j = ctx;
+    float *ws = j->workspace + (size_t)tid * j->ws_per_thread;
+    for (size_t item = begin; item < end; item++) {
+        const size_t s = item / j->n_heads, h = item % j->n_heads, n = j->len[s];
+        const size_t row0 = j->off[s] * j->ld_qkv + h * j->dh;
+        float *P = j->att + j->att_off[s] + h * n * n;
+        /* S [n, n] = scale * Q_h [n, dh] K_h^T */
+        gemm_job g;
+        memset(&g, 0, sizeof g);
+        g.t = j->t;
+        g.M = n, g.N = n, g.K = j->dh, g.alpha = j->scale, g.beta = 0.0f;
+        g.A = j->q + row0, g.lda = j->ld_qkv, g.C = P, g.ldc = n;
+        g.bsrc = (b_source){SRC_TRANS, j->k + row0, j->ld_qkv, j->dh};
+        gemm_block(&g, 0, n, 0, n, ws);
+        /* P = softmax(S + mask) row by row, while S is in cache */
+        const float *mask = j->mask ? j->mask[s] : NULL;
+        for (size_t r = 0; r < n; r++) j->t->softmax(P + r * n, n, 1.0f, mask);
+        /* ctx_h [n, dh] = P [n, n] V_h [n, dh] */
+        g.M = n, g.N = j->dh, g.K = n, g.alpha = 1.0f;
+        g.A = P, g.lda = n, g.C = j->ctx + j->off[s] * j->ld_ctx + h * j->dh, g.ldc = j->ld_ctx;
+        g.bsrc = (b_source){SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
+        gemm_block(&g, 0, n, 0, j->dh, ws);
+    }
+}
+
+void xl_attention(xl_kernels *k, int n_threads, size_t n_seq, const size_t *off, const size_t *len,
+                  const size_t *att_off, const float *const *mask, size_t n_heads, size_t head_dim, float scale,
+                  const float *q, const float *kk, const float *v, size_t ld_qkv, float *att, float *ctx,
+                  size_t ld_ctx)
+{
+    if (n_seq == 0 || n_heads == 0) return;
+    attn_job j = {.t = k->impl, .n_heads = n_heads, .dh = head_dim, .scale = scale, .off = off, .len = len,
+                  .att_off = att_off, .mask = mask, .q = q, .k = kk, .v = v, .ld_qkv = ld_qkv, .ld_ctx = ld_ctx,
+                  .att = att, .ctx = ctx, .workspace = k->workspace, .ws_per_thread = k->workspace_per_thread};
+    double flops = 0.0;
+    for (size_t s = 0; s < n_seq; s++) flops += 4.0 * (double)len[s] * (double)len[s] * (double)head_dim;
+    int nt = clamp_threads(k, n_threads);
+    if (flops * (double)n_heads < 1e6) nt = 1;
+    if (nt == 1) attention_range(&j, 0, n_seq * n_heads, 0);
+    else xl_pool_run(k->pool, nt, n_seq * n_heads, attention_range, &j);
 }
 
 /* ---- FMA peak probe ------------------------------------------------------------------------ */
@@ -484,7 +561,7 @@ double xl_kernels_fma_peak_gflops(xl_kernels *k, int n_threads, double seconds)
         double t0 = xl_time_now();
         peak_range(j, 0, 1, 0);
         double dt = xl_time_now() - t0;
-        if (dt > 0.02 || j->iters > ((size_t)1 << 40)) {
+        if (dt > 0.02 || (double)j->iters > 0x1p40 || j->iters > SIZE_MAX / 4) { /* no size_t shift/wrap on 32-bit */
             j->iters = (size_t)((double)j->iters * (seconds / 3.0) / (dt > 0 ? dt : 1e-9)) + 1;
             break;
         }
@@ -492,7 +569,7 @@ double xl_kernels_fma_peak_gflops(xl_kernels *k, int n_threads, double seconds)
     }
     for (int rep = 0; rep < 3; rep++) {
         double t0 = xl_time_now();
-        xl_parallel_for(nt, (size_t)nt, peak_range, j);
+        xl_pool_run(k->pool, nt, (size_t)nt, peak_range, j);
         double dt = xl_time_now() - t0, flops = 0.0;
         for (int t = 0; t < nt; t++) flops += j->flops[t];
         if (dt > 0 && flops / dt > best) best = flops / dt;
@@ -535,7 +612,7 @@ static void run_rows(const xl_kernels *k, int n_threads, size_t rows, row_job *j
     int nt = clamp_threads(k, n_threads);
     if ((double)rows * (double)j->cols < 65536.0) nt = 1;
     if (nt == 1) row_range(j, 0, rows, 0);
-    else xl_parallel_for(nt, rows, row_range, j);
+    else xl_pool_run(k->pool, nt, rows, row_range, j);
 }
 
 void xl_bias_gelu(const xl_kernels *k, int n_threads, float *x, size_t rows, size_t cols, size_t ldx,

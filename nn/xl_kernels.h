@@ -7,13 +7,14 @@
  *     A + i*lda (lda >= K).  Sizes of 0 are allowed and do nothing (beta is still applied to C
  *     when K == 0, as BLAS does).
  *   - A kernel context (xl_kernels) is set up once by xl_kernels_init: it holds the chosen code
- *     path and per-thread packing workspaces.  The GEMM calls write into that workspace, so one
- *     context must not be used by two caller threads at the same time (give each its own).
- *     Elementwise ops only read the context.
+ *     path, per-thread packing workspaces and a persistent thread pool (max_threads - 1 workers,
+ *     sleeping between calls).  The GEMM calls write into that workspace and every threaded call
+ *     uses the pool, so one context must not be used by two caller threads at the same time
+ *     (give each its own; a clash falls back to starting threads, it never deadlocks).
  *   - Threads are explicit: every call that can run in parallel takes `n_threads` (>= 1; values
- *     above the context's max_threads are clamped to it).  Work is split with xl_parallel_for
- *     (src/core/xl_thread.h) over output tiles/rows only, so results are bit-identical for any
- *     thread count.
+ *     above the context's max_threads are clamped to it).  Work is split with the context's pool
+ *     (xl_pool_run, src/core/xl_thread.h) over output tiles/rows (attention: (sequence, head)
+ *     pairs) only, so results are bit-identical for any thread count.
  *   - Apart from xl_kernels_init / xl_pack_b (which allocate and may fail), kernels cannot fail
  *     and return nothing; invalid sizes (ld < columns, NULL with non-zero size) are caller bugs.
  *   - Path selection: XL_SIMD_AUTO picks $XLREC_SIMD when set (scalar|avx2|avx512|neon, read once
@@ -55,6 +56,7 @@ typedef struct xl_kernels {
     int max_threads;                    /* workspaces allocated for this many threads */
     float *workspace;                   /* per-thread packing buffers (GEMM only), 64-byte aligned */
     size_t workspace_per_thread;        /* floats per thread in `workspace` */
+    struct xl_pool *pool;               /* persistent workers (max_threads > 1), or NULL */
 } xl_kernels;
 
 /* "scalar", "avx2", "avx512", "neon" ("auto" for XL_SIMD_AUTO). */
@@ -100,6 +102,20 @@ void xl_sgemm(xl_kernels *k, int n_threads, xl_trans trans_b, size_t M, size_t N
 void xl_sgemm_batched(xl_kernels *k, int n_threads, xl_trans trans_b, size_t batch, size_t M, size_t N, size_t K,
                       float alpha, const float *A, size_t lda, size_t stride_a, const float *B, size_t ldb,
                       size_t stride_b, float beta, float *C, size_t ldc, size_t stride_c);
+
+/* Multi-head scaled dot-product attention (Vaswani et al. 2017; HF BertSelfAttention) over a batch
+ * of sequences packed back to back.  Sequence s has rows off[s] .. off[s]+len[s] of Q, K, V (row
+ * stride ld_qkv; head h = columns h*head_dim .. +head_dim of each), and for every head h:
+ *   P = softmax(scale * Q_h K_h^T + mask[s])   stored at att + att_off[s] + h*len[s]^2, [len, len]
+ *   ctx[rows of s, h*head_dim ..] = P V_h      (ctx row stride ld_ctx)
+ * mask is NULL or one additive row of len[s] floats per sequence (an entry may be NULL).  One
+ * parallel region over all (sequence, head) pairs, each pair computed whole by one thread (its
+ * scores stay in cache between the three steps), so results do not depend on n_threads; the
+ * arithmetic is that of xl_sgemm_batched + xl_softmax_rows + xl_sgemm_batched, bit for bit. */
+void xl_attention(xl_kernels *k, int n_threads, size_t n_seq, const size_t *off, const size_t *len,
+                  const size_t *att_off, const float *const *mask, size_t n_heads, size_t head_dim, float scale,
+                  const float *q, const float *kk, const float *v, size_t ld_qkv, float *att, float *ctx,
+                  size_t ld_ctx);
 
 /* A constant right-hand operand op(B)[K,N] pre-packed into the micro-kernel's panel layout:
  * ceil(N/nr) column panels, panel p holding op(B)[0..K, p*nr .. p*nr+nr) as K rows of nr

@@ -15,24 +15,27 @@
 #define NR 16
 #define ROWS(F) F(0) F(1) F(2) F(3) F(4) F(5)
 
-/* C[6,16] = alpha * A~[6,kc] B~[kc,16] + beta * C (packed panels, see xl_kernels_impl.h) */
-static void ukr_avx2(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha, float beta)
+/* C[6,16] = alpha * A[6,kc] B[kc,16] + beta * C, with A[i,p] = a[i*rs_a + p*cs_a] (packed A
+ * micro-panel: rs_a = 1, cs_a = MR; A read in place from row-major rows: rs_a = lda, cs_a = 1)
+ * and B[p,0..16) = b + p*ldb.  Same FMAs in the same order either way (bit-identical). */
+static inline void ukr_body(size_t kc, const float *a, size_t rs_a, size_t cs_a, const float *b, size_t ldb, float *c,
+                            size_t ldc, float alpha, float beta)
 {
 #define DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();
     ROWS(DECL)
 #undef DECL
     for (size_t p = 0; p < kc; p++) {
         const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-#define STEP(i)                                        \
-    {                                                  \
-        const __m256 ai = _mm256_broadcast_ss(a + i);  \
-        c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);    \
-        c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);    \
+#define STEP(i)                                                         \
+    {                                                                   \
+        const __m256 ai = _mm256_broadcast_ss(a + (size_t)(i) * rs_a);  \
+        c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);                     \
+        c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);                     \
     }
         ROWS(STEP)
 #undef STEP
-        a += MR;
-        b += NR;
+        a += cs_a;
+        b += ldb;
     }
     const __m256 va = _mm256_set1_ps(alpha);
     if (beta == 0.0f) {
@@ -52,6 +55,19 @@ static void ukr_avx2(size_t kc, const float *a, const float *b, float *c, size_t
         ROWS(STOREB)
 #undef STOREB
     }
+}
+
+/* packed A and B micro-panels (xl_kernels_impl.h) */
+static void ukr_avx2(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha, float beta)
+{
+    ukr_body(kc, a, 1, MR, b, NR, c, ldc, alpha, beta);
+}
+
+/* A read in place (6 rows of stride lda), B a packed micro-panel */
+static void ukr_rows_avx2(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, float alpha,
+                          float beta)
+{
+    ukr_body(kc, a, lda, 1, b, NR, c, ldc, alpha, beta);
 }
 
 static inline float hsum256(__m256 v)
@@ -119,6 +135,7 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .kc = 256,
     .nc = 1024,
     .ukr = ukr_avx2,
+    .ukr_rows = ukr_rows_avx2,
     .bias_gelu = simd_bias_gelu,
     .add_layernorm = simd_add_layernorm,
     .softmax = simd_softmax,

@@ -34,24 +34,28 @@
 #error "XL_AVX512_MR must be 8, 12 or 14"
 #endif
 
-/* C[MR,32] = alpha * A~[MR,kc] B~[kc,32] + beta * C (packed panels, see xl_kernels_impl.h) */
-static void ukr_avx512(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha, float beta)
+/* C[MR,32] = alpha * A[MR,kc] B[kc,32] + beta * C, with A[i,p] = a[i*rs_a + p*cs_a] (packed A
+ * micro-panel: rs_a = 1, cs_a = MR; A read in place from row-major rows: rs_a = lda, cs_a = 1)
+ * and B[p,0..32) = b + p*ldb (packed micro-panel: ldb = 32).  Both forms do the same FMAs in the
+ * same order, so they give bit-identical results. */
+static inline void ukr_body(size_t kc, const float *a, size_t rs_a, size_t cs_a, const float *b, size_t ldb, float *c,
+                            size_t ldc, float alpha, float beta)
 {
 #define DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
     ROWS(DECL)
 #undef DECL
     for (size_t p = 0; p < kc; p++) {
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-#define STEP(i)                                        \
-    {                                                  \
-        const __m512 ai = _mm512_set1_ps(a[i]);        \
-        c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);    \
-        c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1);    \
+#define STEP(i)                                                 \
+    {                                                           \
+        const __m512 ai = _mm512_set1_ps(a[(size_t)(i) * rs_a]); \
+        c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);             \
+        c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1);             \
     }
         ROWS(STEP)
 #undef STEP
-        a += XL_AVX512_MR;
-        b += NR;
+        a += cs_a;
+        b += ldb;
     }
     const __m512 va = _mm512_set1_ps(alpha);
     if (beta == 0.0f) {
@@ -71,6 +75,19 @@ static void ukr_avx512(size_t kc, const float *a, const float *b, float *c, size
         ROWS(STOREB)
 #undef STOREB
     }
+}
+
+/* packed A and B micro-panels (xl_kernels_impl.h) */
+static void ukr_avx512(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha, float beta)
+{
+    ukr_body(kc, a, 1, XL_AVX512_MR, b, NR, c, ldc, alpha, beta);
+}
+
+/* A read in place (MR rows of stride lda), B a packed micro-panel */
+static void ukr_rows_avx512(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, float alpha,
+                            float beta)
+{
+    ukr_body(kc, a, lda, 1, b, NR, c, ldc, alpha, beta);
 }
 
 static double fma_probe(size_t iters, float *sink)
@@ -122,6 +139,7 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .kc = XL_AVX512_KC,
     .nc = 1024,
     .ukr = ukr_avx512,
+    .ukr_rows = ukr_rows_avx512,
     .bias_gelu = simd_bias_gelu,
     .add_layernorm = simd_add_layernorm,
     .softmax = simd_softmax,

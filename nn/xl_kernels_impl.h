@@ -11,6 +11,8 @@
  * (b[p*NR + j] = op(B)[p, j]).  ukr computes the full MR x NR tile
  *     C[i, j] = alpha * sum_p a[p*MR+i] * b[p*NR+j] + beta * C[i, j]     (beta == 0: C not read)
  * with row stride ldc.  kc may be 0.  Edge tiles are handled by the caller (xl_kernels.c).
+ * ukr_rows (optional, NULL: not provided) is the same with A read in place from MR row-major rows
+ * (A[i, p] = a[i*lda + p]): no A packing, same FMAs in the same order as ukr.
  */
 #ifndef XL_KERNELS_IMPL_H
 #define XL_KERNELS_IMPL_H
@@ -24,6 +26,8 @@ typedef struct xl_kernel_table {
     size_t mr, nr;     /* register block of the micro-kernel */
     size_t mc, kc, nc; /* cache blocks: A block mc x kc (L2), B micro-panel kc x nr (L1), B block kc x nc */
     void (*ukr)(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha, float beta);
+    void (*ukr_rows)(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, float alpha,
+                     float beta);
     /* x[j] = gelu(x[j] + bias[j]) (bias may be NULL) */
     void (*bias_gelu)(float *x, const float *bias, size_t n);
     /* y = LayerNorm(x + r) * g + b over n (r may be NULL; y may alias x or r) */

@@ -793,6 +793,74 @@ static void test_parallel_for(void **state)
     assert_true(xl_threads_available() == 0 || xl_threads_available() == 1);
 }
 
+/* A nested call from inside a pool run must not deadlock (it falls back to xl_parallel_for). */
+typedef struct {
+    xl_pool *pool;
+    size_t inner_hits[64];
+} nested_ctx;
+
+static void nested_inner(void *vctx, size_t begin, size_t end, int tid)
+{
+    (void)tid;
+    size_t *hits = vctx;
+    for (size_t i = begin; i < end; i++) hits[i]++;
+}
+
+static void nested_outer(void *vctx, size_t begin, size_t end, int tid)
+{
+    nested_ctx *c = vctx;
+    if (tid == 0 && begin < end) assert_int_equal(xl_pool_run(c->pool, 2, 64, nested_inner, c->inner_hits), 0);
+    (void)end;
+}
+
+static void test_pool(void **state)
+{
+    (void)state;
+    xl_error err;
+    static const int sizes[] = {1, 2, 4};
+    static const int threads[] = {1, 2, 3, 5};
+    static const size_t items[] = {0, 1, 2, 7, 1000};
+    for (size_t ps = 0; ps < sizeof sizes / sizeof sizes[0]; ps++) {
+        xl_pool *pool = xl_pool_new(sizes[ps], &err);
+        assert_non_null(pool);
+        assert_int_equal(xl_pool_size(pool), sizes[ps]);
+        /* many short runs in a row: workers must wake for each and never miss or repeat one */
+        for (int rep = 0; rep < 50; rep++)
+            for (size_t a = 0; a < sizeof threads / sizeof threads[0]; a++)
+                for (size_t b = 0; b < sizeof items / sizeof items[0]; b++) {
+                    cover_ctx *c = calloc(1, sizeof *c);
+                    size_t n = items[b];
+                    c->hits = calloc(n ? n : 1, 1);
+                    assert_int_equal(xl_pool_run(pool, threads[a], n, cover_range, c), 0);
+                    for (size_t i = 0; i < n; i++) assert_int_equal(c->hits[i], 1);
+                    /* xl_parallel_for's split with T = min(threads, pool size, max(n, 1)) */
+                    size_t T = (size_t)(threads[a] < sizes[ps] ? threads[a] : sizes[ps]);
+                    if (T > n) T = n ? n : 1;
+                    for (size_t t = 0; t < T; t++)
+                        if (n * t / T < n * (t + 1) / T) {
+                            assert_int_equal(c->called[t], 1);
+                            assert_int_equal(c->begin[t], n * t / T);
+                            assert_int_equal(c->end[t], n * (t + 1) / T);
+                        }
+                    for (size_t t = T; t < XL_MAX_THREADS; t++) assert_int_equal(c->called[t], 0);
+                    free(c->hits);
+                    free(c);
+                }
+        nested_ctx nc = {pool, {0}};
+        assert_int_equal(xl_pool_run(pool, 2, 4, nested_outer, &nc), 0);
+        for (size_t i = 0; i < 64; i++) assert_int_equal(nc.inner_hits[i], 1);
+        xl_pool_free(pool);
+    }
+    xl_pool_free(NULL);
+    assert_int_equal(xl_pool_size(NULL), 1);
+    cover_ctx *c = calloc(1, sizeof *c); /* NULL pool: plain xl_parallel_for */
+    c->hits = calloc(10, 1);
+    assert_int_equal(xl_pool_run(NULL, 2, 10, cover_range, c), 0);
+    for (size_t i = 0; i < 10; i++) assert_int_equal(c->hits[i], 1);
+    free(c->hits);
+    free(c);
+}
+
 /* --------------------------------------------------------------- platform -- */
 
 static void test_map_file(void **state)
@@ -852,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_alloc),
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_parallel_for),
+        cmocka_unit_test(test_pool),
         cmocka_unit_test(test_map_file),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -1,6 +1,8 @@
 /* xl_thread.c - see xl_thread.h */
 #include "xl_thread.h"
 
+#include <stdlib.h>
+
 #include "xl_platform.h"
 
 #if !defined(__STDC_NO_THREADS__) && !defined(XL_NO_THREADS)
@@ -45,12 +47,12 @@ int xl_resolve_threads(int requested)
     return n;
 }
 
-int xl_parallel_for(int n_threads, size_t n_items, xl_range_fn fn, void *ctx)
+/* The split promised in xl_thread.h; returns the number of threads used. */
+static int split_ranges(int n_threads, size_t n_items, xl_range_fn fn, void *ctx, range_job *jobs)
 {
     if (n_threads < 1) n_threads = 1;
     if (n_threads > XL_MAX_THREADS) n_threads = XL_MAX_THREADS;
     if ((size_t)n_threads > n_items) n_threads = n_items ? (int)n_items : 1;
-    range_job jobs[XL_MAX_THREADS];
     for (int t = 0; t < n_threads; t++) {
         /* [n_items*t/n, n_items*(t+1)/n) as the header promises, computed
          * without overflow for any size_t n_items: with n_items = q*n + r,
@@ -60,6 +62,13 @@ int xl_parallel_for(int n_threads, size_t n_items, xl_range_fn fn, void *ctx)
         size_t e = q * (size_t)(t + 1) + (r * (size_t)(t + 1)) / n;
         jobs[t] = (range_job){fn, ctx, b, e, t};
     }
+    return n_threads;
+}
+
+int xl_parallel_for(int n_threads, size_t n_items, xl_range_fn fn, void *ctx)
+{
+    range_job jobs[XL_MAX_THREADS];
+    n_threads = split_ranges(n_threads, n_items, fn, ctx, jobs);
     int rc = 0;
 #ifdef XL_HAVE_THREADS
     thrd_t threads[XL_MAX_THREADS];
@@ -77,4 +86,149 @@ int xl_parallel_for(int n_threads, size_t n_items, xl_range_fn fn, void *ctx)
     for (int t = 0; t < n_threads; t++) run_range(&jobs[t]);
 #endif
     return rc;
+}
+
+/* ---- persistent pool ------------------------------------------------------------------------
+ * Workers sleep on `wake` until `generation` changes; a run publishes the ranges, bumps the
+ * generation, runs range 0 itself and waits on `done` until `pending` (the workers with a range
+ * in this run) reaches 0.  Everything shared is guarded by `lock`. */
+struct xl_pool {
+    int n_threads; /* the caller + workers */
+#ifdef XL_HAVE_THREADS
+    mtx_t lock;
+    cnd_t wake, done;
+    unsigned long generation;
+    int active;  /* threads with a range in the current run */
+    int pending; /* workers of the current run not finished yet */
+    int busy;    /* a run is in progress */
+    int stop;
+    int n_started;
+    range_job jobs[XL_MAX_THREADS];
+    thrd_t threads[XL_MAX_THREADS];
+    struct pool_arg {
+        struct xl_pool *pool;
+        int tid;
+    } args[XL_MAX_THREADS];
+#endif
+};
+
+#ifdef XL_HAVE_THREADS
+static int pool_main(void *arg)
+{
+    struct pool_arg *a = arg;
+    xl_pool *p = a->pool;
+    unsigned long seen = 0;
+    mtx_lock(&p->lock);
+    for (;;) {
+        while (p->generation == seen && !p->stop) cnd_wait(&p->wake, &p->lock);
+        if (p->stop) break;
+        seen = p->generation;
+        if (a->tid >= p->active) continue; /* no range for this thread in this run */
+        range_job job = p->jobs[a->tid];
+        mtx_unlock(&p->lock);
+        run_range(&job);
+        mtx_lock(&p->lock);
+        if (--p->pending == 0) cnd_signal(&p->done);
+    }
+    mtx_unlock(&p->lock);
+    return 0;
+}
+#endif
+
+xl_pool *xl_pool_new(int n_threads, xl_error *err)
+{
+    xl_pool *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        xl_fail(err, XL_ERR_NOMEM, "thread pool: out of memory");
+        return NULL;
+    }
+    if (n_threads < 1) n_threads = 1;
+    if (n_threads > XL_MAX_THREADS) n_threads = XL_MAX_THREADS;
+    p->n_threads = n_threads;
+#ifdef XL_HAVE_THREADS
+    if (mtx_init(&p->lock, mtx_plain) != thrd_success) {
+        free(p);
+        xl_fail(err, XL_ERR_GENERIC, "thread pool: mtx_init failed");
+        return NULL;
+    }
+    if (cnd_init(&p->wake) != thrd_success) {
+        mtx_destroy(&p->lock);
+        free(p);
+        xl_fail(err, XL_ERR_GENERIC, "thread pool: cnd_init failed");
+        return NULL;
+    }
+    if (cnd_init(&p->done) != thrd_success) {
+        cnd_destroy(&p->wake);
+        mtx_destroy(&p->lock);
+        free(p);
+        xl_fail(err, XL_ERR_GENERIC, "thread pool: cnd_init failed");
+        return NULL;
+    }
+    for (int t = 1; t < n_threads; t++) {
+        p->args[t] = (struct pool_arg){p, t};
+        if (thrd_create(&p->threads[t], pool_main, &p->args[t]) != thrd_success) {
+            xl_pool_free(p);
+            xl_fail(err, XL_ERR_GENERIC, "thread pool: could not start thread %d of %d", t + 1, n_threads);
+            return NULL;
+        }
+        p->n_started = t;
+    }
+#else
+    (void)err;
+#endif
+    return p;
+}
+
+void xl_pool_free(xl_pool *p)
+{
+    if (p == NULL) return;
+#ifdef XL_HAVE_THREADS
+    mtx_lock(&p->lock);
+    p->stop = 1;
+    cnd_broadcast(&p->wake);
+    mtx_unlock(&p->lock);
+    for (int t = 1; t <= p->n_started; t++) thrd_join(p->threads[t], NULL);
+    cnd_destroy(&p->done);
+    cnd_destroy(&p->wake);
+    mtx_destroy(&p->lock);
+#endif
+    free(p);
+}
+
+int xl_pool_size(const xl_pool *p)
+{
+    return p ? p->n_threads : 1;
+}
+
+int xl_pool_run(xl_pool *p, int n_threads, size_t n_items, xl_range_fn fn, void *ctx)
+{
+    if (p == NULL) return xl_parallel_for(n_threads, n_items, fn, ctx);
+    if (n_threads > p->n_threads) n_threads = p->n_threads;
+#ifdef XL_HAVE_THREADS
+    if (n_threads <= 1 || n_items <= 1) {
+        range_job one[1] = {{fn, ctx, 0, n_items, 0}};
+        run_range(&one[0]);
+        return 0;
+    }
+    mtx_lock(&p->lock);
+    if (p->busy) { /* another caller, or a nested call from fn: do not wait for ourselves */
+        mtx_unlock(&p->lock);
+        return xl_parallel_for(n_threads, n_items, fn, ctx);
+    }
+    p->busy = 1;
+    p->active = split_ranges(n_threads, n_items, fn, ctx, p->jobs);
+    p->pending = p->active - 1;
+    p->generation++;
+    range_job job0 = p->jobs[0];
+    if (p->pending > 0) cnd_broadcast(&p->wake);
+    mtx_unlock(&p->lock);
+    run_range(&job0);
+    mtx_lock(&p->lock);
+    while (p->pending > 0) cnd_wait(&p->done, &p->lock);
+    p->busy = 0;
+    mtx_unlock(&p->lock);
+    return 0;
+#else
+    return xl_parallel_for(n_threads, n_items, fn, ctx);
+#endif
 }
