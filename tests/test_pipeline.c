@@ -39,7 +39,8 @@ static const char *ITEMS = "item\tlang\ttitle\n"
 static const char *INTERACTIONS = "user\titem\trating\n"
                                   "u1\ti1\t5\n"
                                   "u2\ti4\t5\n"
-                                  "u2\ti99\t4\n"; /* unknown item: dropped and counted */
+                                  "u2\ti99\t4\n"  /* unknown item: dropped and counted */
+                                  "u4\ti6\t5\n";  /* history never embedded: no content profile */
 
 static const char *HELDOUT = "user\titem\trating\n"
                              "u1\ti3\t5\n"
@@ -117,7 +118,8 @@ static void test_routing_and_skips(void **state)
     xl_error err;
     assert_int_equal(xl_pipeline_run(&p, &o, &err), 0);
     assert_int_equal(p.data.n_items, 7);
-    assert_int_equal(p.data.n_users, 2);
+    assert_int_equal(p.data.n_users, 3);
+    assert_int_equal(p.users_without_content, 1);
     assert_int_equal(p.data.report.unknown_item, 1);
     assert_int_equal(p.n_langs, 3);
     const xl_lang_stats *en = lang(&p, "en"), *de = lang(&p, "de"), *xx = lang(&p, "xx");
@@ -137,6 +139,11 @@ static void test_routing_and_skips(void **state)
     assert_int_equal(p.skip[6], XL_SKIP_NO_TEXT);
     assert_int_equal(en->users, 1);
     assert_int_equal(de->users, 1);
+    assert_int_equal(xx->users, 1);
+    uint32_t u4 = (uint32_t)xl_idmap_find(&p.data.users, "u4", 2);
+    assert_int_equal(p.models[0].lists[u4 * 2], XL_REC_NONE); /* content: nothing to say */
+    assert_int_equal(p.models[1].lists[u4 * 2], XL_REC_NONE); /* formula: the same */
+    assert_int_not_equal(p.models[2].lists[u4 * 2], XL_REC_NONE); /* item-kNN still lists (ties) */
     /* the summary names every skip reason */
     xl_buf b;
     xl_buf_init(&b);
@@ -144,6 +151,7 @@ static void test_routing_and_skips(void **state)
     assert_non_null(strstr(b.data, "no text: 1 item(s): i7(en)"));
     assert_non_null(strstr(b.data, "language not covered by the embedder and no --dict: 2 item(s): i5(xx) i6(xx)"));
     assert_non_null(strstr(b.data, "1 unknown user, 0 unknown item, 1 already in the history, 1 duplicate"));
+    assert_non_null(strstr(b.data, "users: 1 of 3 have no embedded history item"));
     xl_buf_free(&b);
     xl_pipeline_free(&p);
 }

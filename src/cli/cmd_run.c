@@ -46,7 +46,7 @@ int cmd_run(int argc, char **argv)
     const char *text_cols = NULL, *lang_col = NULL, *id_col = NULL, *user_col = NULL, *item_col = NULL,
                *rating_col = NULL;
     int64_t k = 10, explain = 3, seed = 42, threads = 1, max_len = 0;
-    double min_cov = 0.5, alpha = 0.5;
+    double min_cov = 0.3, alpha = 0.5;
     bool quiet = false, detect = false;
     const xl_option opts[] = {
         {"items", 0, XL_OPT_STRING, &items, "FILE", "items CSV/TSV with a header: id, [lang], text (required)", 0, 0, NULL},
@@ -64,7 +64,7 @@ int cmd_run(int argc, char **argv)
          0, NULL},
         {"pivot", 0, XL_OPT_STRING, &pivot, "LANG", "the dictionary's target language (default en)", 0, 0, NULL},
         {"min-coverage", 0, XL_OPT_DOUBLE, &min_cov, "X",
-         "a language is covered when this share of its tokens is in the vocabulary (default 0.5)", 0, 1, NULL},
+         "a language is covered when this share of its tokens is in the vocabulary (default 0.3)", 0, 1, NULL},
         {"langid-model", 0, XL_OPT_STRING, &langid, "FILE",
          "language identifier for items without a language (default: " XL_PIPELINE_DEFAULT_LANGID
          " when present, else by script)", 0, 0, NULL},

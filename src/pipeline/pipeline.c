@@ -70,7 +70,7 @@ void xl_pipeline_options_default(xl_pipeline_options *o)
     o->sif = true;
     o->sif_a = 1e-3;
     o->pivot_lang = "en";
-    o->min_coverage = 0.5;
+    o->min_coverage = 0.3;
     o->cf_kind = XL_REC_ITEMKNN;
     o->hybrid_alpha = 0.5;
     o->kinds[0] = XL_REC_CONTENT;
@@ -800,6 +800,8 @@ int xl_pipeline_profiles(xl_pipeline *p, xl_error *err)
     double t0 = xl_time_now();
     uint32_t nu = p->data.n_users;
     p->user_lang = xl_calloc(nu ? nu : 1, sizeof *p->user_lang, err);
+    p->user_embedded = xl_calloc(nu ? nu : 1, sizeof *p->user_embedded, err);
+    if (!p->user_embedded) return -1;
     size_t *cnt = xl_calloc(p->n_langs ? p->n_langs : 1, sizeof *cnt, err);
     if (!p->user_lang || !cnt) {
         free(cnt);
@@ -810,6 +812,7 @@ int xl_pipeline_profiles(xl_pipeline *p, xl_error *err)
         memset(cnt, 0, p->n_langs * sizeof *cnt);
         for (size_t q = p->train.ptr[u]; q < p->train.ptr[u + 1]; q++) {
             const char *l = p->lang[p->train.idx[q]];
+            if (p->route[p->train.idx[q]] != XL_ROUTE_SKIPPED) p->user_embedded[u]++;
             for (size_t j = 0; j < p->n_langs; j++)
                 if (strcmp(p->langs[j].lang, l) == 0) {
                     cnt[j]++;
@@ -824,6 +827,7 @@ int xl_pipeline_profiles(xl_pipeline *p, xl_error *err)
                 bj = (long)j;
             }
         p->user_lang[u] = bj >= 0 ? p->langs[bj].lang : und;
+        if (p->user_embedded[u] == 0) p->users_without_content++;
         if (bj >= 0) p->langs[bj].users++;
     }
     free(cnt);
@@ -886,6 +890,10 @@ int xl_pipeline_recommend(xl_pipeline *p, xl_error *err)
         const xl_csr *ex = own_exclude && content_only(pm->kind) ? &p->exclude : &p->train;
         progress(p, pm->label, 1, 2);
         if (xl_rec_topk(pm->model, ex, NULL, nu, k, p->opt.threads, pm->lists, pm->scores, err) < 0) return -1;
+        if (content_only(pm->kind)) /* no embedded history: the content scores are all 0, the order meaningless */
+            for (uint32_t u = 0; u < nu; u++)
+                if (p->user_embedded[u] == 0)
+                    for (size_t t = 0; t < k; t++) pm->lists[(size_t)u * k + t] = XL_REC_NONE;
         progress(p, pm->label, 2, 2);
     }
     p->seconds[ST_RECOMMEND] = xl_time_now() - t0;
@@ -1011,6 +1019,7 @@ void xl_pipeline_free(xl_pipeline *p)
     free(p->skip);
     free(p->langs);
     free(p->user_lang);
+    free(p->user_embedded);
     embedder_free(p->emb);
     xl_item_vectors_free(&p->vectors);
     for (size_t m = 0; m < p->n_models; m++) {

@@ -10,7 +10,7 @@
  *               else the language identifier, else the script   src/langid, src/text
  *   open        the embedder: word2vec vectors or a BERT model  src/w2v, weights + nn + tokenizer
  *   route       per language: covered by the embedder (share of
- *               in-vocabulary tokens >= min_coverage) -> direct;
+ *               in-vocabulary tokens >= min_coverage, 0.3) -> direct;
  *               else dictionary translation when a dictionary is
  *               given; else skipped (reported with the reason)  src/align (dict_translate)
  *   embed       SIF/mean of word vectors, or BERT pooling         src/align (sentvec), nn (bert)
@@ -26,6 +26,9 @@
  *     xl_pipeline fields and in xl_pipeline_summary().
  *   - Progress: when options.progress is set it is called from the calling
  *     thread with (stage, done, total) during long stages.
+ *   - A user whose every history item was skipped has no content profile:
+ *     the content models (content, formula) list nothing for them, and the
+ *     summary counts them (CF and hybrid still recommend).
  *   - Bad input is reported, not fatal, where a useful run remains: unknown
  *     item ids in the interactions are dropped and counted (xl_rec_load),
  *     items without text or in languages the embedder cannot handle are
@@ -101,7 +104,7 @@ typedef struct xl_pipeline_options {
     bool detect_all;               /* ignore the items file's language column */
     const char *dict_path;         /* translation dictionary (dict_translate.h), or NULL */
     const char *pivot_lang;        /* label of the dictionary's target language (default "en") */
-    double min_coverage;           /* a language is covered when >= this share of its tokens is known (0.5) */
+    double min_coverage;           /* a language is covered when >= this share of its tokens is known (0.3) */
     /* recommenders */
     xl_rec_kind kinds[XL_PIPELINE_MAX_KINDS]; /* kinds[0] writes the recommendations; all are evaluated */
     size_t n_kinds;
@@ -176,6 +179,8 @@ typedef struct xl_pipeline {
     size_t n_empty_vectors;
     /* profiles */
     char **user_lang;             /* n_users (pointers into lang[] or "und") */
+    uint32_t *user_embedded;      /* n_users: history items with a vector (not skipped) */
+    size_t users_without_content; /* users whose whole history was skipped: no content recommendations */
     /* recommend */
     xl_csr exclude;               /* train + skipped items: what content lists never show */
     xl_pipeline_model models[XL_PIPELINE_MAX_KINDS];

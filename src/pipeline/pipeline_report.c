@@ -116,6 +116,11 @@ int xl_pipeline_summary(const xl_pipeline *p, xl_buf *b, xl_error *err)
             }
         if (xl_buf_printf(b, err, "%s\n", skipped[q] > shown ? " ..." : "") < 0) return -1;
     }
+    if (p->users_without_content &&
+        xl_buf_printf(b, err, "users: %zu of %u have no embedded history item (every item they read was skipped): the "
+                              "content models recommend nothing to them\n",
+                      p->users_without_content, p->data.n_users) < 0)
+        return -1;
     if (xl_buf_printf(b, err, "recommenders:") < 0) return -1;
     for (size_t m = 0; m < p->n_models; m++)
         if (xl_buf_printf(b, err, " %s (%s, fit %.3f s)%s", p->models[m].label, xl_rec_kind_name(p->models[m].kind),
