@@ -138,6 +138,7 @@ static int w2v_similar_cmd(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
+    rc = 0; /* xl_cli_parse left XL_CLI_CONTINUE here, which the checks below read as failure */
     xl_error err;
     xl_error_clear(&err);
     w2v_vectors v;
