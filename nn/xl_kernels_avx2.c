@@ -24,6 +24,10 @@ static inline void ukr_body(size_t kc, const float *a, size_t rs_a, size_t cs_a,
 #define DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();
     ROWS(DECL)
 #undef DECL
+    /* fetch the C tile early (it may have left the caches since the previous K block) */
+#define PREFETCH_C(i) _mm_prefetch((const char *)(c + (size_t)(i) * ldc), _MM_HINT_T0);
+    ROWS(PREFETCH_C)
+#undef PREFETCH_C
     for (size_t p = 0; p < kc; p++) {
         const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #define STEP(i)                                                         \

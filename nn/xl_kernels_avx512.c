@@ -44,6 +44,12 @@ static inline void ukr_body(size_t kc, const float *a, size_t rs_a, size_t cs_a,
 #define DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
     ROWS(DECL)
 #undef DECL
+    /* start fetching the C tile now: with large outputs (8 x 128 tokens x FFN 3072) it has left the
+     * caches by the time the next K block updates it, and the load at the end would stall */
+#define PREFETCH_C(i) _mm_prefetch((const char *)(c + (size_t)(i) * ldc), _MM_HINT_T0), \
+                      _mm_prefetch((const char *)(c + (size_t)(i) * ldc + 16), _MM_HINT_T0);
+    ROWS(PREFETCH_C)
+#undef PREFETCH_C
     for (size_t p = 0; p < kc; p++) {
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #define STEP(i)                                                 \
