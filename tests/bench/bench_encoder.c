@@ -6,13 +6,23 @@
  * memory.  Models are written to a temporary model file and memory-mapped,
  * as `xlrec embed` does.
  *
- *   build/bench/bench_encoder                 representative subset (~1 min)
+ *   build/bench/bench_encoder                 representative subset (~2 min)
  *   XLREC_BENCH_FULL=1 build/bench/bench_encoder   the whole grid
+ *   build/bench/bench_encoder --model minilm --len 128 --batch 8 --threads 1,2 [--reps N] [--min-time S]
  *   XLREC_SIMD=avx2 ...                       another kernel path
+ *
+ * Each case is timed as the best of --reps rounds (wall clock) and as tokens per CPU-second of
+ * all threads (clock()), which other load on a shared machine disturbs much less.  When ONNX
+ * Runtime is set up (see print_ort_setup; $XLREC_ORT_DIR, default /tmp/ort) every case is also run
+ * by tests/bench/tools/ort_bench.js on a random-weight ONNX export of the same shape, right after
+ * ours, and both figures are printed side by side; --no-ort skips it.  Run from the repository root.
  */
+#define _POSIX_C_SOURCE 200809L /* popen for the ONNX Runtime runner */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bert.h"
 #include "xl_kernels.h"
@@ -105,14 +115,23 @@ static void write_model(const shape *s, const char *path)
     xl_model_writer_free(w);
 }
 
-/* Time forward + mean pooling for batch x seq_len tokens. */
-static void run_case(const xl_bert *b, xl_kernels *k, int threads, size_t batch, size_t len, double min_time)
+/* One timed case: `reps` rounds of >= min_time each (forward + mean pooling), the best round kept
+ * (the machine is shared: the best is the least disturbed).  Also the process CPU time (clock(),
+ * all threads) of that round: tokens per CPU-second is the speed of a core while it runs our code. */
+typedef struct {
+    double tok_s, gflops, ms, tok_cpu_s;
+    unsigned long long hash; /* FNV-1a of the last hidden state's bytes (--checksum) */
+} case_result;
+
+static case_result run_case(const xl_bert *b, xl_kernels *k, int threads, size_t batch, size_t len, double min_time,
+                            int reps)
 {
     xl_rng r;
     xl_rng_seed(&r, 99, 0);
     int32_t *ids = malloc(batch * len * sizeof *ids);
     const int32_t **rows = malloc(batch * sizeof *rows);
     size_t *lens = malloc(batch * sizeof *lens);
+    if (ids == NULL || rows == NULL || lens == NULL) exit(1);
     for (size_t i = 0; i < batch * len; i++) ids[i] = (int32_t)(1000 + xl_rng_below(&r, 20000));
     for (size_t s = 0; s < batch; s++) {
         rows[s] = ids + s * len;
@@ -124,24 +143,95 @@ static void run_case(const xl_bert *b, xl_kernels *k, int threads, size_t batch,
     float *out = malloc(batch * b->cfg.hidden * sizeof *out);
     xl_error err;
     if (xl_bert_forward(b, k, threads, &in, &a, &err) < 0) die(&err); /* warm-up, allocates */
-    int iters = 0;
-    double t0 = xl_time_now(), t;
-    do {
-        if (xl_bert_forward(b, k, threads, &in, &a, &err) < 0 ||
-            xl_bert_pool(b, k, threads, &in, &a, XL_POOL_MEAN, true, out, &err) < 0)
-            die(&err);
-        iters++;
-        t = xl_time_now() - t0;
-    } while (t < min_time || iters < 2);
-    double per = t / iters, flops = xl_bert_flops(&b->cfg, lens, batch);
-    printf("%-10s %6zu %6zu %8d %12.0f %10.1f %10.2f\n", "", len, batch, threads, (double)(batch * len) / per,
-           flops / per * 1e-9, per * 1e3);
-    fflush(stdout);
+    double best = 1e30, best_cpu = 1e30;
+    for (int rep = 0; rep < reps; rep++) {
+        int iters = 0;
+        double t0 = xl_time_now(), t;
+        clock_t c0 = clock();
+        do {
+            if (xl_bert_forward(b, k, threads, &in, &a, &err) < 0 ||
+                xl_bert_pool(b, k, threads, &in, &a, XL_POOL_MEAN, true, out, &err) < 0)
+                die(&err);
+            iters++;
+            t = xl_time_now() - t0;
+        } while (t < min_time || iters < 2);
+        double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC / iters;
+        if (t / iters < best) best = t / iters;
+        if (cpu > 0 && cpu < best_cpu) best_cpu = cpu;
+    }
+    double flops = xl_bert_flops(&b->cfg, lens, batch), tokens = (double)(batch * len);
+    case_result res = {tokens / best, flops / best * 1e-9, best * 1e3, tokens / best_cpu, 14695981039346656037ull};
+    const unsigned char *h = (const unsigned char *)xl_bert_last_hidden(b, &a);
+    for (size_t i = 0; i < batch * len * b->cfg.hidden * sizeof(float); i++) res.hash = (res.hash ^ h[i]) * 1099511628211ull;
     xl_bert_acts_free(&a);
     free(out);
     free(ids);
     free(rows);
     free(lens);
+    return res;
+}
+
+/* ---- ONNX Runtime side by side ----------------------------------------------------------------
+ * tests/bench/tools/ort_bench.js runs one case with onnxruntime-node (intraOpNumThreads = threads)
+ * on a random-weight model of the same shape exported by tests/bench/tools/export_bert_onnx.py, and
+ * prints "ort tokens_per_s X cpu_tokens_per_s Y".  Used when $XLREC_ORT_DIR (default /tmp/ort) holds
+ * node_modules/onnxruntime-node and the .onnx files. */
+static const char *ort_dir(void)
+{
+    const char *d = getenv("XLREC_ORT_DIR");
+    return d && d[0] ? d : "/tmp/ort";
+}
+
+static bool readable(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+static bool ort_ready(const char *model_file)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/node_modules/onnxruntime-node/package.json", ort_dir());
+    if (!readable(p)) return false;
+    snprintf(p, sizeof p, "%s/%s", ort_dir(), model_file);
+    return readable(p) && readable("tests/bench/tools/ort_bench.js");
+}
+
+static void print_ort_setup(void)
+{
+    printf("\n# ONNX Runtime side by side: not set up (looked for %s/node_modules/onnxruntime-node and\n"
+           "# %s/{minilm_l6,bert_base}.onnx, and tests/bench/tools/ort_bench.js from the repository root).\n"
+           "# Set it up with (the postinstall script only fetches CUDA libraries; skip it):\n"
+           "#   mkdir -p /tmp/ort && (cd /tmp/ort && npm init -y >/dev/null &&\n"
+           "#     ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install onnxruntime-node)\n"
+           "#   apt-get install -y python3-torch   # Debian's torch, for the export\n"
+           "#   /usr/bin/python3 tests/bench/tools/export_bert_onnx.py --out /tmp/ort\n"
+           "# then rerun from the repository root (XLREC_ORT_DIR=DIR for another folder).\n",
+           ort_dir(), ort_dir());
+}
+
+static bool run_ort(const char *model_file, int threads, size_t batch, size_t len, double min_time, int reps,
+                    case_result *res)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "node tests/bench/tools/ort_bench.js --ort '%s' --model '%s/%s' --len %zu --batch %zu --threads %d "
+             "--min-time %g --reps %d",
+             ort_dir(), ort_dir(), model_file, len, batch, threads, min_time, reps);
+    FILE *p = popen(cmd, "r");
+    if (p == NULL) return false;
+    char line[512];
+    bool ok = false;
+    while (fgets(line, sizeof line, p)) {
+        double tok, cpu;
+        if (sscanf(line, "ort tokens_per_s %lf cpu_tokens_per_s %lf", &tok, &cpu) == 2) {
+            res->tok_s = tok;
+            res->tok_cpu_s = cpu;
+            ok = true;
+        }
+    }
+    return pclose(p) == 0 && ok;
 }
 
 static void bench_sgemm(xl_kernels *k, int threads, size_t M, size_t N, size_t K)
@@ -170,22 +260,90 @@ static void bench_sgemm(xl_kernels *k, int threads, size_t M, size_t N, size_t K
     free(C);
 }
 
-int main(void)
+static double load_average(void)
+{
+    double l = -1.0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = -1.0;
+        fclose(f);
+    }
+    return l;
+}
+
+/* "16,128" -> values; returns the count */
+static size_t parse_list(const char *s, size_t *v, size_t cap)
+{
+    size_t n = 0;
+    while (*s && n < cap) {
+        char *end;
+        unsigned long x = strtoul(s, &end, 10);
+        if (end == s || x == 0) break;
+        v[n++] = x;
+        s = *end == ',' ? end + 1 : end;
+    }
+    return n;
+}
+
+static void usage(const char *argv0)
+{
+    fprintf(stderr,
+            "usage: %s [--model minilm|bert-base|all] [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
+            "       [--min-time S] [--no-ort] [--no-sgemm] [--checksum]\n",
+            argv0);
+    exit(2);
+}
+
+int main(int argc, char **argv)
 {
     const char *full_env = getenv("XLREC_BENCH_FULL");
-    const bool full = full_env != NULL && full_env[0] == '1';
+    bool full = full_env != NULL && full_env[0] == '1';
+    bool custom = false, use_ort = true, do_sgemm = true, checksum = false;
+    int model_mask = 3, reps = 3;
+    double min_time = 0.3;
+    size_t lens[8] = {16, 128, 512}, batches[8] = {1, 8}, threads_list[8] = {1, 2};
+    size_t n_lens = 3, n_batches = 2, n_threads = 2;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--no-ort") == 0) use_ort = false;
+        else if (strcmp(a, "--no-sgemm") == 0) do_sgemm = false;
+        else if (strcmp(a, "--checksum") == 0) checksum = true;
+        else if (v == NULL) usage(argv[0]);
+        else if (strcmp(a, "--model") == 0) {
+            model_mask = strcmp(v, "minilm") == 0 ? 1 : strcmp(v, "bert-base") == 0 ? 2 : strcmp(v, "all") == 0 ? 3 : 0;
+            if (model_mask == 0) usage(argv[0]);
+            i++;
+        } else if (strcmp(a, "--len") == 0) n_lens = parse_list(argv[++i], lens, 8), custom = true;
+        else if (strcmp(a, "--batch") == 0) n_batches = parse_list(argv[++i], batches, 8), custom = true;
+        else if (strcmp(a, "--threads") == 0) n_threads = parse_list(argv[++i], threads_list, 8), custom = true;
+        else if (strcmp(a, "--reps") == 0) reps = atoi(argv[++i]);
+        else if (strcmp(a, "--min-time") == 0) min_time = atof(argv[++i]);
+        else usage(argv[0]);
+    }
+    if (n_lens == 0 || n_batches == 0 || n_threads == 0 || reps < 1) usage(argv[0]);
+    if (custom) full = true; /* an explicit grid is run whole */
     xl_error err;
     xl_kernels k;
     if (xl_kernels_init(&k, XL_SIMD_AUTO, 2, &err) < 0) die(&err);
-    printf("# bench_encoder: %s, kernel path %s, %d CPUs%s\n", full ? "full grid" : "default subset (XLREC_BENCH_FULL=1 for all)",
-           xl_simd_path_name(k.path), xl_cpu_count(), "");
-    printf("# command: %sbuild/bench/bench_encoder\n", full ? "XLREC_BENCH_FULL=1 " : "");
-    bench_sgemm(&k, 1, 1024, 3072, 768); /* BERT-base FFN-in on 8 x 128 tokens */
-    bench_sgemm(&k, 2, 1024, 3072, 768);
+    printf("# bench_encoder: %s, kernel path %s, %d CPUs, load average %.1f at start\n",
+           full ? "full grid" : "default subset (XLREC_BENCH_FULL=1 for all)", xl_simd_path_name(k.path),
+           xl_cpu_count(), load_average());
+    printf("# command:%s", full && !custom ? " XLREC_BENCH_FULL=1" : "");
+    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
+    printf("\n# tokens/s: best of %d rounds of >= %.2f s (wall clock); tok/cpu-s: tokens per CPU-second of all\n"
+           "# threads (a core's speed while it runs this code: robust to other load, not a wall figure)\n",
+           reps, min_time);
+    if (do_sgemm) {
+        bench_sgemm(&k, 1, 1024, 3072, 768); /* BERT-base FFN-in on 8 x 128 tokens */
+        bench_sgemm(&k, 2, 1024, 3072, 768);
+    }
+    static const char *const onnx_files[] = {"minilm_l6.onnx", "bert_base.onnx"};
+    bool any_ort = false;
     const char *tmpdir = getenv("TMPDIR");
     char path[512];
     snprintf(path, sizeof path, "%s/xlrec-bench-model.xlm", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        if (!(model_mask & (1 << si))) continue;
         const shape *s = &shapes[si];
         write_model(s, path);
         xl_model *m;
@@ -193,27 +351,45 @@ int main(void)
         remove(path); /* the mapping stays valid */
         xl_bert *b;
         if (xl_bert_from_model(&b, m, &k, &err) < 0) die(&err);
+        bool ort = use_ort && ort_ready(onnx_files[si]);
+        any_ort |= ort;
         printf("\n%s: %zu layers, hidden %zu, %zu heads, FFN %zu, %.1f M parameters, file %.1f MB (mapped: %s)\n", s->name,
                b->cfg.n_layers, b->cfg.hidden, b->cfg.n_heads, b->cfg.intermediate, (double)xl_model_param_count(m) * 1e-6,
                (double)xl_model_file_size(m) * 1e-6, xl_model_is_mapped(m) ? "yes" : "no");
-        printf("%-10s %6s %6s %8s %12s %10s %10s\n", "", "seqlen", "batch", "threads", "tokens/s", "GFLOP/s", "ms/batch");
-        static const size_t lens[] = {16, 128, 512};
-        static const size_t batches[] = {1, 8};
-        for (size_t li = 0; li < 3; li++)
-            for (size_t bi = 0; bi < 2; bi++)
-                for (int th = 1; th <= 2; th++) {
+        printf("%6s %5s %7s %10s %8s %9s %10s", "seqlen", "batch", "threads", "tokens/s", "GFLOP/s", "ms/batch",
+               "tok/cpu-s");
+        if (ort) printf(" | %10s %10s %7s", "ORT tok/s", "tok/cpu-s", "xl/ORT");
+        printf(" %5s\n", "load");
+        for (size_t li = 0; li < n_lens; li++)
+            for (size_t bi = 0; bi < n_batches; bi++)
+                for (size_t ti = 0; ti < n_threads; ti++) {
                     size_t len = lens[li], bs = batches[bi];
+                    int th = (int)threads_list[ti];
+                    if (len > 512) continue;
                     if (!full) {
                         /* subset: every length at batch 8 on 1 and 2 threads for MiniLM; BERT-base at 128 */
                         bool keep = si == 0 ? (bs == 8 || len == 16) && !(len == 512 && th == 1)
                                             : (len == 128 && bs == 8) || (len == 16 && bs == 1 && th == 1);
                         if (!keep) continue;
                     }
-                    run_case(b, &k, th, bs, len, full ? 1.0 : 0.5);
+                    double load = load_average();
+                    case_result x = run_case(b, &k, th, bs, len, min_time, reps);
+                    printf("%6zu %5zu %7d %10.0f %8.1f %9.2f %10.0f", len, bs, th, x.tok_s, x.gflops, x.ms, x.tok_cpu_s);
+                    case_result o = {0, 0, 0, 0, 0};
+                    if (ort) {
+                        if (run_ort(onnx_files[si], th, bs, len, min_time, reps, &o))
+                            printf(" | %10.0f %10.0f %7.2f", o.tok_s, o.tok_cpu_s, x.tok_s / o.tok_s);
+                        else printf(" | %10s %10s %7s", "failed", "", "");
+                    }
+                    printf(" %5.1f", load);
+                    if (checksum) printf(" %016llx", x.hash);
+                    printf("\n");
+                    fflush(stdout);
                 }
         xl_bert_free(b);
         xl_model_close(m);
     }
+    if (use_ort && !any_ort) print_ort_setup();
     printf("\npeak resident memory: %.1f MB\n", (double)xl_peak_rss_bytes() / 1048576.0);
     xl_kernels_free(&k);
     return 0;
