@@ -30,6 +30,7 @@ static inline void ukr_body(size_t kc, const float *a, size_t rs_a, size_t cs_a,
 #undef PREFETCH_C
     for (size_t p = 0; p < kc; p++) {
         const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        _mm_prefetch((const char *)(b + 64 * ldb), _MM_HINT_T0); /* B 4 KiB ahead (weights streamed for few rows) */
 #define STEP(i)                                                         \
     {                                                                   \
         const __m256 ai = _mm256_broadcast_ss(a + (size_t)(i) * rs_a);  \

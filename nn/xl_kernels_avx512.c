@@ -20,6 +20,12 @@
 #define XL_AVX512_MR 8
 #endif
 #define NR 32
+/* B prefetch distance in k steps (32 x 128 B = 4 KiB ahead).  With few rows (16 tokens) each B
+ * micro-panel is used by one or two micro-kernel calls, so the GEMM streams the weights from
+ * memory; without this the kernel waited on the loads (MiniLM weights, M = 16: 4.6 -> 2.5 ms). */
+#ifndef XL_AVX512_BPF
+#define XL_AVX512_BPF 32
+#endif
 #ifndef XL_AVX512_KC
 #define XL_AVX512_KC 256
 #endif
@@ -52,6 +58,8 @@ static inline void ukr_body(size_t kc, const float *a, size_t rs_a, size_t cs_a,
 #undef PREFETCH_C
     for (size_t p = 0; p < kc; p++) {
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        _mm_prefetch((const char *)(b + XL_AVX512_BPF * ldb), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + XL_AVX512_BPF * ldb + 16), _MM_HINT_T0);
 #define STEP(i)                                                 \
     {                                                           \
         const __m512 ai = _mm512_set1_ps(a[(size_t)(i) * rs_a]); \
