@@ -16,6 +16,7 @@
 #include "xl_io.h"
 #include "xl_kernels.h"
 #include "xl_model.h"
+#include "xl_model_tokenizer.h"
 #include "xl_platform.h"
 #include "xl_text.h"
 #include "xl_thread.h"
@@ -488,48 +489,6 @@ out:
 
 /* ------------------------------------------------------------------ embedder */
 
-wordpiece *xl_pipeline_tokenizer_from_model(const xl_model *m, xl_error *err);
-
-/* The WordPiece tokenizer embedded in a model file, with the flags the
- * converter recorded (same reading as `xlrec embed`). */
-wordpiece *xl_pipeline_tokenizer_from_model(const xl_model *m, xl_error *err)
-{
-    size_t n = xl_model_vocab_count(m);
-    if (n == 0) {
-        xl_fail(err, XL_ERR_USAGE, "%s: the model has no vocabulary (converted without vocab.txt/tokenizer.json)",
-                xl_model_path(m));
-        return NULL;
-    }
-    const char **toks = xl_calloc(n, sizeof *toks, err);
-    size_t *lens = xl_calloc(n, sizeof *lens, err);
-    wordpiece *wp = NULL;
-    if (toks && lens) {
-        for (size_t i = 0; i < n; i++) toks[i] = xl_model_vocab_token(m, i, &lens[i]);
-        wordpiece_options o;
-        wordpiece_options_default(&o);
-        bool b;
-        int64_t v;
-        if (xl_model_meta_bool(m, "tokenizer.lowercase", &b)) o.lowercase = b;
-        if (xl_model_meta_bool(m, "tokenizer.strip_accents", &b)) o.strip_accents = b ? 1 : 0;
-        if (xl_model_meta_bool(m, "tokenizer.clean_text", &b)) o.clean_text = b;
-        if (xl_model_meta_bool(m, "tokenizer.chinese_chars", &b)) o.tokenize_chinese_chars = b;
-        if (xl_model_meta_bool(m, "tokenizer.st_lowercase", &b) && b) o.lowercase = true;
-        if (xl_model_meta_int(m, "tokenizer.max_chars_per_word", &v) && v > 0) o.max_input_chars_per_word = (size_t)v;
-        const char *s;
-        if ((s = xl_model_meta_string(m, "tokenizer.unk_token")) != NULL) o.unk_token = s;
-        if ((s = xl_model_meta_string(m, "tokenizer.cls_token")) != NULL) o.cls_token = s;
-        if ((s = xl_model_meta_string(m, "tokenizer.sep_token")) != NULL) o.sep_token = s;
-        if ((s = xl_model_meta_string(m, "tokenizer.pad_token")) != NULL) o.pad_token = s;
-        if ((s = xl_model_meta_string(m, "tokenizer.mask_token")) != NULL) o.mask_token = s;
-        if ((s = xl_model_meta_string(m, "tokenizer.subword_prefix")) != NULL) o.continuing_subword_prefix = s;
-        wp = wordpiece_create(toks, lens, n, &o, err);
-        if (!wp) xl_error_prefix(err, "%s: embedded vocabulary", xl_model_path(m));
-    }
-    free(toks);
-    free(lens);
-    return wp;
-}
-
 static void embedder_free(xl_pipeline_embedder *e)
 {
     if (!e) return;
@@ -562,7 +521,7 @@ int xl_pipeline_open_embedder(xl_pipeline *p, xl_error *err)
         if (xl_kernels_init(&e->k, XL_SIMD_AUTO, threads, err) < 0) return -1;
         e->k_ok = true;
         if (xl_bert_from_model(&e->bert, e->model, &e->k, err) < 0) return -1;
-        if (!(e->wp = xl_pipeline_tokenizer_from_model(e->model, err))) return -1;
+        if (!(e->wp = xl_model_tokenizer(e->model, err))) return -1;
         e->unk_id = wordpiece_special_id(e->wp, WORDPIECE_UNK);
         e->max_len = p->opt.max_seq_len ? p->opt.max_seq_len : e->bert->cfg.max_seq_len;
         if (e->max_len > e->bert->cfg.max_position) e->max_len = e->bert->cfg.max_position;
