@@ -1,6 +1,7 @@
 /* dict_translate.c - see dict_translate.h */
 #include "dict_translate.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,39 @@ int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err)
     w2v_words_free(&words);
     free(counts);
     return rc < 0 ? -1 : 0;
+}
+
+int dt_dict_set_lm(dt_dict *d, const xl_ngram_model *lm, xl_error *err)
+{
+    /* score of every target: min over its words of the unigram log10 p(w);
+     * a word that is not a unigram of the model (id <unk>) scores -inf */
+    float *score = xl_malloc((d->targets.n ? d->targets.n : 1) * sizeof *score, err);
+    if (!score) return -1;
+    for (size_t t = 0; t < d->targets.n; t++) {
+        const char *s = w2v_words_get(&d->targets, t);
+        size_t l = d->targets.word_len[t], p = 0;
+        float m = INFINITY;
+        while (p < l) {
+            size_t q = p;
+            while (q < l && s[q] != ' ') q++;
+            uint32_t id = xl_ngram_model_index(lm, s + p, q - p);
+            float lp = -INFINITY;
+            if (id != XL_NGRAM_UNK && !xl_ngram_model_lookup(lm, &id, 1, &lp, NULL)) lp = -INFINITY;
+            if (lp < m) m = lp;
+            p = q + 1;
+        }
+        score[t] = m == INFINITY ? -INFINITY : m;
+    }
+    if (choose_first(d, err) < 0) {
+        free(score);
+        return -1;
+    }
+    for (size_t i = 0; i < d->n_pairs; i++) {
+        uint32_t k = d->pair_key[i], t = d->pair_tgt[i];
+        if (score[t] > score[d->best[k]]) d->best[k] = t;
+    }
+    free(score);
+    return 0;
 }
 
 int dt_translate_line(const dt_dict *d, const char *line, size_t len, bool drop_unknown, xl_buf *out, dt_stats *stats,

@@ -12,8 +12,10 @@
  *     for a multi-word target the frequency of its rarest word (a phrase is
  *     as common as its rarest word).  Frequencies come from a "word count"
  *     file (`xlrec w2v train --save-vocab`, word2vec -save-vocab, or any
- *     unigram count list); without one, or on ties, the first target listed
- *     wins.
+ *     unigram count list) or from the unigram log10 probabilities of an ARPA
+ *     model (dt_dict_set_lm; a word absent from the model's unigrams scores
+ *     log10 0 = -inf, not <unk>'s probability); without either, or on ties,
+ *     the first target listed wins.
  *   - Translation of a tokenised line (tokens split at ASCII white space):
  *     greedy left to right, longest source phrase first (up to the longest
  *     phrase in the dictionary); an unknown token is copied unchanged, or
@@ -25,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ngram.h"
 #include "xl_alloc.h"
 #include "xl_error.h"
 
@@ -39,6 +42,10 @@ int dt_dict_load_memory(const char *data, size_t len, const char *name, bool low
 size_t dt_dict_entries(const dt_dict *d);
 /* Pivot-language unigram counts ("word count" per line). */
 int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err);
+/* Pivot-language unigram log10 probabilities from an n-gram model (e.g. read
+ * with xl_ngram_model_read_arpa); only the model's unigram entries are used.
+ * A multi-word target scores as its least probable word. */
+int dt_dict_set_lm(dt_dict *d, const xl_ngram_model *lm, xl_error *err);
 /* Translate one tokenised line; appends to out (no newline). */
 int dt_translate_line(const dt_dict *d, const char *line, size_t len, bool drop_unknown, xl_buf *out, dt_stats *stats,
                       xl_error *err);

@@ -1,24 +1,27 @@
-/* cmd_translate.c - `xlrec translate --dict FILE [--counts FILE] [FILE]`:
+/* cmd_translate.c - `xlrec translate --dict FILE [--counts FILE|--lm FILE.arpa] [FILE]`:
  * word-by-word dictionary translation into a pivot language (see
  * dict_translate.h): longest source phrase first, candidates chosen by the
- * pivot language's unigram counts.  One output line per input line. */
+ * pivot language's unigram counts or by the unigram log10 probabilities of an
+ * ARPA model (src/ngram).  One output line per input line. */
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "dict_translate.h"
+#include "ngram.h"
 #include "sentvec.h"
 #include "xl_cli.h"
 #include "xl_io.h"
 
 int cmd_translate(int argc, char **argv)
 {
-    const char *dict_path = NULL, *counts = NULL;
+    const char *dict_path = NULL, *counts = NULL, *lm_path = NULL;
     bool drop = false, raw = false, keep_case = false;
     const xl_option opts[] = {
         {"dict", 'd', XL_OPT_STRING, &dict_path, "FILE", "dictionary: source<TAB>target (or MUSE 'src tgt') lines", 0, 0,
          NULL},
         {"counts", 'c', XL_OPT_STRING, &counts, "FILE", "pivot-language unigram counts (\"word count\" lines)", 0, 0,
          NULL},
+        {"lm", 0, XL_OPT_STRING, &lm_path, "FILE", "pivot-language ARPA model: highest unigram log10 p wins", 0, 0, NULL},
         {"drop-unknown", 0, XL_OPT_FLAG, &drop, NULL, "drop words the dictionary lacks (default: copy them)", 0, 0,
          NULL},
         {"raw", 0, XL_OPT_FLAG, &raw, NULL, "input is already tokenised (skip NFKC/casefold/punctuation removal)", 0, 0,
@@ -26,9 +29,10 @@ int cmd_translate(int argc, char **argv)
         {"keep-case", 0, XL_OPT_FLAG, &keep_case, NULL, "do not lower-case dictionary keys", 0, 0, NULL},
         {0}};
     const xl_command_spec spec = {
-        "translate", "xlrec translate --dict FILE [--counts FILE] [FILE|-]",
+        "translate", "xlrec translate --dict FILE [--counts FILE|--lm FILE.arpa] [FILE|-]",
         "Translate text word by word with a bilingual dictionary (phrases matched longest-first,\n"
-        "the candidate with the highest pivot unigram count chosen; ties: first in the dictionary).\n"
+        "the candidate with the highest pivot unigram count (--counts) or unigram log10\n"
+        "probability of an ARPA model (--lm) chosen; ties or neither: first in the dictionary).\n"
         "Input lines are tokenised like the word2vec corpora (NFKC, case folding, punctuation and\n"
         "digits removed, CJK per character) unless --raw.  Coverage statistics go to stderr.",
         opts, 0, 1};
@@ -36,6 +40,7 @@ int cmd_translate(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!dict_path) return xl_cli_usage_error(&spec, "--dict FILE is required");
+    if (counts && lm_path) return xl_cli_usage_error(&spec, "--counts and --lm exclude each other");
     const char *path = args.n_positional ? args.positional[0] : "-";
     xl_error err;
     xl_error_clear(&err);
@@ -44,6 +49,15 @@ int cmd_translate(int argc, char **argv)
     if (counts && dt_dict_set_counts(d, counts, &err) < 0) {
         dt_dict_free(d);
         return xl_cli_runtime_error(&err);
+    }
+    if (lm_path) {
+        xl_ngram_model *lm = xl_ngram_model_read_arpa(lm_path, &err);
+        int lrc = lm ? dt_dict_set_lm(d, lm, &err) : -1;
+        xl_ngram_model_free(lm);
+        if (lrc < 0) {
+            dt_dict_free(d);
+            return xl_cli_runtime_error(&err);
+        }
     }
     xl_lines lines;
     if (xl_lines_open(&lines, path, &err) < 0) {
