@@ -76,6 +76,17 @@ static inline uint64_t xl_ngram_key_of(const uint32_t *ids, int n)
     return xl_ngram_key_fix(k);
 }
 
+/* Hint that the slot where a probe for `key` starts will be read soon. */
+static inline void xl_ngram_prefetch_slot(const xl_ngram_level *lv, uint64_t key)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(&lv->table[key & lv->mask]);
+#else
+    (void)lv;
+    (void)key;
+#endif
+}
+
 static inline const xl_ngram_slot *xl_ngram_find_slot(const xl_ngram_level *lv, uint64_t key)
 {
     uint64_t i = key & lv->mask;

@@ -156,11 +156,20 @@ float xl_ngram_score(const xl_ngram_model *m, const xl_ngram_state *in, uint32_t
     next.length = m->order > 1 ? 1 : 0;
     next.words[0] = word;
     next.backoff[0] = m->uni_backoff[word];
-    uint64_t key = xl_ngram_key1(word);
     const int max_ctx = in->length < m->order - 1 ? in->length : m->order - 1;
+    /* The keys of all candidate n-grams depend only on the words, not on
+     * which of them are present: compute them first and start every order's
+     * cache miss at once, so the probes below overlap their memory latency
+     * instead of paying it one order after another. */
+    uint64_t keys[XL_NGRAM_MAX_ORDER];
+    uint64_t key = xl_ngram_key1(word);
     for (int j = 0; j < max_ctx; j++) {
         key = xl_ngram_key_extend(key, in->words[j]);
-        const xl_ngram_slot *s = xl_ngram_find_slot(&m->level[j + 1], xl_ngram_key_fix(key));
+        keys[j] = xl_ngram_key_fix(key);
+        xl_ngram_prefetch_slot(&m->level[j + 1], keys[j]);
+    }
+    for (int j = 0; j < max_ctx; j++) {
+        const xl_ngram_slot *s = xl_ngram_find_slot(&m->level[j + 1], keys[j]);
         if (s == NULL) break;
         p = s->prob;
         matched = j + 2;
