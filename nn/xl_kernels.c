@@ -12,9 +12,15 @@
  * Threads split the output by NR column panels (or MR row groups when N is narrow), so every
  * thread computes whole tiles with the same K-order and results do not depend on n_threads.
  */
+#if defined(__linux__) && !defined(XL_NO_POSIX)
+#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) for packed weights */
+#include <sys/mman.h>
+#define XL_HAVE_MADVISE_HUGEPAGE 1
+#endif
 #include "xl_kernels.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +37,14 @@
 /* largest register block of any path (edge tiles use a stack buffer of this size) */
 #define XL_MAX_MR 16
 #define XL_MAX_NR 32
+
+/* Back large packed weights with transparent huge pages (xl_pack_b); -DXL_HUGEPAGE_PACK=0 turns it off. */
+#ifndef XL_HUGEPAGE_PACK
+#define XL_HUGEPAGE_PACK 1
+#endif
+/* Few rows (M * K <= this many floats, i.e. A fits in L2 whole): pre-packed weights are streamed one
+ * NR panel at a time over all of K (gemm_stream), rather than one KC slice of every panel at a time. */
+#define XL_STREAM_A_FLOATS ((size_t)64 * 1024)
 
 /* ---- path selection ------------------------------------------------------------------------- */
 
@@ -246,8 +260,26 @@ int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const flo
     if (!xl_mul_size(panels, K, &floats) || !xl_mul_size(floats, NR, &floats) ||
         !xl_mul_size(floats, sizeof(float), &bytes))
         return xl_fail(err, XL_ERR_NOMEM, "pack weight [%zu x %zu]: size overflow", K, N);
-    float *data = xl_aligned_alloc(bytes ? bytes : 64, err);
-    if (data == NULL) return -1;
+    /* Weights of a few MB and more are streamed from memory on every call when M is small (16
+     * tokens): back them by 2 MiB pages where the OS offers them on request (Linux THP "madvise"
+     * mode), so the stream does not take a TLB miss every 4 KiB.  The block is 2 MiB-aligned inside
+     * an over-allocation; only whole 2 MiB pages inside the data are advised, so resident memory
+     * does not grow.  Advice, not a requirement: results do not depend on it. */
+    const size_t huge = (size_t)2 << 20;
+    const int use_huge = XL_HUGEPAGE_PACK && bytes >= 2 * huge;
+    size_t alloc_bytes = bytes ? bytes : 64;
+    if (use_huge && !xl_add_size(alloc_bytes, huge, &alloc_bytes))
+        return xl_fail(err, XL_ERR_NOMEM, "pack weight [%zu x %zu]: size overflow", K, N);
+    void *block = xl_aligned_alloc(alloc_bytes, err);
+    if (block == NULL) return -1;
+    float *data = block;
+    if (use_huge) {
+        uintptr_t a = ((uintptr_t)block + huge - 1) & ~(uintptr_t)(huge - 1);
+        data = (float *)(void *)((unsigned char *)block + (a - (uintptr_t)block));
+#ifdef XL_HAVE_MADVISE_HUGEPAGE
+        (void)madvise(data, bytes / huge * huge, MADV_HUGEPAGE);
+#endif
+    }
     b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
     /* whole K in one go: panel p is the contiguous block data + p*K*NR */
     if (K > 0 && N > 0) pack_b(&s, 0, K, 0, N, NR, data);
@@ -256,13 +288,14 @@ int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const flo
     out->nr = NR;
     out->path = k->path;
     out->data = data;
+    out->block = block;
     return 0;
 }
 
 void xl_packed_free(xl_packed_matrix *p)
 {
     if (p == NULL) return;
-    xl_aligned_free(p->data);
+    xl_aligned_free(p->block);
     memset(p, 0, sizeof *p);
 }
 
@@ -304,6 +337,58 @@ static void epilogue(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t 
     }
 }
 
+/* One MR x NR tile: the micro-kernel, or for a partial tile the kernel into a stack buffer and the
+ * valid part merged with alpha/beta.  arows: A read in place (ukr_rows), else the packed amicro. */
+static void tile(const xl_kernel_table *t, const gemm_job *g, size_t kc, size_t mr, size_t nr, int direct,
+                 const float *arows, const float *amicro, const float *bmicro, float *c, float beta)
+{
+    const size_t MR = t->mr, NR = t->nr;
+    if (mr == MR && nr == NR) {
+        if (direct) t->ukr_rows(kc, arows, g->lda, bmicro, c, g->ldc, g->alpha, beta);
+        else t->ukr(kc, amicro, bmicro, c, g->ldc, g->alpha, beta);
+        return;
+    }
+    float edge[XL_MAX_MR * XL_MAX_NR];
+    if (direct) t->ukr_rows(kc, arows, g->lda, bmicro, edge, NR, 1.0f, 0.0f);
+    else t->ukr(kc, amicro, bmicro, edge, NR, 1.0f, 0.0f);
+    for (size_t i = 0; i < mr; i++)
+        for (size_t j = 0; j < nr; j++) {
+            float v = g->alpha * edge[i * NR + j];
+            c[i * g->ldc + j] = beta == 0.0f ? v : v + beta * c[i * g->ldc + j];
+        }
+}
+
+/* Few rows, pre-packed B (16 tokens: every weight is used by one or two micro-kernel calls, so the
+ * GEMM is a stream of the weights from memory).  Loop order: for each NR panel, all K blocks, all
+ * row groups: the panel (K x NR floats, contiguous) is read front to back once, which the hardware
+ * prefetcher follows, instead of KC-row slices of every panel in turn; A (M x K) stays in L2 and the
+ * C tile in L1.  Per C element the same micro-kernel calls in the same K order as gemm_block's,
+ * so the results are bit-identical.  The rows not read in place (a partial MR group) are packed
+ * once for all of K, which the caller checks fits the MC x KC A workspace. */
+static void gemm_stream(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
+{
+    const xl_kernel_table *t = g->t;
+    const size_t MR = t->mr, NR = t->nr, KC = t->kc, K = g->K, mc = m1 - m0;
+    const size_t direct = t->ukr_rows != NULL ? mc / MR * MR : 0;
+    float *apack = ws; /* rows [direct, mc): pack_a over all of K; group q's slice at pc is apack + q*K*MR + pc*MR */
+    if (direct < mc) pack_a(g->A + (m0 + direct) * g->lda, g->lda, mc - direct, K, MR, apack);
+    for (size_t jc = n0; jc < n1; jc += NR) {
+        const size_t nr = n1 - jc < NR ? n1 - jc : NR;
+        const float *panel = g->bpack->data + (jc / NR) * K * NR;
+        for (size_t pc = 0; pc < K; pc += KC) {
+            const size_t kc = K - pc < KC ? K - pc : KC;
+            const float beta = pc == 0 ? g->beta : 1.0f;
+            for (size_t ir = 0; ir < mc; ir += MR) {
+                const size_t mr = mc - ir < MR ? mc - ir : MR;
+                const float *amicro = apack + (ir < direct ? 0 : (ir - direct) / MR * K * MR) + pc * MR;
+                tile(t, g, kc, mr, nr, ir < direct, g->A + (m0 + ir) * g->lda + pc, amicro, panel + pc * NR,
+                     g->C + (m0 + ir) * g->ldc + jc, beta);
+            }
+        }
+        epilogue(g, m0, m1, jc, jc + nr);
+    }
+}
+
 static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
 {
     const xl_kernel_table *t = g->t;
@@ -315,6 +400,11 @@ static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_
             for (size_t j = n0; j < n1; j++) row[j] = g->beta == 0.0f ? 0.0f : g->beta * row[j];
         }
         epilogue(g, m0, m1, n0, n1);
+        return;
+    }
+    const size_t rows_packed = t->ukr_rows != NULL ? (m1 - m0) % MR : m1 - m0; /* by gemm_stream */
+    if (g->bpack && (m1 - m0) * K <= XL_STREAM_A_FLOATS && round_up(rows_packed, MR) * K <= MC * KC) {
+        gemm_stream(g, m0, m1, n0, n1, ws);
         return;
     }
     /* balanced A blocks: as few as fit MC rows, of equal height (rounded to MR), so that a

@@ -124,7 +124,8 @@ typedef struct xl_packed_matrix {
     size_t k, n;       /* op(B) is [K,N] */
     size_t nr;         /* panel width (the micro-kernel's NR of `path`) */
     xl_simd_path path; /* path it was packed for; another path still works (slower fallback) */
-    float *data;       /* ceil(n/nr) * k * nr floats, 64-byte aligned; owned */
+    float *data;       /* ceil(n/nr) * k * nr floats, 64-byte aligned (2 MiB for large ones) */
+    void *block;       /* the allocation holding data (owned; xl_packed_free releases it) */
 } xl_packed_matrix;
 
 /* Pack op(B): trans == XL_TRANS for an nn.Linear weight W[N=out, K=in] (row stride ldb >= K);
