@@ -177,7 +177,7 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
     uint32_t unk;
     if (xl_ngram_vocab_intern(vocab, "<unk>", 5, &unk, err) < 0) goto fail;
     bool unk_seen = false;
-    for (uint64_t i = 0; i < alloc_counts[0]; i++) m->uni_prob[i] = NAN; /* marks unigrams not yet read */
+    for (uint64_t i = 0; i < alloc_counts[0]; i++) m->uni[i].prob = NAN; /* marks unigrams not yet read */
 
     for (int k = 1; k <= order; k++) {
         /* section header; the blank line after the counts was consumed already for k == 1 */
@@ -268,8 +268,8 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
                     goto fail;
                 }
                 if (id == unk) unk_seen = true;
-                m->uni_prob[id] = prob;
-                m->uni_backoff[id] = backoff;
+                m->uni[id].prob = prob;
+                m->uni[id].backoff = backoff;
             } else {
                 uint32_t *g = ids + e * (uint64_t)k;
                 for (int j = 0; j < k; j++) {
@@ -321,8 +321,8 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
     }
     if (!unk_seen) {
         /* KenLM: "The ARPA file is missing <unk>.  Substituting log10 probability -100.0." */
-        m->uni_prob[unk] = -100.0f;
-        m->uni_backoff[unk] = 0.0f;
+        m->uni[unk].prob = -100.0f;
+        m->uni[unk].backoff = 0.0f;
     }
     m->level[0].count = xl_ngram_vocab_size(vocab);
     m->bos = xl_ngram_vocab_find(vocab, "<s>", 3);
@@ -389,7 +389,7 @@ static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *
         for (uint64_t e = 0; e < lv->count; e++) {
             if (k == 1) {
                 uint32_t id = (uint32_t)e;
-                if (put_ngram(m, out, &id, 1, m->uni_prob[id], m->uni_backoff[id], bo, err) < 0) return -1;
+                if (put_ngram(m, out, &id, 1, m->uni[id].prob, m->uni[id].backoff, bo, err) < 0) return -1;
             } else {
                 const uint32_t *g = lv->ids + e * (uint64_t)k;
                 const xl_ngram_slot *s = xl_ngram_find_slot(lv, xl_ngram_key_of(g, k));

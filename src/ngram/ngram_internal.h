@@ -27,6 +27,12 @@ typedef struct xl_ngram_slot {
     float backoff;
 } xl_ngram_slot;
 
+/* A unigram's two values side by side: one cache line per scored word. */
+typedef struct xl_ngram_unigram {
+    float prob;
+    float backoff;
+} xl_ngram_unigram;
+
 typedef struct xl_ngram_level {
     uint64_t count;
     uint32_t *ids;         /* [count*order] in text order (unigrams: NULL, id = index) */
@@ -38,8 +44,7 @@ struct xl_ngram_model {
     int order;
     xl_ngram_vocab *vocab;
     uint32_t bos, eos;
-    float *uni_prob;       /* [vocab size] */
-    float *uni_backoff;    /* [vocab size] */
+    xl_ngram_unigram *uni; /* [vocab size] */
     xl_ngram_level level[XL_NGRAM_MAX_ORDER]; /* level[k-1] holds order k */
 };
 
@@ -74,17 +79,6 @@ static inline uint64_t xl_ngram_key_of(const uint32_t *ids, int n)
     uint64_t k = xl_ngram_key1(ids[n - 1]);
     for (int j = n - 2; j >= 0; j--) k = xl_ngram_key_extend(k, ids[j]);
     return xl_ngram_key_fix(k);
-}
-
-/* Hint that the slot where a probe for `key` starts will be read soon. */
-static inline void xl_ngram_prefetch_slot(const xl_ngram_level *lv, uint64_t key)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(&lv->table[key & lv->mask]);
-#else
-    (void)lv;
-    (void)key;
-#endif
 }
 
 static inline const xl_ngram_slot *xl_ngram_find_slot(const xl_ngram_level *lv, uint64_t key)

@@ -762,8 +762,8 @@ xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_st
     m->bos = XL_NGRAM_BOS;
     m->eos = XL_NGRAM_EOS;
     for (size_t e = 0; e < lv[0].n; e++) {
-        m->uni_prob[e] = out[0].logp[e];
-        m->uni_backoff[e] = out[0].logb[e];
+        m->uni[e].prob = out[0].logp[e];
+        m->uni[e].backoff = out[0].logb[e];
     }
     for (int i = 1; i < N; i++) {
         for (size_t e = 0; e < lv[i].n; e++) {
