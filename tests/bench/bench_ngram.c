@@ -56,6 +56,11 @@ int main(int argc, char **argv)
     }
     fclose(probe);
     printf("command: %s %s %d\n", argv[0], path, order);
+    /* the figures depend on what else runs on the machine: say so */
+    FILE *load = fopen("/proc/loadavg", "r");
+    char loadavg[128];
+    if (load != NULL && fgets(loadavg, sizeof loadavg, load) != NULL) printf("load average (1/5/15 min, ...): %s", loadavg);
+    if (load != NULL) fclose(load);
     xl_error err;
     lines_t L = {0};
     if (read_gz(path, &L, &err) < 0) {
