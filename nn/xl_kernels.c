@@ -220,12 +220,25 @@ static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc
         case SRC_NOTRANS:
             for (size_t p = 0; p < kc; p++) memcpy(panel + p * NR, s->data + (pc + p) * s->ld + col0, width * 4);
             break;
-        case SRC_TRANS:
-            for (size_t j = 0; j < width; j++) {
+        case SRC_TRANS: {
+            /* 8 source rows at a time, written as contiguous runs of the panel rows (the plain
+             * column-at-a-time loop stored with a stride of NR floats on every element) */
+            size_t j = 0;
+            for (; j + 8 <= width; j += 8) {
+                const float *r0 = s->data + (col0 + j) * s->ld + pc, *r1 = r0 + s->ld, *r2 = r1 + s->ld,
+                            *r3 = r2 + s->ld, *r4 = r3 + s->ld, *r5 = r4 + s->ld, *r6 = r5 + s->ld, *r7 = r6 + s->ld;
+                for (size_t p = 0; p < kc; p++) {
+                    float *d = panel + p * NR + j;
+                    d[0] = r0[p], d[1] = r1[p], d[2] = r2[p], d[3] = r3[p];
+                    d[4] = r4[p], d[5] = r5[p], d[6] = r6[p], d[7] = r7[p];
+                }
+            }
+            for (; j < width; j++) {
                 const float *row = s->data + (col0 + j) * s->ld + pc;
                 for (size_t p = 0; p < kc; p++) panel[p * NR + j] = row[p];
             }
             break;
+        }
         case SRC_PACKED:
             for (size_t j = 0; j < width; j++) {
                 size_t n = col0 + j, w = s->ld;
@@ -576,30 +589,68 @@ typedef struct {
     size_t ws_per_thread;
 } attn_job;
 
+/* Rows of S / P per block in attention_range: a block of scores (rows x n floats) stays in L2
+ * (<= 128 KiB) between Q K^T, the softmax and P V. */
+#define XL_ATT_BLOCK_FLOATS ((size_t)32 * 1024)
+
 static void attention_range(void *ctx, size_t begin, size_t end, int tid)
 {
     const attn_job *j = ctx;
+    const xl_kernel_table *t = j->t;
     float *ws = j->workspace + (size_t)tid * j->ws_per_thread;
+    const size_t NR = t->nr, MR = t->mr;
     for (size_t item = begin; item < end; item++) {
-        const size_t s = item / j->n_heads, h = item % j->n_heads, n = j->len[s];
-        const size_t row0 = j->off[s] * j->ld_qkv + h * j->dh;
+        const size_t s = item / j->n_heads, h = item % j->n_heads, n = j->len[s], dh = j->dh;
+        const size_t row0 = j->off[s] * j->ld_qkv + h * dh;
         float *P = j->att + j->att_off[s] + h * n * n;
-        /* S [n, n] = scale * Q_h [n, dh] K_h^T */
+        float *ctx_h = j->ctx + j->off[s] * j->ld_ctx + h * dh;
+        const float *mask = j->mask ? j->mask[s] : NULL;
         gemm_job g;
         memset(&g, 0, sizeof g);
-        g.t = j->t;
-        g.M = n, g.N = n, g.K = j->dh, g.alpha = j->scale, g.beta = 0.0f;
+        g.t = t;
+        const size_t kt_floats = round_up(n, NR) * dh, v_floats = round_up(dh, NR) * n;
+        if (kt_floats + v_floats <= t->kc * t->nc) {
+            /* K_h^T and V_h packed once per head into the B part of the workspace (the A part is
+             * left to gemm_block), then the head in blocks of query rows: S rows = scale * Q K^T,
+             * softmax, ctx rows = P V, each block's scores still in L2 for the next step.  Per
+             * element the same products in the same order as the one-shot GEMMs, so the result
+             * does not depend on the block size (or on the thread count). */
+            float *kt = ws + round_up(t->mc * t->kc, 16), *vp = kt + kt_floats;
+            const b_source ks = {SRC_TRANS, j->k + row0, j->ld_qkv, dh}, vs = {SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
+            pack_b(&ks, 0, dh, 0, n, NR, kt);
+            pack_b(&vs, 0, n, 0, dh, NR, vp);
+            const xl_packed_matrix KT = {.k = dh, .n = n, .nr = NR, .path = t->path, .data = kt, .block = NULL};
+            const xl_packed_matrix VP = {.k = n, .n = dh, .nr = NR, .path = t->path, .data = vp, .block = NULL};
+            size_t rb = XL_ATT_BLOCK_FLOATS / n / MR * MR;
+            if (rb < MR) rb = MR;
+            for (size_t r0 = 0; r0 < n; r0 += rb) {
+                const size_t r1 = n - r0 < rb ? n : r0 + rb;
+                /* S [r0:r1, n] = scale * Q_h [r0:r1, dh] K_h^T */
+                g.M = n, g.N = n, g.K = dh, g.alpha = j->scale, g.beta = 0.0f;
+                g.A = j->q + row0, g.lda = j->ld_qkv, g.C = P, g.ldc = n, g.bpack = &KT;
+                gemm_block(&g, r0, r1, 0, n, ws);
+                /* P = softmax(S + mask) row by row */
+                for (size_t r = r0; r < r1; r++) t->softmax(P + r * n, n, 1.0f, mask);
+                /* ctx_h [r0:r1, dh] = P [r0:r1, n] V_h [n, dh] */
+                g.M = n, g.N = dh, g.K = n, g.alpha = 1.0f;
+                g.A = P, g.lda = n, g.C = ctx_h, g.ldc = j->ld_ctx, g.bpack = &VP;
+                gemm_block(&g, r0, r1, 0, dh, ws);
+            }
+            continue;
+        }
+        /* very long sequences: one GEMM per step, K^T and V packed per cache block */
+        /* S [n, n] = scale * Q_h [n, dh] K_h^T */
+        g.M = n, g.N = n, g.K = dh, g.alpha = j->scale, g.beta = 0.0f;
         g.A = j->q + row0, g.lda = j->ld_qkv, g.C = P, g.ldc = n;
-        g.bsrc = (b_source){SRC_TRANS, j->k + row0, j->ld_qkv, j->dh};
+        g.bsrc = (b_source){SRC_TRANS, j->k + row0, j->ld_qkv, dh};
         gemm_block(&g, 0, n, 0, n, ws);
         /* P = softmax(S + mask) row by row, while S is in cache */
-        const float *mask = j->mask ? j->mask[s] : NULL;
-        for (size_t r = 0; r < n; r++) j->t->softmax(P + r * n, n, 1.0f, mask);
+        for (size_t r = 0; r < n; r++) t->softmax(P + r * n, n, 1.0f, mask);
         /* ctx_h [n, dh] = P [n, n] V_h [n, dh] */
-        g.M = n, g.N = j->dh, g.K = n, g.alpha = 1.0f;
-        g.A = P, g.lda = n, g.C = j->ctx + j->off[s] * j->ld_ctx + h * j->dh, g.ldc = j->ld_ctx;
+        g.M = n, g.N = dh, g.K = n, g.alpha = 1.0f;
+        g.A = P, g.lda = n, g.C = ctx_h, g.ldc = j->ld_ctx;
         g.bsrc = (b_source){SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
-        gemm_block(&g, 0, n, 0, j->dh, ws);
+        gemm_block(&g, 0, n, 0, dh, ws);
     }
 }
 
