@@ -38,9 +38,11 @@
 #define XL_MAX_MR 16
 #define XL_MAX_NR 32
 
-/* Back large packed weights with transparent huge pages (xl_pack_b); -DXL_HUGEPAGE_PACK=0 turns it off. */
+/* Back large packed weights with transparent huge pages (xl_pack_b): off by default, -DXL_HUGEPAGE_PACK=1
+ * turns it on.  Measured on the 2-vCPU EPYC VM it made the BERT-base 512-token forward 20-30% slower
+ * (bench_encoder, 700 vs 950 tok/cpu-s, same binary otherwise) and the 16-token results were ambiguous. */
 #ifndef XL_HUGEPAGE_PACK
-#define XL_HUGEPAGE_PACK 1
+#define XL_HUGEPAGE_PACK 0
 #endif
 /* Few rows (M * K <= this many floats, i.e. A fits in L2 whole): pre-packed weights are streamed one
  * NR panel at a time over all of K (gemm_stream), rather than one KC slice of every panel at a time. */
