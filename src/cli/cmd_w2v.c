@@ -16,6 +16,7 @@
 #include "w2v.h"
 #include "w2v_eval.h"
 #include "w2v_vectors.h"
+#include "xl_alloc.h"
 #include "xl_cli.h"
 #include "xl_io.h"
 #include "xl_thread.h"
@@ -121,6 +122,37 @@ static int w2v_train_cmd(int argc, char **argv)
     return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
 }
 
+/* Shared by `w2v similar` (word2vec.c's `distance`) and `w2v analogy`
+ * (`word-analogy`): read the vectors, normalise them to unit length, form
+ * q = sum_i signs[i] * v(words[i]) in the given order, and print the k words
+ * nearest to q by cosine, excluding the query words, as "word<TAB>cosine". */
+static int print_nearest_to_sum(const char *path, size_t max_words, const char *const *words, const float *signs,
+                                int n_words, int64_t k, xl_error *err)
+{
+    w2v_vectors v;
+    if (w2v_vectors_read(path, W2V_FORMAT_AUTO, max_words, &v, err) < 0) return -1;
+    w2v_vectors_normalize(&v);
+    int64_t exclude[XL_MAX_POSITIONAL];
+    float *q = xl_calloc(v.dim, sizeof *q, err);
+    int64_t *ids = q ? xl_calloc((size_t)k, sizeof *ids, err) : NULL;
+    float *sc = ids ? xl_calloc((size_t)k, sizeof *sc, err) : NULL;
+    int rc = sc ? 0 : -1;
+    for (int i = 0; rc == 0 && i < n_words; i++) {
+        exclude[i] = w2v_vectors_find(&v, words[i]);
+        if (exclude[i] < 0)
+            rc = xl_fail(err, XL_ERR_USAGE, "%s: word '%s' is not in the vocabulary", path, words[i]);
+        else
+            w2v_axpy(signs[i], w2v_row(&v, (size_t)exclude[i]), q, v.dim);
+    }
+    if (rc == 0) {
+        size_t n = w2v_nearest(&v, q, (size_t)k, exclude, (size_t)n_words, ids, sc);
+        for (size_t i = 0; i < n; i++) printf("%s\t%.6f\n", w2v_words_get(&v.words, (size_t)ids[i]), sc[i]);
+    }
+    free(q), free(ids), free(sc);
+    w2v_vectors_free(&v);
+    return rc;
+}
+
 static int w2v_similar_cmd(int argc, char **argv)
 {
     const char *vectors = NULL;
@@ -138,38 +170,13 @@ static int w2v_similar_cmd(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
-    rc = 0; /* xl_cli_parse left XL_CLI_CONTINUE here, which the checks below read as failure */
     xl_error err;
     xl_error_clear(&err);
-    w2v_vectors v;
-    if (w2v_vectors_read(vectors, W2V_FORMAT_AUTO, (size_t)max_words, &v, &err) < 0) return xl_cli_runtime_error(&err);
-    w2v_vectors_normalize(&v);
-    float *q = calloc(v.dim, sizeof *q);
-    int64_t ex[XL_MAX_POSITIONAL];
-    int64_t *ids = malloc((size_t)k * sizeof *ids);
-    float *sc = malloc((size_t)k * sizeof *sc);
-    if (!q || !ids || !sc) {
-        free(q), free(ids), free(sc);
-        w2v_vectors_free(&v);
-        xl_fail(&err, XL_ERR_NOMEM, "out of memory");
+    float signs[XL_MAX_POSITIONAL];
+    for (int i = 0; i < args.n_positional; i++) signs[i] = 1.0f;
+    if (print_nearest_to_sum(vectors, (size_t)max_words, args.positional, signs, args.n_positional, k, &err) < 0)
         return xl_cli_runtime_error(&err);
-    }
-    for (int i = 0; i < args.n_positional; i++) {
-        ex[i] = w2v_vectors_find(&v, args.positional[i]);
-        if (ex[i] < 0) {
-            xl_fail(&err, XL_ERR_USAGE, "%s: word '%s' is not in the vocabulary", vectors, args.positional[i]);
-            rc = -1;
-            break;
-        }
-        w2v_axpy(1.0f, w2v_row(&v, (size_t)ex[i]), q, v.dim);
-    }
-    if (rc != -1) {
-        size_t n = w2v_nearest(&v, q, (size_t)k, ex, (size_t)args.n_positional, ids, sc);
-        for (size_t i = 0; i < n; i++) printf("%s\t%.6f\n", w2v_words_get(&v.words, (size_t)ids[i]), sc[i]);
-    }
-    free(q), free(ids), free(sc);
-    w2v_vectors_free(&v);
-    return rc == -1 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
+    return XL_EXIT_OK;
 }
 
 static int w2v_analogy_cmd(int argc, char **argv)
@@ -191,34 +198,10 @@ static int w2v_analogy_cmd(int argc, char **argv)
     if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
     xl_error err;
     xl_error_clear(&err);
-    w2v_vectors v;
-    if (w2v_vectors_read(vectors, W2V_FORMAT_AUTO, (size_t)max_words, &v, &err) < 0) return xl_cli_runtime_error(&err);
-    w2v_vectors_normalize(&v);
-    int64_t ex[3];
-    for (int i = 0; i < 3; i++) {
-        ex[i] = w2v_vectors_find(&v, args.positional[i]);
-        if (ex[i] < 0) {
-            xl_fail(&err, XL_ERR_USAGE, "%s: word '%s' is not in the vocabulary", vectors, args.positional[i]);
-            w2v_vectors_free(&v);
-            return xl_cli_runtime_error(&err);
-        }
-    }
-    float *q = calloc(v.dim, sizeof *q);
-    int64_t *ids = malloc((size_t)k * sizeof *ids);
-    float *sc = malloc((size_t)k * sizeof *sc);
-    if (q && ids && sc) {
-        w2v_axpy(-1.0f, w2v_row(&v, (size_t)ex[0]), q, v.dim);
-        w2v_axpy(1.0f, w2v_row(&v, (size_t)ex[1]), q, v.dim);
-        w2v_axpy(1.0f, w2v_row(&v, (size_t)ex[2]), q, v.dim);
-        size_t n = w2v_nearest(&v, q, (size_t)k, ex, 3, ids, sc);
-        for (size_t i = 0; i < n; i++) printf("%s\t%.6f\n", w2v_words_get(&v.words, (size_t)ids[i]), sc[i]);
-    } else {
-        rc = -1;
-        xl_fail(&err, XL_ERR_NOMEM, "out of memory");
-    }
-    free(q), free(ids), free(sc);
-    w2v_vectors_free(&v);
-    return rc == -1 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
+    static const float signs[3] = {-1.0f, 1.0f, 1.0f}; /* B - A + C */
+    if (print_nearest_to_sum(vectors, (size_t)max_words, args.positional, signs, 3, k, &err) < 0)
+        return xl_cli_runtime_error(&err);
+    return XL_EXIT_OK;
 }
 
 static int w2v_eval_cmd(int argc, char **argv)
