@@ -297,7 +297,7 @@ static int grow_slots(float ***v, size_t n_slots, size_t count, xl_error *err)
     return 0;
 }
 
-static int acts_reserve(const xl_bert_config *c, xl_bert_acts *a, size_t n_seq, size_t T, size_t att, size_t max_len,
+static int acts_reserve(const xl_bert_config *c, xl_bert_acts *a, size_t n_seq, size_t T, size_t att, bool store_att,
                         xl_error *err)
 {
     size_t want_slots = a->keep_all_layers ? c->n_layers : 1;
@@ -315,7 +315,6 @@ static int acts_reserve(const xl_bert_config *c, xl_bert_acts *a, size_t n_seq, 
         a->att_off = o;
         a->cap_seq = n_seq;
     }
-    (void)max_len;
     if (n_seq > a->cap_mask_seq) {
         float **mp = xl_realloc(a->mask_ptr, n_seq, sizeof *mp, err);
         if (mp == NULL) return -1;
@@ -335,6 +334,9 @@ static int acts_reserve(const xl_bert_config *c, xl_bert_acts *a, size_t n_seq, 
         if (a->keep_all_layers && grow_slots(&a->ffn_pre, n, tI, err) < 0) return -1;
         a->cap_T = T;
     }
+    /* the attention probabilities are only stored for a backward pass (or for sequences too long
+     * for xl_attention's scratch); inference scores stay in the kernels' per-thread scratch */
+    if (!store_att) return 0;
     if (att > a->cap_att || a->att == NULL) {
         if (grow_slots(&a->att, n, att, err) < 0) return -1;
         a->cap_att = att;
@@ -422,7 +424,9 @@ int xl_bert_forward(const xl_bert *b, xl_kernels *k, int n_threads, const xl_ber
         att += nh * n * n;
         if (n > max_len) max_len = n;
     }
-    if (acts_reserve(c, a, in->n_seq, T, att, max_len, err) < 0) return -1;
+    /* probabilities stored for a backward pass, or when a sequence is too long for the scratch */
+    const bool store_att = a->keep_all_layers || max_len > XL_ATTENTION_SCRATCH_MAX_LEN;
+    if (acts_reserve(c, a, in->n_seq, T, att, store_att, err) < 0) return -1;
     a->n_seq = in->n_seq;
     a->T = T;
     for (size_t s = 0, o = 0, ao = 0; s < in->n_seq; s++) {
@@ -436,7 +440,7 @@ int xl_bert_forward(const xl_bert *b, xl_kernels *k, int n_threads, const xl_ber
     for (size_t l = 0; l < c->n_layers; l++) {
         const xl_bert_layer *L = &b->layers[l];
         size_t sl = a->keep_all_layers ? l : 0;
-        float *qkv = a->qkv[sl], *P = a->att[sl], *ctx = a->ctx[sl], *proj = a->attn_proj[sl], *ln1 = a->ln1[sl];
+        float *qkv = a->qkv[sl], *P = store_att ? a->att[sl] : NULL, *ctx = a->ctx[sl], *proj = a->attn_proj[sl], *ln1 = a->ln1[sl];
         float *fh = a->ffn_h[sl], *fp = a->ffn_proj[sl], *out = a->out[sl];
         /* qkv [T, 3H] = x W_qkv^T + b_qkv */
         xl_sgemm_packed(k, n_threads, T, 1.0f, x, H, &L->qkv, 0.0f, qkv, 3 * H, L->qkv_b, XL_ACT_NONE);

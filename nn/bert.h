@@ -123,7 +123,9 @@ typedef struct xl_bert_input {
  *   layer_in(l)       = l == 0 ? hidden0 : out[l-1]
  *   qkv[l]      [T, 3H]  x W_qkv^T + b_qkv; head h of Q/K/V = columns h*dh, H + h*dh, 2H + h*dh
  *   att[l]      [sum_b nh*len_b^2]  per sequence b a block [nh, len_b, len_b] at att_off[b]:
- *                        softmax(Q_h K_h^T / sqrt(dh) + mask) (probabilities)
+ *                        softmax(Q_h K_h^T / sqrt(dh) + mask) (probabilities); only with
+ *                        keep_all_layers (or sequences over XL_ATTENTION_SCRATCH_MAX_LEN): else
+ *                        NULL, the scores living block by block in the kernels' scratch
  *   ctx[l]      [T, H]   att V, heads concatenated (head h in columns h*dh..)
  *   attn_proj[l][T, H]   ctx W_o^T + b_o (before residual)
  *   ln1[l]      [T, H]   LayerNorm(attn_proj + layer_in) (mean/rstd recomputed by a backward pass)

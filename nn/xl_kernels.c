@@ -21,6 +21,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,10 @@
 #endif
 /* Few rows (M * K <= this many floats, i.e. A fits in L2 whole): pre-packed weights are streamed one
  * NR panel at a time over all of K (gemm_stream), rather than one KC slice of every panel at a time. */
+/* Rows of S / P per block in attention_range: a block of scores (rows x n floats) stays in L2
+ * (<= 128 KiB) between Q K^T, the softmax and P V.  Also the size of each thread's score scratch
+ * (the last part of its workspace), used when the caller does not keep the probabilities. */
+#define XL_ATT_BLOCK_FLOATS ((size_t)XL_ATTENTION_SCRATCH_MAX_LEN)
 #define XL_STREAM_A_FLOATS ((size_t)64 * 1024)
 
 /* ---- path selection ------------------------------------------------------------------------- */
@@ -158,8 +163,9 @@ int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_e
                                                      : "this CPU or OS does not support it");
     const xl_kernel_table *t = path_table(path);
     int nt = xl_resolve_threads(max_threads);
-    /* per thread: packed A block (MC x KC) + packed B block (KC x NC), each a multiple of 16 floats */
-    size_t per = round_up(t->mc * t->kc, 16) + round_up(t->kc * t->nc, 16);
+    /* per thread: packed A block (MC x KC) + packed B block (KC x NC) + a block of attention
+     * scores (XL_ATT_BLOCK_FLOATS), each a multiple of 16 floats */
+    size_t per = round_up(t->mc * t->kc, 16) + round_up(t->kc * t->nc, 16) + XL_ATT_BLOCK_FLOATS;
     size_t total;
     if (!xl_mul_size(per, (size_t)nt, &total) || !xl_mul_size(total, sizeof(float), &total))
         return xl_fail(err, XL_ERR_NOMEM, "kernel workspace: size overflow for %d threads", nt);
@@ -591,68 +597,66 @@ typedef struct {
     size_t ws_per_thread;
 } attn_job;
 
-/* Rows of S / P per block in attention_range: a block of scores (rows x n floats) stays in L2
- * (<= 128 KiB) between Q K^T, the softmax and P V. */
-#define XL_ATT_BLOCK_FLOATS ((size_t)32 * 1024)
 
 static void attention_range(void *ctx, size_t begin, size_t end, int tid)
 {
     const attn_job *j = ctx;
     const xl_kernel_table *t = j->t;
     float *ws = j->workspace + (size_t)tid * j->ws_per_thread;
+    /* the thread's score block when the probabilities are not kept (j->att == NULL) */
+    float *scratch = ws + j->ws_per_thread - XL_ATT_BLOCK_FLOATS;
     const size_t NR = t->nr, MR = t->mr;
     for (size_t item = begin; item < end; item++) {
         const size_t s = item / j->n_heads, h = item % j->n_heads, n = j->len[s], dh = j->dh;
         const size_t row0 = j->off[s] * j->ld_qkv + h * dh;
-        float *P = j->att + j->att_off[s] + h * n * n;
+        float *P = j->att ? j->att + j->att_off[s] + h * n * n : NULL;
         float *ctx_h = j->ctx + j->off[s] * j->ld_ctx + h * dh;
         const float *mask = j->mask ? j->mask[s] : NULL;
+        /* query rows per block: a block of scores (rb x n) fits the scratch, at least MR rows */
+        size_t rb = XL_ATT_BLOCK_FLOATS / n / MR * MR;
+        if (rb < MR) rb = MR;
         gemm_job g;
         memset(&g, 0, sizeof g);
         g.t = t;
         const size_t kt_floats = round_up(n, NR) * dh, v_floats = round_up(dh, NR) * n;
-        if (kt_floats + v_floats <= t->kc * t->nc) {
+        const int packed_once = kt_floats + v_floats <= t->kc * t->nc;
+        if (P == NULL && MR * n > XL_ATT_BLOCK_FLOATS) /* > 4096 tokens at MR = 8: fewer rows per block */
+            rb = XL_ATT_BLOCK_FLOATS / n;                 /* >= 1: xl_attention checked n */
+        float *kt = ws + round_up(t->mc * t->kc, 16), *vp = kt + kt_floats;
+        xl_packed_matrix KT = {0}, VP = {0};
+        if (packed_once) {
             /* K_h^T and V_h packed once per head into the B part of the workspace (the A part is
-             * left to gemm_block), then the head in blocks of query rows: S rows = scale * Q K^T,
-             * softmax, ctx rows = P V, each block's scores still in L2 for the next step.  Per
-             * element the same products in the same order as the one-shot GEMMs, so the result
-             * does not depend on the block size (or on the thread count). */
-            float *kt = ws + round_up(t->mc * t->kc, 16), *vp = kt + kt_floats;
+             * left to gemm_block); otherwise (very long sequences) gemm_block packs them per cache
+             * block from the QKV rows, on every block of query rows */
             const b_source ks = {SRC_TRANS, j->k + row0, j->ld_qkv, dh}, vs = {SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
             pack_b(&ks, 0, dh, 0, n, NR, kt);
             pack_b(&vs, 0, n, 0, dh, NR, vp);
-            const xl_packed_matrix KT = {.k = dh, .n = n, .nr = NR, .path = t->path, .data = kt, .block = NULL};
-            const xl_packed_matrix VP = {.k = n, .n = dh, .nr = NR, .path = t->path, .data = vp, .block = NULL};
-            size_t rb = XL_ATT_BLOCK_FLOATS / n / MR * MR;
-            if (rb < MR) rb = MR;
-            for (size_t r0 = 0; r0 < n; r0 += rb) {
-                const size_t r1 = n - r0 < rb ? n : r0 + rb;
-                /* S [r0:r1, n] = scale * Q_h [r0:r1, dh] K_h^T */
-                g.M = n, g.N = n, g.K = dh, g.alpha = j->scale, g.beta = 0.0f;
-                g.A = j->q + row0, g.lda = j->ld_qkv, g.C = P, g.ldc = n, g.bpack = &KT;
-                gemm_block(&g, r0, r1, 0, n, ws);
-                /* P = softmax(S + mask) row by row */
-                for (size_t r = r0; r < r1; r++) t->softmax(P + r * n, n, 1.0f, mask);
-                /* ctx_h [r0:r1, dh] = P [r0:r1, n] V_h [n, dh] */
-                g.M = n, g.N = dh, g.K = n, g.alpha = 1.0f;
-                g.A = P, g.lda = n, g.C = ctx_h, g.ldc = j->ld_ctx, g.bpack = &VP;
-                gemm_block(&g, r0, r1, 0, dh, ws);
-            }
-            continue;
+            KT = (xl_packed_matrix){.k = dh, .n = n, .nr = NR, .path = t->path, .data = kt, .block = NULL};
+            VP = (xl_packed_matrix){.k = n, .n = dh, .nr = NR, .path = t->path, .data = vp, .block = NULL};
         }
-        /* very long sequences: one GEMM per step, K^T and V packed per cache block */
-        /* S [n, n] = scale * Q_h [n, dh] K_h^T */
-        g.M = n, g.N = n, g.K = dh, g.alpha = j->scale, g.beta = 0.0f;
-        g.A = j->q + row0, g.lda = j->ld_qkv, g.C = P, g.ldc = n;
-        g.bsrc = (b_source){SRC_TRANS, j->k + row0, j->ld_qkv, dh};
-        gemm_block(&g, 0, n, 0, n, ws);
-        /* P = softmax(S + mask) row by row, while S is in cache */
-        for (size_t r = 0; r < n; r++) t->softmax(P + r * n, n, 1.0f, mask);
-        /* ctx_h [n, dh] = P [n, n] V_h [n, dh] */
-        g.M = n, g.N = dh, g.K = n, g.alpha = 1.0f;
-        g.A = P, g.lda = n, g.C = ctx_h, g.ldc = j->ld_ctx;
-        g.bsrc = (b_source){SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
-        gemm_block(&g, 0, n, 0, dh, ws);
+        /* the head in blocks of query rows: S rows = scale * Q K^T, softmax, ctx rows = P V, each
+         * block's scores still in L2 for the next step.  Per element the same products in the
+         * same order as one-shot GEMMs, so the result depends neither on the block size nor on
+         * the thread count, nor on whether the probabilities are kept. */
+        for (size_t r0 = 0; r0 < n; r0 += rb) {
+            const size_t r1 = n - r0 < rb ? n : r0 + rb;
+            /* the block's scores: rows r0.. of P when kept, else the scratch (row r at (r - r0) * n) */
+            float *Sb = P ? P + r0 * n : scratch;
+            /* S [r0:r1, n] = scale * Q_h [r0:r1, dh] K_h^T */
+            g.M = r1 - r0, g.N = n, g.K = dh, g.alpha = j->scale, g.beta = 0.0f;
+            g.A = j->q + row0 + r0 * j->ld_qkv, g.lda = j->ld_qkv, g.C = Sb, g.ldc = n;
+            g.bpack = packed_once ? &KT : NULL;
+            g.bsrc = (b_source){SRC_TRANS, j->k + row0, j->ld_qkv, dh};
+            gemm_block(&g, 0, r1 - r0, 0, n, ws);
+            /* P = softmax(S + mask) row by row */
+            for (size_t r = 0; r < r1 - r0; r++) t->softmax(Sb + r * n, n, 1.0f, mask);
+            /* ctx_h [r0:r1, dh] = P [r0:r1, n] V_h [n, dh] */
+            g.M = r1 - r0, g.N = dh, g.K = n, g.alpha = 1.0f;
+            g.A = Sb, g.lda = n, g.C = ctx_h + r0 * j->ld_ctx, g.ldc = j->ld_ctx;
+            g.bpack = packed_once ? &VP : NULL;
+            g.bsrc = (b_source){SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
+            gemm_block(&g, 0, r1 - r0, 0, dh, ws);
+        }
     }
 }
 
@@ -662,6 +666,13 @@ void xl_attention(xl_kernels *k, int n_threads, size_t n_seq, const size_t *off,
                   size_t ld_ctx)
 {
     if (n_seq == 0 || n_heads == 0) return;
+    if (att == NULL)
+        for (size_t s = 0; s < n_seq; s++)
+            if (len[s] > XL_ATTENTION_SCRATCH_MAX_LEN) { /* a caller bug, not bad input: see xl_kernels.h */
+                fprintf(stderr, "xl_attention: att == NULL needs sequences of at most %d tokens, got %zu\n",
+                        XL_ATTENTION_SCRATCH_MAX_LEN, len[s]);
+                abort();
+            }
     attn_job j = {.t = k->impl, .n_heads = n_heads, .dh = head_dim, .scale = scale, .off = off, .len = len,
                   .att_off = att_off, .mask = mask, .q = q, .k = kk, .v = v, .ld_qkv = ld_qkv, .ld_ctx = ld_ctx,
                   .att = att, .ctx = ctx, .workspace = k->workspace, .ws_per_thread = k->workspace_per_thread};

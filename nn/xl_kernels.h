@@ -108,10 +108,16 @@ void xl_sgemm_batched(xl_kernels *k, int n_threads, xl_trans trans_b, size_t bat
  * stride ld_qkv; head h = columns h*head_dim .. +head_dim of each), and for every head h:
  *   P = softmax(scale * Q_h K_h^T + mask[s])   stored at att + att_off[s] + h*len[s]^2, [len, len]
  *   ctx[rows of s, h*head_dim ..] = P V_h      (ctx row stride ld_ctx)
+ * att may be NULL when the probabilities are not needed (inference): each block of query rows then
+ * goes through a per-thread scratch of the workspace that stays in L2, instead of through a
+ * sum_s heads*len[s]^2 buffer (100 MB for 8 x 512 tokens x 12 heads) that leaves the caches; ctx
+ * is bit-identical either way.  With att == NULL every len[s] must be at most
+ * XL_ATTENTION_SCRATCH_MAX_LEN (a larger one is a caller bug and aborts).
  * mask is NULL or one additive row of len[s] floats per sequence (an entry may be NULL).  One
  * parallel region over all (sequence, head) pairs, each pair computed whole by one thread (its
  * scores stay in cache between the three steps), so results do not depend on n_threads; the
  * arithmetic is that of xl_sgemm_batched + xl_softmax_rows + xl_sgemm_batched, bit for bit. */
+#define XL_ATTENTION_SCRATCH_MAX_LEN 32768
 void xl_attention(xl_kernels *k, int n_threads, size_t n_seq, const size_t *off, const size_t *len,
                   const size_t *att_off, const float *const *mask, size_t n_heads, size_t head_dim, float scale,
                   const float *q, const float *kk, const float *v, size_t ld_qkv, float *att, float *ctx,

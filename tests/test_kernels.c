@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "xl_test.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +277,88 @@ static void test_sgemm_batched(void **state)
     free(qkv), free(scores), free(ctx);
 }
 
+/* ---- fused attention ---- */
+
+/* Naive double-precision attention for one (sequence, head): ctx = softmax(scale Q K^T + mask) V. */
+static void attention_ref(size_t n, size_t dh, float scale, const float *q, const float *k, const float *v, size_t ld,
+                          const float *mask, float *ctx, size_t ld_ctx)
+{
+    double *p = malloc(n * sizeof *p);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++) {
+        double mx = -INFINITY, sum = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            double sc = 0.0;
+            for (size_t d = 0; d < dh; d++) sc += (double)q[i * ld + d] * k[j * ld + d];
+            p[j] = (double)(float)(scale * sc) + (mask ? mask[j] : 0.0);
+            if (p[j] > mx) mx = p[j];
+        }
+        for (size_t j = 0; j < n; j++) sum += (p[j] = exp(p[j] - mx));
+        for (size_t d = 0; d < dh; d++) {
+            double acc = 0.0;
+            for (size_t j = 0; j < n; j++) acc += p[j] / sum * v[j * ld + d];
+            ctx[i * ld_ctx + d] = (float)acc;
+        }
+    }
+    free(p);
+}
+
+/* xl_attention on every path, 1 and 2 threads, probabilities kept (att) or not (att == NULL, the
+ * per-thread scratch): ctx within float tolerance of the double reference, and bit-identical
+ * between the two modes and thread counts.  Cases: a batch of 3 masked sequences (5, 37, 300
+ * tokens: 300 takes several blocks of query rows), 40 tokens x head size 3300 (K^T and V too large
+ * to pack once: the per-block packing path), 4100 tokens x head size 1 (fewer than MR query rows
+ * per scratch block). */
+static void test_attention(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t n_seq, len[3], heads, dh;
+        int masked;
+    } cases[] = {{3, {5, 37, 300}, 3, 20, 1}, {1, {40, 0, 0}, 1, 3300, 0}, {1, {4100, 0, 0}, 1, 1, 1}};
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const size_t n_seq = cases[ci].n_seq, nh = cases[ci].heads, dh = cases[ci].dh, H = nh * dh, ld = 3 * H;
+        size_t off[3], att_off[3], T = 0, A = 0;
+        for (size_t s = 0; s < n_seq; s++) {
+            off[s] = T, att_off[s] = A;
+            T += cases[ci].len[s], A += nh * cases[ci].len[s] * cases[ci].len[s];
+        }
+        float *qkv = rand_vec(T * ld), *mrow = malloc(T * sizeof *mrow), *att = malloc(A * sizeof *att);
+        float *ref = malloc(T * H * sizeof *ref), *kept = malloc(T * H * sizeof *kept), *got = malloc(T * H * sizeof *got);
+        assert_true(mrow && att && ref && kept && got);
+        const float *masks[3] = {NULL, NULL, NULL};
+        for (size_t s = 0; s < n_seq && cases[ci].masked; s++) {
+            float *m = mrow + off[s];
+            for (size_t j = 0; j < cases[ci].len[s]; j++) m[j] = (j % 4 == 3) ? -FLT_MAX : 0.0f; /* HF padding value */
+            masks[s] = m;
+        }
+        const float scale = 1.0f / sqrtf((float)dh);
+        for (size_t s = 0; s < n_seq; s++)
+            for (size_t h = 0; h < nh; h++) {
+                const float *base = qkv + off[s] * ld + h * dh;
+                attention_ref(cases[ci].len[s], dh, scale, base, base + H, base + 2 * H, ld, masks[s],
+                              ref + off[s] * H + h * dh, H);
+            }
+        for (size_t pi = 0; pi < N_PATHS; pi++) {
+            xl_kernels k;
+            if (!init_path(&k, all_paths[pi])) continue;
+            xl_attention(&k, 1, n_seq, off, cases[ci].len, att_off, masks, nh, dh, scale, qkv, qkv + H, qkv + 2 * H,
+                         ld, att, kept, H);
+            assert_allclose(kept, ref, T * H, 2e-5, 1e-4);
+            for (int threads = 1; threads <= 2; threads++) {
+                memset(got, 0xff, T * H * sizeof *got);
+                xl_attention(&k, threads, n_seq, off, cases[ci].len, att_off, masks, nh, dh, scale, qkv, qkv + H,
+                             qkv + 2 * H, ld, NULL, got, H);
+                if (memcmp(got, kept, T * H * sizeof *got) != 0)
+                    fail_msg("%s, case %zu, %d threads: att == NULL changed ctx", xl_simd_path_name(all_paths[pi]), ci,
+                             threads);
+            }
+            xl_kernels_free(&k);
+        }
+        free(qkv), free(mrow), free(att), free(ref), free(kept), free(got);
+    }
+}
+
 /* ---- elementwise ---- */
 
 static double gelu_ref(double x)
@@ -468,7 +551,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_path_selection), cmocka_unit_test(test_sgemm_all_paths),
         cmocka_unit_test(test_sgemm_paths_agree), cmocka_unit_test(test_sgemm_packed),
-        cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_gelu),
+        cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_attention), cmocka_unit_test(test_gelu),
         cmocka_unit_test(test_layernorm), cmocka_unit_test(test_softmax),
         cmocka_unit_test(test_vector_ops),
     };
