@@ -410,7 +410,44 @@ static void gemm_stream(const gemm_job *g, size_t m0, size_t m1, size_t n0, size
     }
 }
 
+/* Bytes of C one block of gemm_block keeps in L2 (3/4 of a 1 MiB L2; see gemm_block). */
+#define XL_C_BLOCK_BYTES ((size_t)768 * 1024)
+
+static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws);
+
+/* C[m0:m1, n0:n1] (+)= alpha A op(B).  With pre-packed B and more rows than one A block (MC), the
+ * work is cut into blocks of one A block's rows (balanced, <= MC) x as many columns as keep that
+ * block of C within XL_C_BLOCK_BYTES, each block run whole (all K) by gemm_block_rows: the block of C
+ * then stays in L2 while the K blocks add into it and while the bias / GELU epilogue runs.  Before,
+ * every K block swept all of C (8 x 128 tokens x FFN 3072 = 12 MB) through L3 or memory.  B is still
+ * read once per A block, as before; only A is read once more per column block, from L2/L3.
+ * Measured (1 thread, AVX-512, weights evicted before each call, CPU time, best of 10 interleaved):
+ * 4096 x 768 x 3072 (FFN down, 8 x 512 tokens) 171 -> 192 GFLOP/s, 4096 x 2304 x 768 (QKV) 189 ->
+ * 203, FFN up + GELU at 512-4096 rows +3-4%; no gain at 128 rows (one A block), so not used there.
+ * Per C element the same K order: results are unchanged to the bit. */
 static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
+{
+    const size_t MR = g->t->mr, NR = g->t->nr, MC = g->t->mc;
+    if (m0 >= m1 || n0 >= n1) return;
+    const size_t n_mblocks = (m1 - m0 + MC - 1) / MC;
+    if (g->bpack == NULL || n_mblocks == 1) {
+        gemm_block_rows(g, m0, m1, n0, n1, ws);
+        return;
+    }
+    const size_t mc_blk = round_up((m1 - m0 + n_mblocks - 1) / n_mblocks, MR);
+    size_t ncb = XL_C_BLOCK_BYTES / (mc_blk * sizeof(float)) / NR * NR;
+    if (ncb < NR) ncb = NR;
+    if (n1 - n0 > ncb) { /* balanced column blocks */
+        const size_t n_nblocks = (n1 - n0 + ncb - 1) / ncb;
+        ncb = round_up((n1 - n0 + n_nblocks - 1) / n_nblocks, NR);
+    }
+    for (size_t i = m0; i < m1; i += mc_blk)
+        for (size_t j = n0; j < n1; j += ncb)
+            gemm_block_rows(g, i, m1 - i < mc_blk ? m1 : i + mc_blk, j, n1 - j < ncb ? n1 : j + ncb, ws);
+}
+
+/* One block of gemm_block: the BLIS loops below (docs/kernels.md, "SGEMM design"). */
+static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
 {
     const xl_kernel_table *t = g->t;
     const size_t MR = t->mr, NR = t->nr, MC = t->mc, KC = t->kc, K = g->K;
