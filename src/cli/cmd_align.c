@@ -8,6 +8,7 @@
 
 #include "align.h"
 #include "w2v_vectors.h"
+#include "xl_alloc.h"
 #include "xl_cli.h"
 #include "xl_npy.h"
 
@@ -124,11 +125,13 @@ int cmd_align(int argc, char **argv)
     }
     printf("vocabularies: source %zu, target %zu words, dim %zu; candidates: first %zu target words\n", src.n_words,
            tgt.n_words, src.dim, max_vocab && (size_t)max_vocab < tgt.n_words ? (size_t)max_vocab : tgt.n_words);
-    W = malloc(src.dim * src.dim * sizeof *W);
-    if (!W) {
-        xl_fail(&err, XL_ERR_NOMEM, "out of memory");
+    size_t w_count;
+    if (!xl_mul_size(src.dim, src.dim, &w_count)) {
+        xl_fail(&err, XL_ERR_NOMEM, "mapping of dimension %zu: size overflows", src.dim);
         goto done;
     }
+    W = xl_calloc(w_count, sizeof *W, &err); /* [dim, dim] */
+    if (!W) goto done;
     align_options o = {(size_t)max_vocab, (size_t)csls_k, false, (size_t)refine_rank, (int)threads};
     if (align_procrustes(&src, &tgt, &train, W, &err) < 0) goto done;
     if (evaluate("procrustes", &src, &tgt, W, &test, &o, &err) < 0) goto done;

@@ -13,25 +13,22 @@
 #include "align.h"
 #include "sentvec.h"
 #include "w2v_vectors.h"
+#include "xl_alloc.h"
 #include "xl_cli.h"
 
 static int direction(const float *Q, const float *T, size_t n, size_t dim, bool csls, size_t k, int threads,
                      size_t *hits, xl_error *err)
 {
-    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    float *sc = malloc((n ? n : 1) * sizeof *sc), *r_t = NULL, *pen = NULL;
+    /* per query line: nearest target id and its score; with CSLS the targets' mean top-k
+     * similarity r_T and its half as a penalty */
+    int64_t *ids = xl_calloc(n ? n : 1, sizeof *ids, err);
+    float *sc = ids ? xl_calloc(n ? n : 1, sizeof *sc, err) : NULL, *r_t = NULL, *pen = NULL;
     int rc = -1;
-    if (!ids || !sc) {
-        xl_fail(err, XL_ERR_NOMEM, "out of memory");
-        goto done;
-    }
+    if (!ids || !sc) goto done;
     if (csls) {
-        r_t = malloc((n ? n : 1) * sizeof *r_t);
-        pen = malloc((n ? n : 1) * sizeof *pen);
-        if (!r_t || !pen) {
-            xl_fail(err, XL_ERR_NOMEM, "out of memory");
-            goto done;
-        }
+        r_t = xl_calloc(n ? n : 1, sizeof *r_t, err);
+        pen = r_t ? xl_calloc(n ? n : 1, sizeof *pen, err) : NULL;
+        if (!r_t || !pen) goto done;
         if (align_mean_topk(T, n, Q, n, dim, k, threads, r_t, err) < 0) goto done;
         for (size_t i = 0; i < n; i++) pen[i] = 0.5f * r_t[i];
     }
