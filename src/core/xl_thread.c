@@ -10,6 +10,28 @@
 #define XL_HAVE_THREADS 1
 #endif
 
+/* Spin-then-sleep in the pool (below) needs C11 atomics; without them the pool only sleeps. */
+#if defined(XL_HAVE_THREADS) && !defined(__STDC_NO_ATOMICS__) && !defined(XL_NO_POOL_SPIN)
+#include <stdatomic.h>
+#define XL_POOL_SPIN 1
+#define XL_ATOMIC(T) _Atomic T
+/* How long a pool thread polls before it sleeps: waking a sleeping thread costs 25 us (regions
+ * back to back) to 90 us (after a 200 us gap) on this 2-vCPU VM, against ~1 us when it polls. */
+#define XL_POOL_SPIN_SECONDS 100e-6
+#else
+#define XL_ATOMIC(T) T
+#endif
+
+/* A hint to the CPU that this is a polling loop (x86 PAUSE, Arm YIELD), else nothing. */
+static inline void cpu_relax(void)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_ia32_pause();
+#elif defined(__GNUC__) && (defined(__aarch64__) || defined(__arm__))
+    __asm__ __volatile__("yield");
+#endif
+}
+
 typedef struct {
     xl_range_fn fn;
     void *ctx;
@@ -89,19 +111,23 @@ int xl_parallel_for(int n_threads, size_t n_items, xl_range_fn fn, void *ctx)
 }
 
 /* ---- persistent pool ------------------------------------------------------------------------
- * Workers sleep on `wake` until `generation` changes; a run publishes the ranges, bumps the
- * generation, runs range 0 itself and waits on `done` until `pending` (the workers with a range
- * in this run) reaches 0.  Everything shared is guarded by `lock`. */
+ * Workers wait until `generation` changes; a run publishes the ranges under `lock`, bumps the
+ * generation, runs range 0 itself and waits until `pending` (the workers with a range in this run)
+ * reaches 0.  Waiting is poll-then-sleep on both sides: first up to XL_POOL_SPIN_SECONDS polling
+ * the atomic counter (the next region of an encoder forward usually starts within microseconds),
+ * then cnd_wait.  `generation`, `pending` and `stop` change under `lock` (pending: atomically
+ * decremented, and the thread that reaches 0 takes `lock` before it signals `done`, so a waiter
+ * that checked under `lock` cannot miss it); everything else shared is only touched under `lock`. */
 struct xl_pool {
     int n_threads; /* the caller + workers */
 #ifdef XL_HAVE_THREADS
     mtx_t lock;
     cnd_t wake, done;
-    unsigned long generation;
-    int active;  /* threads with a range in the current run */
-    int pending; /* workers of the current run not finished yet */
-    int busy;    /* a run is in progress */
-    int stop;
+    XL_ATOMIC(unsigned long) generation;
+    int active;                /* threads with a range in the current run */
+    XL_ATOMIC(int) pending;    /* workers of the current run not finished yet */
+    int busy;                  /* a run is in progress */
+    XL_ATOMIC(int) stop;
     int n_started;
     range_job jobs[XL_MAX_THREADS];
     thrd_t threads[XL_MAX_THREADS];
@@ -113,24 +139,72 @@ struct xl_pool {
 };
 
 #ifdef XL_HAVE_THREADS
+/* Poll until *gen != seen or stop (returns early) or the spin time is up. */
+static void spin_for_generation(xl_pool *p, unsigned long seen)
+{
+#ifdef XL_POOL_SPIN
+    double t0 = xl_time_now();
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&p->generation, memory_order_acquire) != seen ||
+            atomic_load_explicit(&p->stop, memory_order_acquire))
+            return;
+        cpu_relax();
+        if (i % 64 == 0 && xl_time_now() - t0 > XL_POOL_SPIN_SECONDS) return;
+    }
+#else
+    (void)p, (void)seen;
+#endif
+}
+
+/* Poll until pending == 0 or the spin time is up. */
+static void spin_for_done(xl_pool *p)
+{
+#ifdef XL_POOL_SPIN
+    double t0 = xl_time_now();
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0) return;
+        cpu_relax();
+        if (i % 64 == 0 && xl_time_now() - t0 > XL_POOL_SPIN_SECONDS) return;
+    }
+#else
+    (void)p;
+#endif
+}
+
 static int pool_main(void *arg)
 {
     struct pool_arg *a = arg;
     xl_pool *p = a->pool;
     unsigned long seen = 0;
-    mtx_lock(&p->lock);
     for (;;) {
+        spin_for_generation(p, seen);
+        mtx_lock(&p->lock);
         while (p->generation == seen && !p->stop) cnd_wait(&p->wake, &p->lock);
-        if (p->stop) break;
+        if (p->stop) {
+            mtx_unlock(&p->lock);
+            break;
+        }
         seen = p->generation;
-        if (a->tid >= p->active) continue; /* no range for this thread in this run */
+        if (a->tid >= p->active) { /* no range for this thread in this run */
+            mtx_unlock(&p->lock);
+            continue;
+        }
         range_job job = p->jobs[a->tid];
         mtx_unlock(&p->lock);
         run_range(&job);
+        /* the last worker to finish signals under the lock (see the struct comment) */
+#ifdef XL_POOL_SPIN
+        if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
+            mtx_lock(&p->lock);
+            cnd_signal(&p->done);
+            mtx_unlock(&p->lock);
+        }
+#else
         mtx_lock(&p->lock);
         if (--p->pending == 0) cnd_signal(&p->done);
+        mtx_unlock(&p->lock);
+#endif
     }
-    mtx_unlock(&p->lock);
     return 0;
 }
 #endif
@@ -218,11 +292,12 @@ int xl_pool_run(xl_pool *p, int n_threads, size_t n_items, xl_range_fn fn, void 
     p->busy = 1;
     p->active = split_ranges(n_threads, n_items, fn, ctx, p->jobs);
     p->pending = p->active - 1;
-    p->generation++;
+    p->generation++; /* seq_cst store after the ranges: a polling worker that sees it sees them */
     range_job job0 = p->jobs[0];
-    if (p->pending > 0) cnd_broadcast(&p->wake);
+    if (p->active > 1) cnd_broadcast(&p->wake);
     mtx_unlock(&p->lock);
     run_range(&job0);
+    spin_for_done(p);
     mtx_lock(&p->lock);
     while (p->pending > 0) cnd_wait(&p->done, &p->lock);
     p->busy = 0;
