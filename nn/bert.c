@@ -192,6 +192,14 @@ int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl
             xl_pack_b(k, XL_TRANS, H, I, L->ffn_in_w, H, &L->ffn_in, err) < 0 ||
             xl_pack_b(k, XL_TRANS, I, H, L->ffn_out_w, I, &L->ffn_out, err) < 0)
             goto fail;
+        /* the packed copies are what the forward reads: let a mapped file's pages of the originals
+         * go, so resident memory holds the weights once (the pointers stay valid) */
+        xl_model_release_data(m, L->q_w, H * H * sizeof(float));
+        xl_model_release_data(m, L->k_w, H * H * sizeof(float));
+        xl_model_release_data(m, L->v_w, H * H * sizeof(float));
+        xl_model_release_data(m, L->attn_out_w, H * H * sizeof(float));
+        xl_model_release_data(m, L->ffn_in_w, I * H * sizeof(float));
+        xl_model_release_data(m, L->ffn_out_w, H * I * sizeof(float));
     }
     if (c->has_pooler) {
         REQ(b->pooler_w, "pooler.dense.weight", H, H);

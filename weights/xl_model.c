@@ -562,6 +562,11 @@ const char *xl_model_path(const xl_model *m) { return m->path; }
 uint32_t xl_model_version(const xl_model *m) { return m->version; }
 size_t xl_model_file_size(const xl_model *m) { return m->size; }
 bool xl_model_is_mapped(const xl_model *m) { return m->map.is_mapped; }
+
+void xl_model_release_data(const xl_model *m, const void *p, size_t bytes)
+{
+    if (m != NULL) xl_mapped_file_release(&m->map, p, bytes);
+}
 size_t xl_model_meta_count(const xl_model *m) { return m->n_meta; }
 const xl_meta *xl_model_meta_at(const xl_model *m, size_t i) { return i < m->n_meta ? &m->meta[i] : NULL; }
 

@@ -103,6 +103,10 @@ const char *xl_model_path(const xl_model *m);
 uint32_t xl_model_version(const xl_model *m);
 size_t xl_model_file_size(const xl_model *m);
 bool xl_model_is_mapped(const xl_model *m);
+/* The caller has copied `bytes` of tensor data at `p` (e.g. packed weights): drop those pages from
+ * resident memory if the model is memory-mapped (they are read from the file again if touched);
+ * otherwise nothing.  The data stays valid. */
+void xl_model_release_data(const xl_model *m, const void *p, size_t bytes);
 
 /* Metadata (in file order). */
 size_t xl_model_meta_count(const xl_model *m);

@@ -4,11 +4,15 @@
  * XL_NO_POSIX to force the portable fallbacks (tested in CI). */
 #if !defined(XL_NO_POSIX) && (defined(__unix__) || defined(__APPLE__))
 #define _POSIX_C_SOURCE 200809L
+#if defined(__linux__)
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores POSIX_MADV_DONTNEED */
+#endif
 #define XL_HAVE_POSIX 1
 #endif
 
 #include "xl_platform.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +67,23 @@ size_t xl_peak_rss_bytes(void)
     }
 #endif
     return 0;
+}
+
+size_t xl_current_rss_bytes(void)
+{
+#if defined(XL_HAVE_POSIX) && defined(__linux__)
+    /* /proc/self/statm: total and resident size in pages */
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL) return 0;
+    unsigned long total = 0, resident = 0;
+    int n = fscanf(f, "%lu %lu", &total, &resident);
+    fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    if (n != 2 || page <= 0) return 0;
+    return (size_t)resident * (size_t)page;
+#else
+    return 0;
+#endif
 }
 
 bool xl_stderr_is_tty(void)
@@ -163,4 +184,24 @@ void xl_unmap_file(xl_mapped_file *m)
 #endif
     if (!m->is_mapped) xl_aligned_free(m->heap);
     memset(m, 0, sizeof *m);
+}
+
+void xl_mapped_file_release(const xl_mapped_file *m, const void *p, size_t len)
+{
+#ifdef XL_HAVE_POSIX
+    if (m == NULL || !m->is_mapped || m->data == NULL || p == NULL || len == 0) return;
+    const uintptr_t base = (uintptr_t)m->data, lo = (uintptr_t)p;
+    if (lo < base || lo - base > m->size || len > m->size - (lo - base)) return; /* not inside the map */
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) return;
+    const uintptr_t ps = (uintptr_t)page, first = (lo + ps - 1) / ps * ps, last = (lo + len) / ps * ps;
+    if (first >= last) return;
+#if defined(__linux__) && defined(MADV_DONTNEED)
+    (void)madvise((void *)first, last - first, MADV_DONTNEED);
+#else
+    (void)posix_madvise((void *)first, last - first, POSIX_MADV_DONTNEED);
+#endif
+#else
+    (void)m, (void)p, (void)len;
+#endif
 }

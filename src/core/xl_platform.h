@@ -19,6 +19,8 @@ int xl_cpu_count(void);
 
 /* Peak resident set size of this process in bytes (0 when unknown). */
 size_t xl_peak_rss_bytes(void);
+/* Resident set size now, in bytes (Linux /proc/self/statm); 0 where unknown. */
+size_t xl_current_rss_bytes(void);
 
 /* True when standard error is a terminal (isatty(2)), so that commands may
  * draw progress lines; false where that cannot be known (no POSIX). */
@@ -44,5 +46,11 @@ typedef struct xl_mapped_file {
 
 int xl_map_file(xl_mapped_file *m, const char *path, xl_error *err);
 void xl_unmap_file(xl_mapped_file *m);
+/* Let the OS drop the resident pages of [p, p + len) of a mapped file (the whole pages inside the
+ * range): a reader that touches them again gets the file's bytes back, read anew.  For data that
+ * was copied elsewhere (packed weights), so it no longer counts twice in resident memory.  Does
+ * nothing when the file was read into memory, when the range is not inside the map, or where
+ * mmap/madvise do not exist. */
+void xl_mapped_file_release(const xl_mapped_file *m, const void *p, size_t len);
 
 #endif /* XL_PLATFORM_H */

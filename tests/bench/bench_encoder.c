@@ -6,8 +6,9 @@
  * memory.  Models are written to a temporary model file and memory-mapped,
  * as `xlrec embed` does.
  *
- *   build/bench/bench_encoder                 representative subset (~2 min)
- *   XLREC_BENCH_FULL=1 build/bench/bench_encoder   the whole grid
+ *   build/bench/bench_encoder                 the whole grid (2 models x 16/128/512 tokens x batch
+ *                                             1/8 x 1/2 threads; ~3 min, ~6 min with ONNX Runtime)
+ *   build/bench/bench_encoder --quick         a representative subset (10 cases)
  *   build/bench/bench_encoder --model minilm --len 128 --batch 8 --threads 1,2 [--reps N] [--min-time S]
  *   XLREC_SIMD=avx2 ...                       another kernel path
  *
@@ -120,6 +121,7 @@ static void write_model(const shape *s, const char *path)
  * all threads) of that round: tokens per CPU-second is the speed of a core while it runs our code. */
 typedef struct {
     double tok_s, gflops, ms, tok_cpu_s;
+    size_t rss; /* resident bytes with this case's activations allocated (0: unknown) */
     unsigned long long hash; /* FNV-1a of the last hidden state's bytes (--checksum) */
 } case_result;
 
@@ -160,7 +162,8 @@ static case_result run_case(const xl_bert *b, xl_kernels *k, int threads, size_t
         if (cpu > 0 && cpu < best_cpu) best_cpu = cpu;
     }
     double flops = xl_bert_flops(&b->cfg, lens, batch), tokens = (double)(batch * len);
-    case_result res = {tokens / best, flops / best * 1e-9, best * 1e3, tokens / best_cpu, 14695981039346656037ull};
+    case_result res = {tokens / best, flops / best * 1e-9, best * 1e3, tokens / best_cpu, xl_current_rss_bytes(),
+                       14695981039346656037ull};
     const unsigned char *h = (const unsigned char *)xl_bert_last_hidden(b, &a);
     for (size_t i = 0; i < batch * len * b->cfg.hidden * sizeof(float); i++) res.hash = (res.hash ^ h[i]) * 1099511628211ull;
     xl_bert_acts_free(&a);
@@ -289,15 +292,14 @@ static void usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--model minilm|bert-base|all] [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
-            "       [--min-time S] [--no-ort] [--no-sgemm] [--checksum]\n",
+            "       [--min-time S] [--quick] [--no-ort] [--no-sgemm] [--checksum]\n",
             argv0);
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    const char *full_env = getenv("XLREC_BENCH_FULL");
-    bool full = full_env != NULL && full_env[0] == '1';
+    bool full = true; /* --quick: the subset */
     bool custom = false, use_ort = true, do_sgemm = true, checksum = false;
     int model_mask = 3, reps = 3;
     double min_time = 0.3;
@@ -306,6 +308,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--no-ort") == 0) use_ort = false;
+        else if (strcmp(a, "--quick") == 0) full = false;
         else if (strcmp(a, "--no-sgemm") == 0) do_sgemm = false;
         else if (strcmp(a, "--checksum") == 0) checksum = true;
         else if (v == NULL) usage(argv[0]);
@@ -326,9 +329,9 @@ int main(int argc, char **argv)
     xl_kernels k;
     if (xl_kernels_init(&k, XL_SIMD_AUTO, 2, &err) < 0) die(&err);
     printf("# bench_encoder: %s, kernel path %s, %d CPUs, load average %.1f at start\n",
-           full ? "full grid" : "default subset (XLREC_BENCH_FULL=1 for all)", xl_simd_path_name(k.path),
+           full ? "full grid" : "subset (--quick)", xl_simd_path_name(k.path),
            xl_cpu_count(), load_average());
-    printf("# command:%s", full && !custom ? " XLREC_BENCH_FULL=1" : "");
+    printf("# command:");
     for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
     printf("\n# tokens/s: best of %d rounds of >= %.2f s (wall clock); tok/cpu-s: tokens per CPU-second of all\n"
            "# threads (a core's speed while it runs this code: robust to other load, not a wall figure)\n",
@@ -351,6 +354,8 @@ int main(int argc, char **argv)
         remove(path); /* the mapping stays valid */
         xl_bert *b;
         if (xl_bert_from_model(&b, m, &k, &err) < 0) die(&err);
+        const size_t rss_loaded = xl_current_rss_bytes();
+        size_t rss_max = 0, rss_len = 0, rss_batch = 0;
         bool ort = use_ort && ort_ready(onnx_files[si]);
         any_ort |= ort;
         printf("\n%s: %zu layers, hidden %zu, %zu heads, FFN %zu, %.1f M parameters, file %.1f MB (mapped: %s)\n", s->name,
@@ -375,7 +380,8 @@ int main(int argc, char **argv)
                     double load = load_average();
                     case_result x = run_case(b, &k, th, bs, len, min_time, reps);
                     printf("%6zu %5zu %7d %10.0f %8.1f %9.2f %10.0f", len, bs, th, x.tok_s, x.gflops, x.ms, x.tok_cpu_s);
-                    case_result o = {0, 0, 0, 0, 0};
+                    case_result o = {0, 0, 0, 0, 0, 0};
+                    if (x.rss > rss_max) rss_max = x.rss, rss_len = len, rss_batch = bs;
                     if (ort) {
                         if (run_ort(onnx_files[si], th, bs, len, min_time, reps, &o))
                             printf(" | %10.0f %10.0f %7.2f", o.tok_s, o.tok_cpu_s, x.tok_s / o.tok_s);
@@ -386,11 +392,16 @@ int main(int argc, char **argv)
                     printf("\n");
                     fflush(stdout);
                 }
+        if (rss_loaded > 0)
+            printf("resident memory: %.1f MB after loading (packed weights; the file's pages of them released), "
+                   "%.1f MB with the activations of %zu x %zu tokens\n",
+                   (double)rss_loaded / 1048576.0, (double)rss_max / 1048576.0, rss_batch, rss_len);
         xl_bert_free(b);
         xl_model_close(m);
     }
     if (use_ort && !any_ort) print_ort_setup();
-    printf("\npeak resident memory: %.1f MB\n", (double)xl_peak_rss_bytes() / 1048576.0);
+    printf("\npeak resident memory of the process: %.1f MB (includes writing the random-weight model files)\n",
+           (double)xl_peak_rss_bytes() / 1048576.0);
     xl_kernels_free(&k);
     return 0;
 }
