@@ -47,11 +47,11 @@
 #endif
 /* Few rows (M * K <= this many floats, i.e. A fits in L2 whole): pre-packed weights are streamed one
  * NR panel at a time over all of K (gemm_stream), rather than one KC slice of every panel at a time. */
+#define XL_STREAM_A_FLOATS ((size_t)64 * 1024)
 /* Rows of S / P per block in attention_range: a block of scores (rows x n floats) stays in L2
  * (<= 128 KiB) between Q K^T, the softmax and P V.  Also the size of each thread's score scratch
  * (the last part of its workspace), used when the caller does not keep the probabilities. */
 #define XL_ATT_BLOCK_FLOATS ((size_t)XL_ATTENTION_SCRATCH_MAX_LEN)
-#define XL_STREAM_A_FLOATS ((size_t)64 * 1024)
 
 /* ---- path selection ------------------------------------------------------------------------- */
 
@@ -634,7 +634,6 @@ typedef struct {
     size_t ws_per_thread;
 } attn_job;
 
-
 static void attention_range(void *ctx, size_t begin, size_t end, int tid)
 {
     const attn_job *j = ctx;
@@ -659,6 +658,8 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
         const int packed_once = kt_floats + v_floats <= t->kc * t->nc;
         if (P == NULL && MR * n > XL_ATT_BLOCK_FLOATS) /* > 4096 tokens at MR = 8: fewer rows per block */
             rb = XL_ATT_BLOCK_FLOATS / n;                 /* >= 1: xl_attention checked n */
+        if (P != NULL && !packed_once) /* kept probabilities, K^T / V too large to pack once: */
+            rb = n;                    /* one block, so they are packed once per cache block */
         float *kt = ws + round_up(t->mc * t->kc, 16), *vp = kt + kt_floats;
         xl_packed_matrix KT = {0}, VP = {0};
         if (packed_once) {
