@@ -654,6 +654,35 @@ static void test_buf(void **state)
     xl_buf_clear(&b); /* on an empty buffer */
 }
 
+/* xl_array_reserve: doubling from `first`, exact reuse, overflow refused without damage */
+static void test_array_reserve(void **state)
+{
+    (void)state;
+    xl_error err;
+    size_t cap = 0;
+    int *a = xl_array_reserve((int *)NULL, &cap, 1, 4, &err);
+    assert_non_null(a);
+    assert_int_equal(cap, 4);
+    for (int i = 0; i < 4; i++) a[i] = i;
+    int *same = xl_array_reserve(a, &cap, 4, 4, &err); /* enough room: same block, same cap */
+    assert_ptr_equal(same, a);
+    assert_int_equal(cap, 4);
+    a = xl_array_reserve(a, &cap, 5, 4, &err);
+    assert_non_null(a);
+    assert_int_equal(cap, 8);
+    a = xl_array_reserve(a, &cap, 33, 4, &err); /* 8 -> 16 -> 32 -> 64 */
+    assert_non_null(a);
+    assert_int_equal(cap, 64);
+    for (int i = 0; i < 4; i++) assert_int_equal(a[i], i); /* contents kept */
+    size_t cap_before = cap;
+    xl_error_clear(&err);
+    assert_null(xl_array_reserve(a, &cap, SIZE_MAX / 2, 4, &err)); /* bytes overflow size_t */
+    assert_int_equal(cap, cap_before);
+    assert_int_equal(err.code, XL_ERR_NOMEM);
+    for (int i = 0; i < 4; i++) assert_int_equal(a[i], i);
+    free(a);
+}
+
 static void test_alloc(void **state)
 {
     (void)state;
@@ -927,7 +956,7 @@ int main(void)
         cmocka_unit_test(test_fread_exact),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_buf),
-        cmocka_unit_test(test_alloc),
+        cmocka_unit_test(test_alloc), cmocka_unit_test(test_array_reserve),
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_parallel_for),
         cmocka_unit_test(test_pool),

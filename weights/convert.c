@@ -592,13 +592,9 @@ static int map_name(const char *src, int arch, char *out, size_t cap)
 static int add_expect(expect **list, size_t *n, size_t *cap, const char *name, int rank, uint64_t d0, uint64_t d1,
                       bool required, xl_error *err)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        expect *p = xl_realloc(*list, nc, sizeof *p, err);
-        if (p == NULL) return -1;
-        *list = p;
-        *cap = nc;
-    }
+    expect *p = xl_array_reserve(*list, cap, *n + 1, 64, err);
+    if (p == NULL) return -1;
+    *list = p;
     expect *e = &(*list)[(*n)++];
     memset(e, 0, sizeof *e);
     snprintf(e->name, sizeof e->name, "%s", name);

@@ -727,13 +727,9 @@ static w_meta *meta_slot(xl_model_writer *w, const char *key, xl_error *err)
         xl_fail(err, XL_ERR_LIMIT, "too many metadata entries (limit %u)", XL_MODEL_MAX_META);
         return NULL;
     }
-    if (w->n_meta == w->cap_meta) {
-        size_t cap = w->cap_meta ? 2 * w->cap_meta : 16;
-        w_meta *p = xl_realloc(w->meta, cap, sizeof *p, err);
-        if (p == NULL) return NULL;
-        w->meta = p;
-        w->cap_meta = cap;
-    }
+    w_meta *p = xl_array_reserve(w->meta, &w->cap_meta, w->n_meta + 1, 16, err);
+    if (p == NULL) return NULL;
+    w->meta = p;
     w_meta *e = &w->meta[w->n_meta];
     memset(e, 0, sizeof *e);
     e->key = xl_strndup(key, strlen(key), err);
@@ -833,13 +829,9 @@ int xl_model_writer_add_tensor(xl_model_writer *w, const char *name, int rank, c
         xl_fail(err, XL_ERR_LIMIT, "more than %u tensors", XL_MODEL_MAX_TENSORS);
         goto out;
     }
-    if (w->n_tensors == w->cap_tensors) {
-        size_t cap = w->cap_tensors ? 2 * w->cap_tensors : 64;
-        w_tensor *p = xl_realloc(w->tensors, cap, sizeof *p, err);
-        if (p == NULL) goto out;
-        w->tensors = p;
-        w->cap_tensors = cap;
-    }
+    w_tensor *grown = xl_array_reserve(w->tensors, &w->cap_tensors, w->n_tensors + 1, 64, err);
+    if (grown == NULL) goto out;
+    w->tensors = grown;
     w_tensor *t = &w->tensors[w->n_tensors];
     memset(t, 0, sizeof *t);
     t->name = xl_strndup(name, strlen(name), err);

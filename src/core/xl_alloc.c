@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,17 @@ void *xl_realloc_at(void *p, size_t count, size_t size, xl_error *err, const cha
     }
     void *q = realloc(p, total ? total : 1);
     return q ? q : oom(total, err, file, line);
+}
+
+void *xl_array_reserve_at(void *items, size_t *cap, size_t need, size_t size, size_t first, xl_error *err,
+                          const char *file, int line)
+{
+    if (need <= *cap) return items;
+    size_t c = *cap ? *cap : (first ? first : 1);
+    while (c < need) c = c > SIZE_MAX / 2 ? need : c * 2; /* doubling, never past SIZE_MAX */
+    void *q = xl_realloc_at(items, c, size, err, file, line);
+    if (q != NULL) *cap = c;
+    return q;
 }
 
 /* Portable 64-byte alignment: over-allocate, store the original pointer just

@@ -25,6 +25,12 @@ void *xl_malloc_at(size_t size, xl_error *err, const char *file, int line);
 void *xl_calloc_at(size_t count, size_t size, xl_error *err, const char *file, int line);
 /* realloc(p, count*size) with overflow check; on failure p is left intact. */
 void *xl_realloc_at(void *p, size_t count, size_t size, xl_error *err, const char *file, int line);
+/* Room for `need` elements of `size` bytes in a growable array of capacity *cap: grows by
+ * doubling (from `first` when empty) and returns the array, possibly moved, with *cap updated; on
+ * failure NULL, the old array and *cap untouched.  Typical use:
+ *     T *p = xl_array_reserve(list, &cap, n + 1, 64, err);  if (!p) fail;  list = p;  list[n++] = x; */
+void *xl_array_reserve_at(void *items, size_t *cap, size_t need, size_t size, size_t first, xl_error *err,
+                          const char *file, int line);
 /* 64-byte aligned block (SIMD kernels); release with xl_aligned_free. */
 void *xl_aligned_alloc_at(size_t size, xl_error *err, const char *file, int line);
 void xl_aligned_free(void *p);
@@ -34,6 +40,8 @@ char *xl_strndup_at(const char *s, size_t len, xl_error *err, const char *file, 
 #define xl_malloc(size, err) xl_malloc_at((size), (err), __FILE__, __LINE__)
 #define xl_calloc(count, size, err) xl_calloc_at((count), (size), (err), __FILE__, __LINE__)
 #define xl_realloc(p, count, size, err) xl_realloc_at((p), (count), (size), (err), __FILE__, __LINE__)
+#define xl_array_reserve(items, cap, need, first, err) \
+    xl_array_reserve_at((items), (cap), (need), sizeof *(items), (first), (err), __FILE__, __LINE__)
 #define xl_aligned_alloc(size, err) xl_aligned_alloc_at((size), (err), __FILE__, __LINE__)
 #define xl_strndup(s, len, err) xl_strndup_at((s), (len), (err), __FILE__, __LINE__)
 

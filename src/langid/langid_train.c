@@ -380,13 +380,9 @@ static int keyset_add(keyset *k, uint32_t key, xl_error *err)
         k->slots = slots;
         k->n_slots = ns;
     }
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 65536;
-        uint32_t *p = xl_realloc(k->keys, cap, sizeof *p, err);
-        if (!p) return -1;
-        k->keys = p;
-        k->cap = cap;
-    }
+    uint32_t *p = xl_array_reserve(k->keys, &k->cap, k->n + 1, 65536, err);
+    if (!p) return -1;
+    k->keys = p;
     k->keys[k->n] = key;
     size_t s = key & (k->n_slots - 1);
     while (k->slots[s]) s = (s + 1) & (k->n_slots - 1);
@@ -745,12 +741,9 @@ static int calibrate(trainer *t, image *img, xl_error *err)
             unknown++;
             continue;
         }
-        if (n_items == cap) {
-            cap = cap ? cap * 2 : 1024;
-            dev_item *p = xl_realloc(items, cap, sizeof *p, err);
-            if (!p) goto done;
-            items = p;
-        }
+        dev_item *p = xl_array_reserve(items, &cap, n_items + 1, 1024, err);
+        if (!p) goto done;
+        items = p;
         dev_item *it = &items[n_items];
         it->scores = xl_malloc(L * sizeof(double), err);
         if (!it->scores) goto done;
