@@ -115,11 +115,7 @@ static int run_xlrec(const char *args)
 static void test_binary_exit_codes(void **state)
 {
     (void)state;
-    const char *bin = getenv("XLREC_BIN");
-    if (bin == NULL) {
-        print_message("[  SKIP    ] XLREC_BIN not set (run through make test)\n");
-        skip();
-    }
+    (void)xl_test_bin_or_skip();
     assert_int_equal(run_xlrec("--help"), 0);
     assert_int_equal(run_xlrec("--version"), 0);
     assert_int_equal(run_xlrec(""), 2);

@@ -322,11 +322,7 @@ static void test_shipped_model(void **state)
 static void test_cli(void **state)
 {
     (void)state;
-    const char *bin = getenv("XLREC_BIN");
-    if (!bin) {
-        print_message("[  SKIP    ] XLREC_BIN not set (run through make test)\n");
-        skip();
-    }
+    const char *bin = xl_test_bin_or_skip();
     const char *in = xl_test_write_tmp("langid_cli_in", "the right of the person\n\n123\n", 29);
     char cmd[2048], out[512] = {0};
     snprintf(cmd, sizeof cmd, "%s langid --model %s --top 2 --min-confidence 0 %s", bin, model_path, in);

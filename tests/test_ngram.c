@@ -790,11 +790,7 @@ static int run(const char *cmdline)
 static void test_cli(void **state)
 {
     (void)state;
-    const char *bin = getenv("XLREC_BIN");
-    if (bin == NULL) {
-        print_message("[  SKIP    ] XLREC_BIN not set (run through make test)\n");
-        skip();
-    }
+    const char *bin = xl_test_bin_or_skip();
     char corpus[1024], arpa[1024], errf[1024], cmd[4096];
     snprintf(corpus, sizeof corpus, "%s", xl_test_write_tmp("c.txt", "a b c\nb c a\nc a b a\n", 20));
     snprintf(arpa, sizeof arpa, "%s", xl_test_tmp_path("m.arpa"));

@@ -366,11 +366,7 @@ static void test_long_and_hostile(void **state)
 static void test_cli(void **state)
 {
     (void)state;
-    const char *bin = getenv("XLREC_BIN");
-    if (!bin) {
-        print_message("[  SKIP    ] XLREC_BIN not set (run through make test)\n");
-        skip();
-    }
+    const char *bin = xl_test_bin_or_skip();
     const char *in = xl_test_write_tmp("normalize_cli_in", "Caf\xc3\xa9 &amp; \xef\xbc\xa1\n\xe4\xb8\xad\xe6\x96\x87\n", 23);
     char cmd[2048], out[256] = {0};
     snprintf(cmd, sizeof cmd, "%s normalize --nfkc --casefold --segment char %s", bin, in);

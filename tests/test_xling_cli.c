@@ -36,16 +36,6 @@ static const char ARPA[] = "\\data\\\nngram 1=6\nngram 2=1\n\n"
                            "-1.5\tcat\t-0.1\n"
                            "\n\\2-grams:\n-0.2\t<s> house\n\n\\end\\\n";
 
-static const char *bin_or_skip(void)
-{
-    const char *bin = getenv("XLREC_BIN");
-    if (bin == NULL) {
-        print_message("[  SKIP    ] XLREC_BIN not set (run through make test)\n");
-        skip();
-    }
-    return bin;
-}
-
 static char *tmp_copy(const char *tag, const char *text)
 {
     const char *p = xl_test_write_tmp(tag, text, strlen(text));
@@ -84,7 +74,7 @@ static int run(const char *args, const char *stdin_path, char *out, size_t cap)
 static void test_translate_cli(void **state)
 {
     (void)state;
-    bin_or_skip();
+    xl_test_bin_or_skip();
     char *dict = tmp_copy("dict.txt", DICT), *counts = tmp_copy("counts.txt", COUNTS);
     char *lm = tmp_copy("lm.arpa", ARPA);
     char *text = tmp_copy("fr.txt", "La maison, le chat!\nPomme de terre et pomme\n\n");
@@ -177,7 +167,7 @@ static void test_translate_lm_library(void **state)
 static void test_embed_words_cli(void **state)
 {
     (void)state;
-    bin_or_skip();
+    xl_test_bin_or_skip();
     char *vec = tmp_copy("v.txt", VECTORS);
     char *text = tmp_copy("en.txt", "The cat!\ncat dog\nunknown words only\n");
     char args[2048], out[4096];
@@ -253,7 +243,7 @@ static void test_embed_words_cli(void **state)
 static void test_eval_retrieval_cli(void **state)
 {
     (void)state;
-    bin_or_skip();
+    xl_test_bin_or_skip();
     char *vec = tmp_copy("v.txt", VECTORS);
     char *en = tmp_copy("en.txt", "the cat\nthe dog\n");
     char *fr = tmp_copy("fr.txt", "le chat\nle chien\n");

@@ -67,6 +67,16 @@ const char *xl_test_shared_path(const char *relative)
     return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
+const char *xl_test_bin_or_skip(void)
+{
+    const char *bin = getenv("XLREC_BIN");
+    if (bin == NULL) {
+        print_message("[  SKIP    ] XLREC_BIN not set (run through make test)\n");
+        skip();
+    }
+    return bin;
+}
+
 const char *xl_test_tmp_path(const char *tag)
 {
     static unsigned counter;

@@ -48,6 +48,10 @@ const char *xl_test_shared_path(const char *relative);
         }                                                                                 \
     } while (0)
 
+/* The xlrec binary under test ($XLREC_BIN, which `make test` sets); when it is not set, the
+ * calling test is skipped with a message. */
+const char *xl_test_bin_or_skip(void);
+
 /* A fresh temporary file path under $TMPDIR (or /tmp) unique to this process;
  * `tag` is part of the name.  The file is not created. */
 const char *xl_test_tmp_path(const char *tag);
