@@ -1,6 +1,7 @@
 /* xl_thread.c - see xl_thread.h */
 #include "xl_thread.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "xl_platform.h"
@@ -22,6 +23,7 @@
 #define XL_ATOMIC(T) T
 #endif
 
+#ifdef XL_POOL_SPIN
 /* A hint to the CPU that this is a polling loop (x86 PAUSE, Arm YIELD), else nothing. */
 static inline void cpu_relax(void)
 {
@@ -31,6 +33,7 @@ static inline void cpu_relax(void)
     __asm__ __volatile__("yield");
 #endif
 }
+#endif
 
 typedef struct {
     xl_range_fn fn;
@@ -139,35 +142,37 @@ struct xl_pool {
 };
 
 #ifdef XL_HAVE_THREADS
-/* Poll until *gen != seen or stop (returns early) or the spin time is up. */
-static void spin_for_generation(xl_pool *p, unsigned long seen)
-{
 #ifdef XL_POOL_SPIN
-    double t0 = xl_time_now();
-    for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(&p->generation, memory_order_acquire) != seen ||
-            atomic_load_explicit(&p->stop, memory_order_acquire))
-            return;
-        cpu_relax();
-        if (i % 64 == 0 && xl_time_now() - t0 > XL_POOL_SPIN_SECONDS) return;
-    }
-#else
-    (void)p, (void)seen;
-#endif
+/* What a poller waits for: a run newer than `seen` (or stop), or the current run's end. */
+static bool new_run_or_stop(xl_pool *p, unsigned long seen)
+{
+    return atomic_load_explicit(&p->generation, memory_order_acquire) != seen ||
+           atomic_load_explicit(&p->stop, memory_order_acquire);
 }
 
-/* Poll until pending == 0 or the spin time is up. */
-static void spin_for_done(xl_pool *p)
+static bool run_finished(xl_pool *p, unsigned long unused)
+{
+    (void)unused;
+    return atomic_load_explicit(&p->pending, memory_order_acquire) == 0;
+}
+#else
+/* without atomics nothing is read outside the lock: spin_until returns at once */
+static bool new_run_or_stop(xl_pool *p, unsigned long seen) { return (void)p, (void)seen, true; }
+static bool run_finished(xl_pool *p, unsigned long unused) { return (void)p, (void)unused, true; }
+#endif
+
+/* Poll until ready(p, arg) holds or XL_POOL_SPIN_SECONDS are up; the caller then takes the lock
+ * and, if still needed, sleeps on the condition variable.  Without XL_POOL_SPIN: returns at once. */
+static void spin_until(bool (*ready)(xl_pool *, unsigned long), xl_pool *p, unsigned long arg)
 {
 #ifdef XL_POOL_SPIN
     double t0 = xl_time_now();
-    for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0) return;
+    for (unsigned i = 1; !ready(p, arg); i++) {
         cpu_relax();
         if (i % 64 == 0 && xl_time_now() - t0 > XL_POOL_SPIN_SECONDS) return;
     }
 #else
-    (void)p;
+    (void)ready, (void)p, (void)arg;
 #endif
 }
 
@@ -177,7 +182,7 @@ static int pool_main(void *arg)
     xl_pool *p = a->pool;
     unsigned long seen = 0;
     for (;;) {
-        spin_for_generation(p, seen);
+        spin_until(new_run_or_stop, p, seen);
         mtx_lock(&p->lock);
         while (p->generation == seen && !p->stop) cnd_wait(&p->wake, &p->lock);
         if (p->stop) {
@@ -297,7 +302,7 @@ int xl_pool_run(xl_pool *p, int n_threads, size_t n_items, xl_range_fn fn, void 
     if (p->active > 1) cnd_broadcast(&p->wake);
     mtx_unlock(&p->lock);
     run_range(&job0);
-    spin_for_done(p);
+    spin_until(run_finished, p, 0);
     mtx_lock(&p->lock);
     while (p->pending > 0) cnd_wait(&p->done, &p->lock);
     p->busy = 0;
