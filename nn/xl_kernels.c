@@ -144,6 +144,15 @@ static size_t round_up(size_t x, size_t m)
     return (x + m - 1) / m * m;
 }
 
+/* Step that cuts `len` into as few blocks of at most `max` as possible, all of equal size rounded
+ * up to a multiple of `unit` (so the last block is not a short remainder: M = 200 with max 192 gives
+ * two blocks of 104, not 192 + 8).  `max` >= `unit` >= 1, len >= 1. */
+static size_t balanced_step(size_t len, size_t max, size_t unit)
+{
+    const size_t n_blocks = (len + max - 1) / max;
+    return round_up((len + n_blocks - 1) / n_blocks, unit);
+}
+
 int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_error *err)
 {
     memset(k, 0, sizeof *k);
@@ -429,18 +438,14 @@ static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_
 {
     const size_t MR = g->t->mr, NR = g->t->nr, MC = g->t->mc;
     if (m0 >= m1 || n0 >= n1) return;
-    const size_t n_mblocks = (m1 - m0 + MC - 1) / MC;
-    if (g->bpack == NULL || n_mblocks == 1) {
+    if (g->bpack == NULL || m1 - m0 <= MC) {
         gemm_block_rows(g, m0, m1, n0, n1, ws);
         return;
     }
-    const size_t mc_blk = round_up((m1 - m0 + n_mblocks - 1) / n_mblocks, MR);
+    const size_t mc_blk = balanced_step(m1 - m0, MC, MR);
     size_t ncb = XL_C_BLOCK_BYTES / (mc_blk * sizeof(float)) / NR * NR;
     if (ncb < NR) ncb = NR;
-    if (n1 - n0 > ncb) { /* balanced column blocks */
-        const size_t n_nblocks = (n1 - n0 + ncb - 1) / ncb;
-        ncb = round_up((n1 - n0 + n_nblocks - 1) / n_nblocks, NR);
-    }
+    ncb = balanced_step(n1 - n0, ncb, NR);
     for (size_t i = m0; i < m1; i += mc_blk)
         for (size_t j = n0; j < n1; j += ncb)
             gemm_block_rows(g, i, m1 - i < mc_blk ? m1 : i + mc_blk, j, n1 - j < ncb ? n1 : j + ncb, ws);
@@ -465,10 +470,9 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
         gemm_stream(g, m0, m1, n0, n1, ws);
         return;
     }
-    /* balanced A blocks: as few as fit MC rows, of equal height (rounded to MR), so that a
-     * short last block does not stream the whole B block again for a handful of rows */
-    const size_t n_mblocks = (m1 - m0 + MC - 1) / MC;
-    const size_t mc_blk = round_up((m1 - m0 + n_mblocks - 1) / n_mblocks, MR);
+    /* balanced A blocks: a short last block would stream the whole B block again for a handful
+     * of rows */
+    const size_t mc_blk = balanced_step(m1 - m0, MC, MR);
     float *apack = ws;
     float *bpack = ws + round_up(MC * KC, 16);
     float edge[XL_MAX_MR * XL_MAX_NR];
