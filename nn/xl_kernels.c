@@ -475,7 +475,6 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
     const size_t mc_blk = balanced_step(m1 - m0, MC, MR);
     float *apack = ws;
     float *bpack = ws + round_up(MC * KC, 16);
-    float edge[XL_MAX_MR * XL_MAX_NR];
     const size_t nc_step = g->bpack ? n1 - n0 : t->nc;
     for (size_t jc = n0; jc < n1; jc += nc_step) {
         size_t nc = n1 - jc < nc_step ? n1 - jc : nc_step;
@@ -508,18 +507,7 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
                         float *c = g->C + (ic + ir) * g->ldc + jc + jr;
                         const float *arows = g->A + (ic + ir) * g->lda + pc;
                         const float *amicro = apack + ((ir - (ir < direct ? ir : direct)) / MR) * kc * MR;
-                        if (mr == MR && nr == NR) {
-                            if (ir < direct) t->ukr_rows(kc, arows, g->lda, bmicro, c, g->ldc, g->alpha, beta);
-                            else t->ukr(kc, amicro, bmicro, c, g->ldc, g->alpha, beta);
-                        } else {
-                            if (ir < direct) t->ukr_rows(kc, arows, g->lda, bmicro, edge, NR, 1.0f, 0.0f);
-                            else t->ukr(kc, amicro, bmicro, edge, NR, 1.0f, 0.0f);
-                            for (size_t i = 0; i < mr; i++)
-                                for (size_t j = 0; j < nr; j++) {
-                                    float v = g->alpha * edge[i * NR + j];
-                                    c[i * g->ldc + j] = beta == 0.0f ? v : v + beta * c[i * g->ldc + j];
-                                }
-                        }
+                        tile(t, g, kc, mr, nr, ir < direct, arows, amicro, bmicro, c, beta);
                     }
                 }
                 if (pc + kc >= K) epilogue(g, ic, ic + mc, jc, jc + nc);
