@@ -19,7 +19,8 @@
 #include "xl_version.h"
 
 #define MAX_DENSE 8
-#define JSON_MAX_BYTES ((size_t)1 << 30)
+#define XL_VOCAB_LINE_MAX ((size_t)1 << 20)
+#define JSON_MAX_BYTES XL_READ_MAX_TEXT
 
 enum { ARCH_BERT, ARCH_DISTILBERT };
 
@@ -103,7 +104,7 @@ static int read_json(const char *path, bool required, xl_json_doc **doc, xl_erro
     }
     char *text;
     size_t len;
-    if (xl_read_file(path, JSON_MAX_BYTES, &text, &len, err) < 0) return -1;
+    if (xl_read_file_ex(path, JSON_MAX_BYTES, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text, &text, &len, err) < 0) return -1;
     xl_json_limits lim = {0, 0, XL_JSON_DUP_LAST_WINS}; /* Python's json keeps the last duplicate */
     int rc = xl_json_parse(text, len, &lim, doc, err);
     free(text);
@@ -239,6 +240,7 @@ static int read_vocab_txt(conv *c, const char *path, xl_error *err)
 {
     xl_lines r;
     if (xl_lines_open(&r, path, err) < 0) return -1;
+    r.max_line = XL_VOCAB_LINE_MAX; /* a token, not a document: /dev/zero fails after 1 MiB */
     const char *line;
     size_t len;
     int rc;
@@ -892,10 +894,8 @@ int xl_convert_hf(const char *hf_dir, const char *out_path, xl_note_fn note, voi
         dim = c->dense[k].out;
     }
     if (write_metadata(c, err) < 0) goto done;
-    if (xl_model_writer_write(c->w, out_path, err) < 0) {
-        if (strcmp(out_path, "-") != 0) remove(out_path);
-        goto done;
-    }
+    /* on failure the writer removes only its temporary file: PATH, a link, a device stay as they were */
+    if (xl_model_writer_write(c->w, out_path, err) < 0) goto done;
     rc = 0;
 done:
     xl_model_writer_free(c->w);

@@ -239,6 +239,8 @@ int cmd_embed(int argc, char **argv)
     if (model_path == NULL) return xl_cli_usage_error(&spec, "missing --model MODEL");
     if (normalize && no_normalize) return xl_cli_usage_error(&spec, "--normalize and --no-normalize conflict");
     const char *in_path = args.n_positional ? args.positional[0] : "-";
+    const char *inputs[] = {model_path, in_path};
+    if ((rc = xl_cli_check_output(&spec, out_path, inputs, 2)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
     xl_pooling pooling;
@@ -254,6 +256,7 @@ int cmd_embed(int argc, char **argv)
     bool k_ok = false;
     xl_lines lines;
     bool lines_open = false;
+    xl_output output;
     seq *seqs = NULL;
     wordpiece_encoding enc;
     wordpiece_encoding_init(&enc);
@@ -289,8 +292,8 @@ int cmd_embed(int argc, char **argv)
     r.normalize = normalize ? true : no_normalize ? false : bert->cfg.normalize;
     r.tsv = strcmp(format, "tsv") == 0;
     r.out_path = out_path;
-    r.out = xl_fopen(out_path, "wb", &err);
-    if (r.out == NULL) goto done;
+    if (xl_output_open(&output, out_path, &err) < 0) goto done; /* temporary file, renamed at the end */
+    r.out = output.f;
     seqs = xl_calloc((size_t)batch, sizeof *seqs, &err);
     if (seqs == NULL) goto done;
     if (xl_lines_open(&lines, in_path, &err) < 0) goto done;
@@ -334,7 +337,12 @@ int cmd_embed(int argc, char **argv)
     rc = 0;
 done:
     if (lines_open) xl_lines_close(&lines);
-    if (r.out != NULL && xl_fclose(r.out, out_path, rc == 0 ? &err : NULL) < 0) rc = -1;
+    if (r.out != NULL) {
+        if (rc == 0)
+            rc = xl_output_commit(&output, &err);
+        else
+            xl_output_abort(&output);
+    }
     if (seqs != NULL)
         for (size_t i = 0; i < (size_t)batch; i++) {
             free(seqs[i].ids);

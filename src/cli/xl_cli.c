@@ -1,5 +1,6 @@
 /* xl_cli.c - see xl_cli.h */
 #include "xl_cli.h"
+#include "xl_platform.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -161,5 +162,16 @@ int xl_cli_parse(const xl_command_spec *spec, int argc, char **argv, xl_args *ar
     }
     if (args->n_positional < spec->min_positional)
         return xl_cli_usage_error(spec, "missing argument (expected at least %d)", spec->min_positional);
+    return XL_CLI_CONTINUE;
+}
+
+int xl_cli_check_output(const xl_command_spec *spec, const char *output, const char *const *inputs, size_t n_inputs)
+{
+    if (output == NULL) return XL_CLI_CONTINUE;
+    for (size_t i = 0; i < n_inputs; i++)
+        if (inputs[i] != NULL && xl_same_file(inputs[i], output))
+            return xl_cli_usage_error(spec, "%s is the same file as the input %s: refusing to overwrite it",
+                                      strcmp(output, "-") == 0 ? "standard output" : output,
+                                      strcmp(inputs[i], "-") == 0 ? "(standard input)" : inputs[i]);
     return XL_CLI_CONTINUE;
 }
