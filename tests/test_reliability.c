@@ -8,6 +8,7 @@
  * Device-dependent cases (/dev/full, /dev/zero) skip when the device is absent.  Everything is
  * tiny (the distilbert_tiny fixture, a few lines of text) so it runs under qemu too.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,8 +16,13 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "bert.h"
+#include "w2v_vectors.h"
 #include "xl_io.h"
+#include "xl_kernels.h"
+#include "xl_model.h"
 #include "xl_platform.h"
+#include "xl_safetensors.h"
 #include "xl_test.h"
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -121,6 +127,68 @@ static void expect_err(const char *want)
 static void tiny_model(void)
 {
     assert_int_equal(shf("$X convert -q tests/fixtures/distilbert_tiny -o '%s' >/dev/null", p("m.xlm")), 0);
+}
+
+/* A copy of model src at dst with one change: an int metadata key set (meta_key), one weight
+ * replaced (bad_tensor[bad_index] = bad_value), a vocabulary token renamed (token_from ->
+ * token_to), or the position table grown to pos_rows rows of zeros. */
+typedef struct {
+    const char *meta_key;
+    int64_t meta_value;
+    const char *bad_tensor;
+    size_t bad_index;
+    float bad_value;
+    const char *token_from, *token_to;
+    size_t pos_rows;
+} model_tweak;
+
+static void rewrite_model(const char *src, const char *dst, const model_tweak *t)
+{
+    xl_error err;
+    xl_model *m = NULL;
+    assert_int_equal(xl_model_open(&m, src, &err), 0);
+    xl_model_writer *w = xl_model_writer_new(&err);
+    assert_non_null(w);
+    for (size_t i = 0; i < xl_model_meta_count(m); i++) {
+        const xl_meta *e = xl_model_meta_at(m, i);
+        int rc = 0;
+        if (t->meta_key && strcmp(e->key, t->meta_key) == 0)
+            rc = xl_model_writer_set_int(w, e->key, t->meta_value, &err);
+        else if (e->type == XL_META_INT)
+            rc = xl_model_writer_set_int(w, e->key, e->i, &err);
+        else if (e->type == XL_META_DOUBLE)
+            rc = xl_model_writer_set_double(w, e->key, e->d, &err);
+        else if (e->type == XL_META_BOOL)
+            rc = xl_model_writer_set_bool(w, e->key, e->i != 0, &err);
+        else
+            rc = xl_model_writer_set_string(w, e->key, e->s, &err);
+        assert_int_equal(rc, 0);
+    }
+    for (size_t i = 0; i < xl_model_vocab_count(m); i++) {
+        size_t len;
+        const char *tok = xl_model_vocab_token(m, i, &len);
+        if (t->token_from && strcmp(tok, t->token_from) == 0) tok = t->token_to, len = strlen(tok);
+        assert_int_equal(xl_model_writer_add_token(w, tok, len, &err), 0);
+    }
+    for (size_t i = 0; i < xl_model_tensor_count(m); i++) {
+        const xl_tensor *x = xl_model_tensor_at(m, i);
+        uint64_t shape[XL_MODEL_MAX_RANK];
+        memcpy(shape, x->shape, sizeof shape);
+        size_t count = x->count;
+        bool grow = t->pos_rows && strcmp(x->name, "embeddings.position_embeddings.weight") == 0;
+        if (grow) {
+            shape[0] = t->pos_rows;
+            count = t->pos_rows * (size_t)shape[1];
+        }
+        float *data = calloc(count ? count : 1, sizeof *data);
+        assert_non_null(data);
+        if (!grow) memcpy(data, x->data, x->count * sizeof *data);
+        if (t->bad_tensor && strcmp(x->name, t->bad_tensor) == 0) data[t->bad_index] = t->bad_value;
+        assert_int_equal(xl_model_writer_add_tensor(w, x->name, x->rank, shape, data, free, &err), 0);
+    }
+    assert_int_equal(xl_model_writer_write(w, dst, &err), 0);
+    xl_model_writer_free(w);
+    xl_model_close(m);
 }
 
 /* ---- core: xl_output, xl_same_file, read caps ------------------------------------------- */
@@ -404,6 +472,295 @@ static void test_cli_dev_zero_inputs_refused(void **state)
     expect_err("is a directory");
 }
 
+/* ---- activations: overflow-checked, capped -------------------------------------------- */
+
+/* A 6 MB model claiming 65,536 positions, and one 65,536-token sequence: nh*n*n wrapped a 32-bit
+ * size_t (heap overflow on armhf) and asked for 4-16 GB on 64-bit.  Now refused before any
+ * activation is allocated, with the limit named. */
+static void test_bert_huge_sequence_refused(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    tiny_model();
+    model_tweak t = {0};
+    t.pos_rows = 65536;
+    rewrite_model(p("m.xlm"), p("big.xlm"), &t);
+    model_tweak t2 = {0};
+    t2.meta_key = "max_position";
+    t2.meta_value = 65536;
+    rewrite_model(p("big.xlm"), p("big2.xlm"), &t2);
+    model_tweak t3 = {0};
+    t3.meta_key = "max_seq_len";
+    t3.meta_value = 65536;
+    rewrite_model(p("big2.xlm"), p("big3.xlm"), &t3);
+    xl_error err;
+    xl_model *m = NULL;
+    assert_int_equal(xl_model_open(&m, p("big3.xlm"), &err), 0);
+    xl_kernels k;
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_SCALAR, 1, &err), 0);
+    xl_bert *b = NULL;
+    assert_int_equal(xl_bert_from_model(&b, m, &k, &err), 0);
+    assert_int_equal(b->cfg.max_position, 65536);
+    const size_t n = 65536;
+    int32_t *ids = calloc(n, sizeof *ids);
+    assert_non_null(ids);
+    const int32_t *idp[1] = {ids};
+    size_t lens[1] = {n};
+    xl_bert_input in = {1, idp, NULL, NULL, lens};
+    xl_bert_acts acts;
+    xl_bert_acts_init(&acts, false);
+    assert_int_equal(xl_bert_forward(b, &k, 1, &in, &acts, &err), -1);
+    print_message("    %s\n", err.msg);
+    assert_true(strstr(err.msg, "XL_BERT_MAX_ACT_BYTES") != NULL || strstr(err.msg, "overflows") != NULL);
+    /* 32-bit: 3 * 65536^2 does not fit size_t, so it must be the overflow check that refuses */
+    if (sizeof(size_t) < 8) assert_non_null(strstr(err.msg, "overflows"));
+    xl_bert_acts_free(&acts);
+    free(ids);
+    xl_bert_free(b);
+    xl_kernels_free(&k);
+    xl_model_close(m);
+    /* the CLI: a long line is cut at the model's max_seq_len (65,536) while it is tokenised, then
+     * the forward pass refuses the batch (exit 1, the limit named) */
+    FILE *f = fopen(p("long.txt"), "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < 70000; i++) fputs("the ", f);
+    fputs("\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(shf("$X embed -m '%s' '%s' >/dev/null", p("big3.xlm"), p("long.txt")), 1);
+    expect_err("activation");
+}
+
+/* Tokenising stops storing tokens at the truncation length: a line of 2 million words keeps
+ * 64 tokens (n_truncated still counts every dropped one). */
+static void test_long_line_tokenised_within_max_length(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    FILE *f = fopen(p("long.txt"), "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < 2000000; i++) fputs(i % 7 ? "the " : "movie, ", f);
+    fputs("\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(shf("$X tokenize --vocab tests/fixtures/distilbert_tiny/vocab.txt --max-len 64 '%s' > '%s'",
+                         p("long.txt"), p("ids.txt")),
+                     0);
+    char *t = read_text(p("ids.txt"), NULL);
+    assert_non_null(t);
+    size_t fields = 1;
+    for (char *q = t; *q && *q != '\n'; q++) fields += *q == ' ';
+    assert_int_equal(fields, 64);
+    free(t);
+}
+
+/* A word2vec header "0 4611686018427387903" asked for 2^64 bytes (ASan aborted): refused at the
+ * header, with the limit named. */
+static void test_w2v_absurd_dimension_refused(void **state)
+{
+    (void)state;
+    static const char hdr[] = "0 4611686018427387903\n";
+    w2v_vectors v;
+    xl_error err;
+    assert_int_equal(w2v_vectors_read_memory(hdr, sizeof hdr - 1, "v.txt", W2V_FORMAT_AUTO, 0, &v, &err), -1);
+    assert_non_null(strstr(err.msg, "W2V_MAX_DIM"));
+    static const char ok[] = "1 3\nhello 1 2 3\n";
+    assert_int_equal(w2v_vectors_read_memory(ok, sizeof ok - 1, "v.txt", W2V_FORMAT_AUTO, 0, &v, &err), 0);
+    w2v_vectors_free(&v);
+    (void)xl_test_bin_or_skip();
+    write_text(p("v.txt"), hdr);
+    assert_int_equal(shf("$X w2v similar -v '%s' hello", p("v.txt")), 1);
+    expect_err("W2V_MAX_DIM");
+}
+
+/* ---- ratings -------------------------------------------------------------------------- */
+
+static const char ratings_1e300[] = "user,item,rating\nu1,i1,5\nu1,i2,3\nu2,i1,4\nu2,i3,2\nu3,i2,1\nu3,i3,1e300\n"
+                                    "u4,i1,3\nu4,i2,4\n";
+
+static void test_ratings_out_of_range(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    write_text(p("r.csv"), ratings_1e300);
+    /* 1e300 emptied every list (mf, baseline), printed inf (mean), made RMSE -nan: now an error naming the line */
+    static const char *const models[] = {"mf", "baseline", "mean"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(shf("$X recommend -q --ratings '%s' --rating-col rating -m %s >/dev/null", p("r.csv"), models[i]),
+                         1);
+        expect_err("r.csv:7: rating 1e+300 outside");
+    }
+    assert_int_equal(shf("$X eval -q --ratings '%s' --rating-col rating --models mf,mean,baseline -k 2 >/dev/null",
+                         p("r.csv")),
+                     1);
+    expect_err("r.csv:7: rating 1e+300 outside");
+    /* --rating-min 1 alone is honoured (it was ignored without --rating-max) */
+    write_text(p("z.csv"), "user,item,rating\nu1,i1,5\nu1,i2,0\nu2,i1,4\n");
+    assert_int_equal(shf("$X recommend -q --ratings '%s' --rating-col rating --rating-min 1 >/dev/null", p("z.csv")), 1);
+    expect_err("z.csv:3: rating 0 outside [1, 1e+09]");
+    assert_int_equal(shf("$X recommend -q --ratings '%s' --rating-col rating --rating-min 1 --rating-max 0", p("z.csv")),
+                     1);
+    expect_err("--rating-min 1 is above --rating-max 0");
+    /* clamp and skip: counted in the load report, finite results for everyone */
+    assert_int_equal(shf("$X recommend --ratings '%s' --rating-col rating -m baseline --rating-max 5 "
+                         "--rating-policy clamp -k 1 > '%s'",
+                         p("r.csv"), p("out.tsv")),
+                     0);
+    expect_err("1 rating clamped into range, line 7");
+    char *t = read_text(p("out.tsv"), NULL);
+    assert_non_null(t);
+    size_t lines = 0;
+    for (char *q = t; *q; q++) lines += *q == '\n';
+    assert_int_equal(lines, 4); /* one recommendation per user */
+    assert_null(strstr(t, "inf"));
+    assert_null(strstr(t, "nan"));
+    free(t);
+    assert_int_equal(shf("$X recommend --ratings '%s' --rating-col rating -m mean --rating-policy skip -k 1 > '%s'",
+                         p("r.csv"), p("out.tsv")),
+                     0);
+    expect_err("1 rating out of range (line 7)");
+    assert_int_equal(shf("$X eval -q --ratings '%s' --rating-col rating --models mean,baseline --rating-policy skip "
+                         "-k 2 > '%s'",
+                         p("r.csv"), p("out.tsv")),
+                     0);
+    t = read_text(p("out.tsv"), NULL);
+    assert_non_null(t);
+    assert_null(strstr(t, "nan"));
+    assert_null(strstr(t, "inf"));
+    free(t);
+    /* the help no longer claims a default the code does not apply */
+    assert_int_equal(shf("$X recommend --help > '%s'", p("help.txt")), 0);
+    t = read_text(p("help.txt"), NULL);
+    assert_non_null(t);
+    assert_null(strstr(t, "ratings below are dropped"));
+    assert_non_null(strstr(t, "--rating-policy"));
+    free(t);
+}
+
+/* A model whose training diverges (mf on ratings up to 1e9) is an error, not NaN scores that
+ * silently empty the lists or print "-nan" as RMSE. */
+static void test_diverged_model_refused(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    write_text(p("r.csv"), "user,item,rating\nu1,i1,5\nu1,i2,3\nu2,i1,4\nu2,i3,2\nu3,i2,1\nu3,i3,1e9\n"
+                           "u4,i1,3\nu4,i2,4\n");
+    int rc = shf("$X eval -q --ratings '%s' --rating-col rating --models mf -k 2 > '%s'", p("r.csv"), p("out.txt"));
+    if (rc == 0) { /* did not diverge on this host: then the numbers must be finite */
+        char *t = read_text(p("out.txt"), NULL);
+        assert_null(strstr(t, "nan"));
+        free(t);
+        return;
+    }
+    assert_int_equal(rc, 1);
+    expect_err("diverged");
+}
+
+static void test_column_beyond_fields_named(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    write_text(p("r.csv"), "user,item,rating\nu1,i1,5\nu2,i1,4\n");
+    assert_int_equal(shf("$X recommend -q --ratings '%s' --user-col 99", p("r.csv")), 1);
+    expect_err("the user column (99) is field 99");
+}
+
+/* ---- numbers and inspect ------------------------------------------------------------- */
+
+static void test_nonfinite_weights(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    tiny_model();
+    write_text(p("in.txt"), "hello world\n");
+    model_tweak t = {0};
+    t.bad_tensor = "embeddings.LayerNorm.weight";
+    t.bad_index = 5;
+    t.bad_value = NAN;
+    rewrite_model(p("m.xlm"), p("nan.xlm"), &t);
+    /* embed printed nan vectors with exit 0; now exit 1 naming the line */
+    assert_int_equal(shf("$X embed -m '%s' '%s' > '%s'", p("nan.xlm"), p("in.txt"), p("out.tsv")), 1);
+    expect_err("in.txt:1: the model produced a non-finite value");
+    assert_int_equal(shf("$X embed -m '%s' -o '%s' '%s'", p("nan.xlm"), p("o.tsv"), p("in.txt")), 1);
+    assert_false(exists(p("o.tsv")));
+    /* inspect --check-weights names the tensor and the index */
+    assert_int_equal(shf("$X inspect --check-weights '%s' >/dev/null", p("nan.xlm")), 1);
+    expect_err("tensor 'embeddings.LayerNorm.weight' holds a non-finite value (nan) at flat index 5");
+    t.bad_value = INFINITY;
+    rewrite_model(p("m.xlm"), p("inf.xlm"), &t);
+    assert_int_equal(shf("$X inspect --check-weights '%s' >/dev/null", p("inf.xlm")), 1);
+    expect_err("(inf) at flat index 5");
+    assert_int_equal(shf("$X inspect --check-weights '%s' >/dev/null", p("m.xlm")), 0);
+    /* convert refuses a checkpoint with a NaN weight (all-ones bits: NaN in F32, F16 and BF16) */
+    assert_int_equal(shf("cp -r tests/fixtures/distilbert_tiny '%s'", p("ckpt")), 0);
+    char *st = NULL;
+    size_t st_len = 0;
+    xl_error err;
+    char st_path[800];
+    snprintf(st_path, sizeof st_path, "%s/model.safetensors", p("ckpt"));
+    assert_int_equal(xl_read_file(st_path, 0, &st, &st_len, &err), 0);
+    uint64_t hdr = 0;
+    for (int i = 7; i >= 0; i--) hdr = hdr << 8 | (unsigned char)st[i];
+    xl_safetensors *sf = NULL;
+    assert_int_equal(xl_safetensors_open(&sf, st_path, &err), 0);
+    const xl_st_tensor *pos = xl_safetensors_find(sf, "distilbert.embeddings.position_embeddings.weight");
+    assert_non_null(pos);
+    size_t at = 8 + (size_t)hdr + pos->data_begin + 3 * 4; /* flat index 3 (4 bytes: F32) */
+    assert_int_equal(pos->dtype, XL_ST_F32);
+    xl_safetensors_close(sf);
+    assert_true(at + 4 <= st_len);
+    memset(st + at, 0xff, 4); /* all-ones bits: a NaN */
+    FILE *f = fopen(st_path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(st, 1, st_len, f), st_len);
+    assert_int_equal(fclose(f), 0);
+    free(st);
+    assert_int_equal(shf("$X convert -q '%s' -o '%s'", p("ckpt"), p("c.xlm")), 1);
+    expect_err("tensor 'distilbert.embeddings.position_embeddings.weight' holds a non-finite value (nan) at flat index 3");
+    assert_false(exists(p("c.xlm")));
+}
+
+static void test_inspect_validates_like_the_loader(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    tiny_model();
+    /* heads not dividing hidden (24 / 5): embed refused it, inspect printed it */
+    model_tweak t = {0};
+    t.meta_key = "num_heads";
+    t.meta_value = 5;
+    rewrite_model(p("m.xlm"), p("heads.xlm"), &t);
+    assert_int_equal(shf("$X inspect '%s' >/dev/null", p("heads.xlm")), 1);
+    expect_err("not a multiple of num_heads");
+    /* a vocabulary without its [UNK] */
+    model_tweak u = {0};
+    u.token_from = "[UNK]";
+    u.token_to = "[NOT-UNK]";
+    rewrite_model(p("m.xlm"), p("unk.xlm"), &u);
+    write_text(p("in.txt"), "hello\n");
+    int embed_rc = shf("$X embed -m '%s' '%s' >/dev/null", p("unk.xlm"), p("in.txt"));
+    assert_int_equal(embed_rc, 1);
+    assert_int_equal(shf("$X inspect '%s' >/dev/null", p("unk.xlm")), 1);
+    expect_err("[UNK]");
+    /* max_seq_len above max_position */
+    model_tweak q = {0};
+    q.meta_key = "max_seq_len";
+    q.meta_value = 41;
+    rewrite_model(p("m.xlm"), p("seq.xlm"), &q);
+    assert_int_equal(shf("$X inspect '%s' >/dev/null", p("seq.xlm")), 1);
+    expect_err("exceeds max_position");
+    /* terminal escape sequences in a token are printed escaped */
+    model_tweak e = {0};
+    e.token_from = "[MASK]";
+    e.token_to = "\x1b]0;pwned\x07\x1b[2J";
+    rewrite_model(p("m.xlm"), p("esc.xlm"), &e);
+    assert_int_equal(shf("$X inspect --tokens 200 '%s' > '%s'", p("esc.xlm"), p("out.txt")), 0);
+    char *out = read_text(p("out.txt"), NULL);
+    assert_non_null(out);
+    assert_null(strchr(out, 0x1b));
+    assert_null(strchr(out, 0x07));
+    assert_non_null(strstr(out, "\\x1b]0;pwned\\x07\\x1b[2J"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +773,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cli_failed_write_keeps_previous, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_cli_stdout_full_exits_1, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_cli_dev_zero_inputs_refused, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_bert_huge_sequence_refused, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_long_line_tokenised_within_max_length, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_w2v_absurd_dimension_refused, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_ratings_out_of_range, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_diverged_model_refused, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_column_beyond_fields_named, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_nonfinite_weights, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_inspect_validates_like_the_loader, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests_name("reliability", tests, NULL, NULL);
 }

@@ -763,9 +763,10 @@ typedef struct scratch {
     size_t word_cap;
     size_t *bound; /* byte offset of char k in the word; bound[n] = length */
     size_t bound_cap;
-    /* token lists of text A and B */
+    /* token lists of text A and B: n_toks counts every token, only the first keep[] are stored
+     * (truncation keeps at most max_length tokens, so a 96 MB line costs its kept tokens) */
     tok *toks[2];
-    size_t n_toks[2], cap_toks[2];
+    size_t n_toks[2], cap_toks[2], keep[2];
 } scratch;
 
 static void scratch_free(scratch *s)
@@ -824,6 +825,10 @@ static int reserve_cp(scratch *s, size_t need, xl_error *err)
 
 static inline int push_tok(scratch *s, int which, int32_t id, size_t start, size_t end, xl_error *err)
 {
+    if (s->n_toks[which] >= s->keep[which]) { /* counted, not stored: truncation drops it */
+        s->n_toks[which]++;
+        return 0;
+    }
     if (s->n_toks[which] == s->cap_toks[which] &&
         grow((void **)&s->toks[which], &s->cap_toks[which], s->n_toks[which] + 1, sizeof(tok), err) < 0)
         return -1;
@@ -1040,6 +1045,24 @@ static int pretokenize_and_encode(const wordpiece *wp, scratch *s, int which, xl
     return 0;
 }
 
+/* Normalisation works on chunks of about WORDPIECE_CHUNK bytes, so its per-code-point arrays stay
+ * small however long the line: a chunk ends just before an ASCII white-space or punctuation byte,
+ * where the pre-tokenizer splits words anyway, and which is a starter (NFD's canonical reordering
+ * never crosses it; lowercasing is per code point, as in HF's BertNormalizer).  A run without such
+ * a byte is kept whole. */
+#define WORDPIECE_CHUNK ((size_t)65536)
+static size_t chunk_end(const char *text, size_t from, size_t to)
+{
+    if (to - from <= WORDPIECE_CHUNK) return to;
+    for (size_t i = from + WORDPIECE_CHUNK; i < to; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || (c >= 33 && c <= 47) || (c >= 58 && c <= 64) ||
+            (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
+            return i;
+    }
+    return to;
+}
+
 /* step 1: added tokens; the text between them goes through steps 2-4 */
 static int encode_sequence(const wordpiece *wp, const char *text, size_t len, int which, scratch *s, xl_error *err)
 {
@@ -1064,9 +1087,11 @@ static int encode_sequence(const wordpiece *wp, const char *text, size_t len, in
         } else {
             m = len;
         }
-        if (m > pos) {
-            if (normalize_segment(wp, text, pos, m, s, err) < 0) return -1;
+        for (size_t c0 = pos; c0 < m;) {
+            size_t c1 = chunk_end(text, c0, m);
+            if (normalize_segment(wp, text, c0, c1, s, err) < 0) return -1;
             if (pretokenize_and_encode(wp, s, which, err) < 0) return -1;
+            c0 = c1;
         }
         if (mid >= 0 && push_tok(s, which, mid, m, m + mlen, err) < 0) return -1;
         pos = m + mlen;
@@ -1136,11 +1161,17 @@ int wordpiece_encode(const wordpiece *wp, const char *text, size_t len, const ch
     out->len = 0;
     out->n_truncated = 0;
     if (!text) len = 0;
-    if (encode_sequence(wp, text ? text : "", len, 0, s, err) < 0) return -1;
     const bool is_pair = pair != NULL;
+    const bool specials = opts->add_special_tokens && wp->has_post_processor;
+    /* neither text keeps more than max_length - specials tokens after truncation (any strategy),
+     * and the truncation below only needs the counts beyond that: store at most that many */
+    size_t n_special = specials ? (is_pair ? 3 : 2) : 0;
+    s->keep[0] = s->keep[1] = !opts->max_length ? SIZE_MAX
+                              : opts->max_length > n_special ? opts->max_length - n_special
+                                                             : 0;
+    if (encode_sequence(wp, text ? text : "", len, 0, s, err) < 0) return -1;
     s->n_toks[1] = 0;
     if (is_pair && encode_sequence(wp, pair, pair_len, 1, s, err) < 0) return -1;
-    const bool specials = opts->add_special_tokens && wp->has_post_processor;
     const int32_t cls = wp->special_ids[WORDPIECE_CLS], sep = wp->special_ids[WORDPIECE_SEP];
     if (specials && (cls < 0 || sep < 0))
         return xl_fail(err, XL_ERR_USAGE, "wordpiece: '%s' or '%s' is not in the vocabulary", wp->opts.cls_token,

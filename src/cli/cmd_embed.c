@@ -102,7 +102,21 @@ typedef struct {
     xl_bert_acts acts;
     float *pooled;
     size_t pooled_cap;
+    const char *in_path;
+    size_t first_line; /* input line of the batch's first sequence */
+    bool line_named;   /* the error message already names the input line */
 } runner;
+
+/* Never exit 0 with NaN/inf in the output: name the input line, the token and the dimension. */
+static int check_finite(runner *r, size_t seq, const float *v, size_t n, size_t row_len, xl_error *err)
+{
+    size_t bad = xl_first_nonfinite(v, n);
+    if (bad == n) return 0;
+    r->line_named = true;
+    return xl_fail(err, XL_ERR_FORMAT, "%s:%zu: the model produced a non-finite value (%g) at token %zu, dimension "
+                   "%zu (check the weights with `xlrec inspect --check-weights`)", r->in_path, r->first_line + seq,
+                   (double)v[bad], bad / row_len, bad % row_len);
+}
 
 static int write_row(runner *r, const float *v, size_t n, xl_error *err)
 {
@@ -130,6 +144,7 @@ static int run_batch(runner *r, seq *seqs, size_t n, xl_error *err)
         const float *hs = xl_bert_last_hidden(r->bert, &r->acts);
         for (size_t s = 0; s < n; s++) {
             const float *rows = hs + r->acts.off[s] * H;
+            if (check_finite(r, s, rows, lens[s] * H, H, err) < 0) return -1;
             if (r->tsv) {
                 for (size_t p = 0; p < lens[s]; p++)
                     if (write_row(r, rows + p * H, H, err) < 0) return -1;
@@ -155,6 +170,7 @@ static int run_batch(runner *r, seq *seqs, size_t n, xl_error *err)
     }
     if (xl_bert_pool(r->bert, r->k, r->threads, &in, &r->acts, r->pooling, r->normalize, r->pooled, err) < 0) return -1;
     for (size_t s = 0; s < n; s++) {
+        if (check_finite(r, s, r->pooled + s * D, D, D, err) < 0) return -1;
         if (r->tsv) {
             if (write_row(r, r->pooled + s * D, D, err) < 0) return -1;
         } else {
@@ -197,6 +213,15 @@ static int finish_npy(runner *r, xl_error *err)
     }
     free(zeros);
     return rc;
+}
+
+/* A forward pass failed for the batch of lines first..last: name the line when there is one. */
+static void batch_error(xl_error *err, const char *path, size_t first, size_t last)
+{
+    if (first == last)
+        xl_error_prefix(err, "%s:%zu", path, first);
+    else
+        xl_error_prefix(err, "%s: lines %zu..%zu", path, first, last);
 }
 
 int cmd_embed(int argc, char **argv)
@@ -292,6 +317,7 @@ int cmd_embed(int argc, char **argv)
     r.normalize = normalize ? true : no_normalize ? false : bert->cfg.normalize;
     r.tsv = strcmp(format, "tsv") == 0;
     r.out_path = out_path;
+    r.in_path = in_path;
     if (xl_output_open(&output, out_path, &err) < 0) goto done; /* temporary file, renamed at the end */
     r.out = output.f;
     seqs = xl_calloc((size_t)batch, sizeof *seqs, &err);
@@ -307,7 +333,10 @@ int cmd_embed(int argc, char **argv)
     while ((lr = xl_lines_next(&lines, &line, &len, &err)) > 0) {
         seq *s = &seqs[n];
         if (text) {
-            if (wordpiece_encode(wp, line, len, NULL, 0, &eo, &enc, &err) < 0) goto done;
+            if (wordpiece_encode(wp, line, len, NULL, 0, &eo, &enc, &err) < 0) {
+                xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno);
+                goto done;
+            }
             s->len = 0;
             for (size_t i = 0; i < enc.len; i++)
                 if (seq_push(s, enc.ids[i], enc.type_ids[i], &err) < 0) goto done;
@@ -318,19 +347,25 @@ int cmd_embed(int argc, char **argv)
                 s->len = limit;
                 n_truncated++;
             }
+            if (xl_bert_check_ids(bert, s->ids, s->types, s->len, &err) < 0) { /* name the line, not the batch */
+                xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno);
+                goto done;
+            }
         }
         n_lines++;
         if (++n == (size_t)batch) {
+            r.first_line = n_lines - n + 1;
             if (run_batch(&r, seqs, n, &err) < 0) {
-                xl_error_prefix(&err, "%s: lines %zu..%zu", in_path, n_lines - n + 1, n_lines);
+                if (!r.line_named) batch_error(&err, in_path, n_lines - n + 1, n_lines);
                 goto done;
             }
             n = 0;
         }
     }
     if (lr < 0) goto done;
+    r.first_line = n_lines - n + 1;
     if (run_batch(&r, seqs, n, &err) < 0) {
-        xl_error_prefix(&err, "%s: lines %zu..%zu", in_path, n_lines - n + 1, n_lines);
+        if (!r.line_named) batch_error(&err, in_path, n_lines - n + 1, n_lines);
         goto done;
     }
     if (!r.tsv && finish_npy(&r, &err) < 0) goto done;
