@@ -1,6 +1,7 @@
 /* xl_cli.c - see xl_cli.h */
 #include "xl_cli.h"
 #include "xl_platform.h"
+#include "xl_utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -21,7 +22,12 @@ int xl_cli_usage_error(const xl_command_spec *spec, const char *fmt, ...)
 
 int xl_cli_runtime_error(const xl_error *err)
 {
-    fprintf(stderr, "xlrec: %s\n", (err && err->msg[0]) ? err->msg : "unknown error");
+    const char *msg = (err && err->msg[0]) ? err->msg : "unknown error";
+    xl_buf b; /* messages quote names and strings from files: no control character reaches the terminal */
+    xl_buf_init(&b);
+    if (xl_utf8_escape_controls(msg, strlen(msg), &b, NULL) == 0 && b.data != NULL) msg = b.data;
+    fprintf(stderr, "xlrec: %s\n", msg);
+    xl_buf_free(&b);
     return XL_EXIT_RUNTIME;
 }
 
@@ -46,8 +52,8 @@ void xl_cli_print_help(const xl_command_spec *spec, FILE *out)
         case XL_OPT_INT:
             fprintf(out, " (default %lld)", (long long)*(int64_t *)o->target);
             break;
-        case XL_OPT_DOUBLE:
-            fprintf(out, " (default %g)", *(double *)o->target);
+        case XL_OPT_DOUBLE: /* NAN: no default value (the help text says what happens) */
+            if (!isnan(*(double *)o->target)) fprintf(out, " (default %g)", *(double *)o->target);
             break;
         case XL_OPT_STRING:
         case XL_OPT_CHOICE:
