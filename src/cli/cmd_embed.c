@@ -47,10 +47,13 @@ static int seq_push(seq *s, int32_t id, int32_t type, xl_error *err)
     return 0;
 }
 
-/* "3 17 42<TAB>0 0 1" -> ids (and type ids). */
-static int parse_ids_line(const char *line, size_t len, const char *path, uint64_t lineno, seq *s, xl_error *err)
+/* "3 17 42<TAB>0 0 1" -> ids (and type ids); only the first `keep` are stored (the rest are
+ * checked and counted in *total), so a 96 MB line costs the kept tokens. */
+static int parse_ids_line(const char *line, size_t len, const char *path, uint64_t lineno, size_t keep, seq *s,
+                          size_t *total, xl_error *err)
 {
     s->len = 0;
+    *total = 0;
     const char *tab = memchr(line, '\t', len);
     size_t ids_end = tab ? (size_t)(tab - line) : len;
     for (size_t i = 0; i < ids_end;) {
@@ -61,10 +64,11 @@ static int parse_ids_line(const char *line, size_t len, const char *path, uint64
         int64_t v;
         if (xl_parse_i64_range(line + i, j - i, 0, INT32_MAX, &v, err) < 0)
             return xl_error_prefix(err, "%s:%" PRIu64 ": token id", path, lineno);
-        if (seq_push(s, (int32_t)v, 0, err) < 0) return -1;
+        if (*total < keep && seq_push(s, (int32_t)v, 0, err) < 0) return -1;
+        (*total)++;
         i = j;
     }
-    if (s->len == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": no token ids", path, lineno);
+    if (*total == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": no token ids", path, lineno);
     if (tab != NULL) {
         size_t n = 0;
         for (size_t i = ids_end + 1; i < len;) {
@@ -79,9 +83,9 @@ static int parse_ids_line(const char *line, size_t len, const char *path, uint64
             n++;
             i = j;
         }
-        if (n != s->len)
+        if (n != *total)
             return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": %zu token ids but %zu token type ids", path, lineno,
-                           s->len, n);
+                           *total, n);
     }
     return 0;
 }
@@ -342,11 +346,9 @@ int cmd_embed(int argc, char **argv)
                 if (seq_push(s, enc.ids[i], enc.type_ids[i], &err) < 0) goto done;
             if (enc.n_truncated) n_truncated++;
         } else {
-            if (parse_ids_line(line, len, in_path, lines.lineno, s, &err) < 0) goto done;
-            if (s->len > limit) {
-                s->len = limit;
-                n_truncated++;
-            }
+            size_t total;
+            if (parse_ids_line(line, len, in_path, lines.lineno, limit, s, &total, &err) < 0) goto done;
+            if (total > limit) n_truncated++;
             if (xl_bert_check_ids(bert, s->ids, s->types, s->len, &err) < 0) { /* name the line, not the batch */
                 xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno);
                 goto done;
