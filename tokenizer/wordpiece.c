@@ -378,7 +378,8 @@ wordpiece *wordpiece_load_vocab(const char *path, const wordpiece_options *opts,
 {
     char *data = NULL;
     size_t size = 0;
-    if (xl_read_file_ex(path, XL_READ_MAX_TEXT, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text, &data, &size, err) < 0) return NULL;
+    if (xl_read_file_ex(path, XL_READ_MAX_TEXT, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text,
+                        &data, &size, err) < 0) return NULL;
     wordpiece *wp = new_wordpiece(opts, err);
     if (!wp) {
         free(data);
@@ -568,7 +569,8 @@ static int parse_json_file(const char *path, xl_json_doc **doc, xl_error *err)
 {
     char *text = NULL;
     size_t len = 0;
-    if (xl_read_file_ex(path, XL_READ_MAX_TEXT, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text, &text, &len, err) < 0) return -1;
+    if (xl_read_file_ex(path, XL_READ_MAX_TEXT, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text,
+                        &text, &len, err) < 0) return -1;
     xl_json_limits lim = {0, 0, XL_JSON_DUP_LAST_WINS};
     int rc = xl_json_parse(text, len, &lim, doc, err);
     free(text);

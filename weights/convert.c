@@ -105,7 +105,8 @@ static int read_json(const char *path, bool required, xl_json_doc **doc, xl_erro
     }
     char *text;
     size_t len;
-    if (xl_read_file_ex(path, JSON_MAX_BYTES, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text, &text, &len, err) < 0) return -1;
+    if (xl_read_file_ex(path, JSON_MAX_BYTES, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text,
+                        &text, &len, err) < 0) return -1;
     xl_json_limits lim = {0, 0, XL_JSON_DUP_LAST_WINS}; /* Python's json keeps the last duplicate */
     int rc = xl_json_parse(text, len, &lim, doc, err);
     free(text);
