@@ -18,6 +18,7 @@
 
 #include "bert.h"
 #include "w2v_vectors.h"
+#include "wordpiece.h"
 #include "xl_io.h"
 #include "xl_kernels.h"
 #include "xl_model.h"
@@ -565,6 +566,63 @@ static void test_long_line_tokenised_within_max_length(void **state)
     free(t);
 }
 
+/* Normalising a long line in 64 KiB chunks must not change a single token: a line made of n copies
+ * of a sentence that ends at a word boundary tokenises to n copies of the sentence's tokens, with
+ * offsets shifted by the sentence length.  The sentences hold accents, combining marks, Greek,
+ * CJK (split points without ASCII), full-width punctuation and a run without any split point;
+ * both lowercase settings (strip_accents reorders and drops marks). */
+static void check_repeated(const wordpiece *wp, const char *sentence)
+{
+    const size_t sl = strlen(sentence), copies = 200000 / sl + 2;
+    char *line = malloc(sl * copies + 1);
+    assert_non_null(line);
+    for (size_t i = 0; i < copies; i++) memcpy(line + i * sl, sentence, sl);
+    line[sl * copies] = '\0';
+    wordpiece_encode_options o;
+    wordpiece_encode_options_default(&o);
+    o.add_special_tokens = false;
+    wordpiece_encoding one, all;
+    wordpiece_encoding_init(&one);
+    wordpiece_encoding_init(&all);
+    xl_error err;
+    assert_int_equal(wordpiece_encode(wp, sentence, sl, NULL, 0, &o, &one, &err), 0);
+    assert_int_equal(wordpiece_encode(wp, line, sl * copies, NULL, 0, &o, &all, &err), 0);
+    assert_true(one.len > 0);
+    assert_int_equal(all.len, one.len * copies);
+    for (size_t c = 0; c < copies; c++)
+        for (size_t k = 0; k < one.len; k++) {
+            size_t at = c * one.len + k;
+            if (all.ids[at] != one.ids[k] || all.offsets[2 * at] != one.offsets[2 * k] + c * sl ||
+                all.offsets[2 * at + 1] != one.offsets[2 * k + 1] + c * sl) {
+                print_message("copy %zu token %zu: id %d vs %d, offset %zu vs %zu\n", c, k, (int)all.ids[at],
+                              (int)one.ids[k], all.offsets[2 * at], one.offsets[2 * k] + c * sl);
+                fail();
+            }
+        }
+    wordpiece_encoding_free(&one);
+    wordpiece_encoding_free(&all);
+    free(line);
+}
+
+static void test_chunked_normalisation_keeps_tokens(void **state)
+{
+    (void)state;
+    static const char *const sentences[] = {
+        "Hello, wo\xcc\x88rld! Caf\xc3\xa9 na\xc3\xafve the movie. ",
+        "\xe6\x9d\xb1\xe4\xba\xac\xe3\x82\xbf\xe3\x83\xaf\xe3\x83\xbc\xe6\x97\xa5\xe6\x9c\xac"
+        "\xe3\x80\x82", /* Tokyo tower, Japan + ideographic full stop: no ASCII at all */
+        "e\xcc\x81\xcc\xa3 \xce\xa3\xce\xaf\xcf\x83\xcf\x85\xcf\x86\xce\xbf\xcf\x82\xef\xbc\x8c",
+        "abcdefghijklmnopqrstuvwxyz\xc3\xa9\xcc\x81-",
+    };
+    for (int lower = 0; lower <= 1; lower++) {
+        xl_error err;
+        wordpiece *wp = wordpiece_load("tests/fixtures/distilbert_tiny/vocab.txt", lower, &err);
+        assert_non_null(wp);
+        for (size_t i = 0; i < sizeof sentences / sizeof sentences[0]; i++) check_repeated(wp, sentences[i]);
+        wordpiece_free(wp);
+    }
+}
+
 /* A word2vec header "0 4611686018427387903" asked for 2^64 bytes (ASan aborted): refused at the
  * header, with the limit named. */
 static void test_w2v_absurd_dimension_refused(void **state)
@@ -788,6 +846,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cli_dev_zero_inputs_refused, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_bert_huge_sequence_refused, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_long_line_tokenised_within_max_length, setup_dir, teardown_dir),
+        cmocka_unit_test(test_chunked_normalisation_keeps_tokens),
         cmocka_unit_test_setup_teardown(test_w2v_absurd_dimension_refused, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_ratings_out_of_range, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_diverged_model_refused, setup_dir, teardown_dir),

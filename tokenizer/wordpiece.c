@@ -1048,19 +1048,25 @@ static int pretokenize_and_encode(const wordpiece *wp, scratch *s, int which, xl
 }
 
 /* Normalisation works on chunks of about WORDPIECE_CHUNK bytes, so its per-code-point arrays stay
- * small however long the line: a chunk ends just before an ASCII white-space or punctuation byte,
- * where the pre-tokenizer splits words anyway, and which is a starter (NFD's canonical reordering
- * never crosses it; lowercasing is per code point, as in HF's BertNormalizer).  A run without such
- * a byte is kept whole. */
+ * small however long the line: a chunk ends just before a white-space or punctuation character
+ * (or a CJK ideograph when those are spaced), where the pre-tokenizer splits words anyway, and
+ * only before a starter (ccc 0: NFD's canonical reordering never crosses it; lowercasing is per
+ * code point, as in HF's BertNormalizer).  A run without such a character (one "word" of letters
+ * longer than the chunk) is kept whole. */
 #define WORDPIECE_CHUNK ((size_t)65536)
-static size_t chunk_end(const char *text, size_t from, size_t to)
+static size_t chunk_end(const wordpiece *wp, const char *text, size_t from, size_t to)
 {
     if (to - from <= WORDPIECE_CHUNK) return to;
+    const unsigned splits = XL_BERT_WHITESPACE | XL_BERT_PUNCT | (wp->opts.tokenize_chinese_chars ? XL_BERT_CJK : 0);
     for (size_t i = from + WORDPIECE_CHUNK; i < to; i++) {
         unsigned char c = (unsigned char)text[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || (c >= 33 && c <= 47) || (c >= 58 && c <= 64) ||
-            (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
-            return i;
+        uint32_t cp = c;
+        if (c >= 0x80) {
+            if (c < 0xC0) continue; /* a continuation byte: not a character start */
+            if (xl_utf8_decode((const unsigned char *)text + i, to - i, &cp, NULL) <= 0) continue;
+        }
+        unsigned cls = char_class(wp, cp);
+        if ((cls & splits) && !(cls & XL_BERT_CONTROL) && xl_uc_bert_ccc(cp) == 0) return i;
     }
     return to;
 }
@@ -1090,7 +1096,7 @@ static int encode_sequence(const wordpiece *wp, const char *text, size_t len, in
             m = len;
         }
         for (size_t c0 = pos; c0 < m;) {
-            size_t c1 = chunk_end(text, c0, m);
+            size_t c1 = chunk_end(wp, text, c0, m);
             if (normalize_segment(wp, text, c0, c1, s, err) < 0) return -1;
             if (pretokenize_and_encode(wp, s, which, err) < 0) return -1;
             c0 = c1;
