@@ -623,6 +623,51 @@ static void test_chunked_normalisation_keeps_tokens(void **state)
     }
 }
 
+/* A "word" longer than a chunk (a 150 KB run of letters, e.g. a hex dump) is one [UNK] spanning
+ * its first to its last kept character, without being normalised whole; around it the tokens
+ * are those of the short text.  With strip_accents a leading combining mark is dropped, so the
+ * span starts after it; control characters (clean_text) are dropped in both settings. */
+static void test_long_word_is_one_unk(void **state)
+{
+    (void)state;
+    const size_t n_e = 75000; /* "\xc3\xa9" (e acute) x 75,000 = 150 KB */
+    const char *head = "the \x01\xcc\x81", *tail = "\x02 movie";
+    size_t hl = strlen(head), tl = strlen(tail), len = hl + 2 * n_e + tl;
+    char *line = malloc(len + 1);
+    assert_non_null(line);
+    memcpy(line, head, hl);
+    for (size_t i = 0; i < n_e; i++) memcpy(line + hl + 2 * i, "\xc3\xa9", 2);
+    memcpy(line + hl + 2 * n_e, tail, tl + 1);
+    for (int lower = 0; lower <= 1; lower++) {
+        xl_error err;
+        wordpiece *wp = wordpiece_load("tests/fixtures/distilbert_tiny/vocab.txt", lower, &err);
+        assert_non_null(wp);
+        wordpiece_encode_options o;
+        wordpiece_encode_options_default(&o);
+        o.add_special_tokens = false;
+        wordpiece_encoding e, ref;
+        wordpiece_encoding_init(&e);
+        wordpiece_encoding_init(&ref);
+        assert_int_equal(wordpiece_encode(wp, line, len, NULL, 0, &o, &e, &err), 0);
+        assert_int_equal(wordpiece_encode(wp, "the movie", 9, NULL, 0, &o, &ref, &err), 0);
+        assert_int_equal(e.len, ref.len + 1);
+        assert_int_equal(e.ids[0], ref.ids[0]);
+        assert_int_equal(e.ids[e.len - 1], ref.ids[ref.len - 1]);
+        size_t n = 0;
+        const char *tok = wordpiece_id_to_token(wp, e.ids[1], &n);
+        assert_non_null(tok);
+        assert_memory_equal(tok, "[UNK]", 5);
+        /* the word: \x01 (control: dropped), U+0301 (kept unless strip_accents), e acute..., \x02 */
+        size_t first = lower ? hl : hl - 2, last_end = hl + 2 * n_e;
+        assert_int_equal(e.offsets[2], first);
+        assert_int_equal(e.offsets[3], last_end);
+        wordpiece_encoding_free(&e);
+        wordpiece_encoding_free(&ref);
+        wordpiece_free(wp);
+    }
+    free(line);
+}
+
 /* A word2vec header "0 4611686018427387903" asked for 2^64 bytes (ASan aborted): refused at the
  * header, with the limit named. */
 static void test_w2v_absurd_dimension_refused(void **state)
@@ -897,6 +942,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bert_huge_sequence_refused, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_long_line_tokenised_within_max_length, setup_dir, teardown_dir),
         cmocka_unit_test(test_chunked_normalisation_keeps_tokens),
+        cmocka_unit_test(test_long_word_is_one_unk),
         cmocka_unit_test_setup_teardown(test_w2v_absurd_dimension_refused, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_ratings_out_of_range, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_diverged_model_refused, setup_dir, teardown_dir),

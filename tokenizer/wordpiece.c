@@ -1054,10 +1054,29 @@ static int pretokenize_and_encode(const wordpiece *wp, scratch *s, int which, xl
  * code point, as in HF's BertNormalizer).  A run without such a character (one "word" of letters
  * longer than the chunk) is kept whole. */
 #define WORDPIECE_CHUNK ((size_t)65536)
+/* A character where the pre-tokenizer splits and a chunk may end (a starter). */
+static bool is_split_char(const wordpiece *wp, uint32_t cp)
+{
+    const unsigned splits = XL_BERT_WHITESPACE | XL_BERT_PUNCT | (wp->opts.tokenize_chinese_chars ? XL_BERT_CJK : 0);
+    unsigned cls = char_class(wp, cp);
+    return (cls & splits) && !(cls & XL_BERT_CONTROL) && xl_uc_bert_ccc(cp) == 0;
+}
+
+/* The code point at text[i] (i < to) as normalize_segment decodes it; the bytes it takes. */
+static size_t decode_at(const char *text, size_t i, size_t to, uint32_t *cp)
+{
+    unsigned char c = (unsigned char)text[i];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    int r = xl_utf8_decode((const unsigned char *)text + i, to - i, cp, NULL);
+    return (size_t)(r > 0 ? r : -r);
+}
+
 static size_t chunk_end(const wordpiece *wp, const char *text, size_t from, size_t to)
 {
     if (to - from <= WORDPIECE_CHUNK) return to;
-    const unsigned splits = XL_BERT_WHITESPACE | XL_BERT_PUNCT | (wp->opts.tokenize_chinese_chars ? XL_BERT_CJK : 0);
     for (size_t i = from + WORDPIECE_CHUNK; i < to; i++) {
         unsigned char c = (unsigned char)text[i];
         uint32_t cp = c;
@@ -1065,10 +1084,54 @@ static size_t chunk_end(const wordpiece *wp, const char *text, size_t from, size
             if (c < 0xC0) continue; /* a continuation byte: not a character start */
             if (xl_utf8_decode((const unsigned char *)text + i, to - i, &cp, NULL) <= 0) continue;
         }
-        unsigned cls = char_class(wp, cp);
-        if ((cls & splits) && !(cls & XL_BERT_CONTROL) && xl_uc_bert_ccc(cp) == 0) return i;
+        if (is_split_char(wp, cp)) return i;
     }
     return to;
+}
+
+/* End of the last split character that starts in [from, to) (from when there is none): where the
+ * word that runs on past `to` starts.  Characters are decoded up to `end` (one may straddle `to`). */
+static size_t last_split_end(const wordpiece *wp, const char *text, size_t from, size_t to, size_t end)
+{
+    size_t w = from;
+    for (size_t i = from; i < to;) {
+        uint32_t cp;
+        size_t n = decode_at(text, i, end, &cp);
+        i += n;
+        if (is_split_char(wp, cp)) w = i;
+    }
+    return w;
+}
+
+/* [a, b) holds no split character and is one whole pre-tokenizer word (a split character or a
+ * segment boundary on each side).  Returns a lower bound of its normalised length (characters
+ * the normaliser keeps: not a control with clean_text, not a non-spacing mark with
+ * strip_accents; each kept one gives at least one code point) and the source span
+ * [*first, *last_end) of the first and last kept characters, which is the span of the [UNK] the
+ * word becomes when it is longer than max_input_chars_per_word. */
+static size_t word_span(const wordpiece *wp, const char *text, size_t a, size_t b, size_t *first, size_t *last_end)
+{
+    const bool clean = wp->opts.clean_text, strip = wp->strip_accents;
+    size_t kept = 0;
+    *first = *last_end = a;
+    for (size_t i = a; i < b;) {
+        size_t start = i;
+        uint32_t cp;
+        i += decode_at(text, i, b, &cp);
+        unsigned cls = char_class(wp, cp);
+        if ((clean && (cls & XL_BERT_CONTROL)) || (strip && (cls & XL_BERT_NONSPACING))) continue;
+        if (kept++ == 0) *first = start;
+        *last_end = i;
+    }
+    return kept;
+}
+
+static int encode_chunk(const wordpiece *wp, const char *text, size_t a, size_t b, int which, scratch *s,
+                        xl_error *err)
+{
+    if (a >= b) return 0;
+    if (normalize_segment(wp, text, a, b, s, err) < 0) return -1;
+    return pretokenize_and_encode(wp, s, which, err);
 }
 
 /* step 1: added tokens; the text between them goes through steps 2-4 */
@@ -1097,8 +1160,21 @@ static int encode_sequence(const wordpiece *wp, const char *text, size_t len, in
         }
         for (size_t c0 = pos; c0 < m;) {
             size_t c1 = chunk_end(wp, text, c0, m);
-            if (normalize_segment(wp, text, c0, c1, s, err) < 0) return -1;
-            if (pretokenize_and_encode(wp, s, which, err) < 0) return -1;
+            if (c1 - c0 <= WORDPIECE_CHUNK) {
+                if (encode_chunk(wp, text, c0, c1, which, s, err) < 0) return -1;
+            } else {
+                /* no split character in [c0 + CHUNK, c1): the chunk ends with one word that starts
+                 * after the last split character; a word longer than max_input_chars_per_word is one
+                 * [UNK] whatever its letters, so a megabyte-long "word" is never normalised whole */
+                size_t w = last_split_end(wp, text, c0, c0 + WORDPIECE_CHUNK, c1), first, last_end;
+                if (encode_chunk(wp, text, c0, w, which, s, err) < 0) return -1;
+                size_t kept = word_span(wp, text, w, c1, &first, &last_end);
+                if (kept > wp->opts.max_input_chars_per_word) {
+                    if (push_tok(s, which, wp->special_ids[WORDPIECE_UNK], first, last_end, err) < 0) return -1;
+                } else if (encode_chunk(wp, text, w, c1, which, s, err) < 0) {
+                    return -1;
+                }
+            }
             c0 = c1;
         }
         if (mid >= 0 && push_tok(s, which, mid, m, m + mlen, err) < 0) return -1;
