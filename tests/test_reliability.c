@@ -770,6 +770,20 @@ static void test_diverged_model_refused(void **state)
     expect_err("diverged");
 }
 
+/* A bad token id in a batch of 4 said "lines 1..4: sequence 2, position 1: ..."; now the line. */
+static void test_embed_names_the_bad_line(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    tiny_model();
+    write_text(p("ids.txt"), "2 3\n2 3\n2 500\n2 3\n");
+    assert_int_equal(shf("$X embed -m '%s' --input ids '%s' >/dev/null", p("m.xlm"), p("ids.txt")), 1);
+    expect_err("ids.txt:3: position 1: token id 500 outside 0..119");
+    write_text(p("types.txt"), "2 3\n2 3\t0 7\n");
+    assert_int_equal(shf("$X embed -m '%s' --input ids '%s' >/dev/null", p("m.xlm"), p("types.txt")), 1);
+    expect_err("types.txt:2: position 1: token type id 7");
+}
+
 static void test_column_beyond_fields_named(void **state)
 {
     (void)state;
@@ -947,6 +961,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ratings_out_of_range, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_diverged_model_refused, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_column_beyond_fields_named, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_embed_names_the_bad_line, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_convert_many_unknown_tensors, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_nonfinite_weights, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_inspect_validates_like_the_loader, setup_dir, teardown_dir),
