@@ -252,8 +252,9 @@ int xl_lines_next(xl_lines *r, const char **line, size_t *len, xl_error *err)
         const char *nl = memchr(start, '\n', avail);
         size_t take = nl ? (size_t)(nl - start) : avail;
         if (r->line.len + take > r->max_line + 1) /* +1: room for a '\r' to strip */
-            return xl_fail(err, XL_ERR_LIMIT, "%s:%llu: line longer than %zu bytes", r->path,
-                           (unsigned long long)r->lineno + 1, r->max_line);
+            return xl_fail(err, XL_ERR_LIMIT, "%s:%llu: line longer than %zu bytes%s", r->path,
+                           (unsigned long long)r->lineno + 1, r->max_line,
+                           r->max_line == XL_LINE_MAX_DEFAULT ? " (XL_LINE_MAX_DEFAULT)" : "");
         if (xl_buf_append(&r->line, start, take, err) < 0) return -1;
         r->chunk_pos += take + (nl ? 1 : 0);
         if (nl) break;
@@ -263,8 +264,9 @@ int xl_lines_next(xl_lines *r, const char **line, size_t *len, xl_error *err)
     size_t n = r->line.len;
     if (r->strip_cr && n > 0 && r->line.data[n - 1] == '\r') n--;
     if (n > r->max_line)
-        return xl_fail(err, XL_ERR_LIMIT, "%s:%llu: line longer than %zu bytes", r->path,
-                       (unsigned long long)r->lineno, r->max_line);
+        return xl_fail(err, XL_ERR_LIMIT, "%s:%llu: line longer than %zu bytes%s", r->path,
+                       (unsigned long long)r->lineno, r->max_line,
+                       r->max_line == XL_LINE_MAX_DEFAULT ? " (XL_LINE_MAX_DEFAULT)" : "");
     if (xl_buf_reserve(&r->line, 0, err) < 0) return -1; /* empty line: make data non-NULL */
     r->line.data[n] = '\0';
     r->line.len = n;
