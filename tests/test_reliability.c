@@ -861,6 +861,8 @@ static void test_nonfinite_weights(void **state)
     expect_err("in.txt:1: the model produced a non-finite value");
     assert_int_equal(shf("$X embed -m '%s' -o '%s' '%s'", p("nan.xlm"), p("o.tsv"), p("in.txt")), 1);
     assert_false(exists(p("o.tsv")));
+    assert_int_equal(shf("$X embed -m '%s' --pooling none '%s' >/dev/null", p("nan.xlm"), p("in.txt")), 1);
+    expect_err("in.txt:1: the model produced a non-finite value (nan) at token 0, dimension 0");
     /* inspect --check-weights names the tensor and the index */
     assert_int_equal(shf("$X inspect --check-weights '%s' >/dev/null", p("nan.xlm")), 1);
     expect_err("tensor 'embeddings.LayerNorm.weight' holds a non-finite value (nan) at flat index 5");

@@ -117,9 +117,11 @@ static int check_finite(runner *r, size_t seq, const float *v, size_t n, size_t 
     size_t bad = xl_first_nonfinite(v, n);
     if (bad == n) return 0;
     r->line_named = true;
-    return xl_fail(err, XL_ERR_FORMAT, "%s:%zu: the model produced a non-finite value (%g) at token %zu, dimension "
-                   "%zu (check the weights with `xlrec inspect --check-weights`)", r->in_path, r->first_line + seq,
-                   (double)v[bad], bad / row_len, bad % row_len);
+    char where[64] = "";
+    if (row_len < n) snprintf(where, sizeof where, "token %zu, ", bad / row_len); /* --pooling none: every token */
+    return xl_fail(err, XL_ERR_FORMAT, "%s:%zu: the model produced a non-finite value (%g) at %sdimension %zu (check "
+                   "the weights with `xlrec inspect --check-weights`)", r->in_path, r->first_line + seq, (double)v[bad],
+                   where, bad % row_len);
 }
 
 static int write_row(runner *r, const float *v, size_t n, xl_error *err)
