@@ -29,10 +29,13 @@
  *     temporary file as a sorted run when compaction does not halve it; the
  *     runs are merged at the end.  glove_memory_plan derives both sizes from
  *     a limit in bytes with the reference's formulas.
- *   - Shuffle: Fisher-Yates with xl_rng (PCG32) seeded by seed; files larger
- *     than the chunk size are shuffled chunk by chunk through temporary files
- *     and merged with a second shuffle, as the reference (not a perfect
- *     shuffle beyond one chunk).
+ *   - Shuffle: a uniform random permutation from xl_rng (PCG32) seeded by
+ *     seed.  Up to min(chunk, 2^20) records: Fisher-Yates in memory.  Larger
+ *     files: each record goes to one of B temporary buckets drawn at random
+ *     (B from the file size so a bucket holds about 2^20 records), then each
+ *     bucket is shuffled in memory and appended - about 1/B of the file in
+ *     memory, where the reference holds a whole chunk (its chunk-and-merge is
+ *     also not a uniform permutation).  Standard input gets 16 buckets.
  *   - Training: AdaGrad on J = sum_ij f(X_ij)(w_i.w~_j + b_i + b~_j - log X_ij)^2,
  *     f(x) = min(1, (x/x_max)^alpha), with the reference's update (gradient
  *     components clipped to +-grad_clip, initial accumulators 1, bias step
@@ -138,8 +141,10 @@ int glove_cooccur_compare(const char *path_a, const char *path_b, glove_cooccur_
 int glove_cooccur_dump(const char *path, const glove_vocab *vocab, FILE *out, xl_error *err);
 
 /* ---- shuffle -------------------------------------------------------------- */
-/* chunk_records: records shuffled in memory at once (the reference's
- * array_size); 0 = 0.95 * 2 GiB / 16 like the reference's default. */
+/* chunk_records: the most records held in memory (the reference's
+ * array_size); 0 = GLOVE_SHUFFLE_CHUNK = 0.95 * 2 GiB / 16, the reference's
+ * default.  *chunks_written: 1 (in memory) or the number of buckets. */
+#define GLOVE_SHUFFLE_CHUNK ((uint64_t)(0.95 * 2.0 * 1073741824.0 / 16))
 int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_records, uint64_t seed,
                   const char *temp_prefix, unsigned *chunks_written, xl_error *err);
 

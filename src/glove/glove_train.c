@@ -61,120 +61,138 @@ static int read_records(FILE *f, const char *path, unsigned char *a, uint64_t n,
     return 0;
 }
 
+/* Records of one bucket file back into memory, shuffled, appended to out. */
+static int shuffle_bucket(FILE *f, const char *name, uint64_t n, unsigned char *a, xl_rng *rng, FILE *out,
+                          const char *out_path, xl_error *err)
+{
+    uint64_t got;
+    rewind(f);
+    if (read_records(f, name, a, n, 0, &got, err) < 0) return -1;
+    if (got != n) return xl_fail(err, XL_ERR_IO, "%s: %llu records written, %llu read back", name,
+                                 (unsigned long long)n, (unsigned long long)got);
+    shuffle_records(rng, a, n);
+    if (fwrite(a, GLOVE_RECORD_BYTES, (size_t)n, out) != (size_t)n)
+        return xl_fail(err, XL_ERR_IO, "%s: write failed (disk full?)", out_path);
+    return 0;
+}
+
 int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_records, uint64_t seed,
                   const char *temp_prefix, unsigned *chunks_written, xl_error *err)
 {
-    if (chunk_records == 0) chunk_records = (uint64_t)(0.95 * 2.0 * 1073741824.0 / GLOVE_RECORD_BYTES);
-    if (chunk_records > SIZE_MAX / GLOVE_RECORD_BYTES)
-        return xl_fail(err, XL_ERR_LIMIT, "chunk of %llu records too large for this machine",
-                       (unsigned long long)chunk_records);
+    /* In memory when the input fits in one chunk; otherwise every record goes
+     * to one of B temporary buckets drawn uniformly at random, and each bucket
+     * is shuffled in memory and appended: a uniform random permutation (the
+     * reference's chunk-and-merge is not) holding about 1/B of the file. */
+    if (chunk_records == 0) chunk_records = GLOVE_SHUFFLE_CHUNK;
+    if (chunk_records > SIZE_MAX / GLOVE_RECORD_BYTES / 2)
+        chunk_records = SIZE_MAX / GLOVE_RECORD_BYTES / 2;
     if (glove_check_not_input(out_path, in_path, err) < 0) return -1;
     const char *prefix = temp_prefix ? temp_prefix : "temp_shuffle";
     size_t name_cap = strlen(prefix) + 32;
     char *name = xl_malloc(name_cap, err);
+    if (!name) return -1;
     FILE *in = NULL, **parts = NULL;
+    uint64_t *part_n = NULL;
+    unsigned char *a = NULL, *io = NULL;
     unsigned n_parts = 0;
     glove_out out;
     memset(&out, 0, sizeof out);
     int rc = -1;
     xl_rng rng;
     xl_rng_seed(&rng, seed, 0);
-    if (!name) return -1;
     in = xl_fopen(in_path, "rb", err);
     if (!in) goto done;
-    /* the first chunk: when the input ends there, one shuffle in memory */
-    size_t first_cap = 1 << 16;
-    unsigned char *a = NULL;
-    uint64_t n = 0, got = 0;
-    for (;;) {
-        uint64_t want = first_cap / GLOVE_RECORD_BYTES - n;
-        if (n + want > chunk_records) want = chunk_records - n;
-        unsigned char *grown = xl_realloc(a, first_cap, 1, err);
-        if (!grown) goto done_a;
-        a = grown;
-        if (read_records(in, in_path, a + n * GLOVE_RECORD_BYTES, want, n, &got, err) < 0) goto done_a;
-        n += got;
-        if (got < want || n == chunk_records) break;
-        first_cap = first_cap * 2 > (size_t)chunk_records * GLOVE_RECORD_BYTES ? (size_t)chunk_records * GLOVE_RECORD_BYTES
-                                                                                : first_cap * 2;
-    }
-    bool single = n < chunk_records;
-    if (n == chunk_records) {
-        /* peek: more input? */
-        int c = fgetc(in);
-        if (c == EOF) {
-            if (ferror(in)) {
-                xl_fail(err, XL_ERR_IO, "%s: read error", in_path);
-                goto done_a;
+    /* the size decides the number of buckets; stdin gets 16 */
+    uint64_t n = 0;
+    bool sized = false;
+    if (in != stdin && fseek(in, 0, SEEK_END) == 0) {
+        long size = ftell(in);
+        if (size >= 0 && fseek(in, 0, SEEK_SET) == 0) {
+            if (size % GLOVE_RECORD_BYTES) {
+                xl_fail(err, XL_ERR_FORMAT, "%s: record %ld: file ends inside a 16-byte record (cut short?)", in_path,
+                        size / GLOVE_RECORD_BYTES + 1);
+                goto done;
             }
-            single = true;
-        } else {
-            ungetc(c, in);
-            single = false;
+            n = (uint64_t)size / GLOVE_RECORD_BYTES;
+            sized = true;
         }
     }
-    if (single) {
-        shuffle_records(&rng, a, n);
-        if (glove_out_open(&out, out_path, true, err) < 0) goto done_a;
-        if (fwrite(a, GLOVE_RECORD_BYTES, (size_t)n, out.f) != (size_t)n) {
-            xl_fail(err, XL_ERR_IO, "%s: write failed (disk full?)", out_path);
-            goto done_a;
+    uint64_t buckets = 16;
+    if (sized) {
+        uint64_t target = chunk_records < ((uint64_t)1 << 20) ? chunk_records : ((uint64_t)1 << 20);
+        buckets = n <= target ? 1 : (n + n / 8) / target + 1; /* 1/8 margin: bucket sizes are random */
+    }
+    if (buckets > 4096) buckets = 4096;
+    if (buckets == 1) {
+        if (n > 0) {
+            a = xl_malloc((size_t)n * GLOVE_RECORD_BYTES, err);
+            if (!a) goto done;
         }
-        if (glove_out_commit(&out, err) < 0) goto done_a;
+        uint64_t got;
+        if (read_records(in, in_path, a, n, 0, &got, err) < 0) goto done;
+        if (got != n) {
+            xl_fail(err, XL_ERR_IO, "%s: changed while reading (%llu records, expected %llu)", in_path,
+                    (unsigned long long)got, (unsigned long long)n);
+            goto done;
+        }
+        shuffle_records(&rng, a, n);
+        if (glove_out_open(&out, out_path, true, err) < 0) goto done;
+        if (n && fwrite(a, GLOVE_RECORD_BYTES, (size_t)n, out.f) != (size_t)n) {
+            xl_fail(err, XL_ERR_IO, "%s: write failed (disk full?)", out_path);
+            goto done;
+        }
+        if (glove_out_commit(&out, err) < 0) goto done;
         if (chunks_written) *chunks_written = 1;
         rc = 0;
-        goto done_a;
+        goto done;
     }
-    /* several chunks: shuffle each into a temporary file, then merge by
-     * drawing about chunk / parts records from each and shuffling again */
-    for (;;) {
-        if (n == 0) break;
-        shuffle_records(&rng, a, n);
-        FILE **p = xl_realloc(parts, n_parts + 1, sizeof *p, err);
-        if (!p) goto done_a;
-        parts = p;
-        snprintf(name, name_cap, "%s_%04u.bin", prefix, n_parts);
-        parts[n_parts] = xl_fopen(name, "w+b", err);
-        if (!parts[n_parts]) goto done_a;
-        n_parts++;
-        if (fwrite(a, GLOVE_RECORD_BYTES, (size_t)n, parts[n_parts - 1]) != (size_t)n) {
-            xl_fail(err, XL_ERR_IO, "%s: write failed (disk full?)", name);
-            goto done_a;
-        }
-        if (read_records(in, in_path, a, chunk_records, 0, &n, err) < 0) goto done_a;
+    parts = xl_calloc((size_t)buckets, sizeof *parts, err);
+    part_n = xl_calloc((size_t)buckets, sizeof *part_n, err);
+    io = xl_malloc((size_t)4096 * GLOVE_RECORD_BYTES, err);
+    if (!parts || !part_n || !io) goto done;
+    for (unsigned i = 0; i < buckets; i++) {
+        snprintf(name, name_cap, "%s_%04u.bin", prefix, i);
+        parts[i] = xl_fopen(name, "w+b", err);
+        if (!parts[i]) goto done;
+        n_parts = i + 1;
     }
-    if (glove_out_open(&out, out_path, true, err) < 0) goto done_a;
-    for (unsigned i = 0; i < n_parts; i++) rewind(parts[i]);
-    uint64_t per_part = chunk_records / n_parts;
-    if (per_part == 0) per_part = 1;
-    bool *ended = xl_calloc(n_parts, sizeof *ended, err);
-    if (!ended) goto done_a;
-    for (;;) {
-        uint64_t filled = 0;
-        for (unsigned i = 0; i < n_parts; i++) {
-            if (ended[i] || filled + per_part > chunk_records) continue;
-            uint64_t g;
-            if (read_records(parts[i], prefix, a + filled * GLOVE_RECORD_BYTES, per_part, 0, &g, err) < 0) {
-                free(ended);
-                goto done_a;
+    uint64_t total = 0, got;
+    do {
+        if (read_records(in, in_path, io, 4096, total, &got, err) < 0) goto done;
+        for (uint64_t r = 0; r < got; r++) {
+            uint32_t b = xl_rng_below(&rng, (uint32_t)buckets);
+            if (fwrite(io + r * GLOVE_RECORD_BYTES, GLOVE_RECORD_BYTES, 1, parts[b]) != 1) {
+                snprintf(name, name_cap, "%s_%04u.bin", prefix, b);
+                xl_fail(err, XL_ERR_IO, "%s: write failed (disk full?)", name);
+                goto done;
             }
-            if (g < per_part) ended[i] = true;
-            filled += g;
+            part_n[b]++;
         }
-        if (filled == 0) break;
-        shuffle_records(&rng, a, filled);
-        if (fwrite(a, GLOVE_RECORD_BYTES, (size_t)filled, out.f) != (size_t)filled) {
-            xl_fail(err, XL_ERR_IO, "%s: write failed (disk full?)", out_path);
-            free(ended);
-            goto done_a;
-        }
+        total += got;
+    } while (got == 4096);
+    uint64_t largest = 0;
+    for (unsigned i = 0; i < n_parts; i++) largest = part_n[i] > largest ? part_n[i] : largest;
+    if (largest > chunk_records + chunk_records / 4) {
+        xl_fail(err, XL_ERR_LIMIT,
+                "%s: a bucket of %llu records exceeds the memory limit of %llu records (input of unknown size: give "
+                "a file instead of standard input, or raise --memory)",
+                in_path, (unsigned long long)largest, (unsigned long long)chunk_records);
+        goto done;
     }
-    free(ended);
-    if (glove_out_commit(&out, err) < 0) goto done_a;
+    a = xl_malloc((size_t)(largest ? largest : 1) * GLOVE_RECORD_BYTES, err);
+    if (!a) goto done;
+    if (glove_out_open(&out, out_path, true, err) < 0) goto done;
+    for (unsigned i = 0; i < n_parts; i++) {
+        snprintf(name, name_cap, "%s_%04u.bin", prefix, i);
+        if (fflush(parts[i]) != 0) {
+            xl_fail(err, XL_ERR_IO, "%s: write failed (disk full?)", name);
+            goto done;
+        }
+        if (shuffle_bucket(parts[i], name, part_n[i], a, &rng, out.f, out_path, err) < 0) goto done;
+    }
+    if (glove_out_commit(&out, err) < 0) goto done;
     if (chunks_written) *chunks_written = n_parts;
     rc = 0;
-done_a:
-    free(a);
 done:
     if (rc < 0 && out.f) glove_out_abort(&out);
     for (unsigned i = 0; i < n_parts; i++) {
@@ -183,7 +201,10 @@ done:
         remove(name);
     }
     free(parts);
-    if (in && strcmp(in_path, "-") != 0) fclose(in);
+    free(part_n);
+    free(io);
+    free(a);
+    if (in && in != stdin) fclose(in);
     free(name);
     return rc;
 }
