@@ -172,7 +172,7 @@ static int glove_shuffle_cmd(int argc, char **argv)
         {"input", 'i', XL_OPT_STRING, &input, "FILE", "co-occurrence records ('-' = stdin, default)", 0, 0, NULL},
         {"output", 'o', XL_OPT_STRING, &output, "FILE", "shuffled records ('-' = stdout, default)", 0, 0, NULL},
         {"memory", 0, XL_OPT_DOUBLE, &memory, "GB", "soft memory limit in GiB (default 2.0)", 1e-12, 1e6, NULL},
-        {"array-size", 0, XL_OPT_INT, &array_size, "N", "records shuffled in memory at once (overrides --memory)", 1, 9e18,
+        {"array-size", 0, XL_OPT_INT, &array_size, "N", "records held in memory at once (overrides --memory)", 1, 9e18,
          NULL},
         {"temp-file", 0, XL_OPT_STRING, &temp, "PREFIX", "temporary chunks PREFIX_0000.bin ... (default temp_shuffle)",
          0, 0, NULL},
@@ -209,7 +209,7 @@ static int glove_train_cmd(int argc, char **argv)
     int64_t size = 50, iter = 25, threads = 8, binary = 0, model = 2, header = 0, seed = 1, verbose = 1;
     double eta = 0.05, alpha = 0.75, x_max = 100, clip = 100;
     const xl_option opts[] = {
-        {"input-file", 0, XL_OPT_STRING, &input, "FILE", "shuffled co-occurrence records (default cooccurrence.shuf.bin)",
+        {"input-file", 0, XL_OPT_STRING, &input, "FILE", "shuffled records (default cooccurrence.shuf.bin)",
          0, 0, NULL},
         {"vocab-file", 0, XL_OPT_STRING, &vocab_file, "FILE", "vocabulary (default vocab.txt)", 0, 0, NULL},
         {"save-file", 0, XL_OPT_STRING, &save, "PREFIX", "writes PREFIX.txt and/or PREFIX.bin (default vectors)", 0, 0,

@@ -342,7 +342,8 @@ int glove_train(const char *cooccur_path, size_t vocab_size, const glove_train_o
         return xl_fail(err, XL_ERR_USAGE, "x_max, eta and grad_clip must be positive");
     FILE *f = xl_fopen(cooccur_path, "rb", err);
     if (!f) return -1;
-    if (f == stdin) return xl_fail(err, XL_ERR_USAGE, "training reads the co-occurrence file several times: give a file");
+    if (f == stdin)
+        return xl_fail(err, XL_ERR_USAGE, "training reads the co-occurrence file several times: give a file");
     long size = -1;
     if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
     fclose(f);

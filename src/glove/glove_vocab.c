@@ -127,7 +127,7 @@ static int ref_strcmp(const char *a, const char *b)
 static uint32_t ref_bucket(const char *w)
 {
     uint32_t h = 1159241u;
-    for (; *w; w++) h ^= (h << 5) + (uint32_t)(int32_t)(signed char)*w + (h >> 2);
+    for (; *w; w++) h ^= (h << 5) + (uint32_t)(int32_t)(signed char)w[0] + (h >> 2);
     return (h & 0x7fffffffu) % 1048576u;
 }
 

@@ -156,8 +156,9 @@ int main(void)
     if (!have_ref) printf("bench_glove: reference not found in %s (set GLOVE_REF): xlrec only\n", ref);
     /* files: [0] ref vocab [1] ours vocab [2] ref cooc [3] ours cooc [4] ref shuf [5] ours shuf
      * [6] ref vectors prefix [7] ours prefix [8] ref log [9] ours log [10] overflow prefix */
-    const char *fname[11] = {"ref_vocab.txt", "xl_vocab.txt", "ref_cooc.bin", "xl_cooc.bin",  "ref_shuf.bin", "xl_shuf.bin",
-                             "ref_vectors",   "xl_vectors",   "ref_train.log", "xl_train.log", "overflow"};
+    const char *fname[11] = {"ref_vocab.txt", "xl_vocab.txt", "ref_cooc.bin",  "xl_cooc.bin",
+                             "ref_shuf.bin",  "xl_shuf.bin",  "ref_vectors",   "xl_vectors",
+                             "ref_train.log", "xl_train.log", "overflow"};
     for (int k = 0; k < 11; k++) snprintf(p[k], sizeof p[k], "%s/%s", dir, fname[k]);
     char ovf_ref[1100], ovf_shuf[1100];
     snprintf(ovf_ref, sizeof ovf_ref, "%s/ref_overflow", dir);
