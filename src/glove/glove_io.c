@@ -30,19 +30,15 @@ int glove_out_open(glove_out *o, const char *path, bool binary, xl_error *err)
     size_t n = strlen(path);
     o->tmp_path = xl_malloc(n + 32, err);
     if (!o->tmp_path) return -1;
-    /* a name no other writer uses: the address of o and a counter */
-    for (unsigned attempt = 0; attempt < 100; attempt++) {
+    /* a name no other writer uses: C11's exclusive mode "x" fails when the
+     * file exists, so a clash only costs another attempt */
+    xl_error open_err;
+    for (unsigned attempt = 0; attempt < 100 && !o->f; attempt++) {
         snprintf(o->tmp_path, n + 32, "%s.tmp-%lx-%u", path, (unsigned long)((uintptr_t)o & 0xffffffu), attempt);
-        FILE *probe = fopen(o->tmp_path, "rb");
-        if (probe) {
-            fclose(probe);
-            continue;
-        }
-        o->f = xl_fopen(o->tmp_path, binary ? "wb" : "w", err);
-        if (!o->f) break;
-        return 0;
+        o->f = xl_fopen(o->tmp_path, binary ? "wbx" : "wx", &open_err);
     }
-    if (!o->f && err && err->code == XL_OK) xl_fail(err, XL_ERR_IO, "%s: cannot create a temporary file", path);
+    if (o->f) return 0;
+    if (err) *err = open_err;
     free(o->tmp_path);
     o->tmp_path = NULL;
     return -1;
