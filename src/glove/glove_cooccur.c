@@ -168,7 +168,7 @@ typedef struct {
     double *dense;
     /* sparse */
     sparse_rec *buf, *tmp;
-    size_t len, cap;
+    size_t len, cap, cap_max; /* the buffer grows by doubling up to cap_max */
     int id_bits;
     /* runs */
     const char *prefix;
@@ -205,10 +205,21 @@ static int spill(counter *c, xl_error *err)
     return 0;
 }
 
-/* The buffer is full: compact it, and write a sorted run when compaction
- * leaves more than half of it. */
+/* The buffer is full: grow it while below the limit; at the limit compact
+ * it, and write a sorted run when compaction leaves more than half of it. */
 static int make_room(counter *c, size_t need, xl_error *err)
 {
+    if (c->cap < c->cap_max) {
+        size_t cap = c->cap * 2 < c->cap_max ? c->cap * 2 : c->cap_max;
+        sparse_rec *b = xl_realloc(c->buf, cap, sizeof *b, err);
+        if (!b) return -1;
+        c->buf = b;
+        free(c->tmp);
+        c->tmp = xl_malloc(cap * sizeof *c->tmp, err);
+        if (!c->tmp) return -1;
+        c->cap = cap;
+        return 0;
+    }
     c->len = sort_and_combine(c->buf, c->tmp, c->len, c->id_bits);
     if (c->len * 2 > c->cap || c->len + need > c->cap) return spill(c, err);
     return 0;
@@ -445,7 +456,8 @@ int glove_cooccur(const char *corpus, const glove_vocab *vocab, const glove_cooc
         xl_fail(err, XL_ERR_LIMIT, "overflow length %lld too large for this machine", (long long)o->overflow_length);
         goto done;
     }
-    c.cap = (size_t)o->overflow_length;
+    c.cap_max = (size_t)o->overflow_length;
+    c.cap = c.cap_max < 65536 ? c.cap_max : 65536;
     c.buf = xl_malloc(c.cap * sizeof *c.buf, err);
     c.tmp = xl_malloc(c.cap * sizeof *c.tmp, err);
     history = xl_malloc((size_t)o->window * sizeof *history, err);
@@ -475,7 +487,8 @@ int glove_cooccur(const char *corpus, const glove_vocab *vocab, const glove_cooc
         int64_t id = w2v_words_find(&vocab->words, t.word, t.word_len);
         if (id < 0) continue;
         uint32_t w2 = (uint32_t)id + 1;
-        if (c.len + need > c.cap && make_room(&c, need, err) < 0) goto done;
+        while (c.len + need > c.cap)
+            if (make_room(&c, need, err) < 0) goto done;
         uint64_t lo = j > (uint64_t)o->window ? j - (uint64_t)o->window : 0;
         for (uint64_t k = j; k-- > lo;) {
             uint32_t w1 = history[k % (uint64_t)o->window];
