@@ -150,6 +150,15 @@ static int glove_cooccur_cmd(int argc, char **argv)
     }
     glove_cooccur_stats st;
     double t0 = xl_time_now();
+    if (v.words.n <= (size_t)o.window) { /* the library says the same, without the file */
+        xl_fail(&err, XL_ERR_USAGE,
+                "%s:%zu: the vocabulary has %zu words, not more than the window of %d: every word would be in "
+                "almost every context (use a smaller --window-size or a larger corpus)",
+                vocab_file, v.words.n, v.words.n, o.window);
+        glove_vocab_free(&v);
+        free(prefix);
+        return xl_cli_runtime_error(&err);
+    }
     rc = glove_cooccur(corpus, &v, &o, output, &st, &err);
     if (rc == 0 && verbose)
         fprintf(stderr,
