@@ -515,7 +515,7 @@ static void test_vector_files(void **state)
     float unk0 = (float)(((-1.0 + 1.25) + (-0.25 + 2.0) + (0.5 + 2.75)) / 3);
     assert_allclose(w2v_row(&vec, 3), &unk0, 1, 1e-6, 0);
     const char *txt = xl_test_tmp_path("vec.txt");
-    assert_int_equal(glove_write_text(txt, &vec, false, &err), 0);
+    assert_int_equal(glove_write_text(txt, &m, &v, GLOVE_SAVE_WORD_CTX, true, false, &err), 0);
     size_t len;
     char *text = slurp(txt, &len);
     assert_non_null(strstr(text, "a 0.250000 0.750000\n"));
@@ -528,7 +528,7 @@ static void test_vector_files(void **state)
     assert_allclose(back.data, vec.data, 8, 1e-6, 0);
     w2v_vectors_free(&back);
     /* with the header line it is word2vec text */
-    assert_int_equal(glove_write_text(txt, &vec, true, &err), 0);
+    assert_int_equal(glove_write_text(txt, &m, &v, GLOVE_SAVE_WORD_CTX, true, true, &err), 0);
     assert_int_equal(w2v_vectors_read(txt, W2V_FORMAT_TEXT, 0, &back, &err), 0);
     assert_int_equal(back.n_words, 4);
     w2v_vectors_free(&back);
@@ -542,6 +542,13 @@ static void test_vector_files(void **state)
     assert_int_equal(len, 18 * 8);
     const unsigned char minus_one_le[8] = {0, 0, 0, 0, 0, 0, 0xF0, 0xBF};
     assert_memory_equal(raw, minus_one_le, 8);
+    glove_model m2;
+    assert_int_equal(glove_read_binary(bin, 3, &m2, &err), 0);
+    assert_int_equal(m2.dim, 2);
+    assert_memory_equal(m2.params, m.params, 18 * sizeof(double));
+    glove_model_free(&m2);
+    assert_int_equal(glove_read_binary(bin, 4, &m2, &err), -1); /* 144 bytes are not 64 (D + 1) */
+    assert_non_null(strstr(err.msg, "144 bytes are not 2 x 4 words"));
     char *vocab_text = slurp(vpath, &len);
     FILE *f = fopen(companion, "wb");
     fwrite(vocab_text, 1, len, f);

@@ -303,16 +303,50 @@ static int glove_train_cmd(int argc, char **argv)
         snprintf(path, n, "%s.bin", save);
         if (glove_write_binary(path, &m, &err) < 0) goto done;
     }
-    if (binary != 1 || w2v_out) {
-        if (glove_model_to_vectors(&m, &v, (glove_save_model)model, true, &vec, &err) < 0) goto done;
+    if (binary != 1) {
         snprintf(path, n, "%s.txt", save);
-        if (binary != 1 && glove_write_text(path, &vec, header != 0, &err) < 0) goto done;
-        if (w2v_out && w2v_vectors_write(w2v_out, &vec, W2V_FORMAT_BINARY, &err) < 0) goto done;
+        if (glove_write_text(path, &m, &v, (glove_save_model)model, true, header != 0, &err) < 0) goto done;
+    }
+    if (w2v_out) {
+        if (glove_model_to_vectors(&m, &v, (glove_save_model)model, true, &vec, &err) < 0) goto done;
+        if (w2v_vectors_write(w2v_out, &vec, W2V_FORMAT_BINARY, &err) < 0) goto done;
     }
     rc = 0;
 done:
     free(path);
     w2v_vectors_free(&vec);
+    glove_model_free(&m);
+    glove_vocab_free(&v);
+    return rc < 0 ? xl_cli_runtime_error(&err) : 0;
+}
+
+static int glove_text_cmd(int argc, char **argv)
+{
+    const char *input = NULL, *vocab_file = "vocab.txt", *output = "-";
+    int64_t model = 2, header = 0;
+    const xl_option opts[] = {
+        {"input-file", 0, XL_OPT_STRING, &input, "FILE", "binary parameters (glove -binary 1)", 0, 0, NULL},
+        {"vocab-file", 0, XL_OPT_STRING, &vocab_file, "FILE", "its vocabulary (default vocab.txt)", 0, 0, NULL},
+        {"output", 'o', XL_OPT_STRING, &output, "FILE", "text vectors ('-' = stdout, default)", 0, 0, NULL},
+        {"model", 0, XL_OPT_INT, &model, "0-3", "0 all, 1 w, 2 w + w~ (default), 3 w then w~", 0, 3, NULL},
+        {"write-header", 0, XL_OPT_INT, &header, "0|1", "first line \"ROWS DIM\"", 0, 1, NULL},
+        {0}};
+    const xl_command_spec spec = {"glove text", "xlrec glove text --input-file vectors.bin --vocab-file FILE [-o FILE]",
+                                  "Write binary GloVe parameters (xlrec's or the reference's) as the reference's text.",
+                                  opts, 0, 0};
+    xl_args args;
+    int rc = parse(&spec, opts, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (!input) return xl_cli_usage_error(&spec, "--input-file FILE is required");
+    xl_error err;
+    xl_error_clear(&err);
+    if (glove_check_not_input(output, input, &err) < 0 || glove_check_not_input(output, vocab_file, &err) < 0)
+        return xl_cli_runtime_error(&err);
+    glove_vocab v;
+    if (glove_vocab_read(vocab_file, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    glove_model m;
+    rc = glove_read_binary(input, v.words.n, &m, &err);
+    if (rc == 0) rc = glove_write_text(output, &m, &v, (glove_save_model)model, true, header != 0, &err);
     glove_model_free(&m);
     glove_vocab_free(&v);
     return rc < 0 ? xl_cli_runtime_error(&err) : 0;
@@ -369,11 +403,12 @@ static int glove_dump_cmd(int argc, char **argv)
 int cmd_glove(int argc, char **argv)
 {
     static const char *usage =
-        "usage: xlrec glove vocab|cooccur|shuffle|train|compare|dump [options]   (--help on each)\n"
+        "usage: xlrec glove vocab|cooccur|shuffle|train|text|compare|dump [options]   (--help on each)\n"
         "  vocab    count words (GloVe's vocab_count)\n"
         "  cooccur  co-occurrence counts with a memory limit (cooccur)\n"
         "  shuffle  shuffle co-occurrence records (shuffle)\n"
         "  train    AdaGrad training of the GloVe objective (glove)\n"
+        "  text     binary parameters to the reference's text vectors\n"
         "  compare  compare two co-occurrence files\n"
         "  dump     print a co-occurrence file as text\n";
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -386,6 +421,7 @@ int cmd_glove(int argc, char **argv)
     if (strcmp(sub, "shuffle") == 0) return glove_shuffle_cmd(argc - 1, argv + 1);
     if (strcmp(sub, "train") == 0) return glove_train_cmd(argc - 1, argv + 1);
     if (strcmp(sub, "compare") == 0) return glove_compare_cmd(argc - 1, argv + 1);
+    if (strcmp(sub, "text") == 0) return glove_text_cmd(argc - 1, argv + 1);
     if (strcmp(sub, "dump") == 0) return glove_dump_cmd(argc - 1, argv + 1);
     fprintf(stderr, "xlrec glove: unknown subcommand '%s'\n%s", sub, usage);
     return XL_EXIT_USAGE;

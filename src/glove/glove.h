@@ -188,12 +188,19 @@ typedef enum {
  * the reference's "<unk>" row (mean of the last min(100, V) rows). */
 int glove_model_to_vectors(const glove_model *m, const glove_vocab *vocab, glove_save_model which, bool add_unk,
                            w2v_vectors *out, xl_error *err);
-/* The reference's text file: "word v1 v2 ...\n" with " %lf" values, no header
- * unless header (then "ROWS DIM\n" with the real row count). */
-int glove_write_text(const char *path, const w2v_vectors *v, bool header, xl_error *err);
+/* The reference's text file: "word v1 v2 ...\n" with " %lf" of the float64
+ * values (so byte for byte what the reference prints for the same
+ * parameters), rows as glove_model_to_vectors; no header unless header (then
+ * "ROWS DIM\n" with the real row count). */
+int glove_write_text(const char *path, const glove_model *m, const glove_vocab *vocab, glove_save_model which,
+                     bool add_unk, bool header, xl_error *err);
 /* The reference's binary file: all 2 V (dim + 1) parameters as little-endian
  * float64 (the reference writes native order), no words. */
 int glove_write_binary(const char *path, const glove_model *m, xl_error *err);
+/* Read such a file back for a vocabulary of vocab_size words (the dimension
+ * follows from the size; a size that is not 16 vocab_size (dim + 1) bytes is
+ * an error). */
+int glove_read_binary(const char *path, size_t vocab_size, glove_model *out, xl_error *err);
 
 /* ---- files ------------------------------------------------------------------ */
 /* Open PATH.tmp-XXXXXX in PATH's folder for writing ("-": stdout). */

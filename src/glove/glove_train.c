@@ -410,76 +410,143 @@ int glove_train(const char *cooccur_path, size_t vocab_size, const glove_train_o
 }
 
 /* ---- output ------------------------------------------------------------------- */
+/* Values of text row i (i == V: "<unk>", the mean of the last min(100, V)
+ * words as the reference) for the chosen vectors, in float64; returns the
+ * number of values written to out (2 dim + 2 at most). */
+static size_t row_values(const glove_model *m, size_t i, glove_save_model which, double *out)
+{
+    size_t V = m->vocab_size, d = m->dim, D = d + 1;
+    const double *W = m->params;
+    for (size_t k = 0; k < D; k++) {
+        double w, c;
+        if (i < V) {
+            w = W[i * D + k];
+            c = W[(V + i) * D + k];
+        } else {
+            size_t n_rare = V < 100 ? V : 100;
+            w = c = 0;
+            for (size_t a = V - n_rare; a < V; a++) {
+                w += W[a * D + k] / (double)n_rare;
+                c += W[(V + a) * D + k] / (double)n_rare;
+            }
+        }
+        switch (which) {
+        case GLOVE_SAVE_ALL:
+            out[k] = w;
+            out[D + k] = c;
+            break;
+        case GLOVE_SAVE_WORD:
+            if (k < d) out[k] = w;
+            break;
+        case GLOVE_SAVE_CONCAT:
+            if (k < d) {
+                out[k] = w;
+                out[d + k] = c;
+            }
+            break;
+        default:
+            if (k < d) out[k] = w + c;
+            break;
+        }
+    }
+    return which == GLOVE_SAVE_ALL ? 2 * D : which == GLOVE_SAVE_CONCAT ? 2 * d : d;
+}
+
 int glove_model_to_vectors(const glove_model *m, const glove_vocab *vocab, glove_save_model which, bool add_unk,
                            w2v_vectors *out, xl_error *err)
 {
-    size_t V = m->vocab_size, d = m->dim, D = d + 1;
+    size_t V = m->vocab_size, d = m->dim;
     if (vocab->words.n != V)
         return xl_fail(err, XL_ERR_USAGE, "vocabulary has %zu words, model %zu", vocab->words.n, V);
-    size_t out_dim = which == GLOVE_SAVE_ALL ? 2 * D : which == GLOVE_SAVE_CONCAT ? 2 * d : d;
-    if (w2v_vectors_alloc(out, V + (add_unk ? 1 : 0), out_dim, err) < 0) return -1;
-    const double *W = m->params;
-    for (size_t i = 0; i <= V; i++) {
-        if (i == V && !add_unk) break;
-        float *row = w2v_row(out, i);
-        for (size_t k = 0; k < D; k++) {
-            double w, c;
-            if (i < V) {
-                w = W[i * D + k];
-                c = W[(V + i) * D + k];
-            } else { /* "<unk>": mean of the last min(100, V) words, as the reference */
-                size_t n_rare = V < 100 ? V : 100;
-                w = c = 0;
-                for (size_t a = V - n_rare; a < V; a++) {
-                    w += W[a * D + k] / (double)n_rare;
-                    c += W[(V + a) * D + k] / (double)n_rare;
-                }
-            }
-            switch (which) {
-            case GLOVE_SAVE_ALL:
-                row[k] = (float)w;
-                row[D + k] = (float)c;
-                break;
-            case GLOVE_SAVE_WORD:
-                if (k < d) row[k] = (float)w;
-                break;
-            case GLOVE_SAVE_CONCAT:
-                if (k < d) {
-                    row[k] = (float)w;
-                    row[d + k] = (float)c;
-                }
-                break;
-            default:
-                if (k < d) row[k] = (float)(w + c);
-                break;
-            }
-        }
+    size_t out_dim = which == GLOVE_SAVE_ALL ? 2 * (d + 1) : which == GLOVE_SAVE_CONCAT ? 2 * d : d;
+    double *vals = xl_malloc((2 * d + 2) * sizeof *vals, err);
+    if (!vals) return -1;
+    if (w2v_vectors_alloc(out, V + (add_unk ? 1 : 0), out_dim, err) < 0) {
+        free(vals);
+        return -1;
+    }
+    for (size_t i = 0; i < out->n_words; i++) {
+        size_t n = row_values(m, i, which, vals);
+        for (size_t k = 0; k < n; k++) w2v_row(out, i)[k] = (float)vals[k];
         const char *word = i < V ? w2v_words_get(&vocab->words, i) : "<unk>";
         size_t len = i < V ? vocab->words.word_len[i] : 5;
         if (w2v_words_add(&out->words, word, len, err) < 0) {
+            free(vals);
             w2v_vectors_free(out);
             return -1;
         }
     }
+    free(vals);
     return 0;
 }
 
-int glove_write_text(const char *path, const w2v_vectors *v, bool header, xl_error *err)
+int glove_write_text(const char *path, const glove_model *m, const glove_vocab *vocab, glove_save_model which,
+                     bool add_unk, bool header, xl_error *err)
 {
+    size_t V = m->vocab_size, d = m->dim;
+    if (vocab->words.n != V)
+        return xl_fail(err, XL_ERR_USAGE, "vocabulary has %zu words, model %zu", vocab->words.n, V);
+    double *vals = xl_malloc((2 * d + 2) * sizeof *vals, err);
+    if (!vals) return -1;
     glove_out o;
-    if (glove_out_open(&o, path, false, err) < 0) return -1;
-    int bad = header && fprintf(o.f, "%zu %zu\n", v->n_words, v->dim) < 0;
-    for (size_t i = 0; i < v->n_words && !bad; i++) {
-        const float *r = w2v_row(v, i);
-        bad |= fwrite(w2v_words_get(&v->words, i), 1, v->words.word_len[i], o.f) != v->words.word_len[i];
-        for (size_t k = 0; k < v->dim && !bad; k++) bad |= fprintf(o.f, " %lf", (double)r[k]) < 0;
+    if (glove_out_open(&o, path, false, err) < 0) {
+        free(vals);
+        return -1;
+    }
+    size_t rows = V + (add_unk ? 1 : 0);
+    int bad = header && fprintf(o.f, "%zu %zu\n", rows, row_values(m, 0, which, vals)) < 0;
+    for (size_t i = 0; i < rows && !bad; i++) {
+        size_t n = row_values(m, i, which, vals);
+        if (i < V)
+            bad |= fwrite(w2v_words_get(&vocab->words, i), 1, vocab->words.word_len[i], o.f) != vocab->words.word_len[i];
+        else
+            bad |= fputs("<unk>", o.f) == EOF;
+        for (size_t k = 0; k < n && !bad; k++) bad |= fprintf(o.f, " %lf", vals[k]) < 0;
         bad |= fputc('\n', o.f) == EOF;
     }
+    free(vals);
     if (bad) {
         glove_out_abort(&o);
         return xl_fail(err, XL_ERR_IO, "%s: write failed", path);
     }
     return glove_out_commit(&o, err);
+}
+
+int glove_read_binary(const char *path, size_t vocab_size, glove_model *out, xl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *data;
+    size_t len;
+    if (vocab_size == 0) return xl_fail(err, XL_ERR_USAGE, "empty vocabulary");
+    if (xl_read_file(path, 0, &data, &len, err) < 0) return -1;
+    size_t per_dim = 16 * vocab_size;
+    if (vocab_size > SIZE_MAX / 16 || len % per_dim != 0 || len / per_dim < 2) {
+        free(data);
+        return xl_fail(err, XL_ERR_FORMAT,
+                       "%s: %zu bytes are not 2 x %zu words x (dim + 1) float64 values (file cut short, or another "
+                       "vocabulary?)",
+                       path, len, vocab_size);
+    }
+    size_t n = len / 8;
+    out->params = xl_malloc(n * sizeof *out->params, err);
+    if (!out->params) {
+        free(data);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = 0;
+        for (int b = 0; b < 8; b++) u |= (uint64_t)(unsigned char)data[8 * i + (size_t)b] << (8 * b);
+        memcpy(&out->params[i], &u, 8);
+        if (!isfinite(out->params[i])) {
+            free(data);
+            glove_model_free(out);
+            return xl_fail(err, XL_ERR_FORMAT, "%s: value %zu is not finite", path, i + 1);
+        }
+    }
+    free(data);
+    out->vocab_size = vocab_size;
+    out->dim = len / per_dim - 1;
+    return 0;
 }
 
 int glove_write_binary(const char *path, const glove_model *m, xl_error *err)
