@@ -127,7 +127,11 @@ static int ref_strcmp(const char *a, const char *b)
 static uint32_t ref_bucket(const char *w)
 {
     uint32_t h = 1159241u;
-    for (; *w; w++) h ^= (h << 5) + (uint32_t)(int32_t)(signed char)w[0] + (h >> 2);
+    for (; *w; w++) {
+        int32_t byte = (signed char)w[0]; /* a negative byte wraps around, as in the reference */
+        uint32_t add = (uint32_t)byte;
+        h ^= (uint32_t)((h << 5) + add + (h >> 2));
+    }
     return (h & 0x7fffffffu) % 1048576u;
 }
 
