@@ -610,6 +610,11 @@ static void test_cli_errors(void **state)
     (void)state;
     char e[2048], args[1500];
     (void)xl_test_bin_or_skip();
+    const char *helps[] = {"--help", "vocab --help", "cooccur --help", "shuffle --help", "train --help", "text --help",
+                           "compare --help", "dump --help"};
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) assert_int_equal(run_glove(helps[i], e, sizeof e), 0);
+    assert_int_equal(run_glove("no-such-step", e, sizeof e), 2);
+    assert_int_equal(run_glove("cooccur --window-size 0", e, sizeof e), 2);
     char *empty = keep(xl_test_write_tmp("cli_empty.txt", "\n\n", 2));
     char *vocab_out = keep(xl_test_tmp_path("cli_vocab.txt"));
     snprintf(args, sizeof args, "vocab -corpus %s -output %s", empty, vocab_out);
