@@ -256,9 +256,9 @@ static void test_cooccur_spill_and_brute_force(void **state)
     glove_cooccur_stats st;
     assert_int_equal(glove_cooccur(corpus, &v, &o, in_memory, &st, &err), 0);
     assert_int_equal(st.runs_spilled, 0);
-    /* a tiny limit: no dense table, 2 windows of records per buffer */
+    /* a tiny limit: no dense table, a buffer of 401 records (about 100 runs) */
     o.max_product = 1;
-    o.overflow_length = 2 * o.window + 1;
+    o.overflow_length = 401;
     glove_cooccur_stats st2;
     assert_int_equal(glove_cooccur(corpus, &v, &o, spilled, &st2, &err), 0);
     assert_true(st2.runs_spilled > 10);
