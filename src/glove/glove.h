@@ -27,7 +27,8 @@
  *     dense triangular table, the others to a buffer of overflow_length
  *     records; a full buffer is sorted and compacted, and written to a
  *     temporary file as a sorted run when compaction does not halve it; the
- *     runs are merged at the end.  glove_memory_plan derives both sizes from
+ *     runs are merged at the end (and, whenever GLOVE_MAX_RUNS of them exist,
+ *     into one run, so at most that many files are open at once).  glove_memory_plan derives both sizes from
  *     a limit in bytes with the reference's formulas.
  *   - Shuffle: a uniform random permutation from xl_rng (PCG32) seeded by
  *     seed.  Up to min(chunk, 2^20) records: Fisher-Yates in memory.  Larger
@@ -63,6 +64,7 @@
 
 #define GLOVE_MAX_TOKEN 999 /* bytes kept of a token, as the reference */
 #define GLOVE_RECORD_BYTES 16
+#define GLOVE_MAX_RUNS 256 /* sorted runs on disk before they are merged into one */
 
 /* ---- vocabulary (vocab_count) -------------------------------------------- */
 typedef struct glove_vocab {

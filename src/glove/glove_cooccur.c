@@ -172,7 +172,8 @@ typedef struct {
     int id_bits;
     /* runs */
     const char *prefix;
-    unsigned runs;
+    unsigned runs;       /* on disk now */
+    unsigned runs_total; /* written in all (a cascade merges runs into one) */
     char *run_name;
     size_t run_name_cap;
 } counter;
@@ -188,6 +189,8 @@ static void remove_runs(counter *c)
     for (unsigned i = 1; i <= c->runs; i++) remove(run_path(c, i));
 }
 
+static int cascade(counter *c, xl_error *err);
+
 /* Runs are xlrec's own temporary files: native sparse_rec arrays. */
 static int spill(counter *c, xl_error *err)
 {
@@ -196,12 +199,14 @@ static int spill(counter *c, xl_error *err)
     FILE *f = xl_fopen(path, "wb", err);
     if (!f) return -1;
     c->runs = id;
+    c->runs_total++;
     if (fwrite(c->buf, sizeof *c->buf, c->len, f) != c->len) {
         fclose(f);
         return xl_fail(err, XL_ERR_IO, "%s: write failed (disk full?)", path);
     }
     if (xl_fclose(f, path, err) < 0) return -1;
     c->len = 0;
+    if (c->runs >= GLOVE_MAX_RUNS) return cascade(c, err);
     return 0;
 }
 
@@ -265,6 +270,7 @@ typedef struct {
     FILE *f;
     const char *path;
     uint64_t records;
+    bool native; /* a temporary run (sparse_rec as in memory), not the output */
 } rec_writer;
 
 static int writer_flush(rec_writer *w, xl_error *err)
@@ -278,7 +284,12 @@ static int writer_flush(rec_writer *w, xl_error *err)
 static int writer_put(rec_writer *w, uint64_t key, double x, xl_error *err)
 {
     if (w->len + GLOVE_RECORD_BYTES > w->cap && writer_flush(w, err) < 0) return -1;
-    glove_put_record(w->buf + w->len, (uint32_t)(key >> 32), (uint32_t)key, x);
+    if (w->native) {
+        sparse_rec r = {key, x};
+        memcpy(w->buf + w->len, &r, sizeof r);
+    } else {
+        glove_put_record(w->buf + w->len, (uint32_t)(key >> 32), (uint32_t)key, x);
+    }
     w->len += GLOVE_RECORD_BYTES;
     w->records++;
     return 0;
@@ -352,7 +363,9 @@ static int source_next(sources *s, int src, head *out, xl_error *err)
     return 1;
 }
 
-static int merge_all(counter *c, size_t vocab, rec_writer *w, xl_error *err)
+/* only_runs: merge the runs alone (into a new run), leaving out the dense
+ * table and the buffer. */
+static int merge_all(counter *c, size_t vocab, rec_writer *w, bool only_runs, xl_error *err)
 {
     int rc = -1;
     size_t n_src = 2 + c->runs;
@@ -375,7 +388,7 @@ static int merge_all(counter *c, size_t vocab, rec_writer *w, xl_error *err)
         runs[i].buf = pool + (size_t)i * share;
         runs[i].cap = share;
     }
-    sources s = {c, vocab, 1, 1, 0, runs};
+    sources s = {c, vocab, only_runs ? vocab + 1 : 1, 1, only_runs ? c->len : 0, runs};
     size_t n = 0;
     for (size_t i = 0; i < n_src; i++) {
         int r = source_next(&s, (int)i, &heap[n], err);
@@ -409,6 +422,39 @@ done:
     free(runs);
     free(heap);
     free(extra);
+    return rc;
+}
+
+/* GLOVE_MAX_RUNS runs on disk: merge them into one run (PREFIX_0001.bin)
+ * so that no more files than that are ever open at once. */
+static int cascade(counter *c, xl_error *err)
+{
+    size_t n = strlen(c->prefix) + 32;
+    char *merged = xl_malloc(n, err);
+    if (!merged) return -1;
+    snprintf(merged, n, "%s_merged.bin", c->prefix);
+    int rc = -1;
+    unsigned char *wbuf = xl_malloc(1 << 16, err);
+    FILE *f = wbuf ? xl_fopen(merged, "wb", err) : NULL;
+    if (f) {
+        rec_writer w = {wbuf, 0, 1 << 16, f, merged, 0, true};
+        size_t keep_len = c->len;
+        c->len = 0; /* the buffer is empty after a spill */
+        rc = merge_all(c, 0, &w, true, err);
+        c->len = keep_len;
+        if (xl_fclose(f, merged, rc == 0 ? err : NULL) < 0) rc = -1;
+    }
+    if (rc == 0) {
+        remove_runs(c);
+        c->runs = 1;
+        if (rename(merged, run_path(c, 1)) != 0) {
+            c->runs = 0;
+            rc = xl_fail(err, XL_ERR_IO, "%s: cannot rename %s", run_path(c, 1), merged);
+        }
+    }
+    if (rc < 0) remove(merged);
+    free(merged);
+    free(wbuf);
     return rc;
 }
 
@@ -511,13 +557,13 @@ int glove_cooccur(const char *corpus, const glove_vocab *vocab, const glove_cooc
     size_t wcap = 1 << 16;
     wbuf = xl_malloc(wcap, err);
     if (!wbuf) goto done;
-    rec_writer w = {wbuf, 0, wcap, out.f, out_path, 0};
-    if (merge_all(&c, V, &w, err) < 0) goto done;
+    rec_writer w = {wbuf, 0, wcap, out.f, out_path, 0, false};
+    if (merge_all(&c, V, &w, false, err) < 0) goto done;
     if (glove_out_commit(&out, err) < 0) goto done;
     if (stats) {
         stats->tokens = tokens;
         stats->records = w.records;
-        stats->runs_spilled = c.runs;
+        stats->runs_spilled = c.runs_total;
         stats->dense_cells = cells;
     }
     rc = 0;
