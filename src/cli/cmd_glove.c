@@ -251,8 +251,12 @@ static int glove_train_cmd(int argc, char **argv)
     if (rc != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
+    /* the words are not needed while training (the reference only counts the
+     * lines): count and check the rows now, read the words for the output */
+    size_t vocab_size;
+    if (glove_vocab_rows(vocab_file, &vocab_size, &err) < 0) return xl_cli_runtime_error(&err);
     glove_vocab v;
-    if (glove_vocab_read(vocab_file, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    memset(&v, 0, sizeof v);
     glove_train_opts o;
     glove_train_defaults(&o);
     o.vector_size = (int)size;
@@ -267,7 +271,7 @@ static int glove_train_cmd(int argc, char **argv)
     if (verbose) {
         o.on_iteration = print_cost;
         o.ctx = &t0;
-        fprintf(stderr, "vector size: %d\nvocab size: %zu\nx_max: %lf\nalpha: %lf\n", o.vector_size, v.words.n, x_max,
+        fprintf(stderr, "vector size: %d\nvocab size: %zu\nx_max: %lf\nalpha: %lf\n", o.vector_size, vocab_size, x_max,
                 alpha);
     }
     size_t n = strlen(save) + 8;
@@ -288,10 +292,6 @@ static int glove_train_cmd(int argc, char **argv)
     if (w2v_out &&
         (glove_check_not_input(w2v_out, input, &err) < 0 || glove_check_not_input(w2v_out, vocab_file, &err) < 0))
         goto done;
-    /* the vocabulary is not needed while training: release it (the reference
-     * only counts its lines) and read it again for the output */
-    size_t vocab_size = v.words.n;
-    glove_vocab_free(&v);
     if (glove_train(input, vocab_size, &o, &m, NULL, &err) < 0) goto done;
     if (glove_vocab_read(vocab_file, &v, &err) < 0) goto done;
     if (v.words.n != vocab_size) {

@@ -86,6 +86,9 @@ int glove_vocab_write(const char *path, const glove_vocab *v, xl_error *err);
 /* Read a "word count" file (the reference's or ours).  Rows must hold a word
  * and a count; duplicates and "<unk>" are errors. */
 int glove_vocab_read(const char *path, glove_vocab *out, xl_error *err);
+/* Rows of such a file, each checked to be "word count" (duplicates are
+ * found by glove_vocab_read), without keeping the words. */
+int glove_vocab_rows(const char *path, size_t *rows, xl_error *err);
 
 /* ---- corpus tokens (shared by vocab and cooccur) ------------------------- */
 typedef struct glove_tokens {

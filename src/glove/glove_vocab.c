@@ -259,6 +259,60 @@ int glove_vocab_write(const char *path, const glove_vocab *v, xl_error *err)
     return glove_out_commit(&o, err);
 }
 
+/* "word count" with a word of len_word bytes at line[a..b) and the count after
+ * it; the shared check of glove_vocab_read and glove_vocab_rows. */
+static int check_vocab_line(const char *path, uint64_t lineno, const char *line, size_t len, size_t *a_out,
+                            size_t *b_out, uint64_t *count, xl_error *err)
+{
+    size_t a = 0;
+    while (a < len && (line[a] == ' ' || line[a] == '\t')) a++;
+    if (a == len)
+        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: empty line (expected \"word count\")", path,
+                       (unsigned long long)lineno);
+    size_t b = a;
+    while (b < len && line[b] != ' ' && line[b] != '\t') b++;
+    size_t c = b;
+    while (c < len && (line[c] == ' ' || line[c] == '\t')) c++;
+    size_t e = len;
+    while (e > c && (line[e - 1] == ' ' || line[e - 1] == '\t')) e--;
+    xl_error e2;
+    if (c == e)
+        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: missing count (expected \"word count\")", path,
+                       (unsigned long long)lineno);
+    if (xl_parse_u64(line + c, e - c, count, &e2) < 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: bad count: %s", path, (unsigned long long)lineno, e2.msg);
+    if (memchr(line + a, '\0', b - a))
+        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: NUL byte in word", path, (unsigned long long)lineno);
+    if (b - a == 5 && memcmp(line + a, "<unk>", 5) == 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: <unk> is reserved and cannot be a vocabulary word", path,
+                       (unsigned long long)lineno);
+    *a_out = a;
+    *b_out = b;
+    return 0;
+}
+
+int glove_vocab_rows(const char *path, size_t *rows, xl_error *err)
+{
+    xl_lines r;
+    if (xl_lines_open(&r, path, err) < 0) return -1;
+    const char *line;
+    size_t len, a, b, n = 0;
+    uint64_t count;
+    int rc;
+    while ((rc = xl_lines_next(&r, &line, &len, err)) > 0) {
+        if (check_vocab_line(path, r.lineno, line, len, &a, &b, &count, err) < 0) {
+            rc = -1;
+            break;
+        }
+        n++;
+    }
+    xl_lines_close(&r);
+    if (rc < 0) return -1;
+    if (n == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:1: empty vocabulary file", path);
+    *rows = n;
+    return 0;
+}
+
 int glove_vocab_read(const char *path, glove_vocab *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -270,39 +324,9 @@ int glove_vocab_read(const char *path, glove_vocab *out, xl_error *err)
     size_t len;
     int rc;
     while ((rc = xl_lines_next(&r, &line, &len, err)) > 0) {
-        size_t a = 0;
-        while (a < len && (line[a] == ' ' || line[a] == '\t')) a++;
-        if (a == len) {
-            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: empty line (expected \"word count\")", path,
-                    (unsigned long long)r.lineno);
-            goto fail;
-        }
-        size_t b = a;
-        while (b < len && line[b] != ' ' && line[b] != '\t') b++;
-        size_t c = b;
-        while (c < len && (line[c] == ' ' || line[c] == '\t')) c++;
-        size_t e = len;
-        while (e > c && (line[e - 1] == ' ' || line[e - 1] == '\t')) e--;
+        size_t a, b;
         uint64_t count;
-        xl_error e2;
-        if (c == e) {
-            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: missing count (expected \"word count\")", path,
-                    (unsigned long long)r.lineno);
-            goto fail;
-        }
-        if (xl_parse_u64(line + c, e - c, &count, &e2) < 0) {
-            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: bad count: %s", path, (unsigned long long)r.lineno, e2.msg);
-            goto fail;
-        }
-        if (memchr(line + a, '\0', b - a)) {
-            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: NUL byte in word", path, (unsigned long long)r.lineno);
-            goto fail;
-        }
-        if (b - a == 5 && memcmp(line + a, "<unk>", 5) == 0) {
-            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: <unk> is reserved and cannot be a vocabulary word", path,
-                    (unsigned long long)r.lineno);
-            goto fail;
-        }
+        if (check_vocab_line(path, r.lineno, line, len, &a, &b, &count, err) < 0) goto fail;
         if (w2v_words_find(&out->words, line + a, b - a) >= 0) {
             xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate word '%.*s'", path, (unsigned long long)r.lineno,
                     (int)(b - a > 200 ? 200 : b - a), line + a);
