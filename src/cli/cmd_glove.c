@@ -230,8 +230,8 @@ static int glove_train_cmd(int argc, char **argv)
         {"alpha", 0, XL_OPT_DOUBLE, &alpha, "X", "weighting exponent (default 0.75)", 0, 100, NULL},
         {"x-max", 0, XL_OPT_DOUBLE, &x_max, "X", "weighting cutoff (default 100)", 1e-12, 1e12, NULL},
         {"grad-clip", 0, XL_OPT_DOUBLE, &clip, "X", "gradient component clip (default 100)", 1e-12, 1e12, NULL},
-        {"binary", 0, XL_OPT_INT, &binary, "0|1|2", "0 = text (default), 1 = binary (all parameters), 2 = both", 0, 2,
-         NULL},
+        {"binary", 0, XL_OPT_INT, &binary, "0|1|2",
+         "0 = text (default), 1 = binary (all parameters, + PREFIX.bin.vocab), 2 = both", 0, 2, NULL},
         {"model", 0, XL_OPT_INT, &model, "0-3", "text rows: 0 all, 1 w, 2 w + w~ (default), 3 w then w~", 0, 3, NULL},
         {"write-header", 0, XL_OPT_INT, &header, "0|1", "first line \"ROWS DIM\" (word2vec text)", 0, 1, NULL},
         {"w2v", 0, XL_OPT_STRING, &w2v_out, "FILE", "also write the --model vectors in word2vec's binary format", 0, 0,
@@ -274,7 +274,7 @@ static int glove_train_cmd(int argc, char **argv)
         fprintf(stderr, "vector size: %d\nvocab size: %zu\nx_max: %lf\nalpha: %lf\n", o.vector_size, vocab_size, x_max,
                 alpha);
     }
-    size_t n = strlen(save) + 8;
+    size_t n = strlen(save) + 16;
     char *path = malloc(n);
     glove_model m;
     memset(&m, 0, sizeof m);
@@ -302,6 +302,9 @@ static int glove_train_cmd(int argc, char **argv)
     if (binary > 0) {
         snprintf(path, n, "%s.bin", save);
         if (glove_write_binary(path, &m, &err) < 0) goto done;
+        /* its companion vocabulary, so that every xlrec reader takes the file */
+        snprintf(path, n, "%s.bin.vocab", save);
+        if (glove_check_not_input(path, vocab_file, &err) < 0 || glove_vocab_write(path, &v, &err) < 0) goto done;
     }
     if (binary != 1) {
         snprintf(path, n, "%s.txt", save);
