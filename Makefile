@@ -239,6 +239,8 @@ valgrind: $(BIN)
 CONVERSION_SRCS := src/core/xl_json.c src/core/xl_csv.c src/core/xl_npy.c src/core/xl_utf8.c \
                    $(wildcard nn/xl_kernels*.c) weights/xl_model.c weights/xl_safetensors.c \
                    src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c
+# the GloVe corpus, vocabulary and co-occurrence readers (docs/glove.md)
+CONVERSION_SRCS += $(wildcard src/glove/*.c)
 CONVERSION_BUILD := build/conversion/$(MACHINE)
 conversion-check:
 	$(MAKE) BUILD=$(CONVERSION_BUILD) CFLAGS="$(CFLAGS) -Wconversion" \
