@@ -576,23 +576,29 @@ static int change(trainer *t, uint64_t pair, int delta, uint32_t w, xl_error *er
 /* HF Word::merge: leftmost non-overlapping occurrences of (a, b) -> r */
 static int merge_word(trainer *t, uint32_t w, uint32_t a, uint32_t b, uint32_t r, xl_error *err)
 {
+    /* one pass, written in place (out <= in): HF removes and inserts in a
+     * Vec, quadratic on a long word; the changes are the same - the symbol
+     * before is the last one written (maybe merged in this pass), the one
+     * after is the next unread one */
     uint32_t *s = t->sym + t->start[w];
-    size_t n = t->wlen[w];
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != a || i + 1 >= n || s[i + 1] != b) continue;
-        if (i > 0) {
-            if (change(t, mkpair(s[i - 1], a), -1, w, err) < 0) return -1;
-            if (change(t, mkpair(s[i - 1], r), 1, w, err) < 0) return -1;
+    size_t n = t->wlen[w], out = 0, in = 0;
+    while (in < n) {
+        if (s[in] != a || in + 1 >= n || s[in + 1] != b) {
+            s[out++] = s[in++];
+            continue;
         }
-        s[i] = r;
-        memmove(s + i + 1, s + i + 2, (n - i - 2) * sizeof *s);
-        n--;
-        if (i + 1 < n) {
-            if (change(t, mkpair(b, s[i + 1]), -1, w, err) < 0) return -1;
-            if (change(t, mkpair(r, s[i + 1]), 1, w, err) < 0) return -1;
+        if (out > 0) {
+            if (change(t, mkpair(s[out - 1], a), -1, w, err) < 0) return -1;
+            if (change(t, mkpair(s[out - 1], r), 1, w, err) < 0) return -1;
         }
+        if (in + 2 < n) {
+            if (change(t, mkpair(b, s[in + 2]), -1, w, err) < 0) return -1;
+            if (change(t, mkpair(r, s[in + 2]), 1, w, err) < 0) return -1;
+        }
+        s[out++] = r;
+        in += 2;
     }
-    t->wlen[w] = (uint32_t)n;
+    t->wlen[w] = (uint32_t)out;
     return 0;
 }
 
