@@ -6,7 +6,8 @@
 # CORPUS_DIR is the output of weights/tools/build_corpus.sh (default /work/corpus/out):
 #   pairs/train/L1-L2.tsv  L1<TAB>text1<TAB>L2<TAB>text2
 #   mono/train/LANG.tsv    LANG<TAB>text
-# Only the train/ halves are read (held-out slices stay unseen).  Every text is taken once per
+# Only the train/ halves are read (held-out slices stay unseen), without UDHR lines (the .src
+# sidecar names them): UDHR is held-out text in docs/vocabulary.md.  Every text is taken once per
 # language (an English sentence paired with ten languages counts once), then at most CAP_BYTES
 # bytes of text per language (default 50,000,000; a deterministic hash order picks which), so that
 # one large language does not crowd the others out.  Then
@@ -27,7 +28,12 @@ mkdir -p "$OUT"
 tmp=$OUT/texts.tsv
 {
     for f in "$CORPUS"/pairs/train/*.tsv; do
-        [ -e "$f" ] && awk -F '\t' 'NF >= 4 { print $1 "\t" $2; print $3 "\t" $4 }' "$f"
+        [ -e "$f" ] || continue
+        src=${f%.tsv}.src
+        [ -e "$src" ] || src=/dev/null
+        # UDHR lines are left out: UDHR is the held-out text the vocabulary is measured on
+        awk -F '\t' -v src="$src" '{ s = ""; if ((getline s < src) <= 0) s = "" }
+            s !~ /^udhr/ && NF >= 4 { print $1 "\t" $2; print $3 "\t" $4 }' "$f"
     done
     for f in "$CORPUS"/mono/train/*.tsv; do
         [ -e "$f" ] && awk -F '\t' 'NF >= 2 { print $1 "\t" $2 }' "$f"
