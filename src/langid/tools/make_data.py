@@ -198,7 +198,11 @@ def read_extra(root, tags, cap_chars):
                 src_path = os.path.join(d, name[:-4] + ".src")
                 srcf = open(src_path, encoding="utf-8", errors="replace") if os.path.exists(src_path) else None
                 with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
+                    idle = 0  # lines in a row that added nothing: the file's languages are full
                     for line in f:
+                        idle += 1
+                        if idle > 200_000:
+                            break
                         src = srcf.readline().strip() if srcf else ""
                         if src.startswith("udhr"):
                             continue
@@ -211,6 +215,7 @@ def read_extra(root, tags, cap_chars):
                                 continue
                             seen[tag].add(text)
                             out[tag][split].append(text)
+                            idle = 0
                             used[(tag, split)] += len(text)
                 if srcf:
                     srcf.close()
