@@ -315,7 +315,7 @@ def main():
     ap.add_argument("--dev-per-bucket", type=int, default=60)
     ap.add_argument("--extra", help="output folder of weights/tools/build_corpus.sh (registry corpus): its "
                     "train halves train and calibrate, its held-out halves test")
-    ap.add_argument("--extra-cap", type=int, default=20_000_000, help="characters read per language and split")
+    ap.add_argument("--extra-cap", type=int, default=8_000_000, help="characters read per language and split")
     ap.add_argument("--short-per-bucket", type=int, default=150)
     ap.add_argument("outdir")
     a = ap.parse_args()
