@@ -1,0 +1,335 @@
+/* test_train.c - the training side of `xlrec train-encoder` (src/train/): the LaBSE ranking loss
+ * and the tied MLM head against centred finite differences in double and hand-computed values,
+ * BERT masking, AdamW against torch.optim.AdamW (fixture), clipping and schedules, the data
+ * readers' validation, checkpoints, and the command through $XLREC_BIN (bad input, resume). */
+#define _POSIX_C_SOURCE 200809L
+#include "xl_test.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "train_loss.h"
+#include "train_optim.h"
+#include "xl_kernels.h"
+#include "xl_rng.h"
+
+static void fill_uniform(float *x, size_t n, xl_rng *r, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * xl_rng_float(r);
+}
+
+static void l2_rows(float *x, size_t n, size_t d)
+{
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t t = 0; t < d; t++) s += (double)x[i * d + t] * x[i * d + t];
+        for (size_t t = 0; t < d; t++) x[i * d + t] = (float)(x[i * d + t] / sqrt(s));
+    }
+}
+
+/* ------------------------------------------------------------- ranking loss */
+
+static double rank_value(const float *src, const float *tgt, size_t n, size_t d, double m, double s)
+{
+    xl_rank_result r;
+    assert_int_equal(xl_rank_loss(src, tgt, n, d, m, s, NULL, NULL, &r, NULL), 0);
+    return r.loss;
+}
+
+/* Hand value: src = tgt = I (N = D = 2): S = I, Z = s(1 - m) on the diagonal and 0 elsewhere, so
+ * each row and column gives log(1 + exp(-s(1 - m))); with s = 2, m = 0.5 that is log(1 + e^-1). */
+static void test_rank_hand(void **state)
+{
+    (void)state;
+    const float eye[4] = {1, 0, 0, 1};
+    xl_rank_result r;
+    float ds[4], dt[4];
+    assert_int_equal(xl_rank_loss(eye, eye, 2, 2, 0.5, 2.0, ds, dt, &r, NULL), 0);
+    assert_close(r.loss, log1p(exp(-1.0)), 1e-12);
+    assert_close(r.loss_st, r.loss_ts, 1e-15);
+    assert_int_equal(r.correct_st, 2);
+    assert_int_equal(r.correct_ts, 2);
+    /* G = s/(2N) (P + Q - 2I) with P = Q: diag 2(sigma - 1), off-diag 2(1 - sigma), sigma = 1/(1+e^-1).
+     * d src = G tgt = G (tgt = I). */
+    double sig = 1.0 / (1.0 + exp(-1.0)), c = 2.0 / 4.0;
+    const float want[4] = {(float)(c * 2 * (sig - 1)), (float)(c * 2 * (1 - sig)), (float)(c * 2 * (1 - sig)),
+                           (float)(c * 2 * (sig - 1))};
+    assert_allclose(ds, want, 4, 1e-7, 1e-6);
+    assert_allclose(dt, want, 4, 1e-7, 1e-6);
+}
+
+/* d loss / d src and d tgt against centred differences (the loss is evaluated in double from the
+ * float inputs; the step actually taken, (x+h) - (x-h) after rounding to float, is the divisor). */
+static void check_rank_fd(size_t n, size_t d, double margin, double scale, uint64_t seed)
+{
+    xl_rng r;
+    xl_rng_seed(&r, seed, 0);
+    float *src = malloc(n * d * sizeof *src), *tgt = malloc(n * d * sizeof *tgt);
+    float *ds = malloc(n * d * sizeof *ds), *dt = malloc(n * d * sizeof *dt);
+    double *fd = malloc(2 * n * d * sizeof *fd), *an = malloc(2 * n * d * sizeof *an);
+    assert_true(src && tgt && ds && dt && fd && an);
+    fill_uniform(src, n * d, &r, -1, 1);
+    fill_uniform(tgt, n * d, &r, -1, 1);
+    l2_rows(src, n, d);
+    l2_rows(tgt, n, d);
+    xl_rank_result res;
+    assert_int_equal(xl_rank_loss(src, tgt, n, d, margin, scale, ds, dt, &res, NULL), 0);
+    const double h = 1e-4 / scale;
+    for (int side = 0; side < 2; side++) {
+        float *x = side ? tgt : src;
+        for (size_t i = 0; i < n * d; i++) {
+            float keep = x[i];
+            x[i] = (float)(keep + h);
+            float hi = x[i];
+            double lp = rank_value(src, tgt, n, d, margin, scale);
+            x[i] = (float)(keep - h);
+            float lo = x[i];
+            double lm = rank_value(src, tgt, n, d, margin, scale);
+            x[i] = keep;
+            fd[side * n * d + i] = (lp - lm) / ((double)hi - (double)lo);
+            an[side * n * d + i] = side ? dt[i] : ds[i];
+        }
+    }
+    double max_abs = 0, max_rel = 0;
+    for (size_t i = 0; i < 2 * n * d; i++) {
+        double e = fabs(an[i] - fd[i]);
+        max_abs = e > max_abs ? e : max_abs;
+        double rel = e / (fabs(fd[i]) + 1e-6);
+        max_rel = rel > max_rel ? rel : max_rel;
+    }
+    print_message("rank loss N=%zu D=%zu m=%g s=%g: loss %.6f, gradient vs finite differences: max abs %.2e, max rel "
+                  "%.2e\n",
+                  n, d, margin, scale, res.loss, max_abs, max_rel);
+    assert_allclose_f64(an, fd, 2 * n * d, 1e-6, 1e-4);
+    free(src);
+    free(tgt);
+    free(ds);
+    free(dt);
+    free(fd);
+    free(an);
+}
+
+static void test_rank_fd(void **state)
+{
+    (void)state;
+    check_rank_fd(5, 7, 0.3, 20.0, 1);
+    check_rank_fd(3, 4, 0.0, 1.0, 2);
+    check_rank_fd(1, 3, 0.3, 20.0, 3); /* one pair: the loss is 0 and so is the gradient */
+}
+
+/* An empty batch is an error, not a NaN. */
+static void test_rank_zero_batch(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_rank_result r;
+    assert_int_equal(xl_rank_loss(NULL, NULL, 0, 4, 0.3, 20, NULL, NULL, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "empty batch"));
+}
+
+/* ------------------------------------------------------------- masking */
+
+static void test_mlm_mask(void **state)
+{
+    (void)state;
+    enum { N = 200000, V = 1000 };
+    const int32_t special[] = {0, 1, 2, 3}; /* [PAD] [CLS] [SEP] [MASK] */
+    xl_mlm_masking mm;
+    xl_mlm_masking_default(&mm, 3, V, special, 4);
+    int32_t *ids = malloc(N * sizeof *ids), *orig = malloc(N * sizeof *orig), *lab = malloc(N * sizeof *lab);
+    int32_t *ids2 = malloc(N * sizeof *ids2), *lab2 = malloc(N * sizeof *lab2);
+    assert_true(ids && orig && lab && ids2 && lab2);
+    for (size_t i = 0; i < N; i++) orig[i] = ids[i] = ids2[i] = (i % 50 == 0) ? 1 : (i % 50 == 49) ? 2 : (int32_t)(4 + i % 996);
+    xl_rng r, r2;
+    xl_rng_seed(&r, 42, 7);
+    xl_rng_seed(&r2, 42, 7);
+    size_t sel = xl_mlm_mask(&mm, &r, ids, N, lab);
+    assert_int_equal(xl_mlm_mask(&mm, &r2, ids2, N, lab2), sel); /* same seed, same masking */
+    assert_memory_equal(ids, ids2, N * sizeof *ids);
+    assert_memory_equal(lab, lab2, N * sizeof *lab);
+    size_t maskable = 0, n_mask = 0, n_rand = 0, n_keep = 0;
+    for (size_t i = 0; i < N; i++) {
+        bool sp = orig[i] < 4;
+        maskable += !sp;
+        if (sp) {
+            assert_int_equal(lab[i], -1); /* never special tokens */
+            assert_int_equal(ids[i], orig[i]);
+            continue;
+        }
+        if (lab[i] < 0) {
+            assert_int_equal(ids[i], orig[i]);
+            continue;
+        }
+        assert_int_equal(lab[i], orig[i]);
+        if (ids[i] == 3) n_mask++;
+        else if (ids[i] == orig[i]) n_keep++;
+        else {
+            n_rand++;
+            assert_true(ids[i] >= 4 && ids[i] < V); /* random tokens are never special */
+        }
+    }
+    double f_sel = (double)sel / (double)maskable;
+    print_message("masking: %zu of %zu selected (%.4f); [MASK] %.4f random %.4f kept %.4f\n", sel, maskable, f_sel,
+                  (double)n_mask / sel, (double)n_rand / sel, (double)n_keep / sel);
+    /* 196000 Bernoulli(0.15) draws: sd 0.0008; a random token equal to the original (1/996) counts as kept */
+    assert_true(fabs(f_sel - 0.15) < 0.005);
+    assert_true(fabs((double)n_mask / sel - 0.8) < 0.01);
+    assert_true(fabs((double)n_rand / sel - 0.1) < 0.01);
+    assert_true(fabs((double)n_keep / sel - 0.1) < 0.01);
+    free(ids);
+    free(orig);
+    free(lab);
+    free(ids2);
+    free(lab2);
+}
+
+/* ------------------------------------------------------------- MLM head */
+
+/* Reference in double: mean CE of h W^T + b at the labels. */
+static double mlm_ref(const double *h, const int32_t *lab, size_t m, const double *w, const double *b, size_t v,
+                      size_t hd)
+{
+    double total = 0;
+    for (size_t i = 0; i < m; i++) {
+        double mx = -INFINITY, z[64];
+        for (size_t j = 0; j < v; j++) {
+            z[j] = b[j];
+            for (size_t t = 0; t < hd; t++) z[j] += h[i * hd + t] * w[j * hd + t];
+            mx = z[j] > mx ? z[j] : mx;
+        }
+        double s = 0;
+        for (size_t j = 0; j < v; j++) s += exp(z[j] - mx);
+        total += mx + log(s) - z[lab[i]];
+    }
+    return total / (double)m;
+}
+
+static void test_mlm_head_hand(void **state)
+{
+    (void)state;
+    xl_kernels k;
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_AUTO, 1, NULL), 0);
+    /* h = [1], W = [[1], [0]], b = 0, label 0: logits (1, 0), CE = log(1 + e^-1);
+     * d logits = (sigma - 1, 1 - sigma), d h = (sigma - 1) * 1, dW = d logits^T h, db = d logits. */
+    const float h[1] = {1}, w[2] = {1, 0}, b[2] = {0, 0};
+    const int32_t lab[1] = {0};
+    float dh[1], dw[2] = {0, 0}, db[2] = {0, 0};
+    xl_mlm_head_ws ws = {0};
+    xl_mlm_result res;
+    assert_int_equal(xl_mlm_head_loss(&k, 1, h, lab, 1, w, b, 2, 1, 1.0, dh, dw, db, &ws, &res, NULL), 0);
+    double sig = 1.0 / (1.0 + exp(-1.0));
+    assert_close(res.loss, log1p(exp(-1.0)), 1e-6);
+    assert_int_equal(res.correct, 1);
+    const float want_d[2] = {(float)(sig - 1), (float)(1 - sig)};
+    assert_allclose(dh, want_d, 1, 1e-7, 1e-6);
+    assert_allclose(dw, want_d, 2, 1e-7, 1e-6);
+    assert_allclose(db, want_d, 2, 1e-7, 1e-6);
+    xl_mlm_head_free(&ws);
+    xl_kernels_free(&k);
+}
+
+static void test_mlm_head_fd(void **state)
+{
+    (void)state;
+    enum { M = 5, V = 11, H = 6 };
+    xl_kernels k;
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_AUTO, 2, NULL), 0);
+    xl_rng r;
+    xl_rng_seed(&r, 9, 0);
+    float h[M * H], w[V * H], b[V], dh[M * H], dw[V * H], db[V];
+    fill_uniform(h, M * H, &r, -1, 1);
+    fill_uniform(w, V * H, &r, -1, 1);
+    fill_uniform(b, V, &r, -0.5f, 0.5f);
+    const int32_t lab[M] = {0, 3, 10, 3, 7};
+    for (size_t i = 0; i < V * H; i++) dw[i] = 0.25f; /* accumulated into: starts non-zero */
+    for (size_t i = 0; i < V; i++) db[i] = -0.5f;
+    xl_mlm_head_ws ws = {0};
+    xl_mlm_result res;
+    const double weight = 0.7;
+    assert_int_equal(xl_mlm_head_loss(&k, 2, h, lab, M, w, b, V, H, weight, dh, dw, db, &ws, &res, NULL), 0);
+    double hd[M * H], wd[V * H], bd[V];
+    for (size_t i = 0; i < M * H; i++) hd[i] = h[i];
+    for (size_t i = 0; i < V * H; i++) wd[i] = w[i];
+    for (size_t i = 0; i < V; i++) bd[i] = b[i];
+    assert_close(res.mean_ce, mlm_ref(hd, lab, M, wd, bd, V, H), 1e-5);
+    assert_close(res.loss, weight * res.mean_ce, 1e-12);
+    /* centred differences of weight * reference loss, in double */
+    const double eps = 1e-6;
+    double an[M * H + V * H + V], fd[M * H + V * H + V];
+    size_t q = 0;
+    double *vars[3] = {hd, wd, bd};
+    size_t counts[3] = {M * H, V * H, V};
+    for (int s = 0; s < 3; s++)
+        for (size_t i = 0; i < counts[s]; i++, q++) {
+            double keep = vars[s][i];
+            vars[s][i] = keep + eps;
+            double lp = mlm_ref(hd, lab, M, wd, bd, V, H);
+            vars[s][i] = keep - eps;
+            double lm = mlm_ref(hd, lab, M, wd, bd, V, H);
+            vars[s][i] = keep;
+            fd[q] = weight * (lp - lm) / (2 * eps);
+            an[q] = s == 0 ? dh[i] : s == 1 ? dw[i] - 0.25 : db[i] + 0.5;
+        }
+    double max_abs = 0;
+    for (size_t i = 0; i < q; i++) max_abs = fmax(max_abs, fabs(an[i] - fd[i]));
+    print_message("MLM head M=%d V=%d H=%d: gradient vs finite differences: max abs %.2e\n", M, V, H, max_abs);
+    assert_allclose_f64(an, fd, q, 1e-6, 1e-4);
+    xl_mlm_head_free(&ws);
+    xl_kernels_free(&k);
+}
+
+/* ------------------------------------------------------------- optimiser */
+
+/* One AdamW step by hand: p = 1, g = 0.5, lr 0.1, wd 0.1, t = 1: m = 0.05, v = 0.00025,
+ * m_hat = 0.5, sqrt(v_hat) = 0.5: p = 1 (1 - 0.01) - 0.1 * 0.5 / (0.5 + eps). */
+static void test_adamw_hand(void **state)
+{
+    (void)state;
+    xl_adamw_hparams h;
+    xl_adamw_hparams_default(&h);
+    h.weight_decay = 0.1;
+    h.eps = 1e-8;
+    float p[2] = {1, 1}, g[2] = {0.5f, 0.5f}, m[2] = {0, 0}, v[2] = {0, 0};
+    xl_adamw_update(&h, 0.1, 1, true, p, g, m, v, 1);
+    xl_adamw_update(&h, 0.1, 1, false, p + 1, g + 1, m + 1, v + 1, 1);
+    assert_close(p[0], 0.99 - 0.1 * 0.5 / (0.5 + 1e-8), 1e-7);
+    assert_close(p[1], 1.0 - 0.1 * 0.5 / (0.5 + 1e-8), 1e-7); /* no decay on this block */
+    assert_close(m[0], 0.05, 1e-9);
+    assert_close(v[0], 0.00025, 1e-10);
+}
+
+static void test_schedule_clip(void **state)
+{
+    (void)state;
+    /* warm-up 4, total 12 */
+    assert_close(xl_schedule_lr(XL_SCHED_LINEAR, 1.0, 4, 12, 1), 0.25, 1e-15);
+    assert_close(xl_schedule_lr(XL_SCHED_LINEAR, 1.0, 4, 12, 4), 1.0, 1e-15);
+    assert_close(xl_schedule_lr(XL_SCHED_LINEAR, 1.0, 4, 12, 8), 0.5, 1e-15);
+    assert_close(xl_schedule_lr(XL_SCHED_LINEAR, 1.0, 4, 12, 12), 0.0, 1e-15);
+    assert_close(xl_schedule_lr(XL_SCHED_COSINE, 1.0, 4, 12, 8), 0.5, 1e-15);
+    assert_close(xl_schedule_lr(XL_SCHED_COSINE, 1.0, 4, 12, 6), 0.5 * (1 + cos(3.14159265358979323846 / 4)), 1e-15);
+    assert_close(xl_schedule_lr(XL_SCHED_CONSTANT, 2.0, 0, 12, 12), 2.0, 1e-15);
+    /* clipping: norm 5 with max 1 -> 1 / (5 + 1e-6); under the max -> 1 */
+    float g[2] = {3, 4};
+    double norm = sqrt(xl_grad_sumsq(g, 2));
+    assert_close(norm, 5.0, 1e-15);
+    assert_close(xl_clip_factor(norm, 1.0), 1.0 / (5.0 + 1e-6), 1e-15);
+    assert_close(xl_clip_factor(norm, 10.0), 1.0, 0);
+    assert_close(xl_clip_factor(norm, 0.0), 1.0, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rank_hand),     cmocka_unit_test(test_rank_fd),
+        cmocka_unit_test(test_rank_zero_batch), cmocka_unit_test(test_mlm_mask),
+        cmocka_unit_test(test_mlm_head_hand), cmocka_unit_test(test_mlm_head_fd),
+        cmocka_unit_test(test_adamw_hand),    cmocka_unit_test(test_schedule_clip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
