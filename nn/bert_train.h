@@ -185,6 +185,7 @@ typedef struct xl_bert_train_acts {
     size_t n_seq, T, A;
     size_t *off, *len, *att_off;     /* [n_seq] */
     float *mask_add;                 /* [T] additive attention mask (0 / -FLT_MAX) per position */
+    const float **mask_rows;         /* [n_seq] sequence s's row of mask_add, or NULL (no mask) */
     bool has_mask;
     float *emb, *x0;
     uint8_t *mask_emb;
@@ -198,17 +199,18 @@ typedef struct xl_bert_train_acts {
     size_t *pool_count;              /* [n_seq] mask-1 positions pooled */
     bool pooled_valid;
     /* capacities */
-    size_t cap_T, cap_A, cap_seq, cap_pool_seq;
+    size_t cap_T, cap_A, cap_seq, cap_pool_seq, cap_pool_width;
 } xl_bert_train_acts;
 
 typedef struct xl_bert_train_ctx {
     xl_kernels *k;
     int n_threads;
+    size_t n_layers;                 /* layers the buffers were made for */
     xl_bert_dropout drop;            /* of the last forward */
     const xl_bert_input *in;         /* the last forward's batch (must stay valid until backward) */
     xl_bert_train_acts a;
     /* backward scratch: d of the current layer's activations */
-    float *d_x, *d_tmp, *d_qkv, *d_ctx, *d_ffn, *d_att;
+    float *d_x, *d_tmp, *d_qkv, *d_ctx, *d_ffn, *d_att, *d_stats;
     size_t cap_dT, cap_dA;
     float *d_pool_a, *d_pool_b;      /* [n_seq, max width] */
     size_t cap_dpool;
