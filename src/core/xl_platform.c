@@ -205,3 +205,25 @@ void xl_mapped_file_release(const xl_mapped_file *m, const void *p, size_t len)
     (void)m, (void)p, (void)len;
 #endif
 }
+
+int xl_file_sync(FILE *f, const char *path, xl_error *err)
+{
+    if (fflush(f) != 0) return xl_fail(err, XL_ERR_IO, "%s: write failed", path);
+#ifdef XL_HAVE_POSIX
+    if (fsync(fileno(f)) != 0) return xl_fail(err, XL_ERR_IO, "%s: fsync: %s", path, strerror(errno));
+#endif
+    return 0;
+}
+
+bool xl_same_file(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL) return false;
+    if (strcmp(a, b) == 0) return true;
+#ifdef XL_HAVE_POSIX
+    struct stat sa, sb;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return false;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+#else
+    return false;
+#endif
+}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "xl_error.h"
 
@@ -52,5 +53,13 @@ void xl_unmap_file(xl_mapped_file *m);
  * nothing when the file was read into memory, when the range is not inside the map, or where
  * mmap/madvise do not exist. */
 void xl_mapped_file_release(const xl_mapped_file *m, const void *p, size_t len);
+
+/* Flush f and ask the OS to put its data on disk (fsync where POSIX exists; fflush only
+ * elsewhere), for files that are renamed into place after writing (checkpoints). */
+int xl_file_sync(FILE *f, const char *path, xl_error *err);
+
+/* True when paths a and b name the same file (same device and inode where POSIX exists, the same
+ * string otherwise): outputs refuse to overwrite inputs.  False when either does not exist. */
+bool xl_same_file(const char *a, const char *b);
 
 #endif /* XL_PLATFORM_H */
