@@ -728,6 +728,284 @@ static void test_params_save_and_init_model(void **state)
     xl_kernels_free(&k);
 }
 
+/* ---- against PyTorch autograd (tests/fixtures/train_tiny) ---------------------------------------- */
+
+#define FIX_DIR "tests/fixtures/train_tiny"
+
+/* the config of tests/tools/make_train_fixture.py */
+static xl_bert_config fixture_config(void)
+{
+    xl_bert_config c = tiny_config();
+    c.vocab_size = 50, c.hidden = 24, c.n_layers = 2, c.n_heads = 3, c.intermediate = 40, c.max_position = 16;
+    c.max_seq_len = 16, c.dense_in[0] = 24, c.dense_out[0] = 16;
+    return c;
+}
+
+static int load_npy(const char *name, xl_npy_array *a)
+{
+    char path[256];
+    snprintf(path, sizeof path, FIX_DIR "/%s", name);
+    xl_error err;
+    if (xl_npy_read(path, a, &err) != 0) fail_msg("%s", err.msg);
+    return 0;
+}
+
+/* Fixture present?  Else skip (the fixtures are committed; absent only in a trimmed tree). */
+static int fixture_or_skip(void)
+{
+    FILE *f = fopen(FIX_DIR "/tensors.txt", "r");
+    if (f == NULL) {
+        print_message("[  SKIP    ] " FIX_DIR " not found (python3 tests/tools/make_train_fixture.py makes it)\n");
+        return 0;
+    }
+    fclose(f);
+    return 1;
+}
+
+/* Map the fixture's flat arrays (tensors.txt order) onto the params layout: dst[offset of tensor] = src. */
+static void fixture_to_layout(const xl_bert_params *p, const float *src, float *dst)
+{
+    FILE *f = fopen(FIX_DIR "/tensors.txt", "r");
+    assert_non_null(f);
+    char line[256];
+    size_t pos = 0, n_seen = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[128];
+        unsigned long d0 = 0, d1 = 0;
+        int got = sscanf(line, "%127s %lu %lu", name, &d0, &d1);
+        assert_true(got >= 2);
+        long t = xl_bert_params_find(p, name);
+        if (t < 0) fail_msg("fixture tensor %s not in the parameter set", name);
+        const xl_bert_param_info *ti = &p->info[t];
+        assert_int_equal(ti->shape[0], d0);
+        if (got == 3) assert_int_equal(ti->shape[1], d1);
+        memcpy(dst + ti->offset, src + pos, ti->count * sizeof(float));
+        pos += ti->count;
+        n_seen++;
+    }
+    fclose(f);
+    assert_int_equal(n_seen, p->n_tensors); /* every trainable tensor is in the fixture */
+}
+
+/* Packed per-sequence ids from a padded [B, T] float array. */
+typedef struct {
+    size_t B, Tmax;
+    int32_t *ids, *types;
+    const int32_t **idp, **typ;
+    size_t *len;
+    xl_bert_input in;
+} fix_batch;
+
+static void fix_batch_load(fix_batch *b, const char *prefix)
+{
+    char nm[64];
+    xl_npy_array ids, types, len;
+    snprintf(nm, sizeof nm, "%s_ids.npy", prefix), load_npy(nm, &ids);
+    snprintf(nm, sizeof nm, "%s_types.npy", prefix), load_npy(nm, &types);
+    snprintf(nm, sizeof nm, "%s_len.npy", prefix), load_npy(nm, &len);
+    b->B = ids.shape[0], b->Tmax = ids.shape[1];
+    b->ids = malloc(ids.count * sizeof *b->ids), b->types = malloc(ids.count * sizeof *b->types);
+    b->idp = malloc(b->B * sizeof *b->idp), b->typ = malloc(b->B * sizeof *b->typ), b->len = malloc(b->B * sizeof *b->len);
+    assert_true(b->ids && b->types && b->idp && b->typ && b->len);
+    for (size_t i = 0; i < ids.count; i++) b->ids[i] = (int32_t)ids.data[i], b->types[i] = (int32_t)types.data[i];
+    for (size_t s = 0; s < b->B; s++) {
+        b->idp[s] = b->ids + s * b->Tmax, b->typ[s] = b->types + s * b->Tmax, b->len[s] = (size_t)len.data[s];
+    }
+    b->in = (xl_bert_input){b->B, b->idp, b->typ, NULL, b->len};
+    xl_npy_free(&ids), xl_npy_free(&types), xl_npy_free(&len);
+}
+
+static void fix_batch_free(fix_batch *b)
+{
+    free(b->ids), free(b->types), free(b->idp), free(b->typ), free(b->len);
+}
+
+/* Compare every tensor's gradient: |got - want| <= 1e-6 + 1e-4 |want|; print per-tensor errors. */
+static void compare_grads(const char *what, const xl_bert_params *p, const float *got, const float *want)
+{
+    double worst_abs = 0.0, worst_rel = 0.0, worst_ratio = 0.0, max_ref = 0.0;
+    for (size_t t = 0; t < p->n_tensors; t++) {
+        const xl_bert_param_info *ti = &p->info[t];
+        double ma = 0.0, mr = 0.0;
+        for (size_t i = 0; i < ti->count; i++) {
+            double g = got[ti->offset + i], w = want[ti->offset + i], d = fabs(g - w);
+            if (d > ma) ma = d;
+            if (fabs(w) > 1e-6 && d / fabs(w) > mr) mr = d / fabs(w);
+            if (d / (1e-6 + 1e-4 * fabs(w)) > worst_ratio) worst_ratio = d / (1e-6 + 1e-4 * fabs(w));
+            if (fabs(w) > max_ref) max_ref = fabs(w);
+            if (!(d <= 1e-6 + 1e-4 * fabs(w)))
+                fail_msg("%s: %s[%zu] = %.9g, PyTorch %.9g", what, ti->name, i, g, w);
+        }
+        if (ma > worst_abs) worst_abs = ma;
+        if (mr > worst_rel) worst_rel = mr;
+        if (t < 5 || strstr(ti->name, "layer.1.") == NULL)
+            print_message("[ INFO     ]   %-50s max abs %.2e  max rel %.2e\n", ti->name, ma, mr);
+    }
+    print_message("[ INFO     ] %s: all %zu tensors, max |ref| %.2e, max abs err %.2e, max rel err (|ref| > 1e-6) "
+                  "%.2e, max err / (1e-6 + 1e-4 |ref|) = %.3f\n", what, p->n_tensors, max_ref, worst_abs, worst_rel,
+                  worst_ratio);
+}
+
+static void setup_fixture_params(xl_kernels *k, xl_bert_params *p, xl_bert_grads *g, float **want_layout)
+{
+    xl_bert_config cfg = fixture_config();
+    xl_error err;
+    assert_int_equal(xl_bert_params_init_random(p, &cfg, NULL, 1, k, &err), 0);
+    xl_npy_array params;
+    load_npy("params.npy", &params);
+    fixture_to_layout(p, params.data, p->data);
+    xl_npy_free(&params);
+    xl_bert_params_refresh(p, k);
+    assert_int_equal(xl_bert_grads_init(g, p, &err), 0);
+    *want_layout = zvec(p->count);
+}
+
+/* LaBSE ranking loss (in double, here in the test): sources 0..N-1, targets N..2N-1 of e [2N, D]. */
+static double rank_loss_ref(const float *e, size_t N, size_t D, double m, double s, float *de)
+{
+    double *Z = malloc(N * N * sizeof *Z), *Pr = malloc(N * N * sizeof *Pr), *Qc = malloc(N * N * sizeof *Qc);
+    assert_true(Z && Pr && Qc);
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < N; j++) {
+            double dot = 0.0;
+            for (size_t d = 0; d < D; d++) dot += (double)e[i * D + d] * e[(N + j) * D + d];
+            Z[i * N + j] = s * (dot - (i == j ? m : 0.0));
+        }
+    double L = 0.0;
+    for (size_t i = 0; i < N; i++) { /* rows: source -> target; columns: target -> source */
+        double mr = -INFINITY, mc = -INFINITY, sr = 0.0, sc = 0.0;
+        for (size_t j = 0; j < N; j++) mr = fmax(mr, Z[i * N + j]), mc = fmax(mc, Z[j * N + i]);
+        for (size_t j = 0; j < N; j++) sr += exp(Z[i * N + j] - mr), sc += exp(Z[j * N + i] - mc);
+        L += (mr + log(sr) - Z[i * N + i]) + (mc + log(sc) - Z[i * N + i]);
+        for (size_t j = 0; j < N; j++) Pr[i * N + j] = exp(Z[i * N + j] - mr) / sr, Qc[j * N + i] = exp(Z[j * N + i] - mc) / sc;
+    }
+    L /= 2.0 * (double)N;
+    /* G = dL/dS = s / (2N) (P + Q - 2I); d src_i = sum_j G_ij tgt_j; d tgt_j = sum_i G_ij src_i */
+    memset(de, 0, 2 * N * D * sizeof *de);
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < N; j++) {
+            double G = s / (2.0 * (double)N) * (Pr[i * N + j] + Qc[i * N + j] - (i == j ? 2.0 : 0.0));
+            for (size_t d = 0; d < D; d++) {
+                de[i * D + d] += (float)(G * e[(N + j) * D + d]);
+                de[(N + j) * D + d] += (float)(G * e[i * D + d]);
+            }
+        }
+    free(Z), free(Pr), free(Qc);
+    return L;
+}
+
+static void test_pytorch_ranking_loss(void **state)
+{
+    (void)state;
+    if (!fixture_or_skip()) skip();
+    for (int threads = 1; threads <= 2; threads++) {
+        xl_kernels k = kern(2);
+        xl_bert_params p;
+        xl_bert_grads g;
+        float *want;
+        setup_fixture_params(&k, &p, &g, &want);
+        fix_batch b;
+        fix_batch_load(&b, "rank");
+        xl_bert_train_ctx c;
+        xl_bert_train_ctx_init(&c, &k, threads);
+        xl_error err;
+        assert_non_null(xl_bert_train_forward(&c, &p, &b.in, (xl_bert_dropout){0, 0}, NULL, &err));
+        const float *e = xl_bert_train_pool(&c, &p, XL_POOL_MEAN, true, &err);
+        assert_non_null(e);
+        xl_npy_array emb, loss, grads;
+        load_npy("rank_emb.npy", &emb), load_npy("rank_loss.npy", &loss), load_npy("rank_grads.npy", &grads);
+        assert_allclose(e, emb.data, emb.count, 1e-6, 1e-5);
+        const size_t N = b.B / 2, D = 16;
+        float *de = zvec(2 * N * D);
+        double L = rank_loss_ref(e, N, D, 0.3, 20.0, de);
+        print_message("[ INFO     ] ranking loss %.9g, PyTorch %.9g (rel err %.2e)\n", L, (double)loss.data[0],
+                      fabs(L - loss.data[0]) / fabs(loss.data[0]));
+        assert_true(fabs(L - loss.data[0]) <= 1e-4 * fabs(loss.data[0]));
+        assert_int_equal(xl_bert_train_backward(&c, &p, &g, de, NULL, &err), 0);
+        fixture_to_layout(&p, grads.data, want);
+        compare_grads(threads == 1 ? "ranking loss vs PyTorch (1 thread)" : "ranking loss vs PyTorch (2 threads)", &p,
+                      g.data, want);
+        xl_npy_free(&emb), xl_npy_free(&loss), xl_npy_free(&grads);
+        free(de), free(want);
+        fix_batch_free(&b);
+        xl_bert_train_ctx_free(&c);
+        xl_bert_grads_free(&g);
+        xl_bert_params_free(&p);
+        xl_kernels_free(&k);
+    }
+}
+
+static void test_pytorch_mlm_loss(void **state)
+{
+    (void)state;
+    if (!fixture_or_skip()) skip();
+    xl_kernels k = kern(2);
+    xl_bert_params p;
+    xl_bert_grads g;
+    float *want;
+    setup_fixture_params(&k, &p, &g, &want);
+    fix_batch b;
+    fix_batch_load(&b, "mlm");
+    xl_npy_array labels, bias, loss, grads, bias_grad;
+    load_npy("mlm_labels.npy", &labels), load_npy("mlm_bias.npy", &bias), load_npy("mlm_loss.npy", &loss);
+    load_npy("mlm_grads.npy", &grads), load_npy("mlm_bias_grad.npy", &bias_grad);
+    xl_bert_train_ctx c;
+    xl_bert_train_ctx_init(&c, &k, 2);
+    xl_error err;
+    const float *h = xl_bert_train_forward(&c, &p, &b.in, (xl_bert_dropout){0, 0}, NULL, &err);
+    assert_non_null(h);
+    const size_t V = 50, H = 24;
+    const float *W = p.data + p.off.word_emb;
+    /* plain tied decoder: logits = h W^T + b at the selected positions; loss = mean CE */
+    size_t M = 0;
+    for (size_t s = 0; s < b.B; s++)
+        for (size_t q = 0; q < b.len[s]; q++) M += labels.data[s * b.Tmax + q] >= 0.0f;
+    float *dh = zvec(c.a.T * H), *db = zvec(V);
+    float *dW = zvec(V * H);
+    double L = 0.0;
+    for (size_t s = 0; s < b.B; s++)
+        for (size_t q = 0; q < b.len[s]; q++) {
+            int lab = (int)labels.data[s * b.Tmax + q];
+            if (lab < 0) continue;
+            const float *hr = h + (c.a.off[s] + q) * H;
+            double lg[50], mx = -INFINITY, sum = 0.0;
+            for (size_t v = 0; v < V; v++) {
+                double z = bias.data[v];
+                for (size_t j = 0; j < H; j++) z += (double)hr[j] * W[v * H + j];
+                lg[v] = z, mx = fmax(mx, z);
+            }
+            for (size_t v = 0; v < V; v++) sum += exp(lg[v] - mx);
+            L += mx + log(sum) - lg[lab];
+            float *dr = dh + (c.a.off[s] + q) * H;
+            for (size_t v = 0; v < V; v++) {
+                double dl = (exp(lg[v] - mx) / sum - (v == (size_t)lab ? 1.0 : 0.0)) / (double)M;
+                db[v] += (float)dl;
+                for (size_t j = 0; j < H; j++) {
+                    dr[j] += (float)(dl * W[v * H + j]);
+                    dW[v * H + j] += (float)(dl * hr[j]);
+                }
+            }
+        }
+    L /= (double)M;
+    print_message("[ INFO     ] MLM loss %.9g over %zu positions, PyTorch %.9g (rel err %.2e)\n", L, M,
+                  (double)loss.data[0], fabs(L - loss.data[0]) / fabs(loss.data[0]));
+    assert_true(fabs(L - loss.data[0]) <= 1e-4 * fabs(loss.data[0]));
+    assert_allclose(db, bias_grad.data, V, 1e-6, 1e-4);
+    /* the decoder's part of the word-embedding gradient, then the encoder's */
+    memcpy(g.data + p.off.word_emb, dW, V * H * sizeof(float));
+    xl_bert_grads_touch_all_words(&g);
+    assert_int_equal(xl_bert_train_backward(&c, &p, &g, NULL, dh, &err), 0);
+    fixture_to_layout(&p, grads.data, want);
+    compare_grads("MLM (tied decoder) vs PyTorch", &p, g.data, want);
+    xl_npy_free(&labels), xl_npy_free(&bias), xl_npy_free(&loss), xl_npy_free(&grads), xl_npy_free(&bias_grad);
+    free(dh), free(db), free(dW), free(want);
+    fix_batch_free(&b);
+    xl_bert_train_ctx_free(&c);
+    xl_bert_grads_free(&g);
+    xl_bert_params_free(&p);
+    xl_kernels_free(&k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -744,6 +1022,8 @@ int main(void)
         cmocka_unit_test(test_model_finite_differences),
         cmocka_unit_test(test_model_threads_and_dropout_repeatable),
         cmocka_unit_test(test_params_save_and_init_model),
+        cmocka_unit_test(test_pytorch_ranking_loss),
+        cmocka_unit_test(test_pytorch_mlm_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
