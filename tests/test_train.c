@@ -13,8 +13,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "train_ckpt.h"
+#include "train_data.h"
 #include "train_loss.h"
 #include "train_optim.h"
+#include "xl_io.h"
 #include "xl_kernels.h"
 #include "xl_rng.h"
 
@@ -323,6 +326,171 @@ static void test_schedule_clip(void **state)
     assert_close(xl_clip_factor(norm, 0.0), 1.0, 0);
 }
 
+
+/* ------------------------------------------------------------- corpora */
+
+static char *tmp_copy(const char *tag, const void *data, size_t len)
+{
+    const char *p = xl_test_write_tmp(tag, data, len);
+    char *s = malloc(strlen(p) + 1);
+    assert_non_null(s);
+    strcpy(s, p);
+    return s;
+}
+
+/* Open a corpus from `text`; returns the error message ("" when it opened) in msg. */
+static int corpus_try(const char *text, size_t len, xl_corpus_kind kind, char *msg, size_t cap)
+{
+    char *path = tmp_copy("corpus.tsv", text, len);
+    xl_corpus c;
+    xl_error err;
+    xl_error_clear(&err);
+    int rc = xl_corpus_open(&c, path, kind, 64, 7, &err);
+    if (rc == 0) xl_corpus_close(&c);
+    /* the message names the file: keep what follows its name */
+    const char *m = strstr(err.msg, "corpus.tsv");
+    snprintf(msg, cap, "%s", rc == 0 ? "" : m ? m + strlen("corpus.tsv") : err.msg);
+    remove(path);
+    free(path);
+    return rc;
+}
+
+static void test_corpus_validation(void **state)
+{
+    (void)state;
+    char msg[1200];
+    static const char ok[] = "en\tthe cat\tfr\tle chat\r\nen\tdog\tde\tHund\n";
+    assert_int_equal(corpus_try(ok, sizeof ok - 1, XL_CORPUS_PAIRS, msg, sizeof msg), 0);
+    static const char missing[] = "en\tthe cat\tfr\tle chat\nen\tdog\tde\n";
+    assert_int_equal(corpus_try(missing, sizeof missing - 1, XL_CORPUS_PAIRS, msg, sizeof msg), -1);
+    assert_string_equal(msg, ":2: 3 tab-separated columns, expected 4 (lang1<TAB>text1<TAB>lang2<TAB>text2)");
+    static const char bad_utf8[] = "en\tthe cat\tfr\tle ch\xc3t\n";
+    assert_int_equal(corpus_try(bad_utf8, sizeof bad_utf8 - 1, XL_CORPUS_PAIRS, msg, sizeof msg), -1);
+    assert_string_equal(msg, ":1: invalid UTF-8 (truncated sequence) at byte 20");
+    static const char empty_side[] = "en\tthe cat\tfr\t  \n";
+    assert_int_equal(corpus_try(empty_side, sizeof empty_side - 1, XL_CORPUS_PAIRS, msg, sizeof msg), -1);
+    assert_string_equal(msg, ":1: empty text in column 4 (side 2 of the pair)");
+    assert_int_equal(corpus_try("", 0, XL_CORPUS_PAIRS, msg, sizeof msg), -1);
+    assert_string_equal(msg, ": empty file (no pairs)");
+    static const char blank_line[] = "en\ta\tfr\tb\n\nen\ta\tfr\tb\n";
+    assert_int_equal(corpus_try(blank_line, sizeof blank_line - 1, XL_CORPUS_PAIRS, msg, sizeof msg), -1);
+    assert_string_equal(msg, ":2: empty line (expected lang1<TAB>text1<TAB>lang2<TAB>text2)");
+    char longl[200];
+    memset(longl, 'x', sizeof longl);
+    memcpy(longl, "en\t", 3);
+    longl[sizeof longl - 1] = '\n';
+    assert_int_equal(corpus_try(longl, sizeof longl, XL_CORPUS_MONO, msg, sizeof msg), -1); /* limit 64 bytes */
+    assert_string_equal(msg, ":1: line longer than 64 bytes");
+    static const char mono[] = "en\tthe cat\nfr\t\n";
+    assert_int_equal(corpus_try(mono, sizeof mono - 1, XL_CORPUS_MONO, msg, sizeof msg), -1);
+    assert_string_equal(msg, ":2: empty text in column 2 (side 1 of the line)");
+}
+
+/* Seeded order: every line once per epoch, the same order for the same seed, and seek()
+ * reproduces the rest of an epoch. */
+static void test_corpus_order(void **state)
+{
+    (void)state;
+    char text[400] = "";
+    for (int i = 0; i < 20; i++) snprintf(text + strlen(text), sizeof text - strlen(text), "en\tline %d\n", i);
+    char *path = tmp_copy("order.tsv", text, strlen(text));
+    xl_corpus a, b;
+    assert_int_equal(xl_corpus_open(&a, path, XL_CORPUS_MONO, 0, 5, NULL), 0);
+    assert_int_equal(xl_corpus_open(&b, path, XL_CORPUS_MONO, 0, 5, NULL), 0);
+    assert_int_equal(a.n, 20);
+    int seen[20] = {0};
+    xl_corpus_record r;
+    uint64_t first[30];
+    for (int i = 0; i < 30; i++) {
+        assert_int_equal(xl_corpus_next(&a, &r, NULL), 0);
+        first[i] = r.lineno;
+        if (i < 20) seen[r.lineno - 1]++;
+        int k;
+        assert_int_equal(sscanf(r.text[0], "line %d", &k), 1);
+        assert_int_equal((uint64_t)k + 1, r.lineno); /* the text read back is that line's */
+    }
+    for (int i = 0; i < 20; i++) assert_int_equal(seen[i], 1);
+    assert_int_equal(a.epoch, 1);
+    /* b jumps to epoch 1, cursor 3: continues exactly as a did */
+    assert_int_equal(xl_corpus_seek(&b, 1, 3, NULL), 0);
+    for (int i = 23; i < 30; i++) {
+        assert_int_equal(xl_corpus_next(&b, &r, NULL), 0);
+        assert_int_equal(r.lineno, first[i]);
+    }
+    xl_error err;
+    assert_int_equal(xl_corpus_seek(&b, 0, 21, &err), -1);
+    xl_corpus_close(&a);
+    xl_corpus_close(&b);
+    remove(path);
+    free(path);
+}
+
+/* ------------------------------------------------------------- checkpoints */
+
+static void test_checkpoint_roundtrip(void **state)
+{
+    (void)state;
+    float p[5] = {1, -2, 3.5f, 1e-30f, -0.0f}, m[3] = {0.25f, 0.5f, 0.75f};
+    xl_ckpt w;
+    memset(&w, 0, sizeof w);
+    w.config = "hidden=16\nlayers=2\n";
+    for (int i = 0; i < XL_CKPT_N_COUNTERS; i++) w.counters[i] = 0x0102030405060708ull * (uint64_t)(i + 1);
+    w.n_blocks = 2;
+    w.blocks[0] = (xl_ckpt_block){"params", p, 5};
+    w.blocks[1] = (xl_ckpt_block){"m", m, 3};
+    const char *path0 = xl_test_tmp_path("ck.bin");
+    char path[1100];
+    snprintf(path, sizeof path, "%s", path0);
+    assert_int_equal(xl_ckpt_write(path, &w, NULL), 0);
+    float p2[5], m2[3];
+    xl_ckpt r;
+    memset(&r, 0, sizeof r);
+    r.config = "layers=2\nhidden=16\n"; /* key order does not matter */
+    r.n_blocks = 2;
+    r.blocks[0] = (xl_ckpt_block){"params", p2, 5};
+    r.blocks[1] = (xl_ckpt_block){"m", m2, 3};
+    xl_error err;
+    assert_int_equal(xl_ckpt_read(path, &r, &err), 0);
+    assert_memory_equal(p, p2, sizeof p);
+    assert_memory_equal(m, m2, sizeof m);
+    assert_memory_equal(w.counters, r.counters, sizeof w.counters);
+    /* another configuration: the differing key is named */
+    r.config = "layers=2\nhidden=32\n";
+    assert_int_equal(xl_ckpt_read(path, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "checkpoint of another configuration: hidden is '16' in the checkpoint, '32' here"));
+    r.config = "layers=2\nhidden=16\nheads=4\n";
+    assert_int_equal(xl_ckpt_read(path, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "heads is absent in the checkpoint, '4' here"));
+    r.config = "layers=2\nhidden=16\n";
+    r.blocks[1].count = 4;
+    assert_int_equal(xl_ckpt_read(path, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "block 'm' holds 3 floats, expected 4"));
+    r.blocks[1].count = 3;
+    /* every truncation is refused; so is a flipped byte anywhere */
+    char *data;
+    size_t len;
+    assert_int_equal(xl_read_file(path, 0, &data, &len, NULL), 0);
+    for (size_t cut = 0; cut < len; cut += 7) {
+        assert_int_equal(xl_write_file(path, data, cut, NULL), 0);
+        assert_int_equal(xl_ckpt_read(path, &r, &err), -1);
+    }
+    assert_int_equal(xl_write_file(path, data, len - 3, NULL), 0);
+    assert_int_equal(xl_ckpt_read(path, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "truncated"));
+    for (size_t at = 0; at < len; at++) {
+        data[at] ^= 0x10;
+        assert_int_equal(xl_write_file(path, data, len, NULL), 0);
+        assert_int_equal(xl_ckpt_read(path, &r, &err), -1);
+        data[at] ^= 0x10;
+    }
+    data[len - 20] ^= 1; /* inside the float data: only the checksum can tell */
+    assert_int_equal(xl_write_file(path, data, len, NULL), 0);
+    assert_int_equal(xl_ckpt_read(path, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "checksum mismatch"));
+    free(data);
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +498,8 @@ int main(void)
         cmocka_unit_test(test_rank_zero_batch), cmocka_unit_test(test_mlm_mask),
         cmocka_unit_test(test_mlm_head_hand), cmocka_unit_test(test_mlm_head_fd),
         cmocka_unit_test(test_adamw_hand),    cmocka_unit_test(test_schedule_clip),
+        cmocka_unit_test(test_corpus_validation), cmocka_unit_test(test_corpus_order),
+        cmocka_unit_test(test_checkpoint_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

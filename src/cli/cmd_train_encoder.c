@@ -21,8 +21,12 @@ static void print_progress(void *vctx, const xl_train_progress *p)
 {
     const progress_ctx *c = vctx;
     bool eval = !isnan(p->p1_st);
-    if (!(eval || p->checkpoint_saved || p->step == p->total_steps || p->step == 1 || p->step % c->every == 0))
+    if (!(eval || p->checkpoint_saved || p->step == p->total_steps || p->step <= 1 || p->step % c->every == 0))
         return;
+    if (p->step == 0) { /* before the first step: the held-out starting point */
+        fprintf(stderr, "step 0/%" PRIu64 "  P@1 %.4f/%.4f\n", p->total_steps, p->p1_st, p->p1_ts);
+        return;
+    }
     fprintf(stderr, "step %" PRIu64 "/%" PRIu64 "  loss %.4f", p->step, p->total_steps, p->loss);
     if (!isnan(p->loss_rank)) fprintf(stderr, "  rank %.4f", p->loss_rank);
     if (!isnan(p->loss_mlm)) fprintf(stderr, "  mlm %.4f", p->loss_mlm);

@@ -769,6 +769,14 @@ int xl_train_run(const xl_train_opts *opts, xl_error *err)
     double last_save = t0;
     const uint64_t first_step = t.step, tokens0 = t.tokens;
     const uint64_t end = o.stop_after > 0 && o.stop_after < o.steps ? o.stop_after : o.steps;
+    if (t.n_eval > 0 && t.step == 0 && o.progress) { /* the starting point of the held-out curve */
+        xl_train_progress pr;
+        memset(&pr, 0, sizeof pr);
+        pr.total_steps = o.steps;
+        pr.loss = pr.loss_rank = pr.loss_mlm = pr.loss_tlm = pr.lr = pr.grad_norm = NAN;
+        if (eval_p1(&t, &pr.p1_st, &pr.p1_ts, err) < 0) goto done;
+        o.progress(o.progress_ctx, &pr);
+    }
     while (t.step < end) {
         xl_bert_grads_zero(&t.g, &t.p);
         memset(t.mlm_gb, 0, t.V * sizeof(float));

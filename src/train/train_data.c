@@ -106,7 +106,10 @@ int xl_corpus_open(xl_corpus *c, const char *path, xl_corpus_kind kind, size_t m
     int rc;
     xl_corpus_record rec;
     while ((rc = xl_lines_next(&lines, &line, &len, err)) > 0) {
-        if (xl_corpus_parse_line(kind, line, len, path, lines.lineno, &rec, err) < 0) break;
+        if (xl_corpus_parse_line(kind, line, len, path, lines.lineno, &rec, err) < 0) {
+            rc = -1;
+            break;
+        }
         if (c->n >= UINT32_MAX - 1) {
             rc = xl_fail(err, XL_ERR_LIMIT, "%s:%llu: more than %lu lines", path,
                          (unsigned long long)lines.lineno, (unsigned long)UINT32_MAX - 1);
