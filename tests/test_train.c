@@ -491,6 +491,199 @@ static void test_checkpoint_roundtrip(void **state)
     remove(path);
 }
 
+/* ------------------------------------------------------------- the command ($XLREC_BIN) */
+
+static const char VOCAB[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ncat\ndog\nle\nchat\nchien\na\nhouse\nmaison\n"
+                            "red\nrouge\nblue\nbleu\nbig\ngrand\n";
+static const char PAIRS[] = "en\tthe cat\tfr\tle chat\nen\tthe dog\tfr\tle chien\nen\ta house\tfr\ta maison\n"
+                            "en\tred cat\tfr\tchat rouge\nen\tblue dog\tfr\tchien bleu\nen\tbig house\tfr\tgrand maison\n"
+                            "en\tthe red house\tfr\tle maison rouge\nen\ta blue cat\tfr\ta chat bleu\n";
+#define TINY "--config layers=2,hidden=16,heads=2,ffn=32,max-position=32 --max-len 16 --batch 3 --lr 0.01"
+
+/* Run `$XLREC_BIN args`; stdout and stderr both go to out (NUL-terminated).  Returns the exit status. */
+static int run(const char *args, char *out, size_t cap)
+{
+    const char *bin = xl_test_bin_or_skip();
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s %s </dev/null 2>&1", bin, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = 0, got;
+    char sink[4096];
+    while ((got = fread(out && n < cap - 1 ? out + n : sink, 1, out && n < cap - 1 ? cap - 1 - n : sizeof sink, p)) > 0)
+        if (out && n < cap - 1) n += got;
+    if (out) out[n] = '\0';
+    int st = pclose(p);
+    assert_true(st != -1 && WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+static bool same_bytes(const char *a, const char *b)
+{
+    char *da, *db;
+    size_t la, lb;
+    if (xl_read_file(a, 0, &da, &la, NULL) < 0) return false;
+    if (xl_read_file(b, 0, &db, &lb, NULL) < 0) {
+        free(da);
+        return false;
+    }
+    bool same = la == lb && memcmp(da, db, la) == 0;
+    free(da);
+    free(db);
+    return same;
+}
+
+/* A bad input: exit 1, the expected message, and the pre-existing output untouched. */
+static void expect_bad(const char *args, const char *out_path, const char *want)
+{
+    char buf[8192];
+    assert_int_equal(xl_write_file(out_path, "KEEP", 4, NULL), 0);
+    int rc = run(args, buf, sizeof buf);
+    if (rc != 1 || strstr(buf, want) == NULL) print_message("exit %d, output: %s(wanted: %s)\n", rc, buf, want);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(buf, want));
+    char *d;
+    size_t n;
+    assert_int_equal(xl_read_file(out_path, 0, &d, &n, NULL), 0);
+    assert_int_equal(n, 4); /* nothing overwritten */
+    assert_memory_equal(d, "KEEP", 4);
+    free(d);
+}
+
+static void test_cli_bad_input(void **state)
+{
+    (void)state;
+    xl_test_bin_or_skip();
+    char *vocab = tmp_copy("vocab.txt", VOCAB, sizeof VOCAB - 1);
+    char *out = tmp_copy("out.xlm", "", 0);
+    char args[4096];
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"en\tthe cat\tfr\tle chat\nen\tthe dog\tfr\n", ":2: 3 tab-separated columns, expected 4"},
+        {"en\tthe cat\tfr\tle ch\xff\n", ":1: invalid UTF-8 (invalid lead byte) at byte 20"},
+        {"en\tthe cat\tfr\tle chat\nen\t\tfr\tle chien\n", ":2: empty text in column 2 (side 1 of the pair)"},
+        {"", ": empty file (no pairs)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *pairs = tmp_copy("pairs.tsv", cases[i].text, strlen(cases[i].text));
+        snprintf(args, sizeof args, "train-encoder " TINY " --vocab %s --pairs %s --steps 2 -o %s", vocab, pairs, out);
+        char want[256];
+        snprintf(want, sizeof want, "xlrec: %s%s", pairs, cases[i].want);
+        expect_bad(args, out, want);
+        remove(pairs);
+        free(pairs);
+    }
+    /* the output may not be an input */
+    char *pairs = tmp_copy("pairs.tsv", PAIRS, sizeof PAIRS - 1);
+    snprintf(args, sizeof args, "train-encoder " TINY " --vocab %s --pairs %s --steps 2 -o %s", vocab, pairs, pairs);
+    char buf[4096];
+    assert_int_equal(run(args, buf, sizeof buf), 1);
+    assert_non_null(strstr(buf, "is the input file of --pairs: refusing to overwrite it"));
+    assert_true(same_bytes(pairs, pairs)); /* still there */
+    char *d;
+    size_t n;
+    assert_int_equal(xl_read_file(pairs, 0, &d, &n, NULL), 0);
+    assert_int_equal(n, sizeof PAIRS - 1);
+    free(d);
+    /* usage errors: exit 2 */
+    snprintf(args, sizeof args, "train-encoder " TINY " --vocab %s --pairs %s --objective rank:1,foo -o %s", vocab,
+             pairs, out);
+    assert_int_equal(run(args, buf, sizeof buf), 2);
+    assert_non_null(strstr(buf, "unknown objective 'foo'"));
+    remove(pairs);
+    free(pairs);
+    remove(vocab);
+    free(vocab);
+    remove(out);
+    free(out);
+}
+
+/* N steps == N/2 steps, stop, --resume for the rest: the model files are identical byte for byte
+ * (--threads 1); --threads 2 gives the same bytes too.  A checkpoint of another configuration and
+ * truncated / corrupted checkpoints are refused with exit 1 and nothing overwritten.  The trained
+ * model runs with `xlrec embed`. */
+static void test_cli_resume(void **state)
+{
+    (void)state;
+    xl_test_bin_or_skip();
+    char *vocab = tmp_copy("vocab.txt", VOCAB, sizeof VOCAB - 1);
+    char *pairs = tmp_copy("pairs.tsv", PAIRS, sizeof PAIRS - 1);
+    char full[1100], half[1100], resumed[1100], ckpt[1100], two[1100], args[8192], buf[8192];
+    snprintf(full, sizeof full, "%s", xl_test_tmp_path("full.xlm"));
+    snprintf(half, sizeof half, "%s", xl_test_tmp_path("half.xlm"));
+    snprintf(resumed, sizeof resumed, "%s", xl_test_tmp_path("resumed.xlm"));
+    snprintf(two, sizeof two, "%s", xl_test_tmp_path("two.xlm"));
+    snprintf(ckpt, sizeof ckpt, "%s", xl_test_tmp_path("half.ckpt"));
+    char common[4096];
+    snprintf(common, sizeof common,
+             "train-encoder " TINY " --vocab %s --pairs %s --objective rank:1,mlm:0.5,tlm:0.5 --steps 6 --warmup 2 "
+             "--seed 3",
+             vocab, pairs);
+    snprintf(args, sizeof args, "%s --threads 1 -o %s", common, full);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_non_null(strstr(buf, "step 6/6  loss"));
+    snprintf(args, sizeof args, "%s --threads 2 -o %s", common, two);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_true(same_bytes(full, two));
+    snprintf(args, sizeof args, "%s --threads 1 --stop-after 3 --checkpoint %s -o %s", common, ckpt, half);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_non_null(strstr(buf, "step 3/6"));
+    assert_non_null(strstr(buf, "[checkpoint]"));
+    assert_false(same_bytes(full, half));
+    snprintf(args, sizeof args, "%s --threads 1 --resume %s --checkpoint %s -o %s", common, ckpt, ckpt, resumed);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_null(strstr(buf, "step 3/6"));
+    assert_non_null(strstr(buf, "step 6/6"));
+    assert_true(same_bytes(full, resumed));
+
+    /* the model runs with embed */
+    char *text = tmp_copy("text.txt", "the cat\nle chat\n", 16);
+    snprintf(args, sizeof args, "embed -m %s %s", full, text);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    size_t lines = 0;
+    for (const char *c = buf; *c; c++) lines += *c == '\n';
+    assert_int_equal(lines, 2);
+
+    /* checkpoint of another configuration (batch 3 -> 4, hidden 16 -> 8): exit 1, output kept */
+    snprintf(args, sizeof args, "%s --batch 4 --resume %s -o %s", common, ckpt, resumed);
+    expect_bad(args, resumed, "checkpoint of another configuration: batch is '3' in the checkpoint, '4' here");
+    snprintf(args, sizeof args,
+             "train-encoder --config layers=2,hidden=8,heads=2,ffn=32,max-position=32 --max-len 16 --batch 3 --lr 0.01 "
+             "--vocab %s --pairs %s --objective rank:1,mlm:0.5,tlm:0.5 --steps 6 --warmup 2 --seed 3 --resume %s -o %s",
+             vocab, pairs, ckpt, resumed);
+    expect_bad(args, resumed, "checkpoint of another configuration: hidden is '16' in the checkpoint, '8' here");
+    /* truncated checkpoint */
+    char *data;
+    size_t len;
+    assert_int_equal(xl_read_file(ckpt, 0, &data, &len, NULL), 0);
+    char *cut = tmp_copy("cut.ckpt", data, len / 2);
+    snprintf(args, sizeof args, "%s --resume %s --checkpoint %s -o %s", common, cut, cut, resumed);
+    expect_bad(args, resumed, "truncated or extended checkpoint");
+    /* the truncated checkpoint itself is not replaced either */
+    char *d2;
+    size_t l2;
+    assert_int_equal(xl_read_file(cut, 0, &d2, &l2, NULL), 0);
+    assert_int_equal(l2, len / 2);
+    free(d2);
+    /* a flipped bit in the parameters */
+    data[len / 4] ^= 4; /* inside the parameters block */
+    char *flip = tmp_copy("flip.ckpt", data, len);
+    snprintf(args, sizeof args, "%s --resume %s -o %s", common, flip, resumed);
+    expect_bad(args, resumed, "checksum mismatch: the checkpoint is corrupted");
+    free(data);
+    const char *rm[] = {full, half, resumed, ckpt, two, text, cut, flip, pairs, vocab};
+    for (size_t i = 0; i < sizeof rm / sizeof *rm; i++) remove(rm[i]);
+    char half_ckpt[1200];
+    snprintf(half_ckpt, sizeof half_ckpt, "%s.ckpt", half);
+    remove(half_ckpt);
+    free(text);
+    free(cut);
+    free(flip);
+    free(pairs);
+    free(vocab);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,7 +692,8 @@ int main(void)
         cmocka_unit_test(test_mlm_head_hand), cmocka_unit_test(test_mlm_head_fd),
         cmocka_unit_test(test_adamw_hand),    cmocka_unit_test(test_schedule_clip),
         cmocka_unit_test(test_corpus_validation), cmocka_unit_test(test_corpus_order),
-        cmocka_unit_test(test_checkpoint_roundtrip),
+        cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_cli_bad_input),
+        cmocka_unit_test(test_cli_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
