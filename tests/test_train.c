@@ -19,6 +19,7 @@
 #include "train_optim.h"
 #include "xl_io.h"
 #include "xl_kernels.h"
+#include "xl_npy.h"
 #include "xl_rng.h"
 
 static void fill_uniform(float *x, size_t n, xl_rng *r, float lo, float hi)
@@ -326,6 +327,73 @@ static void test_schedule_clip(void **state)
     assert_close(xl_clip_factor(norm, 0.0), 1.0, 0);
 }
 
+
+/* ------------------------------------------------------------- against PyTorch (tests/fixtures/train_tiny) */
+
+#define FIX_DIR "tests/fixtures/train_tiny"
+
+static bool load_fixture(const char *name, xl_npy_array *a)
+{
+    char path[256];
+    snprintf(path, sizeof path, FIX_DIR "/%s", name);
+    xl_error err;
+    if (xl_npy_read(path, a, &err) == 0) return true;
+    print_message("[  SKIP    ] %s\n", err.msg);
+    return false;
+}
+
+/* Ten steps of xl_adamw_update against torch.optim.AdamW (two param groups: decay 0.01 and 0),
+ * parameters after every step within 1e-5. */
+static void test_adamw_vs_torch(void **state)
+{
+    (void)state;
+    xl_npy_array p0, grads, want, decay, hp;
+    if (!load_fixture("adamw_p0.npy", &p0)) skip();
+    assert_true(load_fixture("adamw_grads.npy", &grads) && load_fixture("adamw_params.npy", &want) &&
+                load_fixture("adamw_decay.npy", &decay) && load_fixture("adamw_hparams.npy", &hp));
+    const size_t n = p0.count;
+    assert_int_equal(grads.count, 10 * n);
+    assert_int_equal(want.count, 10 * n);
+    assert_int_equal(hp.count, 5);
+    xl_adamw_hparams h = {hp.data[1], hp.data[2], hp.data[3], hp.data[4]};
+    const double lr = hp.data[0];
+    float *m = calloc(n, sizeof *m), *v = calloc(n, sizeof *v);
+    assert_true(m && v);
+    double max_diff = 0;
+    for (uint64_t t = 1; t <= 10; t++) {
+        const float *g = grads.data + (t - 1) * n;
+        for (size_t i = 0; i < n; i++) /* one element at a time: the decay flag is per element here */
+            xl_adamw_update(&h, lr, t, decay.data[i] != 0.0f, p0.data + i, g + i, m + i, v + i, 1);
+        const float *w = want.data + (t - 1) * n;
+        for (size_t i = 0; i < n; i++) max_diff = fmax(max_diff, fabs((double)p0.data[i] - w[i]));
+        assert_allclose(p0.data, w, n, 1e-5, 0);
+    }
+    print_message("AdamW vs torch.optim.AdamW, 10 steps x %zu parameters: max abs difference %.2e\n", n, max_diff);
+    free(m);
+    free(v);
+    xl_npy_free(&p0);
+    xl_npy_free(&grads);
+    xl_npy_free(&want);
+    xl_npy_free(&decay);
+    xl_npy_free(&hp);
+}
+
+/* The ranking loss of the fixture's sentence embeddings (4 pairs) equals PyTorch's. */
+static void test_rank_vs_torch(void **state)
+{
+    (void)state;
+    xl_npy_array emb, loss;
+    if (!load_fixture("rank_emb.npy", &emb)) skip();
+    assert_true(load_fixture("rank_loss.npy", &loss));
+    assert_int_equal(emb.rank, 2);
+    const size_t n = emb.shape[0] / 2, d = emb.shape[1];
+    xl_rank_result r;
+    assert_int_equal(xl_rank_loss(emb.data, emb.data + n * d, n, d, 0.3, 20.0, NULL, NULL, &r, NULL), 0);
+    print_message("rank loss %.7f, PyTorch %.7f\n", r.loss, (double)loss.data[0]);
+    assert_close(r.loss, loss.data[0], 1e-5 * fabs(loss.data[0]));
+    xl_npy_free(&emb);
+    xl_npy_free(&loss);
+}
 
 /* ------------------------------------------------------------- corpora */
 
@@ -691,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_rank_zero_batch), cmocka_unit_test(test_mlm_mask),
         cmocka_unit_test(test_mlm_head_hand), cmocka_unit_test(test_mlm_head_fd),
         cmocka_unit_test(test_adamw_hand),    cmocka_unit_test(test_schedule_clip),
+        cmocka_unit_test(test_adamw_vs_torch), cmocka_unit_test(test_rank_vs_torch),
         cmocka_unit_test(test_corpus_validation), cmocka_unit_test(test_corpus_order),
         cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_cli_bad_input),
         cmocka_unit_test(test_cli_resume),
