@@ -13,6 +13,37 @@
 #include "xl_cli.h"
 #include "xl_thread.h"
 
+#ifdef XL_WITH_MPI
+/* make MPI=1: data-parallel training over MPI (docs/training.md "Data-parallel training").  The
+ * library (src/train) sees only these three collectives; MPI stays in this file. */
+#include <mpi.h>
+
+static int mpi_allreduce_f32(void *ctx, float *x, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n;) { /* MPI counts are int: chunks of at most 2^30 */
+        int c = n - i > ((size_t)1 << 30) ? 1 << 30 : (int)(n - i);
+        if (MPI_Allreduce(MPI_IN_PLACE, x + i, c, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS) return -1;
+        i += (size_t)c;
+    }
+    return 0;
+}
+
+static int mpi_allreduce_f64(void *ctx, double *x, size_t n)
+{
+    (void)ctx;
+    if (n > (size_t)1 << 30) return -1;
+    return MPI_Allreduce(MPI_IN_PLACE, x, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+}
+
+static int mpi_allgather_f32(void *ctx, const float *local, size_t n, float *global)
+{
+    (void)ctx;
+    if (n > (size_t)1 << 30) return -1;
+    return MPI_Allgather(local, (int)n, MPI_FLOAT, global, (int)n, MPI_FLOAT, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+}
+#endif
+
 typedef struct {
     uint64_t every; /* print every N steps (and steps with a P@1 or a checkpoint) */
 } progress_ctx;
@@ -149,6 +180,25 @@ int cmd_train_encoder(int argc, char **argv)
     progress_ctx pc = {(uint64_t)log_every};
     o.progress = print_progress;
     o.progress_ctx = &pc;
+#ifdef XL_WITH_MPI
+    int provided = 0, mpi_rank = 0, mpi_size = 1;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "xlrec: MPI_Init failed\n");
+        return XL_EXIT_RUNTIME;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &mpi_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);
+    xl_train_comm comm = {mpi_rank, mpi_size, NULL, mpi_allreduce_f32, mpi_allreduce_f64, mpi_allgather_f32};
+    if (mpi_size > 1) o.comm = &comm;
+    rc = xl_train_run(&o, &err);
+    if (rc < 0) { /* one rank failing stops them all (the others may wait in a collective) */
+        xl_cli_runtime_error(&err);
+        MPI_Abort(MPI_COMM_WORLD, XL_EXIT_RUNTIME);
+    }
+    MPI_Finalize();
+    return XL_EXIT_OK;
+#else
     if (xl_train_run(&o, &err) < 0) return xl_cli_runtime_error(&err);
     return XL_EXIT_OK;
+#endif
 }

@@ -198,6 +198,19 @@ static int batch_add(seq_batch *b, const wordpiece_encoding *e, xl_error *err)
     return 0;
 }
 
+/* Append sequence i of `src` (ids, types and labels) to `dst`. */
+static int batch_copy_seq(seq_batch *dst, const seq_batch *src, size_t i, xl_error *err)
+{
+    wordpiece_encoding e;
+    memset(&e, 0, sizeof e);
+    e.len = src->len[i];
+    e.ids = src->ids + src->start[i];
+    e.type_ids = src->types + src->start[i];
+    if (batch_add(dst, &e, err) < 0) return -1;
+    memcpy(dst->labels + dst->start[dst->n_seq - 1], src->labels + src->start[i], e.len * sizeof *dst->labels);
+    return 0;
+}
+
 static xl_bert_input batch_input(seq_batch *b)
 {
     for (size_t s = 0; s < b->n_seq; s++) {
@@ -227,7 +240,13 @@ typedef struct {
     size_t V, H;
     xl_corpus pairs, mono;
     bool pairs_ok, mono_ok;
-    xl_rng rng;                  /* masking and dropout */
+    xl_rng rng;                  /* masking (the same stream on every rank) */
+    xl_rng drop_rng;             /* dropout: re-seeded every step from (seed, step, rank) */
+    int rank, size;              /* data-parallel position (0, 1 without a comm) */
+    size_t lo, hi;               /* this rank's examples [lo, hi) of each global batch */
+    seq_batch stage, stage_tgt;  /* the whole global batch, read and masked by every rank */
+    float *gather;               /* [2, batch, D] all-gathered sentence embeddings */
+    size_t cap_gather;
     uint64_t step, tokens;
     seq_batch batch;
     wordpiece_encoding enc;
@@ -265,50 +284,62 @@ static int encode_one(trainer *t, const char *a, size_t al, const char *b, size_
     return wordpiece_encode(t->wp, a, al, b, bl, &eo, &t->enc, err);
 }
 
-/* rank: `batch` pairs -> sequences 0..B-1 sources, B..2B-1 targets. */
+static int mlm_head_backward(trainer *t, const seq_batch *bt, const float *h, size_t m, double weight, double *ce_sum,
+                             xl_error *err);
+
+/* rank: the global batch of B pairs is read by every rank; this rank encodes its examples
+ * [lo, hi) as one forward batch (sources, then targets), and the loss is computed over the
+ * all-gathered global [B, D] embeddings (every rank the same value). */
 static int run_rank(trainer *t, double weight, double *loss, xl_error *err)
 {
     const xl_train_opts *o = t->o;
-    const size_t B = o->batch;
-    seq_batch *bt = &t->batch;
+    const size_t B = o->batch, b = t->hi - t->lo;
+    seq_batch *src = &t->stage, *tgt = &t->stage_tgt, *bt = &t->batch;
+    batch_clear(src);
+    batch_clear(tgt);
     batch_clear(bt);
     xl_corpus_record rec;
-    /* read B pairs; keep both sides' encodings in order: sources first */
-    seq_batch tg = {0};
-    int rc = -1;
     for (size_t i = 0; i < B; i++) {
-        if (xl_corpus_next(&t->pairs, &rec, err) < 0) goto done;
-        if (encode_one(t, rec.text[0], rec.text_len[0], NULL, 0, err) < 0 || batch_add(bt, &t->enc, err) < 0)
-            goto done;
-        if (encode_one(t, rec.text[1], rec.text_len[1], NULL, 0, err) < 0 || batch_add(&tg, &t->enc, err) < 0)
-            goto done;
+        if (xl_corpus_next(&t->pairs, &rec, err) < 0) return -1;
+        if (i < t->lo || i >= t->hi) continue; /* another rank's example */
+        if (encode_one(t, rec.text[0], rec.text_len[0], NULL, 0, err) < 0 || batch_add(src, &t->enc, err) < 0 ||
+            encode_one(t, rec.text[1], rec.text_len[1], NULL, 0, err) < 0 || batch_add(tgt, &t->enc, err) < 0)
+            return -1;
     }
-    for (size_t i = 0; i < B; i++) {
-        wordpiece_encoding e = {0};
-        e.len = tg.len[i];
-        e.ids = tg.ids + tg.start[i];
-        e.type_ids = tg.types + tg.start[i];
-        if (batch_add(bt, &e, err) < 0) goto done;
-    }
+    for (size_t i = 0; i < b; i++)
+        if (batch_copy_seq(bt, src, i, err) < 0) return -1;
+    for (size_t i = 0; i < b; i++)
+        if (batch_copy_seq(bt, tgt, i, err) < 0) return -1;
     xl_bert_input in = batch_input(bt);
     xl_bert_dropout drop = {(float)o->dropout, (float)o->dropout};
-    if (xl_bert_train_forward(&t->ctx, &t->p, &in, drop, &t->rng, err) == NULL) goto done;
-    const float *sent = xl_bert_train_pool(&t->ctx, &t->p, XL_POOL_DEFAULT, true, err);
-    if (sent == NULL) goto done;
+    if (xl_bert_train_forward(&t->ctx, &t->p, &in, drop, &t->drop_rng, err) == NULL) return -1;
+    const float *sent = xl_bert_train_pool(&t->ctx, &t->p, XL_POOL_DEFAULT, true, err); /* [2b, D] */
+    if (sent == NULL) return -1;
     const size_t D = xl_bert_train_output_dim(&t->p);
-    if (grow_floats(&t->dsent, &t->cap_dsent, 2 * B * D, err) < 0) goto done;
+    if (grow_floats(&t->dsent, &t->cap_dsent, 2 * B * D, err) < 0) return -1;
+    const float *gsrc = sent, *gtgt = sent + b * D; /* one process: the local batch is the global one */
+    if (t->size > 1) {
+        if (grow_floats(&t->gather, &t->cap_gather, 2 * B * D, err) < 0) return -1;
+        if (o->comm->allgather_f32(o->comm->ctx, sent, b * D, t->gather) < 0 ||
+            o->comm->allgather_f32(o->comm->ctx, sent + b * D, b * D, t->gather + B * D) < 0)
+            return xl_fail(err, XL_ERR_IO, "all-gather of the sentence embeddings failed");
+        gsrc = t->gather;
+        gtgt = t->gather + B * D;
+    }
     xl_rank_result r;
-    if (xl_rank_loss(sent, sent + B * D, B, D, o->margin, o->scale, t->dsent, t->dsent + B * D, &r, err) < 0)
-        goto done;
-    /* d (weight * loss) / d sent */
-    for (size_t i = 0; i < 2 * B * D; i++) t->dsent[i] = (float)(weight * t->dsent[i]);
-    if (xl_bert_train_backward(&t->ctx, &t->p, &t->g, t->dsent, NULL, err) < 0) goto done;
+    float *d_src = t->dsent, *d_tgt = t->dsent + B * D; /* [B, D] each, global */
+    if (xl_rank_loss(gsrc, gtgt, B, D, o->margin, o->scale, d_src, d_tgt, &r, err) < 0) return -1;
+    /* this rank's rows, times the objective weight: d_sent [2b, D] = (d_src[lo..hi), d_tgt[lo..hi)) */
+    float *d_local = t->size > 1 ? t->gather : t->dsent;
+    for (size_t i = 0; i < b * D; i++) {
+        float ds = d_src[t->lo * D + i], dt = d_tgt[t->lo * D + i];
+        d_local[i] = (float)(weight * ds);
+        d_local[b * D + i] = (float)(weight * dt);
+    }
+    if (xl_bert_train_backward(&t->ctx, &t->p, &t->g, d_local, NULL, err) < 0) return -1;
     *loss = r.loss;
     t->tokens += bt->n_tok;
-    rc = 0;
-done:
-    batch_free(&tg);
-    return rc;
+    return 0;
 }
 
 /* mlm (tlm = pairs as [CLS] a [SEP] b [SEP]): mask, forward, tied head on the selected rows, backward. */
@@ -316,7 +347,8 @@ static int run_mlm(trainer *t, bool tlm, double weight, double *loss, xl_error *
 {
     const xl_train_opts *o = t->o;
     const size_t B = o->batch;
-    seq_batch *bt = &t->batch;
+    seq_batch *all = &t->stage, *bt = &t->batch;
+    batch_clear(all);
     batch_clear(bt);
     xl_corpus *src = tlm ? &t->pairs : t->mono_ok ? &t->mono : &t->pairs;
     xl_corpus_record rec;
@@ -328,19 +360,39 @@ static int run_mlm(trainer *t, bool tlm, double weight, double *loss, xl_error *
             size_t side = rec.n_sides == 2 ? i % 2 : 0;
             e = encode_one(t, rec.text[side], rec.text_len[side], NULL, 0, err);
         }
-        if (e < 0 || batch_add(bt, &t->enc, err) < 0) return -1;
+        if (e < 0 || batch_add(all, &t->enc, err) < 0) return -1;
     }
-    /* BERT masking, sequence by sequence in batch order */
-    size_t m = 0;
-    for (size_t s = 0; s < bt->n_seq; s++)
-        m += xl_mlm_mask(&t->masking, &t->rng, bt->ids + bt->start[s], bt->len[s], bt->labels + bt->start[s]);
+    /* BERT masking of the whole global batch, sequence by sequence (identical on every rank) */
+    size_t m_global = 0, m = 0;
+    for (size_t s = 0; s < all->n_seq; s++) {
+        size_t k = xl_mlm_mask(&t->masking, &t->rng, all->ids + all->start[s], all->len[s], all->labels + all->start[s]);
+        m_global += k;
+        if (s >= t->lo && s < t->hi) m += k;
+    }
+    for (size_t s = t->lo; s < t->hi; s++)
+        if (batch_copy_seq(bt, all, s, err) < 0) return -1;
     xl_bert_input in = batch_input(bt);
     xl_bert_dropout drop = {(float)o->dropout, (float)o->dropout};
-    const float *h = xl_bert_train_forward(&t->ctx, &t->p, &in, drop, &t->rng, err);
+    const float *h = xl_bert_train_forward(&t->ctx, &t->p, &in, drop, &t->drop_rng, err);
     if (h == NULL) return -1;
     t->tokens += bt->n_tok;
     *loss = 0.0;
-    if (m == 0) return 0; /* nothing selected in this micro-batch: no MLM gradient */
+    double ce_sum = 0.0; /* this rank's sum of CE over its selected positions */
+    if (m > 0) {
+        if (mlm_head_backward(t, bt, h, m, weight * (double)m / (double)m_global, &ce_sum, err) < 0) return -1;
+    }
+    if (t->size > 1 && o->comm->allreduce_sum_f64(o->comm->ctx, &ce_sum, 1) < 0)
+        return xl_fail(err, XL_ERR_IO, "all-reduce of the MLM loss failed");
+    *loss = m_global > 0 ? ce_sum / (double)m_global : 0.0;
+    return 0;
+}
+
+/* The tied head over the m selected rows of the last forward (labels in bt), loss weight `weight`
+ * (mean over these m rows times weight), then the encoder's backward.  *ce_sum = sum of the CEs. */
+static int mlm_head_backward(trainer *t, const seq_batch *bt, const float *h, size_t m, double weight, double *ce_sum,
+                             xl_error *err)
+{
+    const xl_train_opts *o = t->o;
     const size_t H = t->H;
     if (grow_floats(&t->hsel, &t->cap_hsel, m * H, err) < 0 || grow_floats(&t->dhsel, &t->cap_dhsel, m * H, err) < 0)
         return -1;
@@ -370,7 +422,7 @@ static int run_mlm(trainer *t, bool tlm, double weight, double *loss, xl_error *
     memset(t->dhidden, 0, T * H * sizeof(float));
     for (size_t i = 0; i < m; i++) memcpy(t->dhidden + row[i] * H, t->dhsel + i * H, H * sizeof(float));
     if (xl_bert_train_backward(&t->ctx, &t->p, &t->g, NULL, t->dhidden, err) < 0) goto done;
-    *loss = r.mean_ce;
+    *ce_sum = r.mean_ce * (double)m;
     rc = 0;
 done:
     free(lab);
@@ -635,6 +687,9 @@ static int check_not_input(const xl_train_opts *o, const char *out, const char *
 static void trainer_free(trainer *t)
 {
     batch_free(&t->batch);
+    batch_free(&t->stage);
+    batch_free(&t->stage_tgt);
+    free(t->gather);
     batch_free(&t->eval_src);
     batch_free(&t->eval_tgt);
     wordpiece_encoding_free(&t->enc);
@@ -684,6 +739,12 @@ static int setup(trainer *t, xl_train_opts *o, xl_error *err)
         return -1;
     if (xl_same_file(o->out, t->ckpt_path))
         return xl_fail(err, XL_ERR_USAGE, "%s: the output model and the checkpoint must be different files", o->out);
+    t->rank = o->comm ? o->comm->rank : 0;
+    t->size = o->comm ? o->comm->size : 1;
+    if (t->size < 1 || t->rank < 0 || t->rank >= t->size || o->batch % (size_t)t->size != 0)
+        return xl_fail(err, XL_ERR_USAGE, "--batch %zu must be a multiple of the %d processes", o->batch, t->size);
+    t->lo = o->batch / (size_t)t->size * (size_t)t->rank;
+    t->hi = t->lo + o->batch / (size_t)t->size;
     if (xl_kernels_init(&t->k, o->simd, o->threads, err) < 0) return -1;
     t->k_ok = true;
     /* model and tokenizer */
@@ -769,7 +830,7 @@ int xl_train_run(const xl_train_opts *opts, xl_error *err)
     double last_save = t0;
     const uint64_t first_step = t.step, tokens0 = t.tokens;
     const uint64_t end = o.stop_after > 0 && o.stop_after < o.steps ? o.stop_after : o.steps;
-    if (t.n_eval > 0 && t.step == 0 && o.progress) { /* the starting point of the held-out curve */
+    if (t.rank == 0 && t.n_eval > 0 && t.step == 0 && o.progress) { /* the starting point of the held-out curve */
         xl_train_progress pr;
         memset(&pr, 0, sizeof pr);
         pr.total_steps = o.steps;
@@ -782,8 +843,10 @@ int xl_train_run(const xl_train_opts *opts, xl_error *err)
         memset(t.mlm_gb, 0, t.V * sizeof(float));
         double l_rank = 0, l_mlm = 0, l_tlm = 0;
         const double inv = 1.0 / (double)o.accum;
+        /* dropout masks: a stream per (seed, step, rank), so a resumed run and every rank draw their own */
+        xl_rng_seed(&t.drop_rng, o.seed ^ (0x9E3779B97F4A7C15ull * (t.step + 1)), 2u + (uint64_t)t.rank);
         for (size_t a = 0; a < o.accum; a++) {
-            double l;
+            double l = 0.0;
             if (o.w_rank > 0) {
                 if (run_rank(&t, o.w_rank * inv, &l, err) < 0) goto done;
                 l_rank += l * inv;
@@ -795,6 +858,14 @@ int xl_train_run(const xl_train_opts *opts, xl_error *err)
             if (o.w_tlm > 0) {
                 if (run_mlm(&t, true, o.w_tlm * inv, &l, err) < 0) goto done;
                 l_tlm += l * inv;
+            }
+        }
+        if (t.size > 1) { /* sum the ranks' gradients (the word rows of every rank: dense) */
+            xl_bert_grads_touch_all_words(&t.g);
+            if (o.comm->allreduce_sum_f32(o.comm->ctx, t.g.data, t.g.count) < 0 ||
+                o.comm->allreduce_sum_f32(o.comm->ctx, t.mlm_gb, t.V) < 0) {
+                xl_fail(err, XL_ERR_IO, "all-reduce of the gradients failed");
+                goto done;
             }
         }
         const double lr = xl_schedule_lr(o.schedule, o.lr, o.warmup, o.steps, t.step + 1);
@@ -810,21 +881,21 @@ int xl_train_run(const xl_train_opts *opts, xl_error *err)
         pr.loss_tlm = o.w_tlm > 0 ? l_tlm : NAN;
         pr.loss = o.w_rank * l_rank + o.w_mlm * l_mlm + o.w_tlm * l_tlm;
         pr.p1_st = pr.p1_ts = NAN;
-        if (t.n_eval > 0 && ((o.eval_every > 0 && t.step % o.eval_every == 0) || t.step == end) &&
+        if (t.rank == 0 && t.n_eval > 0 && ((o.eval_every > 0 && t.step % o.eval_every == 0) || t.step == end) &&
             eval_p1(&t, &pr.p1_st, &pr.p1_ts, err) < 0)
             goto done;
         const double now = xl_time_now(), el = now - t0;
-        pr.tokens_per_s = el > 0 ? (double)(t.tokens - tokens0) / el : 0;
+        pr.tokens_per_s = el > 0 ? (double)(t.tokens - tokens0) * (double)t.size / el : 0; /* all ranks */
         pr.eta_s = el / (double)(t.step - first_step) * (double)(o.steps - t.step);
-        if ((o.save_every_min > 0 && now - last_save >= o.save_every_min * 60.0) ||
-            (t.step == end && (end < o.steps || o.save_every_min > 0))) {
+        if (t.rank == 0 && ((o.save_every_min > 0 && now - last_save >= o.save_every_min * 60.0) ||
+                            (t.step == end && (end < o.steps || o.save_every_min > 0)))) {
             if (save_checkpoint(&t, err) < 0) goto done;
             last_save = now;
             pr.checkpoint_saved = true;
         }
-        if (o.progress) o.progress(o.progress_ctx, &pr);
+        if (o.progress && t.rank == 0) o.progress(o.progress_ctx, &pr);
     }
-    if (save_model(&t, o.out, err) < 0) goto done;
+    if (t.rank == 0 && save_model(&t, o.out, err) < 0) goto done;
     rc = 0;
 done:
     trainer_free(&t);

@@ -43,6 +43,23 @@ typedef struct xl_train_progress {
 
 typedef void (*xl_train_progress_fn)(void *ctx, const xl_train_progress *p);
 
+/* Data-parallel training: `size` processes run the same options on the same corpora; each global
+ * batch of `--batch` examples is read (and masked) identically by every rank, and rank r runs the
+ * forward and backward of examples [r b, (r+1) b), b = batch / size.  The ranking loss sees the
+ * global batch (the sentence embeddings are all-gathered), the MLM/TLM loss is the mean over the
+ * global batch's selected positions, and the gradients are summed over the ranks before clipping
+ * and AdamW, so every rank holds the same parameters.  Rank 0 evaluates and writes the checkpoint
+ * and the model.  The library has no MPI code: the caller (make MPI=1: cmd_train_encoder.c)
+ * provides these collectives.  NULL = one process. */
+typedef struct xl_train_comm {
+    int rank, size;
+    void *ctx;
+    int (*allreduce_sum_f32)(void *ctx, float *x, size_t n);  /* in place, over all ranks */
+    int (*allreduce_sum_f64)(void *ctx, double *x, size_t n);
+    /* global[size * n] = every rank's local[n], in rank order */
+    int (*allgather_f32)(void *ctx, const float *local, size_t n, float *global);
+} xl_train_comm;
+
 typedef struct xl_train_opts {
     /* data */
     const char *pairs, *mono, *eval_pairs;
@@ -75,6 +92,7 @@ typedef struct xl_train_opts {
     const char *resume;           /* checkpoint to continue from */
     uint64_t stop_after;          /* stop after this step (with a checkpoint), 0 = run to the end */
     const char *out;              /* the trained model file */
+    const xl_train_comm *comm;    /* data-parallel collectives, or NULL (one process) */
     xl_train_progress_fn progress;
     void *progress_ctx;
 } xl_train_opts;
