@@ -19,6 +19,7 @@
 #include "train_optim.h"
 #include "xl_io.h"
 #include "xl_kernels.h"
+#include "xl_model.h"
 #include "xl_npy.h"
 #include "xl_rng.h"
 
@@ -713,6 +714,14 @@ static void test_cli_resume(void **state)
     for (const char *c = buf; *c; c++) lines += *c == '\n';
     assert_int_equal(lines, 2);
 
+    /* --init continues from a model file (its vocabulary and tokenizer travel with it) */
+    snprintf(args, sizeof args, "train-encoder --init %s --pairs %s --objective mlm,rank --batch 3 --steps 2 "
+             "--max-len 16 -o %s", full, pairs, two);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    snprintf(args, sizeof args, "embed -m %s %s", two, text);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_false(same_bytes(full, two));
+
     /* checkpoint of another configuration (batch 3 -> 4, hidden 16 -> 8): exit 1, output kept */
     snprintf(args, sizeof args, "%s --batch 4 --resume %s -o %s", common, ckpt, resumed);
     expect_bad(args, resumed, "checkpoint of another configuration: batch is '3' in the checkpoint, '4' here");
@@ -752,6 +761,62 @@ static void test_cli_resume(void **state)
     free(vocab);
 }
 
+/* --lazy-embeddings: a word row that no batch touches keeps its initial value exactly (its
+ * moments and weight decay are skipped); dense AdamW shrinks it by the decoupled weight decay
+ * prod_t (1 - lr_t wd) (its gradient, hence m, is 0, so only the decay moves it). */
+static const float *word_row(xl_model *m, size_t row, size_t h)
+{
+    const xl_tensor *t = xl_model_tensor_find(m, "embeddings.word_embeddings.weight");
+    assert_non_null(t);
+    assert_int_equal(t->shape[1], h);
+    return t->data + row * h;
+}
+
+static void test_cli_lazy_embeddings(void **state)
+{
+    (void)state;
+    xl_test_bin_or_skip();
+    static const char vocab_text[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ncat\ndog\nle\nchat\nchien\na\nhouse\n"
+                                     "maison\nred\nrouge\nblue\nbleu\nbig\ngrand\nunused\n";
+    char *vocab = tmp_copy("vocab.txt", vocab_text, sizeof vocab_text - 1);
+    char *pairs = tmp_copy("pairs.tsv", PAIRS, sizeof PAIRS - 1);
+    char init[1100], lazy[1100], dense[1100], args[8192], buf[8192];
+    snprintf(init, sizeof init, "%s", xl_test_tmp_path("init.xlm"));
+    snprintf(lazy, sizeof lazy, "%s", xl_test_tmp_path("lazy.xlm"));
+    snprintf(dense, sizeof dense, "%s", xl_test_tmp_path("dense.xlm"));
+    const char *common = "train-encoder " TINY " --objective rank --steps 4 --weight-decay 0.1 --seed 9";
+    snprintf(args, sizeof args, "%s --vocab %s --pairs %s --lr 0 -o %s", common, vocab, pairs, init);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    snprintf(args, sizeof args, "%s --vocab %s --pairs %s --lazy-embeddings -o %s", common, vocab, pairs, lazy);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    snprintf(args, sizeof args, "%s --vocab %s --pairs %s -o %s", common, vocab, pairs, dense);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    xl_model *mi, *ml, *md;
+    assert_int_equal(xl_model_open(&mi, init, NULL), 0);
+    assert_int_equal(xl_model_open(&ml, lazy, NULL), 0);
+    assert_int_equal(xl_model_open(&md, dense, NULL), 0);
+    const size_t unused = 20, cat = 6, H = 16;
+    /* lr 0 leaves the seeded init; the untouched row: lazy == init exactly, dense == init * decay */
+    assert_memory_equal(word_row(ml, unused, H), word_row(mi, unused, H), H * sizeof(float));
+    double shrink = 1.0;
+    for (int t = 1; t <= 4; t++) shrink *= 1.0 - (0.01 * (4.0 - t) / 4.0) * 0.1; /* linear decay, no warm-up */
+    float want[16];
+    for (size_t i = 0; i < H; i++) want[i] = (float)(word_row(mi, unused, H)[i] * shrink);
+    assert_allclose(word_row(md, unused, H), want, H, 1e-9, 1e-6);
+    /* a row the batches touch moves in both */
+    assert_true(memcmp(word_row(ml, cat, H), word_row(mi, cat, H), H * sizeof(float)) != 0);
+    xl_model_close(mi);
+    xl_model_close(ml);
+    xl_model_close(md);
+    remove(init);
+    remove(lazy);
+    remove(dense);
+    remove(pairs);
+    remove(vocab);
+    free(pairs);
+    free(vocab);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -762,7 +827,7 @@ int main(void)
         cmocka_unit_test(test_adamw_vs_torch), cmocka_unit_test(test_rank_vs_torch),
         cmocka_unit_test(test_corpus_validation), cmocka_unit_test(test_corpus_order),
         cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_cli_bad_input),
-        cmocka_unit_test(test_cli_resume),
+        cmocka_unit_test(test_cli_resume), cmocka_unit_test(test_cli_lazy_embeddings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

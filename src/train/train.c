@@ -117,7 +117,7 @@ int xl_train_parse_config(const char *s, xl_bert_config *cfg, xl_error *err)
                            "--config: unknown key '%.*s' (layers, hidden, heads, ffn, max-position, type-vocab)",
                            (int)kl, p);
         int64_t v;
-        if (xl_parse_i64_range(eq + 1, n - kl - 1, which == 5 ? 1 : 1, 1 << 20, &v, err) < 0)
+        if (xl_parse_i64_range(eq + 1, n - kl - 1, 1, 1 << 20, &v, err) < 0)
             return xl_error_prefix(err, "--config: %.*s", (int)kl, p);
         *targets[which] = (size_t)v;
         p += n;
