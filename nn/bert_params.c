@@ -170,6 +170,14 @@ size_t xl_bert_params_count(const xl_bert_config *cfg, xl_error *err)
 
 /* ---- the view (an xl_bert over data) ----------------------------------------------------------- */
 
+static void packed_dx_free(xl_bert_params *p)
+{
+    if (p->packed_dx == NULL) return;
+    for (size_t i = 0; i < 4 * p->cfg.n_layers + p->cfg.n_dense; i++) xl_packed_free(&p->packed_dx[i]);
+    free(p->packed_dx);
+    p->packed_dx = NULL;
+}
+
 static void view_free(xl_bert *b, size_t n_layers)
 {
     if (b->layers != NULL)
@@ -240,6 +248,22 @@ static int view_build(xl_bert_params *p, const xl_kernels *k, xl_error *err)
         if (xl_pack_b(k, XL_TRANS, c->dense_in[i], c->dense_out[i], b->dense_w[i], c->dense_in[i], &b->dense[i], err) < 0)
             return -1;
     }
+    /* the backward's copies: op(B) = W [out, in] as stored (dX = dY W) */
+    p->packed_dx = xl_calloc(4 * c->n_layers + c->n_dense, sizeof *p->packed_dx, err);
+    if (p->packed_dx == NULL) return -1;
+    for (size_t l = 0; l < c->n_layers; l++) {
+        const xl_bert_layer *L = &b->layers[l];
+        xl_packed_matrix *q = p->packed_dx + 4 * l;
+        if (xl_pack_b(k, XL_NO_TRANS, 3 * H, H, L->q_w, H, &q[0], err) < 0 ||
+            xl_pack_b(k, XL_NO_TRANS, H, H, L->attn_out_w, H, &q[1], err) < 0 ||
+            xl_pack_b(k, XL_NO_TRANS, I, H, L->ffn_in_w, H, &q[2], err) < 0 ||
+            xl_pack_b(k, XL_NO_TRANS, H, I, L->ffn_out_w, I, &q[3], err) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < c->n_dense; i++)
+        if (xl_pack_b(k, XL_NO_TRANS, c->dense_out[i], c->dense_in[i], b->dense_w[i], c->dense_in[i],
+                      &p->packed_dx[4 * c->n_layers + i], err) < 0)
+            return -1;
     return 0;
 }
 
@@ -257,6 +281,16 @@ void xl_bert_params_refresh(xl_bert_params *p, const xl_kernels *k)
     }
     if (c->has_pooler) xl_pack_b_refresh(k, XL_TRANS, b->pooler_w, H, &b->pooler);
     for (size_t i = 0; i < c->n_dense; i++) xl_pack_b_refresh(k, XL_TRANS, b->dense_w[i], c->dense_in[i], &b->dense[i]);
+    for (size_t l = 0; l < c->n_layers; l++) {
+        const xl_bert_layer *L = &b->layers[l];
+        xl_packed_matrix *q = p->packed_dx + 4 * l;
+        xl_pack_b_refresh(k, XL_NO_TRANS, L->q_w, H, &q[0]);
+        xl_pack_b_refresh(k, XL_NO_TRANS, L->attn_out_w, H, &q[1]);
+        xl_pack_b_refresh(k, XL_NO_TRANS, L->ffn_in_w, H, &q[2]);
+        xl_pack_b_refresh(k, XL_NO_TRANS, L->ffn_out_w, I, &q[3]);
+    }
+    for (size_t i = 0; i < c->n_dense; i++)
+        xl_pack_b_refresh(k, XL_NO_TRANS, b->dense_w[i], c->dense_in[i], &p->packed_dx[4 * c->n_layers + i]);
 }
 
 /* ---- init -------------------------------------------------------------------------------------- */
@@ -291,6 +325,7 @@ static int params_alloc(xl_bert_params *p, const xl_bert_config *cfg, const bool
 void xl_bert_params_free(xl_bert_params *p)
 {
     if (p == NULL) return;
+    packed_dx_free(p);
     view_free(&p->view, p->cfg.n_layers);
     free(p->info);
     free(p->off.layers);

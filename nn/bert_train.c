@@ -373,7 +373,8 @@ static void pool_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_bert
         const float *xin = ii ? a->dense_out[ii - 1] : a->pooled;
         float *dW = g->data + p->off.dense_w[ii];
         float *db = p->off.dense_b[ii] != SIZE_MAX ? g->data + p->off.dense_b[ii] : NULL;
-        xl_linear_backward(c->k, c->n_threads, B, in_w, out_w, xin, p->view.dense_w[ii], dcur, dnext, 0.0f, dW, db);
+        xl_linear_backward(c->k, c->n_threads, B, in_w, out_w, xin, p->view.dense_w[ii], &p->packed_dx[4 * cfg->n_layers + ii],
+                           dcur, dnext, 0.0f, dW, db);
         float *t = dcur;
         dcur = dnext;
         dnext = t;
@@ -418,12 +419,14 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
         memcpy(dout, dres, T * H * sizeof(float));
         xl_dropout_backward(drop.hidden, a->mask_res2[l], dres, dres, T * H);
         /* F = ffn_h W_2^T + b_2 */
-        xl_linear_backward(k, nt, T, I, H, a->ffn_h[l], L->ffn_out_w, dres, dffn, 0.0f, G + o->ffn_out_w,
+        const xl_packed_matrix *Wp = p->packed_dx + 4 * l; /* qkv, attn_out, ffn_in, ffn_out as op(B) = W */
+        xl_linear_backward(k, nt, T, I, H, a->ffn_h[l], L->ffn_out_w, &Wp[3], dres, dffn, 0.0f, G + o->ffn_out_w,
                            G + o->ffn_out_b);
         /* ffn_h = GELU(ffn_pre) */
         xl_gelu_backward(k, nt, a->ffn_pre[l], dffn, dffn, T * I);
         /* ffn_pre = ln1 W_1^T + b_1: d_ln1 += d_pre W_1 */
-        xl_linear_backward(k, nt, T, H, I, a->ln1[l], L->ffn_in_w, dffn, dout, 1.0f, G + o->ffn_in_w, G + o->ffn_in_b);
+        xl_linear_backward(k, nt, T, H, I, a->ln1[l], L->ffn_in_w, &Wp[2], dffn, dout, 1.0f, G + o->ffn_in_w,
+                           G + o->ffn_in_b);
         /* ln1 = LN(res1) */
         xl_layernorm_backward(k, nt, a->res1[l], L->ln1_g, eps, T, H, dout, dres, G + o->ln1_g, G + o->ln1_b,
                               c->d_stats);
@@ -431,7 +434,7 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
         memcpy(dout, dres, T * H * sizeof(float));
         xl_dropout_backward(drop.hidden, a->mask_res1[l], dres, dres, T * H);
         /* proj = ctx W_o^T + b_o */
-        xl_linear_backward(k, nt, T, H, H, a->ctx[l], L->attn_out_w, dres, dctx, 0.0f, G + o->attn_out_w,
+        xl_linear_backward(k, nt, T, H, H, a->ctx[l], L->attn_out_w, &Wp[1], dres, dctx, 0.0f, G + o->attn_out_w,
                            G + o->attn_out_b);
         /* attention, per sequence (heads batched) */
         const float *qkv = a->qkv[l];
@@ -446,7 +449,7 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
                                   dctx + r0 * H, H, dq, dq + H, dq + 2 * H, c->d_att);
         }
         /* qkv = x W_qkv^T + b_qkv: d_x += d_qkv W_qkv */
-        xl_linear_backward(k, nt, T, H, 3 * H, x, L->q_w, dqkv, dout, 1.0f, G + o->qkv_w, G + o->qkv_b);
+        xl_linear_backward(k, nt, T, H, 3 * H, x, L->q_w, &Wp[0], dqkv, dout, 1.0f, G + o->qkv_w, G + o->qkv_b);
     }
     /* x0 = dropout(LN(emb)) */
     xl_dropout_backward(drop.hidden, a->mask_emb, dout, dout, T * H);

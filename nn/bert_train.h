@@ -94,6 +94,9 @@ typedef struct xl_bert_params {
     size_t count;              /* total floats */
     float *data;               /* [count], 64-byte aligned, owned */
     xl_bert view;              /* encoder over data (+ packed copies): refresh after every update */
+    xl_packed_matrix *packed_dx; /* [4 N + n_dense] W packed as op(B) = W [out, in] (no transpose),
+                                  * for dX = dY W on the packed GEMM path: per layer qkv, attn_out,
+                                  * ffn_in, ffn_out, then the Dense layers; refreshed with the view */
     bool dense_bias[XL_BERT_MAX_DENSE];
 } xl_bert_params;
 

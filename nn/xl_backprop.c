@@ -37,10 +37,11 @@ void xl_bias_backward(const float *dY, size_t rows, size_t cols, size_t ld, floa
 }
 
 void xl_linear_backward(xl_kernels *k, int n_threads, size_t M, size_t in, size_t out, const float *X, const float *W,
-                        const float *dY, float *dX, float beta_dx, float *dW, float *db)
+                        const xl_packed_matrix *Wp, const float *dY, float *dX, float beta_dx, float *dW, float *db)
 {
     /* dX [M, in] = dY [M, out] . W [out, in]  (op(B) = W, not transposed) */
-    if (dX != NULL) xl_sgemm(k, n_threads, XL_NO_TRANS, M, in, out, 1.0f, dY, out, W, in, beta_dx, dX, in);
+    if (dX != NULL && Wp != NULL) xl_sgemm_packed(k, n_threads, M, 1.0f, dY, out, Wp, beta_dx, dX, in, NULL, XL_ACT_NONE);
+    else if (dX != NULL) xl_sgemm(k, n_threads, XL_NO_TRANS, M, in, out, 1.0f, dY, out, W, in, beta_dx, dX, in);
     /* dW [out, in] += dY^T [out, M] . X [M, in]  (transposed A) */
     xl_sgemm_ex(k, n_threads, XL_TRANS, XL_NO_TRANS, out, in, M, 1.0f, dY, out, X, in, 1.0f, dW, in);
     if (db != NULL) xl_bias_backward(dY, M, out, out, db);

@@ -23,10 +23,13 @@
 /* ---- linear layer y = x W^T + b (nn.Linear, W [out, in]) -------------------------------------- */
 
 /* dX [M, in] = dY [M, out] W  (beta_dx 0: overwrite, 1: add; dX may be NULL)
- * dW [out, in] += dY^T X [M, in]
- * db [out] += sum_m dY[m, :]  (db may be NULL: layer without bias) */
+ * dW [out, in] += dY^T X [M, in]   (xl_sgemm_ex with transposed A)
+ * db [out] += sum_m dY[m, :]  (db may be NULL: layer without bias)
+ * Wp: NULL, or W pre-packed as op(B) = W (xl_pack_b(XL_NO_TRANS, K = out, N = in)): dX then runs on
+ * the packed path instead of packing W on every call (same result up to the GEMM's rounding order,
+ * which is the same: both accumulate over `out` in KC blocks). */
 void xl_linear_backward(xl_kernels *k, int n_threads, size_t M, size_t in, size_t out, const float *X, const float *W,
-                        const float *dY, float *dX, float beta_dx, float *dW, float *db);
+                        const xl_packed_matrix *Wp, const float *dY, float *dX, float beta_dx, float *dW, float *db);
 
 /* db[c] += sum_r dY[r, c] over rows [rows, cols] (row stride ld). */
 void xl_bias_backward(const float *dY, size_t rows, size_t cols, size_t ld, float *db);

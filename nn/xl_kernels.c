@@ -289,6 +289,10 @@ static void pack_a_trans(const float *A, size_t lda, size_t mc, size_t kc, size_
     for (size_t ip = 0; ip * MR < mc; ip++) {
         float *panel = dst + ip * kc * MR;
         size_t height = mc - ip * MR < MR ? mc - ip * MR : MR;
+        if (height == MR) { /* full panel: MR contiguous floats per step */
+            for (size_t p = 0; p < kc; p++) memcpy(panel + p * MR, A + p * lda + ip * MR, MR * sizeof(float));
+            continue;
+        }
         for (size_t p = 0; p < kc; p++) {
             const float *src = A + p * lda + ip * MR;
             float *d = panel + p * MR;

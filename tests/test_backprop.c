@@ -123,7 +123,7 @@ static void test_linear_backward(void **state)
     xl_kernels k = kern(2);
     float *x = rvec(M * in, 1), *W = rvec(out * in, 1), *b = rvec(out, 1), *w = rvec(M * out, 1);
     float *dx = zvec(M * in), *dW = zvec(out * in), *db = zvec(out);
-    xl_linear_backward(&k, 1, M, in, out, x, W, w, dx, 0.0f, dW, db);
+    xl_linear_backward(&k, 1, M, in, out, x, W, NULL, w, dx, 0.0f, dW, db);
     lin_ctx c = {M, in, out, 0, x, W, b, w};
     check_grad("linear dX", lin_loss, &c, x, M * in, dx, ATOL, RTOL);
     c.which = 1;
@@ -134,8 +134,18 @@ static void test_linear_backward(void **state)
     float *dW2 = malloc(out * in * sizeof *dW2);
     assert_non_null(dW2);
     memcpy(dW2, dW, out * in * sizeof *dW2);
-    xl_linear_backward(&k, 2, M, in, out, x, W, w, dx, 1.0f, dW2, db);
+    /* with W pre-packed for dX: dX accumulates (beta 1) to twice the first call's */
+    float *dx2 = malloc(M * in * sizeof *dx2);
+    assert_non_null(dx2);
+    memcpy(dx2, dx, M * in * sizeof *dx2);
+    xl_packed_matrix Wp;
+    xl_error err;
+    assert_int_equal(xl_pack_b(&k, XL_NO_TRANS, out, in, W, in, &Wp, &err), 0);
+    xl_linear_backward(&k, 2, M, in, out, x, W, &Wp, w, dx2, 1.0f, dW2, db);
     for (size_t i = 0; i < out * in; i++) assert_true(fabsf(dW2[i] - 2.0f * dW[i]) <= 1e-5f * (1.0f + fabsf(dW[i])));
+    for (size_t i = 0; i < M * in; i++) assert_true(fabsf(dx2[i] - 2.0f * dx[i]) <= 1e-5f * (1.0f + fabsf(dx[i])));
+    xl_packed_free(&Wp);
+    free(dx2);
     free(x), free(W), free(b), free(w), free(dx), free(dW), free(db), free(dW2);
     xl_kernels_free(&k);
 }
