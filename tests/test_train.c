@@ -706,6 +706,19 @@ static void test_cli_resume(void **state)
     assert_non_null(strstr(buf, "step 6/6"));
     assert_true(same_bytes(full, resumed));
 
+    /* --save-every writes checkpoints while training (here: after every step, the last one at
+     * step 6); resuming the finished run writes the same model again */
+    snprintf(args, sizeof args, "%s --threads 1 --save-every 0.000001 --checkpoint %s -o %s", common, ckpt, half);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_non_null(strstr(buf, "step 6/6"));
+    assert_non_null(strstr(buf, "[checkpoint]"));
+    remove(half);
+    snprintf(args, sizeof args, "%s --threads 1 --resume %s --checkpoint %s -o %s", common, ckpt, ckpt, half);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_true(same_bytes(full, half));
+    snprintf(args, sizeof args, "%s --threads 1 --stop-after 3 --checkpoint %s -o %s", common, ckpt, half);
+    assert_int_equal(run(args, buf, sizeof buf), 0); /* back to the step-3 checkpoint for the tests below */
+
     /* the model runs with embed */
     char *text = tmp_copy("text.txt", "the cat\nle chat\n", 16);
     snprintf(args, sizeof args, "embed -m %s %s", full, text);
