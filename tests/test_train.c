@@ -655,6 +655,28 @@ static void test_cli_bad_input(void **state)
     assert_int_equal(xl_read_file(pairs, 0, &d, &n, NULL), 0);
     assert_int_equal(n, sizeof PAIRS - 1);
     free(d);
+    /* --epochs 1 over 8 pairs with batch 3: ceil(8 / 3) = 3 steps; mlm on --mono */
+    snprintf(args, sizeof args, "train-encoder " TINY " --vocab %s --pairs %s --epochs 1 -o %s", vocab, pairs, out);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_non_null(strstr(buf, "step 3/3  loss"));
+    static const char MONO[] = "en\tthe red cat\nfr\tle chien bleu\nen\ta big house\n";
+    char *mono = tmp_copy("mono.tsv", MONO, sizeof MONO - 1);
+    snprintf(args, sizeof args, "train-encoder " TINY " --vocab %s --mono %s --objective mlm --steps 2 -o %s", vocab,
+             mono, out);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_non_null(strstr(buf, "step 2/2  loss"));
+    assert_non_null(strstr(buf, "  mlm "));
+    static const char BAD_MONO[] = "en\tthe red cat\nfr le chien bleu\n";
+    char *bad_mono = tmp_copy("badmono.tsv", BAD_MONO, sizeof BAD_MONO - 1);
+    snprintf(args, sizeof args, "train-encoder " TINY " --vocab %s --mono %s --objective mlm --steps 2 -o %s", vocab,
+             bad_mono, out);
+    char want[1200];
+    snprintf(want, sizeof want, "xlrec: %s:2: 1 tab-separated column, expected 2 (lang<TAB>text)", bad_mono);
+    expect_bad(args, out, want);
+    remove(mono);
+    remove(bad_mono);
+    free(mono);
+    free(bad_mono);
     /* usage errors: exit 2 */
     snprintf(args, sizeof args, "train-encoder " TINY " --vocab %s --pairs %s --objective rank:1,foo -o %s", vocab,
              pairs, out);
