@@ -42,7 +42,7 @@ static void l2_rows(float *x, size_t n, size_t d)
 static double rank_value(const float *src, const float *tgt, size_t n, size_t d, double m, double s)
 {
     xl_rank_result r;
-    assert_int_equal(xl_rank_loss(src, tgt, n, d, m, s, NULL, NULL, &r, NULL), 0);
+    assert_int_equal(xl_rank_loss(NULL, 1, src, tgt, n, d, m, s, NULL, NULL, &r, NULL), 0);
     return r.loss;
 }
 
@@ -54,7 +54,7 @@ static void test_rank_hand(void **state)
     const float eye[4] = {1, 0, 0, 1};
     xl_rank_result r;
     float ds[4], dt[4];
-    assert_int_equal(xl_rank_loss(eye, eye, 2, 2, 0.5, 2.0, ds, dt, &r, NULL), 0);
+    assert_int_equal(xl_rank_loss(NULL, 1, eye, eye, 2, 2, 0.5, 2.0, ds, dt, &r, NULL), 0);
     assert_close(r.loss, log1p(exp(-1.0)), 1e-12);
     assert_close(r.loss_st, r.loss_ts, 1e-15);
     assert_int_equal(r.correct_st, 2);
@@ -83,7 +83,7 @@ static void check_rank_fd(size_t n, size_t d, double margin, double scale, uint6
     l2_rows(src, n, d);
     l2_rows(tgt, n, d);
     xl_rank_result res;
-    assert_int_equal(xl_rank_loss(src, tgt, n, d, margin, scale, ds, dt, &res, NULL), 0);
+    assert_int_equal(xl_rank_loss(NULL, 1, src, tgt, n, d, margin, scale, ds, dt, &res, NULL), 0);
     const double h = 1e-4 / scale;
     for (int side = 0; side < 2; side++) {
         float *x = side ? tgt : src;
@@ -133,8 +133,35 @@ static void test_rank_zero_batch(void **state)
     (void)state;
     xl_error err;
     xl_rank_result r;
-    assert_int_equal(xl_rank_loss(NULL, NULL, 0, 4, 0.3, 20, NULL, NULL, &r, &err), -1);
+    assert_int_equal(xl_rank_loss(NULL, 1, NULL, NULL, 0, 4, 0.3, 20, NULL, NULL, &r, &err), -1);
     assert_non_null(strstr(err.msg, "empty batch"));
+}
+
+/* The SGEMM path (k != NULL, what training uses) against the double reference, N = 37, D = 24:
+ * loss within 1e-6 relative, gradients within float rounding. */
+static void test_rank_gemm_path(void **state)
+{
+    (void)state;
+    enum { N = 37, D = 24 };
+    xl_kernels k;
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_AUTO, 2, NULL), 0);
+    xl_rng r;
+    xl_rng_seed(&r, 77, 0);
+    static float src[N * D], tgt[N * D], ds0[N * D], dt0[N * D], ds1[N * D], dt1[N * D];
+    fill_uniform(src, N * D, &r, -1, 1);
+    fill_uniform(tgt, N * D, &r, -1, 1);
+    for (size_t i = 0; i < N * D; i++) tgt[i] = 0.7f * src[i] + 0.3f * tgt[i]; /* partly aligned */
+    l2_rows(src, N, D);
+    l2_rows(tgt, N, D);
+    xl_rank_result a, b;
+    assert_int_equal(xl_rank_loss(NULL, 1, src, tgt, N, D, 0.3, 20, ds0, dt0, &a, NULL), 0);
+    assert_int_equal(xl_rank_loss(&k, 2, src, tgt, N, D, 0.3, 20, ds1, dt1, &b, NULL), 0);
+    print_message("rank loss, double reference %.9f, SGEMM path %.9f\n", a.loss, b.loss);
+    assert_close(b.loss, a.loss, 1e-6 * a.loss);
+    assert_int_equal(a.correct_st, b.correct_st);
+    assert_allclose(ds1, ds0, N * D, 1e-6, 1e-4);
+    assert_allclose(dt1, dt0, N * D, 1e-6, 1e-4);
+    xl_kernels_free(&k);
 }
 
 /* ------------------------------------------------------------- masking */
@@ -389,7 +416,7 @@ static void test_rank_vs_torch(void **state)
     assert_int_equal(emb.rank, 2);
     const size_t n = emb.shape[0] / 2, d = emb.shape[1];
     xl_rank_result r;
-    assert_int_equal(xl_rank_loss(emb.data, emb.data + n * d, n, d, 0.3, 20.0, NULL, NULL, &r, NULL), 0);
+    assert_int_equal(xl_rank_loss(NULL, 1, emb.data, emb.data + n * d, n, d, 0.3, 20.0, NULL, NULL, &r, NULL), 0);
     print_message("rank loss %.7f, PyTorch %.7f\n", r.loss, (double)loss.data[0]);
     assert_close(r.loss, loss.data[0], 1e-5 * fabs(loss.data[0]));
     xl_npy_free(&emb);
@@ -856,7 +883,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank_hand),     cmocka_unit_test(test_rank_fd),
-        cmocka_unit_test(test_rank_zero_batch), cmocka_unit_test(test_mlm_mask),
+        cmocka_unit_test(test_rank_zero_batch), cmocka_unit_test(test_rank_gemm_path),
+        cmocka_unit_test(test_mlm_mask),
         cmocka_unit_test(test_mlm_head_hand), cmocka_unit_test(test_mlm_head_fd),
         cmocka_unit_test(test_adamw_hand),    cmocka_unit_test(test_schedule_clip),
         cmocka_unit_test(test_adamw_vs_torch), cmocka_unit_test(test_rank_vs_torch),

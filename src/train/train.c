@@ -328,7 +328,7 @@ static int run_rank(trainer *t, double weight, double *loss, xl_error *err)
     }
     xl_rank_result r;
     float *d_src = t->dsent, *d_tgt = t->dsent + B * D; /* [B, D] each, global */
-    if (xl_rank_loss(gsrc, gtgt, B, D, o->margin, o->scale, d_src, d_tgt, &r, err) < 0) return -1;
+    if (xl_rank_loss(&t->k, o->threads, gsrc, gtgt, B, D, o->margin, o->scale, d_src, d_tgt, &r, err) < 0) return -1;
     /* this rank's rows, times the objective weight: d_sent [2b, D] = (d_src[lo..hi), d_tgt[lo..hi)) */
     float *d_local = t->size > 1 ? t->gather : t->dsent;
     for (size_t i = 0; i < b * D; i++) {

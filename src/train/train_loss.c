@@ -9,30 +9,40 @@
 
 /* ---- ranking --------------------------------------------------------------------------------- */
 
-int xl_rank_loss(const float *src, const float *tgt, size_t n, size_t d, double margin, double scale, float *d_src,
-                 float *d_tgt, xl_rank_result *out, xl_error *err)
+int xl_rank_loss(xl_kernels *k, int n_threads, const float *src, const float *tgt, size_t n, size_t d, double margin,
+                 double scale, float *d_src, float *d_tgt, xl_rank_result *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
     if (n == 0) return xl_fail(err, XL_ERR_USAGE, "ranking loss: empty batch");
     size_t nn;
-    if (!xl_mul_size(n, n, &nn)) return xl_fail(err, XL_ERR_NOMEM, "ranking loss: batch of %zu pairs too large", n);
-    double *z = xl_malloc(nn * sizeof(double) + 1, err); /* Z [N, N], then G */
-    double *g = xl_malloc(nn * sizeof(double) + 1, err);
-    if (z == NULL || g == NULL) {
+    if (!xl_mul_size(n, n, &nn) || nn > SIZE_MAX / sizeof(double))
+        return xl_fail(err, XL_ERR_NOMEM, "ranking loss: batch of %zu pairs too large", n);
+    double *z = xl_malloc(nn * sizeof(double), err); /* Z [N, N] */
+    double *g = z ? xl_malloc(nn * sizeof(double), err) : NULL; /* G [N, N] */
+    float *f = g && k ? xl_malloc(nn * sizeof(float), err) : NULL; /* float S, then G^T, for the GEMMs */
+    float *ft = f ? xl_malloc(nn * sizeof(float), err) : NULL;
+    if (z == NULL || g == NULL || (k != NULL && ft == NULL)) {
         free(z);
         free(g);
+        free(f);
         return -1;
     }
-    /* S_ij = x_i . y_j in double; Z = s (S - m I).  In-batch accuracy from S (no margin). */
-    for (size_t i = 0; i < n; i++) {
-        const float *x = src + i * d;
-        for (size_t j = 0; j < n; j++) {
-            const float *y = tgt + j * d;
-            double s = 0.0;
-            for (size_t t = 0; t < d; t++) s += (double)x[t] * (double)y[t];
-            z[i * n + j] = s;
+    /* S_ij = x_i . y_j (double loops, or one SGEMM: S[N, N] = src[N, D] tgt^T) */
+    if (k != NULL) {
+        xl_sgemm(k, n_threads, XL_TRANS, n, n, d, 1.0f, src, d, tgt, d, 0.0f, f, n);
+        for (size_t t = 0; t < nn; t++) z[t] = f[t];
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const float *x = src + i * d;
+            for (size_t j = 0; j < n; j++) {
+                const float *y = tgt + j * d;
+                double s = 0.0;
+                for (size_t t = 0; t < d; t++) s += (double)x[t] * (double)y[t];
+                z[i * n + j] = s;
+            }
         }
     }
+    /* in-batch accuracy from S (no margin) */
     for (size_t i = 0; i < n; i++) {
         size_t best_r = 0, best_c = 0;
         for (size_t j = 1; j < n; j++) {
@@ -42,6 +52,7 @@ int xl_rank_loss(const float *src, const float *tgt, size_t n, size_t d, double 
         out->correct_st += best_r == i;
         out->correct_ts += best_c == i;
     }
+    /* Z = s (S - m I) */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) z[i * n + j] = scale * (z[i * n + j] - (i == j ? margin : 0.0));
 
@@ -74,22 +85,34 @@ int xl_rank_loss(const float *src, const float *tgt, size_t n, size_t d, double 
     /* G = s / (2N) (P + Q - 2I);  d src = G tgt [N, D],  d tgt = G^T src [N, D]. */
     const double c = scale / (2.0 * (double)n);
     for (size_t t = 0; t < nn; t++) g[t] *= c;
-    if (d_src != NULL)
+    if (k != NULL) {
         for (size_t i = 0; i < n; i++)
-            for (size_t t = 0; t < d; t++) {
-                double s = 0.0;
-                for (size_t j = 0; j < n; j++) s += g[i * n + j] * (double)tgt[j * d + t];
-                d_src[i * d + t] = (float)s;
+            for (size_t j = 0; j < n; j++) {
+                f[i * n + j] = (float)g[i * n + j];
+                ft[j * n + i] = (float)g[i * n + j];
             }
-    if (d_tgt != NULL)
-        for (size_t j = 0; j < n; j++)
-            for (size_t t = 0; t < d; t++) {
-                double s = 0.0;
-                for (size_t i = 0; i < n; i++) s += g[i * n + j] * (double)src[i * d + t];
-                d_tgt[j * d + t] = (float)s;
-            }
+        if (d_src != NULL) xl_sgemm(k, n_threads, XL_NO_TRANS, n, d, n, 1.0f, f, n, tgt, d, 0.0f, d_src, d);
+        if (d_tgt != NULL) xl_sgemm(k, n_threads, XL_NO_TRANS, n, d, n, 1.0f, ft, n, src, d, 0.0f, d_tgt, d);
+    } else {
+        if (d_src != NULL)
+            for (size_t i = 0; i < n; i++)
+                for (size_t t = 0; t < d; t++) {
+                    double s = 0.0;
+                    for (size_t j = 0; j < n; j++) s += g[i * n + j] * (double)tgt[j * d + t];
+                    d_src[i * d + t] = (float)s;
+                }
+        if (d_tgt != NULL)
+            for (size_t j = 0; j < n; j++)
+                for (size_t t = 0; t < d; t++) {
+                    double s = 0.0;
+                    for (size_t i = 0; i < n; i++) s += g[i * n + j] * (double)src[i * d + t];
+                    d_tgt[j * d + t] = (float)s;
+                }
+    }
     free(z);
     free(g);
+    free(f);
+    free(ft);
     return 0;
 }
 
