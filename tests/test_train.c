@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "bert_train.h"
 #include "train_ckpt.h"
 #include "train_data.h"
 #include "train_loss.h"
@@ -421,6 +422,185 @@ static void test_rank_vs_torch(void **state)
     assert_close(r.loss, loss.data[0], 1e-5 * fabs(loss.data[0]));
     xl_npy_free(&emb);
     xl_npy_free(&loss);
+}
+
+/* The whole model through OUR losses (what train-encoder runs): the train_tiny parameters, the
+ * training forward (dropout 0), pooling, xl_rank_loss on the SGEMM path / xl_mlm_head_loss, and the
+ * encoder's backward, against PyTorch autograd: loss and every parameter gradient within
+ * 1e-6 + 1e-4 |ref|. */
+static xl_bert_config fixture_config(void)
+{
+    xl_bert_config c;
+    memset(&c, 0, sizeof c);
+    c.arch = XL_ARCH_BERT;
+    c.vocab_size = 50, c.hidden = 24, c.n_layers = 2, c.n_heads = 3, c.intermediate = 40, c.max_position = 16;
+    c.type_vocab_size = 2, c.layer_norm_eps = 1e-12f, c.pooling = XL_POOL_MEAN, c.normalize = true;
+    c.max_seq_len = 16, c.n_dense = 1, c.dense_in[0] = 24, c.dense_out[0] = 16, c.dense_act[0] = XL_ACT_TANH;
+    return c;
+}
+
+/* fixture flat array (tensors.txt order) -> params layout */
+static void fixture_to_layout(const xl_bert_params *p, const float *src, float *dst)
+{
+    FILE *f = fopen(FIX_DIR "/tensors.txt", "r");
+    assert_non_null(f);
+    char line[256];
+    size_t pos = 0, n = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[128];
+        unsigned long d0 = 0, d1 = 0;
+        int got = sscanf(line, "%127s %lu %lu", name, &d0, &d1);
+        assert_true(got >= 2);
+        long t = xl_bert_params_find(p, name);
+        assert_true(t >= 0);
+        memcpy(dst + p->info[t].offset, src + pos, p->info[t].count * sizeof(float));
+        pos += p->info[t].count;
+        n++;
+    }
+    fclose(f);
+    assert_int_equal(n, p->n_tensors);
+}
+
+typedef struct {
+    int32_t ids[16][16], types[16][16];
+    const int32_t *pid[16], *ptype[16];
+    size_t len[16], n;
+    xl_bert_input in;
+} fixture_batch;
+
+static void fixture_batch_load(fixture_batch *b, const char *prefix)
+{
+    char nm[64];
+    xl_npy_array ids, types, len;
+    snprintf(nm, sizeof nm, "%s_ids.npy", prefix);
+    assert_true(load_fixture(nm, &ids));
+    snprintf(nm, sizeof nm, "%s_types.npy", prefix);
+    assert_true(load_fixture(nm, &types));
+    snprintf(nm, sizeof nm, "%s_len.npy", prefix);
+    assert_true(load_fixture(nm, &len));
+    b->n = ids.shape[0];
+    const size_t T = ids.shape[1];
+    assert_true(b->n <= 16 && T <= 16);
+    for (size_t s = 0; s < b->n; s++) {
+        for (size_t i = 0; i < T; i++) {
+            b->ids[s][i] = (int32_t)ids.data[s * T + i];
+            b->types[s][i] = (int32_t)types.data[s * T + i];
+        }
+        b->pid[s] = b->ids[s];
+        b->ptype[s] = b->types[s];
+        b->len[s] = (size_t)len.data[s];
+    }
+    b->in = (xl_bert_input){b->n, b->pid, b->ptype, NULL, b->len};
+    xl_npy_free(&ids);
+    xl_npy_free(&types);
+    xl_npy_free(&len);
+}
+
+static void compare_layout(const char *what, const xl_bert_params *p, const float *got, const float *want_fixture)
+{
+    float *want = calloc(p->count, sizeof *want);
+    assert_non_null(want);
+    fixture_to_layout(p, want_fixture, want);
+    double worst = 0;
+    for (size_t i = 0; i < p->count; i++) worst = fmax(worst, fabs(got[i] - want[i]) / (1e-6 + 1e-4 * fabs(want[i])));
+    print_message("%s: every gradient vs PyTorch: max |err| / (1e-6 + 1e-4 |ref|) = %.3f\n", what, worst);
+    assert_allclose(got, want, p->count, 1e-6, 1e-4);
+    free(want);
+}
+
+static void test_whole_model_vs_torch(void **state)
+{
+    (void)state;
+    xl_npy_array params;
+    if (!load_fixture("params.npy", &params)) skip();
+    xl_kernels k;
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_AUTO, 2, NULL), 0);
+    xl_bert_config cfg = fixture_config();
+    xl_bert_params p;
+    xl_bert_grads g;
+    xl_error err;
+    assert_int_equal(xl_bert_params_init_random(&p, &cfg, NULL, 1, &k, &err), 0);
+    fixture_to_layout(&p, params.data, p.data);
+    xl_bert_params_refresh(&p, &k);
+    assert_int_equal(xl_bert_grads_init(&g, &p, &err), 0);
+    xl_bert_train_ctx ctx;
+    xl_bert_train_ctx_init(&ctx, &k, 2);
+    const xl_bert_dropout no_drop = {0, 0};
+
+    /* ranking: sequences 0..3 sources, 4..7 targets */
+    static fixture_batch rb, mb;
+    fixture_batch_load(&rb, "rank");
+    assert_non_null(xl_bert_train_forward(&ctx, &p, &rb.in, no_drop, NULL, &err));
+    const float *sent = xl_bert_train_pool(&ctx, &p, XL_POOL_MEAN, true, &err);
+    assert_non_null(sent);
+    const size_t D = xl_bert_train_output_dim(&p), N = rb.n / 2;
+    float *dsent = calloc(2 * N * D, sizeof *dsent);
+    assert_non_null(dsent);
+    xl_rank_result rr;
+    assert_int_equal(xl_rank_loss(&k, 2, sent, sent + N * D, N, D, 0.3, 20.0, dsent, dsent + N * D, &rr, &err), 0);
+    xl_npy_array want_loss, want_grads;
+    assert_true(load_fixture("rank_loss.npy", &want_loss) && load_fixture("rank_grads.npy", &want_grads));
+    print_message("whole model, ranking loss %.7f, PyTorch %.7f\n", rr.loss, (double)want_loss.data[0]);
+    assert_close(rr.loss, want_loss.data[0], 1e-6 + 1e-4 * fabs(want_loss.data[0]));
+    xl_bert_grads_zero(&g, &p);
+    assert_int_equal(xl_bert_train_backward(&ctx, &p, &g, dsent, NULL, &err), 0);
+    compare_layout("ranking loss", &p, g.data, want_grads.data);
+    xl_npy_free(&want_loss);
+    xl_npy_free(&want_grads);
+
+    /* MLM: the tied head over the selected positions (mlm_labels >= 0), then the encoder backward */
+    fixture_batch_load(&mb, "mlm");
+    xl_npy_array labels, bias, bias_grad;
+    assert_true(load_fixture("mlm_labels.npy", &labels) && load_fixture("mlm_bias.npy", &bias) &&
+                load_fixture("mlm_bias_grad.npy", &bias_grad) && load_fixture("mlm_loss.npy", &want_loss) &&
+                load_fixture("mlm_grads.npy", &want_grads));
+    const float *h = xl_bert_train_forward(&ctx, &p, &mb.in, no_drop, NULL, &err);
+    assert_non_null(h);
+    const size_t H = cfg.hidden, V = cfg.vocab_size, T = ctx.a.T, W = labels.shape[1];
+    float *hsel = calloc(T * H, sizeof *hsel), *dhsel = calloc(T * H, sizeof *dhsel);
+    float *dhidden = calloc(T * H, sizeof *dhidden), *db = calloc(V, sizeof *db);
+    int32_t lab[256];
+    size_t row[256], m = 0;
+    assert_true(hsel && dhsel && dhidden && db);
+    for (size_t s = 0; s < mb.n; s++)
+        for (size_t i = 0; i < mb.len[s]; i++) {
+            int32_t l = (int32_t)labels.data[s * W + i];
+            if (l < 0) continue;
+            row[m] = ctx.a.off[s] + i;
+            lab[m] = l;
+            memcpy(hsel + m * H, h + row[m] * H, H * sizeof(float));
+            m++;
+        }
+    xl_bert_grads_zero(&g, &p);
+    xl_mlm_head_ws ws = {0};
+    xl_mlm_result mr;
+    assert_int_equal(xl_mlm_head_loss(&k, 2, hsel, lab, m, p.data + p.off.word_emb, bias.data, V, H, 1.0, dhsel,
+                                      g.data + p.off.word_emb, db, &ws, &mr, &err),
+                     0);
+    xl_bert_grads_touch_all_words(&g);
+    for (size_t i = 0; i < m; i++) memcpy(dhidden + row[i] * H, dhsel + i * H, H * sizeof(float));
+    assert_int_equal(xl_bert_train_backward(&ctx, &p, &g, NULL, dhidden, &err), 0);
+    print_message("whole model, MLM loss %.7f over %zu positions, PyTorch %.7f\n", mr.loss, m, (double)want_loss.data[0]);
+    assert_close(mr.loss, want_loss.data[0], 1e-6 + 1e-4 * fabs(want_loss.data[0]));
+    assert_allclose(db, bias_grad.data, V, 1e-6, 1e-4);
+    compare_layout("MLM (tied decoder)", &p, g.data, want_grads.data);
+
+    xl_mlm_head_free(&ws);
+    free(hsel);
+    free(dhsel);
+    free(dhidden);
+    free(db);
+    free(dsent);
+    xl_npy_free(&labels);
+    xl_npy_free(&bias);
+    xl_npy_free(&bias_grad);
+    xl_npy_free(&want_loss);
+    xl_npy_free(&want_grads);
+    xl_npy_free(&params);
+    xl_bert_train_ctx_free(&ctx);
+    xl_bert_grads_free(&g);
+    xl_bert_params_free(&p);
+    xl_kernels_free(&k);
 }
 
 /* ------------------------------------------------------------- corpora */
@@ -888,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_mlm_head_hand), cmocka_unit_test(test_mlm_head_fd),
         cmocka_unit_test(test_adamw_hand),    cmocka_unit_test(test_schedule_clip),
         cmocka_unit_test(test_adamw_vs_torch), cmocka_unit_test(test_rank_vs_torch),
+        cmocka_unit_test(test_whole_model_vs_torch),
         cmocka_unit_test(test_corpus_validation), cmocka_unit_test(test_corpus_order),
         cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_cli_bad_input),
         cmocka_unit_test(test_cli_resume), cmocka_unit_test(test_cli_lazy_embeddings),
