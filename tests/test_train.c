@@ -177,7 +177,8 @@ static void test_mlm_mask(void **state)
     int32_t *ids = malloc(N * sizeof *ids), *orig = malloc(N * sizeof *orig), *lab = malloc(N * sizeof *lab);
     int32_t *ids2 = malloc(N * sizeof *ids2), *lab2 = malloc(N * sizeof *lab2);
     assert_true(ids && orig && lab && ids2 && lab2);
-    for (size_t i = 0; i < N; i++) orig[i] = ids[i] = ids2[i] = (i % 50 == 0) ? 1 : (i % 50 == 49) ? 2 : (int32_t)(4 + i % 996);
+    for (size_t i = 0; i < N; i++) /* [CLS] 48 tokens [SEP], repeated */
+        orig[i] = ids[i] = ids2[i] = (i % 50 == 0) ? 1 : (i % 50 == 49) ? 2 : (int32_t)(4 + i % 996);
     xl_rng r, r2;
     xl_rng_seed(&r, 42, 7);
     xl_rng_seed(&r2, 42, 7);
@@ -580,7 +581,8 @@ static void test_whole_model_vs_torch(void **state)
     xl_bert_grads_touch_all_words(&g);
     for (size_t i = 0; i < m; i++) memcpy(dhidden + row[i] * H, dhsel + i * H, H * sizeof(float));
     assert_int_equal(xl_bert_train_backward(&ctx, &p, &g, NULL, dhidden, &err), 0);
-    print_message("whole model, MLM loss %.7f over %zu positions, PyTorch %.7f\n", mr.loss, m, (double)want_loss.data[0]);
+    print_message("whole model, MLM loss %.7f over %zu positions, PyTorch %.7f\n", mr.loss, m,
+                  (double)want_loss.data[0]);
     assert_close(mr.loss, want_loss.data[0], 1e-6 + 1e-4 * fabs(want_loss.data[0]));
     assert_allclose(db, bias_grad.data, V, 1e-6, 1e-4);
     compare_layout("MLM (tied decoder)", &p, g.data, want_grads.data);
@@ -733,7 +735,8 @@ static void test_checkpoint_roundtrip(void **state)
     /* another configuration: the differing key is named */
     r.config = "layers=2\nhidden=32\n";
     assert_int_equal(xl_ckpt_read(path, &r, &err), -1);
-    assert_non_null(strstr(err.msg, "checkpoint of another configuration: hidden is '16' in the checkpoint, '32' here"));
+    assert_non_null(
+        strstr(err.msg, "checkpoint of another configuration: hidden is '16' in the checkpoint, '32' here"));
     r.config = "layers=2\nhidden=16\nheads=4\n";
     assert_int_equal(xl_ckpt_read(path, &r, &err), -1);
     assert_non_null(strstr(err.msg, "heads is absent in the checkpoint, '4' here"));
@@ -772,7 +775,8 @@ static void test_checkpoint_roundtrip(void **state)
 static const char VOCAB[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ncat\ndog\nle\nchat\nchien\na\nhouse\nmaison\n"
                             "red\nrouge\nblue\nbleu\nbig\ngrand\n";
 static const char PAIRS[] = "en\tthe cat\tfr\tle chat\nen\tthe dog\tfr\tle chien\nen\ta house\tfr\ta maison\n"
-                            "en\tred cat\tfr\tchat rouge\nen\tblue dog\tfr\tchien bleu\nen\tbig house\tfr\tgrand maison\n"
+                            "en\tred cat\tfr\tchat rouge\nen\tblue dog\tfr\tchien bleu\n"
+                            "en\tbig house\tfr\tgrand maison\n"
                             "en\tthe red house\tfr\tle maison rouge\nen\ta blue cat\tfr\ta chat bleu\n";
 #define TINY "--config layers=2,hidden=16,heads=2,ffn=32,max-position=32 --max-len 16 --batch 3 --lr 0.01"
 

@@ -64,7 +64,8 @@ static void print_progress(void *vctx, const xl_train_progress *p)
     if (!isnan(p->loss_tlm)) fprintf(stderr, "  tlm %.4f", p->loss_tlm);
     fprintf(stderr, "  lr %.3g  |g| %.3g", p->lr, p->grad_norm);
     if (eval) fprintf(stderr, "  P@1 %.4f/%.4f", p->p1_st, p->p1_ts);
-    fprintf(stderr, "  %.0f tok/s  ETA %.0fs%s\n", p->tokens_per_s, p->eta_s, p->checkpoint_saved ? "  [checkpoint]" : "");
+    fprintf(stderr, "  %.0f tok/s  ETA %.0fs%s\n", p->tokens_per_s, p->eta_s,
+            p->checkpoint_saved ? "  [checkpoint]" : "");
 }
 
 int cmd_train_encoder(int argc, char **argv)
@@ -89,7 +90,8 @@ int cmd_train_encoder(int argc, char **argv)
          0, NULL},
         {"pooling", 0, XL_OPT_CHOICE, &pooling, NULL, "sentence pooling of a --config model", 0, 0,
          "mean|cls"},
-        {"batch", 'b', XL_OPT_INT, &batch, "N", "pairs (or sentences) per micro-batch (global over MPI ranks)", 1, 65536, NULL},
+        {"batch", 'b', XL_OPT_INT, &batch, "N", "pairs (or sentences) per micro-batch (global over MPI ranks)", 1,
+         65536, NULL},
         {"accum", 0, XL_OPT_INT, &accum, "N", "micro-batches per optimiser step", 1, 65536, NULL},
         {"max-len", 0, XL_OPT_INT, &max_len, "N", "tokens per sequence incl. [CLS]/[SEP]", 3, 1 << 16,
          NULL},
@@ -98,9 +100,12 @@ int cmd_train_encoder(int argc, char **argv)
         {"schedule", 0, XL_OPT_CHOICE, &schedule, NULL, "decay after warm-up", 0, 0,
          "linear|cosine|constant"},
         {"steps", 0, XL_OPT_INT, &steps, "N", "optimiser steps (0: from --epochs)", 1, INT64_MAX, NULL},
-        {"epochs", 0, XL_OPT_DOUBLE, &epochs, "X", "passes over --pairs (or --mono) when --steps is 0", 1e-9, 1e6, NULL},
-        {"weight-decay", 0, XL_OPT_DOUBLE, &wd, "X", "AdamW decoupled weight decay (not on biases, LayerNorm)", 0, 1, NULL},
-        {"adam-eps", 0, XL_OPT_DOUBLE, &eps, "X", "AdamW eps (added outside the square root, as torch)", 1e-30, 1, NULL},
+        {"epochs", 0, XL_OPT_DOUBLE, &epochs, "X", "passes over --pairs (or --mono) when --steps is 0", 1e-9, 1e6,
+         NULL},
+        {"weight-decay", 0, XL_OPT_DOUBLE, &wd, "X", "AdamW decoupled weight decay (not on biases, LayerNorm)", 0, 1,
+         NULL},
+        {"adam-eps", 0, XL_OPT_DOUBLE, &eps, "X", "AdamW eps (added outside the square root, as torch)", 1e-30, 1,
+         NULL},
         {"clip", 0, XL_OPT_DOUBLE, &clip, "X", "clip gradients to this global norm (0: off)", 0, 1e30, NULL},
         {"lazy-embeddings", 0, XL_OPT_FLAG, &lazy, NULL,
          "AdamW moves only word-embedding rows with a gradient this step", 0, 0, NULL},
@@ -123,7 +128,8 @@ int cmd_train_encoder(int argc, char **argv)
         {"eval-max", 0, XL_OPT_INT, &eval_max, "N", "held-out pairs used (the first N lines)", 1, 1000000,
          NULL},
         {"log-every", 0, XL_OPT_INT, &log_every, "N", "progress line every N steps", 1, INT64_MAX, NULL},
-        {"simd", 0, XL_OPT_CHOICE, &simd, NULL, "kernel code path (auto: the best)", 0, 0, "auto|scalar|avx2|avx512|neon"},
+        {"simd", 0, XL_OPT_CHOICE, &simd, NULL, "kernel code path (auto: the best)", 0, 0,
+         "auto|scalar|avx2|avx512|neon"},
         {"output", 'o', XL_OPT_STRING, &o.out, "MODEL", "the trained model file (required)", 0, 0, NULL},
         {0}};
     const xl_command_spec spec = {

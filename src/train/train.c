@@ -365,7 +365,8 @@ static int run_mlm(trainer *t, bool tlm, double weight, double *loss, xl_error *
     /* BERT masking of the whole global batch, sequence by sequence (identical on every rank) */
     size_t m_global = 0, m = 0;
     for (size_t s = 0; s < all->n_seq; s++) {
-        size_t k = xl_mlm_mask(&t->masking, &t->rng, all->ids + all->start[s], all->len[s], all->labels + all->start[s]);
+        size_t k =
+            xl_mlm_mask(&t->masking, &t->rng, all->ids + all->start[s], all->len[s], all->labels + all->start[s]);
         m_global += k;
         if (s >= t->lo && s < t->hi) m += k;
     }
@@ -396,7 +397,7 @@ static int mlm_head_backward(trainer *t, const seq_batch *bt, const float *h, si
     const size_t H = t->H;
     if (grow_floats(&t->hsel, &t->cap_hsel, m * H, err) < 0 || grow_floats(&t->dhsel, &t->cap_dhsel, m * H, err) < 0)
         return -1;
-    /* gather the selected rows h[M, H] and their labels (reusing labels' prefix is unsafe: copy) */
+    /* gather the selected rows: h_sel [m, H], their labels and their rows in the packed batch */
     int32_t *lab = xl_malloc(m * sizeof *lab, err);
     size_t *row = xl_malloc(m * sizeof *row, err);
     int rc = -1;
@@ -457,7 +458,8 @@ static double optimiser_step(trainer *t, double lr)
         xl_adamw_update(&o->adamw, lr, step, decay, t->p.data + in->offset, t->g.data + in->offset,
                         t->adam_m + in->offset, t->adam_v + in->offset, in->count);
     }
-    if (o->w_mlm > 0 || o->w_tlm > 0) xl_adamw_update(&o->adamw, lr, step, false, t->mlm_b, t->mlm_gb, t->mlm_m, t->mlm_v, t->V);
+    if (o->w_mlm > 0 || o->w_tlm > 0) /* the decoder bias: no weight decay */
+        xl_adamw_update(&o->adamw, lr, step, false, t->mlm_b, t->mlm_gb, t->mlm_m, t->mlm_v, t->V);
     xl_bert_params_refresh(&t->p, &t->k);
     return norm;
 }
@@ -660,9 +662,11 @@ static int load_checkpoint(trainer *t, const char *path, xl_error *err)
     t->rng.state = ck.counters[CK_RNG_STATE];
     t->rng.inc = ck.counters[CK_RNG_INC];
     t->tokens = ck.counters[CK_TOKENS];
-    if (t->pairs_ok && xl_corpus_seek(&t->pairs, ck.counters[CK_PAIRS_EPOCH], (size_t)ck.counters[CK_PAIRS_CURSOR], err) < 0)
+    if (t->pairs_ok &&
+        xl_corpus_seek(&t->pairs, ck.counters[CK_PAIRS_EPOCH], (size_t)ck.counters[CK_PAIRS_CURSOR], err) < 0)
         return xl_error_prefix(err, "%s", path);
-    if (t->mono_ok && xl_corpus_seek(&t->mono, ck.counters[CK_MONO_EPOCH], (size_t)ck.counters[CK_MONO_CURSOR], err) < 0)
+    if (t->mono_ok &&
+        xl_corpus_seek(&t->mono, ck.counters[CK_MONO_EPOCH], (size_t)ck.counters[CK_MONO_CURSOR], err) < 0)
         return xl_error_prefix(err, "%s", path);
     xl_bert_params_refresh(&t->p, &t->k);
     return 0;

@@ -81,7 +81,8 @@ static int w_floats(stream *s, const float *x, size_t n, xl_error *err)
 static uint64_t file_size_of(const xl_ckpt *ck)
 {
     uint64_t n = 8 + 4 + 4 + 8 + 8 + strlen(ck->config) + 8 * XL_CKPT_N_COUNTERS;
-    for (size_t b = 0; b < ck->n_blocks; b++) n += 8 + strlen(ck->blocks[b].name) + 8 + 4 * (uint64_t)ck->blocks[b].count;
+    for (size_t b = 0; b < ck->n_blocks; b++)
+        n += 8 + strlen(ck->blocks[b].name) + 8 + 4 * (uint64_t)ck->blocks[b].count;
     return n + 8;
 }
 
