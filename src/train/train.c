@@ -771,6 +771,8 @@ static int setup(trainer *t, xl_train_opts *o, xl_error *err)
         return xl_fail(err, XL_ERR_USAGE, "--max-len %zu exceeds the model's %zu position embeddings", o->max_len,
                        t->p.cfg.max_position);
     if (o->max_len < 3) return xl_fail(err, XL_ERR_USAGE, "--max-len must be at least 3 ([CLS] x [SEP])");
+    if (o->w_tlm > 0 && o->max_len < 5)
+        return xl_fail(err, XL_ERR_USAGE, "tlm needs --max-len of at least 5 ([CLS] a [SEP] b [SEP])");
     t->V = t->p.cfg.vocab_size;
     t->H = t->p.cfg.hidden;
     if (wordpiece_vocab_size(t->wp) != t->V)
