@@ -235,7 +235,16 @@ static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc
                 for (size_t j = width; j < NR; j++) panel[p * NR + j] = 0.0f;
         switch (s->kind) {
         case SRC_NOTRANS:
-            for (size_t p = 0; p < kc; p++) memcpy(panel + p * NR, s->data + (pc + p) * s->ld + col0, width * 4);
+            /* an inline copy: a memcpy call per 64-byte row cost more than the copy (the weight-gradient
+             * GEMMs pack all of X [tokens, in] this way) */
+            if (width == 16)
+                for (size_t p = 0; p < kc; p++) {
+                    const float *src = s->data + (pc + p) * s->ld + col0;
+                    float *d = panel + p * NR;
+                    for (size_t j = 0; j < 16; j++) d[j] = src[j];
+                }
+            else
+                for (size_t p = 0; p < kc; p++) memcpy(panel + p * NR, s->data + (pc + p) * s->ld + col0, width * 4);
             break;
         case SRC_TRANS: {
             /* 8 source rows at a time, written as contiguous runs of the panel rows (the plain
@@ -289,8 +298,20 @@ static void pack_a_trans(const float *A, size_t lda, size_t mc, size_t kc, size_
     for (size_t ip = 0; ip * MR < mc; ip++) {
         float *panel = dst + ip * kc * MR;
         size_t height = mc - ip * MR < MR ? mc - ip * MR : MR;
+        if (height == MR && MR == 6) { /* AVX2's MR, unrolled (a 24-byte memcpy call per step cost more than the copy) */
+            for (size_t p = 0; p < kc; p++) {
+                const float *src = A + p * lda + ip * MR;
+                float *d = panel + p * MR;
+                d[0] = src[0], d[1] = src[1], d[2] = src[2], d[3] = src[3], d[4] = src[4], d[5] = src[5];
+            }
+            continue;
+        }
         if (height == MR) { /* full panel: MR contiguous floats per step */
-            for (size_t p = 0; p < kc; p++) memcpy(panel + p * MR, A + p * lda + ip * MR, MR * sizeof(float));
+            for (size_t p = 0; p < kc; p++) {
+                const float *src = A + p * lda + ip * MR;
+                float *d = panel + p * MR;
+                for (size_t i = 0; i < MR; i++) d[i] = src[i];
+            }
             continue;
         }
         for (size_t p = 0; p < kc; p++) {
