@@ -178,7 +178,7 @@ size_t xl_mlm_mask(const xl_mlm_masking *m, xl_rng *rng, int32_t *ids, size_t le
 void xl_mlm_head_free(xl_mlm_head_ws *ws)
 {
     free(ws->logits);
-    free(ws->dlog_t);
+    free(ws->db);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -189,20 +189,21 @@ int xl_mlm_head_loss(xl_kernels *k, int n_threads, const float *h, const int32_t
     memset(out, 0, sizeof *out);
     if (m == 0) return 0; /* nothing selected: no loss, no gradient */
     size_t mv;
-    if (!xl_mul_size(m, v, &mv) || mv > SIZE_MAX / sizeof(float))
+    if (!xl_mul_size(m, v, &mv) || mv > SIZE_MAX / sizeof(float) || v > SIZE_MAX / sizeof(double))
         return xl_fail(err, XL_ERR_NOMEM, "MLM head: %zu positions x %zu vocabulary too large", m, v);
     if (mv > ws->cap) {
+        float *p = xl_malloc(mv * sizeof(float), err);
+        if (p == NULL) return -1;
         free(ws->logits);
-        free(ws->dlog_t);
-        ws->logits = xl_malloc(mv * sizeof(float), err);
-        ws->dlog_t = ws->logits ? xl_malloc(mv * sizeof(float), err) : NULL;
-        if (ws->dlog_t == NULL) {
-            free(ws->logits);
-            ws->logits = NULL;
-            ws->cap = 0;
-            return -1;
-        }
+        ws->logits = p;
         ws->cap = mv;
+    }
+    if (v > ws->cap_db) {
+        double *p = xl_malloc(v * sizeof(double), err);
+        if (p == NULL) return -1;
+        free(ws->db);
+        ws->db = p;
+        ws->cap_db = v;
     }
     for (size_t i = 0; i < m; i++)
         if (labels[i] < 0 || (size_t)labels[i] >= v)
@@ -212,6 +213,7 @@ int xl_mlm_head_loss(xl_kernels *k, int n_threads, const float *h, const int32_t
     xl_sgemm(k, n_threads, XL_TRANS, m, v, hd, 1.0f, h, hd, w, hd, 0.0f, ws->logits, v);
     const double c = weight / (double)m;
     double ce = 0.0;
+    memset(ws->db, 0, v * sizeof(double));
     for (size_t i = 0; i < m; i++) {
         float *zi = ws->logits + i * v;
         size_t best = 0;
@@ -220,29 +222,29 @@ int xl_mlm_head_loss(xl_kernels *k, int n_threads, const float *h, const int32_t
             if (zi[j] > zi[best]) best = j;
         }
         out->correct += best == (size_t)labels[i];
-        double mx = zi[best], sum = 0.0;
-        for (size_t j = 0; j < v; j++) sum += exp((double)zi[j] - mx);
-        double lse = mx + log(sum);
-        ce += lse - (double)zi[labels[i]];
-        /* d logits_ij = c (softmax_ij - [j == label_i]), stored transposed [V, M] */
+        const double mx = zi[best], z_label = zi[labels[i]];
+        /* one exp per logit: e_j = exp(z_j - max) kept (float) for the softmax */
+        double sum = 0.0;
         for (size_t j = 0; j < v; j++) {
-            double p = exp((double)zi[j] - lse) - (j == (size_t)labels[i] ? 1.0 : 0.0);
-            float gij = (float)(c * p);
-            zi[j] = gij; /* keep d logits [M, V] in place for d_h */
-            ws->dlog_t[j * m + i] = gij;
+            double e = exp((double)zi[j] - mx);
+            sum += e;
+            zi[j] = (float)e;
+        }
+        ce += mx + log(sum) - z_label;
+        /* d logits_ij = c (softmax_ij - [j == label_i]), in place; db accumulates its columns */
+        const double inv = 1.0 / sum;
+        double *dbj = ws->db;
+        for (size_t j = 0; j < v; j++) {
+            double g = c * ((double)zi[j] * inv - (j == (size_t)labels[i] ? 1.0 : 0.0));
+            zi[j] = (float)g;
+            dbj[j] += (double)zi[j];
         }
     }
     out->mean_ce = ce / (double)m;
     out->loss = weight * out->mean_ce;
-    /* db += sum_i d logits_i (row order fixed: deterministic) */
-    for (size_t j = 0; j < v; j++) {
-        const float *col = ws->dlog_t + j * m;
-        double s = 0.0;
-        for (size_t i = 0; i < m; i++) s += col[i];
-        db[j] += (float)s;
-    }
-    /* d_h[M, H] = d logits[M, V] W[V, H];  dW[V, H] += d logits^T[V, M] h[M, H] */
+    for (size_t j = 0; j < v; j++) db[j] += (float)ws->db[j];
+    /* d_h[M, H] = d logits[M, V] W[V, H];  dW[V, H] += d logits^T h  (transposed-A GEMM) */
     xl_sgemm(k, n_threads, XL_NO_TRANS, m, hd, v, 1.0f, ws->logits, v, w, hd, 0.0f, d_h, hd);
-    xl_sgemm(k, n_threads, XL_NO_TRANS, v, hd, m, 1.0f, ws->dlog_t, m, h, hd, 1.0f, dw, hd);
+    xl_sgemm_ex(k, n_threads, XL_TRANS, XL_NO_TRANS, v, hd, m, 1.0f, ws->logits, v, h, hd, 1.0f, dw, hd);
     return 0;
 }

@@ -95,9 +95,10 @@ size_t xl_mlm_mask(const xl_mlm_masking *m, xl_rng *rng, int32_t *ids, size_t le
  *     db  += sum_i d logits_i  ([V])
  * `ws` is scratch grown on demand (free with xl_mlm_head_free). */
 typedef struct xl_mlm_head_ws {
-    float *logits;  /* [M, V] */
-    float *dlog_t;  /* [V, M] the transpose of d logits (for dW = d logits^T h with a no-trans GEMM) */
-    size_t cap;     /* floats of each */
+    float *logits;  /* [M, V] logits, then d logits in place */
+    size_t cap;     /* floats of logits */
+    double *db;     /* [V] column sums of d logits (double, row order fixed) */
+    size_t cap_db;
 } xl_mlm_head_ws;
 
 void xl_mlm_head_free(xl_mlm_head_ws *ws);
