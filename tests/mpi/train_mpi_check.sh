@@ -4,7 +4,8 @@
 # --batch 4, all three objectives, dropout 0 (each rank draws its own dropout masks, so with
 # dropout the runs differ by design).  Checked: every step's loss, rank, mlm and tlm values
 # (printed with 4 decimals) within 2e-4, and the trained models' embeddings of a few sentences
-# within 1e-4.  Run by `make MPI=1 BUILD=build/mpi mpi-test`.
+# within 1e-4; and a run stopped after 6 steps and resumed under MPI gives the same model bytes.
+# Run by `make MPI=1 BUILD=build/mpi mpi-test`.
 set -eu
 bin=${1:?usage: train_mpi_check.sh XLREC_MPI_BIN}
 np=${NP:-2}
@@ -31,4 +32,11 @@ paste "$dir/one.num" "$dir/many.num" | awk '
 paste "$dir/one.emb" "$dir/many.emb" | awk -F'\t' '
   { n = NF / 2; for (i = 1; i <= n; i++) { d = $i - $(i + n); if (d < 0) d = -d; if (d > max) max = d } }
   END { printf "embeddings of the trained models: max |one - mpi| = %.1e\n", max; if (max > 1e-4) { print "FAIL"; exit 1 } }'
+# stop after 6 steps under MPI and resume: the same model bytes as the uninterrupted MPI run
+mpirun ${MPIRUN_FLAGS:---oversubscribe} -np "$np" "$bin" $args --stop-after 6 --checkpoint "$dir/half.ckpt" \
+    -o "$dir/half.xlm" 2>/dev/null
+mpirun ${MPIRUN_FLAGS:---oversubscribe} -np "$np" "$bin" $args --resume "$dir/half.ckpt" -o "$dir/resumed.xlm" \
+    2>/dev/null
+cmp -s "$dir/many.xlm" "$dir/resumed.xlm" || { echo "FAIL: stop + --resume under MPI differs"; exit 1; }
+echo "stop after 6 steps + --resume under mpirun -np $np: model bytes identical"
 echo "OK: mpirun -np $np equals one process with the combined batch"
