@@ -237,9 +237,9 @@ const float *xl_bert_train_forward(xl_bert_train_ctx *c, const xl_bert_params *p
         xl_sgemm_packed(k, nt, T, 1.0f, x, H, &L->qkv, 0.0f, qkv, 3 * H, L->qkv_b, XL_ACT_NONE);
         /* P = softmax(Q K^T / sqrt(dh) + M) per (sequence, head); ctx = P V */
         xl_attention(k, nt, in->n_seq, a->off, in->len, a->att_off, masks, nh, dh, scale, qkv, qkv + H, qkv + 2 * H,
-                     3 * H, P, ctx, H);
+                     3 * H, P, drop.attention > 0.0f ? NULL : ctx, H);
         if (drop.attention > 0.0f) {
-            /* Pd = dropout(P); ctx_h = Pd_h V_h (recomputed with the dropped probabilities) */
+            /* Pd = dropout(P); ctx_h = Pd_h V_h (xl_attention gave the probabilities only) */
             xl_dropout_forward(rng, drop.attention, P, a->att_drop[l], a->mask_att[l], A);
             for (size_t s = 0; s < in->n_seq; s++) {
                 const size_t n = in->len[s], o = a->off[s];

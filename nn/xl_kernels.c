@@ -709,7 +709,7 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
         const size_t s = item / j->n_heads, h = item % j->n_heads, n = j->len[s], dh = j->dh;
         const size_t row0 = j->off[s] * j->ld_qkv + h * dh;
         float *P = j->att ? j->att + j->att_off[s] + h * n * n : NULL;
-        float *ctx_h = j->ctx + j->off[s] * j->ld_ctx + h * dh;
+        float *ctx_h = j->ctx ? j->ctx + j->off[s] * j->ld_ctx + h * dh : NULL;
         const float *mask = j->mask ? j->mask[s] : NULL;
         /* query rows per block: a block of scores (rb x n) fits the scratch, at least MR rows */
         size_t rb = XL_ATT_BLOCK_FLOATS / n / MR * MR;
@@ -751,6 +751,7 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
             gemm_block(&g, 0, r1 - r0, 0, n, ws);
             /* P = softmax(S + mask) row by row */
             for (size_t r = 0; r < r1 - r0; r++) t->softmax(Sb + r * n, n, 1.0f, mask);
+            if (ctx_h == NULL) continue; /* probabilities only */
             /* ctx_h [r0:r1, dh] = P [r0:r1, n] V_h [n, dh] */
             g.M = r1 - r0, g.N = dh, g.K = n, g.alpha = 1.0f;
             g.A = Sb, g.lda = n, g.C = ctx_h + r0 * j->ld_ctx, g.ldc = j->ld_ctx;

@@ -126,7 +126,8 @@ void xl_sgemm_batched_ex(xl_kernels *k, int n_threads, xl_trans trans_a, xl_tran
  * goes through a per-thread scratch of the workspace that stays in L2, instead of through a
  * sum_s heads*len[s]^2 buffer (100 MB for 8 x 512 tokens x 12 heads) that leaves the caches; ctx
  * is bit-identical either way.  With att == NULL every len[s] must be at most
- * XL_ATTENTION_SCRATCH_MAX_LEN (a larger one is a caller bug and aborts).
+ * XL_ATTENTION_SCRATCH_MAX_LEN (a larger one is a caller bug and aborts).  ctx may be NULL when att
+ * is not: the probabilities only (training with attention dropout computes dropout(P) V itself).
  * mask is NULL or one additive row of len[s] floats per sequence (an entry may be NULL).  One
  * parallel region over all (sequence, head) pairs, each pair computed whole by one thread (its
  * scores stay in cache between the three steps), so results do not depend on n_threads; the

@@ -445,6 +445,27 @@ static double gelu_ref(double x)
     return 0.5 * x * erfc(-x / sqrt(2.0));
 }
 
+/* ctx == NULL: the probabilities only, identical to those of the full call */
+static void test_attention_probabilities_only(void **state)
+{
+    (void)state;
+    const size_t nh = 2, dh = 5, H = nh * dh, n_seq = 2;
+    const size_t off[2] = {0, 7}, len[2] = {7, 4}, att_off[2] = {0, 2 * 49}, T = 11, A = 2 * 49 + 2 * 16;
+    float *qkv = rand_vec(T * 3 * H), *att = malloc(A * sizeof(float)), *att2 = malloc(A * sizeof(float)),
+          *ctx = malloc(T * H * sizeof(float));
+    assert_true(att && att2 && ctx);
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        xl_attention(&k, 2, n_seq, off, len, att_off, NULL, nh, dh, 0.4f, qkv, qkv + H, qkv + 2 * H, 3 * H, att, ctx, H);
+        xl_attention(&k, 2, n_seq, off, len, att_off, NULL, nh, dh, 0.4f, qkv, qkv + H, qkv + 2 * H, 3 * H, att2, NULL,
+                     H);
+        assert_memory_equal(att, att2, A * sizeof(float));
+        xl_kernels_free(&k);
+    }
+    free(qkv), free(att), free(att2), free(ctx);
+}
+
 static void test_gelu(void **state)
 {
     (void)state;
@@ -630,7 +651,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_path_selection), cmocka_unit_test(test_sgemm_all_paths),
         cmocka_unit_test(test_sgemm_paths_agree), cmocka_unit_test(test_sgemm_packed),
-        cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_sgemm_trans_a), cmocka_unit_test(test_attention), cmocka_unit_test(test_gelu),
+        cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_sgemm_trans_a), cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_attention_probabilities_only), cmocka_unit_test(test_gelu),
         cmocka_unit_test(test_layernorm), cmocka_unit_test(test_softmax),
         cmocka_unit_test(test_vector_ops),
     };
