@@ -423,7 +423,7 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
         xl_linear_backward(k, nt, T, I, H, a->ffn_h[l], L->ffn_out_w, &Wp[3], dres, dffn, 0.0f, G + o->ffn_out_w,
                            G + o->ffn_out_b);
         /* ffn_h = GELU(ffn_pre) */
-        xl_gelu_backward(k, nt, a->ffn_pre[l], dffn, dffn, T * I);
+        xl_gelu_backward(k, nt, a->ffn_pre[l], a->ffn_h[l], dffn, dffn, T * I);
         /* ffn_pre = ln1 W_1^T + b_1: d_ln1 += d_pre W_1 */
         xl_linear_backward(k, nt, T, H, I, a->ln1[l], L->ffn_in_w, &Wp[2], dffn, dout, 1.0f, G + o->ffn_in_w,
                            G + o->ffn_in_b);

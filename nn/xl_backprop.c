@@ -136,8 +136,9 @@ void xl_layernorm_backward(xl_kernels *k, int n_threads, const float *x, const f
 /* ---- GELU ----------------------------------------------------------------------------------- */
 
 typedef struct {
-    const float *x, *dy;
+    const float *x, *y, *dy;
     float *dx;
+    size_t n;
 } gelu_job;
 
 #define GELU_CHUNK 4096
@@ -146,32 +147,23 @@ static void gelu_range(void *ctx, size_t b, size_t e, int tid)
 {
     const gelu_job *j = ctx;
     (void)tid;
-    const float inv_sqrt2 = 0.70710678118654752440f, inv_sqrt_2pi = 0.39894228040143267794f;
-    for (size_t i = b; i < e; i++) {
-        float x = j->x[i];
-        float cdf = 0.5f * (1.0f + erff(x * inv_sqrt2));
-        float pdf = inv_sqrt_2pi * expf(-0.5f * x * x);
+    const float inv_sqrt_2pi = 0.39894228040143267794f;
+    const size_t lo = b * GELU_CHUNK, hi = e * GELU_CHUNK < j->n ? e * GELU_CHUNK : j->n;
+    for (size_t i = lo; i < hi; i++) {
+        const float x = j->x[i];
+        /* Phi(x) = GELU(x) / x; near 0, its series 1/2 + x phi(0) (the quotient loses digits there) */
+        const float cdf = fabsf(x) < 1e-3f ? 0.5f + inv_sqrt_2pi * x : j->y[i] / x;
+        const float pdf = inv_sqrt_2pi * expf(-0.5f * x * x);
         j->dx[i] = j->dy[i] * (cdf + x * pdf);
     }
 }
 
-typedef struct {
-    gelu_job g;
-    size_t n;
-} gelu_chunks;
-
-static void gelu_chunk_range(void *ctx, size_t b, size_t e, int tid)
+void xl_gelu_backward(xl_kernels *k, int n_threads, const float *x, const float *y, const float *dy, float *dx,
+                      size_t n)
 {
-    const gelu_chunks *c = ctx;
-    size_t lo = b * GELU_CHUNK, hi = e * GELU_CHUNK < c->n ? e * GELU_CHUNK : c->n;
-    gelu_range((void *)&c->g, lo, hi, tid);
-}
-
-void xl_gelu_backward(xl_kernels *k, int n_threads, const float *x, const float *dy, float *dx, size_t n)
-{
-    gelu_chunks c = {{x, dy, dx}, n};
+    gelu_job j = {x, y, dy, dx, n};
     int nt = threads_for(k, n_threads, (double)n * 8.0);
-    run(k, nt, (n + GELU_CHUNK - 1) / GELU_CHUNK, gelu_chunk_range, &c);
+    run(k, nt, (n + GELU_CHUNK - 1) / GELU_CHUNK, gelu_range, &j);
 }
 
 void xl_tanh_backward(const float *y, const float *dy, float *dx, size_t n)

@@ -47,8 +47,10 @@ void xl_layernorm_backward(xl_kernels *k, int n_threads, const float *x, const f
 /* ---- GELU (exact erf): y = x Phi(x) ------------------------------------------------------------ */
 
 /* dx = dy * (Phi(x) + x phi(x)), Phi(x) = (1 + erf(x / sqrt 2)) / 2, phi(x) = exp(-x^2/2) / sqrt(2 pi)
- * over n floats (x the GELU input); dx may alias dy.  (=) */
-void xl_gelu_backward(xl_kernels *k, int n_threads, const float *x, const float *dy, float *dx, size_t n);
+ * over n floats; x the GELU input, y = GELU(x) its output as the forward computed it (Phi is taken
+ * as y / x, no second erf; 1/2 + x phi(0) for |x| < 1e-3, error < 1e-10).  dx may alias dy.  (=) */
+void xl_gelu_backward(xl_kernels *k, int n_threads, const float *x, const float *y, const float *dy, float *dx,
+                      size_t n);
 
 /* ---- tanh: y = tanh(x) --------------------------------------------------------------------- */
 
