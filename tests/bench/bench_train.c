@@ -8,7 +8,7 @@
  * peak; then PyTorch (tests/bench/tools/torch_train_bench.py) on the same shapes when python3 with
  * torch is importable.
  *
- *   build/bench/bench_train                 the whole grid (~2-4 min on 2 cores with PyTorch)
+ *   build/bench/bench_train                 the whole grid (~4 min on 2 idle cores with PyTorch; 12 on a loaded one)
  *   build/bench/bench_train --quick         the small shape only, no PyTorch
  *   build/bench/bench_train --no-torch      skip PyTorch
  *   XLREC_SIMD=avx2 ...                     another kernel path
@@ -270,7 +270,7 @@ int main(int argc, char **argv)
     for (size_t si = quick ? 1 : 0; si < sizeof shapes / sizeof shapes[0]; si++)
         for (size_t len = 32; len <= 128; len *= 4)
             for (int threads = 1; threads <= 2; threads++) {
-                result r = run_case(&shapes[si], len, 32, threads, &k, quick ? 0.5 : 2.0);
+                result r = run_case(&shapes[si], len, 32, threads, &k, quick ? 0.5 : 1.0);
                 printf("%-10s %5zu %4d | %10.0f %10.0f %8.1f | %12.0f | %8.0f\n", shapes[si].name, len, threads,
                        r.fb_tok_s, r.fb_tok_cpu, r.gflops, r.fba_tok_s, r.rss_mb);
                 fflush(stdout);

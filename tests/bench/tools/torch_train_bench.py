@@ -62,7 +62,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--min-time", type=float, default=2.0)
+    ap.add_argument("--min-time", type=float, default=1.0)
     a = ap.parse_args()
     torch.manual_seed(0)
     print("torch %s, %s" % (torch.__version__, torch.backends.cpu.get_cpu_capability()
