@@ -5,14 +5,14 @@
  *   - xl_bert_params holds EVERY trainable tensor of a BERT encoder (arch "bert") in ONE contiguous,
  *     64-byte aligned float buffer `data` [count], described by a table `info` [n_tensors] of
  *     (name as in the xlrec model file / HF state_dict, shape, offset, count, no_decay).  The order
- *     is fixed (xl_bert_params_layout): embeddings (word, position, type, LayerNorm), then per layer
+ *     is fixed (`layout` in nn/bert_params.c): embeddings (word, position, type, LayerNorm), then per layer
  *     q.weight, k.weight, v.weight (adjacent, so [W_q; W_k; W_v] is one [3H, H] block), q.bias,
  *     k.bias, v.bias (one [3H] block), attention.output.dense, attention.output.LayerNorm,
  *     intermediate.dense, output.dense, output.LayerNorm; then the pooler (when the config has one)
  *     and the sentence-transformers Dense layers.  A gradient buffer (xl_bert_grads) has the same
  *     layout: grads->data[i] is d loss / d params->data[i].
  *   - `view` is an ordinary encoder (nn/bert.h) whose raw pointers point into `data` and whose packed
- *     GEMM copies are made from it: xl_bert_forward / xl_bert_pool run the current parameters (for
+ *     GEMM copies are made from it (plus `packed_dx`, non-transposed copies for the backward's dX): xl_bert_forward / xl_bert_pool run the current parameters (for
  *     evaluation), and so does the training forward below.  After ANY change of `data` (optimiser
  *     step, load) call xl_bert_params_refresh: it repacks the copies in place, O(count), no
  *     allocation.
@@ -26,7 +26,9 @@
  *     output projection and after the FFN output projection (before each residual add + LayerNorm);
  *     p = 0 is exactly the eval forward.  Dropout masks are drawn serially from the caller's
  *     xl_rng in a fixed order (layer by layer, op by op, row-major), so they do not depend on the
- *     thread count.  Only DistilBERT-free "bert" models train (DistilBERT is refused).
+ *     thread count.  Only arch "bert" trains (DistilBERT is refused).  Sentence embeddings for
+ *     training: mean or CLS pooling, then the config's Dense layers, then L2 (xl_bert_train_pool);
+ *     the BertPooler's tensors (has_pooler) are carried and saved but get no gradient.
  *   - Backward (xl_bert_train_backward) ACCUMULATES (+=) into grads, so gradient accumulation and
  *     several objectives per step are sums of calls; xl_bert_grads_zero clears.  The word embedding
  *     gradient is sparse: grads->word_rows lists the rows touched since the last zero (first-touch
