@@ -61,6 +61,7 @@
 
 #include "w2v_vectors.h"
 #include "xl_error.h"
+#include "xl_io.h"
 
 #define GLOVE_MAX_TOKEN 999 /* bytes kept of a token, as the reference */
 #define GLOVE_RECORD_BYTES 16
@@ -208,18 +209,20 @@ int glove_write_binary(const char *path, const glove_model *m, xl_error *err);
 int glove_read_binary(const char *path, size_t vocab_size, glove_model *out, xl_error *err);
 
 /* ---- files ------------------------------------------------------------------ */
-/* Open PATH.tmp-XXXXXX in PATH's folder for writing ("-": stdout). */
+/* The output policy of every command (xl_output, src/core/xl_io.h): a temporary file beside
+ * PATH, flushed, fsync'ed and renamed over it; "-", devices and FIFOs written in place; links
+ * followed.  `f` is the stream to write. */
 typedef struct glove_out {
     FILE *f;
     const char *path;
-    char *tmp_path; /* NULL for stdout */
+    xl_output out;
 } glove_out;
 int glove_out_open(glove_out *o, const char *path, bool binary, xl_error *err);
-/* Flush, close and rename into place; on failure the temporary file is removed. */
+/* Flush, sync, close and rename into place; on failure the temporary file is removed. */
 int glove_out_commit(glove_out *o, xl_error *err);
-/* Close and remove the temporary file (after an error). */
+/* Close and remove the temporary file (after an error); the target is never touched. */
 void glove_out_abort(glove_out *o);
-/* -1 with an error when out names the same file as in (also through links). */
+/* -1 with an error when out names the same file as in (device and inode: links, "./x"). */
 int glove_check_not_input(const char *out, const char *in, xl_error *err);
 
 #endif /* GLOVE_H */

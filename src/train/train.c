@@ -564,16 +564,9 @@ static int save_model(trainer *t, const char *path, xl_error *err)
                   0)
                  ? -1
                  : 0;
-    char *tmp = NULL;
-    if (rc == 0) {
-        size_t n = strlen(path) + 8;
-        if ((tmp = xl_malloc(n, err)) == NULL) rc = -1;
-        else snprintf(tmp, n, "%s.tmp", path);
-    }
-    if (rc == 0) rc = xl_model_writer_write(w, tmp, err);
-    if (rc == 0 && rename(tmp, path) != 0) rc = xl_fail(err, XL_ERR_IO, "%s: cannot rename %s over it", path, tmp);
-    if (rc < 0 && tmp != NULL) (void)remove(tmp);
-    free(tmp);
+    /* xl_model_writer_write replaces `path` atomically (xl_output: temporary file beside it, fsync,
+     * rename; devices and links handled), so no "PATH.tmp" of our own */
+    if (rc == 0) rc = xl_model_writer_write(w, path, err);
     xl_model_writer_free(w);
     return rc;
 }

@@ -89,18 +89,10 @@ static uint64_t file_size_of(const xl_ckpt *ck)
 int xl_ckpt_write(const char *path, const xl_ckpt *ck, xl_error *err)
 {
     if (ck->n_blocks > XL_CKPT_MAX_BLOCKS) return xl_fail(err, XL_ERR_USAGE, "%s: too many blocks", path);
-    size_t plen = strlen(path), tlen;
-    if (!xl_add_size(plen, 5, &tlen)) return xl_fail(err, XL_ERR_NOMEM, "path too long");
-    char *tmp = xl_malloc(tlen, err);
-    if (tmp == NULL) return -1;
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    stream s = {NULL, tmp, FNV_OFFSET, 0, 0};
-    s.f = xl_fopen(tmp, "wb", err);
-    if (s.f == NULL) {
-        free(tmp);
-        return -1;
-    }
+    xl_output out; /* temporary file beside `path`, fsync'ed and renamed over it (docs/reliability.md) */
+    if (xl_output_open(&out, path, err) < 0) return -1;
+    const char *tmp = path; /* messages name the checkpoint */
+    stream s = {out.f, tmp, FNV_OFFSET, 0, 0};
     unsigned char hdr[16];
     memcpy(hdr, XL_CKPT_MAGIC, 8);
     const uint32_t ver = XL_CKPT_VERSION, nb = (uint32_t)ck->n_blocks;
@@ -125,12 +117,11 @@ int xl_ckpt_write(const char *path, const xl_ckpt *ck, xl_error *err)
         put_u64le(b, s.hash);
         rc = xl_fwrite_exact(b, 8, s.f, tmp, err);
     }
-    if (rc == 0) rc = xl_file_sync(s.f, tmp, err);
-    if (xl_fclose(s.f, tmp, rc == 0 ? err : NULL) < 0) rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0) rc = xl_fail(err, XL_ERR_IO, "%s: cannot rename %s over it", path, tmp);
-    if (rc < 0) remove(tmp);
-    free(tmp);
-    return rc;
+    if (rc < 0) {
+        xl_output_abort(&out);
+        return -1;
+    }
+    return xl_output_commit(&out, err);
 }
 
 /* ---- reading ----------------------------------------------------------------------------------- */
