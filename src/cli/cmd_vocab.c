@@ -53,10 +53,14 @@ static int tsv_field(const char *line, size_t len, int col, const char **f, size
 
 static int check_not_input(const char *out, const xl_args *args, const xl_command_spec *spec)
 {
-    if (!out || !strcmp(out, "-")) return 0;
-    for (int i = 0; i < args->n_positional; i++)
-        if (!strcmp(out, args->positional[i]))
-            return xl_cli_usage_error(spec, "output '%s' is also an input; refusing to overwrite it", out);
+    if (!out) return 0;
+    /* device and inode (links, "./x"; xl_cli_check_output), and the same name for a file not yet there */
+    int rc = xl_cli_check_output(spec, out, args->positional, (size_t)args->n_positional);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (strcmp(out, "-") != 0)
+        for (int i = 0; i < args->n_positional; i++)
+            if (!strcmp(out, args->positional[i]))
+                return xl_cli_usage_error(spec, "output '%s' is also an input; refusing to overwrite it", out);
     return 0;
 }
 
