@@ -256,6 +256,8 @@ CONVERSION_SRCS := src/core/xl_json.c src/core/xl_csv.c src/core/xl_npy.c src/co
                    weights/xl_model.c weights/xl_safetensors.c \
                    src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c \
                    src/train/train_data.c src/train/train_ckpt.c src/train/train_loss.c src/train/train_optim.c
+# the GloVe corpus, vocabulary and co-occurrence readers (docs/glove.md)
+CONVERSION_SRCS += $(wildcard src/glove/*.c)
 CONVERSION_BUILD := build/conversion/$(MACHINE)
 conversion-check:
 	$(MAKE) BUILD=$(CONVERSION_BUILD) CFLAGS="$(CFLAGS) -Wconversion" \
