@@ -489,8 +489,7 @@ int xl_bert_params_save(const xl_bert_params *p, const xl_model *vocab_src, cons
                          xl_model_vocab_count(vocab_src), p->cfg.vocab_size);
         else rc = xl_bert_params_copy_vocab(w, vocab_src, err);
     }
-    /* xl_model_writer_write replaces `path` atomically (xl_output: temporary file beside it, fsync,
-     * rename; devices and links handled), so no "PATH.tmp" of our own */
+    /* xl_model_writer_write goes through xl_output: a temporary file renamed over path on success */
     if (rc == 0) rc = xl_model_writer_write(w, path, err);
     xl_model_writer_free(w);
     return rc;

@@ -45,8 +45,8 @@
  *     drawn in the reference's parameter order.  Threads are Hogwild on
  *     contiguous slices of the file (the reference's split); with one thread a
  *     run is bit-for-bit repeatable.
- *   - Every output file is written to a temporary file in the same folder and
- *     renamed into place; a path equal to an input is refused.  Temporary
+ *   - Every output file goes through xl_output (a temporary file in the same
+ *     folder, renamed into place); a path naming an input is refused.  Temporary
  *     run files are removed on success and on error.
  *   - Errors: "<file>:<line>: what" for text inputs, "<file>: record N: what"
  *     for binary ones; functions return -1 with err set.
@@ -209,20 +209,19 @@ int glove_write_binary(const char *path, const glove_model *m, xl_error *err);
 int glove_read_binary(const char *path, size_t vocab_size, glove_model *out, xl_error *err);
 
 /* ---- files ------------------------------------------------------------------ */
-/* The output policy of every command (xl_output, src/core/xl_io.h): a temporary file beside
- * PATH, flushed, fsync'ed and renamed over it; "-", devices and FIFOs written in place; links
- * followed.  `f` is the stream to write. */
+/* An output file under the shared policy (xl_output, xl_io.h): a regular file
+ * is written to a temporary file in its folder and renamed into place at
+ * commit; "-" and devices are written directly. */
 typedef struct glove_out {
-    FILE *f;
-    const char *path;
+    FILE *f; /* where to write; NULL after commit or abort */
     xl_output out;
 } glove_out;
 int glove_out_open(glove_out *o, const char *path, bool binary, xl_error *err);
-/* Flush, sync, close and rename into place; on failure the temporary file is removed. */
+/* Flush, close and rename into place; on failure the temporary file is removed. */
 int glove_out_commit(glove_out *o, xl_error *err);
-/* Close and remove the temporary file (after an error); the target is never touched. */
+/* Close and remove the temporary file (after an error). */
 void glove_out_abort(glove_out *o);
-/* -1 with an error when out names the same file as in (device and inode: links, "./x"). */
+/* -1 with an error when out names the same file as in (also through links). */
 int glove_check_not_input(const char *out, const char *in, xl_error *err);
 
 #endif /* GLOVE_H */

@@ -18,7 +18,6 @@
 #include "xl_alloc.h"
 #include "xl_io.h"
 #include "xl_model.h"
-#include "xl_platform.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
@@ -89,10 +88,10 @@ static uint64_t file_size_of(const xl_ckpt *ck)
 int xl_ckpt_write(const char *path, const xl_ckpt *ck, xl_error *err)
 {
     if (ck->n_blocks > XL_CKPT_MAX_BLOCKS) return xl_fail(err, XL_ERR_USAGE, "%s: too many blocks", path);
-    xl_output out; /* temporary file beside `path`, fsync'ed and renamed over it (docs/reliability.md) */
+    /* the output policy (xl_io.h): a temporary file beside PATH, fsync, rename over PATH at commit */
+    xl_output out;
     if (xl_output_open(&out, path, err) < 0) return -1;
-    const char *tmp = path; /* messages name the checkpoint */
-    stream s = {out.f, tmp, FNV_OFFSET, 0, 0};
+    stream s = {out.f, path, FNV_OFFSET, 0, 0};
     unsigned char hdr[16];
     memcpy(hdr, XL_CKPT_MAGIC, 8);
     const uint32_t ver = XL_CKPT_VERSION, nb = (uint32_t)ck->n_blocks;
@@ -115,7 +114,7 @@ int xl_ckpt_write(const char *path, const xl_ckpt *ck, xl_error *err)
     if (rc == 0) {
         unsigned char b[8];
         put_u64le(b, s.hash);
-        rc = xl_fwrite_exact(b, 8, s.f, tmp, err);
+        rc = xl_fwrite_exact(b, 8, out.f, path, err);
     }
     if (rc < 0) {
         xl_output_abort(&out);
