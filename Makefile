@@ -9,6 +9,7 @@
 #   make cross-test ARCH=aarch64|armhf|s390x   cross-build, run the suites under qemu-user
 #   make valgrind        end-to-end CLI run (tokenize, embed, recommend, eval) under valgrind
 #   make conversion-check  kernels and parsers compiled with -Wconversion -Werror
+#   make float-exhaustive  the n-gram float formatter on all 2^32 float32 patterns (opt-in, minutes)
 #   make shared          build/pic/libxlrec.so (-fPIC objects in their own build dir)
 #   make example         docs/examples/embed_cosine against an installed xlrec (pkg-config)
 #   make demo            the main job on the built-in default data
@@ -75,7 +76,8 @@ SHARED_OK := $(filter %linux-gnu %linux-gnueabihf %linux-musl %bsd%,$(MACHINE))
 # keep objects of test/bench programs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example
+.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example \
+        float-exhaustive
 all: $(LIB) $(BIN)
 lib: $(LIB)
 
@@ -232,13 +234,25 @@ cross-test:
 valgrind: $(BIN)
 	sh tests/valgrind_e2e.sh $(BIN)
 
+# ---- The float formatter of the n-gram models on every float32 -----------------
+# tests/tools/ngram_float_exhaustive.c checks xl_ngram_format_float on all 2^31
+# non-negative patterns (each negative one through its twin) against strtof /
+# snprintf: round trip, shortest, nearest, KenLM's layout.  Opt-in: about half
+# an hour of one core.  FLOAT_RANGE="3f800000 3fffffff" checks a part.
+FLOAT_RANGE ?=
+float-exhaustive: $(BUILD)/tools/ngram_float_exhaustive
+	./$(BUILD)/tools/ngram_float_exhaustive $(FLOAT_RANGE)
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(XL_CFLAGS) -o $@ $< $(LIB) $(XL_LDLIBS) $(LDFLAGS)
+
 # ---- -Wconversion in the kernels and parsers --------------------------------------
 # Compiled (not linked) with -Wconversion on top of -Werror, in their own build
 # dir per target (any CC: `make conversion-check CC=arm-linux-gnueabihf-gcc`
 # checks the 32-bit size_t conversions, CC=aarch64-linux-gnu-gcc the NEON file).
 CONVERSION_SRCS := src/core/xl_json.c src/core/xl_csv.c src/core/xl_npy.c src/core/xl_utf8.c \
                    $(wildcard nn/xl_kernels*.c) weights/xl_model.c weights/xl_safetensors.c \
-                   src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c
+                   src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c src/ngram/ngram_float.c
 CONVERSION_BUILD := build/conversion/$(MACHINE)
 conversion-check:
 	$(MAKE) BUILD=$(CONVERSION_BUILD) CFLAGS="$(CFLAGS) -Wconversion" \

@@ -20,7 +20,9 @@
 #include <sys/wait.h>
 
 #include "ngram.h"
+#include "ngram_internal.h"
 #include "xl_io.h"
+#include "xl_rng.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -779,6 +781,90 @@ static void test_number_format(void **state)
     assert_string_equal(b, "-inf");
 }
 
+static float float_of_bits(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/* The fast formatter (ngram_float.c) against the slow snprintf/strtof search
+ * on a few thousand edge cases (every power of two and its neighbours,
+ * subnormals, powers of ten, extremes, random patterns), and against strings
+ * printed by KenLM's double-conversion where the two differ: at the powers of
+ * two 2^-96, 2^87, 2^90 the nearest shortest decimal is not the correctly
+ * rounded one (the interval below a power of two is half as wide), and the
+ * old search printed a 9th digit.  All 2^32 patterns: make float-exhaustive. */
+static void test_float_format_edge_cases(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t bits;
+        const char *kenlm;
+    } known[] = {
+        {0x0F800000u, "1.2621775e-29"}, /* 2^-96 */
+        {0x6B000000u, "1.5474251e26"},  /* 2^87 */
+        {0x6C800000u, "1.2379401e27"},  /* 2^90 */
+        {0x7F7FFFFFu, "3.4028235e38"},  /* FLT_MAX */
+        {0x00800000u, "1.1754944e-38"}, /* FLT_MIN */
+        {0x007FFFFFu, "1.1754942e-38"}, /* largest subnormal */
+        {0x00000001u, "1e-45"},         /* smallest subnormal */
+        {0x80000000u, "-0"},
+        {0x7F800000u, "inf"},
+        {0xFF800000u, "-inf"},
+        {0x7FC00000u, "NaN"},
+        {0x3F800000u, "1"},
+        {0xBDE466AFu, "-0.11152398"},
+    };
+    char got[40], want[40];
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        xl_ngram_format_float(float_of_bits(known[i].bits), got);
+        if (strcmp(got, known[i].kenlm) != 0) fail_msg("0x%08x: '%s', KenLM prints '%s'", known[i].bits, got, known[i].kenlm);
+    }
+    /* layout edges (decimal exponent -7/-6 and 20/21) */
+    static const struct {
+        float v;
+        const char *s;
+    } layout[] = {{1e-7f, "1e-7"}, {1e-6f, "0.000001"}, {-1.5e-6f, "-0.0000015"}, {1.5e-7f, "1.5e-7"},
+                  {1e20f, "100000000000000000000"}, {1e21f, "1e21"}, {123456.7f, "123456.7"}, {-99.0f, "-99"}};
+    for (size_t i = 0; i < sizeof layout / sizeof layout[0]; i++) {
+        xl_ngram_format_float(layout[i].v, got);
+        assert_string_equal(got, layout[i].s);
+    }
+    size_t n_checked = 0;
+    xl_rng rng;
+    xl_rng_seed(&rng, 20, 1);
+    for (int k = 0; k < 5000; k++) {
+        uint32_t bits;
+        if (k < 254 * 5) { /* every power of two 2^-126..2^127 and 2 neighbours on each side */
+            bits = ((uint32_t)(k / 5 + 1) << 23) + (uint32_t)(k % 5) - 2u;
+        } else if (k < 254 * 5 + 600) { /* subnormals: the first 300 and the last 300 */
+            int j = k - 254 * 5;
+            bits = j < 300 ? (uint32_t)j + 1u : 0x007FFFFFu - (uint32_t)(j - 300);
+        } else if (k < 254 * 5 + 600 + 84) { /* powers of ten 1e-45..1e38 */
+            char t[16];
+            snprintf(t, sizeof t, "1e%d", k - (254 * 5 + 600) - 45);
+            float f = strtof(t, NULL);
+            memcpy(&bits, &f, sizeof bits);
+        } else {
+            bits = xl_rng_u32(&rng) & 0x7FFFFFFFu;
+            if ((bits >> 23) == 0xFFu) continue; /* inf/NaN: above */
+        }
+        const float v = float_of_bits(bits);
+        xl_ngram_format_float(v, got);
+        assert_true(memcmp(&(float){strtof(got, NULL)}, &v, sizeof v) == 0); /* reads back bit for bit */
+        bool is_known = false;
+        for (size_t i = 0; i < 3; i++) is_known = is_known || bits == known[i].bits;
+        if (is_known) continue;
+        xl_ngram_format_shortest_reference((double)v, true, want);
+        if (strcmp(got, want) != 0) fail_msg("0x%08x: fast '%s', reference '%s'", bits, got, want);
+        xl_ngram_format_float(-v, got);
+        assert_true(got[0] == '-' && strcmp(got + 1, want) == 0);
+        n_checked++;
+    }
+    assert_true(n_checked > 4900);
+}
+
 /* The CLI: train | query through files and "-", exit codes, file:line errors. */
 static int run(const char *cmdline)
 {
@@ -834,6 +920,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_number_format),
+        cmocka_unit_test(test_float_format_edge_cases),
         cmocka_unit_test(test_mle_by_hand),
         cmocka_unit_test(test_addk_by_hand),
         cmocka_unit_test(test_character_model),

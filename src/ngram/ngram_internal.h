@@ -98,4 +98,10 @@ xl_ngram_model *xl_ngram_model_alloc(int order, const uint64_t *counts, xl_error
 /* Insert into level k-1 (k >= 2); returns 1 when inserted, 0 when the key was already there. */
 int xl_ngram_model_insert(xl_ngram_model *m, int k, uint64_t key, float prob, float backoff);
 
+/* The shortest round-trip decimal found by searching the digit count with
+ * snprintf("%.*e") / strtof (strtod when !single), in KenLM's layout: the
+ * slow reference the fast float formatter (ngram_float.c) is checked against,
+ * and the double formatter (a few calls per run). */
+size_t xl_ngram_format_shortest_reference(double v, bool single, char *buf);
+
 #endif /* XL_NGRAM_INTERNAL_H */

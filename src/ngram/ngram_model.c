@@ -208,80 +208,6 @@ float xl_ngram_score(const xl_ngram_model *m, const xl_ngram_state *in, uint32_t
     return p;
 }
 
-/* ------------------------------------------------------------ number output */
-
-/* Shortest decimal that reads back as the same value (max_digits 9 for
- * float, 17 for double), laid out as double-conversion's ToShortest with
- * KenLM's settings: fixed notation when the decimal exponent is in [-6, 21),
- * otherwise "d.ddde-N" (no '+', no leading zeros in the exponent). */
-static size_t format_shortest(double v, bool single, char *buf)
-{
-    if (isnan(v)) return (size_t)sprintf(buf, "NaN");
-    if (isinf(v)) return (size_t)sprintf(buf, v < 0 ? "-inf" : "inf");
-    if (v == 0) return (size_t)sprintf(buf, signbit(v) ? "-0" : "0");
-    char tmp[64];
-    /* Reading back is monotone in the number of digits (more correctly
-     * rounded digits are never farther away), so binary-search it. */
-    int lo = 1, hi = single ? 9 : 17;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        snprintf(tmp, sizeof tmp, "%.*e", mid - 1, v);
-        if (single ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v) hi = mid;
-        else lo = mid + 1;
-    }
-    snprintf(tmp, sizeof tmp, "%.*e", lo - 1, v);
-    /* tmp = [-]d[.ddd]e(+|-)XX */
-    char digits[32];
-    size_t nd = 0;
-    const char *p = tmp;
-    bool neg = false;
-    if (*p == '-') {
-        neg = true;
-        p++;
-    }
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9') digits[nd++] = *p;
-    int exp10 = atoi(p + 1);
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
-    size_t o = 0;
-    if (neg) buf[o++] = '-';
-    if (exp10 >= -6 && exp10 < 21) {
-        int point = exp10 + 1; /* digits before the decimal point */
-        if (point <= 0) {
-            buf[o++] = '0';
-            buf[o++] = '.';
-            for (int i = 0; i < -point; i++) buf[o++] = '0';
-            for (size_t i = 0; i < nd; i++) buf[o++] = digits[i];
-        } else if ((size_t)point >= nd) {
-            for (size_t i = 0; i < nd; i++) buf[o++] = digits[i];
-            for (size_t i = nd; i < (size_t)point; i++) buf[o++] = '0';
-        } else {
-            for (size_t i = 0; i < (size_t)point; i++) buf[o++] = digits[i];
-            buf[o++] = '.';
-            for (size_t i = (size_t)point; i < nd; i++) buf[o++] = digits[i];
-        }
-        buf[o] = '\0';
-        return o;
-    }
-    buf[o++] = digits[0];
-    if (nd > 1) {
-        buf[o++] = '.';
-        for (size_t i = 1; i < nd; i++) buf[o++] = digits[i];
-    }
-    o += (size_t)sprintf(buf + o, "e%d", exp10);
-    return o;
-}
-
-size_t xl_ngram_format_float(float v, char *buf)
-{
-    return format_shortest((double)v, true, buf);
-}
-
-size_t xl_ngram_format_double(double v, char *buf)
-{
-    return format_shortest(v, false, buf);
-}
-
 /* -------------------------------------------------------------- sentences */
 
 /* KenLM's query splits on util/spaces.cc's kSpaces: \t \n \v \f \r and space. */
@@ -290,12 +216,38 @@ static bool is_query_space(unsigned char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* Decimal digits of v at o; returns their count. */
+static size_t put_u32(uint32_t v, char *o)
+{
+    char t[10];
+    size_t n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (size_t i = 0; i < n; i++) o[i] = t[n - 1 - i];
+    return n;
+}
+
+/* "word=ID LEN LOG10P\t" written straight into the buffer (no printf: this
+ * is the per-word output path of `ngram query`). */
 static int put_word(xl_buf *out, const char *w, size_t wlen, uint32_t id, int len, float p, xl_error *err)
 {
-    char num[40];
-    xl_ngram_format_float(p, num);
-    if (xl_buf_append(out, w, wlen, err) < 0) return -1;
-    return xl_buf_printf(out, err, "=%u %d %s\t", id, len, num);
+    /* word, '=', 10 id digits, ' ', 1 length digit, ' ', <= 32 number bytes, TAB */
+    if (xl_buf_reserve(out, wlen + 48, err) < 0) return -1;
+    char *o = out->data + out->len;
+    memcpy(o, w, wlen);
+    o += wlen;
+    *o++ = '=';
+    o += put_u32(id, o);
+    *o++ = ' ';
+    o += put_u32((uint32_t)len, o);
+    *o++ = ' ';
+    o += xl_ngram_format_float(p, o);
+    *o++ = '\t';
+    *o = '\0';
+    out->len = (size_t)(o - out->data);
+    return 0;
 }
 
 int xl_ngram_query_line(const xl_ngram_model *m, const char *line, size_t len, bool sentence_context,
