@@ -112,6 +112,24 @@ int xl_ngram_model_write_arpa(const xl_ngram_model *m, const char *path, xl_erro
 int xl_ngram_model_format_arpa(const xl_ngram_model *m, xl_buf *out, xl_error *err);
 void xl_ngram_model_free(xl_ngram_model *m);
 
+/* Binary model files (docs/model-format.md, "The n-gram model file"): the
+ * query structure as it is in memory, little-endian, memory-mapped and used
+ * in place on little-endian hosts.  The loader validates the header, sanity
+ * block, every section's offset and size against the file, the vocabulary
+ * and the unigrams; scores equal those of the model that was written.  A
+ * model read from a binary file cannot be written as ARPA (it keeps no
+ * n-gram list, like KenLM's probing binaries). */
+int xl_ngram_model_write_binary(const xl_ngram_model *m, const char *path, xl_error *err);
+int xl_ngram_model_format_binary(const xl_ngram_model *m, xl_buf *out, xl_error *err);
+xl_ngram_model *xl_ngram_model_read_binary(const char *path, xl_error *err);
+/* Validate a binary image held in memory (copied; tests, fuzzing). */
+xl_ngram_model *xl_ngram_model_parse_binary(const void *data, size_t len, const char *name, xl_error *err);
+/* Does data start with the binary model magic? */
+bool xl_ngram_is_binary(const void *data, size_t len);
+/* Read a model in either format, told apart by the binary magic ("-" = stdin). */
+xl_ngram_model *xl_ngram_model_read(const char *path, xl_error *err);
+bool xl_ngram_model_is_binary(const xl_ngram_model *m);
+
 int xl_ngram_model_order(const xl_ngram_model *m);
 uint64_t xl_ngram_model_count(const xl_ngram_model *m, int order); /* order 1..N */
 const xl_ngram_vocab *xl_ngram_model_vocab(const xl_ngram_model *m);

@@ -342,11 +342,10 @@ fail:
 
 xl_ngram_model *xl_ngram_model_read_arpa(const char *path, xl_error *err)
 {
-    char *data;
-    size_t len;
-    if (xl_read_file(path, 0, &data, &len, err) < 0) return NULL;
-    xl_ngram_model *m = xl_ngram_model_parse_arpa(data, len, path, err);
-    free(data);
+    xl_mapped_file f; /* parsed in place: no copy of the text */
+    if (xl_map_file(&f, path, err) < 0) return NULL;
+    xl_ngram_model *m = xl_ngram_model_parse_arpa((const char *)f.data, f.size, path, err);
+    xl_unmap_file(&f);
     return m;
 }
 
@@ -379,6 +378,10 @@ static int put_ngram(const xl_ngram_model *m, xl_buf *out, const uint32_t *g, in
  * it passes 1 MiB, so a big model is never all in memory as text. */
 static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *path, xl_error *err)
 {
+    if (m->order > 1 && m->level[1].ids == NULL)
+        return xl_fail(err, XL_ERR_USAGE,
+                       "a model read from a binary file has no n-gram list to write as ARPA (keep the ARPA file; "
+                       "KenLM's probing binaries have the same limit)");
     if (xl_buf_printf(out, err, "\\data\\\n") < 0) return -1;
     for (int k = 1; k <= m->order; k++)
         if (xl_buf_printf(out, err, "ngram %d=%llu\n", k, (unsigned long long)m->level[k - 1].count) < 0) return -1;
@@ -392,11 +395,11 @@ static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *
                 if (put_ngram(m, out, &id, 1, m->uni[id].prob, m->uni[id].backoff, bo, err) < 0) return -1;
             } else {
                 const uint32_t *g = lv->ids + e * (uint64_t)k;
-                const xl_ngram_slot *s = xl_ngram_find_slot(lv, xl_ngram_key_of(g, k));
-                if (s == NULL)
+                float prob, backoff;
+                if (!xl_ngram_probe(lv, xl_ngram_key_of(g, k), &prob, &backoff))
                     return xl_fail(err, XL_ERR_GENERIC, "internal error: %d-gram %llu not in its table", k,
                                    (unsigned long long)e);
-                if (put_ngram(m, out, g, k, s->prob, s->backoff, bo, err) < 0) return -1;
+                if (put_ngram(m, out, g, k, prob, backoff, bo, err) < 0) return -1;
             }
             if (f != NULL && out->len >= ((size_t)1 << 20)) {
                 if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;

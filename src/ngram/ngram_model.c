@@ -1,9 +1,11 @@
 /* ngram_model.c - the query structure and scoring of n-gram models (see ngram.h).
  *
- * Unigrams are two arrays indexed by word id.  Each higher order is an
- * open-addressing table with linear probing, keyed by a 64-bit hash of the id
- * tuple and holding (key, log10 p, log10 backoff) in 16 bytes, as KenLM's
- * probing model: one cache line per probe, no word ids compared.  Two
+ * Unigrams are one array of {log10 p, log10 backoff} indexed by word id.
+ * Each higher order is an open-addressing table with linear probing, keyed
+ * by a 64-bit hash of the id tuple and holding (key, log10 p, log10 backoff)
+ * in 16 bytes (key, log10 p in 12 for the highest order), 1.5 slots per
+ * n-gram, as KenLM's probing model: one cache line per probe, no word ids
+ * compared.  Two
  * different n-grams of one order with the same 64-bit key would be confused
  * (probability ~ n^2 / 2^65: about 1e-5 for 10^7 n-grams); KenLM accepts the
  * same risk. */
@@ -51,20 +53,24 @@ xl_ngram_model *xl_ngram_model_alloc(int order, const uint64_t *counts, xl_error
     if (m->uni == NULL) goto fail;
     for (int k = 2; k <= order; k++) {
         xl_ngram_level *lv = &m->level[k - 1];
-        /* load factor between 3/8 and 3/4 */
-        uint64_t size = 16;
-        while (size < counts[k - 1] + counts[k - 1] / 3 + 1) {
-            if (size > ((uint64_t)1 << 40)) {
-                xl_fail(err, XL_ERR_LIMIT, "%d-gram table: %llu entries is too many", k,
-                        (unsigned long long)counts[k - 1]);
-                goto fail;
-            }
-            size *= 2;
+        const uint64_t buckets = xl_ngram_buckets_for(counts[k - 1]);
+        if (buckets > UINT32_MAX) {
+            xl_fail(err, XL_ERR_LIMIT, "%d-gram table: %llu entries is too many (at most %llu)", k,
+                    (unsigned long long)counts[k - 1], (unsigned long long)UINT32_MAX / 3 * 2 - 1);
+            goto fail;
         }
-        lv->mask = size - 1;
-        lv->table = xl_calloc((size_t)size, sizeof(xl_ngram_slot), err);
+        lv->top = k == order;
+        lv->buckets = buckets;
+        const size_t slot = lv->top ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot);
+        size_t bytes;
+        if (buckets > SIZE_MAX || !xl_mul_size((size_t)buckets, slot, &bytes)) {
+            xl_fail(err, XL_ERR_NOMEM, "%d-gram table of %llu slots does not fit in memory", k,
+                    (unsigned long long)buckets);
+            goto fail;
+        }
+        lv->table = xl_calloc((size_t)buckets, slot, err);
         if (lv->table == NULL) goto fail;
-        advise_huge_pages(lv->table, (size_t)size * sizeof(xl_ngram_slot));
+        advise_huge_pages(lv->table, bytes);
     }
     return m;
 fail:
@@ -75,29 +81,48 @@ fail:
 int xl_ngram_model_insert(xl_ngram_model *m, int k, uint64_t key, float prob, float backoff)
 {
     xl_ngram_level *lv = &m->level[k - 1];
-    uint64_t i = key & lv->mask;
+    const uint32_t lo = (uint32_t)key, hi = (uint32_t)(key >> 32);
+    uint64_t i = xl_ngram_bucket_of(key, lv->buckets);
     for (;;) {
-        xl_ngram_slot *s = &lv->table[i];
-        if (s->key == key) return 0;
-        if (s->key == 0) {
-            s->key = key;
-            s->prob = prob;
-            s->backoff = backoff;
-            lv->count++;
-            return 1;
+        if (lv->top) {
+            xl_ngram_slot_top *s = (xl_ngram_slot_top *)lv->table + i;
+            if (s->key_lo == lo && s->key_hi == hi) return 0;
+            if ((s->key_lo | s->key_hi) == 0) {
+                s->key_lo = lo;
+                s->key_hi = hi;
+                s->prob = prob;
+                break;
+            }
+        } else {
+            xl_ngram_slot *s = (xl_ngram_slot *)lv->table + i;
+            if (s->key_lo == lo && s->key_hi == hi) return 0;
+            if ((s->key_lo | s->key_hi) == 0) {
+                s->key_lo = lo;
+                s->key_hi = hi;
+                s->prob = prob;
+                s->backoff = backoff;
+                break;
+            }
         }
-        i = (i + 1) & lv->mask;
+        if (++i == lv->buckets) i = 0;
     }
+    lv->count++;
+    return 1;
 }
 
 void xl_ngram_model_free(xl_ngram_model *m)
 {
     if (m == NULL) return;
     xl_ngram_vocab_free(m->vocab);
-    free(m->uni);
-    for (int k = 0; k < XL_NGRAM_MAX_ORDER; k++) {
-        free(m->level[k].ids);
-        free(m->level[k].table);
+    if (m->from_binary) {
+        xl_unmap_file(&m->file);
+        xl_aligned_free(m->heap);
+    } else {
+        free(m->uni);
+        for (int k = 0; k < XL_NGRAM_MAX_ORDER; k++) {
+            free(m->level[k].ids);
+            free(m->level[k].table);
+        }
     }
     free(m);
 }
@@ -143,10 +168,10 @@ bool xl_ngram_model_lookup(const xl_ngram_model *m, const uint32_t *ids, int n, 
         if (backoff) *backoff = m->uni[ids[0]].backoff;
         return true;
     }
-    const xl_ngram_slot *s = xl_ngram_find_slot(&m->level[n - 1], xl_ngram_key_of(ids, n));
-    if (s == NULL) return false;
-    if (prob) *prob = s->prob;
-    if (backoff) *backoff = s->backoff;
+    float p, b;
+    if (!xl_ngram_probe(&m->level[n - 1], xl_ngram_key_of(ids, n), &p, &b)) return false;
+    if (prob) *prob = p;
+    if (backoff) *backoff = b;
     return true;
 }
 
@@ -188,13 +213,13 @@ float xl_ngram_score(const xl_ngram_model *m, const xl_ngram_state *in, uint32_t
     const int max_ctx = in->length < m->order - 1 ? in->length : m->order - 1;
     for (int j = 0; j < max_ctx; j++) {
         key = xl_ngram_key_extend(key, in->words[j]);
-        const xl_ngram_slot *s = xl_ngram_find_slot(&m->level[j + 1], xl_ngram_key_fix(key));
-        if (s == NULL) break;
-        p = s->prob;
+        float prob, backoff;
+        if (!xl_ngram_probe(&m->level[j + 1], xl_ngram_key_fix(key), &prob, &backoff)) break;
+        p = prob;
         matched = j + 2;
         if (j + 1 < m->order - 1) {
             next.words[j + 1] = in->words[j];
-            next.backoff[j + 1] = s->backoff;
+            next.backoff[j + 1] = backoff;
             next.length = j + 2;
         }
     }
