@@ -55,6 +55,10 @@ void xl_ngram_vocab_free(xl_ngram_vocab *v);
 int xl_ngram_vocab_intern(xl_ngram_vocab *v, const char *s, size_t len, uint32_t *id, xl_error *err);
 /* The id of s[0..len), or XL_NGRAM_UNK when absent. */
 uint32_t xl_ngram_vocab_find(const xl_ngram_vocab *v, const char *s, size_t len);
+/* ids[i] = xl_ngram_vocab_find(v, s[i], len[i]) for i < n, with the lookups'
+ * memory accesses overlapped (faster on large vocabularies). */
+void xl_ngram_vocab_find_many(const xl_ngram_vocab *v, const char *const *s, const size_t *len, size_t n,
+                              uint32_t *ids);
 size_t xl_ngram_vocab_size(const xl_ngram_vocab *v);
 /* The bytes of word `id` (NUL-terminated), or NULL when id is out of range. */
 const char *xl_ngram_vocab_word(const xl_ngram_vocab *v, uint32_t id, size_t *len);

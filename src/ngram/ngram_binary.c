@@ -370,7 +370,7 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
         return NULL;
     }
     for (uint32_t id = 0; id < n; id++) {
-        if (offs[id + 1] <= offs[id] || words[offs[id + 1] - 1] != '\0') {
+        if (offs[id + 1] <= offs[id] || offs[id + 1] > words_bytes || words[offs[id + 1] - 1] != '\0') {
             xl_fail(err, XL_ERR_FORMAT, "%s: word %u: [%u, %u) is not a NUL-terminated string", name, id, offs[id],
                     offs[id + 1]);
             return NULL;

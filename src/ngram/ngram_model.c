@@ -275,6 +275,34 @@ static int put_word(xl_buf *out, const char *w, size_t wlen, uint32_t id, int le
     return 0;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define XL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XL_PREFETCH(p) ((void)(p))
+#endif
+
+/* How many words ahead of the one being scored the memory it will need is requested. */
+#define PREFETCH_AHEAD 2
+
+/* Request the unigram entry of ids[w] and the home slots of its bigram and
+ * trigram with the preceding ids: the scoring of one word waits on the
+ * previous word's state, so without this the misses of consecutive words
+ * hardly overlap.  (The slots of orders the probe will not reach are wasted
+ * requests; two orders are a measured compromise.) */
+static void prefetch_word(const xl_ngram_model *m, const uint32_t *ids, size_t w)
+{
+    const uint32_t id = ids[w] < m->level[0].count ? ids[w] : XL_NGRAM_UNK;
+    XL_PREFETCH(&m->uni[id]);
+    uint64_t key = xl_ngram_key1(id);
+    for (int k = 2; k <= 3 && k <= m->order && (size_t)(k - 1) <= w; k++) {
+        key = xl_ngram_key_extend(key, ids[w - (size_t)(k - 1)]);
+        const xl_ngram_level *lv = &m->level[k - 1];
+        const uint64_t b = xl_ngram_bucket_of(xl_ngram_key_fix(key), lv->buckets);
+        XL_PREFETCH(lv->top ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
+                            : (const void *)((const xl_ngram_slot *)lv->table + b));
+    }
+}
+
 int xl_ngram_query_line(const xl_ngram_model *m, const char *line, size_t len, bool sentence_context,
                         xl_buf *out, xl_ngram_sentence *res, xl_ngram_corpus_stats *acc, xl_error *err)
 {
@@ -288,22 +316,38 @@ int xl_ngram_query_line(const xl_ngram_model *m, const char *line, size_t len, b
     float total = 0.0f;
     double oov_total = 0.0;
     uint64_t tokens = 0, oov = 0;
+    /* Words are looked up a batch at a time (xl_ngram_vocab_find_many
+     * overlaps the cache misses of many lookups), then scored in order. */
+    enum { BATCH = 64 };
+    const char *word[BATCH];
+    size_t wlen[BATCH];
+    uint32_t ids[BATCH];
     size_t i = 0;
     while (i < len) {
-        while (i < len && is_query_space((unsigned char)line[i])) i++;
-        if (i >= len) break;
-        size_t start = i;
-        while (i < len && !is_query_space((unsigned char)line[i])) i++;
-        uint32_t id = xl_ngram_vocab_find(m->vocab, line + start, i - start);
-        int nlen;
-        float p = xl_ngram_score(m, &state, id, &state, &nlen);
-        total += p;
-        tokens++;
-        if (id == XL_NGRAM_UNK) {
-            oov++;
-            oov_total += p;
+        size_t n = 0;
+        while (n < BATCH && i < len) {
+            while (i < len && is_query_space((unsigned char)line[i])) i++;
+            if (i >= len) break;
+            size_t start = i;
+            while (i < len && !is_query_space((unsigned char)line[i])) i++;
+            word[n] = line + start;
+            wlen[n] = i - start;
+            n++;
         }
-        if (out && put_word(out, line + start, i - start, id, nlen, p, err) < 0) return -1;
+        xl_ngram_vocab_find_many(m->vocab, word, wlen, n, ids);
+        for (size_t w = 0; w < n; w++) {
+            if (w + PREFETCH_AHEAD < n) prefetch_word(m, ids, w + PREFETCH_AHEAD);
+            const uint32_t id = ids[w];
+            int nlen;
+            float p = xl_ngram_score(m, &state, id, &state, &nlen);
+            total += p;
+            tokens++;
+            if (id == XL_NGRAM_UNK) {
+                oov++;
+                oov_total += p;
+            }
+            if (out && put_word(out, word[w], wlen[w], id, nlen, p, err) < 0) return -1;
+        }
     }
     if (sentence_context) {
         int nlen;

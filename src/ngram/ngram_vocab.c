@@ -87,6 +87,45 @@ uint32_t xl_ngram_vocab_find(const xl_ngram_vocab *v, const char *s, size_t len)
     }
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define XL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XL_PREFETCH(p) ((void)(p))
+#endif
+
+/* The same answers as n calls of xl_ngram_vocab_find, with the memory
+ * accesses of the n lookups overlapped: the table slots of all words are
+ * requested first, then the word offsets they point to, then the words'
+ * bytes, and only then compared.  A lookup costs three dependent cache
+ * misses (slot, offset, bytes) in a large vocabulary; done one word after
+ * the other the core waits for each in turn. */
+void xl_ngram_vocab_find_many(const xl_ngram_vocab *v, const char *const *s, const size_t *len, size_t n,
+                              uint32_t *ids)
+{
+    enum { STEP = 64 };
+    size_t home[STEP];
+    for (size_t base = 0; base < n; base += STEP) {
+        const size_t m = n - base < STEP ? n - base : STEP;
+        for (size_t j = 0; j < m; j++) {
+            home[j] = (size_t)xl_ngram_hash_bytes(s[base + j], len[base + j]) & v->mask;
+            XL_PREFETCH(&v->table[home[j]]);
+        }
+        for (size_t j = 0; j < m; j++) {
+            const uint32_t slot = v->table[home[j]];
+            ids[base + j] = slot;
+            if (slot != 0) XL_PREFETCH(&v->offset[slot - 1]);
+        }
+        for (size_t j = 0; j < m; j++)
+            if (ids[base + j] != 0) XL_PREFETCH(v->arena.data + v->offset[ids[base + j] - 1]);
+        for (size_t j = 0; j < m; j++) {
+            const uint32_t slot = ids[base + j];
+            if (slot == 0) ids[base + j] = XL_NGRAM_UNK;
+            else if (same_word(v, slot - 1, s[base + j], len[base + j])) ids[base + j] = slot - 1;
+            else ids[base + j] = xl_ngram_vocab_find(v, s[base + j], len[base + j]); /* probe on */
+        }
+    }
+}
+
 static int grow_table(xl_ngram_vocab *v, xl_error *err)
 {
     size_t new_mask = v->mask * 2 + 1;
