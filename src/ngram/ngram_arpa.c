@@ -30,6 +30,12 @@
 #include "xl_parse.h"
 #include "xl_utf8.h"
 
+#if defined(__GNUC__) || defined(__clang__)
+#define XL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XL_PREFETCH(p) ((void)(p))
+#endif
+
 typedef struct {
     const char *data, *end, *pos;
     const char *name;
@@ -395,6 +401,11 @@ static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *
                 if (put_ngram(m, out, &id, 1, m->uni[id].prob, m->uni[id].backoff, bo, err) < 0) return -1;
             } else {
                 const uint32_t *g = lv->ids + e * (uint64_t)k;
+                if (e + 8 < lv->count) { /* the table is probed in list order: request slots early */
+                    const uint64_t b = xl_ngram_bucket_of(xl_ngram_key_of(g + 8 * (uint64_t)k, k), lv->buckets);
+                    XL_PREFETCH(lv->top ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
+                                        : (const void *)((const xl_ngram_slot *)lv->table + b));
+                }
                 float prob, backoff;
                 if (!xl_ngram_probe(lv, xl_ngram_key_of(g, k), &prob, &backoff))
                     return xl_fail(err, XL_ERR_GENERIC, "internal error: %d-gram %llu not in its table", k,

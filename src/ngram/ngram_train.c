@@ -501,8 +501,31 @@ static uint32_t index_find(const index_t *x, const level_t *l, const uint32_t *i
 
 /* For every n-gram of lv[i] (i >= 1): the index of its context (first i
  * words) and of its suffix (last i words) in lv[i-1]. */
+#if defined(__GNUC__) || defined(__clang__)
+#define XL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XL_PREFETCH(p) ((void)(p))
+#endif
+
+/* -1, 0, 1 as a and b (k ids each) compare in suffix order (last id first). */
+static int suffix_cmp(const uint32_t *a, const uint32_t *b, int k)
+{
+    for (int j = k - 1; j >= 0; j--)
+        if (a[j] != b[j]) return a[j] < b[j] ? -1 : 1;
+    return 0;
+}
+
+/* For every n-gram of lv[i] (i >= 1): the index of its context (first i
+ * words) and of its suffix (last i words) in lv[i-1].
+ * Suffixes: every level is in suffix order (adjust_counts), and the suffixes
+ * of a level in suffix order come in the suffix order of the level below, so
+ * they are found by one merge walk over both (no hashing; the hash index is
+ * the fallback should the walk not find one).  Contexts: the hash index,
+ * with the slot of the context PREFETCH entries ahead requested early (each
+ * lookup is a cache miss in a large level). */
 static int link_level(const level_t *lower, const level_t *l, uint32_t **ctx_out, uint32_t **suf_out, xl_error *err)
 {
+    enum { AHEAD = 8 };
     index_t x;
     if (index_build(&x, lower, err) < 0) return -1;
     uint32_t *ctx = xl_malloc(l->n * sizeof *ctx + 1, err);
@@ -513,10 +536,16 @@ static int link_level(const level_t *lower, const level_t *l, uint32_t **ctx_out
         free(suf);
         return -1;
     }
+    const int lk = lower->k;
+    size_t walk = 0;
     for (size_t e = 0; e < l->n; e++) {
         const uint32_t *g = l->ids + e * (size_t)l->k;
+        if (e + AHEAD < l->n)
+            XL_PREFETCH(&x.slot[xl_ngram_key_of(l->ids + (e + AHEAD) * (size_t)l->k, lk) & x.mask]);
         ctx[e] = index_find(&x, lower, g);
-        suf[e] = index_find(&x, lower, g + 1);
+        while (walk < lower->n && suffix_cmp(lower->ids + walk * (size_t)lk, g + 1, lk) < 0) walk++;
+        if (walk < lower->n && suffix_cmp(lower->ids + walk * (size_t)lk, g + 1, lk) == 0) suf[e] = (uint32_t)walk;
+        else suf[e] = index_find(&x, lower, g + 1);
         if (ctx[e] == UINT32_MAX || suf[e] == UINT32_MAX) {
             free(x.slot);
             free(ctx);
@@ -766,8 +795,13 @@ xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_st
         m->uni[e].backoff = out[0].logb[e];
     }
     for (int i = 1; i < N; i++) {
+        const xl_ngram_level *tl = &m->level[i];
+        const size_t slot = tl->top ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot);
         for (size_t e = 0; e < lv[i].n; e++) {
             const uint32_t *g = lv[i].ids + e * (size_t)(i + 1);
+            if (e + 8 < lv[i].n) /* random inserts into a large table: request the slot early */
+                XL_PREFETCH((const char *)tl->table +
+                            xl_ngram_bucket_of(xl_ngram_key_of(g + 8 * (size_t)(i + 1), i + 1), tl->buckets) * slot);
             xl_ngram_model_insert(m, i + 1, xl_ngram_key_of(g, i + 1), out[i].logp[e],
                                   i + 1 < N ? out[i].logb[e] : 0.0f);
         }
