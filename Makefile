@@ -252,7 +252,7 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 # checks the 32-bit size_t conversions, CC=aarch64-linux-gnu-gcc the NEON file).
 CONVERSION_SRCS := src/core/xl_json.c src/core/xl_csv.c src/core/xl_npy.c src/core/xl_utf8.c \
                    $(wildcard nn/xl_kernels*.c) weights/xl_model.c weights/xl_safetensors.c \
-                   src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c src/ngram/ngram_float.c
+                   src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c src/ngram/ngram_float.c src/ngram/ngram_binary.c
 CONVERSION_BUILD := build/conversion/$(MACHINE)
 conversion-check:
 	$(MAKE) BUILD=$(CONVERSION_BUILD) CFLAGS="$(CFLAGS) -Wconversion" \

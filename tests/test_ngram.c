@@ -1153,7 +1153,7 @@ static void test_cli(void **state)
 {
     (void)state;
     const char *bin = xl_test_bin_or_skip();
-    char corpus[1024], arpa[1024], errf[1024], cmd[4096];
+    char corpus[1024], arpa[1024], errf[1024], cmd[8192];
     snprintf(corpus, sizeof corpus, "%s", xl_test_write_tmp("c.txt", "a b c\nb c a\nc a b a\n", 20));
     snprintf(arpa, sizeof arpa, "%s", xl_test_tmp_path("m.arpa"));
     snprintf(errf, sizeof errf, "%s", xl_test_tmp_path("err.txt"));
@@ -1186,6 +1186,40 @@ static void test_cli(void **state)
     out = slurp(errf, &len);
     assert_non_null(strstr(out, "no \\data\\"));
     free(out);
+    /* binary models: build-binary and train -B give the query output of the ARPA model */
+    char xlb[1024], xlb2[1024], qa[1024], qb[1024];
+    snprintf(xlb, sizeof xlb, "%s", xl_test_tmp_path("m.xlb"));
+    snprintf(xlb2, sizeof xlb2, "%s", xl_test_tmp_path("m2.xlb"));
+    snprintf(qa, sizeof qa, "%s", xl_test_tmp_path("qa.txt"));
+    snprintf(qb, sizeof qb, "%s", xl_test_tmp_path("qb.txt"));
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s -o %s 2> /dev/null", bin, arpa, xlb);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s ngram train -q -o 2 --smoothing addk --k 0.5 -B %s %s", bin, xlb2, corpus);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s ngram query -m %s %s > %s", bin, arpa, corpus, qa);
+    assert_int_equal(run(cmd), 0);
+    char *want = slurp(qa, &len);
+    const char *models[2] = {xlb, xlb2};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "%s ngram query -m %s %s > %s", bin, models[i], corpus, qb);
+        assert_int_equal(run(cmd), 0);
+        out = slurp(qb, &len);
+        assert_string_equal(out, want);
+        free(out);
+    }
+    free(want);
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s > /dev/null 2>&1", bin, arpa);
+    assert_int_equal(run(cmd), 2); /* -o missing */
+    snprintf(cmd, sizeof cmd, "head -c 100 %s > %s && %s ngram query -m %s %s > /dev/null 2> %s", xlb, qb, bin, qb,
+             corpus, errf);
+    assert_int_equal(run(cmd), 1); /* a truncated binary model */
+    out = slurp(errf, &len);
+    assert_non_null(strstr(out, "header"));
+    free(out);
+    remove(xlb);
+    remove(xlb2);
+    remove(qa);
+    remove(qb);
     remove(corpus);
     remove(arpa);
     remove(errf);
