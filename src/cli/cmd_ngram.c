@@ -215,7 +215,7 @@ static int ngram_build_binary(int argc, char **argv)
     xl_error err;
     xl_error_clear(&err);
     double t0 = xl_time_now();
-    xl_ngram_model *m = xl_ngram_model_read_arpa(args.positional[0], &err);
+    xl_ngram_model *m = xl_ngram_model_read(args.positional[0], &err); /* no n-gram lists needed */
     if (m == NULL) return xl_cli_runtime_error(&err);
     double t1 = xl_time_now();
     rc = xl_ngram_model_write_binary(m, output, &err);

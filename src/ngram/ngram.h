@@ -130,7 +130,10 @@ xl_ngram_model *xl_ngram_model_read_binary(const char *path, xl_error *err);
 xl_ngram_model *xl_ngram_model_parse_binary(const void *data, size_t len, const char *name, xl_error *err);
 /* Does data start with the binary model magic? */
 bool xl_ngram_is_binary(const void *data, size_t len);
-/* Read a model in either format, told apart by the binary magic ("-" = stdin). */
+/* Read a model for scoring, in either format, told apart by the binary magic
+ * ("-" = stdin).  An ARPA model read this way keeps no n-gram lists (4k bytes
+ * per k-gram less), so like a binary one it cannot be written as ARPA again;
+ * xl_ngram_model_read_arpa keeps them. */
 xl_ngram_model *xl_ngram_model_read(const char *path, xl_error *err);
 bool xl_ngram_model_is_binary(const xl_ngram_model *m);
 

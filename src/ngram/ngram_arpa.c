@@ -109,8 +109,15 @@ static int parse_value(reader_t *r, const char *s, size_t len, const char *what,
     return 0;
 }
 
-xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const char *name, xl_error *err)
+/* keep_ids: keep each order's n-gram list (needed to write ARPA again; a
+ * model only scored does without it: 4k bytes per k-gram).  mapped: the text
+ * is this mapped file; its pages are released as the parse passes them, so the
+ * text is never resident all at once. */
+static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name, bool keep_ids,
+                                  const xl_mapped_file *mapped, xl_error *err)
 {
+    size_t released = 0;
+    uint32_t one[XL_NGRAM_MAX_ORDER];
     reader_t r = {data, data + len, data, name, 0, NULL, 0};
     char ex[96];
     uint64_t counts[XL_NGRAM_MAX_ORDER] = {0};
@@ -208,7 +215,7 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
                     (unsigned long long)r.lineno, header, excerpt(&r, ex, sizeof ex));
             goto fail;
         }
-        if (k > 1) {
+        if (k > 1 && keep_ids) {
             size_t bytes;
             if (!xl_mul_size((size_t)counts[k - 1], (size_t)k * sizeof(uint32_t), &bytes)) {
                 xl_fail(err, XL_ERR_NOMEM, "%s: %d-gram count overflows", name, k);
@@ -218,6 +225,11 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
             if (ids == NULL) goto fail;
         }
         for (uint64_t e = 0; e < counts[k - 1]; e++) {
+            if (mapped != NULL && (size_t)(r.pos - data) - released >= ((size_t)16 << 20)) {
+                const size_t upto = (size_t)(r.pos - data) & ~(((size_t)1 << 20) - 1);
+                xl_mapped_file_release(mapped, data + released, upto - released);
+                released = upto;
+            }
             if (!next_line(&r) || is_blank(r.line, r.len) || r.line[0] == '\\') {
                 xl_fail(err, XL_ERR_FORMAT, "%s:%llu: section \\%d-grams: has %llu entries, the header says %llu",
                         name, (unsigned long long)r.lineno, k, (unsigned long long)e,
@@ -277,7 +289,7 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
                 m->uni[id].prob = prob;
                 m->uni[id].backoff = backoff;
             } else {
-                uint32_t *g = ids + e * (uint64_t)k;
+                uint32_t *g = keep_ids ? ids + e * (uint64_t)k : one;
                 for (int j = 0; j < k; j++) {
                     uint32_t id = xl_ngram_vocab_find(vocab, fs[1 + j], fl[1 + j]);
                     if (id == unk && !(fl[1 + j] == 5 && memcmp(fs[1 + j], "<unk>", 5) == 0)) {
@@ -346,11 +358,22 @@ fail:
     return NULL;
 }
 
+xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const char *name, xl_error *err)
+{
+    return parse_arpa(data, len, name, true, NULL, err);
+}
+
+xl_ngram_model *xl_ngram_model_parse_arpa_mapped(const xl_mapped_file *f, const char *name, bool keep_ids,
+                                                 xl_error *err)
+{
+    return parse_arpa((const char *)f->data, f->size, name, keep_ids, f, err);
+}
+
 xl_ngram_model *xl_ngram_model_read_arpa(const char *path, xl_error *err)
 {
     xl_mapped_file f; /* parsed in place: no copy of the text */
     if (xl_map_file(&f, path, err) < 0) return NULL;
-    xl_ngram_model *m = xl_ngram_model_parse_arpa((const char *)f.data, f.size, path, err);
+    xl_ngram_model *m = parse_arpa((const char *)f.data, f.size, path, true, &f, err);
     xl_unmap_file(&f);
     return m;
 }
@@ -386,8 +409,8 @@ static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *
 {
     if (m->order > 1 && m->level[1].ids == NULL)
         return xl_fail(err, XL_ERR_USAGE,
-                       "a model read from a binary file has no n-gram list to write as ARPA (keep the ARPA file; "
-                       "KenLM's probing binaries have the same limit)");
+                       "this model keeps no n-gram list to write as ARPA (it was read from a binary file, whose "
+                       "probing tables hold only hashes, as KenLM's, or read for scoring only)");
     if (xl_buf_printf(out, err, "\\data\\\n") < 0) return -1;
     for (int k = 1; k <= m->order; k++)
         if (xl_buf_printf(out, err, "ngram %d=%llu\n", k, (unsigned long long)m->level[k - 1].count) < 0) return -1;

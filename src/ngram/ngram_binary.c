@@ -488,7 +488,7 @@ xl_ngram_model *xl_ngram_model_read(const char *path, xl_error *err)
     xl_mapped_file f;
     if (xl_map_file(&f, path, err) < 0) return NULL;
     if (xl_ngram_is_binary(f.data, f.size)) return load_mapped(&f, path, err);
-    xl_ngram_model *m = xl_ngram_model_parse_arpa((const char *)f.data, f.size, path, err);
+    xl_ngram_model *m = xl_ngram_model_parse_arpa_mapped(&f, path, false, err); /* scoring only: no n-gram lists */
     xl_unmap_file(&f);
     return m;
 }

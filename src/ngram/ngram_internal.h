@@ -160,6 +160,11 @@ xl_ngram_model *xl_ngram_model_alloc(int order, const uint64_t *counts, xl_error
 /* Insert into level k-1 (k >= 2); returns 1 when inserted, 0 when the key was already there. */
 int xl_ngram_model_insert(xl_ngram_model *m, int k, uint64_t key, float prob, float backoff);
 
+/* ARPA text of a mapped file, optionally without the n-gram lists (a model
+ * that is only scored); the file's pages are released as the parse passes them. */
+xl_ngram_model *xl_ngram_model_parse_arpa_mapped(const xl_mapped_file *f, const char *name, bool keep_ids,
+                                                 xl_error *err);
+
 /* The shortest round-trip decimal found by searching the digit count with
  * snprintf("%.*e") / strtof (strtod when !single), in KenLM's layout: the
  * slow reference the fast float formatter (ngram_float.c) is checked against,
