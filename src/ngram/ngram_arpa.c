@@ -385,22 +385,32 @@ static size_t arpa_value(float v, char *buf)
     return xl_ngram_format_float(v, buf);
 }
 
+/* One ARPA line written straight into the buffer (no call per field: this
+ * is most of the time of writing a large model). */
 static int put_ngram(const xl_ngram_model *m, xl_buf *out, const uint32_t *g, int k, float prob, float backoff,
                      bool with_backoff, xl_error *err)
 {
-    char num[40];
-    size_t n = arpa_value(prob, num);
-    if (xl_buf_append(out, num, n, err) < 0 || xl_buf_putc(out, '\t', err) < 0) return -1;
+    const xl_ngram_vocab *v = m->vocab;
+    size_t need = 2 * 40 + 3 + (size_t)k;
+    for (int j = 0; j < k; j++) need += (size_t)(v->offset[g[j] + 1] - v->offset[g[j]]);
+    if (xl_buf_reserve(out, need, err) < 0) return -1;
+    char *o = out->data + out->len;
+    o += arpa_value(prob, o);
+    *o++ = '\t';
     for (int j = 0; j < k; j++) {
-        size_t wl;
-        const char *w = xl_ngram_vocab_word(m->vocab, g[j], &wl);
-        if ((j > 0 && xl_buf_putc(out, ' ', err) < 0) || xl_buf_append(out, w, wl, err) < 0) return -1;
+        const size_t wl = (size_t)(v->offset[g[j] + 1] - v->offset[g[j]] - 1);
+        if (j > 0) *o++ = ' ';
+        memcpy(o, v->arena.data + v->offset[g[j]], wl);
+        o += wl;
     }
     if (with_backoff) {
-        n = arpa_value(backoff, num);
-        if (xl_buf_putc(out, '\t', err) < 0 || xl_buf_append(out, num, n, err) < 0) return -1;
+        *o++ = '\t';
+        o += arpa_value(backoff, o);
     }
-    return xl_buf_putc(out, '\n', err);
+    *o++ = '\n';
+    *o = '\0';
+    out->len = (size_t)(o - out->data);
+    return 0;
 }
 
 /* Append the ARPA text to `out`; when f is non-NULL, flush it to f whenever

@@ -103,25 +103,34 @@ static int floor_log10_pow2(int e)
     return -(int)(((uint32_t)(-e) * 78913u + (1u << 18) - 1u) >> 18);
 }
 
-/* floor(x * 5^p / 2^shift) for x < 2^27, p <= 47, shift < 160 - 64; *exact is
- * set when nothing but zero bits were shifted out. */
-static uint64_t mul_pow5_shift(uint32_t x, int p, int shift, bool *exact)
+/* Limbs of 5^p that are not zero (5^13 < 2^32, 5^27 < 2^64, 5^41 < 2^96). */
+static int pow5_limb_count(int p)
 {
-    uint32_t r[7] = {0};
-    uint64_t carry = 0;
-    for (int i = 0; i < 4; i++) {
-        uint64_t t = (uint64_t)x * pow5_limbs[p][i] + carry;
-        r[i] = (uint32_t)t;
-        carry = t >> 32;
+    return p <= 13 ? 1 : p <= 27 ? 2 : p <= 41 ? 3 : 4;
+}
+
+/* out[i] = floor(x[i] * 5^p / 2^shift) for the three x[i] < 2^27, p <= 47,
+ * shift < 160 - 64; exact[i] is set when nothing but zero bits were shifted out. */
+static void mul_pow5_shift3(const uint32_t x[3], int p, int shift, uint64_t out[3], bool exact[3])
+{
+    const int nl = pow5_limb_count(p), w = shift / 32, b = shift % 32;
+    const uint32_t *f = pow5_limbs[p];
+    for (int k = 0; k < 3; k++) {
+        uint32_t r[7] = {0};
+        uint64_t carry = 0;
+        for (int i = 0; i < nl; i++) {
+            uint64_t t = (uint64_t)x[k] * f[i] + carry;
+            r[i] = (uint32_t)t;
+            carry = t >> 32;
+        }
+        r[nl] = (uint32_t)carry;
+        bool zero = (r[w] & ((1u << b) - 1u)) == 0;
+        for (int i = 0; i < w; i++) zero = zero && r[i] == 0;
+        exact[k] = zero;
+        uint64_t lo = ((uint64_t)r[w] | ((uint64_t)r[w + 1] << 32)) >> b;
+        if (b > 0) lo |= (uint64_t)r[w + 2] << (64 - b);
+        out[k] = lo;
     }
-    r[4] = (uint32_t)carry;
-    const int w = shift / 32, b = shift % 32;
-    bool zero = (r[w] & ((1u << b) - 1u)) == 0;
-    for (int i = 0; i < w; i++) zero = zero && r[i] == 0;
-    *exact = zero;
-    uint64_t lo = ((uint64_t)r[w] | ((uint64_t)r[w + 1] << 32)) >> b;
-    if (b > 0) lo |= (uint64_t)r[w + 2] << (64 - b);
-    return lo;
 }
 
 /* floor(x * 2^up / 5^q) for x < 2^27, up <= 104, q <= 31; *exact as above. */
@@ -174,9 +183,12 @@ static int shortest_digits(uint32_t mantissa_bits, uint32_t exponent_bits, char 
     bool vr_exact, vp_exact, vm_exact;
     if (q < 0 && e + (-q) < 0) { /* x * 5^p / 2^(-e-p), p = -q */
         const int p = -q, shift = -e - p;
-        vr = mul_pow5_shift(mv, p, shift, &vr_exact);
-        vp = mul_pow5_shift(mp, p, shift, &vp_exact);
-        vm = mul_pow5_shift(mm, p, shift, &vm_exact);
+        const uint32_t x[3] = {mv, mp, mm};
+        uint64_t v3[3];
+        bool ex[3];
+        mul_pow5_shift3(x, p, shift, v3, ex);
+        vr = v3[0], vp = v3[1], vm = v3[2];
+        vr_exact = ex[0], vp_exact = ex[1], vm_exact = ex[2];
     } else if (q < 0) { /* -3 <= e <= 3, q >= -2: x * 5^p * 2^(e+p) < 2^36 */
         const uint64_t f = pow5_limbs[-q][0];
         vr = ((uint64_t)mv * f) << (e - q);
@@ -190,38 +202,58 @@ static int shortest_digits(uint32_t mantissa_bits, uint32_t exponent_bits, char 
     }
     if (vp_exact && !include_ends) vp--;
     bool vm_candidate = vm_exact && include_ends; /* vm (still exact) is itself in the interval */
-    bool vr_rest_zero = vr_exact;                  /* the digits of v dropped so far were all 0 */
-    int last_dropped = 0, dropped = 0;
-    while (vp / 10 > vm / 10) {
-        vm_candidate = vm_candidate && vm % 10 == 0;
+    /* The first digit is always dropped (the interval is >= 30 units wide);
+     * 2^e / 10^q < 100 makes every value < 2^27 * 100 < 2^34 before and
+     * < 2^31 after it, so the rest runs on 32-bit integers. */
+    vm_candidate = vm_candidate && vm % 10 == 0;
+    bool vr_rest_zero = vr_exact; /* the digits of v dropped so far, but the last, were all 0 */
+    int last_dropped = (int)(vr % 10), dropped = 1;
+    uint32_t r32 = (uint32_t)(vr / 10), p32 = (uint32_t)(vp / 10), m32 = (uint32_t)(vm / 10);
+    while (p32 / 10 > m32 / 10) {
+        vm_candidate = vm_candidate && m32 % 10 == 0;
         vr_rest_zero = vr_rest_zero && last_dropped == 0;
-        last_dropped = (int)(vr % 10);
-        vr /= 10;
-        vp /= 10;
-        vm /= 10;
+        last_dropped = (int)(r32 % 10);
+        r32 /= 10;
+        p32 /= 10;
+        m32 /= 10;
         dropped++;
     }
     if (vm_candidate) {
-        while (vm % 10 == 0) {
+        while (m32 % 10 == 0) {
             vr_rest_zero = vr_rest_zero && last_dropped == 0;
-            last_dropped = (int)(vr % 10);
-            vr /= 10;
-            vp /= 10;
-            vm /= 10;
+            last_dropped = (int)(r32 % 10);
+            r32 /= 10;
+            p32 /= 10;
+            m32 /= 10;
             dropped++;
         }
     }
     /* exactly half way between two candidates: round to even */
-    if (vr_rest_zero && last_dropped == 5 && vr % 2 == 0) last_dropped = 4;
-    uint64_t out = vr + (uint64_t)((vr == vm && !vm_candidate) || last_dropped >= 5);
+    if (vr_rest_zero && last_dropped == 5 && r32 % 2 == 0) last_dropped = 4;
+    uint32_t out = r32 + (uint32_t)((r32 == m32 && !vm_candidate) || last_dropped >= 5);
     while (out % 10 == 0 && out > 0) { /* defensive: a candidate never ends in 0 here */
         out /= 10;
         dropped++;
     }
-    char tmp[24];
-    int n = 0;
-    for (; out > 0; out /= 10) tmp[n++] = (char)('0' + out % 10);
-    for (int i = 0; i < n; i++) digits[i] = tmp[n - 1 - i];
+    /* at most 9 digits (a float never needs more); written right to left, two at a time */
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                   "8081828384858687888990919293949596979899";
+    const int n = 1 + (out >= 10u) + (out >= 100u) + (out >= 1000u) + (out >= 10000u) + (out >= 100000u) +
+                  (out >= 1000000u) + (out >= 10000000u) + (out >= 100000000u);
+    int i = n;
+    while (out >= 100) {
+        const uint32_t d = (out % 100) * 2;
+        out /= 100;
+        digits[--i] = pairs[d + 1];
+        digits[--i] = pairs[d];
+    }
+    if (out >= 10) {
+        digits[--i] = pairs[out * 2 + 1];
+        digits[--i] = pairs[out * 2];
+    } else {
+        digits[--i] = (char)('0' + out);
+    }
     *exp10 = q + dropped;
     return n;
 }

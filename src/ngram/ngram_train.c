@@ -106,6 +106,14 @@ static inline void rec_set_count(uint32_t *r, int order, uint64_t c)
     r[order + 1] = (uint32_t)(c >> 32);
 }
 
+/* a[0..k) == b[0..k) (k <= 8: a loop beats a call to memcmp) */
+static inline bool same_ids(const uint32_t *a, const uint32_t *b, int k)
+{
+    for (int j = 0; j < k; j++)
+        if (a[j] != b[j]) return false;
+    return true;
+}
+
 /* LSD radix sort of fixed-width records into suffix order: the last id is
  * the most significant key, the first id the least (KenLM's SuffixOrder).
  * Digits of up to 16 bits; passes whose digit is constant are skipped. */
@@ -163,12 +171,11 @@ static int compact(xl_ngram_trainer *t, xl_error *err)
     uint32_t max_id = (uint32_t)(xl_ngram_vocab_size(t->vocab) - 1);
     if (sort_suffix_order(t->rec, t->n, t->stride, t->order, max_id, err) < 0) return -1;
     size_t out = 0;
-    const size_t key_bytes = (size_t)t->order * sizeof(uint32_t);
     for (size_t i = 0; i < t->n; i++) {
         uint32_t *r = t->rec + i * t->stride;
         if (out > 0) {
             uint32_t *prev = t->rec + (out - 1) * t->stride;
-            if (memcmp(prev, r, key_bytes) == 0) {
+            if (same_ids(prev, r, t->order)) {
                 rec_set_count(prev, t->order, rec_count(prev, t->order) + rec_count(r, t->order));
                 continue;
             }
@@ -490,11 +497,10 @@ static int index_build(index_t *x, const level_t *l, xl_error *err)
 static uint32_t index_find(const index_t *x, const level_t *l, const uint32_t *ids)
 {
     uint64_t i = xl_ngram_key_of(ids, l->k) & x->mask;
-    const size_t bytes = (size_t)l->k * sizeof(uint32_t);
     for (;;) {
         uint32_t s = x->slot[i];
         if (s == 0) return UINT32_MAX;
-        if (memcmp(l->ids + (size_t)(s - 1) * (size_t)l->k, ids, bytes) == 0) return s - 1;
+        if (same_ids(l->ids + (size_t)(s - 1) * (size_t)l->k, ids, l->k)) return s - 1;
         i = (i + 1) & x->mask;
     }
 }
