@@ -248,6 +248,7 @@ int main(int argc, char **argv)
     snprintf(def, sizeof def, "%s/data/mono/en/enwiki_2014_extract.txt.gz", root);
     const char *path = argc > 1 ? argv[1] : def;
     int order = argc > 2 ? atoi(argv[2]) : 5;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows as it runs, also into a file */
     FILE *probe = fopen(path, "rb");
     if (probe == NULL) {
         printf("bench_ngram: %s not found, skipped\n", path);
