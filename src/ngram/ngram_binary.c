@@ -125,10 +125,46 @@ static size_t slot_bytes(const xl_ngram_level *lv)
     return lv->top ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot);
 }
 
+static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uint64_t slots, sink_t *s,
+                            xl_error *err);
+
+/* The vocabulary's id table for the file: the in-memory one is kept at most
+ * half full (it grows while training); the file's is the smallest power of
+ * two with 1.5 slots per word (load 1/3..2/3, as KenLM's vocabulary), rebuilt
+ * with the same hash and probing, so a reader finds the same ids. */
+static uint32_t *file_vocab_table(const xl_ngram_vocab *v, uint64_t *slots_out, xl_error *err)
+{
+    uint64_t slots = 2;
+    while (slots < (uint64_t)v->size + (uint64_t)v->size / 2 + 1) slots *= 2;
+    uint32_t *t = xl_calloc((size_t)slots, sizeof *t, err);
+    if (t == NULL) return NULL;
+    const size_t mask = (size_t)(slots - 1);
+    for (size_t id = 0; id < v->size; id++) {
+        const uint32_t off = v->offset[id], len = v->offset[id + 1] - off - 1;
+        size_t i = (size_t)xl_ngram_hash_bytes(v->arena.data + off, len) & mask;
+        while (t[i] != 0) i = (i + 1) & mask;
+        t[i] = (uint32_t)id + 1;
+    }
+    *slots_out = slots;
+    return t;
+}
+
 static int emit_binary(const xl_ngram_model *m, sink_t *s, xl_error *err)
 {
     const xl_ngram_vocab *v = m->vocab;
-    const uint64_t n = v->size, slots = (uint64_t)v->mask + 1;
+    uint64_t slots;
+    uint32_t *vtable = file_vocab_table(v, &slots, err);
+    if (vtable == NULL) return -1;
+    int rc = emit_binary_with(m, vtable, slots, s, err);
+    free(vtable);
+    return rc;
+}
+
+static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uint64_t slots, sink_t *s,
+                            xl_error *err)
+{
+    const xl_ngram_vocab *v = m->vocab;
+    const uint64_t n = v->size;
     /* section layout */
     uint64_t at = NG_HEADER_SIZE;
     const uint64_t words_off = at, words_size = v->arena.len;
@@ -181,7 +217,7 @@ static int emit_binary(const xl_ngram_model *m, sink_t *s, xl_error *err)
     if (sink_raw(s, h, sizeof h, err) < 0) return -1;
     if (sink_raw(s, v->arena.data, (size_t)words_size, err) < 0 || sink_pad(s, err) < 0) return -1;
     if (sink_array(s, v->offset, (size_t)n + 1, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
-    if (sink_array(s, v->table, (size_t)slots, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
+    if (sink_array(s, vtable, (size_t)slots, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
     if (sink_array(s, m->uni, (size_t)n * 2, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
     for (int k = 2; k <= m->order; k++) {
         const xl_ngram_level *lv = &m->level[k - 1];

@@ -304,6 +304,17 @@ static int level_push(level_t *l, const uint32_t *ids, uint64_t cnt, xl_error *e
     return 0;
 }
 
+/* Give back the unused capacity of a finished level (best effort). */
+static void level_shrink(level_t *l)
+{
+    if (l->n == 0 || l->n == l->cap) return;
+    uint32_t *ids = realloc(l->ids, l->n * (size_t)l->k * sizeof(uint32_t));
+    if (ids != NULL) l->ids = ids;
+    uint64_t *cnt = realloc(l->cnt, l->n * sizeof(uint64_t));
+    if (cnt != NULL) l->cnt = cnt;
+    l->cap = l->n; /* finished: nothing is pushed any more (a failed shrink keeps the larger block) */
+}
+
 static void level_free(level_t *l)
 {
     free(l->ids);
@@ -765,10 +776,21 @@ xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_st
     float disc[XL_NGRAM_MAX_ORDER][4];
 
     if (compact(t, err) < 0) goto fail;
+    /* Memory: the record array grew by doubling and the levels below are
+     * built while it is alive (the peak of training), so give back its unused
+     * tail first, and the levels' own unused tails after. */
+    if (t->n > 0 && t->n < t->cap) {
+        uint32_t *r = realloc(t->rec, t->n * t->stride * sizeof(uint32_t)); /* shrinking: best effort */
+        if (r != NULL) {
+            t->rec = r;
+            t->cap = t->n;
+        }
+    }
     if (adjust_counts(t, t->opts.smoothing != XL_NGRAM_KN, lv, &st, err) < 0) goto fail;
     free(t->rec);
     t->rec = NULL;
     t->n = t->cap = 0;
+    for (int i = 0; i < N; i++) level_shrink(&lv[i]);
     for (int i = 0; i < N; i++) {
         stats->counts[i] = st.count[i];
         if (lv[i].n > UINT32_MAX - 1) {
@@ -779,8 +801,11 @@ xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_st
     if (compute_discounts(t, &st, disc, stats, err) < 0) goto fail;
     for (int i = 0; i < N; i++) {
         out[i].logp = xl_malloc(lv[i].n * sizeof(float) + 1, err);
-        out[i].logb = xl_calloc(lv[i].n + 1, sizeof(float), err);
-        if (out[i].logp == NULL || out[i].logb == NULL) goto fail;
+        if (out[i].logp == NULL) goto fail;
+        if (i + 1 < N || i == 0) { /* the highest order has no backoffs (unigrams always keep theirs) */
+            out[i].logb = xl_calloc(lv[i].n + 1, sizeof(float), err);
+            if (out[i].logb == NULL) goto fail;
+        }
     }
     if (t->opts.smoothing == XL_NGRAM_KN) {
         if (estimate_kn(N, lv, disc, out, err) < 0) goto fail;
@@ -789,7 +814,11 @@ xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_st
     }
 
     uint64_t counts[XL_NGRAM_MAX_ORDER];
-    for (int i = 0; i < N; i++) counts[i] = lv[i].n;
+    for (int i = 0; i < N; i++) {
+        counts[i] = lv[i].n;
+        free(lv[i].cnt); /* the counts are spent: free them before the tables are allocated */
+        lv[i].cnt = NULL;
+    }
     m = xl_ngram_model_alloc(N, counts, err);
     if (m == NULL) goto fail;
     m->vocab = t->vocab;
