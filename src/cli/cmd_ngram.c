@@ -54,6 +54,9 @@ static int ngram_train(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     const char *path = args.n_positional ? args.positional[0] : "-";
+    if (output == NULL && binary == NULL) output = "-";
+    if ((rc = xl_cli_check_output(&spec, output, &path, 1)) != XL_CLI_CONTINUE) return rc;
+    if ((rc = xl_cli_check_output(&spec, binary, &path, 1)) != XL_CLI_CONTINUE) return rc;
 
     xl_error err;
     xl_error_clear(&err);
@@ -95,7 +98,6 @@ static int ngram_train(int argc, char **argv)
         return xl_cli_runtime_error(&err);
     }
     double t2 = xl_time_now();
-    if (output == NULL && binary == NULL) output = "-";
     if ((output != NULL && xl_ngram_model_write_arpa(m, output, &err) < 0) ||
         (binary != NULL && xl_ngram_model_write_binary(m, binary, &err) < 0)) {
         xl_ngram_model_free(m);
@@ -212,6 +214,8 @@ static int ngram_build_binary(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (output == NULL) return xl_cli_usage_error(&spec, "-o MODEL is required");
+    if ((rc = xl_cli_check_output(&spec, output, (const char *const *)args.positional, 1)) != XL_CLI_CONTINUE)
+        return rc;
     xl_error err;
     xl_error_clear(&err);
     double t0 = xl_time_now();

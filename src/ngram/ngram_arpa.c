@@ -28,6 +28,7 @@
 
 #include "xl_io.h"
 #include "xl_parse.h"
+#include "xl_platform.h"
 #include "xl_utf8.h"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -369,10 +370,30 @@ xl_ngram_model *xl_ngram_model_parse_arpa_mapped(const xl_mapped_file *f, const 
     return parse_arpa((const char *)f->data, f->size, name, keep_ids, f, err);
 }
 
+static int check_arpa_head(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    static const char tag[] = "\\data\\";
+    const size_t tl = sizeof tag - 1;
+    for (size_t i = 0; i + tl <= n; i++)
+        if (head[i] == '\\' && memcmp(head + i, tag, tl) == 0) return 0;
+    return xl_fail(err, XL_ERR_FORMAT, "%s: not an ARPA file: no \\data\\ line in the first %zu bytes", path, n);
+}
+
+int xl_ngram_check_model_head(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (xl_ngram_is_binary(head, n)) return 0;
+    return check_arpa_head(head, n, path, err);
+}
+
 xl_ngram_model *xl_ngram_model_read_arpa(const char *path, xl_error *err)
 {
-    xl_mapped_file f; /* parsed in place: no copy of the text */
-    if (xl_map_file(&f, path, err) < 0) return NULL;
+    /* Parsed in place from a mapping (no copy of the text).  A regular file is mapped whatever its
+     * size; a pipe or device is read up to XL_READ_MAX_STREAM and must show a \\data\\ line within
+     * its first XL_NGRAM_HEAD_MAX bytes (so /dev/zero fails at once). */
+    xl_mapped_file f;
+    if (xl_map_file_ex(&f, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", XL_NGRAM_HEAD_MAX, check_arpa_head, err) <
+        0)
+        return NULL;
     xl_ngram_model *m = parse_arpa((const char *)f.data, f.size, path, true, &f, err);
     xl_unmap_file(&f);
     return m;
@@ -466,12 +487,15 @@ int xl_ngram_model_format_arpa(const xl_ngram_model *m, xl_buf *out, xl_error *e
 
 int xl_ngram_model_write_arpa(const xl_ngram_model *m, const char *path, xl_error *err)
 {
-    FILE *f = xl_fopen(path, "wb", err);
-    if (f == NULL) return -1;
+    xl_output out;
+    if (xl_output_open(&out, path, err) < 0) return -1;
     xl_buf b;
     xl_buf_init(&b);
-    int rc = emit_arpa(m, &b, f, path, err);
+    int rc = emit_arpa(m, &b, out.f, path, err);
     xl_buf_free(&b);
-    if (xl_fclose(f, path, err) < 0) rc = -1;
-    return rc;
+    if (rc < 0) {
+        xl_output_abort(&out);
+        return -1;
+    }
+    return xl_output_commit(&out, err);
 }

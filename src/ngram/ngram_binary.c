@@ -236,12 +236,14 @@ int xl_ngram_model_format_binary(const xl_ngram_model *m, xl_buf *out, xl_error 
 
 int xl_ngram_model_write_binary(const xl_ngram_model *m, const char *path, xl_error *err)
 {
-    FILE *f = xl_fopen(path, "wb", err);
-    if (f == NULL) return -1;
-    sink_t s = {f, NULL, path, 0, !xl_host_is_little_endian()};
-    int rc = emit_binary(m, &s, err);
-    if (xl_fclose(f, path, err) < 0) rc = -1;
-    return rc;
+    xl_output out; /* a temporary file renamed over the target when complete (xl_io.h) */
+    if (xl_output_open(&out, path, err) < 0) return -1;
+    sink_t s = {out.f, NULL, path, 0, !xl_host_is_little_endian()};
+    if (emit_binary(m, &s, err) < 0) {
+        xl_output_abort(&out);
+        return -1;
+    }
+    return xl_output_commit(&out, err);
 }
 
 /* ------------------------------------------------------------------ reader */
@@ -512,17 +514,28 @@ static xl_ngram_model *load_mapped(xl_mapped_file *f, const char *path, xl_error
     return m;
 }
 
+static int check_binary_head(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (xl_ngram_is_binary(head, n)) return 0;
+    return xl_fail(err, XL_ERR_FORMAT, "%s: not a binary n-gram model (magic is not %s)", path, NG_MAGIC);
+}
+
+/* A regular file is mapped whatever its size; a pipe or device is read up to
+ * XL_READ_MAX_STREAM bytes and must start as a model (so /dev/zero fails at once). */
 xl_ngram_model *xl_ngram_model_read_binary(const char *path, xl_error *err)
 {
     xl_mapped_file f;
-    if (xl_map_file(&f, path, err) < 0) return NULL;
+    if (xl_map_file_ex(&f, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", 8, check_binary_head, err) < 0)
+        return NULL;
     return load_mapped(&f, path, err);
 }
 
 xl_ngram_model *xl_ngram_model_read(const char *path, xl_error *err)
 {
     xl_mapped_file f;
-    if (xl_map_file(&f, path, err) < 0) return NULL;
+    if (xl_map_file_ex(&f, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", XL_NGRAM_HEAD_MAX,
+                       xl_ngram_check_model_head, err) < 0)
+        return NULL;
     if (xl_ngram_is_binary(f.data, f.size)) return load_mapped(&f, path, err);
     xl_ngram_model *m = xl_ngram_model_parse_arpa_mapped(&f, path, false, err); /* scoring only: no n-gram lists */
     xl_unmap_file(&f);

@@ -160,6 +160,12 @@ xl_ngram_model *xl_ngram_model_alloc(int order, const uint64_t *counts, xl_error
 /* Insert into level k-1 (k >= 2); returns 1 when inserted, 0 when the key was already there. */
 int xl_ngram_model_insert(xl_ngram_model *m, int k, uint64_t key, float prob, float backoff);
 
+/* A model read from a pipe or device must show what it is within its first
+ * XL_NGRAM_HEAD_MAX bytes: the binary magic, or a \\data\\ line (ARPA);
+ * xl_ngram_check_model_head is that check (an xl_head_check). */
+#define XL_NGRAM_HEAD_MAX ((size_t)1 << 20)
+int xl_ngram_check_model_head(const unsigned char *head, size_t n, const char *path, xl_error *err);
+
 /* ARPA text of a mapped file, optionally without the n-gram lists (a model
  * that is only scored); the file's pages are released as the parse passes them. */
 xl_ngram_model *xl_ngram_model_parse_arpa_mapped(const xl_mapped_file *f, const char *name, bool keep_ids,

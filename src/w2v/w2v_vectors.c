@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "xl_alloc.h"
@@ -280,6 +281,9 @@ static int parse_header(cursor *c, size_t *rows, size_t *dim, bool *f16, xl_erro
         xl_parse_u64((const char *)sp + 1, (size_t)(e - sp - 1), &d, &e2) < 0)
         return xl_fail(err, XL_ERR_FORMAT, "%s:1: header must be two counts \"ROWS DIM\": %s", c->name, e2.msg);
     if (d == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:1: dimension 0 in header", c->name);
+    if (d > W2V_MAX_DIM)
+        return xl_fail(err, XL_ERR_LIMIT, "%s:1: dimension %llu in header above the limit of %zu (W2V_MAX_DIM)", c->name,
+                       (unsigned long long)d, W2V_MAX_DIM);
     if (r > SIZE_MAX || d > SIZE_MAX / 4) return xl_fail(err, XL_ERR_FORMAT, "%s:1: header counts too large", c->name);
     *rows = (size_t)r;
     *dim = (size_t)d;
@@ -439,10 +443,21 @@ fail:
     return -1;
 }
 
+/* While vectors are read from a pipe or device: the header line "ROWS DIM" must end within the
+ * first W2V_HEADER_MAX bytes, so /dev/zero fails at once. */
+#define W2V_HEADER_MAX 256
+static int check_header_line(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (memchr(head, '\n', n) == NULL)
+        return xl_fail(err, XL_ERR_FORMAT, "%s:1: no header line \"ROWS DIM\" in the first %zu bytes", path, n);
+    return 0;
+}
+
 int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_vectors *out, xl_error *err)
 {
     xl_mapped_file m;
-    if (xl_map_file(&m, path, err) < 0) return -1;
+    if (xl_map_file_ex(&m, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", W2V_HEADER_MAX, check_header_line, err) < 0)
+        return -1;
     int rc = w2v_vectors_read_memory(m.data, m.size, path, format, max_words, out, err);
     xl_unmap_file(&m);
     return rc;
@@ -450,8 +465,9 @@ int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_
 
 int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format, xl_error *err)
 {
-    FILE *f = xl_fopen(path, format == W2V_FORMAT_TEXT ? "w" : "wb", err);
-    if (!f) return -1;
+    xl_output out;
+    if (xl_output_open(&out, path, err) < 0) return -1;
+    FILE *f = out.f;
     char *buf = NULL;
     size_t cap = 0;
     int rc = 0;
@@ -472,7 +488,7 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
                 uint16_t h = w2v_float_to_half(r[j]);
                 if ((h & 0x7c00) == 0x7c00) {
                     free(buf);
-                    xl_fclose(f, path, NULL);
+                    xl_output_abort(&out);
                     return xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: value %zu (%g) does not fit float16", path, i + 1,
                                    j + 1, (double)r[j]);
                 }
@@ -484,7 +500,7 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
                 cap = v->dim * 4;
                 buf = xl_malloc(cap, err);
                 if (!buf) {
-                    xl_fclose(f, path, NULL);
+                    xl_output_abort(&out);
                     return -1;
                 }
             }
@@ -502,8 +518,9 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
     }
     free(buf);
     if (rc < 0) {
-        xl_fclose(f, path, NULL);
-        return xl_fail(err, XL_ERR_IO, "%s: write failed", path);
+        int e = errno;
+        xl_output_abort(&out);
+        return xl_fail(err, XL_ERR_IO, "%s: write failed: %s", path, e ? strerror(e) : "I/O error");
     }
-    return xl_fclose(f, path, err);
+    return xl_output_commit(&out, err);
 }

@@ -33,6 +33,10 @@
 #ifndef W2V_VECTORS_H
 #define W2V_VECTORS_H
 
+/* Largest vector dimension a file may declare (word2vec.c trains up to a few thousand; `w2v train
+ * --size` allows 100,000): a header "0 4611686018427387903" is refused before any allocation. */
+#define W2V_MAX_DIM ((size_t)1 << 20)
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
