@@ -16,7 +16,8 @@
  *     count) per distinct n-gram, sorted by radix sort; no allocation per word
  *     or per n-gram.  The query structure is one open-addressing table per
  *     order keyed by a 64-bit hash of the id tuple (KenLM's "probing" idea):
- *     16 bytes per slot, load factor 3/8..3/4.
+ *     16 bytes per slot (12 for the highest order), 1.5 slots per n-gram;
+ *     the same tables are what a binary model file holds (mapped, not parsed).
  *   - log10 probabilities and backoffs are float32, as in KenLM.  log10(0) is
  *     -INFINITY in memory and "-99" in ARPA files (SRILM's convention); values
  *     <= -99 read from ARPA mean log10(0).

@@ -32,8 +32,8 @@
  * "inf", "NaN", 'e', decimal_in_shortest_low -6, high 21): fixed notation
  * when the decimal exponent of the first digit is in [-6, 21), else
  * "d[.ddd]e[-]N" with no '+' and no leading zeros; "-0" for negative zero.
- * Checked over all 2^32 bit patterns by tests/tools/float_exhaustive.c
- * (make float-exhaustive; docs/ngram.md gives the result). */
+ * The check over all 2^32 bit patterns is tests/tools/ngram_float_exhaustive.c
+ * (make float-exhaustive); docs/ngram.md gives what has been run of it. */
 #include "ngram_internal.h"
 
 #include <math.h>
