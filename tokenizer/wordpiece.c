@@ -1370,3 +1370,43 @@ int wordpiece_normalize(const wordpiece *wp, const char *text, size_t len, char 
     *out_len = b.len;
     return 0;
 }
+
+int wordpiece_pre_tokenize(const wordpiece *wp, const char *text, size_t len, wordpiece_encoding *e,
+                           wordpiece_word_fn fn, void *ctx, xl_error *err)
+{
+    if (!e->scratch) {
+        e->scratch = xl_calloc(1, sizeof(scratch), err);
+        if (!e->scratch) return -1;
+    }
+    scratch *s = e->scratch;
+    if (normalize_segment(wp, text ? text : "", 0, text ? len : 0, s, err) < 0) return -1;
+    size_t n = s->n_cp;
+    if (grow((void **)&s->word, &s->word_cap, n * 4 + 1, 1, err) < 0) return -1;
+    size_t w0 = 0;
+    /* the word cp[a, b) as UTF-8, handed to fn */
+#define EMIT_WORD(a, b)                                                                                      \
+    do {                                                                                                     \
+        size_t wl = 0;                                                                                       \
+        for (size_t k_ = (a); k_ < (b); k_++) {                                                              \
+            uint32_t c_ = s->cp[k_];                                                                         \
+            if (c_ < 0x80) s->word[wl++] = (char)c_;                                                         \
+            else wl += xl_utf8_encode(c_, (unsigned char *)s->word + wl);                                    \
+        }                                                                                                    \
+        int r_ = fn(ctx, s->word, wl);                                                                       \
+        if (r_) return r_;                                                                                   \
+    } while (0)
+    for (size_t x = 0; x < n; x++) {
+        unsigned cls = char_class(wp, s->cp[x]);
+        if (cls & XL_BERT_WHITESPACE) {
+            if (x > w0) EMIT_WORD(w0, x);
+            w0 = x + 1;
+        } else if (cls & XL_BERT_PUNCT) {
+            if (x > w0) EMIT_WORD(w0, x);
+            EMIT_WORD(x, x + 1);
+            w0 = x + 1;
+        }
+    }
+    if (n > w0) EMIT_WORD(w0, n);
+#undef EMIT_WORD
+    return 0;
+}
