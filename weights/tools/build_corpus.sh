@@ -155,9 +155,8 @@ LOCALE_AWK='
 function locale_lang(l,   b) {
     sub(/\..*/, "", l)
     if (l ~ /@/) return ""
-    if (l ~ /^zh(_CN|_SG|_Hans.*)?$/) return "zh-Hans"
-    if (l ~ /^zh_(TW|HK|MO|Hant.*)$/) return "zh-Hant"
-    if (l ~ /^zh_/) return ""
+    if (l ~ /^zh(_CN|_SG)?$/) return "zh-Hans"
+    if (l ~ /^zh_(TW|HK|MO)$/) return "zh-Hant"
     if (l ~ /^(nb|no)(_NO)?$/) return "nb"
     b = l; sub(/_.*/, "", b)
     if (b !~ /^[a-z][a-z][a-z]?$/ || b == "en") return ""
@@ -359,15 +358,33 @@ case " $SOURCES " in *" licences "*)
         cat "$WORK"/manifest.* | awk -F'\t' '$3 != "" && $2 !~ /^(shared:|apt-index)/ { print $2 }' | sort -u |
         while read -r p; do
             d=$(deb_of "$p"); [ -n "$d" ] || continue
-            lic=$(dpkg-deb --fsys-tarfile "$d" | tar -x -O --occurrence=1 "./usr/share/doc/$p/copyright" 2> /dev/null |
+            # tar stops at the first copy of the file (--occurrence): dpkg-deb then dies of SIGPIPE, expected
+            lic=$({ dpkg-deb --fsys-tarfile "$d" 2> /dev/null || true; } |
+                  { tar -x -O --occurrence=1 "./usr/share/doc/$p/copyright" 2> /dev/null || true; } |
                   awk '/^License:/ { sub(/^License: */, ""); sub(/ *$/, ""); if ($0 != "" && !seen[$0]++) s = s (s == "" ? "" : "; ") $0 }
-                       END { print (s == "" ? "(not machine-readable)" : s) }') || lic="(no copyright file)"
+                       END { print (s == "" ? "(no DEP-5 License field)" : s) }')
             printf '%s\t%s\n' "$p" "$lic"
         done > "$WORK/licences.tsv.tmp"
         mv "$WORK/licences.tsv.tmp" "$WORK/licences.tsv"
         say "licences: $(wc -l < "$WORK/licences.tsv") packages"
     fi
 ;; esac
+
+# langid_lines IN OUT: the language code of every line of IN (blank -> "und"), JOBS processes on
+# consecutive chunks, concatenated in order (so the result does not depend on JOBS).
+langid_lines() {
+    local n per i pids=""
+    n=$(wc -l < "$1"); per=$(( (n + JOBS - 1) / JOBS )); [ "$per" -gt 0 ] || per=1
+    rm -f "$1".part.*
+    split -d -a 3 -l "$per" "$1" "$1.part."
+    for i in "$1".part.*; do
+        [ "${i%.lid}" = "$i" ] || continue
+        ( "$XLREC" langid --model "$LANGID_MODEL" "$i" | cut -f1 > "$i.lid" ) & pids="$pids $!"
+    done
+    for i in $pids; do wait "$i" || die "langid failed"; done
+    for i in "$1".part.*.lid; do cat "$i"; done > "$2"
+    rm -f "$1".part.*
+}
 
 # ---- 5. assemble: clean, filter, deduplicate, language-ID, split, write ----------------------------------
 # Filters, in this order, each counted per (pair, source) in $OUT/stats/filters.tsv:
@@ -385,8 +402,13 @@ case " $SOURCES " in *" licences "*)
 CORE_LANGS=${CORE_LANGS:-de fr es it pt ru zh-Hans ja ko ar}
 SORT="sort -S ${SORT_MEM:-2G} -T $WORK"
 A=$WORK/asm
+# The assembly's expensive steps (5a filters, 5b dedup, 5c language ID) keep their results in $A with a
+# .done marker and are skipped when it exists (FORCE=assemble starts over); the output files are always
+# rewritten from them.  LANGID=0 skips step 5c (then recorded as "langid_skipped" in the stats).
+LANGID=${LANGID:-1}
 if [ "${ASSEMBLE:-1}" = 1 ] && ! done_stage assemble "$OUT/SHA256SUMS"; then
-    rm -rf "$A" "$OUT/pairs" "$OUT/mono" "$OUT/words" "$OUT/stats"
+    if forced assemble; then rm -rf "$A"; fi
+    rm -rf "$OUT/pairs" "$OUT/mono" "$OUT/words" "$OUT/stats" "$OUT/SHA256SUMS"
     mkdir -p "$A" "$OUT/pairs/train" "$OUT/pairs/heldout" "$OUT/mono/train" "$OUT/mono/heldout" "$OUT/words" "$OUT/stats"
     # exclusion checks on everything that went in
     case " $SOURCES " in *" freedict "*)
@@ -401,6 +423,7 @@ if [ "${ASSEMBLE:-1}" = 1 ] && ! done_stage assemble "$OUT/SHA256SUMS"; then
     # 5a. clean + filters placeholder/identical/short/long/ratio.  out: kept.tsv (8 columns: the 6 row columns
     # with cleaned text, then the normalised English and translation), words.tsv (same), counts
     touch "$A/counts.1" "$A/counts.2" "$A/counts.3" "$A/counts.4" "$A/counts.m1" "$A/counts.m2" "$A/words.tsv"
+    if [ ! -e "$A/.filters.done" ]; then
     cat $rowfiles | awk -F'\t' -v OFS='\t' -v A="$A" -f "$TOOLS/corpus_lib.awk" -f /dev/fd/3 3<<'AWK' > "$A/kept.tsv"
 BEGIN { lib_init() }
 function count(stage) { N[$4 "\t" $1 "\t" stage]++ }
@@ -421,9 +444,11 @@ NF >= 6 {
 }
 END { for (k in N) print k "\t" N[k] > (A "/counts.1") }
 AWK
+    touch "$A/.filters.done"; fi
     say "filters 1: $(wc -l < "$A/kept.tsv") pairs kept"
 
     # 5b. duplicates: first of each (language, normalised English, normalised translation), input order
+    if [ ! -e "$A/.dedup.done" ]; then
     $SORT -t "$(printf '\t')" -s -u -k4,4 -k7,7 -k8,8 "$A/kept.tsv" > "$A/dedup.tsv"
     awk -F'\t' '{ N[$4 "\t" $1]++ } END { for (k in N) print k "\t" N[k] }' "$A/kept.tsv" | sort > "$A/n.kept"
     awk -F'\t' '{ N[$4 "\t" $1]++ } END { for (k in N) print k "\t" N[k] }' "$A/dedup.tsv" | sort > "$A/n.dedup"
@@ -431,19 +456,27 @@ AWK
         <(awk -F'\t' -v OFS='\t' '{ print $1 "|" $2, $3 }' "$A/n.dedup") 2> /dev/null |
         awk -F'\t' -v OFS='\t' '{ split($1, k, "|"); print k[1], k[2], "duplicate", $2 - $3 }' > "$A/counts.2"
     sort -t "$(printf '\t')" -s -u -k4,4 -k7,7 -k8,8 "$A/words.tsv" | cut -f1-6 > "$A/words.dedup"
+    touch "$A/.dedup.done"; fi
     say "dedup: $(wc -l < "$A/dedup.tsv") pairs, $(wc -l < "$A/words.dedup") word pairs"
 
     # 5c. language ID: English side on its distinct texts, translations line by line (short ones blanked)
-    cut -f5 "$A/dedup.tsv" | awk 'length($0) >= 25' | sort -u > "$A/en.texts"
-    nice "$XLREC" langid --model "$LANGID_MODEL" "$A/en.texts" | cut -f1 | paste "$A/en.texts" - > "$A/en.lid"
-    awk -F'\t' '{ print (length($6) >= 25 ? $6 : "") }' "$A/dedup.tsv" | nice "$XLREC" langid --model "$LANGID_MODEL" - | cut -f1 > "$A/xx.lid"
-    [ "$(wc -l < "$A/xx.lid")" = "$(wc -l < "$A/dedup.tsv")" ] || die "langid output misaligned"
-    paste "$A/dedup.tsv" "$A/xx.lid" | awk -F'\t' -v OFS='\t' -v A="$A" -f "$TOOLS/corpus_lib.awk" -f /dev/fd/3 3<<'AWK' > "$A/final.tsv"
+    if [ "$LANGID" = 1 ] && [ ! -e "$A/.langid.done" ]; then
+        cut -f5 "$A/dedup.tsv" | awk 'length($0) >= 25' | $SORT -u > "$A/en.texts"
+        langid_lines "$A/en.texts" "$A/en.lid1"; paste "$A/en.texts" "$A/en.lid1" > "$A/en.lid"
+        awk -F'\t' '{ print (length($6) >= 25 ? $6 : "") }' "$A/dedup.tsv" > "$A/xx.texts"
+        langid_lines "$A/xx.texts" "$A/xx.lid"
+        [ "$(wc -l < "$A/xx.lid")" = "$(wc -l < "$A/dedup.tsv")" ] || die "langid output misaligned"
+        touch "$A/.langid.done"
+    elif [ "$LANGID" != 1 ]; then
+        : > "$A/en.lid"; awk '{ print "und" }' "$A/dedup.tsv" > "$A/xx.lid"
+        awk -F'\t' '{ N[$4 "\t" $1]++ } END { for (k in N) print k "\tlangid_skipped\t" N[k] }' "$A/dedup.tsv" > "$A/counts.3"
+    fi
+    paste "$A/dedup.tsv" "$A/xx.lid" | awk -F'\t' -v OFS='\t' -v A="$A" -v LID="$LANGID" -f "$TOOLS/corpus_lib.awk" -f /dev/fd/3 3<<'AWK' > "$A/final.tsv"
 BEGIN { lib_init(); while ((getline l < (A "/en.lid")) > 0) { split(l, p, "\t"); ENLID[p[1]] = p[2] } }
-{   if (length($5) >= 25 && !lid_agree("en", ENLID[$5])) { N[$4 "\t" $1 "\tlangid_en"]++; next }
-    if (!lid_agree($4, $9)) { N[$4 "\t" $1 "\tlangid_xx"]++; next }
+{   if (LID && length($5) >= 25 && !lid_agree("en", ENLID[$5])) { N[$4 "\t" $1 "\tlangid_en"]++; next }
+    if (LID && !lid_agree($4, $9)) { N[$4 "\t" $1 "\tlangid_xx"]++; next }
     print $1, $2, $3, $4, $5, $6, $7 }
-END { for (k in N) print k "\t" N[k] > (A "/counts.3") }
+END { if (LID) for (k in N) print k "\t" N[k] > (A "/counts.3") }
 AWK
     say "langid: $(wc -l < "$A/final.tsv") pairs kept"
 
@@ -508,7 +541,7 @@ NF >= 5 { N[$4 "\t" $1 "\tinput"]++
 END { for (k in N) print k "\t" N[k] > (A "/counts.m1") }
 AWK
         sort -t "$(printf '\t')" -s -u -k2,2 -k4,4 "$A/mono.kept" > "$A/mono.dedup"
-        cut -f3 "$A/mono.dedup" | awk '{ print (length($0) >= 25 ? $0 : "") }' | nice "$XLREC" langid --model "$LANGID_MODEL" - | cut -f1 |
+        cut -f3 "$A/mono.dedup" | awk '{ print (length($0) >= 25 ? $0 : "") }' | "$XLREC" langid --model "$LANGID_MODEL" - | cut -f1 |
             paste "$A/mono.dedup" - | awk -F'\t' -v OFS='\t' -v O="$OUT" -v P="$HELDOUT_PERMILLE" -v A="$A" -f "$TOOLS/corpus_lib.awk" -f /dev/fd/3 3<<'AWK'
 BEGIN { lib_init() }
 { N[$2 "\t" $1 "\tdedup"]++

@@ -40,16 +40,14 @@ function nchars(s,   t) { t = s; gsub(/[\200-\277]/, "", t); return length(t) }
 function letters(s,   t) { t = s; gsub(/[\200-\277]/, "", t); gsub(/[^A-Za-z\300-\377]/, "", t); return length(t) }
 function norm(s,   t) { t = tolower(s); gsub(/[\001-\057\072-\100\133-\140\173-\177]/, "", t); return t }
 
-# strip_accel(s, ch): remove the accelerator marker ch ("&", "_" or "~") before a letter or digit.  A string
-# with one marker loses it wherever it stands ("E_xit", "أرش&يف"); with several, only those that do not follow
-# a letter go (so "snake_case_name" stays); a doubled marker ("&&") stands for the character itself.
-function strip_accel(s, ch,   out, i, nxt, prv, t, single) {
-    t = s; gsub(/&&|__|~~/, "", t); single = (gsub(ch, "", t) == 1)   # ch is "&", "_" or "~": literal as a regex
+# strip_accel(s, ch): remove the accelerator marker ch ("&", "_" or "~") where it precedes a letter and does
+# not follow one (so "snake_case" and "a & b" stay); a doubled marker ("&&") stands for the character itself.
+function strip_accel(s, ch,   out, i, nxt, prv) {
     out = ""
     while ((i = index(s, ch)) > 0) {
         nxt = substr(s, i + 1, 1); prv = i > 1 ? substr(s, i - 1, 1) : ""
         if (nxt == ch) { out = out substr(s, 1, i); s = substr(s, i + 2); continue }
-        if (nxt ~ /[A-Za-z0-9\200-\377]/ && (single || prv !~ /[A-Za-z0-9\200-\377]/)) out = out substr(s, 1, i - 1)
+        if (nxt ~ /[A-Za-z0-9\200-\377]/ && prv !~ /[A-Za-z0-9\200-\377]/) out = out substr(s, 1, i - 1)
         else out = out substr(s, 1, i)
         s = substr(s, i + 1)
     }
