@@ -578,8 +578,8 @@ AWK
     } > "$OUT/stats/languages.tsv"
     cp "$A/manifest.tsv" "$OUT/manifest.tsv"
     if [ -e "$WORK/licences.tsv" ]; then cp "$WORK/licences.tsv" "$OUT/stats/licences.tsv"; fi
-    (cd "$OUT" && find . -type f ! -name SHA256SUMS | sort | xargs sha256sum) > "$OUT/SHA256SUMS.tmp"
-    mv "$OUT/SHA256SUMS.tmp" "$OUT/SHA256SUMS"
+    (cd "$OUT" && find . -type f ! -name SHA256SUMS | sort | xargs sha256sum) > "$WORK/SHA256SUMS.tmp"
+    mv "$WORK/SHA256SUMS.tmp" "$OUT/SHA256SUMS"
     say "assembled: $(awk -F'\t' 'NR > 1 { s += $3 } END { print s }' "$OUT/stats/languages.tsv") English-paired training pairs in $(ls "$OUT"/pairs/train/en-*.tsv | wc -l) languages; $OUT/SHA256SUMS"
 fi
 say "done; $(du -sh "$OUT" | cut -f1) in $OUT, $(du -sh "$CACHE" | cut -f1) in $CACHE"

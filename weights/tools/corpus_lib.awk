@@ -8,6 +8,7 @@
 #   hash(s)         31-polynomial hash mod 2^31-1 (exact in doubles, same in every awk)
 #   cjk_factor(l)   English characters per character of language l (zh 3.5, ja 2.5, ko 2.3, else 1)
 #   lid_group(l)    language-ID neighbour group (a confusion inside a group is not counted as disagreement)
+#   lid_agree(e, g) language ID g acceptable for expected language e (always, when the model lacks e)
 
 function lib_init(   i) {
     for (i = 1; i < 256; i++) ORD[sprintf("%c", i)] = i
@@ -22,11 +23,16 @@ function lib_init(   i) {
     split("id ms tl", g, " "); for (i in g) GROUP[g[i]] = "malay"
     split("xh zu", g, " "); for (i in g) GROUP[g[i]] = "nguni"
     split("nl af", g, " "); for (i in g) GROUP[g[i]] = "dutch"
+    # the 96 languages of the shipped language-ID model (docs/langid.md); others are not checked
+    split("en de fr es it pt ru ar ja ko zh-Hans zh-Hant nl sv da nb nn fi et pl cs sk sl hr hu ro tr az uz id tl vi " \
+          "sw ca gl eu ga cy is lt lv sq mt af ha yo ig so zu xh eo ceb jv rw ny sn mg qu tk wo uk be bg mk sr kk ky " \
+          "tg mn tt fa ur ps ug hi mr ne el he yi hy ka th bn ta te kn ml gu pa si km lo my am ti", g, " ")
+    for (i in g) LIDLANG[g[i]] = 1
     LIB_READY = 1
 }
 function lid_group(l) { return (l in GROUP) ? GROUP[l] : l }
 function lid_agree(expected, got) {
-    return got == "und" || got == expected || lid_group(got) == lid_group(expected) ||
+    return !(expected in LIDLANG) || got == "und" || got == expected || lid_group(got) == lid_group(expected) ||
            (expected == "sr" && got == "hr") || (expected == "bs" && (got == "hr" || got == "sr"))
 }
 function cjk_factor(l) { return l ~ /^zh/ ? 3.5 : l == "ja" ? 2.5 : l == "ko" ? 2.3 : 1 }
