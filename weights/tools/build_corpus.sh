@@ -452,11 +452,11 @@ AWK
     $SORT -t "$(printf '\t')" -s -u -k4,4 -k7,7 -k8,8 "$A/kept.tsv" > "$A/dedup.tsv"
     awk -F'\t' '{ N[$4 "\t" $1]++ } END { for (k in N) print k "\t" N[k] }' "$A/kept.tsv" | sort > "$A/n.kept"
     awk -F'\t' '{ N[$4 "\t" $1]++ } END { for (k in N) print k "\t" N[k] }' "$A/dedup.tsv" | sort > "$A/n.dedup"
-    join -t "$(printf '\t')" -a 1 -e 0 -o 1.1,1.2,1.3,2.3 <(awk -F'\t' -v OFS='\t' '{ print $1 "|" $2, $3 }' "$A/n.kept") \
-        <(awk -F'\t' -v OFS='\t' '{ print $1 "|" $2, $3 }' "$A/n.dedup") 2> /dev/null |
-        awk -F'\t' -v OFS='\t' '{ split($1, k, "|"); print k[1], k[2], "duplicate", $2 - $3 }' > "$A/counts.2"
     sort -t "$(printf '\t')" -s -u -k4,4 -k7,7 -k8,8 "$A/words.tsv" | cut -f1-6 > "$A/words.dedup"
     touch "$A/.dedup.done"; fi
+    join -t "$(printf '\t')" -a 1 -e 0 -o 1.1,1.2,2.2 <(awk -F'\t' -v OFS='\t' '{ print $1 "|" $2, $3 }' "$A/n.kept" | sort) \
+        <(awk -F'\t' -v OFS='\t' '{ print $1 "|" $2, $3 }' "$A/n.dedup" | sort) |
+        awk -F'\t' -v OFS='\t' '{ split($1, k, "|"); print k[1], k[2], "duplicate", $2 - $3 }' > "$A/counts.2"
     say "dedup: $(wc -l < "$A/dedup.tsv") pairs, $(wc -l < "$A/words.dedup") word pairs"
 
     # 5c. language ID: English side on its distinct texts, translations line by line (short ones blanked)
