@@ -9,6 +9,7 @@
 #   make cross-test ARCH=aarch64|armhf|s390x   cross-build, run the suites under qemu-user
 #   make valgrind        end-to-end CLI run (tokenize, embed, recommend, eval) under valgrind
 #   make conversion-check  kernels and parsers compiled with -Wconversion -Werror
+#   make float-exhaustive  the n-gram float formatter on all 2^32 float32 patterns (opt-in, minutes)
 #   make MPI=1 BUILD=build/mpi mpi-test   data-parallel train-encoder over MPI == one process
 #   make shared          build/pic/libxlrec.so (-fPIC objects in their own build dir)
 #   make example         docs/examples/embed_cosine against an installed xlrec (pkg-config)
@@ -85,7 +86,8 @@ SHARED_OK := $(filter %linux-gnu %linux-gnueabihf %linux-musl %bsd%,$(MACHINE))
 # keep objects of test/bench programs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example mpi-test
+.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example mpi-test \
+        float-exhaustive
 all: $(LIB) $(BIN)
 lib: $(LIB)
 
@@ -247,6 +249,18 @@ cross-test:
 valgrind: $(BIN)
 	sh tests/valgrind_e2e.sh $(BIN)
 
+# ---- The float formatter of the n-gram models on every float32 -----------------
+# tests/tools/ngram_float_exhaustive.c checks xl_ngram_format_float on all 2^31
+# non-negative patterns (each negative one through its twin) against strtof /
+# snprintf: round trip, shortest, nearest, KenLM's layout.  Opt-in: about half
+# an hour of one core.  FLOAT_RANGE="3f800000 3fffffff" checks a part.
+FLOAT_RANGE ?=
+float-exhaustive: $(BUILD)/tools/ngram_float_exhaustive
+	./$(BUILD)/tools/ngram_float_exhaustive $(FLOAT_RANGE)
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(XL_CFLAGS) -o $@ $< $(LIB) $(XL_LDLIBS) $(LDFLAGS)
+
 # ---- -Wconversion in the kernels and parsers --------------------------------------
 # Compiled (not linked) with -Wconversion on top of -Werror, in their own build
 # dir per target (any CC: `make conversion-check CC=arm-linux-gnueabihf-gcc`
@@ -254,7 +268,7 @@ valgrind: $(BIN)
 CONVERSION_SRCS := src/core/xl_json.c src/core/xl_csv.c src/core/xl_npy.c src/core/xl_utf8.c \
                    $(wildcard nn/xl_kernels*.c) nn/xl_backprop.c nn/bert_train.c nn/bert_params.c \
                    weights/xl_model.c weights/xl_safetensors.c \
-                   src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c \
+                   src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c src/ngram/ngram_float.c src/ngram/ngram_binary.c \
                    src/train/train_data.c src/train/train_ckpt.c src/train/train_loss.c src/train/train_optim.c
 # the GloVe corpus, vocabulary and co-occurrence readers (docs/glove.md)
 CONVERSION_SRCS += $(wildcard src/glove/*.c)

@@ -20,7 +20,9 @@
 #include <sys/wait.h>
 
 #include "ngram.h"
+#include "ngram_internal.h"
 #include "xl_io.h"
+#include "xl_rng.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -199,6 +201,19 @@ static void test_kenlm_arpa_query_tiny(void **state)
             char *expect = slurp(ref, &rlen);
             assert_string_equal(out, expect); /* byte-identical to KenLM's query */
             check_against_sentences(prefix, totals, n, &acc);
+            free(out);
+            free(totals);
+            /* the same through a binary model file */
+            xl_buf img;
+            xl_buf_init(&img);
+            xl_error err;
+            assert_int_equal(xl_ngram_model_format_binary(m, &img, &err), 0);
+            xl_ngram_model *mb = xl_ngram_model_parse_binary(img.data, img.len, "tiny.xlb", &err);
+            if (mb == NULL) fail_msg("%s", err.msg);
+            out = query_text(mb, text, s != 2, &acc, &totals, &n);
+            assert_string_equal(out, expect);
+            xl_ngram_model_free(mb);
+            xl_buf_free(&img);
             free(out);
             free(expect);
             free(totals);
@@ -779,6 +794,353 @@ static void test_number_format(void **state)
     assert_string_equal(b, "-inf");
 }
 
+static float float_of_bits(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/* The fast formatter (ngram_float.c) against the slow snprintf/strtof search
+ * on a few thousand edge cases (every power of two and its neighbours,
+ * subnormals, powers of ten, extremes, random patterns), and against strings
+ * printed by KenLM's double-conversion where the two differ: at the powers of
+ * two 2^-96, 2^87, 2^90 the nearest shortest decimal is not the correctly
+ * rounded one (the interval below a power of two is half as wide), and the
+ * old search printed a 9th digit.  All 2^32 patterns: make float-exhaustive. */
+static void test_float_format_edge_cases(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t bits;
+        const char *kenlm;
+    } known[] = {
+        {0x0F800000u, "1.2621775e-29"}, /* 2^-96 */
+        {0x6B000000u, "1.5474251e26"},  /* 2^87 */
+        {0x6C800000u, "1.2379401e27"},  /* 2^90 */
+        {0x7F7FFFFFu, "3.4028235e38"},  /* FLT_MAX */
+        {0x00800000u, "1.1754944e-38"}, /* FLT_MIN */
+        {0x007FFFFFu, "1.1754942e-38"}, /* largest subnormal */
+        {0x00000001u, "1e-45"},         /* smallest subnormal */
+        {0x80000000u, "-0"},
+        {0x7F800000u, "inf"},
+        {0xFF800000u, "-inf"},
+        {0x7FC00000u, "NaN"},
+        {0x3F800000u, "1"},
+        {0xBDE466AFu, "-0.11152398"},
+    };
+    char got[40], want[40];
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        xl_ngram_format_float(float_of_bits(known[i].bits), got);
+        if (strcmp(got, known[i].kenlm) != 0) fail_msg("0x%08x: '%s', KenLM prints '%s'", known[i].bits, got, known[i].kenlm);
+    }
+    /* layout edges (decimal exponent -7/-6 and 20/21) */
+    static const struct {
+        float v;
+        const char *s;
+    } layout[] = {{1e-7f, "1e-7"}, {1e-6f, "0.000001"}, {-1.5e-6f, "-0.0000015"}, {1.5e-7f, "1.5e-7"},
+                  {1e20f, "100000000000000000000"}, {1e21f, "1e21"}, {123456.7f, "123456.7"}, {-99.0f, "-99"}};
+    for (size_t i = 0; i < sizeof layout / sizeof layout[0]; i++) {
+        xl_ngram_format_float(layout[i].v, got);
+        assert_string_equal(got, layout[i].s);
+    }
+    size_t n_checked = 0;
+    xl_rng rng;
+    xl_rng_seed(&rng, 20, 1);
+    for (int k = 0; k < 5000; k++) {
+        uint32_t bits;
+        if (k < 254 * 5) { /* every power of two 2^-126..2^127 and 2 neighbours on each side */
+            bits = ((uint32_t)(k / 5 + 1) << 23) + (uint32_t)(k % 5) - 2u;
+        } else if (k < 254 * 5 + 600) { /* subnormals: the first 300 and the last 300 */
+            int j = k - 254 * 5;
+            bits = j < 300 ? (uint32_t)j + 1u : 0x007FFFFFu - (uint32_t)(j - 300);
+        } else if (k < 254 * 5 + 600 + 84) { /* powers of ten 1e-45..1e38 */
+            char t[16];
+            snprintf(t, sizeof t, "1e%d", k - (254 * 5 + 600) - 45);
+            float f = strtof(t, NULL);
+            memcpy(&bits, &f, sizeof bits);
+        } else {
+            bits = xl_rng_u32(&rng) & 0x7FFFFFFFu;
+            if ((bits >> 23) == 0xFFu) continue; /* inf/NaN: above */
+        }
+        const float v = float_of_bits(bits);
+        xl_ngram_format_float(v, got);
+        assert_true(memcmp(&(float){strtof(got, NULL)}, &v, sizeof v) == 0); /* reads back bit for bit */
+        bool is_known = false;
+        for (size_t i = 0; i < 3; i++) is_known = is_known || bits == known[i].bits;
+        if (is_known) continue;
+        xl_ngram_format_shortest_reference((double)v, true, want);
+        if (strcmp(got, want) != 0) fail_msg("0x%08x: fast '%s', reference '%s'", bits, got, want);
+        xl_ngram_format_float(-v, got);
+        assert_true(got[0] == '-' && strcmp(got + 1, want) == 0);
+        n_checked++;
+    }
+    assert_true(n_checked > 4900);
+}
+
+/* ------------------------------------------------------- binary model files */
+
+static const char *const binary_corpus =
+    "the cat sat on the mat\n"
+    "the dog sat on the log\n"
+    "a cat and a dog\n"
+    "the cat saw the dog on the mat\n"
+    "a dog sat\n"
+    "on the mat the cat sat\n"
+    "the log and the mat\n"
+    "a cat saw a dog and the dog saw a cat\n";
+
+static const char *const binary_queries[] = {"the cat sat on the mat", "a dog saw the log", "zebra on the mat",
+                                             "", "the the the", "cat dog log mat sat saw"};
+
+static xl_ngram_model *train_small(const char *text, int order)
+{
+    xl_error err;
+    xl_ngram_train_opts o;
+    xl_ngram_train_opts_default(&o);
+    o.discount_fallback = true; /* a corpus this small has no n3/n4 for every order */
+    xl_ngram_trainer *t = xl_ngram_trainer_new(order, &o, &err);
+    assert_non_null(t);
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (xl_ngram_trainer_add_line(t, p, len, &err) < 0) fail_msg("%s", err.msg);
+        p += len + (nl != NULL);
+    }
+    xl_ngram_model *m = xl_ngram_trainer_estimate(t, NULL, &err);
+    if (m == NULL) fail_msg("%s", err.msg);
+    xl_ngram_trainer_free(t);
+    return m;
+}
+
+/* Query output of the fixed lines (with and without <s> </s>). */
+static char *query_lines(const xl_ngram_model *m)
+{
+    xl_buf out;
+    xl_buf_init(&out);
+    xl_error err;
+    xl_ngram_corpus_stats acc;
+    memset(&acc, 0, sizeof acc);
+    for (size_t i = 0; i < sizeof binary_queries / sizeof binary_queries[0]; i++)
+        for (int sent = 0; sent < 2; sent++)
+            if (xl_ngram_query_line(m, binary_queries[i], strlen(binary_queries[i]), sent == 1, &out, NULL, &acc,
+                                    &err) < 0)
+                fail_msg("%s", err.msg);
+    assert_int_equal(xl_ngram_format_summary(&acc, &out, &err), 0);
+    return out.data;
+}
+
+static unsigned char *binary_image(int order, size_t *len)
+{
+    xl_ngram_model *m = train_small(binary_corpus, order);
+    xl_buf img;
+    xl_buf_init(&img);
+    xl_error err;
+    assert_int_equal(xl_ngram_model_format_binary(m, &img, &err), 0);
+    xl_ngram_model_free(m);
+    *len = img.len;
+    return (unsigned char *)img.data;
+}
+
+/* Trained model -> binary (memory and file) -> the same scores, words and entries. */
+static void test_binary_roundtrip(void **state)
+{
+    (void)state;
+    xl_error err;
+    for (int order = 1; order <= 4; order++) {
+        xl_ngram_model *m = train_small(binary_corpus, order);
+        char *want = query_lines(m);
+        xl_buf img;
+        xl_buf_init(&img);
+        assert_int_equal(xl_ngram_model_format_binary(m, &img, &err), 0);
+        assert_int_equal(img.len % 64, 0);
+        assert_true(xl_ngram_is_binary(img.data, img.len));
+        xl_ngram_model *b = xl_ngram_model_parse_binary(img.data, img.len, "mem.xlb", &err);
+        if (b == NULL) fail_msg("order %d: %s", order, err.msg);
+        assert_true(xl_ngram_model_is_binary(b));
+        assert_int_equal(xl_ngram_model_order(b), order);
+        for (int k = 1; k <= order; k++) assert_int_equal(xl_ngram_model_count(b, k), xl_ngram_model_count(m, k));
+        assert_int_equal(xl_ngram_model_bos(b), xl_ngram_model_bos(m));
+        assert_int_equal(xl_ngram_model_eos(b), xl_ngram_model_eos(m));
+        const xl_ngram_vocab *vm = xl_ngram_model_vocab(m), *vb = xl_ngram_model_vocab(b);
+        assert_int_equal(xl_ngram_vocab_size(vb), xl_ngram_vocab_size(vm));
+        for (uint32_t id = 0; id < xl_ngram_vocab_size(vm); id++) {
+            size_t la, lb;
+            const char *wa = xl_ngram_vocab_word(vm, id, &la), *wb = xl_ngram_vocab_word(vb, id, &lb);
+            assert_int_equal(la, lb);
+            assert_memory_equal(wa, wb, la);
+            assert_int_equal(xl_ngram_model_index(b, wa, la), id);
+        }
+        /* every entry (through the text model's n-gram lists) has the same values */
+        const struct xl_ngram_model *mi = m;
+        for (int k = 2; k <= order; k++) {
+            const xl_ngram_level *lv = &mi->level[k - 1];
+            for (uint64_t e = 0; e < lv->count; e++) {
+                float p1, b1, p2, b2;
+                assert_true(xl_ngram_model_lookup(m, lv->ids + e * (uint64_t)k, k, &p1, &b1));
+                assert_true(xl_ngram_model_lookup(b, lv->ids + e * (uint64_t)k, k, &p2, &b2));
+                assert_memory_equal(&p1, &p2, sizeof p1);
+                assert_memory_equal(&b1, &b2, sizeof b1);
+            }
+        }
+        char *got = query_lines(b);
+        assert_string_equal(got, want);
+        free(got);
+        /* ARPA cannot be written back from a binary model: an error, not a crash */
+        xl_buf arpa;
+        xl_buf_init(&arpa);
+        if (order > 1) {
+            assert_int_equal(xl_ngram_model_format_arpa(b, &arpa, &err), -1);
+            assert_non_null(strstr(err.msg, "binary"));
+        }
+        xl_buf_free(&arpa);
+        xl_ngram_model_free(b);
+        /* through a file, told apart from ARPA by the magic */
+        const char *path = xl_test_tmp_path("m.xlb");
+        assert_int_equal(xl_ngram_model_write_binary(m, path, &err), 0);
+        b = xl_ngram_model_read(path, &err);
+        if (b == NULL) fail_msg("%s", err.msg);
+        assert_true(xl_ngram_model_is_binary(b));
+        got = query_lines(b);
+        assert_string_equal(got, want);
+        free(got);
+        xl_ngram_model_free(b);
+        const char *apath = xl_test_tmp_path("m.arpa");
+        assert_int_equal(xl_ngram_model_write_arpa(m, apath, &err), 0);
+        b = xl_ngram_model_read(apath, &err);
+        if (b == NULL) fail_msg("%s", err.msg);
+        assert_false(xl_ngram_model_is_binary(b));
+        got = query_lines(b);
+        assert_string_equal(got, want);
+        free(got);
+        xl_ngram_model_free(b);
+        xl_buf_free(&img);
+        free(want);
+        xl_ngram_model_free(m);
+    }
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    put_le32(p, (uint32_t)v);
+    put_le32(p + 4, (uint32_t)(v >> 32));
+}
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+
+/* Parse a damaged copy: must fail with a message containing `want` (NULL: any message). */
+static void expect_bad(const unsigned char *img, size_t len, const char *want)
+{
+    xl_error err;
+    err.msg[0] = '\0';
+    xl_ngram_model *m = xl_ngram_model_parse_binary(img, len, "bad.xlb", &err);
+    if (m != NULL) fail_msg("a damaged binary model (expected '%s') was accepted", want ? want : "an error");
+    if (err.msg[0] == '\0') fail_msg("no error message");
+    if (want && strstr(err.msg, want) == NULL) fail_msg("message '%s' does not contain '%s'", err.msg, want);
+}
+
+/* Every kind of damage is refused by name; truncation at every length; random
+ * bit flips either fail with a message or give a model that scores (ASan/UBSan
+ * in make check catch anything else). */
+static void test_binary_malformed(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *good = binary_image(3, &len);
+    unsigned char *b = malloc(len);
+    xl_error err;
+    for (size_t cut = 0; cut < len; cut++) expect_bad(good, cut, NULL);
+#define DAMAGE(stmt, want)          \
+    do {                            \
+        memcpy(b, good, len);       \
+        stmt;                       \
+        expect_bad(b, len, (want)); \
+    } while (0)
+    DAMAGE(b[0] = 'Y', "not a binary n-gram model");
+    DAMAGE(put_le32(b + 8, 2), "format version 2");
+    DAMAGE(put_le32(b + 12, 256), "header size");
+    DAMAGE(put_le32(b + 16, 0x04030201u), "byte order");
+    DAMAGE(put_le32(b + 20, 0x3FC00001u), "IEEE");
+    DAMAGE(put_le64(b + 40, len + 64), "truncated?");
+    DAMAGE(put_le32(b + 48, 9), "order 9");
+    DAMAGE(put_le32(b + 48, 0), "order 0");
+    DAMAGE(put_le32(b + 52, 0), "<s> id");
+    DAMAGE(put_le32(b + 52, 2), "<s> id");
+    DAMAGE(put_le32(b + 60, 2), "at least");
+    DAMAGE(put_le32(b + 60, 0xFFFFFFFFu), "words");
+    DAMAGE(put_le64(b + 104, 3), "power of 2");
+    DAMAGE(put_le64(b + 104, (uint64_t)1 << 40), "power of 2");
+    DAMAGE(put_le64(b + 64, get_le64(b + 64) + 1), "multiple of 64");
+    DAMAGE(put_le64(b + 64, 64), "overlaps");
+    DAMAGE(put_le64(b + 72, get_le64(b + 80) - get_le64(b + 64) + 1), "overlaps"); /* words run into the offsets */
+    DAMAGE(put_le64(b + 112, len), "runs past the end");
+    DAMAGE(put_le64(b + 112, ((uint64_t)1 << 63) + 64), "runs past the end");
+    DAMAGE(put_le64(b + 88, 1), "reserved");
+    DAMAGE(put_le64(b + 128, 5), "unigram count");
+    DAMAGE(put_le64(b + 128 + 24 + 8, get_le64(b + 128 + 24)), "buckets"); /* 2-gram buckets = count */
+    DAMAGE(put_le64(b + 128 + 24 + 8, (uint64_t)1 << 62), "buckets");
+    DAMAGE(put_le64(b + 128 + 48 + 16, get_le64(b + 128 + 24 + 16)), "overlaps"); /* 3-grams on the 2-grams */
+    DAMAGE(put_le64(b + 128 + 72, 1), "not zero in an order-3");
+    /* the vocabulary */
+    const uint64_t words = get_le64(good + 64), offs = get_le64(good + 80), table = get_le64(good + 96),
+                   slots = get_le64(good + 104), uni = get_le64(good + 112);
+    DAMAGE(put_le32(b + offs + 4, 3), "NUL-terminated");        /* word 1 ends inside word 0 */
+    DAMAGE(put_le32(b + offs, 1), "word offsets run");          /* does not start at 0 */
+    DAMAGE(b[words + 3] = 0xFF, "invalid UTF-8");               /* inside "<unk>" */
+    DAMAGE(b[words + 1] = 'x', "should be <unk>");
+    for (uint64_t i = 0; i < slots; i++) /* an id past the vocabulary */
+        if (get_le64(good + table + 4 * i) != 0) {
+            DAMAGE(put_le32(b + table + 4 * i, 1000), "holds id");
+            break;
+        }
+    DAMAGE(memset(b + table, 0, (size_t)slots * 4), "holds 0 ids");
+    DAMAGE(put_le32(b + uni, 0x7FC00000u), "unigram 0");  /* NaN log10 p */
+    DAMAGE(put_le32(b + uni + 8, 0x3F800000u), "unigram 1"); /* log10 p = +1 */
+#undef DAMAGE
+    /* a probing table with no empty slot (the loader does not scan tables): queries still end */
+    memcpy(b, good, len);
+    const uint64_t top_buckets = get_le64(good + 128 + 48 + 8), top_off = get_le64(good + 128 + 48 + 16);
+    for (uint64_t i = 0; i < top_buckets; i++) put_le32(b + top_off + 12 * i, 0x12345u + (uint32_t)i);
+    xl_ngram_model *m = xl_ngram_model_parse_binary(b, len, "full.xlb", &err);
+    if (m == NULL) fail_msg("%s", err.msg);
+    char *out = query_lines(m);
+    free(out);
+    xl_ngram_model_free(m);
+    /* random bit flips: refused with a message, or a model that scores */
+    xl_rng rng;
+    xl_rng_seed(&rng, 7, 3);
+    int refused = 0;
+    for (int t = 0; t < 400; t++) {
+        memcpy(b, good, len);
+        int flips = 1 + (int)xl_rng_below(&rng, 3);
+        for (int f = 0; f < flips; f++) {
+            size_t at = xl_rng_below(&rng, (uint32_t)len);
+            b[at] ^= (unsigned char)(1u << xl_rng_below(&rng, 8));
+        }
+        err.msg[0] = '\0';
+        m = xl_ngram_model_parse_binary(b, len, "flip.xlb", &err);
+        if (m == NULL) {
+            assert_true(err.msg[0] != '\0');
+            refused++;
+            continue;
+        }
+        out = query_lines(m);
+        free(out);
+        xl_ngram_model_free(m);
+    }
+    assert_true(refused > 0);
+    free(b);
+    free(good);
+}
+
 /* The CLI: train | query through files and "-", exit codes, file:line errors. */
 static int run(const char *cmdline)
 {
@@ -791,7 +1153,7 @@ static void test_cli(void **state)
 {
     (void)state;
     const char *bin = xl_test_bin_or_skip();
-    char corpus[1024], arpa[1024], errf[1024], cmd[4096];
+    char corpus[1024], arpa[1024], errf[1024], cmd[8192];
     snprintf(corpus, sizeof corpus, "%s", xl_test_write_tmp("c.txt", "a b c\nb c a\nc a b a\n", 20));
     snprintf(arpa, sizeof arpa, "%s", xl_test_tmp_path("m.arpa"));
     snprintf(errf, sizeof errf, "%s", xl_test_tmp_path("err.txt"));
@@ -824,6 +1186,40 @@ static void test_cli(void **state)
     out = slurp(errf, &len);
     assert_non_null(strstr(out, "no \\data\\"));
     free(out);
+    /* binary models: build-binary and train -B give the query output of the ARPA model */
+    char xlb[1024], xlb2[1024], qa[1024], qb[1024];
+    snprintf(xlb, sizeof xlb, "%s", xl_test_tmp_path("m.xlb"));
+    snprintf(xlb2, sizeof xlb2, "%s", xl_test_tmp_path("m2.xlb"));
+    snprintf(qa, sizeof qa, "%s", xl_test_tmp_path("qa.txt"));
+    snprintf(qb, sizeof qb, "%s", xl_test_tmp_path("qb.txt"));
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s -o %s 2> /dev/null", bin, arpa, xlb);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s ngram train -q -o 2 --smoothing addk --k 0.5 -B %s %s", bin, xlb2, corpus);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s ngram query -m %s %s > %s", bin, arpa, corpus, qa);
+    assert_int_equal(run(cmd), 0);
+    char *want = slurp(qa, &len);
+    const char *models[2] = {xlb, xlb2};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "%s ngram query -m %s %s > %s", bin, models[i], corpus, qb);
+        assert_int_equal(run(cmd), 0);
+        out = slurp(qb, &len);
+        assert_string_equal(out, want);
+        free(out);
+    }
+    free(want);
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s > /dev/null 2>&1", bin, arpa);
+    assert_int_equal(run(cmd), 2); /* -o missing */
+    snprintf(cmd, sizeof cmd, "head -c 100 %s > %s && %s ngram query -m %s %s > /dev/null 2> %s", xlb, qb, bin, qb,
+             corpus, errf);
+    assert_int_equal(run(cmd), 1); /* a truncated binary model */
+    out = slurp(errf, &len);
+    assert_non_null(strstr(out, "header"));
+    free(out);
+    remove(xlb);
+    remove(xlb2);
+    remove(qa);
+    remove(qb);
     remove(corpus);
     remove(arpa);
     remove(errf);
@@ -834,6 +1230,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_number_format),
+        cmocka_unit_test(test_float_format_edge_cases),
+        cmocka_unit_test(test_binary_roundtrip),
+        cmocka_unit_test(test_binary_malformed),
         cmocka_unit_test(test_mle_by_hand),
         cmocka_unit_test(test_addk_by_hand),
         cmocka_unit_test(test_character_model),

@@ -1,9 +1,12 @@
 /* cmd_ngram.c - `xlrec ngram train|query|ppl`: n-gram language models
  * (src/ngram/ngram.h, docs/ngram.md).
- *   train  count a corpus (one sentence per line) and write an ARPA model;
- *          the default is interpolated modified Kneser-Ney as KenLM's lmplz
- *   query  score each line as KenLM's `query` prints it, then the summary
- *   ppl    only the corpus summary (perplexity with and without OOVs) */
+ *   train         count a corpus (one sentence per line) and write an ARPA
+ *                 and/or binary model; the default is interpolated modified
+ *                 Kneser-Ney as KenLM's lmplz
+ *   build-binary  ARPA -> binary model file (KenLM's build_binary, probing)
+ *   query         score each line as KenLM's `query` prints it, then the summary
+ *   ppl           only the corpus summary (perplexity with and without OOVs)
+ * query and ppl read either format (the binary magic tells them apart). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +25,7 @@ static int write_stdout(const xl_buf *b, xl_error *err)
 static int ngram_train(int argc, char **argv)
 {
     int64_t order = 3;
-    const char *smoothing = "kn", *output = "-";
+    const char *smoothing = "kn", *output = NULL, *binary = NULL;
     double k = 1.0;
     bool fallback = false, skip_symbols = false, quiet = false;
     const xl_option opts[] = {
@@ -36,11 +39,14 @@ static int ngram_train(int argc, char **argv)
          NULL},
         {"skip-symbols", 0, XL_OPT_FLAG, &skip_symbols, NULL,
          "treat <s>, </s>, <unk> in the text as whitespace instead of failing", 0, 0, NULL},
-        {"output", 'O', XL_OPT_STRING, &output, "PATH", "ARPA output (default -: stdout)", 0, 0, NULL},
+        {"output", 'O', XL_OPT_STRING, &output, "PATH", "ARPA output (default -: stdout, unless --binary is given)", 0,
+         0, NULL},
+        {"binary", 'B', XL_OPT_STRING, &binary, "PATH", "also (or only, without -O) write a binary model file", 0, 0,
+         NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no statistics on stderr", 0, 0, NULL},
         {0}};
     const xl_command_spec spec = {
-        "ngram train", "xlrec ngram train [-o N] [--smoothing kn|mle|addk] [-O ARPA] [FILE|-]",
+        "ngram train", "xlrec ngram train [-o N] [--smoothing kn|mle|addk] [-O ARPA] [-B MODEL] [FILE|-]",
         "Train an n-gram language model on FILE (default: standard input), one sentence per line, tokens\n"
         "separated by spaces, and write it in ARPA format.  Each line is <s> w1 .. wn </s>.",
         opts, 0, 1};
@@ -48,7 +54,9 @@ static int ngram_train(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     const char *path = args.n_positional ? args.positional[0] : "-";
+    if (output == NULL && binary == NULL) output = "-";
     if ((rc = xl_cli_check_output(&spec, output, &path, 1)) != XL_CLI_CONTINUE) return rc;
+    if ((rc = xl_cli_check_output(&spec, binary, &path, 1)) != XL_CLI_CONTINUE) return rc;
 
     xl_error err;
     xl_error_clear(&err);
@@ -90,7 +98,8 @@ static int ngram_train(int argc, char **argv)
         return xl_cli_runtime_error(&err);
     }
     double t2 = xl_time_now();
-    if (xl_ngram_model_write_arpa(m, output, &err) < 0) {
+    if ((output != NULL && xl_ngram_model_write_arpa(m, output, &err) < 0) ||
+        (binary != NULL && xl_ngram_model_write_binary(m, binary, &err) < 0)) {
         xl_ngram_model_free(m);
         return xl_cli_runtime_error(&err);
     }
@@ -106,7 +115,7 @@ static int ngram_train(int argc, char **argv)
             fputc('\n', stderr);
         }
         double secs = t2 - t0;
-        fprintf(stderr, "counting %.3f s, estimation %.3f s, ARPA %.3f s; %.0f tokens/s (count+estimate)\n", t1 - t0,
+        fprintf(stderr, "counting %.3f s, estimation %.3f s, writing %.3f s; %.0f tokens/s (count+estimate)\n", t1 - t0,
                 t2 - t1, t3 - t2, secs > 0 ? (double)(st.tokens + st.sentences) / secs : 0.0);
     }
     xl_ngram_model_free(m);
@@ -118,17 +127,18 @@ static int ngram_score(int argc, char **argv, bool summary_only)
     const char *model_path = NULL;
     bool no_sentence = false;
     const xl_option opts[] = {
-        {"model", 'm', XL_OPT_STRING, &model_path, "ARPA", "the model (ARPA file, KenLM/SRILM compatible)", 0, 0, NULL},
+        {"model", 'm', XL_OPT_STRING, &model_path, "MODEL",
+         "the model: ARPA file (KenLM/SRILM compatible) or xlrec binary model (ngram build-binary)", 0, 0, NULL},
         {"no-sentence", 'n', XL_OPT_FLAG, &no_sentence, NULL,
          "do not wrap lines in <s> .. </s> (KenLM query -n)", 0, 0, NULL},
         {0}};
     const xl_command_spec spec_query = {
-        "ngram query", "xlrec ngram query -m ARPA [-n] [FILE|-]",
+        "ngram query", "xlrec ngram query -m MODEL [-n] [FILE|-]",
         "Score each line of FILE (default: standard input) and print it as KenLM's query does:\n"
         "word=ID NGRAM_LENGTH LOG10P per word, 'Total: T OOV: K' per line, then perplexities.",
         opts, 0, 1};
     const xl_command_spec spec_ppl = {
-        "ngram ppl", "xlrec ngram ppl -m ARPA [-n] [FILE|-]",
+        "ngram ppl", "xlrec ngram ppl -m MODEL [-n] [FILE|-]",
         "Print the corpus summary of FILE (default: standard input): sentences, tokens (</s> included),\n"
         "OOVs, log10 probability total, and perplexity including and excluding OOVs (KenLM's definitions).",
         opts, 0, 1};
@@ -136,11 +146,11 @@ static int ngram_score(int argc, char **argv, bool summary_only)
     int rc = xl_cli_parse(summary_only ? &spec_ppl : &spec_query, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (model_path == NULL)
-        return xl_cli_usage_error(summary_only ? &spec_ppl : &spec_query, "--model ARPA is required");
+        return xl_cli_usage_error(summary_only ? &spec_ppl : &spec_query, "--model MODEL is required");
     const char *path = args.n_positional ? args.positional[0] : "-";
     xl_error err;
     xl_error_clear(&err);
-    xl_ngram_model *m = xl_ngram_model_read_arpa(model_path, &err);
+    xl_ngram_model *m = xl_ngram_model_read(model_path, &err);
     if (m == NULL) return xl_cli_runtime_error(&err);
     xl_lines lines;
     if (xl_lines_open(&lines, path, &err) < 0) {
@@ -188,15 +198,49 @@ static int ngram_score(int argc, char **argv, bool summary_only)
     return XL_EXIT_OK;
 }
 
+static int ngram_build_binary(int argc, char **argv)
+{
+    const char *output = NULL;
+    const xl_option opts[] = {
+        {"output", 'o', XL_OPT_STRING, &output, "MODEL", "the binary model file to write (required)", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec = {
+        "ngram build-binary", "xlrec ngram build-binary ARPA -o MODEL",
+        "Convert an ARPA model (KenLM/SRILM) into an xlrec binary model file: the query structure (probing hash\n"
+        "tables, as KenLM's build_binary makes by default) stored as it is in memory, memory-mapped when read,\n"
+        "so `ngram query -m MODEL` and `ngram ppl` start without parsing text.  Scores are those of the ARPA.",
+        opts, 1, 1};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (output == NULL) return xl_cli_usage_error(&spec, "-o MODEL is required");
+    if ((rc = xl_cli_check_output(&spec, output, (const char *const *)args.positional, 1)) != XL_CLI_CONTINUE)
+        return rc;
+    xl_error err;
+    xl_error_clear(&err);
+    double t0 = xl_time_now();
+    xl_ngram_model *m = xl_ngram_model_read(args.positional[0], &err); /* no n-gram lists needed */
+    if (m == NULL) return xl_cli_runtime_error(&err);
+    double t1 = xl_time_now();
+    rc = xl_ngram_model_write_binary(m, output, &err);
+    double t2 = xl_time_now();
+    xl_ngram_model_free(m);
+    if (rc < 0) return xl_cli_runtime_error(&err);
+    fprintf(stderr, "xlrec: %s -> %s: reading %.3f s, writing %.3f s\n", args.positional[0], output, t1 - t0, t2 - t1);
+    return XL_EXIT_OK;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: xlrec ngram train [-o N] [--smoothing kn|mle|addk] [-O ARPA] [FILE|-]\n"
-            "       xlrec ngram query -m ARPA [-n] [FILE|-]\n"
-            "       xlrec ngram ppl -m ARPA [-n] [FILE|-]\n"
+            "usage: xlrec ngram train [-o N] [--smoothing kn|mle|addk] [-O ARPA] [-B MODEL] [FILE|-]\n"
+            "       xlrec ngram build-binary ARPA -o MODEL\n"
+            "       xlrec ngram query -m MODEL [-n] [FILE|-]\n"
+            "       xlrec ngram ppl -m MODEL [-n] [FILE|-]\n"
             "       xlrec ngram <subcommand> --help\n\n"
             "n-gram language models: interpolated modified Kneser-Ney as KenLM's lmplz builds it, maximum\n"
-            "likelihood and add-k; ARPA files in and out; scores as KenLM's query prints them.\n");
+            "likelihood and add-k; ARPA files in and out, binary model files (mmap); scores as KenLM's query\n"
+            "prints them.\n");
 }
 
 int cmd_ngram(int argc, char **argv)
@@ -213,6 +257,7 @@ int cmd_ngram(int argc, char **argv)
     if (strcmp(sub, "train") == 0) return ngram_train(argc - 1, argv + 1);
     if (strcmp(sub, "query") == 0) return ngram_score(argc - 1, argv + 1, false);
     if (strcmp(sub, "ppl") == 0) return ngram_score(argc - 1, argv + 1, true);
-    fprintf(stderr, "xlrec ngram: unknown subcommand '%s' (train, query or ppl)\n", sub);
+    if (strcmp(sub, "build-binary") == 0) return ngram_build_binary(argc - 1, argv + 1);
+    fprintf(stderr, "xlrec ngram: unknown subcommand '%s' (train, build-binary, query or ppl)\n", sub);
     return XL_EXIT_USAGE;
 }

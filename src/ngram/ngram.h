@@ -16,7 +16,8 @@
  *     count) per distinct n-gram, sorted by radix sort; no allocation per word
  *     or per n-gram.  The query structure is one open-addressing table per
  *     order keyed by a 64-bit hash of the id tuple (KenLM's "probing" idea):
- *     16 bytes per slot, load factor 3/8..3/4.
+ *     16 bytes per slot (12 for the highest order), 1.5 slots per n-gram;
+ *     the same tables are what a binary model file holds (mapped, not parsed).
  *   - log10 probabilities and backoffs are float32, as in KenLM.  log10(0) is
  *     -INFINITY in memory and "-99" in ARPA files (SRILM's convention); values
  *     <= -99 read from ARPA mean log10(0).
@@ -55,6 +56,10 @@ void xl_ngram_vocab_free(xl_ngram_vocab *v);
 int xl_ngram_vocab_intern(xl_ngram_vocab *v, const char *s, size_t len, uint32_t *id, xl_error *err);
 /* The id of s[0..len), or XL_NGRAM_UNK when absent. */
 uint32_t xl_ngram_vocab_find(const xl_ngram_vocab *v, const char *s, size_t len);
+/* ids[i] = xl_ngram_vocab_find(v, s[i], len[i]) for i < n, with the lookups'
+ * memory accesses overlapped (faster on large vocabularies). */
+void xl_ngram_vocab_find_many(const xl_ngram_vocab *v, const char *const *s, const size_t *len, size_t n,
+                              uint32_t *ids);
 size_t xl_ngram_vocab_size(const xl_ngram_vocab *v);
 /* The bytes of word `id` (NUL-terminated), or NULL when id is out of range. */
 const char *xl_ngram_vocab_word(const xl_ngram_vocab *v, uint32_t id, size_t *len);
@@ -111,6 +116,27 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
 int xl_ngram_model_write_arpa(const xl_ngram_model *m, const char *path, xl_error *err);
 int xl_ngram_model_format_arpa(const xl_ngram_model *m, xl_buf *out, xl_error *err);
 void xl_ngram_model_free(xl_ngram_model *m);
+
+/* Binary model files (docs/model-format.md, "The n-gram model file"): the
+ * query structure as it is in memory, little-endian, memory-mapped and used
+ * in place on little-endian hosts.  The loader validates the header, sanity
+ * block, every section's offset and size against the file, the vocabulary
+ * and the unigrams; scores equal those of the model that was written.  A
+ * model read from a binary file cannot be written as ARPA (it keeps no
+ * n-gram list, like KenLM's probing binaries). */
+int xl_ngram_model_write_binary(const xl_ngram_model *m, const char *path, xl_error *err);
+int xl_ngram_model_format_binary(const xl_ngram_model *m, xl_buf *out, xl_error *err);
+xl_ngram_model *xl_ngram_model_read_binary(const char *path, xl_error *err);
+/* Validate a binary image held in memory (copied; tests, fuzzing). */
+xl_ngram_model *xl_ngram_model_parse_binary(const void *data, size_t len, const char *name, xl_error *err);
+/* Does data start with the binary model magic? */
+bool xl_ngram_is_binary(const void *data, size_t len);
+/* Read a model for scoring, in either format, told apart by the binary magic
+ * ("-" = stdin).  An ARPA model read this way keeps no n-gram lists (4k bytes
+ * per k-gram less), so like a binary one it cannot be written as ARPA again;
+ * xl_ngram_model_read_arpa keeps them. */
+xl_ngram_model *xl_ngram_model_read(const char *path, xl_error *err);
+bool xl_ngram_model_is_binary(const xl_ngram_model *m);
 
 int xl_ngram_model_order(const xl_ngram_model *m);
 uint64_t xl_ngram_model_count(const xl_ngram_model *m, int order); /* order 1..N */

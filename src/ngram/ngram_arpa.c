@@ -31,6 +31,12 @@
 #include "xl_platform.h"
 #include "xl_utf8.h"
 
+#if defined(__GNUC__) || defined(__clang__)
+#define XL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XL_PREFETCH(p) ((void)(p))
+#endif
+
 typedef struct {
     const char *data, *end, *pos;
     const char *name;
@@ -104,8 +110,15 @@ static int parse_value(reader_t *r, const char *s, size_t len, const char *what,
     return 0;
 }
 
-xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const char *name, xl_error *err)
+/* keep_ids: keep each order's n-gram list (needed to write ARPA again; a
+ * model only scored does without it: 4k bytes per k-gram).  mapped: the text
+ * is this mapped file; its pages are released as the parse passes them, so the
+ * text is never resident all at once. */
+static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name, bool keep_ids,
+                                  const xl_mapped_file *mapped, xl_error *err)
 {
+    size_t released = 0;
+    uint32_t one[XL_NGRAM_MAX_ORDER];
     reader_t r = {data, data + len, data, name, 0, NULL, 0};
     char ex[96];
     uint64_t counts[XL_NGRAM_MAX_ORDER] = {0};
@@ -203,7 +216,7 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
                     (unsigned long long)r.lineno, header, excerpt(&r, ex, sizeof ex));
             goto fail;
         }
-        if (k > 1) {
+        if (k > 1 && keep_ids) {
             size_t bytes;
             if (!xl_mul_size((size_t)counts[k - 1], (size_t)k * sizeof(uint32_t), &bytes)) {
                 xl_fail(err, XL_ERR_NOMEM, "%s: %d-gram count overflows", name, k);
@@ -213,6 +226,11 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
             if (ids == NULL) goto fail;
         }
         for (uint64_t e = 0; e < counts[k - 1]; e++) {
+            if (mapped != NULL && (size_t)(r.pos - data) - released >= ((size_t)16 << 20)) {
+                const size_t upto = (size_t)(r.pos - data) & ~(((size_t)1 << 20) - 1);
+                xl_mapped_file_release(mapped, data + released, upto - released);
+                released = upto;
+            }
             if (!next_line(&r) || is_blank(r.line, r.len) || r.line[0] == '\\') {
                 xl_fail(err, XL_ERR_FORMAT, "%s:%llu: section \\%d-grams: has %llu entries, the header says %llu",
                         name, (unsigned long long)r.lineno, k, (unsigned long long)e,
@@ -272,7 +290,7 @@ xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const ch
                 m->uni[id].prob = prob;
                 m->uni[id].backoff = backoff;
             } else {
-                uint32_t *g = ids + e * (uint64_t)k;
+                uint32_t *g = keep_ids ? ids + e * (uint64_t)k : one;
                 for (int j = 0; j < k; j++) {
                     uint32_t id = xl_ngram_vocab_find(vocab, fs[1 + j], fl[1 + j]);
                     if (id == unk && !(fl[1 + j] == 5 && memcmp(fs[1 + j], "<unk>", 5) == 0)) {
@@ -341,7 +359,17 @@ fail:
     return NULL;
 }
 
-#define ARPA_HEAD_MAX ((size_t)1 << 20)
+xl_ngram_model *xl_ngram_model_parse_arpa(const char *data, size_t len, const char *name, xl_error *err)
+{
+    return parse_arpa(data, len, name, true, NULL, err);
+}
+
+xl_ngram_model *xl_ngram_model_parse_arpa_mapped(const xl_mapped_file *f, const char *name, bool keep_ids,
+                                                 xl_error *err)
+{
+    return parse_arpa((const char *)f->data, f->size, name, keep_ids, f, err);
+}
+
 static int check_arpa_head(const unsigned char *head, size_t n, const char *path, xl_error *err)
 {
     static const char tag[] = "\\data\\";
@@ -351,17 +379,23 @@ static int check_arpa_head(const unsigned char *head, size_t n, const char *path
     return xl_fail(err, XL_ERR_FORMAT, "%s: not an ARPA file: no \\data\\ line in the first %zu bytes", path, n);
 }
 
+int xl_ngram_check_model_head(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (xl_ngram_is_binary(head, n)) return 0;
+    return check_arpa_head(head, n, path, err);
+}
+
 xl_ngram_model *xl_ngram_model_read_arpa(const char *path, xl_error *err)
 {
-    char *data;
-    size_t len;
-    /* a regular file's size is known; a pipe or device is read up to XL_READ_MAX_STREAM, and must
-     * show "\data\" within its first ARPA_HEAD_MAX bytes (so /dev/zero fails at once) */
-    size_t cap = xl_path_kind_of(path) == XL_PATH_REGULAR ? 0 : XL_READ_MAX_STREAM;
-    if (xl_read_file_ex(path, cap, "XL_READ_MAX_STREAM", ARPA_HEAD_MAX, check_arpa_head, &data, &len, err) < 0)
+    /* Parsed in place from a mapping (no copy of the text).  A regular file is mapped whatever its
+     * size; a pipe or device is read up to XL_READ_MAX_STREAM and must show a \\data\\ line within
+     * its first XL_NGRAM_HEAD_MAX bytes (so /dev/zero fails at once). */
+    xl_mapped_file f;
+    if (xl_map_file_ex(&f, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", XL_NGRAM_HEAD_MAX, check_arpa_head, err) <
+        0)
         return NULL;
-    xl_ngram_model *m = xl_ngram_model_parse_arpa(data, len, path, err);
-    free(data);
+    xl_ngram_model *m = parse_arpa((const char *)f.data, f.size, path, true, &f, err);
+    xl_unmap_file(&f);
     return m;
 }
 
@@ -372,28 +406,42 @@ static size_t arpa_value(float v, char *buf)
     return xl_ngram_format_float(v, buf);
 }
 
+/* One ARPA line written straight into the buffer (no call per field: this
+ * is most of the time of writing a large model). */
 static int put_ngram(const xl_ngram_model *m, xl_buf *out, const uint32_t *g, int k, float prob, float backoff,
                      bool with_backoff, xl_error *err)
 {
-    char num[40];
-    size_t n = arpa_value(prob, num);
-    if (xl_buf_append(out, num, n, err) < 0 || xl_buf_putc(out, '\t', err) < 0) return -1;
+    const xl_ngram_vocab *v = m->vocab;
+    size_t need = 2 * 40 + 3 + (size_t)k;
+    for (int j = 0; j < k; j++) need += (size_t)(v->offset[g[j] + 1] - v->offset[g[j]]);
+    if (xl_buf_reserve(out, need, err) < 0) return -1;
+    char *o = out->data + out->len;
+    o += arpa_value(prob, o);
+    *o++ = '\t';
     for (int j = 0; j < k; j++) {
-        size_t wl;
-        const char *w = xl_ngram_vocab_word(m->vocab, g[j], &wl);
-        if ((j > 0 && xl_buf_putc(out, ' ', err) < 0) || xl_buf_append(out, w, wl, err) < 0) return -1;
+        const size_t wl = (size_t)(v->offset[g[j] + 1] - v->offset[g[j]] - 1);
+        if (j > 0) *o++ = ' ';
+        memcpy(o, v->arena.data + v->offset[g[j]], wl);
+        o += wl;
     }
     if (with_backoff) {
-        n = arpa_value(backoff, num);
-        if (xl_buf_putc(out, '\t', err) < 0 || xl_buf_append(out, num, n, err) < 0) return -1;
+        *o++ = '\t';
+        o += arpa_value(backoff, o);
     }
-    return xl_buf_putc(out, '\n', err);
+    *o++ = '\n';
+    *o = '\0';
+    out->len = (size_t)(o - out->data);
+    return 0;
 }
 
 /* Append the ARPA text to `out`; when f is non-NULL, flush it to f whenever
  * it passes 1 MiB, so a big model is never all in memory as text. */
 static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *path, xl_error *err)
 {
+    if (m->order > 1 && m->level[1].ids == NULL)
+        return xl_fail(err, XL_ERR_USAGE,
+                       "this model keeps no n-gram list to write as ARPA (it was read from a binary file, whose "
+                       "probing tables hold only hashes, as KenLM's, or read for scoring only)");
     if (xl_buf_printf(out, err, "\\data\\\n") < 0) return -1;
     for (int k = 1; k <= m->order; k++)
         if (xl_buf_printf(out, err, "ngram %d=%llu\n", k, (unsigned long long)m->level[k - 1].count) < 0) return -1;
@@ -407,11 +455,16 @@ static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *
                 if (put_ngram(m, out, &id, 1, m->uni[id].prob, m->uni[id].backoff, bo, err) < 0) return -1;
             } else {
                 const uint32_t *g = lv->ids + e * (uint64_t)k;
-                const xl_ngram_slot *s = xl_ngram_find_slot(lv, xl_ngram_key_of(g, k));
-                if (s == NULL)
+                if (e + 8 < lv->count) { /* the table is probed in list order: request slots early */
+                    const uint64_t b = xl_ngram_bucket_of(xl_ngram_key_of(g + 8 * (uint64_t)k, k), lv->buckets);
+                    XL_PREFETCH(lv->top ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
+                                        : (const void *)((const xl_ngram_slot *)lv->table + b));
+                }
+                float prob, backoff;
+                if (!xl_ngram_probe(lv, xl_ngram_key_of(g, k), &prob, &backoff))
                     return xl_fail(err, XL_ERR_GENERIC, "internal error: %d-gram %llu not in its table", k,
                                    (unsigned long long)e);
-                if (put_ngram(m, out, g, k, s->prob, s->backoff, bo, err) < 0) return -1;
+                if (put_ngram(m, out, g, k, prob, backoff, bo, err) < 0) return -1;
             }
             if (f != NULL && out->len >= ((size_t)1 << 20)) {
                 if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;

@@ -1,9 +1,11 @@
 /* ngram_model.c - the query structure and scoring of n-gram models (see ngram.h).
  *
- * Unigrams are two arrays indexed by word id.  Each higher order is an
- * open-addressing table with linear probing, keyed by a 64-bit hash of the id
- * tuple and holding (key, log10 p, log10 backoff) in 16 bytes, as KenLM's
- * probing model: one cache line per probe, no word ids compared.  Two
+ * Unigrams are one array of {log10 p, log10 backoff} indexed by word id.
+ * Each higher order is an open-addressing table with linear probing, keyed
+ * by a 64-bit hash of the id tuple and holding (key, log10 p, log10 backoff)
+ * in 16 bytes (key, log10 p in 12 for the highest order), 1.5 slots per
+ * n-gram, as KenLM's probing model: one cache line per probe, no word ids
+ * compared.  Two
  * different n-grams of one order with the same 64-bit key would be confused
  * (probability ~ n^2 / 2^65: about 1e-5 for 10^7 n-grams); KenLM accepts the
  * same risk. */
@@ -51,20 +53,24 @@ xl_ngram_model *xl_ngram_model_alloc(int order, const uint64_t *counts, xl_error
     if (m->uni == NULL) goto fail;
     for (int k = 2; k <= order; k++) {
         xl_ngram_level *lv = &m->level[k - 1];
-        /* load factor between 3/8 and 3/4 */
-        uint64_t size = 16;
-        while (size < counts[k - 1] + counts[k - 1] / 3 + 1) {
-            if (size > ((uint64_t)1 << 40)) {
-                xl_fail(err, XL_ERR_LIMIT, "%d-gram table: %llu entries is too many", k,
-                        (unsigned long long)counts[k - 1]);
-                goto fail;
-            }
-            size *= 2;
+        const uint64_t buckets = xl_ngram_buckets_for(counts[k - 1]);
+        if (buckets > UINT32_MAX) {
+            xl_fail(err, XL_ERR_LIMIT, "%d-gram table: %llu entries is too many (at most %llu)", k,
+                    (unsigned long long)counts[k - 1], (unsigned long long)UINT32_MAX / 3 * 2 - 1);
+            goto fail;
         }
-        lv->mask = size - 1;
-        lv->table = xl_calloc((size_t)size, sizeof(xl_ngram_slot), err);
+        lv->top = k == order;
+        lv->buckets = buckets;
+        const size_t slot = lv->top ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot);
+        size_t bytes;
+        if (buckets > SIZE_MAX || !xl_mul_size((size_t)buckets, slot, &bytes)) {
+            xl_fail(err, XL_ERR_NOMEM, "%d-gram table of %llu slots does not fit in memory", k,
+                    (unsigned long long)buckets);
+            goto fail;
+        }
+        lv->table = xl_calloc((size_t)buckets, slot, err);
         if (lv->table == NULL) goto fail;
-        advise_huge_pages(lv->table, (size_t)size * sizeof(xl_ngram_slot));
+        advise_huge_pages(lv->table, bytes);
     }
     return m;
 fail:
@@ -75,29 +81,48 @@ fail:
 int xl_ngram_model_insert(xl_ngram_model *m, int k, uint64_t key, float prob, float backoff)
 {
     xl_ngram_level *lv = &m->level[k - 1];
-    uint64_t i = key & lv->mask;
+    const uint32_t lo = (uint32_t)key, hi = (uint32_t)(key >> 32);
+    uint64_t i = xl_ngram_bucket_of(key, lv->buckets);
     for (;;) {
-        xl_ngram_slot *s = &lv->table[i];
-        if (s->key == key) return 0;
-        if (s->key == 0) {
-            s->key = key;
-            s->prob = prob;
-            s->backoff = backoff;
-            lv->count++;
-            return 1;
+        if (lv->top) {
+            xl_ngram_slot_top *s = (xl_ngram_slot_top *)lv->table + i;
+            if (s->key_lo == lo && s->key_hi == hi) return 0;
+            if ((s->key_lo | s->key_hi) == 0) {
+                s->key_lo = lo;
+                s->key_hi = hi;
+                s->prob = prob;
+                break;
+            }
+        } else {
+            xl_ngram_slot *s = (xl_ngram_slot *)lv->table + i;
+            if (s->key_lo == lo && s->key_hi == hi) return 0;
+            if ((s->key_lo | s->key_hi) == 0) {
+                s->key_lo = lo;
+                s->key_hi = hi;
+                s->prob = prob;
+                s->backoff = backoff;
+                break;
+            }
         }
-        i = (i + 1) & lv->mask;
+        if (++i == lv->buckets) i = 0;
     }
+    lv->count++;
+    return 1;
 }
 
 void xl_ngram_model_free(xl_ngram_model *m)
 {
     if (m == NULL) return;
     xl_ngram_vocab_free(m->vocab);
-    free(m->uni);
-    for (int k = 0; k < XL_NGRAM_MAX_ORDER; k++) {
-        free(m->level[k].ids);
-        free(m->level[k].table);
+    if (m->from_binary) {
+        xl_unmap_file(&m->file);
+        xl_aligned_free(m->heap);
+    } else {
+        free(m->uni);
+        for (int k = 0; k < XL_NGRAM_MAX_ORDER; k++) {
+            free(m->level[k].ids);
+            free(m->level[k].table);
+        }
     }
     free(m);
 }
@@ -143,10 +168,10 @@ bool xl_ngram_model_lookup(const xl_ngram_model *m, const uint32_t *ids, int n, 
         if (backoff) *backoff = m->uni[ids[0]].backoff;
         return true;
     }
-    const xl_ngram_slot *s = xl_ngram_find_slot(&m->level[n - 1], xl_ngram_key_of(ids, n));
-    if (s == NULL) return false;
-    if (prob) *prob = s->prob;
-    if (backoff) *backoff = s->backoff;
+    float p, b;
+    if (!xl_ngram_probe(&m->level[n - 1], xl_ngram_key_of(ids, n), &p, &b)) return false;
+    if (prob) *prob = p;
+    if (backoff) *backoff = b;
     return true;
 }
 
@@ -188,13 +213,13 @@ float xl_ngram_score(const xl_ngram_model *m, const xl_ngram_state *in, uint32_t
     const int max_ctx = in->length < m->order - 1 ? in->length : m->order - 1;
     for (int j = 0; j < max_ctx; j++) {
         key = xl_ngram_key_extend(key, in->words[j]);
-        const xl_ngram_slot *s = xl_ngram_find_slot(&m->level[j + 1], xl_ngram_key_fix(key));
-        if (s == NULL) break;
-        p = s->prob;
+        float prob, backoff;
+        if (!xl_ngram_probe(&m->level[j + 1], xl_ngram_key_fix(key), &prob, &backoff)) break;
+        p = prob;
         matched = j + 2;
         if (j + 1 < m->order - 1) {
             next.words[j + 1] = in->words[j];
-            next.backoff[j + 1] = s->backoff;
+            next.backoff[j + 1] = backoff;
             next.length = j + 2;
         }
     }
@@ -208,80 +233,6 @@ float xl_ngram_score(const xl_ngram_model *m, const xl_ngram_state *in, uint32_t
     return p;
 }
 
-/* ------------------------------------------------------------ number output */
-
-/* Shortest decimal that reads back as the same value (max_digits 9 for
- * float, 17 for double), laid out as double-conversion's ToShortest with
- * KenLM's settings: fixed notation when the decimal exponent is in [-6, 21),
- * otherwise "d.ddde-N" (no '+', no leading zeros in the exponent). */
-static size_t format_shortest(double v, bool single, char *buf)
-{
-    if (isnan(v)) return (size_t)sprintf(buf, "NaN");
-    if (isinf(v)) return (size_t)sprintf(buf, v < 0 ? "-inf" : "inf");
-    if (v == 0) return (size_t)sprintf(buf, signbit(v) ? "-0" : "0");
-    char tmp[64];
-    /* Reading back is monotone in the number of digits (more correctly
-     * rounded digits are never farther away), so binary-search it. */
-    int lo = 1, hi = single ? 9 : 17;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        snprintf(tmp, sizeof tmp, "%.*e", mid - 1, v);
-        if (single ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v) hi = mid;
-        else lo = mid + 1;
-    }
-    snprintf(tmp, sizeof tmp, "%.*e", lo - 1, v);
-    /* tmp = [-]d[.ddd]e(+|-)XX */
-    char digits[32];
-    size_t nd = 0;
-    const char *p = tmp;
-    bool neg = false;
-    if (*p == '-') {
-        neg = true;
-        p++;
-    }
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9') digits[nd++] = *p;
-    int exp10 = atoi(p + 1);
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
-    size_t o = 0;
-    if (neg) buf[o++] = '-';
-    if (exp10 >= -6 && exp10 < 21) {
-        int point = exp10 + 1; /* digits before the decimal point */
-        if (point <= 0) {
-            buf[o++] = '0';
-            buf[o++] = '.';
-            for (int i = 0; i < -point; i++) buf[o++] = '0';
-            for (size_t i = 0; i < nd; i++) buf[o++] = digits[i];
-        } else if ((size_t)point >= nd) {
-            for (size_t i = 0; i < nd; i++) buf[o++] = digits[i];
-            for (size_t i = nd; i < (size_t)point; i++) buf[o++] = '0';
-        } else {
-            for (size_t i = 0; i < (size_t)point; i++) buf[o++] = digits[i];
-            buf[o++] = '.';
-            for (size_t i = (size_t)point; i < nd; i++) buf[o++] = digits[i];
-        }
-        buf[o] = '\0';
-        return o;
-    }
-    buf[o++] = digits[0];
-    if (nd > 1) {
-        buf[o++] = '.';
-        for (size_t i = 1; i < nd; i++) buf[o++] = digits[i];
-    }
-    o += (size_t)sprintf(buf + o, "e%d", exp10);
-    return o;
-}
-
-size_t xl_ngram_format_float(float v, char *buf)
-{
-    return format_shortest((double)v, true, buf);
-}
-
-size_t xl_ngram_format_double(double v, char *buf)
-{
-    return format_shortest(v, false, buf);
-}
-
 /* -------------------------------------------------------------- sentences */
 
 /* KenLM's query splits on util/spaces.cc's kSpaces: \t \n \v \f \r and space. */
@@ -290,12 +241,66 @@ static bool is_query_space(unsigned char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* Decimal digits of v at o; returns their count. */
+static size_t put_u32(uint32_t v, char *o)
+{
+    char t[10];
+    size_t n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (size_t i = 0; i < n; i++) o[i] = t[n - 1 - i];
+    return n;
+}
+
+/* "word=ID LEN LOG10P\t" written straight into the buffer (no printf: this
+ * is the per-word output path of `ngram query`). */
 static int put_word(xl_buf *out, const char *w, size_t wlen, uint32_t id, int len, float p, xl_error *err)
 {
-    char num[40];
-    xl_ngram_format_float(p, num);
-    if (xl_buf_append(out, w, wlen, err) < 0) return -1;
-    return xl_buf_printf(out, err, "=%u %d %s\t", id, len, num);
+    /* word, '=', 10 id digits, ' ', 1 length digit, ' ', <= 32 number bytes, TAB */
+    if (xl_buf_reserve(out, wlen + 48, err) < 0) return -1;
+    char *o = out->data + out->len;
+    memcpy(o, w, wlen);
+    o += wlen;
+    *o++ = '=';
+    o += put_u32(id, o);
+    *o++ = ' ';
+    o += put_u32((uint32_t)len, o);
+    *o++ = ' ';
+    o += xl_ngram_format_float(p, o);
+    *o++ = '\t';
+    *o = '\0';
+    out->len = (size_t)(o - out->data);
+    return 0;
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define XL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XL_PREFETCH(p) ((void)(p))
+#endif
+
+/* How many words ahead of the one being scored the memory it will need is requested. */
+#define PREFETCH_AHEAD 2
+
+/* Request the unigram entry of ids[w] and the home slots of its bigram and
+ * trigram with the preceding ids: the scoring of one word waits on the
+ * previous word's state, so without this the misses of consecutive words
+ * hardly overlap.  (The slots of orders the probe will not reach are wasted
+ * requests; two orders are a measured compromise.) */
+static void prefetch_word(const xl_ngram_model *m, const uint32_t *ids, size_t w)
+{
+    const uint32_t id = ids[w] < m->level[0].count ? ids[w] : XL_NGRAM_UNK;
+    XL_PREFETCH(&m->uni[id]);
+    uint64_t key = xl_ngram_key1(id);
+    for (int k = 2; k <= 3 && k <= m->order && (size_t)(k - 1) <= w; k++) {
+        key = xl_ngram_key_extend(key, ids[w - (size_t)(k - 1)]);
+        const xl_ngram_level *lv = &m->level[k - 1];
+        const uint64_t b = xl_ngram_bucket_of(xl_ngram_key_fix(key), lv->buckets);
+        XL_PREFETCH(lv->top ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
+                            : (const void *)((const xl_ngram_slot *)lv->table + b));
+    }
 }
 
 int xl_ngram_query_line(const xl_ngram_model *m, const char *line, size_t len, bool sentence_context,
@@ -311,22 +316,38 @@ int xl_ngram_query_line(const xl_ngram_model *m, const char *line, size_t len, b
     float total = 0.0f;
     double oov_total = 0.0;
     uint64_t tokens = 0, oov = 0;
+    /* Words are looked up a batch at a time (xl_ngram_vocab_find_many
+     * overlaps the cache misses of many lookups), then scored in order. */
+    enum { BATCH = 64 };
+    const char *word[BATCH];
+    size_t wlen[BATCH];
+    uint32_t ids[BATCH];
     size_t i = 0;
     while (i < len) {
-        while (i < len && is_query_space((unsigned char)line[i])) i++;
-        if (i >= len) break;
-        size_t start = i;
-        while (i < len && !is_query_space((unsigned char)line[i])) i++;
-        uint32_t id = xl_ngram_vocab_find(m->vocab, line + start, i - start);
-        int nlen;
-        float p = xl_ngram_score(m, &state, id, &state, &nlen);
-        total += p;
-        tokens++;
-        if (id == XL_NGRAM_UNK) {
-            oov++;
-            oov_total += p;
+        size_t n = 0;
+        while (n < BATCH && i < len) {
+            while (i < len && is_query_space((unsigned char)line[i])) i++;
+            if (i >= len) break;
+            size_t start = i;
+            while (i < len && !is_query_space((unsigned char)line[i])) i++;
+            word[n] = line + start;
+            wlen[n] = i - start;
+            n++;
         }
-        if (out && put_word(out, line + start, i - start, id, nlen, p, err) < 0) return -1;
+        xl_ngram_vocab_find_many(m->vocab, word, wlen, n, ids);
+        for (size_t w = 0; w < n; w++) {
+            if (w + PREFETCH_AHEAD < n) prefetch_word(m, ids, w + PREFETCH_AHEAD);
+            const uint32_t id = ids[w];
+            int nlen;
+            float p = xl_ngram_score(m, &state, id, &state, &nlen);
+            total += p;
+            tokens++;
+            if (id == XL_NGRAM_UNK) {
+                oov++;
+                oov_total += p;
+            }
+            if (out && put_word(out, word[w], wlen[w], id, nlen, p, err) < 0) return -1;
+        }
     }
     if (sentence_context) {
         int nlen;

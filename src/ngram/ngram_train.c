@@ -106,6 +106,14 @@ static inline void rec_set_count(uint32_t *r, int order, uint64_t c)
     r[order + 1] = (uint32_t)(c >> 32);
 }
 
+/* a[0..k) == b[0..k) (k <= 8: a loop beats a call to memcmp) */
+static inline bool same_ids(const uint32_t *a, const uint32_t *b, int k)
+{
+    for (int j = 0; j < k; j++)
+        if (a[j] != b[j]) return false;
+    return true;
+}
+
 /* LSD radix sort of fixed-width records into suffix order: the last id is
  * the most significant key, the first id the least (KenLM's SuffixOrder).
  * Digits of up to 16 bits; passes whose digit is constant are skipped. */
@@ -163,12 +171,11 @@ static int compact(xl_ngram_trainer *t, xl_error *err)
     uint32_t max_id = (uint32_t)(xl_ngram_vocab_size(t->vocab) - 1);
     if (sort_suffix_order(t->rec, t->n, t->stride, t->order, max_id, err) < 0) return -1;
     size_t out = 0;
-    const size_t key_bytes = (size_t)t->order * sizeof(uint32_t);
     for (size_t i = 0; i < t->n; i++) {
         uint32_t *r = t->rec + i * t->stride;
         if (out > 0) {
             uint32_t *prev = t->rec + (out - 1) * t->stride;
-            if (memcmp(prev, r, key_bytes) == 0) {
+            if (same_ids(prev, r, t->order)) {
                 rec_set_count(prev, t->order, rec_count(prev, t->order) + rec_count(r, t->order));
                 continue;
             }
@@ -295,6 +302,17 @@ static int level_push(level_t *l, const uint32_t *ids, uint64_t cnt, xl_error *e
     l->cnt[l->n] = cnt;
     l->n++;
     return 0;
+}
+
+/* Give back the unused capacity of a finished level (best effort). */
+static void level_shrink(level_t *l)
+{
+    if (l->n == 0 || l->n == l->cap) return;
+    uint32_t *ids = realloc(l->ids, l->n * (size_t)l->k * sizeof(uint32_t));
+    if (ids != NULL) l->ids = ids;
+    uint64_t *cnt = realloc(l->cnt, l->n * sizeof(uint64_t));
+    if (cnt != NULL) l->cnt = cnt;
+    l->cap = l->n; /* finished: nothing is pushed any more (a failed shrink keeps the larger block) */
 }
 
 static void level_free(level_t *l)
@@ -490,19 +508,41 @@ static int index_build(index_t *x, const level_t *l, xl_error *err)
 static uint32_t index_find(const index_t *x, const level_t *l, const uint32_t *ids)
 {
     uint64_t i = xl_ngram_key_of(ids, l->k) & x->mask;
-    const size_t bytes = (size_t)l->k * sizeof(uint32_t);
     for (;;) {
         uint32_t s = x->slot[i];
         if (s == 0) return UINT32_MAX;
-        if (memcmp(l->ids + (size_t)(s - 1) * (size_t)l->k, ids, bytes) == 0) return s - 1;
+        if (same_ids(l->ids + (size_t)(s - 1) * (size_t)l->k, ids, l->k)) return s - 1;
         i = (i + 1) & x->mask;
     }
 }
 
 /* For every n-gram of lv[i] (i >= 1): the index of its context (first i
  * words) and of its suffix (last i words) in lv[i-1]. */
+#if defined(__GNUC__) || defined(__clang__)
+#define XL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XL_PREFETCH(p) ((void)(p))
+#endif
+
+/* -1, 0, 1 as a and b (k ids each) compare in suffix order (last id first). */
+static int suffix_cmp(const uint32_t *a, const uint32_t *b, int k)
+{
+    for (int j = k - 1; j >= 0; j--)
+        if (a[j] != b[j]) return a[j] < b[j] ? -1 : 1;
+    return 0;
+}
+
+/* For every n-gram of lv[i] (i >= 1): the index of its context (first i
+ * words) and of its suffix (last i words) in lv[i-1].
+ * Suffixes: every level is in suffix order (adjust_counts), and the suffixes
+ * of a level in suffix order come in the suffix order of the level below, so
+ * they are found by one merge walk over both (no hashing; the hash index is
+ * the fallback should the walk not find one).  Contexts: the hash index,
+ * with the slot of the context PREFETCH entries ahead requested early (each
+ * lookup is a cache miss in a large level). */
 static int link_level(const level_t *lower, const level_t *l, uint32_t **ctx_out, uint32_t **suf_out, xl_error *err)
 {
+    enum { AHEAD = 8 };
     index_t x;
     if (index_build(&x, lower, err) < 0) return -1;
     uint32_t *ctx = xl_malloc(l->n * sizeof *ctx + 1, err);
@@ -513,10 +553,16 @@ static int link_level(const level_t *lower, const level_t *l, uint32_t **ctx_out
         free(suf);
         return -1;
     }
+    const int lk = lower->k;
+    size_t walk = 0;
     for (size_t e = 0; e < l->n; e++) {
         const uint32_t *g = l->ids + e * (size_t)l->k;
+        if (e + AHEAD < l->n)
+            XL_PREFETCH(&x.slot[xl_ngram_key_of(l->ids + (e + AHEAD) * (size_t)l->k, lk) & x.mask]);
         ctx[e] = index_find(&x, lower, g);
-        suf[e] = index_find(&x, lower, g + 1);
+        while (walk < lower->n && suffix_cmp(lower->ids + walk * (size_t)lk, g + 1, lk) < 0) walk++;
+        if (walk < lower->n && suffix_cmp(lower->ids + walk * (size_t)lk, g + 1, lk) == 0) suf[e] = (uint32_t)walk;
+        else suf[e] = index_find(&x, lower, g + 1);
         if (ctx[e] == UINT32_MAX || suf[e] == UINT32_MAX) {
             free(x.slot);
             free(ctx);
@@ -730,10 +776,21 @@ xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_st
     float disc[XL_NGRAM_MAX_ORDER][4];
 
     if (compact(t, err) < 0) goto fail;
+    /* Memory: the record array grew by doubling and the levels below are
+     * built while it is alive (the peak of training), so give back its unused
+     * tail first, and the levels' own unused tails after. */
+    if (t->n > 0 && t->n < t->cap) {
+        uint32_t *r = realloc(t->rec, t->n * t->stride * sizeof(uint32_t)); /* shrinking: best effort */
+        if (r != NULL) {
+            t->rec = r;
+            t->cap = t->n;
+        }
+    }
     if (adjust_counts(t, t->opts.smoothing != XL_NGRAM_KN, lv, &st, err) < 0) goto fail;
     free(t->rec);
     t->rec = NULL;
     t->n = t->cap = 0;
+    for (int i = 0; i < N; i++) level_shrink(&lv[i]);
     for (int i = 0; i < N; i++) {
         stats->counts[i] = st.count[i];
         if (lv[i].n > UINT32_MAX - 1) {
@@ -744,8 +801,11 @@ xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_st
     if (compute_discounts(t, &st, disc, stats, err) < 0) goto fail;
     for (int i = 0; i < N; i++) {
         out[i].logp = xl_malloc(lv[i].n * sizeof(float) + 1, err);
-        out[i].logb = xl_calloc(lv[i].n + 1, sizeof(float), err);
-        if (out[i].logp == NULL || out[i].logb == NULL) goto fail;
+        if (out[i].logp == NULL) goto fail;
+        if (i + 1 < N || i == 0) { /* the highest order has no backoffs (unigrams always keep theirs) */
+            out[i].logb = xl_calloc(lv[i].n + 1, sizeof(float), err);
+            if (out[i].logb == NULL) goto fail;
+        }
     }
     if (t->opts.smoothing == XL_NGRAM_KN) {
         if (estimate_kn(N, lv, disc, out, err) < 0) goto fail;
@@ -754,7 +814,11 @@ xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_st
     }
 
     uint64_t counts[XL_NGRAM_MAX_ORDER];
-    for (int i = 0; i < N; i++) counts[i] = lv[i].n;
+    for (int i = 0; i < N; i++) {
+        counts[i] = lv[i].n;
+        free(lv[i].cnt); /* the counts are spent: free them before the tables are allocated */
+        lv[i].cnt = NULL;
+    }
     m = xl_ngram_model_alloc(N, counts, err);
     if (m == NULL) goto fail;
     m->vocab = t->vocab;
@@ -766,8 +830,13 @@ xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_st
         m->uni[e].backoff = out[0].logb[e];
     }
     for (int i = 1; i < N; i++) {
+        const xl_ngram_level *tl = &m->level[i];
+        const size_t slot = tl->top ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot);
         for (size_t e = 0; e < lv[i].n; e++) {
             const uint32_t *g = lv[i].ids + e * (size_t)(i + 1);
+            if (e + 8 < lv[i].n) /* random inserts into a large table: request the slot early */
+                XL_PREFETCH((const char *)tl->table +
+                            xl_ngram_bucket_of(xl_ngram_key_of(g + 8 * (size_t)(i + 1), i + 1), tl->buckets) * slot);
             xl_ngram_model_insert(m, i + 1, xl_ngram_key_of(g, i + 1), out[i].logp[e],
                                   i + 1 < N ? out[i].logb[e] : 0.0f);
         }

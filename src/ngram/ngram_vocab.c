@@ -29,14 +29,14 @@ xl_ngram_vocab *xl_ngram_vocab_new_empty(xl_error *err)
     if (v == NULL) return NULL;
     xl_buf_init(&v->arena);
     v->cap = 64;
-    v->offset = xl_malloc(v->cap * sizeof *v->offset, err);
-    v->length = xl_malloc(v->cap * sizeof *v->length, err);
+    v->offset = xl_malloc((v->cap + 1) * sizeof *v->offset, err);
     v->mask = 127;
     v->table = xl_calloc(v->mask + 1, sizeof *v->table, err);
-    if (v->offset == NULL || v->length == NULL || v->table == NULL) {
+    if (v->offset == NULL || v->table == NULL) {
         xl_ngram_vocab_free(v);
         return NULL;
     }
+    v->offset[0] = 0;
     return v;
 }
 
@@ -58,16 +58,22 @@ xl_ngram_vocab *xl_ngram_vocab_new(xl_error *err)
 void xl_ngram_vocab_free(xl_ngram_vocab *v)
 {
     if (v == NULL) return;
-    xl_buf_free(&v->arena);
-    free(v->offset);
-    free(v->length);
-    free(v->table);
+    if (!v->borrowed) {
+        xl_buf_free(&v->arena);
+        free(v->offset);
+        free(v->table);
+    }
     free(v);
+}
+
+static inline size_t word_len(const xl_ngram_vocab *v, uint32_t id)
+{
+    return (size_t)(v->offset[id + 1] - v->offset[id] - 1);
 }
 
 static bool same_word(const xl_ngram_vocab *v, uint32_t id, const char *s, size_t len)
 {
-    return v->length[id] == len && memcmp(v->arena.data + v->offset[id], s, len) == 0;
+    return word_len(v, id) == len && memcmp(v->arena.data + v->offset[id], s, len) == 0;
 }
 
 uint32_t xl_ngram_vocab_find(const xl_ngram_vocab *v, const char *s, size_t len)
@@ -81,13 +87,52 @@ uint32_t xl_ngram_vocab_find(const xl_ngram_vocab *v, const char *s, size_t len)
     }
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define XL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XL_PREFETCH(p) ((void)(p))
+#endif
+
+/* The same answers as n calls of xl_ngram_vocab_find, with the memory
+ * accesses of the n lookups overlapped: the table slots of all words are
+ * requested first, then the word offsets they point to, then the words'
+ * bytes, and only then compared.  A lookup costs three dependent cache
+ * misses (slot, offset, bytes) in a large vocabulary; done one word after
+ * the other the core waits for each in turn. */
+void xl_ngram_vocab_find_many(const xl_ngram_vocab *v, const char *const *s, const size_t *len, size_t n,
+                              uint32_t *ids)
+{
+    enum { STEP = 64 };
+    size_t home[STEP];
+    for (size_t base = 0; base < n; base += STEP) {
+        const size_t m = n - base < STEP ? n - base : STEP;
+        for (size_t j = 0; j < m; j++) {
+            home[j] = (size_t)xl_ngram_hash_bytes(s[base + j], len[base + j]) & v->mask;
+            XL_PREFETCH(&v->table[home[j]]);
+        }
+        for (size_t j = 0; j < m; j++) {
+            const uint32_t slot = v->table[home[j]];
+            ids[base + j] = slot;
+            if (slot != 0) XL_PREFETCH(&v->offset[slot - 1]);
+        }
+        for (size_t j = 0; j < m; j++)
+            if (ids[base + j] != 0) XL_PREFETCH(v->arena.data + v->offset[ids[base + j] - 1]);
+        for (size_t j = 0; j < m; j++) {
+            const uint32_t slot = ids[base + j];
+            if (slot == 0) ids[base + j] = XL_NGRAM_UNK;
+            else if (same_word(v, slot - 1, s[base + j], len[base + j])) ids[base + j] = slot - 1;
+            else ids[base + j] = xl_ngram_vocab_find(v, s[base + j], len[base + j]); /* probe on */
+        }
+    }
+}
+
 static int grow_table(xl_ngram_vocab *v, xl_error *err)
 {
     size_t new_mask = v->mask * 2 + 1;
     uint32_t *t = xl_calloc(new_mask + 1, sizeof *t, err);
     if (t == NULL) return -1;
     for (size_t id = 0; id < v->size; id++) {
-        size_t i = (size_t)xl_ngram_hash_bytes(v->arena.data + v->offset[id], v->length[id]) & new_mask;
+        size_t i = (size_t)xl_ngram_hash_bytes(v->arena.data + v->offset[id], word_len(v, (uint32_t)id)) & new_mask;
         while (t[i] != 0) i = (i + 1) & new_mask;
         t[i] = (uint32_t)id + 1;
     }
@@ -99,6 +144,7 @@ static int grow_table(xl_ngram_vocab *v, xl_error *err)
 
 int xl_ngram_vocab_intern(xl_ngram_vocab *v, const char *s, size_t len, uint32_t *id, xl_error *err)
 {
+    if (v->borrowed) return xl_fail(err, XL_ERR_USAGE, "the vocabulary of a binary model file is read-only");
     if (len > UINT32_MAX) return xl_fail(err, XL_ERR_LIMIT, "word of %zu bytes is too long", len);
     size_t i = (size_t)xl_ngram_hash_bytes(s, len) & v->mask;
     for (;;) {
@@ -111,20 +157,18 @@ int xl_ngram_vocab_intern(xl_ngram_vocab *v, const char *s, size_t len, uint32_t
         i = (i + 1) & v->mask;
     }
     if (v->size >= UINT32_MAX - 1) return xl_fail(err, XL_ERR_LIMIT, "vocabulary larger than 2^32-2 words");
+    if (len >= UINT32_MAX - v->arena.len)
+        return xl_fail(err, XL_ERR_LIMIT, "vocabulary strings above 4 GiB in all");
     if (v->size == v->cap) {
         size_t cap = v->cap * 2;
-        uint64_t *o = xl_realloc(v->offset, cap, sizeof *o, err);
+        uint32_t *o = xl_realloc(v->offset, cap + 1, sizeof *o, err);
         if (o == NULL) return -1;
         v->offset = o;
-        uint32_t *l = xl_realloc(v->length, cap, sizeof *l, err);
-        if (l == NULL) return -1;
-        v->length = l;
         v->cap = cap;
     }
     uint32_t new_id = (uint32_t)v->size;
-    v->offset[new_id] = v->arena.len;
-    v->length[new_id] = (uint32_t)len;
     if (xl_buf_append(&v->arena, s, len, err) < 0 || xl_buf_putc(&v->arena, '\0', err) < 0) return -1;
+    v->offset[new_id + 1] = (uint32_t)v->arena.len;
     v->table[i] = new_id + 1;
     v->size++;
     if (v->size * 2 > v->mask + 1 && grow_table(v, err) < 0) return -1;
@@ -140,6 +184,6 @@ size_t xl_ngram_vocab_size(const xl_ngram_vocab *v)
 const char *xl_ngram_vocab_word(const xl_ngram_vocab *v, uint32_t id, size_t *len)
 {
     if (id >= v->size) return NULL;
-    if (len) *len = v->length[id];
+    if (len) *len = word_len(v, id);
     return v->arena.data + v->offset[id];
 }

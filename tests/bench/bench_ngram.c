@@ -3,11 +3,30 @@
  * (one xl_ngram_score call per word, KenLM's FullScore equivalent), on the
  * English Wikipedia extract of ../shared/data/mono (skipped when absent).
  * Lines 1..90% train, the rest is scored.
+ *
+ * Then, when KenLM's programs are found ($XLREC_KENLM, ../refs-build/kenlm/
+ * build/bin or /tmp/kenlm/build/bin; otherwise it says how to build them),
+ * xlrec's CLI ($XLREC_BIN, default build/xlrec) and KenLM's side by side on
+ * the same files, back to back, NGRAM_BENCH_REPEATS rounds (default 3), the
+ * load average printed before each round (the machine is shared):
+ *   train     xlrec ngram train -o K        vs  lmplz -o K -S 1G   (ARPA compared byte for byte)
+ *   binary    xlrec ngram build-binary      vs  build_binary (probing)
+ *   load      query on empty input: the time and peak RSS of loading the binary model
+ *   query     per-word output of the held-out text repeated 10x (query's default
+ *             output, compared byte for byte), tokens per second of the whole
+ *             run and with the load time taken off
+ * Wall time, CPU time (user + sys of the child) and peak RSS (wait4) are
+ * printed for each; K = NGRAM_BENCH_ORDER (default 4).
  *   usage: bench_ngram [CORPUS.txt.gz] [ORDER]      ($XLREC_SHARED honoured) */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* wait4, mkdtemp */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ngram.h"
 #include "xl_io.h"
@@ -41,6 +60,186 @@ static int read_gz(const char *path, lines_t *out, xl_error *err)
     return rc;
 }
 
+/* ---------------------------------------------------------- versus KenLM */
+
+typedef struct {
+    double wall, cpu, rss_mb;
+    int status;
+} run_t;
+
+/* Run argv with stdin/stdout redirected (NULL: /dev/null), stderr to /dev/null. */
+static run_t run_cmd(char *const argv[], const char *in, const char *out)
+{
+    run_t r = {0, 0, 0, -1};
+    double t0 = xl_time_now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fi = open(in ? in : "/dev/null", O_RDONLY);
+        int fo = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open("/dev/null", O_WRONLY);
+        if (fi < 0 || fo < 0 || fe < 0) _exit(127);
+        dup2(fi, 0);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (pid < 0) return r;
+    int st;
+    struct rusage ru;
+    if (wait4(pid, &st, 0, &ru) != pid) return r;
+    r.wall = xl_time_now() - t0;
+    r.cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+            (double)ru.ru_stime.tv_usec * 1e-6;
+    r.rss_mb = (double)ru.ru_maxrss / 1024.0;
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    bool same = fa && fb;
+    while (same) {
+        int ca = getc(fa), cb = getc(fb);
+        if (ca != cb) same = false;
+        if (ca == EOF || cb == EOF) break;
+    }
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    return same;
+}
+
+static void print_load(const char *when)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    char b[128];
+    if (f != NULL && fgets(b, sizeof b, f) != NULL) printf("  [%s] load average: %s", when, b);
+    if (f != NULL) fclose(f);
+}
+
+static void row(const char *what, const char *who, run_t r, double tokens)
+{
+    printf("    %-26s %-6s wall %7.2f s  cpu %7.2f s  peak RSS %7.1f MB", what, who, r.wall, r.cpu, r.rss_mb);
+    if (tokens > 0) printf("  %6.2f M tokens/s wall, %6.2f M/s cpu", tokens / r.wall / 1e6, tokens / r.cpu / 1e6);
+    if (r.status != 0) printf("  EXIT %d", r.status);
+    printf("\n");
+}
+
+static const char *find_kenlm(char *buf, size_t cap)
+{
+    const char *env = getenv("XLREC_KENLM");
+    const char *cands[] = {env, "../refs-build/kenlm/build/bin", "/tmp/kenlm/build/bin"};
+    for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
+        if (cands[i] == NULL || cands[i][0] == '\0') continue;
+        snprintf(buf, cap, "%s/query", cands[i]);
+        if (access(buf, X_OK) == 0) {
+            snprintf(buf, cap, "%s", cands[i]);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static void versus_kenlm(const lines_t *L, size_t n_train, const char *root)
+{
+    char kdir[2048];
+    if (find_kenlm(kdir, sizeof kdir) == NULL) {
+        printf("versus KenLM: skipped, KenLM not found ($XLREC_KENLM, ../refs-build/kenlm/build/bin, "
+               "/tmp/kenlm/build/bin).  Build it outside the repository (%s/tools/refs/README.md):\n"
+               "  apt-get install -y cmake libboost-program-options-dev libboost-system-dev libboost-thread-dev "
+               "libboost-test-dev zlib1g-dev\n"
+               "  tar -xzf %s/tools/refs/kenlm-*.tar.gz -C /tmp && cmake -S /tmp/kenlm -B /tmp/kenlm/build "
+               "-DCMAKE_BUILD_TYPE=Release && make -C /tmp/kenlm/build -j2 lmplz query build_binary\n",
+               root, root);
+        return;
+    }
+    const char *xbin = getenv("XLREC_BIN");
+    if (xbin == NULL || xbin[0] == '\0') xbin = "build/xlrec";
+    if (access(xbin, X_OK) != 0) {
+        printf("versus KenLM: skipped, %s is not an executable (set XLREC_BIN)\n", xbin);
+        return;
+    }
+    const int order = getenv("NGRAM_BENCH_ORDER") ? atoi(getenv("NGRAM_BENCH_ORDER")) : 4;
+    const int repeats = getenv("NGRAM_BENCH_REPEATS") ? atoi(getenv("NGRAM_BENCH_REPEATS")) : 3;
+    char dir[] = "/tmp/xlrec-bench-ngram-XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        printf("versus KenLM: skipped, no temporary directory\n");
+        return;
+    }
+    char train[4200], test[4200], xarpa[4200], karpa[4200], xbin_m[4200], kbin_m[4200], xout[4200], kout[4200],
+        tmp[4200];
+    snprintf(train, sizeof train, "%s/train.txt", dir);
+    snprintf(test, sizeof test, "%s/test10.txt", dir);
+    snprintf(xarpa, sizeof xarpa, "%s/xlrec.arpa", dir);
+    snprintf(karpa, sizeof karpa, "%s/lmplz.arpa", dir);
+    snprintf(xbin_m, sizeof xbin_m, "%s/xlrec.xlb", dir);
+    snprintf(kbin_m, sizeof kbin_m, "%s/kenlm.probing", dir);
+    snprintf(xout, sizeof xout, "%s/xlrec.query", dir);
+    snprintf(kout, sizeof kout, "%s/kenlm.query", dir);
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    FILE *f = fopen(train, "wb");
+    for (size_t i = 0; f && i < n_train; i++) fprintf(f, "%s\n", L->lines[i]);
+    if (f) fclose(f);
+    double test_tokens = 0;
+    f = fopen(test, "wb");
+    for (int rep = 0; f && rep < 10; rep++)
+        for (size_t i = n_train; i < L->n; i++) {
+            fprintf(f, "%s\n", L->lines[i]);
+            const char *p = L->lines[i];
+            while (*p) { /* KenLM's token count: words + </s> */
+                while (*p == ' ' || *p == '\t') p++;
+                if (!*p) break;
+                test_tokens++;
+                while (*p && *p != ' ' && *p != '\t') p++;
+            }
+            test_tokens++;
+        }
+    if (f) fclose(f);
+    char lmplz[2100], query[2100], build_binary[2100], ord[8];
+    snprintf(lmplz, sizeof lmplz, "%s/lmplz", kdir);
+    snprintf(query, sizeof query, "%s/query", kdir);
+    snprintf(build_binary, sizeof build_binary, "%s/build_binary", kdir);
+    snprintf(ord, sizeof ord, "%d", order);
+    printf("versus KenLM (%s), order %d, %zu training lines, %.0f query tokens (held-out text x10), "
+           "%d rounds, each xlrec then KenLM:\n",
+           kdir, order, n_train, test_tokens, repeats);
+    for (int rep = 0; rep < repeats; rep++) {
+        printf("  round %d\n", rep + 1);
+        print_load("before training");
+        char *xt[] = {(char *)xbin, "ngram", "train", "-q", "-o", ord, "-O", xarpa, train, NULL};
+        char *kt[] = {lmplz, "-o", ord, "-S", "1G", "-T", tmp, NULL};
+        run_t a = run_cmd(xt, NULL, NULL), b = run_cmd(kt, train, karpa);
+        row("train (ARPA out)", "xlrec", a, 0);
+        row("train (ARPA out)", "lmplz", b, 0);
+        printf("    ARPA files %s\n", same_file(xarpa, karpa) ? "byte-identical" : "DIFFER");
+        print_load("before binary");
+        char *xb[] = {(char *)xbin, "ngram", "build-binary", karpa, "-o", xbin_m, NULL};
+        char *kb[] = {build_binary, karpa, kbin_m, NULL};
+        a = run_cmd(xb, NULL, NULL);
+        b = run_cmd(kb, NULL, NULL);
+        row("ARPA -> binary", "xlrec", a, 0);
+        row("ARPA -> binary (probing)", "kenlm", b, 0);
+        print_load("before load/query");
+        char *xl[] = {(char *)xbin, "ngram", "query", "-m", xbin_m, "/dev/null", NULL};
+        char *kl[] = {query, kbin_m, NULL};
+        run_t la = run_cmd(xl, NULL, NULL), lb = run_cmd(kl, NULL, NULL);
+        row("load binary (empty input)", "xlrec", la, 0);
+        row("load binary (empty input)", "kenlm", lb, 0);
+        char *xq[] = {(char *)xbin, "ngram", "query", "-m", xbin_m, test, NULL};
+        a = run_cmd(xq, NULL, xout);
+        b = run_cmd(kl, test, kout);
+        row("query, per-word output", "xlrec", a, test_tokens);
+        row("query, per-word output", "kenlm", b, test_tokens);
+        printf("    query outputs %s; without the load: xlrec %.2f M tokens/s, kenlm %.2f M tokens/s (cpu)\n",
+               same_file(xout, kout) ? "byte-identical" : "DIFFER", test_tokens / (a.cpu - la.cpu) / 1e6,
+               test_tokens / (b.cpu - lb.cpu) / 1e6);
+    }
+    const char *files[] = {train, test, xarpa, karpa, xbin_m, kbin_m, xout, kout};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) remove(files[i]);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     const char *root = getenv("XLREC_SHARED");
@@ -49,6 +248,7 @@ int main(int argc, char **argv)
     snprintf(def, sizeof def, "%s/data/mono/en/enwiki_2014_extract.txt.gz", root);
     const char *path = argc > 1 ? argv[1] : def;
     int order = argc > 2 ? atoi(argv[2]) : 5;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows as it runs, also into a file */
     FILE *probe = fopen(path, "rb");
     if (probe == NULL) {
         printf("bench_ngram: %s not found, skipped\n", path);
@@ -142,6 +342,7 @@ int main(int argc, char **argv)
     xl_buf_free(&out);
     free(ids);
     xl_ngram_model_free(m);
+    if (getenv("NGRAM_BENCH_SKIP_KENLM") == NULL) versus_kenlm(&L, n_train, root);
     for (size_t i = 0; i < L.n; i++) free(L.lines[i]);
     free(L.lines);
     return 0;

@@ -1,0 +1,548 @@
+/* ngram_binary.c - the binary n-gram model file: the query structure of
+ * ngram_model.c written out as it is in memory, so that loading is a mapping
+ * (no parsing) and the tables are used in place.  Byte-by-byte specification:
+ * docs/model-format.md ("The n-gram model file").
+ *
+ *   +------------------------------+ 0
+ *   | header (320 B): magic, version, sanity block, file size, order, <s>/</s>,
+ *   |   vocabulary and unigram sections, per order {count, buckets, offset}
+ *   +------------------------------+ every section at a multiple of 64
+ *   | words: each word's bytes + NUL, in id order
+ *   | word offsets u32[n_words + 1] (word i = [off[i], off[i+1] - 1), then NUL)
+ *   | vocabulary hash table u32[slots] (id + 1, 0 = empty; slots a power of 2)
+ *   | unigrams {f32 log10 p, f32 log10 backoff}[n_words]
+ *   | order 2..N-1 probing tables {u32 key_lo, u32 key_hi, f32 p, f32 b}[buckets]
+ *   | order N probing table {u32 key_lo, u32 key_hi, f32 p}[buckets]
+ *   +------------------------------+ file_size
+ *
+ * Everything is little-endian.  The loader checks the magic, version and
+ * sanity values (a byte-swapped or non-IEEE writer is named as such), that
+ * the recorded file size is the real one, that every section lies inside the
+ * file, after the header and after the previous section, 64-byte aligned,
+ * with sizes computed without overflow (also with a 32-bit size_t); the
+ * vocabulary completely (offsets, lengths, NUL terminators, UTF-8, table
+ * entries, an empty table slot, <unk>/<s>/</s> where the header says) and
+ * the unigram values.  The probing tables are not scanned (they are most of
+ * the file and the reason it loads fast): a damaged table can give wrong
+ * scores but never a read outside the table nor an endless probe
+ * (xl_ngram_probe stops after `buckets` slots).  Little-endian hosts use the
+ * mapping in place; big-endian hosts read a byte-swapped heap copy. */
+#include "ngram_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl_io.h"
+#include "xl_model.h"
+#include "xl_utf8.h"
+
+#define NG_MAGIC "XLNGRAMB"
+#define NG_VERSION 1u
+#define NG_HEADER_SIZE 320u
+#define NG_ALIGN 64u
+#define NG_LEVEL_BASE 128u /* per-order entries {count, buckets, offset} for k = 1..8 */
+
+/* ------------------------------------------------------------- byte order */
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    return (uint64_t)get_u32(p) | ((uint64_t)get_u32(p + 4) << 32);
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    put_u32(p, (uint32_t)v);
+    put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+bool xl_ngram_is_binary(const void *data, size_t len)
+{
+    return len >= 8 && memcmp(data, NG_MAGIC, 8) == 0;
+}
+
+/* ------------------------------------------------------------------ writer */
+
+typedef struct {
+    FILE *f;         /* NULL: append to buf */
+    xl_buf *buf;
+    const char *path;
+    uint64_t pos;
+    bool swap;       /* big-endian host: swap words of `width` bytes while writing */
+} sink_t;
+
+static int sink_raw(sink_t *s, const void *data, size_t n, xl_error *err)
+{
+    if (n == 0) return 0;
+    int rc = s->f ? xl_fwrite_exact(data, n, s->f, s->path, err) : xl_buf_append(s->buf, data, n, err);
+    if (rc == 0) s->pos += n;
+    return rc;
+}
+
+/* count elements of `width` bytes (1 or 4) from host order to little-endian */
+static int sink_array(sink_t *s, const void *data, size_t count, size_t width, xl_error *err)
+{
+    if (!s->swap || width == 1) return sink_raw(s, data, count * width, err);
+    unsigned char tmp[4096];
+    const unsigned char *p = data;
+    const size_t per = sizeof tmp / width;
+    while (count > 0) {
+        size_t n = count < per ? count : per;
+        memcpy(tmp, p, n * width);
+        xl_bswap32_array(tmp, n);
+        if (sink_raw(s, tmp, n * width, err) < 0) return -1;
+        p += n * width;
+        count -= n;
+    }
+    return 0;
+}
+
+static int sink_pad(sink_t *s, xl_error *err)
+{
+    static const unsigned char zeros[NG_ALIGN];
+    size_t n = (size_t)((NG_ALIGN - s->pos % NG_ALIGN) % NG_ALIGN);
+    return sink_raw(s, zeros, n, err);
+}
+
+static uint64_t align_up(uint64_t x)
+{
+    return (x + NG_ALIGN - 1) / NG_ALIGN * NG_ALIGN;
+}
+
+static size_t slot_bytes(const xl_ngram_level *lv)
+{
+    return lv->top ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot);
+}
+
+static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uint64_t slots, sink_t *s,
+                            xl_error *err);
+
+/* The vocabulary's id table for the file: the in-memory one is kept at most
+ * half full (it grows while training); the file's is the smallest power of
+ * two with 1.5 slots per word (load 1/3..2/3, as KenLM's vocabulary), rebuilt
+ * with the same hash and probing, so a reader finds the same ids. */
+static uint32_t *file_vocab_table(const xl_ngram_vocab *v, uint64_t *slots_out, xl_error *err)
+{
+    uint64_t slots = 2;
+    while (slots < (uint64_t)v->size + (uint64_t)v->size / 2 + 1) slots *= 2;
+    uint32_t *t = xl_calloc((size_t)slots, sizeof *t, err);
+    if (t == NULL) return NULL;
+    const size_t mask = (size_t)(slots - 1);
+    for (size_t id = 0; id < v->size; id++) {
+        const uint32_t off = v->offset[id], len = v->offset[id + 1] - off - 1;
+        size_t i = (size_t)xl_ngram_hash_bytes(v->arena.data + off, len) & mask;
+        while (t[i] != 0) i = (i + 1) & mask;
+        t[i] = (uint32_t)id + 1;
+    }
+    *slots_out = slots;
+    return t;
+}
+
+static int emit_binary(const xl_ngram_model *m, sink_t *s, xl_error *err)
+{
+    const xl_ngram_vocab *v = m->vocab;
+    uint64_t slots;
+    uint32_t *vtable = file_vocab_table(v, &slots, err);
+    if (vtable == NULL) return -1;
+    int rc = emit_binary_with(m, vtable, slots, s, err);
+    free(vtable);
+    return rc;
+}
+
+static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uint64_t slots, sink_t *s,
+                            xl_error *err)
+{
+    const xl_ngram_vocab *v = m->vocab;
+    const uint64_t n = v->size;
+    /* section layout */
+    uint64_t at = NG_HEADER_SIZE;
+    const uint64_t words_off = at, words_size = v->arena.len;
+    at = align_up(at + words_size);
+    const uint64_t offs_off = at;
+    at = align_up(at + (n + 1) * 4);
+    const uint64_t table_off = at;
+    at = align_up(at + slots * 4);
+    const uint64_t uni_off = at;
+    at = align_up(at + n * 8);
+    uint64_t level_off[XL_NGRAM_MAX_ORDER] = {0};
+    for (int k = 2; k <= m->order; k++) {
+        level_off[k - 1] = at;
+        at = align_up(at + m->level[k - 1].buckets * slot_bytes(&m->level[k - 1]));
+    }
+    const uint64_t file_size = at;
+
+    unsigned char h[NG_HEADER_SIZE];
+    memset(h, 0, sizeof h);
+    memcpy(h, NG_MAGIC, 8);
+    put_u32(h + 8, NG_VERSION);
+    put_u32(h + 12, NG_HEADER_SIZE);
+    put_u32(h + 16, XL_MODEL_SANITY_U32);
+    const float sf = XL_MODEL_SANITY_F32;
+    const double sd = XL_MODEL_SANITY_F64;
+    uint32_t sf_bits;
+    uint64_t sd_bits;
+    memcpy(&sf_bits, &sf, 4);
+    memcpy(&sd_bits, &sd, 8);
+    put_u32(h + 20, sf_bits);
+    put_u64(h + 24, sd_bits);
+    put_u64(h + 32, XL_MODEL_SANITY_U64);
+    put_u64(h + 40, file_size);
+    put_u32(h + 48, (uint32_t)m->order);
+    put_u32(h + 52, m->bos);
+    put_u32(h + 56, m->eos);
+    put_u32(h + 60, (uint32_t)n);
+    put_u64(h + 64, words_off);
+    put_u64(h + 72, words_size);
+    put_u64(h + 80, offs_off);
+    put_u64(h + 96, table_off);
+    put_u64(h + 104, slots);
+    put_u64(h + 112, uni_off);
+    for (int k = 1; k <= m->order; k++) {
+        unsigned char *e = h + NG_LEVEL_BASE + 24 * (k - 1);
+        put_u64(e, k == 1 ? n : m->level[k - 1].count);
+        put_u64(e + 8, k == 1 ? 0 : m->level[k - 1].buckets);
+        put_u64(e + 16, level_off[k - 1]);
+    }
+    if (sink_raw(s, h, sizeof h, err) < 0) return -1;
+    if (sink_raw(s, v->arena.data, (size_t)words_size, err) < 0 || sink_pad(s, err) < 0) return -1;
+    if (sink_array(s, v->offset, (size_t)n + 1, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
+    if (sink_array(s, vtable, (size_t)slots, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
+    if (sink_array(s, m->uni, (size_t)n * 2, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
+    for (int k = 2; k <= m->order; k++) {
+        const xl_ngram_level *lv = &m->level[k - 1];
+        if (sink_array(s, lv->table, (size_t)lv->buckets * (slot_bytes(lv) / 4), 4, err) < 0 || sink_pad(s, err) < 0)
+            return -1;
+    }
+    if (s->pos != file_size) return xl_fail(err, XL_ERR_GENERIC, "internal error: binary model size mismatch");
+    return 0;
+}
+
+int xl_ngram_model_format_binary(const xl_ngram_model *m, xl_buf *out, xl_error *err)
+{
+    sink_t s = {NULL, out, "memory", 0, !xl_host_is_little_endian()};
+    return emit_binary(m, &s, err);
+}
+
+int xl_ngram_model_write_binary(const xl_ngram_model *m, const char *path, xl_error *err)
+{
+    xl_output out; /* a temporary file renamed over the target when complete (xl_io.h) */
+    if (xl_output_open(&out, path, err) < 0) return -1;
+    sink_t s = {out.f, NULL, path, 0, !xl_host_is_little_endian()};
+    if (emit_binary(m, &s, err) < 0) {
+        xl_output_abort(&out);
+        return -1;
+    }
+    return xl_output_commit(&out, err);
+}
+
+/* ------------------------------------------------------------------ reader */
+
+typedef struct {
+    const char *name;
+    uint64_t file_size;
+    uint64_t end; /* end of the previous section */
+} layout_t;
+
+/* Section [off, off + count*width) inside the file, after the previous one, aligned. */
+static int check_section(layout_t *l, const char *what, uint64_t off, uint64_t count, uint64_t width,
+                         uint64_t *bytes, xl_error *err)
+{
+    if (count > UINT64_MAX / width) return xl_fail(err, XL_ERR_FORMAT, "%s: %s: size overflows", l->name, what);
+    const uint64_t size = count * width;
+    if (off % NG_ALIGN != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: %s: offset %llu is not a multiple of %u", l->name, what,
+                       (unsigned long long)off, NG_ALIGN);
+    if (off < l->end)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: %s: offset %llu overlaps the previous section (ends at %llu)", l->name,
+                       what, (unsigned long long)off, (unsigned long long)l->end);
+    if (off > l->file_size || size > l->file_size - off)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: %s: [%llu, +%llu) runs past the end of the file (%llu bytes)",
+                       l->name, what, (unsigned long long)off, (unsigned long long)size,
+                       (unsigned long long)l->file_size);
+    l->end = off + size;
+    *bytes = size;
+    return 0;
+}
+
+/* Validate the image (data, len) and build the model on it: `data` must stay
+ * valid and 64-byte aligned as long as the model lives; on a big-endian host
+ * it is swapped in place, so it must be writable there. */
+static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *name, xl_error *err)
+{
+    if (len < NG_HEADER_SIZE) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: %zu bytes is shorter than the %u-byte header of a binary n-gram model", name,
+                len, NG_HEADER_SIZE);
+        return NULL;
+    }
+    const unsigned char *h = data;
+    if (memcmp(h, NG_MAGIC, 8) != 0) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: not a binary n-gram model (magic is not %s)", name, NG_MAGIC);
+        return NULL;
+    }
+    const uint32_t version = get_u32(h + 8);
+    if (version != NG_VERSION) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: format version %u is not supported (this build reads version %u)", name,
+                version, NG_VERSION);
+        return NULL;
+    }
+    if (get_u32(h + 12) != NG_HEADER_SIZE) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: header size %u, expected %u", name, get_u32(h + 12), NG_HEADER_SIZE);
+        return NULL;
+    }
+    const float sf = XL_MODEL_SANITY_F32;
+    const double sd = XL_MODEL_SANITY_F64;
+    uint32_t sf_bits;
+    uint64_t sd_bits;
+    memcpy(&sf_bits, &sf, 4);
+    memcpy(&sd_bits, &sd, 8);
+    if (get_u32(h + 16) != XL_MODEL_SANITY_U32 || get_u64(h + 32) != XL_MODEL_SANITY_U64) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: sanity block: integers read 0x%08x / 0x%016llx (byte order mismatch?)", name,
+                get_u32(h + 16), (unsigned long long)get_u64(h + 32));
+        return NULL;
+    }
+    if (get_u32(h + 20) != sf_bits || get_u64(h + 24) != sd_bits) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: sanity block: floats are not IEEE-754 binary32/binary64 as written", name);
+        return NULL;
+    }
+    const uint64_t file_size = get_u64(h + 40);
+    if (file_size != (uint64_t)len) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: file_size field says %llu bytes but the file has %zu (truncated?)", name,
+                (unsigned long long)file_size, len);
+        return NULL;
+    }
+    const uint32_t order = get_u32(h + 48), bos = get_u32(h + 52), eos = get_u32(h + 56), n = get_u32(h + 60);
+    if (order < 1 || order > XL_NGRAM_MAX_ORDER) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: order %u outside 1..%d", name, order, XL_NGRAM_MAX_ORDER);
+        return NULL;
+    }
+    if (n < 3 || n == UINT32_MAX) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: %u words: a model has at least <unk>, <s> and </s>", name, n);
+        return NULL;
+    }
+    if (bos >= n || eos >= n || bos == eos || bos == 0 || eos == 0) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: <s> id %u / </s> id %u are not distinct words other than <unk> of %u", name,
+                bos, eos, n);
+        return NULL;
+    }
+    const uint64_t slots = get_u64(h + 104);
+    if (slots < 2 || slots > ((uint64_t)1 << 33) || (slots & (slots - 1)) != 0 || slots <= n) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: vocabulary table of %llu slots (must be a power of 2 above the %u words)", name,
+                (unsigned long long)slots, n);
+        return NULL;
+    }
+    layout_t l = {name, file_size, NG_HEADER_SIZE};
+    uint64_t words_bytes, offs_bytes, table_bytes, uni_bytes;
+    const uint64_t words_off = get_u64(h + 64), offs_off = get_u64(h + 80), table_off = get_u64(h + 96),
+                   uni_off = get_u64(h + 112);
+    if (get_u64(h + 88) != 0 || get_u64(h + 120) != 0) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: reserved header fields are not zero", name);
+        return NULL;
+    }
+    if (get_u64(h + 72) >= UINT32_MAX) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: %llu bytes of words (at most 2^32-2)", name,
+                (unsigned long long)get_u64(h + 72));
+        return NULL;
+    }
+    if (check_section(&l, "words", words_off, get_u64(h + 72), 1, &words_bytes, err) < 0 ||
+        check_section(&l, "word offsets", offs_off, (uint64_t)n + 1, 4, &offs_bytes, err) < 0 ||
+        check_section(&l, "vocabulary table", table_off, slots, 4, &table_bytes, err) < 0 ||
+        check_section(&l, "unigrams", uni_off, n, 8, &uni_bytes, err) < 0)
+        return NULL;
+    if (get_u64(h + NG_LEVEL_BASE) != n) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: unigram count %llu differs from the %u words", name,
+                (unsigned long long)get_u64(h + NG_LEVEL_BASE), n);
+        return NULL;
+    }
+    uint64_t level_count[XL_NGRAM_MAX_ORDER], level_buckets[XL_NGRAM_MAX_ORDER], level_off[XL_NGRAM_MAX_ORDER];
+    for (uint32_t k = 2; k <= XL_NGRAM_MAX_ORDER; k++) {
+        const unsigned char *e = h + NG_LEVEL_BASE + 24 * (k - 1);
+        level_count[k - 1] = get_u64(e);
+        level_buckets[k - 1] = get_u64(e + 8);
+        level_off[k - 1] = get_u64(e + 16);
+        if (k > order) {
+            if (level_count[k - 1] || level_buckets[k - 1] || level_off[k - 1]) {
+                xl_fail(err, XL_ERR_FORMAT, "%s: entry of order %u is not zero in an order-%u model", name, k, order);
+                return NULL;
+            }
+            continue;
+        }
+        char what[32];
+        snprintf(what, sizeof what, "%u-gram table", k);
+        if (level_buckets[k - 1] <= level_count[k - 1] || level_buckets[k - 1] > UINT32_MAX) {
+            xl_fail(err, XL_ERR_FORMAT, "%s: %s: %llu buckets for %llu entries (needs more buckets than entries, "
+                    "at most 2^32-1)", name, what, (unsigned long long)level_buckets[k - 1],
+                    (unsigned long long)level_count[k - 1]);
+            return NULL;
+        }
+        uint64_t bytes;
+        if (check_section(&l, what, level_off[k - 1], level_buckets[k - 1],
+                          k == order ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot), &bytes, err) < 0)
+            return NULL;
+    }
+    /* every section is inside the file, whose size fits in size_t: casts below are exact */
+    if (!xl_host_is_little_endian()) {
+        xl_bswap32_array(data + offs_off, (size_t)n + 1);
+        xl_bswap32_array(data + table_off, (size_t)slots);
+        xl_bswap32_array(data + uni_off, (size_t)n * 2);
+        for (uint32_t k = 2; k <= order; k++)
+            xl_bswap32_array(data + level_off[k - 1], (size_t)level_buckets[k - 1] * (k == order ? 3 : 4));
+    }
+    const char *words = (const char *)data + words_off;
+    const uint32_t *offs = (const uint32_t *)(const void *)(data + offs_off);
+    const uint32_t *table = (const uint32_t *)(const void *)(data + table_off);
+    const xl_ngram_unigram *uni = (const xl_ngram_unigram *)(const void *)(data + uni_off);
+    if (offs[0] != 0 || offs[n] != words_bytes) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: word offsets run from %u to %u, not over the %llu bytes of words", name, offs[0],
+                offs[n], (unsigned long long)words_bytes);
+        return NULL;
+    }
+    for (uint32_t id = 0; id < n; id++) {
+        if (offs[id + 1] <= offs[id] || offs[id + 1] > words_bytes || words[offs[id + 1] - 1] != '\0') {
+            xl_fail(err, XL_ERR_FORMAT, "%s: word %u: [%u, %u) is not a NUL-terminated string", name, id, offs[id],
+                    offs[id + 1]);
+            return NULL;
+        }
+        const uint32_t len = offs[id + 1] - offs[id] - 1;
+        size_t bad;
+        xl_utf8_status why;
+        if (!xl_utf8_validate(words + offs[id], len, &bad, &why)) {
+            xl_fail(err, XL_ERR_FORMAT, "%s: word %u: invalid UTF-8 at byte %zu (%s)", name, id, bad + 1,
+                    xl_utf8_status_name(why));
+            return NULL;
+        }
+        const float p = uni[id].prob, b = uni[id].backoff;
+        if (isnan(p) || p > 0 || isnan(b) || (isinf(b) && b > 0)) {
+            xl_fail(err, XL_ERR_FORMAT, "%s: unigram %u: log10 p %g / backoff %g are not a log probability and a "
+                    "backoff", name, id, (double)p, (double)b);
+            return NULL;
+        }
+    }
+    static const char *const special[3] = {"<unk>", "<s>", "</s>"};
+    const uint32_t special_id[3] = {0, bos, eos};
+    for (int i = 0; i < 3; i++) {
+        const uint32_t id = special_id[i];
+        if (offs[id + 1] - offs[id] - 1 != strlen(special[i]) || memcmp(words + offs[id], special[i], strlen(special[i])) != 0) {
+            xl_fail(err, XL_ERR_FORMAT, "%s: word %u should be %s", name, id, special[i]);
+            return NULL;
+        }
+    }
+    uint64_t used = 0;
+    for (uint64_t i = 0; i < slots; i++) {
+        if (table[i] > n) {
+            xl_fail(err, XL_ERR_FORMAT, "%s: vocabulary table slot %llu holds id %u of %u words", name,
+                    (unsigned long long)i, table[i] - 1, n);
+            return NULL;
+        }
+        used += table[i] != 0;
+    }
+    if (used != n) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: vocabulary table holds %llu ids for %u words", name,
+                (unsigned long long)used, n);
+        return NULL;
+    }
+
+    xl_ngram_model *m = xl_calloc(1, sizeof *m, err);
+    if (m == NULL) return NULL;
+    m->from_binary = true;
+    m->vocab = xl_calloc(1, sizeof *m->vocab, err);
+    if (m->vocab == NULL) {
+        free(m);
+        return NULL;
+    }
+    xl_ngram_vocab *v = m->vocab;
+    v->borrowed = true;
+    v->arena.data = (char *)(data + words_off);
+    v->arena.len = (size_t)words_bytes;
+    v->offset = (uint32_t *)(void *)(data + offs_off);
+    v->table = (uint32_t *)(void *)(data + table_off);
+    v->size = v->cap = n;
+    v->mask = (size_t)(slots - 1);
+    m->order = (int)order;
+    m->bos = bos;
+    m->eos = eos;
+    m->uni = (xl_ngram_unigram *)(void *)(data + uni_off);
+    m->level[0].count = n;
+    for (uint32_t k = 2; k <= order; k++) {
+        xl_ngram_level *lv = &m->level[k - 1];
+        lv->count = level_count[k - 1];
+        lv->buckets = level_buckets[k - 1];
+        lv->top = k == order;
+        lv->table = data + level_off[k - 1];
+    }
+    return m;
+}
+
+xl_ngram_model *xl_ngram_model_parse_binary(const void *data, size_t len, const char *name, xl_error *err)
+{
+    unsigned char *copy = xl_aligned_alloc(len ? len : 1, err);
+    if (copy == NULL) return NULL;
+    if (len) memcpy(copy, data, len);
+    xl_ngram_model *m = load_image(copy, len, name, err);
+    if (m == NULL) {
+        xl_aligned_free(copy);
+        return NULL;
+    }
+    m->heap = copy;
+    return m;
+}
+
+/* A mapped file: used in place on little-endian hosts, copied (to be swapped) elsewhere. */
+static xl_ngram_model *load_mapped(xl_mapped_file *f, const char *path, xl_error *err)
+{
+    if (!xl_host_is_little_endian() || (uintptr_t)f->data % NG_ALIGN != 0) {
+        xl_ngram_model *m = xl_ngram_model_parse_binary(f->data, f->size, path, err);
+        xl_unmap_file(f);
+        return m;
+    }
+    xl_ngram_model *m = load_image((unsigned char *)(uintptr_t)f->data, f->size, path, err);
+    if (m == NULL) {
+        xl_unmap_file(f);
+        return NULL;
+    }
+    m->file = *f;
+    return m;
+}
+
+static int check_binary_head(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (xl_ngram_is_binary(head, n)) return 0;
+    return xl_fail(err, XL_ERR_FORMAT, "%s: not a binary n-gram model (magic is not %s)", path, NG_MAGIC);
+}
+
+/* A regular file is mapped whatever its size; a pipe or device is read up to
+ * XL_READ_MAX_STREAM bytes and must start as a model (so /dev/zero fails at once). */
+xl_ngram_model *xl_ngram_model_read_binary(const char *path, xl_error *err)
+{
+    xl_mapped_file f;
+    if (xl_map_file_ex(&f, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", 8, check_binary_head, err) < 0)
+        return NULL;
+    return load_mapped(&f, path, err);
+}
+
+xl_ngram_model *xl_ngram_model_read(const char *path, xl_error *err)
+{
+    xl_mapped_file f;
+    if (xl_map_file_ex(&f, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", XL_NGRAM_HEAD_MAX,
+                       xl_ngram_check_model_head, err) < 0)
+        return NULL;
+    if (xl_ngram_is_binary(f.data, f.size)) return load_mapped(&f, path, err);
+    xl_ngram_model *m = xl_ngram_model_parse_arpa_mapped(&f, path, false, err); /* scoring only: no n-gram lists */
+    xl_unmap_file(&f);
+    return m;
+}
+
+bool xl_ngram_model_is_binary(const xl_ngram_model *m)
+{
+    return m->from_binary;
+}
