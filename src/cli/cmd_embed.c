@@ -47,10 +47,13 @@ static int seq_push(seq *s, int32_t id, int32_t type, xl_error *err)
     return 0;
 }
 
-/* "3 17 42<TAB>0 0 1" -> ids (and type ids). */
-static int parse_ids_line(const char *line, size_t len, const char *path, uint64_t lineno, seq *s, xl_error *err)
+/* "3 17 42<TAB>0 0 1" -> ids (and type ids); only the first `keep` are stored (the rest are
+ * checked and counted in *total), so a 96 MB line costs the kept tokens. */
+static int parse_ids_line(const char *line, size_t len, const char *path, uint64_t lineno, size_t keep, seq *s,
+                          size_t *total, xl_error *err)
 {
     s->len = 0;
+    *total = 0;
     const char *tab = memchr(line, '\t', len);
     size_t ids_end = tab ? (size_t)(tab - line) : len;
     for (size_t i = 0; i < ids_end;) {
@@ -61,10 +64,11 @@ static int parse_ids_line(const char *line, size_t len, const char *path, uint64
         int64_t v;
         if (xl_parse_i64_range(line + i, j - i, 0, INT32_MAX, &v, err) < 0)
             return xl_error_prefix(err, "%s:%" PRIu64 ": token id", path, lineno);
-        if (seq_push(s, (int32_t)v, 0, err) < 0) return -1;
+        if (*total < keep && seq_push(s, (int32_t)v, 0, err) < 0) return -1;
+        (*total)++;
         i = j;
     }
-    if (s->len == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": no token ids", path, lineno);
+    if (*total == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": no token ids", path, lineno);
     if (tab != NULL) {
         size_t n = 0;
         for (size_t i = ids_end + 1; i < len;) {
@@ -79,9 +83,9 @@ static int parse_ids_line(const char *line, size_t len, const char *path, uint64
             n++;
             i = j;
         }
-        if (n != s->len)
+        if (n != *total)
             return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": %zu token ids but %zu token type ids", path, lineno,
-                           s->len, n);
+                           *total, n);
     }
     return 0;
 }
@@ -102,7 +106,23 @@ typedef struct {
     xl_bert_acts acts;
     float *pooled;
     size_t pooled_cap;
+    const char *in_path;
+    size_t first_line; /* input line of the batch's first sequence */
+    bool line_named;   /* the error message already names the input line */
 } runner;
+
+/* Never exit 0 with NaN/inf in the output: name the input line, the token and the dimension. */
+static int check_finite(runner *r, size_t seq, const float *v, size_t n, size_t row_len, xl_error *err)
+{
+    size_t bad = xl_first_nonfinite(v, n);
+    if (bad == n) return 0;
+    r->line_named = true;
+    char where[64] = "";
+    if (row_len < n) snprintf(where, sizeof where, "token %zu, ", bad / row_len); /* --pooling none: every token */
+    return xl_fail(err, XL_ERR_FORMAT, "%s:%zu: the model produced a non-finite value (%g) at %sdimension %zu (check "
+                   "the weights with `xlrec inspect --check-weights`)", r->in_path, r->first_line + seq, (double)v[bad],
+                   where, bad % row_len);
+}
 
 static int write_row(runner *r, const float *v, size_t n, xl_error *err)
 {
@@ -130,6 +150,7 @@ static int run_batch(runner *r, seq *seqs, size_t n, xl_error *err)
         const float *hs = xl_bert_last_hidden(r->bert, &r->acts);
         for (size_t s = 0; s < n; s++) {
             const float *rows = hs + r->acts.off[s] * H;
+            if (check_finite(r, s, rows, lens[s] * H, H, err) < 0) return -1;
             if (r->tsv) {
                 for (size_t p = 0; p < lens[s]; p++)
                     if (write_row(r, rows + p * H, H, err) < 0) return -1;
@@ -155,6 +176,7 @@ static int run_batch(runner *r, seq *seqs, size_t n, xl_error *err)
     }
     if (xl_bert_pool(r->bert, r->k, r->threads, &in, &r->acts, r->pooling, r->normalize, r->pooled, err) < 0) return -1;
     for (size_t s = 0; s < n; s++) {
+        if (check_finite(r, s, r->pooled + s * D, D, D, err) < 0) return -1;
         if (r->tsv) {
             if (write_row(r, r->pooled + s * D, D, err) < 0) return -1;
         } else {
@@ -199,6 +221,15 @@ static int finish_npy(runner *r, xl_error *err)
     return rc;
 }
 
+/* A forward pass failed for the batch of lines first..last: name the line when there is one. */
+static void batch_error(xl_error *err, const char *path, size_t first, size_t last)
+{
+    if (first == last)
+        xl_error_prefix(err, "%s:%zu", path, first);
+    else
+        xl_error_prefix(err, "%s: lines %zu..%zu", path, first, last);
+}
+
 int cmd_embed(int argc, char **argv)
 {
     const char *model_path = NULL, *pooling_s = "default", *format = "tsv", *input = "text", *out_path = "-";
@@ -239,6 +270,8 @@ int cmd_embed(int argc, char **argv)
     if (model_path == NULL) return xl_cli_usage_error(&spec, "missing --model MODEL");
     if (normalize && no_normalize) return xl_cli_usage_error(&spec, "--normalize and --no-normalize conflict");
     const char *in_path = args.n_positional ? args.positional[0] : "-";
+    const char *inputs[] = {model_path, in_path};
+    if ((rc = xl_cli_check_output(&spec, out_path, inputs, 2)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
     xl_pooling pooling;
@@ -254,6 +287,7 @@ int cmd_embed(int argc, char **argv)
     bool k_ok = false;
     xl_lines lines;
     bool lines_open = false;
+    xl_output output;
     seq *seqs = NULL;
     wordpiece_encoding enc;
     wordpiece_encoding_init(&enc);
@@ -289,8 +323,9 @@ int cmd_embed(int argc, char **argv)
     r.normalize = normalize ? true : no_normalize ? false : bert->cfg.normalize;
     r.tsv = strcmp(format, "tsv") == 0;
     r.out_path = out_path;
-    r.out = xl_fopen(out_path, "wb", &err);
-    if (r.out == NULL) goto done;
+    r.in_path = in_path;
+    if (xl_output_open(&output, out_path, &err) < 0) goto done; /* temporary file, renamed at the end */
+    r.out = output.f;
     seqs = xl_calloc((size_t)batch, sizeof *seqs, &err);
     if (seqs == NULL) goto done;
     if (xl_lines_open(&lines, in_path, &err) < 0) goto done;
@@ -304,37 +339,49 @@ int cmd_embed(int argc, char **argv)
     while ((lr = xl_lines_next(&lines, &line, &len, &err)) > 0) {
         seq *s = &seqs[n];
         if (text) {
-            if (wordpiece_encode(wp, line, len, NULL, 0, &eo, &enc, &err) < 0) goto done;
+            if (wordpiece_encode(wp, line, len, NULL, 0, &eo, &enc, &err) < 0) {
+                xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno);
+                goto done;
+            }
             s->len = 0;
             for (size_t i = 0; i < enc.len; i++)
                 if (seq_push(s, enc.ids[i], enc.type_ids[i], &err) < 0) goto done;
             if (enc.n_truncated) n_truncated++;
         } else {
-            if (parse_ids_line(line, len, in_path, lines.lineno, s, &err) < 0) goto done;
-            if (s->len > limit) {
-                s->len = limit;
-                n_truncated++;
+            size_t total;
+            if (parse_ids_line(line, len, in_path, lines.lineno, limit, s, &total, &err) < 0) goto done;
+            if (total > limit) n_truncated++;
+            if (xl_bert_check_ids(bert, s->ids, s->types, s->len, &err) < 0) { /* name the line, not the batch */
+                xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno);
+                goto done;
             }
         }
         n_lines++;
         if (++n == (size_t)batch) {
+            r.first_line = n_lines - n + 1;
             if (run_batch(&r, seqs, n, &err) < 0) {
-                xl_error_prefix(&err, "%s: lines %zu..%zu", in_path, n_lines - n + 1, n_lines);
+                if (!r.line_named) batch_error(&err, in_path, n_lines - n + 1, n_lines);
                 goto done;
             }
             n = 0;
         }
     }
     if (lr < 0) goto done;
+    r.first_line = n_lines - n + 1;
     if (run_batch(&r, seqs, n, &err) < 0) {
-        xl_error_prefix(&err, "%s: lines %zu..%zu", in_path, n_lines - n + 1, n_lines);
+        if (!r.line_named) batch_error(&err, in_path, n_lines - n + 1, n_lines);
         goto done;
     }
     if (!r.tsv && finish_npy(&r, &err) < 0) goto done;
     rc = 0;
 done:
     if (lines_open) xl_lines_close(&lines);
-    if (r.out != NULL && xl_fclose(r.out, out_path, rc == 0 ? &err : NULL) < 0) rc = -1;
+    if (r.out != NULL) {
+        if (rc == 0)
+            rc = xl_output_commit(&output, &err);
+        else
+            xl_output_abort(&output);
+    }
     if (seqs != NULL)
         for (size_t i = 0; i < (size_t)batch; i++) {
             free(seqs[i].ids);

@@ -47,6 +47,8 @@ int cmd_embed_words(int argc, char **argv)
     bool npy = format ? strcmp(format, "npy") == 0
                       : (strlen(output) > 4 && strcmp(output + strlen(output) - 4, ".npy") == 0);
     const char *path = args.n_positional ? args.positional[0] : "-";
+    const char *inputs[] = {vectors, counts, path};
+    if ((rc = xl_cli_check_output(&spec, output, inputs, 3)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
     w2v_vectors v;
@@ -62,11 +64,12 @@ int cmd_embed_words(int argc, char **argv)
         size_t shape[2] = {n, v.dim};
         if (xl_npy_write(output, emb, 2, shape, &err) < 0) goto done;
     } else {
-        FILE *f = xl_fopen(output, "w", &err);
-        if (!f) goto done;
+        xl_output out;
+        if (xl_output_open(&out, output, &err) < 0) goto done;
         for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < v.dim; j++) fprintf(f, "%.6g%c", emb[i * v.dim + j], j + 1 == v.dim ? '\n' : ' ');
-        if (xl_fclose(f, output, &err) < 0) goto done;
+            for (size_t j = 0; j < v.dim; j++)
+                fprintf(out.f, "%.6g%c", emb[i * v.dim + j], j + 1 == v.dim ? '\n' : ' ');
+        if (xl_output_commit(&out, &err) < 0) goto done;
     }
     fprintf(stderr, "xlrec embed-words: %zu lines x %zu dims, %zu without any known word (zero vectors)\n", n, v.dim,
             empty);
