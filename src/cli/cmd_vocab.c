@@ -51,17 +51,20 @@ static int tsv_field(const char *line, size_t len, int col, const char **f, size
     return 0;
 }
 
-static int check_not_input(const char *out, const xl_args *args, const xl_command_spec *spec)
+/* outputs never clobber inputs (xl_cli_check_output: same device and inode) */
+static int check_outputs(const xl_command_spec *spec, const xl_args *args, const char *extra_input,
+                         const char *const *outputs, size_t n_outputs)
 {
-    if (!out) return 0;
-    /* device and inode (links, "./x"; xl_cli_check_output), and the same name for a file not yet there */
-    int rc = xl_cli_check_output(spec, out, args->positional, (size_t)args->n_positional);
-    if (rc != XL_CLI_CONTINUE) return rc;
-    if (strcmp(out, "-") != 0)
-        for (int i = 0; i < args->n_positional; i++)
-            if (!strcmp(out, args->positional[i]))
-                return xl_cli_usage_error(spec, "output '%s' is also an input; refusing to overwrite it", out);
-    return 0;
+    const char *inputs[XL_MAX_POSITIONAL + 1];
+    size_t n = 0;
+    for (int i = 0; i < args->n_positional; i++) inputs[n++] = args->positional[i];
+    inputs[n++] = extra_input;
+    for (size_t k = 0; k < n_outputs; k++) {
+        if (!outputs[k] || !strcmp(outputs[k], "-")) continue;
+        int rc = xl_cli_check_output(spec, outputs[k], inputs, n);
+        if (rc != XL_CLI_CONTINUE) return rc;
+    }
+    return XL_CLI_CONTINUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -226,9 +229,8 @@ static int vocab_train_cmd(int argc, char **argv)
     int cols[MAX_COLUMNS], n_cols;
     if (parse_columns(columns, cols, &n_cols) < 0)
         return xl_cli_usage_error(&spec, "bad --column '%s' (1-based numbers, comma separated)", columns);
-    if (check_not_input(output, &args, &spec) || check_not_input(json, &args, &spec) ||
-        check_not_input(config, &args, &spec))
-        return XL_EXIT_USAGE;
+    const char *outs[] = {output, json, config};
+    if ((rc = check_outputs(&spec, &args, order, outs, 3)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
     wordpiece_train_options o;
@@ -589,7 +591,8 @@ static int vocab_prune_cmd(int argc, char **argv)
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!tok) return xl_cli_usage_error(&spec, "--tokenizer is required");
     if (lowercase && cased) return xl_cli_usage_error(&spec, "--lowercase and --cased exclude each other");
-    if (check_not_input(output, &args, &spec) || check_not_input(map, &args, &spec)) return XL_EXIT_USAGE;
+    const char *outs[] = {output, map};
+    if ((rc = check_outputs(&spec, &args, tok, outs, 2)) != XL_CLI_CONTINUE) return rc;
     text_source src = {&args, {0}, 0, 0};
     if (parse_columns(columns, src.cols, &src.n_cols) < 0) return xl_cli_usage_error(&spec, "bad --column");
     xl_error err;
