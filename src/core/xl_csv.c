@@ -300,6 +300,19 @@ static int read_header(xl_csv *r, xl_error *err)
     return 0;
 }
 
+/* XL_CSV_SNIFF: TAB when the first line (as far as the first block holds it)
+ * has one, else ','.  Reads ahead without consuming, so "-" is read once. */
+static int sniff_separator(xl_csv *r, xl_error *err)
+{
+    if (r->sep != (unsigned char)XL_CSV_SNIFF) return 0;
+    if (fill(r, err) < 0) return -1;
+    const char *line = r->buf ? r->buf + r->pos : "";
+    size_t n = r->len - r->pos;
+    const char *nl = memchr(line, '\n', n);
+    r->sep = memchr(line, '\t', nl ? (size_t)(nl - line) : n) ? '\t' : ',';
+    return 0;
+}
+
 static int setup(xl_csv *r, const char *name, const xl_csv_options *opts, xl_error *err)
 {
     xl_csv_options o = opts ? *opts : (xl_csv_options){0};
@@ -330,6 +343,7 @@ int xl_csv_open(xl_csv **reader, const char *path, const xl_csv_options *opts, x
     r->f = xl_fopen(path, "rb", err);
     if (r->f == NULL) goto fail;
     r->owns_file = r->f != stdin;
+    if (sniff_separator(r, err) < 0) goto fail;
     if (opts && opts->has_header && read_header(r, err) < 0) goto fail;
     *reader = r;
     return 0;
@@ -350,6 +364,7 @@ int xl_csv_open_memory(xl_csv **reader, const char *data, size_t len, const char
     r->eof = true;
     r->at_start = false;
     if (r->len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) r->pos = 3;
+    if (sniff_separator(r, err) < 0) goto fail;
     if (opts && opts->has_header && read_header(r, err) < 0) goto fail;
     *reader = r;
     return 0;
@@ -381,6 +396,8 @@ uint64_t xl_csv_line(const xl_csv *r)
 {
     return r ? r->rec_line : 0;
 }
+
+char xl_csv_separator(const xl_csv *r) { return (char)r->sep; }
 
 const char *xl_csv_path(const xl_csv *r)
 {
