@@ -81,10 +81,15 @@ int cmd_eval_retrieval(int argc, char **argv)
     if (!src || !tgt) return xl_cli_usage_error(&spec, "--src and --tgt are required");
     if (!wv && !(src_wv && tgt_wv))
         return xl_cli_usage_error(&spec, "give --word-vectors, or --src-vectors and --tgt-vectors");
-    if (strcmp(src, "-") == 0 && strcmp(tgt, "-") == 0)
-        return xl_cli_usage_error(&spec, "--src and --tgt cannot both be standard input");
     if (!src_wv) src_wv = wv;
     if (!tgt_wv) tgt_wv = wv;
+    /* one embedder when both sides use the same vectors and counts: each file is read once ("-" works) */
+    bool shared = strcmp(src_wv, tgt_wv) == 0 &&
+                  (src_counts == tgt_counts || (src_counts && tgt_counts && strcmp(src_counts, tgt_counts) == 0));
+    const char *inputs[] = {src, tgt, src_wv, shared ? NULL : tgt_wv, src_counts, shared ? NULL : tgt_counts};
+    int n_stdin = 0;
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) n_stdin += inputs[i] && strcmp(inputs[i], "-") == 0;
+    if (n_stdin > 1) return xl_cli_usage_error(&spec, "standard input ('-') can be only one of the input files");
     bool sif = strcmp(pooling, "sif") == 0;
     eo.kind = XL_EMBEDDER_WORD_VECTORS;
     eo.threads = (int)threads;
@@ -102,14 +107,15 @@ int cmd_eval_retrieval(int argc, char **argv)
     eo.counts_path = src_counts;
     if (xl_embedder_open(&es_emb, src_wv, &eo, &err) < 0) return xl_cli_runtime_error(&err);
     eo.counts_path = tgt_counts;
-    if (xl_embedder_open(&et_emb, tgt_wv, &eo, &err) < 0) goto done;
+    if (!shared && xl_embedder_open(&et_emb, tgt_wv, &eo, &err) < 0) goto done;
+    xl_embedder *tgt_side = shared ? es_emb : et_emb;
     dim = xl_embedder_dim(es_emb);
-    if (dim != xl_embedder_dim(et_emb)) {
-        xl_fail(&err, XL_ERR_USAGE, "vector dimensions differ (%zu vs %zu)", dim, xl_embedder_dim(et_emb));
+    if (dim != xl_embedder_dim(tgt_side)) {
+        xl_fail(&err, XL_ERR_USAGE, "vector dimensions differ (%zu vs %zu)", dim, xl_embedder_dim(tgt_side));
         goto done;
     }
     if (xl_embedder_embed_file(es_emb, src, (size_t)max_lines, &es, &ns, &st_s, &err) < 0) goto done;
-    if (xl_embedder_embed_file(et_emb, tgt, (size_t)max_lines, &et, &nt, &st_t, &err) < 0) goto done;
+    if (xl_embedder_embed_file(tgt_side, tgt, (size_t)max_lines, &et, &nt, &st_t, &err) < 0) goto done;
     if (ns != nt) {
         xl_fail(&err, XL_ERR_FORMAT, "%s has %zu lines but %s has %zu: the sides must be line-aligned", src, ns, tgt,
                 nt);
