@@ -9,6 +9,7 @@
 #   make cross-test ARCH=aarch64|armhf|s390x   cross-build, run the suites under qemu-user
 #   make valgrind        end-to-end CLI run (tokenize, embed, recommend, eval) under valgrind
 #   make conversion-check  kernels and parsers compiled with -Wconversion -Werror
+#   make layering-check  no include points to a higher layer (docs/tools/check_layering.sh; also in make test)
 #   make shared          build/pic/libxlrec.so (-fPIC objects in their own build dir)
 #   make example         docs/examples/embed_cosine against an installed xlrec (pkg-config)
 #   make demo            the main job on the built-in default data
@@ -75,7 +76,8 @@ SHARED_OK := $(filter %linux-gnu %linux-gnueabihf %linux-musl %bsd%,$(MACHINE))
 # keep objects of test/bench programs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example
+.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example \
+        layering-check
 all: $(LIB) $(BIN)
 lib: $(LIB)
 
@@ -243,6 +245,12 @@ CONVERSION_BUILD := build/conversion/$(MACHINE)
 conversion-check:
 	$(MAKE) BUILD=$(CONVERSION_BUILD) CFLAGS="$(CFLAGS) -Wconversion" \
 	  $(CONVERSION_SRCS:%.c=$(CONVERSION_BUILD)/obj/%.o)
+
+# ---- Layers ---------------------------------------------------------------------
+# Each folder has a layer (core < tokenizer, w2v, ... < embed < pipeline < cli); an
+# include may only point to its own folder or a lower layer.
+layering-check:
+	sh docs/tools/check_layering.sh
 
 clean:
 	rm -rf build

@@ -194,7 +194,7 @@ int cmd_embed(int argc, char **argv)
     const xl_option opts[] = {
         {"model", 'm', XL_OPT_STRING, &model_path, "MODEL", "model file from `xlrec convert` (required)", 0, 0, NULL},
         {"pooling", 'p', XL_OPT_CHOICE, &pooling_s, NULL,
-         "sentence pooling (default: the model's); none = every token's hidden state", 0, 0,
+         "sentence pooling ('default': the model's); none = every token's hidden state", 0, 0,
          "default|cls|mean|max|mean_sqrt_len|pooler|none"},
         {"normalize", 0, XL_OPT_FLAG, &normalize, NULL, "L2-normalise the embeddings (default: the model's)", 0, 0, NULL},
         {"no-normalize", 0, XL_OPT_FLAG, &no_normalize, NULL, "do not L2-normalise", 0, 0, NULL},

@@ -21,22 +21,24 @@ static int write_stdout(const xl_buf *b, xl_error *err)
 
 static int ngram_train(int argc, char **argv)
 {
+    xl_ngram_train_opts d; /* the library's defaults */
+    xl_ngram_train_opts_default(&d);
     int64_t order = 3;
     const char *smoothing = "kn", *output = "-";
-    double k = 1.0;
+    double k = d.add_k;
     bool fallback = false, skip_symbols = false, quiet = false;
     const xl_option opts[] = {
-        {"order", 'o', XL_OPT_INT, &order, "N", "n-gram order (default 3)", 1, XL_NGRAM_MAX_ORDER, NULL},
+        {"order", 'o', XL_OPT_INT, &order, "N", "n-gram order", 1, XL_NGRAM_MAX_ORDER, NULL},
         {"smoothing", 's', XL_OPT_CHOICE, &smoothing, NULL,
-         "kn = interpolated modified Kneser-Ney as KenLM's lmplz (default), mle = C(h,w)/C(h), addk = add-k", 0, 0,
+         "kn = interpolated modified Kneser-Ney as KenLM's lmplz, mle = C(h,w)/C(h), addk = add-k", 0, 0,
          "kn|mle|addk"},
-        {"k", 'k', XL_OPT_DOUBLE, &k, "X", "k of add-k smoothing (default 1)", 1e-9, 1e9, NULL},
+        {"k", 'k', XL_OPT_DOUBLE, &k, "X", "k of add-k smoothing", 1e-9, 1e9, NULL},
         {"discount-fallback", 0, XL_OPT_FLAG, &fallback, NULL,
          "KN: use discounts 0.5 1 1.5 where the counts of counts cannot give them (lmplz --discount_fallback)", 0, 0,
          NULL},
         {"skip-symbols", 0, XL_OPT_FLAG, &skip_symbols, NULL,
          "treat <s>, </s>, <unk> in the text as whitespace instead of failing", 0, 0, NULL},
-        {"output", 'O', XL_OPT_STRING, &output, "PATH", "ARPA output (default -: stdout)", 0, 0, NULL},
+        {"output", 'O', XL_OPT_STRING, &output, "PATH", "ARPA output (-: stdout)", 0, 0, NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no statistics on stderr", 0, 0, NULL},
         {0}};
     const xl_command_spec spec = {

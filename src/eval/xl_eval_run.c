@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_thread.h"
 
 void xl_eval_config_default(xl_eval_config *c)
 {
@@ -19,7 +20,7 @@ void xl_eval_config_default(xl_eval_config *c)
     c->relevance_threshold = 0;
     c->val_ratio = 0.2;
     c->seed = 42;
-    c->threads = 1;
+    c->threads = XL_THREADS_DEFAULT;
 }
 
 /* Metrics of top-K lists (one row per entry of `users`) against the test CSR,

@@ -51,12 +51,15 @@ void xl_pipeline_options_default(xl_pipeline_options *o)
     o->min_coverage = 0.3;
     o->cf_kind = XL_REC_ITEMKNN;
     o->hybrid_alpha = 0.5;
-    o->kinds[0] = XL_REC_CONTENT;
-    o->n_kinds = 1;
+    o->kinds[0] = XL_REC_CONTENT; /* what `xlrec run` fits: content,formula,hybrid,cf */
+    o->kinds[1] = XL_REC_COSBIAS;
+    o->kinds[2] = XL_REC_HYBRID;
+    o->kinds[3] = o->cf_kind;
+    o->n_kinds = 4;
     o->k = 10;
     o->explain = 3;
     o->seed = 42;
-    o->threads = 1;
+    o->threads = XL_THREADS_DEFAULT;
 }
 
 int xl_pipeline_parse_kind(const char *name, xl_rec_kind cf_kind)

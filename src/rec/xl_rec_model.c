@@ -58,7 +58,7 @@ void xl_rec_params_default(xl_rec_params *p)
 {
     memset(p, 0, sizeof *p);
     p->seed = 42;
-    p->threads = 1;
+    p->threads = XL_THREADS_DEFAULT;
     p->factors = 100;
     p->epochs = 20;
     p->lr = 0.005;

@@ -39,7 +39,7 @@ void w2v_options_default(w2v_options *o)
     o->sample = 1e-3;
     o->hs = 0;
     o->negative = 5;
-    o->threads = 12;
+    o->threads = XL_THREADS_DEFAULT; /* word2vec.c: 12; 1 keeps a run repeatable (docs/word2vec.md) */
     o->iter = 5;
     o->min_count = 5;
     o->alpha = 0; /* 0.05 for CBOW, 0.025 for skip-gram */
