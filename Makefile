@@ -154,8 +154,11 @@ fuzz-smoke: fuzz
 	  fi; \
 	done
 
-demo: $(BIN)
-	sh docs/demo/demo.sh $(BIN)
+# The build is silent here (make -s: compiler lines only on a warning or an
+# error), so the demo's own output starts at once.
+demo:
+	@$(MAKE) --no-print-directory -s $(BIN)
+	@sh docs/demo/demo.sh $(BIN)
 
 # Installation: binary, static library, shared library (where supported),
 # public headers, pkg-config file.

@@ -142,13 +142,9 @@ int xl_eval_external(const char *pred_path, const char *truth_path, size_t k, do
             }
             long i = xl_idmap_intern(&I, f[1].data, f[1].len, NULL, err);
             if (i < 0) goto out;
-            if (n_rows == cap_rows) {
-                size_t nc = cap_rows ? cap_rows * 2 : 1024;
-                scored_row *g = xl_realloc(rows, nc, sizeof *rows, err);
-                if (!g) goto out;
-                rows = g;
-                cap_rows = nc;
-            }
+            scored_row *g = xl_array_reserve(rows, &cap_rows, n_rows + 1, 1024, err);
+            if (!g) goto out;
+            rows = g;
             rows[n_rows] = (scored_row){(uint32_t)u, (uint32_t)i, score, n_rows};
             n_rows++;
         }

@@ -80,13 +80,9 @@ static int push_token(corpus *c, const char *w, size_t len, xl_error *err)
         c->counts_cap = cap;
     }
     c->counts[id]++;
-    if (c->n_tokens == c->tokens_cap) {
-        size_t cap = c->tokens_cap ? c->tokens_cap * 2 : 65536;
-        uint32_t *t = xl_realloc(c->tokens, cap, sizeof *t, err);
-        if (!t) return -1;
-        c->tokens = t;
-        c->tokens_cap = cap;
-    }
+    uint32_t *t = xl_array_reserve(c->tokens, &c->tokens_cap, c->n_tokens + 1, 65536, err);
+    if (!t) return -1;
+    c->tokens = t;
     c->tokens[c->n_tokens++] = (uint32_t)id;
     return 0;
 }
