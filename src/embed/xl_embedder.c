@@ -23,6 +23,7 @@ struct xl_embedder {
     w2v_vectors wv;
     bool wv_ok;
     float *sif_w;
+    xl_buf words; /* scratch: sentvec_preprocess output */
     /* BERT */
     xl_model *model;
     xl_bert *bert;
@@ -131,6 +132,7 @@ int xl_embedder_open(xl_embedder **out, const char *path, const xl_embedder_opti
     e->kind = e->opt.kind == XL_EMBEDDER_AUTO ? sniff_kind(path) : e->opt.kind;
     wordpiece_encoding_init(&e->enc);
     xl_bert_acts_init(&e->acts, false);
+    xl_buf_init(&e->words);
     int rc = e->kind == XL_EMBEDDER_BERT ? open_bert(e, path, err) : open_word_vectors(e, path, err);
     if (rc < 0) {
         xl_embedder_free(e);
@@ -145,6 +147,7 @@ void xl_embedder_free(xl_embedder *e)
     if (!e) return;
     if (e->wv_ok) w2v_vectors_free(&e->wv);
     free(e->sif_w);
+    xl_buf_free(&e->words);
     wordpiece_encoding_free(&e->enc);
     xl_bert_acts_free(&e->acts);
     wordpiece_free(e->wp);
@@ -176,21 +179,15 @@ void xl_embedder_tokens_free(xl_embedder_tokens *t)
     memset(t, 0, sizeof *t);
 }
 
-static int tokenize_words(const xl_embedder *e, const char *text, size_t len, xl_embedder_tokens *t, xl_error *err)
+static int tokenize_words(xl_embedder *e, const char *text, size_t len, xl_embedder_tokens *t, xl_error *err)
 {
-    xl_buf words;
-    xl_buf_init(&words);
     if (!e->opt.raw) {
-        if (sentvec_preprocess(text, len, &words, err) < 0) {
-            xl_buf_free(&words);
-            return -1;
-        }
-        text = words.data ? words.data : "";
-        len = words.len;
+        xl_buf_clear(&e->words);
+        if (sentvec_preprocess(text, len, &e->words, err) < 0) return -1;
+        text = e->words.data ? e->words.data : "";
+        len = e->words.len;
     }
-    int rc = sentvec_lookup(&e->wv, text, len, e->opt.lowercase_fallback, &t->ids, &t->len, &t->cap, err);
-    xl_buf_free(&words);
-    if (rc < 0) return -1;
+    if (sentvec_lookup(&e->wv, text, len, e->opt.lowercase_fallback, &t->ids, &t->len, &t->cap, err) < 0) return -1;
     t->n_tokens = t->len;
     for (size_t i = 0; i < t->len; i++) t->n_known += t->ids[i] >= 0;
     return 0;
