@@ -332,6 +332,17 @@ static int setup(xl_csv *r, const char *name, const xl_csv_options *opts, xl_err
     return 0;
 }
 
+/* The input is set up: sniff the separator, read the header, hand r out (closed on failure). */
+static int ready(xl_csv *r, const xl_csv_options *opts, xl_csv **reader, xl_error *err)
+{
+    if (sniff_separator(r, err) < 0 || (opts && opts->has_header && read_header(r, err) < 0)) {
+        xl_csv_close(r);
+        return -1;
+    }
+    *reader = r;
+    return 0;
+}
+
 int xl_csv_open(xl_csv **reader, const char *path, const xl_csv_options *opts, xl_error *err)
 {
     *reader = NULL;
@@ -343,10 +354,7 @@ int xl_csv_open(xl_csv **reader, const char *path, const xl_csv_options *opts, x
     r->f = xl_fopen(path, "rb", err);
     if (r->f == NULL) goto fail;
     r->owns_file = r->f != stdin;
-    if (sniff_separator(r, err) < 0) goto fail;
-    if (opts && opts->has_header && read_header(r, err) < 0) goto fail;
-    *reader = r;
-    return 0;
+    return ready(r, opts, reader, err);
 fail:
     xl_csv_close(r);
     return -1;
@@ -364,10 +372,7 @@ int xl_csv_open_memory(xl_csv **reader, const char *data, size_t len, const char
     r->eof = true;
     r->at_start = false;
     if (r->len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) r->pos = 3;
-    if (sniff_separator(r, err) < 0) goto fail;
-    if (opts && opts->has_header && read_header(r, err) < 0) goto fail;
-    *reader = r;
-    return 0;
+    return ready(r, opts, reader, err);
 fail:
     xl_csv_close(r);
     return -1;
