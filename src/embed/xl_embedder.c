@@ -197,7 +197,7 @@ static int tokenize_bert(xl_embedder *e, const char *text, size_t len, xl_embedd
 {
     wordpiece_encode_options eo;
     wordpiece_encode_options_default(&eo);
-    eo.max_length = 0; /* truncation happens at embed time, so the coverage sees the whole text */
+    eo.max_length = e->max_len; /* only the kept pieces are stored (a huge line costs no more than max_len) */
     wordpiece_encoding *enc = &e->enc;
     if (wordpiece_encode(e->wp, text, len, NULL, 0, &eo, enc, err) < 0) return -1;
     int32_t *ids = xl_array_reserve(t->ids, &t->cap, enc->len ? enc->len : 1, 16, err);
@@ -206,6 +206,7 @@ static int tokenize_bert(xl_embedder *e, const char *text, size_t len, xl_embedd
     memcpy(t->ids, enc->ids, enc->len * sizeof *t->ids);
     t->len = enc->len;
     t->specials = enc->len > 0 && enc->sequence[0] < 0;
+    t->truncated = enc->n_truncated > 0;
     for (size_t i = 0; i < enc->len; i++) {
         if (enc->sequence[i] < 0) continue;
         t->n_tokens++;
@@ -217,7 +218,7 @@ static int tokenize_bert(xl_embedder *e, const char *text, size_t len, xl_embedd
 int xl_embedder_tokenize(xl_embedder *e, const char *text, size_t len, xl_embedder_tokens *t, xl_error *err)
 {
     t->len = t->n_tokens = t->n_known = 0;
-    t->specials = false;
+    t->specials = t->truncated = false;
     free(t->type_ids);
     t->type_ids = NULL;
     t->type_cap = 0;
@@ -266,7 +267,10 @@ static int batch_input(xl_embedder *e, bert_batch *b, const xl_embedder_tokens *
         b->ids[j] = s->ids;
         b->types[j] = s->type_ids;
         b->lens[j] = s->len;
-        if (s->len <= max) continue;
+        if (s->len <= max) {
+            st->n_truncated += s->truncated;
+            continue;
+        }
         st->n_truncated++;
         if (!s->specials) {
             b->lens[j] = max;

@@ -21,10 +21,12 @@
  *     SIF removes the first principal component of the rows of ONE call, so
  *     embed a whole set in one call.
  *   - BERT: tokens are WordPiece ids with [CLS]/[SEP] added when the model's
- *     tokenizer adds them, never truncated by tokenize; embed truncates to
- *     max_len exactly as HF does for one sequence (the first max_len - 2
- *     pieces between [CLS] and [SEP]) and counts the truncated texts.  Texts
- *     are run in batches of options.batch.
+ *     tokenizer adds them, truncated to max_len as HF truncates one sequence
+ *     (the first max_len - 2 pieces between [CLS] and [SEP]); only the kept
+ *     pieces are stored, so the coverage is that of what gets embedded.  Ids
+ *     built by the caller longer than max_len are cut the same way at embed
+ *     time.  Truncated texts are counted; texts run in batches of
+ *     options.batch.
  */
 #ifndef XL_EMBEDDER_H
 #define XL_EMBEDDER_H
@@ -111,12 +113,14 @@ size_t xl_embedder_max_len(const xl_embedder *e);
 /* One tokenised text.  ids[0..len): word ids (-1 = unknown word) or BERT
  * piece ids (with the added [CLS]/[SEP] when `specials`); type_ids NULL =
  * all 0.  n_tokens / n_known: the text's tokens (added specials not counted)
- * and those the embedder knows (in the vocabulary; BERT: not [UNK]). */
+ * and those the embedder knows (in the vocabulary; BERT: not [UNK]), of the
+ * kept tokens. */
 typedef struct xl_embedder_tokens {
     int32_t *ids, *type_ids;
     size_t len, cap, type_cap;
     size_t n_tokens, n_known;
-    bool specials;
+    bool specials;  /* ids start with [CLS] and end with [SEP] added by the tokenizer */
+    bool truncated; /* the text had more pieces than max_len */
 } xl_embedder_tokens;
 
 void xl_embedder_tokens_init(xl_embedder_tokens *t);
