@@ -115,7 +115,7 @@ static void test_word_vectors_unchanged(void **state)
             float *w = NULL;
             assert_int_equal(w2v_vectors_read(path, W2V_FORMAT_AUTO, 0, &v, &err), 0);
             if (sif) assert_int_equal(sentvec_sif_weights(&v, NULL, 1e-3, &w, &err), 0);
-            sentvec_options so = {o.pooling, sif != 0, norm != 0, true, NULL, 1};
+            sentvec_options so = {o.pooling, sif != 0, norm != 0, true, NULL, 1, NULL};
             reference_sentvec(&v, w, TEXTS, N_TEXTS, &so, want);
             assert_memory_equal(got, want, sizeof got); /* bit for bit */
             free(w);

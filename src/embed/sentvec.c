@@ -163,7 +163,7 @@ int sentvec_embed_ids(const w2v_vectors *v, const float *weights, const int32_t 
     bool *nonempty = xl_calloc(n ? n : 1, sizeof *nonempty, err);
     if (!nonempty) return -1;
     pool_ctx c = {v, sif ? weights : NULL, ids, lens, out, nonempty};
-    xl_parallel_for(xl_resolve_threads(opt->threads), n, pool_rows, &c);
+    xl_pool_run(opt->pool, xl_resolve_threads(opt->threads), n, pool_rows, &c);
     for (size_t i = 0; i < n; i++) empty += !nonempty[i];
     int rc = 0;
     if (sif && opt->remove_pc) {

@@ -44,6 +44,7 @@ typedef struct sentvec_options {
     bool lowercase_fallback;  /* try the ASCII-lower-cased token when absent */
     const double *pc;         /* [dim] component to remove; NULL = compute */
     int threads;              /* rows pooled in parallel; 0 = all CPUs (xl_resolve_threads) */
+    struct xl_pool *pool;     /* run them on this pool (xl_thread.h); NULL: threads started for the call */
 } sentvec_options;
 
 /* weights[i] = a / (a + p(word i)).  counts_path NULL = Zipf estimate. */

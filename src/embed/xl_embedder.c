@@ -23,7 +23,8 @@ struct xl_embedder {
     w2v_vectors wv;
     bool wv_ok;
     float *sif_w;
-    xl_buf words; /* scratch: sentvec_preprocess output */
+    xl_pool *pool; /* the word-vector rows' threads, started once (BERT: the kernels' pool) */
+    xl_buf words;  /* scratch: sentvec_preprocess output */
     /* BERT */
     xl_model *model;
     xl_bert *bert;
@@ -86,6 +87,7 @@ static int open_word_vectors(xl_embedder *e, const char *path, xl_error *err)
     e->dim = e->wv.dim;
     bool sif = o->pooling == SENTVEC_SIF;
     if (sif && sentvec_sif_weights(&e->wv, o->counts_path, o->sif_a, &e->sif_w, err) < 0) return -1;
+    if (e->threads > 1 && !(e->pool = xl_pool_new(e->threads, err))) return -1;
     snprintf(e->name, sizeof e->name, "word vectors %s (%zu words x %zu dims, %s pooling)", path, e->wv.n_words,
              e->wv.dim, sif ? "SIF" : "mean");
     return 0;
@@ -147,6 +149,7 @@ void xl_embedder_free(xl_embedder *e)
     if (!e) return;
     if (e->wv_ok) w2v_vectors_free(&e->wv);
     free(e->sif_w);
+    xl_pool_free(e->pool);
     xl_buf_free(&e->words);
     wordpiece_encoding_free(&e->enc);
     xl_bert_acts_free(&e->acts);
@@ -240,7 +243,7 @@ static int embed_words(xl_embedder *e, const xl_embedder_tokens *t, size_t n, fl
         }
         bool sif = e->opt.pooling == SENTVEC_SIF;
         sentvec_options so = {e->opt.pooling, sif && e->opt.remove_pc, e->opt.normalize, e->opt.lowercase_fallback,
-                              NULL, e->threads};
+                              NULL, e->threads, e->pool};
         rc = sentvec_embed_ids(&e->wv, sif ? e->sif_w : NULL, ids, lens, n, &so, out, NULL, &st->n_empty, err);
     }
     free(ids);

@@ -10,8 +10,10 @@
  *     tokenize a text (ids plus its vocabulary coverage), embed tokenised
  *     texts or raw texts in batches, rows in input order.  No printing, no
  *     exiting; errors in err.
- *   - Threads are resolved once at open (0 = all CPUs, xl_resolve_threads);
- *     the output does not depend on the thread count.
+ *   - Threads are resolved once at open (0 = all CPUs, xl_resolve_threads)
+ *     and started once: one pool per embedder (BERT: the kernels' pool; word
+ *     vectors: a pool of their own).  The output does not depend on the
+ *     thread count.
  *   - Tokenise once: xl_embedder_tokenize gives the ids AND the coverage
  *     (tokens, known tokens) the pipeline routes by; xl_embedder_embed_tokens
  *     embeds those same ids.  xl_embedder_embed is tokenize + embed.
