@@ -47,6 +47,42 @@ static void score_lists(const uint32_t *lists, const uint32_t *users, size_t n_u
     }
 }
 
+int xl_eval_lists_groups(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth,
+                         char *const *user_group, const char *ug, char *const *item_group, const char *ig,
+                         xl_eval_row *row, xl_error *err)
+{
+    uint32_t *rel = xl_calloc(truth->nnz ? truth->nnz : 1, sizeof *rel, err);
+    double *gains = xl_calloc(truth->nnz ? truth->nnz : 1, sizeof *gains, err);
+    if (!rel || !gains) {
+        free(rel);
+        free(gains);
+        return -1;
+    }
+    xl_rank_accum acc;
+    xl_rank_accum_init(&acc);
+    for (size_t u = 0; u < n_users && u < truth->n_rows; u++) {
+        if (strcmp(user_group[u], ug) != 0) continue;
+        size_t nr = 0;
+        for (size_t q = truth->ptr[u]; q < truth->ptr[u + 1]; q++)
+            if (strcmp(item_group[truth->idx[q]], ig) == 0) {
+                rel[nr] = truth->idx[q];
+                gains[nr++] = truth->val[q];
+            }
+        if (!nr) continue;
+        xl_rank_metrics mt;
+        if (xl_metrics_user(lists + u * k, k, k, rel, gains, nr, &mt) == 0) xl_rank_accum_add(&acc, &mt);
+    }
+    memset(row, 0, sizeof *row);
+    xl_rank_accum_mean(&acc, &row->rank);
+    row->has_rank = true;
+    row->n_users = acc.n_users;
+    row->hybrid_alpha = -1;
+    row->coverage = -1;
+    free(rel);
+    free(gains);
+    return 0;
+}
+
 int xl_eval_lists(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth, double relevance_threshold,
                   uint32_t n_items, xl_eval_row *row, xl_error *err)
 {

@@ -11,6 +11,7 @@
 #include "xl_io.h"
 #include "xl_text.h"
 #include "xl_unicode.h"
+#include "xl_utf8.h"
 
 struct xl_langid {
     uint32_t n_langs, n_features, max_order, n_scripts, n_buckets;
@@ -542,4 +543,50 @@ size_t xl_langid_classify(const xl_langid *m, xl_langid_ws *ws, const char *text
     }
     if (top[0].prob < min_prob) top[0].lang = XL_LANGID_UND;
     return k;
+}
+
+/* ---- language from the script alone (no model) ------------------------- */
+
+const char *xl_langid_guess_by_script(const char *text, size_t len)
+{
+    size_t count[8] = {0}; /* han, kana, hangul, cyrillic, arabic, greek, hebrew, thai/devanagari */
+    size_t other = 0, thai = 0, deva = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        xl_utf8_status why;
+        int n = xl_utf8_decode((const unsigned char *)text + i, len - i, &cp, &why);
+        if (n <= 0) {
+            i++;
+            continue;
+        }
+        i += (size_t)n;
+        switch (xl_uc_script_of(cp)) {
+        case XL_SC_HAN: count[0]++; break;
+        case XL_SC_HIRAGANA:
+        case XL_SC_KATAKANA: count[1]++; break;
+        case XL_SC_HANGUL: count[2]++; break;
+        case XL_SC_CYRILLIC: count[3]++; break;
+        case XL_SC_ARABIC: count[4]++; break;
+        case XL_SC_GREEK: count[5]++; break;
+        case XL_SC_HEBREW: count[6]++; break;
+        case XL_SC_THAI: thai++; break;
+        case XL_SC_DEVANAGARI: deva++; break;
+        case XL_SC_COMMON:
+        case XL_SC_INHERITED:
+        case XL_SC_UNKNOWN: break;
+        default: other++; break;
+        }
+    }
+    if (count[1]) return "ja";
+    size_t best = 0;
+    const char *tag = "und";
+    static const char *const tags[] = {"zh", "ja", "ko", "ru", "ar", "el", "he"};
+    for (int s = 0; s < 7; s++)
+        if (count[s] > best) {
+            best = count[s];
+            tag = tags[s];
+        }
+    if (thai > best) return "th";
+    if (deva > best) return "hi";
+    return best > other ? tag : "und";
 }

@@ -2,19 +2,15 @@
 #include "pipeline.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dict_translate.h"
 #include "langid.h"
-#include "sentvec.h"
 #include "xl_csv.h"
-#include "xl_io.h"
 #include "xl_platform.h"
 #include "xl_text.h"
 #include "xl_thread.h"
-#include "xl_utf8.h"
 
 enum { ST_LOAD, ST_CLEAN, ST_DETECT, ST_OPEN, ST_ROUTE, ST_EMBED, ST_PROFILES, ST_RECOMMEND, ST_EVALUATE };
 
@@ -187,46 +183,7 @@ out:
 
 const char *xl_pipeline_guess_lang_by_script(const char *text, size_t len)
 {
-    size_t count[8] = {0}; /* han, kana, hangul, cyrillic, arabic, greek, hebrew, thai/devanagari */
-    size_t other = 0, thai = 0, deva = 0;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        xl_utf8_status why;
-        int n = xl_utf8_decode((const unsigned char *)text + i, len - i, &cp, &why);
-        if (n <= 0) {
-            i++;
-            continue;
-        }
-        i += (size_t)n;
-        switch (xl_uc_script_of(cp)) {
-        case XL_SC_HAN: count[0]++; break;
-        case XL_SC_HIRAGANA:
-        case XL_SC_KATAKANA: count[1]++; break;
-        case XL_SC_HANGUL: count[2]++; break;
-        case XL_SC_CYRILLIC: count[3]++; break;
-        case XL_SC_ARABIC: count[4]++; break;
-        case XL_SC_GREEK: count[5]++; break;
-        case XL_SC_HEBREW: count[6]++; break;
-        case XL_SC_THAI: thai++; break;
-        case XL_SC_DEVANAGARI: deva++; break;
-        case XL_SC_COMMON:
-        case XL_SC_INHERITED:
-        case XL_SC_UNKNOWN: break;
-        default: other++; break;
-        }
-    }
-    if (count[1]) return "ja";
-    size_t best = 0;
-    const char *tag = "und";
-    static const char *const tags[] = {"zh", "ja", "ko", "ru", "ar", "el", "he"};
-    for (int s = 0; s < 7; s++)
-        if (count[s] > best) {
-            best = count[s];
-            tag = tags[s];
-        }
-    if (thai > best) return "th";
-    if (deva > best) return "hi";
-    return best > other ? tag : "und";
+    return xl_langid_guess_by_script(text, len);
 }
 
 static int set_lang(char **slot, const char *tag, size_t len, xl_error *err)
@@ -584,8 +541,6 @@ int xl_pipeline_evaluate(xl_pipeline *p, xl_error *err)
     size_t k = p->opt.k;
     xl_csr truth = {0};
     lang_pair *pairs = NULL;
-    uint32_t *rel = NULL;
-    double *gains = NULL;
     int rc = -1;
     p->eval = xl_calloc(1, sizeof *p->eval, err);
     if (!p->eval) return -1;
@@ -597,9 +552,7 @@ int xl_pipeline_evaluate(xl_pipeline *p, xl_error *err)
     /* the (user language, item language) pairs present in the held-out data */
     size_t np = 0;
     pairs = xl_calloc(p->heldout.n ? p->heldout.n : 1, sizeof *pairs, err);
-    rel = xl_calloc(p->heldout.n ? p->heldout.n : 1, sizeof *rel, err);
-    gains = xl_calloc(p->heldout.n ? p->heldout.n : 1, sizeof *gains, err);
-    if (!pairs || !rel || !gains) goto out;
+    if (!pairs) goto out;
     for (size_t e = 0; e < p->heldout.n; e++) {
         lang_pair lp = {p->user_lang[p->heldout.user[e]], p->lang[p->heldout.item[e]]};
         bool seen = false;
@@ -623,38 +576,18 @@ int xl_pipeline_evaluate(xl_pipeline *p, xl_error *err)
                 p->eval_rows_dropped++;
                 continue;
             }
-            xl_rank_accum acc;
-            xl_rank_accum_init(&acc);
-            for (uint32_t u = 0; u < nu; u++) {
-                if (strcmp(p->user_lang[u], pairs[j].ul) != 0) continue;
-                size_t nr = 0;
-                for (size_t q = truth.ptr[u]; q < truth.ptr[u + 1]; q++)
-                    if (strcmp(p->lang[truth.idx[q]], pairs[j].il) == 0) {
-                        rel[nr] = truth.idx[q];
-                        gains[nr++] = truth.val[q];
-                    }
-                if (!nr) continue;
-                xl_rank_metrics mt;
-                if (xl_metrics_user(pm->lists + (size_t)u * k, k, k, rel, gains, nr, &mt) == 0)
-                    xl_rank_accum_add(&acc, &mt);
-            }
             xl_eval_row *row = &p->eval->rows[p->eval->n_rows++];
-            memset(row, 0, sizeof *row);
+            if (xl_eval_lists_groups(pm->lists, nu, k, &truth, p->user_lang, pairs[j].ul, p->lang, pairs[j].il, row,
+                                     err) < 0)
+                goto out;
             snprintf(row->model, sizeof row->model, "%s", pm->label);
             snprintf(row->subset, sizeof row->subset, "%.20s->%.20s", pairs[j].ul, pairs[j].il);
-            xl_rank_accum_mean(&acc, &row->rank);
-            row->has_rank = true;
-            row->n_users = acc.n_users;
-            row->hybrid_alpha = -1;
-            row->coverage = -1; /* not defined for a subset of the items */
         }
     p->evaluated = true;
     rc = 0;
 out:
     xl_csr_free(&truth);
     free(pairs);
-    free(rel);
-    free(gains);
     p->seconds[ST_EVALUATE] = xl_time_now() - t0;
     return rc;
 }
