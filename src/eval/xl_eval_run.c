@@ -47,17 +47,27 @@ static void score_lists(const uint32_t *lists, const uint32_t *users, size_t n_u
     }
 }
 
+/* Relevant-item scratch for one user: as long as the longest truth row. */
+static int row_scratch(const xl_csr *truth, uint32_t **rel, double **gains, xl_error *err)
+{
+    size_t mx = 1;
+    for (uint32_t u = 0; u < truth->n_rows; u++)
+        if (truth->ptr[u + 1] - truth->ptr[u] > mx) mx = truth->ptr[u + 1] - truth->ptr[u];
+    *rel = xl_malloc(mx * sizeof **rel, err);
+    *gains = xl_malloc(mx * sizeof **gains, err);
+    if (*rel && *gains) return 0;
+    free(*rel);
+    free(*gains);
+    return -1;
+}
+
 int xl_eval_lists_groups(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth,
                          char *const *user_group, const char *ug, char *const *item_group, const char *ig,
                          xl_eval_row *row, xl_error *err)
 {
-    uint32_t *rel = xl_calloc(truth->nnz ? truth->nnz : 1, sizeof *rel, err);
-    double *gains = xl_calloc(truth->nnz ? truth->nnz : 1, sizeof *gains, err);
-    if (!rel || !gains) {
-        free(rel);
-        free(gains);
-        return -1;
-    }
+    uint32_t *rel;
+    double *gains;
+    if (row_scratch(truth, &rel, &gains, err) < 0) return -1;
     xl_rank_accum acc;
     xl_rank_accum_init(&acc);
     for (size_t u = 0; u < n_users && u < truth->n_rows; u++) {
@@ -90,16 +100,9 @@ int xl_eval_lists(const uint32_t *lists, size_t n_users, size_t k, const xl_csr 
     snprintf(row->model, sizeof row->model, "external");
     snprintf(row->subset, sizeof row->subset, "all");
     row->hybrid_alpha = -1;
-    size_t mx = 1;
-    for (uint32_t u = 0; u < truth->n_rows; u++)
-        if (truth->ptr[u + 1] - truth->ptr[u] > mx) mx = truth->ptr[u + 1] - truth->ptr[u];
-    uint32_t *rel = xl_malloc(mx * sizeof *rel, err);
-    double *gains = xl_malloc(mx * sizeof *gains, err);
-    if (!rel || !gains) {
-        free(rel);
-        free(gains);
-        return -1;
-    }
+    uint32_t *rel;
+    double *gains;
+    if (row_scratch(truth, &rel, &gains, err) < 0) return -1;
     xl_rank_accum acc;
     xl_rank_accum_init(&acc);
     score_lists(lists, NULL, n_users, k, truth, relevance_threshold, NULL, &acc, rel, gains);
