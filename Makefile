@@ -10,6 +10,7 @@
 #   make valgrind        end-to-end CLI run (tokenize, embed, recommend, eval) under valgrind
 #   make conversion-check  kernels and parsers compiled with -Wconversion -Werror
 #   make layering-check  no include points to a higher layer (docs/tools/check_layering.sh; also in make test)
+#   make MPI=1 BUILD=build/mpi mpi-test   data-parallel train-encoder over MPI == one process
 #   make shared          build/pic/libxlrec.so (-fPIC objects in their own build dir)
 #   make example         docs/examples/embed_cosine against an installed xlrec (pkg-config)
 #   make demo            the main job on the built-in default data
@@ -31,6 +32,15 @@ DESTDIR ?=
 FUZZ_SECONDS ?= 30
 PIC     ?=
 TEST_RUNNER ?=
+
+# make MPI=1: data-parallel `xlrec train-encoder` over MPI (Debian: libopenmpi-dev openmpi-bin).
+# The default build has no MPI anywhere; MPI=1 compiles with mpicc and -DXL_WITH_MPI (only
+# src/cli/cmd_train_encoder.c uses it).  Use its own BUILD dir, e.g. make MPI=1 BUILD=build/mpi.
+MPI     ?=
+ifeq ($(MPI),1)
+CC      := mpicc
+CFLAGS  += -DXL_WITH_MPI
+endif
 
 WARN     := -Wall -Wextra -Wpedantic -Werror
 XL_CFLAGS = -std=c11 $(WARN) $(OPT) -g $(SAN) $(PIC) -pthread $(CFLAGS)
@@ -77,7 +87,7 @@ SHARED_OK := $(filter %linux-gnu %linux-gnueabihf %linux-musl %bsd%,$(MACHINE))
 .SECONDARY:
 
 .PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example \
-        layering-check
+        layering-check mpi-test
 all: $(LIB) $(BIN)
 lib: $(LIB)
 
@@ -119,6 +129,11 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 check:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) BUILD=build/check OPT=-O1 SAN="$(SAN_FLAGS)" test
+
+# Data-parallel training over MPI equals one process with the combined batch (make MPI=1 ...).
+mpi-test: $(BIN)
+	@[ "$(MPI)" = 1 ] || { echo "mpi-test needs make MPI=1 (e.g. make MPI=1 BUILD=build/mpi mpi-test)"; exit 2; }
+	sh tests/mpi/train_mpi_check.sh $(BIN)
 
 bench: $(BENCH_BINS) $(BIN)
 	@for b in $(BENCH_BINS); do echo "== $$b"; XLREC_BIN=$(BIN) ./$$b || exit 1; done
@@ -242,8 +257,12 @@ valgrind: $(BIN)
 # dir per target (any CC: `make conversion-check CC=arm-linux-gnueabihf-gcc`
 # checks the 32-bit size_t conversions, CC=aarch64-linux-gnu-gcc the NEON file).
 CONVERSION_SRCS := src/core/xl_json.c src/core/xl_csv.c src/core/xl_npy.c src/core/xl_utf8.c \
-                   $(wildcard nn/xl_kernels*.c) weights/xl_model.c weights/xl_safetensors.c \
-                   src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c
+                   $(wildcard nn/xl_kernels*.c) nn/xl_backprop.c nn/bert_train.c nn/bert_params.c \
+                   weights/xl_model.c weights/xl_safetensors.c \
+                   src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c \
+                   src/train/train_data.c src/train/train_ckpt.c src/train/train_loss.c src/train/train_optim.c
+# the GloVe corpus, vocabulary and co-occurrence readers (docs/glove.md)
+CONVERSION_SRCS += $(wildcard src/glove/*.c)
 CONVERSION_BUILD := build/conversion/$(MACHINE)
 conversion-check:
 	$(MAKE) BUILD=$(CONVERSION_BUILD) CFLAGS="$(CFLAGS) -Wconversion" \

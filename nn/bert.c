@@ -305,6 +305,19 @@ static int grow_slots(float ***v, size_t n_slots, size_t count, xl_error *err)
     return 0;
 }
 
+/* Bytes of the activation buffers acts_reserve allocates for T tokens (att floats of attention
+ * probabilities), per slot: emb, hidden0 [T, H]; per slot qkv [T, 3H], ctx, attn_proj, ln1,
+ * ffn_proj, out [T, H], ffn_h (and ffn_pre with keep_all_layers) [T, I], att.  False on overflow. */
+static bool acts_bytes(const xl_bert_config *c, size_t slots, size_t T, size_t att, size_t *bytes)
+{
+    size_t per_slot_h = 3 + 5, per_slot_i = slots > 1 ? 2 : 1, a, b, d, e, total;
+    if (!xl_mul_size(per_slot_h, c->hidden, &a) || !xl_mul_size(per_slot_i, c->intermediate, &b) ||
+        !xl_add_size(a, b, &a) || !xl_mul_size(a, T, &a) || !xl_add_size(a, att, &a) || !xl_mul_size(a, slots, &d) ||
+        !xl_mul_size(2 * c->hidden, T, &e) || !xl_add_size(d, e, &total) || !xl_mul_size(total, sizeof(float), bytes))
+        return false;
+    return true;
+}
+
 static int acts_reserve(const xl_bert_config *c, xl_bert_acts *a, size_t n_seq, size_t T, size_t att, bool store_att,
                         xl_error *err)
 {
@@ -356,6 +369,23 @@ static int acts_reserve(const xl_bert_config *c, xl_bert_acts *a, size_t n_seq, 
 
 /* Embeddings (BertEmbeddings.forward): e_t = W_word[id_t] + W_type[tt_t] + W_pos[p_t],
  * then LayerNorm.  HF adds word + type first, then position; DistilBERT word + position. */
+int xl_bert_check_ids(const xl_bert *b, const int32_t *ids, const int32_t *type_ids, size_t len, xl_error *err)
+{
+    const xl_bert_config *c = &b->cfg;
+    if (len == 0 || len > c->max_position)
+        return xl_fail(err, XL_ERR_USAGE, "length %zu outside 1..%zu (max_position)", len, c->max_position);
+    for (size_t p = 0; p < len; p++) {
+        if (ids[p] < 0 || (size_t)ids[p] >= c->vocab_size)
+            return xl_fail(err, XL_ERR_USAGE, "position %zu: token id %" PRId32 " outside 0..%zu", p, ids[p],
+                           c->vocab_size - 1);
+        int32_t t = type_ids ? type_ids[p] : 0;
+        if (b->type_emb != NULL ? (t < 0 || (size_t)t >= c->type_vocab_size) : t != 0)
+            return xl_fail(err, XL_ERR_USAGE, "position %zu: token type id %" PRId32 " outside 0..%zu", p, t,
+                           b->type_emb != NULL ? c->type_vocab_size - 1 : 0);
+    }
+    return 0;
+}
+
 static int embed(const xl_bert *b, const xl_kernels *k, int n_threads, const xl_bert_input *in, xl_bert_acts *a,
                  xl_error *err)
 {
@@ -424,16 +454,25 @@ int xl_bert_forward(const xl_bert *b, xl_kernels *k, int n_threads, const xl_ber
     if (in->n_seq == 0) return xl_fail(err, XL_ERR_USAGE, "empty batch");
     size_t T = 0, att = 0, max_len = 0;
     for (size_t s = 0; s < in->n_seq; s++) {
-        size_t n = in->len[s];
+        size_t n = in->len[s], n2, hn2;
         if (n == 0 || n > c->max_position)
             return xl_fail(err, XL_ERR_USAGE, "sequence %zu: length %zu outside 1..%zu (max_position)", s, n,
                            c->max_position);
-        T += n;
-        att += nh * n * n;
+        /* sum of n and of nh*n^2, checked: a model claiming 65,536 positions wraps 32-bit size_t */
+        if (!xl_add_size(T, n, &T) || !xl_mul_size(n, n, &n2) || !xl_mul_size(nh, n2, &hn2) ||
+            !xl_add_size(att, hn2, &att))
+            return xl_fail(err, XL_ERR_LIMIT, "batch of %zu sequences (sequence %zu: %zu tokens): activation size "
+                           "overflows size_t", in->n_seq, s, n);
         if (n > max_len) max_len = n;
     }
     /* probabilities stored for a backward pass, or when a sequence is too long for the scratch */
     const bool store_att = a->keep_all_layers || max_len > XL_ATTENTION_SCRATCH_MAX_LEN;
+    size_t need;
+    if (!acts_bytes(c, a->keep_all_layers ? c->n_layers : 1, T, store_att ? att : 0, &need) ||
+        need > XL_BERT_MAX_ACT_BYTES)
+        return xl_fail(err, XL_ERR_LIMIT, "batch of %zu sequences, %zu tokens (longest %zu): activations need more "
+                       "than the limit of %zu bytes (XL_BERT_MAX_ACT_BYTES); use a smaller --max-len or --batch",
+                       in->n_seq, T, max_len, (size_t)XL_BERT_MAX_ACT_BYTES);
     if (acts_reserve(c, a, in->n_seq, T, att, store_att, err) < 0) return -1;
     a->n_seq = in->n_seq;
     a->T = T;
@@ -441,7 +480,7 @@ int xl_bert_forward(const xl_bert *b, xl_kernels *k, int n_threads, const xl_ber
         a->off[s] = o;
         a->att_off[s] = ao;
         o += in->len[s];
-        ao += nh * in->len[s] * in->len[s];
+        ao += nh * in->len[s] * in->len[s]; /* fits: the sum was checked above */
     }
     if (embed(b, k, n_threads, in, a, err) < 0) return -1;
     const float *x = a->hidden0; /* [T, H] layer input */

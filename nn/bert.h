@@ -104,6 +104,14 @@ typedef struct xl_bert {
     xl_packed_matrix dense[XL_BERT_MAX_DENSE];
 } xl_bert;
 
+/* Largest activation memory one forward pass may ask for (xl_bert_forward refuses a batch
+ * above it with a message naming the limit): 8 GiB on 64-bit hosts, 1 GiB on 32-bit ones. */
+#define XL_BERT_MAX_ACT_BYTES (sizeof(size_t) >= 8 ? (size_t)8 << 30 : (size_t)1 << 30)
+
+/* One sequence's token ids (and type ids, may be NULL) as xl_bert_forward will check them, so a
+ * caller can name the input line before batching: "position P: token id X outside 0..N". */
+int xl_bert_check_ids(const xl_bert *b, const int32_t *ids, const int32_t *type_ids, size_t len, xl_error *err);
+
 /* Build an encoder over an open model file; weights are packed for k's path. */
 int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl_error *err);
 void xl_bert_free(xl_bert *b);

@@ -235,7 +235,16 @@ static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc
                 for (size_t j = width; j < NR; j++) panel[p * NR + j] = 0.0f;
         switch (s->kind) {
         case SRC_NOTRANS:
-            for (size_t p = 0; p < kc; p++) memcpy(panel + p * NR, s->data + (pc + p) * s->ld + col0, width * 4);
+            /* an inline copy: a memcpy call per 64-byte row cost more than the copy (the weight-gradient
+             * GEMMs pack all of X [tokens, in] this way) */
+            if (width == 16)
+                for (size_t p = 0; p < kc; p++) {
+                    const float *src = s->data + (pc + p) * s->ld + col0;
+                    float *d = panel + p * NR;
+                    for (size_t j = 0; j < 16; j++) d[j] = src[j];
+                }
+            else
+                for (size_t p = 0; p < kc; p++) memcpy(panel + p * NR, s->data + (pc + p) * s->ld + col0, width * 4);
             break;
         case SRC_TRANS: {
             /* 8 source rows at a time, written as contiguous runs of the panel rows (the plain
@@ -282,6 +291,39 @@ static void pack_a(const float *A, size_t lda, size_t mc, size_t kc, size_t MR, 
     }
 }
 
+/* Transposed A (op(A) = A^T, A stored [K, M]): dst[ip*kc*MR + p*MR + i] = A[p, ip*MR+i], zero past
+ * mc.  Each step p copies MR contiguous floats of one row of the stored A. */
+static void pack_a_trans(const float *A, size_t lda, size_t mc, size_t kc, size_t MR, float *dst)
+{
+    for (size_t ip = 0; ip * MR < mc; ip++) {
+        float *panel = dst + ip * kc * MR;
+        size_t height = mc - ip * MR < MR ? mc - ip * MR : MR;
+        if (height == MR && MR == 6) { /* AVX2's MR, unrolled (a 24-byte memcpy call per step cost more than the copy) */
+            for (size_t p = 0; p < kc; p++) {
+                const float *src = A + p * lda + ip * MR;
+                float *d = panel + p * MR;
+                d[0] = src[0], d[1] = src[1], d[2] = src[2], d[3] = src[3], d[4] = src[4], d[5] = src[5];
+            }
+            continue;
+        }
+        if (height == MR) { /* full panel: MR contiguous floats per step */
+            for (size_t p = 0; p < kc; p++) {
+                const float *src = A + p * lda + ip * MR;
+                float *d = panel + p * MR;
+                for (size_t i = 0; i < MR; i++) d[i] = src[i];
+            }
+            continue;
+        }
+        for (size_t p = 0; p < kc; p++) {
+            const float *src = A + p * lda + ip * MR;
+            float *d = panel + p * MR;
+            size_t i = 0;
+            for (; i < height; i++) d[i] = src[i];
+            for (; i < MR; i++) d[i] = 0.0f;
+        }
+    }
+}
+
 int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const float *B, size_t ldb,
               xl_packed_matrix *out, xl_error *err)
 {
@@ -322,6 +364,13 @@ int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const flo
     return 0;
 }
 
+void xl_pack_b_refresh(const xl_kernels *k, xl_trans trans, const float *B, size_t ldb, xl_packed_matrix *p)
+{
+    (void)k;
+    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, p->k};
+    if (p->k > 0 && p->n > 0) pack_b(&s, 0, p->k, 0, p->n, p->nr, p->data);
+}
+
 void xl_packed_free(xl_packed_matrix *p)
 {
     if (p == NULL) return;
@@ -337,6 +386,7 @@ typedef struct {
     float alpha, beta;
     const float *A;
     size_t lda;
+    int trans_a;                   /* op(A) = A^T: A stored [K, M] (packed with pack_a_trans, never read in place) */
     b_source bsrc;                 /* used when B must be packed on the fly */
     const xl_packed_matrix *bpack; /* non-NULL: pre-packed with this path's NR, used in place */
     float *C;
@@ -349,6 +399,13 @@ typedef struct {
     /* batched */
     size_t stride_a, stride_b, stride_c;
 } gemm_job;
+
+/* Pack rows [i0, i0+mc) x K steps [pc, pc+kc) of op(A) into MR-row panels. */
+static void pack_a_job(const gemm_job *g, size_t i0, size_t pc, size_t mc, size_t kc, float *dst)
+{
+    if (g->trans_a) pack_a_trans(g->A + pc * g->lda + i0, g->lda, mc, kc, g->t->mr, dst);
+    else pack_a(g->A + i0 * g->lda + pc, g->lda, mc, kc, g->t->mr, dst);
+}
 
 /* bias + activation on rows [m0,m1) x cols [n0,n1) of the finished C */
 static void epilogue(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1)
@@ -401,7 +458,7 @@ static void gemm_stream(const gemm_job *g, size_t m0, size_t m1, size_t n0, size
     const size_t MR = t->mr, NR = t->nr, KC = t->kc, K = g->K, mc = m1 - m0;
     const size_t direct = t->ukr_rows != NULL ? mc / MR * MR : 0;
     float *apack = ws; /* rows [direct, mc): pack_a over all of K; group q's slice at pc is apack + q*K*MR + pc*MR */
-    if (direct < mc) pack_a(g->A + (m0 + direct) * g->lda, g->lda, mc - direct, K, MR, apack);
+    if (direct < mc) pack_a_job(g, m0 + direct, 0, mc - direct, K, apack);
     for (size_t jc = n0; jc < n1; jc += NR) {
         const size_t nr = n1 - jc < NR ? n1 - jc : NR;
         const float *panel = g->bpack->data + (jc / NR) * K * NR;
@@ -466,7 +523,7 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
         return;
     }
     const size_t rows_packed = t->ukr_rows != NULL ? (m1 - m0) % MR : m1 - m0; /* by gemm_stream */
-    if (g->bpack && (m1 - m0) * K <= XL_STREAM_A_FLOATS && round_up(rows_packed, MR) * K <= MC * KC) {
+    if (g->bpack && !g->trans_a && (m1 - m0) * K <= XL_STREAM_A_FLOATS && round_up(rows_packed, MR) * K <= MC * KC) {
         gemm_stream(g, m0, m1, n0, n1, ws);
         return;
     }
@@ -497,8 +554,8 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
                  * pack was a scalar transpose costing up to as much as the FMAs when N is narrow);
                  * the rest (a partial MR group, or all rows on paths without ukr_rows) is packed.
                  * Both kernels do the same FMAs in the same order. */
-                const size_t direct = t->ukr_rows != NULL ? mc / MR * MR : 0;
-                if (direct < mc) pack_a(g->A + (ic + direct) * g->lda + pc, g->lda, mc - direct, kc, MR, apack);
+                const size_t direct = t->ukr_rows != NULL && !g->trans_a ? mc / MR * MR : 0;
+                if (direct < mc) pack_a_job(g, ic + direct, pc, mc - direct, kc, apack);
                 for (size_t jr = 0; jr < nc; jr += NR) {
                     size_t nr = nc - jr < NR ? nc - jr : NR;
                     const float *bmicro = bp + (jr / NR) * bstride;
@@ -550,11 +607,17 @@ static void gemm_run(xl_kernels *k, int n_threads, gemm_job *g)
 void xl_sgemm(xl_kernels *k, int n_threads, xl_trans trans_b, size_t M, size_t N, size_t K, float alpha,
               const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
+    xl_sgemm_ex(k, n_threads, XL_NO_TRANS, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void xl_sgemm_ex(xl_kernels *k, int n_threads, xl_trans trans_a, xl_trans trans_b, size_t M, size_t N, size_t K,
+                 float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
     gemm_job g;
     memset(&g, 0, sizeof g);
     g.t = k->impl;
     g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
-    g.A = A, g.lda = lda, g.C = C, g.ldc = ldc;
+    g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.trans_a = trans_a == XL_TRANS;
     g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
     gemm_run(k, n_threads, &g);
 }
@@ -595,12 +658,20 @@ void xl_sgemm_batched(xl_kernels *k, int n_threads, xl_trans trans_b, size_t bat
                       float alpha, const float *A, size_t lda, size_t stride_a, const float *B, size_t ldb,
                       size_t stride_b, float beta, float *C, size_t ldc, size_t stride_c)
 {
+    xl_sgemm_batched_ex(k, n_threads, XL_NO_TRANS, trans_b, batch, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b,
+                        beta, C, ldc, stride_c);
+}
+
+void xl_sgemm_batched_ex(xl_kernels *k, int n_threads, xl_trans trans_a, xl_trans trans_b, size_t batch, size_t M,
+                         size_t N, size_t K, float alpha, const float *A, size_t lda, size_t stride_a, const float *B,
+                         size_t ldb, size_t stride_b, float beta, float *C, size_t ldc, size_t stride_c)
+{
     if (batch == 0 || M == 0 || N == 0) return;
     gemm_job g;
     memset(&g, 0, sizeof g);
     g.t = k->impl;
     g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
-    g.A = A, g.lda = lda, g.C = C, g.ldc = ldc;
+    g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.trans_a = trans_a == XL_TRANS;
     g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
     g.stride_a = stride_a, g.stride_b = stride_b, g.stride_c = stride_c;
     g.workspace = k->workspace;
@@ -638,7 +709,7 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
         const size_t s = item / j->n_heads, h = item % j->n_heads, n = j->len[s], dh = j->dh;
         const size_t row0 = j->off[s] * j->ld_qkv + h * dh;
         float *P = j->att ? j->att + j->att_off[s] + h * n * n : NULL;
-        float *ctx_h = j->ctx + j->off[s] * j->ld_ctx + h * dh;
+        float *ctx_h = j->ctx ? j->ctx + j->off[s] * j->ld_ctx + h * dh : NULL;
         const float *mask = j->mask ? j->mask[s] : NULL;
         /* query rows per block: a block of scores (rb x n) fits the scratch, at least MR rows */
         size_t rb = XL_ATT_BLOCK_FLOATS / n / MR * MR;
@@ -680,6 +751,7 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
             gemm_block(&g, 0, r1 - r0, 0, n, ws);
             /* P = softmax(S + mask) row by row */
             for (size_t r = 0; r < r1 - r0; r++) t->softmax(Sb + r * n, n, 1.0f, mask);
+            if (ctx_h == NULL) continue; /* probabilities only */
             /* ctx_h [r0:r1, dh] = P [r0:r1, n] V_h [n, dh] */
             g.M = r1 - r0, g.N = dh, g.K = n, g.alpha = 1.0f;
             g.A = Sb, g.lda = n, g.C = ctx_h + r0 * j->ld_ctx, g.ldc = j->ld_ctx;

@@ -95,6 +95,15 @@ typedef enum xl_act {
 void xl_sgemm(xl_kernels *k, int n_threads, xl_trans trans_b, size_t M, size_t N, size_t K, float alpha,
               const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 
+/* C[M,N] = alpha * op(A) * op(B) + beta * C[M,N], op(A) = A[M,K] (XL_NO_TRANS) or A^T with A
+ * stored [K,M] (XL_TRANS, row stride lda >= M): the weight gradient of a linear layer,
+ * dW[out,in] += dY[T,out]^T X[T,in], is xl_sgemm_ex(XL_TRANS, XL_NO_TRANS, out, in, T, ...).
+ * A transposed A is packed into the micro-kernel's row panels (each step copies MR contiguous
+ * floats), so every path's micro-kernel runs it; same splitting as xl_sgemm (thread-count
+ * independent results).  xl_sgemm is xl_sgemm_ex with XL_NO_TRANS for A. */
+void xl_sgemm_ex(xl_kernels *k, int n_threads, xl_trans trans_a, xl_trans trans_b, size_t M, size_t N, size_t K,
+                 float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
+
 /* `batch` independent GEMMs of the same shape, matrix b using A + b*stride_a, B + b*stride_b,
  * C + b*stride_c (attention: per (sequence, head), Q K^T with XL_TRANS and P V with
  * XL_NO_TRANS, the heads being column slices of the QKV buffer via lda/ldb and the strides).
@@ -102,6 +111,11 @@ void xl_sgemm(xl_kernels *k, int n_threads, xl_trans trans_b, size_t M, size_t N
 void xl_sgemm_batched(xl_kernels *k, int n_threads, xl_trans trans_b, size_t batch, size_t M, size_t N, size_t K,
                       float alpha, const float *A, size_t lda, size_t stride_a, const float *B, size_t ldb,
                       size_t stride_b, float beta, float *C, size_t ldc, size_t stride_c);
+
+/* xl_sgemm_batched with op(A) as in xl_sgemm_ex (attention backward: dV_h = P^T dctx_h). */
+void xl_sgemm_batched_ex(xl_kernels *k, int n_threads, xl_trans trans_a, xl_trans trans_b, size_t batch, size_t M,
+                         size_t N, size_t K, float alpha, const float *A, size_t lda, size_t stride_a, const float *B,
+                         size_t ldb, size_t stride_b, float beta, float *C, size_t ldc, size_t stride_c);
 
 /* Multi-head scaled dot-product attention (Vaswani et al. 2017; HF BertSelfAttention) over a batch
  * of sequences packed back to back.  Sequence s has rows off[s] .. off[s]+len[s] of Q, K, V (row
@@ -112,7 +126,8 @@ void xl_sgemm_batched(xl_kernels *k, int n_threads, xl_trans trans_b, size_t bat
  * goes through a per-thread scratch of the workspace that stays in L2, instead of through a
  * sum_s heads*len[s]^2 buffer (100 MB for 8 x 512 tokens x 12 heads) that leaves the caches; ctx
  * is bit-identical either way.  With att == NULL every len[s] must be at most
- * XL_ATTENTION_SCRATCH_MAX_LEN (a larger one is a caller bug and aborts).
+ * XL_ATTENTION_SCRATCH_MAX_LEN (a larger one is a caller bug and aborts).  ctx may be NULL when att
+ * is not: the probabilities only (training with attention dropout computes dropout(P) V itself).
  * mask is NULL or one additive row of len[s] floats per sequence (an entry may be NULL).  One
  * parallel region over all (sequence, head) pairs, each pair computed whole by one thread (its
  * scores stay in cache between the three steps), so results do not depend on n_threads; the
@@ -139,6 +154,9 @@ typedef struct xl_packed_matrix {
 int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const float *B, size_t ldb,
               xl_packed_matrix *out, xl_error *err);
 void xl_packed_free(xl_packed_matrix *p);
+/* Repack op(B) into p (already packed by xl_pack_b with the same K, N, trans and context) after the
+ * weights changed (an optimiser step): no allocation, O(K*N). */
+void xl_pack_b_refresh(const xl_kernels *k, xl_trans trans, const float *B, size_t ldb, xl_packed_matrix *p);
 
 /* C[M,N] = act(alpha * A[M,K] * op(B) + beta * C + bias[N]); bias may be NULL.
  * Parallel over output tiles.  This is the fast path for all projection and FFN layers. */

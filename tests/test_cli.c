@@ -184,7 +184,9 @@ static void test_help_defaults(void **state)
                                        "eval-retrieval", "inspect", "langid", "langid-train", "ngram train",
                                        "ngram query", "ngram ppl", "normalize", "recommend", "run", "tokenize",
                                        "translate", "w2v train", "w2v similar", "w2v analogy", "w2v eval",
-                                       "w2v convert"};
+                                       "w2v convert", "glove vocab", "glove cooccur", "glove shuffle", "glove train",
+                                       "glove text", "glove compare", "glove dump", "train-encoder", "vocab train",
+                                       "vocab prune", "vocab stats"};
     static char help[32768];
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         help_of(cmds[c], help, sizeof help);

@@ -277,6 +277,85 @@ static void test_sgemm_batched(void **state)
     free(qkv), free(scores), free(ctx);
 }
 
+/* ---- SGEMM with transposed A (the weight gradients of training: dW += dY^T X) ---- */
+
+/* C = alpha op(A) op(B) + beta C0 against a double reference, op(A) = A^T with A stored [K, M] */
+static void run_sgemm_ta_case(xl_kernels *k, const char *pname, shape s, xl_trans tb, size_t pad, float alpha,
+                              float beta, int threads, float *out_c)
+{
+    size_t lda = s.M + pad, ldb = (tb == XL_TRANS ? s.K : s.N) + pad, ldc = s.N + pad;
+    size_t brows = tb == XL_TRANS ? s.N : s.K;
+    float *A = rand_vec(s.K * lda), *B = rand_vec(brows * ldb), *C0 = rand_vec(s.M * ldc);
+    float *C = malloc((s.M * ldc + 1) * sizeof *C), *At = malloc((s.M * s.K + 1) * sizeof *At);
+    assert_true(C && At);
+    memcpy(C, C0, s.M * ldc * sizeof *C);
+    if (beta == 0.0f)
+        for (size_t i = 0; i < s.M * ldc; i++) C[i] = NAN;
+    xl_sgemm_ex(k, threads, XL_TRANS, tb, s.M, s.N, s.K, alpha, A, lda, B, ldb, beta, C, ldc);
+    /* the reference reads op(A) = A^T as a dense [M, K] matrix */
+    for (size_t i = 0; i < s.M; i++)
+        for (size_t p = 0; p < s.K; p++) At[i * s.K + p] = A[p * lda + i];
+    char what[128];
+    snprintf(what, sizeof what, "%s sgemm A^T %s pad=%zu alpha=%g beta=%g threads=%d", pname,
+             tb == XL_TRANS ? "B^T" : "B", pad, (double)alpha, (double)beta, threads);
+    check_gemm(what, s.M, s.N, s.K, alpha, At, s.K, B, ldb, tb, beta, C0, C, ldc, NULL, XL_ACT_NONE);
+    if (beta != 0.0f)
+        for (size_t i = 0; i < s.M; i++)
+            for (size_t j = s.N; j < ldc; j++)
+                if (C[i * ldc + j] != C0[i * ldc + j]) fail_msg("%s: wrote C padding at [%zu,%zu]", what, i, j);
+    if (out_c != NULL)
+        for (size_t i = 0; i < s.M; i++) memcpy(out_c + i * s.N, C + i * ldc, s.N * sizeof *C);
+    free(A), free(B), free(C0), free(C), free(At);
+}
+
+static void test_sgemm_trans_a(void **state)
+{
+    (void)state;
+    static const shape shapes[] = {{1, 1, 1},  {1, 17, 3},  {3, 1, 17},    {17, 33, 5},  {33, 17, 127},
+                                   {7, 40, 0}, {64, 64, 64}, {130, 97, 257}, {2, 300, 9}, {200, 150, 100}};
+    const shape big = {150, 200, 300};
+    float *ref = malloc(big.M * big.N * sizeof *ref), *c1 = malloc(big.M * big.N * sizeof *c1),
+          *c2 = malloc(big.M * big.N * sizeof *c2);
+    assert_true(ref && c1 && c2);
+    int have_ref = 0;
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        const char *pname = xl_simd_path_name(all_paths[pi]);
+        for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
+            for (int tb = 0; tb < 2; tb++) {
+                run_sgemm_ta_case(&k, pname, shapes[si], (xl_trans)tb, 0, 1.0f, 0.0f, 1, NULL);
+                run_sgemm_ta_case(&k, pname, shapes[si], (xl_trans)tb, 5, -0.5f, 1.0f, 2, NULL);
+            }
+        /* same inputs (the generator restarted) on every path: agrees with scalar, 1 vs 2 threads bit-identical */
+        lcg_state = 12345;
+        run_sgemm_ta_case(&k, pname, big, XL_NO_TRANS, 0, 1.0f, 1.0f, 1, c1);
+        lcg_state = 12345;
+        run_sgemm_ta_case(&k, pname, big, XL_NO_TRANS, 0, 1.0f, 1.0f, 2, c2);
+        assert_memory_equal(c1, c2, big.M * big.N * sizeof *c1);
+        if (!have_ref) memcpy(ref, c1, big.M * big.N * sizeof *c1), have_ref = 1;
+        else assert_allclose(c1, ref, big.M * big.N, 2e-5, 1e-5);
+        /* batched with transposed A (attention backward: dV_h = P_h^T dctx_h) */
+        const size_t S = 13, D = 6, nb = 3;
+        float *P = rand_vec(nb * S * S), *dc = rand_vec(S * nb * D), *dv = malloc(S * nb * D * sizeof *dv);
+        assert_non_null(dv);
+        xl_sgemm_batched_ex(&k, 2, XL_TRANS, XL_NO_TRANS, nb, S, D, S, 1.0f, P, S, S * S, dc, nb * D, D, 0.0f, dv, nb * D,
+                            D);
+        for (size_t h = 0; h < nb; h++) {
+            float *Pt = malloc(S * S * sizeof *Pt);
+            assert_non_null(Pt);
+            for (size_t i = 0; i < S; i++)
+                for (size_t j = 0; j < S; j++) Pt[i * S + j] = P[h * S * S + j * S + i];
+            check_gemm("batched P^T dctx", S, D, S, 1.0f, Pt, S, dc + h * D, nb * D, XL_NO_TRANS, 0.0f, NULL,
+                       dv + h * D, nb * D, NULL, XL_ACT_NONE);
+            free(Pt);
+        }
+        free(P), free(dc), free(dv);
+        xl_kernels_free(&k);
+    }
+    free(ref), free(c1), free(c2);
+}
+
 /* ---- fused attention ---- */
 
 /* Naive double-precision attention for one (sequence, head): ctx = softmax(scale Q K^T + mask) V. */
@@ -364,6 +443,27 @@ static void test_attention(void **state)
 static double gelu_ref(double x)
 {
     return 0.5 * x * erfc(-x / sqrt(2.0));
+}
+
+/* ctx == NULL: the probabilities only, identical to those of the full call */
+static void test_attention_probabilities_only(void **state)
+{
+    (void)state;
+    const size_t nh = 2, dh = 5, H = nh * dh, n_seq = 2;
+    const size_t off[2] = {0, 7}, len[2] = {7, 4}, att_off[2] = {0, 2 * 49}, T = 11, A = 2 * 49 + 2 * 16;
+    float *qkv = rand_vec(T * 3 * H), *att = malloc(A * sizeof(float)), *att2 = malloc(A * sizeof(float)),
+          *ctx = malloc(T * H * sizeof(float));
+    assert_true(att && att2 && ctx);
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        xl_attention(&k, 2, n_seq, off, len, att_off, NULL, nh, dh, 0.4f, qkv, qkv + H, qkv + 2 * H, 3 * H, att, ctx, H);
+        xl_attention(&k, 2, n_seq, off, len, att_off, NULL, nh, dh, 0.4f, qkv, qkv + H, qkv + 2 * H, 3 * H, att2, NULL,
+                     H);
+        assert_memory_equal(att, att2, A * sizeof(float));
+        xl_kernels_free(&k);
+    }
+    free(qkv), free(att), free(att2), free(ctx);
 }
 
 static void test_gelu(void **state)
@@ -551,7 +651,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_path_selection), cmocka_unit_test(test_sgemm_all_paths),
         cmocka_unit_test(test_sgemm_paths_agree), cmocka_unit_test(test_sgemm_packed),
-        cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_attention), cmocka_unit_test(test_gelu),
+        cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_sgemm_trans_a), cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_attention_probabilities_only), cmocka_unit_test(test_gelu),
         cmocka_unit_test(test_layernorm), cmocka_unit_test(test_softmax),
         cmocka_unit_test(test_vector_ops),
     };

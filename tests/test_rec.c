@@ -515,6 +515,7 @@ static void test_load_policies(void **state)
     o.time_col = "ts";
     o.rating_min = 0.5;
     o.rating_max = 5;
+    o.range_policy = XL_RATING_SKIP; /* dropped and counted (the default, XL_RATING_REJECT, is an error) */
     o.item_text_cols = "title";
     o.item_lang_col = "lang";
     xl_rec_dataset d;

@@ -379,7 +379,8 @@ wordpiece *wordpiece_load_vocab(const char *path, const wordpiece_options *opts,
 {
     char *data = NULL;
     size_t size = 0;
-    if (xl_read_file(path, 0, &data, &size, err) < 0) return NULL;
+    if (xl_read_file_ex(path, XL_READ_MAX_TEXT, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text,
+                        &data, &size, err) < 0) return NULL;
     wordpiece *wp = new_wordpiece(opts, err);
     if (!wp) {
         free(data);
@@ -569,7 +570,8 @@ static int parse_json_file(const char *path, xl_json_doc **doc, xl_error *err)
 {
     char *text = NULL;
     size_t len = 0;
-    if (xl_read_file(path, 0, &text, &len, err) < 0) return -1;
+    if (xl_read_file_ex(path, XL_READ_MAX_TEXT, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text,
+                        &text, &len, err) < 0) return -1;
     xl_json_limits lim = {0, 0, XL_JSON_DUP_LAST_WINS};
     int rc = xl_json_parse(text, len, &lim, doc, err);
     free(text);
@@ -757,9 +759,10 @@ typedef struct scratch {
     size_t word_cap;
     size_t *bound; /* byte offset of char k in the word; bound[n] = length */
     size_t bound_cap;
-    /* token lists of text A and B */
+    /* token lists of text A and B: n_toks counts every token, only the first keep[] are stored
+     * (truncation keeps at most max_length tokens, so a 96 MB line costs its kept tokens) */
     tok *toks[2];
-    size_t n_toks[2], cap_toks[2];
+    size_t n_toks[2], cap_toks[2], keep[2];
 } scratch;
 
 static void scratch_free(scratch *s)
@@ -818,6 +821,10 @@ static int reserve_cp(scratch *s, size_t need, xl_error *err)
 
 static inline int push_tok(scratch *s, int which, int32_t id, size_t start, size_t end, xl_error *err)
 {
+    if (s->n_toks[which] >= s->keep[which]) { /* counted, not stored: truncation drops it */
+        s->n_toks[which]++;
+        return 0;
+    }
     if (s->n_toks[which] == s->cap_toks[which] &&
         grow((void **)&s->toks[which], &s->cap_toks[which], s->n_toks[which] + 1, sizeof(tok), err) < 0)
         return -1;
@@ -1034,6 +1041,93 @@ static int pretokenize_and_encode(const wordpiece *wp, scratch *s, int which, xl
     return 0;
 }
 
+/* Normalisation works on chunks of about WORDPIECE_CHUNK bytes, so its per-code-point arrays stay
+ * small however long the line: a chunk ends just before a white-space or punctuation character
+ * (or a CJK ideograph when those are spaced), where the pre-tokenizer splits words anyway, and
+ * only before a starter (ccc 0: NFD's canonical reordering never crosses it; lowercasing is per
+ * code point, as in HF's BertNormalizer).  A run without such a character (one "word" of letters
+ * longer than the chunk) is kept whole. */
+#define WORDPIECE_CHUNK ((size_t)65536)
+/* A character where the pre-tokenizer splits and a chunk may end (a starter). */
+static bool is_split_char(const wordpiece *wp, uint32_t cp)
+{
+    const unsigned splits = XL_BERT_WHITESPACE | XL_BERT_PUNCT | (wp->opts.tokenize_chinese_chars ? XL_BERT_CJK : 0);
+    unsigned cls = char_class(wp, cp);
+    return (cls & splits) && !(cls & XL_BERT_CONTROL) && xl_uc_bert_ccc(cp) == 0;
+}
+
+/* The code point at text[i] (i < to) as normalize_segment decodes it; the bytes it takes. */
+static size_t decode_at(const char *text, size_t i, size_t to, uint32_t *cp)
+{
+    unsigned char c = (unsigned char)text[i];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    int r = xl_utf8_decode((const unsigned char *)text + i, to - i, cp, NULL);
+    return (size_t)(r > 0 ? r : -r);
+}
+
+static size_t chunk_end(const wordpiece *wp, const char *text, size_t from, size_t to)
+{
+    if (to - from <= WORDPIECE_CHUNK) return to;
+    for (size_t i = from + WORDPIECE_CHUNK; i < to; i++) {
+        unsigned char c = (unsigned char)text[i];
+        uint32_t cp = c;
+        if (c >= 0x80) {
+            if (c < 0xC0) continue; /* a continuation byte: not a character start */
+            if (xl_utf8_decode((const unsigned char *)text + i, to - i, &cp, NULL) <= 0) continue;
+        }
+        if (is_split_char(wp, cp)) return i;
+    }
+    return to;
+}
+
+/* End of the last split character that starts in [from, to) (from when there is none): where the
+ * word that runs on past `to` starts.  Characters are decoded up to `end` (one may straddle `to`). */
+static size_t last_split_end(const wordpiece *wp, const char *text, size_t from, size_t to, size_t end)
+{
+    size_t w = from;
+    for (size_t i = from; i < to;) {
+        uint32_t cp;
+        size_t n = decode_at(text, i, end, &cp);
+        i += n;
+        if (is_split_char(wp, cp)) w = i;
+    }
+    return w;
+}
+
+/* [a, b) holds no split character and is one whole pre-tokenizer word (a split character or a
+ * segment boundary on each side).  Returns a lower bound of its normalised length (characters
+ * the normaliser keeps: not a control with clean_text, not a non-spacing mark with
+ * strip_accents; each kept one gives at least one code point) and the source span
+ * [*first, *last_end) of the first and last kept characters, which is the span of the [UNK] the
+ * word becomes when it is longer than max_input_chars_per_word. */
+static size_t word_span(const wordpiece *wp, const char *text, size_t a, size_t b, size_t *first, size_t *last_end)
+{
+    const bool clean = wp->opts.clean_text, strip = wp->strip_accents;
+    size_t kept = 0;
+    *first = *last_end = a;
+    for (size_t i = a; i < b;) {
+        size_t start = i;
+        uint32_t cp;
+        i += decode_at(text, i, b, &cp);
+        unsigned cls = char_class(wp, cp);
+        if ((clean && (cls & XL_BERT_CONTROL)) || (strip && (cls & XL_BERT_NONSPACING))) continue;
+        if (kept++ == 0) *first = start;
+        *last_end = i;
+    }
+    return kept;
+}
+
+static int encode_chunk(const wordpiece *wp, const char *text, size_t a, size_t b, int which, scratch *s,
+                        xl_error *err)
+{
+    if (a >= b) return 0;
+    if (normalize_segment(wp, text, a, b, s, err) < 0) return -1;
+    return pretokenize_and_encode(wp, s, which, err);
+}
+
 /* step 1: added tokens; the text between them goes through steps 2-4 */
 static int encode_sequence(const wordpiece *wp, const char *text, size_t len, int which, scratch *s, xl_error *err)
 {
@@ -1058,9 +1152,24 @@ static int encode_sequence(const wordpiece *wp, const char *text, size_t len, in
         } else {
             m = len;
         }
-        if (m > pos) {
-            if (normalize_segment(wp, text, pos, m, s, err) < 0) return -1;
-            if (pretokenize_and_encode(wp, s, which, err) < 0) return -1;
+        for (size_t c0 = pos; c0 < m;) {
+            size_t c1 = chunk_end(wp, text, c0, m);
+            if (c1 - c0 <= WORDPIECE_CHUNK) {
+                if (encode_chunk(wp, text, c0, c1, which, s, err) < 0) return -1;
+            } else {
+                /* no split character in [c0 + CHUNK, c1): the chunk ends with one word that starts
+                 * after the last split character; a word longer than max_input_chars_per_word is one
+                 * [UNK] whatever its letters, so a megabyte-long "word" is never normalised whole */
+                size_t w = last_split_end(wp, text, c0, c0 + WORDPIECE_CHUNK, c1), first, last_end;
+                if (encode_chunk(wp, text, c0, w, which, s, err) < 0) return -1;
+                size_t kept = word_span(wp, text, w, c1, &first, &last_end);
+                if (kept > wp->opts.max_input_chars_per_word) {
+                    if (push_tok(s, which, wp->special_ids[WORDPIECE_UNK], first, last_end, err) < 0) return -1;
+                } else if (encode_chunk(wp, text, w, c1, which, s, err) < 0) {
+                    return -1;
+                }
+            }
+            c0 = c1;
         }
         if (mid >= 0 && push_tok(s, which, mid, m, m + mlen, err) < 0) return -1;
         pos = m + mlen;
@@ -1130,11 +1239,17 @@ int wordpiece_encode(const wordpiece *wp, const char *text, size_t len, const ch
     out->len = 0;
     out->n_truncated = 0;
     if (!text) len = 0;
-    if (encode_sequence(wp, text ? text : "", len, 0, s, err) < 0) return -1;
     const bool is_pair = pair != NULL;
+    const bool specials = opts->add_special_tokens && wp->has_post_processor;
+    /* neither text keeps more than max_length - specials tokens after truncation (any strategy),
+     * and the truncation below only needs the counts beyond that: store at most that many */
+    size_t n_special = specials ? (is_pair ? 3 : 2) : 0;
+    s->keep[0] = s->keep[1] = !opts->max_length ? SIZE_MAX
+                              : opts->max_length > n_special ? opts->max_length - n_special
+                                                             : 0;
+    if (encode_sequence(wp, text ? text : "", len, 0, s, err) < 0) return -1;
     s->n_toks[1] = 0;
     if (is_pair && encode_sequence(wp, pair, pair_len, 1, s, err) < 0) return -1;
-    const bool specials = opts->add_special_tokens && wp->has_post_processor;
     const int32_t cls = wp->special_ids[WORDPIECE_CLS], sep = wp->special_ids[WORDPIECE_SEP];
     if (specials && (cls < 0 || sep < 0))
         return xl_fail(err, XL_ERR_USAGE, "wordpiece: '%s' or '%s' is not in the vocabulary", wp->opts.cls_token,
@@ -1247,5 +1362,45 @@ int wordpiece_normalize(const wordpiece *wp, const char *text, size_t len, char 
     }
     *out = b.data;
     *out_len = b.len;
+    return 0;
+}
+
+int wordpiece_pre_tokenize(const wordpiece *wp, const char *text, size_t len, wordpiece_encoding *e,
+                           wordpiece_word_fn fn, void *ctx, xl_error *err)
+{
+    if (!e->scratch) {
+        e->scratch = xl_calloc(1, sizeof(scratch), err);
+        if (!e->scratch) return -1;
+    }
+    scratch *s = e->scratch;
+    if (normalize_segment(wp, text ? text : "", 0, text ? len : 0, s, err) < 0) return -1;
+    size_t n = s->n_cp;
+    if (grow((void **)&s->word, &s->word_cap, n * 4 + 1, 1, err) < 0) return -1;
+    size_t w0 = 0;
+    /* the word cp[a, b) as UTF-8, handed to fn */
+#define EMIT_WORD(a, b)                                                                                      \
+    do {                                                                                                     \
+        size_t wl = 0;                                                                                       \
+        for (size_t k_ = (a); k_ < (b); k_++) {                                                              \
+            uint32_t c_ = s->cp[k_];                                                                         \
+            if (c_ < 0x80) s->word[wl++] = (char)c_;                                                         \
+            else wl += xl_utf8_encode(c_, (unsigned char *)s->word + wl);                                    \
+        }                                                                                                    \
+        int r_ = fn(ctx, s->word, wl);                                                                       \
+        if (r_) return r_;                                                                                   \
+    } while (0)
+    for (size_t x = 0; x < n; x++) {
+        unsigned cls = char_class(wp, s->cp[x]);
+        if (cls & XL_BERT_WHITESPACE) {
+            if (x > w0) EMIT_WORD(w0, x);
+            w0 = x + 1;
+        } else if (cls & XL_BERT_PUNCT) {
+            if (x > w0) EMIT_WORD(w0, x);
+            EMIT_WORD(x, x + 1);
+            w0 = x + 1;
+        }
+    }
+    if (n > w0) EMIT_WORD(w0, n);
+#undef EMIT_WORD
     return 0;
 }

@@ -152,4 +152,14 @@ size_t wordpiece_byte_to_char(const char *text, size_t len, size_t byte_offset);
 int wordpiece_normalize(const wordpiece *wp, const char *text, size_t len, char **out, size_t *out_len,
                         xl_error *err);
 
+/* Steps 2-3 alone, what HF's trainer counts (Tokenizer::train normalises and
+ * pre-tokenizes each sequence; it does not match added tokens, so neither does
+ * this): BertNormalizer, then BertPreTokenizer, and fn(ctx, word, len) for each
+ * word in order (UTF-8, not NUL-terminated, valid until fn returns).  `e`
+ * only lends its scratch memory.  A nonzero return of fn stops the walk and is
+ * returned; -1 with err set on allocation failure. */
+typedef int (*wordpiece_word_fn)(void *ctx, const char *word, size_t len);
+int wordpiece_pre_tokenize(const wordpiece *wp, const char *text, size_t len, wordpiece_encoding *e,
+                           wordpiece_word_fn fn, void *ctx, xl_error *err);
+
 #endif /* WORDPIECE_H */

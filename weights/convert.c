@@ -15,12 +15,14 @@
 #include "xl_io.h"
 #include "xl_json.h"
 #include "xl_model.h"
+#include "xl_parse.h"
 #include "xl_platform.h"
 #include "xl_safetensors.h"
 #include "xl_version.h"
 
 #define MAX_DENSE 8
-#define JSON_MAX_BYTES ((size_t)1 << 30)
+#define XL_VOCAB_LINE_MAX ((size_t)1 << 20)
+#define JSON_MAX_BYTES XL_READ_MAX_TEXT
 
 enum { ARCH_BERT, ARCH_DISTILBERT };
 
@@ -97,7 +99,8 @@ static int read_json(const char *path, bool required, xl_json_doc **doc, xl_erro
     }
     char *text;
     size_t len;
-    if (xl_read_file(path, JSON_MAX_BYTES, &text, &len, err) < 0) return -1;
+    if (xl_read_file_ex(path, JSON_MAX_BYTES, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text,
+                        &text, &len, err) < 0) return -1;
     xl_json_limits lim = {0, 0, XL_JSON_DUP_LAST_WINS}; /* Python's json keeps the last duplicate */
     int rc = xl_json_parse(text, len, &lim, doc, err);
     free(text);
@@ -233,6 +236,7 @@ static int read_vocab_txt(conv *c, const char *path, xl_error *err)
 {
     xl_lines r;
     if (xl_lines_open(&r, path, err) < 0) return -1;
+    r.max_line = XL_VOCAB_LINE_MAX; /* a token, not a document: /dev/zero fails after 1 MiB */
     const char *line;
     size_t len;
     int rc;
@@ -599,6 +603,16 @@ static int add_expect(expect **list, size_t *n, size_t *cap, const char *name, i
     return 0;
 }
 
+static int expect_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const expect *const *)a)->name, (*(const expect *const *)b)->name);
+}
+
+static int expect_cmp_key(const void *key, const void *b)
+{
+    return strcmp((const char *)key, (*(const expect *const *)b)->name);
+}
+
 static void free_block(void *p) { xl_aligned_free(p); }
 
 /* Widen one checkpoint tensor and hand it to the writer under `name`. */
@@ -623,6 +637,13 @@ static int take_tensor(conv *c, const xl_safetensors *st, const xl_st_tensor *t,
         xl_aligned_free(data);
         return -1;
     }
+    size_t bad = xl_first_nonfinite(data, t->count); /* a NaN weight makes every embedding NaN */
+    if (bad < t->count) {
+        double v = data[bad];
+        xl_aligned_free(data);
+        return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s' holds a non-finite value (%s) at flat index %zu",
+                       xl_safetensors_path(st), t->name, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf", bad);
+    }
     return xl_model_writer_add_tensor(c->w, name, e->rank, e->shape, data, free_block, err);
 }
 
@@ -645,7 +666,7 @@ static int convert_tensors(conv *c, xl_error *err)
     }
     xl_safetensors *st;
     if (xl_safetensors_open(&st, path, err) < 0) return -1;
-    expect *ex = NULL;
+    expect *ex = NULL, **by_name = NULL;
     size_t n_ex = 0, cap_ex = 0;
     int rc = -1;
     const uint64_t H = (uint64_t)c->hidden, I = (uint64_t)c->inter;
@@ -688,6 +709,12 @@ static int convert_tensors(conv *c, xl_error *err)
         EXPECT("pooler.dense.bias", 1, H, 0, false);
     }
 #undef EXPECT
+    /* name -> expectation by binary search over pointers sorted by name (ex keeps the
+     * configuration's order, so the first missing tensor is reported as before) */
+    by_name = xl_calloc(n_ex ? n_ex : 1, sizeof *by_name, err);
+    if (by_name == NULL) goto done;
+    for (size_t k = 0; k < n_ex; k++) by_name[k] = &ex[k];
+    qsort(by_name, n_ex, sizeof *by_name, expect_cmp);
     size_t n_heads_dropped = 0, n_buffers = 0, n_unknown = 0;
     char first_head[160] = "";
     for (size_t i = 0; i < xl_safetensors_count(st); i++) {
@@ -702,12 +729,8 @@ static int convert_tensors(conv *c, xl_error *err)
             n_buffers++;
             continue;
         }
-        expect *e = NULL;
-        for (size_t k = 0; k < n_ex; k++)
-            if (strcmp(ex[k].name, canon) == 0) {
-                e = &ex[k];
-                break;
-            }
+        expect **found = bsearch(canon, by_name, n_ex, sizeof *by_name, expect_cmp_key); /* 200k tensors: < 1 s */
+        expect *e = found ? *found : NULL;
         if (e == NULL) {
             notef(c, "note: ignoring tensor '%s' (%s): not part of a %s encoder", t->name, xl_st_dtype_name(t->dtype),
                   c->arch == ARCH_BERT ? "BERT" : "DistilBERT");
@@ -743,6 +766,7 @@ static int convert_tensors(conv *c, xl_error *err)
     (void)n_unknown;
     rc = 0;
 done:
+    free(by_name);
     free(ex);
     xl_safetensors_close(st);
     return rc;
@@ -886,10 +910,8 @@ int xl_convert_hf(const char *hf_dir, const char *out_path, xl_note_fn note, voi
         dim = c->dense[k].out;
     }
     if (write_metadata(c, err) < 0) goto done;
-    if (xl_model_writer_write(c->w, out_path, err) < 0) {
-        if (strcmp(out_path, "-") != 0) remove(out_path);
-        goto done;
-    }
+    /* on failure the writer removes only its temporary file: PATH, a link, a device stay as they were */
+    if (xl_model_writer_write(c->w, out_path, err) < 0) goto done;
     rc = 0;
 done:
     xl_model_writer_free(c->w);

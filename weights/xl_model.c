@@ -482,12 +482,20 @@ static xl_model *model_new(const char *path, xl_error *err)
     return m;
 }
 
+/* While a model is read from a pipe or device: the magic first, so /dev/zero fails at once. */
+static int check_magic(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (n < 8 || memcmp(head, XL_MODEL_MAGIC, 8) != 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: not an xlrec model file (magic is not \"%s\")", path, XL_MODEL_MAGIC);
+    return 0;
+}
+
 int xl_model_open(xl_model **out, const char *path, xl_error *err)
 {
     *out = NULL;
     xl_model *m = model_new(path, err);
     if (m == NULL) return -1;
-    if (xl_map_file(&m->map, path, err) < 0) {
+    if (xl_map_file_ex(&m->map, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", 8, check_magic, err) < 0) {
         xl_model_close(m);
         return -1;
     }
@@ -994,17 +1002,20 @@ int xl_model_writer_write(xl_model_writer *w, const char *path, xl_error *err)
         xl_buf_free(&head);
         return -1;
     }
-    FILE *f = xl_fopen(path, "wb", err);
-    if (f == NULL) {
+    xl_output out; /* temporary file renamed over `path` on success; a failure leaves `path` untouched */
+    if (xl_output_open(&out, path, err) < 0) {
         xl_buf_free(&head);
         return -1;
     }
-    sink s = {f, path, NULL, 0};
+    sink s = {out.f, path, NULL, 0};
     int rc = sink_write(&s, head.data, head.len, err);
     xl_buf_free(&head);
     if (rc == 0) rc = emit_data(w, &s, err);
-    if (xl_fclose(f, path, err) < 0) rc = -1;
-    return rc;
+    if (rc < 0) {
+        xl_output_abort(&out);
+        return -1;
+    }
+    return xl_output_commit(&out, err);
 }
 
 int xl_model_writer_to_memory(xl_model_writer *w, unsigned char **data, size_t *len, xl_error *err)

@@ -208,12 +208,25 @@ static xl_safetensors *st_new(const char *path, xl_error *err)
     return st;
 }
 
+/* While a file is read from a pipe or device (a checkpoint's link to /dev/zero): the header
+ * length first, so a stream of zeros fails at once. */
+static int check_header_length(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (n < 8) return xl_fail(err, XL_ERR_FORMAT, "%s: not a safetensors file (%zu bytes, need at least 8)", path, n);
+    uint64_t len = 0;
+    for (int i = 7; i >= 0; i--) len = len << 8 | head[i];
+    if (len < 2 || len > XL_ST_MAX_HEADER)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: safetensors header length %" PRIu64 " outside 2..%u", path, len,
+                       XL_ST_MAX_HEADER);
+    return 0;
+}
+
 int xl_safetensors_open(xl_safetensors **out, const char *path, xl_error *err)
 {
     *out = NULL;
     xl_safetensors *st = st_new(path, err);
     if (st == NULL) return -1;
-    if (xl_map_file(&st->map, path, err) < 0) {
+    if (xl_map_file_ex(&st->map, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", 8, check_header_length, err) < 0) {
         xl_safetensors_close(st);
         return -1;
     }

@@ -8,9 +8,9 @@
 #
 #   layer 0  src/core
 #   layer 1  tokenizer  src/w2v  src/ngram  src/rec
-#   layer 2  src/text  weights  src/align  src/eval
+#   layer 2  src/text  weights  src/align  src/eval  src/glove
 #   layer 3  nn  src/langid
-#   layer 4  src/embed
+#   layer 4  src/embed  src/train
 #   layer 5  src/pipeline
 #   layer 6  src/cli
 # A new folder must be given a layer here (an unknown folder is an error).
@@ -19,9 +19,9 @@ layer() {
     case $1 in
     src/core) echo 0 ;;
     tokenizer | src/w2v | src/ngram | src/rec) echo 1 ;;
-    src/text | weights | src/align | src/eval) echo 2 ;;
+    src/text | weights | src/align | src/eval | src/glove) echo 2 ;;
     nn | src/langid) echo 3 ;;
-    src/embed) echo 4 ;;
+    src/embed | src/train) echo 4 ;;
     src/pipeline) echo 5 ;;
     src/cli) echo 6 ;;
     *) echo -1 ;;

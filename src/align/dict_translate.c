@@ -185,7 +185,8 @@ int dt_dict_load(const char *path, bool lowercase, dt_dict **out, xl_error *err)
 {
     char *data;
     size_t len;
-    if (xl_read_file(path, 0, &data, &len, err) < 0) return -1;
+    if (xl_read_file_ex(path, XL_READ_MAX_TEXT, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text,
+                        &data, &len, err) < 0) return -1;
     int rc = dt_dict_load_memory(data, len, path, lowercase, out, err);
     free(data);
     return rc;

@@ -82,6 +82,11 @@ int cmd_align(int argc, char **argv)
     if (!src_path || !tgt_path) return xl_cli_usage_error(&spec, "--src-vectors and --tgt-vectors are required");
     if (!dict_path == !(train_path && test_path))
         return xl_cli_usage_error(&spec, "give either --dict or both --train-dict and --test-dict");
+    const char *inputs[] = {src_path, tgt_path, dict_path, train_path, test_path, out_src, out_tgt};
+    if ((rc = xl_cli_check_output(&spec, out_matrix, inputs, 7)) != XL_CLI_CONTINUE ||
+        (rc = xl_cli_check_output(&spec, out_src, inputs, 5)) != XL_CLI_CONTINUE ||
+        (rc = xl_cli_check_output(&spec, out_tgt, inputs, 6)) != XL_CLI_CONTINUE)
+        return rc;
     xl_error err;
     xl_error_clear(&err);
     w2v_vectors src, tgt;

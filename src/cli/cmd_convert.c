@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 
 #include "xl_cli.h"
 #include "xl_convert.h"
@@ -34,6 +35,19 @@ int cmd_convert(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (out == NULL) return xl_cli_usage_error(&spec, "missing --output MODEL");
+    /* the checkpoint's files (weights/xl_convert.h) must survive a -o pointing into the directory */
+    static const char *const read_names[] = {"config.json", "model.safetensors", "vocab.txt", "tokenizer.json",
+                                             "tokenizer_config.json", "special_tokens_map.json", "modules.json",
+                                             "sentence_bert_config.json", "1_Pooling/config.json",
+                                             "2_Dense/config.json", "2_Dense/model.safetensors"};
+    enum { N_READ = sizeof read_names / sizeof read_names[0] };
+    char paths[N_READ][4096];
+    const char *inputs[N_READ];
+    for (size_t i = 0; i < N_READ; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/%s", args.positional[0], read_names[i]);
+        inputs[i] = paths[i];
+    }
+    if ((rc = xl_cli_check_output(&spec, out, inputs, N_READ)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
     if (xl_convert_hf(args.positional[0], out, print_note, &quiet, &err) < 0) return xl_cli_runtime_error(&err);

@@ -29,10 +29,12 @@ static int seq_push(xl_embedder_tokens *s, int32_t id, xl_error *err)
     return 0;
 }
 
-/* "3 17 42<TAB>0 0 1" -> ids (and type ids). */
-static int parse_ids_line(const char *line, size_t len, const char *path, uint64_t lineno, xl_embedder_tokens *s,
-                          xl_error *err)
+/* "3 17 42<TAB>0 0 1" -> ids (and type ids); only the first `keep` are stored (the rest are
+ * checked and counted, s->truncated set), so a 96 MB line costs the kept tokens. */
+static int parse_ids_line(const char *line, size_t len, const char *path, uint64_t lineno, size_t keep,
+                          xl_embedder_tokens *s, xl_error *err)
 {
+    size_t total = 0;
     s->len = 0;
     s->specials = false; /* the ids are the model input as given */
     const char *tab = memchr(line, '\t', len);
@@ -45,10 +47,12 @@ static int parse_ids_line(const char *line, size_t len, const char *path, uint64
         int64_t v;
         if (xl_parse_i64_range(line + i, j - i, 0, INT32_MAX, &v, err) < 0)
             return xl_error_prefix(err, "%s:%" PRIu64 ": token id", path, lineno);
-        if (seq_push(s, (int32_t)v, err) < 0) return -1;
+        if (total < keep && seq_push(s, (int32_t)v, err) < 0) return -1;
+        total++;
         i = j;
     }
-    if (s->len == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": no token ids", path, lineno);
+    s->truncated = total > keep;
+    if (total == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": no token ids", path, lineno);
     free(s->type_ids);
     s->type_ids = NULL;
     s->type_cap = 0;
@@ -68,9 +72,9 @@ static int parse_ids_line(const char *line, size_t len, const char *path, uint64
             n++;
             i = j;
         }
-        if (n != s->len)
+        if (n != total)
             return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": %zu token ids but %zu token type ids", path, lineno,
-                           s->len, n);
+                           total, n);
     }
     return 0;
 }
@@ -89,7 +93,23 @@ typedef struct {
     float *pooled;
     size_t pooled_cap;
     size_t n_truncated;
+    const char *in_path;
+    size_t first_line; /* input line of the batch's first sequence */
+    bool line_named;   /* the error message already names the input line */
 } runner;
+
+/* Never exit 0 with NaN/inf in the output: name the input line, the token and the dimension. */
+static int check_finite(runner *r, size_t seq, const float *v, size_t n, size_t row_len, xl_error *err)
+{
+    size_t bad = xl_first_nonfinite(v, n);
+    if (bad == n) return 0;
+    r->line_named = true;
+    char where[64] = "";
+    if (row_len < n) snprintf(where, sizeof where, "token %zu, ", bad / row_len); /* --pooling none: every token */
+    return xl_fail(err, XL_ERR_FORMAT, "%s:%zu: the model produced a non-finite value (%g) at %sdimension %zu (check "
+                   "the weights with `xlrec inspect --check-weights`)", r->in_path, r->first_line + seq, (double)v[bad],
+                   where, bad % row_len);
+}
 
 static int write_row(runner *r, const float *v, size_t n, xl_error *err)
 {
@@ -103,8 +123,8 @@ static int write_row(runner *r, const float *v, size_t n, xl_error *err)
 /* pooling none: one sequence's token rows [len, H] */
 static int token_rows(void *ctx, size_t i, const float *rows, size_t len, size_t H, xl_error *err)
 {
-    (void)i;
     runner *r = ctx;
+    if (check_finite(r, i, rows, len * H, H, err) < 0) return -1;
     if (r->tsv) {
         for (size_t p = 0; p < len; p++)
             if (write_row(r, rows + p * H, H, err) < 0) return -1;
@@ -139,6 +159,7 @@ static int run_batch(runner *r, const xl_embedder_tokens *seqs, size_t n, xl_err
     if (xl_embedder_embed_tokens(r->emb, seqs, n, r->pooled, &st, err) < 0) return -1;
     r->n_truncated += st.n_truncated;
     for (size_t s = 0; s < n; s++) {
+        if (check_finite(r, s, r->pooled + s * D, D, D, err) < 0) return -1;
         if (r->tsv) {
             if (write_row(r, r->pooled + s * D, D, err) < 0) return -1;
         } else {
@@ -183,6 +204,15 @@ static int finish_npy(runner *r, xl_error *err)
     return rc;
 }
 
+/* A forward pass failed for the batch of lines first..last: name the line when there is one. */
+static void batch_error(xl_error *err, const char *path, size_t first, size_t last)
+{
+    if (first == last)
+        xl_error_prefix(err, "%s:%zu", path, first);
+    else
+        xl_error_prefix(err, "%s: lines %zu..%zu", path, first, last);
+}
+
 int cmd_embed(int argc, char **argv)
 {
     xl_embedder_options eo;
@@ -225,6 +255,8 @@ int cmd_embed(int argc, char **argv)
     if (model_path == NULL) return xl_cli_usage_error(&spec, "missing --model MODEL");
     if (normalize && no_normalize) return xl_cli_usage_error(&spec, "--normalize and --no-normalize conflict");
     const char *in_path = args.n_positional ? args.positional[0] : "-";
+    const char *inputs[] = {model_path, in_path};
+    if ((rc = xl_cli_check_output(&spec, out_path, inputs, 2)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
     if (xl_pooling_parse(pooling_s, &eo.bert_pooling, &err) < 0 || xl_simd_path_parse(simd, &eo.simd, &err) < 0)
@@ -238,6 +270,7 @@ int cmd_embed(int argc, char **argv)
 
     xl_lines lines;
     bool lines_open = false;
+    xl_output output;
     xl_embedder_tokens *seqs = NULL;
     runner r;
     memset(&r, 0, sizeof r);
@@ -253,8 +286,9 @@ int cmd_embed(int argc, char **argv)
     r.token_rows = eo.bert_pooling == XL_POOL_NONE;
     r.tsv = strcmp(format, "tsv") == 0;
     r.out_path = out_path;
-    r.out = xl_fopen(out_path, "wb", &err);
-    if (r.out == NULL) goto done;
+    r.in_path = in_path;
+    if (xl_output_open(&output, out_path, &err) < 0) goto done; /* temporary file, renamed at the end */
+    r.out = output.f;
     seqs = xl_calloc((size_t)batch, sizeof *seqs, &err);
     if (seqs == NULL) goto done;
     if (xl_lines_open(&lines, in_path, &err) < 0) goto done;
@@ -265,32 +299,43 @@ int cmd_embed(int argc, char **argv)
     while ((lr = xl_lines_next(&lines, &line, &len, &err)) > 0) {
         xl_embedder_tokens *s = &seqs[n];
         if (text) {
-            if (xl_embedder_tokenize(r.emb, line, len, s, &err) < 0) goto done;
+            if (xl_embedder_tokenize(r.emb, line, len, s, &err) < 0) {
+                xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno);
+                goto done;
+            }
         } else {
-            if (parse_ids_line(line, len, in_path, lines.lineno, s, &err) < 0) goto done;
+            if (parse_ids_line(line, len, in_path, lines.lineno, limit, s, &err) < 0) goto done;
+            if (xl_bert_check_ids(xl_embedder_bert(r.emb), s->ids, s->type_ids, s->len, &err) < 0) {
+                xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno); /* name the line, not the batch */
+                goto done;
+            }
         }
         n_lines++;
         if (++n == (size_t)batch) {
+            r.first_line = n_lines - n + 1;
             if (run_batch(&r, seqs, n, &err) < 0) {
-                xl_error_prefix(&err, "%s: lines %zu..%zu", in_path, n_lines - n + 1, n_lines);
+                if (!r.line_named) batch_error(&err, in_path, n_lines - n + 1, n_lines);
                 goto done;
             }
             n = 0;
         }
     }
     if (lr < 0) goto done;
+    r.first_line = n_lines - n + 1;
     if (run_batch(&r, seqs, n, &err) < 0) {
-        xl_error_prefix(&err, "%s: lines %zu..%zu", in_path, n_lines - n + 1, n_lines);
+        if (!r.line_named) batch_error(&err, in_path, n_lines - n + 1, n_lines);
         goto done;
     }
     if (!r.tsv && finish_npy(&r, &err) < 0) goto done;
     rc = 0;
-    if (r.n_truncated)
-        fprintf(stderr, "xlrec: warning: %zu of %zu sequence(s) truncated to %zu tokens\n", r.n_truncated, n_lines,
-                limit);
 done:
     if (lines_open) xl_lines_close(&lines);
-    if (r.out != NULL && xl_fclose(r.out, out_path, rc == 0 ? &err : NULL) < 0) rc = -1;
+    if (r.out != NULL) {
+        if (rc == 0)
+            rc = xl_output_commit(&output, &err);
+        else
+            xl_output_abort(&output);
+    }
     if (seqs != NULL)
         for (size_t i = 0; i < (size_t)batch; i++) xl_embedder_tokens_free(&seqs[i]);
     free(seqs);
@@ -299,5 +344,8 @@ done:
     xl_buf_free(&r.line);
     xl_embedder_free(r.emb);
     if (rc < 0) return xl_cli_runtime_error(&err);
+    if (r.n_truncated)
+        fprintf(stderr, "xlrec: warning: %zu of %zu sequence(s) truncated to %zu tokens\n", r.n_truncated, n_lines,
+                limit);
     return XL_EXIT_OK;
 }

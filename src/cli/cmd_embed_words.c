@@ -51,6 +51,8 @@ int cmd_embed_words(int argc, char **argv)
     bool npy = format ? strcmp(format, "npy") == 0
                       : (strlen(output) > 4 && strcmp(output + strlen(output) - 4, ".npy") == 0);
     const char *path = args.n_positional ? args.positional[0] : "-";
+    const char *inputs[] = {vectors, counts, path};
+    if ((rc = xl_cli_check_output(&spec, output, inputs, 3)) != XL_CLI_CONTINUE) return rc;
     bool sif = strcmp(pooling, "sif") == 0;
     eo.kind = XL_EMBEDDER_WORD_VECTORS;
     eo.threads = (int)threads;
@@ -75,11 +77,11 @@ int cmd_embed_words(int argc, char **argv)
         size_t shape[2] = {n, dim};
         if (xl_npy_write(output, emb, 2, shape, &err) < 0) goto done;
     } else {
-        FILE *f = xl_fopen(output, "w", &err);
-        if (!f) goto done;
+        xl_output out;
+        if (xl_output_open(&out, output, &err) < 0) goto done;
         for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < dim; j++) fprintf(f, "%.6g%c", emb[i * dim + j], j + 1 == dim ? '\n' : ' ');
-        if (xl_fclose(f, output, &err) < 0) goto done;
+            for (size_t j = 0; j < dim; j++) fprintf(out.f, "%.6g%c", emb[i * dim + j], j + 1 == dim ? '\n' : ' ');
+        if (xl_output_commit(&out, &err) < 0) goto done;
     }
     fprintf(stderr, "xlrec embed-words: %zu lines x %zu dims, %zu without any known word (zero vectors)\n", n, dim,
             st.n_empty);

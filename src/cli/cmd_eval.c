@@ -86,6 +86,10 @@ int cmd_eval(int argc, char **argv)
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
+    const char *inputs[] = {s.ratings, s.items, s.vectors, pred, truth, json};
+    if ((rc = xl_cli_check_output(&spec, json, inputs, 5)) != XL_CLI_CONTINUE ||
+        (rc = xl_cli_check_output(&spec, svg, inputs, 6)) != XL_CLI_CONTINUE)
+        return rc;
     xl_error err;
     xl_error_clear(&err);
     xl_eval_result *res = calloc(1, sizeof *res);

@@ -51,6 +51,8 @@ int cmd_langid_train(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!out) return xl_cli_usage_error(&spec, "--out PATH is required");
+    const char *inputs[] = {args.n_positional ? args.positional[0] : "-", dev, scripts};
+    if ((rc = xl_cli_check_output(&spec, out, inputs, 3)) != XL_CLI_CONTINUE) return rc;
     o.max_order = (unsigned)order;
     o.n_features = (size_t)features;
     o.candidates = (size_t)cands;

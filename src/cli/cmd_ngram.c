@@ -50,6 +50,7 @@ static int ngram_train(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     const char *path = args.n_positional ? args.positional[0] : "-";
+    if ((rc = xl_cli_check_output(&spec, output, &path, 1)) != XL_CLI_CONTINUE) return rc;
 
     xl_error err;
     xl_error_clear(&err);

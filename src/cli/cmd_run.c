@@ -189,6 +189,17 @@ int cmd_run(int argc, char **argv)
         o.progress_ctx = &ps;
     }
 
+    if (out_dir) { /* the files --out writes must not be inputs */
+        static const char *const written[] = {"recommendations.tsv", "summary.txt", "evaluation.json",
+                                              "evaluation.txt", "evaluation.svg"};
+        const char *inputs[] = {items, inter, heldout, model, wv, dict, counts, langid};
+        for (size_t i = 0; i < sizeof written / sizeof written[0]; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", out_dir, written[i]);
+            if ((rc = xl_cli_check_output(&spec, path, inputs, sizeof inputs / sizeof inputs[0])) != XL_CLI_CONTINUE)
+                return rc;
+        }
+    }
     xl_error err;
     xl_error_clear(&err);
     xl_pipeline p;

@@ -91,6 +91,10 @@ static int w2v_train_cmd(int argc, char **argv)
     if (!train) return xl_cli_usage_error(&spec, "--train FILE is required");
     if (!output) return xl_cli_usage_error(&spec, "--output FILE is required");
     if (!hs && !negative) return xl_cli_usage_error(&spec, "no output layer: use --hs 1 or --negative N > 0");
+    const char *inputs[] = {train, output};
+    if ((rc = xl_cli_check_output(&spec, output, inputs, 1)) != XL_CLI_CONTINUE ||
+        (rc = xl_cli_check_output(&spec, save_vocab, inputs, 2)) != XL_CLI_CONTINUE)
+        return rc;
     if (quiet) debug = 0;
     w2v_options o;
     w2v_options_default(&o);
@@ -277,6 +281,7 @@ static int w2v_convert_cmd(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!input || !output) return xl_cli_usage_error(&spec, "--input and --output are required");
+    if ((rc = xl_cli_check_output(&spec, output, &input, 1)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
     w2v_vectors v;

@@ -1,5 +1,6 @@
 /* main.c - `xlrec <command> [options]`: dispatch to the command table.
  * Exit codes: 0 success, 1 runtime error, 2 usage error. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,20 @@ static void print_main_help(FILE *out)
             "2 usage error.  Documentation: docs/ in the source tree.\n");
 }
 
+/* Results that did not reach stdout (disk full, closed pipe) are a runtime error for every
+ * command, whatever the command itself checked: exit 1 with the cause. */
+static int finish_stdout(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (rc == XL_EXIT_OK) {
+            fprintf(stderr, "xlrec: stdout: write failed: %s\n", errno ? strerror(errno) : "I/O error");
+            rc = XL_EXIT_RUNTIME;
+        }
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -47,14 +62,14 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         print_main_help(stdout);
-        return XL_EXIT_OK;
+        return finish_stdout(XL_EXIT_OK);
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         printf("xlrec %s\n", XLREC_VERSION);
-        return XL_EXIT_OK;
+        return finish_stdout(XL_EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(cmd, commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+        if (strcmp(cmd, commands[i].name) == 0) return finish_stdout(commands[i].fn(argc - 1, argv + 1));
     fprintf(stderr, "xlrec: unknown command '%s' (see 'xlrec --help')\n", cmd);
     return XL_EXIT_USAGE;
 }

@@ -1,5 +1,7 @@
 /* xl_cli.c - see xl_cli.h */
 #include "xl_cli.h"
+#include "xl_platform.h"
+#include "xl_utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -20,7 +22,12 @@ int xl_cli_usage_error(const xl_command_spec *spec, const char *fmt, ...)
 
 int xl_cli_runtime_error(const xl_error *err)
 {
-    fprintf(stderr, "xlrec: %s\n", (err && err->msg[0]) ? err->msg : "unknown error");
+    const char *msg = (err && err->msg[0]) ? err->msg : "unknown error";
+    xl_buf b; /* messages quote names and strings from files: no control character reaches the terminal */
+    xl_buf_init(&b);
+    if (xl_utf8_escape_controls(msg, strlen(msg), &b, NULL) == 0 && b.data != NULL) msg = b.data;
+    fprintf(stderr, "xlrec: %s\n", msg);
+    xl_buf_free(&b);
     return XL_EXIT_RUNTIME;
 }
 
@@ -45,8 +52,8 @@ void xl_cli_print_help(const xl_command_spec *spec, FILE *out)
         case XL_OPT_INT:
             fprintf(out, " (default %lld)", (long long)*(int64_t *)o->target);
             break;
-        case XL_OPT_DOUBLE:
-            fprintf(out, " (default %g)", *(double *)o->target);
+        case XL_OPT_DOUBLE: /* NAN: no default value (the help text says what happens) */
+            if (!isnan(*(double *)o->target)) fprintf(out, " (default %g)", *(double *)o->target);
             break;
         case XL_OPT_STRING:
         case XL_OPT_CHOICE:
@@ -161,5 +168,16 @@ int xl_cli_parse(const xl_command_spec *spec, int argc, char **argv, xl_args *ar
     }
     if (args->n_positional < spec->min_positional)
         return xl_cli_usage_error(spec, "missing argument (expected at least %d)", spec->min_positional);
+    return XL_CLI_CONTINUE;
+}
+
+int xl_cli_check_output(const xl_command_spec *spec, const char *output, const char *const *inputs, size_t n_inputs)
+{
+    if (output == NULL) return XL_CLI_CONTINUE;
+    for (size_t i = 0; i < n_inputs; i++)
+        if (inputs[i] != NULL && xl_same_file(inputs[i], output))
+            return xl_cli_usage_error(spec, "%s is the same file as the input %s: refusing to overwrite it",
+                                      strcmp(output, "-") == 0 ? "standard output" : output,
+                                      strcmp(inputs[i], "-") == 0 ? "(standard input)" : inputs[i]);
     return XL_CLI_CONTINUE;
 }

@@ -80,6 +80,12 @@ int xl_cli_usage_error(const xl_command_spec *spec, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Outputs never clobber inputs: when `output` names the same file as one of inputs[0..n)
+ * (device and inode: hard and symbolic links, "./x" vs "x"; NULL entries skipped) print
+ * "xlrec <command>: OUTPUT is the same file as the input INPUT: refusing to overwrite it" and
+ * return XL_EXIT_USAGE; otherwise XL_CLI_CONTINUE.  A NULL output passes. */
+int xl_cli_check_output(const xl_command_spec *spec, const char *output, const char *const *inputs, size_t n_inputs);
+
 /* Print "xlrec: <err->msg>" to stderr; returns XL_EXIT_RUNTIME. */
 int xl_cli_runtime_error(const xl_error *err);
 

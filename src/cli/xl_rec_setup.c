@@ -1,6 +1,7 @@
 /* xl_rec_setup.c - see xl_rec_setup.h. */
 #include "xl_rec_setup.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,9 @@ void xl_rec_setup_default(xl_rec_setup *s)
     s->user_col = lo.user_col;
     s->item_col = lo.item_col;
     s->item_id_col = lo.item_id_col;
-    s->rating_min = 1;
-    s->rating_max = 0;
+    s->rating_min = NAN; /* unset: [-XL_RATING_ABS_MAX, XL_RATING_ABS_MAX] */
+    s->rating_max = NAN;
+    s->rating_policy = "reject";
     s->seed = (int64_t)p.seed;
     s->threads = p.threads;
     s->factors = p.factors;
@@ -58,8 +60,12 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
         {"item-col", 0, XL_OPT_STRING, &s->item_col, "COL", "item column", 0, 0, NULL},
         {"rating-col", 0, XL_OPT_STRING, &s->rating_col, "COL", "rating column (absent: implicit, every row = 1)", 0, 0, NULL},
         {"time-col", 0, XL_OPT_STRING, &s->time_col, "COL", "integer timestamp column (recency, leave-last-out)", 0, 0, NULL},
-        {"rating-min", 0, XL_OPT_DOUBLE, &s->rating_min, "X", "ratings below are dropped and counted", 0, 0, NULL},
-        {"rating-max", 0, XL_OPT_DOUBLE, &s->rating_max, "X", "ratings above are dropped and counted", 0, 0, NULL},
+        {"rating-min", 0, XL_OPT_DOUBLE, &s->rating_min, "X",
+         "smallest valid rating (default: -1e9; each bound may be given alone)", 0, 0, NULL},
+        {"rating-max", 0, XL_OPT_DOUBLE, &s->rating_max, "X", "largest valid rating (default: 1e9)", 0, 0, NULL},
+        {"rating-policy", 0, XL_OPT_CHOICE, &s->rating_policy, NULL,
+         "a rating outside the range: reject = error naming the line; clamp into the range or skip the row "
+         "(counted in the load report)", 0, 0, "reject|clamp|skip"},
         {"strict", 0, XL_OPT_FLAG, &s->strict, NULL, "a bad row is an error instead of dropped-and-counted", 0, 0, NULL},
         {"items", 0, XL_OPT_STRING, &s->items, "FILE", "items CSV/TSV (defines the catalogue and vector row order)", 0, 0, NULL},
         {"item-sep", 0, XL_OPT_STRING, &s->item_sep, "C", "separator of the items file", 0, 0, NULL},
@@ -124,8 +130,13 @@ int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors 
     o.item_col = s->item_col;
     o.rating_col = s->rating_col;
     o.time_col = s->time_col;
-    o.rating_min = s->rating_min;
-    o.rating_max = s->rating_max;
+    o.rating_min = isnan(s->rating_min) ? -XL_RATING_ABS_MAX : s->rating_min;
+    o.rating_max = isnan(s->rating_max) ? XL_RATING_ABS_MAX : s->rating_max;
+    if (o.rating_min > o.rating_max)
+        return xl_fail(err, XL_ERR_USAGE, "--rating-min %g is above --rating-max %g", o.rating_min, o.rating_max);
+    o.range_policy = strcmp(s->rating_policy, "clamp") == 0  ? XL_RATING_CLAMP
+                     : strcmp(s->rating_policy, "skip") == 0 ? XL_RATING_SKIP
+                                                             : XL_RATING_REJECT;
     o.strict = s->strict;
     o.item_no_header = s->item_no_header;
     o.item_no_quote = s->item_no_quote;
@@ -191,12 +202,12 @@ int xl_rec_setup_params(const xl_rec_setup *s, const xl_rec_dataset *d, xl_rec_p
     int k = xl_rec_kind_parse(s->hybrid_cf);
     if (k < 0) return xl_fail(err, XL_ERR_USAGE, "unknown --hybrid-cf '%s'", s->hybrid_cf);
     p->hybrid_cf = (xl_rec_kind)k;
-    if (s->rating_min <= s->rating_max) {
-        p->rating_min = s->rating_min;
-        p->rating_max = s->rating_max;
-    } else if (d && d->has_rating) {
+    /* prediction clipping: the given bounds, the observed range where a bound is not given */
+    if (d && d->has_rating) {
         p->rating_min = d->rating_lo;
         p->rating_max = d->rating_hi;
     }
+    if (!isnan(s->rating_min)) p->rating_min = s->rating_min;
+    if (!isnan(s->rating_max)) p->rating_max = s->rating_max;
     return 0;
 }

@@ -23,7 +23,8 @@ typedef struct xl_rec_setup {
     bool no_header, no_quote, item_no_header, item_no_quote, strict;
     const char *user_col, *item_col, *rating_col, *time_col;
     const char *item_id_col, *item_text_cols, *item_lang_col;
-    double rating_min, rating_max;
+    double rating_min, rating_max; /* NAN = not given */
+    const char *rating_policy;     /* reject|clamp|skip */
     int64_t text_vectors; /* hashed TF-IDF dimension, 0 = off */
     /* run */
     int64_t seed, threads;

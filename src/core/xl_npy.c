@@ -126,13 +126,13 @@ int xl_npy_write(const char *path, const float *data, int rank, const size_t *sh
     size_t count, bytes;
     if (!shape_count(rank, shape, &count) || !xl_mul_size(count, 4, &bytes))
         return xl_fail(err, XL_ERR_USAGE, "%s: array shape too large", path);
-    FILE *f = xl_fopen(path, "wb", err);
-    if (f == NULL) return -1;
-    if (xl_npy_write_header(f, path, rank, shape, err) < 0 || xl_npy_write_f32(f, path, data, count, err) < 0) {
-        xl_fclose(f, path, NULL);
+    xl_output out;
+    if (xl_output_open(&out, path, err) < 0) return -1;
+    if (xl_npy_write_header(out.f, path, rank, shape, err) < 0 || xl_npy_write_f32(out.f, path, data, count, err) < 0) {
+        xl_output_abort(&out);
         return -1;
     }
-    return xl_fclose(f, path, err);
+    return xl_output_commit(&out, err);
 }
 
 /* ----------------------------------------------------------------- read -- */
@@ -343,11 +343,18 @@ int xl_npy_read_memory(const void *data, size_t len, const char *name, xl_npy_ar
     return 0;
 }
 
+/* While an array is read from a pipe or device: the magic first (/dev/zero fails at once). */
+static int check_npy_magic(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (n < 6 || memcmp(head, "\x93NUMPY", 6) != 0) return xl_fail(err, XL_ERR_FORMAT, "%s: not a .npy file (bad magic)", path);
+    return 0;
+}
+
 int xl_npy_read(const char *path, xl_npy_array *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
     xl_mapped_file m;
-    if (xl_map_file(&m, path, err) < 0) return -1;
+    if (xl_map_file_ex(&m, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", 6, check_npy_magic, err) < 0) return -1;
     int rc = xl_npy_read_memory(m.data, m.size, path, out, err);
     xl_unmap_file(&m);
     return rc;

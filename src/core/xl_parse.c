@@ -94,3 +94,10 @@ int xl_parse_double(const char *s, size_t len, bool allow_nonfinite, double *out
     *out = v;
     return 0;
 }
+
+size_t xl_first_nonfinite(const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) return i;
+    return n;
+}

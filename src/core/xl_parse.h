@@ -25,4 +25,8 @@ int xl_parse_double(const char *s, size_t len, bool allow_nonfinite, double *out
 /* int64 within [lo, hi] - the usual case for options such as --threads. */
 int xl_parse_i64_range(const char *s, size_t len, int64_t lo, int64_t hi, int64_t *out, xl_error *err);
 
+/* Index of the first NaN or infinity in v[0..n), or n when every value is finite (weights
+ * checked by convert/inspect, embeddings checked before they are written). */
+size_t xl_first_nonfinite(const float *v, size_t n);
+
 #endif /* XL_PARSE_H */

@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
 
 #include "xl_alloc.h"
 #include "xl_io.h"
 
 #ifdef XL_HAVE_POSIX
-#include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -95,6 +95,126 @@ bool xl_stderr_is_tty(void)
 #endif
 }
 
+xl_path_kind xl_path_kind_of(const char *path)
+{
+    if (path == NULL || path[0] == '\0') return XL_PATH_MISSING;
+    if (path[0] == '-' && path[1] == '\0') return XL_PATH_OTHER;
+#ifdef XL_HAVE_POSIX
+    struct stat st;
+    if (stat(path, &st) != 0) return XL_PATH_MISSING;
+    if (S_ISREG(st.st_mode)) return XL_PATH_REGULAR;
+    if (S_ISDIR(st.st_mode)) return XL_PATH_DIRECTORY;
+    return XL_PATH_OTHER;
+#else
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return XL_PATH_MISSING;
+    char c;
+    bool dir = fread(&c, 1, 1, f) == 0 && ferror(f); /* a directory opens but does not read */
+    fclose(f);
+    return dir ? XL_PATH_DIRECTORY : XL_PATH_REGULAR;
+#endif
+}
+
+bool xl_same_file(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL || a[0] == '\0' || b[0] == '\0') return false;
+    bool a_dash = a[0] == '-' && a[1] == '\0', b_dash = b[0] == '-' && b[1] == '\0';
+#ifdef XL_HAVE_POSIX
+    struct stat sa, sb;
+    if ((a_dash ? fstat(STDIN_FILENO, &sa) : stat(a, &sa)) != 0) return false;
+    if ((b_dash ? fstat(STDOUT_FILENO, &sb) : stat(b, &sb)) != 0) return false;
+    /* stdin and stdout are often the same terminal or pipe: only files count */
+    if ((a_dash || b_dash) && !(S_ISREG(sa.st_mode) && S_ISREG(sb.st_mode))) return false;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+#else
+    if (a_dash || b_dash) return false;
+    return strcmp(a, b) == 0;
+#endif
+}
+
+char *xl_resolve_link(const char *path, xl_error *err)
+{
+#ifdef XL_HAVE_POSIX
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(path, NULL);
+        if (real != NULL) {
+            char *copy = xl_strndup(real, strlen(real), err);
+            free(real);
+            return copy;
+        }
+    }
+#endif
+    return xl_strndup(path, strlen(path), err);
+}
+
+FILE *xl_create_temp_beside(const char *target, char **tmp_path, xl_error *err)
+{
+    *tmp_path = NULL;
+    const char *slash = strrchr(target, '/');
+    size_t dir_len = slash ? (size_t)(slash - target) + 1 : 0;
+    const char *base = target + dir_len;
+    xl_buf name;
+    xl_buf_init(&name);
+    unsigned long pid = 0;
+#ifdef XL_HAVE_POSIX
+    pid = (unsigned long)getpid();
+    struct stat st;
+    bool keep_mode = stat(target, &st) == 0 && S_ISREG(st.st_mode);
+#endif
+    for (unsigned attempt = 0; attempt < 1000; attempt++) {
+        xl_buf_clear(&name);
+        if (xl_buf_append(&name, target, dir_len, err) < 0 ||
+            xl_buf_printf(&name, err, ".%s.xlrec-tmp-%lu-%u", base, pid, attempt) < 0) {
+            xl_buf_free(&name);
+            return NULL;
+        }
+#ifdef XL_HAVE_POSIX
+        int fd = open(name.data, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd < 0) {
+            if (errno == EEXIST) continue;
+            xl_fail(err, XL_ERR_IO, "%s: cannot create a temporary file beside it: %s", target, strerror(errno));
+            xl_buf_free(&name);
+            return NULL;
+        }
+        if (keep_mode) (void)fchmod(fd, st.st_mode & 07777);
+        FILE *f = fdopen(fd, "wb");
+        if (f == NULL) {
+            xl_fail(err, XL_ERR_IO, "%s: %s", name.data, strerror(errno));
+            close(fd);
+            remove(name.data);
+            xl_buf_free(&name);
+            return NULL;
+        }
+#else
+        FILE *f = fopen(name.data, "wbx"); /* C11 exclusive mode */
+        if (f == NULL) {
+            if (xl_path_kind_of(name.data) != XL_PATH_MISSING) continue;
+            xl_fail(err, XL_ERR_IO, "%s: cannot create a temporary file beside it", target);
+            xl_buf_free(&name);
+            return NULL;
+        }
+#endif
+        *tmp_path = name.data; /* ownership passes to the caller */
+        return f;
+    }
+    xl_fail(err, XL_ERR_IO, "%s: cannot create a temporary file beside it (1000 names taken)", target);
+    xl_buf_free(&name);
+    return NULL;
+}
+
+int xl_file_sync(FILE *f, const char *path, xl_error *err)
+{
+    errno = 0;
+    if (fflush(f) != 0 || ferror(f))
+        return xl_fail(err, XL_ERR_IO, "%s: write failed: %s", path, errno ? strerror(errno) : "I/O error");
+#ifdef XL_HAVE_POSIX
+    if (fsync(fileno(f)) != 0 && errno != EINVAL && errno != EROFS) /* EINVAL: a pipe or device */
+        return xl_fail(err, XL_ERR_IO, "%s: fsync failed: %s", path, strerror(errno));
+#endif
+    return 0;
+}
+
 bool xl_file_readable(const char *path)
 {
     if (path == NULL || path[0] == '\0') return false;
@@ -126,11 +246,12 @@ int xl_make_dir(const char *path, xl_error *err)
 #endif
 }
 
-static int map_by_reading(xl_mapped_file *m, const char *path, xl_error *err)
+static int map_by_reading(xl_mapped_file *m, const char *path, size_t max_read, const char *limit_name,
+                          size_t head_len, xl_head_check check, xl_error *err)
 {
     char *data;
     size_t len;
-    if (xl_read_file(path, 0, &data, &len, err) < 0) return -1;
+    if (xl_read_file_ex(path, max_read, limit_name, head_len, check, &data, &len, err) < 0) return -1;
     /* copy into a 64-byte aligned block so tensor data can be used in place */
     void *aligned = xl_aligned_alloc(len ? len : 1, err);
     if (aligned == NULL) {
@@ -148,9 +269,17 @@ static int map_by_reading(xl_mapped_file *m, const char *path, xl_error *err)
 
 int xl_map_file(xl_mapped_file *m, const char *path, xl_error *err)
 {
+    return xl_map_file_ex(m, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", 0, NULL, err);
+}
+
+int xl_map_file_ex(xl_mapped_file *m, const char *path, size_t max_read, const char *limit_name, size_t head_len,
+                   xl_head_check check, xl_error *err)
+{
     memset(m, 0, sizeof *m);
 #ifdef XL_HAVE_POSIX
     if (!(path[0] == '-' && path[1] == '\0')) {
+        if (xl_path_kind_of(path) == XL_PATH_DIRECTORY)
+            return xl_fail(err, XL_ERR_IO, "%s: is a directory (a file is expected)", path);
         int fd = open(path, O_RDONLY);
         if (fd < 0) return xl_fail(err, XL_ERR_IO, "%s: %s", path, strerror(errno));
         struct stat st;
@@ -174,7 +303,7 @@ int xl_map_file(xl_mapped_file *m, const char *path, xl_error *err)
         }
     }
 #endif
-    return map_by_reading(m, path, err);
+    return map_by_reading(m, path, max_read, limit_name, head_len, check, err);
 }
 
 void xl_unmap_file(xl_mapped_file *m)

@@ -180,3 +180,34 @@ size_t xl_utf8_count(const char *s, size_t len)
     }
     return count;
 }
+
+int xl_utf8_escape_controls(const char *s, size_t len, xl_buf *out, xl_error *err)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = u[i];
+        if (c < 0x20 || c == 0x7f) {
+            if (xl_buf_printf(out, err, "\\x%02x", c) < 0) return -1;
+            i++;
+        } else if (c < 0x80) {
+            if (xl_buf_putc(out, (char)c, err) < 0) return -1;
+            i++;
+        } else {
+            uint32_t cp;
+            int r = xl_utf8_decode(u + i, len - i, &cp, NULL);
+            if (r <= 0) {
+                for (int k = 0; k < -r; k++)
+                    if (xl_buf_printf(out, err, "\\x%02x", u[i + (size_t)k]) < 0) return -1;
+                i += (size_t)-r;
+            } else if (cp >= 0x80 && cp <= 0x9f) {
+                if (xl_buf_printf(out, err, "\\u%04x", (unsigned)cp) < 0) return -1;
+                i += (size_t)r;
+            } else {
+                if (xl_buf_append(out, u + i, (size_t)r, err) < 0) return -1;
+                i += (size_t)r;
+            }
+        }
+    }
+    return 0;
+}

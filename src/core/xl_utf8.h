@@ -57,4 +57,10 @@ int xl_utf8_repair(const char *s, size_t len, xl_buf *out, size_t *n_replaced, x
  * maximal subpart counts as one). */
 size_t xl_utf8_count(const char *s, size_t len);
 
+/* Append s[0..len) to out so that it is safe to print on a terminal: C0 controls, DEL and
+ * ill-formed bytes as \xNN, C1 controls (U+0080..U+009F, e.g. the 8-bit CSI) as \u00NN;
+ * everything else (valid UTF-8, backslashes included) unchanged.  Used for names and strings read from
+ * files (inspect, error messages), so escape sequences in a model cannot drive the terminal. */
+int xl_utf8_escape_controls(const char *s, size_t len, xl_buf *out, xl_error *err);
+
 #endif /* XL_UTF8_H */

@@ -28,6 +28,7 @@
 
 #include "xl_io.h"
 #include "xl_parse.h"
+#include "xl_platform.h"
 #include "xl_utf8.h"
 
 typedef struct {
@@ -340,11 +341,25 @@ fail:
     return NULL;
 }
 
+#define ARPA_HEAD_MAX ((size_t)1 << 20)
+static int check_arpa_head(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    static const char tag[] = "\\data\\";
+    const size_t tl = sizeof tag - 1;
+    for (size_t i = 0; i + tl <= n; i++)
+        if (head[i] == '\\' && memcmp(head + i, tag, tl) == 0) return 0;
+    return xl_fail(err, XL_ERR_FORMAT, "%s: not an ARPA file: no \\data\\ line in the first %zu bytes", path, n);
+}
+
 xl_ngram_model *xl_ngram_model_read_arpa(const char *path, xl_error *err)
 {
     char *data;
     size_t len;
-    if (xl_read_file(path, 0, &data, &len, err) < 0) return NULL;
+    /* a regular file's size is known; a pipe or device is read up to XL_READ_MAX_STREAM, and must
+     * show "\data\" within its first ARPA_HEAD_MAX bytes (so /dev/zero fails at once) */
+    size_t cap = xl_path_kind_of(path) == XL_PATH_REGULAR ? 0 : XL_READ_MAX_STREAM;
+    if (xl_read_file_ex(path, cap, "XL_READ_MAX_STREAM", ARPA_HEAD_MAX, check_arpa_head, &data, &len, err) < 0)
+        return NULL;
     xl_ngram_model *m = xl_ngram_model_parse_arpa(data, len, path, err);
     free(data);
     return m;
@@ -419,12 +434,15 @@ int xl_ngram_model_format_arpa(const xl_ngram_model *m, xl_buf *out, xl_error *e
 
 int xl_ngram_model_write_arpa(const xl_ngram_model *m, const char *path, xl_error *err)
 {
-    FILE *f = xl_fopen(path, "wb", err);
-    if (f == NULL) return -1;
+    xl_output out;
+    if (xl_output_open(&out, path, err) < 0) return -1;
     xl_buf b;
     xl_buf_init(&b);
-    int rc = emit_arpa(m, &b, f, path, err);
+    int rc = emit_arpa(m, &b, out.f, path, err);
     xl_buf_free(&b);
-    if (xl_fclose(f, path, err) < 0) rc = -1;
-    return rc;
+    if (rc < 0) {
+        xl_output_abort(&out);
+        return -1;
+    }
+    return xl_output_commit(&out, err);
 }

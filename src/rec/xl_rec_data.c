@@ -236,8 +236,9 @@ void xl_rec_load_options_default(xl_rec_load_options *o)
     o->separator = ',';
     o->user_col = "0";
     o->item_col = "1";
-    o->rating_min = 1.0;
-    o->rating_max = 0.0; /* min > max: no range check */
+    o->rating_min = -XL_RATING_ABS_MAX;
+    o->rating_max = XL_RATING_ABS_MAX;
+    o->range_policy = XL_RATING_REJECT;
     o->item_separator = ',';
     o->item_id_col = "0";
 }
@@ -330,11 +331,13 @@ size_t xl_rec_dedupe(xl_interactions *x, uint32_t n_users, xl_error *err)
 int xl_rec_report_text(const xl_rec_load_report *r, char *buf, size_t cap)
 {
     return snprintf(buf, cap,
-                    "%llu rows read, %llu kept; dropped: %llu unknown item (first line %llu), %llu bad number "
+                    "%llu rows read, %llu kept (%llu rating clamped into range, line %llu); dropped: %llu unknown "
+                    "item (first line %llu), %llu bad number "
                     "(line %llu), %llu rating out of range (line %llu), %llu duplicate (user,item) replaced by a "
                     "later row (line %llu), %llu empty id (line %llu), %llu short row (line %llu); items file: %llu "
                     "rows, %llu duplicate ids ignored, %llu without text",
-                    (unsigned long long)r->rows, (unsigned long long)r->kept, (unsigned long long)r->unknown_item,
+                    (unsigned long long)r->rows, (unsigned long long)r->kept, (unsigned long long)r->clamped,
+                    (unsigned long long)r->first_clamped, (unsigned long long)r->unknown_item,
                     (unsigned long long)r->first_line[0], (unsigned long long)r->bad_rating,
                     (unsigned long long)r->first_line[1], (unsigned long long)r->out_of_range,
                     (unsigned long long)r->first_line[2], (unsigned long long)r->duplicates,

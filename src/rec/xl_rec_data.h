@@ -11,8 +11,10 @@
  *     and a timestamp (0 when the file has none).
  *   - Loading policies (xl_rec_load_options), each counted in xl_rec_load_report:
  *       unknown item (an items file is given and lacks the id): row dropped;
- *       rating outside [rating_min, rating_max] or not a number: row dropped
- *         (or an error with `strict`);
+ *       rating not a number: row dropped (or an error with `strict`);
+ *       rating outside [rating_min, rating_max] (by default [-XL_RATING_ABS_MAX, XL_RATING_ABS_MAX],
+ *         so 1e300 never becomes an infinite float): an error naming the line (XL_RATING_REJECT,
+ *         the default), clamped to the range (XL_RATING_CLAMP) or dropped (XL_RATING_SKIP), counted;
  *       duplicate (user, item): the later row wins (later timestamp, file
  *         order on equal timestamps), the earlier is dropped;
  *       empty user/item id: row dropped.
@@ -83,6 +85,13 @@ long xl_idmap_intern(xl_idmap *m, const char *name, size_t len, bool *added, xl_
 
 /* Which columns to read.  A column is named by its header name, or by its
  * 0-based index written as a number ("0", "2"); NULL = absent (optional ones). */
+/* Largest |rating| accepted when no range is given: squares and sums of such ratings stay far
+ * from float overflow, so no model or metric turns them into inf or NaN. */
+#define XL_RATING_ABS_MAX 1e9
+
+/* What a rating outside [rating_min, rating_max] does. */
+typedef enum { XL_RATING_REJECT, XL_RATING_CLAMP, XL_RATING_SKIP } xl_rating_policy;
+
 typedef struct xl_rec_load_options {
     char separator;          /* ',' default; '\t' for TSV */
     bool no_header;          /* columns must then be indices */
@@ -91,7 +100,8 @@ typedef struct xl_rec_load_options {
     const char *item_col;    /* default "1" */
     const char *rating_col;  /* optional */
     const char *time_col;    /* optional */
-    double rating_min, rating_max; /* accepted range; min > max = no check */
+    double rating_min, rating_max; /* accepted range (default +-XL_RATING_ABS_MAX); min > max = no check */
+    xl_rating_policy range_policy; /* default XL_RATING_REJECT */
     bool strict;             /* a bad row is an error instead of dropped-and-counted */
     /* items file */
     char item_separator;     /* ',' default */
@@ -122,6 +132,7 @@ typedef struct xl_rec_load_report {
     uint64_t empty_id;
     uint64_t short_rows;       /* fewer fields than the selected columns need */
     uint64_t first_line[6];    /* first file line of: unknown, bad, range, dup(later line), empty, short */
+    uint64_t clamped, first_clamped; /* ratings clamped into the range (XL_RATING_CLAMP), first line */
     uint64_t item_rows, item_duplicates, items_without_text;
 } xl_rec_load_report;
 

@@ -195,8 +195,10 @@ int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_p
     d->has_rating = rcol >= 0;
     d->has_time = tcol >= 0;
     size_t need = (size_t)(uc > ic ? uc : ic);
-    if (rcol >= 0 && (size_t)rcol > need) need = (size_t)rcol;
-    if (tcol >= 0 && (size_t)tcol > need) need = (size_t)tcol;
+    const char *need_what = uc > ic ? "user" : "item", *need_spec = uc > ic ? o->user_col : o->item_col;
+    if (rcol >= 0 && (size_t)rcol > need) need = (size_t)rcol, need_what = "rating", need_spec = o->rating_col;
+    if (tcol >= 0 && (size_t)tcol > need) need = (size_t)tcol, need_what = "time", need_spec = o->time_col;
+    size_t first_short_nf = 0;
     bool check_range = o->rating_min <= o->rating_max;
     xl_rec_load_report *rep = &d->report;
     const xl_csv_field *f;
@@ -211,6 +213,7 @@ int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_p
                         nf, need + 1);
                 goto out;
             }
+            if (rep->short_rows == 0) first_short_nf = nf;
             note(&rep->short_rows, &rep->first_line[5], line);
             continue;
         }
@@ -241,14 +244,19 @@ int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_p
                 note(&rep->bad_rating, &rep->first_line[1], line);
                 continue;
             }
-            if (check_range && (rating < o->rating_min || rating > o->rating_max)) {
-                if (o->strict) {
-                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: rating %g outside [%g, %g]", ratings_path,
+            if (check_range && !(rating >= o->rating_min && rating <= o->rating_max)) {
+                if (o->strict || o->range_policy == XL_RATING_REJECT) {
+                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: rating %g outside [%g, %g] (--rating-min/--rating-max; "
+                            "--rating-policy clamp or skip to clamp or drop such rows)", ratings_path,
                             (unsigned long long)line, rating, o->rating_min, o->rating_max);
                     goto out;
                 }
-                note(&rep->out_of_range, &rep->first_line[2], line);
-                continue;
+                if (o->range_policy == XL_RATING_SKIP) {
+                    note(&rep->out_of_range, &rep->first_line[2], line);
+                    continue;
+                }
+                rating = rating < o->rating_min ? o->rating_min : o->rating_max;
+                note(&rep->clamped, &rep->first_clamped, line);
             }
         }
         if (tcol >= 0) {
@@ -284,6 +292,13 @@ int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_p
         if (xl_interactions_push(&d->x, (uint32_t)user, (uint32_t)item, (float)rating, t, err) < 0) goto out;
     }
     if (got < 0) goto out;
+    if (d->x.n == 0 && rep->short_rows > 0) { /* e.g. --user-col 99: say which column, not "no usable interactions" */
+        xl_fail(err, XL_ERR_USAGE, "%s:%llu: %zu field(s), but the %s column (%s) is field %zu (0-based); %llu of "
+                "%llu rows are that short", ratings_path, (unsigned long long)rep->first_line[5], first_short_nf,
+                need_what, need_spec ? need_spec : "?", need, (unsigned long long)rep->short_rows,
+                (unsigned long long)rep->rows);
+        goto out;
+    }
     d->n_users = (uint32_t)d->users.n;
     d->n_items = (uint32_t)d->items.n;
     size_t removed = xl_rec_dedupe(&d->x, d->n_users, err);

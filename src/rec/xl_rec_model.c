@@ -855,6 +855,39 @@ static int copy_csr(xl_csr *dst, const xl_csr *src, xl_error *err)
     return rc;
 }
 
+static bool finite_f(const float *v, size_t n)
+{
+    if (v != NULL)
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(v[i])) return false;
+    return true;
+}
+
+static bool finite_d(const double *v, size_t n)
+{
+    if (v != NULL)
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(v[i])) return false;
+    return true;
+}
+
+/* Every parameter a model learned is finite (a hybrid's parts were checked by their own fit). */
+static bool params_finite(const xl_rec_model *m)
+{
+    size_t U = m->n_users, I = m->n_items;
+    return isfinite(m->mu) && finite_f(m->P, U * m->f) && (m->Q == NULL || finite_f(m->Q, I * m->f)) &&
+           finite_f(m->a_u, U) && finite_f(m->d_u, U) && finite_f(m->b_j, I) && finite_f(m->g_j, I) &&
+           finite_d(m->bu, U) && finite_d(m->bi, I) && finite_f(m->nb_sim, I * m->nb_k);
+}
+
+static double max_abs_rating(const xl_csr *train)
+{
+    double mx = 0;
+    for (size_t k = 0; k < train->nnz; k++)
+        if (fabs((double)train->val[k]) > mx) mx = fabs((double)train->val[k]);
+    return mx;
+}
+
 xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr *train, const xl_item_vectors *vectors,
                          xl_error *err)
 {
@@ -942,6 +975,11 @@ xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr 
         break;
     }
     if (!m->Qv) m->Qv = m->Q;
+    if (!params_finite(m)) { /* diverged: NaN scores would silently empty every list and make RMSE nan */
+        xl_fail(err, XL_ERR_GENERIC, "model %s diverged: a learned parameter is not finite (ratings up to %g; "
+                "lower --lr, raise --reg, or rescale the ratings)", kind_names[kind], max_abs_rating(train));
+        goto fail;
+    }
     m->fit_seconds = xl_time_now() - t0;
     return m;
 fail:

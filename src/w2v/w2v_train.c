@@ -619,14 +619,14 @@ int w2v_train_file(const char *path, const w2v_options *opt, w2v_model *model, x
 
 int w2v_save_vocab(const char *path, const w2v_model *m, xl_error *err)
 {
-    FILE *f = xl_fopen(path, "w", err);
-    if (!f) return -1;
+    xl_output out;
+    if (xl_output_open(&out, path, err) < 0) return -1;
     int bad = 0;
     for (size_t i = 0; i < m->vectors.n_words; i++)
-        if (fprintf(f, "%s %lld\n", w2v_words_get(&m->vectors.words, i), (long long)m->vocab[i].count) < 0) bad = 1;
+        if (fprintf(out.f, "%s %lld\n", w2v_words_get(&m->vectors.words, i), (long long)m->vocab[i].count) < 0) bad = 1;
     if (bad) {
-        xl_fclose(f, path, NULL);
+        xl_output_abort(&out);
         return xl_fail(err, XL_ERR_IO, "%s: write failed", path);
     }
-    return xl_fclose(f, path, err);
+    return xl_output_commit(&out, err);
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "xl_alloc.h"
@@ -232,7 +233,10 @@ static int parse_header(cursor *c, size_t *rows, size_t *dim, bool *f16, xl_erro
         xl_parse_u64((const char *)sp + 1, (size_t)(e - sp - 1), &d, &e2) < 0)
         return xl_fail(err, XL_ERR_FORMAT, "%s:1: header must be two counts \"ROWS DIM\": %s", c->name, e2.msg);
     if (d == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:1: dimension 0 in header", c->name);
-    if (r > SIZE_MAX || d > SIZE_MAX / 4) return xl_fail(err, XL_ERR_FORMAT, "%s:1: header counts too large", c->name);
+    if (d > W2V_MAX_DIM)
+        return xl_fail(err, XL_ERR_LIMIT, "%s:1: dimension %llu in header above the limit of %zu (W2V_MAX_DIM)", c->name,
+                       (unsigned long long)d, W2V_MAX_DIM);
+    if (r > SIZE_MAX || d > SIZE_MAX / 4) return xl_fail(err, XL_ERR_LIMIT, "%s:1: header counts too large", c->name);
     *rows = (size_t)r;
     *dim = (size_t)d;
     c->p = nl + 1;
@@ -322,6 +326,73 @@ static int parse_binary_values(cursor *c, size_t row, size_t dim, float *out, xl
     return 0;
 }
 
+/* GloVe's text file (Pennington et al. 2014, glove.c save_params): no header,
+ * "word v1 ... vD" per line; D is taken from the first row. */
+static int read_glove_text(cursor c, const char *name, size_t max_words, w2v_vectors *out, xl_error *err)
+{
+    const unsigned char *nl = memchr(c.p, '\n', (size_t)(c.end - c.p));
+    const unsigned char *e = nl ? nl : c.end;
+    const unsigned char *sp = memchr(c.p, ' ', (size_t)(e - c.p));
+    if (!sp || sp == c.p)
+        return xl_fail(err, XL_ERR_FORMAT,
+                       "%s:1: neither a word2vec header \"ROWS DIM\" nor a GloVe text row \"word v1 v2 ...\"", name);
+    size_t dim = 0;
+    for (const unsigned char *q = sp; q < e;) {
+        while (q < e && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+        if (q == e) break;
+        dim++;
+        while (q < e && *q != ' ' && *q != '\t' && *q != '\r') q++;
+    }
+    if (dim == 0)
+        return xl_fail(err, XL_ERR_FORMAT, "%s:1: no values after the word (not a GloVe text row)", name);
+    size_t rows = 0;
+    for (const unsigned char *q = c.p; q < c.end;) {
+        const unsigned char *n2 = memchr(q, '\n', (size_t)(c.end - q));
+        const unsigned char *le = n2 ? n2 : c.end;
+        bool blank = true;
+        for (const unsigned char *t = q; t < le && blank; t++) blank = (*t == ' ' || *t == '\r');
+        if (blank) {
+            /* only blank space may follow the last row */
+            for (const unsigned char *t = le; t < c.end; t++)
+                if (*t != '\n' && *t != '\r' && *t != ' ')
+                    return xl_fail(err, XL_ERR_FORMAT, "%s:%zu: empty line inside GloVe text vectors", name, rows + 1);
+            break;
+        }
+        rows++;
+        q = n2 ? n2 + 1 : c.end;
+    }
+    size_t keep = (max_words > 0 && max_words < rows) ? max_words : rows;
+    if (w2v_vectors_alloc(out, keep, dim, err) < 0) return -1;
+    for (size_t i = 0; i < keep; i++) {
+        const char *w;
+        size_t wl;
+        if (parse_word(&c, i + 1, &w, &wl, err) < 0 || parse_text_values(&c, i + 1, dim, w2v_row(out, i), err) < 0)
+            goto fail;
+        if (w2v_words_find(&out->words, w, wl) >= 0) {
+            xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: duplicate word '%.*s'", name, i + 1, (int)(wl > 200 ? 200 : wl),
+                    w);
+            goto fail;
+        }
+        if (w2v_words_add(&out->words, w, wl, err) < 0) goto fail;
+    }
+    return 0;
+fail:
+    w2v_vectors_free(out);
+    return -1;
+}
+
+/* "ROWS DIM[ f16]" as the first line? */
+static bool has_w2v_header(const unsigned char *p, const unsigned char *end, const char *name)
+{
+    cursor probe = {p, end, name};
+    size_t rows, dim;
+    bool f16;
+    xl_error why;
+    /* a header of the right shape whose counts are over a limit is still a word2vec header (the
+     * reader then refuses it by name), not the first line of a header-less GloVe file */
+    return parse_header(&probe, &rows, &dim, &f16, &why) == 0 || why.code == XL_ERR_LIMIT;
+}
+
 int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_format format, size_t max_words,
                             w2v_vectors *out, xl_error *err)
 {
@@ -329,6 +400,10 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
     cursor c = {data, (const unsigned char *)data + len, name};
     size_t rows = 0, dim = 0;
     bool f16 = false;
+    if (format == W2V_FORMAT_GLOVE_TEXT || (format == W2V_FORMAT_AUTO && !has_w2v_header(c.p, c.end, name)))
+        return read_glove_text(c, name, max_words, out, err);
+    if (format == W2V_FORMAT_GLOVE_BINARY)
+        return xl_fail(err, XL_ERR_USAGE, "%s: GloVe binary vectors need the vocabulary: use w2v_vectors_read", name);
     if (parse_header(&c, &rows, &dim, &f16, err) < 0) return -1;
     if (f16 && format == W2V_FORMAT_AUTO) format = W2V_FORMAT_F16;
     if (f16 != (format == W2V_FORMAT_F16))
@@ -391,10 +466,139 @@ fail:
     return -1;
 }
 
+/* While vectors are read from a pipe or device: the header line "ROWS DIM" must end within the
+ * first W2V_HEADER_MAX bytes, so /dev/zero fails at once. */
+#define W2V_HEADER_MAX 256
+static int check_header_line(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (memchr(head, '\n', n) == NULL)
+        return xl_fail(err, XL_ERR_FORMAT, "%s:1: no header line \"ROWS DIM\" in the first %zu bytes", path, n);
+    return 0;
+}
+
+/* The same for a format to be sniffed: GloVe text has no header and its first line can be longer
+ * than W2V_HEADER_MAX, so only a head without a line end that holds a NUL byte (not text: /dev/zero)
+ * is refused. */
+static int check_header_or_text(const unsigned char *head, size_t n, const char *path, xl_error *err)
+{
+    if (memchr(head, '\n', n) == NULL && memchr(head, '\0', n) != NULL)
+        return xl_fail(err, XL_ERR_FORMAT, "%s:1: no header line \"ROWS DIM\" and no text in the first %zu bytes",
+                       path, n);
+    return 0;
+}
+
+/* GloVe's binary file (glove.c save_params, -binary 1): 2 V (D + 1) float64,
+ * rows 0..V-1 word vectors w and bias, rows V..2V-1 context vectors w~ and
+ * bias; no words: they come from the companion vocabulary PATH.vocab ("word
+ * count" lines, the vocab_count file).  Read as w + w~, the reference's text
+ * default (-model 2).  Values are little-endian (the reference writes native
+ * order, the same on x86). */
+static int read_glove_binary(const xl_mapped_file *m, const char *path, const char *vocab_path, size_t max_words,
+                             w2v_vectors *out, xl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    w2v_words words;
+    w2v_words_init(&words);
+    xl_lines r;
+    if (xl_lines_open(&r, vocab_path, err) < 0) return -1;
+    const char *line;
+    size_t len;
+    int rc;
+    while ((rc = xl_lines_next(&r, &line, &len, err)) > 0) {
+        size_t a = 0, b;
+        while (a < len && (line[a] == ' ' || line[a] == '\t')) a++;
+        for (b = a; b < len && line[b] != ' ' && line[b] != '\t';) b++;
+        if (a == b) {
+            rc = xl_fail(err, XL_ERR_FORMAT, "%s:%llu: empty line in the vocabulary", vocab_path,
+                         (unsigned long long)r.lineno);
+            break;
+        }
+        if (w2v_words_find(&words, line + a, b - a) >= 0) {
+            rc = xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate word '%.*s'", vocab_path,
+                         (unsigned long long)r.lineno, (int)(b - a > 200 ? 200 : b - a), line + a);
+            break;
+        }
+        if (w2v_words_add(&words, line + a, b - a, err) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    xl_lines_close(&r);
+    size_t V = words.n;
+    if (rc == 0 && V == 0) rc = xl_fail(err, XL_ERR_FORMAT, "%s:1: empty vocabulary", vocab_path);
+    size_t per_dim = 2 * 8 * V; /* bytes per unit of (D + 1) */
+    if (rc == 0 && (V > SIZE_MAX / 16 || m->size % per_dim != 0 || m->size / per_dim < 2))
+        rc = xl_fail(err, XL_ERR_FORMAT,
+                     "%s: %zu bytes are not 2 x %zu words x (dim + 1) float64 values of the vocabulary %s "
+                     "(file cut short, or not its vocabulary?)",
+                     path, m->size, V, vocab_path);
+    if (rc < 0) {
+        w2v_words_free(&words);
+        return -1;
+    }
+    size_t D1 = m->size / per_dim, dim = D1 - 1;
+    size_t keep = (max_words > 0 && max_words < V) ? max_words : V;
+    if (w2v_vectors_alloc(out, keep, dim, err) < 0) {
+        w2v_words_free(&words);
+        return -1;
+    }
+    const unsigned char *base = m->data;
+    for (size_t i = 0; i < keep; i++) {
+        for (size_t k = 0; k < dim; k++) {
+            double v[2];
+            for (int h = 0; h < 2; h++) {
+                const unsigned char *q = base + (((size_t)h * V + i) * D1 + k) * 8;
+                uint64_t u = 0;
+                for (int t = 0; t < 8; t++) u |= (uint64_t)q[t] << (8 * t);
+                memcpy(&v[h], &u, 8);
+            }
+            float f = (float)(v[0] + v[1]);
+            if (!isfinite(f)) {
+                w2v_words_free(&words);
+                w2v_vectors_free(out);
+                return xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: value %zu is not finite", path, i + 1, k + 1);
+            }
+            w2v_row(out, i)[k] = f;
+        }
+        if (w2v_words_add(&out->words, w2v_words_get(&words, i), words.word_len[i], err) < 0) {
+            w2v_words_free(&words);
+            w2v_vectors_free(out);
+            return -1;
+        }
+    }
+    w2v_words_free(&words);
+    return 0;
+}
+
 int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_vectors *out, xl_error *err)
 {
     xl_mapped_file m;
-    if (xl_map_file(&m, path, err) < 0) return -1;
+    /* GloVe files have no "ROWS DIM" header line: only the size cap applies to them */
+    bool glove_fmt = format == W2V_FORMAT_GLOVE_TEXT || format == W2V_FORMAT_GLOVE_BINARY;
+    if (xl_map_file_ex(&m, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", W2V_HEADER_MAX,
+                       glove_fmt                       ? NULL
+                       : format == W2V_FORMAT_AUTO ? check_header_or_text
+                                                   : check_header_line,
+                       err) < 0)
+        return -1;
+    if (format == W2V_FORMAT_GLOVE_BINARY ||
+        (format == W2V_FORMAT_AUTO && !has_w2v_header(m.data, (const unsigned char *)m.data + m.size, path))) {
+        size_t n = strlen(path) + 8;
+        char *companion = xl_malloc(n, err);
+        if (!companion) {
+            xl_unmap_file(&m);
+            return -1;
+        }
+        snprintf(companion, n, "%s.vocab", path);
+        int rc = 1;
+        if (format == W2V_FORMAT_GLOVE_BINARY || xl_file_readable(companion))
+            rc = read_glove_binary(&m, path, companion, max_words, out, err);
+        free(companion);
+        if (rc <= 0) {
+            xl_unmap_file(&m);
+            return rc;
+        }
+    }
     int rc = w2v_vectors_read_memory(m.data, m.size, path, format, max_words, out, err);
     xl_unmap_file(&m);
     return rc;
@@ -402,8 +606,9 @@ int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_
 
 int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format, xl_error *err)
 {
-    FILE *f = xl_fopen(path, format == W2V_FORMAT_TEXT ? "w" : "wb", err);
-    if (!f) return -1;
+    xl_output out;
+    if (xl_output_open(&out, path, err) < 0) return -1;
+    FILE *f = out.f;
     char *buf = NULL;
     size_t cap = 0;
     int rc = 0;
@@ -424,7 +629,7 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
                 uint16_t h = w2v_float_to_half(r[j]);
                 if ((h & 0x7c00) == 0x7c00) {
                     free(buf);
-                    xl_fclose(f, path, NULL);
+                    xl_output_abort(&out);
                     return xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: value %zu (%g) does not fit float16", path, i + 1,
                                    j + 1, (double)r[j]);
                 }
@@ -436,7 +641,7 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
                 cap = v->dim * 4;
                 buf = xl_malloc(cap, err);
                 if (!buf) {
-                    xl_fclose(f, path, NULL);
+                    xl_output_abort(&out);
                     return -1;
                 }
             }
@@ -454,8 +659,9 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
     }
     free(buf);
     if (rc < 0) {
-        xl_fclose(f, path, NULL);
-        return xl_fail(err, XL_ERR_IO, "%s: write failed", path);
+        int e = errno;
+        xl_output_abort(&out);
+        return xl_fail(err, XL_ERR_IO, "%s: write failed: %s", path, e ? strerror(e) : "I/O error");
     }
-    return xl_fclose(f, path, err);
+    return xl_output_commit(&out, err);
 }

@@ -22,6 +22,12 @@
  *     anything is allocated.
  *   - Text round trip: writing what was read reproduces a word2vec.c text file
  *     exactly when every |value| < 16 (float32 holds 6 decimals there).
+ *   - Stanford GloVe's files (read only, AUTO or the GLOVE formats): text
+ *     without a header, D from the first row, the same strictness per row;
+ *     binary = 2 V (D + 1) little-endian float64 (W then W~, bias last in
+ *     each row, glove.c's layout) with the words from PATH.vocab; its size
+ *     must be a multiple of 16 V bytes (a file cut short by a multiple of
+ *     16 V bytes reads as a smaller D: GloVe's format cannot tell).
  *   - Compact variant "f16" (xlrec's, for shipped models; half the size of
  *     binary): header "%lld %lld f16\n", then per row word ' ', dim
  *     little-endian IEEE 754 binary16 values, '\n'.  Written with round-to-
@@ -32,6 +38,10 @@
  */
 #ifndef W2V_VECTORS_H
 #define W2V_VECTORS_H
+
+/* Largest vector dimension a file may declare (word2vec.c trains up to a few thousand; `w2v train
+ * --size` allows 100,000): a header "0 4611686018427387903" is refused before any allocation. */
+#define W2V_MAX_DIM ((size_t)1 << 20)
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -69,10 +79,21 @@ typedef struct w2v_vectors {
     w2v_words words;
 } w2v_vectors;
 
-typedef enum { W2V_FORMAT_AUTO = 0, W2V_FORMAT_TEXT, W2V_FORMAT_BINARY, W2V_FORMAT_F16 } w2v_format;
+typedef enum {
+    W2V_FORMAT_AUTO = 0,
+    W2V_FORMAT_TEXT,
+    W2V_FORMAT_BINARY,
+    W2V_FORMAT_F16,
+    W2V_FORMAT_GLOVE_TEXT,  /* read only: no header (Stanford GloVe's text vectors) */
+    W2V_FORMAT_GLOVE_BINARY /* read only: raw float64 W, W~ + companion PATH.vocab */
+} w2v_format;
 
 /* Read a word2vec file.  AUTO decides from the header (tag "f16") and the
- * first row: text when it parses as a word and dim numbers, binary otherwise.  max_words > 0 keeps only the
+ * first row: text when it parses as a word and dim numbers, binary otherwise.
+ * Without a "ROWS DIM" header AUTO reads Stanford GloVe's files instead:
+ * its binary parameter file when a companion vocabulary PATH.vocab exists
+ * ("word count" lines; the vectors read are w + w~), its text file (one
+ * "word v1 ... vD" per line, D from the first row) otherwise.  max_words > 0 keeps only the
  * first max_words rows and stops reading there (like compute-accuracy's
  * threshold); the rest of the file is then not checked. */
 int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_vectors *out, xl_error *err);
