@@ -270,6 +270,7 @@ int cmd_embed(int argc, char **argv)
 
     xl_lines lines;
     bool lines_open = false;
+    size_t limit = 0; /* the truncation length in use (known once the model is open) */
     xl_output output;
     xl_embedder_tokens *seqs = NULL;
     runner r;
@@ -281,7 +282,7 @@ int cmd_embed(int argc, char **argv)
 
     if (xl_embedder_open(&r.emb, model_path, &eo, &err) < 0) goto done;
     bool text = strcmp(input, "text") == 0;
-    size_t limit = xl_embedder_max_len(r.emb);
+    limit = xl_embedder_max_len(r.emb);
     r.dim = xl_embedder_dim(r.emb);
     r.token_rows = eo.bert_pooling == XL_POOL_NONE;
     r.tsv = strcmp(format, "tsv") == 0;
