@@ -489,17 +489,8 @@ int xl_bert_params_save(const xl_bert_params *p, const xl_model *vocab_src, cons
                          xl_model_vocab_count(vocab_src), p->cfg.vocab_size);
         else rc = xl_bert_params_copy_vocab(w, vocab_src, err);
     }
-    char *tmp = NULL;
-    if (rc == 0) {
-        size_t n = strlen(path) + 8;
-        tmp = xl_malloc(n, err);
-        if (tmp == NULL) rc = -1;
-        else snprintf(tmp, n, "%s.tmp", path);
-    }
-    if (rc == 0) rc = xl_model_writer_write(w, tmp, err);
-    if (rc == 0 && rename(tmp, path) != 0) rc = xl_fail(err, XL_ERR_IO, "%s: cannot rename %s over it", path, tmp);
-    if (rc < 0 && tmp != NULL) (void)remove(tmp);
-    free(tmp);
+    /* xl_model_writer_write goes through xl_output: a temporary file renamed over path on success */
+    if (rc == 0) rc = xl_model_writer_write(w, path, err);
     xl_model_writer_free(w);
     return rc;
 }

@@ -133,8 +133,9 @@ int xl_bert_params_to_writer(const xl_bert_params *p, xl_model_writer *w, xl_err
  * trained from --init src, or a template model holding the vocabulary). */
 int xl_bert_params_copy_vocab(xl_model_writer *w, const xl_model *src, xl_error *err);
 
-/* Convenience: to_writer + copy_vocab(vocab_src, may be NULL: caller-less vocabulary) + extra
- * metadata none + write to `path` (atomically: a temporary file renamed over path). */
+/* to_writer + copy_vocab(vocab_src; NULL: no vocabulary, the model then takes token ids only) +
+ * xl_model_writer_write(path): atomic (a temporary file renamed over path; a failure leaves path
+ * untouched).  Fails when vocab_src's vocabulary size differs from the config's. */
 int xl_bert_params_save(const xl_bert_params *p, const xl_model *vocab_src, const char *path, xl_error *err);
 
 /* ---- gradients ------------------------------------------------------------------------------- */

@@ -163,6 +163,12 @@ int cmd_train_encoder(int argc, char **argv)
     if (o.w_mlm > 0 && o.pairs == NULL && o.mono == NULL)
         return xl_cli_usage_error(&spec, "the mlm objective needs --mono FILE (or --pairs FILE)");
     if (o.w_rank > 0 && batch < 2) return xl_cli_usage_error(&spec, "the rank objective needs --batch of at least 2");
+    /* outputs never clobber inputs (exit 2, as every command); the library checks again */
+    const char *inputs[] = {o.pairs, o.mono, o.eval_pairs, o.init_model, o.vocab, o.resume};
+    if ((rc = xl_cli_check_output(&spec, o.out, inputs, 6)) != XL_CLI_CONTINUE) return rc;
+    if (o.checkpoint != NULL && /* a checkpoint may replace the one it resumes from */
+        (rc = xl_cli_check_output(&spec, o.checkpoint, inputs, 5)) != XL_CLI_CONTINUE)
+        return rc;
     o.batch = (size_t)batch;
     o.accum = (size_t)accum;
     o.max_len = (size_t)max_len;

@@ -45,8 +45,8 @@
  *     drawn in the reference's parameter order.  Threads are Hogwild on
  *     contiguous slices of the file (the reference's split); with one thread a
  *     run is bit-for-bit repeatable.
- *   - Every output file is written to a temporary file in the same folder and
- *     renamed into place; a path equal to an input is refused.  Temporary
+ *   - Every output file goes through xl_output (a temporary file in the same
+ *     folder, renamed into place); a path naming an input is refused.  Temporary
  *     run files are removed on success and on error.
  *   - Errors: "<file>:<line>: what" for text inputs, "<file>: record N: what"
  *     for binary ones; functions return -1 with err set.
@@ -61,6 +61,7 @@
 
 #include "w2v_vectors.h"
 #include "xl_error.h"
+#include "xl_io.h"
 
 #define GLOVE_MAX_TOKEN 999 /* bytes kept of a token, as the reference */
 #define GLOVE_RECORD_BYTES 16
@@ -208,11 +209,12 @@ int glove_write_binary(const char *path, const glove_model *m, xl_error *err);
 int glove_read_binary(const char *path, size_t vocab_size, glove_model *out, xl_error *err);
 
 /* ---- files ------------------------------------------------------------------ */
-/* Open PATH.tmp-XXXXXX in PATH's folder for writing ("-": stdout). */
+/* An output file under the shared policy (xl_output, xl_io.h): a regular file
+ * is written to a temporary file in its folder and renamed into place at
+ * commit; "-" and devices are written directly. */
 typedef struct glove_out {
-    FILE *f;
-    const char *path;
-    char *tmp_path; /* NULL for stdout */
+    FILE *f; /* where to write; NULL after commit or abort */
+    xl_output out;
 } glove_out;
 int glove_out_open(glove_out *o, const char *path, bool binary, xl_error *err);
 /* Flush, close and rename into place; on failure the temporary file is removed. */

@@ -564,16 +564,7 @@ static int save_model(trainer *t, const char *path, xl_error *err)
                   0)
                  ? -1
                  : 0;
-    char *tmp = NULL;
-    if (rc == 0) {
-        size_t n = strlen(path) + 8;
-        if ((tmp = xl_malloc(n, err)) == NULL) rc = -1;
-        else snprintf(tmp, n, "%s.tmp", path);
-    }
-    if (rc == 0) rc = xl_model_writer_write(w, tmp, err);
-    if (rc == 0 && rename(tmp, path) != 0) rc = xl_fail(err, XL_ERR_IO, "%s: cannot rename %s over it", path, tmp);
-    if (rc < 0 && tmp != NULL) (void)remove(tmp);
-    free(tmp);
+    if (rc == 0) rc = xl_model_writer_write(w, path, err); /* atomic: the output policy of xl_io.h */
     xl_model_writer_free(w);
     return rc;
 }
@@ -741,7 +732,7 @@ static int setup(trainer *t, xl_train_opts *o, xl_error *err)
     if (check_not_input(o, o->out, "the output model", false, err) < 0 ||
         check_not_input(o, t->ckpt_path, "the checkpoint", true, err) < 0)
         return -1;
-    if (xl_same_file(o->out, t->ckpt_path))
+    if (strcmp(o->out, t->ckpt_path) == 0 || xl_same_file(o->out, t->ckpt_path))
         return xl_fail(err, XL_ERR_USAGE, "%s: the output model and the checkpoint must be different files", o->out);
     t->rank = o->comm ? o->comm->rank : 0;
     t->size = o->comm ? o->comm->size : 1;

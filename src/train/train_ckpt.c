@@ -18,7 +18,6 @@
 #include "xl_alloc.h"
 #include "xl_io.h"
 #include "xl_model.h"
-#include "xl_platform.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
@@ -89,18 +88,10 @@ static uint64_t file_size_of(const xl_ckpt *ck)
 int xl_ckpt_write(const char *path, const xl_ckpt *ck, xl_error *err)
 {
     if (ck->n_blocks > XL_CKPT_MAX_BLOCKS) return xl_fail(err, XL_ERR_USAGE, "%s: too many blocks", path);
-    size_t plen = strlen(path), tlen;
-    if (!xl_add_size(plen, 5, &tlen)) return xl_fail(err, XL_ERR_NOMEM, "path too long");
-    char *tmp = xl_malloc(tlen, err);
-    if (tmp == NULL) return -1;
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    stream s = {NULL, tmp, FNV_OFFSET, 0, 0};
-    s.f = xl_fopen(tmp, "wb", err);
-    if (s.f == NULL) {
-        free(tmp);
-        return -1;
-    }
+    /* the output policy (xl_io.h): a temporary file beside PATH, fsync, rename over PATH at commit */
+    xl_output out;
+    if (xl_output_open(&out, path, err) < 0) return -1;
+    stream s = {out.f, path, FNV_OFFSET, 0, 0};
     unsigned char hdr[16];
     memcpy(hdr, XL_CKPT_MAGIC, 8);
     const uint32_t ver = XL_CKPT_VERSION, nb = (uint32_t)ck->n_blocks;
@@ -123,14 +114,13 @@ int xl_ckpt_write(const char *path, const xl_ckpt *ck, xl_error *err)
     if (rc == 0) {
         unsigned char b[8];
         put_u64le(b, s.hash);
-        rc = xl_fwrite_exact(b, 8, s.f, tmp, err);
+        rc = xl_fwrite_exact(b, 8, out.f, path, err);
     }
-    if (rc == 0) rc = xl_file_sync(s.f, tmp, err);
-    if (xl_fclose(s.f, tmp, rc == 0 ? err : NULL) < 0) rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0) rc = xl_fail(err, XL_ERR_IO, "%s: cannot rename %s over it", path, tmp);
-    if (rc < 0) remove(tmp);
-    free(tmp);
-    return rc;
+    if (rc < 0) {
+        xl_output_abort(&out);
+        return -1;
+    }
+    return xl_output_commit(&out, err);
 }
 
 /* ---- reading ----------------------------------------------------------------------------------- */

@@ -4,8 +4,9 @@
  * ("Checkpoint format").
  *
  * Contract
- *   - Written atomically: to "PATH.tmp" in the same directory, fsync, then rename over PATH, so a
- *     crash leaves either the old or the new checkpoint, never a torn one.
+ *   - Written atomically by the output policy of xl_io.h (xl_output: a temporary file beside PATH,
+ *     fsync, rename over PATH), so a crash leaves either the old or the new checkpoint, never a
+ *     torn one.
  *   - Read with every length checked against the file size recorded in the header and against the
  *     caller's expectations (block names and sizes, the configuration text), and the FNV-1a 64
  *     checksum of the whole file compared before success is reported.  A checkpoint of another
