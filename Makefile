@@ -10,6 +10,7 @@
 #   make valgrind        end-to-end CLI run (tokenize, embed, recommend, eval) under valgrind
 #   make conversion-check  kernels and parsers compiled with -Wconversion -Werror
 #   make float-exhaustive  the n-gram float formatter on all 2^32 float32 patterns (opt-in, minutes)
+#   make layering-check  no include points to a higher layer (docs/tools/check_layering.sh; also in make test)
 #   make MPI=1 BUILD=build/mpi mpi-test   data-parallel train-encoder over MPI == one process
 #   make shared          build/pic/libxlrec.so (-fPIC objects in their own build dir)
 #   make example         docs/examples/embed_cosine against an installed xlrec (pkg-config)
@@ -86,8 +87,8 @@ SHARED_OK := $(filter %linux-gnu %linux-gnueabihf %linux-musl %bsd%,$(MACHINE))
 # keep objects of test/bench programs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example mpi-test \
-        float-exhaustive
+.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example \
+        layering-check mpi-test float-exhaustive
 all: $(LIB) $(BIN)
 lib: $(LIB)
 
@@ -169,8 +170,11 @@ fuzz-smoke: fuzz
 	  fi; \
 	done
 
-demo: $(BIN)
-	sh docs/demo/demo.sh $(BIN)
+# The build is silent here (make -s: compiler lines only on a warning or an
+# error), so the demo's own output starts at once.
+demo:
+	@$(MAKE) --no-print-directory -s $(BIN)
+	@sh docs/demo/demo.sh $(BIN)
 
 # Installation: binary, static library, shared library (where supported),
 # public headers, pkg-config file.
@@ -276,6 +280,12 @@ CONVERSION_BUILD := build/conversion/$(MACHINE)
 conversion-check:
 	$(MAKE) BUILD=$(CONVERSION_BUILD) CFLAGS="$(CFLAGS) -Wconversion" \
 	  $(CONVERSION_SRCS:%.c=$(CONVERSION_BUILD)/obj/%.o)
+
+# ---- Layers ---------------------------------------------------------------------
+# Each folder has a layer (core < tokenizer, w2v, ... < embed < pipeline < cli); an
+# include may only point to its own folder or a lower layer.
+layering-check:
+	sh docs/tools/check_layering.sh
 
 clean:
 	rm -rf build

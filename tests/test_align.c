@@ -221,7 +221,7 @@ static void test_sentvec(void **state)
     const char *lines[3] = {"the cat", "The DOG zzz", "zzz"};
     size_t lens[3] = {7, 11, 3};
     float out[6];
-    sentvec_options o = {SENTVEC_MEAN, false, false, true, NULL, 1};
+    sentvec_options o = {SENTVEC_MEAN, false, false, true, NULL, 1, NULL};
     size_t empty;
     assert_int_equal(sentvec_embed_lines(&v, NULL, lines, lens, 3, &o, out, NULL, &empty, &err), 0);
     const float mean[6] = {1, 0.5f, 0.5f, 1, 0, 0};

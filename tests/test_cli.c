@@ -9,7 +9,13 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "pipeline.h"
+#include "w2v.h"
 #include "xl_cli.h"
+#include "xl_embedder.h"
+#include "xl_eval.h"
+#include "xl_rec_model.h"
+#include "xl_thread.h"
 
 typedef struct {
     bool flag;
@@ -134,9 +140,135 @@ static void test_binary_exit_codes(void **state)
     remove(good);
 }
 
+/* `xlrec CMD --help` into buf (NUL-terminated). */
+static void help_of(const char *cmd, char *buf, size_t cap)
+{
+    char line[512];
+    snprintf(line, sizeof line, "%s %s --help 2>&1", xl_test_bin_or_skip(), cmd);
+    FILE *p = popen(line, "r");
+    assert_non_null(p);
+    size_t n = fread(buf, 1, cap - 1, p);
+    buf[n] = 0;
+    assert_int_equal(pclose(p), 0);
+}
+
+/* The "(default X)" the parser printed on the option line of --name, or NULL. */
+static const char *shown_default(const char *help, const char *name, char *out, size_t cap)
+{
+    char key[96];
+    snprintf(key, sizeof key, "--%s ", name);
+    for (const char *l = strstr(help, key); l; l = strstr(l + 1, key)) {
+        const char *bol = l;
+        while (bol > help && bol[-1] != '\n') bol--;
+        while (*bol == ' ') bol++;
+        if (*bol != '-') continue; /* the synopsis, not the option table */
+        const char *eol = strchr(l, '\n');
+        const char *d = strstr(l, "(default ");
+        if (!d || (eol && d > eol)) return NULL;
+        d += 9;
+        const char *e = strchr(d, ')');
+        if (!e || (eol && e > eol)) return NULL;
+        snprintf(out, cap, "%.*s", (int)(e - d), d);
+        return out;
+    }
+    return NULL;
+}
+
+/* Every command's --help shows a default at most once per option, and the
+ * defaults shown are the library's (*_default() is their one source). */
+static void test_help_defaults(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    static const char *const cmds[] = {"align", "check-utf8", "convert", "embed", "embed-words", "eval",
+                                       "eval-retrieval", "inspect", "langid", "langid-train", "ngram train",
+                                       "ngram query", "ngram ppl", "normalize", "recommend", "run", "tokenize",
+                                       "translate", "w2v train", "w2v similar", "w2v analogy", "w2v eval",
+                                       "w2v convert", "glove vocab", "glove cooccur", "glove shuffle", "glove train",
+                                       "glove text", "glove compare", "glove dump", "train-encoder", "vocab train",
+                                       "vocab prune", "vocab stats"};
+    static char help[32768];
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        help_of(cmds[c], help, sizeof help);
+        for (const char *l = help; *l;) {
+            const char *eol = strchr(l, '\n');
+            size_t len = eol ? (size_t)(eol - l) : strlen(l);
+            const char *d = strstr(l, "(default");
+            if (d && d < l + len) {
+                const char *d2 = strstr(d + 1, "(default");
+                if (d2 && d2 < l + len) fail_msg("%s --help: a default shown twice: %.*s", cmds[c], (int)len, l);
+            }
+            l += len + (eol ? 1 : 0);
+        }
+    }
+    /* the values shown are the library defaults */
+    char want[64], got[64];
+    xl_pipeline_options po;
+    xl_pipeline_options_default(&po);
+    xl_embedder_options eo;
+    xl_embedder_options_default(&eo);
+    xl_rec_params rp;
+    xl_rec_params_default(&rp);
+    xl_eval_config ec;
+    xl_eval_config_default(&ec);
+    w2v_options wo;
+    w2v_options_default(&wo);
+    struct {
+        const char *cmd, *option;
+        double value;
+    } expect[] = {
+        {"run", "k", (double)po.k},           {"run", "explain", (double)po.explain},
+        {"run", "seed", (double)po.seed},     {"run", "threads", po.threads},
+        {"run", "min-coverage", po.min_coverage}, {"run", "hybrid-alpha", po.hybrid_alpha},
+        {"embed", "batch", (double)eo.batch}, {"embed", "threads", eo.threads},
+        {"embed-words", "sif-a", eo.sif_a},   {"embed-words", "threads", eo.threads},
+        {"eval-retrieval", "threads", eo.threads},
+        {"eval", "k", (double)ec.k},          {"eval", "folds", (double)ec.folds},
+        {"eval", "test-ratio", ec.test_ratio}, {"eval", "val-ratio", ec.val_ratio},
+        {"eval", "factors", rp.factors},      {"eval", "lr", rp.lr},
+        {"eval", "reg", rp.reg},              {"eval", "epochs", rp.epochs},
+        {"eval", "seed", (double)rp.seed},    {"eval", "threads", rp.threads},
+        {"recommend", "factors", rp.factors}, {"recommend", "bias-reg-user", rp.bias_reg_user},
+        {"w2v train", "size", wo.size},       {"w2v train", "window", wo.window},
+        {"w2v train", "threads", wo.threads}, {"w2v train", "sample", wo.sample},
+        {"align", "threads", XL_THREADS_DEFAULT}, {"w2v eval", "threads", XL_THREADS_DEFAULT},
+    };
+    for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+        help_of(expect[i].cmd, help, sizeof help);
+        snprintf(want, sizeof want, "%g", expect[i].value);
+        if (!shown_default(help, expect[i].option, got, sizeof got))
+            fail_msg("%s --help: no default shown for --%s", expect[i].cmd, expect[i].option);
+        if (strcmp(got, want) != 0)
+            fail_msg("%s --help: --%s shows default %s, the library's is %s", expect[i].cmd, expect[i].option, got,
+                     want);
+    }
+    /* one thread default everywhere */
+    assert_int_equal(po.threads, XL_THREADS_DEFAULT);
+    assert_int_equal(eo.threads, XL_THREADS_DEFAULT);
+    assert_int_equal(rp.threads, XL_THREADS_DEFAULT);
+    assert_int_equal(ec.threads, XL_THREADS_DEFAULT);
+    assert_int_equal(wo.threads, XL_THREADS_DEFAULT);
+}
+
+/* The library's folders form layers (docs/tools/check_layering.sh): no include
+ * points upward, in particular no library folder includes a src/cli header. */
+static void test_layering(void **state)
+{
+    (void)state;
+    int st = system("sh docs/tools/check_layering.sh >/dev/null 2>&1");
+    assert_true(st != -1 && WIFEXITED(st));
+    if (WEXITSTATUS(st) != 0) {
+        int r = system("sh docs/tools/check_layering.sh 1>&2");
+        (void)r;
+        fail_msg("an include points to a higher layer (above)");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layering),
+        cmocka_unit_test(test_help_defaults),
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_binary_exit_codes),

@@ -450,6 +450,33 @@ static void test_shared_csv(void **state)
     }
 }
 
+/* XL_CSV_SNIFF: TAB when the header line has one (a later line's TAB does not count), else ','. */
+static void test_sniff_separator(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        char sep;
+        size_t fields;
+    } cases[] = {{"a\tb,c\n1\t2,3\n", '\t', 2}, {"a,b\n1\t2,3\n", ',', 2}, {"\xEF\xBB\xBF" "a\tb\n1\t2\n", '\t', 2},
+                 {"a,b,c\n1,2,3\n", ',', 3}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        xl_csv_options o = {0};
+        o.separator = XL_CSV_SNIFF;
+        o.has_header = true;
+        xl_csv *r;
+        xl_error err;
+        assert_int_equal(xl_csv_open_memory(&r, cases[i].text, strlen(cases[i].text), "s", &o, &err), 0);
+        assert_int_equal(xl_csv_separator(r), cases[i].sep);
+        assert_int_equal(xl_csv_header_count(r), cases[i].fields);
+        const xl_csv_field *f;
+        size_t nf;
+        assert_int_equal(xl_csv_next(r, &f, &nf, &err), 1);
+        assert_int_equal(nf, cases[i].fields);
+        xl_csv_close(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_no_quote),       cmocka_unit_test(test_errors),
         cmocka_unit_test(test_header),         cmocka_unit_test(test_round_trip_file),
         cmocka_unit_test(test_file_errors),    cmocka_unit_test(test_shared_csv),
+        cmocka_unit_test(test_sniff_separator),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
 }

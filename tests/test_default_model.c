@@ -142,7 +142,7 @@ static void test_sentence_neighbours(void **state)
     float *w = NULL, *out = xl_malloc(N * model.dim * sizeof(float), &err);
     assert_non_null(out);
     assert_int_equal(sentvec_sif_weights(&model, NULL, 1e-3, &w, &err), 0);
-    sentvec_options o = {SENTVEC_SIF, false, true, false, NULL, 1};
+    sentvec_options o = {SENTVEC_SIF, false, true, false, NULL, 1, NULL};
     size_t empty = 0;
     assert_int_equal(sentvec_embed_lines(&model, w, lines, lens, N, &o, out, NULL, &empty, &err), 0);
     assert_int_equal(empty, 0);

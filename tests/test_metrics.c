@@ -265,6 +265,43 @@ static void test_external(void **state)
     assert_non_null(strstr(err.msg, ":1: score"));
 }
 
+/* Metrics on a (user group, item group) subset, by hand: user 0 (group a) holds items 0 (group x) and
+ * 1 (group y) out, user 1 (group b) item 0; lists u0 = [1, 0], u1 = [0, 1], K = 2. */
+static void test_eval_lists_groups(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    xl_error err;
+    assert_int_equal(xl_interactions_push(&x, 0, 0, 1, 0, &err), 0);
+    assert_int_equal(xl_interactions_push(&x, 0, 1, 1, 0, &err), 0);
+    assert_int_equal(xl_interactions_push(&x, 1, 0, 1, 0, &err), 0);
+    xl_csr truth;
+    assert_int_equal(xl_csr_build(&truth, &x, NULL, 0, 2, 2, false, &err), 0);
+    const uint32_t lists[4] = {1, 0, 0, 1};
+    char a[] = "a", b[] = "b", gx[] = "x", gy[] = "y";
+    char *users[2] = {a, b}, *items[2] = {gx, gy};
+    xl_eval_row row;
+    /* a -> x: user 0 only, its relevant item 0 at rank 2 */
+    assert_int_equal(xl_eval_lists_groups(lists, 2, 2, &truth, users, "a", items, "x", &row, &err), 0);
+    assert_int_equal(row.n_users, 1);
+    assert_close(row.rank.precision, 0.5, 1e-12);
+    assert_close(row.rank.recall, 1.0, 1e-12);
+    assert_close(row.rank.mrr, 0.5, 1e-12);
+    assert_close(row.coverage, -1, 0);
+    /* a -> y: item 1 at rank 1 */
+    assert_int_equal(xl_eval_lists_groups(lists, 2, 2, &truth, users, "a", items, "y", &row, &err), 0);
+    assert_close(row.rank.mrr, 1.0, 1e-12);
+    /* b -> x: user 1, item 0 at rank 1; b -> y: nobody has a relevant item */
+    assert_int_equal(xl_eval_lists_groups(lists, 2, 2, &truth, users, "b", items, "x", &row, &err), 0);
+    assert_int_equal(row.n_users, 1);
+    assert_close(row.rank.hit, 1.0, 1e-12);
+    assert_int_equal(xl_eval_lists_groups(lists, 2, 2, &truth, users, "b", items, "y", &row, &err), 0);
+    assert_int_equal(row.n_users, 0);
+    xl_csr_free(&truth);
+    xl_interactions_free(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_rating_metrics_and_coverage),
         cmocka_unit_test(test_splits),
         cmocka_unit_test(test_eval_lists),
+        cmocka_unit_test(test_eval_lists_groups),
         cmocka_unit_test(test_external),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "xl_alloc.h"
 #include "xl_io.h"
 #include "xl_json.h"
+#include "xl_platform.h"
 #include "xl_unicode.h"
 #include "xl_utf8.h"
 
@@ -587,13 +588,6 @@ wordpiece *wordpiece_load_json(const char *path, xl_error *err)
     return wp;
 }
 
-static bool file_exists(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    fclose(f);
-    return true;
-}
 
 static bool is_directory(const char *path)
 {
@@ -666,7 +660,7 @@ wordpiece *wordpiece_load(const char *path, int lowercase_override, xl_error *er
         if (!dir) goto done;
         file = join_path(path, "tokenizer.json", err);
         if (!file) goto done;
-        json = file_exists(file);
+        json = xl_file_readable(file);
         if (!json) {
             free(file);
             file = join_path(path, "vocab.txt", err);
@@ -680,7 +674,7 @@ wordpiece *wordpiece_load(const char *path, int lowercase_override, xl_error *er
     }
     cfg_path = join_path(dir, "tokenizer_config.json", err);
     if (!cfg_path) goto done;
-    if (file_exists(cfg_path) && parse_json_file(cfg_path, &cfg_doc, err) < 0) goto done;
+    if (xl_file_readable(cfg_path) && parse_json_file(cfg_path, &cfg_doc, err) < 0) goto done;
     const xl_json *cfg = cfg_doc ? xl_json_root(cfg_doc) : NULL;
     bool lower_set = false;
     if (json) {

@@ -16,6 +16,7 @@
 #include "xl_json.h"
 #include "xl_model.h"
 #include "xl_parse.h"
+#include "xl_platform.h"
 #include "xl_safetensors.h"
 #include "xl_version.h"
 
@@ -86,20 +87,13 @@ static int join(char *out, size_t cap, const char *a, const char *b, xl_error *e
     return 0;
 }
 
-static bool file_exists(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return false;
-    fclose(f);
-    return true;
-}
 
 /* Parse a JSON file; *doc is NULL (and 0 returned) when the file is absent
  * and !required. */
 static int read_json(const char *path, bool required, xl_json_doc **doc, xl_error *err)
 {
     *doc = NULL;
-    if (!file_exists(path)) {
+    if (!xl_file_readable(path)) {
         if (required) return xl_fail(err, XL_ERR_IO, "%s: file not found", path);
         return 0;
     }
@@ -342,9 +336,9 @@ static int read_tokenizer(conv *c, xl_error *err)
         join(tj, sizeof tj, c->model_dir, "tokenizer.json", err) < 0 ||
         join(tc, sizeof tc, c->model_dir, "tokenizer_config.json", err) < 0)
         return -1;
-    if (file_exists(vt)) {
+    if (xl_file_readable(vt)) {
         if (read_vocab_txt(c, vt, err) < 0) return -1;
-        if (file_exists(tj)) {
+        if (xl_file_readable(tj)) {
             /* flags only: vocab.txt is what BertTokenizer reads */
             xl_json_doc *doc;
             if (read_json(tj, true, &doc, err) < 0) return -1;
@@ -361,7 +355,7 @@ static int read_tokenizer(conv *c, xl_error *err)
             xl_json_free(doc);
             if (rc < 0) return -1;
         }
-    } else if (file_exists(tj)) {
+    } else if (xl_file_readable(tj)) {
         if (read_tokenizer_json(c, tj, err) < 0) return -1;
     }
     c->have_vocab = xl_model_writer_token_count(c->w) > 0;
@@ -657,15 +651,15 @@ static int convert_tensors(conv *c, xl_error *err)
 {
     char path[4096];
     if (join(path, sizeof path, c->model_dir, "model.safetensors", err) < 0) return -1;
-    if (!file_exists(path)) {
+    if (!xl_file_readable(path)) {
         char bin[4096], idx[4096];
         if (join(bin, sizeof bin, c->model_dir, "pytorch_model.bin", err) < 0 ||
             join(idx, sizeof idx, c->model_dir, "model.safetensors.index.json", err) < 0)
             return -1;
-        if (file_exists(idx))
+        if (xl_file_readable(idx))
             return xl_fail(err, XL_ERR_IO, "%s: sharded safetensors checkpoints are not supported; merge the shards "
                                            "into one model.safetensors (docs/encoder.md)", idx);
-        if (file_exists(bin))
+        if (xl_file_readable(bin))
             return xl_fail(err, XL_ERR_IO, "%s: not found, and pytorch_model.bin is a Python pickle xlrec does not read; "
                                            "convert it to safetensors first (docs/encoder.md)", path);
         return xl_fail(err, XL_ERR_IO, "%s: file not found", path);
@@ -786,10 +780,10 @@ static int convert_dense(conv *c, int k, int64_t in_dim, xl_error *err)
         return xl_fail(err, XL_ERR_FORMAT, "%s/config.json: in_features %" PRId64 " but the previous layer gives %" PRId64,
                        d->dir, d->in, in_dim);
     if (join(path, sizeof path, d->dir, "model.safetensors", err) < 0) return -1;
-    if (!file_exists(path)) {
+    if (!xl_file_readable(path)) {
         char bin[4096];
         if (join(bin, sizeof bin, d->dir, "pytorch_model.bin", err) < 0) return -1;
-        if (file_exists(bin))
+        if (xl_file_readable(bin))
             return xl_fail(err, XL_ERR_IO, "%s: not found, and pytorch_model.bin is a Python pickle xlrec does not read; "
                                            "convert it to safetensors first (docs/encoder.md)", path);
         return xl_fail(err, XL_ERR_IO, "%s: file not found", path);

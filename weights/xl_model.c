@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_io.h"
 #include "xl_utf8.h"
 
@@ -34,51 +35,10 @@ struct xl_model {
 
 /* ---- byte order --------------------------------------------------------- */
 
-bool xl_host_is_little_endian(void)
-{
-    const uint32_t one = 1;
-    unsigned char b;
-    memcpy(&b, &one, 1);
-    return b == 1;
-}
 
-void xl_bswap32_array(void *data, size_t count)
-{
-    unsigned char *p = data;
-    for (size_t i = 0; i < count; i++, p += 4) {
-        unsigned char t0 = p[0], t1 = p[1];
-        p[0] = p[3];
-        p[1] = p[2];
-        p[2] = t1;
-        p[3] = t0;
-    }
-}
 
-static uint32_t rd_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
-static uint64_t rd_u64(const unsigned char *p)
-{
-    return (uint64_t)rd_u32(p) | (uint64_t)rd_u32(p + 4) << 32;
-}
 
-static float rd_f32(const unsigned char *p)
-{
-    uint32_t u = rd_u32(p);
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-static double rd_f64(const unsigned char *p)
-{
-    uint64_t u = rd_u64(p);
-    double d;
-    memcpy(&d, &u, 8);
-    return d;
-}
 
 static void wr_u32(unsigned char *p, uint32_t v)
 {
@@ -162,7 +122,7 @@ static int parse_meta(xl_model *m, cursor *c, char **sp, xl_error *err)
     for (size_t i = 0; i < m->n_meta; i++) {
         xl_meta *e = &m->meta[i];
         if (need(c, 4, "key length", i, err) < 0) return -1;
-        uint32_t klen = rd_u32(c->p);
+        uint32_t klen = xl_le_u32(c->p);
         advance(c, 4);
         if (klen == 0 || klen > XL_MODEL_MAX_NAME)
             return xl_fail(err, XL_ERR_FORMAT, "%s: metadata entry %zu: key length %" PRIu32 " outside 1..%u",
@@ -178,17 +138,17 @@ static int parse_meta(xl_model *m, cursor *c, char **sp, xl_error *err)
             if (strcmp(m->meta[j].key, e->key) == 0)
                 return xl_fail(err, XL_ERR_FORMAT, "%s: metadata entry %zu: duplicate key '%s'", m->path, i, e->key);
         if (need(c, 4, "type", i, err) < 0) return -1;
-        uint32_t type = rd_u32(c->p);
+        uint32_t type = xl_le_u32(c->p);
         advance(c, 4);
         switch (type) {
         case XL_META_INT:
             if (need(c, 8, "int value", i, err) < 0) return -1;
-            e->i = (int64_t)rd_u64(c->p);
+            e->i = (int64_t)xl_le_u64(c->p);
             advance(c, 8);
             break;
         case XL_META_DOUBLE:
             if (need(c, 8, "double value", i, err) < 0) return -1;
-            e->d = rd_f64(c->p);
+            e->d = xl_le_f64(c->p);
             advance(c, 8);
             break;
         case XL_META_BOOL:
@@ -201,7 +161,7 @@ static int parse_meta(xl_model *m, cursor *c, char **sp, xl_error *err)
             break;
         case XL_META_STRING: {
             if (need(c, 4, "string length", i, err) < 0) return -1;
-            uint32_t slen = rd_u32(c->p);
+            uint32_t slen = xl_le_u32(c->p);
             advance(c, 4);
             if (slen > XL_MODEL_MAX_STRING)
                 return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s': string length %" PRIu32 " above %u", m->path,
@@ -238,7 +198,7 @@ static int parse_vocab(xl_model *m, cursor *c, char **sp, xl_error *err)
 {
     for (size_t i = 0; i < m->n_vocab; i++) {
         if (need(c, 4, "token length", i, err) < 0) return -1;
-        uint32_t len = rd_u32(c->p);
+        uint32_t len = xl_le_u32(c->p);
         advance(c, 4);
         if (len > XL_MODEL_MAX_TOKEN)
             return xl_fail(err, XL_ERR_FORMAT, "%s: vocabulary entry %zu: token length %" PRIu32 " above %u", m->path, i,
@@ -273,7 +233,7 @@ static int parse_dir(xl_model *m, cursor *c, char **sp, uint64_t data_size, xl_e
     for (size_t i = 0; i < m->n_tensors; i++) {
         xl_tensor *t = &m->tensors[i];
         if (need(c, 4, "name length", i, err) < 0) return -1;
-        uint32_t nlen = rd_u32(c->p);
+        uint32_t nlen = xl_le_u32(c->p);
         advance(c, 4);
         if (nlen == 0 || nlen > XL_MODEL_MAX_NAME)
             return xl_fail(err, XL_ERR_FORMAT, "%s: tensor entry %zu: name length %" PRIu32 " outside 1..%u", m->path, i,
@@ -286,7 +246,7 @@ static int parse_dir(xl_model *m, cursor *c, char **sp, uint64_t data_size, xl_e
         *sp += nlen + 1;
         advance(c, nlen);
         if (need(c, 8, "dtype and rank", i, err) < 0) return -1;
-        uint32_t dtype = rd_u32(c->p), rank = rd_u32(c->p + 4);
+        uint32_t dtype = xl_le_u32(c->p), rank = xl_le_u32(c->p + 4);
         advance(c, 8);
         if (dtype != XL_DTYPE_F32) {
             if (dtype == XL_DTYPE_F16 || dtype == XL_DTYPE_BF16)
@@ -303,7 +263,7 @@ static int parse_dir(xl_model *m, cursor *c, char **sp, uint64_t data_size, xl_e
         if (need(c, (size_t)rank * 8 + 16, "shape, offset and size", i, err) < 0) return -1;
         size_t count = 1;
         for (uint32_t d = 0; d < rank; d++) {
-            uint64_t dim = rd_u64(c->p + 8 * d);
+            uint64_t dim = xl_le_u64(c->p + 8 * d);
             t->shape[d] = dim;
             if (dim == 0 || dim > XL_MODEL_MAX_DIM)
                 return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': dimension %" PRIu32 " is %" PRIu64 " (must be 1..%llu)",
@@ -312,8 +272,8 @@ static int parse_dir(xl_model *m, cursor *c, char **sp, uint64_t data_size, xl_e
                 return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': element count overflows", m->path, t->name);
         }
         advance(c, (size_t)rank * 8);
-        t->offset = rd_u64(c->p);
-        t->nbytes = rd_u64(c->p + 8);
+        t->offset = xl_le_u64(c->p);
+        t->nbytes = xl_le_u64(c->p + 8);
         advance(c, 16);
         t->count = count;
         size_t expect;
@@ -386,36 +346,36 @@ static int validate(xl_model *m, xl_error *err)
     if (m->size < 8 || memcmp(h, XL_MODEL_MAGIC, 8) != 0)
         return xl_fail(err, XL_ERR_FORMAT, "%s: not an xlrec model file (magic is not \"%s\")", path, XL_MODEL_MAGIC);
     if (m->size < 12) return xl_fail(err, XL_ERR_FORMAT, "%s: truncated header (%zu bytes)", path, m->size);
-    m->version = rd_u32(h + 8);
+    m->version = xl_le_u32(h + 8);
     if (m->version == 0 || m->version > XL_MODEL_VERSION)
         return xl_fail(err, XL_ERR_FORMAT,
                        "%s: format version %" PRIu32 " is not supported (this build reads versions 1..%u)%s", path,
                        m->version, XL_MODEL_VERSION, m->version > XL_MODEL_VERSION ? ": upgrade xlrec" : "");
     if (m->size < XL_MODEL_HEADER_SIZE)
         return xl_fail(err, XL_ERR_FORMAT, "%s: truncated header (%zu of %u bytes)", path, m->size, XL_MODEL_HEADER_SIZE);
-    uint32_t header_size = rd_u32(h + 12);
+    uint32_t header_size = xl_le_u32(h + 12);
     if (header_size != XL_MODEL_HEADER_SIZE)
         return xl_fail(err, XL_ERR_FORMAT, "%s: header_size is %" PRIu32 ", expected %u", path, header_size,
                        XL_MODEL_HEADER_SIZE);
     /* sanity block: each value must come back bit for bit */
-    if (rd_u32(h + 16) != XL_MODEL_SANITY_U32)
+    if (xl_le_u32(h + 16) != XL_MODEL_SANITY_U32)
         return xl_fail(err, XL_ERR_FORMAT, "%s: sanity u32 is 0x%08" PRIx32 ", expected 0x%08x (byte order mismatch?)", path,
-                       rd_u32(h + 16), XL_MODEL_SANITY_U32);
-    float f = rd_f32(h + 20), f_ok = XL_MODEL_SANITY_F32;
+                       xl_le_u32(h + 16), XL_MODEL_SANITY_U32);
+    float f = xl_le_f32(h + 20), f_ok = XL_MODEL_SANITY_F32;
     if (memcmp(&f, &f_ok, 4) != 0)
         return xl_fail(err, XL_ERR_FORMAT, "%s: sanity f32 is %g, expected %g (float format mismatch)", path, (double)f,
                        (double)f_ok);
-    double d = rd_f64(h + 24), d_ok = XL_MODEL_SANITY_F64;
+    double d = xl_le_f64(h + 24), d_ok = XL_MODEL_SANITY_F64;
     if (memcmp(&d, &d_ok, 8) != 0)
         return xl_fail(err, XL_ERR_FORMAT, "%s: sanity f64 is %g, expected %g (double format mismatch)", path, d, d_ok);
-    if (rd_u64(h + 32) != XL_MODEL_SANITY_U64)
-        return xl_fail(err, XL_ERR_FORMAT, "%s: sanity u64 is 0x%016" PRIx64 ", expected 0x%016llx", path, rd_u64(h + 32),
+    if (xl_le_u64(h + 32) != XL_MODEL_SANITY_U64)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: sanity u64 is 0x%016" PRIx64 ", expected 0x%016llx", path, xl_le_u64(h + 32),
                        (unsigned long long)XL_MODEL_SANITY_U64);
-    uint64_t file_size = rd_u64(h + 40);
+    uint64_t file_size = xl_le_u64(h + 40);
     if (file_size != (uint64_t)m->size)
         return xl_fail(err, XL_ERR_FORMAT, "%s: file_size field says %" PRIu64 " bytes but the file has %zu%s", path, file_size,
                        m->size, file_size > (uint64_t)m->size ? " (truncated?)" : "");
-    uint32_t n_meta = rd_u32(h + 48), n_vocab = rd_u32(h + 52), n_tensors = rd_u32(h + 56), align = rd_u32(h + 60);
+    uint32_t n_meta = xl_le_u32(h + 48), n_vocab = xl_le_u32(h + 52), n_tensors = xl_le_u32(h + 56), align = xl_le_u32(h + 60);
     if (n_meta > XL_MODEL_MAX_META)
         return xl_fail(err, XL_ERR_FORMAT, "%s: n_meta %" PRIu32 " above %u", path, n_meta, XL_MODEL_MAX_META);
     if (n_vocab > XL_MODEL_MAX_VOCAB)
@@ -424,10 +384,10 @@ static int validate(xl_model *m, xl_error *err)
         return xl_fail(err, XL_ERR_FORMAT, "%s: n_tensors %" PRIu32 " above %u", path, n_tensors, XL_MODEL_MAX_TENSORS);
     if (align != XL_MODEL_ALIGN)
         return xl_fail(err, XL_ERR_FORMAT, "%s: alignment is %" PRIu32 ", expected %u", path, align, XL_MODEL_ALIGN);
-    section s[4] = {{rd_u64(h + 64), rd_u64(h + 72), "metadata"},
-                    {rd_u64(h + 80), rd_u64(h + 88), "vocabulary"},
-                    {rd_u64(h + 96), rd_u64(h + 104), "tensor directory"},
-                    {rd_u64(h + 112), rd_u64(h + 120), "data"}};
+    section s[4] = {{xl_le_u64(h + 64), xl_le_u64(h + 72), "metadata"},
+                    {xl_le_u64(h + 80), xl_le_u64(h + 88), "vocabulary"},
+                    {xl_le_u64(h + 96), xl_le_u64(h + 104), "tensor directory"},
+                    {xl_le_u64(h + 112), xl_le_u64(h + 120), "data"}};
     uint64_t prev_end = XL_MODEL_HEADER_SIZE;
     const char *prev_name = "header";
     for (int i = 0; i < 4; i++) {

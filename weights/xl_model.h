@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xl_bytes.h"
 #include "xl_error.h"
 #include "xl_platform.h"
 
@@ -168,8 +169,6 @@ int xl_model_writer_write(xl_model_writer *w, const char *path, xl_error *err);
 /* The complete file image in a malloc'ed buffer (tests, fuzz seeds). */
 int xl_model_writer_to_memory(xl_model_writer *w, unsigned char **data, size_t *len, xl_error *err);
 
-/* Host byte order helpers used by the format code (exposed for tests). */
-bool xl_host_is_little_endian(void);
-void xl_bswap32_array(void *data, size_t count);
+/* Host byte order helpers (xl_host_is_little_endian, xl_bswap32_array): src/core/xl_bytes.h. */
 
 #endif /* XL_MODEL_H */

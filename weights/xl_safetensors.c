@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_json.h"
 #include "xl_platform.h"
 
@@ -54,32 +55,9 @@ int xl_st_dtype_is_float(xl_st_dtype t)
     return t == XL_ST_F32 || t == XL_ST_F16 || t == XL_ST_BF16 || t == XL_ST_F64;
 }
 
-float xl_f16_to_f32(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0x1f) {
-        bits = sign | 0x7f800000u | (man << 13); /* inf / nan */
-    } else if (exp != 0) {
-        bits = sign | ((exp + 112) << 23) | (man << 13);
-    } else if (man == 0) {
-        bits = sign;
-    } else { /* subnormal half: man * 2^-24, exact in float */
-        float f = (float)man * 5.9604644775390625e-8f;
-        memcpy(&bits, &f, 4);
-        bits |= sign;
-    }
-    float out;
-    memcpy(&out, &bits, 4);
-    return out;
-}
+float xl_f16_to_f32(uint16_t h) { return xl_half_to_float(h); }
 
-float xl_bf16_to_f32(uint16_t b)
-{
-    uint32_t bits = (uint32_t)b << 16;
-    float out;
-    memcpy(&out, &bits, 4);
-    return out;
-}
+float xl_bf16_to_f32(uint16_t b) { return xl_bf16_to_float(b); }
 
 static int parse_header(xl_safetensors *st, xl_error *err)
 {

@@ -222,17 +222,14 @@ int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err)
             rc = -1;
             break;
         }
-        if ((size_t)id >= cap) {
-            size_t nc = cap ? cap * 2 : 4096;
-            uint64_t *n = xl_realloc(counts, nc, sizeof *n, err);
-            if (!n) {
-                rc = -1;
-                break;
-            }
-            memset(n + cap, 0, (nc - cap) * sizeof *n);
-            counts = n;
-            cap = nc;
+        size_t old_cap = cap;
+        uint64_t *n = xl_array_reserve(counts, &cap, (size_t)id + 1, 4096, err);
+        if (!n) {
+            rc = -1;
+            break;
         }
+        memset(n + old_cap, 0, (cap - old_cap) * sizeof *n); /* counts of words not seen yet */
+        counts = n;
         counts[id] += c;
     }
     xl_lines_close(&r);

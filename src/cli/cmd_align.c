@@ -11,6 +11,7 @@
 #include "xl_alloc.h"
 #include "xl_cli.h"
 #include "xl_npy.h"
+#include "xl_thread.h"
 
 static void report(const char *stage, const align_eval_result *nn, const align_eval_result *csls)
 {
@@ -41,7 +42,7 @@ int cmd_align(int argc, char **argv)
 {
     const char *src_path = NULL, *tgt_path = NULL, *dict_path = NULL, *train_path = NULL, *test_path = NULL;
     const char *out_src = NULL, *out_tgt = NULL, *out_matrix = NULL, *normalize = "center";
-    int64_t test_words = 1500, seed = 1, refine = 0, refine_rank = 15000, max_vocab = 200000, csls_k = 10, threads = 0,
+    int64_t test_words = 1500, seed = 1, refine = 0, refine_rank = 15000, max_vocab = 200000, csls_k = 10, threads = XL_THREADS_DEFAULT,
             binary = 0;
     const xl_option opts[] = {
         {"src-vectors", 0, XL_OPT_STRING, &src_path, "FILE", "source-language word2vec file", 0, 0, NULL},
@@ -60,7 +61,7 @@ int cmd_align(int argc, char **argv)
         {"normalize", 0, XL_OPT_CHOICE, &normalize, NULL, "vector normalisation before alignment", 0, 0,
          "none|unit|center"},
         {"csls-k", 0, XL_OPT_INT, &csls_k, "K", "CSLS neighbourhood size", 1, 1000, NULL},
-        {"threads", 0, XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, 256, NULL},
+        {"threads", 0, XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
         {"output-src", 0, XL_OPT_STRING, &out_src, "FILE", "write the mapped source vectors (word2vec format)", 0, 0,
          NULL},
         {"output-tgt", 0, XL_OPT_STRING, &out_tgt, "FILE", "write the normalised target vectors", 0, 0, NULL},

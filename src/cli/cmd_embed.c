@@ -12,48 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bert.h"
-#include "wordpiece.h"
 #include "xl_alloc.h"
 #include "xl_cli.h"
+#include "xl_embedder.h"
 #include "xl_io.h"
-#include "xl_kernels.h"
-#include "xl_model.h"
-#include "xl_model_tokenizer.h"
 #include "xl_npy.h"
 #include "xl_parse.h"
 #include "xl_thread.h"
 
-typedef struct {
-    int32_t *ids, *types;
-    size_t len, cap;
-} seq;
-
-static int seq_push(seq *s, int32_t id, int32_t type, xl_error *err)
+static int seq_push(xl_embedder_tokens *s, int32_t id, xl_error *err)
 {
-    if (s->len == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        int32_t *a = xl_realloc(s->ids, cap, sizeof *a, err);
-        if (a == NULL) return -1;
-        s->ids = a;
-        a = xl_realloc(s->types, cap, sizeof *a, err);
-        if (a == NULL) return -1;
-        s->types = a;
-        s->cap = cap;
-    }
-    s->ids[s->len] = id;
-    s->types[s->len] = type;
-    s->len++;
+    int32_t *a = xl_array_reserve(s->ids, &s->cap, s->len + 1, 64, err);
+    if (a == NULL) return -1;
+    s->ids = a;
+    s->ids[s->len++] = id;
     return 0;
 }
 
 /* "3 17 42<TAB>0 0 1" -> ids (and type ids); only the first `keep` are stored (the rest are
- * checked and counted in *total), so a 96 MB line costs the kept tokens. */
-static int parse_ids_line(const char *line, size_t len, const char *path, uint64_t lineno, size_t keep, seq *s,
-                          size_t *total, xl_error *err)
+ * checked and counted, s->truncated set), so a 96 MB line costs the kept tokens. */
+static int parse_ids_line(const char *line, size_t len, const char *path, uint64_t lineno, size_t keep,
+                          xl_embedder_tokens *s, xl_error *err)
 {
+    size_t total = 0;
     s->len = 0;
-    *total = 0;
+    s->specials = false; /* the ids are the model input as given */
     const char *tab = memchr(line, '\t', len);
     size_t ids_end = tab ? (size_t)(tab - line) : len;
     for (size_t i = 0; i < ids_end;) {
@@ -64,12 +47,18 @@ static int parse_ids_line(const char *line, size_t len, const char *path, uint64
         int64_t v;
         if (xl_parse_i64_range(line + i, j - i, 0, INT32_MAX, &v, err) < 0)
             return xl_error_prefix(err, "%s:%" PRIu64 ": token id", path, lineno);
-        if (*total < keep && seq_push(s, (int32_t)v, 0, err) < 0) return -1;
-        (*total)++;
+        if (total < keep && seq_push(s, (int32_t)v, err) < 0) return -1;
+        total++;
         i = j;
     }
-    if (*total == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": no token ids", path, lineno);
+    s->truncated = total > keep;
+    if (total == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": no token ids", path, lineno);
+    free(s->type_ids);
+    s->type_ids = NULL;
+    s->type_cap = 0;
     if (tab != NULL) {
+        s->type_ids = xl_calloc(s->len, sizeof *s->type_ids, err);
+        if (s->type_ids == NULL) return -1;
         size_t n = 0;
         for (size_t i = ids_end + 1; i < len;) {
             while (i < len && line[i] == ' ') i++;
@@ -79,23 +68,21 @@ static int parse_ids_line(const char *line, size_t len, const char *path, uint64
             int64_t v;
             if (xl_parse_i64_range(line + i, j - i, 0, INT32_MAX, &v, err) < 0)
                 return xl_error_prefix(err, "%s:%" PRIu64 ": token type id", path, lineno);
-            if (n < s->len) s->types[n] = (int32_t)v;
+            if (n < s->len) s->type_ids[n] = (int32_t)v;
             n++;
             i = j;
         }
-        if (n != *total)
+        if (n != total)
             return xl_fail(err, XL_ERR_FORMAT, "%s:%" PRIu64 ": %zu token ids but %zu token type ids", path, lineno,
-                           *total, n);
+                           total, n);
     }
     return 0;
 }
 
 typedef struct {
-    const xl_bert *bert;
-    xl_kernels *k;
-    int threads;
-    xl_pooling pooling;
-    bool normalize;
+    xl_embedder *emb;
+    size_t dim;        /* pooled row width, or the hidden size for pooling none */
+    bool token_rows;   /* pooling none */
     bool tsv;
     FILE *out;
     const char *out_path;
@@ -103,9 +90,9 @@ typedef struct {
     size_t npy_rows;   /* pooled rows, or sequences for pooling none */
     size_t npy_longest;
     xl_buf line;
-    xl_bert_acts acts;
     float *pooled;
     size_t pooled_cap;
+    size_t n_truncated;
     const char *in_path;
     size_t first_line; /* input line of the batch's first sequence */
     bool line_named;   /* the error message already names the input line */
@@ -133,48 +120,44 @@ static int write_row(runner *r, const float *v, size_t n, xl_error *err)
     return xl_fwrite_exact(r->line.data, r->line.len, r->out, r->out_path, err);
 }
 
-static int run_batch(runner *r, seq *seqs, size_t n, xl_error *err)
+/* pooling none: one sequence's token rows [len, H] */
+static int token_rows(void *ctx, size_t i, const float *rows, size_t len, size_t H, xl_error *err)
+{
+    runner *r = ctx;
+    if (check_finite(r, i, rows, len * H, H, err) < 0) return -1;
+    if (r->tsv) {
+        for (size_t p = 0; p < len; p++)
+            if (write_row(r, rows + p * H, H, err) < 0) return -1;
+        return xl_fwrite_exact("\n", 1, r->out, r->out_path, err);
+    }
+    /* store length then rows; padded when the header is known */
+    uint64_t len64 = len;
+    if (xl_buf_append(&r->npy, &len64, sizeof len64, err) < 0 ||
+        xl_buf_append(&r->npy, rows, len * H * sizeof(float), err) < 0)
+        return -1;
+    if (len > r->npy_longest) r->npy_longest = len;
+    r->npy_rows++;
+    return 0;
+}
+
+static int run_batch(runner *r, const xl_embedder_tokens *seqs, size_t n, xl_error *err)
 {
     if (n == 0) return 0;
-    const int32_t *ids[1024], *types[1024];
-    size_t lens[1024];
-    for (size_t i = 0; i < n; i++) {
-        ids[i] = seqs[i].ids;
-        types[i] = seqs[i].types;
-        lens[i] = seqs[i].len;
-    }
-    xl_bert_input in = {n, ids, types, NULL, lens};
-    if (xl_bert_forward(r->bert, r->k, r->threads, &in, &r->acts, err) < 0) return -1;
-    const size_t H = r->bert->cfg.hidden;
-    if (r->pooling == XL_POOL_NONE) {
-        const float *hs = xl_bert_last_hidden(r->bert, &r->acts);
-        for (size_t s = 0; s < n; s++) {
-            const float *rows = hs + r->acts.off[s] * H;
-            if (check_finite(r, s, rows, lens[s] * H, H, err) < 0) return -1;
-            if (r->tsv) {
-                for (size_t p = 0; p < lens[s]; p++)
-                    if (write_row(r, rows + p * H, H, err) < 0) return -1;
-                if (xl_fwrite_exact("\n", 1, r->out, r->out_path, err) < 0) return -1;
-            } else {
-                /* store length then rows; padded when the header is known */
-                uint64_t len64 = lens[s];
-                if (xl_buf_append(&r->npy, &len64, sizeof len64, err) < 0 ||
-                    xl_buf_append(&r->npy, rows, lens[s] * H * sizeof(float), err) < 0)
-                    return -1;
-                if (lens[s] > r->npy_longest) r->npy_longest = lens[s];
-                r->npy_rows++;
-            }
-        }
+    xl_embedder_stats st;
+    if (r->token_rows) {
+        if (xl_embedder_token_states(r->emb, seqs, n, token_rows, r, &st, err) != 0) return -1;
+        r->n_truncated += st.n_truncated;
         return 0;
     }
-    const size_t D = xl_bert_output_dim(r->bert, r->pooling);
+    const size_t D = r->dim;
     if (n * D > r->pooled_cap) {
         free(r->pooled);
         r->pooled = xl_calloc(n * D, sizeof(float), err);
         if (r->pooled == NULL) return -1;
         r->pooled_cap = n * D;
     }
-    if (xl_bert_pool(r->bert, r->k, r->threads, &in, &r->acts, r->pooling, r->normalize, r->pooled, err) < 0) return -1;
+    if (xl_embedder_embed_tokens(r->emb, seqs, n, r->pooled, &st, err) < 0) return -1;
+    r->n_truncated += st.n_truncated;
     for (size_t s = 0; s < n; s++) {
         if (check_finite(r, s, r->pooled + s * D, D, D, err) < 0) return -1;
         if (r->tsv) {
@@ -189,9 +172,9 @@ static int run_batch(runner *r, seq *seqs, size_t n, xl_error *err)
 
 static int finish_npy(runner *r, xl_error *err)
 {
-    const size_t H = r->bert->cfg.hidden;
-    if (r->pooling != XL_POOL_NONE) {
-        size_t shape[2] = {r->npy_rows, xl_bert_output_dim(r->bert, r->pooling)};
+    const size_t H = r->dim;
+    if (!r->token_rows) {
+        size_t shape[2] = {r->npy_rows, r->dim};
         if (xl_npy_write_header(r->out, r->out_path, 2, shape, err) < 0) return -1;
         return xl_npy_write_f32(r->out, r->out_path, (const float *)(const void *)r->npy.data, shape[0] * shape[1], err);
     }
@@ -232,26 +215,28 @@ static void batch_error(xl_error *err, const char *path, size_t first, size_t la
 
 int cmd_embed(int argc, char **argv)
 {
+    xl_embedder_options eo;
+    xl_embedder_options_default(&eo);
     const char *model_path = NULL, *pooling_s = "default", *format = "tsv", *input = "text", *out_path = "-";
     const char *simd = "auto";
     bool normalize = false, no_normalize = false;
-    int64_t batch = 32, threads = 1, max_len = 0;
+    int64_t batch = (int64_t)eo.batch, threads = eo.threads, max_len = (int64_t)eo.max_len;
     const xl_option opts[] = {
         {"model", 'm', XL_OPT_STRING, &model_path, "MODEL", "model file from `xlrec convert` (required)", 0, 0, NULL},
         {"pooling", 'p', XL_OPT_CHOICE, &pooling_s, NULL,
-         "sentence pooling (default: the model's); none = every token's hidden state", 0, 0,
+         "sentence pooling ('default': the model's); none = every token's hidden state", 0, 0,
          "default|cls|mean|max|mean_sqrt_len|pooler|none"},
         {"normalize", 0, XL_OPT_FLAG, &normalize, NULL, "L2-normalise the embeddings (default: the model's)", 0, 0, NULL},
         {"no-normalize", 0, XL_OPT_FLAG, &no_normalize, NULL, "do not L2-normalise", 0, 0, NULL},
-        {"batch", 'b', XL_OPT_INT, &batch, "N", "sequences per forward pass (default 32)", 1, 1024, NULL},
-        {"threads", 't', XL_OPT_INT, &threads, "N", "threads (default 1; 0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
-        {"max-len", 0, XL_OPT_INT, &max_len, "N", "truncate to N tokens (default: the model's max_seq_len)", 0, 1 << 20,
+        {"batch", 'b', XL_OPT_INT, &batch, "N", "sequences per forward pass", 1, 1024, NULL},
+        {"threads", 't', XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
+        {"max-len", 0, XL_OPT_INT, &max_len, "N", "truncate to N tokens (0: the model's max_seq_len)", 0, 1 << 20,
          NULL},
-        {"format", 'f', XL_OPT_CHOICE, &format, NULL, "output format (default tsv)", 0, 0, "tsv|npy"},
+        {"format", 'f', XL_OPT_CHOICE, &format, NULL, "output format", 0, 0, "tsv|npy"},
         {"input", 'i', XL_OPT_CHOICE, &input, NULL,
          "text lines, or token ids per line (\"2 17 3\", optionally TAB and token type ids)", 0, 0, "text|ids"},
-        {"output", 'o', XL_OPT_STRING, &out_path, "FILE", "output file (default: standard output)", 0, 0, NULL},
-        {"simd", 0, XL_OPT_CHOICE, &simd, NULL, "kernel code path (default: best; $XLREC_SIMD)", 0, 0,
+        {"output", 'o', XL_OPT_STRING, &out_path, "FILE", "output file ('-' = standard output)", 0, 0, NULL},
+        {"simd", 0, XL_OPT_CHOICE, &simd, NULL, "kernel code path (auto: best; $XLREC_SIMD)", 0, 0,
          "auto|scalar|avx2|avx512|neon"},
         {0}};
     const xl_command_spec spec = {
@@ -274,53 +259,32 @@ int cmd_embed(int argc, char **argv)
     if ((rc = xl_cli_check_output(&spec, out_path, inputs, 2)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
-    xl_pooling pooling;
-    xl_simd_path path;
-    if (xl_pooling_parse(pooling_s, &pooling, &err) < 0 || xl_simd_path_parse(simd, &path, &err) < 0)
+    if (xl_pooling_parse(pooling_s, &eo.bert_pooling, &err) < 0 || xl_simd_path_parse(simd, &eo.simd, &err) < 0)
         return xl_cli_usage_error(&spec, "%s", err.msg);
-    int n_threads = xl_resolve_threads((int)threads);
+    eo.kind = XL_EMBEDDER_BERT;
+    eo.threads = (int)threads;
+    eo.batch = (size_t)batch;
+    eo.max_len = (size_t)max_len;
+    eo.normalize_default = !normalize && !no_normalize;
+    eo.normalize = normalize;
 
-    xl_model *m = NULL;
-    xl_bert *bert = NULL;
-    wordpiece *wp = NULL;
-    xl_kernels k;
-    bool k_ok = false;
     xl_lines lines;
     bool lines_open = false;
+    size_t limit = 0; /* the truncation length in use (known once the model is open) */
     xl_output output;
-    seq *seqs = NULL;
-    wordpiece_encoding enc;
-    wordpiece_encoding_init(&enc);
+    xl_embedder_tokens *seqs = NULL;
     runner r;
     memset(&r, 0, sizeof r);
     xl_buf_init(&r.npy);
     xl_buf_init(&r.line);
-    xl_bert_acts_init(&r.acts, false);
-    size_t n_truncated = 0, n_lines = 0;
+    size_t n_lines = 0;
     rc = -1;
 
-    if (xl_model_open(&m, model_path, &err) < 0) goto done;
-    if (xl_kernels_init(&k, path, n_threads, &err) < 0) goto done;
-    k_ok = true;
-    if (xl_bert_from_model(&bert, m, &k, &err) < 0) goto done;
-    if (pooling == XL_POOL_DEFAULT) pooling = bert->cfg.pooling;
-    if (pooling == XL_POOL_POOLER && !bert->cfg.has_pooler) {
-        xl_fail(&err, XL_ERR_USAGE, "%s: --pooling pooler: this model has no pooler layer", model_path);
-        goto done;
-    }
-    size_t limit = max_len > 0 ? (size_t)max_len : bert->cfg.max_seq_len;
-    if (limit > bert->cfg.max_position) {
-        xl_fail(&err, XL_ERR_USAGE, "--max-len %zu exceeds the model's %zu position embeddings", limit,
-                bert->cfg.max_position);
-        goto done;
-    }
+    if (xl_embedder_open(&r.emb, model_path, &eo, &err) < 0) goto done;
     bool text = strcmp(input, "text") == 0;
-    if (text && (wp = xl_model_tokenizer(m, &err)) == NULL) goto done;
-    r.bert = bert;
-    r.k = &k;
-    r.threads = n_threads;
-    r.pooling = pooling;
-    r.normalize = normalize ? true : no_normalize ? false : bert->cfg.normalize;
+    limit = xl_embedder_max_len(r.emb);
+    r.dim = xl_embedder_dim(r.emb);
+    r.token_rows = eo.bert_pooling == XL_POOL_NONE;
     r.tsv = strcmp(format, "tsv") == 0;
     r.out_path = out_path;
     r.in_path = in_path;
@@ -330,29 +294,20 @@ int cmd_embed(int argc, char **argv)
     if (seqs == NULL) goto done;
     if (xl_lines_open(&lines, in_path, &err) < 0) goto done;
     lines_open = true;
-    wordpiece_encode_options eo;
-    wordpiece_encode_options_default(&eo);
-    eo.max_length = limit;
     const char *line;
     size_t len, n = 0;
     int lr;
     while ((lr = xl_lines_next(&lines, &line, &len, &err)) > 0) {
-        seq *s = &seqs[n];
+        xl_embedder_tokens *s = &seqs[n];
         if (text) {
-            if (wordpiece_encode(wp, line, len, NULL, 0, &eo, &enc, &err) < 0) {
+            if (xl_embedder_tokenize(r.emb, line, len, s, &err) < 0) {
                 xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno);
                 goto done;
             }
-            s->len = 0;
-            for (size_t i = 0; i < enc.len; i++)
-                if (seq_push(s, enc.ids[i], enc.type_ids[i], &err) < 0) goto done;
-            if (enc.n_truncated) n_truncated++;
         } else {
-            size_t total;
-            if (parse_ids_line(line, len, in_path, lines.lineno, limit, s, &total, &err) < 0) goto done;
-            if (total > limit) n_truncated++;
-            if (xl_bert_check_ids(bert, s->ids, s->types, s->len, &err) < 0) { /* name the line, not the batch */
-                xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno);
+            if (parse_ids_line(line, len, in_path, lines.lineno, limit, s, &err) < 0) goto done;
+            if (xl_bert_check_ids(xl_embedder_bert(r.emb), s->ids, s->type_ids, s->len, &err) < 0) {
+                xl_error_prefix(&err, "%s:%" PRIu64, in_path, lines.lineno); /* name the line, not the batch */
                 goto done;
             }
         }
@@ -383,22 +338,15 @@ done:
             xl_output_abort(&output);
     }
     if (seqs != NULL)
-        for (size_t i = 0; i < (size_t)batch; i++) {
-            free(seqs[i].ids);
-            free(seqs[i].types);
-        }
+        for (size_t i = 0; i < (size_t)batch; i++) xl_embedder_tokens_free(&seqs[i]);
     free(seqs);
     free(r.pooled);
     xl_buf_free(&r.npy);
     xl_buf_free(&r.line);
-    xl_bert_acts_free(&r.acts);
-    wordpiece_encoding_free(&enc);
-    wordpiece_free(wp);
-    xl_bert_free(bert);
-    if (k_ok) xl_kernels_free(&k);
-    xl_model_close(m);
+    xl_embedder_free(r.emb);
     if (rc < 0) return xl_cli_runtime_error(&err);
-    if (n_truncated)
-        fprintf(stderr, "xlrec: warning: %zu of %zu sequence(s) truncated to %zu tokens\n", n_truncated, n_lines, limit);
+    if (r.n_truncated)
+        fprintf(stderr, "xlrec: warning: %zu of %zu sequence(s) truncated to %zu tokens\n", r.n_truncated, n_lines,
+                limit);
     return XL_EXIT_OK;
 }

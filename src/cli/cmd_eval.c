@@ -47,18 +47,20 @@ int cmd_eval(int argc, char **argv)
     xl_rec_setup_default(&s);
     const char *models = "popularity,itemknn,als,bpr,mf,mean,baseline", *protocol = "ratio", *json = NULL;
     const char *pred = NULL, *truth = NULL, *svg = NULL;
-    int64_t k = 10, folds = 5;
-    double test_ratio = 0.25, threshold = 0, val_ratio = 0.2;
+    xl_eval_config dc; /* the library's defaults */
+    xl_eval_config_default(&dc);
+    int64_t k = (int64_t)dc.k, folds = (int64_t)dc.folds;
+    double test_ratio = dc.test_ratio, threshold = dc.relevance_threshold, val_ratio = dc.val_ratio;
     bool by_lang = false, cold = false, header = false, quiet = false;
     xl_option opts[110];
     const xl_option own[] = {
-        {"models", 'm', XL_OPT_STRING, &models, "LIST", "comma-separated models (default popularity,itemknn,als,bpr,mf,mean,baseline)", 0, 0, NULL},
+        {"models", 'm', XL_OPT_STRING, &models, "LIST", "comma-separated models", 0, 0, NULL},
         {"protocol", 'p', XL_OPT_CHOICE, &protocol, NULL, "split: random holdout, per-user ratio, leave-last-out, k-fold", 0, 0, "random|ratio|last|kfold"},
-        {"test-ratio", 0, XL_OPT_DOUBLE, &test_ratio, "X", "test share for random/ratio (default 0.25)", 1e-9, 0.999999, NULL},
-        {"folds", 0, XL_OPT_INT, &folds, "N", "folds for kfold (default 5)", 2, 255, NULL},
-        {"k", 'k', XL_OPT_INT, &k, "N", "list length K (default 10)", 1, 100000, NULL},
-        {"threshold", 0, XL_OPT_DOUBLE, &threshold, "X", "held-out items with rating >= X are relevant (default 0: all)", 0, 0, NULL},
-        {"val-ratio", 0, XL_OPT_DOUBLE, &val_ratio, "X", "hybrid: per-user validation share of train (default 0.2)", 1e-9, 0.999999, NULL},
+        {"test-ratio", 0, XL_OPT_DOUBLE, &test_ratio, "X", "test share for random/ratio", 1e-9, 0.999999, NULL},
+        {"folds", 0, XL_OPT_INT, &folds, "N", "folds for kfold", 2, 255, NULL},
+        {"k", 'k', XL_OPT_INT, &k, "N", "list length K", 1, 100000, NULL},
+        {"threshold", 0, XL_OPT_DOUBLE, &threshold, "X", "held-out items with rating >= X are relevant (0: all)", 0, 0, NULL},
+        {"val-ratio", 0, XL_OPT_DOUBLE, &val_ratio, "X", "hybrid: per-user validation share of train", 1e-9, 0.999999, NULL},
         {"by-language", 0, XL_OPT_FLAG, &by_lang, NULL, "also report per item language (--item-lang-col)", 0, 0, NULL},
         {"cold-start", 0, XL_OPT_FLAG, &cold, NULL, "also report held-out items without training interactions", 0, 0, NULL},
         {"json", 0, XL_OPT_STRING, &json, "FILE", "write the JSON report ('-': stdout, no table)", 0, 0, NULL},

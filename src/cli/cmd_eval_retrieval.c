@@ -1,7 +1,7 @@
 /* cmd_eval_retrieval.c - `xlrec eval-retrieval --src A --tgt B ...`:
  * cross-lingual sentence retrieval (Tatoeba/XTREME protocol): line i of A is
  * the translation of line i of B; both sides are embedded from word vectors
- * (mean or SIF, sentvec.h) and every line retrieves its nearest line on the
+ * (mean or SIF, src/embed xl_embedder.h) and every line retrieves its nearest line on the
  * other side by cosine (exact search), or by CSLS (Conneau et al. 2018) /
  * margin scoring with --csls.  Reports P@1 in both directions. */
 #include <math.h>
@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "align.h"
-#include "sentvec.h"
-#include "w2v_vectors.h"
 #include "xl_alloc.h"
 #include "xl_cli.h"
+#include "xl_embedder.h"
+#include "xl_thread.h"
 
 static int direction(const float *Q, const float *T, size_t n, size_t dim, bool csls, size_t k, int threads,
                      size_t *hits, xl_error *err)
@@ -43,10 +43,12 @@ done:
 
 int cmd_eval_retrieval(int argc, char **argv)
 {
+    xl_embedder_options eo;
+    xl_embedder_options_default(&eo);
     const char *src = NULL, *tgt = NULL, *wv = NULL, *src_wv = NULL, *tgt_wv = NULL, *pooling = "sif";
     const char *src_counts = NULL, *tgt_counts = NULL;
-    int64_t max_lines = 0, csls_k = 10, threads = 0;
-    double sif_a = 1e-3;
+    int64_t max_lines = 0, csls_k = 10, threads = eo.threads;
+    double sif_a = eo.sif_a;
     bool csls = false, raw = false;
     const xl_option opts[] = {
         {"src", 0, XL_OPT_STRING, &src, "FILE", "source-language lines", 0, 0, NULL},
@@ -56,16 +58,16 @@ int cmd_eval_retrieval(int argc, char **argv)
         {"src-vectors", 0, XL_OPT_STRING, &src_wv, "FILE", "source-side vectors (e.g. align --output-src)", 0, 0, NULL},
         {"tgt-vectors", 0, XL_OPT_STRING, &tgt_wv, "FILE", "target-side vectors (e.g. align --output-tgt)", 0, 0, NULL},
         {"pooling", 'p', XL_OPT_CHOICE, &pooling, NULL, "sentence pooling", 0, 0, "mean|sif"},
-        {"src-counts", 0, XL_OPT_STRING, &src_counts, "FILE", "source unigram counts for SIF (default: Zipf)", 0, 0,
+        {"src-counts", 0, XL_OPT_STRING, &src_counts, "FILE", "source unigram counts for SIF (absent: Zipf)", 0, 0,
          NULL},
-        {"tgt-counts", 0, XL_OPT_STRING, &tgt_counts, "FILE", "target unigram counts for SIF (default: Zipf)", 0, 0,
+        {"tgt-counts", 0, XL_OPT_STRING, &tgt_counts, "FILE", "target unigram counts for SIF (absent: Zipf)", 0, 0,
          NULL},
         {"sif-a", 0, XL_OPT_DOUBLE, &sif_a, "A", "SIF parameter a", 1e-12, 1, NULL},
         {"csls", 0, XL_OPT_FLAG, &csls, NULL, "CSLS scoring instead of plain cosine", 0, 0, NULL},
         {"csls-k", 0, XL_OPT_INT, &csls_k, "K", "CSLS neighbourhood", 1, 1000, NULL},
         {"max-lines", 0, XL_OPT_INT, &max_lines, "N", "use the first N line pairs (0 = all)", 0, 0, NULL},
         {"raw", 0, XL_OPT_FLAG, &raw, NULL, "input already tokenised", 0, 0, NULL},
-        {"threads", 0, XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, 256, NULL},
+        {"threads", 't', XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
         {0}};
     const xl_command_spec spec = {
         "eval-retrieval",
@@ -81,26 +83,39 @@ int cmd_eval_retrieval(int argc, char **argv)
         return xl_cli_usage_error(&spec, "give --word-vectors, or --src-vectors and --tgt-vectors");
     if (!src_wv) src_wv = wv;
     if (!tgt_wv) tgt_wv = wv;
+    /* one embedder when both sides use the same vectors and counts: each file is read once ("-" works) */
+    bool shared = strcmp(src_wv, tgt_wv) == 0 &&
+                  (src_counts == tgt_counts || (src_counts && tgt_counts && strcmp(src_counts, tgt_counts) == 0));
+    const char *inputs[] = {src, tgt, src_wv, shared ? NULL : tgt_wv, src_counts, shared ? NULL : tgt_counts};
+    int n_stdin = 0;
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) n_stdin += inputs[i] && strcmp(inputs[i], "-") == 0;
+    if (n_stdin > 1) return xl_cli_usage_error(&spec, "standard input ('-') can be only one of the input files");
+    bool sif = strcmp(pooling, "sif") == 0;
+    eo.kind = XL_EMBEDDER_WORD_VECTORS;
+    eo.threads = (int)threads;
+    eo.pooling = sif ? SENTVEC_SIF : SENTVEC_MEAN;
+    eo.normalize = true;
+    eo.sif_a = sif_a;
+    eo.raw = raw;
     xl_error err;
     xl_error_clear(&err);
-    w2v_vectors vs, vt;
-    memset(&vt, 0, sizeof vt);
-    float *ws = NULL, *wt = NULL, *es = NULL, *et = NULL;
-    size_t ns = 0, nt = 0, empty_s = 0, empty_t = 0;
-    bool sif = strcmp(pooling, "sif") == 0;
-    sentvec_options o = {sif ? SENTVEC_SIF : SENTVEC_MEAN, sif, true, true, NULL, (int)threads};
+    xl_embedder *es_emb = NULL, *et_emb = NULL;
+    float *es = NULL, *et = NULL;
+    size_t ns = 0, nt = 0, dim = 0;
+    xl_embedder_stats st_s = {0, 0}, st_t = {0, 0};
     rc = -1;
-    if (w2v_vectors_read(src_wv, W2V_FORMAT_AUTO, 0, &vs, &err) < 0) return xl_cli_runtime_error(&err);
-    if (w2v_vectors_read(tgt_wv, W2V_FORMAT_AUTO, 0, &vt, &err) < 0) goto done;
-    if (vs.dim != vt.dim) {
-        xl_fail(&err, XL_ERR_USAGE, "vector dimensions differ (%zu vs %zu)", vs.dim, vt.dim);
+    eo.counts_path = src_counts;
+    if (xl_embedder_open(&es_emb, src_wv, &eo, &err) < 0) return xl_cli_runtime_error(&err);
+    eo.counts_path = tgt_counts;
+    if (!shared && xl_embedder_open(&et_emb, tgt_wv, &eo, &err) < 0) goto done;
+    xl_embedder *tgt_side = shared ? es_emb : et_emb;
+    dim = xl_embedder_dim(es_emb);
+    if (dim != xl_embedder_dim(tgt_side)) {
+        xl_fail(&err, XL_ERR_USAGE, "vector dimensions differ (%zu vs %zu)", dim, xl_embedder_dim(tgt_side));
         goto done;
     }
-    if (sif && (sentvec_sif_weights(&vs, src_counts, sif_a, &ws, &err) < 0 ||
-                sentvec_sif_weights(&vt, tgt_counts, sif_a, &wt, &err) < 0))
-        goto done;
-    if (sif_embed_lines(&vs, ws, src, !raw, (size_t)max_lines, &o, &es, &ns, &empty_s, &err) < 0) goto done;
-    if (sif_embed_lines(&vt, wt, tgt, !raw, (size_t)max_lines, &o, &et, &nt, &empty_t, &err) < 0) goto done;
+    if (xl_embedder_embed_file(es_emb, src, (size_t)max_lines, &es, &ns, &st_s, &err) < 0) goto done;
+    if (xl_embedder_embed_file(tgt_side, tgt, (size_t)max_lines, &et, &nt, &st_t, &err) < 0) goto done;
     if (ns != nt) {
         xl_fail(&err, XL_ERR_FORMAT, "%s has %zu lines but %s has %zu: the sides must be line-aligned", src, ns, tgt,
                 nt);
@@ -110,18 +125,19 @@ int cmd_eval_retrieval(int argc, char **argv)
         xl_fail(&err, XL_ERR_FORMAT, "%s: no lines", src);
         goto done;
     }
+    int n_threads = xl_embedder_threads(es_emb);
     size_t h_st, h_ts;
-    if (direction(es, et, ns, vs.dim, csls, (size_t)csls_k, (int)threads, &h_st, &err) < 0 ||
-        direction(et, es, ns, vs.dim, csls, (size_t)csls_k, (int)threads, &h_ts, &err) < 0)
+    if (direction(es, et, ns, dim, csls, (size_t)csls_k, n_threads, &h_st, &err) < 0 ||
+        direction(et, es, ns, dim, csls, (size_t)csls_k, n_threads, &h_ts, &err) < 0)
         goto done;
     printf("pairs %zu  pooling %s  scoring %s  src->tgt P@1 %.2f  tgt->src P@1 %.2f  "
            "(lines without known words: src %zu, tgt %zu)\n",
            ns, pooling, csls ? "csls" : "cosine", 100.0 * (double)h_st / (double)ns, 100.0 * (double)h_ts / (double)ns,
-           empty_s, empty_t);
+           st_s.n_empty, st_t.n_empty);
     rc = 0;
 done:
-    free(ws), free(wt), free(es), free(et);
-    w2v_vectors_free(&vs);
-    w2v_vectors_free(&vt);
+    free(es), free(et);
+    xl_embedder_free(es_emb);
+    xl_embedder_free(et_emb);
     return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
 }

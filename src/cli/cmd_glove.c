@@ -17,6 +17,7 @@
 #include "w2v_vectors.h"
 #include "xl_cli.h"
 #include "xl_platform.h"
+#include "xl_thread.h"
 
 /* Rewrite "-name" to "--name" when "name" is a long option of the table. */
 static void accept_single_dash(const xl_option *opts, int argc, char **argv, char (*store)[64], int max_store)
@@ -50,7 +51,7 @@ static int glove_vocab_cmd(int argc, char **argv)
         {"corpus", 0, XL_OPT_STRING, &corpus, "FILE", "text, one document per line ('-' = stdin, default)", 0, 0, NULL},
         {"output", 'o', XL_OPT_STRING, &output, "FILE", "vocabulary \"word count\" lines ('-' = stdout, default)", 0, 0,
          NULL},
-        {"min-count", 0, XL_OPT_INT, &min_count, "N", "drop words seen fewer times (default 1)", 1, 9e18, NULL},
+        {"min-count", 0, XL_OPT_INT, &min_count, "N", "drop words seen fewer times", 1, 9e18, NULL},
         {"max-vocab", 0, XL_OPT_INT, &max_vocab, "N", "keep the N most frequent words (0 = all)", 0, 0, NULL},
         {"verbose", 0, XL_OPT_INT, &verbose, "N", "0 = quiet", 0, 2, NULL},
         {0}};
@@ -83,21 +84,21 @@ static int glove_cooccur_cmd(int argc, char **argv)
     double memory = 3.0;
     const xl_option opts[] = {
         {"corpus", 0, XL_OPT_STRING, &corpus, "FILE", "text, one document per line ('-' = stdin, default)", 0, 0, NULL},
-        {"vocab-file", 0, XL_OPT_STRING, &vocab_file, "FILE", "vocabulary from `glove vocab` (default vocab.txt)", 0, 0,
+        {"vocab-file", 0, XL_OPT_STRING, &vocab_file, "FILE", "vocabulary from `glove vocab`", 0, 0,
          NULL},
         {"output", 'o', XL_OPT_STRING, &output, "FILE", "co-occurrence records ('-' = stdout, default)", 0, 0, NULL},
-        {"window-size", 0, XL_OPT_INT, &window, "N", "context words on each side (default 15)", 1, 100000, NULL},
-        {"symmetric", 0, XL_OPT_INT, &symmetric, "0|1", "1 = left and right context (default), 0 = left only", 0, 1,
+        {"window-size", 0, XL_OPT_INT, &window, "N", "context words on each side", 1, 100000, NULL},
+        {"symmetric", 0, XL_OPT_INT, &symmetric, "0|1", "1 = left and right context 0 = left only", 0, 1,
          NULL},
-        {"distance-weighting", 0, XL_OPT_INT, &weighting, "0|1", "1 = add 1/d (default), 0 = add 1", 0, 1, NULL},
-        {"memory", 0, XL_OPT_DOUBLE, &memory, "GB", "soft memory limit in GiB (default 3.0, as the reference's code)",
+        {"distance-weighting", 0, XL_OPT_INT, &weighting, "0|1", "1 = add 1/d 0 = add 1", 0, 1, NULL},
+        {"memory", 0, XL_OPT_DOUBLE, &memory, "GB", "soft memory limit in GiB (the reference code's)",
          1e-12, 1e6, NULL},
         {"max-product", 0, XL_OPT_INT, &max_product, "N", "dense table: rank product below N (overrides --memory)", 1,
          9e18, NULL},
         {"overflow-length", 0, XL_OPT_INT, &overflow_length, "N",
          "records buffered before a sorted run goes to disk (overrides --memory)", 1, 9e18, NULL},
         {"overflow-file", 0, XL_OPT_STRING, &overflow, "PREFIX",
-         "temporary runs PREFIX_0001.bin ... (default OUTPUT.overflow, or overflow)", 0, 0, NULL},
+         "temporary runs PREFIX_0001.bin ... (absent: OUTPUT.overflow, or overflow)", 0, 0, NULL},
         {"verbose", 0, XL_OPT_INT, &verbose, "N", "0 = quiet", 0, 3, NULL},
         {0}};
     const xl_command_spec spec = {
@@ -180,12 +181,12 @@ static int glove_shuffle_cmd(int argc, char **argv)
     const xl_option opts[] = {
         {"input", 'i', XL_OPT_STRING, &input, "FILE", "co-occurrence records ('-' = stdin, default)", 0, 0, NULL},
         {"output", 'o', XL_OPT_STRING, &output, "FILE", "shuffled records ('-' = stdout, default)", 0, 0, NULL},
-        {"memory", 0, XL_OPT_DOUBLE, &memory, "GB", "soft memory limit in GiB (default 2.0)", 1e-12, 1e6, NULL},
+        {"memory", 0, XL_OPT_DOUBLE, &memory, "GB", "soft memory limit in GiB (the reference code's)", 1e-12, 1e6, NULL},
         {"array-size", 0, XL_OPT_INT, &array_size, "N", "records held in memory at once (overrides --memory)", 1, 9e18,
          NULL},
-        {"temp-file", 0, XL_OPT_STRING, &temp, "PREFIX", "temporary chunks PREFIX_0000.bin ... (default temp_shuffle)",
+        {"temp-file", 0, XL_OPT_STRING, &temp, "PREFIX", "temporary chunks PREFIX_0000.bin ...",
          0, 0, NULL},
-        {"seed", 0, XL_OPT_INT, &seed, "S", "random seed (default 1)", 0, 0, NULL},
+        {"seed", 0, XL_OPT_INT, &seed, "S", "random seed", 0, 0, NULL},
         {"verbose", 0, XL_OPT_INT, &verbose, "N", "0 = quiet", 0, 2, NULL},
         {0}};
     const xl_command_spec spec = {
@@ -215,29 +216,29 @@ static void print_cost(void *ctx, int iteration, double cost)
 static int glove_train_cmd(int argc, char **argv)
 {
     const char *input = "cooccurrence.shuf.bin", *vocab_file = "vocab.txt", *save = "vectors", *w2v_out = NULL;
-    int64_t size = 50, iter = 25, threads = 8, binary = 0, model = 2, header = 0, seed = 1, verbose = 1;
+    int64_t size = 50, iter = 25, threads = XL_THREADS_DEFAULT, binary = 0, model = 2, header = 0, seed = 1, verbose = 1;
     double eta = 0.05, alpha = 0.75, x_max = 100, clip = 100;
     const xl_option opts[] = {
-        {"input-file", 0, XL_OPT_STRING, &input, "FILE", "shuffled records (default cooccurrence.shuf.bin)",
+        {"input-file", 0, XL_OPT_STRING, &input, "FILE", "shuffled records",
          0, 0, NULL},
-        {"vocab-file", 0, XL_OPT_STRING, &vocab_file, "FILE", "vocabulary (default vocab.txt)", 0, 0, NULL},
-        {"save-file", 0, XL_OPT_STRING, &save, "PREFIX", "writes PREFIX.txt and/or PREFIX.bin (default vectors)", 0, 0,
+        {"vocab-file", 0, XL_OPT_STRING, &vocab_file, "FILE", "vocabulary", 0, 0, NULL},
+        {"save-file", 0, XL_OPT_STRING, &save, "PREFIX", "writes PREFIX.txt and/or PREFIX.bin", 0, 0,
          NULL},
-        {"vector-size", 0, XL_OPT_INT, &size, "N", "dimension (default 50)", 1, 100000, NULL},
-        {"iter", 0, XL_OPT_INT, &iter, "N", "passes over the records (default 25)", 0, 100000, NULL},
-        {"threads", 0, XL_OPT_INT, &threads, "N", "threads (default 8; 1 = repeatable)", 1, 256, NULL},
-        {"eta", 0, XL_OPT_DOUBLE, &eta, "X", "initial learning rate (default 0.05)", 1e-12, 1e6, NULL},
-        {"alpha", 0, XL_OPT_DOUBLE, &alpha, "X", "weighting exponent (default 0.75)", 0, 100, NULL},
-        {"x-max", 0, XL_OPT_DOUBLE, &x_max, "X", "weighting cutoff (default 100)", 1e-12, 1e12, NULL},
-        {"grad-clip", 0, XL_OPT_DOUBLE, &clip, "X", "gradient component clip (default 100)", 1e-12, 1e12, NULL},
+        {"vector-size", 0, XL_OPT_INT, &size, "N", "dimension", 1, 100000, NULL},
+        {"iter", 0, XL_OPT_INT, &iter, "N", "passes over the records", 0, 100000, NULL},
+        {"threads", 0, XL_OPT_INT, &threads, "N", "threads (the reference uses 8; 1 = repeatable)", 1, XL_MAX_THREADS, NULL},
+        {"eta", 0, XL_OPT_DOUBLE, &eta, "X", "initial learning rate", 1e-12, 1e6, NULL},
+        {"alpha", 0, XL_OPT_DOUBLE, &alpha, "X", "weighting exponent", 0, 100, NULL},
+        {"x-max", 0, XL_OPT_DOUBLE, &x_max, "X", "weighting cutoff", 1e-12, 1e12, NULL},
+        {"grad-clip", 0, XL_OPT_DOUBLE, &clip, "X", "gradient component clip", 1e-12, 1e12, NULL},
         {"binary", 0, XL_OPT_INT, &binary, "0|1|2",
-         "0 = text (default), 1 = binary (all parameters, + PREFIX.bin.vocab), 2 = both", 0, 2, NULL},
-        {"model", 0, XL_OPT_INT, &model, "0-3", "text rows: 0 all, 1 w, 2 w + w~ (default), 3 w then w~", 0, 3, NULL},
+         "0 = text 1 = binary (all parameters, + PREFIX.bin.vocab), 2 = both", 0, 2, NULL},
+        {"model", 0, XL_OPT_INT, &model, "0-3", "text rows: 0 all, 1 w, 2 w + w~ 3 w then w~", 0, 3, NULL},
         {"write-header", 0, XL_OPT_INT, &header, "0|1", "first line \"ROWS DIM\" (word2vec text)", 0, 1, NULL},
         {"w2v", 0, XL_OPT_STRING, &w2v_out, "FILE", "also write the --model vectors in word2vec's binary format", 0, 0,
          NULL},
-        {"seed", 0, XL_OPT_INT, &seed, "S", "random seed (default 1)", 0, 0, NULL},
-        {"verbose", 0, XL_OPT_INT, &verbose, "N", "1 = cost per iteration (default), 0 = quiet", 0, 2, NULL},
+        {"seed", 0, XL_OPT_INT, &seed, "S", "random seed", 0, 0, NULL},
+        {"verbose", 0, XL_OPT_INT, &verbose, "N", "1 = cost per iteration 0 = quiet", 0, 2, NULL},
         {0}};
     const xl_command_spec spec = {
         "glove train",
@@ -329,9 +330,9 @@ static int glove_text_cmd(int argc, char **argv)
     int64_t model = 2, header = 0;
     const xl_option opts[] = {
         {"input-file", 0, XL_OPT_STRING, &input, "FILE", "binary parameters (glove -binary 1)", 0, 0, NULL},
-        {"vocab-file", 0, XL_OPT_STRING, &vocab_file, "FILE", "its vocabulary (default vocab.txt)", 0, 0, NULL},
+        {"vocab-file", 0, XL_OPT_STRING, &vocab_file, "FILE", "its vocabulary", 0, 0, NULL},
         {"output", 'o', XL_OPT_STRING, &output, "FILE", "text vectors ('-' = stdout, default)", 0, 0, NULL},
-        {"model", 0, XL_OPT_INT, &model, "0-3", "0 all, 1 w, 2 w + w~ (default), 3 w then w~", 0, 3, NULL},
+        {"model", 0, XL_OPT_INT, &model, "0-3", "0 all, 1 w, 2 w + w~ 3 w then w~", 0, 3, NULL},
         {"write-header", 0, XL_OPT_INT, &header, "0|1", "first line \"ROWS DIM\"", 0, 1, NULL},
         {0}};
     const xl_command_spec spec = {"glove text", "xlrec glove text --input-file vectors.bin --vocab-file FILE [-o FILE]",
@@ -359,7 +360,7 @@ static int glove_compare_cmd(int argc, char **argv)
 {
     double tolerance = 1e-6;
     const xl_option opts[] = {
-        {"tolerance", 0, XL_OPT_DOUBLE, &tolerance, "R", "largest relative difference accepted (default 1e-6)", 0, 1,
+        {"tolerance", 0, XL_OPT_DOUBLE, &tolerance, "R", "largest relative difference accepted", 0, 1,
          NULL},
         {0}};
     const xl_command_spec spec = {

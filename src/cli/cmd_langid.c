@@ -17,9 +17,9 @@ int cmd_langid(int argc, char **argv)
     const xl_option opts[] = {
         {"model", 'm', XL_OPT_STRING, &model_path, "PATH",
          "model file (default: $XLREC_LANGID_MODEL, else " DEFAULT_MODEL ")", 0, 0, NULL},
-        {"top", 'n', XL_OPT_INT, &top_n, "N", "print the N most probable languages (default 1)", 1, 255, NULL},
+        {"top", 'n', XL_OPT_INT, &top_n, "N", "print the N most probable languages", 1, 255, NULL},
         {"min-confidence", 0, XL_OPT_DOUBLE, &min_conf, "X",
-         "print 'und' when the best probability is below X (default 0.5; 0 = always guess)", 0, 1, NULL},
+         "print 'und' when the best probability is below X (0 = always guess)", 0, 1, NULL},
         {0}};
     const xl_command_spec spec = {
         "langid", "xlrec langid [--model PATH] [--top N] [--min-confidence X] [FILE|-]",

@@ -24,16 +24,18 @@ static int write_stdout(const xl_buf *b, xl_error *err)
 
 static int ngram_train(int argc, char **argv)
 {
+    xl_ngram_train_opts d; /* the library's defaults */
+    xl_ngram_train_opts_default(&d);
     int64_t order = 3;
     const char *smoothing = "kn", *output = NULL, *binary = NULL;
-    double k = 1.0;
+    double k = d.add_k;
     bool fallback = false, skip_symbols = false, quiet = false;
     const xl_option opts[] = {
-        {"order", 'o', XL_OPT_INT, &order, "N", "n-gram order (default 3)", 1, XL_NGRAM_MAX_ORDER, NULL},
+        {"order", 'o', XL_OPT_INT, &order, "N", "n-gram order", 1, XL_NGRAM_MAX_ORDER, NULL},
         {"smoothing", 's', XL_OPT_CHOICE, &smoothing, NULL,
-         "kn = interpolated modified Kneser-Ney as KenLM's lmplz (default), mle = C(h,w)/C(h), addk = add-k", 0, 0,
+         "kn = interpolated modified Kneser-Ney as KenLM's lmplz, mle = C(h,w)/C(h), addk = add-k", 0, 0,
          "kn|mle|addk"},
-        {"k", 'k', XL_OPT_DOUBLE, &k, "X", "k of add-k smoothing (default 1)", 1e-9, 1e9, NULL},
+        {"k", 'k', XL_OPT_DOUBLE, &k, "X", "k of add-k smoothing", 1e-9, 1e9, NULL},
         {"discount-fallback", 0, XL_OPT_FLAG, &fallback, NULL,
          "KN: use discounts 0.5 1 1.5 where the counts of counts cannot give them (lmplz --discount_fallback)", 0, 0,
          NULL},

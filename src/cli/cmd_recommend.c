@@ -22,10 +22,10 @@ int cmd_recommend(int argc, char **argv)
     xl_option opts[96];
     size_t n = 0;
     const xl_option own[] = {
-        {"model", 'm', XL_OPT_CHOICE, &model, NULL, "model (default als)", 0, 0,
+        {"model", 'm', XL_OPT_CHOICE, &model, NULL, "model", 0, 0,
          "popularity|itemknn|als|bpr|mf|mean|baseline|content|cosbias|hybrid"},
-        {"k", 'k', XL_OPT_INT, &k, "N", "items per user (default 10)", 1, 100000, NULL},
-        {"users", 'u', XL_OPT_STRING, &users_opt, "IDS", "comma-separated user ids (default: every user)", 0, 0, NULL},
+        {"k", 'k', XL_OPT_INT, &k, "N", "items per user", 1, 100000, NULL},
+        {"users", 'u', XL_OPT_STRING, &users_opt, "IDS", "comma-separated user ids (absent: every user)", 0, 0, NULL},
         {"explain", 0, XL_OPT_INT, &explain, "N", "content models: the N history items that contributed most", 0, 1000, NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no load report on stderr", 0, 0, NULL},
     };

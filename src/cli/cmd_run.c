@@ -11,6 +11,7 @@
 #include "pipeline.h"
 #include "xl_cli.h"
 #include "xl_platform.h"
+#include "xl_thread.h"
 
 typedef struct {
     char last[64];
@@ -41,12 +42,18 @@ int cmd_run(int argc, char **argv)
     xl_pipeline_options o;
     xl_pipeline_options_default(&o);
     const char *items = NULL, *inter = NULL, *heldout = NULL, *model = NULL, *wv = NULL, *dict = NULL, *counts = NULL;
-    const char *recs = "content,formula,hybrid,cf", *cf = "itemknn", *out_dir = NULL, *pooling = "sif";
-    const char *langid = NULL, *pivot = "en", *sep = NULL;
+    /* every default is the library's (xl_pipeline_options_default) */
+    char recs_default[128] = "";
+    for (size_t j = 0; j < o.n_kinds; j++)
+        snprintf(recs_default + strlen(recs_default), sizeof recs_default - strlen(recs_default), "%s%s", j ? "," : "",
+                 xl_pipeline_kind_label(o.kinds[j], o.cf_kind));
+    const char *recs = recs_default, *cf = xl_rec_kind_name(o.cf_kind), *out_dir = NULL, *pooling = o.sif ? "sif" : "mean";
+    const char *langid = NULL, *pivot = o.pivot_lang, *sep = NULL;
     const char *text_cols = NULL, *lang_col = NULL, *id_col = NULL, *user_col = NULL, *item_col = NULL,
                *rating_col = NULL;
-    int64_t k = 10, explain = 3, seed = 42, threads = 1, max_len = 0;
-    double min_cov = 0.3, alpha = 0.5;
+    int64_t k = (int64_t)o.k, explain = (int64_t)o.explain, seed = (int64_t)o.seed, threads = o.threads,
+            max_len = (int64_t)o.max_seq_len;
+    double min_cov = o.min_coverage, alpha = o.hybrid_alpha;
     bool quiet = false, detect = false;
     const xl_option opts[] = {
         {"items", 0, XL_OPT_STRING, &items, "FILE", "items CSV/TSV with a header: id, [lang], text (required)", 0, 0, NULL},
@@ -55,47 +62,46 @@ int cmd_run(int argc, char **argv)
         {"heldout", 0, XL_OPT_STRING, &heldout, "FILE", "held-out interactions to evaluate against", 0, 0, NULL},
         {"model", 'm', XL_OPT_STRING, &model, "MODEL", "BERT/DistilBERT model file (xlrec convert)", 0, 0, NULL},
         {"word-vectors", 'w', XL_OPT_STRING, &wv, "FILE",
-         "cross-lingual word2vec vectors (default: $XLREC_WORD_VECTORS, else the shipped weights/default/ file)", 0, 0,
+         "cross-lingual word2vec vectors (absent: $XLREC_WORD_VECTORS, else the shipped weights/default/ file)", 0, 0,
          NULL},
-        {"pooling", 0, XL_OPT_CHOICE, &pooling, NULL, "word vectors: SIF (default) or mean", 0, 0, "sif|mean"},
+        {"pooling", 0, XL_OPT_CHOICE, &pooling, NULL, "word-vector pooling", 0, 0, "sif|mean"},
         {"counts", 0, XL_OPT_STRING, &counts, "FILE", "unigram counts for SIF weights and translation choice", 0, 0,
          NULL},
         {"dict", 0, XL_OPT_STRING, &dict, "FILE", "dictionary (source<TAB>target) for languages the embedder lacks", 0,
          0, NULL},
-        {"pivot", 0, XL_OPT_STRING, &pivot, "LANG", "the dictionary's target language (default en)", 0, 0, NULL},
+        {"pivot", 0, XL_OPT_STRING, &pivot, "LANG", "the dictionary's target language", 0, 0, NULL},
         {"min-coverage", 0, XL_OPT_DOUBLE, &min_cov, "X",
-         "a language is covered when this share of its tokens is in the vocabulary (default 0.3)", 0, 1, NULL},
+         "a language is covered when this share of its tokens is in the vocabulary", 0, 1, NULL},
         {"langid-model", 0, XL_OPT_STRING, &langid, "FILE",
-         "language identifier for items without a language (default: " XL_PIPELINE_DEFAULT_LANGID
+         "language identifier for items without a language (absent: " XL_PIPELINE_DEFAULT_LANGID
          " when present, else by script)", 0, 0, NULL},
         {"detect-lang", 0, XL_OPT_FLAG, &detect, NULL, "ignore the items file's language column", 0, 0, NULL},
         {"recommender", 'r', XL_OPT_STRING, &recs, "LIST",
-         "comma-separated, first one writes the recommendations: content|cf|hybrid|formula "
-         "(default content,formula,hybrid,cf)", 0, 0, NULL},
-        {"cf", 0, XL_OPT_CHOICE, &cf, NULL, "the collaborative model behind cf and hybrid (default itemknn)", 0, 0,
+         "comma-separated, first one writes the recommendations: content|cf|hybrid|formula", 0, 0, NULL},
+        {"cf", 0, XL_OPT_CHOICE, &cf, NULL, "the collaborative model behind cf and hybrid", 0, 0,
          "itemknn|als|bpr|popularity"},
-        {"hybrid-alpha", 0, XL_OPT_DOUBLE, &alpha, "X", "CF weight of the hybrid (default 0.5)", 0, 1, NULL},
-        {"k", 'k', XL_OPT_INT, &k, "N", "recommendations per user (default 10)", 1, 100000, NULL},
-        {"explain", 0, XL_OPT_INT, &explain, "N", "history items listed per recommendation (default 3)", 0, 1000, NULL},
-        {"max-len", 0, XL_OPT_INT, &max_len, "N", "BERT: truncate items to N tokens (default: the model's)", 0,
+        {"hybrid-alpha", 0, XL_OPT_DOUBLE, &alpha, "X", "CF weight of the hybrid", 0, 1, NULL},
+        {"k", 'k', XL_OPT_INT, &k, "N", "recommendations per user", 1, 100000, NULL},
+        {"explain", 0, XL_OPT_INT, &explain, "N", "history items listed per recommendation", 0, 1000, NULL},
+        {"max-len", 0, XL_OPT_INT, &max_len, "N", "BERT: truncate items to N tokens (0 = the model's)", 0,
          1 << 20, NULL},
         {"out", 'o', XL_OPT_STRING, &out_dir, "DIR",
          "write recommendations.tsv, summary.txt, evaluation.{json,txt,svg} there", 0, 0, NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "nothing on stderr but errors", 0, 0, NULL},
-        {"seed", 0, XL_OPT_INT, &seed, "S", "seed of every random step (default 42)", 0, 9.0e15, NULL},
-        {"threads", 't', XL_OPT_INT, &threads, "N", "threads (default 1; 0 = all CPUs)", 0, 256, NULL},
-        {"sep", 0, XL_OPT_STRING, &sep, "C", "field separator of every file (default: TAB when the header has one)",
+        {"seed", 0, XL_OPT_INT, &seed, "S", "seed of every random step", 0, 9.0e15, NULL},
+        {"threads", 't', XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
+        {"sep", 0, XL_OPT_STRING, &sep, "C", "field separator of every file (absent: TAB when the header has one, else ',')",
          0, 0, NULL},
-        {"item-id-col", 0, XL_OPT_STRING, &id_col, "COL", "item id column (default item/id, else 0)", 0, 0, NULL},
+        {"item-id-col", 0, XL_OPT_STRING, &id_col, "COL", "item id column (absent: item/id, else 0)", 0, 0, NULL},
         {"item-text-cols", 0, XL_OPT_STRING, &text_cols, "COLS",
-         "text columns, joined (default title/text/description..., else the last)", 0, 0, NULL},
-        {"item-lang-col", 0, XL_OPT_STRING, &lang_col, "COL", "language column (default lang/language when present)",
+         "text columns, joined (absent: title/text/description..., else the last)", 0, 0, NULL},
+        {"item-lang-col", 0, XL_OPT_STRING, &lang_col, "COL", "language column (absent: lang/language when present)",
          0, 0, NULL},
-        {"user-col", 0, XL_OPT_STRING, &user_col, "COL", "user column of the interactions (default user, else 0)", 0,
+        {"user-col", 0, XL_OPT_STRING, &user_col, "COL", "user column of the interactions (absent: user, else 0)", 0,
          0, NULL},
-        {"item-col", 0, XL_OPT_STRING, &item_col, "COL", "item column of the interactions (default item, else 1)", 0,
+        {"item-col", 0, XL_OPT_STRING, &item_col, "COL", "item column of the interactions (absent: item, else 1)", 0,
          0, NULL},
-        {"rating-col", 0, XL_OPT_STRING, &rating_col, "COL", "rating column (default rating when present)", 0, 0,
+        {"rating-col", 0, XL_OPT_STRING, &rating_col, "COL", "rating column (absent: rating when present)", 0, 0,
          NULL},
         {0}};
     const xl_command_spec spec = {

@@ -51,9 +51,11 @@ static w2v_format format_of(int64_t binary) { return binary ? W2V_FORMAT_BINARY 
 static int w2v_train_cmd(int argc, char **argv)
 {
     const char *train = NULL, *output = NULL, *save_vocab = NULL;
-    int64_t size = 100, window = 5, hs = 0, negative = 5, threads = 12, iter = 5, min_count = 5, cbow = 1,
-            binary = 0, seed = 1, debug = 2;
-    double sample = 1e-3, alpha = 0;
+    w2v_options d; /* the library's defaults */
+    w2v_options_default(&d);
+    int64_t size = d.size, window = d.window, hs = d.hs, negative = d.negative, threads = d.threads, iter = d.iter,
+            min_count = d.min_count, cbow = d.cbow, binary = 0, seed = (int64_t)d.seed, debug = 2;
+    double sample = d.sample, alpha = d.alpha;
     bool quiet = false;
     const xl_option opts[] = {
         {"train", 0, XL_OPT_STRING, &train, "FILE", "training text, tokens separated by white space ('-' = stdin)", 0, 0,
@@ -64,7 +66,8 @@ static int w2v_train_cmd(int argc, char **argv)
         {"sample", 0, XL_OPT_DOUBLE, &sample, "T", "subsampling threshold (0 = off; useful 1e-5..1e-3)", 0, 1, NULL},
         {"hs", 0, XL_OPT_INT, &hs, "0|1", "hierarchical softmax", 0, 1, NULL},
         {"negative", 0, XL_OPT_INT, &negative, "N", "negative samples (0 = none)", 0, 1000, NULL},
-        {"threads", 0, XL_OPT_INT, &threads, "N", "training threads (Hogwild); 1 = repeatable", 1, 256, NULL},
+        {"threads", 0, XL_OPT_INT, &threads, "N", "training threads (Hogwild; 0 = all CPUs; word2vec.c uses 12); 1 = repeatable",
+         0, XL_MAX_THREADS, NULL},
         {"iter", 0, XL_OPT_INT, &iter, "N", "training epochs", 0, 100000, NULL},
         {"min-count", 0, XL_OPT_INT, &min_count, "N", "discard words seen fewer times", 0, 0, NULL},
         {"alpha", 0, XL_OPT_DOUBLE, &alpha, "A", "starting learning rate (0 = 0.05 CBOW, 0.025 skip-gram)", 0, 10, NULL},
@@ -100,7 +103,7 @@ static int w2v_train_cmd(int argc, char **argv)
     o.sample = sample;
     o.hs = (int)hs;
     o.negative = (int)negative;
-    o.threads = (int)threads;
+    o.threads = xl_resolve_threads((int)threads);
     o.iter = (int)iter;
     o.min_count = min_count;
     o.alpha = alpha;
@@ -211,7 +214,7 @@ static int w2v_analogy_cmd(int argc, char **argv)
 static int w2v_eval_cmd(int argc, char **argv)
 {
     const char *vectors = NULL, *questions = NULL;
-    int64_t restrict_vocab = 30000, threads = 0, n_semantic = 5;
+    int64_t restrict_vocab = 30000, threads = XL_THREADS_DEFAULT, n_semantic = 5;
     bool exact = false, sections = false;
     const xl_option opts[] = {
         {"vectors", 'v', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
@@ -222,7 +225,7 @@ static int w2v_eval_cmd(int argc, char **argv)
         {"exact-case", 0, XL_OPT_FLAG, &exact, NULL, "compare words as bytes (default: upper-case, 50 bytes)", 0, 0,
          NULL},
         {"sections", 0, XL_OPT_FLAG, &sections, NULL, "print accuracy per section", 0, 0, NULL},
-        {"threads", 0, XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, 256, NULL},
+        {"threads", 0, XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
         {0}};
     const xl_command_spec spec = {
         "w2v eval", "xlrec w2v eval --vectors FILE --questions questions-words.txt [--restrict 30000]",

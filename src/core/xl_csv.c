@@ -300,6 +300,19 @@ static int read_header(xl_csv *r, xl_error *err)
     return 0;
 }
 
+/* XL_CSV_SNIFF: TAB when the first line (as far as the first block holds it)
+ * has one, else ','.  Reads ahead without consuming, so "-" is read once. */
+static int sniff_separator(xl_csv *r, xl_error *err)
+{
+    if (r->sep != (unsigned char)XL_CSV_SNIFF) return 0;
+    if (fill(r, err) < 0) return -1;
+    const char *line = r->buf ? r->buf + r->pos : "";
+    size_t n = r->len - r->pos;
+    const char *nl = memchr(line, '\n', n);
+    r->sep = memchr(line, '\t', nl ? (size_t)(nl - line) : n) ? '\t' : ',';
+    return 0;
+}
+
 static int setup(xl_csv *r, const char *name, const xl_csv_options *opts, xl_error *err)
 {
     xl_csv_options o = opts ? *opts : (xl_csv_options){0};
@@ -319,6 +332,17 @@ static int setup(xl_csv *r, const char *name, const xl_csv_options *opts, xl_err
     return 0;
 }
 
+/* The input is set up: sniff the separator, read the header, hand r out (closed on failure). */
+static int ready(xl_csv *r, const xl_csv_options *opts, xl_csv **reader, xl_error *err)
+{
+    if (sniff_separator(r, err) < 0 || (opts && opts->has_header && read_header(r, err) < 0)) {
+        xl_csv_close(r);
+        return -1;
+    }
+    *reader = r;
+    return 0;
+}
+
 int xl_csv_open(xl_csv **reader, const char *path, const xl_csv_options *opts, xl_error *err)
 {
     *reader = NULL;
@@ -330,9 +354,7 @@ int xl_csv_open(xl_csv **reader, const char *path, const xl_csv_options *opts, x
     r->f = xl_fopen(path, "rb", err);
     if (r->f == NULL) goto fail;
     r->owns_file = r->f != stdin;
-    if (opts && opts->has_header && read_header(r, err) < 0) goto fail;
-    *reader = r;
-    return 0;
+    return ready(r, opts, reader, err);
 fail:
     xl_csv_close(r);
     return -1;
@@ -350,9 +372,7 @@ int xl_csv_open_memory(xl_csv **reader, const char *data, size_t len, const char
     r->eof = true;
     r->at_start = false;
     if (r->len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) r->pos = 3;
-    if (opts && opts->has_header && read_header(r, err) < 0) goto fail;
-    *reader = r;
-    return 0;
+    return ready(r, opts, reader, err);
 fail:
     xl_csv_close(r);
     return -1;
@@ -381,6 +401,8 @@ uint64_t xl_csv_line(const xl_csv *r)
 {
     return r ? r->rec_line : 0;
 }
+
+char xl_csv_separator(const xl_csv *r) { return (char)r->sep; }
 
 const char *xl_csv_path(const xl_csv *r)
 {

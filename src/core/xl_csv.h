@@ -30,7 +30,7 @@ typedef struct xl_csv_field {
 } xl_csv_field;
 
 typedef struct xl_csv_options {
-    char separator;        /* ',' by default (when 0) */
+    char separator;        /* ',' by default (when 0); XL_CSV_SNIFF: TAB when the first line has one, else ',' */
     char quote;            /* '"' by default; XL_CSV_NO_QUOTE disables quoting */
     bool has_header;       /* first record names the columns */
     size_t max_record;     /* bytes; 0 = 64 MiB */
@@ -38,6 +38,7 @@ typedef struct xl_csv_options {
 } xl_csv_options;
 
 #define XL_CSV_NO_QUOTE ((char)1)
+#define XL_CSV_SNIFF ((char)2)
 
 typedef struct xl_csv xl_csv;
 
@@ -52,6 +53,8 @@ const char *xl_csv_header_name(const xl_csv *reader, size_t column);
 /* Line number (1-based) where the last returned record started. */
 uint64_t xl_csv_line(const xl_csv *reader);
 const char *xl_csv_path(const xl_csv *reader);
+/* The separator in use (the sniffed one with XL_CSV_SNIFF). */
+char xl_csv_separator(const xl_csv *reader);
 void xl_csv_close(xl_csv *reader);
 
 /* Parse records from a memory buffer (for tests and fuzzing). */

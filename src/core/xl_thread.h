@@ -23,6 +23,10 @@
 #include "xl_error.h"
 
 #define XL_MAX_THREADS 256
+/* The thread count every command and library default uses when none is
+ * given: 1, so that a run without --threads is bit-for-bit repeatable and
+ * leaves the other cores alone.  0 = all CPUs (xl_resolve_threads). */
+#define XL_THREADS_DEFAULT 1
 
 typedef void (*xl_range_fn)(void *ctx, size_t begin, size_t end, int tid);
 
@@ -54,7 +58,9 @@ int xl_pool_run(xl_pool *p, int n_threads, size_t n_items, xl_range_fn fn, void 
 /* 1 when real threads are available in this build, 0 otherwise. */
 int xl_threads_available(void);
 
-/* Clamp a user request: 0 means "all CPUs"; never above XL_MAX_THREADS. */
+/* The one place a thread request is resolved: 0 means "all CPUs"
+ * (xl_cpu_count); never below 1 nor above XL_MAX_THREADS.  Library entry
+ * points call it once and pass the result down. */
 int xl_resolve_threads(int requested);
 
 #endif /* XL_THREAD_H */

@@ -119,6 +119,14 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
  * [0, n_users), truth as a users x items CSR whose values are gains. */
 int xl_eval_lists(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth, double relevance_threshold,
                   uint32_t n_items, xl_eval_row *row, xl_error *err);
+/* The same on a subset: users u with user_group[u] equal to `ug`, relevant
+ * items only those with item_group[i] equal to `ig` (e.g. user language ->
+ * item language).  Fills the rank metrics and n_users; coverage (undefined on
+ * a subset of the items) and hybrid_alpha are -1; model and subset names are
+ * the caller's. */
+int xl_eval_lists_groups(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth,
+                         char *const *user_group, const char *ug, char *const *item_group, const char *ig,
+                         xl_eval_row *row, xl_error *err);
 
 /* Files from another system (formats in xl_eval_external.c): predictions
  * as "user<TAB>item item ..." lines or "user,item,score" rows; truth as

@@ -54,6 +54,8 @@ int xl_eval_external(const char *pred_path, const char *truth_path, size_t k, do
     xl_csv *r = NULL;
     uint32_t *lists = NULL;
     scored_row *rows = NULL;
+    char *pred = NULL;
+    size_t pred_len = 0;
     size_t n_rows = 0, cap_rows = 0, ignored = 0;
     xl_csr truth = {0};
     int rc = -1;
@@ -82,27 +84,23 @@ int xl_eval_external(const char *pred_path, const char *truth_path, size_t k, do
     if (got < 0) goto out;
     xl_csv_close(r);
     r = NULL;
+    r = NULL;
     uint32_t n_users = (uint32_t)U.n;
     lists = xl_malloc((n_users ? n_users : 1) * k * sizeof *lists, err);
     if (!lists) goto out;
     for (size_t q = 0; q < (size_t)n_users * k; q++) lists[q] = XL_REC_NONE;
-    /* detect the predictions form from the first line */
-    xl_lines lr;
-    if (xl_lines_open(&lr, pred_path, err) < 0) goto out;
-    const char *line;
-    size_t len;
-    int lrc;
+    /* detect the predictions form from the first non-empty line; the file is read once (so "-" works) */
+    if (xl_read_file(pred_path, 0, &pred, &pred_len, err) < 0) goto out;
     bool tab_form = false;
-    while ((lrc = xl_lines_next(&lr, &line, &len, err)) > 0)
-        if (len) {
-            tab_form = memchr(line, '\t', len) != NULL;
-            break;
-        }
-    xl_lines_close(&lr);
-    if (lrc < 0) goto out;
+    for (size_t q = 0; q < pred_len; q++) {
+        if (pred[q] == '\n' || pred[q] == '\r') continue;
+        const char *nl = memchr(pred + q, '\n', pred_len - q);
+        tab_form = memchr(pred + q, '\t', nl ? (size_t)(nl - (pred + q)) : pred_len - q) != NULL;
+        break;
+    }
     co.separator = tab_form ? '\t' : ',';
     co.quote = tab_form ? XL_CSV_NO_QUOTE : '"';
-    if (xl_csv_open(&r, pred_path, &co, err) < 0) goto out;
+    if (xl_csv_open_memory(&r, pred, pred_len, pred_path, &co, err) < 0) goto out;
     while ((got = xl_csv_next(r, &f, &nf, err)) > 0) {
         long u = xl_idmap_find(&U, f[0].data, f[0].len);
         if (tab_form) {
@@ -144,13 +142,9 @@ int xl_eval_external(const char *pred_path, const char *truth_path, size_t k, do
             }
             long i = xl_idmap_intern(&I, f[1].data, f[1].len, NULL, err);
             if (i < 0) goto out;
-            if (n_rows == cap_rows) {
-                size_t nc = cap_rows ? cap_rows * 2 : 1024;
-                scored_row *g = xl_realloc(rows, nc, sizeof *rows, err);
-                if (!g) goto out;
-                rows = g;
-                cap_rows = nc;
-            }
+            scored_row *g = xl_array_reserve(rows, &cap_rows, n_rows + 1, 1024, err);
+            if (!g) goto out;
+            rows = g;
             rows[n_rows] = (scored_row){(uint32_t)u, (uint32_t)i, score, n_rows};
             n_rows++;
         }
@@ -173,5 +167,6 @@ out:
     xl_idmap_free(&I);
     free(lists);
     free(rows);
+    free(pred);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_thread.h"
 
 void xl_eval_config_default(xl_eval_config *c)
 {
@@ -19,7 +20,7 @@ void xl_eval_config_default(xl_eval_config *c)
     c->relevance_threshold = 0;
     c->val_ratio = 0.2;
     c->seed = 42;
-    c->threads = 1;
+    c->threads = XL_THREADS_DEFAULT;
 }
 
 /* Metrics of top-K lists (one row per entry of `users`) against the test CSR,
@@ -46,6 +47,52 @@ static void score_lists(const uint32_t *lists, const uint32_t *users, size_t n_u
     }
 }
 
+/* Relevant-item scratch for one user: as long as the longest truth row. */
+static int row_scratch(const xl_csr *truth, uint32_t **rel, double **gains, xl_error *err)
+{
+    size_t mx = 1;
+    for (uint32_t u = 0; u < truth->n_rows; u++)
+        if (truth->ptr[u + 1] - truth->ptr[u] > mx) mx = truth->ptr[u + 1] - truth->ptr[u];
+    *rel = xl_malloc(mx * sizeof **rel, err);
+    *gains = xl_malloc(mx * sizeof **gains, err);
+    if (*rel && *gains) return 0;
+    free(*rel);
+    free(*gains);
+    return -1;
+}
+
+int xl_eval_lists_groups(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth,
+                         char *const *user_group, const char *ug, char *const *item_group, const char *ig,
+                         xl_eval_row *row, xl_error *err)
+{
+    uint32_t *rel;
+    double *gains;
+    if (row_scratch(truth, &rel, &gains, err) < 0) return -1;
+    xl_rank_accum acc;
+    xl_rank_accum_init(&acc);
+    for (size_t u = 0; u < n_users && u < truth->n_rows; u++) {
+        if (strcmp(user_group[u], ug) != 0) continue;
+        size_t nr = 0;
+        for (size_t q = truth->ptr[u]; q < truth->ptr[u + 1]; q++)
+            if (strcmp(item_group[truth->idx[q]], ig) == 0) {
+                rel[nr] = truth->idx[q];
+                gains[nr++] = truth->val[q];
+            }
+        if (!nr) continue;
+        xl_rank_metrics mt;
+        if (xl_metrics_user(lists + u * k, k, k, rel, gains, nr, &mt) == 0) xl_rank_accum_add(&acc, &mt);
+    }
+    memset(row, 0, sizeof *row);
+    xl_rank_accum_mean(&acc, &row->rank);
+    row->has_rank = true;
+    row->n_users = acc.n_users;
+    row->hybrid_alpha = -1;
+    row->coverage = -1;
+    free(rel);
+    free(gains);
+    return 0;
+}
+
 int xl_eval_lists(const uint32_t *lists, size_t n_users, size_t k, const xl_csr *truth, double relevance_threshold,
                   uint32_t n_items, xl_eval_row *row, xl_error *err)
 {
@@ -53,16 +100,9 @@ int xl_eval_lists(const uint32_t *lists, size_t n_users, size_t k, const xl_csr 
     snprintf(row->model, sizeof row->model, "external");
     snprintf(row->subset, sizeof row->subset, "all");
     row->hybrid_alpha = -1;
-    size_t mx = 1;
-    for (uint32_t u = 0; u < truth->n_rows; u++)
-        if (truth->ptr[u + 1] - truth->ptr[u] > mx) mx = truth->ptr[u + 1] - truth->ptr[u];
-    uint32_t *rel = xl_malloc(mx * sizeof *rel, err);
-    double *gains = xl_malloc(mx * sizeof *gains, err);
-    if (!rel || !gains) {
-        free(rel);
-        free(gains);
-        return -1;
-    }
+    uint32_t *rel;
+    double *gains;
+    if (row_scratch(truth, &rel, &gains, err) < 0) return -1;
     xl_rank_accum acc;
     xl_rank_accum_init(&acc);
     score_lists(lists, NULL, n_users, k, truth, relevance_threshold, NULL, &acc, rel, gains);

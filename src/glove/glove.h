@@ -158,7 +158,7 @@ int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_reco
 typedef struct glove_train_opts {
     int vector_size;  /* 50 */
     int iterations;   /* 25 */
-    int threads;      /* 8 */
+    int threads;      /* XL_THREADS_DEFAULT (the reference: 8) */
     double eta;       /* 0.05 */
     double alpha;     /* 0.75 */
     double x_max;     /* 100 */

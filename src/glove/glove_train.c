@@ -215,7 +215,7 @@ void glove_train_defaults(glove_train_opts *o)
     memset(o, 0, sizeof *o);
     o->vector_size = 50;
     o->iterations = 25;
-    o->threads = 8;
+    o->threads = XL_THREADS_DEFAULT; /* the reference: 8; 1 keeps a run repeatable */
     o->eta = 0.05;
     o->alpha = 0.75;
     o->x_max = 100;

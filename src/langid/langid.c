@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_io.h"
 #include "xl_text.h"
 #include "xl_unicode.h"
+#include "xl_utf8.h"
 
 struct xl_langid {
     uint32_t n_langs, n_features, max_order, n_scripts, n_buckets;
@@ -142,28 +144,8 @@ static int take(reader *r, size_t n, const unsigned char **out, const char *what
     return 0;
 }
 
-static uint32_t rd_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
 
-static float rd_f32(const unsigned char *p)
-{
-    uint32_t u = rd_u32(p);
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
 
-static uint32_t fnv1a32(const unsigned char *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 16777619u;
-    }
-    return h;
-}
 
 static bool valid_tag(const char *s, size_t field)
 {
@@ -203,21 +185,21 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
     if (take(&r, HEADER_BYTES, &h, "header") < 0) return -1;
     if (memcmp(h, XL_LANGID_MAGIC, 8) != 0)
         return xl_fail(err, XL_ERR_FORMAT, "%s: not an xlrec langid model (bad magic)", r.name);
-    uint32_t version = rd_u32(h + 8);
+    uint32_t version = xl_le_u32(h + 8);
     if (version != XL_LANGID_VERSION)
         return xl_fail(err, XL_ERR_FORMAT, "%s: unsupported model version %u (expected %u)", r.name, version,
                        XL_LANGID_VERSION);
     xl_langid *m = xl_calloc(1, sizeof *m, err);
     if (!m) return -1;
-    m->n_langs = rd_u32(h + 12);
-    m->n_features = rd_u32(h + 16);
-    m->max_order = rd_u32(h + 20);
-    m->n_scripts = rd_u32(h + 24);
-    m->n_buckets = rd_u32(h + 28);
-    m->q_min = rd_f32(h + 32);
-    m->q_step = rd_f32(h + 36);
-    m->script_weight = rd_f32(h + 40);
-    uint32_t reserved = rd_u32(h + 44);
+    m->n_langs = xl_le_u32(h + 12);
+    m->n_features = xl_le_u32(h + 16);
+    m->max_order = xl_le_u32(h + 20);
+    m->n_scripts = xl_le_u32(h + 24);
+    m->n_buckets = xl_le_u32(h + 28);
+    m->q_min = xl_le_f32(h + 32);
+    m->q_step = xl_le_f32(h + 36);
+    m->script_weight = xl_le_f32(h + 40);
+    uint32_t reserved = xl_le_u32(h + 44);
     const char *bad = NULL;
     if (m->n_langs < 1 || m->n_langs > XL_LANGID_MAX_LANGS) bad = "language count";
     else if (m->n_features < 1 || m->n_features > XL_LANGID_MAX_FEATURES) bad = "feature count";
@@ -242,8 +224,8 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
         return xl_fail(err, XL_ERR_FORMAT, "%s: file is %zu bytes, header implies %llu", r.name, size,
                        (unsigned long long)expect);
     }
-    uint32_t sum = rd_u32(r.p + size - 4);
-    if (fnv1a32(r.p, size - 4) != sum) {
+    uint32_t sum = xl_le_u32(r.p + size - 4);
+    if (xl_fnv1a32(r.p, size - 4) != sum) {
         xl_langid_free(m);
         return xl_fail(err, XL_ERR_FORMAT, "%s: checksum mismatch (file corrupted)", r.name);
     }
@@ -288,7 +270,7 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
     m->script_logp = xl_malloc(n_sl * sizeof(float), err);
     if (!m->script_logp) goto fail;
     for (size_t i = 0; i < n_sl; i++) {
-        m->script_logp[i] = rd_f32(p + 4 * i);
+        m->script_logp[i] = xl_le_f32(p + 4 * i);
         if (!isfinite(m->script_logp[i]) || m->script_logp[i] > 0 || m->script_logp[i] < -100) {
             xl_fail(err, XL_ERR_FORMAT, "%s: script model value %zu out of range", r.name, i);
             goto fail;
@@ -300,8 +282,8 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
     m->temperature = xl_malloc((size_t)m->n_buckets * sizeof(float), err);
     if (!m->bucket_upper || !m->temperature) goto fail;
     for (uint32_t b = 0; b < m->n_buckets; b++) {
-        m->bucket_upper[b] = rd_u32(p + 4 * b);
-        m->temperature[b] = rd_f32(p + 4 * (m->n_buckets + b));
+        m->bucket_upper[b] = xl_le_u32(p + 4 * b);
+        m->temperature[b] = xl_le_f32(p + 4 * (m->n_buckets + b));
         if ((b > 0 && m->bucket_upper[b] <= m->bucket_upper[b - 1]) || !isfinite(m->temperature[b]) ||
             m->temperature[b] < 1e-3f || m->temperature[b] > 1e6f) {
             xl_fail(err, XL_ERR_FORMAT, "%s: length bucket %u invalid (bounds must ascend, temperature in "
@@ -318,7 +300,7 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
     m->keys = xl_malloc((size_t)m->n_features * sizeof(uint32_t), err);
     if (!m->keys) goto fail;
     for (uint32_t f = 0; f < m->n_features; f++) {
-        m->keys[f] = rd_u32(p + 4 * f);
+        m->keys[f] = xl_le_u32(p + 4 * f);
         if (f > 0 && m->keys[f] <= m->keys[f - 1]) {
             xl_fail(err, XL_ERR_FORMAT, "%s: feature keys not strictly ascending at %u", r.name, f);
             goto fail;
@@ -561,4 +543,50 @@ size_t xl_langid_classify(const xl_langid *m, xl_langid_ws *ws, const char *text
     }
     if (top[0].prob < min_prob) top[0].lang = XL_LANGID_UND;
     return k;
+}
+
+/* ---- language from the script alone (no model) ------------------------- */
+
+const char *xl_langid_guess_by_script(const char *text, size_t len)
+{
+    size_t count[8] = {0}; /* han, kana, hangul, cyrillic, arabic, greek, hebrew, thai/devanagari */
+    size_t other = 0, thai = 0, deva = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        xl_utf8_status why;
+        int n = xl_utf8_decode((const unsigned char *)text + i, len - i, &cp, &why);
+        if (n <= 0) {
+            i++;
+            continue;
+        }
+        i += (size_t)n;
+        switch (xl_uc_script_of(cp)) {
+        case XL_SC_HAN: count[0]++; break;
+        case XL_SC_HIRAGANA:
+        case XL_SC_KATAKANA: count[1]++; break;
+        case XL_SC_HANGUL: count[2]++; break;
+        case XL_SC_CYRILLIC: count[3]++; break;
+        case XL_SC_ARABIC: count[4]++; break;
+        case XL_SC_GREEK: count[5]++; break;
+        case XL_SC_HEBREW: count[6]++; break;
+        case XL_SC_THAI: thai++; break;
+        case XL_SC_DEVANAGARI: deva++; break;
+        case XL_SC_COMMON:
+        case XL_SC_INHERITED:
+        case XL_SC_UNKNOWN: break;
+        default: other++; break;
+        }
+    }
+    if (count[1]) return "ja";
+    size_t best = 0;
+    const char *tag = "und";
+    static const char *const tags[] = {"zh", "ja", "ko", "ru", "ar", "el", "he"};
+    for (int s = 0; s < 7; s++)
+        if (count[s] > best) {
+            best = count[s];
+            tag = tags[s];
+        }
+    if (thai > best) return "th";
+    if (deva > best) return "hi";
+    return best > other ? tag : "und";
 }

@@ -145,4 +145,9 @@ void xl_langid_train_defaults(xl_langid_train_options *o);
 /* Train from train_path and write the model to out_path. */
 int xl_langid_train(const char *train_path, const char *out_path, const xl_langid_train_options *o, xl_error *err);
 
+/* Without a model: the language a text's script implies ("ja" when there is
+ * any kana, else the majority script of zh/ko/ru/ar/el/he/th/hi), "und" for
+ * Latin text, no letters, or letters of another script in the majority. */
+const char *xl_langid_guess_by_script(const char *text, size_t len);
+
 #endif /* XL_LANGID_H */

@@ -10,6 +10,7 @@
 
 #include "langid.h"
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_io.h"
 #include "xl_unicode.h"
 
@@ -537,15 +538,6 @@ static void put_f32(unsigned char *p, float f)
     put_u32(p, u);
 }
 
-static uint32_t fnv1a32(const unsigned char *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 16777619u;
-    }
-    return h;
-}
 
 static const uint32_t BUCKET_UPPER[] = {3, 7, 15, 31, 63, 127, UINT32_MAX};
 #define N_BUCKETS (sizeof BUCKET_UPPER / sizeof BUCKET_UPPER[0])
@@ -647,7 +639,7 @@ static int build_image(trainer *t, const uint32_t *keys, size_t F, image *img, x
             if (q > 255) q = 255;
             d[pos++] = (unsigned char)q;
         }
-    put_u32(d + pos, fnv1a32(d, pos));
+    put_u32(d + pos, xl_fnv1a32(d, pos));
     pos += 4;
     free(logp);
     free(bg);
@@ -779,7 +771,7 @@ static int calibrate(trainer *t, image *img, xl_error *err)
               n ? (double)correct / (double)n : 0.0, T);
         lo = BUCKET_UPPER[b] + 1;
     }
-    put_u32(img->data + img->size - 4, fnv1a32(img->data, img->size - 4));
+    put_u32(img->data + img->size - 4, xl_fnv1a32(img->data, img->size - 4));
     rc = 0;
 done:
     if (open) xl_lines_close(&r);

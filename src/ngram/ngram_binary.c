@@ -34,8 +34,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xl_bytes.h"
 #include "xl_io.h"
-#include "xl_model.h"
+/* The sanity block's values: the same as the encoder's model file (weights/xl_model.h), written
+ * here because src/ngram sits below weights/ in the layering (docs/tools/check_layering.sh). */
+#define XL_NGRAM_SANITY_U32 0x01020304u
+#define XL_NGRAM_SANITY_F32 1.5f
+#define XL_NGRAM_SANITY_F64 (-1234.5625)
+#define XL_NGRAM_SANITY_U64 0x0102030405060708ull
 #include "xl_utf8.h"
 
 #define NG_MAGIC "XLNGRAMB"
@@ -187,16 +193,16 @@ static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uin
     memcpy(h, NG_MAGIC, 8);
     put_u32(h + 8, NG_VERSION);
     put_u32(h + 12, NG_HEADER_SIZE);
-    put_u32(h + 16, XL_MODEL_SANITY_U32);
-    const float sf = XL_MODEL_SANITY_F32;
-    const double sd = XL_MODEL_SANITY_F64;
+    put_u32(h + 16, XL_NGRAM_SANITY_U32);
+    const float sf = XL_NGRAM_SANITY_F32;
+    const double sd = XL_NGRAM_SANITY_F64;
     uint32_t sf_bits;
     uint64_t sd_bits;
     memcpy(&sf_bits, &sf, 4);
     memcpy(&sd_bits, &sd, 8);
     put_u32(h + 20, sf_bits);
     put_u64(h + 24, sd_bits);
-    put_u64(h + 32, XL_MODEL_SANITY_U64);
+    put_u64(h + 32, XL_NGRAM_SANITY_U64);
     put_u64(h + 40, file_size);
     put_u32(h + 48, (uint32_t)m->order);
     put_u32(h + 52, m->bos);
@@ -300,13 +306,13 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
         xl_fail(err, XL_ERR_FORMAT, "%s: header size %u, expected %u", name, get_u32(h + 12), NG_HEADER_SIZE);
         return NULL;
     }
-    const float sf = XL_MODEL_SANITY_F32;
-    const double sd = XL_MODEL_SANITY_F64;
+    const float sf = XL_NGRAM_SANITY_F32;
+    const double sd = XL_NGRAM_SANITY_F64;
     uint32_t sf_bits;
     uint64_t sd_bits;
     memcpy(&sf_bits, &sf, 4);
     memcpy(&sd_bits, &sd, 8);
-    if (get_u32(h + 16) != XL_MODEL_SANITY_U32 || get_u64(h + 32) != XL_MODEL_SANITY_U64) {
+    if (get_u32(h + 16) != XL_NGRAM_SANITY_U32 || get_u64(h + 32) != XL_NGRAM_SANITY_U64) {
         xl_fail(err, XL_ERR_FORMAT, "%s: sanity block: integers read 0x%08x / 0x%016llx (byte order mismatch?)", name,
                 get_u32(h + 16), (unsigned long long)get_u64(h + 32));
         return NULL;

@@ -263,13 +263,9 @@ int xl_ngram_trainer_add_line(xl_ngram_trainer *t, const char *line, size_t len,
                            "skip_symbols / --skip-symbols treats it as whitespace)",
                            xl_ngram_vocab_word(t->vocab, id, NULL));
         }
-        if (nw == t->line_cap) {
-            size_t cap = t->line_cap ? t->line_cap * 2 : 256;
-            uint32_t *p = xl_realloc(t->line_ids, cap, sizeof *p, err);
-            if (p == NULL) return -1;
-            t->line_ids = p;
-            t->line_cap = cap;
-        }
+        uint32_t *p = xl_array_reserve(t->line_ids, &t->line_cap, nw + 1, 256, err);
+        if (p == NULL) return -1;
+        t->line_ids = p;
         t->line_ids[nw++] = id;
     }
     return xl_ngram_trainer_add_ids(t, t->line_ids, nw, err);

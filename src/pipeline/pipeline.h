@@ -5,15 +5,15 @@
  *   load        items + interactions (+ held-out) files        src/rec (xl_rec_load), src/core (xl_csv)
  *   clean       entity decoding, control removal, NFC (and the
  *               word-vector tokenisation: NFKC, casefold, no
- *               punctuation/digits, CJK per character)          src/text, src/align (sentvec_preprocess)
+ *               punctuation/digits, CJK per character)          src/text, src/embed (sentvec_preprocess)
  *   detect      each item's language: the items file's column,
  *               else the language identifier, else the script   src/langid, src/text
- *   open        the embedder: word2vec vectors or a BERT model  src/w2v, weights + nn + tokenizer
+ *   open        the embedder: word2vec vectors or a BERT model  src/embed (xl_embedder)
  *   route       per language: covered by the embedder (share of
  *               in-vocabulary tokens >= min_coverage, 0.3) -> direct;
  *               else dictionary translation when a dictionary is
  *               given; else skipped (reported with the reason)  src/align (dict_translate)
- *   embed       SIF/mean of word vectors, or BERT pooling         src/align (sentvec), nn (bert)
+ *   embed       SIF/mean of word vectors, or BERT pooling       src/embed (xl_embedder)
  *   profiles    user languages and history sizes (the content
  *               profile p_u itself is built by the recommender)
  *   recommend   content / CF / hybrid / the rating formula      src/rec
@@ -47,17 +47,13 @@
 
 #include "xl_alloc.h"
 #include "xl_error.h"
+#include "xl_embedder.h"
 #include "xl_eval.h"
 #include "xl_rec_data.h"
 #include "xl_rec_model.h"
 
-/* Where the shipped default word vectors are looked for (first readable one),
- * after $XLREC_WORD_VECTORS; relative to the working directory. */
-#define XL_PIPELINE_DEFAULT_VECTORS                                                                          \
-    {                                                                                                        \
-        "weights/default/xlrec-default-xl12.f16", "weights/default/xlrec-default-xl12.bin",                  \
-            "weights/default/xlrec-default.bin", "weights/default/vectors.bin", "weights/default/vectors.txt" \
-    }
+/* The shipped default word vectors: XL_EMBEDDER_DEFAULT_VECTORS (src/embed/xl_embedder.h). */
+#define XL_PIPELINE_DEFAULT_VECTORS XL_EMBEDDER_DEFAULT_VECTORS
 #define XL_PIPELINE_DEFAULT_LANGID "weights/langid/langid.xlid"
 #define XL_PIPELINE_MAX_KINDS 8
 
@@ -139,7 +135,6 @@ typedef struct xl_lang_stats {
     size_t users;                       /* users whose history is mostly in this language */
 } xl_lang_stats;
 
-typedef struct xl_pipeline_embedder xl_pipeline_embedder; /* opaque: word vectors or BERT */
 
 /* One recommender's output. */
 typedef struct xl_pipeline_model {
@@ -165,12 +160,13 @@ typedef struct xl_pipeline {
     const char *lang_source;      /* "items file", "language identifier", "script", or a mix */
     size_t lang_from_column, lang_from_langid, lang_from_script;
     /* open */
-    xl_pipeline_embedder *emb;
+    xl_embedder *emb;             /* word vectors or a BERT model (src/embed) */
     char embedder_desc[256];
     /* route */
     xl_route *route;              /* n_items */
     xl_skip_reason *skip;         /* n_items */
     char **embed_text;            /* n_items: what is embedded (tokens, or the translation) */
+    xl_embedder_tokens *item_tokens; /* n_items: embed_text tokenised once, for coverage and embedding */
     xl_lang_stats *langs;
     size_t n_langs;
     size_t translated_tokens, translation_unknown_tokens;

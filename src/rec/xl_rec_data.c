@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 
 void xl_interactions_init(xl_interactions *x)
 {
@@ -165,15 +166,6 @@ bool xl_csr_has(const xl_csr *m, uint32_t r, uint32_t c)
 
 /* ---------------------------------------------------------------- id map */
 
-static uint64_t fnv1a(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 void xl_idmap_init(xl_idmap *m)
 {
@@ -192,7 +184,7 @@ long xl_idmap_find(const xl_idmap *m, const char *name, size_t len)
 {
     if (!m->cap) return -1;
     size_t mask = m->cap - 1;
-    for (size_t s = (size_t)fnv1a(name, len) & mask;; s = (s + 1) & mask) {
+    for (size_t s = (size_t)xl_fnv1a64(name, len) & mask;; s = (s + 1) & mask) {
         uint32_t v = m->slots[s];
         if (!v) return -1;
         const char *c = m->names[v - 1];
@@ -211,7 +203,7 @@ long xl_idmap_intern(xl_idmap *m, const char *name, size_t len, bool *added, xl_
         uint32_t *slots = xl_calloc(cap, sizeof *slots, err);
         if (!slots) return -1;
         for (size_t i = 0; i < m->n; i++) {
-            size_t s = (size_t)fnv1a(m->names[i], strlen(m->names[i])) & (cap - 1);
+            size_t s = (size_t)xl_fnv1a64(m->names[i], strlen(m->names[i])) & (cap - 1);
             while (slots[s]) s = (s + 1) & (cap - 1);
             slots[s] = (uint32_t)i + 1;
         }
@@ -228,7 +220,7 @@ long xl_idmap_intern(xl_idmap *m, const char *name, size_t len, bool *added, xl_
     }
     char *copy = xl_strndup(name, len, err);
     if (!copy) return -1;
-    size_t s = (size_t)fnv1a(name, len) & (m->cap - 1);
+    size_t s = (size_t)xl_fnv1a64(name, len) & (m->cap - 1);
     while (m->slots[s]) s = (s + 1) & (m->cap - 1);
     m->slots[s] = (uint32_t)m->n + 1;
     m->names[m->n] = copy;
@@ -427,7 +419,7 @@ int xl_item_vectors_hashed_tfidf(xl_item_vectors *iv, char *const *texts, size_t
                 if (t < sizeof token) token[t++] = c;
             }
             if (!t) continue;
-            uint64_t h = fnv1a(token, t);
+            uint64_t h = xl_fnv1a64(token, t);
             size_t f = (size_t)((h >> 1) % dim);
             row[f] += (h & 1) ? -1.0f : 1.0f;
         }

@@ -108,7 +108,16 @@ typedef struct xl_rec_load_options {
     bool item_no_header, item_no_quote;
     const char *item_id_col;    /* default "0" */
     const char *item_text_cols; /* comma-separated column list, joined with " " */
-    const char *item_lang_col;  /* optional */
+    const char *item_lang_col;  /* optional; "" = none */
+    /* With pick_columns, a column left NULL is looked up by its usual header
+     * names: item id "item"/"item_id"/"itemId"/"id" (else 0), text "title"/
+     * "text"/"description"/"name"/"summary"/"body" (else the last column),
+     * language "lang"/"language"/"item_lang" (else none), user "user"/
+     * "user_id"/"userId" (else 0), item "item"/"item_id"/"itemId" (else 1),
+     * rating "rating"/"score" (else none).  A separator of XL_CSV_SNIFF is
+     * TAB when the header line has one, else ','.  Each file is opened and
+     * read once, so "-" (standard input) works for any one of them. */
+    bool pick_columns;
 } xl_rec_load_options;
 
 void xl_rec_load_options_default(xl_rec_load_options *o);
@@ -143,6 +152,16 @@ void xl_rec_dataset_free(xl_rec_dataset *d);
 /* Read the items file (optional: items_path NULL) then the interactions. */
 int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_path, const xl_rec_load_options *o,
                 xl_error *err);
+/* Held-out interactions mapped onto a loaded dataset (same columns, separator
+ * and pick_columns policy as its interactions file): rows of unknown users,
+ * unknown items, or pairs already in `train` are dropped and counted; a pair
+ * listed twice counts once.  A row with too few fields or a bad rating is an
+ * error naming the line. */
+typedef struct xl_rec_heldout_report {
+    uint64_t rows, unknown_user, unknown_item, in_train, duplicates;
+} xl_rec_heldout_report;
+int xl_rec_load_heldout(const xl_rec_dataset *d, const xl_csr *train, const char *path, const xl_rec_load_options *o,
+                        xl_interactions *out, xl_rec_heldout_report *rep, xl_error *err);
 /* Remove duplicate (user, item) pairs in place: keep the one with the later
  * time, the later position on equal times.  Returns the number removed. */
 size_t xl_rec_dedupe(xl_interactions *x, uint32_t n_users, xl_error *err);

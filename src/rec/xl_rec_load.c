@@ -1,6 +1,7 @@
 /* xl_rec_load.c - CSV/TSV loaders of the recommender data (see xl_rec_data.h). */
 #include "xl_rec_data.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,30 @@ static long resolve_column(const xl_csv *r, const char *spec, const char *what, 
     xl_buf_free(&names);
     return -1;
 }
+
+/* The first of `names` that is a header column of r, else NULL. */
+static const char *pick_column(const xl_csv *r, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++)
+        if (xl_csv_column(r, names[i]) >= 0) return names[i];
+    return NULL;
+}
+
+/* Column spec of one option: as given, else (pick_columns) a usual header name, else the fallback. */
+static const char *column_spec(const xl_csv *r, const xl_rec_load_options *o, const char *given,
+                               const char *const *names, const char *fallback)
+{
+    if (given || !o->pick_columns) return given ? given : fallback;
+    const char *s = pick_column(r, names);
+    return s ? s : fallback;
+}
+
+static const char *const item_id_names[] = {"item", "item_id", "itemId", "id", NULL};
+static const char *const item_text_names[] = {"title", "text", "description", "name", "summary", "body", NULL};
+static const char *const item_lang_names[] = {"lang", "language", "item_lang", NULL};
+static const char *const user_names[] = {"user", "user_id", "userId", NULL};
+static const char *const item_names[] = {"item", "item_id", "itemId", NULL};
+static const char *const rating_names[] = {"rating", "score", NULL};
 
 static void note(uint64_t *counter, uint64_t *first, uint64_t line)
 {
@@ -54,14 +79,24 @@ static int load_items(xl_rec_dataset *d, const char *path, const xl_rec_load_opt
     int rc = -1;
     long text_cols[64];
     size_t n_text = 0;
-    long id_col = resolve_column(r, o->item_id_col ? o->item_id_col : "0", "item id", err);
-    long lang_col = o->item_lang_col ? resolve_column(r, o->item_lang_col, "language", err) : -2;
+    char last[24];
+    snprintf(last, sizeof last, "%zu", xl_csv_header_count(r) ? xl_csv_header_count(r) - 1 : 0);
+    const char *id_spec = column_spec(r, o, o->item_id_col, item_id_names, "0");
+    const char *text_spec = column_spec(r, o, o->item_text_cols, item_text_names, o->pick_columns ? last : NULL);
+    const char *lang_spec = column_spec(r, o, o->item_lang_col, item_lang_names, NULL);
+    if (lang_spec && !*lang_spec) lang_spec = NULL;
     size_t cap = 0;
     xl_buf text;
     xl_buf_init(&text);
+    if (o->pick_columns && !o->item_text_cols && !pick_column(r, item_text_names) && xl_csv_header_count(r) < 2) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: need an item id column and a text column", path);
+        goto out;
+    }
+    long id_col = resolve_column(r, id_spec, "item id", err);
+    long lang_col = id_col >= 0 && lang_spec ? resolve_column(r, lang_spec, "language", err) : -2;
     if (id_col < 0 || lang_col == -1) goto out;
-    if (o->item_text_cols) {
-        const char *s = o->item_text_cols;
+    if (text_spec) {
+        const char *s = text_spec;
         while (*s) {
             const char *e = strchr(s, ',');
             size_t len = e ? (size_t)(e - s) : strlen(s);
@@ -151,9 +186,10 @@ int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_p
     xl_csv *r;
     if (xl_csv_open(&r, ratings_path, &co, err) < 0) return -1;
     int rc = -1;
-    long uc = resolve_column(r, o->user_col ? o->user_col : "0", "user", err);
-    long ic = uc < 0 ? -1 : resolve_column(r, o->item_col ? o->item_col : "1", "item", err);
-    long rcol = (ic >= 0 && o->rating_col) ? resolve_column(r, o->rating_col, "rating", err) : -2;
+    const char *rating_spec = column_spec(r, o, o->rating_col, rating_names, NULL);
+    long uc = resolve_column(r, column_spec(r, o, o->user_col, user_names, "0"), "user", err);
+    long ic = uc < 0 ? -1 : resolve_column(r, column_spec(r, o, o->item_col, item_names, "1"), "item", err);
+    long rcol = (ic >= 0 && rating_spec) ? resolve_column(r, rating_spec, "rating", err) : -2;
     long tcol = (ic >= 0 && rcol != -1 && o->time_col) ? resolve_column(r, o->time_col, "time", err) : -2;
     if (uc < 0 || ic < 0 || rcol == -1 || tcol == -1) goto out;
     d->has_rating = rcol >= 0;
@@ -276,6 +312,85 @@ int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_p
             if (d->x.rating[e] > d->rating_hi) d->rating_hi = d->x.rating[e];
         }
     }
+    rc = 0;
+out:
+    xl_csv_close(r);
+    return rc;
+}
+
+/* Column spec -> index without an error message (held-out columns are reported together). */
+static long column_index(const xl_csv *r, const char *spec)
+{
+    long c = xl_csv_column(r, spec);
+    if (c >= 0) return c;
+    char *end;
+    long v = strtol(spec, &end, 10);
+    return (*spec && *end == 0 && v >= 0) ? v : -1;
+}
+
+int xl_rec_load_heldout(const xl_rec_dataset *d, const xl_csr *train, const char *path, const xl_rec_load_options *o,
+                        xl_interactions *out, xl_rec_heldout_report *rep, xl_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    xl_csv_options co = {0};
+    co.separator = o->separator ? o->separator : ',';
+    co.quote = o->no_quote ? XL_CSV_NO_QUOTE : '"';
+    co.has_header = !o->no_header;
+    xl_csv *r;
+    if (xl_csv_open(&r, path, &co, err) < 0) return -1;
+    const char *user = column_spec(r, o, o->user_col, user_names, "0");
+    const char *item = column_spec(r, o, o->item_col, item_names, "1");
+    const char *rating = column_spec(r, o, o->rating_col, rating_names, NULL);
+    long cu = column_index(r, user), ci = column_index(r, item), cr = rating ? column_index(r, rating) : -2;
+    int rc = -1;
+    if (cu < 0 || ci < 0 || cr == -1) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: no user/item%s column ('%s', '%s'%s%s)", path, rating ? "/rating" : "", user,
+                item, rating ? ", " : "", rating ? rating : "");
+        goto out;
+    }
+    const xl_csv_field *f;
+    size_t nf;
+    int got;
+    while ((got = xl_csv_next(r, &f, &nf, err)) > 0) {
+        rep->rows++;
+        if ((size_t)cu >= nf || (size_t)ci >= nf || (cr >= 0 && (size_t)cr >= nf)) {
+            xl_fail(err, XL_ERR_FORMAT, "%s:%llu: %zu fields, too few for the selected columns", path,
+                    (unsigned long long)xl_csv_line(r), nf);
+            goto out;
+        }
+        long u = xl_idmap_find(&d->users, f[cu].data, f[cu].len);
+        long it = xl_idmap_find(&d->items, f[ci].data, f[ci].len);
+        if (u < 0) {
+            rep->unknown_user++;
+            continue;
+        }
+        if (it < 0) {
+            rep->unknown_item++;
+            continue;
+        }
+        if (xl_csr_has(train, (uint32_t)u, (uint32_t)it)) {
+            rep->in_train++;
+            continue;
+        }
+        float value = 1.0f;
+        if (cr >= 0) {
+            char tmp[64];
+            size_t n = f[cr].len < sizeof tmp - 1 ? f[cr].len : sizeof tmp - 1;
+            memcpy(tmp, f[cr].data, n);
+            tmp[n] = 0;
+            char *end;
+            double v = strtod(tmp, &end);
+            if (end == tmp || *end || !isfinite(v)) {
+                xl_fail(err, XL_ERR_FORMAT, "%s:%llu: bad rating '%s'", path, (unsigned long long)xl_csv_line(r), tmp);
+                goto out;
+            }
+            value = (float)v;
+        }
+        if (xl_interactions_push(out, (uint32_t)u, (uint32_t)it, value, 0, err) < 0) goto out;
+    }
+    if (got < 0) goto out;
+    /* a (user, item) pair listed twice would count as two relevant items */
+    rep->duplicates = xl_rec_dedupe(out, d->n_users, err);
     rc = 0;
 out:
     xl_csv_close(r);

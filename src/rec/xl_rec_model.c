@@ -58,7 +58,7 @@ void xl_rec_params_default(xl_rec_params *p)
 {
     memset(p, 0, sizeof *p);
     p->seed = 42;
-    p->threads = 1;
+    p->threads = XL_THREADS_DEFAULT;
     p->factors = 100;
     p->epochs = 20;
     p->lr = 0.005;
@@ -453,7 +453,7 @@ static int fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
 {
     size_t f = (size_t)m->p.factors;
     m->f = f;
-    int threads = xl_resolve_threads(m->p.threads);
+    int threads = m->p.threads;
     xl_csr T;
     if (xl_csr_transpose(R, &T, err) < 0) return -1;
     m->P = alloc_factors(m->n_users, f, err);
@@ -613,7 +613,7 @@ static void knn_items(void *vctx, size_t begin, size_t end, int tid)
 
 static int fit_itemknn(xl_rec_model *m, const xl_csr *R, xl_error *err)
 {
-    int threads = xl_resolve_threads(m->p.threads);
+    int threads = m->p.threads;
     size_t K = (size_t)(m->p.knn_neighbors < 1 ? 1 : m->p.knn_neighbors > 1024 ? 1024 : m->p.knn_neighbors);
     m->nb_k = K;
     xl_csr T;
@@ -721,7 +721,7 @@ static int fit_content(xl_rec_model *m, xl_error *err)
     m->Qv = m->iv->v;
     m->P = alloc_factors(m->n_users, dim, err);
     if (!m->P) return -1;
-    int threads = xl_resolve_threads(m->p.threads);
+    int threads = m->p.threads;
     size_t wlen = max_row(&m->train) + dim;
     prof_ctx c = {m, vec_d((size_t)threads * wlen, err), wlen};
     if (!c.w) return -1;
@@ -915,6 +915,7 @@ xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr 
     if (!m) return NULL;
     m->kind = kind;
     m->p = *p;
+    m->p.threads = xl_resolve_threads(p->threads); /* resolved once; the fitters use it as is */
     m->n_users = train->n_rows;
     m->n_items = train->n_cols;
     m->iv = vectors;

@@ -154,14 +154,9 @@ static int dict_add(xl_text_dict *d, const uint32_t *c, size_t n, xl_error *err)
     size_t mask = d->n_slots - 1, i = (size_t)hash_cps(c, n) & mask;
     for (; d->slots[i]; i = (i + 1) & mask)
         if (slot_equals(d, d->slots[i], c, n)) return 0; /* duplicate */
-    if (d->arena_len + n > d->arena_cap) {
-        size_t cap = d->arena_cap ? d->arena_cap * 2 : 4096;
-        while (cap < d->arena_len + n) cap *= 2;
-        uint32_t *a = xl_realloc(d->arena, cap, sizeof *a, err);
-        if (!a) return -1;
-        d->arena = a;
-        d->arena_cap = cap;
-    }
+    uint32_t *a = xl_array_reserve(d->arena, &d->arena_cap, d->arena_len + n, 4096, err);
+    if (!a) return -1;
+    d->arena = a;
 #if SIZE_MAX > UINT32_MAX /* a 32-bit size_t cannot reach 2^55 (and -Wtype-limits says so) */
     if ((uint64_t)d->arena_len >= ((uint64_t)1 << 55)) return xl_fail(err, XL_ERR_LIMIT, "dictionary too large");
 #endif

@@ -216,12 +216,9 @@ int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v
         sec->questions++;
         out->questions++;
         if (w[0] < 0 || w[1] < 0 || w[2] < 0 || w[3] < 0) continue;
-        if (nq == qcap) {
-            qcap = qcap ? qcap * 2 : 1024;
-            question *nqs = xl_realloc(qs, qcap, sizeof *nqs, err);
-            if (!nqs) goto done;
-            qs = nqs;
-        }
+        question *nqs = xl_array_reserve(qs, &qcap, nq + 1, 1024, err);
+        if (!nqs) goto done;
+        qs = nqs;
         question *q = &qs[nq++];
         q->section = (uint32_t)(out->n_sections - 1);
         q->correct = 0;

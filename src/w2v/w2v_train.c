@@ -39,7 +39,7 @@ void w2v_options_default(w2v_options *o)
     o->sample = 1e-3;
     o->hs = 0;
     o->negative = 5;
-    o->threads = 12;
+    o->threads = XL_THREADS_DEFAULT; /* word2vec.c: 12; 1 keeps a run repeatable (docs/word2vec.md) */
     o->iter = 5;
     o->min_count = 5;
     o->alpha = 0; /* 0.05 for CBOW, 0.025 for skip-gram */
@@ -71,22 +71,15 @@ static int push_token(corpus *c, const char *w, size_t len, xl_error *err)
     int64_t id = w2v_words_intern(&c->words, w, len, &added, err);
     if (id < 0) return -1;
     if (id >= (int64_t)UINT32_MAX) return xl_fail(err, XL_ERR_LIMIT, "more than 2^32-1 distinct words");
-    if ((size_t)id >= c->counts_cap) {
-        size_t cap = c->counts_cap ? c->counts_cap * 2 : 4096;
-        int64_t *n = xl_realloc(c->counts, cap, sizeof *n, err);
-        if (!n) return -1;
-        memset(n + c->counts_cap, 0, (cap - c->counts_cap) * sizeof *n);
-        c->counts = n;
-        c->counts_cap = cap;
-    }
+    size_t old_cap = c->counts_cap;
+    int64_t *n = xl_array_reserve(c->counts, &c->counts_cap, (size_t)id + 1, 4096, err);
+    if (!n) return -1;
+    memset(n + old_cap, 0, (c->counts_cap - old_cap) * sizeof *n); /* counts of words not seen yet */
+    c->counts = n;
     c->counts[id]++;
-    if (c->n_tokens == c->tokens_cap) {
-        size_t cap = c->tokens_cap ? c->tokens_cap * 2 : 65536;
-        uint32_t *t = xl_realloc(c->tokens, cap, sizeof *t, err);
-        if (!t) return -1;
-        c->tokens = t;
-        c->tokens_cap = cap;
-    }
+    uint32_t *t = xl_array_reserve(c->tokens, &c->tokens_cap, c->n_tokens + 1, 65536, err);
+    if (!t) return -1;
+    c->tokens = t;
     c->tokens[c->n_tokens++] = (uint32_t)id;
     return 0;
 }

@@ -7,8 +7,11 @@
  * the maximum absolute difference over the whole array, numpy-style.
  *
  * Reference data in ../shared: xl_test_shared_path("fixtures/x") returns the
- * path (honouring $XLREC_SHARED, default "../shared") or NULL when it does not
- * exist; tests then call skip() with a message via XL_SKIP_IF_NO_SHARED.
+ * path or NULL when it does not exist; tests then call skip() with a message
+ * via XL_SKIP_IF_NO_SHARED.  Where: $XLREC_DATA is the data folder the docs
+ * name (../shared/data; "data/x" is looked up there, the other folders beside
+ * it), $XLREC_SHARED the folder holding data/, fixtures/ and vocab/ (kept as
+ * an alias), default "../shared".
  */
 #ifndef XL_TEST_H
 #define XL_TEST_H
@@ -43,7 +46,7 @@ const char *xl_test_shared_path(const char *relative);
     const char *var = xl_test_shared_path(relative);                                      \
     do {                                                                                  \
         if (var == NULL) {                                                                \
-            print_message("[  SKIP    ] ../shared/%s not found (set XLREC_SHARED)\n", relative); \
+            print_message("[  SKIP    ] ../shared/%s not found (set XLREC_DATA)\n", relative); \
             skip();                                                                       \
         }                                                                                 \
     } while (0)

@@ -6,22 +6,25 @@
 #include <string.h>
 
 #include "xl_npy.h"
+#include "xl_thread.h"
 
 void xl_rec_setup_default(xl_rec_setup *s)
 {
     memset(s, 0, sizeof *s);
     xl_rec_params p;
     xl_rec_params_default(&p);
-    s->sep = ",";
-    s->item_sep = ",";
-    s->user_col = "0";
-    s->item_col = "1";
-    s->item_id_col = "0";
+    xl_rec_load_options lo; /* the loader's defaults */
+    xl_rec_load_options_default(&lo);
+    s->sep = lo.separator == '\t' ? "tab" : lo.separator == ';' ? ";" : ",";
+    s->item_sep = lo.item_separator == '\t' ? "tab" : lo.item_separator == ';' ? ";" : ",";
+    s->user_col = lo.user_col;
+    s->item_col = lo.item_col;
+    s->item_id_col = lo.item_id_col;
     s->rating_min = NAN; /* unset: [-XL_RATING_ABS_MAX, XL_RATING_ABS_MAX] */
     s->rating_max = NAN;
     s->rating_policy = "reject";
     s->seed = (int64_t)p.seed;
-    s->threads = 1;
+    s->threads = p.threads;
     s->factors = p.factors;
     s->epochs = p.epochs;
     s->bpr_epochs = p.bpr_epochs;
@@ -50,11 +53,11 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
 {
     const xl_option shared[] = {
         {"ratings", 'r', XL_OPT_STRING, &s->ratings, "FILE", "interactions CSV/TSV: user, item[, rating][, time]", 0, 0, NULL},
-        {"sep", 0, XL_OPT_STRING, &s->sep, "C", "separator of the ratings file: ',' (default), 'tab', ';' ...", 0, 0, NULL},
+        {"sep", 0, XL_OPT_STRING, &s->sep, "C", "separator of the ratings file: ',', 'tab', ';' ...", 0, 0, NULL},
         {"no-header", 0, XL_OPT_FLAG, &s->no_header, NULL, "the ratings file has no header row (columns by index)", 0, 0, NULL},
         {"no-quote", 0, XL_OPT_FLAG, &s->no_quote, NULL, "'\"' is an ordinary character in the ratings file", 0, 0, NULL},
-        {"user-col", 0, XL_OPT_STRING, &s->user_col, "COL", "user column: header name or 0-based index (default 0)", 0, 0, NULL},
-        {"item-col", 0, XL_OPT_STRING, &s->item_col, "COL", "item column (default 1)", 0, 0, NULL},
+        {"user-col", 0, XL_OPT_STRING, &s->user_col, "COL", "user column: header name or 0-based index", 0, 0, NULL},
+        {"item-col", 0, XL_OPT_STRING, &s->item_col, "COL", "item column", 0, 0, NULL},
         {"rating-col", 0, XL_OPT_STRING, &s->rating_col, "COL", "rating column (absent: implicit, every row = 1)", 0, 0, NULL},
         {"time-col", 0, XL_OPT_STRING, &s->time_col, "COL", "integer timestamp column (recency, leave-last-out)", 0, 0, NULL},
         {"rating-min", 0, XL_OPT_DOUBLE, &s->rating_min, "X",
@@ -68,18 +71,18 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
         {"item-sep", 0, XL_OPT_STRING, &s->item_sep, "C", "separator of the items file", 0, 0, NULL},
         {"item-no-header", 0, XL_OPT_FLAG, &s->item_no_header, NULL, "the items file has no header", 0, 0, NULL},
         {"item-no-quote", 0, XL_OPT_FLAG, &s->item_no_quote, NULL, "no quoting in the items file", 0, 0, NULL},
-        {"item-id-col", 0, XL_OPT_STRING, &s->item_id_col, "COL", "item id column of the items file (default 0)", 0, 0, NULL},
+        {"item-id-col", 0, XL_OPT_STRING, &s->item_id_col, "COL", "item id column of the items file", 0, 0, NULL},
         {"item-text-cols", 0, XL_OPT_STRING, &s->item_text_cols, "COLS", "comma-separated text columns, joined", 0, 0, NULL},
         {"item-lang-col", 0, XL_OPT_STRING, &s->item_lang_col, "COL", "item language column (breakdowns)", 0, 0, NULL},
         {"vectors", 0, XL_OPT_STRING, &s->vectors, "FILE.npy", "item vectors, float32 n_items x dim, items-file order", 0, 0, NULL},
         {"text-vectors", 0, XL_OPT_INT, &s->text_vectors, "DIM", "hashed TF-IDF item vectors of DIM from the item text", 1, 1 << 20, NULL},
-        {"seed", 0, XL_OPT_INT, &s->seed, "N", "seed of every random step (default 42)", 0, 9.0e15, NULL},
-        {"threads", 't', XL_OPT_INT, &s->threads, "N", "threads (0 = all CPUs; default 1)", 0, 256, NULL},
-        {"factors", 0, XL_OPT_INT, &s->factors, "N", "latent factors of als/bpr/mf (default 100)", 1, 4096, NULL},
-        {"epochs", 0, XL_OPT_INT, &s->epochs, "N", "mf SGD epochs (default 20)", 0, 100000, NULL},
-        {"lr", 0, XL_OPT_DOUBLE, &s->lr, "X", "mf learning rate (default 0.005)", 0, 10, NULL},
-        {"reg", 0, XL_OPT_DOUBLE, &s->reg, "X", "mf L2 penalty (default 0.02)", 0, 1e6, NULL},
-        {"init-std", 0, XL_OPT_DOUBLE, &s->init_std, "X", "factor init N(0, X) (default 0.1)", 0, 10, NULL},
+        {"seed", 0, XL_OPT_INT, &s->seed, "N", "seed of every random step", 0, 9.0e15, NULL},
+        {"threads", 't', XL_OPT_INT, &s->threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
+        {"factors", 0, XL_OPT_INT, &s->factors, "N", "latent factors of als/bpr/mf", 1, 4096, NULL},
+        {"epochs", 0, XL_OPT_INT, &s->epochs, "N", "mf SGD epochs", 0, 100000, NULL},
+        {"lr", 0, XL_OPT_DOUBLE, &s->lr, "X", "mf learning rate", 0, 10, NULL},
+        {"reg", 0, XL_OPT_DOUBLE, &s->reg, "X", "mf L2 penalty", 0, 1e6, NULL},
+        {"init-std", 0, XL_OPT_DOUBLE, &s->init_std, "X", "factor init N(0, X)", 0, 10, NULL},
         {"bpr-epochs", 0, XL_OPT_INT, &s->bpr_epochs, "N", "bpr epochs (nnz samples each)", 0, 100000, NULL},
         {"bpr-lr", 0, XL_OPT_DOUBLE, &s->bpr_lr, "X", "bpr learning rate", 0, 10, NULL},
         {"bpr-reg", 0, XL_OPT_DOUBLE, &s->bpr_reg, "X", "bpr L2 penalty", 0, 1e6, NULL},
@@ -88,13 +91,13 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
         {"als-iters", 0, XL_OPT_INT, &s->als_iters, "N", "als sweeps", 0, 10000, NULL},
         {"neighbors", 0, XL_OPT_INT, &s->neighbors, "N", "item-kNN neighbours per item", 1, 1024, NULL},
         {"shrink", 0, XL_OPT_DOUBLE, &s->shrink, "X", "item-kNN shrinkage", 0, 1e9, NULL},
-        {"bias-reg-user", 0, XL_OPT_DOUBLE, &s->bias_reg_user, "X", "baseline b_u penalty (default 15)", 0, 1e9, NULL},
-        {"bias-reg-item", 0, XL_OPT_DOUBLE, &s->bias_reg_item, "X", "baseline b_i penalty (default 10)", 0, 1e9, NULL},
-        {"bias-epochs", 0, XL_OPT_INT, &s->bias_epochs, "N", "baseline sweeps (default 10)", 0, 100000, NULL},
+        {"bias-reg-user", 0, XL_OPT_DOUBLE, &s->bias_reg_user, "X", "baseline b_u penalty", 0, 1e9, NULL},
+        {"bias-reg-item", 0, XL_OPT_DOUBLE, &s->bias_reg_item, "X", "baseline b_i penalty", 0, 1e9, NULL},
+        {"bias-epochs", 0, XL_OPT_INT, &s->bias_epochs, "N", "baseline sweeps", 0, 100000, NULL},
         {"profile", 0, XL_OPT_CHOICE, &s->profile, NULL, "content profile weights", 0, 0, "rating|binary|centered"},
         {"half-life", 0, XL_OPT_DOUBLE, &s->half_life, "T", "recency half-life in time units (0 = off)", 0, 1e18, NULL},
-        {"cos-reg", 0, XL_OPT_DOUBLE, &s->cos_reg, "X", "cosbias penalty on (b - 1)^2 (default 5)", 0, 1e9, NULL},
-        {"cos-epochs", 0, XL_OPT_INT, &s->cos_epochs, "N", "cosbias sweeps (default 20)", 0, 100000, NULL},
+        {"cos-reg", 0, XL_OPT_DOUBLE, &s->cos_reg, "X", "cosbias penalty on (b - 1)^2", 0, 1e9, NULL},
+        {"cos-epochs", 0, XL_OPT_INT, &s->cos_epochs, "N", "cosbias sweeps", 0, 100000, NULL},
         {"hybrid-cf", 0, XL_OPT_CHOICE, &s->hybrid_cf, NULL, "CF part of the hybrid", 0, 0,
          "popularity|itemknn|als|bpr|mf|baseline"},
         {"hybrid-alpha", 0, XL_OPT_DOUBLE, &s->hybrid_alpha, "X", "CF weight of the hybrid (recommend; eval tunes it)", 0, 1, NULL},

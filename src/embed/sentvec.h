@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "w2v_vectors.h"
 #include "xl_alloc.h"
@@ -42,7 +43,8 @@ typedef struct sentvec_options {
     bool normalize;           /* L2-normalise each output row */
     bool lowercase_fallback;  /* try the ASCII-lower-cased token when absent */
     const double *pc;         /* [dim] component to remove; NULL = compute */
-    int threads;              /* 0 = all CPUs */
+    int threads;              /* rows pooled in parallel; 0 = all CPUs (xl_resolve_threads) */
+    struct xl_pool *pool;     /* run them on this pool (xl_thread.h); NULL: threads started for the call */
 } sentvec_options;
 
 /* weights[i] = a / (a + p(word i)).  counts_path NULL = Zipf estimate. */
@@ -56,13 +58,18 @@ int sentvec_embed_lines(const w2v_vectors *v, const float *weights, const char *
                         size_t n, const sentvec_options *opt, float *out, double *pc_out, size_t *n_empty,
                         xl_error *err);
 
-/* Convenience for `embed --word-vectors`: embed every line of a file ("-" =
- * stdin; max_lines > 0 stops there), each first passed through
- * sentvec_preprocess when `preprocess` is set.  *out (n_lines x dim, free())
- * is allocated here. */
-int sif_embed_lines(const w2v_vectors *v, const float *weights, const char *lines_path, bool preprocess,
-                    size_t max_lines, const sentvec_options *opt, float **out, size_t *n_lines, size_t *n_empty,
-                    xl_error *err);
+/* Word ids of one tokenised line, appended to the growable array *ids
+ * (*n entries, capacity *cap; *n is reset to 0 first): one entry per
+ * white-space-separated token, -1 for a token not in the vocabulary (after
+ * the ASCII-lower-case retry when lowercase_fallback). */
+int sentvec_lookup(const w2v_vectors *v, const char *s, size_t len, bool lowercase_fallback, int32_t **ids,
+                   size_t *n, size_t *cap, xl_error *err);
+
+/* sentvec_embed_lines on lines already looked up: ids[i][0..lens[i]) word
+ * ids, -1 skipped.  Rows are pooled on opt->threads threads (0 = all CPUs);
+ * every row is computed alone, so the output does not depend on the count. */
+int sentvec_embed_ids(const w2v_vectors *v, const float *weights, const int32_t *const *ids, const size_t *lens,
+                      size_t n, const sentvec_options *opt, float *out, double *pc_out, size_t *n_empty, xl_error *err);
 
 /* The tokenisation the CLI applies before lookup, matching
  * src/w2v/tools/w2v_tokenize.py: xl_text_preprocess with NFKC, case folding,

@@ -2,6 +2,7 @@
 #include "sentvec.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "xl_io.h"
 #include "xl_parse.h"
 #include "xl_text.h"
+#include "xl_thread.h"
 
 int sentvec_sif_weights(const w2v_vectors *v, const char *counts_path, double a, float **weights, xl_error *err)
 {
@@ -75,56 +77,94 @@ int sentvec_sif_weights(const w2v_vectors *v, const char *counts_path, double a,
     return 0;
 }
 
-int sentvec_embed_lines(const w2v_vectors *v, const float *weights, const char *const *lines, const size_t *lens,
-                        size_t n, const sentvec_options *opt, float *out, double *pc_out, size_t *n_empty,
-                        xl_error *err)
+int sentvec_lookup(const w2v_vectors *v, const char *s, size_t len, bool lowercase_fallback, int32_t **ids,
+                   size_t *n, size_t *cap, xl_error *err)
+{
+    char small[256], *low = small;
+    size_t low_cap = sizeof small, p = 0;
+    *n = 0;
+    int rc = 0;
+    while (p < len && rc == 0) {
+        while (p < len && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) p++;
+        size_t b = p;
+        while (p < len && !(s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) p++;
+        if (p == b) continue;
+        int64_t id = w2v_words_find(&v->words, s + b, p - b);
+        if (id < 0 && lowercase_fallback) {
+            if (p - b > low_cap) {
+                char *nl = xl_realloc(low == small ? NULL : low, p - b, 1, err);
+                if (!nl) {
+                    rc = -1;
+                    break;
+                }
+                low = nl;
+                low_cap = p - b;
+            }
+            for (size_t k = 0; k < p - b; k++)
+                low[k] = (s[b + k] >= 'A' && s[b + k] <= 'Z') ? (char)(s[b + k] - 'A' + 'a') : s[b + k];
+            id = w2v_words_find(&v->words, low, p - b);
+        }
+        int32_t *grown = xl_array_reserve(*ids, cap, *n + 1, 16, err);
+        if (!grown) {
+            rc = -1;
+            break;
+        }
+        *ids = grown;
+        grown[(*n)++] = id < 0 || id > INT32_MAX ? -1 : (int32_t)id;
+    }
+    if (low != small) free(low);
+    return rc;
+}
+
+typedef struct {
+    const w2v_vectors *v;
+    const float *weights;
+    const int32_t *const *ids;
+    const size_t *lens;
+    float *out;
+    bool *nonempty;
+} pool_ctx;
+
+/* Rows [begin, end): each row depends only on its own ids, so any split of
+ * the rows over threads gives the same bits. */
+static void pool_rows(void *arg, size_t begin, size_t end, int tid)
+{
+    (void)tid;
+    const pool_ctx *c = arg;
+    size_t dim = c->v->dim;
+    for (size_t i = begin; i < end; i++) {
+        float *o = c->out + i * dim;
+        memset(o, 0, dim * sizeof *o);
+        size_t count = 0;
+        for (size_t t = 0; t < c->lens[i]; t++) {
+            int32_t id = c->ids[i][t];
+            if (id < 0) continue;
+            w2v_axpy(c->weights ? c->weights[id] : 1.0f, w2v_row(c->v, (size_t)id), o, dim);
+            count++;
+        }
+        c->nonempty[i] = count > 0;
+        if (count == 0) continue;
+        float inv = 1.0f / (float)count;
+        for (size_t j = 0; j < dim; j++) o[j] *= inv;
+    }
+}
+
+int sentvec_embed_ids(const w2v_vectors *v, const float *weights, const int32_t *const *ids, const size_t *lens,
+                      size_t n, const sentvec_options *opt, float *out, double *pc_out, size_t *n_empty, xl_error *err)
 {
     size_t dim = v->dim, empty = 0;
     bool sif = opt->pooling == SENTVEC_SIF;
     if (sif && !weights) return xl_fail(err, XL_ERR_USAGE, "SIF pooling needs weights (sentvec_sif_weights)");
-    char *low = NULL;
-    size_t low_cap = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < lens[i]; t++)
+            if (ids[i][t] >= 0 && (size_t)ids[i][t] >= v->n_words)
+                return xl_fail(err, XL_ERR_USAGE, "sentvec: row %zu: word id %ld out of range (%zu words)", i,
+                               (long)ids[i][t], v->n_words);
     bool *nonempty = xl_calloc(n ? n : 1, sizeof *nonempty, err);
     if (!nonempty) return -1;
-    for (size_t i = 0; i < n; i++) {
-        float *o = out + i * dim;
-        memset(o, 0, dim * sizeof *o);
-        size_t count = 0;
-        const char *s = lines[i];
-        size_t len = lens[i], p = 0;
-        while (p < len) {
-            while (p < len && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) p++;
-            size_t b = p;
-            while (p < len && !(s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) p++;
-            if (p == b) continue;
-            int64_t id = w2v_words_find(&v->words, s + b, p - b);
-            if (id < 0 && opt->lowercase_fallback) {
-                if (p - b > low_cap) {
-                    char *nl = xl_realloc(low, p - b, 1, err);
-                    if (!nl) {
-                        free(low), free(nonempty);
-                        return -1;
-                    }
-                    low = nl;
-                    low_cap = p - b;
-                }
-                for (size_t k = 0; k < p - b; k++)
-                    low[k] = (s[b + k] >= 'A' && s[b + k] <= 'Z') ? (char)(s[b + k] - 'A' + 'a') : s[b + k];
-                id = w2v_words_find(&v->words, low, p - b);
-            }
-            if (id < 0) continue;
-            w2v_axpy(sif ? weights[id] : 1.0f, w2v_row(v, (size_t)id), o, dim);
-            count++;
-        }
-        if (count == 0) {
-            empty++;
-            continue;
-        }
-        nonempty[i] = true;
-        float inv = 1.0f / (float)count;
-        for (size_t j = 0; j < dim; j++) o[j] *= inv;
-    }
-    free(low);
+    pool_ctx c = {v, sif ? weights : NULL, ids, lens, out, nonempty};
+    xl_pool_run(opt->pool, xl_resolve_threads(opt->threads), n, pool_rows, &c);
+    for (size_t i = 0; i < n; i++) empty += !nonempty[i];
     int rc = 0;
     if (sif && opt->remove_pc) {
         double *u = xl_malloc(dim * sizeof *u, err);
@@ -164,71 +204,22 @@ int sentvec_embed_lines(const w2v_vectors *v, const float *weights, const char *
     return rc;
 }
 
-int sif_embed_lines(const w2v_vectors *v, const float *weights, const char *lines_path, bool preprocess,
-                    size_t max_lines, const sentvec_options *opt, float **out, size_t *n_lines, size_t *n_empty,
-                    xl_error *err)
+int sentvec_embed_lines(const w2v_vectors *v, const float *weights, const char *const *lines, const size_t *lens,
+                        size_t n, const sentvec_options *opt, float *out, double *pc_out, size_t *n_empty,
+                        xl_error *err)
 {
-    xl_lines r;
-    if (xl_lines_open(&r, lines_path, err) < 0) return -1;
-    xl_buf text, tok;
-    xl_buf_init(&text);
-    xl_buf_init(&tok);
-    size_t *offs = NULL, *lens = NULL, n = 0, cap = 0;
-    const char **lines = NULL;
-    float *o = NULL;
-    const char *line;
-    size_t len;
-    int rc = 0;
-    while ((max_lines == 0 || n < max_lines) && (rc = xl_lines_next(&r, &line, &len, err)) > 0) {
-        if (preprocess) {
-            xl_buf_clear(&tok);
-            if (sentvec_preprocess(line, len, &tok, err) < 0) {
-                rc = -1;
-                break;
-            }
-            line = tok.data ? tok.data : "";
-            len = tok.len;
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            size_t *a = xl_realloc(offs, cap, sizeof *a, err), *b = a ? xl_realloc(lens, cap, sizeof *b, err) : NULL;
-            if (a) offs = a;
-            if (b) lens = b;
-            if (!a || !b) {
-                rc = -1;
-                break;
-            }
-        }
-        offs[n] = text.len;
-        lens[n++] = len;
-        if (xl_buf_append(&text, line, len, err) < 0) {
-            rc = -1;
-            break;
-        }
+    int32_t **ids = xl_calloc(n ? n : 1, sizeof *ids, err);
+    size_t *n_ids = xl_calloc(n ? n : 1, sizeof *n_ids, err);
+    int rc = ids && n_ids ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t cap = 0;
+        rc = sentvec_lookup(v, lines[i], lens[i], opt->lowercase_fallback, &ids[i], &n_ids[i], &cap, err);
     }
-    xl_lines_close(&r);
-    size_t bytes;
-    if (rc == 0 && !xl_mul_size(n ? n : 1, v->dim * sizeof(float), &bytes))
-        rc = xl_fail(err, XL_ERR_NOMEM, "%s: too many lines", lines_path);
-    if (rc == 0) {
-        lines = xl_malloc((n ? n : 1) * sizeof *lines, err);
-        o = xl_malloc(bytes, err);
-        if (!lines || !o) rc = -1;
-    }
-    if (rc == 0) {
-        for (size_t i = 0; i < n; i++) lines[i] = text.data + offs[i];
-        rc = sentvec_embed_lines(v, weights, lines, lens, n, opt, o, NULL, n_empty, err);
-    }
-    xl_buf_free(&text);
-    xl_buf_free(&tok);
-    free(offs), free(lens), free(lines);
-    if (rc < 0) {
-        free(o);
-        return -1;
-    }
-    *out = o;
-    *n_lines = n;
-    return 0;
+    if (rc == 0) rc = sentvec_embed_ids(v, weights, (const int32_t *const *)ids, n_ids, n, opt, out, pc_out, n_empty, err);
+    for (size_t i = 0; ids && i < n; i++) free(ids[i]);
+    free(ids);
+    free(n_ids);
+    return rc;
 }
 
 int sentvec_preprocess(const char *s, size_t len, xl_buf *out, xl_error *err)

@@ -1,0 +1,81 @@
+/* xl_bytes.h - byte-level helpers every file format and hash table shares,
+ * written once: FNV-1a hashing, little-endian readers, IEEE binary16 and
+ * bfloat16 conversion.
+ *
+ * Contract
+ *   - xl_fnv1a64 / xl_fnv1a32: Fowler-Noll-Vo 1a over len bytes (offset basis
+ *     14695981039346656037 / 2166136261, prime 1099511628211 / 16777619).
+ *     Stable across platforms: hashes stored in files stay valid.
+ *   - xl_le_*: read a little-endian value from p (no alignment needed), on any
+ *     host byte order (s390x is big-endian).
+ *   - xl_float_to_half: round to nearest, ties to even; overflow to +-Inf, NaN
+ *     stays NaN (quiet).  xl_half_to_float and xl_bf16_to_float are exact.
+ */
+#ifndef XL_BYTES_H
+#define XL_BYTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline uint64_t xl_fnv1a64(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static inline uint32_t xl_fnv1a32(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static inline uint32_t xl_le_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t xl_le_u64(const unsigned char *p)
+{
+    return (uint64_t)xl_le_u32(p) | (uint64_t)xl_le_u32(p + 4) << 32;
+}
+
+static inline float xl_le_f32(const unsigned char *p)
+{
+    uint32_t u = xl_le_u32(p);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static inline double xl_le_f64(const unsigned char *p)
+{
+    uint64_t u = xl_le_u64(p);
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* IEEE 754 binary16: 1 sign, 5 exponent (bias 15), 10 fraction bits. */
+uint16_t xl_float_to_half(float f);
+float xl_half_to_float(uint16_t h);
+/* bfloat16: the upper 16 bits of a binary32. */
+float xl_bf16_to_float(uint16_t b);
+
+/* Host byte order: true on a little-endian host.  Swap the bytes of `count` 32-bit words in place
+ * (the model and n-gram binary files are little-endian; a big-endian host swaps a copy). */
+bool xl_host_is_little_endian(void);
+void xl_bswap32_array(void *data, size_t count);
+
+#endif /* XL_BYTES_H */
