@@ -19,27 +19,10 @@
 #include "xl_platform.h"
 #include "xl_thread.h"
 
-/* Rewrite "-name" to "--name" when "name" is a long option of the table. */
-static void accept_single_dash(const xl_option *opts, int argc, char **argv, char (*store)[64], int max_store)
-{
-    int used = 0;
-    for (int i = 1; i < argc && used < max_store; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '-' || a[1] == '\0' || a[2] == '\0') continue;
-        for (const xl_option *o = opts; o->name; o++) {
-            if (strcmp(o->name, a + 1) == 0 && strlen(a) + 2 < 64) {
-                snprintf(store[used], 64, "-%s", a);
-                argv[i] = store[used++];
-                break;
-            }
-        }
-    }
-}
-
 static int parse(const xl_command_spec *spec, const xl_option *opts, int argc, char **argv, xl_args *args)
 {
     char store[64][64];
-    accept_single_dash(opts, argc, argv, store, 64);
+    xl_cli_accept_single_dash(opts, argc, argv, store, 64);
     return xl_cli_parse(spec, argc, argv, args);
 }
 

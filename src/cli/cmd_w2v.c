@@ -21,24 +21,6 @@
 #include "xl_io.h"
 #include "xl_thread.h"
 
-/* Rewrite "-name" to "--name" when "name" is a long option of the table
- * (word2vec.c's spelling).  argv is modified in place with static strings. */
-static void accept_single_dash(const xl_option *opts, int argc, char **argv, char (*store)[64], int max_store)
-{
-    int used = 0;
-    for (int i = 1; i < argc && used < max_store; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '-' || a[1] == '\0' || a[2] == '\0') continue;
-        for (const xl_option *o = opts; o->name; o++) {
-            if (strcmp(o->name, a + 1) == 0 && strlen(a) + 2 < 64) {
-                snprintf(store[used], 64, "-%s", a);
-                argv[i] = store[used++];
-                break;
-            }
-        }
-    }
-}
-
 static void print_progress(void *ctx, double alpha, double frac, double wps)
 {
     (void)ctx;
@@ -84,7 +66,7 @@ static int w2v_train_cmd(int argc, char **argv)
         "(word2vec.c's algorithm, options and defaults).  --threads 1 with a --seed is bit-for-bit repeatable.",
         opts, 0, 0};
     char store[64][64];
-    accept_single_dash(opts, argc, argv, store, 64);
+    xl_cli_accept_single_dash(opts, argc, argv, store, 64);
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;

@@ -181,3 +181,19 @@ int xl_cli_check_output(const xl_command_spec *spec, const char *output, const c
                                       strcmp(inputs[i], "-") == 0 ? "(standard input)" : inputs[i]);
     return XL_CLI_CONTINUE;
 }
+
+void xl_cli_accept_single_dash(const xl_option *opts, int argc, char **argv, char (*store)[64], int max_store)
+{
+    int used = 0;
+    for (int i = 1; i < argc && used < max_store; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '-' || a[1] == '\0' || a[2] == '\0') continue;
+        for (const xl_option *o = opts; o->name; o++) {
+            if (strcmp(o->name, a + 1) == 0 && strlen(a) + 2 < 64) {
+                snprintf(store[used], 64, "-%s", a);
+                argv[i] = store[used++];
+                break;
+            }
+        }
+    }
+}

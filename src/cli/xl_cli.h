@@ -73,6 +73,10 @@ typedef struct xl_args {
 } xl_args;
 
 int xl_cli_parse(const xl_command_spec *spec, int argc, char **argv, xl_args *args);
+
+/* Rewrite "-name" to "--name" in argv when "name" is a long option of `opts` (the single-dash
+ * spelling of word2vec.c and Stanford GloVe); the rewritten strings live in store[max_store]. */
+void xl_cli_accept_single_dash(const xl_option *opts, int argc, char **argv, char (*store)[64], int max_store);
 void xl_cli_print_help(const xl_command_spec *spec, FILE *out);
 /* Print "xlrec <command>: <message>" + hint to stderr; returns XL_EXIT_USAGE. */
 int xl_cli_usage_error(const xl_command_spec *spec, const char *fmt, ...)
