@@ -438,6 +438,9 @@ static int widen_reduced(xl_model *m, const unsigned char *data, xl_error *err)
         }
         t->data = out;
         dst += align_up((uint64_t)t->count * 4);
+        /* the stored bytes were read once: drop their pages of the mapping from resident memory
+         * (they are read from the file again if a kernel touches `stored`; no-op for a heap copy) */
+        xl_mapped_file_release(&m->map, data + t->offset, (size_t)t->nbytes);
     }
     return 0;
 }
