@@ -1071,7 +1071,8 @@ static void qlinear_range(void *ctx, size_t begin, size_t end, int tid)
             const int *a = acc + (i - m0) * Q_NB;
             const float s = sx[i - m0];
             for (size_t c = 0; c < n1 - n0; c++) {
-                float v = (float)a[c] * (s * W->scale[n0 + c]);
+                const float ss = s * W->scale[n0 + c]; /* each step assigned: float rounding on every host */
+                const float v = (float)a[c] * ss;
                 y[c] = j->bias ? v + j->bias[n0 + c] : v;
             }
             if (j->act == XL_ACT_GELU) j->t->bias_gelu(y, NULL, n1 - n0);

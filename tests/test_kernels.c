@@ -674,7 +674,8 @@ static void check_qlinear_shape(size_t M, size_t N, size_t K)
         for (size_t j = 0; j < N; j++) {
             long long acc = 0;
             for (size_t p = 0; p < K; p++) acc += (long long)qx[i * K + p] * qw[j * K + p];
-            float v = (float)acc * (sx[i] * sw[j]);
+            const float ss = sx[i] * sw[j];
+            const float v = (float)acc * ss;
             want[i * N + j] = v + bias[j];
         }
     xl_error err;
