@@ -2,7 +2,7 @@
 # eval_encoder.sh - sentence-retrieval P@1 of an encoder model (and of the word-vector baseline on the
 # SAME lines) on the held-out evaluation sets of issue 15 (docs/encoder-eval.md):
 #
-#   sh weights/tools/eval_encoder.sh MODEL [--word-vectors] [--csls]
+#   sh weights/tools/eval_encoder.sh MODEL [--word-vectors] [--csls] [--by-source]
 #   sh weights/tools/eval_encoder.sh --word-vectors            # the baseline alone (no encoder)
 #
 #   MODEL           an xlrec model file (BERT family, e.g. from `xlrec train-encoder`), scored with
@@ -10,6 +10,8 @@
 #   --word-vectors  also score the word vectors $VECTORS (default the shipped
 #                   weights/default/xlrec-default-xl12.f16; SIF pooling, as eval_default_model.sh)
 #   --csls          also CSLS scoring (k = 10) next to plain cosine
+#   --by-source     also the held-out slice of each source in $SOURCES alone (en with each core language,
+#                   CAP pairs each): the register the scores come from (UI strings, package descriptions)
 #
 # Sets (each line of side A retrieves its nearest line among all n lines of side B, and back):
 #   heldout   the registry corpus's held-out slice ($CORPUS/pairs/heldout/L1-L2.tsv: never trained on),
@@ -31,8 +33,8 @@
 #
 # Environment: XLREC (build/xlrec), XLREC_DATA (../shared/data), CORPUS (/work/corpus/out, the output
 #   of weights/tools/build_corpus.sh), VECTORS, WORK (build/eval_encoder), CAP (1000), EXCLUDE,
-#   UDHR_ARTICLES (3 6 9 12 15 18 21 24 27 30), THREADS (2),
-#   MAXLEN (0 = the model's max_seq_len), NICE (nice -n 10; empty to run at normal priority).
+#   UDHR_ARTICLES (3 6 9 12 15 18 21 24 27 30), SOURCES (gettext ddtp mozilla), THREADS (2),
+#   NICE (nice -n 10; empty to run at normal priority).
 set -eu
 XLREC=${XLREC:-build/xlrec}
 DATA=${XLREC_DATA:-../shared/data}
@@ -41,22 +43,23 @@ VECTORS=${VECTORS:-weights/default/xlrec-default-xl12.f16}
 WORK=${WORK:-build/eval_encoder}
 CAP=${CAP:-1000}
 THREADS=${THREADS:-2}
-MAXLEN=${MAXLEN:-0}
 NICE=${NICE-nice -n 10}
 EXCLUDE=${EXCLUDE-lohelp udhr}
 UDHR_ARTICLES=${UDHR_ARTICLES:-3 6 9 12 15 18 21 24 27 30}
+SOURCES=${SOURCES:-gettext ddtp mozilla}
 
-MODEL= WV=0 CSLS=0
+MODEL= WV=0 CSLS=0 BYSRC=0
 for a in "$@"; do
     case $a in
     --word-vectors) WV=1 ;;
     --csls) CSLS=1 ;;
+    --by-source) BYSRC=1 ;;
     -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
     -*) echo "eval_encoder: unknown option $a" >&2; exit 2 ;;
     *) [ -z "$MODEL" ] || { echo "eval_encoder: one MODEL only" >&2; exit 2; }; MODEL=$a ;;
     esac
 done
-[ -n "$MODEL" ] || [ "$WV" = 1 ] || { echo "usage: eval_encoder.sh MODEL [--word-vectors] [--csls]" >&2; exit 2; }
+[ -n "$MODEL" ] || [ "$WV" = 1 ] || { echo "usage: eval_encoder.sh MODEL [--word-vectors] [--csls] [--by-source]" >&2; exit 2; }
 for f in "$XLREC" ${MODEL:+"$MODEL"}; do [ -r "$f" ] || { echo "eval_encoder: cannot read $f" >&2; exit 1; }; done
 [ "$WV" = 0 ] || [ -r "$VECTORS" ] || { echo "eval_encoder: cannot read $VECTORS (VECTORS=)" >&2; exit 1; }
 S=$WORK/sets
@@ -64,17 +67,27 @@ mkdir -p "$S"
 : > "$WORK/log"
 
 # ---- 1. the evaluation lines: $S/SET.PAIR.a and .b (line i of a translates line i of b) --------------
+CORE_PAIRS="en-de en-fr en-es en-it en-pt en-ru en-zh-Hans en-ja en-ko en-ar"
 HELDOUT_PAIRS="en-de en-fr en-es en-it en-pt en-ru en-zh-Hans en-ja en-ko en-ar de-fr es-it es-pt de-ru ja-ko ja-zh-Hans ko-zh-Hans ar-fr"
-for p in $HELDOUT_PAIRS; do
-    f=$CORPUS/pairs/heldout/$p.tsv
+slice() { # set pair only-source ("" = every source not in $EXCLUDE)
+    f=$CORPUS/pairs/heldout/$2.tsv
     [ -r "$f" ] && [ -r "${f%.tsv}.src" ] || { echo "eval_encoder: cannot read $f or its .src (CORPUS=)" >&2; exit 1; }
-    paste "${f%.tsv}.src" "$f" | LC_ALL=C awk -F'\t' -v OFS='\t' -v ex=" $EXCLUDE " '
-        index(ex, " " $1 " ") == 0 && $3 != $5 && $3 != "" && $5 != "" { print $2, $3, $4, $5 }' | LC_ALL=C sort -u |
-        LC_ALL=C awk -F'\t' -v cap="$CAP" -v a="$S/heldout.$p.a" -v b="$S/heldout.$p.b" '
+    paste "${f%.tsv}.src" "$f" | LC_ALL=C awk -F'\t' -v OFS='\t' -v ex=" $EXCLUDE " -v only="$3" '
+        (only == "" ? index(ex, " " $1 " ") == 0 : $1 == only) && $3 != $5 && $3 != "" && $5 != "" {
+            print $2, $3, $4, $5 }' | LC_ALL=C sort -u |
+        LC_ALL=C awk -F'\t' -v cap="$CAP" -v a="$S/$1.$2.a" -v b="$S/$1.$2.b" '
         !($2 in A) && !($4 in B) { A[$2] = 1; B[$4] = 1; x[++n] = $2; y[n] = $4 }
         END { m = n < cap ? n : cap
               for (i = 0; i < m; i++) { j = int(i * n / m) + 1; print x[j] > a; print y[j] > b } }'
-done
+}
+for p in $HELDOUT_PAIRS; do slice heldout "$p" ""; done
+SETS="heldout udhr m30k2016 m30k2017"
+if [ "$BYSRC" = 1 ]; then
+    for src in $SOURCES; do
+        for p in $CORE_PAIRS; do slice "src-$src" "$p" "$src"; done
+        SETS="$SETS src-$src"
+    done
+fi
 UDHR=$DATA/parallel/udhr/udhr_paragraphs.tsv.gz
 UDHR_CODES="eng:en deu_1996:de fra:fr spa:es ita:it por_BR:pt rus:ru cmn_hans:zh jpn:ja kor:ko arb:ar"
 UDHR_PAIRS="en-de en-fr en-es en-it en-pt en-ru en-zh en-ja en-ko en-ar de-fr zh-ja ar-fr"
@@ -114,7 +127,7 @@ p1() { # a b [extra eval-retrieval args...] -> "P@1 a->b / b->a"
     tail -n 1 "$WORK/log" | awk '{ for (i = 1; i < NF; i++) if ($i == "P@1") v[++n] = $(i + 1) }
                                  END { printf "%s / %s", v[1], v[2] }'
 }
-enc() { p1 "$1" "$2" --model "$MODEL" --max-len "$MAXLEN" ${3:-}; }
+enc() { p1 "$1" "$2" --model "$MODEL" ${3:-}; }
 wv() { p1 "$1" "$2" --word-vectors "$VECTORS" --pooling sif ${3:-}; }
 
 hdr="| set | pair | n |" sep="|---|---|---|"
@@ -130,16 +143,17 @@ echo
 echo "$hdr"
 echo "$sep"
 : > "$WORK/results.tsv"
-for set in heldout udhr m30k2016 m30k2017; do
+for set in $SETS; do
     case $set in
     heldout) name="held-out slice" pairs=$HELDOUT_PAIRS ;;
     udhr) name="UDHR held-out articles" pairs=$UDHR_PAIRS ;;
     m30k2016) name="multi30k test2016" pairs="en-de en-fr de-fr" ;;
     m30k2017) name="multi30k test2017" pairs="en-de en-fr de-fr" ;;
+    src-*) name="held-out slice, ${set#src-} only" pairs=$CORE_PAIRS ;;
     esac
     for p in $pairs; do
         a=$S/$set.$p.a b=$S/$set.$p.b
-        [ -r "$a" ] || continue
+        [ -s "$a" ] || continue   # a source without pairs for this language
         row="| $name | $p | $(wc -l < "$a") |" tsv="$set	$p	$(wc -l < "$a")"
         if [ -n "$MODEL" ]; then
             r=$(enc "$a" "$b"); row="$row $r |"; tsv="$tsv	$r"
