@@ -48,7 +48,7 @@ int cmd_eval_retrieval(int argc, char **argv)
     xl_embedder_options_default(&eo);
     const char *src = NULL, *tgt = NULL, *model = NULL, *wv = NULL, *src_wv = NULL, *tgt_wv = NULL, *pooling = "sif";
     const char *src_counts = NULL, *tgt_counts = NULL;
-    int64_t max_lines = 0, csls_k = 10, threads = eo.threads, max_len = 0, batch = (int64_t)eo.batch;
+    int64_t max_lines = 0, csls_k = 10, threads = eo.threads;
     double sif_a = eo.sif_a;
     bool csls = false, raw = false;
     const xl_option opts[] = {
@@ -56,9 +56,6 @@ int cmd_eval_retrieval(int argc, char **argv)
         {"tgt", 0, XL_OPT_STRING, &tgt, "FILE", "target-language lines (line i translates source line i)", 0, 0, NULL},
         {"model", 'm', XL_OPT_STRING, &model, "FILE",
          "encoder model file (xlrec model format: BERT family) for both sides, instead of word vectors", 0, 0, NULL},
-        {"max-len", 0, XL_OPT_INT, &max_len, "N", "--model: truncate to N tokens (0: the model's max_seq_len)", 0,
-         1000000, NULL},
-        {"batch", 'b', XL_OPT_INT, &batch, "N", "--model: sentences per forward pass", 1, 65536, NULL},
         {"word-vectors", 0, XL_OPT_STRING, &wv, "FILE", "one (multilingual/aligned) vector file for both sides", 0, 0,
          NULL},
         {"src-vectors", 0, XL_OPT_STRING, &src_wv, "FILE", "source-side vectors (e.g. align --output-src)", 0, 0, NULL},
@@ -103,8 +100,6 @@ int cmd_eval_retrieval(int argc, char **argv)
     if (n_stdin > 1) return xl_cli_usage_error(&spec, "standard input ('-') can be only one of the input files");
     bool sif = strcmp(pooling, "sif") == 0;
     eo.kind = model ? XL_EMBEDDER_BERT : XL_EMBEDDER_WORD_VECTORS;
-    eo.max_len = (size_t)max_len;
-    eo.batch = (size_t)batch;
     eo.threads = (int)threads;
     eo.pooling = sif ? SENTVEC_SIF : SENTVEC_MEAN;
     eo.normalize = true;
@@ -139,21 +134,16 @@ int cmd_eval_retrieval(int argc, char **argv)
         xl_fail(&err, XL_ERR_FORMAT, "%s: no lines", src);
         goto done;
     }
+    if (model) pooling = xl_pooling_name(xl_embedder_bert(es_emb)->cfg.pooling); /* what the encoder did */
     int n_threads = xl_embedder_threads(es_emb);
     size_t h_st, h_ts;
     if (direction(es, et, ns, dim, csls, (size_t)csls_k, n_threads, &h_st, &err) < 0 ||
         direction(et, es, ns, dim, csls, (size_t)csls_k, n_threads, &h_ts, &err) < 0)
         goto done;
-    if (model)
-        printf("pairs %zu  pooling model  scoring %s  src->tgt P@1 %.2f  tgt->src P@1 %.2f  "
-               "(lines truncated: src %zu, tgt %zu)\n",
-               ns, csls ? "csls" : "cosine", 100.0 * (double)h_st / (double)ns, 100.0 * (double)h_ts / (double)ns,
-               st_s.n_truncated, st_t.n_truncated);
-    else
-        printf("pairs %zu  pooling %s  scoring %s  src->tgt P@1 %.2f  tgt->src P@1 %.2f  "
-               "(lines without known words: src %zu, tgt %zu)\n",
-               ns, pooling, csls ? "csls" : "cosine", 100.0 * (double)h_st / (double)ns,
-               100.0 * (double)h_ts / (double)ns, st_s.n_empty, st_t.n_empty);
+    printf("pairs %zu  pooling %s  scoring %s  src->tgt P@1 %.2f  tgt->src P@1 %.2f  "
+           "(lines without known words: src %zu, tgt %zu)\n",
+           ns, pooling, csls ? "csls" : "cosine", 100.0 * (double)h_st / (double)ns, 100.0 * (double)h_ts / (double)ns,
+           st_s.n_empty, st_t.n_empty);
     rc = 0;
 done:
     free(es), free(et);
