@@ -21,7 +21,8 @@
 #   WORK (build/rec_xling), THREADS (2), TFIDF_DIM (1024), SEED (42), NICE (nice -n 10),
 #   REFS_FROM (unset; a previous run's WORK with the same data and settings: its model-independent rows,
 #   word vectors, TF-IDF, random, popularity, ALS, are reused instead of recomputed, which leaves the
-#   encoder's 4 evaluations; they are deterministic, so the tables are the same).
+#   encoder's 4 evaluations; they are deterministic, so the tables are the same), TABLES_ONLY (1: only
+#   print the tables of an existing WORK).
 set -eu
 [ $# -eq 1 ] || { echo "usage: sh src/rec/tools/rec_xling.sh MODEL" >&2; exit 2; }
 MODEL=$1 REFS_FROM=${REFS_FROM:-}
@@ -41,6 +42,8 @@ for f in "$MODEL" "$XLREC" "$VECTORS" "$BX/BX-Ratings.csv" "$BX/BX-Books.items_l
     [ -r "$f" ] || { echo "rec_xling: cannot read $f" >&2; exit 1; }
 done
 mkdir -p "$WORK/bx"
+B=$WORK/bx
+if [ "${TABLES_ONLY:-0}" = 0 ]; then
 
 # ---- 1. KMRD -------------------------------------------------------------------------------------------
 REFS=1
@@ -51,7 +54,6 @@ ENCODER=$MODEL REFS=$REFS WORK=$WORK/kmrd XLREC=$XLREC XLREC_DATA=$DATA VECTORS=
 [ "$REFS" = 1 ] || awk -F'\t' '$2 != "encoder"' "$REFS_FROM/kmrd/results.tsv" >> "$WORK/kmrd/results.tsv"
 
 # ---- 2. Book-Crossing: titles in items-file order -> encoder / word vectors / random rows --------------
-B=$WORK/bx
 tail -n +2 "$BX/BX-Books.items_lang.tsv" | cut -f3 > "$B/titles.txt"
 # shellcheck disable=SC2086
 $NICE "$XLREC" embed -m "$MODEL" --normalize --format npy --threads "$THREADS" -o "$B/enc.npy" "$B/titles.txt" \
@@ -90,6 +92,7 @@ if [ "$REFS" = 1 ]; then
 else
     awk -F'\t' '$2 != "encoder"' "$REFS_FROM/bx/results.tsv" >> "$B/results.tsv"
 fi
+fi # TABLES_ONLY
 
 # ---- 3. tables -----------------------------------------------------------------------------------------
 {
@@ -105,7 +108,7 @@ awk -F'\t' '$3 == "content" { v[$1, $2, $4] = $8; if (!($2 in seen)) { seen[$2] 
               if (l ~ /^random/) { printf "| %s | %s (any text) | | | | | |\n", l, v["(any)", l, "all"]; continue }
               m = (v["ko", l, "all"] + v["en", l, "all"]) / 2
               printf "| %s | %s | %s | %s | %+.1f %% | %s | %s |\n", l, v["ko", l, "all"], v["en", l, "all"],
-                     v["mixed", l, "all"], m > 0 ? 100 * (v["mixed", l, "all"] - m) / m : 0,
+                     v["mixed", l, "all"], (m > 0 ? 100 * (v["mixed", l, "all"] - m) / m : 0),
                      v["mixed", l, "lang=ko"], v["mixed", l, "lang=en"] } }' "$WORK/kmrd/results.tsv"
 echo
 echo "KMRD, cosbias (r = cos * b_u * b_i + c) NDCG@10, same settings:"
@@ -117,7 +120,7 @@ awk -F'\t' '$3 == "cosbias" { v[$1, $2, $4] = $8; if (!($2 in seen)) { seen[$2] 
               if (l ~ /^random/) { printf "| %s | %s (any text) | | | |\n", l, v["(any)", l, "all"]; continue }
               m = (v["ko", l, "all"] + v["en", l, "all"]) / 2
               printf "| %s | %s | %s | %s | %+.1f %% |\n", l, v["ko", l, "all"], v["en", l, "all"],
-                     v["mixed", l, "all"], m > 0 ? 100 * (v["mixed", l, "all"] - m) / m : 0 } }' "$WORK/kmrd/results.tsv"
+                     v["mixed", l, "all"], (m > 0 ? 100 * (v["mixed", l, "all"] - m) / m : 0) } }' "$WORK/kmrd/results.tsv"
 echo
 echo "Book-Crossing, content-based NDCG@10 of the mixed catalogue (per-user 75/25, seed $SEED), by language of the"
 echo "held-out book (users in brackets); gap = non-English (users-weighted de, fr, es, it) relative to English:"
