@@ -218,10 +218,21 @@ void xl_dropout_forward(xl_rng *r, float p, const float *x, float *y, uint8_t *m
         return;
     }
     const float scale = 1.0f / (1.0f - p);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t keep = xl_rng_float(r) >= p;
-        mask[i] = keep;
-        y[i] = keep ? x[i] * scale : 0.0f;
+    /* keep when xl_rng_float(r) >= p, i.e. (u >> 8) 2^-24 >= p with u = xl_rng_u32(r): both sides
+     * are exact (24-bit integer; p 2^24 is p with its exponent moved), so keep <=> (u >> 8) >=
+     * ceil(p 2^24).  Drawn in blocks with xl_rng_fill_u32: the same stream, the same masks as one
+     * xl_rng_float per element, without a call and an int->float conversion per element. */
+    const float thr_f = ceilf(p * 16777216.0f);
+    const uint32_t thr = thr_f >= 16777216.0f ? 16777216u : (uint32_t)thr_f;
+    uint32_t u[256];
+    for (size_t i0 = 0; i0 < n; i0 += 256) {
+        const size_t m = n - i0 < 256 ? n - i0 : 256;
+        xl_rng_fill_u32(r, u, m);
+        for (size_t i = 0; i < m; i++) {
+            const uint8_t keep = (u[i] >> 8) >= thr;
+            mask[i0 + i] = keep;
+            y[i0 + i] = keep ? x[i0 + i] * scale : 0.0f;
+        }
     }
 }
 

@@ -320,6 +320,30 @@ static void test_dropout_backward(void **state)
     xl_rng_seed(&r, 7, 0);
     xl_dropout_forward(&r, p, x, y2, m2, n);
     assert_memory_equal(m, m2, n); /* same seed, same mask */
+    /* the mask is "keep when xl_rng_float >= p", one draw per element in order (the integer
+     * threshold of xl_dropout_forward must give exactly these bits), also for p whose 2^24 multiple
+     * is not an integer and after a partial block of draws (n > 256, not a multiple) */
+    {
+        const float ps[3] = {p, 0.1f, 0.7f};
+        const size_t nb = 700;
+        float *xb = rvec(nb, 2), *yb = zvec(nb);
+        uint8_t *mb = malloc(nb);
+        assert_non_null(mb);
+        for (int t = 0; t < 3; t++) {
+            xl_rng_seed(&r, 11, 3);
+            xl_dropout_forward(&r, ps[t], xb, yb, mb, nb);
+            xl_dropout_forward(&r, ps[t], xb, yb, mb, 5); /* the generator continues after nb draws */
+            xl_rng ref;
+            xl_rng_seed(&ref, 11, 3);
+            for (size_t i = 0; i < nb; i++) (void)(xl_rng_float(&ref) >= ps[t]);
+            for (size_t i = 0; i < 5; i++) assert_int_equal(mb[i], xl_rng_float(&ref) >= ps[t]);
+            xl_rng_seed(&ref, 11, 3);
+            xl_rng_seed(&r, 11, 3);
+            xl_dropout_forward(&r, ps[t], xb, yb, mb, nb);
+            for (size_t i = 0; i < nb; i++) assert_int_equal(mb[i], xl_rng_float(&ref) >= ps[t]);
+        }
+        free(xb), free(yb), free(mb);
+    }
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
         kept += m[i];
