@@ -205,6 +205,16 @@ void xl_kernels_free(xl_kernels *k)
     memset(k, 0, sizeof *k);
 }
 
+xl_kernels xl_kernels_thread_view(const xl_kernels *k, int tid)
+{
+    xl_kernels v = *k;
+    if (tid < 0 || tid >= k->max_threads) tid = 0;
+    v.workspace = k->workspace + (size_t)tid * k->workspace_per_thread;
+    v.max_threads = 1;
+    v.pool = NULL;
+    return v;
+}
+
 static int clamp_threads(const xl_kernels *k, int n_threads)
 {
     if (n_threads < 1) return 1;

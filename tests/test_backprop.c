@@ -693,25 +693,43 @@ static void test_model_finite_differences(void **state)
 }
 
 /* grads with dropout, for one thread count */
-static float *grads_with_dropout(int threads, uint64_t seed)
+/* grads with dropout, for one thread count.  many == 0: tiny_input; many == 1: 24 sequences of 20-43
+ * tokens (~5 MFLOP of attention backward per layer, above the threshold where the sequences are split
+ * over the threads: that path is compared with one thread too). */
+static float *grads_with_dropout(int threads, uint64_t seed, int many)
 {
     xl_kernels k = kern(2);
     xl_bert_config cfg = tiny_config();
     cfg.hidden = 32, cfg.dense_in[0] = 32, cfg.intermediate = 64, cfg.n_heads = 4;
+    if (many) cfg.max_position = cfg.max_seq_len = 48;
     xl_bert_params p;
     xl_bert_grads g;
     xl_error err;
     assert_int_equal(xl_bert_params_init_random(&p, &cfg, NULL, 9, &k, &err), 0);
     assert_int_equal(xl_bert_grads_init(&g, &p, &err), 0);
     xl_bert_input in = tiny_input();
+    enum { NS = 24 };
+    int32_t ids[NS][43];
+    const int32_t *idp[NS];
+    size_t lens[NS];
+    if (many) {
+        xl_rng ri;
+        xl_rng_seed(&ri, 5, 0);
+        for (size_t s = 0; s < NS; s++) {
+            lens[s] = 20 + xl_rng_below(&ri, 24);
+            for (size_t q = 0; q < lens[s]; q++) ids[s][q] = (int32_t)xl_rng_below(&ri, (uint32_t)cfg.vocab_size);
+            idp[s] = ids[s];
+        }
+        in = (xl_bert_input){NS, idp, NULL, NULL, lens};
+    }
     xl_bert_train_ctx c;
     xl_bert_train_ctx_init(&c, &k, threads);
     xl_rng r;
     xl_rng_seed(&r, seed, 0);
     assert_non_null(xl_bert_train_forward(&c, &p, &in, (xl_bert_dropout){0.1f, 0.1f}, &r, &err));
     assert_non_null(xl_bert_train_pool(&c, &p, XL_POOL_MEAN, true, &err));
-    float ds[3 * 6] = {0};
-    for (size_t i = 0; i < 18; i++) ds[i] = (float)i / 18.0f - 0.4f;
+    float ds[NS * 6] = {0};
+    for (size_t i = 0; i < in.n_seq * 6; i++) ds[i] = (float)(i % 18) / 18.0f - 0.4f;
     assert_int_equal(xl_bert_train_backward(&c, &p, &g, ds, NULL, &err), 0);
     float *out = malloc(g.count * sizeof *out);
     assert_non_null(out);
@@ -729,13 +747,16 @@ static void test_model_threads_and_dropout_repeatable(void **state)
     xl_error err;
     xl_bert_config cfg = tiny_config();
     cfg.hidden = 32, cfg.dense_in[0] = 32, cfg.intermediate = 64, cfg.n_heads = 4;
-    size_t n = xl_bert_params_count(&cfg, &err);
-    float *a = grads_with_dropout(1, 77), *b = grads_with_dropout(1, 77), *c = grads_with_dropout(2, 77),
-          *d = grads_with_dropout(1, 78);
-    assert_memory_equal(a, b, n * sizeof *a); /* repeatable at 1 thread */
-    assert_memory_equal(a, c, n * sizeof *a); /* and independent of the thread count */
-    assert_true(memcmp(a, d, n * sizeof *a) != 0); /* another seed, other dropout masks */
-    free(a), free(b), free(c), free(d);
+    for (int many = 0; many < 2; many++) {
+        if (many) cfg.max_position = cfg.max_seq_len = 48;
+        size_t n = xl_bert_params_count(&cfg, &err);
+        float *a = grads_with_dropout(1, 77, many), *b = grads_with_dropout(1, 77, many),
+              *c = grads_with_dropout(2, 77, many), *d = grads_with_dropout(1, 78, many);
+        assert_memory_equal(a, b, n * sizeof *a);      /* repeatable at 1 thread */
+        assert_memory_equal(a, c, n * sizeof *a);      /* and independent of the thread count */
+        assert_true(memcmp(a, d, n * sizeof *a) != 0); /* another seed, other dropout masks */
+        free(a), free(b), free(c), free(d);
+    }
 }
 
 static void test_params_save_and_init_model(void **state)
