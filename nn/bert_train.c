@@ -185,6 +185,45 @@ static void seq_att_backward(void *ctx, size_t b, size_t e, int tid)
     }
 }
 
+/* ---- elementwise steps on the pool --------------------------------------------------------------- */
+
+/* The residual adds, copies and dropout backward between the GEMMs are elementwise over [T, H] or
+ * [T, I]: with --threads 2 they ran on the calling thread while the other waited.  Split into fixed
+ * chunks over the pool; each element gets the same operation whatever the thread, so the results are
+ * bit-identical for any thread count.  Below ~64k elements, one thread. */
+typedef enum { EW_ADD, EW_COPY, EW_DROPOUT_BWD } ew_op;
+
+typedef struct {
+    ew_op op;
+    float *y;          /* ADD: y += x; COPY: y = x; DROPOUT_BWD: y = dropout backward of x (mask, p) */
+    const float *x;
+    const uint8_t *mask;
+    float p;
+    size_t n;
+} ew_job;
+
+#define EW_CHUNK ((size_t)16384)
+
+static void ew_range(void *ctx, size_t b, size_t e, int tid)
+{
+    const ew_job *j = ctx;
+    (void)tid;
+    const size_t lo = b * EW_CHUNK, hi = e * EW_CHUNK < j->n ? e * EW_CHUNK : j->n;
+    if (j->op == EW_ADD)
+        for (size_t i = lo; i < hi; i++) j->y[i] += j->x[i];
+    else if (j->op == EW_COPY) memcpy(j->y + lo, j->x + lo, (hi - lo) * sizeof(float));
+    else xl_dropout_backward(j->p, j->mask + lo, j->x + lo, j->y + lo, hi - lo);
+}
+
+static void ew_run(xl_kernels *k, int nt, ew_op op, float *y, const float *x, const uint8_t *mask, float p, size_t n)
+{
+    ew_job j = {op, y, x, mask, p, n};
+    const size_t chunks = (n + EW_CHUNK - 1) / EW_CHUNK;
+    if (nt > k->max_threads) nt = k->max_threads;
+    if (nt <= 1 || chunks < 2 || n < 65536) ew_range(&j, 0, chunks, 0);
+    else xl_pool_run(k->pool, nt, chunks, ew_range, &j);
+}
+
 /* ---- forward ------------------------------------------------------------------------------------ */
 
 /* BertEmbeddings: emb_t = (W_word[id_t] + W_type[tt_t]) + W_pos[p_t]; x0 = dropout(LN(emb)). */
@@ -307,16 +346,16 @@ const float *xl_bert_train_forward(xl_bert_train_ctx *c, const xl_bert_params *p
         /* BertSelfOutput: res1 = dropout(ctx W_o^T + b_o) + x; ln1 = LN(res1) */
         xl_sgemm_packed(k, nt, T, 1.0f, ctx, H, &L->attn_out, 0.0f, res1, H, L->attn_out_b, XL_ACT_NONE);
         xl_dropout_forward(rng, drop.hidden, res1, res1, a->mask_res1[l], T * H);
-        for (size_t i = 0; i < T * H; i++) res1[i] += x[i];
+        ew_run(k, nt, EW_ADD, res1, x, NULL, 0.0f, T * H);
         xl_add_layernorm(k, nt, res1, NULL, L->ln1_g, L->ln1_b, cfg->layer_norm_eps, T, H, ln1);
         /* BertIntermediate: ffn_pre [T, I] = ln1 W_1^T + b_1; ffn_h = GELU(ffn_pre) */
         xl_sgemm_packed(k, nt, T, 1.0f, ln1, H, &L->ffn_in, 0.0f, pre, I, L->ffn_in_b, XL_ACT_NONE);
-        memcpy(fh, pre, T * I * sizeof(float));
+        ew_run(k, nt, EW_COPY, fh, pre, NULL, 0.0f, T * I);
         xl_bias_gelu(k, nt, fh, T, I, I, NULL);
         /* BertOutput: res2 = dropout(ffn_h W_2^T + b_2) + ln1; out = LN(res2) */
         xl_sgemm_packed(k, nt, T, 1.0f, fh, I, &L->ffn_out, 0.0f, res2, H, L->ffn_out_b, XL_ACT_NONE);
         xl_dropout_forward(rng, drop.hidden, res2, res2, a->mask_res2[l], T * H);
-        for (size_t i = 0; i < T * H; i++) res2[i] += ln1[i];
+        ew_run(k, nt, EW_ADD, res2, ln1, NULL, 0.0f, T * H);
         xl_add_layernorm(k, nt, res2, NULL, L->ln2_g, L->ln2_b, cfg->layer_norm_eps, T, H, out);
         x = out;
     }
@@ -473,8 +512,8 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
         xl_layernorm_backward(k, nt, a->res2[l], L->ln2_g, eps, T, H, dout, dres, G + o->ln2_g, G + o->ln2_b,
                               c->d_stats);
         /* res2 = dropout(F) + ln1:  d_ln1 = d_res2 (kept in dout), dF = dropout_backward(d_res2) */
-        memcpy(dout, dres, T * H * sizeof(float));
-        xl_dropout_backward(drop.hidden, a->mask_res2[l], dres, dres, T * H);
+        ew_run(k, nt, EW_COPY, dout, dres, NULL, 0.0f, T * H);
+        ew_run(k, nt, EW_DROPOUT_BWD, dres, dres, a->mask_res2[l], drop.hidden, T * H);
         /* F = ffn_h W_2^T + b_2 */
         const xl_packed_matrix *Wp = p->packed_dx + 4 * l; /* qkv, attn_out, ffn_in, ffn_out as op(B) = W */
         xl_linear_backward(k, nt, T, I, H, a->ffn_h[l], L->ffn_out_w, &Wp[3], dres, dffn, 0.0f, G + o->ffn_out_w,
@@ -488,8 +527,8 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
         xl_layernorm_backward(k, nt, a->res1[l], L->ln1_g, eps, T, H, dout, dres, G + o->ln1_g, G + o->ln1_b,
                               c->d_stats);
         /* res1 = dropout(proj) + x: d_x = d_res1 (into dout), d_proj = dropout_backward(d_res1) */
-        memcpy(dout, dres, T * H * sizeof(float));
-        xl_dropout_backward(drop.hidden, a->mask_res1[l], dres, dres, T * H);
+        ew_run(k, nt, EW_COPY, dout, dres, NULL, 0.0f, T * H);
+        ew_run(k, nt, EW_DROPOUT_BWD, dres, dres, a->mask_res1[l], drop.hidden, T * H);
         /* proj = ctx W_o^T + b_o */
         xl_linear_backward(k, nt, T, H, H, a->ctx[l], L->attn_out_w, &Wp[1], dres, dctx, 0.0f, G + o->attn_out_w,
                            G + o->attn_out_b);
@@ -501,7 +540,7 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
         xl_linear_backward(k, nt, T, H, 3 * H, x, L->q_w, &Wp[0], dqkv, dout, 1.0f, G + o->qkv_w, G + o->qkv_b);
     }
     /* x0 = dropout(LN(emb)) */
-    xl_dropout_backward(drop.hidden, a->mask_emb, dout, dout, T * H);
+    ew_run(k, nt, EW_DROPOUT_BWD, dout, dout, a->mask_emb, drop.hidden, T * H);
     float *demb = c->d_tmp;
     xl_layernorm_backward(k, nt, a->emb, b->emb_ln_g, eps, T, H, dout, demb, G + p->off.emb_ln_g, G + p->off.emb_ln_b,
                           c->d_stats);

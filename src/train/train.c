@@ -18,6 +18,7 @@
 #include "xl_parse.h"
 #include "xl_platform.h"
 #include "xl_rng.h"
+#include "xl_thread.h"
 
 /* Checkpoint counters (train_ckpt.h: the meaning is ours). */
 enum {
@@ -432,6 +433,45 @@ done:
 }
 
 /* AdamW over every tensor (and the MLM bias) after clipping; returns the pre-clip norm. */
+/* AdamW over the pool.  xl_adamw_update is elementwise (the bias corrections depend on the step
+ * only), so a tensor is cut into fixed chunks, and the lazy word-embedding rows are items of their
+ * own: every element gets the same arithmetic whatever thread runs it, and the result is
+ * bit-identical for any thread count (with --threads 2 the update ran on one thread before). */
+typedef struct {
+    const xl_adamw_hparams *h;
+    double lr;
+    uint64_t step;
+    bool decay;
+    float *p, *m, *v;
+    const float *g;
+    size_t n;               /* floats (dense), or H (rows) */
+    const uint32_t *rows;   /* lazy rows: item i = row rows[i] of n floats; NULL: dense chunks */
+} adamw_job;
+
+#define ADAMW_CHUNK ((size_t)16384)
+
+static void adamw_range(void *ctx, size_t b, size_t e, int tid)
+{
+    const adamw_job *j = ctx;
+    (void)tid;
+    if (j->rows != NULL) {
+        for (size_t r = b; r < e; r++) {
+            const size_t off = (size_t)j->rows[r] * j->n;
+            xl_adamw_update(j->h, j->lr, j->step, j->decay, j->p + off, j->g + off, j->m + off, j->v + off, j->n);
+        }
+        return;
+    }
+    const size_t lo = b * ADAMW_CHUNK, hi = e * ADAMW_CHUNK < j->n ? e * ADAMW_CHUNK : j->n;
+    xl_adamw_update(j->h, j->lr, j->step, j->decay, j->p + lo, j->g + lo, j->m + lo, j->v + lo, hi - lo);
+}
+
+static void adamw_run(trainer *t, adamw_job *j, size_t items, size_t floats)
+{
+    int nt = t->o->threads < t->k.max_threads ? t->o->threads : t->k.max_threads;
+    if (nt <= 1 || items < 2 || floats < 65536) adamw_range(j, 0, items, 0);
+    else xl_pool_run(t->k.pool, nt, items, adamw_range, j);
+}
+
 static double optimiser_step(trainer *t, double lr)
 {
     const xl_train_opts *o = t->o;
@@ -446,17 +486,16 @@ static double optimiser_step(trainer *t, double lr)
     for (size_t i = 0; i < t->p.n_tensors; i++) {
         const xl_bert_param_info *in = &t->p.info[i];
         const bool decay = !in->no_decay;
+        adamw_job j = {&o->adamw, lr, step, decay, t->p.data + in->offset, t->adam_m + in->offset,
+                       t->adam_v + in->offset, t->g.data + in->offset, in->count, NULL};
         if (o->lazy_embeddings && in->offset == t->p.off.word_emb && !t->g.word_all) {
             /* lazy: only rows with a gradient this step move (docs/training.md "Optimiser") */
-            for (size_t r = 0; r < t->g.n_word_rows; r++) {
-                size_t off = in->offset + (size_t)t->g.word_rows[r] * t->H;
-                xl_adamw_update(&o->adamw, lr, step, decay, t->p.data + off, t->g.data + off, t->adam_m + off,
-                                t->adam_v + off, t->H);
-            }
+            j.n = t->H;
+            j.rows = t->g.word_rows;
+            adamw_run(t, &j, t->g.n_word_rows, t->g.n_word_rows * t->H);
             continue;
         }
-        xl_adamw_update(&o->adamw, lr, step, decay, t->p.data + in->offset, t->g.data + in->offset,
-                        t->adam_m + in->offset, t->adam_v + in->offset, in->count);
+        adamw_run(t, &j, (in->count + ADAMW_CHUNK - 1) / ADAMW_CHUNK, in->count);
     }
     if (o->w_mlm > 0 || o->w_tlm > 0) /* the decoder bias: no weight decay */
         xl_adamw_update(&o->adamw, lr, step, false, t->mlm_b, t->mlm_gb, t->mlm_m, t->mlm_v, t->V);
