@@ -472,14 +472,50 @@ static void adamw_run(trainer *t, adamw_job *j, size_t items, size_t floats)
     else xl_pool_run(t->k.pool, nt, items, adamw_range, j);
 }
 
+/* Sum of squares of the encoder's gradient in buffer order, and its scaling: the same numbers as
+ * xl_grad_sumsq / xl_grad_scale over the whole buffer, without sweeping the word-embedding rows that
+ * have no gradient this step (6.1M floats of a 24k x 256 table for the ~2,000 rows a batch
+ * touches).  Such rows are exactly 0 (xl_bert_grads_zero clears what was touched), adding +0 to the
+ * non-negative double sum leaves it unchanged and 0 * f = 0; the touched rows are visited in
+ * ascending row order, i.e. in buffer order, so the single accumulator sees the same non-zero terms
+ * in the same order: bit-identical. */
+static double grads_sumsq(const trainer *t)
+{
+    const xl_bert_grads *g = &t->g;
+    if (g->word_all) return xl_grad_sumsq(g->data, g->count);
+    const size_t H = g->hidden, w0 = t->p.off.word_emb, w1 = w0 + g->vocab * H;
+    double s = 0.0;
+    for (size_t i = 0; i < w0; i++) s += (double)g->data[i] * (double)g->data[i];
+    for (size_t v = 0; v < g->vocab; v++) {
+        if (!g->word_touched[v]) continue;
+        const float *r = g->data + w0 + v * H;
+        for (size_t j = 0; j < H; j++) s += (double)r[j] * (double)r[j];
+    }
+    for (size_t i = w1; i < g->count; i++) s += (double)g->data[i] * (double)g->data[i];
+    return s;
+}
+
+static void grads_scale(trainer *t, float f)
+{
+    xl_bert_grads *g = &t->g;
+    if (g->word_all) {
+        xl_grad_scale(g->data, g->count, f);
+        return;
+    }
+    const size_t H = g->hidden, w0 = t->p.off.word_emb, w1 = w0 + g->vocab * H;
+    xl_grad_scale(g->data, w0, f);
+    for (size_t i = 0; i < g->n_word_rows; i++) xl_grad_scale(g->data + w0 + (size_t)g->word_rows[i] * H, H, f);
+    xl_grad_scale(g->data + w1, g->count - w1, f);
+}
+
 static double optimiser_step(trainer *t, double lr)
 {
     const xl_train_opts *o = t->o;
-    double sumsq = xl_grad_sumsq(t->g.data, t->g.count) + xl_grad_sumsq(t->mlm_gb, t->V);
+    double sumsq = grads_sumsq(t) + xl_grad_sumsq(t->mlm_gb, t->V);
     double norm = sqrt(sumsq);
     double f = xl_clip_factor(norm, o->clip);
     if (f < 1.0) {
-        xl_grad_scale(t->g.data, t->g.count, (float)f);
+        grads_scale(t, (float)f);
         xl_grad_scale(t->mlm_gb, t->V, (float)f);
     }
     const uint64_t step = t->step + 1;
