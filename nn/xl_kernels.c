@@ -218,6 +218,16 @@ void xl_kernels_free(xl_kernels *k)
     memset(k, 0, sizeof *k);
 }
 
+xl_kernels xl_kernels_thread_view(const xl_kernels *k, int tid)
+{
+    xl_kernels v = *k;
+    if (tid < 0 || tid >= k->max_threads) tid = 0;
+    v.workspace = k->workspace + (size_t)tid * k->workspace_per_thread;
+    v.max_threads = 1;
+    v.pool = NULL;
+    return v;
+}
+
 static int clamp_threads(const xl_kernels *k, int n_threads)
 {
     if (n_threads < 1) return 1;
@@ -239,6 +249,30 @@ typedef struct {
 /* dst = panels of NR columns: dst[jp*kc*NR + p*NR + j] = op(B)[pc+p, jc+jp*NR+j], zero past nc. */
 static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc, size_t NR, float *dst)
 {
+    if (s->kind == SRC_NOTRANS) {
+        /* Row by row: row pc+p of B is read front to back once and each NR-float piece goes to its
+         * panel (one 64-byte line per panel and row at NR = 16).  The panel-by-panel order read NR
+         * floats from every row in turn, a stride of ld floats: for the weight-gradient GEMMs (B =
+         * the layer input X [tokens, in], ld = in = 1024) every read was a new 4 KiB page and the
+         * rows of one KC block all fell into one L1 set.  Same packed result. */
+        const size_t full = nc / NR, width = nc - full * NR;
+        for (size_t p = 0; p < kc; p++) {
+            const float *src = s->data + (pc + p) * s->ld + jc;
+            float *d = dst + p * NR;
+            if (NR == 16) /* AVX2's NR: a constant trip count the compiler unrolls */
+                for (size_t jp = 0; jp < full; jp++, src += 16, d += kc * 16)
+                    for (size_t j = 0; j < 16; j++) d[j] = src[j];
+            else
+                for (size_t jp = 0; jp < full; jp++, src += NR, d += kc * NR)
+                    for (size_t j = 0; j < NR; j++) d[j] = src[j];
+            if (width) {
+                size_t j = 0;
+                for (; j < width; j++) d[j] = src[j];
+                for (; j < NR; j++) d[j] = 0.0f;
+            }
+        }
+        return;
+    }
     for (size_t jp = 0; jp * NR < nc; jp++) {
         float *panel = dst + jp * kc * NR;
         size_t width = nc - jp * NR < NR ? nc - jp * NR : NR;

@@ -74,6 +74,11 @@ xl_simd_path xl_simd_path_best(void);
  * path is unknown/unavailable or memory runs out.  Release with xl_kernels_free. */
 int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_error *err);
 void xl_kernels_free(xl_kernels *k);
+/* A one-thread view of k for thread `tid` (0 <= tid < k->max_threads) of a pool job: calls made
+ * through it run on the calling thread, use only that thread's workspace slot and never the pool,
+ * so the threads of one xl_pool_run may each run their own kernels (many small GEMMs, one per
+ * sequence) concurrently.  Nothing to free; valid while k is. */
+xl_kernels xl_kernels_thread_view(const xl_kernels *k, int tid);
 
 /* ---- SGEMM ---------------------------------------------------------------------------------- */
 

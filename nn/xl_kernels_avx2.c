@@ -223,6 +223,7 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .ukr = ukr_avx2,
     .ukr_rows = ukr_rows_avx2,
     .bias_gelu = simd_bias_gelu,
+    .gelu_grad = simd_gelu_grad,
     .add_layernorm = simd_add_layernorm,
     .softmax = simd_softmax,
     .dot = simd_dot,

@@ -223,6 +223,7 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .ukr = ukr_avx512,
     .ukr_rows = ukr_rows_avx512,
     .bias_gelu = simd_bias_gelu,
+    .gelu_grad = simd_gelu_grad,
     .add_layernorm = simd_add_layernorm,
     .softmax = simd_softmax,
     .dot = simd_dot,

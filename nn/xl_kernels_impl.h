@@ -30,6 +30,9 @@ typedef struct xl_kernel_table {
                      float beta);
     /* x[j] = gelu(x[j] + bias[j]) (bias may be NULL) */
     void (*bias_gelu)(float *x, const float *bias, size_t n);
+    /* GELU backward: dx = dy (Phi(x) + x phi(x)), Phi = y / x from the forward's y = gelu(x)
+     * (series near 0); dx may alias dy */
+    void (*gelu_grad)(const float *x, const float *y, const float *dy, float *dx, size_t n);
     /* y = LayerNorm(x + r) * g + b over n (r may be NULL; y may alias x or r) */
     void (*add_layernorm)(const float *x, const float *r, const float *g, const float *b, float eps, size_t n,
                           float *y);
