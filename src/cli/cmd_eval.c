@@ -41,6 +41,14 @@ static int emit(const xl_eval_result *res, const char *name, const char *json_pa
     return rc;
 }
 
+/* Progress lines of xl_eval_run on stderr ("xlrec: eval: fold 1/1: als fitted in 2.1 s, ..."). */
+static void eval_progress(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "xlrec: eval: %s\n", message);
+    fflush(stderr);
+}
+
 int cmd_eval(int argc, char **argv)
 {
     xl_rec_setup s;
@@ -68,7 +76,7 @@ int cmd_eval(int argc, char **argv)
         {"predictions", 0, XL_OPT_STRING, &pred, "FILE", "score another system: user<TAB>items... or user,item,score", 0, 0, NULL},
         {"truth", 0, XL_OPT_STRING, &truth, "FILE", "held-out truth for --predictions: user,item[,gain]", 0, 0, NULL},
         {"header", 0, XL_OPT_FLAG, &header, NULL, "--predictions/--truth files start with a header row", 0, 0, NULL},
-        {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no load report on stderr", 0, 0, NULL},
+        {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no load report and no progress lines on stderr", 0, 0, NULL},
     };
     size_t n = sizeof own / sizeof own[0];
     memcpy(opts, own, sizeof own);
@@ -109,12 +117,14 @@ int cmd_eval(int argc, char **argv)
     c.threads = (int)s.threads;
     c.by_language = by_lang;
     c.cold_start = cold;
+    if (!quiet) c.progress = eval_progress;
     if (pred || truth) {
         if (!pred || !truth) {
             free(res);
             return xl_cli_usage_error(&spec, "--predictions and --truth go together");
         }
         res->config = c;
+        res->external = true;
         res->n_folds_run = 1;
         res->n_rows = 1;
         size_t ignored = 0;

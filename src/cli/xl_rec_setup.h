@@ -19,7 +19,8 @@
 typedef struct xl_rec_setup {
     /* data */
     const char *ratings, *items, *vectors;
-    const char *sep, *item_sep;
+    const char *sep, *item_sep; /* "auto" (default), ",", "tab", "::" ... */
+    const char *encoding;       /* "utf8" (checked) or "latin1" */
     bool no_header, no_quote, item_no_header, item_no_quote, strict;
     const char *user_col, *item_col, *rating_col, *time_col;
     const char *item_id_col, *item_text_cols, *item_lang_col;

@@ -83,6 +83,10 @@ typedef struct xl_eval_config {
     int threads;
     bool by_language;       /* breakdown by item language (needs item_lang) */
     bool cold_start;        /* breakdown for items without training interactions */
+    /* Progress (optional): called before and after each model of each fold with a one-line
+     * message ("fold 1/5: als fitted in 3.2 s, scored in 0.4 s"); the library never prints. */
+    void (*progress)(void *ctx, const char *message);
+    void *progress_ctx;
 } xl_eval_config;
 
 void xl_eval_config_default(xl_eval_config *c);
@@ -96,7 +100,7 @@ typedef struct xl_eval_row {
     xl_rank_metrics rank;   /* mean over folds of per-fold user means */
     double ndcg_sd;         /* std over folds (0 for one fold) */
     size_t n_users, n_skipped;
-    double coverage;
+    double coverage;        /* -1 where undefined (language and cold-start subsets): printed "-" / null */
     double rmse, mae, rmse_sd;
     size_t n_pred;
     double fit_seconds;     /* mean over folds */
@@ -105,10 +109,15 @@ typedef struct xl_eval_row {
 
 typedef struct xl_eval_result {
     xl_eval_config config;
+    bool external;          /* lists scored from files: no split, so no protocol/ratio/folds/seed */
     int n_folds_run;
     size_t n_rows;
     xl_eval_row rows[XL_EVAL_MAX_ROWS];
 } xl_eval_result;
+
+/* Models evaluated on ratings only (RMSE/MAE): mean ranks by a constant (item index), baseline and
+ * mf by predicted rating; their ranking rows are omitted (has_rank false). */
+bool xl_eval_rating_only(xl_rec_kind kind);
 
 /* Run every model in `kinds` under the protocol.  vectors may be NULL (then
  * content models are refused).  params.seed is replaced by config.seed. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_platform.h"
 #include "xl_thread.h"
 
 void xl_eval_config_default(xl_eval_config *c)
@@ -136,6 +137,7 @@ typedef struct {
     float *scores;
     uint32_t *rel;
     double *gains;
+    int fold, n_folds; /* for progress messages */
 } fold_state;
 
 static row_acc *get_row(row_acc *rows, size_t *n, const char *model, const char *subset)
@@ -151,6 +153,7 @@ static row_acc *get_row(row_acc *rows, size_t *n, const char *model, const char 
     return a;
 }
 
+/* coverage < 0: undefined for this row (a subset of the relevant items) */
 static void add_rank(row_acc *a, const xl_rank_accum *acc, double coverage)
 {
     if (!a) return;
@@ -166,7 +169,8 @@ static void add_rank(row_acc *a, const xl_rank_accum *acc, double coverage)
     s->mrr += m.mrr;
     s->hit += m.hit;
     a->ndcg_sq += m.ndcg * m.ndcg;
-    a->row.coverage += coverage;
+    if (coverage < 0 || a->row.coverage < 0) a->row.coverage = -1;
+    else a->row.coverage += coverage;
     a->users_total += acc->n_users;
     a->skipped_total += acc->n_skipped;
     a->n_rank_folds++;
@@ -247,9 +251,33 @@ out:
     return rc;
 }
 
+bool xl_eval_rating_only(xl_rec_kind kind)
+{
+    return kind == XL_REC_MEAN || kind == XL_REC_BASELINE || kind == XL_REC_MF;
+}
+
+/* One line per fitted model (m NULL: before the fit). */
+static void progress(const fold_state *fs, xl_rec_kind kind, const xl_rec_model *m, double score_seconds)
+{
+    const xl_eval_config *c = fs->c;
+    if (!c->progress) return;
+    char msg[160];
+    if (!m)
+        snprintf(msg, sizeof msg, "fold %d/%d: fitting %s on %zu interactions", fs->fold + 1, fs->n_folds,
+                 xl_rec_kind_name(kind), fs->train.nnz);
+    else if (score_seconds < 0)
+        snprintf(msg, sizeof msg, "fold %d/%d: %s fitted in %.1f s (rating predictions only)", fs->fold + 1,
+                 fs->n_folds, xl_rec_kind_name(kind), xl_rec_fit_seconds(m));
+    else
+        snprintf(msg, sizeof msg, "fold %d/%d: %s fitted in %.1f s, scored %zu users in %.1f s", fs->fold + 1,
+                 fs->n_folds, xl_rec_kind_name(kind), xl_rec_fit_seconds(m), fs->n_users, score_seconds);
+    c->progress(c->progress_ctx, msg);
+}
+
 static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_rows, const unsigned char *cold,
                      xl_error *err)
 {
+    progress(fs, kind, NULL, 0);
     const xl_rec_dataset *d = fs->d;
     const xl_eval_config *c = fs->c;
     const char *name = xl_rec_kind_name(kind);
@@ -284,7 +312,13 @@ static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_
         all->n_rating_folds++;
         all->row.has_rating = true;
     }
-    /* ranking */
+    /* ranking (not for rating-only models) */
+    if (xl_eval_rating_only(kind)) {
+        progress(fs, kind, m, -1);
+        xl_rec_free(m);
+        return 0;
+    }
+    double t_score = xl_time_now();
     if (xl_rec_topk(m, &fs->train, fs->users, fs->n_users, c->k, c->threads, fs->lists, fs->scores, err) < 0) {
         xl_rec_free(m);
         return -1;
@@ -298,7 +332,7 @@ static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_
         xl_rank_accum_init(&acc);
         score_lists(fs->lists, fs->users, fs->n_users, c->k, &fs->test, c->relevance_threshold, cold, &acc, fs->rel,
                     fs->gains);
-        add_rank(get_row(rows, n_rows, name, "cold-start items"), &acc, 0);
+        add_rank(get_row(rows, n_rows, name, "cold-start items"), &acc, -1);
     }
     if (c->by_language && d->item_lang) {
         unsigned char *mask = xl_malloc(d->n_items ? d->n_items : 1, err);
@@ -319,10 +353,11 @@ static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_
                         fs->rel, fs->gains);
             char subset[48];
             snprintf(subset, sizeof subset, "lang=%.40s", lang[0] ? lang : "?");
-            if (acc.n_users) add_rank(get_row(rows, n_rows, name, subset), &acc, 0);
+            if (acc.n_users) add_rank(get_row(rows, n_rows, name, subset), &acc, -1);
         }
         free(mask);
     }
+    progress(fs, kind, m, xl_time_now() - t_score);
     xl_rec_free(m);
     return 0;
 }
@@ -364,7 +399,9 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
     fs.rel = xl_malloc(x->n * sizeof *fs.rel, err);
     fs.gains = xl_malloc(x->n * sizeof *fs.gains, err);
     if (!fs.users || !fs.lists || !fs.scores || !fs.rel || !fs.gains) goto out;
+    fs.n_folds = n_folds;
     for (int f = 0; f < n_folds; f++) {
+        fs.fold = f;
         uint8_t test_fold = config->protocol == XL_SPLIT_KFOLD ? (uint8_t)f : 1;
         size_t ntr = 0, nte = 0;
         for (size_t e = 0; e < x->n; e++) {
@@ -397,7 +434,7 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
         o->rank.map /= nf;
         o->rank.mrr /= nf;
         o->rank.hit /= nf;
-        o->coverage /= nf;
+        if (o->coverage >= 0) o->coverage /= nf;
         o->n_users = (size_t)(a->users_total / nf);
         o->n_skipped = (size_t)(a->skipped_total / nf);
         double v = a->ndcg_sq / nf - o->rank.ndcg * o->rank.ndcg;
@@ -456,12 +493,19 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
     const xl_eval_config *c = &r->config;
     if (xl_buf_printf(b, err, "{\n  \"dataset\": ") < 0 || json_string(b, dataset_name ? dataset_name : "", err) < 0)
         return -1;
-    if (xl_buf_printf(b, err,
-                      ",\n  \"protocol\": \"%s\", \"test_ratio\": %.6g, \"folds\": %d, \"k\": %zu,"
-                      " \"relevance_threshold\": %.6g, \"seed\": %llu, \"folds_run\": %d,\n  \"results\": [",
-                      protocol_name(c->protocol), c->test_ratio, c->protocol == XL_SPLIT_KFOLD ? c->folds : 1, c->k,
-                      c->relevance_threshold, (unsigned long long)c->seed, r->n_folds_run) < 0)
+    if (r->external) { /* lists from files: no split was made, so no protocol, ratio, folds or seed */
+        if (xl_buf_printf(b, err,
+                          ",\n  \"protocol\": \"external\", \"k\": %zu, \"relevance_threshold\": %.6g,\n"
+                          "  \"results\": [",
+                          c->k, c->relevance_threshold) < 0)
+            return -1;
+    } else if (xl_buf_printf(b, err,
+                             ",\n  \"protocol\": \"%s\", \"test_ratio\": %.6g, \"folds\": %d, \"k\": %zu,"
+                             " \"relevance_threshold\": %.6g, \"seed\": %llu, \"folds_run\": %d,\n  \"results\": [",
+                             protocol_name(c->protocol), c->test_ratio, c->protocol == XL_SPLIT_KFOLD ? c->folds : 1,
+                             c->k, c->relevance_threshold, (unsigned long long)c->seed, r->n_folds_run) < 0) {
         return -1;
+    }
     for (size_t i = 0; i < r->n_rows; i++) {
         const xl_eval_row *o = &r->rows[i];
         if (xl_buf_printf(b, err, "%s\n    {\"model\": ", i ? "," : "") < 0 || json_string(b, o->model, err) < 0 ||
@@ -473,9 +517,12 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
             xl_buf_printf(b, err,
                           ", \"users\": %zu, \"users_without_relevant\": %zu, \"precision\": %.6f, \"recall\": %.6f,"
                           " \"f1\": %.6f, \"ndcg\": %.6f, \"ndcg_sd\": %.6f, \"ndcg_graded\": %.6f, \"map\": %.6f,"
-                          " \"mrr\": %.6f, \"hit_rate\": %.6f, \"coverage\": %.6f",
+                          " \"mrr\": %.6f, \"hit_rate\": %.6f",
                           o->n_users, o->n_skipped, o->rank.precision, o->rank.recall, o->rank.f1, o->rank.ndcg,
-                          o->ndcg_sd, o->rank.ndcg_graded, o->rank.map, o->rank.mrr, o->rank.hit, o->coverage) < 0)
+                          o->ndcg_sd, o->rank.ndcg_graded, o->rank.map, o->rank.mrr, o->rank.hit) < 0)
+            return -1;
+        if (o->has_rank && (o->coverage >= 0 ? xl_buf_printf(b, err, ", \"coverage\": %.6f", o->coverage)
+                                             : xl_buf_printf(b, err, ", \"coverage\": null")) < 0)
             return -1;
         if (o->has_rating && xl_buf_printf(b, err, ", \"rmse\": %.6f, \"rmse_sd\": %.6f, \"mae\": %.6f, \"predictions\": %zu",
                                            o->rmse, o->rmse_sd, o->mae, o->n_pred) < 0)
@@ -488,20 +535,25 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
 int xl_eval_table(const xl_eval_result *r, xl_buf *b, xl_error *err)
 {
     const xl_eval_config *c = &r->config;
+    if (r->external ? xl_buf_printf(b, err, "external lists, k=%zu\n", c->k) < 0
+                    : xl_buf_printf(b, err, "protocol %s, k=%zu, folds run %d, seed %llu\n", protocol_name(c->protocol),
+                                    c->k, r->n_folds_run, (unsigned long long)c->seed) < 0)
+        return -1;
     if (xl_buf_printf(b, err,
-                      "protocol %s, k=%zu, folds run %d, seed %llu\n"
                       "%-11s %-16s %6s %7s %7s %7s %7s %7s %7s %7s %7s %6s %7s %7s %8s\n",
-                      protocol_name(c->protocol), c->k, r->n_folds_run, (unsigned long long)c->seed, "model", "subset",
+                      "model", "subset",
                       "users", "P@K", "R@K", "F1@K", "NDCG", "NDCGg", "MAP", "MRR", "Hit", "cov", "RMSE", "MAE",
                       "fit_s") < 0)
         return -1;
     for (size_t i = 0; i < r->n_rows; i++) {
         const xl_eval_row *o = &r->rows[i];
         char rank[128] = "", rating[48] = "";
+        char cov[16] = "-";
+        if (o->coverage >= 0) snprintf(cov, sizeof cov, "%.3f", o->coverage);
         if (o->has_rank)
-            snprintf(rank, sizeof rank, "%6zu %7.4f %7.4f %7.4f %7.4f %7.4f %7.4f %7.4f %7.4f %6.3f", o->n_users,
+            snprintf(rank, sizeof rank, "%6zu %7.4f %7.4f %7.4f %7.4f %7.4f %7.4f %7.4f %7.4f %6s", o->n_users,
                      o->rank.precision, o->rank.recall, o->rank.f1, o->rank.ndcg, o->rank.ndcg_graded, o->rank.map,
-                     o->rank.mrr, o->rank.hit, o->coverage);
+                     o->rank.mrr, o->rank.hit, cov);
         else
             snprintf(rank, sizeof rank, "%6s %7s %7s %7s %7s %7s %7s %7s %7s %6s", "-", "-", "-", "-", "-", "-", "-",
                      "-", "-", "-");

@@ -1192,7 +1192,11 @@ size_t xl_rec_explain(const xl_rec_model *m, uint32_t user, uint32_t item, size_
         const float *v = m->iv->v + (size_t)item * m->iv->dim;
         for (size_t k = 0; k < len; k++) {
             uint32_t i = R->idx[R->ptr[user] + k];
-            float c = (float)(w[k] * xl_rec_dot(m->iv->v + (size_t)i * m->iv->dim, v, m->iv->dim) / sum);
+            const float *vi = m->iv->v + (size_t)i * m->iv->dim;
+            /* a never-embedded item (zero vector) or one orthogonal to the target contributes
+             * nothing: it is no reason, so it is not listed (issue 17) */
+            float c = (float)(w[k] * xl_rec_dot(vi, v, m->iv->dim) / sum);
+            if (c == 0.0f || isnan(c)) continue;
             heap_push(hs, hi, &hn, n, c, i);
         }
         size_t cnt = hn;

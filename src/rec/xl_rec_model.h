@@ -134,7 +134,9 @@ int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *us
 
 /* Content/hybrid models: the history items that contributed most to
  * score(user, item): contribution_i = w_ui * cos(v_i, v_item) / sum w.
- * Writes up to n (item, contribution) pairs, largest first; returns count. */
+ * Writes up to n (item, contribution) pairs, largest first; returns count.
+ * History items with contribution 0 (never embedded: zero vector; or orthogonal
+ * to the item) are not listed. */
 size_t xl_rec_explain(const xl_rec_model *m, uint32_t user, uint32_t item, size_t n, uint32_t *out_items,
                       float *out_contrib);
 

@@ -1,0 +1,286 @@
+/* test_rec_cli.c - `xlrec recommend` and `xlrec eval` through the real binary
+ * ($XLREC_BIN, set by `make test`) and the loader behind them, on tiny files
+ * made here: the details of issue 17, each with its regression test
+ * (MovieLens "::" files and --sep auto, --encoding latin1 and the non-UTF-8
+ * error, external-list JSON without a split, "-" coverage of language rows,
+ * no ranking rows for rating-only models, no never-embedded "because" items,
+ * progress lines on stderr). */
+#define _POSIX_C_SOURCE 200809L
+#include "xl_test.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "xl_rec_data.h"
+
+static char *tmp_copy(const char *tag, const char *text, size_t len)
+{
+    const char *p = xl_test_write_tmp(tag, text, len);
+    assert_non_null(p);
+    char *s = malloc(strlen(p) + 1);
+    assert_non_null(s);
+    strcpy(s, p);
+    return s;
+}
+
+/* Run `$XLREC_BIN args`; stdout into out, stderr into err_out (each NUL-terminated,
+ * at most cap-1 bytes; either may be NULL).  Returns the exit status. */
+static int run(const char *args, char *out, char *err_out, size_t cap)
+{
+    const char *bin = xl_test_bin_or_skip();
+    char so[1024], se[1024];
+    snprintf(so, sizeof so, "%s", xl_test_tmp_path("stdout"));
+    snprintf(se, sizeof se, "%s", xl_test_tmp_path("stderr"));
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s %s </dev/null >%s 2>%s", bin, args, so, se);
+    int st = system(cmd);
+    assert_true(st != -1 && WIFEXITED(st));
+    char *bufs[2] = {out, err_out};
+    const char *paths[2] = {so, se};
+    for (int i = 0; i < 2; i++) {
+        if (!bufs[i]) continue;
+        FILE *f = fopen(paths[i], "rb");
+        assert_non_null(f);
+        size_t n = fread(bufs[i], 1, cap - 1, f);
+        bufs[i][n] = 0;
+        fclose(f);
+    }
+    remove(so);
+    remove(se);
+    return WEXITSTATUS(st);
+}
+
+/* MovieLens 1M layout: user::movie::rating::time, no header. */
+static const char DAT[] = "1::10::5::100\n1::11::3::101\n2::10::4::102\n2::12::2::103\n3::11::5::104\n3::12::1::105\n"
+                          "4::10::3::106\n";
+
+static void test_dcolon_separator(void **state)
+{
+    (void)state;
+    char *r = tmp_copy("r.dat", DAT, strlen(DAT));
+    static char out[4096], err[4096];
+    char args[2048];
+    /* --sep auto (the default) finds "::"; popularity: 10 has 3 users, 11 and 12 two each */
+    snprintf(args, sizeof args, "recommend --ratings %s --no-header --rating-col 2 --time-col 3 --model popularity -k 1",
+             r);
+    assert_int_equal(run(args, out, err, sizeof out), 0);
+    assert_string_equal(out, "1\t1\t12\t2\n2\t1\t11\t2\n3\t1\t10\t3\n4\t1\t11\t2\n");
+    snprintf(args, sizeof args,
+             "recommend --ratings %s --no-header --sep :: --rating-col 2 --time-col 3 --model popularity -k 1", r);
+    static char out2[4096];
+    assert_int_equal(run(args, out2, NULL, sizeof out2), 0);
+    assert_string_equal(out, out2);
+    /* the loader: ratings and times read from the 3rd and 4th "::" fields */
+    xl_rec_load_options o;
+    xl_rec_load_options_default(&o);
+    assert_int_equal(o.separator, XL_REC_SEP_AUTO);
+    o.no_header = true;
+    o.rating_col = "2";
+    o.time_col = "3";
+    xl_rec_dataset d;
+    xl_rec_dataset_init(&d);
+    xl_error e;
+    assert_int_equal(xl_rec_load(&d, r, NULL, &o, &e), 0);
+    assert_int_equal(d.n_users, 4);
+    assert_int_equal(d.n_items, 3);
+    assert_int_equal(d.x.n, 7);
+    assert_close(d.x.rating[3], 2.0, 0);
+    assert_int_equal(d.x.time[6], 106);
+    xl_rec_dataset_free(&d);
+    /* ';' with no ',' on the first line is sniffed too (Book-Crossing's original dump) */
+    static const char SEMI[] = "\"User-ID\";\"ISBN\";\"Book-Rating\"\n\"1\";\"a\";\"5\"\n\"2\";\"a\";\"3\"\n\"2\";\"b\";\"4\"\n";
+    char *rs = tmp_copy("r_semi.csv", SEMI, strlen(SEMI));
+    xl_rec_load_options_default(&o);
+    o.user_col = "User-ID";
+    o.item_col = "ISBN";
+    o.rating_col = "Book-Rating";
+    xl_rec_dataset_init(&d);
+    assert_int_equal(xl_rec_load(&d, rs, NULL, &o, &e), 0);
+    assert_int_equal(d.n_users, 2);
+    assert_int_equal(d.n_items, 2);
+    assert_close(d.x.rating[2], 4.0, 0);
+    xl_rec_dataset_free(&d);
+    remove(r);
+    remove(rs);
+    free(r);
+    free(rs);
+}
+
+static void test_encoding(void **state)
+{
+    (void)state;
+    char *r = tmp_copy("r.dat", DAT, strlen(DAT));
+    static const char MOVIES[] = "10::Caf\xE9 (1999)::Drama\n11::Big::Comedy\n12::Small::Action\n";
+    char *m = tmp_copy("m.dat", MOVIES, strlen(MOVIES));
+    static char out[4096], err[4096];
+    char args[2048];
+    snprintf(args, sizeof args,
+             "recommend --ratings %s --no-header --items %s --item-no-header --item-text-cols 1 --text-vectors 16 "
+             "--model content -k 1",
+             r, m);
+    /* not UTF-8: an error naming file, line, byte and column, and the fix */
+    assert_int_equal(run(args, out, err, sizeof out), 1);
+    assert_non_null(strstr(err, "m.dat:1: byte 0xE9 at column 8"));
+    assert_non_null(strstr(err, "--encoding latin1"));
+    char args2[2100];
+    snprintf(args2, sizeof args2, "%s --encoding latin1", args);
+    assert_int_equal(run(args2, out, err, sizeof out), 0);
+    /* the library converts Latin-1 to UTF-8: 0xE9 -> C3 A9 */
+    xl_rec_load_options o;
+    xl_rec_load_options_default(&o);
+    o.no_header = o.item_no_header = true;
+    o.item_text_cols = "1";
+    o.encoding = XL_ENC_LATIN1;
+    xl_rec_dataset d;
+    xl_rec_dataset_init(&d);
+    xl_error e;
+    assert_int_equal(xl_rec_load(&d, r, m, &o, &e), 0);
+    assert_string_equal(d.item_text[0], "Caf\xC3\xA9 (1999)");
+    xl_rec_dataset_free(&d);
+    /* a bad byte on line 3 of the ratings file is reported there */
+    static const char BAD[] = "u,i\n1,a\n2,b\xFF\n";
+    char *b = tmp_copy("bad.csv", BAD, strlen(BAD));
+    xl_rec_load_options_default(&o);
+    xl_rec_dataset_init(&d);
+    assert_int_equal(xl_rec_load(&d, b, NULL, &o, &e), -1);
+    assert_non_null(strstr(e.msg, "bad.csv:3: byte 0xFF at column 4"));
+    xl_rec_dataset_free(&d);
+    remove(r);
+    remove(m);
+    remove(b);
+    free(r);
+    free(m);
+    free(b);
+}
+
+static void test_external_json_has_no_split(void **state)
+{
+    (void)state;
+    char *pred = tmp_copy("pred.tsv", "u1\ta b\nu2\tc a\n", 14);
+    char *truth = tmp_copy("truth.csv", "u1,a\nu2,b\n", 10);
+    static char out[8192];
+    char args[2048];
+    snprintf(args, sizeof args, "eval --predictions %s --truth %s -k 2 --json -", pred, truth);
+    assert_int_equal(run(args, out, NULL, sizeof out), 0);
+    assert_non_null(strstr(out, "\"protocol\": \"external\""));
+    assert_null(strstr(out, "test_ratio"));
+    assert_null(strstr(out, "\"seed\""));
+    assert_null(strstr(out, "folds"));
+    /* u1 hits at rank 1, u2 misses: hit rate 0.5 */
+    assert_non_null(strstr(out, "\"hit_rate\": 0.500000"));
+    snprintf(args, sizeof args, "eval --predictions %s --truth %s -k 2", pred, truth);
+    assert_int_equal(run(args, out, NULL, sizeof out), 0);
+    assert_true(strncmp(out, "external lists, k=2\n", 20) == 0);
+    remove(pred);
+    remove(truth);
+    free(pred);
+    free(truth);
+}
+
+/* 6 users x 6 items, items in two languages. */
+static const char RATINGS[] = "user,item,rating\n"
+                              "1,a,5\n1,b,4\n1,c,3\n1,d,1\n"
+                              "2,a,4\n2,c,5\n2,e,2\n2,f,3\n"
+                              "3,b,5\n3,d,4\n3,e,3\n3,a,2\n"
+                              "4,a,3\n4,b,2\n4,c,1\n4,f,5\n"
+                              "5,c,4\n5,d,3\n5,e,5\n5,f,1\n"
+                              "6,a,1\n6,d,2\n6,e,4\n6,b,3\n";
+static const char ITEMS[] = "item,title,lang\n"
+                            "a,red apple,en\nb,red car,en\nc,,en\n"
+                            "d,pomme rouge,fr\ne,voiture rouge,fr\nf,pomme verte,fr\n";
+
+static void test_eval_rows(void **state)
+{
+    (void)state;
+    char *r = tmp_copy("r.csv", RATINGS, strlen(RATINGS));
+    char *it = tmp_copy("items.csv", ITEMS, strlen(ITEMS));
+    static char out[16384], err[16384];
+    char args[2048];
+    snprintf(args, sizeof args,
+             "eval --ratings %s --rating-col rating --items %s --item-text-cols title --item-lang-col lang "
+             "--models popularity,mean --by-language --test-ratio 0.5 -k 2 --threads 1 --json -",
+             r, it);
+    assert_int_equal(run(args, out, err, sizeof out), 0);
+    /* language rows: coverage is not defined on a subset of the relevant items */
+    const char *en = strstr(out, "\"subset\": \"lang=en\"");
+    assert_non_null(en);
+    const char *en_end = strchr(en, '}');
+    const char *cov = strstr(en, "\"coverage\": null");
+    assert_true(cov && cov < en_end);
+    const char *all = strstr(out, "\"subset\": \"all\"");
+    assert_non_null(all);
+    assert_non_null(strstr(all, "\"coverage\": 0."));
+    /* mean ranks by a constant: no ranking metrics, only RMSE */
+    const char *mean = strstr(out, "\"model\": \"mean\"");
+    assert_non_null(mean);
+    const char *mean_end = strchr(mean, '}');
+    const char *ndcg = strstr(mean, "\"ndcg\"");
+    assert_true(!ndcg || ndcg > mean_end);
+    assert_non_null(strstr(mean, "\"rmse\""));
+    /* progress lines on stderr, one before and one after each model */
+    assert_non_null(strstr(err, "xlrec: eval: fold 1/1: fitting popularity"));
+    assert_non_null(strstr(err, "xlrec: eval: fold 1/1: popularity fitted in"));
+    assert_non_null(strstr(err, "xlrec: eval: fold 1/1: mean fitted in"));
+    /* the table: "-" in the coverage column of the language rows; --quiet: no progress */
+    snprintf(args, sizeof args,
+             "eval --ratings %s --rating-col rating --items %s --item-text-cols title --item-lang-col lang "
+             "--models popularity --by-language --test-ratio 0.5 -k 2 --threads 1 --quiet",
+             r, it);
+    assert_int_equal(run(args, out, err, sizeof out), 0);
+    const char *row = strstr(out, "lang=fr");
+    assert_non_null(row);
+    const char *eol = strchr(row, '\n');
+    assert_non_null(eol);
+    /* fields after the subset: users P R F1 NDCG NDCGg MAP MRR Hit cov RMSE MAE fit_s */
+    char line[512];
+    snprintf(line, sizeof line, "%.*s", (int)(eol - row), row);
+    char *tok[16];
+    int nt = 0;
+    for (char *t = strtok(line, " "); t && nt < 16; t = strtok(NULL, " ")) tok[nt++] = t;
+    assert_int_equal(nt, 14);
+    assert_string_equal(tok[10], "-"); /* cov */
+    assert_string_equal(err, "");
+    remove(r);
+    remove(it);
+    free(r);
+    free(it);
+}
+
+static void test_explain_skips_unembedded(void **state)
+{
+    (void)state;
+    /* user 1 has a (red apple), c (no text: zero vector) and b (red car); candidates d, e, f */
+    char *r = tmp_copy("r.csv", RATINGS, strlen(RATINGS));
+    char *it = tmp_copy("items.csv", ITEMS, strlen(ITEMS));
+    static char out[16384];
+    char args[2048];
+    snprintf(args, sizeof args,
+             "recommend --ratings %s --rating-col rating --items %s --item-text-cols title --text-vectors 64 "
+             "--model content -k 2 --users 1 --explain 5 --quiet",
+             r, it);
+    assert_int_equal(run(args, out, NULL, sizeof out), 0);
+    assert_true(strlen(out) > 0);
+    /* c never appears as a reason, and no reason has contribution 0 */
+    assert_null(strstr(out, "\tc:"));
+    assert_null(strstr(out, ",c:"));
+    assert_null(strstr(out, ":0.0000"));
+    remove(r);
+    remove(it);
+    free(r);
+    free(it);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dcolon_separator),
+        cmocka_unit_test(test_encoding),
+        cmocka_unit_test(test_external_json_has_no_split),
+        cmocka_unit_test(test_eval_rows),
+        cmocka_unit_test(test_explain_skips_unembedded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
