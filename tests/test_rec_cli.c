@@ -273,6 +273,116 @@ static void test_explain_skips_unembedded(void **state)
     free(it);
 }
 
+/* The number after "key": in the JSON object of model `model` (first result row of it). */
+static double json_field(const char *json, const char *model, const char *key)
+{
+    char pat[96];
+    snprintf(pat, sizeof pat, "\"model\": \"%s\"", model);
+    const char *row = strstr(json, pat);
+    assert_non_null(row);
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *v = strstr(row, pat);
+    assert_non_null(v);
+    assert_true(v < strchr(row, '}'));
+    return strtod(v + strlen(pat), NULL);
+}
+
+static size_t count_lines(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF) n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* --write-split, then the same numbers from --train/--test, from `recommend --format eval`
+ * scored by `eval --predictions`, and from the independent tests/tools/rec_split_metrics.py
+ * (when python3 is installed); --per-user and --significance on top. */
+static void test_split_roundtrip(void **state)
+{
+    (void)state;
+    char *r = tmp_copy("r.csv", RATINGS, strlen(RATINGS));
+    char *it = tmp_copy("items.csv", ITEMS, strlen(ITEMS));
+    char dir[1024], pu[1024], pred[1024], args[8192];
+    snprintf(dir, sizeof dir, "%s", xl_test_tmp_path("split"));
+    snprintf(pu, sizeof pu, "%s", xl_test_tmp_path("pu.tsv"));
+    snprintf(pred, sizeof pred, "%s", xl_test_tmp_path("pred.tsv"));
+    static char a[16384], b[16384], c[16384];
+    snprintf(args, sizeof args,
+             "eval --ratings %s --rating-col rating --items %s --models popularity,itemknn --test-ratio 0.4 --val-ratio 0.5 -k 3 "
+             "--threads 1 --quiet --json - --write-split %s --per-user %s --significance",
+             r, it, dir, pu);
+    assert_int_equal(run(args, a, NULL, sizeof a), 0);
+    char tr[1100], te[1100], va[1100], ids[1100];
+    snprintf(tr, sizeof tr, "%s/train.csv", dir);
+    snprintf(te, sizeof te, "%s/test.csv", dir);
+    snprintf(va, sizeof va, "%s/validation.csv", dir);
+    snprintf(ids, sizeof ids, "%s/items.csv", dir);
+    /* 24 ratings: train + test (each with a header line); validation is part of train */
+    assert_int_equal(count_lines(tr) - 1 + count_lines(te) - 1, 24);
+    assert_true(count_lines(va) > 1 && count_lines(va) < count_lines(tr));
+    assert_int_equal(count_lines(ids), 7); /* header + 6 items in index order */
+    /* per-user rows: a header and one row per (model, user with a relevant item) */
+    double users = json_field(a, "itemknn", "users");
+    assert_int_equal(count_lines(pu), 1 + 2 * (size_t)users);
+    assert_non_null(strstr(a, "\"paired_tests_ndcg\""));
+    char pairs[128];
+    snprintf(pairs, sizeof pairs, "{\"a\": \"popularity\", \"b\": \"itemknn\", \"pairs\": %.0f,", users);
+    assert_non_null(strstr(a, pairs));
+    /* the given split reproduces every number */
+    snprintf(args, sizeof args,
+             "eval --train %s --test %s --items %s --models popularity,itemknn -k 3 --threads 1 --quiet --json -", tr,
+             te, ids);
+    assert_int_equal(run(args, b, NULL, sizeof b), 0);
+    assert_non_null(strstr(b, "\"protocol\": \"given\""));
+    static const char *const keys[] = {"users", "precision", "recall", "ndcg", "ndcg_graded", "map", "mrr", "hit_rate"};
+    for (size_t q = 0; q < 8; q++) {
+        assert_close(json_field(b, "popularity", keys[q]), json_field(a, "popularity", keys[q]), 0);
+        assert_close(json_field(b, "itemknn", keys[q]), json_field(a, "itemknn", keys[q]), 0);
+    }
+    /* recommend --format eval on train.csv, scored as external lists */
+    snprintf(args, sizeof args,
+             "recommend --ratings %s --rating-col rating --items %s --model itemknn -k 3 --threads 1 --quiet "
+             "--format eval --titles",
+             tr, ids);
+    assert_int_equal(run(args, c, NULL, sizeof c), 0);
+    assert_true(strncmp(c, "user\titems\ttitles\n", 18) == 0);
+    FILE *pf = fopen(pred, "wb");
+    assert_non_null(pf);
+    assert_int_equal(fwrite(c, 1, strlen(c), pf), strlen(c));
+    assert_int_equal(fclose(pf), 0);
+    snprintf(args, sizeof args, "eval --predictions %s --truth %s --header -k 3 --quiet --json -", pred, te);
+    assert_int_equal(run(args, c, NULL, sizeof c), 0);
+    for (size_t q = 0; q < 8; q++)
+        assert_close(json_field(c, "external", keys[q]), json_field(a, "itemknn", keys[q]), 0);
+    /* the independent script, when python3 is there */
+    if (system("python3 -c 1 >/dev/null 2>&1") == 0) {
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd, "python3 tests/tools/rec_split_metrics.py %s %s 3", pred, te);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        char line[512] = "";
+        assert_non_null(fgets(line, sizeof line, p));
+        assert_int_equal(pclose(p), 0);
+        double v[9];
+        assert_int_equal(sscanf(line, "users %lf %lf %lf %*f %lf %lf %lf %lf %lf", &v[0], &v[1], &v[2], &v[3], &v[4],
+                                &v[5], &v[6], &v[7]),
+                         8);
+        static const char *const k2[] = {"users", "precision", "recall", "ndcg", "ndcg_graded", "map", "mrr", "hit_rate"};
+        for (size_t q = 0; q < 8; q++) assert_close(v[q], json_field(a, "itemknn", k2[q]), 5e-7);
+    }
+    const char *files[] = {tr, te, va, ids, pu, pred};
+    for (size_t q = 0; q < 6; q++) remove(files[q]);
+    remove(dir);
+    remove(r);
+    remove(it);
+    free(r);
+    free(it);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_external_json_has_no_split),
         cmocka_unit_test(test_eval_rows),
         cmocka_unit_test(test_explain_skips_unembedded),
+        cmocka_unit_test(test_split_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

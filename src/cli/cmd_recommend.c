@@ -12,11 +12,53 @@
 #include "xl_cli.h"
 #include "xl_rec_setup.h"
 
+/* An id that a space-separated list cannot carry is an error, not a silently split item. */
+static bool list_safe(const char *id)
+{
+    return *id && !strpbrk(id, " \t\r\n");
+}
+
+/* Text in a TSV column: tabs and line ends become spaces. */
+static void put_text(const char *s)
+{
+    for (; *s; s++) putchar(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+/* --format eval: header "user<TAB>items[<TAB>titles]", then user<TAB>item item ... per user. */
+static int print_eval_format(const xl_rec_dataset *d, const uint32_t *users, size_t nu, const uint32_t *items,
+                             size_t k, bool titles, xl_error *err)
+{
+    printf(titles ? "user\titems\ttitles\n" : "user\titems\n");
+    for (size_t j = 0; j < nu; j++) {
+        const char *u = d->users.names[users[j]];
+        if (!list_safe(u)) return xl_fail(err, XL_ERR_FORMAT, "--format eval: user id '%s' holds a space or tab", u);
+        printf("%s\t", u);
+        size_t listed = 0;
+        for (size_t t = 0; t < k; t++) {
+            uint32_t it = items[j * k + t];
+            if (it == XL_REC_NONE) break;
+            if (!list_safe(d->items.names[it]))
+                return xl_fail(err, XL_ERR_FORMAT, "--format eval: item id '%s' holds a space or tab", d->items.names[it]);
+            printf("%s%s", listed++ ? " " : "", d->items.names[it]);
+        }
+        if (titles) {
+            putchar('\t');
+            for (size_t t = 0; t < listed; t++) {
+                if (t) fputs(" | ", stdout);
+                put_text(d->item_text ? d->item_text[items[j * k + t]] : "");
+            }
+        }
+        putchar('\n');
+    }
+    return 0;
+}
+
 int cmd_recommend(int argc, char **argv)
 {
     xl_rec_setup s;
     xl_rec_setup_default(&s);
-    const char *model = "als", *users_opt = NULL;
+    const char *model = "als", *users_opt = NULL, *format = "tsv";
+    bool titles = false;
     int64_t k = 10, explain = 0;
     bool quiet = false;
     xl_option opts[96];
@@ -28,6 +70,11 @@ int cmd_recommend(int argc, char **argv)
         {"users", 'u', XL_OPT_STRING, &users_opt, "IDS", "comma-separated user ids (absent: every user)", 0, 0, NULL},
         {"explain", 0, XL_OPT_INT, &explain, "N", "content models: the N history items that contributed most", 0, 1000, NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no load report on stderr", 0, 0, NULL},
+        {"format", 0, XL_OPT_CHOICE, &format, NULL,
+         "tsv: user, rank, item, score per line; eval: one line per user, user<TAB>item item ... (what "
+         "`xlrec eval --predictions` reads, after a header line)", 0, 0, "tsv|eval"},
+        {"titles", 0, XL_OPT_FLAG, &titles, NULL, "--format eval: a third column with the items' text, ' | '-joined", 0,
+         0, NULL},
     };
     memcpy(opts, own, sizeof own);
     n = sizeof own / sizeof own[0];
@@ -36,7 +83,7 @@ int cmd_recommend(int argc, char **argv)
     const xl_command_spec spec = {
         "recommend",
         "xlrec recommend --ratings FILE [--items FILE --item-text-cols COLS] [--vectors F.npy | --text-vectors DIM]\n"
-        "                --model M [-k 10] [--users ID,ID] [--explain 3]",
+        "                --model M [-k 10] [--users ID,ID] [--explain 3] [--format tsv|eval [--titles]]",
         "Fit a model on every interaction and print each user's top-K unseen items as\n"
         "user<TAB>rank<TAB>item<TAB>score[<TAB>history_item:contribution,...].\n"
         "Example (MovieLens): xlrec recommend --ratings ratings.csv --user-col userId --item-col movieId\n"
@@ -97,6 +144,10 @@ int cmd_recommend(int argc, char **argv)
     scores = xl_malloc((nu ? nu : 1) * (size_t)k * sizeof *scores, &err);
     if (!items || !scores) goto fail;
     if (xl_rec_topk(m, &train, users, nu, (size_t)k, p.threads, items, scores, &err) < 0) goto fail;
+    if (strcmp(format, "eval") == 0) {
+        if (print_eval_format(&d, users, nu, items, (size_t)k, titles, &err) < 0) goto fail;
+        nu = 0; /* printed */
+    }
     for (size_t j = 0; j < nu; j++) {
         for (size_t t = 0; t < (size_t)k; t++) {
             uint32_t it = items[j * (size_t)k + t];

@@ -124,12 +124,11 @@ static int parse_sep(const char *s, char *out, xl_error *err)
     return 0;
 }
 
-int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err)
+int xl_rec_setup_load_options(const xl_rec_setup *s, xl_rec_load_options *out, xl_error *err)
 {
-    memset(iv, 0, sizeof *iv);
-    if (!s->ratings) return xl_fail(err, XL_ERR_USAGE, "--ratings FILE is required");
     xl_rec_load_options o;
     xl_rec_load_options_default(&o);
+    o.pick_columns = s->pick_columns;
     if (parse_sep(s->sep, &o.separator, err) < 0 || parse_sep(s->item_sep, &o.item_separator, err) < 0) return -1;
     o.encoding = strcmp(s->encoding, "latin1") == 0 ? XL_ENC_LATIN1 : XL_ENC_UTF8;
     o.no_header = s->no_header;
@@ -151,6 +150,16 @@ int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors 
     o.item_id_col = s->item_id_col;
     o.item_text_cols = s->item_text_cols;
     o.item_lang_col = s->item_lang_col;
+    *out = o;
+    return 0;
+}
+
+int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err)
+{
+    memset(iv, 0, sizeof *iv);
+    if (!s->ratings) return xl_fail(err, XL_ERR_USAGE, "--ratings FILE is required");
+    xl_rec_load_options o;
+    if (xl_rec_setup_load_options(s, &o, err) < 0) return -1;
     if ((s->vectors || s->text_vectors) && !s->items)
         return xl_fail(err, XL_ERR_USAGE, "--vectors/--text-vectors need --items (the row order of the vectors)");
     if (s->text_vectors && !s->item_text_cols)

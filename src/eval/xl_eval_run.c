@@ -26,8 +26,15 @@ void xl_eval_config_default(xl_eval_config *c)
 
 /* Metrics of top-K lists (one row per entry of `users`) against the test CSR,
  * keeping only relevant items for which mask[item] is set (mask NULL = all). */
+typedef struct {
+    const xl_eval_config *c;
+    size_t model_index;
+    int fold;
+} per_user_sink;
+
 static void score_lists(const uint32_t *lists, const uint32_t *users, size_t n_users, size_t k, const xl_csr *test,
-                        double threshold, const unsigned char *mask, xl_rank_accum *acc, uint32_t *rel, double *gains)
+                        double threshold, const unsigned char *mask, xl_rank_accum *acc, uint32_t *rel, double *gains,
+                        const per_user_sink *sink)
 {
     for (size_t j = 0; j < n_users; j++) {
         uint32_t u = users ? users[j] : (uint32_t)j;
@@ -45,6 +52,7 @@ static void score_lists(const uint32_t *lists, const uint32_t *users, size_t n_u
             continue;
         }
         xl_rank_accum_add(acc, &m);
+        if (sink && sink->c->per_user) sink->c->per_user(sink->c->per_user_ctx, sink->model_index, sink->fold, u, &m, nr);
     }
 }
 
@@ -106,7 +114,7 @@ int xl_eval_lists(const uint32_t *lists, size_t n_users, size_t k, const xl_csr 
     if (row_scratch(truth, &rel, &gains, err) < 0) return -1;
     xl_rank_accum acc;
     xl_rank_accum_init(&acc);
-    score_lists(lists, NULL, n_users, k, truth, relevance_threshold, NULL, &acc, rel, gains);
+    score_lists(lists, NULL, n_users, k, truth, relevance_threshold, NULL, &acc, rel, gains, NULL);
     xl_rank_accum_mean(&acc, &row->rank);
     row->has_rank = true;
     row->n_users = acc.n_users;
@@ -138,6 +146,7 @@ typedef struct {
     uint32_t *rel;
     double *gains;
     int fold, n_folds; /* for progress messages */
+    size_t model_index;
 } fold_state;
 
 static row_acc *get_row(row_acc *rows, size_t *n, const char *model, const char *subset)
@@ -177,20 +186,23 @@ static void add_rank(row_acc *a, const xl_rank_accum *acc, double coverage)
     a->row.has_rank = true;
 }
 
+int xl_eval_validation_split(const xl_csr *train, double val_ratio, uint64_t seed, xl_interactions *tr, uint8_t *fold,
+                             xl_error *err)
+{
+    xl_interactions_init(tr);
+    for (uint32_t u = 0; u < train->n_rows; u++)
+        for (size_t q = train->ptr[u]; q < train->ptr[u + 1]; q++)
+            if (xl_interactions_push(tr, u, train->idx[q], train->val[q], train->time[q], err) < 0) return -1;
+    return xl_split_assign(tr, NULL, tr->n, train->n_rows, XL_SPLIT_USER_RATIO, val_ratio, 0, seed + 1000, fold, err);
+}
+
 /* NDCG@K on a validation split for the hybrid weight search. */
 static int hybrid_alpha_search(fold_state *fs, double *best_alpha, xl_error *err)
 {
     const xl_rec_dataset *d = fs->d;
     size_t n = fs->train.nnz;
-    /* rebuild the training interactions as a triplet list to split it */
     xl_interactions tr;
     xl_interactions_init(&tr);
-    for (uint32_t u = 0; u < fs->train.n_rows; u++)
-        for (size_t q = fs->train.ptr[u]; q < fs->train.ptr[u + 1]; q++)
-            if (xl_interactions_push(&tr, u, fs->train.idx[q], fs->train.val[q], fs->train.time[q], err) < 0) {
-                xl_interactions_free(&tr);
-                return -1;
-            }
     uint8_t *fold = xl_malloc(n ? n : 1, err);
     size_t *sub_tr = xl_malloc((n ? n : 1) * sizeof *sub_tr, err), *sub_va = xl_malloc((n ? n : 1) * sizeof *sub_va, err);
     xl_csr vtrain = {0}, vtest = {0};
@@ -199,9 +211,7 @@ static int hybrid_alpha_search(fold_state *fs, double *best_alpha, xl_error *err
     float *scores = NULL;
     int rc = -1;
     if (!fold || !sub_tr || !sub_va) goto out;
-    if (xl_split_assign(&tr, NULL, n, d->n_users, XL_SPLIT_USER_RATIO, fs->c->val_ratio, 0, fs->c->seed + 1000, fold,
-                        err) < 0)
-        goto out;
+    if (xl_eval_validation_split(&fs->train, fs->c->val_ratio, fs->c->seed, &tr, fold, err) < 0) goto out;
     size_t ntr = 0, nva = 0;
     for (size_t e = 0; e < n; e++) {
         if (fold[e]) sub_va[nva++] = e;
@@ -228,7 +238,7 @@ static int hybrid_alpha_search(fold_state *fs, double *best_alpha, xl_error *err
         if (xl_rec_topk(m, &vtrain, vusers, nu, k, fs->c->threads, lists, scores, err) < 0) goto out;
         xl_rank_accum acc;
         xl_rank_accum_init(&acc);
-        score_lists(lists, vusers, nu, k, &vtest, fs->c->relevance_threshold, NULL, &acc, fs->rel, fs->gains);
+        score_lists(lists, vusers, nu, k, &vtest, fs->c->relevance_threshold, NULL, &acc, fs->rel, fs->gains, NULL);
         xl_rank_metrics mm;
         xl_rank_accum_mean(&acc, &mm);
         if (mm.ndcg > best + 1e-12) {
@@ -325,13 +335,14 @@ static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_
     }
     xl_rank_accum acc;
     xl_rank_accum_init(&acc);
+    per_user_sink sink = {c, fs->model_index, fs->fold};
     score_lists(fs->lists, fs->users, fs->n_users, c->k, &fs->test, c->relevance_threshold, NULL, &acc, fs->rel,
-                fs->gains);
+                fs->gains, &sink);
     add_rank(all, &acc, xl_metric_coverage(fs->lists, fs->n_users, c->k, d->n_items));
     if (c->cold_start && cold) {
         xl_rank_accum_init(&acc);
         score_lists(fs->lists, fs->users, fs->n_users, c->k, &fs->test, c->relevance_threshold, cold, &acc, fs->rel,
-                    fs->gains);
+                    fs->gains, NULL);
         add_rank(get_row(rows, n_rows, name, "cold-start items"), &acc, -1);
     }
     if (c->by_language && d->item_lang) {
@@ -350,7 +361,7 @@ static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_
             for (uint32_t j = 0; j < d->n_items; j++) mask[j] = strcmp(d->item_lang[j], lang) == 0;
             xl_rank_accum_init(&acc);
             score_lists(fs->lists, fs->users, fs->n_users, c->k, &fs->test, c->relevance_threshold, mask, &acc,
-                        fs->rel, fs->gains);
+                        fs->rel, fs->gains, NULL);
             char subset[48];
             snprintf(subset, sizeof subset, "lang=%.40s", lang[0] ? lang : "?");
             if (acc.n_users) add_rank(get_row(rows, n_rows, name, subset), &acc, -1);
@@ -367,6 +378,7 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
 {
     memset(out, 0, sizeof *out);
     out->config = *config;
+    out->given_split = config->given_fold != NULL;
     const xl_interactions *x = &d->x;
     if (x->n == 0) return xl_fail(err, XL_ERR_USAGE, "eval: no interactions");
     if (config->k == 0) return xl_fail(err, XL_ERR_USAGE, "eval: k must be positive");
@@ -389,10 +401,13 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
     size_t n_rows = 0;
     int rc = -1;
     if (!fold || !tr || !te || !rows || !cold) goto out;
-    if (xl_split_assign(x, NULL, x->n, d->n_users, config->protocol, config->test_ratio, config->folds, config->seed,
-                        fold, err) < 0)
+    if (config->given_fold) {
+        memcpy(fold, config->given_fold, x->n);
+    } else if (xl_split_assign(x, NULL, x->n, d->n_users, config->protocol, config->test_ratio, config->folds,
+                               config->seed, fold, err) < 0) {
         goto out;
-    int n_folds = config->protocol == XL_SPLIT_KFOLD ? config->folds : 1;
+    }
+    int n_folds = config->protocol == XL_SPLIT_KFOLD && !config->given_fold ? config->folds : 1;
     fs.users = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * sizeof *fs.users, err);
     fs.lists = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * config->k * sizeof *fs.lists, err);
     fs.scores = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * config->k * sizeof *fs.scores, err);
@@ -402,7 +417,7 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
     fs.n_folds = n_folds;
     for (int f = 0; f < n_folds; f++) {
         fs.fold = f;
-        uint8_t test_fold = config->protocol == XL_SPLIT_KFOLD ? (uint8_t)f : 1;
+        uint8_t test_fold = n_folds > 1 ? (uint8_t)f : 1;
         size_t ntr = 0, nte = 0;
         for (size_t e = 0; e < x->n; e++) {
             if (fold[e] == test_fold) te[nte++] = e;
@@ -417,8 +432,10 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
             if (fs.test.ptr[u + 1] > fs.test.ptr[u]) fs.users[fs.n_users++] = u;
         memset(cold, 1, d->n_items ? d->n_items : 1);
         for (size_t q = 0; q < fs.train.nnz; q++) cold[fs.train.idx[q]] = 0;
-        for (size_t t = 0; t < n_kinds; t++)
+        for (size_t t = 0; t < n_kinds; t++) {
+            fs.model_index = t;
             if (run_model(&fs, kinds[t], rows, &n_rows, cold, err) < 0) goto out;
+        }
         out->n_folds_run++;
     }
     for (size_t r = 0; r < n_rows; r++) {
@@ -499,6 +516,12 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
                           "  \"results\": [",
                           c->k, c->relevance_threshold) < 0)
             return -1;
+    } else if (r->given_split) {
+        if (xl_buf_printf(b, err,
+                          ",\n  \"protocol\": \"given\", \"k\": %zu, \"relevance_threshold\": %.6g, \"seed\": %llu,\n"
+                          "  \"results\": [",
+                          c->k, c->relevance_threshold, (unsigned long long)c->seed) < 0)
+            return -1;
     } else if (xl_buf_printf(b, err,
                              ",\n  \"protocol\": \"%s\", \"test_ratio\": %.6g, \"folds\": %d, \"k\": %zu,"
                              " \"relevance_threshold\": %.6g, \"seed\": %llu, \"folds_run\": %d,\n  \"results\": [",
@@ -529,13 +552,31 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
             return -1;
         if (xl_buf_putc(b, '}', err) < 0) return -1;
     }
-    return xl_buf_printf(b, err, "\n  ]\n}\n");
+    if (xl_buf_printf(b, err, "\n  ]") < 0) return -1;
+    if (r->n_tests) {
+        if (xl_buf_printf(b, err, ",\n  \"paired_tests_ndcg\": [") < 0) return -1;
+        for (size_t i = 0; i < r->n_tests; i++) {
+            const xl_paired_test *t = &r->tests[i].r;
+            if (xl_buf_printf(b, err, "%s\n    {\"a\": ", i ? "," : "") < 0 || json_string(b, r->tests[i].model_a, err) < 0 ||
+                xl_buf_printf(b, err, ", \"b\": ") < 0 || json_string(b, r->tests[i].model_b, err) < 0 ||
+                xl_buf_printf(b, err,
+                              ", \"pairs\": %zu, \"mean_a\": %.6f, \"mean_b\": %.6f, \"t\": %.6g, \"t_p\": %.6g,"
+                              " \"wilcoxon_nonzero\": %zu, \"wilcoxon_w\": %.6g, \"wilcoxon_p\": %.6g, \"wilcoxon_exact\": %s}",
+                              t->n, t->mean_a, t->mean_b, isfinite(t->t) ? t->t : (t->t > 0 ? 1e308 : -1e308), t->t_p,
+                              t->n_nonzero, t->w, t->w_p, t->w_exact ? "true" : "false") < 0)
+                return -1;
+        }
+        if (xl_buf_printf(b, err, "\n  ]") < 0) return -1;
+    }
+    return xl_buf_printf(b, err, "\n}\n");
 }
 
 int xl_eval_table(const xl_eval_result *r, xl_buf *b, xl_error *err)
 {
     const xl_eval_config *c = &r->config;
-    if (r->external ? xl_buf_printf(b, err, "external lists, k=%zu\n", c->k) < 0
+    if (r->given_split ? xl_buf_printf(b, err, "given train/test split, k=%zu, seed %llu\n", c->k,
+                                       (unsigned long long)c->seed) < 0
+        : r->external  ? xl_buf_printf(b, err, "external lists, k=%zu\n", c->k) < 0
                     : xl_buf_printf(b, err, "protocol %s, k=%zu, folds run %d, seed %llu\n", protocol_name(c->protocol),
                                     c->k, r->n_folds_run, (unsigned long long)c->seed) < 0)
         return -1;
@@ -563,6 +604,17 @@ int xl_eval_table(const xl_eval_result *r, xl_buf *b, xl_error *err)
             return -1;
         if (o->hybrid_alpha >= 0 && xl_buf_printf(b, err, "  alpha=%.1f", o->hybrid_alpha) < 0) return -1;
         if (xl_buf_putc(b, '\n', err) < 0) return -1;
+    }
+    if (r->n_tests &&
+        xl_buf_printf(b, err, "\npaired tests on per-user NDCG@%zu (two-sided)\n%-11s %-11s %7s %8s %8s %9s %10s %8s %10s\n",
+                      c->k, "model A", "model B", "pairs", "NDCG A", "NDCG B", "t", "p(t)", "W", "p(W)") < 0)
+        return -1;
+    for (size_t i = 0; i < r->n_tests; i++) {
+        const xl_paired_test *t = &r->tests[i].r;
+        if (xl_buf_printf(b, err, "%-11s %-11s %7zu %8.4f %8.4f %9.3f %10.3g %8.0f %10.3g%s\n", r->tests[i].model_a,
+                          r->tests[i].model_b, t->n, t->mean_a, t->mean_b, t->t, t->t_p, t->w, t->w_p,
+                          t->w_exact ? " exact" : "") < 0)
+            return -1;
     }
     return 0;
 }
