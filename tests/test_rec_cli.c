@@ -383,6 +383,86 @@ static void test_split_roundtrip(void **state)
     free(it);
 }
 
+/* recommend --save, --load (byte-identical lists), --history fold-in (a training user's own
+ * history gives back their lists), and damaged model files refused with a message. */
+static void test_model_files(void **state)
+{
+    (void)state;
+    char *r = tmp_copy("r.csv", RATINGS, strlen(RATINGS));
+    char *it = tmp_copy("items.csv", ITEMS, strlen(ITEMS));
+    /* user 1's history under a new id */
+    static const char HIST[] = "user,item,rating\nn1,a,5\nn1,b,4\nn1,c,3\nn1,d,1\n";
+    char *h = tmp_copy("hist.csv", HIST, strlen(HIST));
+    char model[1024], args[8192];
+    snprintf(model, sizeof model, "%s", xl_test_tmp_path("m.xlrec"));
+    static char fit[16384], loaded[16384], folded[16384], err[4096];
+    static const char *const kinds[] = {"popularity", "itemknn", "als", "bpr", "content", "hybrid"};
+    for (size_t q = 0; q < 6; q++) {
+        snprintf(args, sizeof args,
+                 "recommend --ratings %s --rating-col rating --items %s --item-text-cols title --text-vectors 64 "
+                 "--model %s --factors 4 -k 3 --threads 1 --quiet --explain 2 --save %s",
+                 r, it, kinds[q], model);
+        assert_int_equal(run(args, fit, NULL, sizeof fit), 0);
+        snprintf(args, sizeof args, "recommend --load %s -k 3 --threads 2 --quiet --explain 2", model);
+        assert_int_equal(run(args, loaded, NULL, sizeof loaded), 0);
+        assert_true(strlen(fit) > 0);
+        assert_string_equal(fit, loaded);
+        snprintf(args, sizeof args, "recommend --load %s --history %s -k 3 --threads 1 --quiet --explain 2", model, h);
+        if (strcmp(kinds[q], "bpr") == 0) { /* no fold-in for BPR: refused, not guessed */
+            assert_int_equal(run(args, folded, err, sizeof folded), 1);
+            assert_non_null(strstr(err, "fold-in: not available for bpr"));
+            continue;
+        }
+        assert_int_equal(run(args, folded, NULL, sizeof folded), 0);
+        /* user 1's lines of the fitted model, "1\t" -> "n1\t" */
+        char expect[4096] = "";
+        for (const char *l = fit; *l;) {
+            const char *e = strchr(l, '\n');
+            size_t len = e ? (size_t)(e - l) + 1 : strlen(l);
+            if (strncmp(l, "1\t", 2) == 0) {
+                strcat(expect, "n");
+                strncat(expect, l, len);
+            }
+            l += len;
+        }
+        assert_true(strlen(expect) > 0);
+        assert_string_equal(folded, expect);
+    }
+    /* damaged files: a flipped byte, a cut, another format */
+    FILE *f = fopen(model, "rb");
+    assert_non_null(f);
+    static unsigned char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    assert_true(n > 100 && n < sizeof buf);
+    char bad[1024];
+    snprintf(bad, sizeof bad, "%s", xl_test_tmp_path("bad.xlrec"));
+    struct {
+        size_t len;
+        size_t flip;
+        const char *msg;
+    } cases[] = {{n, n - 5, "checksum mismatch"}, {n - 7, (size_t)-1, "payload bytes"}, {7, (size_t)-1, "not an xlrec"}};
+    for (size_t q = 0; q < 3; q++) {
+        if (cases[q].flip != (size_t)-1) buf[cases[q].flip] ^= 0x40;
+        f = fopen(bad, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(buf, 1, cases[q].len, f), cases[q].len);
+        fclose(f);
+        if (cases[q].flip != (size_t)-1) buf[cases[q].flip] ^= 0x40;
+        snprintf(args, sizeof args, "recommend --load %s -k 3", bad);
+        assert_int_equal(run(args, loaded, err, sizeof loaded), 1);
+        assert_non_null(strstr(err, cases[q].msg));
+    }
+    remove(bad);
+    remove(model);
+    remove(r);
+    remove(it);
+    remove(h);
+    free(r);
+    free(it);
+    free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_eval_rows),
         cmocka_unit_test(test_explain_skips_unembedded),
         cmocka_unit_test(test_split_roundtrip),
+        cmocka_unit_test(test_model_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
