@@ -463,6 +463,39 @@ static void test_model_files(void **state)
     free(h);
 }
 
+/* --tune reports values from the documented grid; the hybrid's chosen blend is never worse on
+ * validation than either of its parts alone (both are points of its search). */
+static void test_tune_and_hybrid(void **state)
+{
+    (void)state;
+    char *r = tmp_copy("r.csv", RATINGS, strlen(RATINGS));
+    char *it = tmp_copy("items.csv", ITEMS, strlen(ITEMS));
+    static char out[16384], err[16384];
+    char args[4096];
+    snprintf(args, sizeof args,
+             "eval --ratings %s --rating-col rating --items %s --item-text-cols title --text-vectors 64 "
+             "--models itemknn,hybrid --hybrid-cf itemknn --test-ratio 0.25 --val-ratio 0.5 -k 2 --threads 1 "
+             "--tune --json -",
+             r, it);
+    assert_int_equal(run(args, out, err, sizeof out), 0);
+    const char *t = strstr(out, "\"tuned\": \"neighbors=");
+    assert_non_null(t);
+    int nb = 0;
+    double shrink = -1;
+    assert_int_equal(sscanf(t, "\"tuned\": \"neighbors=%d shrink=%lf", &nb, &shrink), 2);
+    assert_true(nb == 20 || nb == 50 || nb == 100 || nb == 200 || nb == 400);
+    assert_true(shrink == 0 || shrink == 10 || shrink == 50 || shrink == 100);
+    assert_non_null(strstr(err, "tune itemknn: neighbors=20: validation NDCG"));
+    double best = json_field(out, "hybrid", "validation_ndcg"), cf = json_field(out, "hybrid", "validation_ndcg_cf"),
+           content = json_field(out, "hybrid", "validation_ndcg_content");
+    assert_true(best >= cf && best >= content);
+    assert_non_null(strstr(err, "hybrid alpha"));
+    remove(r);
+    remove(it);
+    free(r);
+    free(it);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_explain_skips_unembedded),
         cmocka_unit_test(test_split_roundtrip),
         cmocka_unit_test(test_model_files),
+        cmocka_unit_test(test_tune_and_hybrid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

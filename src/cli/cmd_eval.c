@@ -104,13 +104,13 @@ int cmd_eval(int argc, char **argv)
     const char *models = "popularity,itemknn,als,bpr,mf,mean,baseline", *protocol = "ratio", *json = NULL;
     const char *pred = NULL, *truth = NULL, *svg = NULL;
     const char *write_split = NULL, *train_path = NULL, *test_path = NULL, *per_user = NULL;
-    bool significance = false;
+    bool significance = false, tune = false;
     xl_eval_config dc; /* the library's defaults */
     xl_eval_config_default(&dc);
     int64_t k = (int64_t)dc.k, folds = (int64_t)dc.folds;
     double test_ratio = dc.test_ratio, threshold = dc.relevance_threshold, val_ratio = dc.val_ratio;
     bool by_lang = false, cold = false, header = false, quiet = false;
-    xl_option opts[120];
+    xl_option opts[124];
     const xl_option own[] = {
         {"models", 'm', XL_OPT_STRING, &models, "LIST", "comma-separated models", 0, 0, NULL},
         {"protocol", 'p', XL_OPT_CHOICE, &protocol, NULL, "split: random holdout, per-user ratio, leave-last-out, k-fold", 0, 0, "random|ratio|last|kfold"},
@@ -133,12 +133,15 @@ int cmd_eval(int argc, char **argv)
         {"test", 0, XL_OPT_STRING, &test_path, "FILE", "with --train: held-out interactions", 0, 0, NULL},
         {"per-user", 0, XL_OPT_STRING, &per_user, "FILE", "write per-user metrics (TSV) of every ranking model", 0, 0,
          NULL},
+        {"tune", 0, XL_OPT_FLAG, &tune, NULL,
+         "tune als, bpr, itemknn on a validation split of the training data (grid: docs/recommender.md), then refit",
+         0, 0, NULL},
         {"significance", 0, XL_OPT_FLAG, &significance, NULL,
          "paired t-test and Wilcoxon signed-rank on per-user NDCG: first model against each other", 0, 0, NULL},
     };
     size_t n = sizeof own / sizeof own[0];
     memcpy(opts, own, sizeof own);
-    if (xl_rec_setup_options(&s, opts, &n, 119) < 0) return XL_EXIT_RUNTIME;
+    if (xl_rec_setup_options(&s, opts, &n, 123) < 0) return XL_EXIT_RUNTIME;
     memset(&opts[n], 0, sizeof opts[n]);
     const xl_command_spec spec = {
         "eval",
@@ -180,6 +183,7 @@ int cmd_eval(int argc, char **argv)
     c.threads = (int)s.threads;
     c.by_language = by_lang;
     c.cold_start = cold;
+    c.tune = tune;
     if (!quiet) c.progress = eval_progress;
     if (pred || truth) {
         if (!pred || !truth) {

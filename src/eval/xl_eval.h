@@ -84,6 +84,10 @@ typedef struct xl_eval_config {
     int threads;
     bool by_language;       /* breakdown by item language (needs item_lang) */
     bool cold_start;        /* breakdown for items without training interactions */
+    /* Tune als, bpr and itemknn on the validation split of each fold's training data (per-user
+     * val_ratio, xl_eval_validation_split): coordinate search over the grid documented in
+     * docs/recommender.md by NDCG@K, then refit on all training data with the chosen values. */
+    bool tune;
     /* Progress (optional): called before and after each model of each fold with a one-line
      * message ("fold 1/5: als fitted in 3.2 s, scored in 0.4 s"); the library never prints. */
     void (*progress)(void *ctx, const char *message);
@@ -115,6 +119,8 @@ typedef struct xl_eval_row {
     size_t n_pred;
     double fit_seconds;     /* mean over folds */
     double hybrid_alpha;    /* chosen weight (hybrid), else -1 */
+    double hybrid_val_ndcg[3]; /* hybrid: validation NDCG@K of the chosen blend, CF alone, content alone */
+    char tuned[96];         /* --tune: the chosen values and their validation NDCG ("" when not tuned) */
 } xl_eval_row;
 
 typedef struct xl_eval_result {

@@ -133,6 +133,26 @@ typedef struct {
     size_t users_total, skipped_total;
 } row_acc;
 
+/* The validation split of the fold's training data (xl_eval_validation_split) and what scoring
+ * on it needs; built once per fold, on first use. */
+typedef struct {
+    bool ready;
+    xl_csr vtrain, vtest;
+    uint32_t *vusers, *lists;
+    float *scores;
+    size_t nu;
+} val_state;
+
+static void val_free(val_state *v)
+{
+    xl_csr_free(&v->vtrain);
+    xl_csr_free(&v->vtest);
+    free(v->vusers);
+    free(v->lists);
+    free(v->scores);
+    memset(v, 0, sizeof *v);
+}
+
 typedef struct {
     const xl_rec_dataset *d;
     const xl_item_vectors *iv;
@@ -147,6 +167,7 @@ typedef struct {
     double *gains;
     int fold, n_folds; /* for progress messages */
     size_t model_index;
+    val_state val; /* --tune: the fold's validation split */
 } fold_state;
 
 static row_acc *get_row(row_acc *rows, size_t *n, const char *model, const char *subset)
@@ -197,7 +218,7 @@ int xl_eval_validation_split(const xl_csr *train, double val_ratio, uint64_t see
 }
 
 /* NDCG@K on a validation split for the hybrid weight search. */
-static int hybrid_alpha_search(fold_state *fs, double *best_alpha, xl_error *err)
+static int hybrid_alpha_search(fold_state *fs, double *best_alpha, double val_ndcg[3], xl_error *err)
 {
     const xl_rec_dataset *d = fs->d;
     size_t n = fs->train.nnz;
@@ -241,11 +262,14 @@ static int hybrid_alpha_search(fold_state *fs, double *best_alpha, xl_error *err
         score_lists(lists, vusers, nu, k, &vtest, fs->c->relevance_threshold, NULL, &acc, fs->rel, fs->gains, NULL);
         xl_rank_metrics mm;
         xl_rank_accum_mean(&acc, &mm);
+        if (step == 10) val_ndcg[1] = mm.ndcg; /* alpha 1: the CF part alone (z-scoring keeps its order) */
+        if (step == 0) val_ndcg[2] = mm.ndcg;  /* alpha 0: the content part alone */
         if (mm.ndcg > best + 1e-12) {
             best = mm.ndcg;
             *best_alpha = alpha;
         }
     }
+    val_ndcg[0] = best;
     rc = 0;
 out:
     xl_rec_free(m);
@@ -284,6 +308,158 @@ static void progress(const fold_state *fs, xl_rec_kind kind, const xl_rec_model 
     c->progress(c->progress_ctx, msg);
 }
 
+/* ---------------------------------------------------------------- --tune */
+
+static int val_prepare(fold_state *fs, val_state *v, xl_error *err)
+{
+    if (v->ready) return 0;
+    const xl_rec_dataset *d = fs->d;
+    size_t n = fs->train.nnz;
+    xl_interactions tr;
+    xl_interactions_init(&tr);
+    uint8_t *fold = xl_malloc(n ? n : 1, err);
+    size_t *a = xl_malloc((n ? n : 1) * sizeof *a, err), *b = xl_malloc((n ? n : 1) * sizeof *b, err);
+    int rc = -1;
+    if (!fold || !a || !b) goto out;
+    if (xl_eval_validation_split(&fs->train, fs->c->val_ratio, fs->c->seed, &tr, fold, err) < 0) goto out;
+    size_t na = 0, nb = 0;
+    for (size_t e = 0; e < n; e++) {
+        if (fold[e]) b[nb++] = e;
+        else a[na++] = e;
+    }
+    if (xl_csr_build(&v->vtrain, &tr, a, na, d->n_users, d->n_items, false, err) < 0 ||
+        xl_csr_build(&v->vtest, &tr, b, nb, d->n_users, d->n_items, false, err) < 0)
+        goto out;
+    v->vusers = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * sizeof *v->vusers, err);
+    if (!v->vusers) goto out;
+    for (uint32_t u = 0; u < d->n_users; u++)
+        if (v->vtest.ptr[u + 1] > v->vtest.ptr[u]) v->vusers[v->nu++] = u;
+    v->lists = xl_malloc((v->nu ? v->nu : 1) * fs->c->k * sizeof *v->lists, err);
+    v->scores = xl_malloc((v->nu ? v->nu : 1) * fs->c->k * sizeof *v->scores, err);
+    if (!v->lists || !v->scores) goto out;
+    v->ready = true;
+    rc = 0;
+out:
+    xl_interactions_free(&tr);
+    free(fold);
+    free(a);
+    free(b);
+    return rc;
+}
+
+/* NDCG@K on the validation split of `kind` fitted with p on the rest of the training data. */
+static int val_ndcg(fold_state *fs, val_state *v, xl_rec_kind kind, const xl_rec_params *p, double *ndcg,
+                    xl_error *err)
+{
+    xl_rec_model *m = xl_rec_fit(kind, p, &v->vtrain, fs->iv, err);
+    if (!m) return -1;
+    int rc = xl_rec_topk(m, &v->vtrain, v->vusers, v->nu, fs->c->k, fs->c->threads, v->lists, v->scores, err);
+    xl_rec_free(m);
+    if (rc < 0) return -1;
+    xl_rank_accum acc;
+    xl_rank_accum_init(&acc);
+    score_lists(v->lists, v->vusers, v->nu, fs->c->k, &v->vtest, fs->c->relevance_threshold, NULL, &acc, fs->rel,
+                fs->gains, NULL);
+    xl_rank_metrics mm;
+    xl_rank_accum_mean(&acc, &mm);
+    *ndcg = mm.ndcg;
+    return 0;
+}
+
+/* The documented grid (docs/recommender.md): per model, each parameter's candidate values. */
+typedef struct {
+    const char *name;
+    double values[6];
+    int n;
+} grid_dim;
+
+static int grid_of(xl_rec_kind kind, const grid_dim **dims)
+{
+    static const grid_dim als[] = {{"factors", {32, 64, 128}, 3}, {"als-reg", {1, 10, 100}, 3},
+                                   {"als-alpha", {1, 10, 40}, 3}};
+    static const grid_dim bpr[] = {{"factors", {32, 64, 128}, 3}, {"bpr-lr", {0.01, 0.05, 0.1}, 3},
+                                   {"bpr-reg", {0.001, 0.01, 0.1}, 3}};
+    static const grid_dim knn[] = {{"neighbors", {20, 50, 100, 200, 400}, 5}, {"shrink", {0, 10, 50, 100}, 4}};
+    switch (kind) {
+    case XL_REC_ALS: *dims = als; return 3;
+    case XL_REC_BPR: *dims = bpr; return 3;
+    case XL_REC_ITEMKNN: *dims = knn; return 2;
+    default: return 0;
+    }
+}
+
+static double *param_slot(xl_rec_params *p, const char *name, int *as_int)
+{
+    static int tmp_i;
+    *as_int = 0;
+    if (strcmp(name, "als-reg") == 0) return &p->als_reg;
+    if (strcmp(name, "als-alpha") == 0) return &p->als_alpha;
+    if (strcmp(name, "bpr-lr") == 0) return &p->bpr_lr;
+    if (strcmp(name, "bpr-reg") == 0) return &p->bpr_reg;
+    if (strcmp(name, "shrink") == 0) return &p->knn_shrink;
+    (void)tmp_i;
+    *as_int = 1;
+    return NULL;
+}
+
+static void set_param(xl_rec_params *p, const char *name, double v)
+{
+    int as_int;
+    double *d = param_slot(p, name, &as_int);
+    if (d) *d = v;
+    else if (strcmp(name, "factors") == 0) p->factors = (int)v;
+    else if (strcmp(name, "neighbors") == 0) p->knn_neighbors = (int)v;
+}
+
+static double get_param(const xl_rec_params *p, const char *name)
+{
+    int as_int;
+    double *d = param_slot((xl_rec_params *)p, name, &as_int);
+    if (d) return *d;
+    return strcmp(name, "factors") == 0 ? p->factors : p->knn_neighbors;
+}
+
+/* Coordinate search: starting from the given parameters, each grid dimension in turn takes the
+ * value with the best validation NDCG@K (ties keep the earlier value), the others fixed.
+ * p is updated; `chosen` receives "name=value ..." and the validation NDCG. */
+static int tune_model(fold_state *fs, val_state *v, xl_rec_kind kind, xl_rec_params *p, char *chosen, size_t cap,
+                      xl_error *err)
+{
+    const grid_dim *dims;
+    int nd = grid_of(kind, &dims);
+    if (!nd) return 0;
+    if (val_prepare(fs, v, err) < 0) return -1;
+    double best;
+    if (val_ndcg(fs, v, kind, p, &best, err) < 0) return -1;
+    for (int di = 0; di < nd; di++) {
+        double keep = get_param(p, dims[di].name);
+        for (int q = 0; q < dims[di].n; q++) {
+            if (dims[di].values[q] == keep) continue;
+            xl_rec_params t = *p;
+            set_param(&t, dims[di].name, dims[di].values[q]);
+            double nd_q;
+            if (val_ndcg(fs, v, kind, &t, &nd_q, err) < 0) return -1;
+            if (fs->c->progress) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "fold %d/%d: tune %s: %s=%g: validation NDCG %.4f (best so far %.4f)",
+                         fs->fold + 1, fs->n_folds, xl_rec_kind_name(kind), dims[di].name, dims[di].values[q], nd_q,
+                         best);
+                fs->c->progress(fs->c->progress_ctx, msg);
+            }
+            if (nd_q > best + 1e-12) {
+                best = nd_q;
+                set_param(p, dims[di].name, dims[di].values[q]);
+            }
+        }
+    }
+    size_t len = 0;
+    for (int di = 0; di < nd && len < cap; di++)
+        len += (size_t)snprintf(chosen + len, cap - len, "%s%s=%g", di ? " " : "", dims[di].name,
+                                get_param(p, dims[di].name));
+    if (len < cap) snprintf(chosen + len, cap - len, " (validation NDCG %.4f)", best);
+    return 0;
+}
+
 static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_rows, const unsigned char *cold,
                      xl_error *err)
 {
@@ -291,12 +467,28 @@ static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_
     const xl_rec_dataset *d = fs->d;
     const xl_eval_config *c = fs->c;
     const char *name = xl_rec_kind_name(kind);
-    double alpha = -1;
+    double alpha = -1, hval[3] = {-1, -1, -1};
+    xl_rec_params saved = fs->p; /* tuning changes fs->p for this model only */
+    char tuned[96] = "";
+    /* a hybrid is tuned through its CF part (the parameters it passes on to it) */
+    xl_rec_kind tune_kind = kind == XL_REC_HYBRID ? fs->p.hybrid_cf : kind;
+    if (c->tune && tune_model(fs, &fs->val, tune_kind, &fs->p, tuned, sizeof tuned, err) < 0) {
+        fs->p = saved;
+        return xl_error_prefix(err, "tune %s", name);
+    }
     if (kind == XL_REC_HYBRID) {
-        if (hybrid_alpha_search(fs, &alpha, err) < 0) return -1;
+        if (hybrid_alpha_search(fs, &alpha, hval, err) < 0) return -1;
         fs->p.hybrid_alpha = alpha;
+        if (c->progress) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "fold %d/%d: hybrid alpha %.1f chosen on validation: NDCG %.4f (%s alone %.4f, "
+                     "content alone %.4f)", fs->fold + 1, fs->n_folds, alpha, hval[0], xl_rec_kind_name(fs->p.hybrid_cf),
+                     hval[1], hval[2]);
+            c->progress(c->progress_ctx, msg);
+        }
     }
     xl_rec_model *m = xl_rec_fit(kind, &fs->p, &fs->train, fs->iv, err);
+    fs->p = saved;
     if (!m) return xl_error_prefix(err, "model %s", name);
     row_acc *all = get_row(rows, n_rows, name, "all");
     if (!all) {
@@ -304,7 +496,11 @@ static int run_model(fold_state *fs, xl_rec_kind kind, row_acc *rows, size_t *n_
         return xl_fail(err, XL_ERR_LIMIT, "eval: more than %d result rows", XL_EVAL_MAX_ROWS);
     }
     all->row.fit_seconds += xl_rec_fit_seconds(m);
-    if (alpha >= 0) all->row.hybrid_alpha = alpha; /* last fold's choice */
+    if (alpha >= 0) { /* last fold's choice */
+        all->row.hybrid_alpha = alpha;
+        memcpy(all->row.hybrid_val_ndcg, hval, sizeof hval);
+    }
+    if (tuned[0]) snprintf(all->row.tuned, sizeof all->row.tuned, "%s", tuned); /* last fold's choice */
     /* rating prediction */
     if (d->has_rating && xl_rec_predicts_ratings(kind) && fs->test.nnz) {
         double se = 0, ae = 0;
@@ -425,6 +621,7 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
         }
         xl_csr_free(&fs.train);
         xl_csr_free(&fs.test);
+        val_free(&fs.val);
         if (xl_csr_build(&fs.train, x, tr, ntr, d->n_users, d->n_items, false, err) < 0) goto out;
         if (xl_csr_build(&fs.test, x, te, nte, d->n_users, d->n_items, false, err) < 0) goto out;
         fs.n_users = 0;
@@ -468,6 +665,7 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
 out:
     xl_csr_free(&fs.train);
     xl_csr_free(&fs.test);
+    val_free(&fs.val);
     free(fs.users);
     free(fs.lists);
     free(fs.scores);
@@ -535,7 +733,13 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
             xl_buf_printf(b, err, ", \"subset\": ") < 0 || json_string(b, o->subset, err) < 0 ||
             xl_buf_printf(b, err, ", \"fit_seconds\": %.4f", o->fit_seconds) < 0)
             return -1;
-        if (o->hybrid_alpha >= 0 && xl_buf_printf(b, err, ", \"hybrid_alpha\": %.2f", o->hybrid_alpha) < 0) return -1;
+        if (o->hybrid_alpha >= 0 &&
+            xl_buf_printf(b, err,
+                          ", \"hybrid_alpha\": %.2f, \"validation_ndcg\": %.6f, \"validation_ndcg_cf\": %.6f,"
+                          " \"validation_ndcg_content\": %.6f",
+                          o->hybrid_alpha, o->hybrid_val_ndcg[0], o->hybrid_val_ndcg[1], o->hybrid_val_ndcg[2]) < 0)
+            return -1;
+        if (o->tuned[0] && (xl_buf_printf(b, err, ", \"tuned\": ") < 0 || json_string(b, o->tuned, err) < 0)) return -1;
         if (o->has_rank &&
             xl_buf_printf(b, err,
                           ", \"users\": %zu, \"users_without_relevant\": %zu, \"precision\": %.6f, \"recall\": %.6f,"
@@ -602,7 +806,11 @@ int xl_eval_table(const xl_eval_result *r, xl_buf *b, xl_error *err)
         else snprintf(rating, sizeof rating, "%7s %7s", "-", "-");
         if (xl_buf_printf(b, err, "%-11s %-16s %s %s %8.2f", o->model, o->subset, rank, rating, o->fit_seconds) < 0)
             return -1;
-        if (o->hybrid_alpha >= 0 && xl_buf_printf(b, err, "  alpha=%.1f", o->hybrid_alpha) < 0) return -1;
+        if (o->hybrid_alpha >= 0 &&
+            xl_buf_printf(b, err, "  alpha=%.1f (validation NDCG %.4f; CF alone %.4f, content alone %.4f)",
+                          o->hybrid_alpha, o->hybrid_val_ndcg[0], o->hybrid_val_ndcg[1], o->hybrid_val_ndcg[2]) < 0)
+            return -1;
+        if (o->tuned[0] && xl_buf_printf(b, err, "  tuned: %s", o->tuned) < 0) return -1;
         if (xl_buf_putc(b, '\n', err) < 0) return -1;
     }
     if (r->n_tests &&
