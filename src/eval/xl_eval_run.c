@@ -375,9 +375,9 @@ typedef struct {
 
 static int grid_of(xl_rec_kind kind, const grid_dim **dims)
 {
-    static const grid_dim als[] = {{"factors", {32, 64, 128}, 3}, {"als-reg", {1, 10, 100}, 3},
+    static const grid_dim als[] = {{"factors", {16, 32, 64}, 3}, {"als-reg", {1, 10, 100}, 3},
                                    {"als-alpha", {1, 10, 40}, 3}};
-    static const grid_dim bpr[] = {{"factors", {32, 64, 128}, 3}, {"bpr-lr", {0.01, 0.05, 0.1}, 3},
+    static const grid_dim bpr[] = {{"factors", {16, 32, 64}, 3}, {"bpr-lr", {0.01, 0.05, 0.1}, 3},
                                    {"bpr-reg", {0.001, 0.01, 0.1}, 3}};
     static const grid_dim knn[] = {{"neighbors", {20, 50, 100, 200, 400}, 5}, {"shrink", {0, 10, 50, 100}, 4}};
     switch (kind) {
