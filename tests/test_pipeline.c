@@ -152,6 +152,22 @@ static void test_routing_and_skips(void **state)
     assert_non_null(strstr(b.data, "language not covered by the embedder and no --dict: 2 item(s): i5(xx) i6(xx)"));
     assert_non_null(strstr(b.data, "1 unknown user, 0 unknown item, 1 already in the history, 1 duplicate"));
     assert_non_null(strstr(b.data, "users: 1 of 3 have no embedded history item"));
+    /* issue 17: the written lists come from the best model on a validation split of the training
+     * data (ties: the earlier model), and the summary says so with every model's value */
+    size_t best = 0;
+    for (size_t m = 0; m < p.n_models; m++) {
+        assert_true(p.models[m].val_ndcg >= -1 && p.models[m].val_ndcg <= 1); /* -1: no validation user */
+        if (p.models[m].val_ndcg > p.models[best].val_ndcg) best = m;
+    }
+    assert_int_equal(p.chosen, best);
+    char want[160];
+    if (p.models[best].val_ndcg >= 0)
+        snprintf(want, sizeof want, "recommendations from %s, k = 2 (best NDCG@2 on a validation split",
+                 p.models[best].label);
+    else
+        snprintf(want, sizeof want, "recommendations from %s, k = 2 (no user has enough training data",
+                 p.models[best].label);
+    assert_non_null(strstr(b.data, want));
     xl_buf_free(&b);
     xl_pipeline_free(&p);
 }

@@ -15,8 +15,9 @@ void xl_rec_setup_default(xl_rec_setup *s)
     xl_rec_params_default(&p);
     xl_rec_load_options lo; /* the loader's defaults */
     xl_rec_load_options_default(&lo);
-    s->sep = lo.separator == '\t' ? "tab" : lo.separator == ';' ? ";" : ",";
-    s->item_sep = lo.item_separator == '\t' ? "tab" : lo.item_separator == ';' ? ";" : ",";
+    s->sep = "auto"; /* lo.separator == XL_REC_SEP_AUTO */
+    s->item_sep = "auto";
+    s->encoding = lo.encoding == XL_ENC_LATIN1 ? "latin1" : "utf8";
     s->user_col = lo.user_col;
     s->item_col = lo.item_col;
     s->item_id_col = lo.item_id_col;
@@ -53,7 +54,11 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
 {
     const xl_option shared[] = {
         {"ratings", 'r', XL_OPT_STRING, &s->ratings, "FILE", "interactions CSV/TSV: user, item[, rating][, time]", 0, 0, NULL},
-        {"sep", 0, XL_OPT_STRING, &s->sep, "C", "separator of the ratings file: ',', 'tab', ';' ...", 0, 0, NULL},
+        {"sep", 0, XL_OPT_STRING, &s->sep, "C",
+         "separator of the ratings file: 'auto' (from the first line: '::', tab, ';' or ','), ',', 'tab', ';', "
+         "'::' ...", 0, 0, NULL},
+        {"encoding", 0, XL_OPT_CHOICE, &s->encoding, NULL,
+         "text encoding of every input file; utf8 is checked (an error names line and byte)", 0, 0, "utf8|latin1"},
         {"no-header", 0, XL_OPT_FLAG, &s->no_header, NULL, "the ratings file has no header row (columns by index)", 0, 0, NULL},
         {"no-quote", 0, XL_OPT_FLAG, &s->no_quote, NULL, "'\"' is an ordinary character in the ratings file", 0, 0, NULL},
         {"user-col", 0, XL_OPT_STRING, &s->user_col, "COL", "user column: header name or 0-based index", 0, 0, NULL},
@@ -68,7 +73,7 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
          "(counted in the load report)", 0, 0, "reject|clamp|skip"},
         {"strict", 0, XL_OPT_FLAG, &s->strict, NULL, "a bad row is an error instead of dropped-and-counted", 0, 0, NULL},
         {"items", 0, XL_OPT_STRING, &s->items, "FILE", "items CSV/TSV (defines the catalogue and vector row order)", 0, 0, NULL},
-        {"item-sep", 0, XL_OPT_STRING, &s->item_sep, "C", "separator of the items file", 0, 0, NULL},
+        {"item-sep", 0, XL_OPT_STRING, &s->item_sep, "C", "separator of the items file (auto: as --sep)", 0, 0, NULL},
         {"item-no-header", 0, XL_OPT_FLAG, &s->item_no_header, NULL, "the items file has no header", 0, 0, NULL},
         {"item-no-quote", 0, XL_OPT_FLAG, &s->item_no_quote, NULL, "no quoting in the items file", 0, 0, NULL},
         {"item-id-col", 0, XL_OPT_STRING, &s->item_id_col, "COL", "item id column of the items file", 0, 0, NULL},
@@ -111,19 +116,21 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
 
 static int parse_sep(const char *s, char *out, xl_error *err)
 {
-    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0 || strcmp(s, "\t") == 0) *out = '\t';
+    if (strcmp(s, "auto") == 0) *out = XL_REC_SEP_AUTO;
+    else if (strcmp(s, "::") == 0) *out = XL_REC_SEP_DCOLON;
+    else if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0 || strcmp(s, "\t") == 0) *out = '\t';
     else if (strlen(s) == 1 && s[0] != '"' && s[0] != '\n') *out = s[0];
-    else return xl_fail(err, XL_ERR_USAGE, "separator '%s': give one character or 'tab'", s);
+    else return xl_fail(err, XL_ERR_USAGE, "separator '%s': give one character, 'tab', '::' or 'auto'", s);
     return 0;
 }
 
-int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err)
+int xl_rec_setup_load_options(const xl_rec_setup *s, xl_rec_load_options *out, xl_error *err)
 {
-    memset(iv, 0, sizeof *iv);
-    if (!s->ratings) return xl_fail(err, XL_ERR_USAGE, "--ratings FILE is required");
     xl_rec_load_options o;
     xl_rec_load_options_default(&o);
+    o.pick_columns = s->pick_columns;
     if (parse_sep(s->sep, &o.separator, err) < 0 || parse_sep(s->item_sep, &o.item_separator, err) < 0) return -1;
+    o.encoding = strcmp(s->encoding, "latin1") == 0 ? XL_ENC_LATIN1 : XL_ENC_UTF8;
     o.no_header = s->no_header;
     o.no_quote = s->no_quote;
     o.user_col = s->user_col;
@@ -143,6 +150,16 @@ int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors 
     o.item_id_col = s->item_id_col;
     o.item_text_cols = s->item_text_cols;
     o.item_lang_col = s->item_lang_col;
+    *out = o;
+    return 0;
+}
+
+int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err)
+{
+    memset(iv, 0, sizeof *iv);
+    if (!s->ratings) return xl_fail(err, XL_ERR_USAGE, "--ratings FILE is required");
+    xl_rec_load_options o;
+    if (xl_rec_setup_load_options(s, &o, err) < 0) return -1;
     if ((s->vectors || s->text_vectors) && !s->items)
         return xl_fail(err, XL_ERR_USAGE, "--vectors/--text-vectors need --items (the row order of the vectors)");
     if (s->text_vectors && !s->item_text_cols)

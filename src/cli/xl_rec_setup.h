@@ -19,13 +19,15 @@
 typedef struct xl_rec_setup {
     /* data */
     const char *ratings, *items, *vectors;
-    const char *sep, *item_sep;
+    const char *sep, *item_sep; /* "auto" (default), ",", "tab", "::" ... */
+    const char *encoding;       /* "utf8" (checked) or "latin1" */
     bool no_header, no_quote, item_no_header, item_no_quote, strict;
     const char *user_col, *item_col, *rating_col, *time_col;
     const char *item_id_col, *item_text_cols, *item_lang_col;
     double rating_min, rating_max; /* NAN = not given */
     const char *rating_policy;     /* reject|clamp|skip */
     int64_t text_vectors; /* hashed TF-IDF dimension, 0 = off */
+    bool pick_columns;    /* unnamed columns found by their usual header names (xl_rec_load_options) */
     /* run */
     int64_t seed, threads;
     /* model */
@@ -38,6 +40,8 @@ typedef struct xl_rec_setup {
 void xl_rec_setup_default(xl_rec_setup *s);
 /* Append the shared options to opts[*n..] (capacity cap); returns -1 if full. */
 int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap);
+/* The loader options the data options describe. */
+int xl_rec_setup_load_options(const xl_rec_setup *s, xl_rec_load_options *o, xl_error *err);
 /* Load the data named by the options: dataset, and item vectors when
  * --vectors or --text-vectors is given (iv->v stays NULL otherwise). */
 int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err);

@@ -30,6 +30,7 @@
 #include "xl_error.h"
 #include "xl_rec_data.h"
 #include "xl_rec_model.h"
+#include "xl_stats.h"
 
 typedef struct xl_rank_metrics {
     double precision, recall, f1, ndcg, ndcg_graded, map, mrr, hit;
@@ -83,6 +84,23 @@ typedef struct xl_eval_config {
     int threads;
     bool by_language;       /* breakdown by item language (needs item_lang) */
     bool cold_start;        /* breakdown for items without training interactions */
+    /* Tune als, bpr and itemknn on the validation split of each fold's training data (per-user
+     * val_ratio, xl_eval_validation_split): coordinate search over the grid documented in
+     * docs/recommender.md by NDCG@K, then refit on all training data with the chosen values. */
+    bool tune;
+    /* Progress (optional): called before and after each model of each fold with a one-line
+     * message ("fold 1/5: als fitted in 3.2 s, scored in 0.4 s"); the library never prints. */
+    void (*progress)(void *ctx, const char *message);
+    void *progress_ctx;
+    /* Per-user metrics (optional): called for every user with a relevant held-out item, for
+     * every ranking model and fold, on the "all" subset, in the same user order for every model
+     * of a fold (so two models' calls pair up).  model_index indexes `kinds`. */
+    void (*per_user)(void *ctx, size_t model_index, int fold, uint32_t user, const xl_rank_metrics *m,
+                     size_t n_relevant);
+    void *per_user_ctx;
+    /* A given split (optional): fold[e] for every interaction of the dataset, 0 = train,
+     * 1 = test (`--train FILE --test FILE`); protocol, ratio and folds are then unused. */
+    const uint8_t *given_fold;
 } xl_eval_config;
 
 void xl_eval_config_default(xl_eval_config *c);
@@ -96,19 +114,50 @@ typedef struct xl_eval_row {
     xl_rank_metrics rank;   /* mean over folds of per-fold user means */
     double ndcg_sd;         /* std over folds (0 for one fold) */
     size_t n_users, n_skipped;
-    double coverage;
+    double coverage;        /* -1 where undefined (language and cold-start subsets): printed "-" / null */
     double rmse, mae, rmse_sd;
     size_t n_pred;
     double fit_seconds;     /* mean over folds */
     double hybrid_alpha;    /* chosen weight (hybrid), else -1 */
+    double hybrid_val_ndcg[3]; /* hybrid: validation NDCG@K of the chosen blend, CF alone, content alone */
+    char tuned[96];         /* --tune: the chosen values and their validation NDCG ("" when not tuned) */
 } xl_eval_row;
 
 typedef struct xl_eval_result {
     xl_eval_config config;
+    bool external;          /* lists scored from files: no split, so no protocol/ratio/folds/seed */
+    bool given_split;       /* --train/--test: protocol "given", no ratio/folds */
     int n_folds_run;
     size_t n_rows;
     xl_eval_row rows[XL_EVAL_MAX_ROWS];
+    /* paired tests on per-user NDCG (filled by the caller, e.g. `xlrec eval --significance`):
+     * model_a against model_b over the same users (and folds) */
+    size_t n_tests;
+    struct {
+        char model_a[32], model_b[32];
+        xl_paired_test r;
+    } tests[16];
 } xl_eval_result;
+
+/* The validation split carved from training data only, used by every tuning step (the
+ * hybrid's weight search) and written by xl_eval_write_split: the training CSR's entries as
+ * triplets in CSR order (tr, initialised here) and per-user ratio split with share val_ratio
+ * and seed + 1000 into fold[0..train->nnz) (1 = validation). */
+int xl_eval_validation_split(const xl_csr *train, double val_ratio, uint64_t seed, xl_interactions *tr, uint8_t *fold,
+                             xl_error *err);
+
+/* Write the split xl_eval_run makes under config (one split, or k folds as DIR/fold-N/) as
+ * DIR/train.csv (every training interaction: what the reported models are fitted on),
+ * DIR/validation.csv (the rows of train.csv that tuning holds out, xl_eval_validation_split),
+ * DIR/test.csv, and DIR/items.csv (the item ids in index order: pass it as --items to get the
+ * same item numbering, hence the same ties and random draws, with --train/--test).  Rows:
+ * user,item[,rating][,time] with the original ids, RFC 4180 quoting where needed, in CSR
+ * order.  DIR must exist. */
+int xl_eval_write_split(const xl_rec_dataset *d, const xl_eval_config *config, const char *dir, xl_error *err);
+
+/* Models evaluated on ratings only (RMSE/MAE): mean ranks by a constant (item index), baseline and
+ * mf by predicted rating; their ranking rows are omitted (has_rank false). */
+bool xl_eval_rating_only(xl_rec_kind kind);
 
 /* Run every model in `kinds` under the protocol.  vectors may be NULL (then
  * content models are refused).  params.seed is replaced by config.seed. */

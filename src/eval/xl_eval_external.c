@@ -2,7 +2,9 @@
  * (`xlrec eval --predictions FILE --truth FILE -k K`).
  *
  * predictions, either form (detected from the first line):
- *   user<TAB>item1 item2 item3 ...     ranked lists, best first
+ *   user<TAB>item1 item2 item3 ...     ranked lists, best first (more TAB
+ *                                      columns, e.g. titles, are ignored;
+ *                                      `xlrec recommend --format eval` writes it)
  *   user,item,score                    rows; per user sorted by score
  *                                      descending, ties kept in file order
  * truth: user,item[,gain]  (gain 1 when absent; duplicates: the last wins)
@@ -104,7 +106,7 @@ int xl_eval_external(const char *pred_path, const char *truth_path, size_t k, do
     while ((got = xl_csv_next(r, &f, &nf, err)) > 0) {
         long u = xl_idmap_find(&U, f[0].data, f[0].len);
         if (tab_form) {
-            if (nf != 2) {
+            if (nf < 2) { /* further columns (titles: `xlrec recommend --format eval --titles`) are ignored */
                 xl_fail(err, XL_ERR_FORMAT, "%s:%llu: expected user<TAB>item item ...", pred_path,
                         (unsigned long long)xl_csv_line(r));
                 goto out;

@@ -459,6 +459,68 @@ int xl_pipeline_profiles(xl_pipeline *p, xl_error *err)
 
 static bool content_only(xl_rec_kind k) { return k == XL_REC_CONTENT || k == XL_REC_COSBIAS; }
 
+/* Issue 17: which model's lists `xlrec run` writes.  Each model is fitted on the training data
+ * minus a per-user 20 % validation split (xl_eval_validation_split, seed + 1000: the split
+ * `xlrec eval` tunes on) and scored by NDCG@k on it; the best one is chosen (ties: the earlier
+ * model).  Nothing held out (--heldout) is looked at. */
+static int validation_ndcg(xl_pipeline *p, const xl_rec_params *prm, xl_error *err)
+{
+    const xl_csr *T = &p->train;
+    size_t n = T->nnz, k = p->opt.k;
+    uint32_t nu = p->data.n_users, ni = p->data.n_items;
+    xl_interactions tr;
+    xl_interactions_init(&tr);
+    uint8_t *fold = xl_malloc(n ? n : 1, err);
+    size_t *a = xl_malloc((n ? n : 1) * sizeof *a, err), *b = xl_malloc((n ? n : 1) * sizeof *b, err);
+    xl_csr vtrain = {0}, vtest = {0};
+    uint32_t *lists = NULL;
+    float *scores = NULL;
+    int rc = -1;
+    if (!fold || !a || !b) goto out;
+    if (xl_eval_validation_split(T, 0.2, p->opt.seed, &tr, fold, err) < 0) goto out;
+    size_t na = 0, nb = 0;
+    for (size_t e = 0; e < n; e++) {
+        if (fold[e]) b[nb++] = e;
+        else a[na++] = e;
+    }
+    if (xl_csr_build(&vtrain, &tr, a, na, nu, ni, false, err) < 0 ||
+        xl_csr_build(&vtest, &tr, b, nb, nu, ni, false, err) < 0)
+        goto out;
+    size_t cells;
+    if (!xl_mul_size(nu ? nu : 1, k, &cells)) {
+        xl_fail(err, XL_ERR_NOMEM, "validation: %u users x k %zu", nu, k);
+        goto out;
+    }
+    lists = xl_malloc(cells * sizeof *lists, err);
+    scores = xl_malloc(cells * sizeof *scores, err);
+    if (!lists || !scores) goto out;
+    for (size_t m = 0; m < p->opt.n_kinds; m++) {
+        xl_rec_model *vm = xl_rec_fit(p->opt.kinds[m], prm, &vtrain, &p->vectors, err);
+        if (!vm) goto out;
+        int trc = xl_rec_topk(vm, &vtrain, NULL, nu, k, p->opt.threads, lists, scores, err);
+        xl_rec_free(vm);
+        if (trc < 0) goto out;
+        if (content_only(p->opt.kinds[m])) /* as in the written lists: no embedded history, no content list */
+            for (uint32_t u = 0; u < nu; u++)
+                if (p->user_embedded[u] == 0)
+                    for (size_t t = 0; t < k; t++) lists[(size_t)u * k + t] = XL_REC_NONE;
+        xl_eval_row row;
+        if (xl_eval_lists(lists, nu, k, &vtest, 0, ni, &row, err) < 0) goto out;
+        p->models[m].val_ndcg = row.n_users ? row.rank.ndcg : -1;
+    }
+    rc = 0;
+out:
+    xl_interactions_free(&tr);
+    xl_csr_free(&vtrain);
+    xl_csr_free(&vtest);
+    free(fold);
+    free(a);
+    free(b);
+    free(lists);
+    free(scores);
+    return rc;
+}
+
 int xl_pipeline_recommend(xl_pipeline *p, xl_error *err)
 {
     double t0 = xl_time_now();
@@ -515,6 +577,15 @@ int xl_pipeline_recommend(xl_pipeline *p, xl_error *err)
                 if (p->user_embedded[u] == 0)
                     for (size_t t = 0; t < k; t++) pm->lists[(size_t)u * k + t] = XL_REC_NONE;
         progress(p, pm->label, 2, 2);
+    }
+    p->chosen = 0;
+    if (p->n_models > 1) {
+        for (size_t m = 0; m < p->n_models; m++) p->models[m].val_ndcg = -1;
+        progress(p, "validation", 0, 1);
+        if (validation_ndcg(p, &prm, err) < 0) return xl_error_prefix(err, "recommend (validation)");
+        for (size_t m = 1; m < p->n_models; m++)
+            if (p->models[m].val_ndcg > p->models[p->chosen].val_ndcg) p->chosen = m;
+        progress(p, "validation", 1, 1);
     }
     p->seconds[ST_RECOMMEND] = xl_time_now() - t0;
     return 0;

@@ -143,6 +143,7 @@ typedef struct xl_pipeline_model {
     xl_rec_model *model;
     uint32_t *lists;  /* n_users x k item indices (XL_REC_NONE pads) */
     float *scores;    /* n_users x k */
+    double val_ndcg;  /* NDCG@k on the validation split of the training data (issue 17); -1 = not measured */
 } xl_pipeline_model;
 
 typedef struct xl_pipeline {
@@ -181,6 +182,7 @@ typedef struct xl_pipeline {
     xl_csr exclude;               /* train + skipped items: what content lists never show */
     xl_pipeline_model models[XL_PIPELINE_MAX_KINDS];
     size_t n_models;
+    size_t chosen;                /* the model whose lists are written: best validation NDCG@k (issue 17) */
     /* evaluate */
     bool evaluated;
     xl_eval_result *eval;         /* rows: per model "all", then per "ul->il" pair */

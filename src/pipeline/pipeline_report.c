@@ -21,7 +21,7 @@ static int tsv_field(xl_buf *b, const char *s, xl_error *err)
 int xl_pipeline_write_recommendations(const xl_pipeline *p, xl_buf *b, xl_error *err)
 {
     if (p->n_models == 0) return xl_fail(err, XL_ERR_USAGE, "recommendations: no model was run");
-    const xl_pipeline_model *pm = &p->models[0];
+    const xl_pipeline_model *pm = &p->models[p->chosen];
     size_t k = p->opt.k, ne_max = p->opt.explain;
     uint32_t *ex_items = xl_calloc(ne_max ? ne_max : 1, sizeof *ex_items, err);
     float *ex_contrib = xl_calloc(ne_max ? ne_max : 1, sizeof *ex_contrib, err);
@@ -126,9 +126,21 @@ int xl_pipeline_summary(const xl_pipeline *p, xl_buf *b, xl_error *err)
         if (xl_buf_printf(b, err, " %s (%s, fit %.3f s)%s", p->models[m].label, xl_rec_kind_name(p->models[m].kind),
                           xl_rec_fit_seconds(p->models[m].model), m + 1 < p->n_models ? "," : "") < 0)
             return -1;
-    if (xl_buf_printf(b, err, "; recommendations from %s, k = %zu\n", p->n_models ? p->models[0].label : "-",
+    if (xl_buf_printf(b, err, "; recommendations from %s, k = %zu", p->n_models ? p->models[p->chosen].label : "-",
                       p->opt.k) < 0)
         return -1;
+    if (p->n_models > 1 && p->models[p->chosen].val_ndcg < 0) {
+        if (xl_buf_printf(b, err, " (no user has enough training data for a validation split: the first model)") < 0)
+            return -1;
+    } else if (p->n_models > 1) { /* issue 17: say why that model */
+        if (xl_buf_printf(b, err, " (best NDCG@%zu on a validation split of the training data:", p->opt.k) < 0)
+            return -1;
+        for (size_t m = 0; m < p->n_models; m++)
+            if (xl_buf_printf(b, err, " %s %.4f%s", p->models[m].label, p->models[m].val_ndcg,
+                              m + 1 < p->n_models ? "," : ")") < 0)
+                return -1;
+    }
+    if (xl_buf_putc(b, '\n', err) < 0) return -1;
     if (p->opt.heldout_path &&
         xl_buf_printf(b, err, "held out: %s: %zu rows, %zu used; dropped: %zu unknown user, %zu unknown item, %zu "
                               "already in the history, %zu duplicate\n",
@@ -284,10 +296,10 @@ int xl_pipeline_eval_svg(const xl_pipeline *p, xl_buf *b, xl_error *err)
     c->n_folds_run = 1;
     for (size_t i = 0; i < p->eval->n_rows; i++) {
         const xl_eval_row *o = &p->eval->rows[i];
-        if (strcmp(o->subset, "all") == 0 || strcmp(o->model, p->models[0].label) == 0) c->rows[c->n_rows++] = *o;
+        if (strcmp(o->subset, "all") == 0 || strcmp(o->model, p->models[p->chosen].label) == 0) c->rows[c->n_rows++] = *o;
     }
     char title[300];
-    snprintf(title, sizeof title, "xlrec run: %s (pairs: %s)", p->opt.heldout_path, p->models[0].label);
+    snprintf(title, sizeof title, "xlrec run: %s (pairs: %s)", p->opt.heldout_path, p->models[p->chosen].label);
     int rc = xl_eval_svg(c, title, b, err);
     free(c);
     return rc;

@@ -233,13 +233,13 @@ long xl_idmap_intern(xl_idmap *m, const char *name, size_t len, bool *added, xl_
 void xl_rec_load_options_default(xl_rec_load_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->separator = ',';
+    o->separator = XL_REC_SEP_AUTO;
     o->user_col = "0";
     o->item_col = "1";
     o->rating_min = -XL_RATING_ABS_MAX;
     o->rating_max = XL_RATING_ABS_MAX;
     o->range_policy = XL_RATING_REJECT;
-    o->item_separator = ',';
+    o->item_separator = XL_REC_SEP_AUTO;
     o->item_id_col = "0";
 }
 

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xl_csv.h"
 #include "xl_error.h"
 
 /* Interaction triplets (plus time), growable. */
@@ -92,8 +93,21 @@ long xl_idmap_intern(xl_idmap *m, const char *name, size_t len, bool *added, xl_
 /* What a rating outside [rating_min, rating_max] does. */
 typedef enum { XL_RATING_REJECT, XL_RATING_CLAMP, XL_RATING_SKIP } xl_rating_policy;
 
+/* Separators beyond one literal character.  XL_REC_SEP_AUTO looks at the first line: "::" when it
+ * has one (MovieLens 1M/10M .dat files), else TAB when it has one, else ';' when it has a ';' and
+ * no ',', else ','.  XL_CSV_SNIFF is read the same way.  With "::" quoting is off (the .dat files
+ * have bare '"' in titles) and the byte 0x1F may not occur in the file. */
+#define XL_REC_SEP_AUTO ((char)3)
+#define XL_REC_SEP_DCOLON ((char)4)
+
+/* Text encoding of the input files.  UTF-8 (the default) is validated: an ill-formed byte is an
+ * error "FILE:LINE: byte 0xNN at column C is not UTF-8 (...)"; Latin-1 (ISO 8859-1) is
+ * converted to UTF-8 byte by byte. */
+typedef enum { XL_ENC_UTF8, XL_ENC_LATIN1 } xl_text_encoding;
+
 typedef struct xl_rec_load_options {
-    char separator;          /* ',' default; '\t' for TSV */
+    char separator;          /* XL_REC_SEP_AUTO default; ',' '\t' ';' ... or XL_REC_SEP_DCOLON */
+    xl_text_encoding encoding; /* of every file read (ratings, items, held-out) */
     bool no_header;          /* columns must then be indices */
     bool no_quote;           /* '"' is an ordinary character */
     const char *user_col;    /* default "0" */
@@ -104,7 +118,7 @@ typedef struct xl_rec_load_options {
     xl_rating_policy range_policy; /* default XL_RATING_REJECT */
     bool strict;             /* a bad row is an error instead of dropped-and-counted */
     /* items file */
-    char item_separator;     /* ',' default */
+    char item_separator;     /* XL_REC_SEP_AUTO default */
     bool item_no_header, item_no_quote;
     const char *item_id_col;    /* default "0" */
     const char *item_text_cols; /* comma-separated column list, joined with " " */
@@ -165,6 +179,12 @@ int xl_rec_load_heldout(const xl_rec_dataset *d, const xl_csr *train, const char
 /* Remove duplicate (user, item) pairs in place: keep the one with the later
  * time, the later position on equal times.  Returns the number removed. */
 size_t xl_rec_dedupe(xl_interactions *x, uint32_t n_users, xl_error *err);
+/* Open a CSV/TSV table as the loaders do: the whole file (or "-") is read into *owned (free it
+ * after xl_csv_close), checked as UTF-8 or converted from Latin-1, the separator resolved
+ * (XL_REC_SEP_AUTO, XL_CSV_SNIFF, XL_REC_SEP_DCOLON; see above), then parsed from memory.
+ * *sep_used (may be NULL) receives the separator in effect (XL_REC_SEP_DCOLON for "::"). */
+int xl_rec_open_table(xl_csv **r, char **owned, const char *path, char separator, bool no_quote, bool has_header,
+                      xl_text_encoding encoding, char *sep_used, xl_error *err);
 /* One-paragraph human-readable account of the report. */
 int xl_rec_report_text(const xl_rec_load_report *r, char *buf, size_t cap);
 

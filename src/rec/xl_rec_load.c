@@ -8,7 +8,9 @@
 
 #include "xl_alloc.h"
 #include "xl_csv.h"
+#include "xl_io.h"
 #include "xl_parse.h"
+#include "xl_utf8.h"
 
 /* Column spec -> index: a header name, else a non-negative integer. */
 static long resolve_column(const xl_csv *r, const char *spec, const char *what, xl_error *err)
@@ -68,14 +70,114 @@ static void trim(const char **s, size_t *len)
     while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t')) (*len)--;
 }
 
+/* Latin-1 -> UTF-8: bytes 0x80..0xFF become U+0080..U+00FF (two bytes each). */
+static int latin1_to_utf8(char **data, size_t *len, xl_error *err)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < *len; i++) extra += (unsigned char)(*data)[i] >= 0x80;
+    if (!extra) return 0;
+    if (*len > SIZE_MAX - extra - 1) return xl_fail(err, XL_ERR_LIMIT, "file too large to convert from Latin-1");
+    char *out = xl_malloc(*len + extra + 1, err);
+    if (!out) return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < *len; i++) {
+        unsigned char c = (unsigned char)(*data)[i];
+        if (c < 0x80) {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = (char)(0xC0 | (c >> 6));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    out[o] = 0;
+    free(*data);
+    *data = out;
+    *len = o;
+    return 0;
+}
+
+/* The separator XL_REC_SEP_AUTO picks from the first line (see xl_rec_data.h). */
+static char sniff_separator(const char *data, size_t len)
+{
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) data += 3, len -= 3;
+    const char *nl = memchr(data, '\n', len);
+    size_t n = nl ? (size_t)(nl - data) : len;
+    bool comma = memchr(data, ',', n) != NULL;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (data[i] == ':' && data[i + 1] == ':') return XL_REC_SEP_DCOLON;
+    if (memchr(data, '\t', n)) return '\t';
+    if (!comma && memchr(data, ';', n)) return ';';
+    return ',';
+}
+
+int xl_rec_open_table(xl_csv **r, char **owned, const char *path, char separator, bool no_quote, bool has_header,
+                      xl_text_encoding encoding, char *sep_used, xl_error *err)
+{
+    *r = NULL;
+    *owned = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    if (xl_read_file(path, 0, &data, &len, err) < 0) return -1;
+    if (encoding == XL_ENC_LATIN1) {
+        if (latin1_to_utf8(&data, &len, err) < 0) goto fail;
+    } else {
+        size_t bad;
+        xl_utf8_status why;
+        if (!xl_utf8_validate(data, len, &bad, &why)) {
+            size_t line = 1, col0 = 0;
+            for (size_t i = 0; i < bad; i++)
+                if (data[i] == '\n') line++, col0 = i + 1;
+            xl_fail(err, XL_ERR_FORMAT,
+                    "%s:%zu: byte 0x%02X at column %zu (file offset %zu) is not UTF-8 (%s); give --encoding latin1 "
+                    "if the file is Latin-1 (ISO 8859-1)",
+                    path, line, (unsigned)(unsigned char)data[bad], bad - col0 + 1, bad, xl_utf8_status_name(why));
+            goto fail;
+        }
+    }
+    char sep = separator ? separator : ',';
+    if (sep == XL_REC_SEP_AUTO || sep == XL_CSV_SNIFF) sep = sniff_separator(data, len);
+    xl_csv_options co = {0};
+    co.quote = no_quote ? XL_CSV_NO_QUOTE : '"';
+    co.has_header = has_header;
+    co.separator = sep;
+    if (sep == XL_REC_SEP_DCOLON) {
+        /* "a::b::c" -> "a\x1fb\x1fc" in place; 0x1F (unit separator) must not occur in the data */
+        size_t o = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (data[i] == '\x1f') {
+                size_t line = 1;
+                for (size_t j = 0; j < i; j++) line += data[j] == '\n';
+                xl_fail(err, XL_ERR_FORMAT, "%s:%zu: byte 0x1F in a '::'-separated file", path, line);
+                goto fail;
+            }
+            if (data[i] == ':' && i + 1 < len && data[i + 1] == ':') {
+                data[o++] = '\x1f';
+                i++;
+            } else {
+                data[o++] = data[i];
+            }
+        }
+        data[o] = 0;
+        len = o;
+        co.separator = '\x1f';
+        co.quote = XL_CSV_NO_QUOTE;
+    }
+    if (xl_csv_open_memory(r, data, len, path, &co, err) < 0) goto fail;
+    if (sep_used) *sep_used = sep;
+    *owned = data;
+    return 0;
+fail:
+    free(data);
+    return -1;
+}
+
 static int load_items(xl_rec_dataset *d, const char *path, const xl_rec_load_options *o, xl_error *err)
 {
-    xl_csv_options co = {0};
-    co.separator = o->item_separator ? o->item_separator : ',';
-    co.quote = o->item_no_quote ? XL_CSV_NO_QUOTE : '"';
-    co.has_header = !o->item_no_header;
     xl_csv *r;
-    if (xl_csv_open(&r, path, &co, err) < 0) return -1;
+    char *owned;
+    if (xl_rec_open_table(&r, &owned, path, o->item_separator, o->item_no_quote, !o->item_no_header, o->encoding, NULL,
+                          err) < 0)
+        return -1;
     int rc = -1;
     long text_cols[64];
     size_t n_text = 0;
@@ -172,6 +274,7 @@ static int load_items(xl_rec_dataset *d, const char *path, const xl_rec_load_opt
 out:
     xl_buf_free(&text);
     xl_csv_close(r);
+    free(owned);
     return rc;
 }
 
@@ -179,12 +282,11 @@ int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_p
                 xl_error *err)
 {
     if (items_path && load_items(d, items_path, o, err) < 0) return -1;
-    xl_csv_options co = {0};
-    co.separator = o->separator ? o->separator : ',';
-    co.quote = o->no_quote ? XL_CSV_NO_QUOTE : '"';
-    co.has_header = !o->no_header;
     xl_csv *r;
-    if (xl_csv_open(&r, ratings_path, &co, err) < 0) return -1;
+    char *owned;
+    if (xl_rec_open_table(&r, &owned, ratings_path, o->separator, o->no_quote, !o->no_header, o->encoding, NULL, err) <
+        0)
+        return -1;
     int rc = -1;
     const char *rating_spec = column_spec(r, o, o->rating_col, rating_names, NULL);
     long uc = resolve_column(r, column_spec(r, o, o->user_col, user_names, "0"), "user", err);
@@ -315,6 +417,7 @@ int xl_rec_load(xl_rec_dataset *d, const char *ratings_path, const char *items_p
     rc = 0;
 out:
     xl_csv_close(r);
+    free(owned);
     return rc;
 }
 
@@ -332,12 +435,10 @@ int xl_rec_load_heldout(const xl_rec_dataset *d, const xl_csr *train, const char
                         xl_interactions *out, xl_rec_heldout_report *rep, xl_error *err)
 {
     memset(rep, 0, sizeof *rep);
-    xl_csv_options co = {0};
-    co.separator = o->separator ? o->separator : ',';
-    co.quote = o->no_quote ? XL_CSV_NO_QUOTE : '"';
-    co.has_header = !o->no_header;
     xl_csv *r;
-    if (xl_csv_open(&r, path, &co, err) < 0) return -1;
+    char *owned;
+    if (xl_rec_open_table(&r, &owned, path, o->separator, o->no_quote, !o->no_header, o->encoding, NULL, err) < 0)
+        return -1;
     const char *user = column_spec(r, o, o->user_col, user_names, "0");
     const char *item = column_spec(r, o, o->item_col, item_names, "1");
     const char *rating = column_spec(r, o, o->rating_col, rating_names, NULL);
@@ -394,5 +495,6 @@ int xl_rec_load_heldout(const xl_rec_dataset *d, const xl_csr *train, const char
     rc = 0;
 out:
     xl_csv_close(r);
+    free(owned);
     return rc;
 }

@@ -24,35 +24,7 @@
 #include "xl_rng.h"
 #include "xl_thread.h"
 
-#define MAX_TRACE 256
-#define USER_BLOCK 8
-
-struct xl_rec_model {
-    xl_rec_kind kind;
-    xl_rec_params p;
-    uint32_t n_users, n_items;
-    double fit_seconds;
-    xl_csr train; /* users x items copy (item-kNN, content explanations) */
-    /* linear form */
-    size_t f;            /* factor length (0: no dot product) */
-    float *P, *Q;        /* n_users x f, n_items x f (Q may alias vectors) */
-    const float *Qv;     /* the Q actually used */
-    float *a_u, *b_j, *g_j, *d_u;
-    /* biases in double for inspection */
-    double mu;
-    double *bu, *bi;
-    /* item-kNN */
-    size_t nb_k;
-    uint32_t *nb_idx; /* n_items x nb_k, XL_REC_NONE padded */
-    float *nb_sim;
-    /* content */
-    const xl_item_vectors *iv;
-    /* hybrid */
-    xl_rec_model *cf, *content;
-    double alpha;
-    double trace[MAX_TRACE];
-    int n_trace;
-};
+#include "xl_rec_internal.h"
 
 void xl_rec_params_default(xl_rec_params *p)
 {
@@ -71,7 +43,7 @@ void xl_rec_params_default(xl_rec_params *p)
     p->als_reg = 1.0;
     p->als_iters = 15;
     p->knn_neighbors = 100;
-    p->knn_shrink = 10.0;
+    p->knn_shrink = 100.0; /* measured, docs/recommender.md "Measured defaults": best on ml, kmrd and bx */
     p->bias_reg_user = 15.0;
     p->bias_reg_item = 10.0;
     p->bias_epochs = 10;
@@ -108,6 +80,18 @@ bool xl_rec_needs_vectors(xl_rec_kind k)
 bool xl_rec_predicts_ratings(xl_rec_kind k)
 {
     return k == XL_REC_MF || k == XL_REC_MEAN || k == XL_REC_BASELINE || k == XL_REC_COSBIAS;
+}
+
+const xl_csr *xl_rec_train_matrix(const xl_rec_model *m)
+{
+    return &m->train;
+}
+
+void xl_rec_set_threads(xl_rec_model *m, int threads)
+{
+    m->p.threads = xl_resolve_threads(threads);
+    if (m->cf) xl_rec_set_threads(m->cf, threads);
+    if (m->content) xl_rec_set_threads(m->content, threads);
 }
 
 xl_rec_kind xl_rec_model_kind(const xl_rec_model *m)
@@ -161,6 +145,7 @@ void xl_rec_free(xl_rec_model *m)
     free(m->nb_sim);
     xl_rec_free(m->cf);
     xl_rec_free(m->content);
+    xl_item_vectors_free(&m->own_iv);
     free(m);
 }
 
@@ -474,6 +459,17 @@ static int fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
         gram(m->P, m->n_users, f, G);
         xl_parallel_for(threads, m->n_items, als_rows, &d);
         if (c.failed || d.failed) {
+            xl_fail(err, XL_ERR_GENERIC, "als: system not positive definite (use als_reg > 0)");
+            goto out;
+        }
+    }
+    if (m->p.als_iters > 0) {
+        /* a last user half-step: every P_u is then the least-squares solution for the final Q,
+         * exactly what fold-in (xl_rec_fold_in) computes for a new user with the same history */
+        als_ctx c = {R, m->Q, m->P, G, f, m->p.als_alpha, m->p.als_reg, m->p.als_use_rating, work, 0};
+        gram(m->Q, m->n_items, f, G);
+        xl_parallel_for(threads, m->n_users, als_rows, &c);
+        if (c.failed) {
             xl_fail(err, XL_ERR_GENERIC, "als: system not positive definite (use als_reg > 0)");
             goto out;
         }
@@ -987,6 +983,97 @@ fail:
     return NULL;
 }
 
+/* ---------------------------------------------------------------- fold-in */
+
+static bool can_fold_in(xl_rec_kind k)
+{
+    return k == XL_REC_POPULARITY || k == XL_REC_MEAN || k == XL_REC_ITEMKNN || k == XL_REC_ALS ||
+           k == XL_REC_CONTENT || k == XL_REC_HYBRID;
+}
+
+xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_error *err)
+{
+    if (!can_fold_in(m->kind) || (m->kind == XL_REC_HYBRID && !can_fold_in(m->cf->kind))) {
+        xl_fail(err, XL_ERR_USAGE, "fold-in: not available for %s%s (popularity, mean, itemknn, als, content, hybrid "
+                "of those)", xl_rec_kind_name(m->kind), m->kind == XL_REC_HYBRID ? " with this CF part" : "");
+        return NULL;
+    }
+    if (history->n_cols != m->n_items) {
+        xl_fail(err, XL_ERR_USAGE, "fold-in: history has %u item columns, the model %u items", history->n_cols,
+                m->n_items);
+        return NULL;
+    }
+    double t0 = xl_time_now();
+    xl_rec_model *n = xl_calloc(1, sizeof *n, err);
+    if (!n) return NULL;
+    n->kind = m->kind;
+    n->p = m->p;
+    n->n_users = history->n_rows;
+    n->n_items = m->n_items;
+    n->iv = m->iv;
+    n->alpha = m->alpha;
+    n->mu = m->mu;
+    size_t I = m->n_items;
+    if (copy_csr(&n->train, history, err) < 0) goto fail;
+    switch (m->kind) {
+    case XL_REC_POPULARITY:
+        if (!(n->g_j = vec_f(I, err))) goto fail;
+        memcpy(n->g_j, m->g_j, I * sizeof *n->g_j);
+        break;
+    case XL_REC_MEAN:
+        if (!(n->d_u = vec_f(n->n_users, err))) goto fail;
+        for (uint32_t u = 0; u < n->n_users; u++) n->d_u[u] = (float)m->mu;
+        break;
+    case XL_REC_ITEMKNN:
+        n->nb_k = m->nb_k;
+        n->nb_idx = xl_malloc(I * m->nb_k * sizeof *n->nb_idx, err);
+        n->nb_sim = xl_malloc(I * m->nb_k * sizeof *n->nb_sim, err);
+        if (!n->nb_idx || !n->nb_sim) goto fail;
+        memcpy(n->nb_idx, m->nb_idx, I * m->nb_k * sizeof *n->nb_idx);
+        memcpy(n->nb_sim, m->nb_sim, I * m->nb_k * sizeof *n->nb_sim);
+        break;
+    case XL_REC_ALS: { /* x_u = (Y'Y + Y'(C_u - I)Y + reg I)^-1 Y'C_u p_u with the model's Y (Hu et al. 2008) */
+        size_t f = m->f;
+        int threads = n->p.threads;
+        n->f = f;
+        n->P = alloc_factors(n->n_users, f, err);
+        n->Q = alloc_factors(I, f, err);
+        double *G = vec_d(f * f, err), *work = vec_d((size_t)threads * (f * f + f), err);
+        if (!n->P || !n->Q || !G || !work) {
+            free(G);
+            free(work);
+            goto fail;
+        }
+        memcpy(n->Q, m->Q, I * f * sizeof *n->Q);
+        gram(n->Q, I, f, G);
+        als_ctx c = {&n->train, n->Q, n->P, G, f, n->p.als_alpha, n->p.als_reg, n->p.als_use_rating, work, 0};
+        xl_parallel_for(threads, n->n_users, als_rows, &c);
+        free(G);
+        free(work);
+        if (c.failed) {
+            xl_fail(err, XL_ERR_GENERIC, "fold-in: als system not positive definite");
+            goto fail;
+        }
+        break;
+    }
+    case XL_REC_CONTENT:
+        if (fit_content(n, err) < 0) goto fail;
+        break;
+    case XL_REC_HYBRID:
+        if (!(n->cf = xl_rec_fold_in(m->cf, history, err)) || !(n->content = xl_rec_fold_in(m->content, history, err)))
+            goto fail;
+        break;
+    default:
+        break;
+    }
+    if (!n->Qv) n->Qv = n->Q;
+    n->fit_seconds = xl_time_now() - t0;
+    return n;
+fail:
+    xl_rec_free(n);
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- scoring */
 
 static bool is_linear(const xl_rec_model *m)
@@ -1192,7 +1279,11 @@ size_t xl_rec_explain(const xl_rec_model *m, uint32_t user, uint32_t item, size_
         const float *v = m->iv->v + (size_t)item * m->iv->dim;
         for (size_t k = 0; k < len; k++) {
             uint32_t i = R->idx[R->ptr[user] + k];
-            float c = (float)(w[k] * xl_rec_dot(m->iv->v + (size_t)i * m->iv->dim, v, m->iv->dim) / sum);
+            const float *vi = m->iv->v + (size_t)i * m->iv->dim;
+            /* a never-embedded item (zero vector) or one orthogonal to the target contributes
+             * nothing: it is no reason, so it is not listed (issue 17) */
+            float c = (float)(w[k] * xl_rec_dot(vi, v, m->iv->dim) / sum);
+            if (c == 0.0f || isnan(c)) continue;
             heap_push(hs, hi, &hn, n, c, i);
         }
         size_t cnt = hn;

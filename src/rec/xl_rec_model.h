@@ -21,6 +21,7 @@
  *                    top `neighbors` per item; score_j = sum_{i in I_u} s_ij
  *       als          implicit MF, Hu, Koren & Volinsky 2008: c_ui = 1 + alpha*r
  *                    (r = 1 unless als_use_rating), alternating ridge solves
+ *                    (users, items) als_iters times, then a last user solve
  *       bpr          Rendle et al. 2009, SGD on (u, i, j) triples, item bias
  *       mf           biased MF for ratings (Koren 2009, Surprise "SVD"):
  *                    r = mu + b_u + b_i + p_u.q_i, SGD
@@ -134,7 +135,9 @@ int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *us
 
 /* Content/hybrid models: the history items that contributed most to
  * score(user, item): contribution_i = w_ui * cos(v_i, v_item) / sum w.
- * Writes up to n (item, contribution) pairs, largest first; returns count. */
+ * Writes up to n (item, contribution) pairs, largest first; returns count.
+ * History items with contribution 0 (never embedded: zero vector; or orthogonal
+ * to the item) are not listed. */
 size_t xl_rec_explain(const xl_rec_model *m, uint32_t user, uint32_t item, size_t n, uint32_t *out_items,
                       float *out_contrib);
 
@@ -147,6 +150,40 @@ typedef struct xl_rec_biases {
 int xl_rec_get_biases(const xl_rec_model *m, xl_rec_biases *out);
 /* Objective value of the last cosbias/baseline iteration (tests: monotone). */
 const double *xl_rec_objective_trace(const xl_rec_model *m, int *n);
+
+/* Fold-in: the model applied to users described only by their history (users x items CSR,
+ * the same item numbering; e.g. users absent from training).  Returns a model whose users are
+ * history's rows; score, top-K (exclude = history) and explain work on it as on a fitted model.
+ *   popularity, mean   unchanged item scores
+ *   itemknn            score_j = sum over the history of s_ij (the fitted neighbours)
+ *   als                least-squares fold-in: x_u solves the fit's user step against the fitted
+ *                      item factors Y (the fit ends with a user step, so a training user's own
+ *                      history gives back exactly its fitted x_u)
+ *   content            the profile of the history
+ *   hybrid             both parts folded in, blended with the fitted weight
+ * Others (bpr, mf, baseline, cosbias) are refused.  The result keeps pointers to m's item
+ * vectors: m must outlive it. */
+xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_error *err);
+
+/* ---------------------------------------------------------------- model files
+ * A fitted model with its user and item ids and training matrix, in a versioned,
+ * checked, little-endian binary format (layout in xl_rec_file.c; docs/recommender.md).
+ * A loaded model owns copies of everything, item vectors included, and scores exactly
+ * as the saved one: save -> load -> top-K gives the same lists bit for bit. */
+#define XL_REC_FILE_MAGIC "XLRECREC"
+#define XL_REC_FILE_VERSION 1u
+#define XL_REC_FILE_MAX_ID 4096u
+/* users/items: the ids of rows/columns 0..n-1 (n must match the model). */
+int xl_rec_save(const xl_rec_model *m, const xl_idmap *users, const xl_idmap *items, const char *path, xl_error *err);
+/* users and items must be empty (xl_idmap_init); they receive the ids.  Every field is
+ * checked; any problem is an error naming the file and the field, never a crash. */
+int xl_rec_load_model(const char *path, xl_rec_model **out, xl_idmap *users, xl_idmap *items, xl_error *err);
+int xl_rec_load_model_memory(const void *data, size_t len, const char *name, xl_rec_model **out, xl_idmap *users,
+                             xl_idmap *items, xl_error *err);
+/* The training matrix a model was fitted on (users x items; the items top-K excludes). */
+const xl_csr *xl_rec_train_matrix(const xl_rec_model *m);
+/* Threads for later scoring/fold-in of a loaded model (0 = all CPUs). */
+void xl_rec_set_threads(xl_rec_model *m, int threads);
 
 /* Dot product of two float vectors (tight, vectorisable). */
 float xl_rec_dot(const float *a, const float *b, size_t n);
