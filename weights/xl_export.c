@@ -636,7 +636,12 @@ static int write_vocab_txt(exporter *x, xl_error *err)
     return rc;
 }
 
-static const char *strip_json(const exporter *x) { return x->strip_accents < 0 ? "null" : tf(x->strip_accents == 1); }
+/* HF's null means "strip exactly when lower-casing"; written whenever it says the same as the flag, so a
+ * model whose flag was resolved by the converter exports as the original did */
+static const char *strip_json(const exporter *x)
+{
+    return x->strip_accents < 0 || (x->strip_accents == 1) == x->lowercase ? "null" : tf(x->strip_accents == 1);
+}
 
 /* tokenizer.json as the BERT ones on the hub (and `xlrec vocab train --tokenizer-json`): the special
  * tokens as added tokens at their ids, BertNormalizer, BertPreTokenizer, [CLS] $A [SEP] /
