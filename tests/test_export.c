@@ -208,7 +208,8 @@ static void write_bert(const char *path, size_t type_vocab, bool pooler, xl_pool
     xl_model_writer *w = xl_model_writer_new(&err);
     assert_non_null(w);
     if (xl_bert_params_to_writer(&p, w, &err) < 0) fail_msg("%s", err.msg);
-    for (size_t i = 0; i < N_VOCAB; i++) assert_int_equal(xl_model_writer_add_token(w, VOCAB[i], strlen(VOCAB[i]), &err), 0);
+    for (size_t i = 0; i < N_VOCAB; i++)
+        assert_int_equal(xl_model_writer_add_token(w, VOCAB[i], strlen(VOCAB[i]), &err), 0);
     assert_int_equal(xl_model_writer_set_string(w, "tokenizer.type", "wordpiece", &err), 0);
     assert_int_equal(xl_model_writer_set_bool(w, "tokenizer.lowercase", lowercase, &err), 0);
     assert_int_equal(xl_model_writer_set_bool(w, "tokenizer.chinese_chars", true, &err), 0);
@@ -361,7 +362,8 @@ static void test_safetensors_layout(void **state)
     assert_int_equal(n % 8, 0);                  /* the data buffer starts 8-byte aligned */
     assert_int_equal(len, 8 + n + 4 * (6 + 2)); /* no gap: offsets are contiguous */
     const char head[] = "{\"__metadata__\":{\"format\":\"pt\"},\"linear.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],"
-                        "\"data_offsets\":[0,24]},\"linear.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,32]}}";
+                        "\"data_offsets\":[0,24]},\"linear.bias\":{\"dtype\":\"F32\",\"shape\":[2],"
+                        "\"data_offsets\":[24,32]}}";
     assert_memory_equal(raw + 8, head, sizeof head - 1);
     for (size_t i = sizeof head - 1; i < n; i++) assert_int_equal(raw[8 + i], ' ');
     /* little-endian on any host: -2.5f = 0xC0200000 */
@@ -457,7 +459,8 @@ static void test_fixture_matches_torch(void **state)
         double *hf = json_numbers(xl_json_at(ids, i), &n_ids);
         assert_int_equal(xl_embedder_tokenize(e, texts[i], strlen(texts[i]), &t, &err), 0);
         assert_int_equal(wordpiece_encode(wp, texts[i], strlen(texts[i]), NULL, 0, &eo, &enc, &err), 0);
-        if (t.len != n_ids || enc.len != n_ids) fail_msg("sentence %zu: %zu / %zu ids, HF %zu", i, t.len, enc.len, n_ids);
+        if (t.len != n_ids || enc.len != n_ids)
+            fail_msg("sentence %zu: %zu / %zu ids, HF %zu", i, t.len, enc.len, n_ids);
         for (size_t j = 0; j < n_ids; j++)
             if (t.ids[j] != (int32_t)hf[j] || enc.ids[j] != (int32_t)hf[j])
                 fail_msg("sentence %zu position %zu: xlrec %d / %d, HF tokenizers %d", i, j, t.ids[j], enc.ids[j],

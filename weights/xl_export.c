@@ -158,7 +158,9 @@ static int read_architecture(exporter *x, xl_error *err)
         const char *a = xl_model_meta_string(x->m, key);
         if (a != NULL && strcmp(a, "tanh") == 0) d->tanh = true;
         else if (a != NULL && strcmp(a, "identity") == 0) d->tanh = false;
-        else return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s' is %s (tanh, identity)", x->path, key, a ? a : "missing");
+        else
+            return xl_fail(err, XL_ERR_FORMAT, "%s: metadata '%s' is %s (tanh, identity)", x->path, key,
+                           a ? a : "missing");
     }
     return 0;
 }
@@ -571,7 +573,8 @@ static int write_config(exporter *x, xl_error *err)
                                x->P, x->nh, x->N, pad, x->T > 0 ? x->T : 1, x->V);
     } else {
         rc = xl_buf_printf(&b, err,
-                           "{\n  \"architectures\": [\n    \"DistilBertModel\"\n  ],\n  \"model_type\": \"distilbert\",\n"
+                           "{\n  \"architectures\": [\n    \"DistilBertModel\"\n  ],\n"
+                           "  \"model_type\": \"distilbert\",\n"
                            "  \"activation\": \"gelu\",\n  \"attention_dropout\": 0.1,\n  \"dim\": %" PRId64
                            ",\n  \"dropout\": 0.1,\n  \"hidden_dim\": %" PRId64
                            ",\n  \"initializer_range\": 0.02,\n  \"max_position_embeddings\": %" PRId64
@@ -679,23 +682,27 @@ static int write_tokenizer_json(exporter *x, xl_error *err)
     if (rc == 0)
         rc = xl_buf_printf(&b, err,
                            "\n  ],\n  \"normalizer\": {\n    \"type\": \"BertNormalizer\",\n    \"clean_text\": %s,\n"
-                           "    \"handle_chinese_chars\": %s,\n    \"strip_accents\": %s,\n    \"lowercase\": %s\n  },\n"
+                           "    \"handle_chinese_chars\": %s,\n    \"strip_accents\": %s,\n"
+                           "    \"lowercase\": %s\n  },\n"
                            "  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n",
                            tf(x->clean_text), tf(x->chinese_chars), strip_json(x), tf(x->lowercase));
     const int64_t cls = x->special_id[1], sep = x->special_id[2];
     if (rc == 0 && cls >= 0 && sep >= 0) {
         const char *const part[5][3] = {{"SpecialToken", "C", "0"}, {"Sequence", "A", "0"}, {"SpecialToken", "S", "0"},
                                         {"Sequence", "B", "1"},     {"SpecialToken", "S", "1"}};
-        rc = xl_buf_printf(&b, err, "  \"post_processor\": {\n    \"type\": \"TemplateProcessing\",\n    \"single\": [");
+        rc = xl_buf_printf(&b, err,
+                           "  \"post_processor\": {\n    \"type\": \"TemplateProcessing\",\n    \"single\": [");
         for (int pair = 0; pair < 2 && rc == 0; pair++) {
             if (pair) rc = xl_buf_printf(&b, err, "\n    ],\n    \"pair\": [");
             int n_parts = pair ? 5 : 3;
             for (int i = 0; i < n_parts && rc == 0; i++) {
                 rc = xl_buf_printf(&b, err, "%s\n      {\n        \"%s\": {\n          \"id\": ", i ? "," : "",
                                    part[i][0]);
-                const char *id = part[i][1][0] == 'C' ? x->special[1] : part[i][1][0] == 'S' ? x->special[2] : part[i][1];
+                const char kind = part[i][1][0];
+                const char *id = kind == 'C' ? x->special[1] : kind == 'S' ? x->special[2] : part[i][1];
                 if (rc == 0) rc = json_cstr(&b, id, err);
-                if (rc == 0) rc = xl_buf_printf(&b, err, ",\n          \"type_id\": %s\n        }\n      }", part[i][2]);
+                if (rc == 0)
+                    rc = xl_buf_printf(&b, err, ",\n          \"type_id\": %s\n        }\n      }", part[i][2]);
             }
         }
         if (rc == 0) rc = xl_buf_printf(&b, err, "\n    ],\n    \"special_tokens\": {");
@@ -818,7 +825,8 @@ static int write_sentence_transformers(exporter *x, xl_error *err)
         rc = xl_buf_printf(&b, err,
                            "{\n  \"word_embedding_dimension\": %" PRId64 ",\n  \"pooling_mode_cls_token\": %s,\n"
                            "  \"pooling_mode_mean_tokens\": %s,\n  \"pooling_mode_max_tokens\": %s,\n"
-                           "  \"pooling_mode_mean_sqrt_len_tokens\": %s,\n  \"pooling_mode_weightedmean_tokens\": false,\n"
+                           "  \"pooling_mode_mean_sqrt_len_tokens\": %s,\n"
+                           "  \"pooling_mode_weightedmean_tokens\": false,\n"
                            "  \"pooling_mode_lasttoken\": false,\n  \"include_prompt\": true\n}\n",
                            x->H, tf(strcmp(x->pooling, "cls") == 0), tf(strcmp(x->pooling, "mean") == 0),
                            tf(strcmp(x->pooling, "max") == 0), tf(strcmp(x->pooling, "mean_sqrt_len") == 0));
@@ -834,7 +842,8 @@ static int write_sentence_transformers(exporter *x, xl_error *err)
                                "{\n  \"in_features\": %" PRId64 ",\n  \"out_features\": %" PRId64 ",\n  \"bias\": %s,\n"
                                "  \"activation_function\": \"%s\"\n}\n",
                                x->dense[k].in, x->dense[k].out, tf(x->dense[k].bias),
-                               x->dense[k].tanh ? "torch.nn.modules.activation.Tanh" : "torch.nn.modules.linear.Identity");
+                               x->dense[k].tanh ? "torch.nn.modules.activation.Tanh"
+                                                : "torch.nn.modules.linear.Identity");
         snprintf(rel, sizeof rel, "%s/config.json", dir);
         if (rc == 0) rc = write_text(x, rel, &b, err);
         entry_list l = {0};
@@ -900,7 +909,8 @@ int xl_export_hf(const xl_model *m, const char *out_dir, xl_note_fn note, void *
             xl_fail(err, XL_ERR_IO, "%s: the folder exists and is not empty; remove it or choose another (an export "
                                     "never merges into an existing folder)", target);
         else
-            xl_fail(err, XL_ERR_IO, "%s: cannot move the export into place: %s", target, e ? strerror(e) : "rename failed");
+            xl_fail(err, XL_ERR_IO, "%s: cannot move the export into place: %s", target,
+                    e ? strerror(e) : "rename failed");
         goto done;
     }
     if (summary != NULL) *summary = x->sum;

@@ -20,7 +20,8 @@ int cmd_export(int argc, char **argv)
     const char *out = NULL;
     bool quiet = false;
     const xl_option opts[] = {
-        {"output", 'o', XL_OPT_STRING, &out, "DIR", "folder to create (required; must not exist or be empty)", 0, 0, NULL},
+        {"output", 'o', XL_OPT_STRING, &out, "DIR", "folder to create (required; must not exist or be empty)", 0, 0,
+         NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no notes on stderr (errors are still reported)", 0, 0, NULL},
         {0}};
     const xl_command_spec spec = {

@@ -20,7 +20,8 @@
  * all threads (clock()), which other load on a shared machine disturbs much less.  When ONNX
  * Runtime is set up (see print_ort_setup; $XLREC_ORT_DIR, default /tmp/ort) every case is also run
  * by tests/bench/tools/ort_bench.js on a random-weight ONNX export of the same shape, right after
- * ours, and both figures are printed side by side; --no-ort skips it.  Run from the repository root.
+ * ours (before ours with --ort-first), and both figures are printed side by side with the ratios of
+ * the wall-clock and of the CPU-time figures; --no-ort skips it.  Run from the repository root.
  */
 #define _POSIX_C_SOURCE 200809L /* popen for the ONNX Runtime runner */
 #include <stdbool.h>
@@ -308,7 +309,7 @@ static void usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--model minilm|bert-base|xlrec-l4|xlrec-l2|shipped|all] [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
-            "       [--min-time S] [--quick] [--no-ort] [--no-sgemm] [--checksum]\n",
+            "       [--min-time S] [--quick] [--no-ort] [--ort-first] [--no-sgemm] [--checksum]\n",
             argv0);
     exit(2);
 }
@@ -316,7 +317,8 @@ static void usage(const char *argv0)
 int main(int argc, char **argv)
 {
     bool full = true; /* --quick: the subset */
-    bool custom = false, custom_len = false, custom_batch = false, use_ort = true, do_sgemm = true, checksum = false;
+    bool custom = false, custom_len = false, custom_batch = false, ort_first = false;
+    bool use_ort = true, do_sgemm = true, checksum = false;
     int model_mask = (1 << N_SHAPES) - 1, reps = 3;
     double min_time = 0.3;
     size_t lens[8] = {16, 128, 512}, batches[8] = {1, 8}, threads_list[8] = {1, 2};
@@ -324,6 +326,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--no-ort") == 0) use_ort = false;
+        else if (strcmp(a, "--ort-first") == 0) ort_first = true;
         else if (strcmp(a, "--quick") == 0) full = false;
         else if (strcmp(a, "--no-sgemm") == 0) do_sgemm = false;
         else if (strcmp(a, "--checksum") == 0) checksum = true;
@@ -380,7 +383,7 @@ int main(int argc, char **argv)
                (double)xl_model_file_size(m) * 1e-6, xl_model_is_mapped(m) ? "yes" : "no");
         printf("%6s %5s %7s %10s %8s %9s %10s", "seqlen", "batch", "threads", "tokens/s", "GFLOP/s", "ms/batch",
                "tok/cpu-s");
-        if (ort) printf(" | %10s %10s %7s", "ORT tok/s", "tok/cpu-s", "xl/ORT");
+        if (ort) printf(" | %10s %10s %7s %7s", "ORT tok/s", "tok/cpu-s", "xl/ORT", "cpu x/O");
         printf(" %5s\n", "load");
         /* the shipped shapes have their own lengths and batches unless the grid is given */
         const bool shipped = s->max_pos < 512;
@@ -402,14 +405,18 @@ int main(int argc, char **argv)
                         if (!keep) continue;
                     }
                     double load = load_average();
-                    case_result x = run_case(b, &k, th, bs, len, min_time, reps);
-                    printf("%6zu %5zu %7d %10.0f %8.1f %9.2f %10.0f", len, bs, th, x.tok_s, x.gflops, x.ms, x.tok_cpu_s);
+                    /* --ort-first: ONNX Runtime's side of each case runs before ours (order bias under load) */
                     case_result o = {0, 0, 0, 0, 0, 0};
+                    bool ort_ok = ort && ort_first && run_ort(s->onnx, th, bs, len, min_time, reps, &o);
+                    case_result x = run_case(b, &k, th, bs, len, min_time, reps);
+                    if (ort && !ort_first) ort_ok = run_ort(s->onnx, th, bs, len, min_time, reps, &o);
+                    printf("%6zu %5zu %7d %10.0f %8.1f %9.2f %10.0f", len, bs, th, x.tok_s, x.gflops, x.ms, x.tok_cpu_s);
                     if (x.rss > rss_max) rss_max = x.rss, rss_len = len, rss_batch = bs;
                     if (ort) {
-                        if (run_ort(s->onnx, th, bs, len, min_time, reps, &o))
-                            printf(" | %10.0f %10.0f %7.2f", o.tok_s, o.tok_cpu_s, x.tok_s / o.tok_s);
-                        else printf(" | %10s %10s %7s", "failed", "", "");
+                        if (ort_ok)
+                            printf(" | %10.0f %10.0f %7.2f %7.2f", o.tok_s, o.tok_cpu_s, x.tok_s / o.tok_s,
+                                   x.tok_cpu_s / o.tok_cpu_s);
+                        else printf(" | %10s %10s %7s %7s", "failed", "", "", "");
                     }
                     printf(" %5.1f", load);
                     if (checksum) printf(" %016llx", x.hash);
