@@ -123,6 +123,20 @@ static double fma_probe_scalar(size_t iters, float *sink)
     return (double)iters * 12.0 * 2.0;
 }
 
+/* The int8 reference: plain int32 sums (exact; the order does not matter for integers). */
+void xl_qdot_scalar(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
+                    const int *bsum, int *c, size_t ldc)
+{
+    (void)bsum;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            const signed char *ai = a + i * lda, *bj = b + j * ldb;
+            int acc = 0;
+            for (size_t p = 0; p < kp; p++) acc += (int)ai[p] * (int)bj[p];
+            c[i * ldc + j] = acc;
+        }
+}
+
 const xl_kernel_table xl_kernel_table_scalar = {
     .path = XL_SIMD_SCALAR,
     .mr = SC_MR,
@@ -138,4 +152,5 @@ const xl_kernel_table xl_kernel_table_scalar = {
     .axpy = axpy_scalar,
     .scal = scal_scalar,
     .fma_probe = fma_probe_scalar,
+    .qdot = xl_qdot_scalar,
 };

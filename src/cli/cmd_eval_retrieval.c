@@ -1,9 +1,10 @@
 /* cmd_eval_retrieval.c - `xlrec eval-retrieval --src A --tgt B ...`:
  * cross-lingual sentence retrieval (Tatoeba/XTREME protocol): line i of A is
  * the translation of line i of B; both sides are embedded from word vectors
- * (mean or SIF, src/embed xl_embedder.h) and every line retrieves its nearest line on the
- * other side by cosine (exact search), or by CSLS (Conneau et al. 2018) /
- * margin scoring with --csls.  Reports P@1 in both directions. */
+ * (mean or SIF) or by an encoder model file (--model: BERT family, the model's
+ * own pooling; src/embed xl_embedder.h), and every line retrieves its nearest
+ * line on the other side by cosine (exact search), or by CSLS (Conneau et al.
+ * 2018) / margin scoring with --csls.  Reports P@1 in both directions. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ int cmd_eval_retrieval(int argc, char **argv)
 {
     xl_embedder_options eo;
     xl_embedder_options_default(&eo);
-    const char *src = NULL, *tgt = NULL, *wv = NULL, *src_wv = NULL, *tgt_wv = NULL, *pooling = "sif";
+    const char *src = NULL, *tgt = NULL, *model = NULL, *wv = NULL, *src_wv = NULL, *tgt_wv = NULL, *pooling = "sif";
     const char *src_counts = NULL, *tgt_counts = NULL;
     int64_t max_lines = 0, csls_k = 10, threads = eo.threads;
     double sif_a = eo.sif_a;
@@ -53,6 +54,8 @@ int cmd_eval_retrieval(int argc, char **argv)
     const xl_option opts[] = {
         {"src", 0, XL_OPT_STRING, &src, "FILE", "source-language lines", 0, 0, NULL},
         {"tgt", 0, XL_OPT_STRING, &tgt, "FILE", "target-language lines (line i translates source line i)", 0, 0, NULL},
+        {"model", 'm', XL_OPT_STRING, &model, "FILE",
+         "encoder model file (xlrec model format: BERT family) for both sides, instead of word vectors", 0, 0, NULL},
         {"word-vectors", 0, XL_OPT_STRING, &wv, "FILE", "one (multilingual/aligned) vector file for both sides", 0, 0,
          NULL},
         {"src-vectors", 0, XL_OPT_STRING, &src_wv, "FILE", "source-side vectors (e.g. align --output-src)", 0, 0, NULL},
@@ -71,16 +74,21 @@ int cmd_eval_retrieval(int argc, char **argv)
         {0}};
     const xl_command_spec spec = {
         "eval-retrieval",
-        "xlrec eval-retrieval --src A.txt --tgt B.txt (--word-vectors F | --src-vectors FA --tgt-vectors FB)",
-        "Parallel-sentence retrieval: embed both sides from word vectors, retrieve each line's nearest\n"
-        "line on the other side (cosine, exact; CSLS with --csls) and report P@1 in both directions.",
+        "xlrec eval-retrieval --src A.txt --tgt B.txt (--model M | --word-vectors F | --src-vectors FA --tgt-vectors "
+        "FB)",
+        "Parallel-sentence retrieval: embed both sides with an encoder model or word vectors, retrieve\n"
+        "each line's nearest line on the other side (cosine, exact; CSLS with --csls) and report P@1 in\n"
+        "both directions.",
         opts, 0, 0};
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!src || !tgt) return xl_cli_usage_error(&spec, "--src and --tgt are required");
-    if (!wv && !(src_wv && tgt_wv))
-        return xl_cli_usage_error(&spec, "give --word-vectors, or --src-vectors and --tgt-vectors");
+    if (model && (wv || src_wv || tgt_wv))
+        return xl_cli_usage_error(&spec, "--model and --word-vectors/--src-vectors/--tgt-vectors exclude each other");
+    if (!model && !wv && !(src_wv && tgt_wv))
+        return xl_cli_usage_error(&spec, "give --model, --word-vectors, or --src-vectors and --tgt-vectors");
+    if (model) wv = model;
     if (!src_wv) src_wv = wv;
     if (!tgt_wv) tgt_wv = wv;
     /* one embedder when both sides use the same vectors and counts: each file is read once ("-" works) */
@@ -91,10 +99,11 @@ int cmd_eval_retrieval(int argc, char **argv)
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) n_stdin += inputs[i] && strcmp(inputs[i], "-") == 0;
     if (n_stdin > 1) return xl_cli_usage_error(&spec, "standard input ('-') can be only one of the input files");
     bool sif = strcmp(pooling, "sif") == 0;
-    eo.kind = XL_EMBEDDER_WORD_VECTORS;
+    eo.kind = model ? XL_EMBEDDER_BERT : XL_EMBEDDER_WORD_VECTORS;
     eo.threads = (int)threads;
     eo.pooling = sif ? SENTVEC_SIF : SENTVEC_MEAN;
     eo.normalize = true;
+    eo.normalize_default = false; /* cosine retrieval: unit rows whatever the model file says */
     eo.sif_a = sif_a;
     eo.raw = raw;
     xl_error err;
@@ -125,6 +134,7 @@ int cmd_eval_retrieval(int argc, char **argv)
         xl_fail(&err, XL_ERR_FORMAT, "%s: no lines", src);
         goto done;
     }
+    if (model) pooling = xl_pooling_name(xl_embedder_bert(es_emb)->cfg.pooling); /* what the encoder did */
     int n_threads = xl_embedder_threads(es_emb);
     size_t h_st, h_ts;
     if (direction(es, et, ns, dim, csls, (size_t)csls_k, n_threads, &h_st, &err) < 0 ||
