@@ -271,7 +271,7 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 # checks the 32-bit size_t conversions, CC=aarch64-linux-gnu-gcc the NEON file).
 CONVERSION_SRCS := src/core/xl_json.c src/core/xl_csv.c src/core/xl_npy.c src/core/xl_utf8.c \
                    $(wildcard nn/xl_kernels*.c) nn/xl_backprop.c nn/bert_train.c nn/bert_params.c \
-                   weights/xl_model.c weights/xl_safetensors.c \
+                   weights/xl_model.c weights/xl_safetensors.c weights/xl_export.c \
                    src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c src/ngram/ngram_float.c src/ngram/ngram_binary.c \
                    src/train/train_data.c src/train/train_ckpt.c src/train/train_loss.c src/train/train_optim.c
 # the GloVe corpus, vocabulary and co-occurrence readers (docs/glove.md)

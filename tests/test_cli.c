@@ -223,7 +223,7 @@ static void test_help_defaults(void **state)
     (void)state;
     (void)xl_test_bin_or_skip();
     static const char *const cmds[] = {"align", "check-utf8", "convert", "embed", "embed-words", "eval",
-                                       "eval-retrieval", "inspect", "langid", "langid-train", "ngram train",
+                                       "eval-retrieval", "export", "inspect", "langid", "langid-train", "ngram train",
                                        "ngram query", "ngram ppl", "normalize", "recommend", "run", "tokenize",
                                        "translate", "w2v train", "w2v similar", "w2v analogy", "w2v eval",
                                        "w2v convert", "glove vocab", "glove cooccur", "glove shuffle", "glove train",

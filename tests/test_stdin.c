@@ -218,6 +218,33 @@ static void test_check_utf8(void **state)
 }
 
 /* convert reads a directory; its output file accepts "-" (the model on stdout). */
+/* export reads the model from "-" as from its path: the same checkpoint files. */
+static void test_export(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    char a[512], b[512], cmd[4096];
+    snprintf(a, sizeof a, "%s", xl_test_tmp_path("ex1"));
+    snprintf(b, sizeof b, "%s", xl_test_tmp_path("ex2"));
+    snprintf(cmd, sizeof cmd, "%s export -q %s -o %s 2>/dev/null && %s export -q - -o %s <%s 2>/dev/null", bin, model, a,
+             bin, b, model);
+    assert_int_equal(sh(cmd), 0);
+    static const char *const files[] = {"model.safetensors", "tokenizer.json", "config.json", "2_Dense/model.safetensors"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char pa[600], pb[600];
+        snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
+        snprintf(pb, sizeof pb, "%s/%s", b, files[i]);
+        size_t na, nb;
+        char *x = slurp(pa, &na), *y = slurp(pb, &nb);
+        assert_true(na > 0);
+        assert_int_equal(na, nb);
+        assert_memory_equal(x, y, na);
+        free(x), free(y);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", a, b);
+    assert_int_equal(sh(cmd), 0);
+}
+
 static void test_convert(void **state)
 {
     (void)state;
@@ -404,6 +431,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_align),      cmocka_unit_test(test_check_utf8),  cmocka_unit_test(test_convert),
+        cmocka_unit_test(test_export),
         cmocka_unit_test(test_embed),      cmocka_unit_test(test_embed_words), cmocka_unit_test(test_eval),
         cmocka_unit_test(test_eval_retrieval), cmocka_unit_test(test_inspect), cmocka_unit_test(test_langid),
         cmocka_unit_test(test_langid_train), cmocka_unit_test(test_ngram),     cmocka_unit_test(test_normalize),

@@ -203,6 +203,40 @@ FILE *xl_create_temp_beside(const char *target, char **tmp_path, xl_error *err)
     return NULL;
 }
 
+int xl_make_temp_dir_beside(const char *target, char **tmp_path, xl_error *err)
+{
+    *tmp_path = NULL;
+    const char *slash = strrchr(target, '/');
+    size_t dir_len = slash ? (size_t)(slash - target) + 1 : 0;
+    const char *base = target + dir_len;
+#ifdef XL_HAVE_POSIX
+    xl_buf name;
+    xl_buf_init(&name);
+    unsigned long pid = (unsigned long)getpid();
+    for (unsigned attempt = 0; attempt < 1000; attempt++) {
+        xl_buf_clear(&name);
+        if (xl_buf_append(&name, target, dir_len, err) < 0 ||
+            xl_buf_printf(&name, err, ".%s.xlrec-tmp-%lu-%u", base, pid, attempt) < 0) {
+            xl_buf_free(&name);
+            return -1;
+        }
+        if (mkdir(name.data, 0777) != 0) {
+            if (errno == EEXIST) continue;
+            xl_fail(err, XL_ERR_IO, "%s: cannot create a temporary folder beside it: %s", target, strerror(errno));
+            xl_buf_free(&name);
+            return -1;
+        }
+        *tmp_path = name.data; /* ownership passes to the caller */
+        return 0;
+    }
+    xl_buf_free(&name);
+    return xl_fail(err, XL_ERR_IO, "%s: cannot create a temporary folder beside it (1000 names taken)", target);
+#else
+    (void)base;
+    return xl_fail(err, XL_ERR_IO, "%s: creating folders needs POSIX mkdir, which this build does not have", target);
+#endif
+}
+
 int xl_file_sync(FILE *f, const char *path, xl_error *err)
 {
     errno = 0;

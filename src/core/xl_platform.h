@@ -47,6 +47,12 @@ char *xl_resolve_link(const char *path, xl_error *err);
  * its name (free() it).  Fails rather than reuse an existing name. */
 FILE *xl_create_temp_beside(const char *target, char **tmp_path, xl_error *err);
 
+/* Create a new, empty folder next to `target` (same parent, name ".BASE.xlrec-tmp-PID-N", mode 0777
+ * less the umask) for writing a folder's content before renaming it to `target`; *tmp_path
+ * receives its name (free() it).  Fails rather than reuse an existing name, and fails where POSIX
+ * mkdir is unavailable (C11 cannot create folders). */
+int xl_make_temp_dir_beside(const char *target, char **tmp_path, xl_error *err);
+
 /* fflush + fsync (where POSIX exists): the bytes written to f are on the disk when it returns 0. */
 int xl_file_sync(FILE *f, const char *path, xl_error *err);
 

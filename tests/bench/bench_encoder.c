@@ -1,7 +1,10 @@
 /* bench_encoder.c - encoder throughput on random-weight models of real shapes:
  * MiniLM-L6 (6 layers, hidden 384, 12 heads, FFN 1536) and BERT-base (12, 768,
  * 12, 3072), vocabulary 30522, sequence length 16/128/512, batch 1/8, threads
- * 1/2: tokens/s and achieved GFLOP/s (matrix products only, xl_bert_flops),
+ * 1/2; and the shapes of xlrec's own shipped encoder (issue 15: 4 or 2 layers,
+ * hidden 256, 4 heads, FFN 1024, vocabulary 24,000, 64 positions) at 16 and 32
+ * tokens, the lengths of the sentences it embeds (max_seq_len 32), batch 1/8/32:
+ * tokens/s and achieved GFLOP/s (matrix products only, xl_bert_flops),
  * plus the SGEMM kernel alone on BERT-sized matrices and the peak resident
  * memory.  Models are written to a temporary model file and memory-mapped,
  * as `xlrec embed` does.
@@ -10,13 +13,15 @@
  *                                             1/8 x 1/2 threads; ~3 min, ~6 min with ONNX Runtime)
  *   build/bench/bench_encoder --quick         a representative subset (10 cases)
  *   build/bench/bench_encoder --model minilm --len 128 --batch 8 --threads 1,2 [--reps N] [--min-time S]
+ *   build/bench/bench_encoder --model shipped  the shipped encoder's shapes only (xlrec-L4, xlrec-L2)
  *   XLREC_SIMD=avx2 ...                       another kernel path
  *
  * Each case is timed as the best of --reps rounds (wall clock) and as tokens per CPU-second of
  * all threads (clock()), which other load on a shared machine disturbs much less.  When ONNX
  * Runtime is set up (see print_ort_setup; $XLREC_ORT_DIR, default /tmp/ort) every case is also run
  * by tests/bench/tools/ort_bench.js on a random-weight ONNX export of the same shape, right after
- * ours, and both figures are printed side by side; --no-ort skips it.  Run from the repository root.
+ * ours (before ours with --ort-first), and both figures are printed side by side with the ratios of
+ * the wall-clock and of the CPU-time figures; --no-ort skips it.  Run from the repository root.
  */
 #define _POSIX_C_SOURCE 200809L /* popen for the ONNX Runtime runner */
 #include <stdbool.h>
@@ -34,9 +39,21 @@
 typedef struct {
     const char *name;
     int layers, hidden, heads, inter;
+    int vocab, max_pos;
+    const char *onnx; /* the ONNX Runtime side's file (tests/bench/tools/export_bert_onnx.py) */
+    const char *key;  /* --model NAME */
 } shape;
 
-static const shape shapes[] = {{"MiniLM-L6", 6, 384, 12, 1536}, {"BERT-base", 12, 768, 12, 3072}};
+/* The two reference shapes, then the shipped encoder's (docs/export.md, docs/benchmarks.md). */
+static const shape shapes[] = {
+    {"MiniLM-L6", 6, 384, 12, 1536, 30522, 512, "minilm_l6.onnx", "minilm"},
+    {"BERT-base", 12, 768, 12, 3072, 30522, 512, "bert_base.onnx", "bert-base"},
+    {"xlrec-L4", 4, 256, 4, 1024, 24000, 64, "xlrec_l4.onnx", "xlrec-l4"},
+    {"xlrec-L2", 2, 256, 4, 1024, 24000, 64, "xlrec_l2.onnx", "xlrec-l2"},
+};
+enum { N_SHAPES = sizeof shapes / sizeof shapes[0] };
+/* default grid of the shipped shapes: the sentence lengths they see, embed's batch sizes */
+static const size_t shipped_lens[] = {16, 32}, shipped_batches[] = {1, 8, 32};
 
 static void die(const xl_error *err)
 {
@@ -63,7 +80,7 @@ static void write_model(const shape *s, const char *path)
     xl_model_writer *w = xl_model_writer_new(&err);
     xl_rng r;
     xl_rng_seed(&r, 1234, 0);
-    const uint64_t V = 30522, P = 512, H = (uint64_t)s->hidden, I = (uint64_t)s->inter;
+    const uint64_t V = (uint64_t)s->vocab, P = (uint64_t)s->max_pos, H = (uint64_t)s->hidden, I = (uint64_t)s->inter;
     xl_model_writer_set_string(w, "arch", "bert", &err);
     xl_model_writer_set_int(w, "vocab_size", (int64_t)V, &err);
     xl_model_writer_set_int(w, "hidden_size", s->hidden, &err);
@@ -204,7 +221,7 @@ static bool ort_ready(const char *model_file)
 static void print_ort_setup(void)
 {
     printf("\n# ONNX Runtime side by side: not set up (looked for %s/node_modules/onnxruntime-node and\n"
-           "# %s/{minilm_l6,bert_base}.onnx, and tests/bench/tools/ort_bench.js from the repository root).\n"
+           "# %s/{minilm_l6,bert_base,xlrec_l4,xlrec_l2}.onnx, and tests/bench/tools/ort_bench.js from the repository root).\n"
            "# Set it up with (the postinstall script only fetches CUDA libraries; skip it):\n"
            "#   mkdir -p /tmp/ort && (cd /tmp/ort && npm init -y >/dev/null &&\n"
            "#     ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install onnxruntime-node)\n"
@@ -291,8 +308,8 @@ static size_t parse_list(const char *s, size_t *v, size_t cap)
 static void usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s [--model minilm|bert-base|all] [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
-            "       [--min-time S] [--quick] [--no-ort] [--no-sgemm] [--checksum]\n",
+            "usage: %s [--model minilm|bert-base|xlrec-l4|xlrec-l2|shipped|all] [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
+            "       [--min-time S] [--quick] [--no-ort] [--ort-first] [--no-sgemm] [--checksum]\n",
             argv0);
     exit(2);
 }
@@ -300,24 +317,28 @@ static void usage(const char *argv0)
 int main(int argc, char **argv)
 {
     bool full = true; /* --quick: the subset */
-    bool custom = false, use_ort = true, do_sgemm = true, checksum = false;
-    int model_mask = 3, reps = 3;
+    bool custom = false, custom_len = false, custom_batch = false, ort_first = false;
+    bool use_ort = true, do_sgemm = true, checksum = false;
+    int model_mask = (1 << N_SHAPES) - 1, reps = 3;
     double min_time = 0.3;
     size_t lens[8] = {16, 128, 512}, batches[8] = {1, 8}, threads_list[8] = {1, 2};
     size_t n_lens = 3, n_batches = 2, n_threads = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--no-ort") == 0) use_ort = false;
+        else if (strcmp(a, "--ort-first") == 0) ort_first = true;
         else if (strcmp(a, "--quick") == 0) full = false;
         else if (strcmp(a, "--no-sgemm") == 0) do_sgemm = false;
         else if (strcmp(a, "--checksum") == 0) checksum = true;
         else if (v == NULL) usage(argv[0]);
         else if (strcmp(a, "--model") == 0) {
-            model_mask = strcmp(v, "minilm") == 0 ? 1 : strcmp(v, "bert-base") == 0 ? 2 : strcmp(v, "all") == 0 ? 3 : 0;
+            model_mask = strcmp(v, "all") == 0 ? (1 << N_SHAPES) - 1 : strcmp(v, "shipped") == 0 ? 4 | 8 : 0;
+            for (int si = 0; si < N_SHAPES; si++)
+                if (strcmp(v, shapes[si].key) == 0) model_mask = 1 << si;
             if (model_mask == 0) usage(argv[0]);
             i++;
-        } else if (strcmp(a, "--len") == 0) n_lens = parse_list(argv[++i], lens, 8), custom = true;
-        else if (strcmp(a, "--batch") == 0) n_batches = parse_list(argv[++i], batches, 8), custom = true;
+        } else if (strcmp(a, "--len") == 0) n_lens = parse_list(argv[++i], lens, 8), custom = custom_len = true;
+        else if (strcmp(a, "--batch") == 0) n_batches = parse_list(argv[++i], batches, 8), custom = custom_batch = true;
         else if (strcmp(a, "--threads") == 0) n_threads = parse_list(argv[++i], threads_list, 8), custom = true;
         else if (strcmp(a, "--reps") == 0) reps = atoi(argv[++i]);
         else if (strcmp(a, "--min-time") == 0) min_time = atof(argv[++i]);
@@ -340,12 +361,11 @@ int main(int argc, char **argv)
         bench_sgemm(&k, 1, 1024, 3072, 768); /* BERT-base FFN-in on 8 x 128 tokens */
         bench_sgemm(&k, 2, 1024, 3072, 768);
     }
-    static const char *const onnx_files[] = {"minilm_l6.onnx", "bert_base.onnx"};
     bool any_ort = false;
     const char *tmpdir = getenv("TMPDIR");
     char path[512];
     snprintf(path, sizeof path, "%s/xlrec-bench-model.xlm", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+    for (size_t si = 0; si < N_SHAPES; si++) {
         if (!(model_mask & (1 << si))) continue;
         const shape *s = &shapes[si];
         write_model(s, path);
@@ -356,36 +376,47 @@ int main(int argc, char **argv)
         if (xl_bert_from_model(&b, m, &k, &err) < 0) die(&err);
         const size_t rss_loaded = xl_current_rss_bytes();
         size_t rss_max = 0, rss_len = 0, rss_batch = 0;
-        bool ort = use_ort && ort_ready(onnx_files[si]);
+        bool ort = use_ort && ort_ready(s->onnx);
         any_ort |= ort;
         printf("\n%s: %zu layers, hidden %zu, %zu heads, FFN %zu, %.1f M parameters, file %.1f MB (mapped: %s)\n", s->name,
                b->cfg.n_layers, b->cfg.hidden, b->cfg.n_heads, b->cfg.intermediate, (double)xl_model_param_count(m) * 1e-6,
                (double)xl_model_file_size(m) * 1e-6, xl_model_is_mapped(m) ? "yes" : "no");
         printf("%6s %5s %7s %10s %8s %9s %10s", "seqlen", "batch", "threads", "tokens/s", "GFLOP/s", "ms/batch",
                "tok/cpu-s");
-        if (ort) printf(" | %10s %10s %7s", "ORT tok/s", "tok/cpu-s", "xl/ORT");
+        if (ort) printf(" | %10s %10s %7s %7s", "ORT tok/s", "tok/cpu-s", "xl/ORT", "cpu x/O");
         printf(" %5s\n", "load");
-        for (size_t li = 0; li < n_lens; li++)
-            for (size_t bi = 0; bi < n_batches; bi++)
+        /* the shipped shapes have their own lengths and batches unless the grid is given */
+        const bool shipped = s->max_pos < 512;
+        const bool own_len = shipped && !custom_len, own_batch = shipped && !custom_batch;
+        const size_t *L = own_len ? shipped_lens : lens, *Bs = own_batch ? shipped_batches : batches;
+        const size_t nL = own_len ? 2 : n_lens, nB = own_batch ? 3 : n_batches;
+        for (size_t li = 0; li < nL; li++)
+            for (size_t bi = 0; bi < nB; bi++)
                 for (size_t ti = 0; ti < n_threads; ti++) {
-                    size_t len = lens[li], bs = batches[bi];
+                    size_t len = L[li], bs = Bs[bi];
                     int th = (int)threads_list[ti];
-                    if (len > 512) continue;
-                    if (!full) {
+                    if (len > (size_t)s->max_pos) continue;
+                    if (!full && shipped) {
+                        if (!(len == 32 && bs != 1) && !(len == 16 && bs == 8)) continue; /* subset */
+                    } else if (!full) {
                         /* subset: every length at batch 8 on 1 and 2 threads for MiniLM; BERT-base at 128 */
                         bool keep = si == 0 ? (bs == 8 || len == 16) && !(len == 512 && th == 1)
                                             : (len == 128 && bs == 8) || (len == 16 && bs == 1 && th == 1);
                         if (!keep) continue;
                     }
                     double load = load_average();
-                    case_result x = run_case(b, &k, th, bs, len, min_time, reps);
-                    printf("%6zu %5zu %7d %10.0f %8.1f %9.2f %10.0f", len, bs, th, x.tok_s, x.gflops, x.ms, x.tok_cpu_s);
+                    /* --ort-first: ONNX Runtime's side of each case runs before ours (order bias under load) */
                     case_result o = {0, 0, 0, 0, 0, 0};
+                    bool ort_ok = ort && ort_first && run_ort(s->onnx, th, bs, len, min_time, reps, &o);
+                    case_result x = run_case(b, &k, th, bs, len, min_time, reps);
+                    if (ort && !ort_first) ort_ok = run_ort(s->onnx, th, bs, len, min_time, reps, &o);
+                    printf("%6zu %5zu %7d %10.0f %8.1f %9.2f %10.0f", len, bs, th, x.tok_s, x.gflops, x.ms, x.tok_cpu_s);
                     if (x.rss > rss_max) rss_max = x.rss, rss_len = len, rss_batch = bs;
                     if (ort) {
-                        if (run_ort(onnx_files[si], th, bs, len, min_time, reps, &o))
-                            printf(" | %10.0f %10.0f %7.2f", o.tok_s, o.tok_cpu_s, x.tok_s / o.tok_s);
-                        else printf(" | %10s %10s %7s", "failed", "", "");
+                        if (ort_ok)
+                            printf(" | %10.0f %10.0f %7.2f %7.2f", o.tok_s, o.tok_cpu_s, x.tok_s / o.tok_s,
+                                   x.tok_cpu_s / o.tok_cpu_s);
+                        else printf(" | %10s %10s %7s %7s", "failed", "", "", "");
                     }
                     printf(" %5.1f", load);
                     if (checksum) printf(" %016llx", x.hash);
