@@ -268,7 +268,11 @@ static void test_eval_retrieval_cli(void **state)
     /* usage errors: 2 */
     snprintf(args, sizeof args, "eval-retrieval --src %s --word-vectors %s", fr, vec);
     assert_int_equal(run(args, NULL, NULL, 0), 2);
-    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s", fr, en);
+    /* one embedder: --model, --word-vectors, or the two --src/--tgt-vectors (no option: the shipped
+     * encoder, tests/test_datapath.c) */
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --model %s --word-vectors %s", fr, en, vec, vec);
+    assert_int_equal(run(args, NULL, NULL, 0), 2);
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --src-vectors %s", fr, en, vec);
     assert_int_equal(run(args, NULL, NULL, 0), 2);
     snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --word-vectors %s --csls-k 0", fr, en, vec);
     assert_int_equal(run(args, NULL, NULL, 0), 2);

@@ -17,8 +17,7 @@ VG="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=def
 VG="$VG --show-leak-kinds=definite,indirect --track-origins=yes"
 step() { echo "== valgrind xlrec $*" >&2; $VG "$XLREC" "$@"; }
 
-SHARED=${XLREC_SHARED:-${XLREC_DATA:+$XLREC_DATA/..}}
-SHARED=${SHARED:-../shared}
+SHARED=${XLREC_SHARED:-../shared}
 VOCAB=tests/fixtures/distilbert_tiny/vocab.txt
 [ -f "$SHARED/vocab/bert-base-multilingual-cased/vocab.txt" ] && VOCAB=$SHARED/vocab/bert-base-multilingual-cased/vocab.txt
 
