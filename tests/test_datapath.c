@@ -350,12 +350,43 @@ static void test_encoder_absent(void **state)
     assert_non_null(strstr(err, want));
 }
 
+/* make demo with the encoder found through $XLREC_DATA: its recommendations, then the evaluation
+ * table with the word-vector baseline beside it.  (Not under an emulator: the script takes the
+ * binary as one path.) */
+static void test_demo(void **state)
+{
+    (void)state;
+    const char *b = xl_test_bin_or_skip();
+    const char *runner = getenv("XLREC_TEST_RUNNER");
+    if ((runner && *runner) || strchr(b, ' ')) {
+        print_message("[  SKIP    ] the demo script runs a native binary only\n");
+        skip();
+    }
+    char cmd[16384], path[1200];
+    snprintf(path, sizeof path, "%s/demo.txt", root);
+    snprintf(cmd, sizeof cmd, "XLREC_DATA='%s' XLREC_DEMO_OUT='%s/demo' sh docs/demo/demo.sh %s >%s 2>&1", data, root,
+             bin, path);
+    int rc = sh(cmd);
+    read_file(path, out, sizeof out);
+    if (rc != 0) fail_msg("demo.sh exited %d:\n%s", rc, out);
+    char want[8192];
+    snprintf(want, sizeof want, "default model: %s/default/xlrec-encoder.xlm", data);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "top 3 recommendations per user from the encoder"));
+    assert_non_null(strstr(out, "\nu01 reads en: "));
+    assert_non_null(strstr(out, "\nmodel    embedder       users    P@10"));
+    assert_non_null(strstr(out, "\ncontent  encoder          24  "));
+    assert_non_null(strstr(out, "\ncontent  word vectors     24  "));
+    assert_non_null(strstr(out, "\ncf       (no text)        24  "));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_search_order),    cmocka_unit_test(test_langid),
         cmocka_unit_test(test_embed_default),   cmocka_unit_test(test_eval_retrieval_default),
         cmocka_unit_test(test_run_default),     cmocka_unit_test(test_encoder_absent),
+        cmocka_unit_test(test_demo),
     };
     return cmocka_run_group_tests_name("datapath", tests, setup, teardown);
 }
