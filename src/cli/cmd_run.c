@@ -114,12 +114,13 @@ int cmd_run(int argc, char **argv)
         "          [--seed S] [--threads N]",
         "The whole pipeline: clean and normalise item text, detect each item's language (or take the\n"
         "items file's), route languages the embedder covers straight to it and the others through\n"
-        "--dict translation (or report and skip them), embed (the shipped encoder, another --model, or\n"
-        "the word-vector baseline with --word-vectors: SIF/mean),\n"
-        "build user profiles, recommend (content, CF, hybrid, or the rating formula cos*b_u*b_i+c) and\n"
-        "write each user's top-K with the item language, score and the history items behind it.  With\n"
-        "--heldout, evaluate every recommender, per model and per (user language -> item language).\n"
-        "See docs/architecture.md.  Example: xlrec run --items docs/demo/items.tsv\n"
+        "--dict translation (or report and skip them), embed (the shipped sentence encoder, another\n"
+        "--model, or the word-vector baseline with --word-vectors: SIF/mean), build user profiles,\n"
+        "recommend (content, CF, hybrid, or the rating formula cos*b_u*b_i+c) and write each user's\n"
+        "top-K with the item language, score and the history items behind it.  With --heldout,\n"
+        "evaluate every recommender, per model and per (user language -> item language).  Shipped\n"
+        "models are found in $XLREC_DATA, the installed data directory or the source tree (xlrec\n"
+        "data-path).  See docs/architecture.md.  Example: xlrec run --items docs/demo/items.tsv\n"
         "  --interactions docs/demo/interactions.tsv --heldout docs/demo/heldout.tsv --out out/",
         opts, 0, 0};
     xl_args args;
