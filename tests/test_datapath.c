@@ -271,6 +271,11 @@ static void test_embed_default(void **state)
     snprintf(args, sizeof args, "embed -w '%s/default/xlrec-default-xl12.f16' -p mean", data);
     assert_int_equal(xlrec(NULL, args, out2, err, sizeof out2), 0);
     assert_string_equal(out, out2);
+    /* embed-words: the word vectors are its default (absent or no FILE) */
+    assert_int_equal(xlrec(data, "embed-words -p mean -f txt", out, err, sizeof out), 0);
+    assert_string_equal(out, "0.5 0.5\n0.5 0.5\n");
+    assert_int_equal(xlrec(data, "embed-words -w -p mean -f txt", out2, err, sizeof out2), 0);
+    assert_string_equal(out, out2);
     /* word vectors have no ids input and no cls pooling; --model and --word-vectors exclude each other */
     assert_int_equal(xlrec(data, "embed --word-vectors --input ids", out, err, sizeof out), 2);
     assert_int_equal(xlrec(data, "embed --word-vectors --pooling cls", out, err, sizeof out), 2);
