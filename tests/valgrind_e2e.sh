@@ -30,6 +30,10 @@ test "$(wc -l < "$OUT/ids.txt")" -eq "$(wc -l < "$OUT/titles.txt")"
 step convert -q tests/fixtures/distilbert_tiny -o "$OUT/model.xlm"
 step embed --model "$OUT/model.xlm" --format npy -o "$OUT/items.npy" "$OUT/titles.txt"
 step embed --model "$OUT/model.xlm" --pooling none "$OUT/titles.txt" > /dev/null
+# the default encoder found through $XLREC_DATA (a data directory laid out like share/xlrec)
+mkdir -p "$OUT/data/default"
+cp "$OUT/model.xlm" "$OUT/data/default/xlrec-encoder.xlm"
+(XLREC_DATA=$OUT/data; export XLREC_DATA; step embed "$OUT/titles.txt" > /dev/null && step data-path > /dev/null)
 
 step recommend --ratings "$DEMO/interactions.tsv" --sep tab --rating-col rating \
     --items "$DEMO/items.tsv" --item-sep tab --vectors "$OUT/items.npy" --model content -k 5 -q > "$OUT/recs.tsv"
