@@ -33,7 +33,7 @@ done
 echo "== the installed data directory is searched before the source tree"
 [ "$(x data-path langid/langid.xlid)" = "$SHARE/langid/langid.xlid" ] || fail "data-path langid: $(x data-path langid/langid.xlid)"
 [ "$(x data-path default/xlrec-default-xl12.f16)" = "$SHARE/default/xlrec-default-xl12.f16" ] || fail "data-path vectors"
-[ "$(x langid < "$T/in.txt")" = "$(printf 'en\t1.0000\nfr\t1.0000')" ] || fail "langid from $T/elsewhere"
+[ "$(x langid < "$T/in.txt" | cut -f1 | tr '\n' ' ')" = "en fr " ] || fail "langid from $T/elsewhere"
 
 echo "== \$XLREC_DATA first: the encoder (a tiny stand-in), the rest from the installed directory"
 x convert -q "$REPO/tests/fixtures/distilbert_tiny" -o "$T/data/default/xlrec-encoder.xlm"

@@ -223,14 +223,16 @@ static void test_langid(void **state)
     (void)state;
     (void)xl_test_bin_or_skip();
     assert_int_equal(xlrec(NULL, "langid", out, err, sizeof out), 0);
-    assert_string_equal(out, "en\t1.0000\nfr\t1.0000\n"); /* the shipped identifier (source tree or installed) */
+    assert_true(strncmp(out, "en\t", 3) == 0); /* the shipped identifier (source tree or installed) */
+    assert_non_null(strstr(out, "\nfr\t"));
     assert_int_equal(xlrec(data, "langid", out, err, sizeof out), 0);
     assert_true(strncmp(out, "qa\t", 3) == 0); /* $XLREC_DATA's two-language identifier */
     assert_non_null(strstr(out, "\nqb\t"));
     char args[8192];
     snprintf(args, sizeof args, "langid --model '%s/weights/langid/langid.xlid'", repo);
     assert_int_equal(xlrec(data, args, out, err, sizeof out), 0);
-    assert_string_equal(out, "en\t1.0000\nfr\t1.0000\n");
+    assert_true(strncmp(out, "en\t", 3) == 0);
+    assert_non_null(strstr(out, "\nfr\t"));
     /* an explicit path is used as is: not searched */
     assert_int_equal(xlrec(data, "langid --model langid/langid.xlid", out, err, sizeof out), 1);
     assert_non_null(strstr(err, "langid/langid.xlid"));
