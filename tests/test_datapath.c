@@ -57,11 +57,13 @@ static int xlrec(const char *env, const char *args, char *out, char *err, size_t
     char cmd[32768], out_path[1200], err_path[1200];
     snprintf(out_path, sizeof out_path, "%s/out.txt", root);
     snprintf(err_path, sizeof err_path, "%s/err.txt", root);
+    /* the caller's overrides would hide what is checked */
+    const char *unset = "unset XLREC_DATA XLREC_LANGID_MODEL XLREC_WORD_VECTORS";
     if (env)
-        snprintf(cmd, sizeof cmd, "cd '%s' && XLREC_DATA='%s' %s %s <%s/in.txt >%s 2>%s", elsewhere, env, bin, args,
-                 root, out_path, err_path);
+        snprintf(cmd, sizeof cmd, "cd '%s' && %s; XLREC_DATA='%s' %s %s <%s/in.txt >%s 2>%s", elsewhere, unset, env, bin,
+                 args, root, out_path, err_path);
     else
-        snprintf(cmd, sizeof cmd, "cd '%s' && unset XLREC_DATA; %s %s <%s/in.txt >%s 2>%s", elsewhere, bin, args, root,
+        snprintf(cmd, sizeof cmd, "cd '%s' && %s; %s %s <%s/in.txt >%s 2>%s", elsewhere, unset, bin, args, root,
                  out_path, err_path);
     int rc = sh(cmd);
     if (out) read_file(out_path, out, cap);
@@ -371,8 +373,8 @@ static void test_demo(void **state)
     }
     char cmd[16384], path[1200];
     snprintf(path, sizeof path, "%s/demo.txt", root);
-    snprintf(cmd, sizeof cmd, "XLREC_DATA='%s' XLREC_DEMO_OUT='%s/demo' sh docs/demo/demo.sh %s >%s 2>&1", data, root,
-             bin, path);
+    snprintf(cmd, sizeof cmd, "unset XLREC_WORD_VECTORS; XLREC_DATA='%s' XLREC_DEMO_OUT='%s/demo' sh docs/demo/demo.sh %s >%s 2>&1",
+             data, root, bin, path);
     int rc = sh(cmd);
     read_file(path, out, sizeof out);
     if (rc != 0) fail_msg("demo.sh exited %d:\n%s", rc, out);
