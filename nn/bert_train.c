@@ -12,6 +12,7 @@
 
 #include "xl_alloc.h"
 #include "xl_backprop.h"
+#include "xl_thread.h"
 
 /* ---- context and buffers ---------------------------------------------------------------------- */
 
@@ -118,11 +119,109 @@ static int reserve(xl_bert_train_ctx *c, const xl_bert_config *cfg, size_t n_seq
             return -1;
         a->cap_A = A;
     }
-    if (max_block > c->cap_dA) {
-        if (GROW(c->d_att, max_block, sizeof(float)) < 0) return -1;
-        c->cap_dA = max_block;
+    (void)max_block;
+    if (A > c->cap_dA) { /* the backward's dP of every sequence, at att_off[s] (sequences run in parallel) */
+        if (GROW(c->d_att, A, sizeof(float)) < 0) return -1;
+        c->cap_dA = A;
     }
     return 0;
+}
+
+/* ---- per-sequence work on the pool ------------------------------------------------------------- */
+
+/* Attention's small per-sequence GEMMs (a few dozen tokens each) are below the GEMMs' own threading
+ * threshold, so they ran on one thread.  Instead the sequences are split over the pool: each thread
+ * runs whole sequences on a one-thread view of the kernels (its own workspace).  Sequences are
+ * independent and each runs the same code whatever thread gets it: results do not depend on the
+ * thread count.  Below ~4 MFLOP of work, one thread (as the GEMMs). */
+static void run_seqs(xl_kernels *k, int nt, size_t n_seq, double flops, xl_range_fn fn, void *ctx)
+{
+    if (nt > k->max_threads) nt = k->max_threads;
+    if (nt <= 1 || n_seq < 2 || flops < 4e6) fn(ctx, 0, n_seq, 0);
+    else xl_pool_run(k->pool, nt, n_seq, fn, ctx);
+}
+
+typedef struct {
+    xl_kernels *k;
+    const xl_bert_train_acts *a;
+    size_t l, H, nh, dh;
+    float scale, p_att;
+    const float *dctx; /* backward: d ctx [T, H] */
+    float *out;        /* forward: ctx [T, H]; backward: d qkv [T, 3H] */
+    float *scratch;    /* backward: dP, [A] at att_off[s] */
+} seq_att_job;
+
+/* forward with attention dropout: ctx_h = Pd_h V_h for sequences [b, e) */
+static void seq_pv(void *ctx, size_t b, size_t e, int tid)
+{
+    const seq_att_job *j = ctx;
+    xl_kernels kt = xl_kernels_thread_view(j->k, tid);
+    const size_t H = j->H, nh = j->nh, dh = j->dh;
+    const float *qkv = j->a->qkv[j->l], *Pd = j->a->att_drop[j->l];
+    for (size_t s = b; s < e; s++) {
+        const size_t n = j->a->len[s], o = j->a->off[s];
+        xl_sgemm_batched(&kt, 1, XL_NO_TRANS, nh, n, dh, n, 1.0f, Pd + j->a->att_off[s], n, n * n,
+                         qkv + o * 3 * H + 2 * H, 3 * H, dh, 0.0f, j->out + o * H, H, dh);
+    }
+}
+
+/* backward of attention for sequences [b, e) (heads batched within a sequence) */
+static void seq_att_backward(void *ctx, size_t b, size_t e, int tid)
+{
+    const seq_att_job *j = ctx;
+    xl_kernels kt = xl_kernels_thread_view(j->k, tid);
+    const xl_bert_train_acts *a = j->a;
+    const size_t H = j->H, l = j->l;
+    const bool drop = j->p_att > 0.0f;
+    for (size_t s = b; s < e; s++) {
+        const size_t n = a->len[s], r0 = a->off[s], ao = a->att_off[s];
+        const float *P = a->att[l] + ao;
+        const float *Pd = drop ? a->att_drop[l] + ao : P;
+        const uint8_t *m = drop ? a->mask_att[l] + ao : NULL;
+        const float *q = a->qkv[l] + r0 * 3 * H;
+        float *dq = j->out + r0 * 3 * H;
+        xl_attention_backward(&kt, 1, n, j->nh, j->dh, j->scale, q, q + H, q + 2 * H, 3 * H, P, Pd, m, j->p_att,
+                              j->dctx + r0 * H, H, dq, dq + H, dq + 2 * H, j->scratch + ao);
+    }
+}
+
+/* ---- elementwise steps on the pool --------------------------------------------------------------- */
+
+/* The residual adds, copies and dropout backward between the GEMMs are elementwise over [T, H] or
+ * [T, I]: with --threads 2 they ran on the calling thread while the other waited.  Split into fixed
+ * chunks over the pool; each element gets the same operation whatever the thread, so the results are
+ * bit-identical for any thread count.  Below ~64k elements, one thread. */
+typedef enum { EW_ADD, EW_COPY, EW_DROPOUT_BWD } ew_op;
+
+typedef struct {
+    ew_op op;
+    float *y;          /* ADD: y += x; COPY: y = x; DROPOUT_BWD: y = dropout backward of x (mask, p) */
+    const float *x;
+    const uint8_t *mask;
+    float p;
+    size_t n;
+} ew_job;
+
+#define EW_CHUNK ((size_t)16384)
+
+static void ew_range(void *ctx, size_t b, size_t e, int tid)
+{
+    const ew_job *j = ctx;
+    (void)tid;
+    const size_t lo = b * EW_CHUNK, hi = e * EW_CHUNK < j->n ? e * EW_CHUNK : j->n;
+    if (j->op == EW_ADD)
+        for (size_t i = lo; i < hi; i++) j->y[i] += j->x[i];
+    else if (j->op == EW_COPY) memcpy(j->y + lo, j->x + lo, (hi - lo) * sizeof(float));
+    else xl_dropout_backward(j->p, j->mask + lo, j->x + lo, j->y + lo, hi - lo);
+}
+
+static void ew_run(xl_kernels *k, int nt, ew_op op, float *y, const float *x, const uint8_t *mask, float p, size_t n)
+{
+    ew_job j = {op, y, x, mask, p, n};
+    const size_t chunks = (n + EW_CHUNK - 1) / EW_CHUNK;
+    if (nt > k->max_threads) nt = k->max_threads;
+    if (nt <= 1 || chunks < 2 || n < 65536) ew_range(&j, 0, chunks, 0);
+    else xl_pool_run(k->pool, nt, chunks, ew_range, &j);
 }
 
 /* ---- forward ------------------------------------------------------------------------------------ */
@@ -241,25 +340,22 @@ const float *xl_bert_train_forward(xl_bert_train_ctx *c, const xl_bert_params *p
         if (drop.attention > 0.0f) {
             /* Pd = dropout(P); ctx_h = Pd_h V_h (xl_attention gave the probabilities only) */
             xl_dropout_forward(rng, drop.attention, P, a->att_drop[l], a->mask_att[l], A);
-            for (size_t s = 0; s < in->n_seq; s++) {
-                const size_t n = in->len[s], o = a->off[s];
-                xl_sgemm_batched(k, nt, XL_NO_TRANS, nh, n, dh, n, 1.0f, a->att_drop[l] + a->att_off[s], n, n * n,
-                                 qkv + o * 3 * H + 2 * H, 3 * H, dh, 0.0f, ctx + o * H, H, dh);
-            }
+            seq_att_job j = {.k = k, .a = a, .l = l, .H = H, .nh = nh, .dh = dh, .out = ctx};
+            run_seqs(k, nt, in->n_seq, 2.0 * (double)A * (double)dh, seq_pv, &j);
         }
         /* BertSelfOutput: res1 = dropout(ctx W_o^T + b_o) + x; ln1 = LN(res1) */
         xl_sgemm_packed(k, nt, T, 1.0f, ctx, H, &L->attn_out, 0.0f, res1, H, L->attn_out_b, XL_ACT_NONE);
         xl_dropout_forward(rng, drop.hidden, res1, res1, a->mask_res1[l], T * H);
-        for (size_t i = 0; i < T * H; i++) res1[i] += x[i];
+        ew_run(k, nt, EW_ADD, res1, x, NULL, 0.0f, T * H);
         xl_add_layernorm(k, nt, res1, NULL, L->ln1_g, L->ln1_b, cfg->layer_norm_eps, T, H, ln1);
         /* BertIntermediate: ffn_pre [T, I] = ln1 W_1^T + b_1; ffn_h = GELU(ffn_pre) */
         xl_sgemm_packed(k, nt, T, 1.0f, ln1, H, &L->ffn_in, 0.0f, pre, I, L->ffn_in_b, XL_ACT_NONE);
-        memcpy(fh, pre, T * I * sizeof(float));
+        ew_run(k, nt, EW_COPY, fh, pre, NULL, 0.0f, T * I);
         xl_bias_gelu(k, nt, fh, T, I, I, NULL);
         /* BertOutput: res2 = dropout(ffn_h W_2^T + b_2) + ln1; out = LN(res2) */
         xl_sgemm_packed(k, nt, T, 1.0f, fh, I, &L->ffn_out, 0.0f, res2, H, L->ffn_out_b, XL_ACT_NONE);
         xl_dropout_forward(rng, drop.hidden, res2, res2, a->mask_res2[l], T * H);
-        for (size_t i = 0; i < T * H; i++) res2[i] += ln1[i];
+        ew_run(k, nt, EW_ADD, res2, ln1, NULL, 0.0f, T * H);
         xl_add_layernorm(k, nt, res2, NULL, L->ln2_g, L->ln2_b, cfg->layer_norm_eps, T, H, out);
         x = out;
     }
@@ -416,8 +512,8 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
         xl_layernorm_backward(k, nt, a->res2[l], L->ln2_g, eps, T, H, dout, dres, G + o->ln2_g, G + o->ln2_b,
                               c->d_stats);
         /* res2 = dropout(F) + ln1:  d_ln1 = d_res2 (kept in dout), dF = dropout_backward(d_res2) */
-        memcpy(dout, dres, T * H * sizeof(float));
-        xl_dropout_backward(drop.hidden, a->mask_res2[l], dres, dres, T * H);
+        ew_run(k, nt, EW_COPY, dout, dres, NULL, 0.0f, T * H);
+        ew_run(k, nt, EW_DROPOUT_BWD, dres, dres, a->mask_res2[l], drop.hidden, T * H);
         /* F = ffn_h W_2^T + b_2 */
         const xl_packed_matrix *Wp = p->packed_dx + 4 * l; /* qkv, attn_out, ffn_in, ffn_out as op(B) = W */
         xl_linear_backward(k, nt, T, I, H, a->ffn_h[l], L->ffn_out_w, &Wp[3], dres, dffn, 0.0f, G + o->ffn_out_w,
@@ -431,28 +527,20 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
         xl_layernorm_backward(k, nt, a->res1[l], L->ln1_g, eps, T, H, dout, dres, G + o->ln1_g, G + o->ln1_b,
                               c->d_stats);
         /* res1 = dropout(proj) + x: d_x = d_res1 (into dout), d_proj = dropout_backward(d_res1) */
-        memcpy(dout, dres, T * H * sizeof(float));
-        xl_dropout_backward(drop.hidden, a->mask_res1[l], dres, dres, T * H);
+        ew_run(k, nt, EW_COPY, dout, dres, NULL, 0.0f, T * H);
+        ew_run(k, nt, EW_DROPOUT_BWD, dres, dres, a->mask_res1[l], drop.hidden, T * H);
         /* proj = ctx W_o^T + b_o */
         xl_linear_backward(k, nt, T, H, H, a->ctx[l], L->attn_out_w, &Wp[1], dres, dctx, 0.0f, G + o->attn_out_w,
                            G + o->attn_out_b);
-        /* attention, per sequence (heads batched) */
-        const float *qkv = a->qkv[l];
-        for (size_t s = 0; s < a->n_seq; s++) {
-            const size_t n = a->len[s], r0 = a->off[s];
-            const float *P = a->att[l] + a->att_off[s];
-            const float *Pd = drop.attention > 0.0f ? a->att_drop[l] + a->att_off[s] : P;
-            const uint8_t *m = drop.attention > 0.0f ? a->mask_att[l] + a->att_off[s] : NULL;
-            const float *q = qkv + r0 * 3 * H;
-            float *dq = dqkv + r0 * 3 * H;
-            xl_attention_backward(k, nt, n, nh, dh, scale, q, q + H, q + 2 * H, 3 * H, P, Pd, m, drop.attention,
-                                  dctx + r0 * H, H, dq, dq + H, dq + 2 * H, c->d_att);
-        }
+        /* attention, per sequence (heads batched), sequences split over the threads */
+        seq_att_job j = {.k = k, .a = a, .l = l, .H = H, .nh = nh, .dh = dh, .scale = scale,
+                         .p_att = drop.attention, .dctx = dctx, .out = dqkv, .scratch = c->d_att};
+        run_seqs(k, nt, a->n_seq, 8.0 * (double)a->A * (double)dh, seq_att_backward, &j);
         /* qkv = x W_qkv^T + b_qkv: d_x += d_qkv W_qkv */
         xl_linear_backward(k, nt, T, H, 3 * H, x, L->q_w, &Wp[0], dqkv, dout, 1.0f, G + o->qkv_w, G + o->qkv_b);
     }
     /* x0 = dropout(LN(emb)) */
-    xl_dropout_backward(drop.hidden, a->mask_emb, dout, dout, T * H);
+    ew_run(k, nt, EW_DROPOUT_BWD, dout, dout, a->mask_emb, drop.hidden, T * H);
     float *demb = c->d_tmp;
     xl_layernorm_backward(k, nt, a->emb, b->emb_ln_g, eps, T, H, dout, demb, G + p->off.emb_ln_g, G + p->off.emb_ln_b,
                           c->d_stats);

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "xl_kernels_impl.h"
 #include "xl_thread.h"
 
 /* ---- threading helper: split [0, n_items) when there is enough work (~64k elements) ---------- */
@@ -159,32 +160,28 @@ void xl_layernorm_backward(xl_kernels *k, int n_threads, const float *x, const f
 /* ---- GELU ----------------------------------------------------------------------------------- */
 
 typedef struct {
+    const xl_kernel_table *t;
     const float *x, *y, *dy;
     float *dx;
     size_t n;
 } gelu_job;
 
-#define GELU_CHUNK 4096
+#define GELU_CHUNK 4096 /* a multiple of every path's vector width: the split does not change a lane */
 
+/* chunks [b, e): the path's gelu_grad (SIMD exp on the vector paths, libm expf on the scalar one;
+ * every element goes through the same code whatever the thread split) */
 static void gelu_range(void *ctx, size_t b, size_t e, int tid)
 {
     const gelu_job *j = ctx;
     (void)tid;
-    const float inv_sqrt_2pi = 0.39894228040143267794f;
     const size_t lo = b * GELU_CHUNK, hi = e * GELU_CHUNK < j->n ? e * GELU_CHUNK : j->n;
-    for (size_t i = lo; i < hi; i++) {
-        const float x = j->x[i];
-        /* Phi(x) = GELU(x) / x; near 0, its series 1/2 + x phi(0) (the quotient loses digits there) */
-        const float cdf = fabsf(x) < 1e-3f ? 0.5f + inv_sqrt_2pi * x : j->y[i] / x;
-        const float pdf = inv_sqrt_2pi * expf(-0.5f * x * x);
-        j->dx[i] = j->dy[i] * (cdf + x * pdf);
-    }
+    j->t->gelu_grad(j->x + lo, j->y + lo, j->dy + lo, j->dx + lo, hi - lo);
 }
 
 void xl_gelu_backward(xl_kernels *k, int n_threads, const float *x, const float *y, const float *dy, float *dx,
                       size_t n)
 {
-    gelu_job j = {x, y, dy, dx, n};
+    gelu_job j = {k->impl, x, y, dy, dx, n};
     int nt = threads_for(k, n_threads, (double)n * 8.0);
     run(k, nt, (n + GELU_CHUNK - 1) / GELU_CHUNK, gelu_range, &j);
 }
@@ -218,10 +215,21 @@ void xl_dropout_forward(xl_rng *r, float p, const float *x, float *y, uint8_t *m
         return;
     }
     const float scale = 1.0f / (1.0f - p);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t keep = xl_rng_float(r) >= p;
-        mask[i] = keep;
-        y[i] = keep ? x[i] * scale : 0.0f;
+    /* keep when xl_rng_float(r) >= p, i.e. (u >> 8) 2^-24 >= p with u = xl_rng_u32(r): both sides
+     * are exact (24-bit integer; p 2^24 is p with its exponent moved), so keep <=> (u >> 8) >=
+     * ceil(p 2^24).  Drawn in blocks with xl_rng_fill_u32: the same stream, the same masks as one
+     * xl_rng_float per element, without a call and an int->float conversion per element. */
+    const float thr_f = ceilf(p * 16777216.0f);
+    const uint32_t thr = thr_f >= 16777216.0f ? 16777216u : (uint32_t)thr_f;
+    uint32_t u[256];
+    for (size_t i0 = 0; i0 < n; i0 += 256) {
+        const size_t m = n - i0 < 256 ? n - i0 : 256;
+        xl_rng_fill_u32(r, u, m);
+        for (size_t i = 0; i < m; i++) {
+            const uint8_t keep = (u[i] >> 8) >= thr;
+            mask[i0 + i] = keep;
+            y[i0 + i] = keep ? x[i0 + i] * scale : 0.0f;
+        }
     }
 }
 

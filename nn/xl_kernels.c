@@ -104,6 +104,18 @@ static void x86_features(int *has_avx2, int *has_avx512)
 }
 #endif
 
+/* AVX512_VNNI: CPUID.(EAX=7, ECX=0):ECX bit 11 (the OS state is that of AVX-512, checked by the path). */
+static int x86_has_avx512_vnni(void)
+{
+#ifdef XL_X86_DETECT
+    unsigned int a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (int)((c >> 11) & 1);
+#else
+    return 0;
+#endif
+}
+
 static const xl_kernel_table *path_table(xl_simd_path path)
 {
     switch (path) {
@@ -190,6 +202,7 @@ int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_e
     }
     k->path = path;
     k->impl = t;
+    k->has_vnni = path == XL_SIMD_AVX512 && t->qdot_vnni != NULL && x86_has_avx512_vnni();
     k->max_threads = nt;
     k->workspace = ws;
     k->workspace_per_thread = per;
@@ -203,6 +216,16 @@ void xl_kernels_free(xl_kernels *k)
     xl_pool_free(k->pool);
     xl_aligned_free(k->workspace);
     memset(k, 0, sizeof *k);
+}
+
+xl_kernels xl_kernels_thread_view(const xl_kernels *k, int tid)
+{
+    xl_kernels v = *k;
+    if (tid < 0 || tid >= k->max_threads) tid = 0;
+    v.workspace = k->workspace + (size_t)tid * k->workspace_per_thread;
+    v.max_threads = 1;
+    v.pool = NULL;
+    return v;
 }
 
 static int clamp_threads(const xl_kernels *k, int n_threads)
@@ -226,6 +249,30 @@ typedef struct {
 /* dst = panels of NR columns: dst[jp*kc*NR + p*NR + j] = op(B)[pc+p, jc+jp*NR+j], zero past nc. */
 static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc, size_t NR, float *dst)
 {
+    if (s->kind == SRC_NOTRANS) {
+        /* Row by row: row pc+p of B is read front to back once and each NR-float piece goes to its
+         * panel (one 64-byte line per panel and row at NR = 16).  The panel-by-panel order read NR
+         * floats from every row in turn, a stride of ld floats: for the weight-gradient GEMMs (B =
+         * the layer input X [tokens, in], ld = in = 1024) every read was a new 4 KiB page and the
+         * rows of one KC block all fell into one L1 set.  Same packed result. */
+        const size_t full = nc / NR, width = nc - full * NR;
+        for (size_t p = 0; p < kc; p++) {
+            const float *src = s->data + (pc + p) * s->ld + jc;
+            float *d = dst + p * NR;
+            if (NR == 16) /* AVX2's NR: a constant trip count the compiler unrolls */
+                for (size_t jp = 0; jp < full; jp++, src += 16, d += kc * 16)
+                    for (size_t j = 0; j < 16; j++) d[j] = src[j];
+            else
+                for (size_t jp = 0; jp < full; jp++, src += NR, d += kc * NR)
+                    for (size_t j = 0; j < NR; j++) d[j] = src[j];
+            if (width) {
+                size_t j = 0;
+                for (; j < width; j++) d[j] = src[j];
+                for (; j < NR; j++) d[j] = 0.0f;
+            }
+        }
+        return;
+    }
     for (size_t jp = 0; jp * NR < nc; jp++) {
         float *panel = dst + jp * kc * NR;
         size_t width = nc - jp * NR < NR ? nc - jp * NR : NR;
@@ -922,4 +969,167 @@ float xl_dot(const xl_kernels *k, const float *a, const float *b, size_t n)
 void xl_axpy(const xl_kernels *k, size_t n, float alpha, const float *x, float *y)
 {
     k->impl->axpy(n, alpha, x, y);
+}
+
+/* ---- int8 linear layers (xl_kernels.h) ------------------------------------------------------ */
+
+enum { Q_ALIGN = 64, Q_MB = 32, Q_NB = 64 }; /* row padding; rows x columns of one task's tile */
+
+static int qmatrix_alloc(size_t n, size_t k, xl_qmatrix *out, xl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (k == 0 || n == 0 || k > XL_QMATRIX_MAX_K)
+        return xl_fail(err, XL_ERR_LIMIT, "int8 weight [%zu, %zu]: in-dimension must be 1..%u", n, k,
+                       XL_QMATRIX_MAX_K);
+    size_t kp = round_up(k, Q_ALIGN), qbytes, total;
+    if (!xl_mul_size(n, kp, &qbytes) || qbytes > SIZE_MAX / 2 || n > SIZE_MAX / 16 ||
+        !xl_add_size(round_up(qbytes, Q_ALIGN), 2 * n * sizeof(float), &total))
+        return xl_fail(err, XL_ERR_NOMEM, "int8 weight [%zu, %zu]: size overflow", n, k);
+    unsigned char *block = xl_aligned_alloc(total, err);
+    if (block == NULL) return -1;
+    memset(block, 0, qbytes); /* the padding columns are zeros: they add nothing to a dot product */
+    out->n = n, out->k = k, out->kp = kp;
+    out->q = (signed char *)block;
+    out->scale = (float *)(void *)(block + round_up(qbytes, Q_ALIGN));
+    out->rowsum = (int *)(void *)(block + round_up(qbytes, Q_ALIGN) + n * sizeof(float));
+    out->block = block;
+    return 0;
+}
+
+static void qmatrix_rowsums(xl_qmatrix *m)
+{
+    for (size_t j = 0; j < m->n; j++) {
+        int s = 0;
+        for (size_t p = 0; p < m->k; p++) s += m->q[j * m->kp + p];
+        m->rowsum[j] = s;
+    }
+}
+
+int xl_qmatrix_from_i8(size_t n, size_t k, const signed char *q, const float *scale, xl_qmatrix *out, xl_error *err)
+{
+    if (qmatrix_alloc(n, k, out, err) < 0) return -1;
+    for (size_t j = 0; j < n; j++) {
+        memcpy(out->q + j * out->kp, q + j * k, k);
+        out->scale[j] = scale[j];
+    }
+    qmatrix_rowsums(out);
+    return 0;
+}
+
+int xl_qmatrix_quantize(size_t n, size_t k, const float *w, size_t ldw, xl_qmatrix *out, xl_error *err)
+{
+    if (qmatrix_alloc(n, k, out, err) < 0) return -1;
+    for (size_t j = 0; j < n; j++) {
+        const float *row = w + j * ldw;
+        float amax = 0.0f;
+        for (size_t p = 0; p < k; p++) {
+            if (!isfinite(row[p])) {
+                xl_qmatrix_free(out);
+                return xl_fail(err, XL_ERR_FORMAT, "int8 weight row %zu: element %zu is not finite", j, p);
+            }
+            amax = fmaxf(amax, fabsf(row[p]));
+        }
+        float s = amax / 127.0f;
+        if (!(s > 0.0f)) s = 1.0f;
+        out->scale[j] = s;
+        for (size_t p = 0; p < k; p++) {
+            float v = roundf(row[p] / s);
+            out->q[j * out->kp + p] = (signed char)(int)(v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v);
+        }
+    }
+    qmatrix_rowsums(out);
+    return 0;
+}
+
+void xl_qmatrix_free(xl_qmatrix *m)
+{
+    if (m == NULL) return;
+    xl_aligned_free(m->block);
+    memset(m, 0, sizeof *m);
+}
+
+typedef struct {
+    const xl_kernel_table *t;
+    int vnni;
+    const float *X;
+    size_t M, mb, n_cb;
+    const xl_qmatrix *W;
+    const float *bias;
+    xl_act act;
+    float *Y;
+    float *workspace;
+    size_t ws_per_thread;
+} qjob;
+
+/* Row x (k floats) -> q (kp int8, zero-padded) and its scale; NaN scale for a non-finite row. */
+static float quantize_row(const float *x, size_t k, size_t kp, signed char *q)
+{
+    float amax = 0.0f;
+    for (size_t p = 0; p < k; p++) amax = fmaxf(amax, fabsf(x[p])); /* fmaxf drops NaN: checked below */
+    int finite = isfinite(amax);
+    for (size_t p = 0; p < k && finite; p++) finite = !isnan(x[p]);
+    memset(q, 0, kp);
+    if (!finite) return NAN;
+    float s = amax / 127.0f;
+    if (!(s > 0.0f)) return 1.0f;
+    for (size_t p = 0; p < k; p++) {
+        float v = roundf(x[p] / s);
+        q[p] = (signed char)(int)(v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v);
+    }
+    return s;
+}
+
+static void qlinear_range(void *ctx, size_t begin, size_t end, int tid)
+{
+    const qjob *j = ctx;
+    const xl_qmatrix *W = j->W;
+    unsigned char *ws = (unsigned char *)(j->workspace + (size_t)tid * j->ws_per_thread);
+    int *acc = (int *)(void *)ws;                                  /* [Q_MB][Q_NB] int32 */
+    float *sx = (float *)(void *)(ws + sizeof(int) * Q_MB * Q_NB); /* [Q_MB] */
+    signed char *xq = (signed char *)(ws + sizeof(int) * Q_MB * Q_NB + round_up(sizeof(float) * Q_MB, Q_ALIGN));
+    void (*qdot)(size_t, size_t, size_t, const signed char *, size_t, const signed char *, size_t, const int *, int *,
+                 size_t) = j->t->qdot ? j->t->qdot : xl_qdot_scalar;
+    if (j->vnni && j->t->qdot_vnni) qdot = j->t->qdot_vnni;
+    size_t have_rb = SIZE_MAX;
+    for (size_t task = begin; task < end; task++) {
+        const size_t rb = task / j->n_cb, cb = task % j->n_cb;
+        const size_t m0 = rb * j->mb, m1 = m0 + j->mb < j->M ? m0 + j->mb : j->M;
+        const size_t n0 = cb * Q_NB, n1 = n0 + Q_NB < W->n ? n0 + Q_NB : W->n;
+        if (rb != have_rb) { /* consecutive tasks of one thread share the quantised row block */
+            for (size_t i = m0; i < m1; i++) sx[i - m0] = quantize_row(j->X + i * W->k, W->k, W->kp, xq + (i - m0) * W->kp);
+            have_rb = rb;
+        }
+        qdot(m1 - m0, n1 - n0, W->kp, xq, W->kp, W->q + n0 * W->kp, W->kp, W->rowsum + n0, acc, Q_NB);
+        for (size_t i = m0; i < m1; i++) {
+            float *y = j->Y + i * W->n + n0;
+            const int *a = acc + (i - m0) * Q_NB;
+            const float s = sx[i - m0];
+            for (size_t c = 0; c < n1 - n0; c++) {
+                const float ss = s * W->scale[n0 + c]; /* each step assigned: float rounding on every host */
+                const float v = (float)a[c] * ss;
+                y[c] = j->bias ? v + j->bias[n0 + c] : v;
+            }
+            if (j->act == XL_ACT_GELU) j->t->bias_gelu(y, NULL, n1 - n0);
+            else if (j->act == XL_ACT_TANH)
+                for (size_t c = 0; c < n1 - n0; c++) y[c] = xl_tanh_ref1(y[c]);
+        }
+    }
+}
+
+void xl_qlinear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl_qmatrix *W, const float *bias,
+                xl_act act, float *Y)
+{
+    if (M == 0 || W->n == 0) return;
+    const size_t ws_bytes = k->workspace_per_thread * sizeof(float);
+    const size_t fixed = sizeof(int) * Q_MB * Q_NB + round_up(sizeof(float) * Q_MB, Q_ALIGN);
+    /* rows per block: as many of Q_MB as the workspace holds (at least 1: kp <= 128 KiB fits) */
+    size_t mb = ws_bytes > fixed ? (ws_bytes - fixed) / W->kp : 0;
+    if (mb > Q_MB) mb = Q_MB;
+    if (mb == 0) mb = 1;
+    qjob j = {k->impl, k->has_vnni, X, M, mb, (W->n + Q_NB - 1) / Q_NB, W, bias, act, Y, k->workspace, k->workspace_per_thread};
+    const size_t n_tasks = (M + mb - 1) / mb * j.n_cb;
+    int nt = clamp_threads(k, n_threads);
+    if (2.0 * (double)M * (double)W->n * (double)W->k < 4e6) nt = 1;
+    if (nt == 1 || k->pool == NULL) qlinear_range(&j, 0, n_tasks, 0);
+    else xl_pool_run(k->pool, nt, n_tasks, qlinear_range, &j);
 }

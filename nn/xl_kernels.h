@@ -57,6 +57,7 @@ typedef struct xl_kernels {
     float *workspace;                   /* per-thread packing buffers (GEMM only), 64-byte aligned */
     size_t workspace_per_thread;        /* floats per thread in `workspace` */
     struct xl_pool *pool;               /* persistent workers (max_threads > 1), or NULL */
+    int has_vnni;                       /* path avx512 on a CPU with AVX512_VNNI: xl_qlinear uses vpdpbusd */
 } xl_kernels;
 
 /* "scalar", "avx2", "avx512", "neon" ("auto" for XL_SIMD_AUTO). */
@@ -73,6 +74,11 @@ xl_simd_path xl_simd_path_best(void);
  * path is unknown/unavailable or memory runs out.  Release with xl_kernels_free. */
 int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_error *err);
 void xl_kernels_free(xl_kernels *k);
+/* A one-thread view of k for thread `tid` (0 <= tid < k->max_threads) of a pool job: calls made
+ * through it run on the calling thread, use only that thread's workspace slot and never the pool,
+ * so the threads of one xl_pool_run may each run their own kernels (many small GEMMs, one per
+ * sequence) concurrently.  Nothing to free; valid while k is. */
+xl_kernels xl_kernels_thread_view(const xl_kernels *k, int tid);
 
 /* ---- SGEMM ---------------------------------------------------------------------------------- */
 
@@ -171,6 +177,42 @@ void xl_linear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl_
  * independent chains of full vectors) for about `seconds`; returns GFLOP/s of all threads together.
  * Used by the benchmark to report the % of peak the GEMM reaches. */
 double xl_kernels_fma_peak_gflops(xl_kernels *k, int n_threads, double seconds);
+
+/* ---- int8 linear layers (dynamic quantisation; issue 19) ------------------------------------
+ * Weights: symmetric int8 with one float scale per output channel (the model file's I8 layout,
+ * docs/model-format.md); activations: quantised per row at run time the same way
+ * (s_x = max|x| / 127, q = round(x / s_x), half away from zero; a zero row gets s_x = 1).  The
+ * integer dot products are exact in int32 (K <= XL_QMATRIX_MAX_K) and the float epilogue
+ *     Y[m, n] = act((float)sum_k qx[m,k] qw[n,k] * (s_x[m] * s_w[n]) + bias[n])
+ * is computed by the same code on every path, so every path and thread count gives the same
+ * bits (GELU: the path's own, as xl_bias_gelu).  A row of X holding Inf/NaN gives a NaN row.
+ * Paths: scalar reference; AVX2 (and AVX-512 without VNNI): vpsignb + vpmaddubsw + vpmaddwd
+ * with |qx| as the unsigned operand (pair sums <= 2*127*127 cannot saturate int16: why -128 is
+ * excluded); AVX-512 with AVX512_VNNI (CPUID, checked at xl_kernels_init): vpdpbusd on qx + 128
+ * (unsigned) and qw, minus 128 * rowsum(qw), in wrapping int32 (exact); NEON: the scalar code. */
+#define XL_QMATRIX_MAX_K 131072u /* K * 127 * 127 < 2^31 */
+
+typedef struct xl_qmatrix {
+    size_t n, k;        /* W is [n = out, k = in] */
+    size_t kp;          /* row stride of q: k rounded up to 64, zero-padded */
+    signed char *q;     /* [n][kp] int8 in [-127, 127], 64-byte aligned */
+    float *scale;       /* [n] per-output-channel scales, > 0 */
+    int *rowsum;        /* [n] sum of each row of q (the VNNI kernel's offset correction) */
+    void *block;        /* the allocation holding q, scale and rowsum */
+} xl_qmatrix;
+
+/* From a stored I8 tensor (xl_tensor.stored / .scales of a [n, k] weight): copies into the
+ * padded layout.  Returns 0 or -1 (memory, k above XL_QMATRIX_MAX_K). */
+int xl_qmatrix_from_i8(size_t n, size_t k, const signed char *q, const float *scale, xl_qmatrix *out, xl_error *err);
+/* Quantise a float32 weight W[n, k] (row stride ldw) per output channel, as `xlrec quantize`
+ * does (scale = max|row| / 127, 1 for a zero row).  Non-finite weights are an error. */
+int xl_qmatrix_quantize(size_t n, size_t k, const float *w, size_t ldw, xl_qmatrix *out, xl_error *err);
+void xl_qmatrix_free(xl_qmatrix *m);
+
+/* nn.Linear in int8: Y[M, W->n] = act(dequant(quant(X[M, W->k]) Wq^T) + bias); X, Y dense rows.
+ * Parallel over (row block, column block) tiles; uses the context's workspace. */
+void xl_qlinear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl_qmatrix *W, const float *bias,
+                xl_act act, float *Y);
 
 /* ---- fused elementwise ops (rows of a row-major matrix; parallel over rows) ------------------- */
 

@@ -145,6 +145,74 @@ static double fma_probe(size_t iters, float *sink)
 #define VHMAX _mm512_reduce_max_ps
 #include "xl_kernels_simd.inc"
 
+/* ---- int8 dot products with AVX512_VNNI ----------------------------------------------------------
+ * vpdpbusd multiplies 4 unsigned x 4 signed bytes and adds the 4 products to an int32 lane (no
+ * intermediate saturation).  qx is made unsigned as qx + 128 (xor 0x80), so each lane sums
+ * (qx + 128) * qw; sum_p (qx + 128) qw = sum_p qx qw + 128 * rowsum(qw), corrected per output.
+ * Lanes may wrap for very long rows, the true result fits int32 (K <= XL_QMATRIX_MAX_K), and the
+ * arithmetic is done modulo 2^32 (unsigned), so the result is exact: equal to the scalar path.
+ * 2 rows of A x 4 rows of B, 64 bytes per step: 8 accumulators.  Compiled for the VNNI target
+ * only in this function; called only when CPUID reports AVX512_VNNI (xl_kernels_init). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((target("avx512vnni,avx512bw,avx512f")))
+#endif
+void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
+                        size_t ldb, const int *bsum, int *c, size_t ldc)
+{
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+#define QLOAD(p) _mm512_load_si512((const void *)(p))
+#define QFIX(v, j) ((int)((unsigned)(v) - 128u * (unsigned)bsum[j]))
+    size_t i = 0;
+    for (; i + 2 <= m; i += 2) {
+        const signed char *a0 = a + i * lda, *a1 = a0 + lda;
+        size_t j = 0;
+        for (; j + 4 <= n; j += 4) {
+            const signed char *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+            __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
+            __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            for (size_t p = 0; p < kp; p += 64) {
+                const __m512i x0 = _mm512_xor_si512(QLOAD(a0 + p), flip), x1 = _mm512_xor_si512(QLOAD(a1 + p), flip);
+                __m512i w = QLOAD(b0 + p);
+                c00 = _mm512_dpbusd_epi32(c00, x0, w);
+                c10 = _mm512_dpbusd_epi32(c10, x1, w);
+                w = QLOAD(b1 + p);
+                c01 = _mm512_dpbusd_epi32(c01, x0, w);
+                c11 = _mm512_dpbusd_epi32(c11, x1, w);
+                w = QLOAD(b2 + p);
+                c02 = _mm512_dpbusd_epi32(c02, x0, w);
+                c12 = _mm512_dpbusd_epi32(c12, x1, w);
+                w = QLOAD(b3 + p);
+                c03 = _mm512_dpbusd_epi32(c03, x0, w);
+                c13 = _mm512_dpbusd_epi32(c13, x1, w);
+            }
+            int *r0 = c + i * ldc + j, *r1 = r0 + ldc;
+            r0[0] = QFIX(_mm512_reduce_add_epi32(c00), j), r0[1] = QFIX(_mm512_reduce_add_epi32(c01), j + 1);
+            r0[2] = QFIX(_mm512_reduce_add_epi32(c02), j + 2), r0[3] = QFIX(_mm512_reduce_add_epi32(c03), j + 3);
+            r1[0] = QFIX(_mm512_reduce_add_epi32(c10), j), r1[1] = QFIX(_mm512_reduce_add_epi32(c11), j + 1);
+            r1[2] = QFIX(_mm512_reduce_add_epi32(c12), j + 2), r1[3] = QFIX(_mm512_reduce_add_epi32(c13), j + 3);
+        }
+        for (; j < n; j++) {
+            __m512i c0 = _mm512_setzero_si512(), c1 = c0;
+            for (size_t p = 0; p < kp; p += 64) {
+                const __m512i w = QLOAD(b + j * ldb + p);
+                c0 = _mm512_dpbusd_epi32(c0, _mm512_xor_si512(QLOAD(a0 + p), flip), w);
+                c1 = _mm512_dpbusd_epi32(c1, _mm512_xor_si512(QLOAD(a1 + p), flip), w);
+            }
+            c[i * ldc + j] = QFIX(_mm512_reduce_add_epi32(c0), j);
+            c[(i + 1) * ldc + j] = QFIX(_mm512_reduce_add_epi32(c1), j);
+        }
+    }
+    for (; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            __m512i c0 = _mm512_setzero_si512();
+            for (size_t p = 0; p < kp; p += 64)
+                c0 = _mm512_dpbusd_epi32(c0, _mm512_xor_si512(QLOAD(a + i * lda + p), flip), QLOAD(b + j * ldb + p));
+            c[i * ldc + j] = QFIX(_mm512_reduce_add_epi32(c0), j);
+        }
+#undef QLOAD
+#undef QFIX
+}
+
 const xl_kernel_table xl_kernel_table_avx512 = {
     .path = XL_SIMD_AVX512,
     .mr = XL_AVX512_MR,
@@ -155,12 +223,15 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .ukr = ukr_avx512,
     .ukr_rows = ukr_rows_avx512,
     .bias_gelu = simd_bias_gelu,
+    .gelu_grad = simd_gelu_grad,
     .add_layernorm = simd_add_layernorm,
     .softmax = simd_softmax,
     .dot = simd_dot,
     .axpy = simd_axpy,
     .scal = simd_scal,
     .fma_probe = fma_probe,
+    .qdot = xl_qdot_avx2, /* AVX-512 CPUs have AVX2 */
+    .qdot_vnni = xl_qdot_avx512vnni,
 };
 
 #else

@@ -30,6 +30,9 @@ typedef struct xl_kernel_table {
                      float beta);
     /* x[j] = gelu(x[j] + bias[j]) (bias may be NULL) */
     void (*bias_gelu)(float *x, const float *bias, size_t n);
+    /* GELU backward: dx = dy (Phi(x) + x phi(x)), Phi = y / x from the forward's y = gelu(x)
+     * (series near 0); dx may alias dy */
+    void (*gelu_grad)(const float *x, const float *y, const float *dy, float *dx, size_t n);
     /* y = LayerNorm(x + r) * g + b over n (r may be NULL; y may alias x or r) */
     void (*add_layernorm)(const float *x, const float *r, const float *g, const float *b, float eps, size_t n,
                           float *y);
@@ -38,6 +41,14 @@ typedef struct xl_kernel_table {
     float (*dot)(const float *a, const float *b, size_t n);
     void (*axpy)(size_t n, float alpha, const float *x, float *y);
     void (*scal)(size_t n, float alpha, float *x);
+    /* int8 dot products (NULL: the scalar one): c[i*ldc + j] = sum_{p < kp} a[i*lda + p] * b[j*ldb + p]
+     * for i < m, j < n; kp a multiple of 64, a and b 64-byte aligned rows of int8 in [-127, 127]
+     * (exact int32, xl_kernels.h: int8 linear layers); bsum[j] = sum_p b[j*ldb + p] (used by VNNI). */
+    void (*qdot)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
+                 const int *bsum, int *c, size_t ldc);
+    /* the same with AVX512_VNNI (AVX-512 table only; used when xl_kernels.has_vnni) */
+    void (*qdot_vnni)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
+                      size_t ldb, const int *bsum, int *c, size_t ldc);
     /* Peak probe: `iters` steps of 12 independent FMA chains on full vectors (nothing else);
      * returns the flops done.  `sink` receives a value so the loop is not optimised away. */
     double (*fma_probe)(size_t iters, float *sink);
@@ -51,5 +62,13 @@ extern const xl_kernel_table xl_kernel_table_neon;
 /* Scalar helpers shared by every path (xl_kernels_scalar.c): exact in double. */
 float xl_gelu_ref1(float x);
 float xl_tanh_ref1(float x);
+/* The int8 reference (scalar path), the AVX2 one (x86-64 builds; the AVX-512 table uses it) and
+ * the AVX512_VNNI one (AVX-512 builds; used only when the CPU has VNNI: xl_kernels.has_vnni). */
+void xl_qdot_scalar(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
+                    const int *bsum, int *c, size_t ldc);
+void xl_qdot_avx2(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
+                  const int *bsum, int *c, size_t ldc);
+void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
+                        size_t ldb, const int *bsum, int *c, size_t ldc);
 
 #endif /* XL_KERNELS_IMPL_H */

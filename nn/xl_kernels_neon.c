@@ -87,6 +87,7 @@ const xl_kernel_table xl_kernel_table_neon = {
     .nc = 1024,
     .ukr = ukr_neon,
     .bias_gelu = simd_bias_gelu,
+    .gelu_grad = simd_gelu_grad,
     .add_layernorm = simd_add_layernorm,
     .softmax = simd_softmax,
     .dot = simd_dot,

@@ -48,6 +48,18 @@ static void bias_gelu_scalar(float *x, const float *bias, size_t n)
     for (size_t j = 0; j < n; j++) x[j] = xl_gelu_ref1(bias ? x[j] + bias[j] : x[j]);
 }
 
+/* GELU backward, reference: libm expf for phi; Phi = y / x (series 1/2 + x phi(0) near 0) */
+static void gelu_grad_scalar(const float *x, const float *y, const float *dy, float *dx, size_t n)
+{
+    const float inv_sqrt_2pi = 0.39894228040143267794f;
+    for (size_t i = 0; i < n; i++) {
+        const float xi = x[i];
+        const float cdf = fabsf(xi) < 1e-3f ? 0.5f + inv_sqrt_2pi * xi : y[i] / xi;
+        const float pdf = inv_sqrt_2pi * expf(-0.5f * xi * xi);
+        dx[i] = dy[i] * (cdf + xi * pdf);
+    }
+}
+
 /* LayerNorm (Ba et al. 2016): y = (t - mean) / sqrt(var + eps) * g + b, t = x + r, biased var.
  * Two passes; the sums are accumulated in double here (reference path). */
 static void add_layernorm_scalar(const float *x, const float *r, const float *g, const float *b, float eps, size_t n,
@@ -123,6 +135,20 @@ static double fma_probe_scalar(size_t iters, float *sink)
     return (double)iters * 12.0 * 2.0;
 }
 
+/* The int8 reference: plain int32 sums (exact; the order does not matter for integers). */
+void xl_qdot_scalar(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
+                    const int *bsum, int *c, size_t ldc)
+{
+    (void)bsum;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            const signed char *ai = a + i * lda, *bj = b + j * ldb;
+            int acc = 0;
+            for (size_t p = 0; p < kp; p++) acc += (int)ai[p] * (int)bj[p];
+            c[i * ldc + j] = acc;
+        }
+}
+
 const xl_kernel_table xl_kernel_table_scalar = {
     .path = XL_SIMD_SCALAR,
     .mr = SC_MR,
@@ -132,10 +158,12 @@ const xl_kernel_table xl_kernel_table_scalar = {
     .nc = 512,
     .ukr = ukr_scalar,
     .bias_gelu = bias_gelu_scalar,
+    .gelu_grad = gelu_grad_scalar,
     .add_layernorm = add_layernorm_scalar,
     .softmax = softmax_scalar,
     .dot = dot_scalar,
     .axpy = axpy_scalar,
     .scal = scal_scalar,
     .fma_probe = fma_probe_scalar,
+    .qdot = xl_qdot_scalar,
 };

@@ -224,17 +224,26 @@ static double act_loss(const double *v, void *p)
 static void test_gelu_backward(void **state)
 {
     (void)state;
-    const size_t n = 40;
-    xl_kernels k = kern(1);
+    const size_t n = 43; /* not a multiple of any vector width: the tail goes through the same code */
     float *x = rvec(n, 4), *w = rvec(n, 1), *dx = zvec(n), *y = zvec(n);
     x[0] = 0.0f, x[1] = 4e-4f, x[2] = -7e-4f, x[3] = -9.0f; /* the series branch, and a far tail */
-    memcpy(y, x, n * sizeof *y);
-    xl_gelu(&k, y, n); /* the forward's output, as the training forward keeps it */
-    xl_gelu_backward(&k, 1, x, y, w, dx, n);
-    act_ctx c = {n, w, 0};
-    check_grad("gelu (erf) dx", act_loss, &c, x, n, dx, ATOL, RTOL);
+    x[41] = 2e-4f, x[42] = -11.0f;                         /* the same in the tail */
+    /* every available path: the scalar reference (libm expf) and the SIMD ones (vector exp) */
+    for (int path = XL_SIMD_SCALAR; path < XL_SIMD_PATH_COUNT; path++) {
+        if (!xl_simd_path_available((xl_simd_path)path)) continue;
+        xl_kernels k;
+        xl_error err;
+        if (xl_kernels_init(&k, (xl_simd_path)path, 1, &err) != 0) fail_msg("kernels: %s", err.msg);
+        memcpy(y, x, n * sizeof *y);
+        xl_gelu(&k, y, n); /* the forward's output, as the training forward keeps it */
+        xl_gelu_backward(&k, 1, x, y, w, dx, n);
+        act_ctx c = {n, w, 0};
+        char label[64];
+        snprintf(label, sizeof label, "gelu (erf) dx [%s]", xl_simd_path_name((xl_simd_path)path));
+        check_grad(label, act_loss, &c, x, n, dx, ATOL, RTOL);
+        xl_kernels_free(&k);
+    }
     free(x), free(w), free(dx), free(y);
-    xl_kernels_free(&k);
 }
 
 static void test_tanh_backward(void **state)
@@ -320,6 +329,30 @@ static void test_dropout_backward(void **state)
     xl_rng_seed(&r, 7, 0);
     xl_dropout_forward(&r, p, x, y2, m2, n);
     assert_memory_equal(m, m2, n); /* same seed, same mask */
+    /* the mask is "keep when xl_rng_float >= p", one draw per element in order (the integer
+     * threshold of xl_dropout_forward must give exactly these bits), also for p whose 2^24 multiple
+     * is not an integer and after a partial block of draws (n > 256, not a multiple) */
+    {
+        const float ps[3] = {p, 0.1f, 0.7f};
+        const size_t nb = 700;
+        float *xb = rvec(nb, 2), *yb = zvec(nb);
+        uint8_t *mb = malloc(nb);
+        assert_non_null(mb);
+        for (int t = 0; t < 3; t++) {
+            xl_rng_seed(&r, 11, 3);
+            xl_dropout_forward(&r, ps[t], xb, yb, mb, nb);
+            xl_dropout_forward(&r, ps[t], xb, yb, mb, 5); /* the generator continues after nb draws */
+            xl_rng ref;
+            xl_rng_seed(&ref, 11, 3);
+            for (size_t i = 0; i < nb; i++) (void)(xl_rng_float(&ref) >= ps[t]);
+            for (size_t i = 0; i < 5; i++) assert_int_equal(mb[i], xl_rng_float(&ref) >= ps[t]);
+            xl_rng_seed(&ref, 11, 3);
+            xl_rng_seed(&r, 11, 3);
+            xl_dropout_forward(&r, ps[t], xb, yb, mb, nb);
+            for (size_t i = 0; i < nb; i++) assert_int_equal(mb[i], xl_rng_float(&ref) >= ps[t]);
+        }
+        free(xb), free(yb), free(mb);
+    }
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
         kept += m[i];
@@ -660,25 +693,43 @@ static void test_model_finite_differences(void **state)
 }
 
 /* grads with dropout, for one thread count */
-static float *grads_with_dropout(int threads, uint64_t seed)
+/* grads with dropout, for one thread count.  many == 0: tiny_input; many == 1: 24 sequences of 20-43
+ * tokens (~5 MFLOP of attention backward per layer, above the threshold where the sequences are split
+ * over the threads: that path is compared with one thread too). */
+static float *grads_with_dropout(int threads, uint64_t seed, int many)
 {
     xl_kernels k = kern(2);
     xl_bert_config cfg = tiny_config();
     cfg.hidden = 32, cfg.dense_in[0] = 32, cfg.intermediate = 64, cfg.n_heads = 4;
+    if (many) cfg.max_position = cfg.max_seq_len = 48;
     xl_bert_params p;
     xl_bert_grads g;
     xl_error err;
     assert_int_equal(xl_bert_params_init_random(&p, &cfg, NULL, 9, &k, &err), 0);
     assert_int_equal(xl_bert_grads_init(&g, &p, &err), 0);
     xl_bert_input in = tiny_input();
+    enum { NS = 24 };
+    int32_t ids[NS][43];
+    const int32_t *idp[NS];
+    size_t lens[NS];
+    if (many) {
+        xl_rng ri;
+        xl_rng_seed(&ri, 5, 0);
+        for (size_t s = 0; s < NS; s++) {
+            lens[s] = 20 + xl_rng_below(&ri, 24);
+            for (size_t q = 0; q < lens[s]; q++) ids[s][q] = (int32_t)xl_rng_below(&ri, (uint32_t)cfg.vocab_size);
+            idp[s] = ids[s];
+        }
+        in = (xl_bert_input){NS, idp, NULL, NULL, lens};
+    }
     xl_bert_train_ctx c;
     xl_bert_train_ctx_init(&c, &k, threads);
     xl_rng r;
     xl_rng_seed(&r, seed, 0);
     assert_non_null(xl_bert_train_forward(&c, &p, &in, (xl_bert_dropout){0.1f, 0.1f}, &r, &err));
     assert_non_null(xl_bert_train_pool(&c, &p, XL_POOL_MEAN, true, &err));
-    float ds[3 * 6] = {0};
-    for (size_t i = 0; i < 18; i++) ds[i] = (float)i / 18.0f - 0.4f;
+    float ds[NS * 6] = {0};
+    for (size_t i = 0; i < in.n_seq * 6; i++) ds[i] = (float)(i % 18) / 18.0f - 0.4f;
     assert_int_equal(xl_bert_train_backward(&c, &p, &g, ds, NULL, &err), 0);
     float *out = malloc(g.count * sizeof *out);
     assert_non_null(out);
@@ -696,13 +747,16 @@ static void test_model_threads_and_dropout_repeatable(void **state)
     xl_error err;
     xl_bert_config cfg = tiny_config();
     cfg.hidden = 32, cfg.dense_in[0] = 32, cfg.intermediate = 64, cfg.n_heads = 4;
-    size_t n = xl_bert_params_count(&cfg, &err);
-    float *a = grads_with_dropout(1, 77), *b = grads_with_dropout(1, 77), *c = grads_with_dropout(2, 77),
-          *d = grads_with_dropout(1, 78);
-    assert_memory_equal(a, b, n * sizeof *a); /* repeatable at 1 thread */
-    assert_memory_equal(a, c, n * sizeof *a); /* and independent of the thread count */
-    assert_true(memcmp(a, d, n * sizeof *a) != 0); /* another seed, other dropout masks */
-    free(a), free(b), free(c), free(d);
+    for (int many = 0; many < 2; many++) {
+        if (many) cfg.max_position = cfg.max_seq_len = 48;
+        size_t n = xl_bert_params_count(&cfg, &err);
+        float *a = grads_with_dropout(1, 77, many), *b = grads_with_dropout(1, 77, many),
+              *c = grads_with_dropout(2, 77, many), *d = grads_with_dropout(1, 78, many);
+        assert_memory_equal(a, b, n * sizeof *a);      /* repeatable at 1 thread */
+        assert_memory_equal(a, c, n * sizeof *a);      /* and independent of the thread count */
+        assert_true(memcmp(a, d, n * sizeof *a) != 0); /* another seed, other dropout masks */
+        free(a), free(b), free(c), free(d);
+    }
 }
 
 static void test_params_save_and_init_model(void **state)

@@ -488,6 +488,101 @@ static void test_distilbert_fixture(void **state)
     xl_json_free(doc);
 }
 
+/* ---- reduced-precision storage: accuracy against the f32 model ---------------------- */
+
+/* Sentence embeddings (the model's default pooling and Dense chain, not normalised) of the
+ * expected.json batch of `dir` converted with its weights stored as `dt`: [B][*dim]. */
+static float *embed_as(const char *dir, const expected *e, xl_dtype dt, size_t *dim, size_t *file_bytes)
+{
+    xl_error err;
+    xl_error_clear(&err);
+    char path[4096];
+    snprintf(path, sizeof path, "%s", xl_test_tmp_path(xl_dtype_name(dt)));
+    if (xl_convert_hf_as(dir, path, dt, silent, NULL, &err) < 0) fail_msg("convert %s: %s", dir, err.msg);
+    xl_kernels k;
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_AUTO, 1, &err), 0);
+    xl_model *m;
+    if (xl_model_open(&m, path, &err) < 0) fail_msg("%s", err.msg);
+    *file_bytes = xl_model_file_size(m);
+    xl_bert *bert;
+    if (xl_bert_from_model(&bert, m, &k, &err) < 0) fail_msg("%s", err.msg);
+    batch_view v;
+    make_view(e, &v, true);
+    if (bert->cfg.arch == XL_ARCH_DISTILBERT) v.in.type_ids = NULL;
+    xl_bert_acts a;
+    xl_bert_acts_init(&a, false);
+    if (xl_bert_forward(bert, &k, 1, &v.in, &a, &err) < 0) fail_msg("%s", err.msg);
+    *dim = xl_bert_output_dim(bert, XL_POOL_DEFAULT);
+    float *out = malloc(e->B * *dim * sizeof *out);
+    if (xl_bert_pool(bert, &k, 1, &v.in, &a, XL_POOL_DEFAULT, false, out, &err) < 0) fail_msg("%s", err.msg);
+    xl_bert_acts_free(&a);
+    free_view(&v);
+    xl_bert_free(bert);
+    xl_model_close(m);
+    xl_kernels_free(&k);
+    remove(path);
+    return out;
+}
+
+static double cosine(const float *a, const float *b, size_t n)
+{
+    double ab = 0, aa = 0, bb = 0;
+    for (size_t i = 0; i < n; i++) {
+        ab += (double)a[i] * b[i];
+        aa += (double)a[i] * a[i];
+        bb += (double)b[i] * b[i];
+    }
+    return ab / sqrt(aa * bb);
+}
+
+/* Issue 19's bar: every sentence's pooled embedding within cosine 0.999 of fp32 with f16 /
+ * bf16 weights, 0.99 with int8 weights, on every encoder fixture. */
+static void check_reduced_accuracy(const char *name, const char *dir)
+{
+    char exp_path[4096 + 16];
+    snprintf(exp_path, sizeof exp_path, "%s/expected.json", dir);
+    expected e;
+    load_expected(exp_path, &e);
+    size_t dim, bytes32;
+    float *ref = embed_as(dir, &e, XL_DTYPE_F32, &dim, &bytes32);
+    const xl_dtype dts[3] = {XL_DTYPE_F16, XL_DTYPE_BF16, XL_DTYPE_I8};
+    const double bar[3] = {0.999, 0.999, 0.99};
+    for (int d = 0; d < 3; d++) {
+        size_t dim2, bytes;
+        float *got = embed_as(dir, &e, dts[d], &dim2, &bytes);
+        assert_int_equal(dim2, dim);
+        double worst = 1.0;
+        for (size_t b = 0; b < e.B; b++) worst = fmin(worst, cosine(got + b * dim, ref + b * dim, dim));
+        print_message("[  INFO    ] %-34s %-4s: min cosine vs f32 %.6f over %zu sentences (bar %.3f), file %zu of %zu bytes\n",
+                      name, xl_dtype_name(dts[d]), worst, e.B, bar[d], bytes, bytes32);
+        assert_true(worst >= bar[d]);
+        assert_true(bytes < bytes32);
+        free(got);
+    }
+    free(ref);
+    free_expected(&e);
+}
+
+static void test_reduced_dtype_accuracy(void **state)
+{
+    (void)state;
+    struct stat st;
+    if (stat("tests/fixtures/distilbert_tiny/expected.json", &st) == 0)
+        check_reduced_accuracy("distilbert_tiny", "tests/fixtures/distilbert_tiny");
+    static const char *const shared[] = {"synthetic_bert_tiny", "synthetic_bert_h64_l3"};
+    for (size_t i = 0; i < 2; i++) {
+        char rel[256], dir[4096];
+        snprintf(rel, sizeof rel, "fixtures/bert/%s", shared[i]);
+        const char *p = xl_test_shared_path(rel);
+        if (p == NULL) {
+            print_message("[  SKIP    ] ../shared/%s not found\n", rel);
+            continue;
+        }
+        snprintf(dir, sizeof dir, "%s", p);
+        check_reduced_accuracy(shared[i], dir);
+    }
+}
+
 /* ---- converter errors ------------------------------------------------------------ */
 
 static void write_text(const char *path, const char *text)
@@ -587,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_fixture_ckpt_names),   cmocka_unit_test(test_ckpt_names_same_model),
         cmocka_unit_test(test_batching_invariance), cmocka_unit_test(test_distilbert_fixture),
         cmocka_unit_test(test_converter_errors),      cmocka_unit_test(test_extra_fixtures),
+        cmocka_unit_test(test_reduced_dtype_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "w2v.h"
 #include "xl_cli.h"
 #include "xl_embedder.h"
+#include "xl_model.h"
 #include "xl_eval.h"
 #include "xl_rec_model.h"
 #include "xl_thread.h"
@@ -180,6 +181,47 @@ static void test_binary_exit_codes(void **state)
     remove(good);
 }
 
+/* `xlrec quantize`: usage errors exit 2, runtime errors 1, and the int8 file it writes is
+ * smaller and loads (tests/fuzz/corpus/fuzz_model/tiny.xlm is a complete tiny BERT). */
+static void test_quantize_cli(void **state)
+{
+    (void)state;
+    (void)xl_test_bin_or_skip();
+    const char *in = "tests/fuzz/corpus/fuzz_model/tiny.xlm";
+    FILE *f = fopen(in, "rb");
+    if (f == NULL) skip();
+    fclose(f);
+    char out[512], args[1200];
+    snprintf(out, sizeof out, "%s", xl_test_tmp_path("q8.xlm"));
+    snprintf(args, sizeof args, "quantize %s -o %s", in, out);
+    assert_int_equal(run_xlrec(args), 2); /* no --dtype */
+    snprintf(args, sizeof args, "quantize %s -o %s --dtype int4", in, out);
+    assert_int_equal(run_xlrec(args), 2);
+    snprintf(args, sizeof args, "quantize %s -o %s --dtype int8", in, in);
+    assert_int_equal(run_xlrec(args), 2); /* never overwrites its input */
+    snprintf(args, sizeof args, "quantize /nonexistent.xlm -o %s --dtype int8", out);
+    assert_int_equal(run_xlrec(args), 1);
+    snprintf(args, sizeof args, "quantize tests/test_cli.c -o %s --dtype int8", out);
+    assert_int_equal(run_xlrec(args), 1); /* not a model file */
+    snprintf(args, sizeof args, "quantize %s -o %s --dtype int8", in, out);
+    assert_int_equal(run_xlrec(args), 0);
+    snprintf(args, sizeof args, "inspect --check-weights %s", out);
+    assert_int_equal(run_xlrec(args), 0);
+    xl_error err;
+    xl_error_clear(&err);
+    xl_model *a, *b;
+    if (xl_model_open(&a, in, &err) < 0 || xl_model_open(&b, out, &err) < 0) fail_msg("%s", err.msg);
+    assert_true(xl_model_file_size(b) < xl_model_file_size(a));
+    assert_int_equal(xl_model_tensor_count(b), xl_model_tensor_count(a));
+    assert_int_equal(xl_model_vocab_count(b), xl_model_vocab_count(a));
+    assert_int_equal(xl_model_meta_count(b), xl_model_meta_count(a));
+    assert_int_equal(xl_model_tensor_find(b, "encoder.layer.0.attention.self.query.weight")->dtype, XL_DTYPE_I8);
+    assert_int_equal(xl_model_tensor_find(b, "encoder.layer.0.attention.self.query.bias")->dtype, XL_DTYPE_F32);
+    xl_model_close(a);
+    xl_model_close(b);
+    remove(out);
+}
+
 /* `xlrec CMD --help` into buf (NUL-terminated). */
 static void help_of(const char *cmd, char *buf, size_t cap)
 {
@@ -226,7 +268,7 @@ static void test_help_defaults(void **state)
                                        "translate", "w2v train", "w2v similar", "w2v analogy", "w2v eval",
                                        "w2v convert", "glove vocab", "glove cooccur", "glove shuffle", "glove train",
                                        "glove text", "glove compare", "glove dump", "train-encoder", "vocab train",
-                                       "vocab prune", "vocab stats"};
+                                       "vocab prune", "vocab stats", "quantize"};
     static char help[32768];
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         help_of(cmds[c], help, sizeof help);
@@ -312,7 +354,7 @@ int main(void)
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_optional_value),
         cmocka_unit_test(test_usage_errors),
-        cmocka_unit_test(test_binary_exit_codes),
+        cmocka_unit_test(test_binary_exit_codes), cmocka_unit_test(test_quantize_cli),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -345,6 +345,15 @@ static void test_rng_pinned(void **state)
     assert_true(xl_rng_float(&r) == 0.8007548451423645f);
     xl_rng_seed(&r, 42, 0);
     assert_true(xl_rng_double(&r) == 0.80075490390398396);
+    /* the bulk fill is the same stream: the pinned values, then the generator where 8 draws leave it */
+    uint32_t fill[8];
+    xl_rng_seed(&r, 42, 0);
+    xl_rng_fill_u32(&r, fill, 8);
+    for (int i = 0; i < 8; i++) assert_int_equal(fill[i], seed42_s0[i]);
+    xl_rng r8;
+    xl_rng_seed(&r8, 42, 0);
+    for (int i = 0; i < 8; i++) (void)xl_rng_u32(&r8);
+    assert_true(r.state == r8.state && r.inc == r8.inc);
     static const uint32_t below6[12] = {4, 2, 2, 4, 5, 4, 4, 0, 1, 3, 1, 0};
     xl_rng_seed(&r, 42, 0);
     for (int i = 0; i < 12; i++) assert_int_equal(xl_rng_below(&r, 6), below6[i]);

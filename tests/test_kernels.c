@@ -646,6 +646,102 @@ static void test_vector_ops(void **state)
     }
 }
 
+/* ---- int8 linear layers ---- */
+
+/* The documented rule, written again here: symmetric per-row int8, round half away from zero. */
+static float test_quantize(const float *x, size_t k, signed char *q)
+{
+    float amax = 0.0f;
+    for (size_t p = 0; p < k; p++) amax = fmaxf(amax, fabsf(x[p]));
+    float s = amax / 127.0f;
+    if (!(s > 0.0f)) s = 1.0f;
+    for (size_t p = 0; p < k; p++) q[p] = (signed char)(int)roundf(x[p] / s);
+    return s;
+}
+
+static void check_qlinear_shape(size_t M, size_t N, size_t K)
+{
+    float *X = rand_vec(M * K), *W = rand_vec(N * K), *bias = rand_vec(N);
+    float *want = malloc(M * N * sizeof *want), *got = malloc(M * N * sizeof *got), *got2 = malloc(M * N * sizeof *got2);
+    float *f32 = malloc(M * N * sizeof *f32), *gelu_ref = malloc(M * N * sizeof *gelu_ref);
+    signed char *qx = malloc(M * K), *qw = malloc(N * K);
+    float *sx = malloc(M * sizeof *sx), *sw = malloc(N * sizeof *sw);
+    assert_true(want && got && got2 && f32 && gelu_ref && qx && qw && sx && sw);
+    for (size_t i = 0; i < M; i++) sx[i] = test_quantize(X + i * K, K, qx + i * K);
+    for (size_t j = 0; j < N; j++) sw[j] = test_quantize(W + j * K, K, qw + j * K);
+    /* expected: exact integer sums, then the documented float epilogue (two statements: no FMA) */
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+            long long acc = 0;
+            for (size_t p = 0; p < K; p++) acc += (long long)qx[i * K + p] * qw[j * K + p];
+            const float ss = sx[i] * sw[j];
+            const float v = (float)acc * ss;
+            want[i * N + j] = v + bias[j];
+        }
+    xl_error err;
+    xl_error_clear(&err);
+    xl_kernels ks;
+    assert_true(init_path(&ks, XL_SIMD_SCALAR));
+    xl_sgemm(&ks, 1, XL_TRANS, M, N, K, 1.0f, X, K, W, K, 0.0f, f32, N);
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) f32[i * N + j] += bias[j];
+    xl_qmatrix Q, Q8;
+    assert_int_equal(xl_qmatrix_quantize(N, K, W, K, &Q, &err), 0);
+    assert_int_equal(xl_qmatrix_from_i8(N, K, qw, sw, &Q8, &err), 0); /* the model file's I8 form */
+    xl_qlinear(&ks, 1, X, M, &Q, bias, XL_ACT_GELU, gelu_ref);
+    xl_kernels_free(&ks);
+    double num = 0, den = 0;
+    for (size_t i = 0; i < M * N; i++) {
+        num += ((double)want[i] - f32[i]) * ((double)want[i] - f32[i]);
+        den += (double)f32[i] * f32[i];
+    }
+    print_message("[  INFO    ] int8 linear [%zu x %zu] x [%zu x %zu]^T: relative L2 error vs float32 %.4f\n", M, K, N, K,
+                  sqrt(num / den));
+    assert_true(sqrt(num / den) < 0.02); /* dynamic int8: ~1/254 relative per operand */
+    for (size_t pi = 0; pi < N_PATHS; pi++) {
+        xl_kernels k;
+        if (!init_path(&k, all_paths[pi])) continue;
+        xl_qlinear(&k, 1, X, M, &Q, bias, XL_ACT_NONE, got);
+        assert_allclose(got, want, M * N, 0.0, 0.0); /* bit for bit: exact integers, same epilogue */
+        xl_qlinear(&k, 2, X, M, &Q8, bias, XL_ACT_NONE, got2);
+        assert_memory_equal(got, got2, M * N * sizeof *got); /* threads, and I8 form = quantised f32 */
+        xl_qlinear(&k, 2, X, M, &Q, bias, XL_ACT_GELU, got2);
+        assert_allclose(got2, gelu_ref, M * N, 1e-6, 1e-6); /* the path's GELU vs the scalar one */
+        print_message("[  INFO    ] int8 linear %-6s%s: equal to the exact reference\n", xl_simd_path_name(k.path),
+                      k.has_vnni ? " (AVX512_VNNI vpdpbusd)" : "");
+        xl_kernels_free(&k);
+    }
+    xl_qmatrix_free(&Q);
+    xl_qmatrix_free(&Q8);
+    free(X), free(W), free(bias), free(want), free(got), free(got2), free(f32), free(gelu_ref);
+    free(qx), free(qw), free(sx), free(sw);
+}
+
+static void test_qlinear(void **state)
+{
+    (void)state;
+    check_qlinear_shape(37, 70, 75);  /* odd rows, a partial column block, K not a multiple of 32 */
+    check_qlinear_shape(3, 5, 130);
+    check_qlinear_shape(70, 130, 64); /* several row and column blocks: the thread split */
+    /* a row with Inf or NaN gives a NaN row, the others are unaffected; bad shapes are refused */
+    xl_error err;
+    xl_error_clear(&err);
+    float X[3 * 4] = {1, 2, 3, 4, INFINITY, 0, 0, 0, 0, NAN, 1, 1}, W[2 * 4] = {1, 0, 0, 0, 0, 1, 0, 0}, Y[3 * 2];
+    xl_qmatrix Q;
+    assert_int_equal(xl_qmatrix_quantize(2, 4, W, 4, &Q, &err), 0);
+    xl_kernels k;
+    assert_true(init_path(&k, xl_simd_path_best()));
+    xl_qlinear(&k, 1, X, 3, &Q, NULL, XL_ACT_NONE, Y);
+    assert_true(fabsf(Y[0] - 1.0f) < 0.02f && fabsf(Y[1] - 2.0f) < 0.02f);
+    assert_true(isnan(Y[2]) && isnan(Y[3]) && isnan(Y[4]) && isnan(Y[5]));
+    xl_kernels_free(&k);
+    xl_qmatrix_free(&Q);
+    W[5] = NAN;
+    assert_int_equal(xl_qmatrix_quantize(2, 4, W, 4, &Q, &err), -1);
+    assert_non_null(strstr(err.msg, "row 1: element 1 is not finite"));
+    assert_int_equal(xl_qmatrix_quantize(2, XL_QMATRIX_MAX_K + 1, W, 4, &Q, &err), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -654,7 +750,7 @@ int main(void)
         cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_sgemm_trans_a), cmocka_unit_test(test_attention),
         cmocka_unit_test(test_attention_probabilities_only), cmocka_unit_test(test_gelu),
         cmocka_unit_test(test_layernorm), cmocka_unit_test(test_softmax),
-        cmocka_unit_test(test_vector_ops),
+        cmocka_unit_test(test_vector_ops), cmocka_unit_test(test_qlinear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

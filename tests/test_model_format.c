@@ -8,12 +8,14 @@
  * (the seed of tests/fuzz/corpus/model/). */
 #include "xl_test.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bert.h"
 #include "xl_kernels.h"
+#include "xl_bytes.h"
 #include "xl_model.h"
 #include "xl_rng.h"
 #include "xl_safetensors.h"
@@ -37,8 +39,9 @@ static void add(xl_model_writer *w, xl_rng *r, const char *name, uint64_t d0, ui
     if (xl_model_writer_add_tensor(w, name, d1 ? 2 : 1, shape, data, free, &err) < 0) fail_msg("%s", err.msg);
 }
 
-/* A complete one-layer BERT (H=8) with a vocabulary, as a file image. */
-static unsigned char *tiny_model(size_t *len)
+/* A complete one-layer BERT (H=8) with a vocabulary, as a file image; the
+ * tensors of rank >= 2 stored as `reduced` (xl_dtype_for_tensor). */
+static unsigned char *tiny_model_as(size_t *len, xl_dtype reduced)
 {
     xl_error err;
     xl_error_clear(&err);
@@ -85,11 +88,14 @@ static unsigned char *tiny_model(size_t *len)
     add(w, &r, "encoder.layer.0.output.LayerNorm.bias", H, 0);
     add(w, &r, "pooler.dense.weight", H, H);
     add(w, &r, "pooler.dense.bias", H, 0);
+    if (xl_model_writer_set_reduced_dtype(w, reduced, &err) < 0) fail_msg("%s", err.msg);
     unsigned char *img;
     assert_int_equal(xl_model_writer_to_memory(w, &img, len, &err), 0);
     xl_model_writer_free(w);
     return img;
 }
+
+static unsigned char *tiny_model(size_t *len) { return tiny_model_as(len, XL_DTYPE_F32); }
 
 static uint64_t rd64(const unsigned char *p)
 {
@@ -168,7 +174,7 @@ static void test_roundtrip(void **state)
     assert_int_equal(xl_model_open_memory(&a, img, len, "tiny", &err), 0);
     if (xl_model_open(&b, path, &err) < 0) fail_msg("%s", err.msg);
     assert_true(xl_model_is_mapped(b));
-    assert_int_equal(xl_model_version(b), XL_MODEL_VERSION);
+    assert_int_equal(xl_model_version(b), XL_MODEL_VERSION_F32); /* all F32: written as version 1 */
     int64_t h;
     double eps;
     bool pool;
@@ -230,7 +236,7 @@ static void test_header_fields(void **state)
     expect_reject(bad, len, "not an xlrec model file");
     memcpy(bad, img, len);
     wr32(bad + 8, XL_MODEL_VERSION + 1);
-    expect_reject(bad, len, "format version 2 is not supported");
+    expect_reject(bad, len, "format version 3 is not supported");
     memcpy(bad, img, len);
     wr32(bad + 16, 0x04030201u); /* a big-endian writer's sanity word */
     expect_reject(bad, len, "sanity u32");
@@ -456,6 +462,247 @@ static void test_safetensors_hostile(void **state)
     assert_true(xl_bf16_to_f32(0x3fc0) == 1.5f);
 }
 
+/* ---- reduced-precision storage (format version 2) --------------------------- */
+
+/* What the writer must have stored for element x of a row with max |x| = amax. */
+static float expect_reduced(xl_dtype dt, float x, float amax)
+{
+    if (dt == XL_DTYPE_F16) return xl_half_to_float(xl_float_to_half(x));
+    if (dt == XL_DTYPE_BF16) return xl_bf16_to_float(xl_float_to_bf16(x));
+    float sc = amax / 127.0f;
+    if (!(sc > 0.0f)) sc = 1.0f;
+    return sc * roundf(x / sc);
+}
+
+static void test_dtype_roundtrip(void **state)
+{
+    (void)state;
+    size_t len32;
+    unsigned char *img32 = tiny_model(&len32);
+    xl_error err;
+    xl_error_clear(&err);
+    xl_model *ref;
+    assert_int_equal(xl_model_open_memory(&ref, img32, len32, "f32", &err), 0);
+    const xl_dtype dts[3] = {XL_DTYPE_F16, XL_DTYPE_BF16, XL_DTYPE_I8};
+    for (int d = 0; d < 3; d++) {
+        const xl_dtype dt = dts[d];
+        size_t len;
+        unsigned char *img = tiny_model_as(&len, dt);
+        assert_true(len < len32);
+        const char *path = xl_test_write_tmp("tiny_reduced.xlm", img, len);
+        xl_model *a, *b;
+        if (xl_model_open_memory(&a, img, len, "reduced", &err) < 0) fail_msg("%s", err.msg);
+        if (xl_model_open(&b, path, &err) < 0) fail_msg("%s", err.msg);
+        assert_int_equal(xl_model_version(a), 2);
+        size_t n_reduced = 0;
+        double max_err = 0;
+        for (size_t i = 0; i < xl_model_tensor_count(ref); i++) {
+            const xl_tensor *t0 = xl_model_tensor_at(ref, i), *ta = xl_model_tensor_at(a, i), *tb = xl_model_tensor_at(b, i);
+            assert_string_equal(t0->name, ta->name);
+            assert_int_equal(ta->dtype, t0->rank >= 2 ? dt : XL_DTYPE_F32); /* LayerNorm and biases stay F32 */
+            assert_int_equal(tb->dtype, ta->dtype);
+            assert_int_equal(((uintptr_t)ta->data) % 64, 0);
+            assert_int_equal(((uintptr_t)ta->stored) % 64, 0);
+            assert_int_equal(((uintptr_t)tb->data) % 64, 0);
+            assert_memory_equal(ta->data, tb->data, ta->count * 4); /* memory and mapped file agree */
+            if (ta->dtype == XL_DTYPE_F32) {
+                assert_memory_equal(ta->data, t0->data, t0->count * 4);
+                assert_null(ta->scales);
+                continue;
+            }
+            n_reduced++;
+            const size_t rows = (size_t)t0->shape[0], cols = t0->count / rows;
+            float *want = malloc(t0->count * sizeof *want);
+            for (size_t r = 0; r < rows; r++) {
+                float amax = 0;
+                for (size_t c = 0; c < cols; c++) amax = fmaxf(amax, fabsf(t0->data[r * cols + c]));
+                for (size_t c = 0; c < cols; c++) want[r * cols + c] = expect_reduced(dt, t0->data[r * cols + c], amax);
+                if (dt == XL_DTYPE_I8) {
+                    assert_non_null(ta->scales);
+                    const float want_scale = amax / 127.0f; /* assigned: rounded to float where FLT_EVAL_METHOD != 0 (s390x) */
+                    assert_true(ta->scales[r] == want_scale);
+                    const int8_t *q = ta->stored;
+                    for (size_t c = 0; c < cols; c++) {
+                        assert_true(q[r * cols + c] >= -127 && q[r * cols + c] <= 127);
+                        /* symmetric rounding error: at most half a step */
+                        assert_true(fabsf(ta->data[r * cols + c] - t0->data[r * cols + c]) <= 0.5001f * ta->scales[r]);
+                    }
+                }
+            }
+            assert_allclose(ta->data, want, t0->count, 0.0, 0.0); /* exactly the documented rounding */
+            for (size_t k = 0; k < t0->count; k++) max_err = fmax(max_err, fabs((double)ta->data[k] - t0->data[k]));
+            free(want);
+        }
+        assert_int_equal(n_reduced, 10); /* 3 embedding tables, the layer's 6 linear weights, the pooler */
+        print_message("[  INFO    ] %s: %zu bytes (f32 %zu), max |w - w_f32| %.3g\n", xl_dtype_name(dt), len, len32, max_err);
+        /* the encoder accepts it */
+        xl_kernels k;
+        assert_int_equal(xl_kernels_init(&k, XL_SIMD_SCALAR, 1, &err), 0);
+        xl_bert *bert;
+        if (xl_bert_from_model(&bert, b, &k, &err) < 0) fail_msg("%s", err.msg);
+        xl_bert_free(bert);
+        xl_kernels_free(&k);
+        /* F16 / BF16 are idempotent: re-storing the widened values gives the same bytes */
+        if (dt != XL_DTYPE_I8) {
+            xl_model_writer *w = xl_model_writer_new(&err);
+            assert_int_equal(xl_model_writer_copy_model(w, a, &err), 0);
+            assert_int_equal(xl_model_writer_set_reduced_dtype(w, dt, &err), 0);
+            unsigned char *again;
+            size_t len2;
+            assert_int_equal(xl_model_writer_to_memory(w, &again, &len2, &err), 0);
+            assert_int_equal(len2, len);
+            assert_memory_equal(again, img, len);
+            free(again);
+            xl_model_writer_free(w);
+        }
+        xl_model_close(a);
+        xl_model_close(b);
+        remove(path);
+        free(img);
+    }
+    xl_model_close(ref);
+    free(img32);
+}
+
+static void test_dtype_hostile(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *img = tiny_model_as(&len, XL_DTYPE_I8), *bad = malloc(len);
+    /* entry 0 is embeddings.word_embeddings.weight [12, 8]: 48 bytes of scales, 16 of padding */
+    entry_pos e0 = dir_entry(img, 0), e3 = dir_entry(img, 3);
+    assert_int_equal(rd32(img + e0.dtype), XL_DTYPE_I8);
+    assert_int_equal(rd32(img + e3.dtype), XL_DTYPE_F32); /* embeddings.LayerNorm.weight */
+    const size_t t0 = (size_t)(rd64(img + 112) + rd64(img + e0.offset));
+    assert_int_equal(rd64(img + e0.nbytes), 64 + V * H);
+    for (size_t n = 0; n < len; n++) {
+        xl_model *m = NULL;
+        xl_error err;
+        xl_error_clear(&err);
+        assert_int_equal(xl_model_open_memory(&m, img, n, "t.xlm", &err), -1);
+    }
+    static const uint32_t bad_scales[4] = {0x00000000u /* 0 */, 0xbf800000u /* -1 */, 0x7fc00000u /* NaN */,
+                                           0x7f800000u /* +Inf */};
+    for (int i = 0; i < 4; i++) {
+        memcpy(bad, img, len);
+        wr32(bad + t0 + 4 * 5, bad_scales[i]);
+        expect_reject(bad, len, "scale of row 5");
+    }
+    memcpy(bad, img, len);
+    bad[t0 + 48 + 3] = 1;
+    expect_reject(bad, len, "padding byte 51");
+    memcpy(bad, img, len);
+    bad[t0 + 64 + 17] = 0x80;
+    expect_reject(bad, len, "int8 element 17 is -128");
+    memcpy(bad, img, len);
+    wr32(bad + 8, 1);
+    expect_reject(bad, len, "dtype I8 is not stored by format version 1");
+    memcpy(bad, img, len);
+    wr32(bad + e3.dtype, XL_DTYPE_I8);
+    expect_reject(bad, len, "needs rank >= 2");
+    memcpy(bad, img, len);
+    wr32(bad + e0.dtype, XL_DTYPE_BF16);
+    expect_reject(bad, len, "does not match shape");
+    memcpy(bad, img, len);
+    wr32(bad + e0.dtype, XL_DTYPE_COUNT);
+    expect_reject(bad, len, "unknown dtype 4");
+    /* random bit flips: refused or accepted, never a crash or an out-of-bounds read (ASan) */
+    xl_rng r;
+    xl_rng_seed(&r, 19, 0);
+    for (int trial = 0; trial < 400; trial++) {
+        memcpy(bad, img, len);
+        for (int f = 0; f < 3; f++) bad[xl_rng_below(&r, (uint32_t)len)] ^= (unsigned char)(1u << xl_rng_below(&r, 8));
+        xl_model *m = NULL;
+        xl_error err;
+        xl_error_clear(&err);
+        if (xl_model_open_memory(&m, bad, len, "flip.xlm", &err) == 0) {
+            for (size_t i = 0; i < xl_model_tensor_count(m); i++) {
+                const xl_tensor *t = xl_model_tensor_at(m, i);
+                volatile float sink = t->data[t->count - 1];
+                (void)sink;
+            }
+            xl_model_close(m);
+        }
+    }
+    free(bad);
+    free(img);
+}
+
+static void test_dtype_writer(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_error_clear(&err);
+    /* bfloat16 rounding: to nearest, ties to even; overflow to Inf; NaN stays NaN */
+    assert_int_equal(xl_float_to_bf16(1.0f + 0x1p-8f), 0x3f80);        /* tie, 1.0 is even */
+    assert_int_equal(xl_float_to_bf16(1.0f + 3 * 0x1p-8f), 0x3f82);    /* tie, rounds up to even */
+    assert_int_equal(xl_float_to_bf16(1.0f + 0x1p-8f + 0x1p-20f), 0x3f81); /* above the tie */
+    assert_int_equal(xl_float_to_bf16(-2.5f), 0xc020);
+    assert_int_equal(xl_float_to_bf16(3.4028235e38f), 0x7f80);
+    assert_true(isnan(xl_bf16_to_float(xl_float_to_bf16(NAN))));
+    assert_true(xl_dtype_for_tensor(1, XL_DTYPE_I8) == XL_DTYPE_F32);
+    assert_true(xl_dtype_for_tensor(2, XL_DTYPE_I8) == XL_DTYPE_I8);
+    xl_dtype dt;
+    assert_true(xl_dtype_parse("bf16", &dt) && dt == XL_DTYPE_BF16);
+    assert_true(xl_dtype_parse("int8", &dt) && dt == XL_DTYPE_I8);
+    assert_false(xl_dtype_parse("i4", &dt));
+    /* values a dtype cannot hold fail the write, naming tensor and element */
+    static const struct {
+        xl_dtype dt;
+        float v;
+        const char *msg; /* NULL: accepted */
+    } cases[] = {{XL_DTYPE_F16, NAN, "tensor 'w': element 3 is nan, which F16 cannot store"},
+                 {XL_DTYPE_F16, 1e6f, "element 3 is 1e+06, which F16 cannot store"},
+                 {XL_DTYPE_F16, 65504.0f, NULL},
+                 {XL_DTYPE_BF16, 1e30f, NULL},
+                 {XL_DTYPE_BF16, INFINITY, "which BF16 cannot store"},
+                 {XL_DTYPE_I8, INFINITY, "which I8 cannot store"},
+                 {XL_DTYPE_I8, 0.0f, NULL}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        float data[8] = {0.5f, -0.25f, 0.0f, 0.0f, 1.0f, 2.1f, 3.0f, -4.0f};
+        data[3] = cases[c].v;
+        if (cases[c].dt == XL_DTYPE_I8 && cases[c].v == 0.0f) memset(data, 0, 4 * sizeof data[0]); /* an all-zero row */
+        uint64_t shape[2] = {2, 4};
+        xl_model_writer *w = xl_model_writer_new(&err);
+        assert_int_equal(xl_model_writer_add_tensor(w, "w", 2, shape, data, NULL, &err), 0);
+        assert_int_equal(xl_model_writer_set_tensor_dtype(w, "w", cases[c].dt, &err), 0);
+        unsigned char *img = NULL;
+        size_t len = 0;
+        int rc = xl_model_writer_to_memory(w, &img, &len, &err);
+        if (cases[c].msg != NULL) {
+            assert_int_equal(rc, -1);
+            if (strstr(err.msg, cases[c].msg) == NULL) fail_msg("expected '%s' in: %s", cases[c].msg, err.msg);
+        } else {
+            assert_int_equal(rc, 0);
+            xl_model *m;
+            if (xl_model_open_memory(&m, img, len, "w.xlm", &err) < 0) fail_msg("%s", err.msg);
+            const xl_tensor *t = xl_model_tensor_find(m, "w");
+            if (cases[c].dt == XL_DTYPE_I8) {
+                const float sc = 4.0f / 127.0f; /* q = round(x / sc): 31.75 -> 32, 66.7 -> 67, 95.25 -> 95 */
+                assert_true(t->scales[0] == 1.0f); /* all-zero row: scale 1, q 0 */
+                assert_true(t->scales[1] == sc);
+                const float want[8] = {0, 0, 0, 0, sc * 32.0f, sc * 67.0f, sc * 95.0f, sc * -127.0f};
+                assert_allclose(t->data, want, 8, 0.0, 0.0);
+            } else {
+                assert_true(t->data[3] == cases[c].v || cases[c].dt == XL_DTYPE_BF16);
+            }
+            xl_model_close(m);
+        }
+        free(img);
+        xl_model_writer_free(w);
+    }
+    uint64_t shape1[1] = {4};
+    float v4[4] = {0};
+    xl_model_writer *w = xl_model_writer_new(&err);
+    assert_int_equal(xl_model_writer_add_tensor(w, "b", 1, shape1, v4, NULL, &err), 0);
+    assert_int_equal(xl_model_writer_set_tensor_dtype(w, "b", XL_DTYPE_I8, &err), -1);
+    assert_non_null(strstr(err.msg, "I8 needs rank >= 2"));
+    assert_int_equal(xl_model_writer_set_tensor_dtype(w, "nope", XL_DTYPE_F16, &err), -1);
+    assert_non_null(strstr(err.msg, "no tensor 'nope'"));
+    assert_int_equal(xl_model_writer_set_reduced_dtype(w, XL_DTYPE_I8, &err), 0); /* rank 1 stays F32 */
+    xl_model_writer_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +710,8 @@ int main(void)
         cmocka_unit_test(test_header_fields),   cmocka_unit_test(test_tensor_fields),
         cmocka_unit_test(test_metadata_fields), cmocka_unit_test(test_architecture),
         cmocka_unit_test(test_byte_flips),      cmocka_unit_test(test_safetensors_hostile),
+        cmocka_unit_test(test_dtype_roundtrip), cmocka_unit_test(test_dtype_hostile),
+        cmocka_unit_test(test_dtype_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

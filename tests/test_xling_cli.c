@@ -1,6 +1,7 @@
 /* test_xling_cli.c - the cross-lingual baseline commands through the real
  * binary ($XLREC_BIN, set by `make test`): `xlrec translate` (dictionary,
- * --counts, --lm ARPA), `xlrec embed-words` and `xlrec eval-retrieval`:
+ * --counts, --lm ARPA), `xlrec embed-words` and `xlrec eval-retrieval`
+ * (word vectors, and --model with the tiny DistilBERT fixture):
  * output format and the exit-code contract (0 ok, 1 runtime, 2 usage).
  * Every input (vectors, dictionaries, ARPA model, text) is a tiny file made
  * here; the whole file runs in well under a second.  The library side of
@@ -291,6 +292,41 @@ static void test_eval_retrieval_cli(void **state)
     }
 }
 
+/* --model: an encoder model file (the tiny DistilBERT fixture converted here).
+ * A file against itself retrieves every line (distinct lines, distinct rows);
+ * against its reversal only the middle line of 3 stays in place: 33.33. */
+static void test_eval_retrieval_model_cli(void **state)
+{
+    (void)state;
+    xl_test_bin_or_skip();
+    char *a = tmp_copy("ma.txt", "the cat sat\nhello world\na dog runs\n");
+    char *b = tmp_copy("mb.txt", "a dog runs\nhello world\nthe cat sat\n");
+    char *vec = tmp_copy("mv.txt", VECTORS);
+    char model[1024], args[4096], out[4096];
+    snprintf(model, sizeof model, "%s", xl_test_tmp_path("retrieval_tiny.xlm"));
+    snprintf(args, sizeof args, "convert -q tests/fixtures/distilbert_tiny -o %s", model);
+    assert_int_equal(run(args, NULL, NULL, 0), 0);
+
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --model %s", a, a, model);
+    assert_int_equal(run(args, NULL, out, sizeof out), 0);
+    assert_non_null(strstr(out, "pairs 3  pooling mean  scoring cosine  src->tgt P@1 100.00  tgt->src P@1 100.00"));
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s -m %s", a, b, model);
+    assert_int_equal(run(args, NULL, out, sizeof out), 0);
+    assert_non_null(strstr(out, "pairs 3  pooling mean  scoring cosine  src->tgt P@1 33.33  tgt->src P@1 33.33"));
+    /* usage: --model excludes word vectors; runtime: a model file that is not one */
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --model %s --word-vectors %s", a, a, model, vec);
+    assert_int_equal(run(args, NULL, NULL, 0), 2);
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --model %s", a, a, vec);
+    assert_int_equal(run(args, NULL, NULL, 0), 1);
+
+    remove(model);
+    char *files[] = {a, b, vec};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        remove(files[i]);
+        free(files[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_translate_lm_library),
         cmocka_unit_test(test_embed_words_cli),
         cmocka_unit_test(test_eval_retrieval_cli),
+        cmocka_unit_test(test_eval_retrieval_model_cli),
     };
     return cmocka_run_group_tests_name("xling_cli", tests, NULL, NULL);
 }

@@ -879,6 +879,12 @@ static int write_metadata(conv *c, xl_error *err)
 
 int xl_convert_hf(const char *hf_dir, const char *out_path, xl_note_fn note, void *note_ctx, xl_error *err)
 {
+    return xl_convert_hf_as(hf_dir, out_path, XL_DTYPE_F32, note, note_ctx, err);
+}
+
+int xl_convert_hf_as(const char *hf_dir, const char *out_path, xl_dtype dtype, xl_note_fn note, void *note_ctx,
+                     xl_error *err)
+{
     conv *c = xl_calloc(1, sizeof *c, err);
     if (c == NULL) return -1;
     c->dir = hf_dir;
@@ -910,6 +916,7 @@ int xl_convert_hf(const char *hf_dir, const char *out_path, xl_note_fn note, voi
         dim = c->dense[k].out;
     }
     if (write_metadata(c, err) < 0) goto done;
+    if (xl_model_writer_set_reduced_dtype(c->w, dtype, err) < 0) goto done;
     /* on failure the writer removes only its temporary file: PATH, a link, a device stay as they were */
     if (xl_model_writer_write(c->w, out_path, err) < 0) goto done;
     rc = 0;

@@ -30,11 +30,16 @@
 #define XL_CONVERT_H
 
 #include "xl_error.h"
+#include "xl_model.h"
 
 typedef void (*xl_note_fn)(void *ctx, const char *message);
 
 /* Convert hf_dir into out_path.  Returns 0, or -1 with err naming the file
  * and field at fault (no output file is left behind on failure). */
 int xl_convert_hf(const char *hf_dir, const char *out_path, xl_note_fn note, void *note_ctx, xl_error *err);
+/* The same, storing the embedding tables and nn.Linear weights (every tensor of rank >= 2)
+ * as `dtype` (xl_dtype_for_tensor); LayerNorm parameters and biases stay F32. */
+int xl_convert_hf_as(const char *hf_dir, const char *out_path, xl_dtype dtype, xl_note_fn note, void *note_ctx,
+                     xl_error *err);
 
 #endif /* XL_CONVERT_H */

@@ -6,6 +6,7 @@
 #include "xl_model.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct xl_model {
     size_t size;
     uint32_t version;
     float *swapped_data; /* big-endian hosts: byte-swapped copy of the data section */
+    float *widened;      /* float32 copies of the F16 / BF16 / I8 tensors (one block) */
     xl_meta *meta;
     size_t n_meta;
     char **tokens; /* n_vocab NUL-terminated copies */
@@ -58,9 +60,41 @@ const char *xl_dtype_name(xl_dtype t)
     case XL_DTYPE_F32: return "F32";
     case XL_DTYPE_F16: return "F16";
     case XL_DTYPE_BF16: return "BF16";
+    case XL_DTYPE_I8: return "I8";
     }
     return "unknown";
 }
+
+bool xl_dtype_parse(const char *s, xl_dtype *out)
+{
+    static const struct {
+        const char *name;
+        xl_dtype t;
+    } names[] = {{"f32", XL_DTYPE_F32}, {"f16", XL_DTYPE_F16}, {"bf16", XL_DTYPE_BF16}, {"int8", XL_DTYPE_I8}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i].name) == 0) {
+            *out = names[i].t;
+            return true;
+        }
+    return false;
+}
+
+static uint64_t align_up(uint64_t x) { return (x + XL_MODEL_ALIGN - 1) / XL_MODEL_ALIGN * XL_MODEL_ALIGN; }
+
+bool xl_dtype_stored_bytes(xl_dtype t, uint64_t count, uint64_t rows, uint64_t *out)
+{
+    const uint64_t lim = UINT64_MAX / 8;
+    if (count > lim || rows > lim) return false;
+    switch (t) {
+    case XL_DTYPE_F32: *out = count * 4; return true;
+    case XL_DTYPE_F16:
+    case XL_DTYPE_BF16: *out = count * 2; return true;
+    case XL_DTYPE_I8: *out = align_up(rows * 4) + count; return true;
+    }
+    return false;
+}
+
+xl_dtype xl_dtype_for_tensor(int rank, xl_dtype reduced) { return rank >= 2 ? reduced : XL_DTYPE_F32; }
 
 const char *xl_shape_str(int rank, const uint64_t *shape, char *buf, size_t cap)
 {
@@ -248,17 +282,19 @@ static int parse_dir(xl_model *m, cursor *c, char **sp, uint64_t data_size, xl_e
         if (need(c, 8, "dtype and rank", i, err) < 0) return -1;
         uint32_t dtype = xl_le_u32(c->p), rank = xl_le_u32(c->p + 4);
         advance(c, 8);
-        if (dtype != XL_DTYPE_F32) {
-            if (dtype == XL_DTYPE_F16 || dtype == XL_DTYPE_BF16)
-                return xl_fail(err, XL_ERR_FORMAT,
-                               "%s: tensor '%s': dtype %s is not stored by format version %u (only F32)", m->path,
-                               t->name, xl_dtype_name((xl_dtype)dtype), XL_MODEL_VERSION);
+        if (dtype >= XL_DTYPE_COUNT)
             return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': unknown dtype %" PRIu32, m->path, t->name, dtype);
-        }
+        if (dtype != XL_DTYPE_F32 && m->version < 2)
+            return xl_fail(err, XL_ERR_FORMAT,
+                           "%s: tensor '%s': dtype %s is not stored by format version %" PRIu32 " (only F32; it needs version 2)",
+                           m->path, t->name, xl_dtype_name((xl_dtype)dtype), m->version);
         t->dtype = (xl_dtype)dtype;
         if (rank < 1 || rank > XL_MODEL_MAX_RANK)
             return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': rank %" PRIu32 " outside 1..%d", m->path, t->name, rank,
                            XL_MODEL_MAX_RANK);
+        if (dtype == XL_DTYPE_I8 && rank < 2)
+            return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': dtype I8 needs rank >= 2 (one scale per row), got rank %" PRIu32,
+                           m->path, t->name, rank);
         t->rank = (int)rank;
         if (need(c, (size_t)rank * 8 + 16, "shape, offset and size", i, err) < 0) return -1;
         size_t count = 1;
@@ -276,8 +312,8 @@ static int parse_dir(xl_model *m, cursor *c, char **sp, uint64_t data_size, xl_e
         t->nbytes = xl_le_u64(c->p + 8);
         advance(c, 16);
         t->count = count;
-        size_t expect;
-        if (!xl_mul_size(count, 4, &expect) || t->nbytes != (uint64_t)expect) {
+        uint64_t expect;
+        if (!xl_dtype_stored_bytes(t->dtype, (uint64_t)count, t->shape[0], &expect) || t->nbytes != expect) {
             char sh[128];
             return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': size %" PRIu64 " bytes does not match shape %s of %s", m->path,
                            t->name, t->nbytes, xl_shape_str(t->rank, t->shape, sh, sizeof sh), xl_dtype_name(t->dtype));
@@ -336,6 +372,76 @@ static int check_unique_names(xl_model *m, xl_error *err)
             return rc;
         }
     free(names);
+    return 0;
+}
+
+/* I8 tensors: every scale finite and > 0, the padding after the scales zero, no
+ * int8 of -128 (the format is symmetric); then every F16 / BF16 / I8 tensor is
+ * widened into one float32 block so `data` is float32 for every dtype.
+ * `data` holds the data section in host byte order. */
+static int widen_reduced(xl_model *m, const unsigned char *data, xl_error *err)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        const xl_tensor *t = &m->tensors[i];
+        if (t->dtype == XL_DTYPE_F32) continue;
+        size_t bytes;
+        /* count * 4 fits: the stored bytes (>= count) lie in memory, and the float32 copy is checked here */
+        if (!xl_mul_size(t->count, 4, &bytes) || !xl_add_size(total, bytes, &total) ||
+            !xl_add_size(total, XL_MODEL_ALIGN, &total))
+            return xl_fail(err, XL_ERR_LIMIT, "%s: tensor '%s': its float32 copy does not fit in memory", m->path, t->name);
+    }
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        xl_tensor *t = &m->tensors[i];
+        if (t->dtype != XL_DTYPE_I8) continue;
+        const size_t rows = (size_t)t->shape[0];
+        const unsigned char *p = data + t->offset;
+        const size_t pad_end = (size_t)align_up((uint64_t)rows * 4);
+        t->scales = (const float *)(const void *)p;
+        for (size_t r = 0; r < rows; r++) {
+            float sc = t->scales[r];
+            if (!(sc > 0.0f) || !isfinite(sc)) /* NaN, 0, negatives, +Inf */
+                return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': scale of row %zu is %g (must be finite and > 0)",
+                               m->path, t->name, r, (double)sc);
+        }
+        for (size_t b = rows * 4; b < pad_end; b++)
+            if (p[b] != 0)
+                return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': padding byte %zu after the scales is 0x%02x (must be 0)",
+                               m->path, t->name, b, p[b]);
+        t->stored = p + pad_end;
+        const unsigned char *q = t->stored;
+        for (size_t k = 0; k < t->count; k++)
+            if (q[k] == 0x80)
+                return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': int8 element %zu is -128 (symmetric range is -127..127)",
+                               m->path, t->name, k);
+    }
+    if (total == 0) return 0;
+    xl_error e2;
+    m->widened = xl_aligned_alloc(total, &e2);
+    if (m->widened == NULL) return xl_fail(err, XL_ERR_NOMEM, "%s: %s", m->path, e2.msg);
+    unsigned char *dst = (unsigned char *)m->widened;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        xl_tensor *t = &m->tensors[i];
+        if (t->dtype == XL_DTYPE_F32) continue;
+        float *out = (float *)(void *)dst;
+        if (t->dtype == XL_DTYPE_I8) {
+            const int8_t *q = t->stored;
+            const size_t rows = (size_t)t->shape[0], cols = t->count / rows;
+            for (size_t r = 0; r < rows; r++)
+                for (size_t c = 0; c < cols; c++) out[r * cols + c] = t->scales[r] * (float)q[r * cols + c];
+        } else {
+            const uint16_t *u = t->stored;
+            if (t->dtype == XL_DTYPE_F16)
+                for (size_t k = 0; k < t->count; k++) out[k] = xl_half_to_float(u[k]);
+            else
+                for (size_t k = 0; k < t->count; k++) out[k] = xl_bf16_to_float(u[k]);
+        }
+        t->data = out;
+        dst += align_up((uint64_t)t->count * 4);
+        /* the stored bytes were read once: drop their pages of the mapping from resident memory
+         * (they are read from the file again if a kernel touches `stored`; no-op for a heap copy) */
+        xl_mapped_file_release(&m->map, data + t->offset, (size_t)t->nbytes);
+    }
     return 0;
 }
 
@@ -443,12 +549,24 @@ static int validate(xl_model *m, xl_error *err)
         m->swapped_data = xl_aligned_alloc((size_t)s[3].size, &e2);
         if (m->swapped_data == NULL) return xl_fail(err, XL_ERR_NOMEM, "%s: %s", path, e2.msg);
         memcpy(m->swapped_data, data, (size_t)s[3].size);
-        for (size_t i = 0; i < m->n_tensors; i++)
-            xl_bswap32_array((unsigned char *)m->swapped_data + m->tensors[i].offset, m->tensors[i].count);
+        for (size_t i = 0; i < m->n_tensors; i++) {
+            const xl_tensor *t = &m->tensors[i];
+            unsigned char *p = (unsigned char *)m->swapped_data + t->offset;
+            switch (t->dtype) {
+            case XL_DTYPE_F32: xl_bswap32_array(p, t->count); break;
+            case XL_DTYPE_F16:
+            case XL_DTYPE_BF16: xl_bswap16_array(p, t->count); break;
+            case XL_DTYPE_I8: xl_bswap32_array(p, (size_t)t->shape[0]); break; /* the scales; int8 has no order */
+            }
+        }
         data = (const unsigned char *)m->swapped_data;
     }
-    for (size_t i = 0; i < m->n_tensors; i++) m->tensors[i].data = (const float *)(const void *)(data + m->tensors[i].offset);
-    return 0;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        xl_tensor *t = &m->tensors[i];
+        t->stored = data + t->offset;
+        if (t->dtype == XL_DTYPE_F32) t->data = (const float *)t->stored;
+    }
+    return widen_reduced(m, data, err);
 }
 
 static xl_model *model_new(const char *path, xl_error *err)
@@ -517,6 +635,7 @@ void xl_model_close(xl_model *m)
     if (m->map.data != NULL) xl_unmap_file(&m->map);
     xl_aligned_free(m->image_owned);
     xl_aligned_free(m->swapped_data);
+    xl_aligned_free(m->widened);
     free(m->meta);
     free(m->tokens);
     free(m->token_lens);
@@ -601,7 +720,7 @@ const xl_tensor *xl_model_require(const xl_model *m, const char *name, int rank,
         xl_fail(err, XL_ERR_FORMAT, "%s: missing tensor '%s'", m->path, name);
         return NULL;
     }
-    bool ok = t->rank == rank && t->dtype == XL_DTYPE_F32;
+    bool ok = t->rank == rank; /* every dtype is handed out as float32 */
     for (int i = 0; ok && i < rank; i++) ok = t->shape[i] == shape[i];
     if (!ok) {
         char a[128], b[128];
@@ -628,6 +747,7 @@ typedef struct {
     size_t count;
     const float *data;
     xl_free_fn free_data;
+    xl_dtype dtype; /* stored type (encoded from `data` when written) */
 } w_tensor;
 
 typedef struct {
@@ -816,7 +936,59 @@ out:
     return rc;
 }
 
-static uint64_t align_up(uint64_t x) { return (x + XL_MODEL_ALIGN - 1) / XL_MODEL_ALIGN * XL_MODEL_ALIGN; }
+
+/* Bytes tensor t occupies in the data section (cannot overflow: count <= SIZE_MAX / 4). */
+static uint64_t w_stored_bytes(const w_tensor *t)
+{
+    uint64_t n = 0;
+    (void)xl_dtype_stored_bytes(t->dtype, (uint64_t)t->count, t->shape[0], &n);
+    return n;
+}
+
+int xl_model_writer_set_tensor_dtype(xl_model_writer *w, const char *name, xl_dtype dtype, xl_error *err)
+{
+    if ((unsigned)dtype >= XL_DTYPE_COUNT) return xl_fail(err, XL_ERR_USAGE, "tensor '%s': unknown dtype %d", name, (int)dtype);
+    for (size_t i = 0; i < w->n_tensors; i++) {
+        w_tensor *t = &w->tensors[i];
+        if (strcmp(t->name, name) != 0) continue;
+        if (dtype == XL_DTYPE_I8 && t->rank < 2)
+            return xl_fail(err, XL_ERR_USAGE, "tensor '%s': I8 needs rank >= 2 (one scale per row), it has rank %d", name,
+                           t->rank);
+        t->dtype = dtype;
+        return 0;
+    }
+    return xl_fail(err, XL_ERR_USAGE, "no tensor '%s' to store as %s", name, xl_dtype_name(dtype));
+}
+
+int xl_model_writer_set_reduced_dtype(xl_model_writer *w, xl_dtype reduced, xl_error *err)
+{
+    for (size_t i = 0; i < w->n_tensors; i++)
+        if (xl_model_writer_set_tensor_dtype(w, w->tensors[i].name, xl_dtype_for_tensor(w->tensors[i].rank, reduced), err) < 0)
+            return -1;
+    return 0;
+}
+
+int xl_model_writer_copy_model(xl_model_writer *w, const xl_model *m, xl_error *err)
+{
+    for (size_t i = 0; i < m->n_meta; i++) {
+        const xl_meta *e = &m->meta[i];
+        int rc = 0;
+        switch (e->type) {
+        case XL_META_INT: rc = xl_model_writer_set_int(w, e->key, e->i, err); break;
+        case XL_META_DOUBLE: rc = xl_model_writer_set_double(w, e->key, e->d, err); break;
+        case XL_META_BOOL: rc = xl_model_writer_set_bool(w, e->key, e->i != 0, err); break;
+        case XL_META_STRING: rc = xl_model_writer_set_string(w, e->key, e->s, err); break;
+        }
+        if (rc < 0) return -1;
+    }
+    for (size_t i = 0; i < m->n_vocab; i++)
+        if (xl_model_writer_add_token(w, m->tokens[i], m->token_lens[i], err) < 0) return -1;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        const xl_tensor *t = &m->tensors[i];
+        if (xl_model_writer_add_tensor(w, t->name, t->rank, t->shape, t->data, NULL, err) < 0) return -1;
+    }
+    return 0;
+}
 
 /* Build header + metadata + vocabulary + directory (everything before the
  * data) into `head`, and the data offsets of each tensor. */
@@ -863,7 +1035,7 @@ static int build_head(xl_model_writer *w, xl_buf *head, uint64_t *data_offset, u
         size_t nlen = strlen(t->name);
         wr_u32(b, (uint32_t)nlen);
         if (xl_buf_append(&dir, b, 4, err) < 0 || xl_buf_append(&dir, t->name, nlen, err) < 0) goto done;
-        wr_u32(b, XL_DTYPE_F32);
+        wr_u32(b, (uint32_t)t->dtype);
         if (xl_buf_append(&dir, b, 4, err) < 0) goto done;
         wr_u32(b, (uint32_t)t->rank);
         if (xl_buf_append(&dir, b, 4, err) < 0) goto done;
@@ -873,9 +1045,9 @@ static int build_head(xl_model_writer *w, xl_buf *head, uint64_t *data_offset, u
         }
         wr_u64(b, off);
         if (xl_buf_append(&dir, b, 8, err) < 0) goto done;
-        wr_u64(b, (uint64_t)t->count * 4);
+        wr_u64(b, w_stored_bytes(t));
         if (xl_buf_append(&dir, b, 8, err) < 0) goto done;
-        off = align_up(off + (uint64_t)t->count * 4);
+        off = align_up(off + w_stored_bytes(t));
     }
     uint64_t meta_off = XL_MODEL_HEADER_SIZE, vocab_off = meta_off + meta.len, dir_off = vocab_off + w->vocab.len;
     uint64_t data_off = align_up(dir_off + dir.len);
@@ -883,13 +1055,15 @@ static int build_head(xl_model_writer *w, xl_buf *head, uint64_t *data_offset, u
     uint64_t dsize = 0;
     if (w->n_tensors) {
         uint64_t last_off = 0;
-        for (size_t i = 0; i + 1 < w->n_tensors; i++) last_off = align_up(last_off + (uint64_t)w->tensors[i].count * 4);
-        dsize = last_off + (uint64_t)w->tensors[w->n_tensors - 1].count * 4;
+        for (size_t i = 0; i + 1 < w->n_tensors; i++) last_off = align_up(last_off + w_stored_bytes(&w->tensors[i]));
+        dsize = last_off + w_stored_bytes(&w->tensors[w->n_tensors - 1]);
     }
     unsigned char h[XL_MODEL_HEADER_SIZE];
     memset(h, 0, sizeof h);
     memcpy(h, XL_MODEL_MAGIC, 8);
-    wr_u32(h + 8, XL_MODEL_VERSION);
+    bool all_f32 = true;
+    for (size_t i = 0; i < w->n_tensors; i++) all_f32 = all_f32 && w->tensors[i].dtype == XL_DTYPE_F32;
+    wr_u32(h + 8, all_f32 ? XL_MODEL_VERSION_F32 : XL_MODEL_VERSION);
     wr_u32(h + 12, XL_MODEL_HEADER_SIZE);
     wr_u32(h + 16, XL_MODEL_SANITY_U32);
     float f = XL_MODEL_SANITY_F32;
@@ -948,6 +1122,87 @@ static int sink_write(sink *s, const void *p, size_t n, xl_error *err)
     return xl_fwrite_exact(p, n, s->f, s->path, err);
 }
 
+static int bad_value(const w_tensor *t, size_t k, float x, xl_error *err)
+{
+    return xl_fail(err, XL_ERR_FORMAT, "tensor '%s': element %zu is %g, which %s cannot store", t->name, k, (double)x,
+                   xl_dtype_name(t->dtype));
+}
+
+/* F16 / BF16: round each float to nearest even and write the 16-bit patterns little-endian.
+ * A non-finite value, or a finite one that rounds to infinity, fails naming the element. */
+static int emit_half(const w_tensor *t, sink *s, xl_error *err)
+{
+    enum { CHUNK = 16384 };
+    unsigned char tmp[2 * CHUNK];
+    for (size_t j = 0; j < t->count; j += CHUNK) {
+        size_t n = t->count - j < CHUNK ? t->count - j : CHUNK;
+        for (size_t k = 0; k < n; k++) {
+            float x = t->data[j + k];
+            uint16_t u = t->dtype == XL_DTYPE_F16 ? xl_float_to_half(x) : xl_float_to_bf16(x);
+            float back = t->dtype == XL_DTYPE_F16 ? xl_half_to_float(u) : xl_bf16_to_float(u);
+            if (!isfinite(x) || !isfinite(back)) return bad_value(t, j + k, x, err);
+            tmp[2 * k] = (unsigned char)(u & 0xff);
+            tmp[2 * k + 1] = (unsigned char)(u >> 8);
+        }
+        if (sink_write(s, tmp, 2 * n, err) < 0) return -1;
+    }
+    return 0;
+}
+
+/* I8, symmetric per row (row = first dimension): scale = max|x| / 127 (1 for an all-zero
+ * row), q = round(x / scale) clamped to [-127, 127].  Scales first (f32 little-endian),
+ * zero padding to a multiple of 64 bytes, then the int8 rows. */
+static int emit_int8(const w_tensor *t, sink *s, xl_error *err)
+{
+    static const unsigned char zeros[XL_MODEL_ALIGN];
+    const size_t rows = (size_t)t->shape[0], cols = t->count / rows;
+    xl_error e2;
+    float *scale = xl_malloc(rows * sizeof *scale, &e2);
+    signed char *q = xl_malloc(cols, &e2);
+    int rc = -1;
+    if (scale == NULL || q == NULL) {
+        xl_fail(err, e2.code, "%s", e2.msg);
+        goto done;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = t->data + r * cols;
+        float amax = 0.0f;
+        for (size_t c = 0; c < cols; c++) {
+            if (!isfinite(x[c])) {
+                bad_value(t, r * cols + c, x[c], err);
+                goto done;
+            }
+            float a = fabsf(x[c]);
+            if (a > amax) amax = a;
+        }
+        float sc = amax / 127.0f;
+        scale[r] = sc > 0.0f ? sc : 1.0f; /* all-zero (or all-tiny) row: any positive scale gives q = 0 */
+    }
+    for (size_t r = 0; r < rows; r++) {
+        unsigned char b[4];
+        uint32_t u;
+        memcpy(&u, &scale[r], 4);
+        wr_u32(b, u);
+        if (sink_write(s, b, 4, err) < 0) goto done;
+    }
+    size_t pad = (size_t)(align_up((uint64_t)rows * 4) - (uint64_t)rows * 4);
+    if (pad && sink_write(s, zeros, pad, err) < 0) goto done;
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = t->data + r * cols;
+        for (size_t c = 0; c < cols; c++) {
+            float v = roundf(x[c] / scale[r]);
+            v = v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v;
+            q[c] = (signed char)(int)v;
+        }
+        if (sink_write(s, q, cols, err) < 0) goto done;
+    }
+    rc = 0;
+done:
+    free(scale);
+    free(q);
+    return rc;
+}
+
 static int emit_data(xl_model_writer *w, sink *s, xl_error *err)
 {
     static const unsigned char zeros[XL_MODEL_ALIGN];
@@ -959,6 +1214,14 @@ static int emit_data(xl_model_writer *w, sink *s, xl_error *err)
         if (i > 0) {
             size_t pad = (size_t)(XL_MODEL_ALIGN - (s->pos % XL_MODEL_ALIGN)) % XL_MODEL_ALIGN;
             if (pad && sink_write(s, zeros, pad, err) < 0) return -1;
+        }
+        if (t->dtype == XL_DTYPE_F16 || t->dtype == XL_DTYPE_BF16) {
+            if (emit_half(t, s, err) < 0) return -1;
+            continue;
+        }
+        if (t->dtype == XL_DTYPE_I8) {
+            if (emit_int8(t, s, err) < 0) return -1;
+            continue;
         }
         if (le) {
             if (sink_write(s, t->data, t->count * 4, err) < 0) return -1;

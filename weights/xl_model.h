@@ -1,5 +1,6 @@
 /* xl_model.h - the xlrec model file: one self-contained, checked, memory-mappable
- * binary holding an encoder's metadata, vocabulary and float32 tensors.
+ * binary holding an encoder's metadata, vocabulary and tensors (stored as
+ * F32, F16, BF16 or symmetric per-row int8; handed out as float32).
  *
  * Contract (byte-by-byte specification: docs/model-format.md)
  *   - Layout: 128-byte header (magic "XLRECMOD", format version, a sanity
@@ -23,6 +24,17 @@
  *   - Little-endian hosts use tensor data in place in the mapping (mmap where
  *     POSIX exists, one fread-ed heap block otherwise: xl_map_file); big-endian
  *     hosts get a byte-swapped heap copy of the data section.  Same API.
+ *   - Reduced-precision storage (format version 2): F16 (IEEE binary16), BF16
+ *     (upper half of a binary32) and I8 (symmetric int8 in [-127, 127] with
+ *     one float32 scale per row, row = index of the first dimension, i.e. the
+ *     output channel of an nn.Linear [out, in] weight or the token of an
+ *     embedding table; value = scale[row] * q).  The loader checks every
+ *     scale (finite, > 0), every int8 (not -128) and the zero padding, and
+ *     widens such tensors to a float32 copy: `xl_tensor.data` is float32 for
+ *     every dtype, so every consumer runs unchanged; `stored` / `scales` give
+ *     the stored form (host byte order) to kernels that use it directly.
+ *     A file whose tensors are all F32 is written as version 1, exactly as
+ *     before, so older readers keep reading it.
  *   - The writer (xl_model_writer) produces exactly what the reader accepts,
  *     on any host.
  */
@@ -38,7 +50,8 @@
 #include "xl_platform.h"
 
 #define XL_MODEL_MAGIC "XLRECMOD" /* 8 bytes, no terminator on disk */
-#define XL_MODEL_VERSION 1u
+#define XL_MODEL_VERSION 2u     /* newest version read and written */
+#define XL_MODEL_VERSION_F32 1u /* written when every tensor is F32 */
 #define XL_MODEL_HEADER_SIZE 128u
 #define XL_MODEL_ALIGN 64u
 
@@ -58,11 +71,16 @@
 #define XL_MODEL_MAX_META 10000u
 #define XL_MODEL_MAX_VOCAB 10000000u
 
+/* Stored tensor types.  Version 1 files hold only F32; version 2 adds the rest. */
 typedef enum {
-    XL_DTYPE_F32 = 0,  /* the only dtype format version 1 stores */
-    XL_DTYPE_F16 = 1,  /* reserved: the converter widens to F32 */
-    XL_DTYPE_BF16 = 2, /* reserved: the converter widens to F32 */
+    XL_DTYPE_F32 = 0,  /* IEEE binary32, 4 bytes per element */
+    XL_DTYPE_F16 = 1,  /* IEEE binary16, 2 bytes per element */
+    XL_DTYPE_BF16 = 2, /* bfloat16 (upper 16 bits of a binary32), 2 bytes per element */
+    XL_DTYPE_I8 = 3,   /* rank >= 2: f32 scale[rows], zero padding to a multiple of 64 bytes, then
+                        * int8 q[count] in [-127, 127]; element (r, c) = scale[r] * q[r * cols + c],
+                        * rows = shape[0], cols = count / rows */
 } xl_dtype;
+#define XL_DTYPE_COUNT 4
 
 typedef enum {
     XL_META_INT = 1,    /* int64 */
@@ -87,8 +105,12 @@ typedef struct xl_tensor {
     uint64_t shape[XL_MODEL_MAX_RANK];
     size_t count;       /* product of shape */
     uint64_t offset;    /* relative to the data section */
-    uint64_t nbytes;
-    const float *data;  /* count floats, 64-byte aligned, read-only */
+    uint64_t nbytes;    /* stored bytes (xl_dtype_stored_bytes) */
+    const float *data;  /* count float32s, 64-byte aligned, read-only: the stored
+                         * F32 data in place, or the widened copy of F16/BF16/I8 */
+    const void *stored; /* the stored elements in host byte order, 64-byte aligned:
+                         * float (F32), uint16_t bit patterns (F16, BF16), int8_t (I8) */
+    const float *scales; /* I8: shape[0] per-row scales (finite, > 0); NULL otherwise */
 } xl_tensor;
 
 typedef struct xl_model xl_model;
@@ -128,14 +150,23 @@ const char *xl_model_vocab_token(const xl_model *m, size_t id, size_t *len);
 size_t xl_model_tensor_count(const xl_model *m);
 const xl_tensor *xl_model_tensor_at(const xl_model *m, size_t i);
 const xl_tensor *xl_model_tensor_find(const xl_model *m, const char *name);
-/* Find a float32 tensor of exactly the given shape, or fail naming the
- * tensor ("missing tensor 'x'", "tensor 'x' has shape [3, 4], expected [4, 4]"). */
+/* Find a tensor of exactly the given shape (any stored dtype: `data` is float32), or fail
+ * naming the tensor ("missing tensor 'x'", "tensor 'x' has shape [3, 4], expected [4, 4]"). */
 const xl_tensor *xl_model_require(const xl_model *m, const char *name, int rank, const uint64_t *shape,
                                   xl_error *err);
 /* Total number of parameters (sum of tensor element counts). */
 uint64_t xl_model_param_count(const xl_model *m);
 
 const char *xl_dtype_name(xl_dtype t);
+/* "f32", "f16", "bf16", "int8" (as --dtype spells them) -> dtype; false if unknown. */
+bool xl_dtype_parse(const char *s, xl_dtype *out);
+/* Bytes a tensor of `count` elements with first dimension `rows` occupies in the data
+ * section (I8: the padded scale block plus count); false on overflow. */
+bool xl_dtype_stored_bytes(xl_dtype t, uint64_t count, uint64_t rows, uint64_t *out);
+/* The storage policy of `xlrec convert/quantize --dtype`: tensors of rank >= 2
+ * (embedding tables, nn.Linear weights) take `reduced`; rank-1 tensors
+ * (LayerNorm weight/bias, every bias) stay F32. */
+xl_dtype xl_dtype_for_tensor(int rank, xl_dtype reduced);
 /* "[3, 4]" into buf. */
 const char *xl_shape_str(int rank, const uint64_t *shape, char *buf, size_t cap);
 
@@ -163,6 +194,16 @@ size_t xl_model_writer_token_count(const xl_model_writer *w);
 typedef void (*xl_free_fn)(void *);
 int xl_model_writer_add_tensor(xl_model_writer *w, const char *name, int rank, const uint64_t *shape,
                                const float *data, xl_free_fn free_data, xl_error *err);
+/* Store tensor `name` (already added, float32 data) as `dtype`: it is rounded to nearest
+ * (F16, BF16) or quantised per row (I8: scale = max|row| / 127, q = round(x / scale)) when
+ * written.  A non-finite value, or one beyond the F16 range, fails the write naming the
+ * tensor and index; I8 needs rank >= 2. */
+int xl_model_writer_set_tensor_dtype(xl_model_writer *w, const char *name, xl_dtype dtype, xl_error *err);
+/* Apply xl_dtype_for_tensor(rank, reduced) to every tensor added so far. */
+int xl_model_writer_set_reduced_dtype(xl_model_writer *w, xl_dtype reduced, xl_error *err);
+/* Copy every metadata entry, token and tensor of `m` into `w` (tensor data borrowed
+ * from `m` as float32: keep `m` open until the write).  Used by `xlrec quantize`. */
+int xl_model_writer_copy_model(xl_model_writer *w, const xl_model *m, xl_error *err);
 /* Does the writer already hold a tensor of that name? */
 bool xl_model_writer_has_tensor(const xl_model_writer *w, const char *name);
 int xl_model_writer_write(xl_model_writer *w, const char *path, xl_error *err);

@@ -20,16 +20,21 @@ int cmd_convert(int argc, char **argv)
 {
     const char *out = NULL;
     bool quiet = false;
+    const char *dtype_name = "f32";
     const xl_option opts[] = {
         {"output", 'o', XL_OPT_STRING, &out, "MODEL", "model file to write (required)", 0, 0, NULL},
+        {"dtype", 0, XL_OPT_CHOICE, &dtype_name, "TYPE",
+         "storage of embedding tables and linear weights: f32, f16, bf16 or int8 (per-row scales); "
+         "LayerNorm and biases stay f32",
+         0, 0, "f32|f16|bf16|int8"},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no notes on stderr (errors are still reported)", 0, 0, NULL},
         {0}};
     const xl_command_spec spec = {
-        "convert", "xlrec convert HF_DIR -o MODEL",
+        "convert", "xlrec convert HF_DIR -o MODEL [--dtype f32|f16|bf16|int8]",
         "Convert a HuggingFace BERT/DistilBERT checkpoint directory (config.json, model.safetensors,\n"
         "vocab.txt or tokenizer.json, tokenizer_config.json, and the sentence-transformers files\n"
         "modules.json, 1_Pooling/, 2_Dense/, sentence_bert_config.json when present) into one xlrec\n"
-        "model file for `xlrec embed`.  See docs/encoder.md.",
+        "model file for `xlrec embed`.  See docs/encoder.md; --dtype: docs/model-format.md.",
         opts, 1, 1};
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
@@ -50,7 +55,9 @@ int cmd_convert(int argc, char **argv)
     if ((rc = xl_cli_check_output(&spec, out, inputs, N_READ)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
-    if (xl_convert_hf(args.positional[0], out, print_note, &quiet, &err) < 0) return xl_cli_runtime_error(&err);
+    xl_dtype dtype = XL_DTYPE_F32;
+    (void)xl_dtype_parse(dtype_name, &dtype); /* a choice option: always one of the four */
+    if (xl_convert_hf_as(args.positional[0], out, dtype, print_note, &quiet, &err) < 0) return xl_cli_runtime_error(&err);
     if (!quiet && out[0] != '-') {
         xl_model *m;
         if (xl_model_open(&m, out, &err) < 0) return xl_cli_runtime_error(&err);

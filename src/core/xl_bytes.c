@@ -54,6 +54,15 @@ float xl_bf16_to_float(uint16_t b)
     return out;
 }
 
+uint16_t xl_float_to_bf16(float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, 4);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x0040u); /* NaN: keep it quiet */
+    bits += 0x7fffu + ((bits >> 16) & 1u); /* round to nearest, ties to even; carries into the exponent */
+    return (uint16_t)(bits >> 16);
+}
+
 bool xl_host_is_little_endian(void)
 {
     const uint32_t one = 1;
@@ -71,5 +80,15 @@ void xl_bswap32_array(void *data, size_t count)
         p[1] = p[2];
         p[2] = t1;
         p[3] = t0;
+    }
+}
+
+void xl_bswap16_array(void *data, size_t count)
+{
+    unsigned char *p = data;
+    for (size_t i = 0; i < count; i++, p += 2) {
+        unsigned char t0 = p[0];
+        p[0] = p[1];
+        p[1] = t0;
     }
 }

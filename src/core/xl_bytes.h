@@ -10,6 +10,8 @@
  *     host byte order (s390x is big-endian).
  *   - xl_float_to_half: round to nearest, ties to even; overflow to +-Inf, NaN
  *     stays NaN (quiet).  xl_half_to_float and xl_bf16_to_float are exact.
+ *   - xl_float_to_bf16: round to nearest, ties to even (the upper 16 bits of
+ *     the rounded binary32); overflow to +-Inf, NaN stays NaN (quiet).
  */
 #ifndef XL_BYTES_H
 #define XL_BYTES_H
@@ -72,10 +74,12 @@ uint16_t xl_float_to_half(float f);
 float xl_half_to_float(uint16_t h);
 /* bfloat16: the upper 16 bits of a binary32. */
 float xl_bf16_to_float(uint16_t b);
+uint16_t xl_float_to_bf16(float f);
 
 /* Host byte order: true on a little-endian host.  Swap the bytes of `count` 32-bit words in place
  * (the model and n-gram binary files are little-endian; a big-endian host swaps a copy). */
 bool xl_host_is_little_endian(void);
 void xl_bswap32_array(void *data, size_t count);
+void xl_bswap16_array(void *data, size_t count);
 
 #endif /* XL_BYTES_H */

@@ -30,6 +30,20 @@ uint32_t xl_rng_u32(xl_rng *r)
     return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
 }
 
+void xl_rng_fill_u32(xl_rng *r, uint32_t *out, size_t n)
+{
+    uint64_t state = r->state; /* a local copy stays in a register (out cannot alias it) */
+    const uint64_t inc = r->inc;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t old = state;
+        state = old * 6364136223846793005ull + inc;
+        const uint32_t xorshifted = (uint32_t)(((old >> 18) ^ old) >> 27);
+        const uint32_t rot = (uint32_t)(old >> 59);
+        out[i] = (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
+    }
+    r->state = state;
+}
+
 uint64_t xl_rng_u64(xl_rng *r)
 {
     uint64_t hi = xl_rng_u32(r);

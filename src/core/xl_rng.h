@@ -11,6 +11,7 @@
 #ifndef XL_RNG_H
 #define XL_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct xl_rng {
@@ -22,6 +23,9 @@ typedef struct xl_rng {
  * (e.g. one per thread: stream = thread index). */
 void xl_rng_seed(xl_rng *r, uint64_t seed, uint64_t stream);
 uint32_t xl_rng_u32(xl_rng *r);
+/* out[0..n) = the next n values of xl_rng_u32, in order (the same stream, without a call per
+ * value: for bulk draws such as dropout masks). */
+void xl_rng_fill_u32(xl_rng *r, uint32_t *out, size_t n);
 uint64_t xl_rng_u64(xl_rng *r);
 /* Uniform integer in [0, n), unbiased (Lemire's rejection); n > 0. */
 uint32_t xl_rng_below(xl_rng *r, uint32_t n);

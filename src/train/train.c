@@ -18,6 +18,7 @@
 #include "xl_parse.h"
 #include "xl_platform.h"
 #include "xl_rng.h"
+#include "xl_thread.h"
 
 /* Checkpoint counters (train_ckpt.h: the meaning is ours). */
 enum {
@@ -432,31 +433,105 @@ done:
 }
 
 /* AdamW over every tensor (and the MLM bias) after clipping; returns the pre-clip norm. */
+/* AdamW over the pool.  xl_adamw_update is elementwise (the bias corrections depend on the step
+ * only), so a tensor is cut into fixed chunks, and the lazy word-embedding rows are items of their
+ * own: every element gets the same arithmetic whatever thread runs it, and the result is
+ * bit-identical for any thread count (with --threads 2 the update ran on one thread before). */
+typedef struct {
+    const xl_adamw_hparams *h;
+    double lr;
+    uint64_t step;
+    bool decay;
+    float *p, *m, *v;
+    const float *g;
+    size_t n;               /* floats (dense), or H (rows) */
+    const uint32_t *rows;   /* lazy rows: item i = row rows[i] of n floats; NULL: dense chunks */
+} adamw_job;
+
+#define ADAMW_CHUNK ((size_t)16384)
+
+static void adamw_range(void *ctx, size_t b, size_t e, int tid)
+{
+    const adamw_job *j = ctx;
+    (void)tid;
+    if (j->rows != NULL) {
+        for (size_t r = b; r < e; r++) {
+            const size_t off = (size_t)j->rows[r] * j->n;
+            xl_adamw_update(j->h, j->lr, j->step, j->decay, j->p + off, j->g + off, j->m + off, j->v + off, j->n);
+        }
+        return;
+    }
+    const size_t lo = b * ADAMW_CHUNK, hi = e * ADAMW_CHUNK < j->n ? e * ADAMW_CHUNK : j->n;
+    xl_adamw_update(j->h, j->lr, j->step, j->decay, j->p + lo, j->g + lo, j->m + lo, j->v + lo, hi - lo);
+}
+
+static void adamw_run(trainer *t, adamw_job *j, size_t items, size_t floats)
+{
+    int nt = t->o->threads < t->k.max_threads ? t->o->threads : t->k.max_threads;
+    if (nt <= 1 || items < 2 || floats < 65536) adamw_range(j, 0, items, 0);
+    else xl_pool_run(t->k.pool, nt, items, adamw_range, j);
+}
+
+/* Sum of squares of the encoder's gradient in buffer order, and its scaling: the same numbers as
+ * xl_grad_sumsq / xl_grad_scale over the whole buffer, without sweeping the word-embedding rows that
+ * have no gradient this step (6.1M floats of a 24k x 256 table for the ~2,000 rows a batch
+ * touches).  Such rows are exactly 0 (xl_bert_grads_zero clears what was touched), adding +0 to the
+ * non-negative double sum leaves it unchanged and 0 * f = 0; the touched rows are visited in
+ * ascending row order, i.e. in buffer order, so the single accumulator sees the same non-zero terms
+ * in the same order: bit-identical. */
+static double grads_sumsq(const trainer *t)
+{
+    const xl_bert_grads *g = &t->g;
+    if (g->word_all) return xl_grad_sumsq(g->data, g->count);
+    const size_t H = g->hidden, w0 = t->p.off.word_emb, w1 = w0 + g->vocab * H;
+    double s = 0.0;
+    for (size_t i = 0; i < w0; i++) s += (double)g->data[i] * (double)g->data[i];
+    for (size_t v = 0; v < g->vocab; v++) {
+        if (!g->word_touched[v]) continue;
+        const float *r = g->data + w0 + v * H;
+        for (size_t j = 0; j < H; j++) s += (double)r[j] * (double)r[j];
+    }
+    for (size_t i = w1; i < g->count; i++) s += (double)g->data[i] * (double)g->data[i];
+    return s;
+}
+
+static void grads_scale(trainer *t, float f)
+{
+    xl_bert_grads *g = &t->g;
+    if (g->word_all) {
+        xl_grad_scale(g->data, g->count, f);
+        return;
+    }
+    const size_t H = g->hidden, w0 = t->p.off.word_emb, w1 = w0 + g->vocab * H;
+    xl_grad_scale(g->data, w0, f);
+    for (size_t i = 0; i < g->n_word_rows; i++) xl_grad_scale(g->data + w0 + (size_t)g->word_rows[i] * H, H, f);
+    xl_grad_scale(g->data + w1, g->count - w1, f);
+}
+
 static double optimiser_step(trainer *t, double lr)
 {
     const xl_train_opts *o = t->o;
-    double sumsq = xl_grad_sumsq(t->g.data, t->g.count) + xl_grad_sumsq(t->mlm_gb, t->V);
+    double sumsq = grads_sumsq(t) + xl_grad_sumsq(t->mlm_gb, t->V);
     double norm = sqrt(sumsq);
     double f = xl_clip_factor(norm, o->clip);
     if (f < 1.0) {
-        xl_grad_scale(t->g.data, t->g.count, (float)f);
+        grads_scale(t, (float)f);
         xl_grad_scale(t->mlm_gb, t->V, (float)f);
     }
     const uint64_t step = t->step + 1;
     for (size_t i = 0; i < t->p.n_tensors; i++) {
         const xl_bert_param_info *in = &t->p.info[i];
         const bool decay = !in->no_decay;
+        adamw_job j = {&o->adamw, lr, step, decay, t->p.data + in->offset, t->adam_m + in->offset,
+                       t->adam_v + in->offset, t->g.data + in->offset, in->count, NULL};
         if (o->lazy_embeddings && in->offset == t->p.off.word_emb && !t->g.word_all) {
             /* lazy: only rows with a gradient this step move (docs/training.md "Optimiser") */
-            for (size_t r = 0; r < t->g.n_word_rows; r++) {
-                size_t off = in->offset + (size_t)t->g.word_rows[r] * t->H;
-                xl_adamw_update(&o->adamw, lr, step, decay, t->p.data + off, t->g.data + off, t->adam_m + off,
-                                t->adam_v + off, t->H);
-            }
+            j.n = t->H;
+            j.rows = t->g.word_rows;
+            adamw_run(t, &j, t->g.n_word_rows, t->g.n_word_rows * t->H);
             continue;
         }
-        xl_adamw_update(&o->adamw, lr, step, decay, t->p.data + in->offset, t->g.data + in->offset,
-                        t->adam_m + in->offset, t->adam_v + in->offset, in->count);
+        adamw_run(t, &j, (in->count + ADAMW_CHUNK - 1) / ADAMW_CHUNK, in->count);
     }
     if (o->w_mlm > 0 || o->w_tlm > 0) /* the decoder bias: no weight decay */
         xl_adamw_update(&o->adamw, lr, step, false, t->mlm_b, t->mlm_gb, t->mlm_m, t->mlm_v, t->V);

@@ -11,6 +11,8 @@
  *   build/bench/bench_train                 the whole grid (~4 min on 2 idle cores with PyTorch; 12 on a loaded one)
  *   build/bench/bench_train --quick         the small shape only, no PyTorch
  *   build/bench/bench_train --no-torch      skip PyTorch
+ *   build/bench/bench_train --default-encoder[=STEPS] [--threads=N]  the default encoder's training
+ *                                           shapes (below; STEPS timed steps a case, default 7)
  *   XLREC_SIMD=avx2 ...                     another kernel path
  * Run from the repository root.
  */
@@ -234,6 +236,85 @@ static double fma_peak_cpu(const xl_kernels *k)
     return best;
 }
 
+/* ---- the default encoder's training shapes (--default-encoder) ---------------------------------
+ * As `xlrec train-encoder --config layers=L,hidden=256,heads=4,ffn=1024,max-position=64 --batch 128
+ * --max-len 32 --objective rank --lazy-embeddings --dropout 0.1` runs them: vocabulary 24,000, one
+ * forward + backward over 256 sequences (both sides of 128 pairs) packed without padding, lengths
+ * drawn from the token-length histogram of the training mix (8,000 sides of the registry pairs with
+ * the 24k cased WordPiece, [CLS]/[SEP] included, truncated at 32: mean 13.9, median 11), then AdamW
+ * with lazy word rows and the repack.  Per case: the median over the timed steps (the machine is
+ * shared; medians move less than bests), tokens per CPU-second of the process and per wall second. */
+static const unsigned len_hist[33] = {0,   0,   0,   0,   101, 347, 602, 715, 684, 628, 587, 503, 421, 379, 303, 285, 244,
+                                      211, 164, 170, 134, 124, 104, 98,  89,  84,  72,  59,  66,  51,  44,  48,  683};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void run_default_encoder(xl_kernels *k, int steps, int only_threads)
+{
+    const size_t n_seq = 256, V = 24000;
+    unsigned total = 0;
+    for (size_t i = 0; i < 33; i++) total += len_hist[i];
+    printf("\ndefault encoder training shapes: vocab %zu, %zu sequences a step (128 pairs), lengths from the corpus\n"
+           "histogram, dropout 0.1, forward + backward + lazy AdamW; median of %d steps\n",
+           V, n_seq, steps);
+    printf("%-8s %4s %6s | %12s %10s | %8s\n", "layers", "thr", "tokens", "tok/cpu-s", "tok/s", "RSS MB");
+    for (int layers = 4; layers >= 2; layers -= 2)
+        for (int threads = 1; threads <= 2; threads++) {
+            if (only_threads > 0 && threads != only_threads) continue;
+            xl_error err;
+            shape sh = {"default", layers, 256, 4, 1024};
+            xl_bert_config cfg = config_of(&sh);
+            cfg.vocab_size = V, cfg.max_position = 64, cfg.max_seq_len = 64;
+            xl_bert_params p;
+            xl_bert_grads g;
+            if (xl_bert_params_init_random(&p, &cfg, NULL, 1, k, &err) < 0 || xl_bert_grads_init(&g, &p, &err) < 0)
+                die(&err);
+            float *m = calloc(p.count, sizeof *m), *v = calloc(p.count, sizeof *v);
+            int32_t *ids = malloc(n_seq * 32 * sizeof *ids);
+            const int32_t **idp = malloc(n_seq * sizeof *idp);
+            size_t *lens = malloc(n_seq * sizeof *lens);
+            float *ds = malloc(n_seq * cfg.hidden * sizeof *ds);
+            double *cpu = malloc((size_t)steps * sizeof *cpu), *wall = malloc((size_t)steps * sizeof *wall);
+            if (!m || !v || !ids || !idp || !lens || !ds || !cpu || !wall) exit(1);
+            xl_rng r;
+            xl_rng_seed(&r, 7, 0);
+            size_t T = 0;
+            for (size_t s = 0; s < n_seq; s++) {
+                unsigned u = xl_rng_below(&r, total), len = 0;
+                while (u >= len_hist[len]) u -= len_hist[len++];
+                lens[s] = len;
+                idp[s] = ids + s * 32;
+                for (size_t q = 0; q < len; q++) ids[s * 32 + q] = (int32_t)xl_rng_below(&r, (uint32_t)V);
+                T += len;
+            }
+            for (size_t i = 0; i < n_seq * cfg.hidden; i++) ds[i] = (xl_rng_float(&r) - 0.5f) * 0.01f;
+            xl_bert_input in = {n_seq, idp, NULL, NULL, lens};
+            xl_bert_train_ctx c;
+            xl_bert_train_ctx_init(&c, k, threads);
+            step(&c, &p, &g, &in, ds, m, v, 1, true); /* warm-up */
+            for (int i = 0; i < steps; i++) {
+                double t0 = now();
+                clock_t c0 = clock();
+                step(&c, &p, &g, &in, ds, m, v, (uint64_t)i + 2, true);
+                cpu[i] = (double)(clock() - c0) / CLOCKS_PER_SEC;
+                wall[i] = now() - t0;
+            }
+            qsort(cpu, (size_t)steps, sizeof *cpu, cmp_double);
+            qsort(wall, (size_t)steps, sizeof *wall, cmp_double);
+            printf("%-8d %4d %6zu | %12.0f %10.0f | %8.0f\n", layers, threads, T, (double)T / cpu[steps / 2],
+                   (double)T / wall[steps / 2], (double)xl_current_rss_bytes() / 1048576.0);
+            fflush(stdout);
+            xl_bert_train_ctx_free(&c);
+            xl_bert_grads_free(&g);
+            xl_bert_params_free(&p);
+            free(m), free(v), free(ids), free(idp), free(lens), free(ds), free(cpu), free(wall);
+        }
+}
+
 static bool torch_available(void)
 {
     return system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || python3 -c 'import torch' >/dev/null 2>&1") ==
@@ -243,12 +324,16 @@ static bool torch_available(void)
 int main(int argc, char **argv)
 {
     bool quick = false, with_torch = true, gemms_only = false;
+    int default_steps = 0, only_threads = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) quick = true, with_torch = false;
         else if (strcmp(argv[i], "--no-torch") == 0) with_torch = false;
         else if (strcmp(argv[i], "--gemms") == 0) gemms_only = true;
+        else if (strcmp(argv[i], "--default-encoder") == 0) default_steps = 7;
+        else if (strncmp(argv[i], "--default-encoder=", 18) == 0) default_steps = atoi(argv[i] + 18);
+        else if (strncmp(argv[i], "--threads=", 10) == 0) only_threads = atoi(argv[i] + 10);
         else {
-            fprintf(stderr, "usage: bench_train [--quick] [--no-torch] [--gemms]\n");
+            fprintf(stderr, "usage: bench_train [--quick] [--no-torch] [--gemms] [--default-encoder[=STEPS] [--threads=1|2]]\n");
             return 2;
         }
     }
@@ -258,6 +343,11 @@ int main(int argc, char **argv)
     const double peak1 = fma_peak_cpu(&k);
     printf("bench_train: path %s, FMA peak %.1f GFLOP/s per core (CPU time), batch 32, dropout 0.1, mean pooling\n",
            xl_simd_path_name(k.path), peak1);
+    if (default_steps > 0) {
+        run_default_encoder(&k, default_steps, only_threads);
+        xl_kernels_free(&k);
+        return 0;
+    }
     printf("tok/s = tokens per wall second, best step; tok/cpu-s = tokens per CPU-second of all threads; GF/s =\n"
            "matrix-product GFLOP/s of forward + backward (wall); RSS = resident MB with the case allocated\n\n");
     printf("%-10s %5s %4s | %10s %10s %8s | %12s | %8s\n", "shape", "len", "thr", "fwd+bwd", "tok/cpu-s", "GF/s",

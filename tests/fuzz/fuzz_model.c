@@ -1,9 +1,14 @@
 /* fuzz_model.c - libFuzzer target for the model file loader (weights/xl_model.c)
  * and the encoder's architecture checks (nn/bert.c).  Any input must either be
  * refused with a message or load into a model whose every tensor lies inside
- * the data section; an accepted BERT must run a 2-token forward pass.  Seed:
- * tests/fuzz/corpus/fuzz_model/tiny.xlm (written by test_model_format with
- * XLREC_WRITE_FUZZ_SEED). */
+ * the data section; an accepted F16 / BF16 / I8 tensor must keep the loader's
+ * promises (stored bytes readable, every I8 scale finite and > 0, every int8 in
+ * [-127, 127], the float32 copy readable); an accepted BERT must run a 2-token
+ * forward pass.  Seeds: tests/fuzz/corpus/fuzz_model/tiny.xlm (written by
+ * test_model_format with XLREC_WRITE_FUZZ_SEED) and its reduced-precision
+ * versions tiny_{f16,bf16,int8}.xlm (`xlrec quantize tiny.xlm -o tiny_int8.xlm
+ * --dtype int8`, format version 2). */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < xl_model_tensor_count(m); i++) {
         const xl_tensor *t = xl_model_tensor_at(m, i);
         sink += t->data[0] + t->data[t->count - 1]; /* ASan: both ends readable */
+        if (t->dtype == XL_DTYPE_F16 || t->dtype == XL_DTYPE_BF16) {
+            const uint16_t *u = t->stored;
+            sink += (float)(u[0] + u[t->count - 1]);
+        } else if (t->dtype == XL_DTYPE_I8) {
+            const int8_t *q = t->stored;
+            for (size_t j = 0; j < t->count; j++)
+                if (q[j] < -127) __builtin_trap();
+            for (uint64_t r = 0; r < t->shape[0]; r++)
+                if (!(t->scales[r] > 0.0f) || !isfinite(t->scales[r])) __builtin_trap();
+        }
     }
     for (size_t i = 0; i < xl_model_vocab_count(m); i++) (void)xl_model_vocab_token(m, i, NULL);
     xl_kernels k;

