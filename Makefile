@@ -15,7 +15,9 @@
 #   make shared          build/pic/libxlrec.so (-fPIC objects in their own build dir)
 #   make example         docs/examples/embed_cosine against an installed xlrec (pkg-config)
 #   make demo            the main job on the built-in default data
-#   make install PREFIX=/usr/local [DESTDIR=...]
+#   make install PREFIX=/usr/local [DESTDIR=...]   binary, libraries, headers, models (share/xlrec)
+#   make uninstall PREFIX=/usr/local [DESTDIR=...]
+#   make install-check   install into a temporary prefix and run the installed xlrec from elsewhere
 #   make clean
 #
 # Any C11 compiler: `make CC=clang`.  Sources are found by wildcard, so a new
@@ -30,6 +32,9 @@ OPT     ?= -O2
 SAN     ?=
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# The shipped models (weights/default/, weights/langid/) are installed here, and the binary looks
+# for them here after $XLREC_DATA (src/core/xl_datapath.h).
+DATADIR ?= $(PREFIX)/share/xlrec
 FUZZ_SECONDS ?= 30
 PIC     ?=
 TEST_RUNNER ?=
@@ -84,10 +89,24 @@ endif
 # A shared library is built and installed on ELF platforms (Linux, the BSDs).
 SHARED_OK := $(filter %linux-gnu %linux-gnueabihf %linux-musl %bsd%,$(MACHINE))
 
+# The data directories compiled into src/core/xl_datapath.c: the installed one and this checkout's
+# weights/.  build/datapath.flags changes only when they do, so `make install PREFIX=/opt/x`
+# recompiles that one file and relinks, and the installed binary finds its models.
+DATAPATH_DEFS := -DXLREC_DATADIR='"$(DATADIR)"' -DXLREC_SOURCE_DIR='"$(CURDIR)"'
+$(BUILD)/datapath.flags: FORCE
+	@mkdir -p $(@D)
+	@echo "$(DATADIR) $(CURDIR)" | cmp -s - $@ || echo "$(DATADIR) $(CURDIR)" > $@
+$(BUILD)/obj/src/core/xl_datapath.o: $(BUILD)/datapath.flags
+$(BUILD)/obj/src/core/xl_datapath.o: CPPFLAGS += $(DATAPATH_DEFS)
+.PHONY: FORCE
+FORCE:
+
+.DEFAULT_GOAL := all
+
 # keep objects of test/bench programs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all test check bench fuzz fuzz-smoke demo install clean lib cross-test valgrind conversion-check shared example \
+.PHONY: all test check bench fuzz fuzz-smoke demo install uninstall install-check clean lib cross-test valgrind conversion-check shared example \
         layering-check mpi-test float-exhaustive
 all: $(LIB) $(BIN)
 lib: $(LIB)
@@ -177,8 +196,15 @@ demo:
 	@sh docs/demo/demo.sh $(BIN)
 
 # Installation: binary, static library, shared library (where supported),
-# public headers, pkg-config file.
+# public headers, pkg-config file, and the shipped models under $(DATADIR)
+# ($(PREFIX)/share/xlrec/default/, langid/), where the installed binary finds
+# them (src/core/xl_datapath.h).  DESTDIR stages the whole tree elsewhere
+# (packaging); the binary still looks in $(DATADIR).
 VERSION := $(shell sed -n 's/^\#define XLREC_VERSION "\(.*\)"/\1/p' src/core/xl_version.h)
+# the shipped data files (the encoder once it is committed), relative to weights/
+DATA_FILES := $(patsubst weights/%,%,$(wildcard weights/default/*.xlm weights/default/*.f16 \
+                weights/default/README.md weights/langid/*.xlid))
+DATA_DIRS  := $(sort $(patsubst %/,%,$(dir $(DATA_FILES))))
 install: $(LIB) $(BIN) $(if $(SHARED_OK),shared)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/xlrec
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/xlrec
@@ -190,6 +216,24 @@ ifneq ($(SHARED_OK),)
 endif
 	install -m 644 $(LIB_HDRS) $(DESTDIR)$(PREFIX)/include/xlrec/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/xlrec.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xlrec.pc
+	for d in $(DATA_DIRS); do install -d $(DESTDIR)$(DATADIR)/$$d || exit 1; done
+	for f in $(DATA_FILES); do install -m 644 weights/$$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+
+# Removes what install put there (same PREFIX, DATADIR and DESTDIR), and the
+# folders it made when they are left empty.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/xlrec $(DESTDIR)$(PREFIX)/lib/libxlrec.a $(DESTDIR)$(PREFIX)/lib/libxlrec.so \
+	      $(DESTDIR)$(PREFIX)/lib/libxlrec.so.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/xlrec.pc
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/xlrec/,$(notdir $(LIB_HDRS)))
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(DATA_FILES))
+	-rmdir $(addprefix $(DESTDIR)$(DATADIR)/,$(DATA_DIRS)) $(DESTDIR)$(DATADIR) \
+	       $(DESTDIR)$(PREFIX)/include/xlrec 2>/dev/null
+
+# make install into a temporary PREFIX and a DESTDIR, the installed xlrec run from
+# another directory (langid, embed, run; $XLREC_DATA and option overrides), then
+# make uninstall (tests/install_check.sh).  Relinks $(BIN) for that PREFIX and back.
+install-check:
+	sh tests/install_check.sh
 
 # ---- Shared library ----------------------------------------------------------
 # The same sources compiled again with -fPIC in their own build dir (build/pic),

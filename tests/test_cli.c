@@ -24,6 +24,7 @@ typedef struct {
     int64_t k;
     double lr;
     const char *pooling;
+    const char *vectors; /* XL_OPT_OPTIONAL_STRING */
 } parsed;
 
 static int parse(parsed *p, xl_args *args, int argc, const char **argv)
@@ -33,7 +34,9 @@ static int parse(parsed *p, xl_args *args, int argc, const char **argv)
     p->k = 10;
     p->lr = 0.5;
     p->pooling = "mean";
+    p->vectors = NULL;
     const xl_option opts[] = {
+        {"vectors", 'w', XL_OPT_OPTIONAL_STRING, &p->vectors, "FILE", "an optional value", 0, 0, NULL},
         {"flag", 'f', XL_OPT_FLAG, &p->flag, NULL, "a flag", 0, 0, NULL},
         {"name", 'n', XL_OPT_STRING, &p->name, "NAME", "a string", 0, 0, NULL},
         {"k", 'k', XL_OPT_INT, &p->k, "N", "an int in [1,100]", 1, 100, NULL},
@@ -79,6 +82,43 @@ static void test_forms(void **state)
     const char *argv3[] = {"unit"};
     assert_int_equal(parse(&p, &a, 1, argv3), XL_CLI_CONTINUE);
     assert_int_equal(p.k, 10); /* defaults untouched */
+}
+
+/* --word-vectors [FILE]: the value is attached (=, -wF) or the next argument when that is "-" or
+ * not an option; without a value the target is "" (the shipped file). */
+static void test_optional_value(void **state)
+{
+    (void)state;
+    parsed p;
+    xl_args a;
+    const char *none[] = {"unit"};
+    assert_int_equal(parse(&p, &a, 1, none), XL_CLI_CONTINUE);
+    assert_null(p.vectors);
+    const char *bare[] = {"unit", "--vectors"};
+    assert_int_equal(parse(&p, &a, 2, bare), XL_CLI_CONTINUE);
+    assert_string_equal(p.vectors, "");
+    const char *before_opt[] = {"unit", "--vectors", "-k", "3", "in.txt"};
+    assert_int_equal(parse(&p, &a, 5, before_opt), XL_CLI_CONTINUE);
+    assert_string_equal(p.vectors, "");
+    assert_int_equal(p.k, 3);
+    assert_int_equal(a.n_positional, 1);
+    assert_string_equal(a.positional[0], "in.txt");
+    const char *next[] = {"unit", "--vectors", "v.f16", "in.txt"};
+    assert_int_equal(parse(&p, &a, 4, next), XL_CLI_CONTINUE);
+    assert_string_equal(p.vectors, "v.f16");
+    assert_int_equal(a.n_positional, 1);
+    const char *dash[] = {"unit", "-w", "-"};
+    assert_int_equal(parse(&p, &a, 3, dash), XL_CLI_CONTINUE);
+    assert_string_equal(p.vectors, "-");
+    assert_int_equal(a.n_positional, 0);
+    const char *eq[] = {"unit", "in.txt", "--vectors=v.txt"};
+    assert_int_equal(parse(&p, &a, 3, eq), XL_CLI_CONTINUE);
+    assert_string_equal(p.vectors, "v.txt");
+    assert_string_equal(a.positional[0], "in.txt");
+    const char *attached[] = {"unit", "-wv.bin", "--flag"};
+    assert_int_equal(parse(&p, &a, 3, attached), XL_CLI_CONTINUE);
+    assert_string_equal(p.vectors, "v.bin");
+    assert_true(p.flag);
 }
 
 static void test_usage_errors(void **state)
@@ -222,7 +262,7 @@ static void test_help_defaults(void **state)
 {
     (void)state;
     (void)xl_test_bin_or_skip();
-    static const char *const cmds[] = {"align", "check-utf8", "convert", "embed", "embed-words", "eval",
+    static const char *const cmds[] = {"align", "check-utf8", "convert", "data-path", "embed", "embed-words", "eval",
                                        "eval-retrieval", "export", "inspect", "langid", "langid-train", "ngram train",
                                        "ngram query", "ngram ppl", "normalize", "recommend", "run", "tokenize",
                                        "translate", "w2v train", "w2v similar", "w2v analogy", "w2v eval",
@@ -312,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_layering),
         cmocka_unit_test(test_help_defaults),
         cmocka_unit_test(test_forms),
+        cmocka_unit_test(test_optional_value),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_binary_exit_codes), cmocka_unit_test(test_quantize_cli),
     };

@@ -88,7 +88,7 @@ static void run_vocab(const vocab_case *vc, bool from_json)
     snprintf(rel, sizeof rel, "vocab/%s/%s", vc->dir, from_json ? "tokenizer.json" : "vocab.txt");
     const char *vpath = xl_test_shared_path(rel);
     if (!vpath) {
-        print_message("[  SKIP    ] ../shared/%s not found (set XLREC_DATA)\n", rel);
+        print_message("[  SKIP    ] ../shared/%s not found (set XLREC_SHARED)\n", rel);
         skip();
         return;
     }

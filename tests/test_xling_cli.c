@@ -214,9 +214,7 @@ static void test_embed_words_cli(void **state)
     assert_non_null(strstr(head + 10, "(3, 3)"));
     remove(npy_path);
 
-    /* usage errors: 2; runtime errors: 1 */
-    snprintf(args, sizeof args, "embed-words -f txt %s", text);
-    assert_int_equal(run(args, NULL, NULL, 0), 2);
+    /* usage errors: 2; runtime errors: 1 (no -w: the shipped vectors, tests/test_datapath.c) */
     snprintf(args, sizeof args, "embed-words -w %s --pooling max %s", vec, text);
     assert_int_equal(run(args, NULL, NULL, 0), 2);
     snprintf(args, sizeof args, "embed-words -w %s --format csv %s", vec, text);
@@ -269,7 +267,11 @@ static void test_eval_retrieval_cli(void **state)
     /* usage errors: 2 */
     snprintf(args, sizeof args, "eval-retrieval --src %s --word-vectors %s", fr, vec);
     assert_int_equal(run(args, NULL, NULL, 0), 2);
-    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s", fr, en);
+    /* one embedder: --model, --word-vectors, or the two --src/--tgt-vectors (no option: the shipped
+     * encoder, tests/test_datapath.c) */
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --model %s --word-vectors %s", fr, en, vec, vec);
+    assert_int_equal(run(args, NULL, NULL, 0), 2);
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --src-vectors %s", fr, en, vec);
     assert_int_equal(run(args, NULL, NULL, 0), 2);
     snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --word-vectors %s --csls-k 0", fr, en, vec);
     assert_int_equal(run(args, NULL, NULL, 0), 2);

@@ -17,8 +17,7 @@ VG="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=def
 VG="$VG --show-leak-kinds=definite,indirect --track-origins=yes"
 step() { echo "== valgrind xlrec $*" >&2; $VG "$XLREC" "$@"; }
 
-SHARED=${XLREC_SHARED:-${XLREC_DATA:+$XLREC_DATA/..}}
-SHARED=${SHARED:-../shared}
+SHARED=${XLREC_SHARED:-../shared}
 VOCAB=tests/fixtures/distilbert_tiny/vocab.txt
 [ -f "$SHARED/vocab/bert-base-multilingual-cased/vocab.txt" ] && VOCAB=$SHARED/vocab/bert-base-multilingual-cased/vocab.txt
 
@@ -31,6 +30,10 @@ test "$(wc -l < "$OUT/ids.txt")" -eq "$(wc -l < "$OUT/titles.txt")"
 step convert -q tests/fixtures/distilbert_tiny -o "$OUT/model.xlm"
 step embed --model "$OUT/model.xlm" --format npy -o "$OUT/items.npy" "$OUT/titles.txt"
 step embed --model "$OUT/model.xlm" --pooling none "$OUT/titles.txt" > /dev/null
+# the default encoder found through $XLREC_DATA (a data directory laid out like share/xlrec)
+mkdir -p "$OUT/data/default"
+cp "$OUT/model.xlm" "$OUT/data/default/xlrec-encoder.xlm"
+(XLREC_DATA=$OUT/data; export XLREC_DATA; step embed "$OUT/titles.txt" > /dev/null && step data-path > /dev/null)
 
 step recommend --ratings "$DEMO/interactions.tsv" --sep tab --rating-col rating \
     --items "$DEMO/items.tsv" --item-sep tab --vectors "$OUT/items.npy" --model content -k 5 -q > "$OUT/recs.tsv"

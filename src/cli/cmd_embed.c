@@ -217,12 +217,18 @@ int cmd_embed(int argc, char **argv)
 {
     xl_embedder_options eo;
     xl_embedder_options_default(&eo);
-    const char *model_path = NULL, *pooling_s = "default", *format = "tsv", *input = "text", *out_path = "-";
+    const char *model_path = NULL, *wv_path = NULL, *pooling_s = "default", *format = "tsv", *input = "text",
+               *out_path = "-";
     const char *simd = "auto";
     bool normalize = false, no_normalize = false;
     int64_t batch = (int64_t)eo.batch, threads = eo.threads, max_len = (int64_t)eo.max_len;
     const xl_option opts[] = {
-        {"model", 'm', XL_OPT_STRING, &model_path, "MODEL", "model file from `xlrec convert` (required)", 0, 0, NULL},
+        {"model", 'm', XL_OPT_STRING, &model_path, "MODEL",
+         "model file from `xlrec convert` or `train-encoder` (absent: the shipped encoder " XL_DATA_ENCODER
+         ", from $XLREC_DATA, the installed data directory or the source tree)", 0, 0, NULL},
+        {"word-vectors", 'w', XL_OPT_OPTIONAL_STRING, &wv_path, "FILE",
+         "the word-vector baseline instead of an encoder (no FILE: $XLREC_WORD_VECTORS, else the shipped "
+         XL_DATA_WORD_VECTORS "); --pooling default = SIF over the whole input, or mean", 0, 0, NULL},
         {"pooling", 'p', XL_OPT_CHOICE, &pooling_s, NULL,
          "sentence pooling ('default': the model's); none = every token's hidden state", 0, 0,
          "default|cls|mean|max|mean_sqrt_len|pooler|none"},
@@ -241,9 +247,10 @@ int cmd_embed(int argc, char **argv)
         {0}};
     const xl_command_spec spec = {
         "embed",
-        "xlrec embed --model MODEL [--pooling P] [--normalize] [--batch N] [--threads N] [--max-len N]\n"
-        "            [--format tsv|npy] [--input text|ids] [-o FILE] [FILE|-]",
-        "Embed each input line with a BERT/DistilBERT model file: one vector per line, in input order\n"
+        "xlrec embed [--model MODEL | --word-vectors [FILE]] [--pooling P] [--normalize] [--batch N]\n"
+        "            [--threads N] [--max-len N] [--format tsv|npy] [--input text|ids] [-o FILE] [FILE|-]",
+        "Embed each input line with a BERT/DistilBERT model file (absent: the shipped encoder): one vector\n"
+        "per line, in input order\n"
         "(TSV rows or a float32 .npy [lines, dim]).  --pooling none writes every token's final hidden\n"
         "state (TSV: a row per token, a blank line between sequences; npy: [lines, longest, hidden],\n"
         "zero rows past each length).  --input ids reads token ids instead of text, so any\n"
@@ -252,16 +259,33 @@ int cmd_embed(int argc, char **argv)
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
-    if (model_path == NULL) return xl_cli_usage_error(&spec, "missing --model MODEL");
+    if (model_path && wv_path) return xl_cli_usage_error(&spec, "--model and --word-vectors exclude each other");
     if (normalize && no_normalize) return xl_cli_usage_error(&spec, "--normalize and --no-normalize conflict");
-    const char *in_path = args.n_positional ? args.positional[0] : "-";
-    const char *inputs[] = {model_path, in_path};
-    if ((rc = xl_cli_check_output(&spec, out_path, inputs, 2)) != XL_CLI_CONTINUE) return rc;
+    bool words = wv_path != NULL;
+    if (words && strcmp(input, "ids") == 0)
+        return xl_cli_usage_error(&spec, "--input ids needs a model (word vectors read text)");
+    if (words && strcmp(pooling_s, "default") != 0 && strcmp(pooling_s, "mean") != 0)
+        return xl_cli_usage_error(&spec, "--pooling %s: word vectors pool by default (SIF) or mean", pooling_s);
     xl_error err;
     xl_error_clear(&err);
-    if (xl_pooling_parse(pooling_s, &eo.bert_pooling, &err) < 0 || xl_simd_path_parse(simd, &eo.simd, &err) < 0)
+    char default_path[XL_DATAPATH_MAX]; /* the shipped encoder or word vectors */
+    if (words ? !*wv_path : !model_path) {
+        if (xl_embedder_default_path(words ? XL_EMBEDDER_WORD_VECTORS : XL_EMBEDDER_BERT, default_path,
+                                     sizeof default_path, &err) < 0)
+            return xl_cli_runtime_error(&err);
+        if (words) wv_path = default_path;
+        else model_path = default_path;
+    }
+    const char *in_path = args.n_positional ? args.positional[0] : "-";
+    const char *inputs[] = {words ? wv_path : model_path, in_path};
+    if ((rc = xl_cli_check_output(&spec, out_path, inputs, 2)) != XL_CLI_CONTINUE) return rc;
+    if (words) {
+        eo.pooling = strcmp(pooling_s, "mean") == 0 ? SENTVEC_MEAN : SENTVEC_SIF;
+    } else if (xl_pooling_parse(pooling_s, &eo.bert_pooling, &err) < 0) {
         return xl_cli_usage_error(&spec, "%s", err.msg);
-    eo.kind = XL_EMBEDDER_BERT;
+    }
+    if (xl_simd_path_parse(simd, &eo.simd, &err) < 0) return xl_cli_usage_error(&spec, "%s", err.msg);
+    eo.kind = words ? XL_EMBEDDER_WORD_VECTORS : XL_EMBEDDER_BERT;
     eo.threads = (int)threads;
     eo.batch = (size_t)batch;
     eo.max_len = (size_t)max_len;
@@ -280,7 +304,7 @@ int cmd_embed(int argc, char **argv)
     size_t n_lines = 0;
     rc = -1;
 
-    if (xl_embedder_open(&r.emb, model_path, &eo, &err) < 0) goto done;
+    if (xl_embedder_open(&r.emb, words ? wv_path : model_path, &eo, &err) < 0) goto done;
     bool text = strcmp(input, "text") == 0;
     limit = xl_embedder_max_len(r.emb);
     r.dim = xl_embedder_dim(r.emb);
@@ -290,6 +314,26 @@ int cmd_embed(int argc, char **argv)
     r.in_path = in_path;
     if (xl_output_open(&output, out_path, &err) < 0) goto done; /* temporary file, renamed at the end */
     r.out = output.f;
+    if (words) { /* SIF removes the first principal component of the whole input: one call */
+        float *rows = NULL;
+        xl_embedder_stats st;
+        if (xl_embedder_embed_file(r.emb, in_path, 0, &rows, &n_lines, &st, &err) < 0) goto done;
+        int wrc = 0;
+        r.first_line = 1;
+        for (size_t i = 0; i < n_lines && wrc == 0; i++) {
+            const float *v = rows + i * r.dim;
+            if ((wrc = check_finite(&r, i, v, r.dim, r.dim, &err)) < 0) break;
+            if (r.tsv) wrc = write_row(&r, v, r.dim, &err);
+            else if ((wrc = xl_buf_append(&r.npy, v, r.dim * sizeof(float), &err)) == 0) r.npy_rows++;
+        }
+        free(rows);
+        if (wrc < 0) goto done;
+        if (st.n_empty)
+            fprintf(stderr, "xlrec embed: %zu of %zu lines without a known word (zero vectors)\n", st.n_empty, n_lines);
+        if (!r.tsv && finish_npy(&r, &err) < 0) goto done;
+        rc = 0;
+        goto done;
+    }
     seqs = xl_calloc((size_t)batch, sizeof *seqs, &err);
     if (seqs == NULL) goto done;
     if (xl_lines_open(&lines, in_path, &err) < 0) goto done;

@@ -21,7 +21,9 @@ int cmd_embed_words(int argc, char **argv)
     int64_t max_words = (int64_t)eo.max_words, threads = eo.threads;
     bool raw = false, no_pc = false, normalize = false;
     const xl_option opts[] = {
-        {"word-vectors", 'w', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
+        {"word-vectors", 'w', XL_OPT_OPTIONAL_STRING, &vectors, "FILE",
+         "word2vec file, text or binary (absent, or no FILE: $XLREC_WORD_VECTORS, else the shipped "
+         XL_DATA_WORD_VECTORS " from $XLREC_DATA, the installed data directory or the source tree)", 0, 0, NULL},
         {"pooling", 'p', XL_OPT_CHOICE, &pooling, NULL, "mean or SIF (smooth inverse frequency)", 0, 0, "mean|sif"},
         {"counts", 'c', XL_OPT_STRING, &counts, "FILE", "unigram counts for SIF (absent: Zipf from row rank)", 0, 0,
          NULL},
@@ -39,7 +41,7 @@ int cmd_embed_words(int argc, char **argv)
          "npy|txt"},
         {0}};
     const xl_command_spec spec = {
-        "embed-words", "xlrec embed-words --word-vectors FILE [--pooling sif|mean] [-o OUT.npy] [FILE|-]",
+        "embed-words", "xlrec embed-words [--word-vectors FILE] [--pooling sif|mean] [-o OUT.npy] [FILE|-]",
         "Embed each input line from word vectors: mean of the known words' vectors, or SIF\n"
         "(weights a/(a+p(w)), first principal component removed; Arora et al. 2017).\n"
         "Unknown words are skipped; a line without known words gets the zero vector (counted on stderr).",
@@ -47,7 +49,14 @@ int cmd_embed_words(int argc, char **argv)
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
-    if (!vectors) return xl_cli_usage_error(&spec, "--word-vectors FILE is required");
+    xl_error err;
+    xl_error_clear(&err);
+    char default_path[XL_DATAPATH_MAX]; /* the shipped word vectors */
+    if (!vectors || !*vectors) {
+        if (xl_embedder_default_path(XL_EMBEDDER_WORD_VECTORS, default_path, sizeof default_path, &err) < 0)
+            return xl_cli_runtime_error(&err);
+        vectors = default_path;
+    }
     bool npy = format ? strcmp(format, "npy") == 0
                       : (strlen(output) > 4 && strcmp(output + strlen(output) - 4, ".npy") == 0);
     const char *path = args.n_positional ? args.positional[0] : "-";
@@ -63,8 +72,6 @@ int cmd_embed_words(int argc, char **argv)
     eo.counts_path = counts;
     eo.max_words = (size_t)max_words;
     eo.raw = raw;
-    xl_error err;
-    xl_error_clear(&err);
     xl_embedder *e;
     if (xl_embedder_open(&e, vectors, &eo, &err) < 0) return xl_cli_runtime_error(&err);
     size_t dim = xl_embedder_dim(e);

@@ -1,10 +1,11 @@
 /* cmd_eval_retrieval.c - `xlrec eval-retrieval --src A --tgt B ...`:
  * cross-lingual sentence retrieval (Tatoeba/XTREME protocol): line i of A is
- * the translation of line i of B; both sides are embedded from word vectors
- * (mean or SIF) or by an encoder model file (--model: BERT family, the model's
- * own pooling; src/embed xl_embedder.h), and every line retrieves its nearest
- * line on the other side by cosine (exact search), or by CSLS (Conneau et al.
- * 2018) / margin scoring with --csls.  Reports P@1 in both directions. */
+ * the translation of line i of B; both sides are embedded (src/embed
+ * xl_embedder.h) with a sentence encoder (--model; absent: the shipped
+ * encoder) or the word-vector baseline (mean or SIF pooling), and every line
+ * retrieves its nearest line on the other side by cosine (exact search), or by
+ * CSLS (Conneau et al. 2018) / margin scoring with --csls.  Reports P@1 in
+ * both directions. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -54,13 +55,16 @@ int cmd_eval_retrieval(int argc, char **argv)
     const xl_option opts[] = {
         {"src", 0, XL_OPT_STRING, &src, "FILE", "source-language lines", 0, 0, NULL},
         {"tgt", 0, XL_OPT_STRING, &tgt, "FILE", "target-language lines (line i translates source line i)", 0, 0, NULL},
-        {"model", 'm', XL_OPT_STRING, &model, "FILE",
-         "encoder model file (xlrec model format: BERT family) for both sides, instead of word vectors", 0, 0, NULL},
-        {"word-vectors", 0, XL_OPT_STRING, &wv, "FILE", "one (multilingual/aligned) vector file for both sides", 0, 0,
-         NULL},
+        {"model", 'm', XL_OPT_STRING, &model, "MODEL",
+         "sentence encoder model file (absent, and no vectors given: the shipped encoder " XL_DATA_ENCODER
+         ", from $XLREC_DATA, the installed data directory or the source tree)", 0, 0, NULL},
+        {"word-vectors", 'w', XL_OPT_OPTIONAL_STRING, &wv, "FILE",
+         "the word-vector baseline: one (multilingual/aligned) vector file for both sides (no FILE: "
+         "$XLREC_WORD_VECTORS, else the shipped " XL_DATA_WORD_VECTORS ")", 0, 0, NULL},
         {"src-vectors", 0, XL_OPT_STRING, &src_wv, "FILE", "source-side vectors (e.g. align --output-src)", 0, 0, NULL},
         {"tgt-vectors", 0, XL_OPT_STRING, &tgt_wv, "FILE", "target-side vectors (e.g. align --output-tgt)", 0, 0, NULL},
-        {"pooling", 'p', XL_OPT_CHOICE, &pooling, NULL, "sentence pooling", 0, 0, "mean|sif"},
+        {"pooling", 'p', XL_OPT_CHOICE, &pooling, NULL, "word-vector sentence pooling (an encoder pools as its "
+         "model file says)", 0, 0, "mean|sif"},
         {"src-counts", 0, XL_OPT_STRING, &src_counts, "FILE", "source unigram counts for SIF (absent: Zipf)", 0, 0,
          NULL},
         {"tgt-counts", 0, XL_OPT_STRING, &tgt_counts, "FILE", "target unigram counts for SIF (absent: Zipf)", 0, 0,
@@ -74,21 +78,35 @@ int cmd_eval_retrieval(int argc, char **argv)
         {0}};
     const xl_command_spec spec = {
         "eval-retrieval",
-        "xlrec eval-retrieval --src A.txt --tgt B.txt (--model M | --word-vectors F | --src-vectors FA --tgt-vectors "
-        "FB)",
-        "Parallel-sentence retrieval: embed both sides with an encoder model or word vectors, retrieve\n"
-        "each line's nearest line on the other side (cosine, exact; CSLS with --csls) and report P@1 in\n"
-        "both directions.",
+        "xlrec eval-retrieval --src A.txt --tgt B.txt\n"
+        "                     [--model MODEL | --word-vectors [F] | --src-vectors FA --tgt-vectors FB]",
+        "Parallel-sentence retrieval: embed both sides with a sentence encoder (absent: the shipped one)\n"
+        "or the word-vector baseline, retrieve each line's nearest line on the other side (cosine,\n"
+        "exact; CSLS with --csls) and report P@1 in both directions.",
         opts, 0, 0};
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!src || !tgt) return xl_cli_usage_error(&spec, "--src and --tgt are required");
-    if (model && (wv || src_wv || tgt_wv))
-        return xl_cli_usage_error(&spec, "--model and --word-vectors/--src-vectors/--tgt-vectors exclude each other");
-    if (!model && !wv && !(src_wv && tgt_wv))
-        return xl_cli_usage_error(&spec, "give --model, --word-vectors, or --src-vectors and --tgt-vectors");
-    if (model) wv = model;
+    if (!src_wv != !tgt_wv) return xl_cli_usage_error(&spec, "give both --src-vectors and --tgt-vectors");
+    if ((model != NULL) + (wv != NULL) + (src_wv != NULL) > 1)
+        return xl_cli_usage_error(&spec, "give one of --model, --word-vectors, --src-vectors/--tgt-vectors");
+    bool words = wv || src_wv;
+    xl_error err;
+    xl_error_clear(&err);
+    char default_path[XL_DATAPATH_MAX]; /* the shipped encoder or word vectors */
+    if (words ? wv && !*wv : !model) {
+        if (xl_embedder_default_path(words ? XL_EMBEDDER_WORD_VECTORS : XL_EMBEDDER_BERT, default_path,
+                                     sizeof default_path, &err) < 0)
+            return xl_cli_runtime_error(&err);
+        if (words) wv = default_path;
+        else model = default_path;
+    }
+    if (!words) {
+        if (raw || src_counts || tgt_counts)
+            return xl_cli_usage_error(&spec, "--raw, --src-counts and --tgt-counts apply to word vectors");
+        wv = model;
+    }
     if (!src_wv) src_wv = wv;
     if (!tgt_wv) tgt_wv = wv;
     /* one embedder when both sides use the same vectors and counts: each file is read once ("-" works) */
@@ -99,15 +117,13 @@ int cmd_eval_retrieval(int argc, char **argv)
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) n_stdin += inputs[i] && strcmp(inputs[i], "-") == 0;
     if (n_stdin > 1) return xl_cli_usage_error(&spec, "standard input ('-') can be only one of the input files");
     bool sif = strcmp(pooling, "sif") == 0;
-    eo.kind = model ? XL_EMBEDDER_BERT : XL_EMBEDDER_WORD_VECTORS;
+    eo.kind = words ? XL_EMBEDDER_WORD_VECTORS : XL_EMBEDDER_BERT;
+    eo.normalize_default = false; /* compared by cosine: unit rows from every embedder */
     eo.threads = (int)threads;
     eo.pooling = sif ? SENTVEC_SIF : SENTVEC_MEAN;
     eo.normalize = true;
-    eo.normalize_default = false; /* cosine retrieval: unit rows whatever the model file says */
     eo.sif_a = sif_a;
     eo.raw = raw;
-    xl_error err;
-    xl_error_clear(&err);
     xl_embedder *es_emb = NULL, *et_emb = NULL;
     float *es = NULL, *et = NULL;
     size_t ns = 0, nt = 0, dim = 0;
@@ -134,7 +150,7 @@ int cmd_eval_retrieval(int argc, char **argv)
         xl_fail(&err, XL_ERR_FORMAT, "%s: no lines", src);
         goto done;
     }
-    if (model) pooling = xl_pooling_name(xl_embedder_bert(es_emb)->cfg.pooling); /* what the encoder did */
+    if (!words) pooling = xl_pooling_name(xl_embedder_bert(es_emb)->cfg.pooling); /* what the encoder did */
     int n_threads = xl_embedder_threads(es_emb);
     size_t h_st, h_ts;
     if (direction(es, et, ns, dim, csls, (size_t)csls_k, n_threads, &h_st, &err) < 0 ||

@@ -5,9 +5,8 @@
 
 #include "langid.h"
 #include "xl_cli.h"
+#include "xl_datapath.h"
 #include "xl_io.h"
-
-#define DEFAULT_MODEL "weights/langid/langid.xlid"
 
 int cmd_langid(int argc, char **argv)
 {
@@ -16,7 +15,8 @@ int cmd_langid(int argc, char **argv)
     double min_conf = 0.5;
     const xl_option opts[] = {
         {"model", 'm', XL_OPT_STRING, &model_path, "PATH",
-         "model file (default: $XLREC_LANGID_MODEL, else " DEFAULT_MODEL ")", 0, 0, NULL},
+         "model file (absent: $XLREC_LANGID_MODEL, else the shipped " XL_DATA_LANGID
+         " from $XLREC_DATA, the installed data directory or the source tree)", 0, 0, NULL},
         {"top", 'n', XL_OPT_INT, &top_n, "N", "print the N most probable languages", 1, 255, NULL},
         {"min-confidence", 0, XL_OPT_DOUBLE, &min_conf, "X",
          "print 'und' when the best probability is below X (0 = always guess)", 0, 1, NULL},
@@ -31,9 +31,13 @@ int cmd_langid(int argc, char **argv)
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!model_path) model_path = getenv("XLREC_LANGID_MODEL");
-    if (!model_path || !*model_path) model_path = DEFAULT_MODEL;
     xl_error err;
     xl_error_clear(&err);
+    char found[XL_DATAPATH_MAX];
+    if (!(model_path = xl_datapath_resolve(model_path, XL_DATA_LANGID, found, sizeof found, &err))) {
+        xl_error_prefix(&err, "no model given (--model PATH)");
+        return xl_cli_runtime_error(&err);
+    }
     xl_langid *model;
     if (xl_langid_load(model_path, &model, &err) < 0) return xl_cli_runtime_error(&err);
     xl_langid_ws *ws = xl_langid_ws_new(model, &err);

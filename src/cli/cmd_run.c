@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pipeline.h"
+#include "xl_datapath.h"
 #include "xl_cli.h"
 #include "xl_platform.h"
 #include "xl_thread.h"
@@ -60,10 +61,12 @@ int cmd_run(int argc, char **argv)
         {"interactions", 0, XL_OPT_STRING, &inter, "FILE", "user, item[, rating] rows with a header (required)", 0, 0,
          NULL},
         {"heldout", 0, XL_OPT_STRING, &heldout, "FILE", "held-out interactions to evaluate against", 0, 0, NULL},
-        {"model", 'm', XL_OPT_STRING, &model, "MODEL", "BERT/DistilBERT model file (xlrec convert)", 0, 0, NULL},
-        {"word-vectors", 'w', XL_OPT_STRING, &wv, "FILE",
-         "cross-lingual word2vec vectors (absent: $XLREC_WORD_VECTORS, else the shipped weights/default/ file)", 0, 0,
-         NULL},
+        {"model", 'm', XL_OPT_STRING, &model, "MODEL",
+         "BERT/DistilBERT model file (absent: the shipped encoder " XL_DATA_ENCODER
+         ", from $XLREC_DATA, the installed data directory or the source tree)", 0, 0, NULL},
+        {"word-vectors", 'w', XL_OPT_OPTIONAL_STRING, &wv, "FILE",
+         "the word-vector baseline instead of the encoder: cross-lingual word2vec vectors (no FILE: "
+         "$XLREC_WORD_VECTORS, else the shipped " XL_DATA_WORD_VECTORS ")", 0, 0, NULL},
         {"pooling", 0, XL_OPT_CHOICE, &pooling, NULL, "word-vector pooling", 0, 0, "sif|mean"},
         {"counts", 0, XL_OPT_STRING, &counts, "FILE", "unigram counts for SIF weights and translation choice", 0, 0,
          NULL},
@@ -73,8 +76,8 @@ int cmd_run(int argc, char **argv)
         {"min-coverage", 0, XL_OPT_DOUBLE, &min_cov, "X",
          "a language is covered when this share of its tokens is in the vocabulary", 0, 1, NULL},
         {"langid-model", 0, XL_OPT_STRING, &langid, "FILE",
-         "language identifier for items without a language (absent: " XL_PIPELINE_DEFAULT_LANGID
-         " when present, else by script)", 0, 0, NULL},
+         "language identifier for items without a language (absent: $XLREC_LANGID_MODEL, else the shipped "
+         XL_DATA_LANGID " when found, else by script)", 0, 0, NULL},
         {"detect-lang", 0, XL_OPT_FLAG, &detect, NULL, "ignore the items file's language column", 0, 0, NULL},
         {"recommender", 'r', XL_OPT_STRING, &recs, "LIST",
          "comma-separated, first one writes the recommendations: content|cf|hybrid|formula", 0, 0, NULL},
@@ -106,16 +109,18 @@ int cmd_run(int argc, char **argv)
         {0}};
     const xl_command_spec spec = {
         "run",
-        "xlrec run --items ITEMS --interactions INTERACTIONS [--heldout FILE] [--model MODEL | --word-vectors FILE]\n"
+        "xlrec run --items ITEMS --interactions INTERACTIONS [--heldout FILE] [--model MODEL | --word-vectors [FILE]]\n"
         "          [--dict FILE] [-k 10] [--recommender content,cf,hybrid,formula] [--out DIR] [--quiet]\n"
         "          [--seed S] [--threads N]",
         "The whole pipeline: clean and normalise item text, detect each item's language (or take the\n"
         "items file's), route languages the embedder covers straight to it and the others through\n"
-        "--dict translation (or report and skip them), embed (word vectors: SIF/mean; --model: BERT),\n"
-        "build user profiles, recommend (content, CF, hybrid, or the rating formula cos*b_u*b_i+c) and\n"
-        "write each user's top-K with the item language, score and the history items behind it.  With\n"
-        "--heldout, evaluate every recommender, per model and per (user language -> item language).\n"
-        "See docs/architecture.md.  Example: xlrec run --items docs/demo/items.tsv\n"
+        "--dict translation (or report and skip them), embed (the shipped sentence encoder, another\n"
+        "--model, or the word-vector baseline with --word-vectors: SIF/mean), build user profiles,\n"
+        "recommend (content, CF, hybrid, or the rating formula cos*b_u*b_i+c) and write each user's\n"
+        "top-K with the item language, score and the history items behind it.  With --heldout,\n"
+        "evaluate every recommender, per model and per (user language -> item language).  Shipped\n"
+        "models are found in $XLREC_DATA, the installed data directory or the source tree (xlrec\n"
+        "data-path).  See docs/architecture.md.  Example: xlrec run --items docs/demo/items.tsv\n"
         "  --interactions docs/demo/interactions.tsv --heldout docs/demo/heldout.tsv --out out/",
         opts, 0, 0};
     xl_args args;
@@ -127,12 +132,6 @@ int cmd_run(int argc, char **argv)
         if (strcmp(sep, "tab") == 0 || strcmp(sep, "\\t") == 0 || strcmp(sep, "\t") == 0) o.separator = '\t';
         else if (strlen(sep) == 1 && sep[0] != '"' && sep[0] != '\n') o.separator = sep[0];
         else return xl_cli_usage_error(&spec, "--sep '%s': give one character or 'tab'", sep);
-    }
-    if (!model && !wv) {
-        wv = xl_pipeline_default_vectors();
-        if (!wv)
-            return xl_cli_usage_error(&spec, "no embedder: give --model MODEL or --word-vectors FILE (the shipped "
-                                             "default in weights/default/ is not present)");
     }
     int cfk = xl_rec_kind_parse(cf);
     o.cf_kind = (xl_rec_kind)cfk;
@@ -152,10 +151,25 @@ int cmd_run(int argc, char **argv)
         o.kinds[o.n_kinds++] = (xl_rec_kind)kind;
         q += len + (e ? 1 : 0);
     }
+    /* the shipped defaults (src/core/xl_datapath.h): the encoder unless --word-vectors; the word
+     * vectors when --word-vectors has no FILE; the language identifier when found */
+    xl_error derr;
+    xl_error_clear(&derr);
+    char model_buf[XL_DATAPATH_MAX], wv_buf[XL_DATAPATH_MAX], langid_buf[XL_DATAPATH_MAX];
+    if (wv && !*wv) {
+        if (xl_embedder_default_path(XL_EMBEDDER_WORD_VECTORS, wv_buf, sizeof wv_buf, &derr) < 0)
+            return xl_cli_runtime_error(&derr);
+        wv = wv_buf;
+    }
+    if (!model && !wv) {
+        if (xl_embedder_default_path(XL_EMBEDDER_BERT, model_buf, sizeof model_buf, &derr) < 0)
+            return xl_cli_runtime_error(&derr);
+        model = model_buf;
+    }
     if (!langid) {
         const char *env = getenv("XLREC_LANGID_MODEL");
         if (env && *env) langid = env;
-        else if (xl_file_readable(XL_PIPELINE_DEFAULT_LANGID)) langid = XL_PIPELINE_DEFAULT_LANGID;
+        else if (xl_datapath_find(XL_DATA_LANGID, langid_buf, sizeof langid_buf, &derr) == 0) langid = langid_buf;
     }
     o.items_path = items;
     o.interactions_path = inter;

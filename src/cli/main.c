@@ -36,7 +36,9 @@ static void print_main_help(FILE *out)
         fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\nFiles may be given as '-' for standard input.  Exit status: 0 success, 1 runtime error,\n"
-            "2 usage error.  Documentation: docs/ in the source tree.\n");
+            "2 usage error.  The shipped models (the default encoder, the word vectors, the language\n"
+            "identifier) are found in $XLREC_DATA, the installed data directory, then the source tree\n"
+            "('xlrec data-path').  Documentation: docs/ in the source tree.\n");
 }
 
 /* Results that did not reach stdout (disk full, closed pipe) are a runtime error for every

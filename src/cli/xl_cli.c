@@ -43,10 +43,13 @@ void xl_cli_print_help(const xl_command_spec *spec, FILE *out)
         char left[96];
         const char *mv = o->metavar ? o->metavar : (o->type == XL_OPT_CHOICE ? o->choices : "VALUE");
         if (o->type == XL_OPT_FLAG) mv = NULL;
+        bool opt = o->type == XL_OPT_OPTIONAL_STRING;
         if (o->short_name)
-            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, mv ? " " : "", mv ? mv : "");
+            snprintf(left, sizeof left, "-%c, --%s%s%s%s%s", o->short_name, o->name, mv ? " " : "", opt ? "[" : "",
+                     mv ? mv : "", opt ? "]" : "");
         else
-            snprintf(left, sizeof left, "    --%s%s%s", o->name, mv ? " " : "", mv ? mv : "");
+            snprintf(left, sizeof left, "    --%s%s%s%s%s", o->name, mv ? " " : "", opt ? "[" : "", mv ? mv : "",
+                     opt ? "]" : "");
         fprintf(out, "  %-28s %s", left, o->help ? o->help : "");
         switch (o->type) {
         case XL_OPT_INT:
@@ -56,8 +59,9 @@ void xl_cli_print_help(const xl_command_spec *spec, FILE *out)
             if (!isnan(*(double *)o->target)) fprintf(out, " (default %g)", *(double *)o->target);
             break;
         case XL_OPT_STRING:
+        case XL_OPT_OPTIONAL_STRING:
         case XL_OPT_CHOICE:
-            if (*(const char **)o->target) fprintf(out, " (default %s)", *(const char **)o->target);
+            if (*(const char **)o->target && **(const char **)o->target) fprintf(out, " (default %s)", *(const char **)o->target);
             break;
         case XL_OPT_FLAG:
             break;
@@ -88,6 +92,7 @@ static int set_value(const xl_command_spec *spec, const xl_option *o, const char
         *(bool *)o->target = true;
         return 0;
     case XL_OPT_STRING:
+    case XL_OPT_OPTIONAL_STRING:
         *(const char **)o->target = v;
         return 0;
     case XL_OPT_CHOICE:
@@ -158,6 +163,13 @@ int xl_cli_parse(const xl_command_spec *spec, int argc, char **argv, xl_args *ar
                 return xl_cli_usage_error(spec, "unexpected argument '%s'", a);
             args->positional[args->n_positional++] = a;
             continue;
+        }
+        if (o->type == XL_OPT_OPTIONAL_STRING && value == NULL) {
+            /* the next argument is the value when it can be one: "-" or not an option */
+            if (!only_positional && i + 1 < argc && (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0))
+                value = argv[++i];
+            else
+                value = "";
         }
         if (o->type != XL_OPT_FLAG && value == NULL) {
             if (i + 1 >= argc) return xl_cli_usage_error(spec, "option --%s needs a value", o->name);

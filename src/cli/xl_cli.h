@@ -45,7 +45,10 @@ typedef enum {
     XL_OPT_STRING, /* const char**: the value as given */
     XL_OPT_INT,    /* int64_t*: strict integer within [min, max] */
     XL_OPT_DOUBLE, /* double*: strict finite number within [min, max] */
-    XL_OPT_CHOICE  /* const char**: one of the '|'-separated words in `choices` */
+    XL_OPT_CHOICE, /* const char**: one of the '|'-separated words in `choices` */
+    XL_OPT_OPTIONAL_STRING /* const char**: "--name=V", "-nV", or "--name V" when V is "-" or does not start
+                            * with '-'; "" when the option is given without a value (e.g. --word-vectors [FILE]:
+                            * no FILE = the shipped one) */
 } xl_opt_type;
 
 typedef struct xl_option {

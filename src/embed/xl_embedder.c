@@ -18,7 +18,7 @@ struct xl_embedder {
     xl_embedder_options opt;
     int threads; /* resolved */
     size_t dim;
-    char name[512];
+    char name[XL_DATAPATH_MAX + 256]; /* a path and what it is */
     /* word vectors */
     w2v_vectors wv;
     bool wv_ok;
@@ -55,14 +55,25 @@ void xl_embedder_options_default(xl_embedder_options *o)
     o->simd = XL_SIMD_AUTO;
 }
 
-const char *xl_embedder_default_path(void)
+int xl_embedder_default_path(xl_embedder_kind kind, char *out, size_t cap, xl_error *err)
 {
-    const char *env = getenv("XLREC_WORD_VECTORS");
-    if (env && *env && xl_file_readable(env)) return env;
-    static const char *const candidates[] = XL_EMBEDDER_DEFAULT_VECTORS;
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
-        if (xl_file_readable(candidates[i])) return candidates[i];
-    return NULL;
+    if (kind == XL_EMBEDDER_WORD_VECTORS) {
+        const char *env = getenv("XLREC_WORD_VECTORS");
+        if (env && *env) { /* the option given through the environment: used as is */
+            if (strlen(env) + 1 > cap) return xl_fail(err, XL_ERR_LIMIT, "$XLREC_WORD_VECTORS: path too long");
+            memcpy(out, env, strlen(env) + 1);
+            return 0;
+        }
+        if (xl_datapath_find(XL_DATA_WORD_VECTORS, out, cap, err) == 0) return 0;
+        return xl_error_prefix(err, "no word-vector file given (--word-vectors FILE)");
+    }
+    if (xl_datapath_find(XL_DATA_ENCODER, out, cap, err) == 0) return 0;
+    xl_error_prefix(err, "no model given (--model MODEL)");
+    size_t len = strlen(err ? err->msg : "");
+    if (err && len + 1 < sizeof err->msg)
+        snprintf(err->msg + len, sizeof err->msg - len, ". Set %s to a directory holding %s, or use the word-vector "
+                 "baseline with --word-vectors [FILE]", XL_DATA_ENV, XL_DATA_ENCODER);
+    return -1;
 }
 
 /* An xlrec model file starts with its magic; anything else is taken for word vectors. */
@@ -122,9 +133,12 @@ static int open_bert(xl_embedder *e, const char *path, xl_error *err)
 int xl_embedder_open(xl_embedder **out, const char *path, const xl_embedder_options *opt, xl_error *err)
 {
     *out = NULL;
-    if (!path && !(path = xl_embedder_default_path()))
-        return xl_fail(err, XL_ERR_USAGE, "no embedder: no model or word-vector file given, and the shipped default "
-                                          "in weights/default/ is not present");
+    char default_path[XL_DATAPATH_MAX];
+    if (!path) {
+        if (xl_embedder_default_path(opt ? opt->kind : XL_EMBEDDER_AUTO, default_path, sizeof default_path, err) < 0)
+            return -1;
+        path = default_path;
+    }
     xl_embedder *e = xl_calloc(1, sizeof *e, err);
     if (!e) return -1;
     if (opt) e->opt = *opt;

@@ -38,17 +38,10 @@
 #include <stdint.h>
 
 #include "bert.h"
+#include "xl_datapath.h"
 #include "sentvec.h"
 #include "xl_error.h"
 #include "xl_kernels.h"
-
-/* Where the shipped default word vectors are looked for (first readable one),
- * after $XLREC_WORD_VECTORS; relative to the working directory. */
-#define XL_EMBEDDER_DEFAULT_VECTORS                                                                          \
-    {                                                                                                        \
-        "weights/default/xlrec-default-xl12.f16", "weights/default/xlrec-default-xl12.bin",                  \
-            "weights/default/xlrec-default.bin", "weights/default/vectors.bin", "weights/default/vectors.txt" \
-    }
 
 typedef enum {
     XL_EMBEDDER_AUTO = 0,      /* from the file: an xlrec model file (magic "XLRECMOD") is BERT, else word vectors */
@@ -88,12 +81,17 @@ void xl_embedder_options_default(xl_embedder_options *o);
 
 typedef struct xl_embedder xl_embedder;
 
-/* First readable default word-vector file ($XLREC_WORD_VECTORS, then
- * XL_EMBEDDER_DEFAULT_VECTORS), or NULL. */
-const char *xl_embedder_default_path(void);
+/* The shipped default of a kind, found by xl_datapath (src/core/xl_datapath.h:
+ * $XLREC_DATA, the installed data directory, the source tree), into out[cap]:
+ *   XL_EMBEDDER_BERT (or AUTO): the default sentence encoder XL_DATA_ENCODER;
+ *   XL_EMBEDDER_WORD_VECTORS: $XLREC_WORD_VECTORS when set, else the word-vector
+ *   baseline XL_DATA_WORD_VECTORS.
+ * Not found: -1, the message names every place searched and how to choose
+ * another embedder (--model / --word-vectors). */
+int xl_embedder_default_path(xl_embedder_kind kind, char *out, size_t cap, xl_error *err);
 
-/* Open `path` (NULL = xl_embedder_default_path(); an error when there is
- * none).  opt may be NULL (defaults). */
+/* Open `path` (NULL = the shipped default of opt->kind, xl_embedder_default_path:
+ * the encoder unless the kind is word vectors).  opt may be NULL (defaults). */
 int xl_embedder_open(xl_embedder **out, const char *path, const xl_embedder_options *opt, xl_error *err);
 void xl_embedder_free(xl_embedder *e);
 

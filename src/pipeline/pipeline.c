@@ -76,7 +76,6 @@ const char *xl_pipeline_kind_label(xl_rec_kind kind, xl_rec_kind cf_kind)
     return xl_rec_kind_name(kind);
 }
 
-const char *xl_pipeline_default_vectors(void) { return xl_embedder_default_path(); }
 
 static void progress(const xl_pipeline *p, const char *stage, size_t done, size_t total)
 {
@@ -102,8 +101,6 @@ int xl_pipeline_init(xl_pipeline *p, const xl_pipeline_options *o, xl_error *err
     if (!o->interactions_path) return xl_fail(err, XL_ERR_USAGE, "run: the interactions file is required");
     if (o->model_path && o->word_vectors_path)
         return xl_fail(err, XL_ERR_USAGE, "run: give a BERT model or word vectors, not both");
-    if (!o->model_path && !o->word_vectors_path)
-        return xl_fail(err, XL_ERR_USAGE, "run: no embedder: give a BERT model file or a word-vector file");
     if (o->n_kinds == 0 || o->n_kinds > XL_PIPELINE_MAX_KINDS)
         return xl_fail(err, XL_ERR_USAGE, "run: between 1 and %d recommenders", XL_PIPELINE_MAX_KINDS);
     if (o->k == 0) return xl_fail(err, XL_ERR_USAGE, "run: k must be positive");
@@ -257,7 +254,7 @@ int xl_pipeline_open_embedder(xl_pipeline *p, xl_error *err)
     double t0 = xl_time_now();
     xl_embedder_options eo;
     xl_embedder_options_default(&eo);
-    eo.kind = p->opt.model_path ? XL_EMBEDDER_BERT : XL_EMBEDDER_WORD_VECTORS;
+    eo.kind = p->opt.word_vectors_path && !p->opt.model_path ? XL_EMBEDDER_WORD_VECTORS : XL_EMBEDDER_BERT;
     eo.threads = p->opt.threads;
     eo.normalize = true; /* item vectors are compared by cosine: unit rows */
     eo.normalize_default = false;
@@ -266,6 +263,7 @@ int xl_pipeline_open_embedder(xl_pipeline *p, xl_error *err)
     eo.counts_path = p->opt.counts_path;
     eo.raw = true; /* it is handed p->tokens, already sentvec_preprocess'd by the clean stage */
     eo.max_len = p->opt.max_seq_len;
+    /* NULL (neither given): the shipped encoder */
     const char *path = p->opt.model_path ? p->opt.model_path : p->opt.word_vectors_path;
     if (xl_embedder_open(&p->emb, path, &eo, err) < 0) return -1;
     snprintf(p->embedder_desc, sizeof p->embedder_desc, "%s", xl_embedder_name(p->emb));

@@ -52,9 +52,9 @@
 #include "xl_rec_data.h"
 #include "xl_rec_model.h"
 
-/* The shipped default word vectors: XL_EMBEDDER_DEFAULT_VECTORS (src/embed/xl_embedder.h). */
-#define XL_PIPELINE_DEFAULT_VECTORS XL_EMBEDDER_DEFAULT_VECTORS
-#define XL_PIPELINE_DEFAULT_LANGID "weights/langid/langid.xlid"
+/* The shipped defaults (the encoder, the word-vector baseline, the language
+ * identifier) are found by src/core/xl_datapath.h: XL_DATA_ENCODER,
+ * XL_DATA_WORD_VECTORS, XL_DATA_LANGID. */
 #define XL_PIPELINE_MAX_KINDS 8
 
 /* What happened to an item on its way to the embedder. */
@@ -88,7 +88,8 @@ typedef struct xl_pipeline_options {
     const char *item_text_cols;    /* default: "title"/"text"/"description"... when present, else the last column */
     const char *item_lang_col;     /* default: "lang" / "language" when present; "" = none (detect) */
     const char *user_col, *item_col, *rating_col; /* defaults: "user"/0, "item"/1, "rating" when present */
-    /* embedder: exactly one of model_path / word_vectors_path */
+    /* embedder: at most one of model_path / word_vectors_path; neither = the shipped encoder
+     * (xl_embedder_default_path) */
     const char *model_path;        /* BERT/DistilBERT model file (xlrec convert) */
     const char *word_vectors_path; /* word2vec text or binary file */
     bool sif;                      /* word vectors: SIF (default) or mean pooling */
@@ -122,9 +123,6 @@ int xl_pipeline_parse_kind(const char *name, xl_rec_kind cf_kind);
 /* The name `run` uses for a kind ("content", "cf", "hybrid", "formula", else
  * the rec module's name). */
 const char *xl_pipeline_kind_label(xl_rec_kind kind, xl_rec_kind cf_kind);
-/* First readable default word-vector file ($XLREC_WORD_VECTORS, then
- * XL_PIPELINE_DEFAULT_VECTORS), or NULL. */
-const char *xl_pipeline_default_vectors(void);
 
 /* Per-language counts, in order of first appearance. */
 typedef struct xl_lang_stats {

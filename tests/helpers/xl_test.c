@@ -57,26 +57,15 @@ void xl_assert_allclose_f64(const double *actual, const double *expected, size_t
 static char ring[RING][4096];
 static int ring_next;
 
-/* The docs name the data folder XLREC_DATA (../shared/data); the tests also
- * read fixtures/ and vocab/ beside it, so the root is $XLREC_SHARED, else the
- * folder above $XLREC_DATA, else ../shared; "data/..." is looked up in
- * $XLREC_DATA itself when that is set. */
+/* The root of the reference folder (data/, fixtures/, vocab/) is $XLREC_SHARED, else ../shared.
+ * ($XLREC_DATA is not read here: it names the directory of xlrec's own shipped models,
+ * src/core/xl_datapath.h.) */
 const char *xl_test_shared_path(const char *relative)
 {
-    const char *root = getenv("XLREC_SHARED"), *data = getenv("XLREC_DATA");
+    const char *root = getenv("XLREC_SHARED");
     char *buf = ring[ring_next];
     ring_next = (ring_next + 1) % RING;
-    if (data && data[0] && strncmp(relative, "data/", 5) == 0) {
-        snprintf(buf, sizeof ring[0], "%s/%s", data, relative + 5);
-        return access(buf, R_OK) == 0 ? buf : NULL;
-    }
-    if (root == NULL || root[0] == '\0') {
-        if (data && data[0]) {
-            snprintf(buf, sizeof ring[0], "%s/../%s", data, relative);
-            return access(buf, R_OK) == 0 ? buf : NULL;
-        }
-        root = "../shared";
-    }
+    if (root == NULL || root[0] == '\0') root = "../shared";
     snprintf(buf, sizeof ring[0], "%s/%s", root, relative);
     return access(buf, R_OK) == 0 ? buf : NULL;
 }

@@ -8,10 +8,9 @@
  *
  * Reference data in ../shared: xl_test_shared_path("fixtures/x") returns the
  * path or NULL when it does not exist; tests then call skip() with a message
- * via XL_SKIP_IF_NO_SHARED.  Where: $XLREC_DATA is the data folder the docs
- * name (../shared/data; "data/x" is looked up there, the other folders beside
- * it), $XLREC_SHARED the folder holding data/, fixtures/ and vocab/ (kept as
- * an alias), default "../shared".
+ * via XL_SKIP_IF_NO_SHARED.  Where: $XLREC_SHARED, the folder holding data/,
+ * fixtures/ and vocab/, default "../shared".  ($XLREC_DATA names the directory
+ * of xlrec's shipped models instead: src/core/xl_datapath.h.)
  */
 #ifndef XL_TEST_H
 #define XL_TEST_H
@@ -46,7 +45,7 @@ const char *xl_test_shared_path(const char *relative);
     const char *var = xl_test_shared_path(relative);                                      \
     do {                                                                                  \
         if (var == NULL) {                                                                \
-            print_message("[  SKIP    ] ../shared/%s not found (set XLREC_DATA)\n", relative); \
+            print_message("[  SKIP    ] ../shared/%s not found (set XLREC_SHARED)\n", relative); \
             skip();                                                                       \
         }                                                                                 \
     } while (0)

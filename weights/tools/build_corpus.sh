@@ -29,14 +29,14 @@
 # NEVER used, and checked (the build fails if they slip in): the debian-handbook package and any multi30k
 # split (evaluation data, docs/default-model.md).
 #
-# Environment: XLREC, XLREC_DATA (../shared/data), CACHE, WORK, OUT, SOURCES (which sources to assemble),
+# Environment: XLREC, XLREC_SHARED (../shared; the data in its data/), CACHE, WORK, OUT, SOURCES (which sources to assemble),
 # HELDOUT_PERMILLE (15 = 1.5 %), JOBS (parallel extraction jobs, 2), FORCE, ASSEMBLE (0: only the source
 # stages).  Run a copy of this script, not the file you are editing (bash reads scripts as it goes).
 set -euo pipefail
 
 XLREC=${XLREC:-$PWD/build/xlrec}
 LANGID_MODEL=${LANGID_MODEL:-$PWD/weights/langid/langid.xlid}
-DATA=${XLREC_DATA:-$PWD/../shared/data}
+DATA=${XLREC_SHARED:-$PWD/../shared}/data
 CACHE=${CACHE:-/work/corpus/cache}
 WORK=${WORK:-/work/corpus/work}
 OUT=${OUT:-/work/corpus/out}
@@ -232,7 +232,7 @@ case " $SOURCES " in *" ddtp "*)
 case " $SOURCES " in *" lohelp "*)
     if ! done_stage lohelp "$ROWS/lohelp.tsv"; then
         f=$DATA/parallel/libreoffice_help_aligned_11lang.tsv.gz
-        [ -r "$f" ] || die "cannot read $f (set XLREC_DATA)"
+        [ -r "$f" ] || die "cannot read $f (set XLREC_SHARED)"
         gzip -dc "$f" | awk -F'\t' -v OFS='\t' 'NR == 1 { split("x x de fr es it pt ru ja ko zh-Hans zh-Hant", L, " "); next }
             { for (c = 3; c <= 12; c++) if ($c != "") print "lohelp", $1, "", L[c], $2, $c }' > "$ROWS/lohelp.tsv.tmp"
         mv "$ROWS/lohelp.tsv.tmp" "$ROWS/lohelp.tsv"
@@ -245,7 +245,7 @@ case " $SOURCES " in *" lohelp "*)
 case " $SOURCES " in *" udhr "*)
     if ! done_stage udhr "$ROWS/udhr.tsv"; then
         f=$DATA/parallel/udhr/udhr_paragraphs.tsv.gz
-        [ -r "$f" ] || die "cannot read $f (set XLREC_DATA)"
+        [ -r "$f" ] || die "cannot read $f (set XLREC_SHARED)"
         gzip -dc "$f" | awk -F'\t' -v OFS='\t' '
             function lang(code, b) { if (code == "cmn_hans") return "zh-Hans"; if (code == "cmn_hant") return "zh-Hant"
                 if (code ~ /^por_/) return "pt"; if (code == "srp_cyrl") return "sr"; if (code == "uzn_latn") return "uz"
@@ -267,7 +267,7 @@ case " $SOURCES " in *" udhr "*)
 case " $SOURCES " in *" bible "*)
     if ! done_stage bible "$ROWS/bible.tsv"; then
         f=$DATA/parallel/bible_kjv_web_rv1909.tsv.gz
-        [ -r "$f" ] || die "cannot read $f (set XLREC_DATA)"
+        [ -r "$f" ] || die "cannot read $f (set XLREC_SHARED)"
         gzip -dc "$f" | awk -F'\t' -v OFS='\t' 'NR > 1 && $4 != "" {
             if ($3 != "") print "bible", $1, $1, "es", $3, $4
             if ($2 != "") print "bible", $1, $1, "es", $2, $4 }' > "$ROWS/bible.tsv.tmp"

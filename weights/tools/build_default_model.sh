@@ -17,12 +17,12 @@
 # (sentvec_preprocess = `xlrec normalize --nfkc --casefold --strip-punct --strip-digits --no-entities
 # --segment char`: NFKC, case folding, punctuation and digits removed, one token per CJK character).
 #
-# Environment (defaults = the shipped file): XLREC, XLREC_DATA, WORK, OUT, DIM, WINDOW, ITER, MINCOUNT,
+# Environment (defaults = the shipped file): XLREC, XLREC_SHARED (../shared), WORK, OUT, DIM, WINDOW, ITER, MINCOUNT,
 # SAMPLE, NEG, THREADS (1 = bit-for-bit repeatable), MAXWORDS (vocabulary cap), SEED, HELDOUT, ARABIC (1/0).
 set -eu
 
 XLREC=${XLREC:-build/xlrec}
-DATA=${XLREC_DATA:-../shared/data}
+DATA=${XLREC_SHARED:-../shared}/data
 WORK=${WORK:-build/default_model}
 OUT=${OUT:-weights/default/xlrec-default-xl12.f16}
 DIM=${DIM:-100}
@@ -42,7 +42,7 @@ LO=$DATA/parallel/libreoffice_help_aligned_11lang.tsv.gz
 UDHR=$DATA/parallel/udhr/udhr_paragraphs.tsv.gz
 ENG_ARA=$DATA/dict/freedict/eng-ara.tsv.gz
 for f in "$LO" "$UDHR" "$ENG_ARA"; do
-    [ -r "$f" ] || { echo "build_default_model: cannot read $f (set XLREC_DATA)" >&2; exit 1; }
+    [ -r "$f" ] || { echo "build_default_model: cannot read $f (set XLREC_SHARED)" >&2; exit 1; }
 done
 [ -x "$XLREC" ] || { echo "build_default_model: $XLREC not built (make -j2)" >&2; exit 1; }
 

@@ -7,10 +7,10 @@
 #
 # Prints one markdown row per set and pair: n, P@1 src->tgt and tgt->src with cosine, then with CSLS
 # (k = 10), SIF pooling (a = 1e-3, Zipf weights from the row rank; `xlrec eval-retrieval` defaults).
-# Environment: XLREC, XLREC_DATA, WORK (as for the build), POOLING (sif|mean), THREADS.
+# Environment: XLREC, XLREC_SHARED (../shared), WORK (as for the build), POOLING (sif|mean), THREADS.
 set -eu
 XLREC=${XLREC:-build/xlrec}
-DATA=${XLREC_DATA:-../shared/data}
+DATA=${XLREC_SHARED:-../shared}/data
 WORK=${WORK:-build/default_model}
 MODEL=${1:-weights/default/xlrec-default-xl12.f16}
 POOLING=${POOLING:-sif}

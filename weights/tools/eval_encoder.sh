@@ -31,13 +31,13 @@
 # Prints markdown tables (P@1 in %, a->b / b->a) and keeps every eval-retrieval output in $WORK/log.
 # Deterministic: no randomness; the encoder rows do not depend on the thread count.
 #
-# Environment: XLREC (build/xlrec), XLREC_DATA (../shared/data), CORPUS (/work/corpus/out, the output
+# Environment: XLREC (build/xlrec), XLREC_SHARED (../shared; the data in its data/), CORPUS (/work/corpus/out, the output
 #   of weights/tools/build_corpus.sh), VECTORS, WORK (build/eval_encoder), CAP (1000), EXCLUDE,
 #   UDHR_ARTICLES (3 6 9 12 15 18 21 24 27 30), SOURCES (gettext ddtp mozilla), THREADS (2),
 #   NICE (nice -n 10; empty to run at normal priority).
 set -eu
 XLREC=${XLREC:-build/xlrec}
-DATA=${XLREC_DATA:-../shared/data}
+DATA=${XLREC_SHARED:-../shared}/data
 CORPUS=${CORPUS:-/work/corpus/out}
 VECTORS=${VECTORS:-weights/default/xlrec-default-xl12.f16}
 WORK=${WORK:-build/eval_encoder}

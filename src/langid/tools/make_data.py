@@ -309,7 +309,7 @@ def read_gz_lines(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.environ.get("XLREC_DATA", "../shared/data"))
+    ap.add_argument("--data", default=os.path.join(os.environ.get("XLREC_SHARED", "../shared"), "data"))
     ap.add_argument("--test-per-bucket", type=int, default=150)
     ap.add_argument("--core-test-per-bucket", type=int, default=400)
     ap.add_argument("--dev-per-bucket", type=int, default=60)

@@ -16,7 +16,7 @@
 # this and the Book-Crossing experiment with one model and prints the comparison (issue 15).
 #
 # Shell, awk and build/xlrec only.  Run from anywhere; paths are relative to the repository root.
-# Environment: XLREC (build/xlrec), XLREC_DATA (../shared/data), VECTORS (the default model),
+# Environment: XLREC (build/xlrec), XLREC_SHARED (../shared; the data in its data/), VECTORS (the default model),
 #   WORK (build/kmrd_xling), SEED (42), PROTOCOL (ratio = per-user 75/25; or last), K (10),
 #   THREADS (2), FACTORS (ALS factors, 32), TFIDF_DIM (1024), ENCODER (unset: no encoder rows),
 #   NICE (nice; empty for normal priority), REFS (1; 0: only the ENCODER rows, none of the reference
@@ -26,7 +26,7 @@
 set -eu
 cd "$(dirname "$0")/../../.."
 XLREC=${XLREC:-build/xlrec}
-DATA=${XLREC_DATA:-../shared/data}
+DATA=${XLREC_SHARED:-../shared}/data
 KM=$DATA/rec/kmrd_small
 VECTORS=${VECTORS:-weights/default/xlrec-default-xl12.f16}
 WORK=${WORK:-build/kmrd_xling}
@@ -41,7 +41,7 @@ REFS=${REFS:-1}
 NICE=${NICE-nice}
 
 for f in "$KM/movies.txt" "$KM/rates.csv" "$VECTORS" "$XLREC" ${ENCODER:+"$ENCODER"}; do
-    [ -r "$f" ] || { echo "kmrd_xling: cannot read $f (set XLREC_DATA / XLREC / VECTORS)" >&2; exit 1; }
+    [ -r "$f" ] || { echo "kmrd_xling: cannot read $f (set XLREC_SHARED / XLREC / VECTORS)" >&2; exit 1; }
 done
 mkdir -p "$WORK"
 

@@ -17,7 +17,7 @@
 # it) relative to that on the English ones, within the same mixed catalogue.
 # Deterministic (fixed seeds; eval with THREADS threads gives the same numbers for any count).
 #
-# Environment: XLREC (build/xlrec), XLREC_DATA (../shared/data), VECTORS (the shipped word vectors),
+# Environment: XLREC (build/xlrec), XLREC_SHARED (../shared; the data in its data/), VECTORS (the shipped word vectors),
 #   WORK (build/rec_xling), THREADS (2), TFIDF_DIM (1024), SEED (42), NICE (nice -n 10),
 #   REFS_FROM (unset; a previous run's WORK with the same data and settings: its model-independent rows,
 #   word vectors, TF-IDF, random, popularity, ALS, are reused instead of recomputed, which leaves the
@@ -30,7 +30,8 @@ case $MODEL in /*) ;; *) MODEL=$PWD/$MODEL ;; esac   # paths relative to where i
 case $REFS_FROM in /* | "") ;; *) REFS_FROM=$PWD/$REFS_FROM ;; esac
 cd "$(dirname "$0")/../../.."
 XLREC=${XLREC:-build/xlrec}
-DATA=${XLREC_DATA:-../shared/data}
+SHARED=${XLREC_SHARED:-../shared}
+DATA=$SHARED/data
 VECTORS=${VECTORS:-weights/default/xlrec-default-xl12.f16}
 WORK=${WORK:-build/rec_xling}
 THREADS=${THREADS:-2}
@@ -49,7 +50,7 @@ if [ "${TABLES_ONLY:-0}" = 0 ]; then
 REFS=1
 [ -z "$REFS_FROM" ] || { [ -r "$REFS_FROM/kmrd/results.tsv" ] && [ -r "$REFS_FROM/bx/results.tsv" ] ||
     { echo "rec_xling: REFS_FROM=$REFS_FROM has no kmrd/ and bx/results.tsv" >&2; exit 1; }; REFS=0; }
-ENCODER=$MODEL REFS=$REFS WORK=$WORK/kmrd XLREC=$XLREC XLREC_DATA=$DATA VECTORS=$VECTORS THREADS=$THREADS SEED=$SEED \
+ENCODER=$MODEL REFS=$REFS WORK=$WORK/kmrd XLREC=$XLREC XLREC_SHARED=$SHARED VECTORS=$VECTORS THREADS=$THREADS SEED=$SEED \
     TFIDF_DIM=$TFIDF_DIM NICE=$NICE sh src/rec/tools/kmrd_xling.sh > "$WORK/kmrd.out"
 [ "$REFS" = 1 ] || awk -F'\t' '$2 != "encoder"' "$REFS_FROM/kmrd/results.tsv" >> "$WORK/kmrd/results.tsv"
 
