@@ -270,9 +270,19 @@ int cmd_embed(int argc, char **argv)
     xl_error_clear(&err);
     char default_path[XL_DATAPATH_MAX]; /* the shipped encoder or word vectors */
     if (words ? !*wv_path : !model_path) {
-        if (xl_embedder_default_path(words ? XL_EMBEDDER_WORD_VECTORS : XL_EMBEDDER_BERT, default_path,
+        if (xl_embedder_default_path(words ? XL_EMBEDDER_WORD_VECTORS : XL_EMBEDDER_AUTO, default_path,
                                      sizeof default_path, &err) < 0)
             return xl_cli_runtime_error(&err);
+        if (!words && xl_embedder_path_kind(default_path) == XL_EMBEDDER_WORD_VECTORS) {
+            /* no encoder shipped: the word-vector baseline is the default */
+            words = true;
+            wv_path = "";
+            if (strcmp(input, "ids") == 0)
+                return xl_cli_usage_error(&spec, "--input ids needs a model (no encoder is shipped: give --model)");
+            if (strcmp(pooling_s, "default") != 0 && strcmp(pooling_s, "mean") != 0)
+                return xl_cli_usage_error(&spec, "--pooling %s: no encoder is shipped and word vectors pool by "
+                                          "default (SIF) or mean: give --model", pooling_s);
+        }
         if (words) wv_path = default_path;
         else model_path = default_path;
     }

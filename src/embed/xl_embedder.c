@@ -68,6 +68,16 @@ int xl_embedder_default_path(xl_embedder_kind kind, char *out, size_t cap, xl_er
         return xl_error_prefix(err, "no word-vector file given (--word-vectors FILE)");
     }
     if (xl_datapath_find(XL_DATA_ENCODER, out, cap, err) == 0) return 0;
+    if (kind == XL_EMBEDDER_AUTO) {
+        /* no encoder shipped (or installed): the word-vector baseline stands in, so the
+         * commands keep working; the caller learns which from xl_embedder_path_kind */
+        xl_error werr;
+        xl_error_clear(&werr);
+        if (xl_embedder_default_path(XL_EMBEDDER_WORD_VECTORS, out, cap, &werr) == 0) {
+            xl_error_clear(err);
+            return 0;
+        }
+    }
     xl_error_prefix(err, "no model given (--model MODEL)");
     size_t len = strlen(err ? err->msg : "");
     if (err && len + 1 < sizeof err->msg)
@@ -77,7 +87,7 @@ int xl_embedder_default_path(xl_embedder_kind kind, char *out, size_t cap, xl_er
 }
 
 /* An xlrec model file starts with its magic; anything else is taken for word vectors. */
-static xl_embedder_kind sniff_kind(const char *path)
+xl_embedder_kind xl_embedder_path_kind(const char *path)
 {
     if (strcmp(path, "-") == 0) return XL_EMBEDDER_WORD_VECTORS;
     FILE *f = fopen(path, "rb");
@@ -145,7 +155,7 @@ int xl_embedder_open(xl_embedder **out, const char *path, const xl_embedder_opti
     else xl_embedder_options_default(&e->opt);
     if (e->opt.batch == 0) e->opt.batch = 32;
     e->threads = xl_resolve_threads(e->opt.threads);
-    e->kind = e->opt.kind == XL_EMBEDDER_AUTO ? sniff_kind(path) : e->opt.kind;
+    e->kind = e->opt.kind == XL_EMBEDDER_AUTO ? xl_embedder_path_kind(path) : e->opt.kind;
     wordpiece_encoding_init(&e->enc);
     xl_bert_acts_init(&e->acts, false);
     xl_buf_init(&e->words);

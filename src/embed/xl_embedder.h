@@ -83,12 +83,20 @@ typedef struct xl_embedder xl_embedder;
 
 /* The shipped default of a kind, found by xl_datapath (src/core/xl_datapath.h:
  * $XLREC_DATA, the installed data directory, the source tree), into out[cap]:
- *   XL_EMBEDDER_BERT (or AUTO): the default sentence encoder XL_DATA_ENCODER;
+ *   XL_EMBEDDER_BERT: the default sentence encoder XL_DATA_ENCODER;
+ *   XL_EMBEDDER_AUTO: the encoder when one is found, else the word vectors below
+ *     (until an encoder is shipped, the word-vector baseline is the default: the
+ *     caller tells which with xl_embedder_path_kind);
  *   XL_EMBEDDER_WORD_VECTORS: $XLREC_WORD_VECTORS when set, else the word-vector
  *   baseline XL_DATA_WORD_VECTORS.
  * Not found: -1, the message names every place searched and how to choose
  * another embedder (--model / --word-vectors). */
 int xl_embedder_default_path(xl_embedder_kind kind, char *out, size_t cap, xl_error *err);
+
+/* The kind of the file at `path`: XL_EMBEDDER_BERT when it starts with the xlrec
+ * model magic, else XL_EMBEDDER_WORD_VECTORS ("-" and unreadable files included:
+ * the reader reports the error). */
+xl_embedder_kind xl_embedder_path_kind(const char *path);
 
 /* Open `path` (NULL = the shipped default of opt->kind, xl_embedder_default_path:
  * the encoder unless the kind is word vectors).  opt may be NULL (defaults). */

@@ -8,6 +8,7 @@
 #include "dict_translate.h"
 #include "langid.h"
 #include "xl_csv.h"
+#include "xl_datapath.h"
 #include "xl_platform.h"
 #include "xl_text.h"
 #include "xl_thread.h"
@@ -263,8 +264,14 @@ int xl_pipeline_open_embedder(xl_pipeline *p, xl_error *err)
     eo.counts_path = p->opt.counts_path;
     eo.raw = true; /* it is handed p->tokens, already sentvec_preprocess'd by the clean stage */
     eo.max_len = p->opt.max_seq_len;
-    /* NULL (neither given): the shipped encoder */
+    /* neither given: the shipped encoder, or the word-vector baseline while no encoder is shipped */
     const char *path = p->opt.model_path ? p->opt.model_path : p->opt.word_vectors_path;
+    char default_path[XL_DATAPATH_MAX];
+    if (!path) {
+        if (xl_embedder_default_path(XL_EMBEDDER_AUTO, default_path, sizeof default_path, err) < 0) return -1;
+        path = default_path;
+        eo.kind = xl_embedder_path_kind(path);
+    }
     if (xl_embedder_open(&p->emb, path, &eo, err) < 0) return -1;
     snprintf(p->embedder_desc, sizeof p->embedder_desc, "%s", xl_embedder_name(p->emb));
     p->seconds[ST_OPEN] = xl_time_now() - t0;
