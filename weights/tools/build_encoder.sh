@@ -14,9 +14,10 @@
 #      additive margin (LaBSE), constant learning rate after warm-up, STAGE1 steps.  Checkpoints
 #      every 5 minutes to WORK/stage1.ckpt; a second run of this script resumes from it (same
 #      result as an uninterrupted run: docs/training.md, "Resume property")
-#   4. stage 2: from stage 1's model, the same loss with the learning rate decayed linearly to 0
-#      over STAGE2 steps (fresh optimiser state)
-#   5. the shipped file: weights stored as float16 (`xlrec convert --dtype f16`)
+#   4. stage 2: from stage 1's model, on the pairs plus the word pairs (train_words.tsv), the learning
+#      rate decayed linearly to 0 over STAGE2 steps (fresh optimiser state)
+#   5. stage 3: stage 2 again from stage 2's model with seed 2 (a new order of the data), STAGE3 steps
+#   6. the file: weights stored as float16 (`xlrec quantize --dtype f16`)
 #
 # Environment: XLREC (build/xlrec), CORPUS (/work/corpus/out), WORK (build/encoder), OUT
 # (weights/default/xlrec-encoder.xlm), THREADS (2), and the recipe's knobs below.
@@ -24,14 +25,14 @@ set -eu
 XLREC=${XLREC:-build/xlrec}
 CORPUS=${CORPUS:-/work/corpus/out}
 WORK=${WORK:-build/encoder}
-OUT=${OUT:-weights/default/xlrec-encoder.xlm}
+OUT=${OUT:-$WORK/xlrec-encoder.xlm}  # weights/default/xlrec-encoder.xlm once it ships
 THREADS=${THREADS:-2}
 VOCAB_SIZE=${VOCAB_SIZE:-24000}
-LAYERS=${LAYERS:-4}
+LAYERS=${LAYERS:-2}
 CONFIG=${CONFIG:-layers=$LAYERS,hidden=256,heads=4,ffn=1024,max-position=64}
-STAGE1=${STAGE1:-0}
-STAGE2=${STAGE2:-0}
-[ "$STAGE1" -gt 0 ] && [ "$STAGE2" -gt 0 ] || { echo "build_encoder.sh: set STAGE1 and STAGE2 (the shipped model's values are in weights/default/README.md)" >&2; exit 2; }
+STAGE1=${STAGE1:-1002}
+STAGE2=${STAGE2:-2500}
+STAGE3=${STAGE3:-1500}
 mkdir -p "$WORK"
 
 # 1. data
@@ -45,8 +46,8 @@ if [ ! -s "$WORK/vocab/tokenizer.json" ]; then
         --tokenizer-config "$WORK/vocab/tokenizer_config.json" "$WORK/data/vocab.tsv"
 fi
 
-COMMON="--pairs $WORK/data/train.tsv --eval-pairs $WORK/data/eval.tsv --eval-max 1000 --eval-every 500
-        --objective rank --batch 128 --max-len 32 --lazy-embeddings --dropout 0.1 --seed 1
+COMMON="--eval-pairs $WORK/data/eval.tsv --eval-max 1000 --eval-every 500
+        --objective rank --batch 128 --max-len 32 --lazy-embeddings --dropout 0.1
         --threads $THREADS --log-every 50"
 
 # 3. stage 1 (resumable)
@@ -54,23 +55,27 @@ if [ ! -s "$WORK/stage1.xlm" ]; then
     resume=""
     [ -s "$WORK/stage1.ckpt" ] && resume="--resume $WORK/stage1.ckpt"
     # shellcheck disable=SC2086
-    "$XLREC" train-encoder --config "$CONFIG" --vocab "$WORK/vocab" $COMMON \
-        --steps 20000 --lr 3e-4 --warmup 300 --schedule constant --stop-after "$STAGE1" \
+    "$XLREC" train-encoder --config "$CONFIG" --vocab "$WORK/vocab" --pairs "$WORK/data/train.tsv" $COMMON \
+        --seed 1 --steps 20000 --lr 3e-4 --warmup 300 --schedule constant --stop-after "$STAGE1" \
         --save-every 5 --checkpoint "$WORK/stage1.ckpt" $resume -o "$WORK/stage1.xlm.part"
     mv "$WORK/stage1.xlm.part" "$WORK/stage1.xlm"
 fi
 
-# 4. stage 2
-if [ ! -s "$WORK/stage2.xlm" ]; then
-    resume=""
-    [ -s "$WORK/stage2.ckpt" ] && resume="--resume $WORK/stage2.ckpt"
-    # shellcheck disable=SC2086
-    "$XLREC" train-encoder --init "$WORK/stage1.xlm" $COMMON \
-        --steps "$STAGE2" --lr 3e-4 --warmup 50 --schedule linear \
-        --save-every 5 --checkpoint "$WORK/stage2.ckpt" $resume -o "$WORK/stage2.xlm.part"
-    mv "$WORK/stage2.xlm.part" "$WORK/stage2.xlm"
-fi
+# 4.-5. stages 2 and 3 (each resumable)
+stage() { # NAME INIT STEPS SEED
+    if [ ! -s "$WORK/$1.xlm" ]; then
+        resume=""
+        [ -s "$WORK/$1.ckpt" ] && resume="--resume $WORK/$1.ckpt"
+        # shellcheck disable=SC2086
+        "$XLREC" train-encoder --init "$2" --pairs "$WORK/data/train_words.tsv" $COMMON --seed "$4" \
+            --steps "$3" --lr 3e-4 --warmup 100 --schedule linear \
+            --save-every 5 --checkpoint "$WORK/$1.ckpt" $resume -o "$WORK/$1.xlm.part"
+        mv "$WORK/$1.xlm.part" "$WORK/$1.xlm"
+    fi
+}
+stage stage2 "$WORK/stage1.xlm" "$STAGE2" 1
+stage stage3 "$WORK/stage2.xlm" "$STAGE3" 2
 
-# 5. the shipped file
-"$XLREC" convert --dtype f16 "$WORK/stage2.xlm" -o "$OUT"
-sha256sum "$WORK/vocab/vocab.txt" "$WORK/stage1.xlm" "$WORK/stage2.xlm" "$OUT"
+# 6. the file
+"$XLREC" quantize "$WORK/stage3.xlm" -o "$OUT" --dtype f16
+sha256sum "$WORK/vocab/vocab.txt" "$WORK/stage1.xlm" "$WORK/stage2.xlm" "$WORK/stage3.xlm" "$OUT"
