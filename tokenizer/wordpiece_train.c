@@ -11,6 +11,7 @@
 
 #include "wordpiece.h"
 #include "xl_alloc.h"
+#include "xl_json.h"
 #include "xl_io.h"
 #include "xl_utf8.h"
 
@@ -953,25 +954,7 @@ int wordpiece_vocab_write_txt(const wordpiece_vocab *v, const char *path, xl_err
     return rc;
 }
 
-/* a JSON string: quotes, backslashes and control characters escaped, the rest
- * (valid UTF-8) as is, as serde_json writes it */
-static int json_str(xl_buf *b, const char *s, size_t n, xl_error *err)
-{
-    if (xl_buf_putc(b, '"', err) < 0) return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int rc;
-        if (c == '"') rc = xl_buf_append(b, "\\\"", 2, err);
-        else if (c == '\\') rc = xl_buf_append(b, "\\\\", 2, err);
-        else if (c == '\n') rc = xl_buf_append(b, "\\n", 2, err);
-        else if (c == '\r') rc = xl_buf_append(b, "\\r", 2, err);
-        else if (c == '\t') rc = xl_buf_append(b, "\\t", 2, err);
-        else if (c < 0x20) rc = xl_buf_printf(b, err, "\\u%04x", c);
-        else rc = xl_buf_putc(b, (char)c, err);
-        if (rc < 0) return -1;
-    }
-    return xl_buf_putc(b, '"', err);
-}
+static int json_str(xl_buf *b, const char *s, size_t n, xl_error *err) { return xl_json_put_string(b, s, n, err); }
 
 static int64_t vocab_id(const wordpiece_vocab *v, const char *s)
 {

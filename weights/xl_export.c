@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_json.h"
 #include "xl_bytes.h"
 #include "xl_io.h"
 #include "xl_platform.h"
@@ -386,25 +387,7 @@ static void note_unused_tensors(exporter *x)
 
 /* ---- safetensors writer ----------------------------------------------------------------------- */
 
-/* A JSON string: quotes, backslashes and control characters escaped, other bytes (UTF-8) as they
- * are, as serde_json and Python's json.dumps(ensure_ascii=False) write it. */
-static int json_str(xl_buf *b, const char *s, size_t n, xl_error *err)
-{
-    if (xl_buf_putc(b, '"', err) < 0) return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int rc;
-        if (c == '"') rc = xl_buf_append(b, "\\\"", 2, err);
-        else if (c == '\\') rc = xl_buf_append(b, "\\\\", 2, err);
-        else if (c == '\n') rc = xl_buf_append(b, "\\n", 2, err);
-        else if (c == '\r') rc = xl_buf_append(b, "\\r", 2, err);
-        else if (c == '\t') rc = xl_buf_append(b, "\\t", 2, err);
-        else if (c < 0x20 || c == 0x7f) rc = xl_buf_printf(b, err, "\\u%04x", c);
-        else rc = xl_buf_putc(b, (char)c, err);
-        if (rc < 0) return -1;
-    }
-    return xl_buf_putc(b, '"', err);
-}
+static int json_str(xl_buf *b, const char *s, size_t n, xl_error *err) { return xl_json_put_string(b, s, n, err); }
 
 static int json_cstr(xl_buf *b, const char *s, xl_error *err) { return json_str(b, s, strlen(s), err); }
 

@@ -858,3 +858,21 @@ const char *xl_json_type_name(xl_json_type type)
     }
     return "unknown";
 }
+
+int xl_json_put_string(xl_buf *b, const char *s, size_t n, xl_error *err)
+{
+    if (xl_buf_putc(b, '"', err) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int rc;
+        if (c == '"') rc = xl_buf_append(b, "\\\"", 2, err);
+        else if (c == '\\') rc = xl_buf_append(b, "\\\\", 2, err);
+        else if (c == '\n') rc = xl_buf_append(b, "\\n", 2, err);
+        else if (c == '\r') rc = xl_buf_append(b, "\\r", 2, err);
+        else if (c == '\t') rc = xl_buf_append(b, "\\t", 2, err);
+        else if (c < 0x20) rc = xl_buf_printf(b, err, "\\u%04x", c);
+        else rc = xl_buf_putc(b, (char)c, err);
+        if (rc < 0) return -1;
+    }
+    return xl_buf_putc(b, '"', err);
+}

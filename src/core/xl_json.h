@@ -112,4 +112,11 @@ bool xl_json_get_bool(const xl_json *object, const char *key, bool *out);
 const char *xl_json_get_string(const xl_json *object, const char *key);
 const char *xl_json_type_name(xl_json_type type);
 
+/* Writing: the JSON string literal of s[0..n) appended to b, as serde_json and
+ * Python's json.dumps(ensure_ascii=False) write it: '"' and '\\' escaped, \n \r \t
+ * as short escapes, other bytes below 0x20 as \u00XX, every other byte (UTF-8)
+ * as is.  The caller gives valid UTF-8.  0 or -1 (allocation, in err). */
+struct xl_buf;
+int xl_json_put_string(struct xl_buf *b, const char *s, size_t n, xl_error *err);
+
 #endif /* XL_JSON_H */
