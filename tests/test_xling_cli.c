@@ -313,6 +313,20 @@ static void test_eval_retrieval_model_cli(void **state)
     snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s -m %s", a, b, model);
     assert_int_equal(run(args, NULL, out, sizeof out), 0);
     assert_non_null(strstr(out, "pairs 3  pooling mean  scoring cosine  src->tgt P@1 33.33  tgt->src P@1 33.33"));
+    /* truncation: the model's max_seq_len (32) by default, --max-len N instead; the line says how many
+     * lines lost their tail ([CLS] + 1 piece + [SEP] of every line at N = 3: the first words differ,
+     * so every line still retrieves itself) */
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --model %s", a, a, model);
+    assert_int_equal(run(args, NULL, out, sizeof out), 0);
+    assert_non_null(strstr(out, "P@1 100.00  (lines cut at 32 tokens: src 0, tgt 0)\n"));
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --model %s --max-len 3", a, a, model);
+    assert_int_equal(run(args, NULL, out, sizeof out), 0);
+    assert_non_null(strstr(out, "P@1 100.00  (lines cut at 3 tokens: src 3, tgt 3)\n"));
+    /* beyond the model's 40 position embeddings: refused; word vectors have no --max-len */
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --model %s --max-len 41", a, a, model);
+    assert_int_equal(run(args, NULL, NULL, 0), 1);
+    snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --word-vectors %s --max-len 3", a, a, vec);
+    assert_int_equal(run(args, NULL, NULL, 0), 2);
     /* usage: --model excludes word vectors; runtime: a model file that is not one */
     snprintf(args, sizeof args, "eval-retrieval --src %s --tgt %s --model %s --word-vectors %s", a, a, model, vec);
     assert_int_equal(run(args, NULL, NULL, 0), 2);

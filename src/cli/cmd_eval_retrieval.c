@@ -49,7 +49,7 @@ int cmd_eval_retrieval(int argc, char **argv)
     xl_embedder_options_default(&eo);
     const char *src = NULL, *tgt = NULL, *model = NULL, *wv = NULL, *src_wv = NULL, *tgt_wv = NULL, *pooling = "sif";
     const char *src_counts = NULL, *tgt_counts = NULL;
-    int64_t max_lines = 0, csls_k = 10, threads = eo.threads;
+    int64_t max_lines = 0, csls_k = 10, threads = eo.threads, max_len = (int64_t)eo.max_len;
     double sif_a = eo.sif_a;
     bool csls = false, raw = false;
     const xl_option opts[] = {
@@ -74,6 +74,9 @@ int cmd_eval_retrieval(int argc, char **argv)
         {"csls-k", 0, XL_OPT_INT, &csls_k, "K", "CSLS neighbourhood", 1, 1000, NULL},
         {"max-lines", 0, XL_OPT_INT, &max_lines, "N", "use the first N line pairs (0 = all)", 0, 0, NULL},
         {"raw", 0, XL_OPT_FLAG, &raw, NULL, "input already tokenised", 0, 0, NULL},
+        {"max-len", 0, XL_OPT_INT, &max_len, "N",
+         "encoder: truncate to N tokens (0: the model's max_seq_len; at most its position embeddings)", 0, 1 << 20,
+         NULL},
         {"threads", 't', XL_OPT_INT, &threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
         {0}};
     const xl_command_spec spec = {
@@ -108,6 +111,8 @@ int cmd_eval_retrieval(int argc, char **argv)
         if (raw || src_counts || tgt_counts)
             return xl_cli_usage_error(&spec, "--raw, --src-counts and --tgt-counts apply to word vectors");
         wv = model;
+    } else if (max_len) {
+        return xl_cli_usage_error(&spec, "--max-len applies to an encoder (word vectors read every word)");
     }
     if (!src_wv) src_wv = wv;
     if (!tgt_wv) tgt_wv = wv;
@@ -126,6 +131,7 @@ int cmd_eval_retrieval(int argc, char **argv)
     eo.normalize = true;
     eo.sif_a = sif_a;
     eo.raw = raw;
+    eo.max_len = (size_t)max_len;
     xl_embedder *es_emb = NULL, *et_emb = NULL;
     float *es = NULL, *et = NULL;
     size_t ns = 0, nt = 0, dim = 0;
@@ -158,10 +164,12 @@ int cmd_eval_retrieval(int argc, char **argv)
     if (direction(es, et, ns, dim, csls, (size_t)csls_k, n_threads, &h_st, &err) < 0 ||
         direction(et, es, ns, dim, csls, (size_t)csls_k, n_threads, &h_ts, &err) < 0)
         goto done;
-    printf("pairs %zu  pooling %s  scoring %s  src->tgt P@1 %.2f  tgt->src P@1 %.2f  "
-           "(lines without known words: src %zu, tgt %zu)\n",
-           ns, pooling, csls ? "csls" : "cosine", 100.0 * (double)h_st / (double)ns, 100.0 * (double)h_ts / (double)ns,
-           st_s.n_empty, st_t.n_empty);
+    printf("pairs %zu  pooling %s  scoring %s  src->tgt P@1 %.2f  tgt->src P@1 %.2f  ", ns, pooling,
+           csls ? "csls" : "cosine", 100.0 * (double)h_st / (double)ns, 100.0 * (double)h_ts / (double)ns);
+    if (words) printf("(lines without known words: src %zu, tgt %zu)\n", st_s.n_empty, st_t.n_empty);
+    else /* an encoder reads at most max_len tokens: the lines that lost their tail */
+        printf("(lines cut at %zu tokens: src %zu, tgt %zu)\n", xl_embedder_max_len(es_emb), st_s.n_truncated,
+               st_t.n_truncated);
     rc = 0;
 done:
     free(es), free(et);
