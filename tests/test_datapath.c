@@ -217,6 +217,98 @@ static void test_search_order(void **state)
     assert_int_equal(sh(cmd), 0);
 }
 
+/* xl_embedder_default, the one default of every command: the encoder where it is found (kind BERT,
+ * by place: even a file that is no model is opened as the encoder and fails, it is never read as word
+ * vectors), else the word vectors (kind WORD_VECTORS, $XLREC_WORD_VECTORS first).  The "else"
+ * expectation follows the state of this machine: once an encoder is shipped in the source tree (or
+ * installed) the search after $XLREC_DATA finds it, and the test expects that one. */
+static void test_default_embedder(void **state)
+{
+    (void)state;
+    const char *base = xl_test_tmp_path("default");
+    char enc_dir[1024], wv_dir[1024], cmd[4096], file[1200], want[XL_DATAPATH_MAX], path[XL_DATAPATH_MAX];
+    snprintf(enc_dir, sizeof enc_dir, "%s/enc", base);
+    snprintf(wv_dir, sizeof wv_dir, "%s/wv", base);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/default' '%s/default'", enc_dir, wv_dir);
+    assert_int_equal(sh(cmd), 0);
+    snprintf(file, sizeof file, "%s/" XL_DATA_WORD_VECTORS, wv_dir);
+    write_file(file, "4 2\ncat 1 0\nchat 1 0\ndog 0 1\nchien 0 1\n"); /* text vectors: read by content */
+    snprintf(file, sizeof file, "%s/" XL_DATA_WORD_VECTORS, enc_dir);
+    write_file(file, "4 2\ncat 1 0\nchat 1 0\ndog 0 1\nchien 0 1\n");
+    snprintf(file, sizeof file, "%s/" XL_DATA_ENCODER, enc_dir);
+    write_file(file, "4 2\ncat 1 0\nchat 1 0\ndog 0 1\nchien 0 1\n"); /* no model: must not pass for one */
+    const char *saved = getenv("XLREC_WORD_VECTORS");
+    char saved_wv[4096] = "";
+    if (saved) snprintf(saved_wv, sizeof saved_wv, "%s", saved);
+    unsetenv("XLREC_WORD_VECTORS");
+    xl_error e;
+    xl_error_clear(&e);
+    xl_embedder_kind kind = XL_EMBEDDER_AUTO;
+
+    /* an encoder in $XLREC_DATA: found first, kind BERT; the strict search and AUTO agree */
+    setenv(XL_DATA_ENV, enc_dir, 1);
+    assert_int_equal(xl_embedder_default(&kind, path, sizeof path, &e), 0);
+    assert_int_equal(kind, XL_EMBEDDER_BERT);
+    assert_string_equal(path, file);
+    assert_int_equal(xl_embedder_default_path(XL_EMBEDDER_AUTO, path, sizeof path, &e), 0);
+    assert_string_equal(path, file);
+    assert_int_equal(xl_embedder_default_path(XL_EMBEDDER_BERT, path, sizeof path, &e), 0);
+    assert_string_equal(path, file);
+    /* opened by default: as the encoder, so the text file fails as a model, naming the file */
+    xl_embedder *emb = NULL;
+    assert_int_equal(xl_embedder_open(&emb, NULL, NULL, &e), -1);
+    assert_null(emb);
+    assert_non_null(strstr(e.msg, file));
+    /* the word-vector kind never takes the encoder */
+    assert_int_equal(xl_embedder_default_path(XL_EMBEDDER_WORD_VECTORS, path, sizeof path, &e), 0);
+    snprintf(want, sizeof want, "%s/" XL_DATA_WORD_VECTORS, enc_dir);
+    assert_string_equal(path, want);
+
+    /* no encoder in $XLREC_DATA: the one found after it, if any (installed, source tree), else the
+     * word vectors of $XLREC_DATA */
+    setenv(XL_DATA_ENV, wv_dir, 1);
+    char shipped[XL_DATAPATH_MAX];
+    xl_error se;
+    xl_error_clear(&se);
+    bool encoder_shipped = xl_datapath_find(XL_DATA_ENCODER, shipped, sizeof shipped, &se) == 0;
+    kind = XL_EMBEDDER_AUTO;
+    assert_int_equal(xl_embedder_default(&kind, path, sizeof path, &e), 0);
+    if (encoder_shipped) {
+        print_message("[  INFO    ] an encoder is shipped: %s\n", shipped);
+        assert_int_equal(kind, XL_EMBEDDER_BERT);
+        assert_string_equal(path, shipped);
+    } else {
+        assert_int_equal(kind, XL_EMBEDDER_WORD_VECTORS);
+        snprintf(want, sizeof want, "%s/" XL_DATA_WORD_VECTORS, wv_dir);
+        assert_string_equal(path, want);
+        /* opened by default: the word vectors (4 words x 2 dims) */
+        assert_int_equal(xl_embedder_open(&emb, NULL, NULL, &e), 0);
+        assert_int_equal(xl_embedder_kind_of(emb), XL_EMBEDDER_WORD_VECTORS);
+        assert_int_equal(xl_embedder_dim(emb), 2);
+        xl_embedder_free(emb);
+        /* $XLREC_WORD_VECTORS names the baseline, used as is */
+        setenv("XLREC_WORD_VECTORS", "/nonexistent/vectors.txt", 1);
+        assert_int_equal(xl_embedder_default(&kind, path, sizeof path, &e), 0);
+        assert_int_equal(kind, XL_EMBEDDER_WORD_VECTORS);
+        assert_string_equal(path, "/nonexistent/vectors.txt");
+        unsetenv("XLREC_WORD_VECTORS");
+        /* the strict search fails and names the encoder's places and the way to the baseline */
+        assert_int_equal(xl_embedder_default_path(XL_EMBEDDER_BERT, path, sizeof path, &e), -1);
+        snprintf(want, sizeof want, "%s/" XL_DATA_ENCODER " ($XLREC_DATA)", wv_dir);
+        assert_non_null(strstr(e.msg, want));
+        assert_non_null(strstr(e.msg, "--word-vectors"));
+    }
+    /* the output buffer is checked */
+    char tiny[4];
+    setenv(XL_DATA_ENV, enc_dir, 1);
+    assert_int_equal(xl_embedder_default(&kind, tiny, sizeof tiny, &e), -1);
+
+    unsetenv(XL_DATA_ENV);
+    if (saved) setenv("XLREC_WORD_VECTORS", saved_wv, 1);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+    assert_int_equal(sh(cmd), 0);
+}
+
 /* ------------------------------------------------------------------ through the binary */
 
 static char out[65536], out2[65536], err[65536];
@@ -334,45 +426,68 @@ static void test_run_default(void **state)
     assert_non_null(strstr(err, want));
 }
 
-/* Without the encoder the word-vector baseline stands in (until an encoder is shipped): embed,
- * eval-retrieval and run work and use the word vectors the search finds (here the source
- * tree's), the same as --word-vectors.  (Only checkable while no encoder is shipped in the
- * source tree or installed: once one is, the search finds it, which test_search_order covers
- * with other names; the strict encoder search, XL_EMBEDDER_BERT, still fails with the list
- * of places searched.) */
-static void test_encoder_absent(void **state)
+/* The defaults when $XLREC_DATA holds no model: what the search finds after it.  Either an encoder
+ * is shipped in the source tree (or installed), and embed, eval-retrieval and run use it, the same
+ * as naming it with --model; or none is, and the word-vector baseline stands in, the same as
+ * --word-vectors, and the strict encoder search (XL_EMBEDDER_BERT) fails naming every place
+ * searched.  The test asserts the state it finds (it says which), so it holds before and after the
+ * encoder is committed. */
+static void test_default_found(void **state)
 {
     (void)state;
     (void)xl_test_bin_or_skip();
-    if (xlrec(empty, "data-path " XL_DATA_ENCODER, out, err, sizeof out) == 0) {
-        print_message("[  SKIP    ] an encoder is shipped (%s): the absent case is covered by test_search_order\n",
-                      out);
-        skip();
+    char base[65536], args[8192], args2[16384], shipped[XL_DATAPATH_MAX], want[8192];
+    bool have_encoder = xlrec(empty, "data-path " XL_DATA_ENCODER, out, err, sizeof out) == 0;
+    snprintf(shipped, sizeof shipped, "%.4000s", out); /* the path data-path printed */
+    shipped[strcspn(shipped, "\n")] = '\0';
+    print_message("[  INFO    ] %s\n", have_encoder ? shipped : "no encoder shipped: the word vectors stand in");
+    if (have_encoder) {
+        assert_true(strlen(shipped) > strlen(XL_DATA_ENCODER));
+        snprintf(args, sizeof args, "embed --model '%s' -", shipped);
+        assert_int_equal(xlrec(empty, args, base, err, sizeof base), 0);
+        assert_int_equal(xlrec(empty, "embed -", out, err, sizeof out), 0);
+        assert_string_equal(out, base);
+    } else {
+        assert_int_equal(xlrec(empty, "embed --word-vectors --pooling mean -", base, err, sizeof base), 0);
+        assert_int_equal(xlrec(empty, "embed --pooling mean -", out, err, sizeof out), 0);
+        assert_string_equal(out, base);
+        /* a model-only option without a model: usage error that says why */
+        assert_int_equal(xlrec(empty, "embed --input ids", out, err, sizeof out), 2);
+        assert_non_null(strstr(err, "no encoder is shipped"));
     }
-    char base[65536], args[8192];
-    assert_int_equal(xlrec(empty, "embed --word-vectors --pooling mean -", base, err, sizeof base), 0);
-    assert_int_equal(xlrec(empty, "embed --pooling mean -", out, err, sizeof out), 0);
-    assert_string_equal(out, base);
-    /* a model-only option without a model: usage error that says why */
-    assert_int_equal(xlrec(empty, "embed --input ids", out, err, sizeof out), 2);
-    assert_non_null(strstr(err, "no encoder is shipped"));
-    snprintf(args, sizeof args, "eval-retrieval --src '%s/fr.txt' --tgt '%s/en.txt' -p mean", root, root);
+    snprintf(args, sizeof args, "eval-retrieval --src '%s/fr.txt' --tgt '%s/en.txt'", root, root);
     assert_int_equal(xlrec(empty, args, out, err, sizeof out), 0);
-    assert_non_null(strstr(out, "lines without known words")); /* printed for word vectors only */
+    if (have_encoder) {
+        assert_non_null(strstr(out, "pooling mean"));      /* the shipped encoder's own pooling */
+        assert_non_null(strstr(out, "(lines cut at ")); /* printed for an encoder only */
+        snprintf(args2, sizeof args2, "%s --model '%s'", args, shipped);
+        assert_int_equal(xlrec(empty, args2, out2, err, sizeof out2), 0);
+        assert_string_equal(out, out2);
+    } else {
+        assert_non_null(strstr(out, "lines without known words")); /* printed for word vectors only */
+    }
     snprintf(args, sizeof args, "run --items '%s/docs/demo/items.tsv' --interactions '%s/docs/demo/interactions.tsv'",
              repo, repo);
     assert_int_equal(xlrec(empty, args, out, err, sizeof out), 0);
-    /* the strict search (the encoder itself) names every place searched */
+    if (have_encoder) snprintf(want, sizeof want, "BERT model %s", shipped);
+    else snprintf(want, sizeof want, "word vectors ");
+    assert_non_null(strstr(err, want)); /* the summary names the embedder */
+    /* the strict search (the encoder itself): finds the shipped one, or names every place searched */
     char path[XL_DATAPATH_MAX];
     xl_error e;
     xl_error_clear(&e);
     setenv(XL_DATA_ENV, empty, 1);
-    assert_int_equal(xl_embedder_default_path(XL_EMBEDDER_BERT, path, sizeof path, &e), -1);
+    int rc = xl_embedder_default_path(XL_EMBEDDER_BERT, path, sizeof path, &e);
     unsetenv(XL_DATA_ENV);
-    char want[8192];
-    snprintf(want, sizeof want, "%s/" XL_DATA_ENCODER " ($XLREC_DATA)", empty);
-    assert_non_null(strstr(e.msg, want));
-    assert_non_null(strstr(e.msg, "--word-vectors"));
+    if (have_encoder) {
+        assert_int_equal(rc, 0);
+        assert_string_equal(path, shipped);
+    } else {
+        assert_int_equal(rc, -1);
+        snprintf(want, sizeof want, "%s/" XL_DATA_ENCODER " ($XLREC_DATA)", empty);
+        assert_non_null(strstr(e.msg, want));
+        assert_non_null(strstr(e.msg, "--word-vectors"));
+    }
 }
 
 /* make demo with the encoder found through $XLREC_DATA: its recommendations, then the evaluation
@@ -408,9 +523,9 @@ static void test_demo(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_search_order),    cmocka_unit_test(test_langid),
+        cmocka_unit_test(test_search_order),    cmocka_unit_test(test_default_embedder), cmocka_unit_test(test_langid),
         cmocka_unit_test(test_embed_default),   cmocka_unit_test(test_eval_retrieval_default),
-        cmocka_unit_test(test_run_default),     cmocka_unit_test(test_encoder_absent),
+        cmocka_unit_test(test_run_default),     cmocka_unit_test(test_default_found),
         cmocka_unit_test(test_demo),
     };
     return cmocka_run_group_tests_name("datapath", tests, setup, teardown);

@@ -270,10 +270,11 @@ int cmd_embed(int argc, char **argv)
     xl_error_clear(&err);
     char default_path[XL_DATAPATH_MAX]; /* the shipped encoder or word vectors */
     if (words ? !*wv_path : !model_path) {
-        if (xl_embedder_default_path(words ? XL_EMBEDDER_WORD_VECTORS : XL_EMBEDDER_AUTO, default_path,
-                                     sizeof default_path, &err) < 0)
+        xl_embedder_kind found = XL_EMBEDDER_WORD_VECTORS;
+        if ((words ? xl_embedder_default_path(XL_EMBEDDER_WORD_VECTORS, default_path, sizeof default_path, &err)
+                   : xl_embedder_default(&found, default_path, sizeof default_path, &err)) < 0)
             return xl_cli_runtime_error(&err);
-        if (!words && xl_embedder_path_kind(default_path) == XL_EMBEDDER_WORD_VECTORS) {
+        if (!words && found == XL_EMBEDDER_WORD_VECTORS) {
             /* no encoder shipped: the word-vector baseline is the default */
             words = true;
             wv_path = "";

@@ -99,10 +99,11 @@ int cmd_eval_retrieval(int argc, char **argv)
     xl_error_clear(&err);
     char default_path[XL_DATAPATH_MAX]; /* the shipped encoder or word vectors */
     if (words ? wv && !*wv : !model) {
-        if (xl_embedder_default_path(words ? XL_EMBEDDER_WORD_VECTORS : XL_EMBEDDER_AUTO, default_path,
-                                     sizeof default_path, &err) < 0)
+        xl_embedder_kind found = XL_EMBEDDER_WORD_VECTORS;
+        if ((words ? xl_embedder_default_path(XL_EMBEDDER_WORD_VECTORS, default_path, sizeof default_path, &err)
+                   : xl_embedder_default(&found, default_path, sizeof default_path, &err)) < 0)
             return xl_cli_runtime_error(&err);
-        if (!words && xl_embedder_path_kind(default_path) == XL_EMBEDDER_WORD_VECTORS)
+        if (!words && found == XL_EMBEDDER_WORD_VECTORS)
             words = true; /* no encoder shipped: the word-vector baseline is the default */
         if (words) wv = default_path;
         else model = default_path;

@@ -162,9 +162,9 @@ int cmd_run(int argc, char **argv)
         wv = wv_buf;
     }
     if (!model && !wv) {
-        if (xl_embedder_default_path(XL_EMBEDDER_AUTO, model_buf, sizeof model_buf, &derr) < 0)
-            return xl_cli_runtime_error(&derr);
-        if (xl_embedder_path_kind(model_buf) == XL_EMBEDDER_WORD_VECTORS) wv = model_buf; /* no encoder shipped */
+        xl_embedder_kind found;
+        if (xl_embedder_default(&found, model_buf, sizeof model_buf, &derr) < 0) return xl_cli_runtime_error(&derr);
+        if (found == XL_EMBEDDER_WORD_VECTORS) wv = model_buf; /* no encoder shipped */
         else model = model_buf;
     }
     if (!langid) {

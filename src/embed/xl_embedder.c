@@ -55,8 +55,24 @@ void xl_embedder_options_default(xl_embedder_options *o)
     o->simd = XL_SIMD_AUTO;
 }
 
+/* err holds xl_datapath_find's list of the places searched for the encoder: say
+ * what was missing and how to choose another embedder.  Returns -1. */
+static int encoder_missing(xl_error *err)
+{
+    xl_error_prefix(err, "no model given (--model MODEL)");
+    size_t len = strlen(err ? err->msg : "");
+    if (err && len + 1 < sizeof err->msg)
+        snprintf(err->msg + len, sizeof err->msg - len, ". Set %s to a directory holding %s, or use the word-vector "
+                 "baseline with --word-vectors [FILE]", XL_DATA_ENV, XL_DATA_ENCODER);
+    return -1;
+}
+
 int xl_embedder_default_path(xl_embedder_kind kind, char *out, size_t cap, xl_error *err)
 {
+    if (kind == XL_EMBEDDER_AUTO) {
+        xl_embedder_kind found;
+        return xl_embedder_default(&found, out, cap, err);
+    }
     if (kind == XL_EMBEDDER_WORD_VECTORS) {
         const char *env = getenv("XLREC_WORD_VECTORS");
         if (env && *env) { /* the option given through the environment: used as is */
@@ -68,22 +84,25 @@ int xl_embedder_default_path(xl_embedder_kind kind, char *out, size_t cap, xl_er
         return xl_error_prefix(err, "no word-vector file given (--word-vectors FILE)");
     }
     if (xl_datapath_find(XL_DATA_ENCODER, out, cap, err) == 0) return 0;
-    if (kind == XL_EMBEDDER_AUTO) {
-        /* no encoder shipped (or installed): the word-vector baseline stands in, so the
-         * commands keep working; the caller learns which from xl_embedder_path_kind */
-        xl_error werr;
-        xl_error_clear(&werr);
-        if (xl_embedder_default_path(XL_EMBEDDER_WORD_VECTORS, out, cap, &werr) == 0) {
-            xl_error_clear(err);
-            return 0;
-        }
+    return encoder_missing(err);
+}
+
+int xl_embedder_default(xl_embedder_kind *kind, char *out, size_t cap, xl_error *err)
+{
+    if (xl_datapath_find(XL_DATA_ENCODER, out, cap, err) == 0) {
+        *kind = XL_EMBEDDER_BERT;
+        return 0;
     }
-    xl_error_prefix(err, "no model given (--model MODEL)");
-    size_t len = strlen(err ? err->msg : "");
-    if (err && len + 1 < sizeof err->msg)
-        snprintf(err->msg + len, sizeof err->msg - len, ". Set %s to a directory holding %s, or use the word-vector "
-                 "baseline with --word-vectors [FILE]", XL_DATA_ENV, XL_DATA_ENCODER);
-    return -1;
+    /* no encoder shipped (or installed): the word-vector baseline stands in, so the
+     * commands keep working */
+    xl_error werr;
+    xl_error_clear(&werr);
+    if (xl_embedder_default_path(XL_EMBEDDER_WORD_VECTORS, out, cap, &werr) == 0) {
+        xl_error_clear(err);
+        *kind = XL_EMBEDDER_WORD_VECTORS;
+        return 0;
+    }
+    return encoder_missing(err); /* the encoder's search is the one to report */
 }
 
 /* An xlrec model file starts with its magic; anything else is taken for word vectors. */
@@ -144,9 +163,11 @@ int xl_embedder_open(xl_embedder **out, const char *path, const xl_embedder_opti
 {
     *out = NULL;
     char default_path[XL_DATAPATH_MAX];
+    xl_embedder_kind kind = opt ? opt->kind : XL_EMBEDDER_AUTO;
     if (!path) {
-        if (xl_embedder_default_path(opt ? opt->kind : XL_EMBEDDER_AUTO, default_path, sizeof default_path, err) < 0)
-            return -1;
+        int found = kind == XL_EMBEDDER_AUTO ? xl_embedder_default(&kind, default_path, sizeof default_path, err)
+                                             : xl_embedder_default_path(kind, default_path, sizeof default_path, err);
+        if (found < 0) return -1;
         path = default_path;
     }
     xl_embedder *e = xl_calloc(1, sizeof *e, err);
@@ -155,7 +176,7 @@ int xl_embedder_open(xl_embedder **out, const char *path, const xl_embedder_opti
     else xl_embedder_options_default(&e->opt);
     if (e->opt.batch == 0) e->opt.batch = 32;
     e->threads = xl_resolve_threads(e->opt.threads);
-    e->kind = e->opt.kind == XL_EMBEDDER_AUTO ? xl_embedder_path_kind(path) : e->opt.kind;
+    e->kind = kind == XL_EMBEDDER_AUTO ? xl_embedder_path_kind(path) : kind;
     wordpiece_encoding_init(&e->enc);
     xl_bert_acts_init(&e->acts, false);
     xl_buf_init(&e->words);

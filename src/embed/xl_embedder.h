@@ -84,22 +84,31 @@ typedef struct xl_embedder xl_embedder;
 /* The shipped default of a kind, found by xl_datapath (src/core/xl_datapath.h:
  * $XLREC_DATA, the installed data directory, the source tree), into out[cap]:
  *   XL_EMBEDDER_BERT: the default sentence encoder XL_DATA_ENCODER;
- *   XL_EMBEDDER_AUTO: the encoder when one is found, else the word vectors below
- *     (until an encoder is shipped, the word-vector baseline is the default: the
- *     caller tells which with xl_embedder_path_kind);
+ *   XL_EMBEDDER_AUTO: xl_embedder_default (the encoder, else the word vectors);
  *   XL_EMBEDDER_WORD_VECTORS: $XLREC_WORD_VECTORS when set, else the word-vector
  *   baseline XL_DATA_WORD_VECTORS.
  * Not found: -1, the message names every place searched and how to choose
  * another embedder (--model / --word-vectors). */
 int xl_embedder_default_path(xl_embedder_kind kind, char *out, size_t cap, xl_error *err);
 
+/* THE default embedder of every command that takes one (embed, eval-retrieval,
+ * run, the pipeline): the shipped sentence encoder XL_DATA_ENCODER when it is
+ * found (*kind = XL_EMBEDDER_BERT), else the word-vector baseline, as
+ * xl_embedder_default_path(XL_EMBEDDER_WORD_VECTORS) finds it (*kind =
+ * XL_EMBEDDER_WORD_VECTORS), so the commands work whether an encoder is
+ * shipped (installed) or not.  The kind says which place was found, not what
+ * the file holds: a damaged encoder file fails when it is opened, it is never
+ * read as word vectors.  Neither found: -1, the message names the places
+ * searched for the encoder and the options that choose another embedder. */
+int xl_embedder_default(xl_embedder_kind *kind, char *out, size_t cap, xl_error *err);
+
 /* The kind of the file at `path`: XL_EMBEDDER_BERT when it starts with the xlrec
  * model magic, else XL_EMBEDDER_WORD_VECTORS ("-" and unreadable files included:
  * the reader reports the error). */
 xl_embedder_kind xl_embedder_path_kind(const char *path);
 
-/* Open `path` (NULL = the shipped default of opt->kind, xl_embedder_default_path:
- * the encoder unless the kind is word vectors).  opt may be NULL (defaults). */
+/* Open `path` (NULL = the shipped default of opt->kind: xl_embedder_default for
+ * XL_EMBEDDER_AUTO, else xl_embedder_default_path).  opt may be NULL (defaults). */
 int xl_embedder_open(xl_embedder **out, const char *path, const xl_embedder_options *opt, xl_error *err);
 void xl_embedder_free(xl_embedder *e);
 

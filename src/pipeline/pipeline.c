@@ -268,9 +268,8 @@ int xl_pipeline_open_embedder(xl_pipeline *p, xl_error *err)
     const char *path = p->opt.model_path ? p->opt.model_path : p->opt.word_vectors_path;
     char default_path[XL_DATAPATH_MAX];
     if (!path) {
-        if (xl_embedder_default_path(XL_EMBEDDER_AUTO, default_path, sizeof default_path, err) < 0) return -1;
+        if (xl_embedder_default(&eo.kind, default_path, sizeof default_path, err) < 0) return -1;
         path = default_path;
-        eo.kind = xl_embedder_path_kind(path);
     }
     if (xl_embedder_open(&p->emb, path, &eo, err) < 0) return -1;
     snprintf(p->embedder_desc, sizeof p->embedder_desc, "%s", xl_embedder_name(p->emb));

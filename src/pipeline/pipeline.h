@@ -89,7 +89,7 @@ typedef struct xl_pipeline_options {
     const char *item_lang_col;     /* default: "lang" / "language" when present; "" = none (detect) */
     const char *user_col, *item_col, *rating_col; /* defaults: "user"/0, "item"/1, "rating" when present */
     /* embedder: at most one of model_path / word_vectors_path; neither = the shipped encoder
-     * (xl_embedder_default_path) */
+     * (or, while none is found, the word vectors: xl_embedder_default) */
     const char *model_path;        /* BERT/DistilBERT model file (xlrec convert) */
     const char *word_vectors_path; /* word2vec text or binary file */
     bool sif;                      /* word vectors: SIF (default) or mean pooling */
