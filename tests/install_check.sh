@@ -4,7 +4,8 @@
 # $XLREC_DATA and the command-line options override them in that order, a DESTDIR install
 # stages the same tree, and `make uninstall` removes every file again.  The encoder is not in
 # the repository until it is committed: a tiny one (the in-repo DistilBERT fixture, converted)
-# stands in under $XLREC_DATA, and the installed one is checked when there is one.
+# stands in under $XLREC_DATA.  With weights/default/xlrec-encoder.xlm present, `make install` installs
+# it and the installed binary must use it by default; without it, the word vectors stand in.
 # Usage: sh tests/install_check.sh   (from the repository root; MAKE=gmake to change make)
 set -eu
 unset XLREC_DATA XLREC_LANGID_MODEL XLREC_WORD_VECTORS # the caller's overrides would hide what is checked
@@ -60,10 +61,23 @@ echo "== the option first of all"
 if XLREC_DATA=$T/data x embed --model "$T/none.xlm" < "$T/in.txt" > /dev/null 2> "$T/err.txt"; then fail "a missing --model"; fi
 grep -q "$T/none.xlm" "$T/err.txt" || fail "the missing --model is not named"
 
+if [ -f "$SHARE/default/xlrec-encoder.xlm" ]; then
+    echo "== the installed encoder is the default (found before the source tree's, used by embed and run)"
+    E=$SHARE/default/xlrec-encoder.xlm
+    [ "$(x data-path default/xlrec-encoder.xlm)" = "$E" ] || fail "data-path encoder: $(x data-path default/xlrec-encoder.xlm)"
+    x embed < "$T/in.txt" > "$T/auto.txt" 2> "$T/err.txt" || { cat "$T/err.txt"; fail "embed with the installed encoder"; }
+    x embed --model "$E" < "$T/in.txt" > "$T/model.txt" || fail "embed --model $E"
+    cmp -s "$T/auto.txt" "$T/model.txt" || fail "embed: the default is not the installed encoder"
+    x run --items "$D/items.tsv" --interactions "$D/interactions.tsv" -k 3 > /dev/null 2> "$T/run.err" ||
+        { cat "$T/run.err"; fail "run with the installed encoder"; }
+    grep -q "BERT model $E" "$T/run.err" || fail "run did not use the installed encoder"
+else
+    echo "== no encoder installed (none in weights/default/)"
+fi
+
 echo "== without any encoder: the installed word vectors stand in (the same output as --word-vectors)"
 if [ -f "$SHARE/default/xlrec-encoder.xlm" ]; then
-    x embed < "$T/in.txt" > /dev/null || fail "embed with the installed encoder"
-    echo "   (an encoder is installed: $SHARE/default/xlrec-encoder.xlm, and used)"
+    echo "   (an encoder is installed: the absent case is not checkable with this installation)"
 elif XLREC_DATA=$T/elsewhere x data-path default/xlrec-encoder.xlm > /dev/null 2>&1; then
     echo "   (an encoder is found in the source tree: the absent case is not checkable here)"
 else
