@@ -415,6 +415,9 @@ static int widen_reduced(xl_model *m, const unsigned char *data, xl_error *err)
             if (q[k] == 0x80)
                 return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': int8 element %zu is -128 (symmetric range is -127..127)",
                                m->path, t->name, k);
+        /* kept as stored (XL_MODEL_OPEN_KEEP_I8): the check read every page of it once; drop them from
+         * resident memory again (the encoder copies what it runs, or reads embedding rows on demand) */
+        if (m->flags & XL_MODEL_OPEN_KEEP_I8) xl_mapped_file_release(&m->map, p, (size_t)t->nbytes);
     }
     if (total == 0) return 0;
     xl_error e2;
