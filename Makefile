@@ -156,7 +156,7 @@ mpi-test: $(BIN)
 	sh tests/mpi/train_mpi_check.sh $(BIN)
 
 bench: $(BENCH_BINS) $(BIN)
-	@for b in $(BENCH_BINS); do echo "== $$b"; XLREC_BIN=$(BIN) ./$$b || exit 1; done
+	@for b in $(BENCH_BINS); do echo "== $$b"; XLREC_BIN=$(BIN) $$b || exit 1; done
 
 # Fuzz targets: library compiled with coverage instrumentation by clang.
 FUZZ_BUILD := build/fuzz
@@ -262,7 +262,7 @@ example:
 	  $(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -O2 -o $(BUILD)/embed_cosine docs/examples/embed_cosine.c \
 	    $$(pkg-config --cflags --libs $(if $(SHARED_OK),,--static) xlrec) -lm
 	$(EXAMPLE_PREFIX)/bin/xlrec convert -q tests/fixtures/distilbert_tiny -o $(BUILD)/distilbert_tiny.xlm
-	LD_LIBRARY_PATH=$(EXAMPLE_PREFIX)/lib ./$(BUILD)/embed_cosine $(BUILD)/distilbert_tiny.xlm \
+	LD_LIBRARY_PATH=$(EXAMPLE_PREFIX)/lib $(BUILD)/embed_cosine $(BUILD)/distilbert_tiny.xlm \
 	  "hello world, the movie" "hallo welt, der film"
 
 # ---- Cross builds under emulation ---------------------------------------------
@@ -304,7 +304,7 @@ valgrind: $(BIN)
 # an hour of one core.  FLOAT_RANGE="3f800000 3fffffff" checks a part.
 FLOAT_RANGE ?=
 float-exhaustive: $(BUILD)/tools/ngram_float_exhaustive
-	./$(BUILD)/tools/ngram_float_exhaustive $(FLOAT_RANGE)
+	$(BUILD)/tools/ngram_float_exhaustive $(FLOAT_RANGE)
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(XL_CFLAGS) -o $@ $< $(LIB) $(XL_LDLIBS) $(LDFLAGS)
