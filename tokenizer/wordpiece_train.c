@@ -954,8 +954,6 @@ int wordpiece_vocab_write_txt(const wordpiece_vocab *v, const char *path, xl_err
     return rc;
 }
 
-static int json_str(xl_buf *b, const char *s, size_t n, xl_error *err) { return xl_json_put_string(b, s, n, err); }
-
 static int64_t vocab_id(const wordpiece_vocab *v, const char *s)
 {
     size_t n = strlen(s);
@@ -981,7 +979,7 @@ int wordpiece_vocab_write_json(const wordpiece_vocab *v, const wordpiece_train_o
                                     "  \"added_tokens\": [");
     for (size_t i = 0; i < v->n_special && rc == 0; i++) {
         rc = xl_buf_printf(&b, err, "%s\n    {\n      \"id\": %zu,\n      \"content\": ", i ? "," : "", i);
-        if (rc == 0) rc = json_str(&b, v->arena + v->off[i], v->len[i], err);
+        if (rc == 0) rc = xl_json_put_string(&b, v->arena + v->off[i], v->len[i], err);
         if (rc == 0)
             rc = xl_buf_printf(&b, err, ",\n      \"single_word\": false,\n      \"lstrip\": false,\n"
                                         "      \"rstrip\": false,\n      \"normalized\": false,\n"
@@ -1016,15 +1014,15 @@ int wordpiece_vocab_write_json(const wordpiece_vocab *v, const wordpiece_train_o
     else if (rc == 0)
         rc = xl_buf_printf(&b, err, "  \"post_processor\": null,\n");
     if (rc == 0) rc = xl_buf_printf(&b, err, "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": ");
-    if (rc == 0) rc = json_str(&b, o->continuing_subword_prefix, strlen(o->continuing_subword_prefix), err);
+    if (rc == 0) rc = xl_json_put_cstr(&b, o->continuing_subword_prefix, err);
     if (rc == 0)
         rc = xl_buf_printf(&b, err, ",\n    \"cleanup\": true\n  },\n  \"model\": {\n    \"type\": \"WordPiece\",\n"
                                     "    \"unk_token\": \"[UNK]\",\n    \"continuing_subword_prefix\": ");
-    if (rc == 0) rc = json_str(&b, o->continuing_subword_prefix, strlen(o->continuing_subword_prefix), err);
+    if (rc == 0) rc = xl_json_put_cstr(&b, o->continuing_subword_prefix, err);
     if (rc == 0) rc = xl_buf_printf(&b, err, ",\n    \"max_input_chars_per_word\": 100,\n    \"vocab\": {");
     for (size_t i = 0; i < v->n && rc == 0; i++) {
         rc = xl_buf_printf(&b, err, "%s\n      ", i ? "," : "");
-        if (rc == 0) rc = json_str(&b, v->arena + v->off[i], v->len[i], err);
+        if (rc == 0) rc = xl_json_put_string(&b, v->arena + v->off[i], v->len[i], err);
         if (rc == 0) rc = xl_buf_printf(&b, err, ": %zu", i);
     }
     if (rc == 0) rc = xl_buf_printf(&b, err, "\n    }\n  }\n}");

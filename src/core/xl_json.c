@@ -876,3 +876,8 @@ int xl_json_put_string(xl_buf *b, const char *s, size_t n, xl_error *err)
     }
     return xl_buf_putc(b, '"', err);
 }
+
+int xl_json_put_cstr(xl_buf *b, const char *s, xl_error *err)
+{
+    return xl_json_put_string(b, s, strlen(s), err);
+}
