@@ -135,9 +135,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(HELPER_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(XL_CFLAGS) -o $@ $< $(HELPER_OBJS) $(LIB) -lcmocka $(XL_LDLIBS) $(LDFLAGS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(HELPER_OBJS) $(LIB)
+# every benchmark links tests/bench/xl_bench.c (timing, load average, FMA peak, child processes)
+BENCH_HELPER_OBJS := $(BUILD)/obj/tests/bench/xl_bench.o
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(HELPER_OBJS) $(BENCH_HELPER_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(XL_CFLAGS) -o $@ $< $(HELPER_OBJS) $(LIB) -lcmocka $(XL_LDLIBS) $(LDFLAGS)
+	$(CC) $(XL_CFLAGS) -o $@ $< $(HELPER_OBJS) $(BENCH_HELPER_OBJS) $(LIB) -lcmocka $(XL_LDLIBS) $(LDFLAGS)
 
 # The test runner runs every suite (tests read ../shared when present and
 # skip those cases otherwise) and ends with "total: N passed, N failed".

@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "xl_bench.h"
 #include "xl_kernels.h"
 #include "xl_platform.h"
 #include "xl_thread.h"
@@ -38,40 +38,26 @@ static const shape shapes[] = {
     {16, 768, 768, "BERT-base proj, 16 tokens"},
 };
 
-static void fill(float *v, size_t n, unsigned seed)
+typedef struct {
+    xl_kernels *k;
+    int threads;
+    const shape *s;
+    const float *X, *W;
+    const xl_packed_matrix *P;
+    float *Y;
+} gemm_call;
+
+static void gemm_packed(void *ctx)
 {
-    unsigned long long s = seed * 2654435761ull + 1;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        v[i] = (float)((double)(s >> 40) / (double)(1ull << 24) - 0.5);
-    }
+    const gemm_call *g = ctx;
+    xl_sgemm_packed(g->k, g->threads, g->s->M, 1.0f, g->X, g->s->K, g->P, 0.0f, g->Y, g->s->N, NULL, XL_ACT_NONE);
 }
 
-/* best wall seconds over reps (each rep runs the GEMM enough times to last >= 20 ms); *cpu gets
- * the least process CPU time (all threads, clock()) of one GEMM over the same reps */
-static double time_gemm(xl_kernels *k, int threads, const shape *s, const float *X, const float *W,
-                        const xl_packed_matrix *P, float *Y, int packed, int reps, double *cpu)
+static void gemm_unpacked(void *ctx)
 {
-    int inner = 1;
-    double best = 1e30;
-    *cpu = 1e30;
-    for (int r = 0; r < reps + 1; r++) {
-        double t0 = xl_time_now();
-        clock_t c0 = clock();
-        for (int i = 0; i < inner; i++) {
-            if (packed) xl_sgemm_packed(k, threads, s->M, 1.0f, X, s->K, P, 0.0f, Y, s->N, NULL, XL_ACT_NONE);
-            else xl_sgemm(k, threads, XL_TRANS, s->M, s->N, s->K, 1.0f, X, s->K, W, s->K, 0.0f, Y, s->N);
-        }
-        double dt = (xl_time_now() - t0) / inner;
-        double dc = (double)(clock() - c0) / CLOCKS_PER_SEC / inner;
-        if (r == 0) { /* warm-up, and calibrate the inner count */
-            inner = (int)(0.02 / (dt > 1e-6 ? dt : 1e-6)) + 1;
-            continue;
-        }
-        if (dt < best) best = dt;
-        if (dc > 0 && dc < *cpu) *cpu = dc;
-    }
-    return best;
+    const gemm_call *g = ctx;
+    xl_sgemm(g->k, g->threads, XL_TRANS, g->s->M, g->s->N, g->s->K, 1.0f, g->X, g->s->K, g->W, g->s->K, 0.0f, g->Y,
+             g->s->N);
 }
 
 int main(int argc, char **argv)
@@ -100,8 +86,8 @@ int main(int argc, char **argv)
     size_t maxM = 1024, maxN = 3072, maxK = 3072;
     float *X = malloc(maxM * maxK * sizeof *X), *W = malloc(maxN * maxK * sizeof *W), *Y = malloc(maxM * maxN * 4);
     if (!X || !W || !Y) return 1;
-    fill(X, maxM * maxK, 1);
-    fill(W, maxN * maxK, 2);
+    xl_bench_fill(X, maxM * maxK, 1);
+    xl_bench_fill(W, maxN * maxK, 2);
     int max_threads = xl_cpu_count() < 2 ? xl_cpu_count() : 2;
     for (size_t pi = 0; pi < sizeof paths / sizeof paths[0]; pi++) {
         xl_simd_path path = paths[pi];
@@ -136,10 +122,15 @@ int main(int argc, char **argv)
                 if (p2 > peak) peak = p2;
                 double flops = 2.0 * (double)s->M * (double)s->N * (double)s->K;
                 int r = path == XL_SIMD_SCALAR ? 1 : reps;
-                double cpu;
-                gf_packed[si] = flops / time_gemm(&k, threads, s, X, W, &P, Y, 1, r, &cpu) * 1e-9;
-                core_packed[si] = flops / cpu * 1e-9; /* per busy core: flops / CPU-seconds */
-                gf_unpacked[si] = flops / time_gemm(&k, threads, s, X, W, &P, Y, 0, r, &cpu) * 1e-9;
+                gemm_call g = {&k, threads, s, X, W, &P, Y};
+                /* best of r runs of >= 20 ms each, the packed side first, then the unpacked one */
+                const xl_bench_side packed = {gemm_packed, &g}, unpacked = {gemm_unpacked, &g};
+                xl_bench_time t;
+                xl_bench_best_of(&packed, 1, r, 0.02, &t);
+                gf_packed[si] = flops / t.wall * 1e-9;
+                core_packed[si] = flops / t.cpu * 1e-9; /* per busy core: flops / CPU-seconds */
+                xl_bench_best_of(&unpacked, 1, r, 0.02, &t);
+                gf_unpacked[si] = flops / t.wall * 1e-9;
                 xl_packed_free(&P);
             }
             printf("path %-6s threads %d   measured FMA peak %7.1f GFLOP/s (best of %zu probes)\n",
