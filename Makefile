@@ -60,6 +60,13 @@ CLI_SRCS := src/cli/main.c $(wildcard src/cli/cmd_*.c)
 drop_tools = $(foreach f,$(1),$(if $(findstring /tools/,$(f)),,$(f)))
 LIB_SRCS := $(filter-out $(CLI_SRCS),$(call drop_tools,$(wildcard $(addsuffix /*.c,$(LIB_DIRS_GLOB)))))
 LIB_HDRS := $(call drop_tools,$(wildcard $(addsuffix /*.h,$(LIB_DIRS_GLOB))))
+# The installed headers are the library's API (docs/architecture.md, "The public headers"): every
+# module's interface header and what those include.  Internal headers are not installed: the
+# CLI's, the *_internal.h / *_impl.h ones, and each module's private helpers listed here.
+INTERNAL_HDRS := $(wildcard src/cli/*.h) $(filter %_internal.h %_impl.h,$(LIB_HDRS)) \
+                 nn/xl_backprop.h src/train/train_ckpt.h src/train/train_data.h \
+                 tokenizer/xl_unicode_tables.h weights/xl_safetensors.h
+PUBLIC_HDRS   := $(filter-out $(INTERNAL_HDRS),$(LIB_HDRS))
 INC_DIRS := $(sort $(patsubst %/,%,$(dir $(LIB_HDRS)))) tests/helpers
 CPPFLAGS += $(addprefix -I,$(INC_DIRS))
 
@@ -216,13 +223,14 @@ ifneq ($(SHARED_OK),)
 	ln -sf $(SO_REAL) $(DESTDIR)$(PREFIX)/lib/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(PREFIX)/lib/libxlrec.so
 endif
-	install -m 644 $(LIB_HDRS) $(DESTDIR)$(PREFIX)/include/xlrec/
+	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(PREFIX)/include/xlrec/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/xlrec.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xlrec.pc
 	for d in $(DATA_DIRS); do install -d $(DESTDIR)$(DATADIR)/$$d || exit 1; done
 	for f in $(DATA_FILES); do install -m 644 weights/$$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
 
 # Removes what install put there (same PREFIX, DATADIR and DESTDIR), and the
-# folders it made when they are left empty.
+# folders it made when they are left empty.  Every header name goes, the internal ones too
+# (installs made before the public set was separated put them there).
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/xlrec $(DESTDIR)$(PREFIX)/lib/libxlrec.a $(DESTDIR)$(PREFIX)/lib/libxlrec.so \
 	      $(DESTDIR)$(PREFIX)/lib/libxlrec.so.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/xlrec.pc
