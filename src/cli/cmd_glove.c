@@ -389,27 +389,16 @@ static int glove_dump_cmd(int argc, char **argv)
 
 int cmd_glove(int argc, char **argv)
 {
-    static const char *usage =
-        "usage: xlrec glove vocab|cooccur|shuffle|train|text|compare|dump [options]   (--help on each)\n"
-        "  vocab    count words (GloVe's vocab_count)\n"
-        "  cooccur  co-occurrence counts with a memory limit (cooccur)\n"
-        "  shuffle  shuffle co-occurrence records (shuffle)\n"
-        "  train    AdaGrad training of the GloVe objective (glove)\n"
-        "  text     binary parameters to the reference's text vectors\n"
-        "  compare  compare two co-occurrence files\n"
-        "  dump     print a co-occurrence file as text\n";
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? XL_EXIT_USAGE : XL_EXIT_OK;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "vocab") == 0) return glove_vocab_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "cooccur") == 0) return glove_cooccur_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "shuffle") == 0) return glove_shuffle_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "train") == 0) return glove_train_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "compare") == 0) return glove_compare_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "text") == 0) return glove_text_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "dump") == 0) return glove_dump_cmd(argc - 1, argv + 1);
-    fprintf(stderr, "xlrec glove: unknown subcommand '%s'\n%s", sub, usage);
-    return XL_EXIT_USAGE;
+    static const xl_subcommand subs[] = {
+        {"vocab", glove_vocab_cmd, "count words (GloVe's vocab_count)"},
+        {"cooccur", glove_cooccur_cmd, "co-occurrence counts with a memory limit (cooccur)"},
+        {"shuffle", glove_shuffle_cmd, "shuffle co-occurrence records (shuffle)"},
+        {"train", glove_train_cmd, "AdaGrad training of the GloVe objective (glove)"},
+        {"text", glove_text_cmd, "binary parameters to the reference's text vectors"},
+        {"compare", glove_compare_cmd, "compare two co-occurrence files"},
+        {"dump", glove_dump_cmd, "print a co-occurrence file as text"},
+        {NULL, NULL, NULL}};
+    return xl_cli_dispatch("glove",
+                           "usage: xlrec glove vocab|cooccur|shuffle|train|text|compare|dump [options]   (--help on each)\n",
+                           subs, argc, argv);
 }

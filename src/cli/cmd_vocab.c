@@ -660,22 +660,11 @@ done:
 
 int cmd_vocab(int argc, char **argv)
 {
-    static const char *usage = "usage: xlrec vocab train|prune|stats [options]  (xlrec vocab SUB --help)\n";
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return XL_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        fputs(usage, stdout);
-        printf("  train  train a WordPiece vocabulary (HF WordPieceTrainer's algorithm)\n"
-               "  prune  keep the part of a vocabulary that a corpus uses\n"
-               "  stats  unknown-token rate and pieces per word of a vocabulary on text\n");
-        return XL_EXIT_OK;
-    }
-    if (strcmp(sub, "train") == 0) return vocab_train_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "prune") == 0) return vocab_prune_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "stats") == 0) return vocab_stats_cmd(argc - 1, argv + 1);
-    fprintf(stderr, "xlrec vocab: unknown subcommand '%s'\n%s", sub, usage);
-    return XL_EXIT_USAGE;
+    static const xl_subcommand subs[] = {
+        {"train", vocab_train_cmd, "train a WordPiece vocabulary (HF WordPieceTrainer's algorithm)"},
+        {"prune", vocab_prune_cmd, "keep the part of a vocabulary that a corpus uses"},
+        {"stats", vocab_stats_cmd, "unknown-token rate and pieces per word of a vocabulary on text"},
+        {NULL, NULL, NULL}};
+    return xl_cli_dispatch("vocab", "usage: xlrec vocab train|prune|stats [options]  (xlrec vocab SUB --help)\n", subs,
+                           argc, argv);
 }
