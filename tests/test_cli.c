@@ -239,7 +239,7 @@ static void test_quantize_cli(void **state)
     assert_int_equal(run_xlrec(args), 0);
     xl_error err;
     xl_error_clear(&err);
-    xl_model *a, *b;
+    xl_model *a = NULL, *b = NULL;
     if (xl_model_open(&a, in, &err) < 0 || xl_model_open(&b, out, &err) < 0) fail_msg("%s", err.msg);
     assert_true(xl_model_file_size(b) < xl_model_file_size(a));
     assert_int_equal(xl_model_tensor_count(b), xl_model_tensor_count(a));
