@@ -22,12 +22,7 @@
 #include "xl_platform.h"
 #include "xl_thread.h"
 
-typedef struct {
-    size_t M, N, K;
-    const char *what;
-} shape;
-
-static const shape shapes[] = {
+static const xl_bench_gemm_shape shapes[] = {
     {128, 768, 768, "BERT-base proj, 128 tokens"},    {128, 3072, 768, "BERT-base FFN up, 128 tokens"},
     {128, 768, 3072, "BERT-base FFN down, 128 tokens"}, {512, 2304, 768, "BERT-base fused QKV, 512 tokens"},
     {128, 1536, 384, "MiniLM FFN up, 128 tokens"},     {512, 384, 1536, "MiniLM FFN down, 512 tokens"},
@@ -37,7 +32,7 @@ static const shape shapes[] = {
 typedef struct {
     xl_kernels *k;
     int threads;
-    const shape *s;
+    const xl_bench_gemm_shape *s;
     const float *X;
     const xl_packed_matrix *P;
     const xl_qmatrix *Q;
@@ -58,22 +53,10 @@ static void linear_int8(void *ctx)
 
 int main(int argc, char **argv)
 {
-    int reps = 5, quick = 0;
-    const char *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) quick = 1;
-        else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) only = argv[++i];
-        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
-        else {
-            fprintf(stderr, "usage: %s [--quick] [--path scalar|avx2|avx512|neon] [--reps N]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (reps < 1) reps = 1;
-    if (quick) reps = 2;
-    printf("bench_qgemm: command:");
-    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
-    printf("\n  %d CPUs online; f32 = xl_linear (packed W), int8 = xl_qlinear (dynamic int8); the two\n"
+    int quick, reps;
+    const char *only;
+    if (xl_bench_gemm_args("bench_qgemm", argc, argv, &quick, &only, &reps) < 0) return 2;
+    printf("  %d CPUs online; f32 = xl_linear (packed W), int8 = xl_qlinear (dynamic int8); the two\n"
            "  alternate within each of %d repetitions, best kept; GOP/s = 2*M*N*K / seconds\n",
            xl_cpu_count(), reps);
     printf("  load average at start: %.2f\n\n", xl_bench_load_average());
@@ -100,7 +83,7 @@ int main(int argc, char **argv)
                    xl_simd_path_name(path), threads, "M", "N", "K", "f32 GOP/s", "int8", "speedup", "f32", "int8",
                    "speedup", "shape");
             for (size_t si = 0; si < n_shapes; si++) {
-                const shape *s = &shapes[si];
+                const xl_bench_gemm_shape *s = &shapes[si];
                 float *X = malloc(s->M * s->K * sizeof *X), *W = malloc(s->N * s->K * sizeof *W);
                 float *Y = malloc(s->M * s->N * sizeof *Y);
                 xl_packed_matrix P;

@@ -22,12 +22,7 @@
 #include "xl_platform.h"
 #include "xl_thread.h"
 
-typedef struct {
-    size_t M, N, K;
-    const char *what;
-} shape;
-
-static const shape shapes[] = {
+static const xl_bench_gemm_shape shapes[] = {
     {128, 768, 768, "BERT-base QKV/out proj, 1 x 128 tokens"},
     {128, 3072, 768, "BERT-base FFN up, 1 x 128 tokens"},
     {128, 768, 3072, "BERT-base FFN down, 1 x 128 tokens"},
@@ -41,7 +36,7 @@ static const shape shapes[] = {
 typedef struct {
     xl_kernels *k;
     int threads;
-    const shape *s;
+    const xl_bench_gemm_shape *s;
     const float *X, *W;
     const xl_packed_matrix *P;
     float *Y;
@@ -62,21 +57,10 @@ static void gemm_unpacked(void *ctx)
 
 int main(int argc, char **argv)
 {
-    int quick = 0, reps = 5;
-    const char *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) quick = 1, reps = 2;
-        else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) only = argv[++i];
-        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
-        else {
-            fprintf(stderr, "usage: %s [--quick] [--path scalar|avx2|avx512|neon] [--reps N]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (reps < 1) reps = 1;
-    printf("bench_sgemm: command:");
-    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
-    printf("\n  %d CPUs online; best of %d runs; GFLOP/s = 2*M*N*K / seconds\n", xl_cpu_count(), reps);
+    int quick, reps;
+    const char *only;
+    if (xl_bench_gemm_args("bench_sgemm", argc, argv, &quick, &only, &reps) < 0) return 2;
+    printf("  %d CPUs online; best of %d runs; GFLOP/s = 2*M*N*K / seconds\n", xl_cpu_count(), reps);
     printf("  peak = measured: 12 independent FMA chains of full vectors per thread, no loads\n");
     printf("  packed: W pre-packed (xl_sgemm_packed); unpacked: W [N,K] packed per call (xl_sgemm XL_TRANS)\n");
     printf("  cpu-time: packed GEMM flops per CPU-second of all threads (per busy core, robust to a shared\n"
@@ -112,7 +96,7 @@ int main(int argc, char **argv)
             double gf_packed[sizeof shapes / sizeof shapes[0]], gf_unpacked[sizeof shapes / sizeof shapes[0]];
             double core_packed[sizeof shapes / sizeof shapes[0]];
             for (size_t si = 0; si < n_shapes; si++) {
-                const shape *s = &shapes[si];
+                const xl_bench_gemm_shape *s = &shapes[si];
                 xl_packed_matrix P;
                 if (xl_pack_b(&k, XL_TRANS, s->K, s->N, W, s->K, &P, &err) != 0) {
                     fprintf(stderr, "bench_sgemm: %s\n", err.msg);
@@ -139,7 +123,7 @@ int main(int argc, char **argv)
             printf("  %5s %5s %5s  %9s %6s  %9s %6s  %9s %6s   %s\n", "M", "N", "K", "packed", "%peak", "unpacked",
                    "%peak", "cpu-time", "%core", "shape");
             for (size_t si = 0; si < n_shapes; si++) {
-                const shape *s = &shapes[si];
+                const xl_bench_gemm_shape *s = &shapes[si];
                 printf("  %5zu %5zu %5zu  %9.1f %5.0f%%  %9.1f %5.0f%%  %9.1f %5.0f%%   %s\n", s->M, s->N, s->K,
                        gf_packed[si], 100.0 * gf_packed[si] / peak, gf_unpacked[si], 100.0 * gf_unpacked[si] / peak,
                        core_packed[si], 100.0 * core_packed[si] / core_peak, s->what);

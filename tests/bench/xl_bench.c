@@ -5,6 +5,8 @@
 #include "xl_bench.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #if defined(__linux__)
@@ -17,6 +19,25 @@
 
 #include "xl_kernels_impl.h" /* fma_probe */
 #include "xl_platform.h"
+
+int xl_bench_gemm_args(const char *name, int argc, char **argv, int *quick, const char **path, int *reps)
+{
+    *quick = 0, *path = NULL, *reps = 5;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) *quick = 1, *reps = 2;
+        else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) *path = argv[++i];
+        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) *reps = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: %s [--quick] [--path scalar|avx2|avx512|neon] [--reps N]\n", argv[0]);
+            return -1;
+        }
+    }
+    if (*reps < 1) *reps = 1;
+    printf("%s: command:", name);
+    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
+    printf("\n");
+    return 0;
+}
 
 void xl_bench_fill(float *v, size_t n, unsigned seed)
 {

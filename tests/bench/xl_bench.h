@@ -13,6 +13,17 @@
 
 #include "xl_kernels.h"
 
+/* A GEMM benchmark's shape: Y[M,N] = X[M,K] W^T, and what it stands for. */
+typedef struct xl_bench_gemm_shape {
+    size_t M, N, K;
+    const char *what;
+} xl_bench_gemm_shape;
+
+/* The GEMM benches' arguments [--quick] [--path scalar|avx2|avx512|neon] [--reps N]: *quick,
+ * *path (NULL: every path) and *reps (default 5; 2 with --quick unless --reps follows it; at
+ * least 1).  Prints "NAME: command: ARGV..." and returns 0, or prints the usage and returns -1. */
+int xl_bench_gemm_args(const char *name, int argc, char **argv, int *quick, const char **path, int *reps);
+
 /* v[0..n) = uniform values in [-0.5, 0.5) from a 64-bit LCG seeded by seed (same on every host). */
 void xl_bench_fill(float *v, size_t n, unsigned seed);
 
