@@ -50,6 +50,16 @@
 #define NG_ALIGN 64u
 #define NG_LEVEL_BASE 128u /* per-order entries {count, buckets, offset} for k = 1..8 */
 
+/* The bit patterns of the header's sanity float and double as this host stores them (the file
+ * holds them little-endian: a host that reads them back differently would misread every value). */
+static void sanity_bits(uint32_t *f_bits, uint64_t *d_bits)
+{
+    const float sf = XL_NGRAM_SANITY_F32;
+    const double sd = XL_NGRAM_SANITY_F64;
+    memcpy(f_bits, &sf, 4);
+    memcpy(d_bits, &sd, 8);
+}
+
 bool xl_ngram_is_binary(const void *data, size_t len)
 {
     return len >= 8 && memcmp(data, NG_MAGIC, 8) == 0;
@@ -171,12 +181,9 @@ static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uin
     xl_le_put_u32(h + 8, NG_VERSION);
     xl_le_put_u32(h + 12, NG_HEADER_SIZE);
     xl_le_put_u32(h + 16, XL_NGRAM_SANITY_U32);
-    const float sf = XL_NGRAM_SANITY_F32;
-    const double sd = XL_NGRAM_SANITY_F64;
     uint32_t sf_bits;
     uint64_t sd_bits;
-    memcpy(&sf_bits, &sf, 4);
-    memcpy(&sd_bits, &sd, 8);
+    sanity_bits(&sf_bits, &sd_bits);
     xl_le_put_u32(h + 20, sf_bits);
     xl_le_put_u64(h + 24, sd_bits);
     xl_le_put_u64(h + 32, XL_NGRAM_SANITY_U64);
@@ -283,12 +290,9 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
         xl_fail(err, XL_ERR_FORMAT, "%s: header size %u, expected %u", name, xl_le_u32(h + 12), NG_HEADER_SIZE);
         return NULL;
     }
-    const float sf = XL_NGRAM_SANITY_F32;
-    const double sd = XL_NGRAM_SANITY_F64;
     uint32_t sf_bits;
     uint64_t sd_bits;
-    memcpy(&sf_bits, &sf, 4);
-    memcpy(&sd_bits, &sd, 8);
+    sanity_bits(&sf_bits, &sd_bits);
     if (xl_le_u32(h + 16) != XL_NGRAM_SANITY_U32 || xl_le_u64(h + 32) != XL_NGRAM_SANITY_U64) {
         xl_fail(err, XL_ERR_FORMAT, "%s: sanity block: integers read 0x%08x / 0x%016llx (byte order mismatch?)", name,
                 xl_le_u32(h + 16), (unsigned long long)xl_le_u64(h + 32));
