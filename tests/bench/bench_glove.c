@@ -29,9 +29,10 @@
 #include <string.h>
 
 #include "xl_bench.h"
+#include "xl_platform.h"
 
 #if defined(__linux__)
-#include <sys/stat.h>
+#include <sys/stat.h> /* mkdir */
 #include <unistd.h>
 
 /* Run argv with stdin/stdout/stderr redirected (NULL = /dev/null); returns the exit status, wall
@@ -60,12 +61,6 @@ static double median(measure *m)
 {
     qsort(m->wall, (size_t)m->n, sizeof(double), xl_bench_cmp_double);
     return m->n ? m->wall[m->n / 2] : 0;
-}
-
-static int file_exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
 }
 
 /* The costs "iter: NNN, cost: X" of a log, in order. */
@@ -101,7 +96,7 @@ int main(void)
         snprintf(corpus, sizeof corpus, "%s", getenv("XLREC_GLOVE_CORPUS"));
     } else {
         snprintf(corpus, sizeof corpus, "%s/data/mono/en/brown_corpus.txt.gz", shared);
-        if (!file_exists(corpus)) {
+        if (xl_path_kind_of(corpus) == XL_PATH_MISSING) {
             printf("bench_glove: skipped (no XLREC_GLOVE_CORPUS and no %s)\n", corpus);
             return 0;
         }
@@ -119,7 +114,7 @@ int main(void)
     int have_ref = 1;
     for (int k = 0; k < 4; k++) {
         snprintf(tool[k], sizeof tool[k], "%s/%s", ref, names[k]);
-        if (!file_exists(tool[k])) have_ref = 0;
+        if (xl_path_kind_of(tool[k]) == XL_PATH_MISSING) have_ref = 0;
     }
     if (!have_ref) printf("bench_glove: reference not found in %s (set GLOVE_REF): xlrec only\n", ref);
     /* files: [0] ref vocab [1] ours vocab [2] ref cooc [3] ours cooc [4] ref shuf [5] ours shuf
