@@ -141,15 +141,12 @@ static int read_continuation_order(const char *path, const char *prefix, uint32_
         uint32_t cp;
         int k = xl_utf8_decode((const unsigned char *)line + plen, len - plen, &cp, NULL);
         if (k <= 0 || (size_t)k != len - plen) continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 256;
-            uint32_t *q = xl_realloc(*out, cap, sizeof *q, err);
-            if (!q) {
-                rc = -1;
-                break;
-            }
-            *out = q;
+        uint32_t *q = xl_array_reserve(*out, &cap, *n + 1, 256, err);
+        if (!q) {
+            rc = -1;
+            break;
         }
+        *out = q;
         (*out)[(*n)++] = cp;
     }
     xl_lines_close(&r);
@@ -167,12 +164,9 @@ static int split_specials(const char *s, char ***toks, size_t *n, xl_error *err)
         if (!*s) break;
         const char *e = s;
         while (*e && *e != ',' && *e != ' ' && *e != '\t') e++;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            char **q = xl_realloc(*toks, cap, sizeof *q, err);
-            if (!q) return -1;
-            *toks = q;
-        }
+        char **q = xl_array_reserve(*toks, &cap, *n + 1, 8, err);
+        if (!q) return -1;
+        *toks = q;
         (*toks)[*n] = xl_strndup(s, (size_t)(e - s), err);
         if (!(*toks)[*n]) return -1;
         (*n)++;

@@ -182,13 +182,9 @@ int xl_glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vo
         bool added;
         int64_t id = w2v_words_intern(&seen, t.word, t.word_len, &added, err);
         if (id < 0) goto fail;
-        if ((size_t)id >= counts_cap) {
-            size_t cap = counts_cap ? counts_cap * 2 : 4096;
-            uint64_t *c = xl_realloc(counts, cap, sizeof *c, err);
-            if (!c) goto fail;
-            counts = c;
-            counts_cap = cap;
-        }
+        uint64_t *c = xl_array_reserve(counts, &counts_cap, (size_t)id + 1, 4096, err);
+        if (!c) goto fail;
+        counts = c;
         if (added) counts[id] = 0;
         counts[id]++;
         tokens++;
@@ -332,13 +328,9 @@ int xl_glove_vocab_read(const char *path, xl_glove_vocab *out, xl_error *err)
                     (int)(b - a > 200 ? 200 : b - a), line + a);
             goto fail;
         }
-        if (out->words.n >= cap) {
-            size_t ncap = cap ? cap * 2 : 4096;
-            uint64_t *cnt = xl_realloc(out->count, ncap, sizeof *cnt, err);
-            if (!cnt) goto fail;
-            out->count = cnt;
-            cap = ncap;
-        }
+        uint64_t *cnt = xl_array_reserve(out->count, &cap, out->words.n + 1, 4096, err);
+        if (!cnt) goto fail;
+        out->count = cnt;
         out->count[out->words.n] = count;
         if (w2v_words_add(&out->words, line + a, b - a, err) < 0) goto fail;
     }
