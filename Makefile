@@ -60,6 +60,13 @@ CLI_SRCS := src/cli/main.c $(wildcard src/cli/cmd_*.c)
 drop_tools = $(foreach f,$(1),$(if $(findstring /tools/,$(f)),,$(f)))
 LIB_SRCS := $(filter-out $(CLI_SRCS),$(call drop_tools,$(wildcard $(addsuffix /*.c,$(LIB_DIRS_GLOB)))))
 LIB_HDRS := $(call drop_tools,$(wildcard $(addsuffix /*.h,$(LIB_DIRS_GLOB))))
+# The installed headers are the library's API (docs/architecture.md, "The public headers"): every
+# module's interface header and what those include.  Internal headers are not installed: the
+# CLI's, the *_internal.h / *_impl.h ones, and each module's private helpers listed here.
+INTERNAL_HDRS := $(wildcard src/cli/*.h) $(filter %_internal.h %_impl.h,$(LIB_HDRS)) \
+                 nn/xl_backprop.h src/train/train_ckpt.h src/train/train_data.h \
+                 tokenizer/xl_unicode_tables.h weights/xl_safetensors.h
+PUBLIC_HDRS   := $(filter-out $(INTERNAL_HDRS),$(LIB_HDRS))
 INC_DIRS := $(sort $(patsubst %/,%,$(dir $(LIB_HDRS)))) tests/helpers
 CPPFLAGS += $(addprefix -I,$(INC_DIRS))
 
@@ -135,9 +142,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(HELPER_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(XL_CFLAGS) -o $@ $< $(HELPER_OBJS) $(LIB) -lcmocka $(XL_LDLIBS) $(LDFLAGS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(HELPER_OBJS) $(LIB)
+# every benchmark links tests/bench/xl_bench.c (timing, load average, FMA peak, child processes)
+BENCH_HELPER_OBJS := $(BUILD)/obj/tests/bench/xl_bench.o
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(HELPER_OBJS) $(BENCH_HELPER_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(XL_CFLAGS) -o $@ $< $(HELPER_OBJS) $(LIB) -lcmocka $(XL_LDLIBS) $(LDFLAGS)
+	$(CC) $(XL_CFLAGS) -o $@ $< $(HELPER_OBJS) $(BENCH_HELPER_OBJS) $(LIB) -lcmocka $(XL_LDLIBS) $(LDFLAGS)
 
 # The test runner runs every suite (tests read ../shared when present and
 # skip those cases otherwise) and ends with "total: N passed, N failed".
@@ -156,7 +165,7 @@ mpi-test: $(BIN)
 	sh tests/mpi/train_mpi_check.sh $(BIN)
 
 bench: $(BENCH_BINS) $(BIN)
-	@for b in $(BENCH_BINS); do echo "== $$b"; XLREC_BIN=$(BIN) ./$$b || exit 1; done
+	@for b in $(BENCH_BINS); do echo "== $$b"; XLREC_BIN=$(BIN) $$b || exit 1; done
 
 # Fuzz targets: library compiled with coverage instrumentation by clang.
 FUZZ_BUILD := build/fuzz
@@ -214,13 +223,14 @@ ifneq ($(SHARED_OK),)
 	ln -sf $(SO_REAL) $(DESTDIR)$(PREFIX)/lib/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(PREFIX)/lib/libxlrec.so
 endif
-	install -m 644 $(LIB_HDRS) $(DESTDIR)$(PREFIX)/include/xlrec/
+	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(PREFIX)/include/xlrec/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/xlrec.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xlrec.pc
 	for d in $(DATA_DIRS); do install -d $(DESTDIR)$(DATADIR)/$$d || exit 1; done
 	for f in $(DATA_FILES); do install -m 644 weights/$$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
 
 # Removes what install put there (same PREFIX, DATADIR and DESTDIR), and the
-# folders it made when they are left empty.
+# folders it made when they are left empty.  Every header name goes, the internal ones too
+# (installs made before the public set was separated put them there).
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/xlrec $(DESTDIR)$(PREFIX)/lib/libxlrec.a $(DESTDIR)$(PREFIX)/lib/libxlrec.so \
 	      $(DESTDIR)$(PREFIX)/lib/libxlrec.so.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/xlrec.pc
@@ -262,7 +272,7 @@ example:
 	  $(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -O2 -o $(BUILD)/embed_cosine docs/examples/embed_cosine.c \
 	    $$(pkg-config --cflags --libs $(if $(SHARED_OK),,--static) xlrec) -lm
 	$(EXAMPLE_PREFIX)/bin/xlrec convert -q tests/fixtures/distilbert_tiny -o $(BUILD)/distilbert_tiny.xlm
-	LD_LIBRARY_PATH=$(EXAMPLE_PREFIX)/lib ./$(BUILD)/embed_cosine $(BUILD)/distilbert_tiny.xlm \
+	LD_LIBRARY_PATH=$(EXAMPLE_PREFIX)/lib $(BUILD)/embed_cosine $(BUILD)/distilbert_tiny.xlm \
 	  "hello world, the movie" "hallo welt, der film"
 
 # ---- Cross builds under emulation ---------------------------------------------
@@ -304,7 +314,7 @@ valgrind: $(BIN)
 # an hour of one core.  FLOAT_RANGE="3f800000 3fffffff" checks a part.
 FLOAT_RANGE ?=
 float-exhaustive: $(BUILD)/tools/ngram_float_exhaustive
-	./$(BUILD)/tools/ngram_float_exhaustive $(FLOAT_RANGE)
+	$(BUILD)/tools/ngram_float_exhaustive $(FLOAT_RANGE)
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(XL_CFLAGS) -o $@ $< $(LIB) $(XL_LDLIBS) $(LDFLAGS)

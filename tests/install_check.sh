@@ -32,6 +32,19 @@ for f in "$REPO"/weights/default/*.xlm; do
     [ -f "$SHARE/default/$(basename "$f")" ] || fail "$f was not installed"
 done
 
+echo "== the installed headers: the public API only (docs/architecture.md), each compiles on its own"
+for h in bert.h wordpiece.h xl_model.h xl_embedder.h pipeline.h xl_error.h; do
+    [ -f "$PREFIX/include/xlrec/$h" ] || fail "public header $h was not installed"
+done
+for h in xl_kernels_impl.h xl_cli.h xl_rec_setup.h xl_rec_internal.h ngram_internal.h xl_unicode_tables.h; do
+    [ ! -e "$PREFIX/include/xlrec/$h" ] || fail "internal header $h was installed"
+done
+for h in "$PREFIX"/include/xlrec/*.h; do
+    printf '#include "%s"\nint xl_header_check;\n' "$(basename "$h")" |
+        ${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -I "$PREFIX/include/xlrec" -x c - ||
+        fail "$h does not compile on its own with only the installed headers"
+done
+
 echo "== the installed data directory is searched before the source tree"
 [ "$(x data-path langid/langid.xlid)" = "$SHARE/langid/langid.xlid" ] || fail "data-path langid: $(x data-path langid/langid.xlid)"
 [ "$(x data-path default/xlrec-default-xl12.f16)" = "$SHARE/default/xlrec-default-xl12.f16" ] || fail "data-path vectors"

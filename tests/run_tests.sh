@@ -5,8 +5,10 @@
 passed=0; failed=0; skipped=0; crashed=0
 for t in "$@"; do
   echo "== $t"
+  # a path as given (make's BUILD may be absolute); a bare name is run from this folder
+  case $t in */*) exe=$t ;; *) exe=./$t ;; esac
   # XLREC_TEST_RUNNER (e.g. "qemu-aarch64") runs cross-built suites under emulation
-  out=$(${XLREC_TEST_RUNNER:-} "./$t" 2>&1); rc=$?
+  out=$(${XLREC_TEST_RUNNER:-} "$exe" 2>&1); rc=$?
   printf '%s\n' "$out"
   p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
   f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)

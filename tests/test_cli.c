@@ -181,6 +181,36 @@ static void test_binary_exit_codes(void **state)
     remove(good);
 }
 
+/* xl_cli_dispatch: the subcommand argv[1] names runs on argv + 1; none, --help and an unknown one
+ * give the usage with exit 2, 0 and 2; the binary's w2v, vocab, glove and ngram go through it. */
+static int sub_a(int argc, char **argv) { return strcmp(argv[0], "alpha") == 0 ? 10 + argc : 99; }
+static int sub_b(int argc, char **argv) { return strcmp(argv[0], "beta") == 0 ? 20 + argc : 99; }
+
+static void test_subcommands(void **state)
+{
+    (void)state;
+    static const xl_subcommand subs[] = {{"alpha", sub_a, "the first"}, {"beta", sub_b, "the second"}, {NULL, NULL, NULL}};
+    char *a1[] = {"unit", "alpha", "x", "y", NULL}, *b1[] = {"unit", "beta", NULL}, *none[] = {"unit", NULL},
+         *help[] = {"unit", "--help", NULL}, *bad[] = {"unit", "gamma", NULL};
+    assert_int_equal(xl_cli_dispatch("unit", "usage: unit alpha|beta\n", subs, 4, a1), 13);
+    assert_int_equal(xl_cli_dispatch("unit", "usage: unit alpha|beta\n", subs, 2, b1), 21);
+    assert_int_equal(xl_cli_dispatch("unit", "usage: unit alpha|beta\n", subs, 1, none), XL_EXIT_USAGE);
+    assert_int_equal(xl_cli_dispatch("unit", "usage: unit alpha|beta\n", subs, 2, help), XL_EXIT_OK);
+    assert_int_equal(xl_cli_dispatch("unit", "usage: unit alpha|beta\n", subs, 2, bad), XL_EXIT_USAGE);
+    (void)xl_test_bin_or_skip();
+    static const char *const cmds[] = {"w2v", "vocab", "glove", "ngram"};
+    for (size_t c = 0; c < 4; c++) {
+        char args[64];
+        assert_int_equal(run_xlrec(cmds[c]), XL_EXIT_USAGE);
+        snprintf(args, sizeof args, "%s --help", cmds[c]);
+        assert_int_equal(run_xlrec(args), XL_EXIT_OK);
+        snprintf(args, sizeof args, "%s no-such-job", cmds[c]);
+        assert_int_equal(run_xlrec(args), XL_EXIT_USAGE);
+        snprintf(args, sizeof args, "%s train --help", cmds[c]);
+        assert_int_equal(run_xlrec(args), XL_EXIT_OK);
+    }
+}
+
 /* `xlrec quantize`: usage errors exit 2, runtime errors 1, and the int8 file it writes is
  * smaller and loads (tests/fuzz/corpus/fuzz_model/tiny.xlm is a complete tiny BERT). */
 static void test_quantize_cli(void **state)
@@ -209,7 +239,7 @@ static void test_quantize_cli(void **state)
     assert_int_equal(run_xlrec(args), 0);
     xl_error err;
     xl_error_clear(&err);
-    xl_model *a, *b;
+    xl_model *a = NULL, *b = NULL;
     if (xl_model_open(&a, in, &err) < 0 || xl_model_open(&b, out, &err) < 0) fail_msg("%s", err.msg);
     assert_true(xl_model_file_size(b) < xl_model_file_size(a));
     assert_int_equal(xl_model_tensor_count(b), xl_model_tensor_count(a));
@@ -354,7 +384,7 @@ int main(void)
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_optional_value),
         cmocka_unit_test(test_usage_errors),
-        cmocka_unit_test(test_binary_exit_codes), cmocka_unit_test(test_quantize_cli),
+        cmocka_unit_test(test_binary_exit_codes), cmocka_unit_test(test_subcommands), cmocka_unit_test(test_quantize_cli),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_error.h"
 #include "xl_io.h"
 #include "xl_parse.h"
@@ -951,9 +952,30 @@ static void test_map_file(void **state)
     assert_true(xl_peak_rss_bytes() == 0 || xl_peak_rss_bytes() > 100000);
 }
 
+/* xl_bytes.h: FNV-1a 64 on the published test vectors (Fowler, Noll, Vo: "", "a", "foobar"), the
+ * streamed form equal to the one-shot one, and the little-endian writers' exact bytes read back. */
+static void test_bytes_hash_and_le(void **state)
+{
+    (void)state;
+    assert_true(xl_fnv1a64("", 0) == 0xcbf29ce484222325ull);
+    assert_true(xl_fnv1a64("a", 1) == 0xaf63dc4c8601ec8cull);
+    assert_true(xl_fnv1a64("foobar", 6) == 0x85944171f73967e8ull);
+    assert_true(xl_fnv1a64_more(xl_fnv1a64("foo", 3), "bar", 3) == xl_fnv1a64("foobar", 6));
+    assert_true(xl_fnv1a64_more(XL_FNV1A64_BASIS, "foobar", 6) == xl_fnv1a64("foobar", 6));
+    unsigned char b[12];
+    memset(b, 0xee, sizeof b);
+    xl_le_put_u32(b, 0x01020304u);
+    xl_le_put_u64(b + 4, 0x0102030405060708ull);
+    static const unsigned char want[12] = {4, 3, 2, 1, 8, 7, 6, 5, 4, 3, 2, 1};
+    assert_memory_equal(b, want, sizeof want);
+    assert_int_equal(xl_le_u32(b), 0x01020304u);
+    assert_true(xl_le_u64(b + 4) == 0x0102030405060708ull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bytes_hash_and_le),
         cmocka_unit_test(test_utf8_decode_table_3_7),
         cmocka_unit_test(test_utf8_encode_round_trip),
         cmocka_unit_test(test_utf8_repair),

@@ -24,17 +24,17 @@ typedef struct {
 /* All records of a co-occurrence file (at most cap). */
 static size_t read_all(const char *path, rec *out, size_t cap)
 {
-    glove_rec_reader r;
+    xl_glove_rec_reader r;
     xl_error err;
-    assert_int_equal(glove_rec_reader_open(&r, path, &err), 0);
+    assert_int_equal(xl_glove_rec_reader_open(&r, path, &err), 0);
     size_t n = 0;
     int rc;
-    while ((rc = glove_rec_reader_next(&r, &out[n].i, &out[n].j, &out[n].x, &err)) > 0) {
+    while ((rc = xl_glove_rec_reader_next(&r, &out[n].i, &out[n].j, &out[n].x, &err)) > 0) {
         n++;
         assert_true(n <= cap);
     }
     assert_int_equal(rc, 0);
-    glove_rec_reader_close(&r);
+    xl_glove_rec_reader_close(&r);
     return n;
 }
 
@@ -54,10 +54,10 @@ static void test_vocab_order(void **state)
      * signed char, so the UTF-8 word comes before ASCII (the reference on x86) */
     const char corpus[] = "b b\r\na a\rb \xc3\xa9\n\n\tab  c c c\n";
     const char *path = xl_test_write_tmp("vocab.txt", corpus, sizeof corpus - 1);
-    glove_vocab v;
-    glove_vocab_stats st;
+    xl_glove_vocab v;
+    xl_glove_vocab_stats st;
     xl_error err;
-    assert_int_equal(glove_vocab_count(path, 1, 0, &v, &st, &err), 0);
+    assert_int_equal(xl_glove_vocab_count(path, 1, 0, &v, &st, &err), 0);
     assert_int_equal(st.tokens, 9);
     assert_int_equal(st.unique_words, 5);
     const char *words[] = {"c", "ab", "b", "\xc3\xa9", "a"};
@@ -68,33 +68,33 @@ static void test_vocab_order(void **state)
         assert_int_equal(v.count[i], counts[i]);
     }
     const char *out = xl_test_tmp_path("vocab_out.txt");
-    assert_int_equal(glove_vocab_write(out, &v, &err), 0);
+    assert_int_equal(xl_glove_vocab_write(out, &v, &err), 0);
     size_t len;
     char *text = slurp(out, &len);
     assert_string_equal(text, "c 3\nab 2\nb 2\n\xc3\xa9 1\na 1\n");
     free(text);
-    glove_vocab back;
-    assert_int_equal(glove_vocab_read(out, &back, &err), 0);
+    xl_glove_vocab back;
+    assert_int_equal(xl_glove_vocab_read(out, &back, &err), 0);
     assert_int_equal(back.words.n, 5);
     assert_string_equal(w2v_words_get(&back.words, 3), "\xc3\xa9");
-    glove_vocab_free(&back);
-    glove_vocab_free(&v);
+    xl_glove_vocab_free(&back);
+    xl_glove_vocab_free(&v);
 
     /* min count and max vocab */
-    assert_int_equal(glove_vocab_count(path, 2, 0, &v, NULL, &err), 0);
+    assert_int_equal(xl_glove_vocab_count(path, 2, 0, &v, NULL, &err), 0);
     assert_int_equal(v.words.n, 3);
-    glove_vocab_free(&v);
-    assert_int_equal(glove_vocab_count(path, 1, 1, &v, NULL, &err), 0);
+    xl_glove_vocab_free(&v);
+    assert_int_equal(xl_glove_vocab_count(path, 1, 1, &v, NULL, &err), 0);
     assert_int_equal(v.words.n, 1);
     assert_string_equal(w2v_words_get(&v.words, 0), "c");
-    glove_vocab_free(&v);
+    xl_glove_vocab_free(&v);
 
     /* <unk> is reserved; an empty corpus is an error */
     const char *unk = xl_test_write_tmp("unk.txt", "a b\nc <unk> d\n", 14);
-    assert_int_equal(glove_vocab_count(unk, 1, 0, &v, NULL, &err), -1);
+    assert_int_equal(xl_glove_vocab_count(unk, 1, 0, &v, NULL, &err), -1);
     assert_non_null(strstr(err.msg, ":2: the token <unk> is reserved"));
     const char *empty = xl_test_write_tmp("empty.txt", " \n\t\n", 4);
-    assert_int_equal(glove_vocab_count(empty, 1, 0, &v, NULL, &err), -1);
+    assert_int_equal(xl_glove_vocab_count(empty, 1, 0, &v, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "no tokens"));
     remove(unk);
     remove(empty);
@@ -114,14 +114,14 @@ static void test_long_token_cut(void **state)
     text[999] = (char)0xA9;
     text[1000] = '\n';
     const char *path = xl_test_write_tmp("long.txt", text, n);
-    glove_tokens t;
+    xl_glove_tokens t;
     xl_error err;
-    assert_int_equal(glove_tokens_open(&t, path, &err), 0);
-    assert_int_equal(glove_tokens_next(&t, &err), 1);
+    assert_int_equal(xl_glove_tokens_open(&t, path, &err), 0);
+    assert_int_equal(xl_glove_tokens_next(&t, &err), 1);
     assert_int_equal(t.word_len, 998);
-    assert_int_equal(glove_tokens_next(&t, &err), 0);
-    assert_int_equal(glove_tokens_next(&t, &err), -1);
-    glove_tokens_close(&t);
+    assert_int_equal(xl_glove_tokens_next(&t, &err), 0);
+    assert_int_equal(xl_glove_tokens_next(&t, &err), -1);
+    xl_glove_tokens_close(&t);
     free(text);
     remove(path);
 }
@@ -153,16 +153,16 @@ static void test_cooccur_hand_computed(void **state)
     const char corpus[] = "a b z a c\nb a\n";
     const char *path = xl_test_write_tmp("hand.txt", corpus, sizeof corpus - 1);
     const char *vpath = hand_vocab();
-    glove_vocab v;
+    xl_glove_vocab v;
     xl_error err;
-    assert_int_equal(glove_vocab_read(vpath, &v, &err), 0);
-    glove_cooccur_opts o;
-    glove_cooccur_defaults(&o);
+    assert_int_equal(xl_glove_vocab_read(vpath, &v, &err), 0);
+    xl_glove_cooccur_opts o;
+    xl_glove_cooccur_defaults(&o);
     o.window = 2;
     o.temp_prefix = xl_test_tmp_path("hand_overflow");
     const char *out = xl_test_tmp_path("hand.bin");
-    glove_cooccur_stats st;
-    assert_int_equal(glove_cooccur(path, &v, &o, out, &st, &err), 0);
+    xl_glove_cooccur_stats st;
+    assert_int_equal(xl_glove_cooccur(path, &v, &o, out, &st, &err), 0);
     assert_int_equal(st.tokens, 7);
     /* symmetric: X[i][j] += 1/d and X[j][i] += 1/d (X[a][a] gets 1/2 twice) */
     const rec sym[] = {{1, 1, 1.0}, {1, 2, 3.0}, {1, 3, 1.0}, {2, 1, 3.0}, {2, 3, 0.5}, {3, 1, 1.0}, {3, 2, 0.5}};
@@ -176,16 +176,16 @@ static void test_cooccur_hand_computed(void **state)
     free(bytes);
     /* left context only: X[context][word] */
     o.symmetric = false;
-    assert_int_equal(glove_cooccur(path, &v, &o, out, &st, &err), 0);
+    assert_int_equal(xl_glove_cooccur(path, &v, &o, out, &st, &err), 0);
     const rec left[] = {{1, 1, 0.5}, {1, 2, 1.0}, {1, 3, 1.0}, {2, 1, 2.0}, {2, 3, 0.5}};
     check_records(out, left, 5);
     /* without distance weighting every pair adds 1 */
     o.symmetric = true;
     o.distance_weighting = false;
-    assert_int_equal(glove_cooccur(path, &v, &o, out, &st, &err), 0);
+    assert_int_equal(xl_glove_cooccur(path, &v, &o, out, &st, &err), 0);
     const rec flat[] = {{1, 1, 2.0}, {1, 2, 3.0}, {1, 3, 1.0}, {2, 1, 3.0}, {2, 3, 1.0}, {3, 1, 1.0}, {3, 2, 1.0}};
     check_records(out, flat, 7);
-    glove_vocab_free(&v);
+    xl_glove_vocab_free(&v);
     remove(out);
     remove(path);
     remove(vpath);
@@ -213,7 +213,7 @@ static const char *random_corpus(const char *tag, int n_lines, int n_words, uint
 }
 
 /* Brute force: X[i][j] over a V x V matrix, straight from the definition. */
-static double *brute_force(const char *corpus, const glove_vocab *v, int window, bool symmetric)
+static double *brute_force(const char *corpus, const xl_glove_vocab *v, int window, bool symmetric)
 {
     size_t V = v->words.n;
     double *X = calloc(V * V, sizeof *X);
@@ -243,30 +243,30 @@ static void test_cooccur_spill_and_brute_force(void **state)
 {
     (void)state;
     const char *corpus = random_corpus("spill.txt", 300, 40, 7);
-    glove_vocab v;
+    xl_glove_vocab v;
     xl_error err;
-    assert_int_equal(glove_vocab_count(corpus, 2, 0, &v, NULL, &err), 0);
+    assert_int_equal(xl_glove_vocab_count(corpus, 2, 0, &v, NULL, &err), 0);
     size_t V = v.words.n;
     assert_true(V > 20);
-    glove_cooccur_opts o;
-    glove_cooccur_defaults(&o);
+    xl_glove_cooccur_opts o;
+    xl_glove_cooccur_defaults(&o);
     o.window = 5;
     o.temp_prefix = xl_test_tmp_path("spill_overflow");
     const char *in_memory = xl_test_tmp_path("spill_mem.bin"), *spilled = xl_test_tmp_path("spill_disk.bin");
-    glove_cooccur_stats st;
-    assert_int_equal(glove_cooccur(corpus, &v, &o, in_memory, &st, &err), 0);
+    xl_glove_cooccur_stats st;
+    assert_int_equal(xl_glove_cooccur(corpus, &v, &o, in_memory, &st, &err), 0);
     assert_int_equal(st.runs_spilled, 0);
     /* a tiny limit: no dense table, a buffer of 101 records: about 400 runs,
      * so GLOVE_MAX_RUNS of them are merged into one on the way */
     o.max_product = 1;
     o.overflow_length = 101;
-    glove_cooccur_stats st2;
-    assert_int_equal(glove_cooccur(corpus, &v, &o, spilled, &st2, &err), 0);
+    xl_glove_cooccur_stats st2;
+    assert_int_equal(xl_glove_cooccur(corpus, &v, &o, spilled, &st2, &err), 0);
     assert_true(st2.runs_spilled > GLOVE_MAX_RUNS);
     assert_int_equal(st2.records, st.records);
     /* same pairs, values equal up to the order of the additions */
-    glove_cooccur_diff d;
-    assert_int_equal(glove_cooccur_compare(in_memory, spilled, &d, &err), 0);
+    xl_glove_cooccur_diff d;
+    assert_int_equal(xl_glove_cooccur_compare(in_memory, spilled, &d, &err), 0);
     assert_int_equal(d.only_a, 0);
     assert_int_equal(d.only_b, 0);
     assert_int_equal(d.common, st.records);
@@ -289,7 +289,7 @@ static void test_cooccur_spill_and_brute_force(void **state)
     assert_null(f);
     free(got);
     free(X);
-    glove_vocab_free(&v);
+    xl_glove_vocab_free(&v);
     remove(in_memory);
     remove(spilled);
     remove(corpus);
@@ -301,32 +301,32 @@ static void test_cooccur_limits(void **state)
     int64_t mp, ol;
     xl_error err;
     /* the reference's sizes for -memory 4.0: r = 0.85 * 4 GiB / 16 */
-    assert_int_equal(glove_memory_plan(4.0 * 1073741824.0, 15, &mp, &ol, &err), 0);
+    assert_int_equal(xl_glove_memory_plan(4.0 * 1073741824.0, 15, &mp, &ol, &err), 0);
     assert_int_equal(ol, 38028356);
     assert_true(mp >= 13752508 && mp <= 13752510);
     /* too small for one window */
-    assert_int_equal(glove_memory_plan(1000, 15, &mp, &ol, &err), -1);
+    assert_int_equal(xl_glove_memory_plan(1000, 15, &mp, &ol, &err), -1);
     assert_non_null(strstr(err.msg, "too small"));
     /* vocabulary not larger than the window */
     const char *vpath = hand_vocab();
     const char *corpus = xl_test_write_tmp("small.txt", "a b c\n", 6);
-    glove_vocab v;
-    assert_int_equal(glove_vocab_read(vpath, &v, &err), 0);
-    glove_cooccur_opts o;
-    glove_cooccur_defaults(&o);
+    xl_glove_vocab v;
+    assert_int_equal(xl_glove_vocab_read(vpath, &v, &err), 0);
+    xl_glove_cooccur_opts o;
+    xl_glove_cooccur_defaults(&o);
     o.window = 3;
     const char *out = xl_test_tmp_path("small.bin");
-    assert_int_equal(glove_cooccur(corpus, &v, &o, out, NULL, &err), -1);
+    assert_int_equal(xl_glove_cooccur(corpus, &v, &o, out, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "not more than the window"));
     /* the output is never an input */
     o.window = 2;
-    assert_int_equal(glove_cooccur(corpus, &v, &o, corpus, NULL, &err), -1);
+    assert_int_equal(xl_glove_cooccur(corpus, &v, &o, corpus, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "overwrite an input"));
     size_t len;
     char *kept = slurp(corpus, &len);
     assert_string_equal(kept, "a b c\n");
     free(kept);
-    glove_vocab_free(&v);
+    xl_glove_vocab_free(&v);
     remove(corpus);
     remove(vpath);
 }
@@ -344,7 +344,7 @@ static void test_shuffle(void **state)
     (void)state;
     enum { N = 500 };
     unsigned char buf[N * 16];
-    for (int k = 0; k < N; k++) glove_put_record(buf + 16 * k, (uint32_t)(k / 25 + 1), (uint32_t)(k % 25 + 1), k + 0.5);
+    for (int k = 0; k < N; k++) xl_glove_put_record(buf + 16 * k, (uint32_t)(k / 25 + 1), (uint32_t)(k % 25 + 1), k + 0.5);
     const char *in = xl_test_write_tmp("shuf_in.bin", buf, sizeof buf);
     const char *a = xl_test_tmp_path("shuf_a.bin"), *b = xl_test_tmp_path("shuf_b.bin");
     xl_error err;
@@ -353,9 +353,9 @@ static void test_shuffle(void **state)
     /* in memory, and in chunks of 64 records through temporary files */
     for (int chunked = 0; chunked < 2; chunked++) {
         uint64_t chunk = chunked ? 64 : 0;
-        assert_int_equal(glove_shuffle(in, a, chunk, 5, xl_test_tmp_path("shuf_tmp"), &chunks, &err), 0);
+        assert_int_equal(xl_glove_shuffle(in, a, chunk, 5, xl_test_tmp_path("shuf_tmp"), &chunks, &err), 0);
         if (chunked) assert_true(chunks > 5); else assert_int_equal(chunks, 1);
-        assert_int_equal(glove_shuffle(in, b, chunk, 5, xl_test_tmp_path("shuf_tmp"), &chunks, &err), 0);
+        assert_int_equal(xl_glove_shuffle(in, b, chunk, 5, xl_test_tmp_path("shuf_tmp"), &chunks, &err), 0);
         size_t la, lb;
         char *da = slurp(a, &la), *db = slurp(b, &lb);
         assert_int_equal(la, sizeof buf);
@@ -372,15 +372,15 @@ static void test_shuffle(void **state)
             assert_true(ra[k].x == k + 0.5);
         }
     }
-    assert_int_equal(glove_shuffle(in, b, 0, 6, NULL, &chunks, &err), 0);
+    assert_int_equal(xl_glove_shuffle(in, b, 0, 6, NULL, &chunks, &err), 0);
     assert_int_equal(read_all(b, rb, N), N);
     assert_int_equal(read_all(a, ra, N), N);
     assert_true(memcmp(ra, rb, sizeof ra) != 0); /* another seed, another order */
     /* a file cut inside a record */
     const char *cut = xl_test_write_tmp("shuf_cut.bin", buf, 16 * 3 + 5);
-    assert_int_equal(glove_shuffle(cut, a, 0, 1, NULL, &chunks, &err), -1);
+    assert_int_equal(xl_glove_shuffle(cut, a, 0, 1, NULL, &chunks, &err), -1);
     assert_non_null(strstr(err.msg, "record 4: file ends inside a 16-byte record"));
-    assert_int_equal(glove_shuffle(cut, a, 2, 1, NULL, &chunks, &err), -1);
+    assert_int_equal(xl_glove_shuffle(cut, a, 2, 1, NULL, &chunks, &err), -1);
     remove(cut);
     remove(in);
     remove(a);
@@ -394,20 +394,20 @@ static void test_train_one_step(void **state)
     /* one record (1, 2, X = 3) in a 2-word vocabulary: 0 iterations give the
      * initial parameters, 1 iteration must be exactly the documented step */
     unsigned char r16[16];
-    glove_put_record(r16, 1, 2, 3.0);
+    xl_glove_put_record(r16, 1, 2, 3.0);
     const char *path = xl_test_write_tmp("one.bin", r16, 16);
-    glove_train_opts o;
-    glove_train_defaults(&o);
+    xl_glove_train_opts o;
+    xl_glove_train_defaults(&o);
     o.vector_size = 4;
     o.threads = 1;
     o.x_max = 10;
     o.iterations = 0;
-    glove_model m0, m1;
+    xl_glove_model m0, m1;
     xl_error err;
-    assert_int_equal(glove_train(path, 2, &o, &m0, NULL, &err), 0);
+    assert_int_equal(xl_glove_train(path, 2, &o, &m0, NULL, &err), 0);
     o.iterations = 1;
     double cost;
-    assert_int_equal(glove_train(path, 2, &o, &m1, &cost, &err), 0);
+    assert_int_equal(xl_glove_train(path, 2, &o, &m1, &cost, &err), 0);
     const size_t D = 5, d = 4;
     const double *w = m0.params + 0 * D, *c = m0.params + 3 * D; /* word 1, context of word 2 */
     for (size_t k = 0; k < 2 * 2 * D; k++) assert_true(fabs(m0.params[k]) <= 0.5 / 4);
@@ -426,8 +426,8 @@ static void test_train_one_step(void **state)
     assert_allclose_f64(m1.params, want, 20, 1e-14, 1e-12);
     /* rows not in the record keep their initial values exactly */
     assert_memory_equal(m1.params + D, m0.params + D, D * sizeof(double));
-    glove_model_free(&m0);
-    glove_model_free(&m1);
+    xl_glove_model_free(&m0);
+    xl_glove_model_free(&m1);
     remove(path);
 }
 
@@ -447,28 +447,28 @@ static void test_train_repeatable_and_learning(void **state)
 {
     (void)state;
     const char *corpus = random_corpus("train.txt", 200, 30, 3);
-    glove_vocab v;
+    xl_glove_vocab v;
     xl_error err;
-    assert_int_equal(glove_vocab_count(corpus, 1, 0, &v, NULL, &err), 0);
-    glove_cooccur_opts co;
-    glove_cooccur_defaults(&co);
+    assert_int_equal(xl_glove_vocab_count(corpus, 1, 0, &v, NULL, &err), 0);
+    xl_glove_cooccur_opts co;
+    xl_glove_cooccur_defaults(&co);
     co.window = 4;
     co.temp_prefix = xl_test_tmp_path("train_overflow");
     const char *cooc = xl_test_tmp_path("train.bin"), *shuf = xl_test_tmp_path("train_shuf.bin");
-    assert_int_equal(glove_cooccur(corpus, &v, &co, cooc, NULL, &err), 0);
-    assert_int_equal(glove_shuffle(cooc, shuf, 0, 1, NULL, NULL, &err), 0);
-    glove_train_opts o;
-    glove_train_defaults(&o);
+    assert_int_equal(xl_glove_cooccur(corpus, &v, &co, cooc, NULL, &err), 0);
+    assert_int_equal(xl_glove_shuffle(cooc, shuf, 0, 1, NULL, NULL, &err), 0);
+    xl_glove_train_opts o;
+    xl_glove_train_defaults(&o);
     o.vector_size = 8;
     o.iterations = 10;
     o.threads = 1;
     cost_log l1 = {{0}, 0}, l2 = {{0}, 0};
     o.on_iteration = log_cost;
     o.ctx = &l1;
-    glove_model a, b;
-    assert_int_equal(glove_train(shuf, v.words.n, &o, &a, NULL, &err), 0);
+    xl_glove_model a, b;
+    assert_int_equal(xl_glove_train(shuf, v.words.n, &o, &a, NULL, &err), 0);
     o.ctx = &l2;
-    assert_int_equal(glove_train(shuf, v.words.n, &o, &b, NULL, &err), 0);
+    assert_int_equal(xl_glove_train(shuf, v.words.n, &o, &b, NULL, &err), 0);
     size_t n = 2 * v.words.n * 9;
     assert_memory_equal(a.params, b.params, n * sizeof(double)); /* one thread: bit for bit */
     assert_int_equal(l1.n, 10);
@@ -478,19 +478,19 @@ static void test_train_repeatable_and_learning(void **state)
     o.threads = 2;
     o.ctx = &l2;
     l2.n = 0;
-    glove_model t2;
-    assert_int_equal(glove_train(shuf, v.words.n, &o, &t2, NULL, &err), 0);
+    xl_glove_model t2;
+    assert_int_equal(xl_glove_train(shuf, v.words.n, &o, &t2, NULL, &err), 0);
     assert_true(l2.cost[9] < 0.5 * l2.cost[0]);
     /* an id beyond the vocabulary is an error naming the record */
     o.threads = 1;
     o.on_iteration = NULL;
-    glove_model bad;
-    assert_int_equal(glove_train(shuf, 3, &o, &bad, NULL, &err), -1);
+    xl_glove_model bad;
+    assert_int_equal(xl_glove_train(shuf, 3, &o, &bad, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "beyond the vocabulary of 3 words"));
-    glove_model_free(&a);
-    glove_model_free(&b);
-    glove_model_free(&t2);
-    glove_vocab_free(&v);
+    xl_glove_model_free(&a);
+    xl_glove_model_free(&b);
+    xl_glove_model_free(&t2);
+    xl_glove_vocab_free(&v);
     remove(corpus);
     remove(cooc);
     remove(shuf);
@@ -500,14 +500,14 @@ static void test_train_repeatable_and_learning(void **state)
 static void test_vector_files(void **state)
 {
     (void)state;
-    glove_vocab v;
+    xl_glove_vocab v;
     xl_error err;
     const char *vpath = hand_vocab();
-    assert_int_equal(glove_vocab_read(vpath, &v, &err), 0);
-    glove_model m = {3, 2, malloc(2 * 3 * 3 * sizeof(double))};
+    assert_int_equal(xl_glove_vocab_read(vpath, &v, &err), 0);
+    xl_glove_model m = {3, 2, malloc(2 * 3 * 3 * sizeof(double))};
     for (size_t k = 0; k < 18; k++) m.params[k] = 0.25 * (double)k - 1; /* exact in float */
     w2v_vectors vec;
-    assert_int_equal(glove_model_to_vectors(&m, &v, GLOVE_SAVE_WORD_CTX, true, &vec, &err), 0);
+    assert_int_equal(xl_glove_model_to_vectors(&m, &v, GLOVE_SAVE_WORD_CTX, true, &vec, &err), 0);
     assert_int_equal(vec.n_words, 4);
     /* w + w~ of word 1 = params[0..1] + params[9..10] */
     const float first[2] = {-1.0f + 1.25f, -0.75f + 1.5f};
@@ -516,7 +516,7 @@ static void test_vector_files(void **state)
     float unk0 = (float)(((-1.0 + 1.25) + (-0.25 + 2.0) + (0.5 + 2.75)) / 3);
     assert_allclose(w2v_row(&vec, 3), &unk0, 1, 1e-6, 0);
     const char *txt = xl_test_tmp_path("vec.txt");
-    assert_int_equal(glove_write_text(txt, &m, &v, GLOVE_SAVE_WORD_CTX, true, false, &err), 0);
+    assert_int_equal(xl_glove_write_text(txt, &m, &v, GLOVE_SAVE_WORD_CTX, true, false, &err), 0);
     size_t len;
     char *text = slurp(txt, &len);
     assert_non_null(strstr(text, "a 0.250000 0.750000\n"));
@@ -529,7 +529,7 @@ static void test_vector_files(void **state)
     assert_allclose(back.data, vec.data, 8, 1e-6, 0);
     w2v_vectors_free(&back);
     /* with the header line it is word2vec text */
-    assert_int_equal(glove_write_text(txt, &m, &v, GLOVE_SAVE_WORD_CTX, true, true, &err), 0);
+    assert_int_equal(xl_glove_write_text(txt, &m, &v, GLOVE_SAVE_WORD_CTX, true, true, &err), 0);
     assert_int_equal(w2v_vectors_read(txt, W2V_FORMAT_TEXT, 0, &back, &err), 0);
     assert_int_equal(back.n_words, 4);
     w2v_vectors_free(&back);
@@ -538,17 +538,17 @@ static void test_vector_files(void **state)
     char bin[512], companion[520];
     snprintf(bin, sizeof bin, "%s", xl_test_tmp_path("vec.bin"));
     snprintf(companion, sizeof companion, "%s.vocab", bin);
-    assert_int_equal(glove_write_binary(bin, &m, &err), 0);
+    assert_int_equal(xl_glove_write_binary(bin, &m, &err), 0);
     char *raw = slurp(bin, &len);
     assert_int_equal(len, 18 * 8);
     const unsigned char minus_one_le[8] = {0, 0, 0, 0, 0, 0, 0xF0, 0xBF};
     assert_memory_equal(raw, minus_one_le, 8);
-    glove_model m2;
-    assert_int_equal(glove_read_binary(bin, 3, &m2, &err), 0);
+    xl_glove_model m2;
+    assert_int_equal(xl_glove_read_binary(bin, 3, &m2, &err), 0);
     assert_int_equal(m2.dim, 2);
     assert_memory_equal(m2.params, m.params, 18 * sizeof(double));
-    glove_model_free(&m2);
-    assert_int_equal(glove_read_binary(bin, 4, &m2, &err), -1); /* 144 bytes are not 64 (D + 1) */
+    xl_glove_model_free(&m2);
+    assert_int_equal(xl_glove_read_binary(bin, 4, &m2, &err), -1); /* 144 bytes are not 64 (D + 1) */
     assert_non_null(strstr(err.msg, "144 bytes are not 2 x 4 words"));
     char *vocab_text = slurp(vpath, &len);
     FILE *f = fopen(companion, "wb");
@@ -577,7 +577,7 @@ static void test_vector_files(void **state)
     remove(txt);
     w2v_vectors_free(&vec);
     free(m.params);
-    glove_vocab_free(&v);
+    xl_glove_vocab_free(&v);
     remove(vpath);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xl_eval.h"
 #include "xl_io.h"
 #include "xl_json.h"
 #include "xl_platform.h"
@@ -771,6 +772,37 @@ static void test_shared_safetensors_header(void **state)
     free(file);
 }
 
+/* The writers: xl_json_put_string escapes '"' '\\' and the C0 controls (\n \r \t short, the rest
+ * \u00XX, RFC 8259 section 7), and the evaluation report (xl_eval_json) writes its strings with it,
+ * so a dataset name or model with such bytes stays valid JSON and reads back as it was. */
+static void test_writer_escapes(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_buf b;
+    xl_buf_init(&b);
+    const char raw[] = "a\"b\\c\nd\re\tf\x01g\x1fh\xc3\xa9";
+    assert_int_equal(xl_json_put_cstr(&b, raw, &err), 0);
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001fh\xc3\xa9\"");
+    xl_buf_clear(&b);
+    xl_eval_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    r->external = true;
+    r->n_rows = 1;
+    snprintf(r->rows[0].model, sizeof r->rows[0].model, "pop\"ular");
+    snprintf(r->rows[0].subset, sizeof r->rows[0].subset, "lang=\t");
+    assert_int_equal(xl_eval_json(r, raw, &b, &err), 0);
+    assert_non_null(strstr(b.data, "\"dataset\": \"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001fh\xc3\xa9\""));
+    xl_json_doc *d = parse_ok_n(b.data, b.len, NULL);
+    assert_string_equal(xl_json_get_string(xl_json_root(d), "dataset"), raw);
+    const xl_json *row = xl_json_at(xl_json_get(xl_json_root(d), "results"), 0);
+    assert_string_equal(xl_json_get_string(row, "model"), "pop\"ular");
+    assert_string_equal(xl_json_get_string(row, "subset"), "lang=\t");
+    xl_json_free(d);
+    free(r);
+    xl_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -788,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_duplicates_small),
         cmocka_unit_test(test_duplicates_large),
         cmocka_unit_test(test_large_object_lookup),
+        cmocka_unit_test(test_writer_escapes),
         cmocka_unit_test(test_shared_tokenizers),
         cmocka_unit_test(test_shared_mbert_speed),
         cmocka_unit_test(test_shared_configs),

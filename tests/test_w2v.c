@@ -13,6 +13,7 @@
 #include "w2v.h"
 #include "w2v_eval.h"
 #include "w2v_vectors.h"
+#include "xl_bytes.h"
 #include "xl_io.h"
 #include "xl_rng.h"
 
@@ -188,25 +189,25 @@ static void test_f16_format(void **state)
 {
     (void)state;
     /* exact conversions (values from IEEE 754 binary16 tables) */
-    assert_int_equal(w2v_float_to_half(1.0f), 0x3c00);
-    assert_int_equal(w2v_float_to_half(-2.0f), 0xc000);
-    assert_int_equal(w2v_float_to_half(65504.0f), 0x7bff);
-    assert_int_equal(w2v_float_to_half(65520.0f), 0x7c00);          /* rounds up to Inf */
-    assert_int_equal(w2v_float_to_half(0x1p-14f), 0x0400);         /* smallest normal */
-    assert_int_equal(w2v_float_to_half(0x1p-24f), 0x0001);         /* smallest subnormal */
-    assert_int_equal(w2v_float_to_half(0x1p-25f), 0x0000);         /* tie to even: 0 */
-    assert_int_equal(w2v_float_to_half(0x1.8p-25f), 0x0001);       /* above the tie */
-    assert_int_equal(w2v_float_to_half(1.0f + 0x1p-11f), 0x3c00);  /* tie to even: down */
-    assert_int_equal(w2v_float_to_half(1.0f + 0x3p-11f), 0x3c02);  /* tie to even: up */
-    assert_int_equal(w2v_float_to_half(0.1f), 0x2e66);
-    assert_true(isnan(w2v_half_to_float(w2v_float_to_half(NAN))));
+    assert_int_equal(xl_float_to_half(1.0f), 0x3c00);
+    assert_int_equal(xl_float_to_half(-2.0f), 0xc000);
+    assert_int_equal(xl_float_to_half(65504.0f), 0x7bff);
+    assert_int_equal(xl_float_to_half(65520.0f), 0x7c00);          /* rounds up to Inf */
+    assert_int_equal(xl_float_to_half(0x1p-14f), 0x0400);         /* smallest normal */
+    assert_int_equal(xl_float_to_half(0x1p-24f), 0x0001);         /* smallest subnormal */
+    assert_int_equal(xl_float_to_half(0x1p-25f), 0x0000);         /* tie to even: 0 */
+    assert_int_equal(xl_float_to_half(0x1.8p-25f), 0x0001);       /* above the tie */
+    assert_int_equal(xl_float_to_half(1.0f + 0x1p-11f), 0x3c00);  /* tie to even: down */
+    assert_int_equal(xl_float_to_half(1.0f + 0x3p-11f), 0x3c02);  /* tie to even: up */
+    assert_int_equal(xl_float_to_half(0.1f), 0x2e66);
+    assert_true(isnan(xl_half_to_float(xl_float_to_half(NAN))));
     /* every finite half converts to float and back unchanged */
     for (uint32_t h = 0; h < 0x10000; h++) {
         if ((h & 0x7c00) == 0x7c00) continue;
-        assert_int_equal(w2v_float_to_half(w2v_half_to_float((uint16_t)h)), h);
+        assert_int_equal(xl_float_to_half(xl_half_to_float((uint16_t)h)), h);
     }
-    assert_true(w2v_half_to_float(0x0001) == 0x1p-24f);
-    assert_true(w2v_half_to_float(0x3555) == 0x1.554p-2f);
+    assert_true(xl_half_to_float(0x0001) == 0x1p-24f);
+    assert_true(xl_half_to_float(0x3555) == 0x1.554p-2f);
 
     /* file round trip: values equal to their half rounding, max error 2^-11 relative */
     w2v_vectors v, r;
@@ -230,7 +231,7 @@ static void test_f16_format(void **state)
     assert_int_equal(r.n_words, 3);
     assert_int_equal(r.dim, 5);
     for (size_t k = 0; k < 15; k++) {
-        assert_true(r.data[k] == w2v_half_to_float(w2v_float_to_half(v.data[k])));
+        assert_true(r.data[k] == xl_half_to_float(xl_float_to_half(v.data[k])));
         assert_true(fabsf(r.data[k] - v.data[k]) <= fabsf(v.data[k]) * 0x1p-11f);
     }
     assert_int_equal(w2v_vectors_find(&r, "\xe6\x96\x87"), 2);

@@ -622,6 +622,22 @@ static void trainer_free(trainer *t)
     free(t->char_id);
 }
 
+/* (*a)[0..*n), sorted by code point, capacity *cap: cp (absent from it) inserted in order with
+ * count, the array doubled when full (distinct characters are few: thousands).  0 or -1 (err; *a
+ * is then still the caller's to free). */
+static int insert_cp(cp_count **a, size_t *n, size_t *cap, uint32_t cp, uint64_t count, xl_error *err)
+{
+    cp_count *q = xl_array_reserve(*a, cap, *n + 1, 256, err);
+    if (!q) return -1;
+    *a = q;
+    size_t pos = *n;
+    while (pos > 0 && (*a)[pos - 1].cp > cp) pos--;
+    memmove(*a + pos + 1, *a + pos, (*n - pos) * sizeof **a);
+    (*a)[pos] = (cp_count){cp, count};
+    (*n)++;
+    return 0;
+}
+
 /* steps 2-3: alphabet, "##c" tokens, words as symbol ids */
 static int build_symbols(trainer *t, xl_error *err)
 {
@@ -643,21 +659,10 @@ static int build_symbols(trainer *t, xl_error *err)
                 a[k].count += wr->count;
                 continue;
             }
-            if (n == cap) {
-                cap *= 2;
-                cp_count *q = xl_realloc(a, cap, sizeof *q, err);
-                if (!q) {
-                    free(a);
-                    return -1;
-                }
-                a = q;
+            if (insert_cp(&a, &n, &cap, cp, wr->count, err) < 0) {
+                free(a);
+                return -1;
             }
-            /* insert sorted (distinct characters are few: thousands) */
-            size_t pos = n;
-            while (pos > 0 && a[pos - 1].cp > cp) pos--;
-            memmove(a + pos + 1, a + pos, (n - pos) * sizeof *a);
-            a[pos] = (cp_count){cp, wr->count};
-            n++;
         }
     }
     for (size_t k = 0; k < o->n_initial_alphabet; k++) {
@@ -667,20 +672,10 @@ static int build_symbols(trainer *t, xl_error *err)
             a[f].count = UINT64_MAX;
             continue;
         }
-        if (n == cap) {
-            cap *= 2;
-            cp_count *q = xl_realloc(a, cap, sizeof *q, err);
-            if (!q) {
-                free(a);
-                return -1;
-            }
-            a = q;
+        if (insert_cp(&a, &n, &cap, cp, UINT64_MAX, err) < 0) {
+            free(a);
+            return -1;
         }
-        size_t pos = n;
-        while (pos > 0 && a[pos - 1].cp > cp) pos--;
-        memmove(a + pos + 1, a + pos, (n - pos) * sizeof *a);
-        a[pos] = (cp_count){cp, UINT64_MAX};
-        n++;
     }
     t->alpha = a;
     t->n_alpha = n;
@@ -954,8 +949,6 @@ int wordpiece_vocab_write_txt(const wordpiece_vocab *v, const char *path, xl_err
     return rc;
 }
 
-static int json_str(xl_buf *b, const char *s, size_t n, xl_error *err) { return xl_json_put_string(b, s, n, err); }
-
 static int64_t vocab_id(const wordpiece_vocab *v, const char *s)
 {
     size_t n = strlen(s);
@@ -981,7 +974,7 @@ int wordpiece_vocab_write_json(const wordpiece_vocab *v, const wordpiece_train_o
                                     "  \"added_tokens\": [");
     for (size_t i = 0; i < v->n_special && rc == 0; i++) {
         rc = xl_buf_printf(&b, err, "%s\n    {\n      \"id\": %zu,\n      \"content\": ", i ? "," : "", i);
-        if (rc == 0) rc = json_str(&b, v->arena + v->off[i], v->len[i], err);
+        if (rc == 0) rc = xl_json_put_string(&b, v->arena + v->off[i], v->len[i], err);
         if (rc == 0)
             rc = xl_buf_printf(&b, err, ",\n      \"single_word\": false,\n      \"lstrip\": false,\n"
                                         "      \"rstrip\": false,\n      \"normalized\": false,\n"
@@ -1016,15 +1009,15 @@ int wordpiece_vocab_write_json(const wordpiece_vocab *v, const wordpiece_train_o
     else if (rc == 0)
         rc = xl_buf_printf(&b, err, "  \"post_processor\": null,\n");
     if (rc == 0) rc = xl_buf_printf(&b, err, "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": ");
-    if (rc == 0) rc = json_str(&b, o->continuing_subword_prefix, strlen(o->continuing_subword_prefix), err);
+    if (rc == 0) rc = xl_json_put_cstr(&b, o->continuing_subword_prefix, err);
     if (rc == 0)
         rc = xl_buf_printf(&b, err, ",\n    \"cleanup\": true\n  },\n  \"model\": {\n    \"type\": \"WordPiece\",\n"
                                     "    \"unk_token\": \"[UNK]\",\n    \"continuing_subword_prefix\": ");
-    if (rc == 0) rc = json_str(&b, o->continuing_subword_prefix, strlen(o->continuing_subword_prefix), err);
+    if (rc == 0) rc = xl_json_put_cstr(&b, o->continuing_subword_prefix, err);
     if (rc == 0) rc = xl_buf_printf(&b, err, ",\n    \"max_input_chars_per_word\": 100,\n    \"vocab\": {");
     for (size_t i = 0; i < v->n && rc == 0; i++) {
         rc = xl_buf_printf(&b, err, "%s\n      ", i ? "," : "");
-        if (rc == 0) rc = json_str(&b, v->arena + v->off[i], v->len[i], err);
+        if (rc == 0) rc = xl_json_put_string(&b, v->arena + v->off[i], v->len[i], err);
         if (rc == 0) rc = xl_buf_printf(&b, err, ": %zu", i);
     }
     if (rc == 0) rc = xl_buf_printf(&b, err, "\n    }\n  }\n}");

@@ -44,8 +44,8 @@ const char *xl_uc_category_long_name(xl_uc_gc gc) { return ((unsigned)gc < XL_GC
 uint8_t xl_uc_ccc(uint32_t cp) { return uc_lookup(cp)->ccc; }
 
 xl_uc_script xl_uc_script_of(uint32_t cp) { return (xl_uc_script)uc_lookup(cp)->script; }
-const char *xl_uc_script_name(xl_uc_script sc) { return ((unsigned)sc < XL_SC_COUNT) ? uc_script_names[sc][0] : NULL; }
-const char *xl_uc_script_code(xl_uc_script sc) { return ((unsigned)sc < XL_SC_COUNT) ? uc_script_names[sc][1] : NULL; }
+const char *xl_uc_script_name(xl_uc_script sc) { return ((unsigned)sc < XL_SC_COUNT) ? xl_uc_script_names[sc][0] : NULL; }
+const char *xl_uc_script_code(xl_uc_script sc) { return ((unsigned)sc < XL_SC_COUNT) ? xl_uc_script_names[sc][1] : NULL; }
 
 /* compare ignoring case and the separators '_', '-', ' ' (UAX #44 LM3 loose matching) */
 static bool loose_equal(const char *a, const char *b)
@@ -67,7 +67,7 @@ int xl_uc_script_from_name(const char *name)
 {
     if (!name) return -1;
     for (int i = 0; i < XL_SC_COUNT; i++)
-        if (loose_equal(name, uc_script_names[i][0]) || loose_equal(name, uc_script_names[i][1])) return i;
+        if (loose_equal(name, xl_uc_script_names[i][0]) || loose_equal(name, xl_uc_script_names[i][1])) return i;
     return -1;
 }
 
@@ -89,14 +89,14 @@ size_t xl_uc_bert_lower(uint32_t cp, uint32_t out[XL_UC_CASE_MAX])
         return 1;
     }
     if (r->dlower == 0 && !(r->flags & UC_F_SPECIAL_CASE)) {
-        int lo = 0, hi = uc_nbert_lower_extra - 1;
+        int lo = 0, hi = xl_uc_nbert_lower_extra - 1;
         while (lo <= hi) {
             int mid = lo + (hi - lo) / 2;
-            if (uc_bert_lower_extra[mid][0] == cp) {
-                out[0] = uc_bert_lower_extra[mid][1];
+            if (xl_uc_bert_lower_extra[mid][0] == cp) {
+                out[0] = xl_uc_bert_lower_extra[mid][1];
                 return 1;
             }
-            if (uc_bert_lower_extra[mid][0] < cp) lo = mid + 1;
+            if (xl_uc_bert_lower_extra[mid][0] < cp) lo = mid + 1;
             else hi = mid - 1;
         }
     }
@@ -119,10 +119,10 @@ size_t xl_uc_bert_decompose(uint32_t cp, uint32_t out[XL_UC_DECOMP_MAX])
 
 static int find_decomp(uint32_t cp)
 {
-    int lo = 0, hi = uc_ndecomp - 1;
+    int lo = 0, hi = xl_uc_ndecomp - 1;
     while (lo <= hi) {
         int mid = lo + (hi - lo) / 2;
-        uint32_t v = uc_decomp_cp[mid];
+        uint32_t v = xl_uc_decomp_cp[mid];
         if (v == cp) return mid;
         if (v < cp) lo = mid + 1;
         else hi = mid - 1;
@@ -149,10 +149,10 @@ size_t xl_uc_decomp_mapping(uint32_t cp, xl_uc_decomp_type *type, uint32_t out[X
         if (type) *type = XL_DT_NONE;
         return 0;
     }
-    uint32_t info = uc_decomp_info[i];
+    uint32_t info = xl_uc_decomp_info[i];
     size_t len = info & 31u, off = info >> 10;
     if (type) *type = (xl_uc_decomp_type)((info >> 5) & 31u);
-    memcpy(out, uc_decomp_data + off, len * sizeof *out);
+    memcpy(out, xl_uc_decomp_data + off, len * sizeof *out);
     return len;
 }
 
@@ -168,13 +168,13 @@ static void decompose_into(uint32_t cp, bool compat, uint32_t *out, size_t *n)
         return;
     }
     int i = (uc_lookup(cp)->flags & UC_F_DECOMP) ? find_decomp(cp) : -1;
-    uint32_t info = i >= 0 ? uc_decomp_info[i] : 0;
+    uint32_t info = i >= 0 ? xl_uc_decomp_info[i] : 0;
     if (i < 0 || (!compat && ((info >> 5) & 31u) != XL_DT_CANONICAL)) {
         if (*n < XL_UC_DECOMP_MAX) out[(*n)++] = cp;
         return;
     }
     size_t len = info & 31u, off = info >> 10;
-    for (size_t k = 0; k < len; k++) decompose_into(uc_decomp_data[off + k], compat, out, n);
+    for (size_t k = 0; k < len; k++) decompose_into(xl_uc_decomp_data[off + k], compat, out, n);
 }
 
 size_t xl_uc_decompose(uint32_t cp, bool compat, uint32_t out[XL_UC_DECOMP_MAX])
@@ -220,11 +220,11 @@ uint32_t xl_uc_compose(uint32_t starter, uint32_t second)
     if (!(uc_lookup(starter)->flags & UC_F_COMPOSE_FIRST) || !(uc_lookup(second)->flags & UC_F_COMPOSE_SECOND))
         return 0;
     uint64_t key = ((uint64_t)starter << 21) | second;
-    int lo = 0, hi = uc_ncomp - 1;
+    int lo = 0, hi = xl_uc_ncomp - 1;
     while (lo <= hi) {
         int mid = lo + (hi - lo) / 2;
-        if (uc_comp_key[mid] == key) return uc_comp_value[mid];
-        if (uc_comp_key[mid] < key) lo = mid + 1;
+        if (xl_uc_comp_key[mid] == key) return xl_uc_comp_value[mid];
+        if (xl_uc_comp_key[mid] < key) lo = mid + 1;
         else hi = mid - 1;
     }
     return 0;
@@ -240,11 +240,11 @@ uint32_t xl_uc_simple_fold(uint32_t cp) { return cp + (uint32_t)uc_lookup(cp)->d
 
 static const uc_special *find_special(uint32_t cp)
 {
-    int lo = 0, hi = uc_nspecial - 1;
+    int lo = 0, hi = xl_uc_nspecial - 1;
     while (lo <= hi) {
         int mid = lo + (hi - lo) / 2;
-        if (uc_specials[mid].cp == cp) return &uc_specials[mid];
-        if (uc_specials[mid].cp < cp) lo = mid + 1;
+        if (xl_uc_specials[mid].cp == cp) return &xl_uc_specials[mid];
+        if (xl_uc_specials[mid].cp < cp) lo = mid + 1;
         else hi = mid - 1;
     }
     return NULL;
@@ -277,14 +277,14 @@ size_t xl_uc_full_fold(uint32_t cp, uint32_t out[XL_UC_CASE_MAX])
 {
     const uc_record *r = uc_lookup(cp);
     if (r->flags & UC_F_FULL_FOLD) {
-        int lo = 0, hi = uc_nfullfold - 1;
+        int lo = 0, hi = xl_uc_nfullfold - 1;
         while (lo <= hi) {
             int mid = lo + (hi - lo) / 2;
-            if (uc_fullfolds[mid].cp == cp) {
-                memcpy(out, uc_fullfolds[mid].fold, uc_fullfolds[mid].n * sizeof *out);
-                return uc_fullfolds[mid].n;
+            if (xl_uc_fullfolds[mid].cp == cp) {
+                memcpy(out, xl_uc_fullfolds[mid].fold, xl_uc_fullfolds[mid].n * sizeof *out);
+                return xl_uc_fullfolds[mid].n;
             }
-            if (uc_fullfolds[mid].cp < cp) lo = mid + 1;
+            if (xl_uc_fullfolds[mid].cp < cp) lo = mid + 1;
             else hi = mid - 1;
         }
     }

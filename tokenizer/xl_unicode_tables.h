@@ -19,9 +19,9 @@ typedef struct uc_record {
 } uc_record;
 
 enum {
-    UC_F_DECOMP = 1u << 0,         /* listed in uc_decomp_cp (Hangul syllables are not) */
-    UC_F_SPECIAL_CASE = 1u << 1,   /* listed in uc_specials */
-    UC_F_FULL_FOLD = 1u << 2,      /* listed in uc_fullfolds */
+    UC_F_DECOMP = 1u << 0,         /* listed in xl_uc_decomp_cp (Hangul syllables are not) */
+    UC_F_SPECIAL_CASE = 1u << 1,   /* listed in xl_uc_specials */
+    UC_F_FULL_FOLD = 1u << 2,      /* listed in xl_uc_fullfolds */
     UC_F_COMPOSE_FIRST = 1u << 3,  /* first element of some primary composite pair */
     UC_F_COMPOSE_SECOND = 1u << 4, /* second element of some primary composite pair */
 };
@@ -39,20 +39,20 @@ typedef struct uc_fullfold {
 } uc_fullfold;
 
 extern const char xl_uc_ucd_version[];
-extern const uc_record uc_records[];
-extern const uint16_t uc_top[], uc_mid[], uc_leaf[];
-extern const uint32_t uc_decomp_cp[], uc_decomp_info[], uc_decomp_data[];
-extern const int uc_ndecomp;
-extern const uint64_t uc_comp_key[];
-extern const uint32_t uc_comp_value[];
-extern const int uc_ncomp;
-extern const uc_special uc_specials[];
-extern const int uc_nspecial;
-extern const uc_fullfold uc_fullfolds[];
-extern const int uc_nfullfold;
-extern const char *const uc_script_names[][2];
-extern const uint32_t uc_bert_lower_extra[][2];
-extern const int uc_nbert_lower_extra;
+extern const uc_record xl_uc_records[];
+extern const uint16_t xl_uc_top[], xl_uc_mid[], xl_uc_leaf[];
+extern const uint32_t xl_uc_decomp_cp[], xl_uc_decomp_info[], xl_uc_decomp_data[];
+extern const int xl_uc_ndecomp;
+extern const uint64_t xl_uc_comp_key[];
+extern const uint32_t xl_uc_comp_value[];
+extern const int xl_uc_ncomp;
+extern const uc_special xl_uc_specials[];
+extern const int xl_uc_nspecial;
+extern const uc_fullfold xl_uc_fullfolds[];
+extern const int xl_uc_nfullfold;
+extern const char *const xl_uc_script_names[][2];
+extern const uint32_t xl_uc_bert_lower_extra[][2];
+extern const int xl_uc_nbert_lower_extra;
 
 #define UC_LEAF_SHIFT 5
 #define UC_MID_SIZE 128
@@ -60,9 +60,9 @@ extern const int uc_nbert_lower_extra;
 /* The record of any uint32_t (values above U+10FFFF give record 0: unassigned). */
 static inline const uc_record *uc_lookup(uint32_t cp)
 {
-    if (cp > 0x10FFFFu) return &uc_records[0];
-    uint32_t mid = uc_mid[(uint32_t)uc_top[cp >> 12] * UC_MID_SIZE + ((cp >> UC_LEAF_SHIFT) & (UC_MID_SIZE - 1))];
-    return &uc_records[uc_leaf[(mid << UC_LEAF_SHIFT) | (cp & ((1u << UC_LEAF_SHIFT) - 1))]];
+    if (cp > 0x10FFFFu) return &xl_uc_records[0];
+    uint32_t mid = xl_uc_mid[(uint32_t)xl_uc_top[cp >> 12] * UC_MID_SIZE + ((cp >> UC_LEAF_SHIFT) & (UC_MID_SIZE - 1))];
+    return &xl_uc_records[xl_uc_leaf[(mid << UC_LEAF_SHIFT) | (cp & ((1u << UC_LEAF_SHIFT) - 1))]];
 }
 
 #endif /* XL_UNICODE_TABLES_H */

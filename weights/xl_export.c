@@ -387,10 +387,6 @@ static void note_unused_tensors(exporter *x)
 
 /* ---- safetensors writer ----------------------------------------------------------------------- */
 
-static int json_str(xl_buf *b, const char *s, size_t n, xl_error *err) { return xl_json_put_string(b, s, n, err); }
-
-static int json_cstr(xl_buf *b, const char *s, xl_error *err) { return json_str(b, s, strlen(s), err); }
-
 int xl_safetensors_write_f32(const char *path, const xl_st_entry *tensors, size_t n, uint64_t *bytes, xl_error *err)
 {
     xl_buf h;
@@ -409,7 +405,7 @@ int xl_safetensors_write_f32(const char *path, const xl_st_entry *tensors, size_
         }
         if (rc < 0) break;
         rc = xl_buf_putc(&h, ',', err);
-        if (rc == 0) rc = json_cstr(&h, t->name, err);
+        if (rc == 0) rc = xl_json_put_cstr(&h, t->name, err);
         if (rc == 0) rc = xl_buf_printf(&h, err, ":{\"dtype\":\"F32\",\"shape\":[");
         for (int d = 0; d < t->rank && rc == 0; d++)
             rc = xl_buf_printf(&h, err, "%s%" PRIu64, d ? "," : "", t->shape[d]);
@@ -656,7 +652,7 @@ static int write_tokenizer_json(exporter *x, xl_error *err)
         int k = order[i];
         rc = xl_buf_printf(&b, err, "%s\n    {\n      \"id\": %" PRId64 ",\n      \"content\": ", i ? "," : "",
                            x->special_id[k]);
-        if (rc == 0) rc = json_cstr(&b, x->special[k], err);
+        if (rc == 0) rc = xl_json_put_cstr(&b, x->special[k], err);
         if (rc == 0)
             rc = xl_buf_printf(&b, err, ",\n      \"single_word\": false,\n      \"lstrip\": false,\n"
                                         "      \"rstrip\": false,\n      \"normalized\": false,\n"
@@ -683,7 +679,7 @@ static int write_tokenizer_json(exporter *x, xl_error *err)
                                    part[i][0]);
                 const char kind = part[i][1][0];
                 const char *id = kind == 'C' ? x->special[1] : kind == 'S' ? x->special[2] : part[i][1];
-                if (rc == 0) rc = json_cstr(&b, id, err);
+                if (rc == 0) rc = xl_json_put_cstr(&b, id, err);
                 if (rc == 0)
                     rc = xl_buf_printf(&b, err, ",\n          \"type_id\": %s\n        }\n      }", part[i][2]);
             }
@@ -691,13 +687,13 @@ static int write_tokenizer_json(exporter *x, xl_error *err)
         if (rc == 0) rc = xl_buf_printf(&b, err, "\n    ],\n    \"special_tokens\": {");
         for (int k = 1; k <= 2 && rc == 0; k++) {
             rc = xl_buf_printf(&b, err, "%s\n      ", k == 2 ? "," : "");
-            if (rc == 0) rc = json_cstr(&b, x->special[k], err);
+            if (rc == 0) rc = xl_json_put_cstr(&b, x->special[k], err);
             if (rc == 0) rc = xl_buf_printf(&b, err, ": {\n        \"id\": ");
-            if (rc == 0) rc = json_cstr(&b, x->special[k], err);
+            if (rc == 0) rc = xl_json_put_cstr(&b, x->special[k], err);
             if (rc == 0)
                 rc = xl_buf_printf(&b, err, ",\n        \"ids\": [\n          %" PRId64 "\n        ],\n"
                                             "        \"tokens\": [\n          ", x->special_id[k]);
-            if (rc == 0) rc = json_cstr(&b, x->special[k], err);
+            if (rc == 0) rc = xl_json_put_cstr(&b, x->special[k], err);
             if (rc == 0) rc = xl_buf_printf(&b, err, "\n        ]\n      }");
         }
         if (rc == 0) rc = xl_buf_printf(&b, err, "\n    }\n  },\n");
@@ -705,13 +701,13 @@ static int write_tokenizer_json(exporter *x, xl_error *err)
         rc = xl_buf_printf(&b, err, "  \"post_processor\": null,\n");
     }
     if (rc == 0) rc = xl_buf_printf(&b, err, "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": ");
-    if (rc == 0) rc = json_cstr(&b, x->subword_prefix, err);
+    if (rc == 0) rc = xl_json_put_cstr(&b, x->subword_prefix, err);
     if (rc == 0)
         rc = xl_buf_printf(&b, err, ",\n    \"cleanup\": true\n  },\n  \"model\": {\n    \"type\": \"WordPiece\",\n"
                                     "    \"unk_token\": ");
-    if (rc == 0) rc = json_cstr(&b, x->special[0], err);
+    if (rc == 0) rc = xl_json_put_cstr(&b, x->special[0], err);
     if (rc == 0) rc = xl_buf_printf(&b, err, ",\n    \"continuing_subword_prefix\": ");
-    if (rc == 0) rc = json_cstr(&b, x->subword_prefix, err);
+    if (rc == 0) rc = xl_json_put_cstr(&b, x->subword_prefix, err);
     if (rc == 0)
         rc = xl_buf_printf(&b, err, ",\n    \"max_input_chars_per_word\": %" PRId64 ",\n    \"vocab\": {",
                            x->max_chars_per_word);
@@ -721,7 +717,7 @@ static int write_tokenizer_json(exporter *x, xl_error *err)
         size_t len;
         const char *t = xl_model_vocab_token(x->m, i, &len);
         rc = xl_buf_printf(&b, err, "%s\n      ", first ? "" : ",");
-        if (rc == 0) rc = json_str(&b, t, len, err);
+        if (rc == 0) rc = xl_json_put_string(&b, t, len, err);
         if (rc == 0) rc = xl_buf_printf(&b, err, ": %zu", i);
         first = false;
     }
@@ -736,7 +732,7 @@ static int write_special_tokens(xl_buf *b, const exporter *x, const char *indent
     int rc = 0;
     for (int k = 0; k < N_SPECIAL && rc == 0; k++) {
         rc = xl_buf_printf(b, err, "%s\"%s\": ", indent, special_keys[k]);
-        if (rc == 0) rc = json_cstr(b, x->special[k], err);
+        if (rc == 0) rc = xl_json_put_cstr(b, x->special[k], err);
         if (rc == 0) rc = xl_buf_printf(b, err, ",\n");
     }
     return rc;

@@ -43,16 +43,6 @@ struct xl_model {
 
 
 
-static void wr_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void wr_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
 /* ---- small helpers ------------------------------------------------------- */
 
 const char *xl_dtype_name(xl_dtype t)
@@ -894,7 +884,7 @@ int xl_model_writer_add_token(xl_model_writer *w, const char *tok, size_t len, x
     if (w->n_vocab >= XL_MODEL_MAX_VOCAB)
         return xl_fail(err, XL_ERR_LIMIT, "vocabulary larger than %u tokens", XL_MODEL_MAX_VOCAB);
     unsigned char lenb[4];
-    wr_u32(lenb, (uint32_t)len);
+    xl_le_put_u32(lenb, (uint32_t)len);
     if (xl_buf_append(&w->vocab, lenb, 4, err) < 0 || xl_buf_append(&w->vocab, tok, len, err) < 0) return -1;
     w->n_vocab++;
     return 0;
@@ -1019,19 +1009,19 @@ static int build_head(xl_model_writer *w, xl_buf *head, uint64_t *data_offset, u
     for (size_t i = 0; i < w->n_meta; i++) {
         const w_meta *e = &w->meta[i];
         size_t klen = strlen(e->key);
-        wr_u32(b, (uint32_t)klen);
+        xl_le_put_u32(b, (uint32_t)klen);
         if (xl_buf_append(&meta, b, 4, err) < 0 || xl_buf_append(&meta, e->key, klen, err) < 0) goto done;
-        wr_u32(b, (uint32_t)e->type);
+        xl_le_put_u32(b, (uint32_t)e->type);
         if (xl_buf_append(&meta, b, 4, err) < 0) goto done;
         switch (e->type) {
         case XL_META_INT:
-            wr_u64(b, (uint64_t)e->i);
+            xl_le_put_u64(b, (uint64_t)e->i);
             if (xl_buf_append(&meta, b, 8, err) < 0) goto done;
             break;
         case XL_META_DOUBLE: {
             uint64_t u;
             memcpy(&u, &e->d, 8);
-            wr_u64(b, u);
+            xl_le_put_u64(b, u);
             if (xl_buf_append(&meta, b, 8, err) < 0) goto done;
             break;
         }
@@ -1040,7 +1030,7 @@ static int build_head(xl_model_writer *w, xl_buf *head, uint64_t *data_offset, u
             break;
         case XL_META_STRING: {
             size_t slen = strlen(e->s);
-            wr_u32(b, (uint32_t)slen);
+            xl_le_put_u32(b, (uint32_t)slen);
             if (xl_buf_append(&meta, b, 4, err) < 0 || xl_buf_append(&meta, e->s, slen, err) < 0) goto done;
             break;
         }
@@ -1050,19 +1040,19 @@ static int build_head(xl_model_writer *w, xl_buf *head, uint64_t *data_offset, u
     for (size_t i = 0; i < w->n_tensors; i++) {
         const w_tensor *t = &w->tensors[i];
         size_t nlen = strlen(t->name);
-        wr_u32(b, (uint32_t)nlen);
+        xl_le_put_u32(b, (uint32_t)nlen);
         if (xl_buf_append(&dir, b, 4, err) < 0 || xl_buf_append(&dir, t->name, nlen, err) < 0) goto done;
-        wr_u32(b, (uint32_t)t->dtype);
+        xl_le_put_u32(b, (uint32_t)t->dtype);
         if (xl_buf_append(&dir, b, 4, err) < 0) goto done;
-        wr_u32(b, (uint32_t)t->rank);
+        xl_le_put_u32(b, (uint32_t)t->rank);
         if (xl_buf_append(&dir, b, 4, err) < 0) goto done;
         for (int d = 0; d < t->rank; d++) {
-            wr_u64(b, t->shape[d]);
+            xl_le_put_u64(b, t->shape[d]);
             if (xl_buf_append(&dir, b, 8, err) < 0) goto done;
         }
-        wr_u64(b, off);
+        xl_le_put_u64(b, off);
         if (xl_buf_append(&dir, b, 8, err) < 0) goto done;
-        wr_u64(b, w_stored_bytes(t));
+        xl_le_put_u64(b, w_stored_bytes(t));
         if (xl_buf_append(&dir, b, 8, err) < 0) goto done;
         off = align_up(off + w_stored_bytes(t));
     }
@@ -1080,31 +1070,31 @@ static int build_head(xl_model_writer *w, xl_buf *head, uint64_t *data_offset, u
     memcpy(h, XL_MODEL_MAGIC, 8);
     bool all_f32 = true;
     for (size_t i = 0; i < w->n_tensors; i++) all_f32 = all_f32 && w->tensors[i].dtype == XL_DTYPE_F32;
-    wr_u32(h + 8, all_f32 ? XL_MODEL_VERSION_F32 : XL_MODEL_VERSION);
-    wr_u32(h + 12, XL_MODEL_HEADER_SIZE);
-    wr_u32(h + 16, XL_MODEL_SANITY_U32);
+    xl_le_put_u32(h + 8, all_f32 ? XL_MODEL_VERSION_F32 : XL_MODEL_VERSION);
+    xl_le_put_u32(h + 12, XL_MODEL_HEADER_SIZE);
+    xl_le_put_u32(h + 16, XL_MODEL_SANITY_U32);
     float f = XL_MODEL_SANITY_F32;
     uint32_t fu;
     memcpy(&fu, &f, 4);
-    wr_u32(h + 20, fu);
+    xl_le_put_u32(h + 20, fu);
     double d = XL_MODEL_SANITY_F64;
     uint64_t du;
     memcpy(&du, &d, 8);
-    wr_u64(h + 24, du);
-    wr_u64(h + 32, XL_MODEL_SANITY_U64);
-    wr_u64(h + 40, data_off + dsize);
-    wr_u32(h + 48, (uint32_t)w->n_meta);
-    wr_u32(h + 52, (uint32_t)w->n_vocab);
-    wr_u32(h + 56, (uint32_t)w->n_tensors);
-    wr_u32(h + 60, XL_MODEL_ALIGN);
-    wr_u64(h + 64, meta_off);
-    wr_u64(h + 72, meta.len);
-    wr_u64(h + 80, vocab_off);
-    wr_u64(h + 88, w->vocab.len);
-    wr_u64(h + 96, dir_off);
-    wr_u64(h + 104, dir.len);
-    wr_u64(h + 112, data_off);
-    wr_u64(h + 120, dsize);
+    xl_le_put_u64(h + 24, du);
+    xl_le_put_u64(h + 32, XL_MODEL_SANITY_U64);
+    xl_le_put_u64(h + 40, data_off + dsize);
+    xl_le_put_u32(h + 48, (uint32_t)w->n_meta);
+    xl_le_put_u32(h + 52, (uint32_t)w->n_vocab);
+    xl_le_put_u32(h + 56, (uint32_t)w->n_tensors);
+    xl_le_put_u32(h + 60, XL_MODEL_ALIGN);
+    xl_le_put_u64(h + 64, meta_off);
+    xl_le_put_u64(h + 72, meta.len);
+    xl_le_put_u64(h + 80, vocab_off);
+    xl_le_put_u64(h + 88, w->vocab.len);
+    xl_le_put_u64(h + 96, dir_off);
+    xl_le_put_u64(h + 104, dir.len);
+    xl_le_put_u64(h + 112, data_off);
+    xl_le_put_u64(h + 120, dsize);
     if (xl_buf_append(head, h, sizeof h, err) < 0 || xl_buf_append(head, meta.data, meta.len, err) < 0 ||
         xl_buf_append(head, w->vocab.data, w->vocab.len, err) < 0 || xl_buf_append(head, dir.data, dir.len, err) < 0)
         goto done;
@@ -1199,7 +1189,7 @@ static int emit_int8(const w_tensor *t, sink *s, xl_error *err)
         unsigned char b[4];
         uint32_t u;
         memcpy(&u, &scale[r], 4);
-        wr_u32(b, u);
+        xl_le_put_u32(b, u);
         if (sink_write(s, b, 4, err) < 0) goto done;
     }
     size_t pad = (size_t)(align_up((uint64_t)rows * 4) - (uint64_t)rows * 4);

@@ -46,17 +46,17 @@ static int glove_vocab_cmd(int argc, char **argv)
     if (rc != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
-    if (glove_check_not_input(output, corpus, &err) < 0) return xl_cli_runtime_error(&err);
-    glove_vocab v;
-    glove_vocab_stats st;
+    if (xl_glove_check_not_input(output, corpus, &err) < 0) return xl_cli_runtime_error(&err);
+    xl_glove_vocab v;
+    xl_glove_vocab_stats st;
     double t0 = xl_time_now();
-    if (glove_vocab_count(corpus, (uint64_t)min_count, (uint64_t)max_vocab, &v, &st, &err) < 0)
+    if (xl_glove_vocab_count(corpus, (uint64_t)min_count, (uint64_t)max_vocab, &v, &st, &err) < 0)
         return xl_cli_runtime_error(&err);
-    rc = glove_vocab_write(output, &v, &err);
+    rc = xl_glove_vocab_write(output, &v, &err);
     if (rc == 0 && verbose)
         fprintf(stderr, "Processed %llu tokens, %llu unique words; vocabulary of %zu words (%.2f s)\n",
                 (unsigned long long)st.tokens, (unsigned long long)st.unique_words, v.words.n, xl_time_now() - t0);
-    glove_vocab_free(&v);
+    xl_glove_vocab_free(&v);
     return rc < 0 ? xl_cli_runtime_error(&err) : 0;
 }
 
@@ -97,12 +97,12 @@ static int glove_cooccur_cmd(int argc, char **argv)
     if (rc != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
-    glove_cooccur_opts o;
-    glove_cooccur_defaults(&o);
+    xl_glove_cooccur_opts o;
+    xl_glove_cooccur_defaults(&o);
     o.window = (int)window;
     o.symmetric = symmetric != 0;
     o.distance_weighting = weighting != 0;
-    if (glove_memory_plan(memory * 1073741824.0, o.window, &o.max_product, &o.overflow_length, &err) < 0 &&
+    if (xl_glove_memory_plan(memory * 1073741824.0, o.window, &o.max_product, &o.overflow_length, &err) < 0 &&
         !overflow_length)
         return xl_cli_runtime_error(&err);
     if (max_product) o.max_product = max_product;
@@ -123,27 +123,27 @@ static int glove_cooccur_cmd(int argc, char **argv)
         }
     }
     o.temp_prefix = overflow;
-    if (glove_check_not_input(output, vocab_file, &err) < 0) {
+    if (xl_glove_check_not_input(output, vocab_file, &err) < 0) {
         free(prefix);
         return xl_cli_runtime_error(&err);
     }
-    glove_vocab v;
-    if (glove_vocab_read(vocab_file, &v, &err) < 0) {
+    xl_glove_vocab v;
+    if (xl_glove_vocab_read(vocab_file, &v, &err) < 0) {
         free(prefix);
         return xl_cli_runtime_error(&err);
     }
-    glove_cooccur_stats st;
+    xl_glove_cooccur_stats st;
     double t0 = xl_time_now();
     if (v.words.n <= (size_t)o.window) { /* the library says the same, without the file */
         xl_fail(&err, XL_ERR_USAGE,
                 "%s:%zu: the vocabulary has %zu words, not more than the window of %d: every word would be in "
                 "almost every context (use a smaller --window-size or a larger corpus)",
                 vocab_file, v.words.n, v.words.n, o.window);
-        glove_vocab_free(&v);
+        xl_glove_vocab_free(&v);
         free(prefix);
         return xl_cli_runtime_error(&err);
     }
-    rc = glove_cooccur(corpus, &v, &o, output, &st, &err);
+    rc = xl_glove_cooccur(corpus, &v, &o, output, &st, &err);
     if (rc == 0 && verbose)
         fprintf(stderr,
                 "window size %d, %s; %zu words; max product %lld, overflow length %lld\n"
@@ -151,7 +151,7 @@ static int glove_cooccur_cmd(int argc, char **argv)
                 o.window, o.symmetric ? "symmetric" : "left context only", v.words.n, (long long)o.max_product,
                 (long long)o.overflow_length, (unsigned long long)st.tokens, (unsigned long long)st.records,
                 st.runs_spilled, xl_time_now() - t0);
-    glove_vocab_free(&v);
+    xl_glove_vocab_free(&v);
     free(prefix);
     return rc < 0 ? xl_cli_runtime_error(&err) : 0;
 }
@@ -184,7 +184,7 @@ static int glove_shuffle_cmd(int argc, char **argv)
     xl_error_clear(&err);
     unsigned chunks = 0;
     double t0 = xl_time_now();
-    if (glove_shuffle(input, output, chunk, (uint64_t)seed, temp, &chunks, &err) < 0)
+    if (xl_glove_shuffle(input, output, chunk, (uint64_t)seed, temp, &chunks, &err) < 0)
         return xl_cli_runtime_error(&err);
     if (verbose) fprintf(stderr, "Shuffled in %u chunk(s) (%.2f s)\n", chunks, xl_time_now() - t0);
     return 0;
@@ -238,11 +238,11 @@ static int glove_train_cmd(int argc, char **argv)
     /* the words are not needed while training (the reference only counts the
      * lines): count and check the rows now, read the words for the output */
     size_t vocab_size;
-    if (glove_vocab_rows(vocab_file, &vocab_size, &err) < 0) return xl_cli_runtime_error(&err);
-    glove_vocab v;
+    if (xl_glove_vocab_rows(vocab_file, &vocab_size, &err) < 0) return xl_cli_runtime_error(&err);
+    xl_glove_vocab v;
     memset(&v, 0, sizeof v);
-    glove_train_opts o;
-    glove_train_defaults(&o);
+    xl_glove_train_opts o;
+    xl_glove_train_defaults(&o);
     o.vector_size = (int)size;
     o.iterations = (int)iter;
     o.threads = (int)threads;
@@ -260,7 +260,7 @@ static int glove_train_cmd(int argc, char **argv)
     }
     size_t n = strlen(save) + 16;
     char *path = malloc(n);
-    glove_model m;
+    xl_glove_model m;
     memset(&m, 0, sizeof m);
     w2v_vectors vec;
     memset(&vec, 0, sizeof vec);
@@ -270,14 +270,14 @@ static int glove_train_cmd(int argc, char **argv)
         goto done;
     }
     snprintf(path, n, "%s.txt", save);
-    if (glove_check_not_input(path, input, &err) < 0 || glove_check_not_input(path, vocab_file, &err) < 0) goto done;
+    if (xl_glove_check_not_input(path, input, &err) < 0 || xl_glove_check_not_input(path, vocab_file, &err) < 0) goto done;
     snprintf(path, n, "%s.bin", save);
-    if (glove_check_not_input(path, input, &err) < 0 || glove_check_not_input(path, vocab_file, &err) < 0) goto done;
+    if (xl_glove_check_not_input(path, input, &err) < 0 || xl_glove_check_not_input(path, vocab_file, &err) < 0) goto done;
     if (w2v_out &&
-        (glove_check_not_input(w2v_out, input, &err) < 0 || glove_check_not_input(w2v_out, vocab_file, &err) < 0))
+        (xl_glove_check_not_input(w2v_out, input, &err) < 0 || xl_glove_check_not_input(w2v_out, vocab_file, &err) < 0))
         goto done;
-    if (glove_train(input, vocab_size, &o, &m, NULL, &err) < 0) goto done;
-    if (glove_vocab_read(vocab_file, &v, &err) < 0) goto done;
+    if (xl_glove_train(input, vocab_size, &o, &m, NULL, &err) < 0) goto done;
+    if (xl_glove_vocab_read(vocab_file, &v, &err) < 0) goto done;
     if (v.words.n != vocab_size) {
         xl_fail(&err, XL_ERR_FORMAT, "%s: changed during training (%zu words, then %zu)", vocab_file, vocab_size,
                 v.words.n);
@@ -285,25 +285,25 @@ static int glove_train_cmd(int argc, char **argv)
     }
     if (binary > 0) {
         snprintf(path, n, "%s.bin", save);
-        if (glove_write_binary(path, &m, &err) < 0) goto done;
+        if (xl_glove_write_binary(path, &m, &err) < 0) goto done;
         /* its companion vocabulary, so that every xlrec reader takes the file */
         snprintf(path, n, "%s.bin.vocab", save);
-        if (glove_check_not_input(path, vocab_file, &err) < 0 || glove_vocab_write(path, &v, &err) < 0) goto done;
+        if (xl_glove_check_not_input(path, vocab_file, &err) < 0 || xl_glove_vocab_write(path, &v, &err) < 0) goto done;
     }
     if (binary != 1) {
         snprintf(path, n, "%s.txt", save);
-        if (glove_write_text(path, &m, &v, (glove_save_model)model, true, header != 0, &err) < 0) goto done;
+        if (xl_glove_write_text(path, &m, &v, (xl_glove_save_model)model, true, header != 0, &err) < 0) goto done;
     }
     if (w2v_out) {
-        if (glove_model_to_vectors(&m, &v, (glove_save_model)model, true, &vec, &err) < 0) goto done;
+        if (xl_glove_model_to_vectors(&m, &v, (xl_glove_save_model)model, true, &vec, &err) < 0) goto done;
         if (w2v_vectors_write(w2v_out, &vec, W2V_FORMAT_BINARY, &err) < 0) goto done;
     }
     rc = 0;
 done:
     free(path);
     w2v_vectors_free(&vec);
-    glove_model_free(&m);
-    glove_vocab_free(&v);
+    xl_glove_model_free(&m);
+    xl_glove_vocab_free(&v);
     return rc < 0 ? xl_cli_runtime_error(&err) : 0;
 }
 
@@ -327,15 +327,15 @@ static int glove_text_cmd(int argc, char **argv)
     if (!input) return xl_cli_usage_error(&spec, "--input-file FILE is required");
     xl_error err;
     xl_error_clear(&err);
-    if (glove_check_not_input(output, input, &err) < 0 || glove_check_not_input(output, vocab_file, &err) < 0)
+    if (xl_glove_check_not_input(output, input, &err) < 0 || xl_glove_check_not_input(output, vocab_file, &err) < 0)
         return xl_cli_runtime_error(&err);
-    glove_vocab v;
-    if (glove_vocab_read(vocab_file, &v, &err) < 0) return xl_cli_runtime_error(&err);
-    glove_model m;
-    rc = glove_read_binary(input, v.words.n, &m, &err);
-    if (rc == 0) rc = glove_write_text(output, &m, &v, (glove_save_model)model, true, header != 0, &err);
-    glove_model_free(&m);
-    glove_vocab_free(&v);
+    xl_glove_vocab v;
+    if (xl_glove_vocab_read(vocab_file, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    xl_glove_model m;
+    rc = xl_glove_read_binary(input, v.words.n, &m, &err);
+    if (rc == 0) rc = xl_glove_write_text(output, &m, &v, (xl_glove_save_model)model, true, header != 0, &err);
+    xl_glove_model_free(&m);
+    xl_glove_vocab_free(&v);
     return rc < 0 ? xl_cli_runtime_error(&err) : 0;
 }
 
@@ -356,8 +356,8 @@ static int glove_compare_cmd(int argc, char **argv)
     if (rc != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
-    glove_cooccur_diff d;
-    if (glove_cooccur_compare(args.positional[0], args.positional[1], &d, &err) < 0)
+    xl_glove_cooccur_diff d;
+    if (xl_glove_cooccur_compare(args.positional[0], args.positional[1], &d, &err) < 0)
         return xl_cli_runtime_error(&err);
     bool same = d.only_a == 0 && d.only_b == 0 && d.max_rel_diff <= tolerance;
     printf("records\t%llu\t%llu\ncommon\t%llu\nonly_first\t%llu\nonly_second\t%llu\n"
@@ -380,36 +380,25 @@ static int glove_dump_cmd(int argc, char **argv)
     if (rc != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
-    glove_vocab v;
-    if (vocab_file && glove_vocab_read(vocab_file, &v, &err) < 0) return xl_cli_runtime_error(&err);
-    rc = glove_cooccur_dump(args.positional[0], vocab_file ? &v : NULL, stdout, &err);
-    if (vocab_file) glove_vocab_free(&v);
+    xl_glove_vocab v;
+    if (vocab_file && xl_glove_vocab_read(vocab_file, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    rc = xl_glove_cooccur_dump(args.positional[0], vocab_file ? &v : NULL, stdout, &err);
+    if (vocab_file) xl_glove_vocab_free(&v);
     return rc < 0 ? xl_cli_runtime_error(&err) : 0;
 }
 
 int cmd_glove(int argc, char **argv)
 {
-    static const char *usage =
-        "usage: xlrec glove vocab|cooccur|shuffle|train|text|compare|dump [options]   (--help on each)\n"
-        "  vocab    count words (GloVe's vocab_count)\n"
-        "  cooccur  co-occurrence counts with a memory limit (cooccur)\n"
-        "  shuffle  shuffle co-occurrence records (shuffle)\n"
-        "  train    AdaGrad training of the GloVe objective (glove)\n"
-        "  text     binary parameters to the reference's text vectors\n"
-        "  compare  compare two co-occurrence files\n"
-        "  dump     print a co-occurrence file as text\n";
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? XL_EXIT_USAGE : XL_EXIT_OK;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "vocab") == 0) return glove_vocab_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "cooccur") == 0) return glove_cooccur_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "shuffle") == 0) return glove_shuffle_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "train") == 0) return glove_train_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "compare") == 0) return glove_compare_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "text") == 0) return glove_text_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "dump") == 0) return glove_dump_cmd(argc - 1, argv + 1);
-    fprintf(stderr, "xlrec glove: unknown subcommand '%s'\n%s", sub, usage);
-    return XL_EXIT_USAGE;
+    static const xl_subcommand subs[] = {
+        {"vocab", glove_vocab_cmd, "count words (GloVe's vocab_count)"},
+        {"cooccur", glove_cooccur_cmd, "co-occurrence counts with a memory limit (cooccur)"},
+        {"shuffle", glove_shuffle_cmd, "shuffle co-occurrence records (shuffle)"},
+        {"train", glove_train_cmd, "AdaGrad training of the GloVe objective (glove)"},
+        {"text", glove_text_cmd, "binary parameters to the reference's text vectors"},
+        {"compare", glove_compare_cmd, "compare two co-occurrence files"},
+        {"dump", glove_dump_cmd, "print a co-occurrence file as text"},
+        {NULL, NULL, NULL}};
+    return xl_cli_dispatch("glove",
+                           "usage: xlrec glove vocab|cooccur|shuffle|train|text|compare|dump [options]   (--help on each)\n",
+                           subs, argc, argv);
 }

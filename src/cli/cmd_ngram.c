@@ -232,34 +232,25 @@ static int ngram_build_binary(int argc, char **argv)
     return XL_EXIT_OK;
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: xlrec ngram train [-o N] [--smoothing kn|mle|addk] [-O ARPA] [-B MODEL] [FILE|-]\n"
-            "       xlrec ngram build-binary ARPA -o MODEL\n"
-            "       xlrec ngram query -m MODEL [-n] [FILE|-]\n"
-            "       xlrec ngram ppl -m MODEL [-n] [FILE|-]\n"
-            "       xlrec ngram <subcommand> --help\n\n"
-            "n-gram language models: interpolated modified Kneser-Ney as KenLM's lmplz builds it, maximum\n"
-            "likelihood and add-k; ARPA files in and out, binary model files (mmap); scores as KenLM's query\n"
-            "prints them.\n");
-}
+static int ngram_query(int argc, char **argv) { return ngram_score(argc, argv, false); }
+static int ngram_ppl(int argc, char **argv) { return ngram_score(argc, argv, true); }
 
 int cmd_ngram(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return XL_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
-        usage(stdout);
-        return XL_EXIT_OK;
-    }
-    if (strcmp(sub, "train") == 0) return ngram_train(argc - 1, argv + 1);
-    if (strcmp(sub, "query") == 0) return ngram_score(argc - 1, argv + 1, false);
-    if (strcmp(sub, "ppl") == 0) return ngram_score(argc - 1, argv + 1, true);
-    if (strcmp(sub, "build-binary") == 0) return ngram_build_binary(argc - 1, argv + 1);
-    fprintf(stderr, "xlrec ngram: unknown subcommand '%s' (train, build-binary, query or ppl)\n", sub);
-    return XL_EXIT_USAGE;
+    static const xl_subcommand subs[] = {
+        {"train", ngram_train, "count and estimate a model from text"},
+        {"build-binary", ngram_build_binary, "an ARPA file -> a binary model file"},
+        {"query", ngram_query, "score each line as KenLM's query prints it"},
+        {"ppl", ngram_ppl, "the corpus summary: tokens, OOVs, log10 probability, perplexity"},
+        {NULL, NULL, NULL}};
+    return xl_cli_dispatch("ngram",
+                           "usage: xlrec ngram train [-o N] [--smoothing kn|mle|addk] [-O ARPA] [-B MODEL] [FILE|-]\n"
+                           "       xlrec ngram build-binary ARPA -o MODEL\n"
+                           "       xlrec ngram query -m MODEL [-n] [FILE|-]\n"
+                           "       xlrec ngram ppl -m MODEL [-n] [FILE|-]\n"
+                           "       xlrec ngram <subcommand> --help\n\n"
+                           "n-gram language models: interpolated modified Kneser-Ney as KenLM's lmplz builds it, maximum\n"
+                           "likelihood and add-k; ARPA files in and out, binary model files (mmap); scores as KenLM's query\n"
+                           "prints them.\n\n",
+                           subs, argc, argv);
 }

@@ -141,15 +141,12 @@ static int read_continuation_order(const char *path, const char *prefix, uint32_
         uint32_t cp;
         int k = xl_utf8_decode((const unsigned char *)line + plen, len - plen, &cp, NULL);
         if (k <= 0 || (size_t)k != len - plen) continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 256;
-            uint32_t *q = xl_realloc(*out, cap, sizeof *q, err);
-            if (!q) {
-                rc = -1;
-                break;
-            }
-            *out = q;
+        uint32_t *q = xl_array_reserve(*out, &cap, *n + 1, 256, err);
+        if (!q) {
+            rc = -1;
+            break;
         }
+        *out = q;
         (*out)[(*n)++] = cp;
     }
     xl_lines_close(&r);
@@ -167,12 +164,9 @@ static int split_specials(const char *s, char ***toks, size_t *n, xl_error *err)
         if (!*s) break;
         const char *e = s;
         while (*e && *e != ',' && *e != ' ' && *e != '\t') e++;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            char **q = xl_realloc(*toks, cap, sizeof *q, err);
-            if (!q) return -1;
-            *toks = q;
-        }
+        char **q = xl_array_reserve(*toks, &cap, *n + 1, 8, err);
+        if (!q) return -1;
+        *toks = q;
         (*toks)[*n] = xl_strndup(s, (size_t)(e - s), err);
         if (!(*toks)[*n]) return -1;
         (*n)++;
@@ -660,22 +654,11 @@ done:
 
 int cmd_vocab(int argc, char **argv)
 {
-    static const char *usage = "usage: xlrec vocab train|prune|stats [options]  (xlrec vocab SUB --help)\n";
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return XL_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        fputs(usage, stdout);
-        printf("  train  train a WordPiece vocabulary (HF WordPieceTrainer's algorithm)\n"
-               "  prune  keep the part of a vocabulary that a corpus uses\n"
-               "  stats  unknown-token rate and pieces per word of a vocabulary on text\n");
-        return XL_EXIT_OK;
-    }
-    if (strcmp(sub, "train") == 0) return vocab_train_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "prune") == 0) return vocab_prune_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "stats") == 0) return vocab_stats_cmd(argc - 1, argv + 1);
-    fprintf(stderr, "xlrec vocab: unknown subcommand '%s'\n%s", sub, usage);
-    return XL_EXIT_USAGE;
+    static const xl_subcommand subs[] = {
+        {"train", vocab_train_cmd, "train a WordPiece vocabulary (HF WordPieceTrainer's algorithm)"},
+        {"prune", vocab_prune_cmd, "keep the part of a vocabulary that a corpus uses"},
+        {"stats", vocab_stats_cmd, "unknown-token rate and pieces per word of a vocabulary on text"},
+        {NULL, NULL, NULL}};
+    return xl_cli_dispatch("vocab", "usage: xlrec vocab train|prune|stats [options]  (xlrec vocab SUB --help)\n", subs,
+                           argc, argv);
 }

@@ -275,26 +275,14 @@ static int w2v_convert_cmd(int argc, char **argv)
 
 int cmd_w2v(int argc, char **argv)
 {
-    static const char *usage = "usage: xlrec w2v train|similar|analogy|eval|convert [options]  (xlrec w2v SUB --help)\n";
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return XL_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        fputs(usage, stdout);
-        printf("  train    train word vectors (word2vec.c options)\n"
-               "  similar  nearest neighbours by cosine\n"
-               "  analogy  A : B = C : ?\n"
-               "  eval     analogy accuracy (compute-accuracy protocol)\n"
-               "  convert  text <-> binary\n");
-        return XL_EXIT_OK;
-    }
-    if (strcmp(sub, "train") == 0) return w2v_train_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "similar") == 0) return w2v_similar_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "analogy") == 0) return w2v_analogy_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "eval") == 0) return w2v_eval_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "convert") == 0) return w2v_convert_cmd(argc - 1, argv + 1);
-    fprintf(stderr, "xlrec w2v: unknown subcommand '%s'\n%s", sub, usage);
-    return XL_EXIT_USAGE;
+    static const xl_subcommand subs[] = {
+        {"train", w2v_train_cmd, "train word vectors (word2vec.c options)"},
+        {"similar", w2v_similar_cmd, "nearest neighbours by cosine"},
+        {"analogy", w2v_analogy_cmd, "A : B = C : ?"},
+        {"eval", w2v_eval_cmd, "analogy accuracy (compute-accuracy protocol)"},
+        {"convert", w2v_convert_cmd, "text <-> binary"},
+        {NULL, NULL, NULL}};
+    return xl_cli_dispatch("w2v",
+                           "usage: xlrec w2v train|similar|analogy|eval|convert [options]  (xlrec w2v SUB --help)\n",
+                           subs, argc, argv);
 }

@@ -31,6 +31,32 @@ int xl_cli_runtime_error(const xl_error *err)
     return XL_EXIT_RUNTIME;
 }
 
+static void print_subcommands(const char *usage, const xl_subcommand *subs, FILE *out)
+{
+    int width = 0;
+    for (const xl_subcommand *c = subs; c->name; c++)
+        if ((int)strlen(c->name) > width) width = (int)strlen(c->name);
+    fputs(usage, out);
+    for (const xl_subcommand *c = subs; c->name; c++) fprintf(out, "  %-*s  %s\n", width, c->name, c->summary);
+}
+
+int xl_cli_dispatch(const char *command, const char *usage, const xl_subcommand *subs, int argc, char **argv)
+{
+    if (argc < 2) {
+        print_subcommands(usage, subs, stderr);
+        return XL_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        print_subcommands(usage, subs, stdout);
+        return XL_EXIT_OK;
+    }
+    for (const xl_subcommand *c = subs; c->name; c++)
+        if (strcmp(sub, c->name) == 0) return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "xlrec %s: unknown subcommand '%s'\n%s", command, sub, usage);
+    return XL_EXIT_USAGE;
+}
+
 void xl_cli_print_help(const xl_command_spec *spec, FILE *out)
 {
     fprintf(out, "usage: %s\n\n%s\n", spec->synopsis, spec->description);

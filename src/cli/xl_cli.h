@@ -99,4 +99,18 @@ int xl_cli_runtime_error(const xl_error *err);
 /* Every command has this signature: argv[0] is the command name. */
 typedef int (*xl_command_fn)(int argc, char **argv);
 
+/* A job of a command that has several (`xlrec w2v train`, `xlrec glove vocab`). */
+typedef struct xl_subcommand {
+    const char *name;
+    xl_command_fn run;   /* called with argv[0] = the subcommand's name */
+    const char *summary; /* one line of the command's --help */
+} xl_subcommand;
+
+/* `xlrec CMD SUB [options]`: runs the subcommand that argv[1] names (subs ends with a {NULL} row)
+ * on argc - 1, argv + 1 and returns its exit status.  No SUB: usage (one or more lines, ending in
+ * a newline) and the table of subcommands to stderr, XL_EXIT_USAGE; `--help`, `-h` or `help`: the
+ * same to stdout, XL_EXIT_OK; an unknown SUB: "xlrec CMD: unknown subcommand 'SUB'" and the usage,
+ * XL_EXIT_USAGE. */
+int xl_cli_dispatch(const char *command, const char *usage, const xl_subcommand *subs, int argc, char **argv);
+
 #endif /* XL_CLI_H */

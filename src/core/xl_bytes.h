@@ -1,13 +1,14 @@
 /* xl_bytes.h - byte-level helpers every file format and hash table shares,
- * written once: FNV-1a hashing, little-endian readers, IEEE binary16 and
+ * written once: FNV-1a hashing, little-endian readers and writers, IEEE binary16 and
  * bfloat16 conversion.
  *
  * Contract
  *   - xl_fnv1a64 / xl_fnv1a32: Fowler-Noll-Vo 1a over len bytes (offset basis
  *     14695981039346656037 / 2166136261, prime 1099511628211 / 16777619).
  *     Stable across platforms: hashes stored in files stay valid.
+ *     xl_fnv1a64_more carries a 64-bit state on over more bytes (streamed hashes).
  *   - xl_le_*: read a little-endian value from p (no alignment needed), on any
- *     host byte order (s390x is big-endian).
+ *     host byte order (s390x is big-endian); xl_le_put_*: write one.
  *   - xl_float_to_half: round to nearest, ties to even; overflow to +-Inf, NaN
  *     stays NaN (quiet).  xl_half_to_float and xl_bf16_to_float are exact.
  *   - xl_float_to_bf16: round to nearest, ties to even (the upper 16 bits of
@@ -21,15 +22,23 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline uint64_t xl_fnv1a64(const void *data, size_t len)
+#define XL_FNV1A64_BASIS 14695981039346656037ull
+
+/* The 64-bit FNV-1a state h carried on over len more bytes, so a hash can be taken piece by piece:
+ * xl_fnv1a64_more(xl_fnv1a64(a, na), b, nb) == xl_fnv1a64(a followed by b, na + nb). */
+static inline uint64_t xl_fnv1a64_more(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *p = data;
-    uint64_t h = 14695981039346656037ull;
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
         h *= 1099511628211ull;
     }
     return h;
+}
+
+static inline uint64_t xl_fnv1a64(const void *data, size_t len)
+{
+    return xl_fnv1a64_more(XL_FNV1A64_BASIS, data, len);
 }
 
 static inline uint32_t xl_fnv1a32(const void *data, size_t len)
@@ -51,6 +60,17 @@ static inline uint32_t xl_le_u32(const unsigned char *p)
 static inline uint64_t xl_le_u64(const unsigned char *p)
 {
     return (uint64_t)xl_le_u32(p) | (uint64_t)xl_le_u32(p + 4) << 32;
+}
+
+/* v written to p[0..4) / p[0..8) little-endian, on any host byte order. */
+static inline void xl_le_put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline void xl_le_put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
 
 static inline float xl_le_f32(const unsigned char *p)

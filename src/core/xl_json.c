@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_utf8.h"
 
 #define DEFAULT_MAX_DEPTH 512
@@ -476,8 +477,7 @@ static int push_entry(parser *p, const char *key, size_t key_len, size_t key_off
 static uint64_t hash_key(const char *k, size_t n)
 {
     /* FNV-1a, then a final avalanche (keys are short; this is not a hot loop) */
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)k[i]) * 0x100000001b3ull;
+    uint64_t h = xl_fnv1a64(k, n);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
@@ -875,4 +875,9 @@ int xl_json_put_string(xl_buf *b, const char *s, size_t n, xl_error *err)
         if (rc < 0) return -1;
     }
     return xl_buf_putc(b, '"', err);
+}
+
+int xl_json_put_cstr(xl_buf *b, const char *s, xl_error *err)
+{
+    return xl_json_put_string(b, s, strlen(s), err);
 }

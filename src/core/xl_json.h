@@ -118,5 +118,7 @@ const char *xl_json_type_name(xl_json_type type);
  * as is.  The caller gives valid UTF-8.  0 or -1 (allocation, in err). */
 struct xl_buf;
 int xl_json_put_string(struct xl_buf *b, const char *s, size_t n, xl_error *err);
+/* The same for the NUL-terminated string s (the report writers' names, paths, subsets). */
+int xl_json_put_cstr(struct xl_buf *b, const char *s, xl_error *err);
 
 #endif /* XL_JSON_H */

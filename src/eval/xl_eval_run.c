@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_json.h"
 #include "xl_platform.h"
 #include "xl_thread.h"
 
@@ -687,26 +688,10 @@ static const char *protocol_name(xl_split_kind k)
     return (unsigned)k < 4 ? n[k] : "?";
 }
 
-static int json_string(xl_buf *b, const char *s, xl_error *err)
-{
-    if (xl_buf_putc(b, '"', err) < 0) return -1;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            if (xl_buf_printf(b, err, "\\%c", c) < 0) return -1;
-        } else if (c < 0x20) {
-            if (xl_buf_printf(b, err, "\\u%04x", c) < 0) return -1;
-        } else if (xl_buf_putc(b, (char)c, err) < 0) {
-            return -1;
-        }
-    }
-    return xl_buf_putc(b, '"', err);
-}
-
 int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, xl_error *err)
 {
     const xl_eval_config *c = &r->config;
-    if (xl_buf_printf(b, err, "{\n  \"dataset\": ") < 0 || json_string(b, dataset_name ? dataset_name : "", err) < 0)
+    if (xl_buf_printf(b, err, "{\n  \"dataset\": ") < 0 || xl_json_put_cstr(b, dataset_name ? dataset_name : "", err) < 0)
         return -1;
     if (r->external) { /* lists from files: no split was made, so no protocol, ratio, folds or seed */
         if (xl_buf_printf(b, err,
@@ -729,8 +714,8 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
     }
     for (size_t i = 0; i < r->n_rows; i++) {
         const xl_eval_row *o = &r->rows[i];
-        if (xl_buf_printf(b, err, "%s\n    {\"model\": ", i ? "," : "") < 0 || json_string(b, o->model, err) < 0 ||
-            xl_buf_printf(b, err, ", \"subset\": ") < 0 || json_string(b, o->subset, err) < 0 ||
+        if (xl_buf_printf(b, err, "%s\n    {\"model\": ", i ? "," : "") < 0 || xl_json_put_cstr(b, o->model, err) < 0 ||
+            xl_buf_printf(b, err, ", \"subset\": ") < 0 || xl_json_put_cstr(b, o->subset, err) < 0 ||
             xl_buf_printf(b, err, ", \"fit_seconds\": %.4f", o->fit_seconds) < 0)
             return -1;
         if (o->hybrid_alpha >= 0 &&
@@ -739,7 +724,7 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
                           " \"validation_ndcg_content\": %.6f",
                           o->hybrid_alpha, o->hybrid_val_ndcg[0], o->hybrid_val_ndcg[1], o->hybrid_val_ndcg[2]) < 0)
             return -1;
-        if (o->tuned[0] && (xl_buf_printf(b, err, ", \"tuned\": ") < 0 || json_string(b, o->tuned, err) < 0)) return -1;
+        if (o->tuned[0] && (xl_buf_printf(b, err, ", \"tuned\": ") < 0 || xl_json_put_cstr(b, o->tuned, err) < 0)) return -1;
         if (o->has_rank &&
             xl_buf_printf(b, err,
                           ", \"users\": %zu, \"users_without_relevant\": %zu, \"precision\": %.6f, \"recall\": %.6f,"
@@ -761,8 +746,8 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
         if (xl_buf_printf(b, err, ",\n  \"paired_tests_ndcg\": [") < 0) return -1;
         for (size_t i = 0; i < r->n_tests; i++) {
             const xl_paired_test *t = &r->tests[i].r;
-            if (xl_buf_printf(b, err, "%s\n    {\"a\": ", i ? "," : "") < 0 || json_string(b, r->tests[i].model_a, err) < 0 ||
-                xl_buf_printf(b, err, ", \"b\": ") < 0 || json_string(b, r->tests[i].model_b, err) < 0 ||
+            if (xl_buf_printf(b, err, "%s\n    {\"a\": ", i ? "," : "") < 0 || xl_json_put_cstr(b, r->tests[i].model_a, err) < 0 ||
+                xl_buf_printf(b, err, ", \"b\": ") < 0 || xl_json_put_cstr(b, r->tests[i].model_b, err) < 0 ||
                 xl_buf_printf(b, err,
                               ", \"pairs\": %zu, \"mean_a\": %.6f, \"mean_b\": %.6f, \"t\": %.6g, \"t_p\": %.6g,"
                               " \"wilcoxon_nonzero\": %zu, \"wilcoxon_w\": %.6g, \"wilcoxon_p\": %.6g, \"wilcoxon_exact\": %s}",

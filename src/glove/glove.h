@@ -28,7 +28,7 @@
  *     records; a full buffer is sorted and compacted, and written to a
  *     temporary file as a sorted run when compaction does not halve it; the
  *     runs are merged at the end (and, whenever GLOVE_MAX_RUNS of them exist,
- *     into one run, so at most that many files are open at once).  glove_memory_plan derives both sizes from
+ *     into one run, so at most that many files are open at once).  xl_glove_memory_plan derives both sizes from
  *     a limit in bytes with the reference's formulas.
  *   - Shuffle: a uniform random permutation from xl_rng (PCG32) seeded by
  *     seed.  Up to min(chunk, 2^20) records: Fisher-Yates in memory.  Larger
@@ -68,31 +68,31 @@
 #define GLOVE_MAX_RUNS 256 /* sorted runs on disk before they are merged into one */
 
 /* ---- vocabulary (vocab_count) -------------------------------------------- */
-typedef struct glove_vocab {
+typedef struct xl_glove_vocab {
     w2v_words words; /* id i = rank i + 1 in co-occurrence files */
     uint64_t *count; /* [words.n] */
-} glove_vocab;
+} xl_glove_vocab;
 
-typedef struct glove_vocab_stats {
+typedef struct xl_glove_vocab_stats {
     uint64_t tokens;       /* tokens read */
     uint64_t unique_words; /* distinct tokens before min_count / max_vocab */
-} glove_vocab_stats;
+} xl_glove_vocab_stats;
 
-void glove_vocab_free(glove_vocab *v);
+void xl_glove_vocab_free(xl_glove_vocab *v);
 /* Count the tokens of a corpus ("-" = stdin) and build the sorted, truncated
  * vocabulary.  min_count >= 1; max_vocab 0 = no limit. */
-int glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vocab, glove_vocab *out,
-                      glove_vocab_stats *stats, xl_error *err);
-int glove_vocab_write(const char *path, const glove_vocab *v, xl_error *err);
+int xl_glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vocab, xl_glove_vocab *out,
+                      xl_glove_vocab_stats *stats, xl_error *err);
+int xl_glove_vocab_write(const char *path, const xl_glove_vocab *v, xl_error *err);
 /* Read a "word count" file (the reference's or ours).  Rows must hold a word
  * and a count; duplicates and "<unk>" are errors. */
-int glove_vocab_read(const char *path, glove_vocab *out, xl_error *err);
+int xl_glove_vocab_read(const char *path, xl_glove_vocab *out, xl_error *err);
 /* Rows of such a file, each checked to be "word count" (duplicates are
- * found by glove_vocab_read), without keeping the words. */
-int glove_vocab_rows(const char *path, size_t *rows, xl_error *err);
+ * found by xl_glove_vocab_read), without keeping the words. */
+int xl_glove_vocab_rows(const char *path, size_t *rows, xl_error *err);
 
 /* ---- corpus tokens (shared by vocab and cooccur) ------------------------- */
-typedef struct glove_tokens {
+typedef struct xl_glove_tokens {
     FILE *f;
     const char *path;
     unsigned char *buf;
@@ -101,61 +101,61 @@ typedef struct glove_tokens {
     uint64_t line; /* 1-based line of the token just returned */
     char word[GLOVE_MAX_TOKEN + 1];
     size_t word_len;
-} glove_tokens;
+} xl_glove_tokens;
 
-int glove_tokens_open(glove_tokens *t, const char *path, xl_error *err);
+int xl_glove_tokens_open(xl_glove_tokens *t, const char *path, xl_error *err);
 /* 1: a token in t->word / t->word_len; 0: end of a line; -1: end of input
  * (*err clear) or a read error (*err set, returns -2). */
-int glove_tokens_next(glove_tokens *t, xl_error *err);
-void glove_tokens_close(glove_tokens *t);
+int xl_glove_tokens_next(xl_glove_tokens *t, xl_error *err);
+void xl_glove_tokens_close(xl_glove_tokens *t);
 
 /* ---- co-occurrence (cooccur) --------------------------------------------- */
-typedef struct glove_cooccur_opts {
+typedef struct xl_glove_cooccur_opts {
     int window;              /* context words on each side; default 15 */
     bool symmetric;          /* left and right context (default) or left only */
     bool distance_weighting; /* 1/d (default) or 1 */
     int64_t max_product;     /* dense table: rank product below this */
     int64_t overflow_length; /* records buffered before a sorted run */
     const char *temp_prefix; /* temporary runs PREFIX_0001.bin ... */
-} glove_cooccur_opts;
+} xl_glove_cooccur_opts;
 
-typedef struct glove_cooccur_stats {
+typedef struct xl_glove_cooccur_stats {
     uint64_t tokens;       /* tokens read (in and out of vocabulary) */
     uint64_t records;      /* distinct pairs written */
     unsigned runs_spilled; /* sorted runs written to temporary files */
     uint64_t dense_cells;  /* size of the dense table */
-} glove_cooccur_stats;
+} xl_glove_cooccur_stats;
 
 /* Sizes from a memory limit in bytes, with the reference's formulas:
  * r = 0.85 * bytes / 16, max_product = n with n (ln n + 0.1544313298) = r,
  * overflow_length = r / 6.  Returns -1 when the limit cannot hold one window
  * of records (2 * window + 1). */
-int glove_memory_plan(double bytes, int window, int64_t *max_product, int64_t *overflow_length, xl_error *err);
-void glove_cooccur_defaults(glove_cooccur_opts *o);
-int glove_cooccur(const char *corpus, const glove_vocab *vocab, const glove_cooccur_opts *o, const char *out_path,
-                  glove_cooccur_stats *stats, xl_error *err);
+int xl_glove_memory_plan(double bytes, int window, int64_t *max_product, int64_t *overflow_length, xl_error *err);
+void xl_glove_cooccur_defaults(xl_glove_cooccur_opts *o);
+int xl_glove_cooccur(const char *corpus, const xl_glove_vocab *vocab, const xl_glove_cooccur_opts *o, const char *out_path,
+                  xl_glove_cooccur_stats *stats, xl_error *err);
 
 /* Compare two co-occurrence files: same (i, j) set, largest relative value
  * difference.  Returns 0 (and fills the report) or -1 on a read error. */
-typedef struct glove_cooccur_diff {
+typedef struct xl_glove_cooccur_diff {
     uint64_t records_a, records_b, only_a, only_b, common;
     double max_abs_diff, max_rel_diff;
     int32_t worst_i, worst_j;
-} glove_cooccur_diff;
-int glove_cooccur_compare(const char *path_a, const char *path_b, glove_cooccur_diff *d, xl_error *err);
+} xl_glove_cooccur_diff;
+int xl_glove_cooccur_compare(const char *path_a, const char *path_b, xl_glove_cooccur_diff *d, xl_error *err);
 /* Print "i j value" lines (or with words when vocab is given). */
-int glove_cooccur_dump(const char *path, const glove_vocab *vocab, FILE *out, xl_error *err);
+int xl_glove_cooccur_dump(const char *path, const xl_glove_vocab *vocab, FILE *out, xl_error *err);
 
 /* ---- shuffle -------------------------------------------------------------- */
 /* chunk_records: the most records held in memory (the reference's
  * array_size); 0 = GLOVE_SHUFFLE_CHUNK = 0.95 * 2 GiB / 16, the reference's
  * default.  *chunks_written: 1 (in memory) or the number of buckets. */
 #define GLOVE_SHUFFLE_CHUNK ((uint64_t)(0.95 * 2.0 * 1073741824.0 / 16))
-int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_records, uint64_t seed,
+int xl_glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_records, uint64_t seed,
                   const char *temp_prefix, unsigned *chunks_written, xl_error *err);
 
 /* ---- training (glove) ----------------------------------------------------- */
-typedef struct glove_train_opts {
+typedef struct xl_glove_train_opts {
     int vector_size;  /* 50 */
     int iterations;   /* 25 */
     int threads;      /* XL_THREADS_DEFAULT (the reference: 8) */
@@ -168,19 +168,19 @@ typedef struct glove_train_opts {
      * sum_records 0.5 f(X) diff^2 / records; may be NULL */
     void (*on_iteration)(void *ctx, int iteration, double cost);
     void *ctx;
-} glove_train_opts;
+} xl_glove_train_opts;
 
-typedef struct glove_model {
+typedef struct xl_glove_model {
     size_t vocab_size, dim;
     double *params; /* [2 * vocab_size][dim + 1]: rows 0..V-1 word vectors w
                        and bias b, rows V..2V-1 context vectors w~ and b~,
                        the reference's layout */
-} glove_model;
+} xl_glove_model;
 
-void glove_train_defaults(glove_train_opts *o);
-int glove_train(const char *cooccur_path, size_t vocab_size, const glove_train_opts *o, glove_model *out,
+void xl_glove_train_defaults(xl_glove_train_opts *o);
+int xl_glove_train(const char *cooccur_path, size_t vocab_size, const xl_glove_train_opts *o, xl_glove_model *out,
                 double *final_cost, xl_error *err);
-void glove_model_free(glove_model *m);
+void xl_glove_model_free(xl_glove_model *m);
 
 /* Which vectors a file holds (the reference's -model): */
 typedef enum {
@@ -188,40 +188,40 @@ typedef enum {
     GLOVE_SAVE_WORD = 1,     /* w */
     GLOVE_SAVE_WORD_CTX = 2, /* w + w~ (default) */
     GLOVE_SAVE_CONCAT = 3    /* w then w~ (2 dim values) */
-} glove_save_model;
+} xl_glove_save_model;
 
 /* Word vectors for export, one row per vocabulary word plus, when add_unk,
  * the reference's "<unk>" row (mean of the last min(100, V) rows). */
-int glove_model_to_vectors(const glove_model *m, const glove_vocab *vocab, glove_save_model which, bool add_unk,
+int xl_glove_model_to_vectors(const xl_glove_model *m, const xl_glove_vocab *vocab, xl_glove_save_model which, bool add_unk,
                            w2v_vectors *out, xl_error *err);
 /* The reference's text file: "word v1 v2 ...\n" with " %lf" of the float64
  * values (so byte for byte what the reference prints for the same
- * parameters), rows as glove_model_to_vectors; no header unless header (then
+ * parameters), rows as xl_glove_model_to_vectors; no header unless header (then
  * "ROWS DIM\n" with the real row count). */
-int glove_write_text(const char *path, const glove_model *m, const glove_vocab *vocab, glove_save_model which,
+int xl_glove_write_text(const char *path, const xl_glove_model *m, const xl_glove_vocab *vocab, xl_glove_save_model which,
                      bool add_unk, bool header, xl_error *err);
 /* The reference's binary file: all 2 V (dim + 1) parameters as little-endian
  * float64 (the reference writes native order), no words. */
-int glove_write_binary(const char *path, const glove_model *m, xl_error *err);
+int xl_glove_write_binary(const char *path, const xl_glove_model *m, xl_error *err);
 /* Read such a file back for a vocabulary of vocab_size words (the dimension
  * follows from the size; a size that is not 16 vocab_size (dim + 1) bytes is
  * an error). */
-int glove_read_binary(const char *path, size_t vocab_size, glove_model *out, xl_error *err);
+int xl_glove_read_binary(const char *path, size_t vocab_size, xl_glove_model *out, xl_error *err);
 
 /* ---- files ------------------------------------------------------------------ */
 /* An output file under the shared policy (xl_output, xl_io.h): a regular file
  * is written to a temporary file in its folder and renamed into place at
  * commit; "-" and devices are written directly. */
-typedef struct glove_out {
+typedef struct xl_glove_out {
     FILE *f; /* where to write; NULL after commit or abort */
     xl_output out;
-} glove_out;
-int glove_out_open(glove_out *o, const char *path, bool binary, xl_error *err);
+} xl_glove_out;
+int xl_glove_out_open(xl_glove_out *o, const char *path, bool binary, xl_error *err);
 /* Flush, close and rename into place; on failure the temporary file is removed. */
-int glove_out_commit(glove_out *o, xl_error *err);
+int xl_glove_out_commit(xl_glove_out *o, xl_error *err);
 /* Close and remove the temporary file (after an error). */
-void glove_out_abort(glove_out *o);
+void xl_glove_out_abort(xl_glove_out *o);
 /* -1 with an error when out names the same file as in (also through links). */
-int glove_check_not_input(const char *out, const char *in, xl_error *err);
+int xl_glove_check_not_input(const char *out, const char *in, xl_error *err);
 
 #endif /* GLOVE_H */

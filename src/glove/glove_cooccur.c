@@ -12,7 +12,7 @@
 #include "xl_io.h"
 
 /* ---- records on disk: {int32 w1, int32 w2, float64 x}, little-endian -------- */
-void glove_put_record(unsigned char *p, uint32_t w1, uint32_t w2, double x)
+void xl_glove_put_record(unsigned char *p, uint32_t w1, uint32_t w2, double x)
 {
     uint64_t u;
     memcpy(&u, &x, 8);
@@ -21,7 +21,7 @@ void glove_put_record(unsigned char *p, uint32_t w1, uint32_t w2, double x)
     for (int i = 0; i < 8; i++) p[8 + i] = (unsigned char)(u >> (8 * i));
 }
 
-void glove_get_record(const unsigned char *p, int32_t *w1, int32_t *w2, double *x)
+void xl_glove_get_record(const unsigned char *p, int32_t *w1, int32_t *w2, double *x)
 {
     uint32_t a = 0, b = 0;
     uint64_t u = 0;
@@ -34,7 +34,7 @@ void glove_get_record(const unsigned char *p, int32_t *w1, int32_t *w2, double *
 }
 
 /* Buffered record reader over a file. */
-int glove_rec_reader_open(glove_rec_reader *r, const char *path, xl_error *err)
+int xl_glove_rec_reader_open(xl_glove_rec_reader *r, const char *path, xl_error *err)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
@@ -44,14 +44,14 @@ int glove_rec_reader_open(glove_rec_reader *r, const char *path, xl_error *err)
     r->cap = 4096;
     r->buf = xl_malloc(r->cap * GLOVE_RECORD_BYTES, err);
     if (!r->buf) {
-        glove_rec_reader_close(r);
+        xl_glove_rec_reader_close(r);
         return -1;
     }
     return 0;
 }
 
 /* 1: a record; 0: end; -1: error (a partial record at the end included). */
-int glove_rec_reader_next(glove_rec_reader *r, int32_t *w1, int32_t *w2, double *x, xl_error *err)
+int xl_glove_rec_reader_next(xl_glove_rec_reader *r, int32_t *w1, int32_t *w2, double *x, xl_error *err)
 {
     if (r->pos == r->len) {
         size_t got = fread(r->buf, 1, r->cap * GLOVE_RECORD_BYTES, r->f);
@@ -63,13 +63,13 @@ int glove_rec_reader_next(glove_rec_reader *r, int32_t *w1, int32_t *w2, double 
         r->pos = 0;
         if (r->len == 0) return 0;
     }
-    glove_get_record(r->buf + r->pos * GLOVE_RECORD_BYTES, w1, w2, x);
+    xl_glove_get_record(r->buf + r->pos * GLOVE_RECORD_BYTES, w1, w2, x);
     r->pos++;
     r->index++;
     return 1;
 }
 
-void glove_rec_reader_close(glove_rec_reader *r)
+void xl_glove_rec_reader_close(xl_glove_rec_reader *r)
 {
     if (r->f && r->owns) fclose(r->f);
     free(r->buf);
@@ -77,7 +77,7 @@ void glove_rec_reader_close(glove_rec_reader *r)
 }
 
 /* ---- memory plan -------------------------------------------------------------- */
-int glove_memory_plan(double bytes, int window, int64_t *max_product, int64_t *overflow_length, xl_error *err)
+int xl_glove_memory_plan(double bytes, int window, int64_t *max_product, int64_t *overflow_length, xl_error *err)
 {
     if (!(bytes > 0)) return xl_fail(err, XL_ERR_USAGE, "memory limit must be positive");
     double rlimit = 0.85 * bytes / GLOVE_RECORD_BYTES;
@@ -101,13 +101,13 @@ int glove_memory_plan(double bytes, int window, int64_t *max_product, int64_t *o
     return 0;
 }
 
-void glove_cooccur_defaults(glove_cooccur_opts *o)
+void xl_glove_cooccur_defaults(xl_glove_cooccur_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->window = 15;
     o->symmetric = true;
     o->distance_weighting = true;
-    glove_memory_plan(3.0 * 1073741824.0, o->window, &o->max_product, &o->overflow_length, NULL);
+    xl_glove_memory_plan(3.0 * 1073741824.0, o->window, &o->max_product, &o->overflow_length, NULL);
     o->temp_prefix = NULL;
 }
 
@@ -288,7 +288,7 @@ static int writer_put(rec_writer *w, uint64_t key, double x, xl_error *err)
         sparse_rec r = {key, x};
         memcpy(w->buf + w->len, &r, sizeof r);
     } else {
-        glove_put_record(w->buf + w->len, (uint32_t)(key >> 32), (uint32_t)key, x);
+        xl_glove_put_record(w->buf + w->len, (uint32_t)(key >> 32), (uint32_t)key, x);
     }
     w->len += GLOVE_RECORD_BYTES;
     w->records++;
@@ -458,8 +458,8 @@ static int cascade(counter *c, xl_error *err)
     return rc;
 }
 
-int glove_cooccur(const char *corpus, const glove_vocab *vocab, const glove_cooccur_opts *o, const char *out_path,
-                  glove_cooccur_stats *stats, xl_error *err)
+int xl_glove_cooccur(const char *corpus, const xl_glove_vocab *vocab, const xl_glove_cooccur_opts *o, const char *out_path,
+                  xl_glove_cooccur_stats *stats, xl_error *err)
 {
     size_t V = vocab->words.n;
     if (o->window < 1) return xl_fail(err, XL_ERR_USAGE, "window size must be at least 1");
@@ -473,13 +473,13 @@ int glove_cooccur(const char *corpus, const glove_vocab *vocab, const glove_cooc
                        "overflow buffer of %lld records is too small: one window of %d words on both sides needs %lld",
                        (long long)o->overflow_length, o->window, 2 * (long long)o->window + 1);
     if (o->max_product < 1) return xl_fail(err, XL_ERR_USAGE, "max product must be at least 1");
-    if (glove_check_not_input(out_path, corpus, err) < 0) return -1;
+    if (xl_glove_check_not_input(out_path, corpus, err) < 0) return -1;
 
     counter c;
     memset(&c, 0, sizeof c);
-    glove_tokens t;
+    xl_glove_tokens t;
     memset(&t, 0, sizeof t);
-    glove_out out;
+    xl_glove_out out;
     memset(&out, 0, sizeof out);
     uint32_t *history = NULL;
     unsigned char *wbuf = NULL;
@@ -518,13 +518,13 @@ int glove_cooccur(const char *corpus, const glove_vocab *vocab, const glove_cooc
     int n_inv = o->window < 1024 ? o->window : 1023;
     for (int d = 1; d <= n_inv; d++) inv_dist[d] = o->distance_weighting ? 1.0 / (double)d : 1.0;
 
-    if (glove_tokens_open(&t, corpus, err) < 0) goto done;
+    if (xl_glove_tokens_open(&t, corpus, err) < 0) goto done;
     tokens_open = true;
     uint64_t tokens = 0;
     size_t need = o->symmetric ? 2 * (size_t)o->window : (size_t)o->window;
     uint64_t j = 0; /* position in the line among in-vocabulary tokens */
     int r;
-    while ((r = glove_tokens_next(&t, err)) >= 0) {
+    while ((r = xl_glove_tokens_next(&t, err)) >= 0) {
         if (r == 0) {
             j = 0;
             continue;
@@ -553,13 +553,13 @@ int glove_cooccur(const char *corpus, const glove_vocab *vocab, const glove_cooc
     }
     c.len = sort_and_combine(c.buf, c.tmp, c.len, c.id_bits);
 
-    if (glove_out_open(&out, out_path, true, err) < 0) goto done;
+    if (xl_glove_out_open(&out, out_path, true, err) < 0) goto done;
     size_t wcap = 1 << 16;
     wbuf = xl_malloc(wcap, err);
     if (!wbuf) goto done;
     rec_writer w = {wbuf, 0, wcap, out.f, out_path, 0, false};
     if (merge_all(&c, V, &w, false, err) < 0) goto done;
-    if (glove_out_commit(&out, err) < 0) goto done;
+    if (xl_glove_out_commit(&out, err) < 0) goto done;
     if (stats) {
         stats->tokens = tokens;
         stats->records = w.records;
@@ -568,8 +568,8 @@ int glove_cooccur(const char *corpus, const glove_vocab *vocab, const glove_cooc
     }
     rc = 0;
 done:
-    if (rc < 0 && out.f) glove_out_abort(&out);
-    if (tokens_open) glove_tokens_close(&t);
+    if (rc < 0 && out.f) xl_glove_out_abort(&out);
+    if (tokens_open) xl_glove_tokens_close(&t);
     if (c.run_name) remove_runs(&c);
     free(c.run_name);
     free(c.lookup);
@@ -582,10 +582,10 @@ done:
 }
 
 /* ---- compare and dump ------------------------------------------------------------ */
-static int next_sorted(glove_rec_reader *r, int64_t *key, double *x, int64_t prev, xl_error *err)
+static int next_sorted(xl_glove_rec_reader *r, int64_t *key, double *x, int64_t prev, xl_error *err)
 {
     int32_t a, b;
-    int rc = glove_rec_reader_next(r, &a, &b, x, err);
+    int rc = xl_glove_rec_reader_next(r, &a, &b, x, err);
     if (rc <= 0) return rc;
     if (a < 1 || b < 1)
         return xl_fail(err, XL_ERR_FORMAT, "%s: record %llu: word id %d not positive", r->path,
@@ -598,13 +598,13 @@ static int next_sorted(glove_rec_reader *r, int64_t *key, double *x, int64_t pre
     return 1;
 }
 
-int glove_cooccur_compare(const char *path_a, const char *path_b, glove_cooccur_diff *d, xl_error *err)
+int xl_glove_cooccur_compare(const char *path_a, const char *path_b, xl_glove_cooccur_diff *d, xl_error *err)
 {
     memset(d, 0, sizeof *d);
-    glove_rec_reader ra, rb;
-    if (glove_rec_reader_open(&ra, path_a, err) < 0) return -1;
-    if (glove_rec_reader_open(&rb, path_b, err) < 0) {
-        glove_rec_reader_close(&ra);
+    xl_glove_rec_reader ra, rb;
+    if (xl_glove_rec_reader_open(&ra, path_a, err) < 0) return -1;
+    if (xl_glove_rec_reader_open(&rb, path_b, err) < 0) {
+        xl_glove_rec_reader_close(&ra);
         return -1;
     }
     int rc = -1;
@@ -643,19 +643,19 @@ int glove_cooccur_compare(const char *path_a, const char *path_b, glove_cooccur_
     if (ha < 0 || hb < 0) goto done;
     rc = 0;
 done:
-    glove_rec_reader_close(&ra);
-    glove_rec_reader_close(&rb);
+    xl_glove_rec_reader_close(&ra);
+    xl_glove_rec_reader_close(&rb);
     return rc;
 }
 
-int glove_cooccur_dump(const char *path, const glove_vocab *vocab, FILE *out, xl_error *err)
+int xl_glove_cooccur_dump(const char *path, const xl_glove_vocab *vocab, FILE *out, xl_error *err)
 {
-    glove_rec_reader r;
-    if (glove_rec_reader_open(&r, path, err) < 0) return -1;
+    xl_glove_rec_reader r;
+    if (xl_glove_rec_reader_open(&r, path, err) < 0) return -1;
     int32_t a, b;
     double x;
     int rc;
-    while ((rc = glove_rec_reader_next(&r, &a, &b, &x, err)) > 0) {
+    while ((rc = xl_glove_rec_reader_next(&r, &a, &b, &x, err)) > 0) {
         if (vocab) {
             if (a < 1 || b < 1 || (size_t)a > vocab->words.n || (size_t)b > vocab->words.n) {
                 rc = xl_fail(err, XL_ERR_FORMAT, "%s: record %llu: word id (%d, %d) outside the vocabulary of %zu",
@@ -673,6 +673,6 @@ int glove_cooccur_dump(const char *path, const glove_vocab *vocab, FILE *out, xl
             break;
         }
     }
-    glove_rec_reader_close(&r);
+    xl_glove_rec_reader_close(&r);
     return rc < 0 ? -1 : 0;
 }

@@ -10,21 +10,21 @@
 #include "xl_error.h"
 
 /* {int32 w1, int32 w2, float64 x} little-endian into/from 16 bytes */
-void glove_put_record(unsigned char *p, uint32_t w1, uint32_t w2, double x);
-void glove_get_record(const unsigned char *p, int32_t *w1, int32_t *w2, double *x);
+void xl_glove_put_record(unsigned char *p, uint32_t w1, uint32_t w2, double x);
+void xl_glove_get_record(const unsigned char *p, int32_t *w1, int32_t *w2, double *x);
 
-typedef struct glove_rec_reader {
+typedef struct xl_glove_rec_reader {
     FILE *f;
     const char *path;
     bool owns;
     unsigned char *buf;
     size_t pos, len, cap; /* in records */
     uint64_t index;       /* records returned so far */
-} glove_rec_reader;
+} xl_glove_rec_reader;
 
-int glove_rec_reader_open(glove_rec_reader *r, const char *path, xl_error *err);
+int xl_glove_rec_reader_open(xl_glove_rec_reader *r, const char *path, xl_error *err);
 /* 1: a record; 0: end of file; -1: error (a partial record included) */
-int glove_rec_reader_next(glove_rec_reader *r, int32_t *w1, int32_t *w2, double *x, xl_error *err);
-void glove_rec_reader_close(glove_rec_reader *r);
+int xl_glove_rec_reader_next(xl_glove_rec_reader *r, int32_t *w1, int32_t *w2, double *x, xl_error *err);
+void xl_glove_rec_reader_close(xl_glove_rec_reader *r);
 
 #endif /* GLOVE_INTERNAL_H */

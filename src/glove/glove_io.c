@@ -8,7 +8,7 @@
 #include "xl_io.h"
 #include "xl_platform.h"
 
-int glove_out_open(glove_out *o, const char *path, bool binary, xl_error *err)
+int xl_glove_out_open(xl_glove_out *o, const char *path, bool binary, xl_error *err)
 {
     (void)binary; /* xl_output writes bytes as given on every platform */
     memset(o, 0, sizeof *o);
@@ -17,20 +17,20 @@ int glove_out_open(glove_out *o, const char *path, bool binary, xl_error *err)
     return 0;
 }
 
-int glove_out_commit(glove_out *o, xl_error *err)
+int xl_glove_out_commit(xl_glove_out *o, xl_error *err)
 {
     int rc = xl_output_commit(&o->out, err);
     o->f = NULL;
     return rc;
 }
 
-void glove_out_abort(glove_out *o)
+void xl_glove_out_abort(xl_glove_out *o)
 {
     if (o->f) xl_output_abort(&o->out);
     o->f = NULL;
 }
 
-int glove_check_not_input(const char *out, const char *in, xl_error *err)
+int xl_glove_check_not_input(const char *out, const char *in, xl_error *err)
 {
     if (!out || !in || strcmp(out, "-") == 0 || strcmp(in, "-") == 0) return 0;
     if (strcmp(out, in) == 0) return xl_fail(err, XL_ERR_USAGE, "%s: output would overwrite an input", out);

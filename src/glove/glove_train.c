@@ -4,7 +4,7 @@
  * Objective (Pennington et al. 2014, eq. 8):
  *   J = sum_ij f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2,
  *   f(x) = (x / x_max)^alpha for x < x_max, else 1.
- * Per record (i, j, X) the reference's step (glove.c glove_thread), with
+ * Per record (i, j, X) the reference's step (glove.c xl_glove_thread), with
  * diff = w_i . w~_j + b_i + b~_j - log X and g = f(X) diff:
  *   cost += g diff / 2
  *   t  = clip(g w~_j[k], +-grad_clip) eta,  w_i[k]  -= t  / sqrt(G_i[k]),  G_i[k]  += t^2
@@ -76,7 +76,7 @@ static int shuffle_bucket(FILE *f, const char *name, uint64_t n, unsigned char *
     return 0;
 }
 
-int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_records, uint64_t seed,
+int xl_glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_records, uint64_t seed,
                   const char *temp_prefix, unsigned *chunks_written, xl_error *err)
 {
     /* In memory when the input fits in one chunk; otherwise every record goes
@@ -86,7 +86,7 @@ int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_reco
     if (chunk_records == 0) chunk_records = GLOVE_SHUFFLE_CHUNK;
     if (chunk_records > SIZE_MAX / GLOVE_RECORD_BYTES / 2)
         chunk_records = SIZE_MAX / GLOVE_RECORD_BYTES / 2;
-    if (glove_check_not_input(out_path, in_path, err) < 0) return -1;
+    if (xl_glove_check_not_input(out_path, in_path, err) < 0) return -1;
     const char *prefix = temp_prefix ? temp_prefix : "temp_shuffle";
     size_t name_cap = strlen(prefix) + 32;
     char *name = xl_malloc(name_cap, err);
@@ -95,7 +95,7 @@ int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_reco
     uint64_t *part_n = NULL;
     unsigned char *a = NULL, *io = NULL;
     unsigned n_parts = 0;
-    glove_out out;
+    xl_glove_out out;
     memset(&out, 0, sizeof out);
     int rc = -1;
     xl_rng rng;
@@ -136,12 +136,12 @@ int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_reco
             goto done;
         }
         shuffle_records(&rng, a, n);
-        if (glove_out_open(&out, out_path, true, err) < 0) goto done;
+        if (xl_glove_out_open(&out, out_path, true, err) < 0) goto done;
         if (n && fwrite(a, GLOVE_RECORD_BYTES, (size_t)n, out.f) != (size_t)n) {
             xl_fail(err, XL_ERR_IO, "%s: write failed (disk full?)", out_path);
             goto done;
         }
-        if (glove_out_commit(&out, err) < 0) goto done;
+        if (xl_glove_out_commit(&out, err) < 0) goto done;
         if (chunks_written) *chunks_written = 1;
         rc = 0;
         goto done;
@@ -181,7 +181,7 @@ int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_reco
     }
     a = xl_malloc((size_t)(largest ? largest : 1) * GLOVE_RECORD_BYTES, err);
     if (!a) goto done;
-    if (glove_out_open(&out, out_path, true, err) < 0) goto done;
+    if (xl_glove_out_open(&out, out_path, true, err) < 0) goto done;
     for (unsigned i = 0; i < n_parts; i++) {
         snprintf(name, name_cap, "%s_%04u.bin", prefix, i);
         if (fflush(parts[i]) != 0) {
@@ -190,11 +190,11 @@ int glove_shuffle(const char *in_path, const char *out_path, uint64_t chunk_reco
         }
         if (shuffle_bucket(parts[i], name, part_n[i], a, &rng, out.f, out_path, err) < 0) goto done;
     }
-    if (glove_out_commit(&out, err) < 0) goto done;
+    if (xl_glove_out_commit(&out, err) < 0) goto done;
     if (chunks_written) *chunks_written = n_parts;
     rc = 0;
 done:
-    if (rc < 0 && out.f) glove_out_abort(&out);
+    if (rc < 0 && out.f) xl_glove_out_abort(&out);
     for (unsigned i = 0; i < n_parts; i++) {
         fclose(parts[i]);
         snprintf(name, name_cap, "%s_%04u.bin", prefix, i);
@@ -210,7 +210,7 @@ done:
 }
 
 /* ---- training ---------------------------------------------------------------- */
-void glove_train_defaults(glove_train_opts *o)
+void xl_glove_train_defaults(xl_glove_train_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->vector_size = 50;
@@ -223,7 +223,7 @@ void glove_train_defaults(glove_train_opts *o)
     o->seed = 1;
 }
 
-void glove_model_free(glove_model *m)
+void xl_glove_model_free(xl_glove_model *m)
 {
     if (!m) return;
     free(m->params);
@@ -235,7 +235,7 @@ void glove_model_free(glove_model *m)
  * [2V][dim+1] layout at the end. */
 typedef struct {
     const char *path;
-    const glove_train_opts *o;
+    const xl_glove_train_opts *o;
     double *rows;
     size_t vocab, dim, stride;
     double log_x_max;
@@ -278,7 +278,7 @@ static inline double train_record(double *restrict p1, double *restrict p2, size
 static void train_range(void *vctx, size_t begin, size_t end, int tid)
 {
     train_ctx *c = vctx;
-    const glove_train_opts *o = c->o;
+    const xl_glove_train_opts *o = c->o;
     xl_error *err = &c->errs[tid];
     c->cost[tid] = 0;
     unsigned char *buf = NULL;
@@ -303,7 +303,7 @@ static void train_range(void *vctx, size_t begin, size_t end, int tid)
         for (size_t r = 0; r < got; r++) {
             int32_t w1, w2;
             double x;
-            glove_get_record(buf + r * GLOVE_RECORD_BYTES, &w1, &w2, &x);
+            xl_glove_get_record(buf + r * GLOVE_RECORD_BYTES, &w1, &w2, &x);
             if (w1 < 1 || w2 < 1) continue; /* the reference skips these */
             if ((size_t)w1 > c->vocab || (size_t)w2 > c->vocab) {
                 xl_fail(err, XL_ERR_FORMAT, "%s: record %zu: word id %d beyond the vocabulary of %zu words",
@@ -332,7 +332,7 @@ fail:
     free(buf);
 }
 
-int glove_train(const char *cooccur_path, size_t vocab_size, const glove_train_opts *o, glove_model *out,
+int xl_glove_train(const char *cooccur_path, size_t vocab_size, const xl_glove_train_opts *o, xl_glove_model *out,
                 double *final_cost, xl_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -413,7 +413,7 @@ int glove_train(const char *cooccur_path, size_t vocab_size, const glove_train_o
 /* Values of text row i (i == V: "<unk>", the mean of the last min(100, V)
  * words as the reference) for the chosen vectors, in float64; returns the
  * number of values written to out (2 dim + 2 at most). */
-static size_t row_values(const glove_model *m, size_t i, glove_save_model which, double *out)
+static size_t row_values(const xl_glove_model *m, size_t i, xl_glove_save_model which, double *out)
 {
     size_t V = m->vocab_size, d = m->dim, D = d + 1;
     const double *W = m->params;
@@ -452,7 +452,7 @@ static size_t row_values(const glove_model *m, size_t i, glove_save_model which,
     return which == GLOVE_SAVE_ALL ? 2 * D : which == GLOVE_SAVE_CONCAT ? 2 * d : d;
 }
 
-int glove_model_to_vectors(const glove_model *m, const glove_vocab *vocab, glove_save_model which, bool add_unk,
+int xl_glove_model_to_vectors(const xl_glove_model *m, const xl_glove_vocab *vocab, xl_glove_save_model which, bool add_unk,
                            w2v_vectors *out, xl_error *err)
 {
     size_t V = m->vocab_size, d = m->dim;
@@ -480,7 +480,7 @@ int glove_model_to_vectors(const glove_model *m, const glove_vocab *vocab, glove
     return 0;
 }
 
-int glove_write_text(const char *path, const glove_model *m, const glove_vocab *vocab, glove_save_model which,
+int xl_glove_write_text(const char *path, const xl_glove_model *m, const xl_glove_vocab *vocab, xl_glove_save_model which,
                      bool add_unk, bool header, xl_error *err)
 {
     size_t V = m->vocab_size, d = m->dim;
@@ -488,8 +488,8 @@ int glove_write_text(const char *path, const glove_model *m, const glove_vocab *
         return xl_fail(err, XL_ERR_USAGE, "vocabulary has %zu words, model %zu", vocab->words.n, V);
     double *vals = xl_malloc((2 * d + 2) * sizeof *vals, err);
     if (!vals) return -1;
-    glove_out o;
-    if (glove_out_open(&o, path, false, err) < 0) {
+    xl_glove_out o;
+    if (xl_glove_out_open(&o, path, false, err) < 0) {
         free(vals);
         return -1;
     }
@@ -506,13 +506,13 @@ int glove_write_text(const char *path, const glove_model *m, const glove_vocab *
     }
     free(vals);
     if (bad) {
-        glove_out_abort(&o);
+        xl_glove_out_abort(&o);
         return xl_fail(err, XL_ERR_IO, "%s: write failed", path);
     }
-    return glove_out_commit(&o, err);
+    return xl_glove_out_commit(&o, err);
 }
 
-int glove_read_binary(const char *path, size_t vocab_size, glove_model *out, xl_error *err)
+int xl_glove_read_binary(const char *path, size_t vocab_size, xl_glove_model *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
     char *data;
@@ -539,7 +539,7 @@ int glove_read_binary(const char *path, size_t vocab_size, glove_model *out, xl_
         memcpy(&out->params[i], &u, 8);
         if (!isfinite(out->params[i])) {
             free(data);
-            glove_model_free(out);
+            xl_glove_model_free(out);
             return xl_fail(err, XL_ERR_FORMAT, "%s: value %zu is not finite", path, i + 1);
         }
     }
@@ -549,10 +549,10 @@ int glove_read_binary(const char *path, size_t vocab_size, glove_model *out, xl_
     return 0;
 }
 
-int glove_write_binary(const char *path, const glove_model *m, xl_error *err)
+int xl_glove_write_binary(const char *path, const xl_glove_model *m, xl_error *err)
 {
-    glove_out o;
-    if (glove_out_open(&o, path, true, err) < 0) return -1;
+    xl_glove_out o;
+    if (xl_glove_out_open(&o, path, true, err) < 0) return -1;
     size_t n = 2 * m->vocab_size * (m->dim + 1);
     unsigned char buf[8 * 512];
     size_t fill = 0;
@@ -567,8 +567,8 @@ int glove_write_binary(const char *path, const glove_model *m, xl_error *err)
         }
     }
     if (bad) {
-        glove_out_abort(&o);
+        xl_glove_out_abort(&o);
         return xl_fail(err, XL_ERR_IO, "%s: write failed", path);
     }
-    return glove_out_commit(&o, err);
+    return xl_glove_out_commit(&o, err);
 }

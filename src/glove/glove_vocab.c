@@ -12,7 +12,7 @@
 #define GLOVE_READ_CHUNK (1u << 16)
 
 /* ---- tokens --------------------------------------------------------------- */
-int glove_tokens_open(glove_tokens *t, const char *path, xl_error *err)
+int xl_glove_tokens_open(xl_glove_tokens *t, const char *path, xl_error *err)
 {
     memset(t, 0, sizeof *t);
     t->path = path;
@@ -29,14 +29,14 @@ int glove_tokens_open(glove_tokens *t, const char *path, xl_error *err)
     return 0;
 }
 
-void glove_tokens_close(glove_tokens *t)
+void xl_glove_tokens_close(xl_glove_tokens *t)
 {
     if (t->f && t->owns) fclose(t->f);
     free(t->buf);
     memset(t, 0, sizeof *t);
 }
 
-static int refill(glove_tokens *t, xl_error *err)
+static int refill(xl_glove_tokens *t, xl_error *err)
 {
     if (t->eof) return 0;
     t->len = fread(t->buf, 1, GLOVE_READ_CHUNK, t->f);
@@ -51,7 +51,7 @@ static int refill(glove_tokens *t, xl_error *err)
 /* The reference keeps 999 bytes and, when the last kept byte belongs to a
  * multi-byte UTF-8 sequence, cuts at that sequence's lead byte (only leads of
  * 2, 3 or 4 bytes found at the last, second or third position from the end). */
-static void finish_word(glove_tokens *t, size_t n)
+static void finish_word(xl_glove_tokens *t, size_t n)
 {
     char *w = t->word;
     w[n] = '\0';
@@ -66,7 +66,7 @@ static void finish_word(glove_tokens *t, size_t n)
     t->word_len = strlen(w); /* a NUL byte ends the token, as in the reference */
 }
 
-int glove_tokens_next(glove_tokens *t, xl_error *err)
+int xl_glove_tokens_next(xl_glove_tokens *t, xl_error *err)
 {
     size_t n = 0;
     for (;;) {
@@ -103,7 +103,7 @@ int glove_tokens_next(glove_tokens *t, xl_error *err)
 }
 
 /* ---- vocabulary ------------------------------------------------------------ */
-void glove_vocab_free(glove_vocab *v)
+void xl_glove_vocab_free(xl_glove_vocab *v)
 {
     if (!v) return;
     w2v_words_free(&v->words);
@@ -157,8 +157,8 @@ static int by_count_then_bucket(const void *pa, const void *pb)
     return ref_strcmp(a->word, b->word);
 }
 
-int glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vocab, glove_vocab *out,
-                      glove_vocab_stats *stats, xl_error *err)
+int xl_glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vocab, xl_glove_vocab *out,
+                      xl_glove_vocab_stats *stats, xl_error *err)
 {
     memset(out, 0, sizeof *out);
     w2v_words seen;
@@ -166,11 +166,11 @@ int glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vocab
     uint64_t *counts = NULL;
     size_t counts_cap = 0;
     vocab_entry *entries = NULL;
-    glove_tokens t;
-    if (glove_tokens_open(&t, corpus, err) < 0) return -1;
+    xl_glove_tokens t;
+    if (xl_glove_tokens_open(&t, corpus, err) < 0) return -1;
     uint64_t tokens = 0;
     int r;
-    while ((r = glove_tokens_next(&t, err)) >= 0) {
+    while ((r = xl_glove_tokens_next(&t, err)) >= 0) {
         if (r == 0) continue;
         if (t.word_len == 5 && memcmp(t.word, "<unk>", 5) == 0) {
             xl_fail(err, XL_ERR_FORMAT,
@@ -182,13 +182,9 @@ int glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vocab
         bool added;
         int64_t id = w2v_words_intern(&seen, t.word, t.word_len, &added, err);
         if (id < 0) goto fail;
-        if ((size_t)id >= counts_cap) {
-            size_t cap = counts_cap ? counts_cap * 2 : 4096;
-            uint64_t *c = xl_realloc(counts, cap, sizeof *c, err);
-            if (!c) goto fail;
-            counts = c;
-            counts_cap = cap;
-        }
+        uint64_t *c = xl_array_reserve(counts, &counts_cap, (size_t)id + 1, 4096, err);
+        if (!c) goto fail;
+        counts = c;
         if (added) counts[id] = 0;
         counts[id]++;
         tokens++;
@@ -234,33 +230,33 @@ int glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vocab
     free(entries);
     free(counts);
     w2v_words_free(&seen);
-    glove_tokens_close(&t);
+    xl_glove_tokens_close(&t);
     return 0;
 fail:
     free(entries);
     free(counts);
     w2v_words_free(&seen);
-    glove_tokens_close(&t);
-    glove_vocab_free(out);
+    xl_glove_tokens_close(&t);
+    xl_glove_vocab_free(out);
     return -1;
 }
 
-int glove_vocab_write(const char *path, const glove_vocab *v, xl_error *err)
+int xl_glove_vocab_write(const char *path, const xl_glove_vocab *v, xl_error *err)
 {
-    glove_out o;
-    if (glove_out_open(&o, path, false, err) < 0) return -1;
+    xl_glove_out o;
+    if (xl_glove_out_open(&o, path, false, err) < 0) return -1;
     for (size_t i = 0; i < v->words.n; i++) {
         if (fwrite(w2v_words_get(&v->words, i), 1, v->words.word_len[i], o.f) != v->words.word_len[i] ||
             fprintf(o.f, " %llu\n", (unsigned long long)v->count[i]) < 0) {
-            glove_out_abort(&o);
+            xl_glove_out_abort(&o);
             return xl_fail(err, XL_ERR_IO, "%s: write failed", path);
         }
     }
-    return glove_out_commit(&o, err);
+    return xl_glove_out_commit(&o, err);
 }
 
 /* "word count" with a word of len_word bytes at line[a..b) and the count after
- * it; the shared check of glove_vocab_read and glove_vocab_rows. */
+ * it; the shared check of xl_glove_vocab_read and xl_glove_vocab_rows. */
 static int check_vocab_line(const char *path, uint64_t lineno, const char *line, size_t len, size_t *a_out,
                             size_t *b_out, uint64_t *count, xl_error *err)
 {
@@ -291,7 +287,7 @@ static int check_vocab_line(const char *path, uint64_t lineno, const char *line,
     return 0;
 }
 
-int glove_vocab_rows(const char *path, size_t *rows, xl_error *err)
+int xl_glove_vocab_rows(const char *path, size_t *rows, xl_error *err)
 {
     xl_lines r;
     if (xl_lines_open(&r, path, err) < 0) return -1;
@@ -313,7 +309,7 @@ int glove_vocab_rows(const char *path, size_t *rows, xl_error *err)
     return 0;
 }
 
-int glove_vocab_read(const char *path, glove_vocab *out, xl_error *err)
+int xl_glove_vocab_read(const char *path, xl_glove_vocab *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
     w2v_words_init(&out->words);
@@ -332,13 +328,9 @@ int glove_vocab_read(const char *path, glove_vocab *out, xl_error *err)
                     (int)(b - a > 200 ? 200 : b - a), line + a);
             goto fail;
         }
-        if (out->words.n >= cap) {
-            size_t ncap = cap ? cap * 2 : 4096;
-            uint64_t *cnt = xl_realloc(out->count, ncap, sizeof *cnt, err);
-            if (!cnt) goto fail;
-            out->count = cnt;
-            cap = ncap;
-        }
+        uint64_t *cnt = xl_array_reserve(out->count, &cap, out->words.n + 1, 4096, err);
+        if (!cnt) goto fail;
+        out->count = cnt;
         out->count[out->words.n] = count;
         if (w2v_words_add(&out->words, line + a, b - a, err) < 0) goto fail;
     }
@@ -355,6 +347,6 @@ int glove_vocab_read(const char *path, glove_vocab *out, xl_error *err)
     return 0;
 fail:
     xl_lines_close(&r);
-    glove_vocab_free(out);
+    xl_glove_vocab_free(out);
     return -1;
 }

@@ -50,27 +50,14 @@
 #define NG_ALIGN 64u
 #define NG_LEVEL_BASE 128u /* per-order entries {count, buckets, offset} for k = 1..8 */
 
-/* ------------------------------------------------------------- byte order */
-
-static uint32_t get_u32(const unsigned char *p)
+/* The bit patterns of the header's sanity float and double as this host stores them (the file
+ * holds them little-endian: a host that reads them back differently would misread every value). */
+static void sanity_bits(uint32_t *f_bits, uint64_t *d_bits)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    return (uint64_t)get_u32(p) | ((uint64_t)get_u32(p + 4) << 32);
-}
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    put_u32(p, (uint32_t)v);
-    put_u32(p + 4, (uint32_t)(v >> 32));
+    const float sf = XL_NGRAM_SANITY_F32;
+    const double sd = XL_NGRAM_SANITY_F64;
+    memcpy(f_bits, &sf, 4);
+    memcpy(d_bits, &sd, 8);
 }
 
 bool xl_ngram_is_binary(const void *data, size_t len)
@@ -191,34 +178,31 @@ static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uin
     unsigned char h[NG_HEADER_SIZE];
     memset(h, 0, sizeof h);
     memcpy(h, NG_MAGIC, 8);
-    put_u32(h + 8, NG_VERSION);
-    put_u32(h + 12, NG_HEADER_SIZE);
-    put_u32(h + 16, XL_NGRAM_SANITY_U32);
-    const float sf = XL_NGRAM_SANITY_F32;
-    const double sd = XL_NGRAM_SANITY_F64;
+    xl_le_put_u32(h + 8, NG_VERSION);
+    xl_le_put_u32(h + 12, NG_HEADER_SIZE);
+    xl_le_put_u32(h + 16, XL_NGRAM_SANITY_U32);
     uint32_t sf_bits;
     uint64_t sd_bits;
-    memcpy(&sf_bits, &sf, 4);
-    memcpy(&sd_bits, &sd, 8);
-    put_u32(h + 20, sf_bits);
-    put_u64(h + 24, sd_bits);
-    put_u64(h + 32, XL_NGRAM_SANITY_U64);
-    put_u64(h + 40, file_size);
-    put_u32(h + 48, (uint32_t)m->order);
-    put_u32(h + 52, m->bos);
-    put_u32(h + 56, m->eos);
-    put_u32(h + 60, (uint32_t)n);
-    put_u64(h + 64, words_off);
-    put_u64(h + 72, words_size);
-    put_u64(h + 80, offs_off);
-    put_u64(h + 96, table_off);
-    put_u64(h + 104, slots);
-    put_u64(h + 112, uni_off);
+    sanity_bits(&sf_bits, &sd_bits);
+    xl_le_put_u32(h + 20, sf_bits);
+    xl_le_put_u64(h + 24, sd_bits);
+    xl_le_put_u64(h + 32, XL_NGRAM_SANITY_U64);
+    xl_le_put_u64(h + 40, file_size);
+    xl_le_put_u32(h + 48, (uint32_t)m->order);
+    xl_le_put_u32(h + 52, m->bos);
+    xl_le_put_u32(h + 56, m->eos);
+    xl_le_put_u32(h + 60, (uint32_t)n);
+    xl_le_put_u64(h + 64, words_off);
+    xl_le_put_u64(h + 72, words_size);
+    xl_le_put_u64(h + 80, offs_off);
+    xl_le_put_u64(h + 96, table_off);
+    xl_le_put_u64(h + 104, slots);
+    xl_le_put_u64(h + 112, uni_off);
     for (int k = 1; k <= m->order; k++) {
         unsigned char *e = h + NG_LEVEL_BASE + 24 * (k - 1);
-        put_u64(e, k == 1 ? n : m->level[k - 1].count);
-        put_u64(e + 8, k == 1 ? 0 : m->level[k - 1].buckets);
-        put_u64(e + 16, level_off[k - 1]);
+        xl_le_put_u64(e, k == 1 ? n : m->level[k - 1].count);
+        xl_le_put_u64(e + 8, k == 1 ? 0 : m->level[k - 1].buckets);
+        xl_le_put_u64(e + 16, level_off[k - 1]);
     }
     if (sink_raw(s, h, sizeof h, err) < 0) return -1;
     if (sink_raw(s, v->arena.data, (size_t)words_size, err) < 0 || sink_pad(s, err) < 0) return -1;
@@ -296,38 +280,35 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
         xl_fail(err, XL_ERR_FORMAT, "%s: not a binary n-gram model (magic is not %s)", name, NG_MAGIC);
         return NULL;
     }
-    const uint32_t version = get_u32(h + 8);
+    const uint32_t version = xl_le_u32(h + 8);
     if (version != NG_VERSION) {
         xl_fail(err, XL_ERR_FORMAT, "%s: format version %u is not supported (this build reads version %u)", name,
                 version, NG_VERSION);
         return NULL;
     }
-    if (get_u32(h + 12) != NG_HEADER_SIZE) {
-        xl_fail(err, XL_ERR_FORMAT, "%s: header size %u, expected %u", name, get_u32(h + 12), NG_HEADER_SIZE);
+    if (xl_le_u32(h + 12) != NG_HEADER_SIZE) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: header size %u, expected %u", name, xl_le_u32(h + 12), NG_HEADER_SIZE);
         return NULL;
     }
-    const float sf = XL_NGRAM_SANITY_F32;
-    const double sd = XL_NGRAM_SANITY_F64;
     uint32_t sf_bits;
     uint64_t sd_bits;
-    memcpy(&sf_bits, &sf, 4);
-    memcpy(&sd_bits, &sd, 8);
-    if (get_u32(h + 16) != XL_NGRAM_SANITY_U32 || get_u64(h + 32) != XL_NGRAM_SANITY_U64) {
+    sanity_bits(&sf_bits, &sd_bits);
+    if (xl_le_u32(h + 16) != XL_NGRAM_SANITY_U32 || xl_le_u64(h + 32) != XL_NGRAM_SANITY_U64) {
         xl_fail(err, XL_ERR_FORMAT, "%s: sanity block: integers read 0x%08x / 0x%016llx (byte order mismatch?)", name,
-                get_u32(h + 16), (unsigned long long)get_u64(h + 32));
+                xl_le_u32(h + 16), (unsigned long long)xl_le_u64(h + 32));
         return NULL;
     }
-    if (get_u32(h + 20) != sf_bits || get_u64(h + 24) != sd_bits) {
+    if (xl_le_u32(h + 20) != sf_bits || xl_le_u64(h + 24) != sd_bits) {
         xl_fail(err, XL_ERR_FORMAT, "%s: sanity block: floats are not IEEE-754 binary32/binary64 as written", name);
         return NULL;
     }
-    const uint64_t file_size = get_u64(h + 40);
+    const uint64_t file_size = xl_le_u64(h + 40);
     if (file_size != (uint64_t)len) {
         xl_fail(err, XL_ERR_FORMAT, "%s: file_size field says %llu bytes but the file has %zu (truncated?)", name,
                 (unsigned long long)file_size, len);
         return NULL;
     }
-    const uint32_t order = get_u32(h + 48), bos = get_u32(h + 52), eos = get_u32(h + 56), n = get_u32(h + 60);
+    const uint32_t order = xl_le_u32(h + 48), bos = xl_le_u32(h + 52), eos = xl_le_u32(h + 56), n = xl_le_u32(h + 60);
     if (order < 1 || order > XL_NGRAM_MAX_ORDER) {
         xl_fail(err, XL_ERR_FORMAT, "%s: order %u outside 1..%d", name, order, XL_NGRAM_MAX_ORDER);
         return NULL;
@@ -341,7 +322,7 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
                 bos, eos, n);
         return NULL;
     }
-    const uint64_t slots = get_u64(h + 104);
+    const uint64_t slots = xl_le_u64(h + 104);
     if (slots < 2 || slots > ((uint64_t)1 << 33) || (slots & (slots - 1)) != 0 || slots <= n) {
         xl_fail(err, XL_ERR_FORMAT, "%s: vocabulary table of %llu slots (must be a power of 2 above the %u words)", name,
                 (unsigned long long)slots, n);
@@ -349,33 +330,33 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
     }
     layout_t l = {name, file_size, NG_HEADER_SIZE};
     uint64_t words_bytes, offs_bytes, table_bytes, uni_bytes;
-    const uint64_t words_off = get_u64(h + 64), offs_off = get_u64(h + 80), table_off = get_u64(h + 96),
-                   uni_off = get_u64(h + 112);
-    if (get_u64(h + 88) != 0 || get_u64(h + 120) != 0) {
+    const uint64_t words_off = xl_le_u64(h + 64), offs_off = xl_le_u64(h + 80), table_off = xl_le_u64(h + 96),
+                   uni_off = xl_le_u64(h + 112);
+    if (xl_le_u64(h + 88) != 0 || xl_le_u64(h + 120) != 0) {
         xl_fail(err, XL_ERR_FORMAT, "%s: reserved header fields are not zero", name);
         return NULL;
     }
-    if (get_u64(h + 72) >= UINT32_MAX) {
+    if (xl_le_u64(h + 72) >= UINT32_MAX) {
         xl_fail(err, XL_ERR_FORMAT, "%s: %llu bytes of words (at most 2^32-2)", name,
-                (unsigned long long)get_u64(h + 72));
+                (unsigned long long)xl_le_u64(h + 72));
         return NULL;
     }
-    if (check_section(&l, "words", words_off, get_u64(h + 72), 1, &words_bytes, err) < 0 ||
+    if (check_section(&l, "words", words_off, xl_le_u64(h + 72), 1, &words_bytes, err) < 0 ||
         check_section(&l, "word offsets", offs_off, (uint64_t)n + 1, 4, &offs_bytes, err) < 0 ||
         check_section(&l, "vocabulary table", table_off, slots, 4, &table_bytes, err) < 0 ||
         check_section(&l, "unigrams", uni_off, n, 8, &uni_bytes, err) < 0)
         return NULL;
-    if (get_u64(h + NG_LEVEL_BASE) != n) {
+    if (xl_le_u64(h + NG_LEVEL_BASE) != n) {
         xl_fail(err, XL_ERR_FORMAT, "%s: unigram count %llu differs from the %u words", name,
-                (unsigned long long)get_u64(h + NG_LEVEL_BASE), n);
+                (unsigned long long)xl_le_u64(h + NG_LEVEL_BASE), n);
         return NULL;
     }
     uint64_t level_count[XL_NGRAM_MAX_ORDER], level_buckets[XL_NGRAM_MAX_ORDER], level_off[XL_NGRAM_MAX_ORDER];
     for (uint32_t k = 2; k <= XL_NGRAM_MAX_ORDER; k++) {
         const unsigned char *e = h + NG_LEVEL_BASE + 24 * (k - 1);
-        level_count[k - 1] = get_u64(e);
-        level_buckets[k - 1] = get_u64(e + 8);
-        level_off[k - 1] = get_u64(e + 16);
+        level_count[k - 1] = xl_le_u64(e);
+        level_buckets[k - 1] = xl_le_u64(e + 8);
+        level_off[k - 1] = xl_le_u64(e + 16);
         if (k > order) {
             if (level_count[k - 1] || level_buckets[k - 1] || level_off[k - 1]) {
                 xl_fail(err, XL_ERR_FORMAT, "%s: entry of order %u is not zero in an order-%u model", name, k, order);

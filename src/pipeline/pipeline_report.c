@@ -9,6 +9,7 @@
 #include "pipeline.h"
 #include "xl_eval_svg.h"
 #include "xl_io.h"
+#include "xl_json.h"
 
 /* Append s with TAB, CR and LF replaced by spaces (a TSV field). */
 static int tsv_field(xl_buf *b, const char *s, xl_error *err)
@@ -159,41 +160,28 @@ int xl_pipeline_summary(const xl_pipeline *p, xl_buf *b, xl_error *err)
     return 0;
 }
 
-static int json_str(xl_buf *b, const char *s, xl_error *err)
-{
-    if (xl_buf_putc(b, '"', err) < 0) return -1;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        int rc = c == '"' || c == '\\' ? xl_buf_printf(b, err, "\\%c", c)
-                 : c < 0x20           ? xl_buf_printf(b, err, "\\u%04x", c)
-                                      : xl_buf_putc(b, (char)c, err);
-        if (rc < 0) return -1;
-    }
-    return xl_buf_putc(b, '"', err);
-}
-
 int xl_pipeline_eval_json(const xl_pipeline *p, xl_buf *b, xl_error *err)
 {
     if (!p->evaluated) return xl_fail(err, XL_ERR_USAGE, "evaluation: no held-out data");
     const xl_eval_result *r = p->eval;
-    if (xl_buf_printf(b, err, "{\n  \"items\": ") < 0 || json_str(b, p->opt.items_path, err) < 0 ||
-        xl_buf_printf(b, err, ",\n  \"interactions\": ") < 0 || json_str(b, p->opt.interactions_path, err) < 0 ||
-        xl_buf_printf(b, err, ",\n  \"heldout\": ") < 0 || json_str(b, p->opt.heldout_path, err) < 0 ||
-        xl_buf_printf(b, err, ",\n  \"embedder\": ") < 0 || json_str(b, p->embedder_desc, err) < 0 ||
+    if (xl_buf_printf(b, err, "{\n  \"items\": ") < 0 || xl_json_put_cstr(b, p->opt.items_path, err) < 0 ||
+        xl_buf_printf(b, err, ",\n  \"interactions\": ") < 0 || xl_json_put_cstr(b, p->opt.interactions_path, err) < 0 ||
+        xl_buf_printf(b, err, ",\n  \"heldout\": ") < 0 || xl_json_put_cstr(b, p->opt.heldout_path, err) < 0 ||
+        xl_buf_printf(b, err, ",\n  \"embedder\": ") < 0 || xl_json_put_cstr(b, p->embedder_desc, err) < 0 ||
         xl_buf_printf(b, err, ",\n  \"k\": %zu, \"seed\": %llu, \"heldout_used\": %zu,\n  \"results\": [", p->opt.k,
                       (unsigned long long)p->opt.seed, p->heldout.n) < 0)
         return -1;
     for (size_t i = 0; i < r->n_rows; i++) {
         const xl_eval_row *o = &r->rows[i];
-        if (xl_buf_printf(b, err, "%s\n    {\"model\": ", i ? "," : "") < 0 || json_str(b, o->model, err) < 0 ||
-            xl_buf_printf(b, err, ", \"subset\": ") < 0 || json_str(b, o->subset, err) < 0)
+        if (xl_buf_printf(b, err, "%s\n    {\"model\": ", i ? "," : "") < 0 || xl_json_put_cstr(b, o->model, err) < 0 ||
+            xl_buf_printf(b, err, ", \"subset\": ") < 0 || xl_json_put_cstr(b, o->subset, err) < 0)
             return -1;
         const char *arrow = strstr(o->subset, "->");
         if (arrow) {
             char ul[48];
             snprintf(ul, sizeof ul, "%.*s", (int)(arrow - o->subset), o->subset);
-            if (xl_buf_printf(b, err, ", \"user_lang\": ") < 0 || json_str(b, ul, err) < 0 ||
-                xl_buf_printf(b, err, ", \"item_lang\": ") < 0 || json_str(b, arrow + 2, err) < 0)
+            if (xl_buf_printf(b, err, ", \"user_lang\": ") < 0 || xl_json_put_cstr(b, ul, err) < 0 ||
+                xl_buf_printf(b, err, ", \"item_lang\": ") < 0 || xl_json_put_cstr(b, arrow + 2, err) < 0)
                 return -1;
         }
         if (xl_buf_printf(b, err,

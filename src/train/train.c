@@ -13,6 +13,7 @@
 #include "train_loss.h"
 #include "wordpiece.h"
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_model.h"
 #include "xl_model_tokenizer.h"
 #include "xl_parse.h"
@@ -648,13 +649,13 @@ static int save_model(trainer *t, const char *path, xl_error *err)
 
 static uint64_t vocab_hash(const wordpiece *wp)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = XL_FNV1A64_BASIS; /* FNV-1a over every token followed by a 0xff byte */
     size_t n = wordpiece_vocab_size(wp);
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
         const char *tok = wordpiece_id_to_token(wp, (int32_t)i, &len);
-        for (size_t j = 0; tok && j < len; j++) h = (h ^ (unsigned char)tok[j]) * 0x100000001b3ull;
-        h = (h ^ 0xffu) * 0x100000001b3ull;
+        if (tok) h = xl_fnv1a64_more(h, tok, len);
+        h = xl_fnv1a64_more(h, "\xff", 1);
     }
     return h;
 }

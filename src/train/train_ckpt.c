@@ -16,11 +16,9 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_io.h"
 #include "xl_model.h"
-
-#define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME 0x100000001b3ull
 
 typedef struct {
     FILE *f;
@@ -30,23 +28,8 @@ typedef struct {
 
 static void fnv(stream *s, const void *p, size_t n)
 {
-    const unsigned char *b = p;
-    uint64_t h = s->hash;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * FNV_PRIME;
-    s->hash = h;
+    s->hash = xl_fnv1a64_more(s->hash, p, n);
     s->pos += n;
-}
-
-static void put_u64le(unsigned char *b, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_u64le(const unsigned char *b)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | b[i];
-    return v;
 }
 
 static int w_bytes(stream *s, const void *p, size_t n, xl_error *err)
@@ -58,7 +41,7 @@ static int w_bytes(stream *s, const void *p, size_t n, xl_error *err)
 static int w_u64(stream *s, uint64_t v, xl_error *err)
 {
     unsigned char b[8];
-    put_u64le(b, v);
+    xl_le_put_u64(b, v);
     return w_bytes(s, b, 8, err);
 }
 
@@ -91,7 +74,7 @@ int xl_ckpt_write(const char *path, const xl_ckpt *ck, xl_error *err)
     /* the output policy (xl_io.h): a temporary file beside PATH, fsync, rename over PATH at commit */
     xl_output out;
     if (xl_output_open(&out, path, err) < 0) return -1;
-    stream s = {out.f, path, FNV_OFFSET, 0, 0};
+    stream s = {out.f, path, XL_FNV1A64_BASIS, 0, 0};
     unsigned char hdr[16];
     memcpy(hdr, XL_CKPT_MAGIC, 8);
     const uint32_t ver = XL_CKPT_VERSION, nb = (uint32_t)ck->n_blocks;
@@ -113,7 +96,7 @@ int xl_ckpt_write(const char *path, const xl_ckpt *ck, xl_error *err)
     }
     if (rc == 0) {
         unsigned char b[8];
-        put_u64le(b, s.hash);
+        xl_le_put_u64(b, s.hash);
         rc = xl_fwrite_exact(b, 8, out.f, path, err);
     }
     if (rc < 0) {
@@ -141,7 +124,7 @@ static int r_u64(stream *s, uint64_t *v, const char *what, xl_error *err)
 {
     unsigned char b[8];
     if (r_bytes(s, b, 8, what, err) < 0) return -1;
-    *v = get_u64le(b);
+    *v = xl_le_u64(b);
     return 0;
 }
 
@@ -197,7 +180,7 @@ static int config_compare(const char *path, const char *saved, size_t saved_len,
 
 int xl_ckpt_read(const char *path, xl_ckpt *ck, xl_error *err)
 {
-    stream s = {NULL, path, FNV_OFFSET, 0, 0};
+    stream s = {NULL, path, XL_FNV1A64_BASIS, 0, 0};
     char *config = NULL;
     int rc = -1;
     s.f = xl_fopen(path, "rb", err);
@@ -295,7 +278,7 @@ int xl_ckpt_read(const char *path, xl_ckpt *ck, xl_error *err)
         xl_fail(err, XL_ERR_FORMAT, "%s: truncated checkpoint: no checksum", path);
         goto done;
     }
-    if (get_u64le(tail) != s.hash) {
+    if (xl_le_u64(tail) != s.hash) {
         xl_fail(err, XL_ERR_FORMAT, "%s: checksum mismatch: the checkpoint is corrupted", path);
         goto done;
     }

@@ -80,8 +80,6 @@ void w2v_axpy(float alpha, const float *x, float *y, size_t n)
 }
 
 /* ---- word table ---------------------------------------------------------- */
-uint64_t w2v_hash_bytes(const char *s, size_t len) { return xl_fnv1a64(s, len); }
-
 void w2v_words_init(w2v_words *w) { memset(w, 0, sizeof *w); }
 
 void w2v_words_free(w2v_words *w)
@@ -97,7 +95,7 @@ int64_t w2v_words_find(const w2v_words *w, const char *s, size_t len)
 {
     if (w->n_slots == 0) return -1;
     size_t mask = w->n_slots - 1;
-    for (size_t i = (size_t)w2v_hash_bytes(s, len) & mask;; i = (i + 1) & mask) {
+    for (size_t i = (size_t)xl_fnv1a64(s, len) & mask;; i = (i + 1) & mask) {
         int64_t id = w->slots[i];
         if (id < 0) return -1;
         if (w->word_len[id] == len && memcmp(w->arena + w->offset[id], s, len) == 0) return id;
@@ -111,7 +109,7 @@ static int rehash(w2v_words *w, size_t n_slots, xl_error *err)
     for (size_t i = 0; i < n_slots; i++) slots[i] = -1;
     size_t mask = n_slots - 1;
     for (size_t id = 0; id < w->n; id++) {
-        size_t i = (size_t)w2v_hash_bytes(w->arena + w->offset[id], w->word_len[id]) & mask;
+        size_t i = (size_t)xl_fnv1a64(w->arena + w->offset[id], w->word_len[id]) & mask;
         while (slots[i] >= 0) i = (i + 1) & mask;
         slots[i] = (int64_t)id;
     }
@@ -151,7 +149,7 @@ int64_t w2v_words_add(w2v_words *w, const char *s, size_t len, xl_error *err)
     w->word_len[w->n] = (uint32_t)len;
     w->arena_len = need;
     size_t mask = w->n_slots - 1;
-    size_t i = (size_t)w2v_hash_bytes(s, len) & mask;
+    size_t i = (size_t)xl_fnv1a64(s, len) & mask;
     while (w->slots[i] >= 0) i = (i + 1) & mask;
     w->slots[i] = (int64_t)w->n;
     return (int64_t)w->n++;
@@ -211,10 +209,6 @@ typedef struct {
     const unsigned char *p, *end;
     const char *name;
 } cursor;
-
-uint16_t w2v_float_to_half(float f) { return xl_float_to_half(f); }
-
-float w2v_half_to_float(uint16_t h) { return xl_half_to_float(h); }
 
 static int parse_header(cursor *c, size_t *rows, size_t *dim, bool *f16, xl_error *err)
 {
@@ -297,7 +291,7 @@ static int parse_f16_values(cursor *c, size_t row, size_t dim, float *out, xl_er
         return xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: file ends inside the %zu float16 values", c->name, row, dim);
     for (size_t j = 0; j < dim; j++) {
         const unsigned char *b = c->p + 2 * j;
-        float f = w2v_half_to_float((uint16_t)(b[0] | b[1] << 8));
+        float f = xl_half_to_float((uint16_t)(b[0] | b[1] << 8));
         if (!isfinite(f))
             return xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: value %zu is not finite (NaN/Inf)", c->name, row, j + 1);
         out[j] = f;
@@ -626,7 +620,7 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
                 if (fprintf(f, "%lf ", (double)r[j]) < 0) rc = -1;
         } else if (format == W2V_FORMAT_F16) {
             for (size_t j = 0; j < v->dim && rc == 0; j++) {
-                uint16_t h = w2v_float_to_half(r[j]);
+                uint16_t h = xl_float_to_half(r[j]);
                 if ((h & 0x7c00) == 0x7c00) {
                     free(buf);
                     xl_output_abort(&out);

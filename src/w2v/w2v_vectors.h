@@ -69,8 +69,6 @@ int64_t w2v_words_add(w2v_words *w, const char *s, size_t len, xl_error *err);
 /* Id of the word, adding it when absent; *added tells which (may be NULL). */
 int64_t w2v_words_intern(w2v_words *w, const char *s, size_t len, bool *added, xl_error *err);
 static inline const char *w2v_words_get(const w2v_words *w, size_t id) { return w->arena + w->offset[id]; }
-/* FNV-1a 64-bit hash (also used by the trainer). */
-uint64_t w2v_hash_bytes(const char *s, size_t len);
 
 /* ---- vectors ------------------------------------------------------------- */
 typedef struct w2v_vectors {
@@ -101,10 +99,6 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
                             w2v_vectors *out, xl_error *err);
 /* Write in word2vec.c's exact layout ("-" = stdout). */
 int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format, xl_error *err);
-/* IEEE 754 binary16 <-> float32 (round to nearest even; overflow gives
- * +-Inf, NaN stays NaN).  Exposed for tests. */
-uint16_t w2v_float_to_half(float f);
-float w2v_half_to_float(uint16_t h);
 /* Allocate an n x dim matrix (zeroed) with an empty word table. */
 int w2v_vectors_alloc(w2v_vectors *v, size_t n_words, size_t dim, xl_error *err);
 void w2v_vectors_free(w2v_vectors *v);

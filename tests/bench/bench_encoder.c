@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "bert.h"
+#include "xl_bench.h"
 #include "xl_kernels.h"
 #include "xl_model.h"
 #include "xl_platform.h"
@@ -288,17 +289,6 @@ static void bench_sgemm(xl_kernels *k, int threads, size_t M, size_t N, size_t K
     free(C);
 }
 
-static double load_average(void)
-{
-    double l = -1.0;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1) l = -1.0;
-        fclose(f);
-    }
-    return l;
-}
-
 /* "16,128" -> values; returns the count */
 static size_t parse_list(const char *s, size_t *v, size_t cap)
 {
@@ -366,7 +356,7 @@ int main(int argc, char **argv)
     if (xl_kernels_init(&k, XL_SIMD_AUTO, 2, &err) < 0) die(&err);
     printf("# bench_encoder: %s, kernel path %s, %d CPUs, load average %.1f at start\n",
            full ? "full grid" : "subset (--quick)", xl_simd_path_name(k.path),
-           xl_cpu_count(), load_average());
+           xl_cpu_count(), xl_bench_load_average());
     printf("# command:");
     for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
     printf("\n# tokens/s: best of %d rounds of >= %.2f s (wall clock); tok/cpu-s: tokens per CPU-second of all\n"
@@ -434,7 +424,7 @@ int main(int argc, char **argv)
                                             : (len == 128 && bs == 8) || (len == 16 && bs == 1 && th == 1);
                         if (!keep) continue;
                     }
-                    double load = load_average();
+                    double load = xl_bench_load_average();
                     /* --ort-first: ONNX Runtime's side of each case runs before ours (order bias under load) */
                     case_result o = {0, 0, 0, 0, 0, 0};
                     bool ort_ok = ort && ort_first && run_ort(s->onnx, th, bs, len, min_time, reps, &o);

@@ -28,52 +28,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xl_bench.h"
+#include "xl_platform.h"
+
 #if defined(__linux__)
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <time.h>
+#include <sys/stat.h> /* mkdir */
 #include <unistd.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Run argv with stdin/stdout/stderr redirected (NULL = inherit / discard);
- * returns the exit status, wall seconds and peak RSS in KiB. */
+/* Run argv with stdin/stdout/stderr redirected (NULL = /dev/null); returns the exit status, wall
+ * seconds and peak RSS in KiB. */
 static int run(char *const argv[], const char *in, const char *out, const char *err, double *wall, long *rss_kb)
 {
-    double t0 = now();
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        if (in) {
-            int fd = open(in, O_RDONLY);
-            if (fd < 0 || dup2(fd, 0) < 0) _exit(127);
-        }
-        int fo = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(127);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) < 0) return -1;
-    *wall = now() - t0;
-    *rss_kb = ru.ru_maxrss;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    xl_bench_proc r = xl_bench_spawn(argv, in, out, err);
+    *wall = r.wall;
+    *rss_kb = r.rss_kb;
+    return r.status;
 }
 
 typedef struct {
@@ -90,14 +59,8 @@ static void add(measure *m, double wall, long rss)
 
 static double median(measure *m)
 {
-    qsort(m->wall, (size_t)m->n, sizeof(double), cmp_double);
+    qsort(m->wall, (size_t)m->n, sizeof(double), xl_bench_cmp_double);
     return m->n ? m->wall[m->n / 2] : 0;
-}
-
-static int file_exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
 }
 
 /* The costs "iter: NNN, cost: X" of a log, in order. */
@@ -133,7 +96,7 @@ int main(void)
         snprintf(corpus, sizeof corpus, "%s", getenv("XLREC_GLOVE_CORPUS"));
     } else {
         snprintf(corpus, sizeof corpus, "%s/data/mono/en/brown_corpus.txt.gz", shared);
-        if (!file_exists(corpus)) {
+        if (xl_path_kind_of(corpus) == XL_PATH_MISSING) {
             printf("bench_glove: skipped (no XLREC_GLOVE_CORPUS and no %s)\n", corpus);
             return 0;
         }
@@ -151,7 +114,7 @@ int main(void)
     int have_ref = 1;
     for (int k = 0; k < 4; k++) {
         snprintf(tool[k], sizeof tool[k], "%s/%s", ref, names[k]);
-        if (!file_exists(tool[k])) have_ref = 0;
+        if (xl_path_kind_of(tool[k]) == XL_PATH_MISSING) have_ref = 0;
     }
     if (!have_ref) printf("bench_glove: reference not found in %s (set GLOVE_REF): xlrec only\n", ref);
     /* files: [0] ref vocab [1] ours vocab [2] ref cooc [3] ours cooc [4] ref shuf [5] ours shuf
@@ -166,12 +129,8 @@ int main(void)
 
     measure m[4][2];
     memset(m, 0, sizeof m);
-    double load[3] = {0, 0, 0};
-    FILE *lf = fopen("/proc/loadavg", "r");
-    if (lf) {
-        if (fscanf(lf, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = -1;
-        fclose(lf);
-    }
+    double load[3];
+    xl_bench_load_averages(load);
     for (int r = 0; r < repeat; r++) {
         for (int side = 0; side < 2; side++) {
             /* alternate who goes first */

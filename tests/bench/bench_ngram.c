@@ -15,20 +15,17 @@
  *   query     per-word output of the held-out text repeated 10x (query's default
  *             output, compared byte for byte), tokens per second of the whole
  *             run and with the load time taken off
- * Wall time, CPU time (user + sys of the child) and peak RSS (wait4) are
+ * Wall time, CPU time (user + sys of the child) and peak RSS (wait4, xl_bench_spawn) are
  * printed for each; K = NGRAM_BENCH_ORDER (default 4).
  *   usage: bench_ngram [CORPUS.txt.gz] [ORDER]      ($XLREC_SHARED honoured) */
-#define _DEFAULT_SOURCE /* wait4, mkdtemp */
-#include <fcntl.h>
+#define _DEFAULT_SOURCE /* popen, mkdtemp, access */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ngram.h"
+#include "xl_bench.h"
 #include "xl_io.h"
 #include "xl_platform.h"
 
@@ -62,40 +59,6 @@ static int read_gz(const char *path, lines_t *out, xl_error *err)
 
 /* ---------------------------------------------------------- versus KenLM */
 
-typedef struct {
-    double wall, cpu, rss_mb;
-    int status;
-} run_t;
-
-/* Run argv with stdin/stdout redirected (NULL: /dev/null), stderr to /dev/null. */
-static run_t run_cmd(char *const argv[], const char *in, const char *out)
-{
-    run_t r = {0, 0, 0, -1};
-    double t0 = xl_time_now();
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fi = open(in ? in : "/dev/null", O_RDONLY);
-        int fo = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open("/dev/null", O_WRONLY);
-        if (fi < 0 || fo < 0 || fe < 0) _exit(127);
-        dup2(fi, 0);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    if (pid < 0) return r;
-    int st;
-    struct rusage ru;
-    if (wait4(pid, &st, 0, &ru) != pid) return r;
-    r.wall = xl_time_now() - t0;
-    r.cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-            (double)ru.ru_stime.tv_usec * 1e-6;
-    r.rss_mb = (double)ru.ru_maxrss / 1024.0;
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
-
 static bool same_file(const char *a, const char *b)
 {
     FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
@@ -112,15 +75,13 @@ static bool same_file(const char *a, const char *b)
 
 static void print_load(const char *when)
 {
-    FILE *f = fopen("/proc/loadavg", "r");
-    char b[128];
-    if (f != NULL && fgets(b, sizeof b, f) != NULL) printf("  [%s] load average: %s", when, b);
-    if (f != NULL) fclose(f);
+    double l[3];
+    if (xl_bench_load_averages(l) == 0) printf("  [%s] load average: %.2f %.2f %.2f\n", when, l[0], l[1], l[2]);
 }
 
-static void row(const char *what, const char *who, run_t r, double tokens)
+static void row(const char *what, const char *who, xl_bench_proc r, double tokens)
 {
-    printf("    %-26s %-6s wall %7.2f s  cpu %7.2f s  peak RSS %7.1f MB", what, who, r.wall, r.cpu, r.rss_mb);
+    printf("    %-26s %-6s wall %7.2f s  cpu %7.2f s  peak RSS %7.1f MB", what, who, r.wall, r.cpu, (double)r.rss_kb / 1024.0);
     if (tokens > 0) printf("  %6.2f M tokens/s wall, %6.2f M/s cpu", tokens / r.wall / 1e6, tokens / r.cpu / 1e6);
     if (r.status != 0) printf("  EXIT %d", r.status);
     printf("\n");
@@ -209,26 +170,26 @@ static void versus_kenlm(const lines_t *L, size_t n_train, const char *root)
         print_load("before training");
         char *xt[] = {(char *)xbin, "ngram", "train", "-q", "-o", ord, "-O", xarpa, train, NULL};
         char *kt[] = {lmplz, "-o", ord, "-S", "1G", "-T", tmp, NULL};
-        run_t a = run_cmd(xt, NULL, NULL), b = run_cmd(kt, train, karpa);
+        xl_bench_proc a = xl_bench_spawn(xt, NULL, NULL, NULL), b = xl_bench_spawn(kt, train, karpa, NULL);
         row("train (ARPA out)", "xlrec", a, 0);
         row("train (ARPA out)", "lmplz", b, 0);
         printf("    ARPA files %s\n", same_file(xarpa, karpa) ? "byte-identical" : "DIFFER");
         print_load("before binary");
         char *xb[] = {(char *)xbin, "ngram", "build-binary", karpa, "-o", xbin_m, NULL};
         char *kb[] = {build_binary, karpa, kbin_m, NULL};
-        a = run_cmd(xb, NULL, NULL);
-        b = run_cmd(kb, NULL, NULL);
+        a = xl_bench_spawn(xb, NULL, NULL, NULL);
+        b = xl_bench_spawn(kb, NULL, NULL, NULL);
         row("ARPA -> binary", "xlrec", a, 0);
         row("ARPA -> binary (probing)", "kenlm", b, 0);
         print_load("before load/query");
         char *xl[] = {(char *)xbin, "ngram", "query", "-m", xbin_m, "/dev/null", NULL};
         char *kl[] = {query, kbin_m, NULL};
-        run_t la = run_cmd(xl, NULL, NULL), lb = run_cmd(kl, NULL, NULL);
+        xl_bench_proc la = xl_bench_spawn(xl, NULL, NULL, NULL), lb = xl_bench_spawn(kl, NULL, NULL, NULL);
         row("load binary (empty input)", "xlrec", la, 0);
         row("load binary (empty input)", "kenlm", lb, 0);
         char *xq[] = {(char *)xbin, "ngram", "query", "-m", xbin_m, test, NULL};
-        a = run_cmd(xq, NULL, xout);
-        b = run_cmd(kl, test, kout);
+        a = xl_bench_spawn(xq, NULL, xout, NULL);
+        b = xl_bench_spawn(kl, test, kout, NULL);
         row("query, per-word output", "xlrec", a, test_tokens);
         row("query, per-word output", "kenlm", b, test_tokens);
         printf("    query outputs %s; without the load: xlrec %.2f M tokens/s, kenlm %.2f M tokens/s (cpu)\n",

@@ -16,79 +16,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "xl_bench.h"
 #include "xl_kernels.h"
 #include "xl_platform.h"
 #include "xl_thread.h"
 
-typedef struct {
-    size_t M, N, K;
-    const char *what;
-} shape;
-
-static const shape shapes[] = {
+static const xl_bench_gemm_shape shapes[] = {
     {128, 768, 768, "BERT-base proj, 128 tokens"},    {128, 3072, 768, "BERT-base FFN up, 128 tokens"},
     {128, 768, 3072, "BERT-base FFN down, 128 tokens"}, {512, 2304, 768, "BERT-base fused QKV, 512 tokens"},
     {128, 1536, 384, "MiniLM FFN up, 128 tokens"},     {512, 384, 1536, "MiniLM FFN down, 512 tokens"},
     {16, 768, 768, "BERT-base proj, 16 tokens"},
 };
 
-static void fill(float *v, size_t n, unsigned seed)
+typedef struct {
+    xl_kernels *k;
+    int threads;
+    const xl_bench_gemm_shape *s;
+    const float *X;
+    const xl_packed_matrix *P;
+    const xl_qmatrix *Q;
+    float *Y;
+} linear_call;
+
+static void linear_f32(void *ctx)
 {
-    unsigned long long s = seed * 2654435761ull + 1;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        v[i] = (float)((double)(s >> 40) / (double)(1ull << 24) - 0.5);
-    }
+    const linear_call *c = ctx;
+    xl_linear(c->k, c->threads, c->X, c->s->M, c->P, NULL, XL_ACT_NONE, c->Y);
 }
 
-static double load_average(void)
+static void linear_int8(void *ctx)
 {
-    double l = -1.0;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1) l = -1.0;
-        fclose(f);
-    }
-    return l;
-}
-
-/* wall seconds of one call (mean over `inner`); *cpu: process CPU seconds of one call */
-static double run_once(xl_kernels *k, int threads, const shape *s, const float *X, const xl_packed_matrix *P,
-                       const xl_qmatrix *Q, float *Y, int int8, int inner, double *cpu)
-{
-    double t0 = xl_time_now();
-    clock_t c0 = clock();
-    for (int i = 0; i < inner; i++) {
-        if (int8) xl_qlinear(k, threads, X, s->M, Q, NULL, XL_ACT_NONE, Y);
-        else xl_linear(k, threads, X, s->M, P, NULL, XL_ACT_NONE, Y);
-    }
-    *cpu = (double)(clock() - c0) / CLOCKS_PER_SEC / inner;
-    return (xl_time_now() - t0) / inner;
+    const linear_call *c = ctx;
+    xl_qlinear(c->k, c->threads, c->X, c->s->M, c->Q, NULL, XL_ACT_NONE, c->Y);
 }
 
 int main(int argc, char **argv)
 {
-    int reps = 5, quick = 0;
-    const char *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) quick = 1;
-        else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) only = argv[++i];
-        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
-        else {
-            fprintf(stderr, "usage: %s [--quick] [--path scalar|avx2|avx512|neon] [--reps N]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (reps < 1) reps = 1;
-    if (quick) reps = 2;
-    printf("bench_qgemm: command:");
-    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
-    printf("\n  %d CPUs online; f32 = xl_linear (packed W), int8 = xl_qlinear (dynamic int8); the two\n"
+    int quick, reps;
+    const char *only;
+    if (xl_bench_gemm_args("bench_qgemm", argc, argv, &quick, &only, &reps) < 0) return 2;
+    printf("  %d CPUs online; f32 = xl_linear (packed W), int8 = xl_qlinear (dynamic int8); the two\n"
            "  alternate within each of %d repetitions, best kept; GOP/s = 2*M*N*K / seconds\n",
            xl_cpu_count(), reps);
-    printf("  load average at start: %.2f\n\n", load_average());
+    printf("  load average at start: %.2f\n\n", xl_bench_load_average());
     static const xl_simd_path paths[] = {XL_SIMD_SCALAR, XL_SIMD_AVX2, XL_SIMD_AVX512, XL_SIMD_NEON};
     const size_t n_shapes = quick ? 2 : sizeof shapes / sizeof shapes[0];
     for (size_t pi = 0; pi < sizeof paths / sizeof paths[0]; pi++) {
@@ -112,7 +83,7 @@ int main(int argc, char **argv)
                    xl_simd_path_name(path), threads, "M", "N", "K", "f32 GOP/s", "int8", "speedup", "f32", "int8",
                    "speedup", "shape");
             for (size_t si = 0; si < n_shapes; si++) {
-                const shape *s = &shapes[si];
+                const xl_bench_gemm_shape *s = &shapes[si];
                 float *X = malloc(s->M * s->K * sizeof *X), *W = malloc(s->N * s->K * sizeof *W);
                 float *Y = malloc(s->M * s->N * sizeof *Y);
                 xl_packed_matrix P;
@@ -121,28 +92,22 @@ int main(int argc, char **argv)
                     fprintf(stderr, "bench_qgemm: out of memory\n");
                     return 1;
                 }
-                fill(X, s->M * s->K, 1);
-                fill(W, s->N * s->K, 2);
+                xl_bench_fill(X, s->M * s->K, 1);
+                xl_bench_fill(W, s->N * s->K, 2);
                 if (xl_pack_b(&k, XL_TRANS, s->K, s->N, W, s->K, &P, &err) < 0 ||
                     xl_qmatrix_quantize(s->N, s->K, W, s->K, &Q, &err) < 0) {
                     fprintf(stderr, "bench_qgemm: %s\n", err.msg);
                     return 1;
                 }
-                double c;
-                double t = run_once(&k, threads, s, X, &P, &Q, Y, 0, 1, &c); /* warm-up, calibration */
-                (void)run_once(&k, threads, s, X, &P, &Q, Y, 1, 1, &c);
-                int inner = (int)(0.02 / (t > 1e-6 ? t : 1e-6)) + 1;
-                double best[2] = {1e30, 1e30}, best_cpu[2] = {1e30, 1e30};
-                for (int r = 0; r < reps; r++)
-                    for (int side = 0; side < 2; side++) {
-                        double dt = run_once(&k, threads, s, X, &P, &Q, Y, side, inner, &c);
-                        if (dt < best[side]) best[side] = dt;
-                        if (c > 0 && c < best_cpu[side]) best_cpu[side] = c;
-                    }
+                /* f32 and int8 alternate in each repetition (>= 20 ms), best of reps each */
+                linear_call call = {&k, threads, s, X, &P, &Q, Y};
+                const xl_bench_side sides[2] = {{linear_f32, &call}, {linear_int8, &call}};
+                xl_bench_time best[2];
+                xl_bench_best_of(sides, 2, reps, 0.02, best);
                 double ops = 2.0 * (double)s->M * (double)s->N * (double)s->K;
                 printf("  %5zu %5zu %5zu  %9.1f %9.1f %6.2fx   %9.1f %9.1f %6.2fx   %s\n", s->M, s->N, s->K,
-                       ops / best[0] * 1e-9, ops / best[1] * 1e-9, best[0] / best[1], ops / best_cpu[0] * 1e-9,
-                       ops / best_cpu[1] * 1e-9, best_cpu[0] / best_cpu[1], s->what);
+                       ops / best[0].wall * 1e-9, ops / best[1].wall * 1e-9, best[0].wall / best[1].wall,
+                       ops / best[0].cpu * 1e-9, ops / best[1].cpu * 1e-9, best[0].cpu / best[1].cpu, s->what);
                 fflush(stdout);
                 xl_packed_free(&P);
                 xl_qmatrix_free(&Q);
@@ -152,6 +117,6 @@ int main(int argc, char **argv)
             xl_kernels_free(&k);
         }
     }
-    printf("  load average at end: %.2f\n", load_average());
+    printf("  load average at end: %.2f\n", xl_bench_load_average());
     return 0;
 }

@@ -16,18 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "xl_bench.h"
 #include "xl_kernels.h"
 #include "xl_platform.h"
 #include "xl_thread.h"
 
-typedef struct {
-    size_t M, N, K;
-    const char *what;
-} shape;
-
-static const shape shapes[] = {
+static const xl_bench_gemm_shape shapes[] = {
     {128, 768, 768, "BERT-base QKV/out proj, 1 x 128 tokens"},
     {128, 3072, 768, "BERT-base FFN up, 1 x 128 tokens"},
     {128, 768, 3072, "BERT-base FFN down, 1 x 128 tokens"},
@@ -38,59 +33,34 @@ static const shape shapes[] = {
     {16, 768, 768, "BERT-base proj, 16 tokens"},
 };
 
-static void fill(float *v, size_t n, unsigned seed)
+typedef struct {
+    xl_kernels *k;
+    int threads;
+    const xl_bench_gemm_shape *s;
+    const float *X, *W;
+    const xl_packed_matrix *P;
+    float *Y;
+} gemm_call;
+
+static void gemm_packed(void *ctx)
 {
-    unsigned long long s = seed * 2654435761ull + 1;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        v[i] = (float)((double)(s >> 40) / (double)(1ull << 24) - 0.5);
-    }
+    const gemm_call *g = ctx;
+    xl_sgemm_packed(g->k, g->threads, g->s->M, 1.0f, g->X, g->s->K, g->P, 0.0f, g->Y, g->s->N, NULL, XL_ACT_NONE);
 }
 
-/* best wall seconds over reps (each rep runs the GEMM enough times to last >= 20 ms); *cpu gets
- * the least process CPU time (all threads, clock()) of one GEMM over the same reps */
-static double time_gemm(xl_kernels *k, int threads, const shape *s, const float *X, const float *W,
-                        const xl_packed_matrix *P, float *Y, int packed, int reps, double *cpu)
+static void gemm_unpacked(void *ctx)
 {
-    int inner = 1;
-    double best = 1e30;
-    *cpu = 1e30;
-    for (int r = 0; r < reps + 1; r++) {
-        double t0 = xl_time_now();
-        clock_t c0 = clock();
-        for (int i = 0; i < inner; i++) {
-            if (packed) xl_sgemm_packed(k, threads, s->M, 1.0f, X, s->K, P, 0.0f, Y, s->N, NULL, XL_ACT_NONE);
-            else xl_sgemm(k, threads, XL_TRANS, s->M, s->N, s->K, 1.0f, X, s->K, W, s->K, 0.0f, Y, s->N);
-        }
-        double dt = (xl_time_now() - t0) / inner;
-        double dc = (double)(clock() - c0) / CLOCKS_PER_SEC / inner;
-        if (r == 0) { /* warm-up, and calibrate the inner count */
-            inner = (int)(0.02 / (dt > 1e-6 ? dt : 1e-6)) + 1;
-            continue;
-        }
-        if (dt < best) best = dt;
-        if (dc > 0 && dc < *cpu) *cpu = dc;
-    }
-    return best;
+    const gemm_call *g = ctx;
+    xl_sgemm(g->k, g->threads, XL_TRANS, g->s->M, g->s->N, g->s->K, 1.0f, g->X, g->s->K, g->W, g->s->K, 0.0f, g->Y,
+             g->s->N);
 }
 
 int main(int argc, char **argv)
 {
-    int quick = 0, reps = 5;
-    const char *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) quick = 1, reps = 2;
-        else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) only = argv[++i];
-        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
-        else {
-            fprintf(stderr, "usage: %s [--quick] [--path scalar|avx2|avx512|neon] [--reps N]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (reps < 1) reps = 1;
-    printf("bench_sgemm: command:");
-    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
-    printf("\n  %d CPUs online; best of %d runs; GFLOP/s = 2*M*N*K / seconds\n", xl_cpu_count(), reps);
+    int quick, reps;
+    const char *only;
+    if (xl_bench_gemm_args("bench_sgemm", argc, argv, &quick, &only, &reps) < 0) return 2;
+    printf("  %d CPUs online; best of %d runs; GFLOP/s = 2*M*N*K / seconds\n", xl_cpu_count(), reps);
     printf("  peak = measured: 12 independent FMA chains of full vectors per thread, no loads\n");
     printf("  packed: W pre-packed (xl_sgemm_packed); unpacked: W [N,K] packed per call (xl_sgemm XL_TRANS)\n");
     printf("  cpu-time: packed GEMM flops per CPU-second of all threads (per busy core, robust to a shared\n"
@@ -100,8 +70,8 @@ int main(int argc, char **argv)
     size_t maxM = 1024, maxN = 3072, maxK = 3072;
     float *X = malloc(maxM * maxK * sizeof *X), *W = malloc(maxN * maxK * sizeof *W), *Y = malloc(maxM * maxN * 4);
     if (!X || !W || !Y) return 1;
-    fill(X, maxM * maxK, 1);
-    fill(W, maxN * maxK, 2);
+    xl_bench_fill(X, maxM * maxK, 1);
+    xl_bench_fill(W, maxN * maxK, 2);
     int max_threads = xl_cpu_count() < 2 ? xl_cpu_count() : 2;
     for (size_t pi = 0; pi < sizeof paths / sizeof paths[0]; pi++) {
         xl_simd_path path = paths[pi];
@@ -126,7 +96,7 @@ int main(int argc, char **argv)
             double gf_packed[sizeof shapes / sizeof shapes[0]], gf_unpacked[sizeof shapes / sizeof shapes[0]];
             double core_packed[sizeof shapes / sizeof shapes[0]];
             for (size_t si = 0; si < n_shapes; si++) {
-                const shape *s = &shapes[si];
+                const xl_bench_gemm_shape *s = &shapes[si];
                 xl_packed_matrix P;
                 if (xl_pack_b(&k, XL_TRANS, s->K, s->N, W, s->K, &P, &err) != 0) {
                     fprintf(stderr, "bench_sgemm: %s\n", err.msg);
@@ -136,10 +106,15 @@ int main(int argc, char **argv)
                 if (p2 > peak) peak = p2;
                 double flops = 2.0 * (double)s->M * (double)s->N * (double)s->K;
                 int r = path == XL_SIMD_SCALAR ? 1 : reps;
-                double cpu;
-                gf_packed[si] = flops / time_gemm(&k, threads, s, X, W, &P, Y, 1, r, &cpu) * 1e-9;
-                core_packed[si] = flops / cpu * 1e-9; /* per busy core: flops / CPU-seconds */
-                gf_unpacked[si] = flops / time_gemm(&k, threads, s, X, W, &P, Y, 0, r, &cpu) * 1e-9;
+                gemm_call g = {&k, threads, s, X, W, &P, Y};
+                /* best of r runs of >= 20 ms each, the packed side first, then the unpacked one */
+                const xl_bench_side packed = {gemm_packed, &g}, unpacked = {gemm_unpacked, &g};
+                xl_bench_time t;
+                xl_bench_best_of(&packed, 1, r, 0.02, &t);
+                gf_packed[si] = flops / t.wall * 1e-9;
+                core_packed[si] = flops / t.cpu * 1e-9; /* per busy core: flops / CPU-seconds */
+                xl_bench_best_of(&unpacked, 1, r, 0.02, &t);
+                gf_unpacked[si] = flops / t.wall * 1e-9;
                 xl_packed_free(&P);
             }
             printf("path %-6s threads %d   measured FMA peak %7.1f GFLOP/s (best of %zu probes)\n",
@@ -148,7 +123,7 @@ int main(int argc, char **argv)
             printf("  %5s %5s %5s  %9s %6s  %9s %6s  %9s %6s   %s\n", "M", "N", "K", "packed", "%peak", "unpacked",
                    "%peak", "cpu-time", "%core", "shape");
             for (size_t si = 0; si < n_shapes; si++) {
-                const shape *s = &shapes[si];
+                const xl_bench_gemm_shape *s = &shapes[si];
                 printf("  %5zu %5zu %5zu  %9.1f %5.0f%%  %9.1f %5.0f%%  %9.1f %5.0f%%   %s\n", s->M, s->N, s->K,
                        gf_packed[si], 100.0 * gf_packed[si] / peak, gf_unpacked[si], 100.0 * gf_unpacked[si] / peak,
                        core_packed[si], 100.0 * core_packed[si] / core_peak, s->what);

@@ -27,8 +27,8 @@
 #include "bert_train.h"
 #include "train_optim.h"
 #include "xl_backprop.h"
+#include "xl_bench.h"
 #include "xl_kernels.h"
-#include "xl_kernels_impl.h" /* fma_probe: the peak in CPU time */
 #include "xl_platform.h"
 #include "xl_rng.h"
 
@@ -43,13 +43,6 @@ static void die(const xl_error *err)
 {
     fprintf(stderr, "bench_train: %s\n", err->msg);
     exit(1);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static xl_bert_config config_of(const shape *s)
@@ -127,18 +120,18 @@ static result run_case(const shape *s, size_t len, size_t batch, int threads, xl
     result res = {0};
     for (int opt = 0; opt < 2; opt++) {
         step(&c, &p, &g, &in, ds, m, v, 1, opt); /* warm-up: buffers allocated, caches warm */
-        double best = 1e30, best_cpu = 1e30, t_end = now() + min_time;
+        double best = 1e30, best_cpu = 1e30, t_end = xl_time_now() + min_time;
         uint64_t t = 2;
         int reps = 0;
         do {
-            double t0 = now();
+            double t0 = xl_time_now();
             clock_t c0 = clock();
             step(&c, &p, &g, &in, ds, m, v, t++, opt);
-            double dt = now() - t0, dc = (double)(clock() - c0) / CLOCKS_PER_SEC;
+            double dt = xl_time_now() - t0, dc = (double)(clock() - c0) / CLOCKS_PER_SEC;
             if (dt < best) best = dt;
             if (dc < best_cpu) best_cpu = dc;
             reps++;
-        } while (reps < 2 || now() < t_end);
+        } while (reps < 2 || xl_time_now() < t_end);
         const double tokens = (double)(batch * len);
         if (!opt) {
             res.fb_tok_s = tokens / best;
@@ -191,12 +184,12 @@ static void bench_backward_gemms(xl_kernels *k, int threads, double peak)
             double cfw = (double)(clock() - cf) / CLOCKS_PER_SEC / threads;
             if (cfw < best_fw) best_fw = cfw;
             clock_t c0 = clock();
-            double t0 = now();
+            double t0 = xl_time_now();
             xl_sgemm_packed(k, threads, T, 1.0f, dY, out, &pdx, 0.0f, dX, in, NULL, XL_ACT_NONE); /* as the backward */
-            double t1 = now();
+            double t1 = xl_time_now();
             clock_t c1 = clock();
             xl_sgemm_ex(k, threads, XL_TRANS, XL_NO_TRANS, out, in, T, 1.0f, dY, out, X, in, 1.0f, dW, in);
-            double t2 = now();
+            double t2 = xl_time_now();
             clock_t c2 = clock();
             /* CPU time per thread (the machine is shared: CPU time is disturbed less than wall) */
             double cdx = (double)(c1 - c0) / CLOCKS_PER_SEC / threads, cdw = (double)(c2 - c1) / CLOCKS_PER_SEC / threads;
@@ -212,30 +205,6 @@ static void bench_backward_gemms(xl_kernels *k, int threads, double peak)
     free(X), free(dY), free(W), free(dX), free(dW);
 }
 
-/* FMA peak of one core in CPU time (the machine is shared: xl_kernels_fma_peak_gflops times wall
- * clock, which other processes' load lowers): best of 5 runs of the path's probe of ~0.1 s each. */
-static double fma_peak_cpu(const xl_kernels *k)
-{
-    float sink[64] = {1.0f};
-    size_t iters = 1000;
-    for (;;) {
-        clock_t c0 = clock();
-        k->impl->fma_probe(iters, sink);
-        double dt = (double)(clock() - c0) / CLOCKS_PER_SEC;
-        if (dt > 0.02 || iters > ((size_t)1 << 28)) break;
-        iters *= 4;
-    }
-    iters *= 4;
-    double best = 0.0;
-    for (int rep = 0; rep < 5; rep++) {
-        clock_t c0 = clock();
-        double flops = k->impl->fma_probe(iters, sink);
-        double dt = (double)(clock() - c0) / CLOCKS_PER_SEC;
-        if (dt > 0 && flops / dt * 1e-9 > best) best = flops / dt * 1e-9;
-    }
-    return best;
-}
-
 /* ---- the default encoder's training shapes (--default-encoder) ---------------------------------
  * As `xlrec train-encoder --config layers=L,hidden=256,heads=4,ffn=1024,max-position=64 --batch 128
  * --max-len 32 --objective rank --lazy-embeddings --dropout 0.1` runs them: vocabulary 24,000, one
@@ -246,12 +215,6 @@ static double fma_peak_cpu(const xl_kernels *k)
  * shared; medians move less than bests), tokens per CPU-second of the process and per wall second. */
 static const unsigned len_hist[33] = {0,   0,   0,   0,   101, 347, 602, 715, 684, 628, 587, 503, 421, 379, 303, 285, 244,
                                       211, 164, 170, 134, 124, 104, 98,  89,  84,  72,  59,  66,  51,  44,  48,  683};
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void run_default_encoder(xl_kernels *k, int steps, int only_threads)
 {
@@ -297,14 +260,14 @@ static void run_default_encoder(xl_kernels *k, int steps, int only_threads)
             xl_bert_train_ctx_init(&c, k, threads);
             step(&c, &p, &g, &in, ds, m, v, 1, true); /* warm-up */
             for (int i = 0; i < steps; i++) {
-                double t0 = now();
+                double t0 = xl_time_now();
                 clock_t c0 = clock();
                 step(&c, &p, &g, &in, ds, m, v, (uint64_t)i + 2, true);
                 cpu[i] = (double)(clock() - c0) / CLOCKS_PER_SEC;
-                wall[i] = now() - t0;
+                wall[i] = xl_time_now() - t0;
             }
-            qsort(cpu, (size_t)steps, sizeof *cpu, cmp_double);
-            qsort(wall, (size_t)steps, sizeof *wall, cmp_double);
+            qsort(cpu, (size_t)steps, sizeof *cpu, xl_bench_cmp_double);
+            qsort(wall, (size_t)steps, sizeof *wall, xl_bench_cmp_double);
             printf("%-8d %4d %6zu | %12.0f %10.0f | %8.0f\n", layers, threads, T, (double)T / cpu[steps / 2],
                    (double)T / wall[steps / 2], (double)xl_current_rss_bytes() / 1048576.0);
             fflush(stdout);
@@ -340,7 +303,7 @@ int main(int argc, char **argv)
     xl_kernels k;
     xl_error err;
     if (xl_kernels_init(&k, XL_SIMD_AUTO, 2, &err) < 0) die(&err);
-    const double peak1 = fma_peak_cpu(&k);
+    const double peak1 = xl_bench_fma_peak_cpu(&k);
     printf("bench_train: path %s, FMA peak %.1f GFLOP/s per core (CPU time), batch 32, dropout 0.1, mean pooling\n",
            xl_simd_path_name(k.path), peak1);
     if (default_steps > 0) {

@@ -849,7 +849,7 @@ static void write_tables_c(const char *path, int ndep)
             " * Character Database %s (Debian unicode-data) and tokenizer/tools/hf_bert_departures.txt\n"
             " * (%d code point/class departures of HuggingFace tokenizers).  Do not edit; regenerate.\n"
             " *\n"
-            " * cp -> record: uc_leaf[uc_mid[uc_top[cp >> 12] * %d + ((cp >> 5) & %d)] * %d + (cp & %d)]\n"
+            " * cp -> record: xl_uc_leaf[xl_uc_mid[xl_uc_top[cp >> 12] * %d + ((cp >> 5) & %d)] * %d + (cp & %d)]\n"
             " * %d records, %d leaf blocks of %d, %d mid blocks of %d; %d decompositions, %d compositions,\n"
             " * %d unconditional special casings, %d full case foldings. */\n"
             "#include \"xl_unicode_tables.h\"\n\n"
@@ -858,22 +858,22 @@ static void write_tables_c(const char *path, int ndep)
             g_nspecial, g_nfold, g_version);
     /* records */
     fprintf(o, "/* {gc, ccc, script, flags, bert, props, dlower, dupper, dtitle, dfold} */\n");
-    fprintf(o, "const uc_record uc_records[%d] = {\n", g_nuniq);
+    fprintf(o, "const uc_record xl_uc_records[%d] = {\n", g_nuniq);
     for (int i = 0; i < g_nuniq; i++) {
         const record *r = &g_uniq[i];
         fprintf(o, "    {%d, %d, %d, %d, %d, 0x%X, %d, %d, %d, %d},\n", r->gc, r->ccc, r->script, r->flags, r->bert,
                 r->props, r->dlower, r->dupper, r->dtitle, r->dfold);
     }
     fprintf(o, "};\n\n");
-    fprintf(o, "const uint16_t uc_top[%d] = {\n", NCP >> 12);
+    fprintf(o, "const uint16_t xl_uc_top[%d] = {\n", NCP >> 12);
     emit_start();
     for (int i = 0; i < (NCP >> 12); i++) emit_num("%lld", g_top[i]);
     emit_end();
-    fprintf(o, "};\n\nconst uint16_t uc_mid[%d] = {\n", g_nmid * MID);
+    fprintf(o, "};\n\nconst uint16_t xl_uc_mid[%d] = {\n", g_nmid * MID);
     emit_start();
     for (int i = 0; i < g_nmid * MID; i++) emit_num("%lld", g_mid[i]);
     emit_end();
-    fprintf(o, "};\n\nconst uint16_t uc_leaf[%d] = {\n", g_nleaf * LEAF);
+    fprintf(o, "};\n\nconst uint16_t xl_uc_leaf[%d] = {\n", g_nleaf * LEAF);
     emit_start();
     for (int i = 0; i < g_nleaf * LEAF; i++) emit_num("%lld", g_leaf[i]);
     emit_end();
@@ -883,11 +883,11 @@ static void write_tables_c(const char *path, int ndep)
     int total = 0;
     for (int i = 0; i < g_ndecomp; i++) total += g_decomp[i].len;
     fprintf(o, "/* decompositions, sorted by code point: info = offset << 10 | type << 5 | length */\n");
-    fprintf(o, "const uint32_t uc_decomp_cp[%d] = {\n", g_ndecomp);
+    fprintf(o, "const uint32_t xl_uc_decomp_cp[%d] = {\n", g_ndecomp);
     emit_start();
     for (int i = 0; i < g_ndecomp; i++) emit_num("%lld", g_decomp[i].cp);
     emit_end();
-    fprintf(o, "};\n\nconst uint32_t uc_decomp_info[%d] = {\n", g_ndecomp);
+    fprintf(o, "};\n\nconst uint32_t xl_uc_decomp_info[%d] = {\n", g_ndecomp);
     emit_start();
     int off = 0;
     for (int i = 0; i < g_ndecomp; i++) {
@@ -895,24 +895,24 @@ static void write_tables_c(const char *path, int ndep)
         off += g_decomp[i].len;
     }
     emit_end();
-    fprintf(o, "};\n\nconst uint32_t uc_decomp_data[%d] = {\n", total);
+    fprintf(o, "};\n\nconst uint32_t xl_uc_decomp_data[%d] = {\n", total);
     emit_start();
     for (int i = 0; i < g_ndecomp; i++)
         for (int k = 0; k < g_decomp[i].len; k++) emit_num("%lld", g_decomp[i].map[k]);
     emit_end();
-    fprintf(o, "};\nconst int uc_ndecomp = %d;\n\n", g_ndecomp);
+    fprintf(o, "};\nconst int xl_uc_ndecomp = %d;\n\n", g_ndecomp);
     /* compositions */
     qsort(g_comp, (size_t)g_ncomp, sizeof g_comp[0], cmp_comp);
     fprintf(o, "/* primary composites, sorted by (first << 21 | second) */\n");
-    fprintf(o, "const uint64_t uc_comp_key[%d] = {\n", g_ncomp);
+    fprintf(o, "const uint64_t xl_uc_comp_key[%d] = {\n", g_ncomp);
     emit_start();
     for (int i = 0; i < g_ncomp; i++) emit_num("%lld", (long long)(((uint64_t)g_comp[i].a << 21) | g_comp[i].b));
     emit_end();
-    fprintf(o, "};\n\nconst uint32_t uc_comp_value[%d] = {\n", g_ncomp);
+    fprintf(o, "};\n\nconst uint32_t xl_uc_comp_value[%d] = {\n", g_ncomp);
     emit_start();
     for (int i = 0; i < g_ncomp; i++) emit_num("%lld", g_comp[i].c);
     emit_end();
-    fprintf(o, "};\nconst int uc_ncomp = %d;\n\n", g_ncomp);
+    fprintf(o, "};\nconst int xl_uc_ncomp = %d;\n\n", g_ncomp);
     /* special casing (input order is by code point in SpecialCasing.txt? sort to be sure) */
     for (int i = 1; i < g_nspecial; i++)
         for (int j = i; j > 0 && g_special[j - 1].cp > g_special[j].cp; j--) {
@@ -921,14 +921,14 @@ static void write_tables_c(const char *path, int ndep)
             g_special[j - 1] = t;
         }
     fprintf(o, "/* unconditional SpecialCasing.txt entries: {cp, {lower}, {title}, {upper}, nl, nt, nu} */\n");
-    fprintf(o, "const uc_special uc_specials[%d] = {\n", g_nspecial);
+    fprintf(o, "const uc_special xl_uc_specials[%d] = {\n", g_nspecial);
     for (int i = 0; i < g_nspecial; i++) {
         const special *s = &g_special[i];
         fprintf(o, "    {0x%04X, {0x%X, 0x%X, 0x%X}, {0x%X, 0x%X, 0x%X}, {0x%X, 0x%X, 0x%X}, %d, %d, %d},\n", s->cp,
                 s->lower[0], s->lower[1], s->lower[2], s->title[0], s->title[1], s->title[2], s->upper[0],
                 s->upper[1], s->upper[2], s->nl, s->nt, s->nu);
     }
-    fprintf(o, "};\nconst int uc_nspecial = %d;\n\n", g_nspecial);
+    fprintf(o, "};\nconst int xl_uc_nspecial = %d;\n\n", g_nspecial);
     for (int i = 1; i < g_nfold; i++)
         for (int j = i; j > 0 && g_fold[j - 1].cp > g_fold[j].cp; j--) {
             fullfold t = g_fold[j];
@@ -936,11 +936,11 @@ static void write_tables_c(const char *path, int ndep)
             g_fold[j - 1] = t;
         }
     fprintf(o, "/* CaseFolding.txt status F: {cp, {folding}, n} */\n");
-    fprintf(o, "const uc_fullfold uc_fullfolds[%d] = {\n", g_nfold);
+    fprintf(o, "const uc_fullfold xl_uc_fullfolds[%d] = {\n", g_nfold);
     for (int i = 0; i < g_nfold; i++)
         fprintf(o, "    {0x%04X, {0x%X, 0x%X, 0x%X}, %d},\n", g_fold[i].cp, g_fold[i].fold[0], g_fold[i].fold[1],
                 g_fold[i].fold[2], g_fold[i].n);
-    fprintf(o, "};\nconst int uc_nfullfold = %d;\n\n", g_nfold);
+    fprintf(o, "};\nconst int xl_uc_nfullfold = %d;\n\n", g_nfold);
     /* extra lowercase mappings */
     for (int i = 1; i < g_nlower_extra; i++)
         for (int j = i; j > 0 && g_lower_extra[j - 1][0] > g_lower_extra[j][0]; j--) {
@@ -951,13 +951,13 @@ static void write_tables_c(const char *path, int ndep)
             g_lower_extra[j - 1][1] = t1;
         }
     fprintf(o, "/* HuggingFace lowercase mappings for code points unassigned in this UCD: {cp, lower} */\n");
-    fprintf(o, "const uint32_t uc_bert_lower_extra[%d][2] = {\n", g_nlower_extra > 0 ? g_nlower_extra : 1);
+    fprintf(o, "const uint32_t xl_uc_bert_lower_extra[%d][2] = {\n", g_nlower_extra > 0 ? g_nlower_extra : 1);
     for (int i = 0; i < g_nlower_extra; i++)
         fprintf(o, "    {0x%04X, 0x%04X},\n", g_lower_extra[i][0], g_lower_extra[i][1]);
     if (g_nlower_extra == 0) fprintf(o, "    {0, 0},\n");
-    fprintf(o, "};\nconst int uc_nbert_lower_extra = %d;\n\n", g_nlower_extra);
+    fprintf(o, "};\nconst int xl_uc_nbert_lower_extra = %d;\n\n", g_nlower_extra);
     /* names */
-    fprintf(o, "const char *const uc_script_names[%d][2] = {\n", g_nscripts);
+    fprintf(o, "const char *const xl_uc_script_names[%d][2] = {\n", g_nscripts);
     for (int i = 0; i < g_nscripts; i++)
         fprintf(o, "    {\"%s\", \"%s\"},\n", g_scripts[i].name, g_scripts[i].code);
     fprintf(o, "};\n");
