@@ -81,6 +81,9 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
         {"item-lang-col", 0, XL_OPT_STRING, &s->item_lang_col, "COL", "item language column (breakdowns)", 0, 0, NULL},
         {"vectors", 0, XL_OPT_STRING, &s->vectors, "FILE.npy", "item vectors, float32 n_items x dim, items-file order", 0, 0, NULL},
         {"text-vectors", 0, XL_OPT_INT, &s->text_vectors, "DIM", "hashed TF-IDF item vectors of DIM from the item text", 1, 1 << 20, NULL},
+        {"center-vectors", 0, XL_OPT_FLAG, &s->center_vectors, NULL,
+         "subtract the catalogue's mean item vector, then re-normalise (content, cosbias, hybrid; "
+         "docs/recommender.md)", 0, 0, NULL},
         {"seed", 0, XL_OPT_INT, &s->seed, "N", "seed of every random step", 0, 9.0e15, NULL},
         {"threads", 't', XL_OPT_INT, &s->threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
         {"factors", 0, XL_OPT_INT, &s->factors, "N", "latent factors of als/bpr/mf", 1, 4096, NULL},
@@ -181,10 +184,13 @@ int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors 
         }
         int rc = xl_item_vectors_from(iv, a.data, a.shape[0], a.shape[1], s->vectors, err);
         xl_npy_free(&a);
-        return rc;
+        if (rc < 0) return -1;
+    } else if (s->text_vectors) {
+        if (xl_item_vectors_hashed_tfidf(iv, d->item_text, d->n_items, (size_t)s->text_vectors, err) < 0) return -1;
+    } else if (s->center_vectors) {
+        return xl_fail(err, XL_ERR_USAGE, "--center-vectors needs --vectors or --text-vectors");
     }
-    if (s->text_vectors)
-        return xl_item_vectors_hashed_tfidf(iv, d->item_text, d->n_items, (size_t)s->text_vectors, err);
+    if (s->center_vectors && xl_item_vectors_center(iv, err) < 0) return -1;
     return 0;
 }
 

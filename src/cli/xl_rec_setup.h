@@ -27,6 +27,7 @@ typedef struct xl_rec_setup {
     double rating_min, rating_max; /* NAN = not given */
     const char *rating_policy;     /* reject|clamp|skip */
     int64_t text_vectors; /* hashed TF-IDF dimension, 0 = off */
+    bool center_vectors;  /* subtract the catalogue mean from the item vectors (xl_item_vectors_center) */
     bool pick_columns;    /* unnamed columns found by their usual header names (xl_rec_load_options) */
     /* run */
     int64_t seed, threads;
@@ -43,7 +44,8 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
 /* The loader options the data options describe. */
 int xl_rec_setup_load_options(const xl_rec_setup *s, xl_rec_load_options *o, xl_error *err);
 /* Load the data named by the options: dataset, and item vectors when
- * --vectors or --text-vectors is given (iv->v stays NULL otherwise). */
+ * --vectors or --text-vectors is given (iv->v stays NULL otherwise), centred on
+ * the catalogue mean with --center-vectors. */
 int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err);
 /* Model parameters from the options; prediction clipping = the observed
  * rating range of the data (or --rating-min/--rating-max when given). */
