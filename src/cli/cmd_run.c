@@ -55,7 +55,7 @@ int cmd_run(int argc, char **argv)
     int64_t k = (int64_t)o.k, explain = (int64_t)o.explain, seed = (int64_t)o.seed, threads = o.threads,
             max_len = (int64_t)o.max_seq_len;
     double min_cov = o.min_coverage, alpha = o.hybrid_alpha;
-    bool quiet = false, detect = false;
+    bool quiet = false, detect = false, center = false;
     const xl_option opts[] = {
         {"items", 0, XL_OPT_STRING, &items, "FILE", "items CSV/TSV with a header: id, [lang], text (required)", 0, 0, NULL},
         {"interactions", 0, XL_OPT_STRING, &inter, "FILE", "user, item[, rating] rows with a header (required)", 0, 0,
@@ -84,6 +84,8 @@ int cmd_run(int argc, char **argv)
         {"cf", 0, XL_OPT_CHOICE, &cf, NULL, "the collaborative model behind cf and hybrid", 0, 0,
          "itemknn|als|bpr|popularity"},
         {"hybrid-alpha", 0, XL_OPT_DOUBLE, &alpha, "X", "CF weight of the hybrid", 0, 1, NULL},
+        {"center-vectors", 0, XL_OPT_FLAG, &center, NULL,
+         "subtract the catalogue's mean item vector, then re-normalise (docs/recommender.md)", 0, 0, NULL},
         {"k", 'k', XL_OPT_INT, &k, "N", "recommendations per user", 1, 100000, NULL},
         {"explain", 0, XL_OPT_INT, &explain, "N", "history items listed per recommendation", 0, 1000, NULL},
         {"max-len", 0, XL_OPT_INT, &max_len, "N", "BERT: truncate items to N tokens (0 = the model's)", 0,
@@ -184,6 +186,7 @@ int cmd_run(int argc, char **argv)
     o.min_coverage = min_cov;
     o.langid_path = langid;
     o.detect_all = detect;
+    o.center_vectors = center;
     o.hybrid_alpha = alpha;
     o.k = (size_t)k;
     o.explain = (size_t)explain;

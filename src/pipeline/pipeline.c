@@ -408,6 +408,8 @@ int xl_pipeline_embed(xl_pipeline *p, xl_error *err)
     p->n_empty_vectors = (n - m) + st.n_empty;
     progress(p, "embed", n, n);
     if (xl_item_vectors_from(&p->vectors, out, n, dim, "item vectors", err) < 0) goto out;
+    /* skipped items are zero rows: the mean is over the embedded ones only */
+    if (p->opt.center_vectors && xl_item_vectors_center(&p->vectors, err) < 0) goto out;
     rc = 0;
 out:
     free(out);
