@@ -163,15 +163,25 @@ int xl_rec_setup_load_options(const xl_rec_setup *s, xl_rec_load_options *out, x
     return 0;
 }
 
+const char *xl_rec_setup_usage_problem(const xl_rec_setup *s)
+{
+    if (s->center_vectors && s->whiten_vectors)
+        return "--center-vectors and --whiten-vectors exclude each other (whitening centres)";
+    if (s->whiten_dims && !s->whiten_vectors) return "--whiten-dims needs --whiten-vectors";
+    if ((s->center_vectors || s->whiten_vectors) && !s->vectors && !s->text_vectors)
+        return s->center_vectors ? "--center-vectors needs --vectors or --text-vectors"
+                                 : "--whiten-vectors needs --vectors or --text-vectors";
+    return NULL;
+}
+
 int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err)
 {
     memset(iv, 0, sizeof *iv);
     if (!s->ratings) return xl_fail(err, XL_ERR_USAGE, "--ratings FILE is required");
     xl_rec_load_options o;
     if (xl_rec_setup_load_options(s, &o, err) < 0) return -1;
-    if (s->center_vectors && s->whiten_vectors)
-        return xl_fail(err, XL_ERR_USAGE, "--center-vectors and --whiten-vectors exclude each other (whitening centres)");
-    if (s->whiten_dims && !s->whiten_vectors) return xl_fail(err, XL_ERR_USAGE, "--whiten-dims needs --whiten-vectors");
+    const char *problem = xl_rec_setup_usage_problem(s);
+    if (problem) return xl_fail(err, XL_ERR_USAGE, "%s", problem);
     if ((s->vectors || s->text_vectors) && !s->items)
         return xl_fail(err, XL_ERR_USAGE, "--vectors/--text-vectors need --items (the row order of the vectors)");
     if (s->text_vectors && !s->item_text_cols)
@@ -196,9 +206,6 @@ int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors 
         if (rc < 0) return -1;
     } else if (s->text_vectors) {
         if (xl_item_vectors_hashed_tfidf(iv, d->item_text, d->n_items, (size_t)s->text_vectors, err) < 0) return -1;
-    } else if (s->center_vectors || s->whiten_vectors) {
-        return xl_fail(err, XL_ERR_USAGE, "--%s-vectors needs --vectors or --text-vectors",
-                       s->center_vectors ? "center" : "whiten");
     }
     if (s->center_vectors && xl_item_vectors_center(iv, err) < 0) return -1;
     if (s->whiten_vectors && xl_item_vectors_whiten(iv, (size_t)s->whiten_dims, err) < 0) return -1;

@@ -45,6 +45,10 @@ void xl_rec_setup_default(xl_rec_setup *s);
 int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap);
 /* The loader options the data options describe. */
 int xl_rec_setup_load_options(const xl_rec_setup *s, xl_rec_load_options *o, xl_error *err);
+/* Option combinations that are usage errors (the command exits 2 with the message): the item-vector
+ * post-processing (--center-vectors, --whiten-vectors, --whiten-dims) without vectors to act on or
+ * combined with each other.  xl_rec_setup_load checks the same again. */
+const char *xl_rec_setup_usage_problem(const xl_rec_setup *s);
 /* Load the data named by the options: dataset, and item vectors when
  * --vectors or --text-vectors is given (iv->v stays NULL otherwise), centred on
  * the catalogue mean with --center-vectors or whitened with --whiten-vectors. */
