@@ -23,6 +23,7 @@
 #include "bert.h"
 #include "wordpiece.h"
 #include "xl_convert.h"
+#include "xl_whiten.h"
 #include "xl_embedder.h"
 #include "xl_kernels.h"
 #include "xl_model.h"
@@ -267,6 +268,55 @@ static void test_bert_unchanged(void **state)
     remove(model);
 }
 
+/* BERT-whitening (xl_whiten.h) on unit 2-d rows A = (1, 0), B = -A, C = (.6, .8), D = -C and an
+ * item E without a vector.  mu = 0; C = (1/4) sum v v^T = [[.68, .24], [.24, .32]], eigenvalues
+ * .8 and .2 (trace 1, det .16), eigenvectors (2, 1)/sqrt5 and (1, -2)/sqrt5.  Whitened (before
+ * L2): A -> (2/sqrt5/sqrt.8, 1/sqrt5/sqrt.2) = (1, 1), C -> (2/sqrt5/sqrt.8, -1/sqrt5/sqrt.2)
+ * = (1, -1), up to the eigenvectors' signs.  So cos(A', C') = 0 where cos(A, C) = .6 (the covariance
+ * became the identity), A' = -B', C' = -D', E stays zero.  Keeping k = 1 component: A' = C' = +-1. */
+static void test_whiten(void **state)
+{
+    (void)state;
+    const float vec[] = {1, 0, -1, 0, 0.6f, 0.8f, -0.6f, -0.8f, 0, 0};
+    xl_item_vectors iv;
+    xl_error err;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 5, 2, "v", &err), 0);
+    assert_int_equal(xl_item_vectors_whiten(&iv, 0, &err), 4);
+    assert_int_equal(iv.dim, 2);
+    const float *a = iv.v, *b = iv.v + 2, *c = iv.v + 4, *d = iv.v + 6, *e = iv.v + 8;
+    /* |a1| = |a2| = 1/sqrt2; the eps = 1e-6 lambda_1 = 8e-7 regulariser scales the components by
+     * 1/sqrt(1 + 1e-6) and 1/sqrt(1 + 4e-6), which moves cos(A', C') to about 1.5e-6 */
+    assert_close(fabs(a[0]), sqrt(0.5), 2e-6);
+    assert_close(fabs(a[1]), sqrt(0.5), 2e-6);
+    assert_close(a[0] * c[0] + a[1] * c[1], 0, 3e-6);
+    assert_close(a[0] * b[0] + a[1] * b[1], -1, 1e-6);
+    assert_close(c[0] * d[0] + c[1] * d[1], -1, 1e-6);
+    assert_close(a[0] * a[0] + a[1] * a[1], 1, 1e-6);
+    assert_close(e[0], 0, 0);
+    assert_close(e[1], 0, 0);
+    xl_item_vectors_free(&iv);
+    /* k = 1: the first component only, unit -> +-1; A and C share it */
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 5, 2, "v", &err), 0);
+    assert_int_equal(xl_item_vectors_whiten(&iv, 1, &err), 4);
+    assert_int_equal(iv.dim, 1);
+    assert_close(fabs(iv.v[0]), 1, 1e-6);
+    assert_close(iv.v[0] * iv.v[2], 1, 1e-6); /* A, C */
+    assert_close(iv.v[0] * iv.v[1], -1, 1e-6); /* A, B */
+    assert_close(iv.v[4], 0, 0);
+    xl_item_vectors_free(&iv);
+    /* every row equal: nothing varies, the rows become zero; all rows zero: unchanged, 0 fitted */
+    const float same[] = {0.6f, 0.8f, 0.6f, 0.8f};
+    assert_int_equal(xl_item_vectors_from(&iv, same, 2, 2, "s", &err), 0);
+    assert_int_equal(xl_item_vectors_whiten(&iv, 0, &err), 2);
+    for (int j = 0; j < 4; j++) assert_close(iv.v[j], 0, 0);
+    xl_item_vectors_free(&iv);
+    const float zeros[4] = {0};
+    assert_int_equal(xl_item_vectors_from(&iv, zeros, 2, 2, "z", &err), 0);
+    assert_int_equal(xl_item_vectors_whiten(&iv, 0, &err), 0);
+    assert_int_equal(iv.dim, 2);
+    xl_item_vectors_free(&iv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_word_vector_threads),
         cmocka_unit_test(test_word_vector_coverage),
         cmocka_unit_test(test_bert_unchanged),
+        cmocka_unit_test(test_whiten),
     };
     return cmocka_run_group_tests_name("embed", tests, NULL, NULL);
 }

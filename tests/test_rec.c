@@ -450,6 +450,64 @@ static void test_bad_input(void **state)
     xl_item_vectors_free(&iv);
 }
 
+/* Centring the catalogue (xl_item_vectors_center) on unit 2-d vectors A = (.6, .8), B = (1, 0),
+ * C = (0, 1), D = (-.6, .8) and an item E without a vector (zero row).  mu = mean of the non-zero
+ * rows = (.25, .65); A - mu = (.35, .15), |.| = sqrt(.145); B - mu = (.75, -.65), sqrt(.985);
+ * C - mu = (-.25, .35), sqrt(.185); D - mu = (-.85, .15), sqrt(.745); E stays zero.
+ * A user who liked A: raw cosines B .6, C .8, D .28 -> C first (C sits on the common direction);
+ * centred: cos(A', B') = .165 / sqrt(.145 * .985) = .436598, cos(A', C') = -.035 / sqrt(.145 * .185)
+ * = -.213697, cos(A', D') = -.275 / sqrt(.145 * .745) = -.836702 -> B first. */
+static void test_center_vectors(void **state)
+{
+    (void)state;
+    const float vec[] = {0.6f, 0.8f, 1, 0, 0, 1, -0.6f, 0.8f, 0, 0};
+    xl_item_vectors iv;
+    xl_error err;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 5, 2, "v", &err), 0);
+    xl_interactions x;
+    xl_interactions_init(&x);
+    xl_interactions_push(&x, 0, 0, 5, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 1, 5);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.threads = 1;
+    uint32_t top[2];
+    float sc[2];
+    xl_rec_model *m = xl_rec_fit(XL_REC_CONTENT, &p, &R, &iv, &err);
+    assert_non_null(m);
+    assert_int_equal(xl_rec_topk(m, &R, NULL, 1, 2, 1, top, sc, &err), 0);
+    assert_int_equal(top[0], 2); /* C */
+    assert_int_equal(top[1], 1); /* B */
+    assert_close(sc[0], 0.8, 1e-6);
+    xl_rec_free(m);
+
+    assert_int_equal(xl_item_vectors_center(&iv, &err), 4); /* four non-zero rows */
+    const float want[] = {0.35f / sqrtf(0.145f), 0.15f / sqrtf(0.145f),  0.75f / sqrtf(0.985f), -0.65f / sqrtf(0.985f),
+                          -0.25f / sqrtf(0.185f), 0.35f / sqrtf(0.185f), -0.85f / sqrtf(0.745f), 0.15f / sqrtf(0.745f),
+                          0, 0};
+    assert_allclose(iv.v, want, 10, 1e-6, 0);
+    m = xl_rec_fit(XL_REC_CONTENT, &p, &R, &iv, &err);
+    assert_non_null(m);
+    float s[5];
+    xl_rec_score(m, 0, s, NULL);
+    const float want_s[] = {1.0f, 0.436598f, -0.213697f, -0.836702f, 0};
+    assert_allclose(s, want_s, 5, 2e-6, 0);
+    assert_int_equal(xl_rec_topk(m, &R, NULL, 1, 2, 1, top, sc, &err), 0);
+    assert_int_equal(top[0], 1); /* B */
+    assert_int_equal(top[1], 4); /* E (score 0) before C (-.21) */
+    xl_rec_free(m);
+    /* all rows zero: nothing to centre, nothing changes */
+    xl_item_vectors_free(&iv);
+    const float zeros[4] = {0};
+    assert_int_equal(xl_item_vectors_from(&iv, zeros, 2, 2, "z", &err), 0);
+    assert_int_equal(xl_item_vectors_center(&iv, &err), 0);
+    assert_allclose(iv.v, zeros, 4, 0, 0);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+    xl_item_vectors_free(&iv);
+}
+
 /* Content profile: rating-weighted mean, recency weighting. */
 static void test_content_profile(void **state)
 {
@@ -627,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_models_learn),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_content_profile),
+        cmocka_unit_test(test_center_vectors),
         cmocka_unit_test(test_dot),
         cmocka_unit_test(test_load_policies),
         cmocka_unit_test(test_load_movielens),

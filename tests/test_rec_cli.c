@@ -496,6 +496,40 @@ static void test_tune_and_hybrid(void **state)
     free(it);
 }
 
+/* --center-vectors / --whiten-vectors: usage errors (exit 2) for the combinations that make no
+ * sense, and a whitened evaluation runs; whitening to fewer dimensions than the data changes the
+ * content model's lists (a different geometry), and repeats bit for bit. */
+static void test_vector_postprocessing(void **state)
+{
+    (void)state;
+    char *r = tmp_copy("r.csv", RATINGS, strlen(RATINGS));
+    char *it = tmp_copy("items.csv", ITEMS, strlen(ITEMS));
+    static char out[16384], err[16384], out2[16384];
+    char args[4096];
+    const char *base = "eval --ratings %s --rating-col rating --items %s --item-text-cols title --text-vectors 16 "
+                       "--models content -k 2 --threads 1 %s";
+    snprintf(args, sizeof args, base, r, it, "--center-vectors --whiten-vectors");
+    assert_int_equal(run(args, out, err, sizeof out), 2);
+    assert_non_null(strstr(err, "exclude each other"));
+    snprintf(args, sizeof args, base, r, it, "--whiten-dims 3");
+    assert_int_equal(run(args, out, err, sizeof out), 2);
+    assert_non_null(strstr(err, "--whiten-dims needs --whiten-vectors"));
+    snprintf(args, sizeof args, "eval --ratings %s --rating-col rating --models popularity --center-vectors", r);
+    assert_int_equal(run(args, out, err, sizeof out), 2);
+    assert_non_null(strstr(err, "--center-vectors needs --vectors or --text-vectors"));
+    snprintf(args, sizeof args, base, r, it, "--whiten-vectors --whiten-dims 3 --json -");
+    assert_int_equal(run(args, out, err, sizeof out), 0);
+    assert_non_null(strstr(out, "\"content\""));
+    assert_int_equal(run(args, out2, NULL, sizeof out2), 0);
+    assert_string_equal(out, out2);
+    snprintf(args, sizeof args, base, r, it, "--center-vectors --json -");
+    assert_int_equal(run(args, out, err, sizeof out), 0);
+    remove(r);
+    remove(it);
+    free(r);
+    free(it);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_split_roundtrip),
         cmocka_unit_test(test_model_files),
         cmocka_unit_test(test_tune_and_hybrid),
+        cmocka_unit_test(test_vector_postprocessing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,6 +163,7 @@ int cmd_eval(int argc, char **argv)
         return rc;
     if ((train_path != NULL) != (test_path != NULL)) return xl_cli_usage_error(&spec, "--train and --test go together");
     if (train_path && s.ratings) return xl_cli_usage_error(&spec, "give --ratings or --train/--test, not both");
+    if (xl_rec_setup_usage_problem(&s)) return xl_cli_usage_error(&spec, "%s", xl_rec_setup_usage_problem(&s));
     if (train_path) s.ratings = train_path;
     xl_error err;
     xl_error_clear(&err);

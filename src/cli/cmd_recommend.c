@@ -180,6 +180,7 @@ int cmd_recommend(int argc, char **argv)
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!s.ratings && !load) return xl_cli_usage_error(&spec, "--ratings FILE (or --load MODEL) is required");
     if (s.ratings && load) return xl_cli_usage_error(&spec, "give --ratings (fit) or --load (a saved model), not both");
+    if (xl_rec_setup_usage_problem(&s)) return xl_cli_usage_error(&spec, "%s", xl_rec_setup_usage_problem(&s));
     const char *inputs[] = {s.ratings, s.items, s.vectors, load, history};
     if ((rc = xl_cli_check_output(&spec, save, inputs, 5)) != XL_CLI_CONTINUE) return rc;
     xl_rec_kind kind = (xl_rec_kind)xl_rec_kind_parse(model);

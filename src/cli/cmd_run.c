@@ -13,6 +13,7 @@
 #include "xl_cli.h"
 #include "xl_platform.h"
 #include "xl_thread.h"
+#include "xl_whiten.h"
 
 typedef struct {
     char last[64];
@@ -55,7 +56,8 @@ int cmd_run(int argc, char **argv)
     int64_t k = (int64_t)o.k, explain = (int64_t)o.explain, seed = (int64_t)o.seed, threads = o.threads,
             max_len = (int64_t)o.max_seq_len;
     double min_cov = o.min_coverage, alpha = o.hybrid_alpha;
-    bool quiet = false, detect = false;
+    bool quiet = false, detect = false, center = false, whiten = false;
+    int64_t whiten_dims = 0;
     const xl_option opts[] = {
         {"items", 0, XL_OPT_STRING, &items, "FILE", "items CSV/TSV with a header: id, [lang], text (required)", 0, 0, NULL},
         {"interactions", 0, XL_OPT_STRING, &inter, "FILE", "user, item[, rating] rows with a header (required)", 0, 0,
@@ -84,6 +86,13 @@ int cmd_run(int argc, char **argv)
         {"cf", 0, XL_OPT_CHOICE, &cf, NULL, "the collaborative model behind cf and hybrid", 0, 0,
          "itemknn|als|bpr|popularity"},
         {"hybrid-alpha", 0, XL_OPT_DOUBLE, &alpha, "X", "CF weight of the hybrid", 0, 1, NULL},
+        {"center-vectors", 0, XL_OPT_FLAG, &center, NULL,
+         "subtract the catalogue's mean item vector, then re-normalise (docs/recommender.md)", 0, 0, NULL},
+        {"whiten-vectors", 0, XL_OPT_FLAG, &whiten, NULL,
+         "whiten the item vectors on the catalogue (zero mean, identity covariance; BERT-whitening), then "
+         "re-normalise", 0, 0, NULL},
+        {"whiten-dims", 0, XL_OPT_INT, &whiten_dims, "N", "components kept by --whiten-vectors (0 = all)", 0,
+         XL_WHITEN_MAX_DIM, NULL},
         {"k", 'k', XL_OPT_INT, &k, "N", "recommendations per user", 1, 100000, NULL},
         {"explain", 0, XL_OPT_INT, &explain, "N", "history items listed per recommendation", 0, 1000, NULL},
         {"max-len", 0, XL_OPT_INT, &max_len, "N", "BERT: truncate items to N tokens (0 = the model's)", 0,
@@ -128,6 +137,8 @@ int cmd_run(int argc, char **argv)
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!items || !inter) return xl_cli_usage_error(&spec, "--items and --interactions are required");
     if (model && wv) return xl_cli_usage_error(&spec, "--model and --word-vectors exclude each other");
+    if (center && whiten) return xl_cli_usage_error(&spec, "--center-vectors and --whiten-vectors exclude each other");
+    if (whiten_dims && !whiten) return xl_cli_usage_error(&spec, "--whiten-dims needs --whiten-vectors");
     if (sep) {
         if (strcmp(sep, "tab") == 0 || strcmp(sep, "\\t") == 0 || strcmp(sep, "\t") == 0) o.separator = '\t';
         else if (strlen(sep) == 1 && sep[0] != '"' && sep[0] != '\n') o.separator = sep[0];
@@ -184,6 +195,9 @@ int cmd_run(int argc, char **argv)
     o.min_coverage = min_cov;
     o.langid_path = langid;
     o.detect_all = detect;
+    o.center_vectors = center;
+    o.whiten_vectors = whiten;
+    o.whiten_dims = (size_t)whiten_dims;
     o.hybrid_alpha = alpha;
     o.k = (size_t)k;
     o.explain = (size_t)explain;

@@ -7,6 +7,7 @@
 
 #include "xl_npy.h"
 #include "xl_thread.h"
+#include "xl_whiten.h"
 
 void xl_rec_setup_default(xl_rec_setup *s)
 {
@@ -81,6 +82,14 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
         {"item-lang-col", 0, XL_OPT_STRING, &s->item_lang_col, "COL", "item language column (breakdowns)", 0, 0, NULL},
         {"vectors", 0, XL_OPT_STRING, &s->vectors, "FILE.npy", "item vectors, float32 n_items x dim, items-file order", 0, 0, NULL},
         {"text-vectors", 0, XL_OPT_INT, &s->text_vectors, "DIM", "hashed TF-IDF item vectors of DIM from the item text", 1, 1 << 20, NULL},
+        {"center-vectors", 0, XL_OPT_FLAG, &s->center_vectors, NULL,
+         "subtract the catalogue's mean item vector, then re-normalise (content, cosbias, hybrid; "
+         "docs/recommender.md)", 0, 0, NULL},
+        {"whiten-vectors", 0, XL_OPT_FLAG, &s->whiten_vectors, NULL,
+         "whiten the item vectors on the catalogue (zero mean, identity covariance; BERT-whitening), then "
+         "re-normalise", 0, 0, NULL},
+        {"whiten-dims", 0, XL_OPT_INT, &s->whiten_dims, "N", "components kept by --whiten-vectors (0 = all)", 0,
+         XL_WHITEN_MAX_DIM, NULL},
         {"seed", 0, XL_OPT_INT, &s->seed, "N", "seed of every random step", 0, 9.0e15, NULL},
         {"threads", 't', XL_OPT_INT, &s->threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
         {"factors", 0, XL_OPT_INT, &s->factors, "N", "latent factors of als/bpr/mf", 1, 4096, NULL},
@@ -154,12 +163,25 @@ int xl_rec_setup_load_options(const xl_rec_setup *s, xl_rec_load_options *out, x
     return 0;
 }
 
+const char *xl_rec_setup_usage_problem(const xl_rec_setup *s)
+{
+    if (s->center_vectors && s->whiten_vectors)
+        return "--center-vectors and --whiten-vectors exclude each other (whitening centres)";
+    if (s->whiten_dims && !s->whiten_vectors) return "--whiten-dims needs --whiten-vectors";
+    if ((s->center_vectors || s->whiten_vectors) && !s->vectors && !s->text_vectors)
+        return s->center_vectors ? "--center-vectors needs --vectors or --text-vectors"
+                                 : "--whiten-vectors needs --vectors or --text-vectors";
+    return NULL;
+}
+
 int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err)
 {
     memset(iv, 0, sizeof *iv);
     if (!s->ratings) return xl_fail(err, XL_ERR_USAGE, "--ratings FILE is required");
     xl_rec_load_options o;
     if (xl_rec_setup_load_options(s, &o, err) < 0) return -1;
+    const char *problem = xl_rec_setup_usage_problem(s);
+    if (problem) return xl_fail(err, XL_ERR_USAGE, "%s", problem);
     if ((s->vectors || s->text_vectors) && !s->items)
         return xl_fail(err, XL_ERR_USAGE, "--vectors/--text-vectors need --items (the row order of the vectors)");
     if (s->text_vectors && !s->item_text_cols)
@@ -181,10 +203,12 @@ int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors 
         }
         int rc = xl_item_vectors_from(iv, a.data, a.shape[0], a.shape[1], s->vectors, err);
         xl_npy_free(&a);
-        return rc;
+        if (rc < 0) return -1;
+    } else if (s->text_vectors) {
+        if (xl_item_vectors_hashed_tfidf(iv, d->item_text, d->n_items, (size_t)s->text_vectors, err) < 0) return -1;
     }
-    if (s->text_vectors)
-        return xl_item_vectors_hashed_tfidf(iv, d->item_text, d->n_items, (size_t)s->text_vectors, err);
+    if (s->center_vectors && xl_item_vectors_center(iv, err) < 0) return -1;
+    if (s->whiten_vectors && xl_item_vectors_whiten(iv, (size_t)s->whiten_dims, err) < 0) return -1;
     return 0;
 }
 

@@ -27,6 +27,9 @@ typedef struct xl_rec_setup {
     double rating_min, rating_max; /* NAN = not given */
     const char *rating_policy;     /* reject|clamp|skip */
     int64_t text_vectors; /* hashed TF-IDF dimension, 0 = off */
+    bool center_vectors;  /* subtract the catalogue mean from the item vectors (xl_item_vectors_center) */
+    bool whiten_vectors;  /* BERT-whitening of the item vectors (xl_item_vectors_whiten) */
+    int64_t whiten_dims;  /* components kept by the whitening, 0 = all */
     bool pick_columns;    /* unnamed columns found by their usual header names (xl_rec_load_options) */
     /* run */
     int64_t seed, threads;
@@ -42,8 +45,13 @@ void xl_rec_setup_default(xl_rec_setup *s);
 int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap);
 /* The loader options the data options describe. */
 int xl_rec_setup_load_options(const xl_rec_setup *s, xl_rec_load_options *o, xl_error *err);
+/* Option combinations that are usage errors (the command exits 2 with the message): the item-vector
+ * post-processing (--center-vectors, --whiten-vectors, --whiten-dims) without vectors to act on or
+ * combined with each other.  xl_rec_setup_load checks the same again. */
+const char *xl_rec_setup_usage_problem(const xl_rec_setup *s);
 /* Load the data named by the options: dataset, and item vectors when
- * --vectors or --text-vectors is given (iv->v stays NULL otherwise). */
+ * --vectors or --text-vectors is given (iv->v stays NULL otherwise), centred on
+ * the catalogue mean with --center-vectors or whitened with --whiten-vectors. */
 int xl_rec_setup_load(const xl_rec_setup *s, xl_rec_dataset *d, xl_item_vectors *iv, xl_error *err);
 /* Model parameters from the options; prediction clipping = the observed
  * rating range of the data (or --rating-min/--rating-max when given). */

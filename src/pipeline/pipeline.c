@@ -12,6 +12,7 @@
 #include "xl_platform.h"
 #include "xl_text.h"
 #include "xl_thread.h"
+#include "xl_whiten.h"
 
 enum { ST_LOAD, ST_CLEAN, ST_DETECT, ST_OPEN, ST_ROUTE, ST_EMBED, ST_PROFILES, ST_RECOMMEND, ST_EVALUATE };
 
@@ -105,6 +106,8 @@ int xl_pipeline_init(xl_pipeline *p, const xl_pipeline_options *o, xl_error *err
     if (o->n_kinds == 0 || o->n_kinds > XL_PIPELINE_MAX_KINDS)
         return xl_fail(err, XL_ERR_USAGE, "run: between 1 and %d recommenders", XL_PIPELINE_MAX_KINDS);
     if (o->k == 0) return xl_fail(err, XL_ERR_USAGE, "run: k must be positive");
+    if (o->center_vectors && o->whiten_vectors)
+        return xl_fail(err, XL_ERR_USAGE, "run: centring and whitening the item vectors exclude each other");
     if (!(o->min_coverage >= 0 && o->min_coverage <= 1))
         return xl_fail(err, XL_ERR_USAGE, "run: min coverage must be in [0, 1]");
     return 0;
@@ -407,6 +410,9 @@ int xl_pipeline_embed(xl_pipeline *p, xl_error *err)
     p->n_empty_vectors = (n - m) + st.n_empty;
     progress(p, "embed", n, n);
     if (xl_item_vectors_from(&p->vectors, out, n, dim, "item vectors", err) < 0) goto out;
+    /* skipped items are zero rows: the mean is over the embedded ones only */
+    if (p->opt.center_vectors && xl_item_vectors_center(&p->vectors, err) < 0) goto out;
+    if (p->opt.whiten_vectors && xl_item_vectors_whiten(&p->vectors, p->opt.whiten_dims, err) < 0) goto out;
     rc = 0;
 out:
     free(out);

@@ -106,6 +106,9 @@ typedef struct xl_pipeline_options {
     xl_rec_kind kinds[XL_PIPELINE_MAX_KINDS]; /* kinds[0] writes the recommendations; all are evaluated */
     size_t n_kinds;
     xl_rec_kind cf_kind;           /* the CF model behind "cf" and "hybrid" (default itemknn) */
+    bool center_vectors;           /* subtract the catalogue's mean item vector (xl_item_vectors_center; default off) */
+    bool whiten_vectors;           /* whiten the item vectors on the catalogue (xl_item_vectors_whiten; default off) */
+    size_t whiten_dims;            /* components kept by the whitening (0 = all) */
     double hybrid_alpha;           /* CF weight of the hybrid (default 0.5) */
     size_t k;                      /* list length (default 10) */
     size_t explain;                /* history items shown per recommendation (default 3) */

@@ -385,6 +385,42 @@ int xl_item_vectors_from(xl_item_vectors *iv, const float *data, size_t n, size_
     return 0;
 }
 
+int xl_item_vectors_center(xl_item_vectors *iv, xl_error *err)
+{
+    size_t n = iv->n, dim = iv->dim;
+    if (!iv->v || !n || !dim) return 0;
+    double *mu = xl_calloc(dim, sizeof *mu, err);
+    unsigned char *nonzero = xl_calloc(n, 1, err);
+    if (!mu || !nonzero) {
+        free(mu);
+        free(nonzero);
+        return -1;
+    }
+    size_t used = 0;
+    for (size_t r = 0; r < n; r++) { /* mu = mean of the non-zero rows, rows in order */
+        const float *row = iv->v + r * dim;
+        for (size_t j = 0; j < dim && !nonzero[r]; j++) nonzero[r] = row[j] != 0.0f;
+        if (!nonzero[r]) continue;
+        used++;
+        for (size_t j = 0; j < dim; j++) mu[j] += row[j];
+    }
+    for (size_t j = 0; j < dim && used; j++) mu[j] /= (double)used;
+    for (size_t r = 0; r < n && used; r++) {
+        if (!nonzero[r]) continue;
+        float *row = iv->v + r * dim;
+        double ss = 0;
+        for (size_t j = 0; j < dim; j++) {
+            double x = row[j] - mu[j];
+            ss += x * x;
+        }
+        double inv = ss > 0 ? 1.0 / sqrt(ss) : 0.0;
+        for (size_t j = 0; j < dim; j++) row[j] = (float)((row[j] - mu[j]) * inv);
+    }
+    free(mu);
+    free(nonzero);
+    return (int)(used > INT32_MAX ? INT32_MAX : used);
+}
+
 static int is_word_byte(unsigned char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;

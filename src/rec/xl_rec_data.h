@@ -203,6 +203,15 @@ int xl_item_vectors_from(xl_item_vectors *iv, const float *data, size_t n, size_
  * non-ASCII bytes, ASCII lower-cased; feature = FNV-1a(token) mod dim with a
  * hash-derived sign; weight = tf * (ln((1+N)/(1+df)) + 1); rows L2-normalised. */
 int xl_item_vectors_hashed_tfidf(xl_item_vectors *iv, char *const *texts, size_t n, size_t dim, xl_error *err);
+/* Centre the catalogue (anisotropy removal; Su et al. 2021, "Whitening Sentence Representations",
+ * the mean step; Mu & Viswanath 2018): mu = mean of the non-zero rows, then every non-zero row
+ * v_i <- (v_i - mu) / ||v_i - mu|| (a row equal to mu becomes zero).  Zero rows (items without
+ * a vector) stay zero.  Unsupervised: uses only the item vectors, never ratings.  Mean-pooled
+ * sentence encoders put every text in a narrow cone (all cosines high), so the cosine of a user
+ * profile ranks by the shared direction; removing it leaves what distinguishes the items.
+ * Deterministic (double accumulation in row order).  Returns the number of non-zero rows
+ * (capped at INT32_MAX), -1 on allocation failure. */
+int xl_item_vectors_center(xl_item_vectors *iv, xl_error *err);
 void xl_item_vectors_free(xl_item_vectors *iv);
 
 #endif /* XL_REC_DATA_H */

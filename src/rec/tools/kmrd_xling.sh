@@ -20,7 +20,9 @@
 #   WORK (build/kmrd_xling), SEED (42), PROTOCOL (ratio = per-user 75/25; or last), K (10),
 #   THREADS (2), FACTORS (ALS factors, 32), TFIDF_DIM (1024), ENCODER (unset: no encoder rows),
 #   NICE (nice; empty for normal priority), REFS (1; 0: only the ENCODER rows, none of the reference
-#   runs: popularity/ALS, word vectors, TF-IDF, random).
+#   runs: popularity/ALS, word vectors, TF-IDF, random), ENC_POST (unset: nothing; e.g. "--whiten-vectors":
+#   with ENCODER, a second set of encoder rows evaluated with these item-vector options, labelled
+#   "encoder ENC_POST"; docs/recommender.md "Item-vector post-processing").
 # Output: $WORK/results.tsv (setting, vectors, model, subset, users, P@K, R@K, NDCG@K, HitRate@K),
 #   $WORK/coverage.tsv, one JSON report per run, and the markdown tables on stdout.
 set -eu
@@ -37,6 +39,7 @@ THREADS=${THREADS:-2}
 FACTORS=${FACTORS:-32}
 TFIDF_DIM=${TFIDF_DIM:-1024}
 ENCODER=${ENCODER:-}
+ENC_POST=${ENC_POST:-}
 REFS=${REFS:-1}
 NICE=${NICE-nice}
 
@@ -124,6 +127,10 @@ for x in ko en mixed; do
     fi
     [ -z "$ENCODER" ] ||
         run "$x" "encoder" "$x.enc" --items "$WORK/$x.tsv" --vectors "$WORK/$x.enc.npy" --models content,cosbias --by-language
+    # shellcheck disable=SC2086
+    [ -z "$ENCODER" ] || [ -z "$ENC_POST" ] ||
+        run "$x" "encoder $ENC_POST" "$x.enc.post" --items "$WORK/$x.tsv" --vectors "$WORK/$x.enc.npy" $ENC_POST \
+            --models content,cosbias --by-language
 done
 [ "$REFS" = 0 ] || run "(any)" "random $DIM-d" random --items "$WORK/ko.tsv" --vectors "$WORK/random.npy" --models content,cosbias
 

@@ -21,8 +21,10 @@
 #   WORK (build/rec_xling), THREADS (2), TFIDF_DIM (1024), SEED (42), NICE (nice -n 10),
 #   REFS_FROM (unset; a previous run's WORK with the same data and settings: its model-independent rows,
 #   word vectors, TF-IDF, random, popularity, ALS, are reused instead of recomputed, which leaves the
-#   encoder's 4 evaluations; they are deterministic, so the tables are the same), TABLES_ONLY (1: only
-#   print the tables of an existing WORK).
+#   encoder's evaluations; they are deterministic, so the tables are the same), TABLES_ONLY (1: only
+#   print the tables of an existing WORK), ENC_POST (--whiten-vectors: the encoder rows once more with
+#   these item-vector options, labelled "encoder ENC_POST"; empty: only the plain encoder rows;
+#   docs/recommender.md "Item-vector post-processing").
 set -eu
 [ $# -eq 1 ] || { echo "usage: sh src/rec/tools/rec_xling.sh MODEL" >&2; exit 2; }
 MODEL=$1 REFS_FROM=${REFS_FROM:-}
@@ -38,6 +40,7 @@ THREADS=${THREADS:-2}
 TFIDF_DIM=${TFIDF_DIM:-1024}
 SEED=${SEED:-42}
 NICE=${NICE-nice -n 10}
+ENC_POST=${ENC_POST---whiten-vectors}
 BX=$DATA/rec/bookcrossing_subset
 for f in "$MODEL" "$XLREC" "$VECTORS" "$BX/BX-Ratings.csv" "$BX/BX-Books.items_lang.tsv"; do
     [ -r "$f" ] || { echo "rec_xling: cannot read $f" >&2; exit 1; }
@@ -50,9 +53,9 @@ if [ "${TABLES_ONLY:-0}" = 0 ]; then
 REFS=1
 [ -z "$REFS_FROM" ] || { [ -r "$REFS_FROM/kmrd/results.tsv" ] && [ -r "$REFS_FROM/bx/results.tsv" ] ||
     { echo "rec_xling: REFS_FROM=$REFS_FROM has no kmrd/ and bx/results.tsv" >&2; exit 1; }; REFS=0; }
-ENCODER=$MODEL REFS=$REFS WORK=$WORK/kmrd XLREC=$XLREC XLREC_SHARED=$SHARED VECTORS=$VECTORS THREADS=$THREADS SEED=$SEED \
+ENCODER=$MODEL ENC_POST=$ENC_POST REFS=$REFS WORK=$WORK/kmrd XLREC=$XLREC XLREC_SHARED=$SHARED VECTORS=$VECTORS THREADS=$THREADS SEED=$SEED \
     TFIDF_DIM=$TFIDF_DIM NICE=$NICE sh src/rec/tools/kmrd_xling.sh > "$WORK/kmrd.out"
-[ "$REFS" = 1 ] || awk -F'\t' '$2 != "encoder"' "$REFS_FROM/kmrd/results.tsv" >> "$WORK/kmrd/results.tsv"
+[ "$REFS" = 1 ] || awk -F'\t' '$2 !~ /^encoder/' "$REFS_FROM/kmrd/results.tsv" >> "$WORK/kmrd/results.tsv"
 
 # ---- 2. Book-Crossing: titles in items-file order -> encoder / word vectors / random rows --------------
 tail -n +2 "$BX/BX-Books.items_lang.tsv" | cut -f3 > "$B/titles.txt"
@@ -86,12 +89,14 @@ bxrun() { # label name extra-args...
         "$B/$name.table" >> "$B/results.tsv"
 }
 bxrun "encoder" enc --vectors "$B/enc.npy"
+# shellcheck disable=SC2086
+[ -z "$ENC_POST" ] || bxrun "encoder $ENC_POST" enc.post --vectors "$B/enc.npy" $ENC_POST
 if [ "$REFS" = 1 ]; then
     bxrun "xl12 SIF" sif --vectors "$B/sif.npy"
     bxrun "TF-IDF $TFIDF_DIM" tfidf --item-text-cols title_repaired --text-vectors "$TFIDF_DIM"
     bxrun "random 100-d" random --vectors "$B/random.npy"
 else
-    awk -F'\t' '$2 != "encoder"' "$REFS_FROM/bx/results.tsv" >> "$B/results.tsv"
+    awk -F'\t' '$2 !~ /^encoder/' "$REFS_FROM/bx/results.tsv" >> "$B/results.tsv"
 fi
 fi # TABLES_ONLY
 
