@@ -98,6 +98,7 @@ MONO = {
 }
 EVAL_ONLY = {"ar": [("ar", "saudinewsnet_5Mw")]}  # NC licence: test set only
 
+CORE_TAGS = {t for t, _, _, _, core in LANGS if core}
 UNSPACED_CJK = {"ja", "zh-Hans", "zh-Hant"}
 UNSPACED_SEA = {"th", "lo", "km", "my"}
 MONO_TRAIN_CHARS = 2_500_000  # per core language, on top of UDHR
@@ -204,7 +205,7 @@ def read_spread(path, budget, block=1 << 18):
                 yield line.rstrip(b"\n")
 
 
-def read_extra(root, tags, cap_bytes, seed, skip_texts):
+def read_extra(root, tags, cap_bytes, seed, skip_texts, core_cap_bytes):
     """Text of the registry corpus built by weights/tools/build_corpus.sh, per
     language: {tag: {"train": [...], "heldout": [...]}} of cleaned, distinct lines.
 
@@ -212,7 +213,8 @@ def read_extra(root, tags, cap_bytes, seed, skip_texts):
       pairs/heldout/en-XX.tsv (the corpus's held-out slice, chosen by a hash of
       the English side): test only, never trained on.
     train: every line of mono/train/*.tsv (fortunes: small), and both sides of
-      about cap_bytes of each English-centred pairs/train/en-XX.tsv, read as
+      about cap_bytes (core_cap_bytes for the core languages) of each
+      English-centred pairs/train/en-XX.tsv, read as
       blocks spread over the file (read_spread).  The English side of all these
       files together is thinned by a seeded crc32 of the text to about
       cap_bytes.  The direct pairs (de-fr, ...) are skipped: their sides are the
@@ -270,7 +272,8 @@ def read_extra(root, tags, cap_bytes, seed, skip_texts):
     en_bytes = sum(min(os.path.getsize(p), cap_bytes) for p in en_files) // 2
     thr_en = int(min(1.0, cap_bytes / max(1, en_bytes)) * 0xFFFFFFFF)
     for path in en_files:
-        for line in read_spread(path, cap_bytes):
+        x = os.path.basename(path)[3:-4]
+        for line in read_spread(path, core_cap_bytes if x in CORE_TAGS else cap_bytes):
             add_fields(line.split(b"\t"), "train", thr_en)
     return out
 
@@ -371,6 +374,11 @@ def main():
                     "(corpus_heldout.py tests on them)")
     ap.add_argument("--extra-cap", type=int, default=1_500_000,
                     help="bytes read from each of the corpus's pairs/train/en-XX.tsv (spread over the file)")
+    ap.add_argument("--core-extra-cap", type=int, default=6_000_000,
+                    help="the same for the core languages' en-XX.tsv")
+    ap.add_argument("--core-train-chars", type=int, default=MONO_TRAIN_CHARS,
+                    help="the same for the core languages: as much corpus text as shared-corpus text, so that "
+                    "software strings weigh as much in their model as in their neighbours' (gl, ca, bg, da...)")
     ap.add_argument("--train-chars", type=int, default=CORPUS_TRAIN_CHARS,
                     help="characters of registry-corpus text trained on per language, on top of UDHR and the shared corpora")
     ap.add_argument("--seed", type=int, default=SEED, help="seed of the test/dev sampling and the corpus sampling")
@@ -405,7 +413,8 @@ def main():
     extra = {}
     if a.extra:
         udhr_texts = {t: {x for sp in udhr[t].values() for _, x in sp} for t in udhr}
-        extra = read_extra(a.extra, [t for t, *_ in LANGS], a.extra_cap, a.seed & 0xFFFFFFFF, udhr_texts)
+        extra = read_extra(a.extra, [t for t, *_ in LANGS], a.extra_cap, a.seed & 0xFFFFFFFF, udhr_texts,
+                           a.core_extra_cap)
 
     train = open(os.path.join(a.outdir, "train.tsv"), "w", encoding="utf-8")
     dev = open(os.path.join(a.outdir, "dev.tsv"), "w", encoding="utf-8")
@@ -460,7 +469,8 @@ def main():
                 corpus_train.append((h, zlib.crc32(line.encode("utf-8"), 7), line))
         # interleave sources by hash order; stop at the budget (the shared corpora and the registry
         # corpus have a budget each, so the former training set stays a subset of the new one)
-        for pool, budget in ((mono_train, MONO_TRAIN_CHARS), (corpus_train, a.train_chars)):
+        corpus_budget = a.core_train_chars if core else a.train_chars
+        for pool, budget in ((mono_train, MONO_TRAIN_CHARS), (corpus_train, corpus_budget)):
             pool.sort()
             pool.sort(key=lambda x: x[1])
             for _, _, line in pool:
