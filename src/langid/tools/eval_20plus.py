@@ -4,7 +4,10 @@ make_data.py: accuracy per language on sentences of 20+ characters (the
 "short" 20-29 and "sentence" 30-300 buckets together), the languages below a
 threshold, and confusion tables of the neighbour groups.
 
-Usage: python3 src/langid/tools/eval_20plus.py TEST.tsv OURS.txt [--min 90] [--franc FRANC_ONLY.txt LANGS.tsv]
+Usage: python3 src/langid/tools/eval_20plus.py TEST.tsv OURS.txt [--min 90] [--source SRC]
+           [--franc FRANC_ONLY.txt LANGS.tsv] [--langs l1,l2,...]
+--source keeps only the test lines of one source (3rd column: udhr, registry, gettext, ...);
+--langs prints only these rows of the per-language table (the totals are over all).
 OURS.txt: `xlrec langid --min-confidence 0` output for the 4th column of TEST.tsv.
 """
 import argparse
@@ -21,6 +24,8 @@ def main():
     ap.add_argument("ours")
     ap.add_argument("--min", type=float, default=90.0)
     ap.add_argument("--franc", nargs=2, metavar=("FRANC_ONLY", "LANGS"))
+    ap.add_argument("--source")
+    ap.add_argument("--langs")
     a = ap.parse_args()
     rows = [l.rstrip("\n").split("\t", 3) for l in open(a.test, encoding="utf-8")]
     ours = [l.rstrip("\n").split("\t")[0] for l in open(a.ours, encoding="utf-8")]
@@ -38,7 +43,7 @@ def main():
     acc = collections.defaultdict(lambda: [0, 0, 0])
     conf = collections.defaultdict(collections.Counter)
     for i, ((lang, bucket, _src, _text), pred) in enumerate(zip(rows, ours)):
-        if bucket not in ("short", "sentence"):
+        if bucket not in ("short", "sentence") or (a.source and _src != a.source):
             continue
         s = acc[lang]
         s[0] += 1
@@ -54,7 +59,8 @@ def main():
         p = 100 * ok / n
         if p < a.min:
             low.append(f"{lang} {p:.1f}%")
-        print(f"| {lang} | {n} | {p:.1f}" + (f" | {100 * fok / n:.1f}" if franc else "") + " |")
+        if not a.langs or lang in a.langs.split(","):
+            print(f"| {lang} | {n} | {p:.1f}" + (f" | {100 * fok / n:.1f}" if franc else "") + " |")
     tot = sum(v[0] for v in acc.values())
     print(f"\nall: {tot} sentences, {100 * sum(v[1] for v in acc.values()) / max(1, tot):.2f}%; "
           f"languages below {a.min:.0f}%: {', '.join(low) if low else 'none'}")

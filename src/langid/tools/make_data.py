@@ -98,9 +98,11 @@ MONO = {
 }
 EVAL_ONLY = {"ar": [("ar", "saudinewsnet_5Mw")]}  # NC licence: test set only
 
+CORE_TAGS = {t for t, _, _, _, core in LANGS if core}
 UNSPACED_CJK = {"ja", "zh-Hans", "zh-Hant"}
 UNSPACED_SEA = {"th", "lo", "km", "my"}
 MONO_TRAIN_CHARS = 2_500_000  # per core language, on top of UDHR
+CORPUS_TRAIN_CHARS = 300_000  # per language, from the registry corpus (--extra)
 SEED = 20240501
 
 
@@ -178,47 +180,101 @@ def sample_short(texts, rng, n, non_latin):
     return [("short", src, t) for src, t in items[:n]]
 
 
-def read_extra(root, tags, cap_chars):
+def read_spread(path, budget, block=1 << 18):
+    """About `budget` bytes of whole lines of a file, read as blocks of `block`
+    bytes spread evenly over it (systematic sampling: the corpus files are sorted
+    by their English side, so their first lines are no sample); the whole file
+    when it is smaller.  Yields lines without the newline."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        if size <= budget:
+            for line in f:
+                yield line.rstrip(b"\n")
+            return
+        n_blocks = (size + block - 1) // block
+        k = max(1, budget // block)
+        for i in range(k):
+            start = (i * n_blocks // k) * block
+            f.seek(start)
+            if start:
+                f.readline()  # the partial line belongs to the previous block
+            while f.tell() < start + block:
+                line = f.readline()
+                if not line:
+                    break
+                yield line.rstrip(b"\n")
+
+
+def read_extra(root, tags, cap_bytes, seed, skip_texts, core_cap_bytes):
     """Text of the registry corpus built by weights/tools/build_corpus.sh, per
-    language: {tag: {"train": [...], "heldout": [...]}} of cleaned lines, at
-    most cap_chars characters per language and split (files in name order)."""
+    language: {tag: {"train": [...], "heldout": [...]}} of cleaned, distinct lines.
+
+    heldout: every line of mono/heldout/*.tsv and both sides of every
+      pairs/heldout/en-XX.tsv (the corpus's held-out slice, chosen by a hash of
+      the English side): test only, never trained on.
+    train: every line of mono/train/*.tsv (fortunes: small), and both sides of
+      about cap_bytes (core_cap_bytes for the core languages) of each
+      English-centred pairs/train/en-XX.tsv, read as
+      blocks spread over the file (read_spread).  The English side of all these
+      files together is thinned by a seeded crc32 of the text to about
+      cap_bytes.  The direct pairs (de-fr, ...) are skipped: their sides are the
+      translations of the en-XX files.
+    A text of the held-out slice is never taken for training (held-out is read
+    first and `seen` keeps it there).  UDHR lines are skipped (make_data.py splits
+    UDHR by article itself; the corpus's UDHR would leak test articles): by the
+    .src sidecar where the whole file is read, and by their text (skip_texts[tag],
+    all UDHR paragraphs) everywhere."""
     out = {t: {"train": [], "heldout": []} for t in tags}
-    used = {(t, s): 0 for t in tags for s in ("train", "heldout")}
-    seen = {t: set() for t in tags}
-    for split in ("heldout", "train"):  # held-out first: a line in both stays held out
-        for kind in ("mono", "pairs"):
-            d = os.path.join(root, kind, split)
-            if not os.path.isdir(d):
+    seen = {t: set(skip_texts.get(t, ())) for t in tags}
+
+    def add(tag, split, text):
+        if tag not in out:
+            return
+        text = clean(text)
+        if len(text) < 3 or text in seen[tag]:
+            return
+        seen[tag].add(text)
+        out[tag][split].append(text)
+
+    def tsv_files(kind, split):
+        d = os.path.join(root, kind, split)
+        if not os.path.isdir(d):
+            return []
+        return [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".tsv")]
+
+    def whole(path):
+        """(fields, source) per line with the .src sidecar (optional)"""
+        src_path = path[:-4] + ".src"
+        with open(path, "rb") as f:
+            srcf = open(src_path, "rb") if os.path.exists(src_path) else None
+            for line in f:
+                src = srcf.readline() if srcf else b""
+                yield line.rstrip(b"\n").split(b"\t"), src
+            if srcf:
+                srcf.close()
+
+    def add_fields(cols, split, thr_en):
+        for k in range(0, len(cols) - 1, 2):
+            tag = cols[k].decode("ascii", "replace")
+            if tag == "en" and thr_en is not None and zlib.crc32(cols[k + 1], seed) > thr_en:
                 continue
-            for name in sorted(os.listdir(d)):
-                if not name.endswith(".tsv"):
-                    continue
-                # the .src sidecar names each line's source: UDHR lines are skipped (make_data.py
-                # splits UDHR by article itself; the corpus's UDHR would leak test articles)
-                src_path = os.path.join(d, name[:-4] + ".src")
-                srcf = open(src_path, encoding="utf-8", errors="replace") if os.path.exists(src_path) else None
-                with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
-                    idle = 0  # lines in a row that added nothing: the file's languages are full
-                    for line in f:
-                        idle += 1
-                        if idle > 200_000:
-                            break
-                        src = srcf.readline().strip() if srcf else ""
-                        if src.startswith("udhr"):
-                            continue
-                        cols = line.rstrip("\n").split("\t")
-                        for k in range(0, len(cols) - 1, 2):
-                            tag, text = cols[k], clean(cols[k + 1])
-                            if tag not in out or len(text) < 3 or used[(tag, split)] >= cap_chars:
-                                continue
-                            if text in seen[tag]:
-                                continue
-                            seen[tag].add(text)
-                            out[tag][split].append(text)
-                            idle = 0
-                            used[(tag, split)] += len(text)
-                if srcf:
-                    srcf.close()
+            add(tag, split, cols[k + 1].decode("utf-8", "replace"))
+
+    for split in ("heldout", "train"):
+        for path in tsv_files("mono", split) + [p for p in tsv_files("pairs", split)
+                                                if os.path.basename(p).startswith("en-")]:
+            if split == "train" and "/pairs/" in path.replace(os.sep, "/"):
+                continue
+            for cols, src in whole(path):
+                if not src.startswith(b"udhr"):
+                    add_fields(cols, split, None)
+    en_files = [p for p in tsv_files("pairs", "train") if os.path.basename(p).startswith("en-")]
+    en_bytes = sum(min(os.path.getsize(p), cap_bytes) for p in en_files) // 2
+    thr_en = int(min(1.0, cap_bytes / max(1, en_bytes)) * 0xFFFFFFFF)
+    for path in en_files:
+        x = os.path.basename(path)[3:-4]
+        for line in read_spread(path, core_cap_bytes if x in CORE_TAGS else cap_bytes):
+            add_fields(line.split(b"\t"), "train", thr_en)
     return out
 
 
@@ -314,15 +370,25 @@ def main():
     ap.add_argument("--core-test-per-bucket", type=int, default=400)
     ap.add_argument("--dev-per-bucket", type=int, default=60)
     ap.add_argument("--extra", help="output folder of weights/tools/build_corpus.sh (registry corpus): its "
-                    "train halves train and calibrate, its held-out halves test")
-    ap.add_argument("--extra-cap", type=int, default=8_000_000, help="characters read per language and split")
+                    "train halves train and calibrate; its held-out halves are never read into train/dev "
+                    "(corpus_heldout.py tests on them)")
+    ap.add_argument("--extra-cap", type=int, default=1_500_000,
+                    help="bytes read from each of the corpus's pairs/train/en-XX.tsv (spread over the file)")
+    ap.add_argument("--core-extra-cap", type=int, default=6_000_000,
+                    help="the same for the core languages' en-XX.tsv")
+    ap.add_argument("--core-train-chars", type=int, default=MONO_TRAIN_CHARS,
+                    help="the same for the core languages: as much corpus text as shared-corpus text, so that "
+                    "software strings weigh as much in their model as in their neighbours' (gl, ca, bg, da...)")
+    ap.add_argument("--train-chars", type=int, default=CORPUS_TRAIN_CHARS,
+                    help="characters of registry-corpus text trained on per language, on top of UDHR and the shared corpora")
+    ap.add_argument("--seed", type=int, default=SEED, help="seed of the test/dev sampling and the corpus sampling")
     ap.add_argument("--short-per-bucket", type=int, default=150)
     ap.add_argument("outdir")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
-    rng = random.Random(SEED)
-    rng_short = random.Random(SEED + 1)
-    extra = read_extra(a.extra, [t for t, *_ in LANGS], a.extra_cap) if a.extra else {}
+    rng = random.Random(a.seed)
+    rng_short = random.Random(a.seed + 1)
+    rng_extra = random.Random(a.seed + 2)
     code2tag = {}
     for tag, codes, _, _, _ in LANGS:
         for c in codes.split(","):
@@ -344,6 +410,11 @@ def main():
     missing = [t for t in udhr if not udhr[t]["train"]]
     if missing:
         sys.exit("make_data.py: no UDHR text for " + ", ".join(missing))
+    extra = {}
+    if a.extra:
+        udhr_texts = {t: {x for sp in udhr[t].values() for _, x in sp} for t in udhr}
+        extra = read_extra(a.extra, [t for t, *_ in LANGS], a.extra_cap, a.seed & 0xFFFFFFFF, udhr_texts,
+                           a.core_extra_cap)
 
     train = open(os.path.join(a.outdir, "train.tsv"), "w", encoding="utf-8")
     dev = open(os.path.join(a.outdir, "dev.tsv"), "w", encoding="utf-8")
@@ -359,7 +430,7 @@ def main():
     for tag, _, _, scripts, core in LANGS:
         non_latin = "Latn" not in scripts
         tr, dv, te = list(udhr[tag]["train"]), list(udhr[tag]["dev"]), list(udhr[tag]["test"])
-        mono_train = []
+        mono_train, corpus_train = [], []
         for d, name in MONO.get(tag, []) + EVAL_ONLY.get(tag, []):
             path = os.path.join(a.data, "mono", d, name + ".txt.gz")
             if not os.path.exists(path):
@@ -377,31 +448,46 @@ def main():
                     dv.append((name, line))
                 elif not eval_only:
                     mono_train.append((h, zlib.crc32(line.encode("utf-8"), 7), line))
-        for line in extra.get(tag, {}).get("heldout", []):
-            if tag == "en" or not looks_english(line):
-                te.append(("registry", line))
+        # the test pool (UDHR test articles, the shared corpora's crc32 test split): a corpus
+        # training line equal to one of its lines or sentences, or containing one of its sentences,
+        # is not trained on (the corpus's LibreOffice help and fortunes are the shared ones, cleaned
+        # by another program, so a test line may come back re-cut).  The corpus's held-out slice is
+        # not added to the test pool: test.tsv stays byte-identical to the one without --extra, so
+        # the figures compare; corpus_heldout.py makes the corpus's own test set.
+        test_keys = set()
+        for _, t in te:
+            test_keys.add(t)
+            test_keys.update(sentences(t))
+        dv_corpus = []
         for line in extra.get(tag, {}).get("train", []):
             if tag != "en" and looks_english(line):
                 continue
             h = zlib.crc32(line.encode("utf-8")) % 100
             if h >= 85:
-                dv.append(("registry", line))
+                dv_corpus.append(("registry", line))
             else:
-                mono_train.append((h, zlib.crc32(line.encode("utf-8"), 7), line))
-        mono_train.sort()
-        budget = MONO_TRAIN_CHARS
-        # interleave sources by hash order; stop at the budget
-        mono_train.sort(key=lambda x: x[1])
-        for _, _, line in mono_train:
-            if budget <= 0:
-                break
-            tr.append(("mono", line))
-            budget -= len(line)
+                corpus_train.append((h, zlib.crc32(line.encode("utf-8"), 7), line))
+        # interleave sources by hash order; stop at the budget (the shared corpora and the registry
+        # corpus have a budget each, so the former training set stays a subset of the new one)
+        corpus_budget = a.core_train_chars if core else a.train_chars
+        for pool, budget in ((mono_train, MONO_TRAIN_CHARS), (corpus_train, corpus_budget)):
+            pool.sort()
+            pool.sort(key=lambda x: x[1])
+            for _, _, line in pool:
+                if budget <= 0:
+                    break
+                if pool is corpus_train and (line in test_keys or any(x in test_keys for x in sentences(line))):
+                    continue
+                tr.append(("mono", line))
+                budget -= len(line)
         for _, t in tr:
             train.write(f"{tag}\t{t}\n")
         n_test = a.core_test_per_bucket if core else a.test_per_bucket
         for bucket, src, t in samples(tag, dv, rng, a.dev_per_bucket, non_latin):
             dev.write(f"{tag}\t{t}\n")
+        if dv_corpus:  # own generator: the draws of dev and test above stay as without --extra
+            for bucket, src, t in samples(tag, dv_corpus, rng_extra, a.dev_per_bucket, non_latin):
+                dev.write(f"{tag}\t{t}\n")
         for bucket, src, t in samples(tag, te, rng, n_test, non_latin):
             test.write(f"{tag}\t{bucket}\t{src}\t{t}\n")
         for bucket, src, t in sample_short(te, rng_short, a.short_per_bucket, non_latin):
