@@ -4,6 +4,7 @@
  *   stdout: recommendations TSV (no --out), or the evaluation table (--out)
  *   stderr: what the run did; progress only on a terminal and without --quiet
  *   --out DIR: recommendations.tsv, summary.txt, evaluation.{json,txt,svg} */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ int cmd_run(int argc, char **argv)
                *rating_col = NULL;
     int64_t k = (int64_t)o.k, explain = (int64_t)o.explain, seed = (int64_t)o.seed, threads = o.threads,
             max_len = (int64_t)o.max_seq_len;
-    double min_cov = o.min_coverage, alpha = o.hybrid_alpha;
+    double min_cov = o.min_coverage, alpha = o.hybrid_alpha < 0 ? NAN : o.hybrid_alpha; /* NAN: chosen */
     bool quiet = false, detect = false;
     const xl_option opts[] = {
         {"items", 0, XL_OPT_STRING, &items, "FILE", "items CSV/TSV with a header: id, [lang], text (required)", 0, 0, NULL},
@@ -83,7 +84,9 @@ int cmd_run(int argc, char **argv)
          "comma-separated, first one writes the recommendations: content|cf|hybrid|formula", 0, 0, NULL},
         {"cf", 0, XL_OPT_CHOICE, &cf, NULL, "the collaborative model behind cf and hybrid", 0, 0,
          "itemknn|als|bpr|popularity"},
-        {"hybrid-alpha", 0, XL_OPT_DOUBLE, &alpha, "X", "CF weight of the hybrid", 0, 1, NULL},
+        {"hybrid-alpha", 0, XL_OPT_DOUBLE, &alpha, "X",
+         "CF weight of the hybrid (default: chosen in 0, 0.1, ..., 1 by NDCG@k on a validation split of the "
+         "training data)", 0, 1, NULL},
         {"k", 'k', XL_OPT_INT, &k, "N", "recommendations per user", 1, 100000, NULL},
         {"explain", 0, XL_OPT_INT, &explain, "N", "history items listed per recommendation", 0, 1000, NULL},
         {"max-len", 0, XL_OPT_INT, &max_len, "N", "BERT: truncate items to N tokens (0 = the model's)", 0,
@@ -184,7 +187,7 @@ int cmd_run(int argc, char **argv)
     o.min_coverage = min_cov;
     o.langid_path = langid;
     o.detect_all = detect;
-    o.hybrid_alpha = alpha;
+    o.hybrid_alpha = isnan(alpha) ? -1 : alpha;
     o.k = (size_t)k;
     o.explain = (size_t)explain;
     o.seed = (uint64_t)seed;

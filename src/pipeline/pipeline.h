@@ -106,7 +106,8 @@ typedef struct xl_pipeline_options {
     xl_rec_kind kinds[XL_PIPELINE_MAX_KINDS]; /* kinds[0] writes the recommendations; all are evaluated */
     size_t n_kinds;
     xl_rec_kind cf_kind;           /* the CF model behind "cf" and "hybrid" (default itemknn) */
-    double hybrid_alpha;           /* CF weight of the hybrid (default 0.5) */
+    double hybrid_alpha;           /* CF weight of the hybrid; < 0 (the default): chosen in {0, 0.1, ..., 1}
+                                    * by NDCG@k on the validation split of the training data (issue 17) */
     size_t k;                      /* list length (default 10) */
     size_t explain;                /* history items shown per recommendation (default 3) */
     uint64_t seed;
@@ -181,6 +182,8 @@ typedef struct xl_pipeline {
     xl_pipeline_model models[XL_PIPELINE_MAX_KINDS];
     size_t n_models;
     size_t chosen;                /* the model whose lists are written: best validation NDCG@k (issue 17) */
+    double hybrid_alpha;          /* the hybrid's CF weight as used (given, or chosen on validation) */
+    double hybrid_val_ndcg[3];    /* when chosen: validation NDCG@k of the blend, CF alone, content alone; else -1 */
     /* evaluate */
     bool evaluated;
     xl_eval_result *eval;         /* rows: per model "all", then per "ul->il" pair */
