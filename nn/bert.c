@@ -121,6 +121,10 @@ static const float *req(const xl_model *m, const char *name, uint64_t d0, uint64
 {
     uint64_t shape[2] = {d0, d1};
     const xl_tensor *t = xl_model_require(m, name, d1 ? 2 : 1, shape, err);
+    if (t != NULL && t->data == NULL) /* an I8 vector cannot exist (rank 1 stays F32); kept for safety */
+        return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s' (%s) is needed as float32 here", xl_model_path(m), name,
+                       xl_dtype_name(t->dtype)),
+               NULL;
     return t ? t->data : NULL;
 }
 
@@ -129,6 +133,88 @@ static const float *req(const xl_model *m, const char *name, uint64_t d0, uint64
         if (((dst) = req(m, (name), (d0), (d1), err)) == NULL) \
             goto fail;                                        \
     } while (0)
+
+/* A [d0, d1] matrix tensor in any dtype (I8 opened with XL_MODEL_OPEN_KEEP_I8 has data == NULL). */
+static const xl_tensor *req_matrix(const xl_model *m, const char *name, uint64_t d0, uint64_t d1, xl_error *err)
+{
+    uint64_t shape[2] = {d0, d1};
+    return xl_model_require(m, name, 2, shape, err);
+}
+
+/* An embedding table: float32 rows when the file's tensor has them, else its int8 rows. */
+static int req_table(const xl_model *m, const char *name, uint64_t rows, uint64_t H, const float **f, xl_bert_table_q *q,
+                     xl_error *err)
+{
+    const xl_tensor *t = req_matrix(m, name, rows, H, err);
+    if (t == NULL) return -1;
+    *f = t->data;
+    if (t->data == NULL) { /* I8 kept as stored */
+        q->q = t->stored;
+        q->scale = t->scales;
+    }
+    return 0;
+}
+
+/* Prepare one linear layer whose weight is the row-wise concatenation of `n_parts` [rows_i, in]
+ * tensors (QKV: three; else one): int8 (xl_qmatrix) when every part is I8, else packed float32
+ * (`tmp` holds the concatenation when n_parts > 1).  Then the file pages of the parts are released:
+ * the copies are what the forward reads. */
+static int prepare_linear(const xl_model *m, const xl_kernels *k, const xl_tensor *const *parts, size_t n_parts,
+                          size_t in, float *tmp, xl_packed_matrix *packed, xl_qmatrix *qm, size_t *n_int8, xl_error *err)
+{
+    size_t n_i8 = 0, out = 0;
+    for (size_t i = 0; i < n_parts; i++) {
+        n_i8 += parts[i]->dtype == XL_DTYPE_I8;
+        out += (size_t)parts[i]->shape[0];
+    }
+    if (n_i8 == n_parts) {
+        if (n_parts == 1) {
+            if (xl_qmatrix_from_i8(out, in, parts[0]->stored, parts[0]->scales, qm, err) < 0) return -1;
+        } else {
+            size_t bytes;
+            if (!xl_mul_size(out, in, &bytes)) return xl_fail(err, XL_ERR_NOMEM, "int8 weight size overflows");
+            signed char *q = xl_aligned_alloc(bytes, err);
+            float *sc = xl_aligned_alloc(out * sizeof(float), err);
+            if (q == NULL || sc == NULL) {
+                xl_aligned_free(q);
+                xl_aligned_free(sc);
+                return -1;
+            }
+            for (size_t i = 0, r = 0; i < n_parts; r += (size_t)parts[i]->shape[0], i++) {
+                memcpy(q + r * in, parts[i]->stored, (size_t)parts[i]->shape[0] * in);
+                memcpy(sc + r, parts[i]->scales, (size_t)parts[i]->shape[0] * sizeof(float));
+            }
+            int rc = xl_qmatrix_from_i8(out, in, q, sc, qm, err);
+            xl_aligned_free(q);
+            xl_aligned_free(sc);
+            if (rc < 0) return -1;
+        }
+        ++*n_int8;
+    } else {
+        for (size_t i = 0; i < n_parts; i++)
+            if (parts[i]->data == NULL) { /* mixed dtypes in one fused layer, opened with KEEP_I8 */
+                size_t j = 0;
+                while (parts[j]->dtype == XL_DTYPE_I8) j++; /* exists: not every part is I8 */
+                return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s' is int8 but '%s' of the same layer is %s: quantise "
+                               "the whole model (xlrec quantize)", xl_model_path(m), parts[i]->name, parts[j]->name,
+                               xl_dtype_name(parts[j]->dtype));
+            }
+        const float *w = parts[0]->data;
+        if (n_parts > 1) {
+            for (size_t i = 0, r = 0; i < n_parts; r += (size_t)parts[i]->shape[0], i++)
+                memcpy(tmp + r * in, parts[i]->data, (size_t)parts[i]->shape[0] * in * sizeof(float));
+            w = tmp;
+        }
+        if (xl_pack_b(k, XL_TRANS, in, out, w, in, packed, err) < 0) return -1;
+    }
+    /* let a mapped file's pages of the originals go, so resident memory holds the weights once */
+    for (size_t i = 0; i < n_parts; i++) {
+        const xl_tensor *t = parts[i];
+        if (t->dtype == XL_DTYPE_I8) xl_model_release_data(m, t->stored, t->count);
+        else if (t->dtype == XL_DTYPE_F32) xl_model_release_data(m, t->data, t->count * sizeof(float));
+    }
+    return 0;
+}
 
 int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl_error *err)
 {
@@ -139,10 +225,14 @@ int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl
     float *tmp = NULL;
     if (read_config(m, c, err) < 0) goto fail;
     const uint64_t H = c->hidden, I = c->intermediate;
-    REQ(b->word_emb, "embeddings.word_embeddings.weight", c->vocab_size, H);
-    REQ(b->pos_emb, "embeddings.position_embeddings.weight", c->max_position, H);
-    if (c->type_vocab_size > 0) REQ(b->type_emb, "embeddings.token_type_embeddings.weight", c->type_vocab_size, H);
-    else if (xl_model_tensor_find(m, "embeddings.token_type_embeddings.weight") != NULL) {
+    if (req_table(m, "embeddings.word_embeddings.weight", c->vocab_size, H, &b->word_emb, &b->word_emb_q, err) < 0 ||
+        req_table(m, "embeddings.position_embeddings.weight", c->max_position, H, &b->pos_emb, &b->pos_emb_q, err) < 0)
+        goto fail;
+    if (c->type_vocab_size > 0) {
+        if (req_table(m, "embeddings.token_type_embeddings.weight", c->type_vocab_size, H, &b->type_emb, &b->type_emb_q,
+                      err) < 0)
+            goto fail;
+    } else if (xl_model_tensor_find(m, "embeddings.token_type_embeddings.weight") != NULL) {
         xl_fail(err, XL_ERR_FORMAT, "%s: tensor 'embeddings.token_type_embeddings.weight' present but type_vocab_size is 0",
                 xl_model_path(m));
         goto fail;
@@ -156,67 +246,68 @@ int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl
     for (size_t l = 0; l < c->n_layers; l++) {
         xl_bert_layer *L = &b->layers[l];
         char nm[128];
-#define LREQ(dst, suffix, d0, d1)                                              \
-    do {                                                                       \
-        snprintf(nm, sizeof nm, "encoder.layer.%zu.%s", l, (suffix));          \
-        REQ(dst, nm, d0, d1);                                                  \
+        const xl_tensor *tq, *tk, *tv, *to, *t1, *t2;
+#define LNAME(suffix) (snprintf(nm, sizeof nm, "encoder.layer.%zu.%s", l, (suffix)), nm)
+#define LREQ(dst, suffix, d0, d1) REQ(dst, LNAME(suffix), d0, d1)
+#define LMAT(dst, suffix, d0, d1)                                                     \
+    do {                                                                              \
+        if (((dst) = req_matrix(m, LNAME(suffix), (d0), (d1), err)) == NULL) goto fail; \
     } while (0)
-        LREQ(L->q_w, "attention.self.query.weight", H, H);
+        LMAT(tq, "attention.self.query.weight", H, H);
         LREQ(L->q_b, "attention.self.query.bias", H, 0);
-        LREQ(L->k_w, "attention.self.key.weight", H, H);
+        LMAT(tk, "attention.self.key.weight", H, H);
         LREQ(L->k_b, "attention.self.key.bias", H, 0);
-        LREQ(L->v_w, "attention.self.value.weight", H, H);
+        LMAT(tv, "attention.self.value.weight", H, H);
         LREQ(L->v_b, "attention.self.value.bias", H, 0);
-        LREQ(L->attn_out_w, "attention.output.dense.weight", H, H);
+        LMAT(to, "attention.output.dense.weight", H, H);
         LREQ(L->attn_out_b, "attention.output.dense.bias", H, 0);
         LREQ(L->ln1_g, "attention.output.LayerNorm.weight", H, 0);
         LREQ(L->ln1_b, "attention.output.LayerNorm.bias", H, 0);
-        LREQ(L->ffn_in_w, "intermediate.dense.weight", I, H);
+        LMAT(t1, "intermediate.dense.weight", I, H);
         LREQ(L->ffn_in_b, "intermediate.dense.bias", I, 0);
-        LREQ(L->ffn_out_w, "output.dense.weight", H, I);
+        LMAT(t2, "output.dense.weight", H, I);
         LREQ(L->ffn_out_b, "output.dense.bias", H, 0);
         LREQ(L->ln2_g, "output.LayerNorm.weight", H, 0);
         LREQ(L->ln2_b, "output.LayerNorm.bias", H, 0);
+#undef LMAT
 #undef LREQ
+#undef LNAME
+        /* raw float32 pointers (NULL for int8 kept as stored) */
+        L->q_w = tq->data, L->k_w = tk->data, L->v_w = tv->data;
+        L->attn_out_w = to->data, L->ffn_in_w = t1->data, L->ffn_out_w = t2->data;
         /* fused QKV projection: W_qkv [3H, H] = [W_q; W_k; W_v], b_qkv = [b_q; b_k; b_v] */
-        memcpy(tmp, L->q_w, H * H * sizeof(float));
-        memcpy(tmp + H * H, L->k_w, H * H * sizeof(float));
-        memcpy(tmp + 2 * H * H, L->v_w, H * H * sizeof(float));
         L->qkv_b = xl_aligned_alloc(3 * H * sizeof(float), err);
         if (L->qkv_b == NULL) goto fail;
         memcpy(L->qkv_b, L->q_b, H * sizeof(float));
         memcpy(L->qkv_b + H, L->k_b, H * sizeof(float));
         memcpy(L->qkv_b + 2 * H, L->v_b, H * sizeof(float));
-        if (xl_pack_b(k, XL_TRANS, H, 3 * H, tmp, H, &L->qkv, err) < 0 ||
-            xl_pack_b(k, XL_TRANS, H, H, L->attn_out_w, H, &L->attn_out, err) < 0 ||
-            xl_pack_b(k, XL_TRANS, H, I, L->ffn_in_w, H, &L->ffn_in, err) < 0 ||
-            xl_pack_b(k, XL_TRANS, I, H, L->ffn_out_w, I, &L->ffn_out, err) < 0)
+        const xl_tensor *qkv[3] = {tq, tk, tv};
+        if (prepare_linear(m, k, qkv, 3, H, tmp, &L->qkv, &L->qkv_q, &b->n_int8_linear, err) < 0 ||
+            prepare_linear(m, k, &to, 1, H, NULL, &L->attn_out, &L->attn_out_q, &b->n_int8_linear, err) < 0 ||
+            prepare_linear(m, k, &t1, 1, H, NULL, &L->ffn_in, &L->ffn_in_q, &b->n_int8_linear, err) < 0 ||
+            prepare_linear(m, k, &t2, 1, I, NULL, &L->ffn_out, &L->ffn_out_q, &b->n_int8_linear, err) < 0)
             goto fail;
-        /* the packed copies are what the forward reads: let a mapped file's pages of the originals
-         * go, so resident memory holds the weights once (the pointers stay valid) */
-        xl_model_release_data(m, L->q_w, H * H * sizeof(float));
-        xl_model_release_data(m, L->k_w, H * H * sizeof(float));
-        xl_model_release_data(m, L->v_w, H * H * sizeof(float));
-        xl_model_release_data(m, L->attn_out_w, H * H * sizeof(float));
-        xl_model_release_data(m, L->ffn_in_w, I * H * sizeof(float));
-        xl_model_release_data(m, L->ffn_out_w, H * I * sizeof(float));
     }
     if (c->has_pooler) {
-        REQ(b->pooler_w, "pooler.dense.weight", H, H);
+        const xl_tensor *tp = req_matrix(m, "pooler.dense.weight", H, H, err);
+        if (tp == NULL) goto fail;
+        b->pooler_w = tp->data;
         REQ(b->pooler_b, "pooler.dense.bias", H, 0);
-        if (xl_pack_b(k, XL_TRANS, H, H, b->pooler_w, H, &b->pooler, err) < 0) goto fail;
+        if (prepare_linear(m, k, &tp, 1, H, NULL, &b->pooler, &b->pooler_q, &b->n_int8_linear, err) < 0) goto fail;
     }
     for (size_t i = 0; i < c->n_dense; i++) {
         char nm[64];
         snprintf(nm, sizeof nm, "dense.%zu.weight", i);
-        REQ(b->dense_w[i], nm, c->dense_out[i], c->dense_in[i]);
+        const xl_tensor *td = req_matrix(m, nm, c->dense_out[i], c->dense_in[i], err);
+        if (td == NULL) goto fail;
+        b->dense_w[i] = td->data;
         snprintf(nm, sizeof nm, "dense.%zu.bias", i);
         char bk[64];
         snprintf(bk, sizeof bk, "dense.%zu.bias", i);
         bool has_bias = true;
         (void)xl_model_meta_bool(m, bk, &has_bias);
         if (has_bias) REQ(b->dense_b[i], nm, c->dense_out[i], 0);
-        if (xl_pack_b(k, XL_TRANS, c->dense_in[i], c->dense_out[i], b->dense_w[i], c->dense_in[i], &b->dense[i], err) < 0)
+        if (prepare_linear(m, k, &td, 1, c->dense_in[i], NULL, &b->dense[i], &b->dense_q[i], &b->n_int8_linear, err) < 0)
             goto fail;
     }
     xl_aligned_free(tmp);
@@ -239,10 +330,18 @@ void xl_bert_free(xl_bert *b)
             xl_packed_free(&L->attn_out);
             xl_packed_free(&L->ffn_in);
             xl_packed_free(&L->ffn_out);
+            xl_qmatrix_free(&L->qkv_q);
+            xl_qmatrix_free(&L->attn_out_q);
+            xl_qmatrix_free(&L->ffn_in_q);
+            xl_qmatrix_free(&L->ffn_out_q);
         }
     free(b->layers);
     xl_packed_free(&b->pooler);
-    for (size_t i = 0; i < XL_BERT_MAX_DENSE; i++) xl_packed_free(&b->dense[i]);
+    xl_qmatrix_free(&b->pooler_q);
+    for (size_t i = 0; i < XL_BERT_MAX_DENSE; i++) {
+        xl_packed_free(&b->dense[i]);
+        xl_qmatrix_free(&b->dense_q[i]);
+    }
     free(b);
 }
 
@@ -379,11 +478,22 @@ int xl_bert_check_ids(const xl_bert *b, const int32_t *ids, const int32_t *type_
             return xl_fail(err, XL_ERR_USAGE, "position %zu: token id %" PRId32 " outside 0..%zu", p, ids[p],
                            c->vocab_size - 1);
         int32_t t = type_ids ? type_ids[p] : 0;
-        if (b->type_emb != NULL ? (t < 0 || (size_t)t >= c->type_vocab_size) : t != 0)
+        if (c->type_vocab_size > 0 ? (t < 0 || (size_t)t >= c->type_vocab_size) : t != 0)
             return xl_fail(err, XL_ERR_USAGE, "position %zu: token type id %" PRId32 " outside 0..%zu", p, t,
-                           b->type_emb != NULL ? c->type_vocab_size - 1 : 0);
+                           c->type_vocab_size > 0 ? c->type_vocab_size - 1 : 0);
     }
     return 0;
+}
+
+/* Row r of an embedding table into dst[H]: the float32 row, or scale[r] * q[r][j] for an int8 table
+ * (the product the loader's widening computes, so both give the same bits). */
+static const float *table_row(const float *f, const xl_bert_table_q *q, size_t r, size_t H, float *dst)
+{
+    if (f != NULL) return f + r * H;
+    const signed char *qr = q->q + r * H;
+    const float s = q->scale[r];
+    for (size_t j = 0; j < H; j++) dst[j] = s * (float)qr[j];
+    return dst;
 }
 
 static int embed(const xl_bert *b, const xl_kernels *k, int n_threads, const xl_bert_input *in, xl_bert_acts *a,
@@ -391,22 +501,26 @@ static int embed(const xl_bert *b, const xl_kernels *k, int n_threads, const xl_
 {
     const xl_bert_config *c = &b->cfg;
     const size_t H = c->hidden;
+    /* int8 tables: the word and type rows are widened into the output row and hidden0's row (free
+     * until the LayerNorm below writes it), the position row into qkv's first row block */
     for (size_t s = 0; s < in->n_seq; s++) {
         const int32_t *ids = in->ids[s];
         const int32_t *tt = in->type_ids ? in->type_ids[s] : NULL;
         for (size_t p = 0; p < in->len[s]; p++) {
-            float *e = a->emb + (a->off[s] + p) * H;
+            const size_t row = a->off[s] + p;
+            float *e = a->emb + row * H;
             int32_t id = ids[p];
             if (id < 0 || (size_t)id >= c->vocab_size)
                 return xl_fail(err, XL_ERR_USAGE, "sequence %zu, position %zu: token id %" PRId32 " outside 0..%zu", s, p,
                                id, c->vocab_size - 1);
-            const float *w = b->word_emb + (size_t)id * H, *pos = b->pos_emb + p * H;
-            if (b->type_emb != NULL) {
+            const float *w = table_row(b->word_emb, &b->word_emb_q, (size_t)id, H, e);
+            const float *pos = table_row(b->pos_emb, &b->pos_emb_q, p, H, a->qkv[0]);
+            if (c->type_vocab_size > 0) {
                 int32_t t = tt ? tt[p] : 0;
                 if (t < 0 || (size_t)t >= c->type_vocab_size)
                     return xl_fail(err, XL_ERR_USAGE, "sequence %zu, position %zu: token type id %" PRId32 " outside 0..%zu",
                                    s, p, t, c->type_vocab_size - 1);
-                const float *ty = b->type_emb + (size_t)t * H;
+                const float *ty = table_row(b->type_emb, &b->type_emb_q, (size_t)t, H, a->hidden0 + row * H);
                 for (size_t j = 0; j < H; j++) e[j] = (w[j] + ty[j]) + pos[j];
             } else {
                 if (tt != NULL && tt[p] != 0)
@@ -418,6 +532,15 @@ static int embed(const xl_bert *b, const xl_kernels *k, int n_threads, const xl_
     }
     xl_add_layernorm(k, n_threads, a->emb, NULL, b->emb_ln_g, b->emb_ln_b, c->layer_norm_eps, a->T, H, a->hidden0);
     return 0;
+}
+
+/* Y[M, out] = act(X[M, in] W^T + b): int8 (xl_qlinear) when the layer has int8 weights, else the
+ * packed float32 GEMM.  X and Y are dense rows. */
+static void linear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl_packed_matrix *P,
+                   const xl_qmatrix *Q, const float *bias, xl_act act, float *Y)
+{
+    if (Q->q != NULL) xl_qlinear(k, n_threads, X, M, Q, bias, act, Y);
+    else xl_sgemm_packed(k, n_threads, M, 1.0f, X, P->k, P, 0.0f, Y, P->n, bias, act);
 }
 
 /* Multi-head self-attention for one layer (BertSelfAttention):
@@ -490,22 +613,22 @@ int xl_bert_forward(const xl_bert *b, xl_kernels *k, int n_threads, const xl_ber
         float *qkv = a->qkv[sl], *P = store_att ? a->att[sl] : NULL, *ctx = a->ctx[sl], *proj = a->attn_proj[sl], *ln1 = a->ln1[sl];
         float *fh = a->ffn_h[sl], *fp = a->ffn_proj[sl], *out = a->out[sl];
         /* qkv [T, 3H] = x W_qkv^T + b_qkv */
-        xl_sgemm_packed(k, n_threads, T, 1.0f, x, H, &L->qkv, 0.0f, qkv, 3 * H, L->qkv_b, XL_ACT_NONE);
+        linear(k, n_threads, x, T, &L->qkv, &L->qkv_q, L->qkv_b, XL_ACT_NONE, qkv);
         attention(b, k, n_threads, in, a, qkv, P, ctx);
         /* BertSelfOutput: ln1 = LayerNorm(ctx W_o^T + b_o + x) */
-        xl_sgemm_packed(k, n_threads, T, 1.0f, ctx, H, &L->attn_out, 0.0f, proj, H, L->attn_out_b, XL_ACT_NONE);
+        linear(k, n_threads, ctx, T, &L->attn_out, &L->attn_out_q, L->attn_out_b, XL_ACT_NONE, proj);
         xl_add_layernorm(k, n_threads, proj, x, L->ln1_g, L->ln1_b, c->layer_norm_eps, T, H, ln1);
         /* BertIntermediate: ffn_h [T, I] = GELU(ln1 W_1^T + b_1) (exact erf GELU) */
         if (a->keep_all_layers) {
             float *pre = a->ffn_pre[sl];
-            xl_sgemm_packed(k, n_threads, T, 1.0f, ln1, H, &L->ffn_in, 0.0f, pre, I, L->ffn_in_b, XL_ACT_NONE);
+            linear(k, n_threads, ln1, T, &L->ffn_in, &L->ffn_in_q, L->ffn_in_b, XL_ACT_NONE, pre);
             memcpy(fh, pre, T * I * sizeof(float));
             xl_bias_gelu(k, n_threads, fh, T, I, I, NULL);
         } else {
-            xl_sgemm_packed(k, n_threads, T, 1.0f, ln1, H, &L->ffn_in, 0.0f, fh, I, L->ffn_in_b, XL_ACT_GELU);
+            linear(k, n_threads, ln1, T, &L->ffn_in, &L->ffn_in_q, L->ffn_in_b, XL_ACT_GELU, fh);
         }
         /* BertOutput: out = LayerNorm(ffn_h W_2^T + b_2 + ln1) */
-        xl_sgemm_packed(k, n_threads, T, 1.0f, fh, I, &L->ffn_out, 0.0f, fp, H, L->ffn_out_b, XL_ACT_NONE);
+        linear(k, n_threads, fh, T, &L->ffn_out, &L->ffn_out_q, L->ffn_out_b, XL_ACT_NONE, fp);
         xl_add_layernorm(k, n_threads, fp, ln1, L->ln2_g, L->ln2_b, c->layer_norm_eps, T, H, out);
         x = out;
     }

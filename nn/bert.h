@@ -88,7 +88,21 @@ typedef struct xl_bert_layer {
     xl_packed_matrix attn_out;          /* op(B) [H, H] */
     xl_packed_matrix ffn_in;            /* op(B) [H, I] */
     xl_packed_matrix ffn_out;           /* op(B) [I, H] */
+    /* int8 model files (I8 weights): the four projections as int8 with per-output-channel scales,
+     * run by xl_qlinear (activations quantised per row at run time); the packed float32 copies
+     * above are then empty.  q == NULL: float32. */
+    xl_qmatrix qkv_q;                   /* [3H, H] = [W_q; W_k; W_v] */
+    xl_qmatrix attn_out_q;              /* [H, H] */
+    xl_qmatrix ffn_in_q;                /* [I, H] */
+    xl_qmatrix ffn_out_q;               /* [H, I] */
 } xl_bert_layer;
+
+/* An embedding table: float32 rows, or (an I8 table opened with XL_MODEL_OPEN_KEEP_I8) int8 rows
+ * with one scale per row, read as scale[r] * q[r][j] (the loader's widening, bit for bit). */
+typedef struct xl_bert_table_q {
+    const signed char *q; /* [rows, H] or NULL */
+    const float *scale;   /* [rows] */
+} xl_bert_table_q;
 
 typedef struct xl_bert {
     xl_bert_config cfg;
@@ -96,9 +110,14 @@ typedef struct xl_bert {
     const float *pos_emb;               /* [P, H] */
     const float *type_emb;              /* [type_vocab, H], NULL for DistilBERT */
     const float *emb_ln_g, *emb_ln_b;   /* [H] */
+    /* int8 forms of the three tables when their float32 pointer above is NULL */
+    xl_bert_table_q word_emb_q, pos_emb_q, type_emb_q;
     xl_bert_layer *layers;              /* [N] */
     const float *pooler_w, *pooler_b;   /* [H, H], [H] or NULL */
     xl_packed_matrix pooler;
+    xl_qmatrix pooler_q;                /* int8 pooler (I8 file), else q == NULL */
+    xl_qmatrix dense_q[XL_BERT_MAX_DENSE];
+    size_t n_int8_linear;               /* linear layers running in int8 (0: a float32 encoder) */
     const float *dense_w[XL_BERT_MAX_DENSE]; /* [out, in] */
     const float *dense_b[XL_BERT_MAX_DENSE]; /* [out] or NULL */
     xl_packed_matrix dense[XL_BERT_MAX_DENSE];
@@ -112,7 +131,11 @@ typedef struct xl_bert {
  * caller can name the input line before batching: "position P: token id X outside 0..N". */
 int xl_bert_check_ids(const xl_bert *b, const int32_t *ids, const int32_t *type_ids, size_t len, xl_error *err);
 
-/* Build an encoder over an open model file; weights are packed for k's path. */
+/* Build an encoder over an open model file; weights are packed for k's path.  Linear weights
+ * stored as I8 (`xlrec quantize --dtype int8`) run in int8 (xl_qlinear: per-output-channel weight
+ * scales, activations quantised per row at run time; LayerNorm, softmax, GELU stay float32); open
+ * the file with XL_MODEL_OPEN_KEEP_I8 so that no float32 copy of them exists at all (the encoder
+ * then also reads int8 embedding rows directly).  F16 / BF16 weights run in float32. */
 int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl_error *err);
 void xl_bert_free(xl_bert *b);
 

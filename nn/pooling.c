@@ -92,14 +92,16 @@ int xl_bert_pool(const xl_bert *b, xl_kernels *k, int n_threads, const xl_bert_i
     float *cur = buf0, *nxt = buf1;
     if (pooling == XL_POOL_POOLER) {
         /* BertPooler: tanh(h_cls W_p^T + b_p) */
-        xl_linear(k, n_threads, cur, B, &b->pooler, b->pooler_b, XL_ACT_TANH, nxt);
+        if (b->pooler_q.q != NULL) xl_qlinear(k, n_threads, cur, B, &b->pooler_q, b->pooler_b, XL_ACT_TANH, nxt);
+        else xl_linear(k, n_threads, cur, B, &b->pooler, b->pooler_b, XL_ACT_TANH, nxt);
         float *t = cur;
         cur = nxt;
         nxt = t;
     } else {
         for (size_t i = 0; i < c->n_dense; i++) {
             /* sentence-transformers Dense: act(x W^T + b), x [B, in] -> [B, out] */
-            xl_linear(k, n_threads, cur, B, &b->dense[i], b->dense_b[i], c->dense_act[i], nxt);
+            if (b->dense_q[i].q != NULL) xl_qlinear(k, n_threads, cur, B, &b->dense_q[i], b->dense_b[i], c->dense_act[i], nxt);
+            else xl_linear(k, n_threads, cur, B, &b->dense[i], b->dense_b[i], c->dense_act[i], nxt);
             float *t = cur;
             cur = nxt;
             nxt = t;

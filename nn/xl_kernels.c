@@ -1061,8 +1061,9 @@ typedef struct {
     size_t ws_per_thread;
 } qjob;
 
-/* Row x (k floats) -> q (kp int8, zero-padded) and its scale; NaN scale for a non-finite row. */
-static float quantize_row(const float *x, size_t k, size_t kp, signed char *q)
+/* Row x (k floats) -> q (kp int8, zero-padded) and its scale; NaN scale for a non-finite row.
+ * The reference for every path's quantize_row (xl_kernels_impl.h). */
+float xl_quantize_row_scalar(const float *x, size_t k, size_t kp, signed char *q)
 {
     float amax = 0.0f;
     for (size_t p = 0; p < k; p++) amax = fmaxf(amax, fabsf(x[p])); /* fmaxf drops NaN: checked below */
@@ -1090,13 +1091,15 @@ static void qlinear_range(void *ctx, size_t begin, size_t end, int tid)
     void (*qdot)(size_t, size_t, size_t, const signed char *, size_t, const signed char *, size_t, const int *, int *,
                  size_t) = j->t->qdot ? j->t->qdot : xl_qdot_scalar;
     if (j->vnni && j->t->qdot_vnni) qdot = j->t->qdot_vnni;
+    float (*quant)(const float *, size_t, size_t, signed char *) =
+        j->t->quantize_row ? j->t->quantize_row : xl_quantize_row_scalar;
     size_t have_rb = SIZE_MAX;
     for (size_t task = begin; task < end; task++) {
         const size_t rb = task / j->n_cb, cb = task % j->n_cb;
         const size_t m0 = rb * j->mb, m1 = m0 + j->mb < j->M ? m0 + j->mb : j->M;
         const size_t n0 = cb * Q_NB, n1 = n0 + Q_NB < W->n ? n0 + Q_NB : W->n;
         if (rb != have_rb) { /* consecutive tasks of one thread share the quantised row block */
-            for (size_t i = m0; i < m1; i++) sx[i - m0] = quantize_row(j->X + i * W->k, W->k, W->kp, xq + (i - m0) * W->kp);
+            for (size_t i = m0; i < m1; i++) sx[i - m0] = quant(j->X + i * W->k, W->k, W->kp, xq + (i - m0) * W->kp);
             have_rb = rb;
         }
         qdot(m1 - m0, n1 - n0, W->kp, xq, W->kp, W->q + n0 * W->kp, W->kp, W->rowsum + n0, acc, Q_NB);

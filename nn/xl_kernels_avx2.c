@@ -10,6 +10,7 @@
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #define MR 6
 #define NR 16
@@ -116,6 +117,64 @@ static double fma_probe(size_t iters, float *sink)
 static inline __m256i qdot_step(__m256i abs_a, __m256i sign_a, __m256i b, __m256i ones)
 {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_a, _mm256_sign_epi8(b, sign_a)), ones);
+}
+
+/* Dynamic per-row quantisation (xl_kernels_impl.h: quantize_row), 8 floats per step, the same
+ * bits as xl_quantize_row_scalar: max|x| with vmaxps (NaN tracked apart: vmaxps does not propagate
+ * it the way fmaxf drops it), s = amax / 127 in float, x / s with vdivps (IEEE, as the scalar
+ * division), rounding half away from zero as roundf: t = trunc(v), plus sign(v) where |v - t| >= 0.5
+ * (v - t is exact for |v| < 2^23; here |v| <= 127.5), clamped to +-127, packed to int8. */
+float xl_quantize_row_avx2(const float *x, size_t k, size_t kp, signed char *q)
+{
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 vmax = _mm256_setzero_ps(), vnan = _mm256_setzero_ps();
+    size_t p = 0;
+    for (; p + 8 <= k; p += 8) {
+        __m256 v = _mm256_loadu_ps(x + p);
+        vmax = _mm256_max_ps(vmax, _mm256_and_ps(v, absmask));
+        vnan = _mm256_or_ps(vnan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, vmax);
+    float amax = 0.0f;
+    int nan = _mm256_movemask_ps(vnan) != 0;
+    for (int l = 0; l < 8; l++) amax = lanes[l] > amax ? lanes[l] : amax;
+    for (; p < k; p++) {
+        float a = fabsf(x[p]);
+        nan |= a != a;
+        amax = a > amax ? a : amax;
+    }
+    memset(q, 0, kp);
+    if (nan || !isfinite(amax)) return NAN;
+    const float s = amax / 127.0f;
+    if (!(s > 0.0f)) return 1.0f;
+    const __m256 vs = _mm256_set1_ps(s), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    const __m256 lim = _mm256_set1_ps(127.0f), nlim = _mm256_set1_ps(-127.0f);
+    const __m256 signmask = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
+    p = 0;
+    for (; p + 32 <= k; p += 32) {
+        __m256i iv[4];
+        for (int u = 0; u < 4; u++) {
+            __m256 v = _mm256_div_ps(_mm256_loadu_ps(x + p + 8 * (size_t)u), vs);
+            __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+            __m256 up = _mm256_cmp_ps(_mm256_and_ps(_mm256_sub_ps(v, t), absmask), half, _CMP_GE_OQ);
+            t = _mm256_add_ps(t, _mm256_and_ps(up, _mm256_or_ps(one, _mm256_and_ps(v, signmask))));
+            t = _mm256_max_ps(_mm256_min_ps(t, lim), nlim);
+            iv[u] = _mm256_cvtps_epi32(t);
+        }
+        /* packs work per 128-bit lane: int32 -> int16 -> int8, then one permute restores the order */
+        __m256i w01 = _mm256_packs_epi32(iv[0], iv[1]), w23 = _mm256_packs_epi32(iv[2], iv[3]);
+        __m256i b = _mm256_packs_epi16(w01, w23);
+        b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(void *)(q + p), b);
+    }
+    for (; p < k; p++) {
+        float v = x[p] / s;
+        float t = truncf(v);
+        if (fabsf(v - t) >= 0.5f) t += v < 0.0f ? -1.0f : 1.0f;
+        q[p] = (signed char)(int)(t > 127.0f ? 127.0f : t < -127.0f ? -127.0f : t);
+    }
+    return s;
 }
 
 static inline int hsum_epi32(__m256i v)
@@ -231,6 +290,7 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .scal = simd_scal,
     .fma_probe = fma_probe,
     .qdot = xl_qdot_avx2,
+    .quantize_row = xl_quantize_row_avx2,
 };
 
 #else

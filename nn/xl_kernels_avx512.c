@@ -231,6 +231,7 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .scal = simd_scal,
     .fma_probe = fma_probe,
     .qdot = xl_qdot_avx2, /* AVX-512 CPUs have AVX2 */
+    .quantize_row = xl_quantize_row_avx2,
     .qdot_vnni = xl_qdot_avx512vnni,
 };
 

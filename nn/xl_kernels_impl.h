@@ -49,6 +49,11 @@ typedef struct xl_kernel_table {
     /* the same with AVX512_VNNI (AVX-512 table only; used when xl_kernels.has_vnni) */
     void (*qdot_vnni)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                       size_t ldb, const int *bsum, int *c, size_t ldc);
+    /* dynamic per-row activation quantisation (NULL: the scalar one, xl_quantize_row_scalar):
+     * q[0..kp) = round(x / s) (half away from zero, clamped to +-127; zero-padded past k), returns
+     * s = max|x| / 127, 1 for a zero row, NaN (and q all zero) for a row holding Inf or NaN.  Every
+     * path gives the same bits: one IEEE division per element, the same rounding rule. */
+    float (*quantize_row)(const float *x, size_t k, size_t kp, signed char *q);
     /* Peak probe: `iters` steps of 12 independent FMA chains on full vectors (nothing else);
      * returns the flops done.  `sink` receives a value so the loop is not optimised away. */
     double (*fma_probe)(size_t iters, float *sink);
@@ -68,6 +73,8 @@ void xl_qdot_scalar(size_t m, size_t n, size_t kp, const signed char *a, size_t 
                     const int *bsum, int *c, size_t ldc);
 void xl_qdot_avx2(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
                   const int *bsum, int *c, size_t ldc);
+float xl_quantize_row_scalar(const float *x, size_t k, size_t kp, signed char *q);
+float xl_quantize_row_avx2(const float *x, size_t k, size_t kp, signed char *q);
 void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                         size_t ldb, const int *bsum, int *c, size_t ldc);
 

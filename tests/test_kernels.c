@@ -662,6 +662,13 @@ static float test_quantize(const float *x, size_t k, signed char *q)
 static void check_qlinear_shape(size_t M, size_t N, size_t K)
 {
     float *X = rand_vec(M * K), *W = rand_vec(N * K), *bias = rand_vec(N);
+    /* rows 0 and 1: exact rounding ties (row 0: max 127, s = 1, x = n + 0.5; row 1: max 254, s = 2,
+     * x odd), both signs: the SIMD quantisers must round them half away from zero, as roundf */
+    for (size_t p = 0; p < K; p++) {
+        X[p] = (float)((int)((p * 7) % 253) - 126) + 0.5f;
+        X[K + p] = (float)(2 * ((int)((p * 5) % 253) - 126) + 1);
+    }
+    X[0] = 127.0f, X[K] = -254.0f;
     float *want = malloc(M * N * sizeof *want), *got = malloc(M * N * sizeof *got), *got2 = malloc(M * N * sizeof *got2);
     float *f32 = malloc(M * N * sizeof *f32), *gelu_ref = malloc(M * N * sizeof *gelu_ref);
     signed char *qx = malloc(M * K), *qw = malloc(N * K);

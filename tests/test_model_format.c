@@ -564,6 +564,77 @@ static void test_dtype_roundtrip(void **state)
     free(img32);
 }
 
+/* XL_MODEL_OPEN_KEEP_I8: the I8 tensors get no float32 copy (data NULL) but the same stored form,
+ * the F32 ones are untouched, the checks still run, and the encoder built over it (int8 linear
+ * layers, int8 embedding rows read directly) gives bit for bit the hidden states and pooled output
+ * of the encoder over the widened model (whose linear layers also run in int8, its embeddings from
+ * the widened copy: scale * q either way). */
+static void test_keep_i8(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *img = tiny_model_as(&len, XL_DTYPE_I8);
+    xl_error err;
+    xl_error_clear(&err);
+    xl_model *wide, *kept;
+    assert_int_equal(xl_model_open_memory(&wide, img, len, "t.xlm", &err), 0);
+    assert_int_equal(xl_model_open_memory_ex(&kept, img, len, "t.xlm", XL_MODEL_OPEN_KEEP_I8, &err), 0);
+    size_t n_i8 = 0;
+    for (size_t i = 0; i < xl_model_tensor_count(kept); i++) {
+        const xl_tensor *a = xl_model_tensor_at(wide, i), *b = xl_model_tensor_at(kept, i);
+        assert_string_equal(a->name, b->name);
+        assert_int_equal(a->dtype, b->dtype);
+        assert_non_null(a->data);
+        if (b->dtype == XL_DTYPE_I8) {
+            n_i8++;
+            assert_null(b->data);
+            assert_memory_equal(a->stored, b->stored, b->count);
+            assert_memory_equal(a->scales, b->scales, (size_t)b->shape[0] * sizeof(float));
+        } else {
+            assert_memory_equal(a->data, b->data, b->count * sizeof(float));
+        }
+    }
+    assert_int_equal(n_i8, 3 + 6 + 1); /* 3 embedding tables, Q K V O FFN-in FFN-out, pooler */
+    xl_kernels k;
+    assert_int_equal(xl_kernels_init(&k, XL_SIMD_SCALAR, 1, &err), 0);
+    xl_bert *bw, *bk;
+    if (xl_bert_from_model(&bw, wide, &k, &err) < 0) fail_msg("%s", err.msg);
+    if (xl_bert_from_model(&bk, kept, &k, &err) < 0) fail_msg("%s", err.msg);
+    assert_int_equal(bw->n_int8_linear, 5); /* fused QKV, O, FFN in, FFN out, pooler */
+    assert_int_equal(bk->n_int8_linear, 5);
+    assert_null(bk->word_emb);
+    assert_non_null(bk->word_emb_q.q);
+    static const int32_t ids0[5] = {2, 5, 9, 11, 3}, tt0[5] = {0, 0, 1, 1, 1}, ids1[3] = {2, 7, 3};
+    const int32_t *ids[2] = {ids0, ids1}, *tts[2] = {tt0, NULL};
+    const size_t lens[2] = {5, 3};
+    xl_bert_input in = {2, ids, tts, NULL, lens};
+    xl_bert_acts aw, ak;
+    xl_bert_acts_init(&aw, false);
+    xl_bert_acts_init(&ak, false);
+    assert_int_equal(xl_bert_forward(bw, &k, 1, &in, &aw, &err), 0);
+    assert_int_equal(xl_bert_forward(bk, &k, 1, &in, &ak, &err), 0);
+    assert_memory_equal(xl_bert_last_hidden(bw, &aw), xl_bert_last_hidden(bk, &ak), 8 * H * sizeof(float));
+    float pw[2 * H], pk[2 * H];
+    assert_int_equal(xl_bert_pool(bw, &k, 1, &in, &aw, XL_POOL_POOLER, false, pw, &err), 0);
+    assert_int_equal(xl_bert_pool(bk, &k, 1, &in, &ak, XL_POOL_POOLER, false, pk, &err), 0);
+    assert_memory_equal(pw, pk, sizeof pw);
+    for (size_t i = 0; i < 2 * H; i++) assert_true(isfinite(pk[i]) && pk[i] != 0.0f);
+    xl_bert_acts_free(&aw);
+    xl_bert_acts_free(&ak);
+    xl_bert_free(bw);
+    xl_bert_free(bk);
+    xl_kernels_free(&k);
+    xl_model_close(wide);
+    xl_model_close(kept);
+    /* the stored form is still checked */
+    const size_t t0 = (size_t)(rd64(img + 112) + rd64(img + dir_entry(img, 0).offset));
+    img[t0 + 64 + 17] = 0x80;
+    xl_model *m = NULL;
+    assert_int_equal(xl_model_open_memory_ex(&m, img, len, "t.xlm", XL_MODEL_OPEN_KEEP_I8, &err), -1);
+    assert_non_null(strstr(err.msg, "int8 element 17 is -128"));
+    free(img);
+}
+
 static void test_dtype_hostile(void **state)
 {
     (void)state;
@@ -711,7 +782,7 @@ int main(void)
         cmocka_unit_test(test_metadata_fields), cmocka_unit_test(test_architecture),
         cmocka_unit_test(test_byte_flips),      cmocka_unit_test(test_safetensors_hostile),
         cmocka_unit_test(test_dtype_roundtrip), cmocka_unit_test(test_dtype_hostile),
-        cmocka_unit_test(test_dtype_writer),
+        cmocka_unit_test(test_dtype_writer),    cmocka_unit_test(test_keep_i8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@ struct xl_model {
     uint32_t version;
     float *swapped_data; /* big-endian hosts: byte-swapped copy of the data section */
     float *widened;      /* float32 copies of the F16 / BF16 / I8 tensors (one block) */
+    unsigned flags;      /* XL_MODEL_OPEN_* */
     xl_meta *meta;
     size_t n_meta;
     char **tokens; /* n_vocab NUL-terminated copies */
@@ -384,7 +385,7 @@ static int widen_reduced(xl_model *m, const unsigned char *data, xl_error *err)
     size_t total = 0;
     for (size_t i = 0; i < m->n_tensors; i++) {
         const xl_tensor *t = &m->tensors[i];
-        if (t->dtype == XL_DTYPE_F32) continue;
+        if (t->dtype == XL_DTYPE_F32 || (t->dtype == XL_DTYPE_I8 && (m->flags & XL_MODEL_OPEN_KEEP_I8))) continue;
         size_t bytes;
         /* count * 4 fits: the stored bytes (>= count) lie in memory, and the float32 copy is checked here */
         if (!xl_mul_size(t->count, 4, &bytes) || !xl_add_size(total, bytes, &total) ||
@@ -414,6 +415,9 @@ static int widen_reduced(xl_model *m, const unsigned char *data, xl_error *err)
             if (q[k] == 0x80)
                 return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s': int8 element %zu is -128 (symmetric range is -127..127)",
                                m->path, t->name, k);
+        /* kept as stored (XL_MODEL_OPEN_KEEP_I8): the check read every page of it once; drop them from
+         * resident memory again (the encoder copies what it runs, or reads embedding rows on demand) */
+        if (m->flags & XL_MODEL_OPEN_KEEP_I8) xl_mapped_file_release(&m->map, p, (size_t)t->nbytes);
     }
     if (total == 0) return 0;
     xl_error e2;
@@ -422,7 +426,7 @@ static int widen_reduced(xl_model *m, const unsigned char *data, xl_error *err)
     unsigned char *dst = (unsigned char *)m->widened;
     for (size_t i = 0; i < m->n_tensors; i++) {
         xl_tensor *t = &m->tensors[i];
-        if (t->dtype == XL_DTYPE_F32) continue;
+        if (t->dtype == XL_DTYPE_F32 || (t->dtype == XL_DTYPE_I8 && (m->flags & XL_MODEL_OPEN_KEEP_I8))) continue;
         float *out = (float *)(void *)dst;
         if (t->dtype == XL_DTYPE_I8) {
             const int8_t *q = t->stored;
@@ -591,9 +595,15 @@ static int check_magic(const unsigned char *head, size_t n, const char *path, xl
 
 int xl_model_open(xl_model **out, const char *path, xl_error *err)
 {
+    return xl_model_open_ex(out, path, 0, err);
+}
+
+int xl_model_open_ex(xl_model **out, const char *path, unsigned flags, xl_error *err)
+{
     *out = NULL;
     xl_model *m = model_new(path, err);
     if (m == NULL) return -1;
+    m->flags = flags;
     if (xl_map_file_ex(&m->map, path, XL_READ_MAX_STREAM, "XL_READ_MAX_STREAM", 8, check_magic, err) < 0) {
         xl_model_close(m);
         return -1;
@@ -610,9 +620,16 @@ int xl_model_open(xl_model **out, const char *path, xl_error *err)
 
 int xl_model_open_memory(xl_model **out, const void *data, size_t len, const char *name, xl_error *err)
 {
+    return xl_model_open_memory_ex(out, data, len, name, 0, err);
+}
+
+int xl_model_open_memory_ex(xl_model **out, const void *data, size_t len, const char *name, unsigned flags,
+                            xl_error *err)
+{
     *out = NULL;
     xl_model *m = model_new(name, err);
     if (m == NULL) return -1;
+    m->flags = flags;
     m->image_owned = xl_aligned_alloc(len ? len : 1, err);
     if (m->image_owned == NULL) {
         xl_model_close(m);

@@ -107,7 +107,8 @@ typedef struct xl_tensor {
     uint64_t offset;    /* relative to the data section */
     uint64_t nbytes;    /* stored bytes (xl_dtype_stored_bytes) */
     const float *data;  /* count float32s, 64-byte aligned, read-only: the stored
-                         * F32 data in place, or the widened copy of F16/BF16/I8 */
+                         * F32 data in place, or the widened copy of F16/BF16/I8
+                         * (NULL for I8 opened with XL_MODEL_OPEN_KEEP_I8) */
     const void *stored; /* the stored elements in host byte order, 64-byte aligned:
                          * float (F32), uint16_t bit patterns (F16, BF16), int8_t (I8) */
     const float *scales; /* I8: shape[0] per-row scales (finite, > 0); NULL otherwise */
@@ -117,9 +118,19 @@ typedef struct xl_model xl_model;
 
 /* Open and validate a model file ("-" reads standard input). */
 int xl_model_open(xl_model **out, const char *path, xl_error *err);
+/* Flags of xl_model_open_ex / xl_model_open_memory_ex. */
+enum {
+    /* I8 tensors are not widened: their `data` is NULL and only `stored` / `scales` are given (the
+     * int8 encoder, nn/bert.h, which then keeps no float32 copy of its int8 weights).  Every check
+     * of the stored form is still made. */
+    XL_MODEL_OPEN_KEEP_I8 = 1u
+};
+int xl_model_open_ex(xl_model **out, const char *path, unsigned flags, xl_error *err);
 /* Validate a model held in memory (tests, fuzzing).  The bytes are copied
  * into an aligned block owned by the model; `name` prefixes messages. */
 int xl_model_open_memory(xl_model **out, const void *data, size_t len, const char *name, xl_error *err);
+int xl_model_open_memory_ex(xl_model **out, const void *data, size_t len, const char *name, unsigned flags,
+                            xl_error *err);
 void xl_model_close(xl_model *m);
 
 const char *xl_model_path(const xl_model *m);

@@ -25,9 +25,11 @@ int cmd_quantize(int argc, char **argv)
         "quantize", "xlrec quantize MODEL -o OUT --dtype f32|f16|bf16|int8",
         "Rewrite a model file with its embedding tables and linear weights (every tensor of rank >= 2)\n"
         "stored as f16, bf16 (rounded to nearest even) or int8 (symmetric, one scale per output channel\n"
-        "or token: scale = max|row| / 127); LayerNorm parameters and biases stay f32.  The loader widens\n"
-        "them to float32, so every command runs unchanged on the smaller file.  Start from the f32 file:\n"
-        "re-quantising a reduced file compounds the rounding.  See docs/model-format.md.",
+        "or token: scale = max|row| / 127); LayerNorm parameters and biases stay f32.  Every command runs\n"
+        "on the smaller file: f16/bf16 weights are widened to float32 at load; an int8 file's encoder runs\n"
+        "its linear layers in int8 (activations quantised per token at run time) and keeps no float32\n"
+        "copy of them.  Start from the f32 file: re-quantising a reduced file compounds the rounding.\n"
+        "See docs/model-format.md and docs/kernels.md.",
         opts, 1, 1};
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);

@@ -15,6 +15,11 @@
  *   build/bench/bench_encoder --model minilm --len 128 --batch 8 --threads 1,2 [--reps N] [--min-time S]
  *   build/bench/bench_encoder --model shipped  the shipped encoder's shapes only (xlrec-L4, xlrec-L2)
  *   XLREC_SIMD=avx2 ...                       another kernel path
+ *   --dtype f32|int8|both                     (default both) the float32 model, the same weights
+ *                                             quantised to int8 (`xlrec quantize --dtype int8`,
+ *                                             opened with XL_MODEL_OPEN_KEEP_I8: the int8 encoder),
+ *                                             or both, alternating case by case (which one runs
+ *                                             first alternates too), with the int8/f32 ratios
  *
  * Each case is timed as the best of --reps rounds (wall clock) and as tokens per CPU-second of
  * all threads (clock()), which other load on a shared machine disturbs much less.  When ONNX
@@ -74,7 +79,9 @@ static void add(xl_model_writer *w, xl_rng *r, const char *name, uint64_t d0, ui
     if (xl_model_writer_add_tensor(w, name, d1 ? 2 : 1, shp, f, free, &err) < 0) die(&err);
 }
 
-static void write_model(const shape *s, const char *path)
+/* The random-weight model of shape s; dt != F32: its tensors of rank >= 2 stored as dt
+ * (`xlrec quantize --dtype`; the same random weights for every dt). */
+static void write_model(const shape *s, const char *path, xl_dtype dt)
 {
     xl_error err;
     xl_model_writer *w = xl_model_writer_new(&err);
@@ -129,6 +136,7 @@ static void write_model(const shape *s, const char *path)
     }
     add(w, &r, "pooler.dense.weight", H, H, 0.1f);
     add(w, &r, "pooler.dense.bias", H, 0, 0.1f);
+    if (dt != XL_DTYPE_F32 && xl_model_writer_set_reduced_dtype(w, dt, &err) < 0) die(&err);
     if (xl_model_writer_write(w, path, &err) < 0) die(&err);
     xl_model_writer_free(w);
 }
@@ -309,7 +317,7 @@ static void usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--model minilm|bert-base|xlrec-l4|xlrec-l2|shipped|all] [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
-            "       [--min-time S] [--quick] [--no-ort] [--ort-first] [--no-sgemm] [--checksum]\n",
+            "       [--min-time S] [--quick] [--no-ort] [--ort-first] [--no-sgemm] [--checksum] [--dtype f32|int8|both]\n",
             argv0);
     exit(2);
 }
@@ -320,6 +328,7 @@ int main(int argc, char **argv)
     bool custom = false, custom_len = false, custom_batch = false, ort_first = false;
     bool use_ort = true, do_sgemm = true, checksum = false;
     int model_mask = (1 << N_SHAPES) - 1, reps = 3;
+    bool run_f32 = true, run_i8 = true;
     double min_time = 0.3;
     size_t lens[8] = {16, 128, 512}, batches[8] = {1, 8}, threads_list[8] = {1, 2};
     size_t n_lens = 3, n_batches = 2, n_threads = 2;
@@ -341,6 +350,12 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--batch") == 0) n_batches = parse_list(argv[++i], batches, 8), custom = custom_batch = true;
         else if (strcmp(a, "--threads") == 0) n_threads = parse_list(argv[++i], threads_list, 8), custom = true;
         else if (strcmp(a, "--reps") == 0) reps = atoi(argv[++i]);
+        else if (strcmp(a, "--dtype") == 0) {
+            run_f32 = strcmp(v, "f32") == 0 || strcmp(v, "both") == 0;
+            run_i8 = strcmp(v, "int8") == 0 || strcmp(v, "both") == 0;
+            if (!run_f32 && !run_i8) usage(argv[0]);
+            i++;
+        }
         else if (strcmp(a, "--min-time") == 0) min_time = atof(argv[++i]);
         else usage(argv[0]);
     }
@@ -368,21 +383,35 @@ int main(int argc, char **argv)
     for (size_t si = 0; si < N_SHAPES; si++) {
         if (!(model_mask & (1 << si))) continue;
         const shape *s = &shapes[si];
-        write_model(s, path);
-        xl_model *m;
-        if (xl_model_open(&m, path, &err) < 0) die(&err);
-        remove(path); /* the mapping stays valid */
-        xl_bert *b;
-        if (xl_bert_from_model(&b, m, &k, &err) < 0) die(&err);
-        const size_t rss_loaded = xl_current_rss_bytes();
-        size_t rss_max = 0, rss_len = 0, rss_batch = 0;
+        /* dtype index 0: float32, 1: int8; each loaded alone, its resident growth measured */
+        const xl_dtype dts[2] = {XL_DTYPE_F32, XL_DTYPE_I8};
+        const bool want[2] = {run_f32, run_i8};
+        xl_model *m[2] = {NULL, NULL};
+        xl_bert *b[2] = {NULL, NULL};
+        size_t rss_before[2] = {0, 0}, rss_loaded[2] = {0, 0}, rss_max[2] = {0, 0}, rss_len = 0, rss_batch = 0;
+        for (int d = 0; d < 2; d++) {
+            if (!want[d]) continue;
+            write_model(s, path, dts[d]);
+            rss_before[d] = xl_current_rss_bytes();
+            if (xl_model_open_ex(&m[d], path, XL_MODEL_OPEN_KEEP_I8, &err) < 0) die(&err);
+            remove(path); /* the mapping stays valid */
+            if (xl_bert_from_model(&b[d], m[d], &k, &err) < 0) die(&err);
+            rss_loaded[d] = xl_current_rss_bytes();
+        }
+        const int d0 = want[0] ? 0 : 1;
         bool ort = use_ort && ort_ready(s->onnx);
         any_ort |= ort;
-        printf("\n%s: %zu layers, hidden %zu, %zu heads, FFN %zu, %.1f M parameters, file %.1f MB (mapped: %s)\n", s->name,
-               b->cfg.n_layers, b->cfg.hidden, b->cfg.n_heads, b->cfg.intermediate, (double)xl_model_param_count(m) * 1e-6,
-               (double)xl_model_file_size(m) * 1e-6, xl_model_is_mapped(m) ? "yes" : "no");
-        printf("%6s %5s %7s %10s %8s %9s %10s", "seqlen", "batch", "threads", "tokens/s", "GFLOP/s", "ms/batch",
-               "tok/cpu-s");
+        printf("\n%s: %zu layers, hidden %zu, %zu heads, FFN %zu, %.1f M parameters", s->name, b[d0]->cfg.n_layers,
+               b[d0]->cfg.hidden, b[d0]->cfg.n_heads, b[d0]->cfg.intermediate,
+               (double)xl_model_param_count(m[d0]) * 1e-6);
+        for (int d = 0; d < 2; d++)
+            if (want[d])
+                printf(", %s file %.1f MB (mapped: %s%s)", d ? "int8" : "f32", (double)xl_model_file_size(m[d]) * 1e-6,
+                       xl_model_is_mapped(m[d]) ? "yes" : "no",
+                       d ? (b[d]->n_int8_linear ? ", int8 linear layers" : ", NOT int8") : "");
+        printf("\n%6s %5s %7s %5s %10s %8s %9s %10s", "seqlen", "batch", "threads", "dtype", "tokens/s", "GFLOP/s",
+               "ms/batch", "tok/cpu-s");
+        if (want[0] && want[1]) printf(" %6s %6s", "i8/f32", "cpu");
         if (ort) printf(" | %10s %10s %7s %7s", "ORT tok/s", "tok/cpu-s", "xl/ORT", "cpu x/O");
         printf(" %5s\n", "load");
         /* the shipped shapes have their own lengths and batches unless the grid is given */
@@ -390,6 +419,7 @@ int main(int argc, char **argv)
         const bool own_len = shipped && !custom_len, own_batch = shipped && !custom_batch;
         const size_t *L = own_len ? shipped_lens : lens, *Bs = own_batch ? shipped_batches : batches;
         const size_t nL = own_len ? 2 : n_lens, nB = own_batch ? 3 : n_batches;
+        int case_no = 0;
         for (size_t li = 0; li < nL; li++)
             for (size_t bi = 0; bi < nB; bi++)
                 for (size_t ti = 0; ti < n_threads; ti++) {
@@ -408,27 +438,51 @@ int main(int argc, char **argv)
                     /* --ort-first: ONNX Runtime's side of each case runs before ours (order bias under load) */
                     case_result o = {0, 0, 0, 0, 0, 0};
                     bool ort_ok = ort && ort_first && run_ort(s->onnx, th, bs, len, min_time, reps, &o);
-                    case_result x = run_case(b, &k, th, bs, len, min_time, reps);
-                    if (ort && !ort_first) ort_ok = run_ort(s->onnx, th, bs, len, min_time, reps, &o);
-                    printf("%6zu %5zu %7d %10.0f %8.1f %9.2f %10.0f", len, bs, th, x.tok_s, x.gflops, x.ms, x.tok_cpu_s);
-                    if (x.rss > rss_max) rss_max = x.rss, rss_len = len, rss_batch = bs;
-                    if (ort) {
-                        if (ort_ok)
-                            printf(" | %10.0f %10.0f %7.2f %7.2f", o.tok_s, o.tok_cpu_s, x.tok_s / o.tok_s,
-                                   x.tok_cpu_s / o.tok_cpu_s);
-                        else printf(" | %10s %10s %7s %7s", "failed", "", "", "");
+                    case_result x[2];
+                    memset(x, 0, sizeof x);
+                    /* f32 and int8 alternate, and so does which of them goes first */
+                    for (int j = 0; j < 2; j++) {
+                        int d = (case_no & 1) ? 1 - j : j;
+                        if (want[d]) x[d] = run_case(b[d], &k, th, bs, len, min_time, reps);
                     }
-                    printf(" %5.1f", load);
-                    if (checksum) printf(" %016llx", x.hash);
-                    printf("\n");
+                    case_no++;
+                    if (ort && !ort_first) ort_ok = run_ort(s->onnx, th, bs, len, min_time, reps, &o);
+                    for (int d = 0; d < 2; d++) {
+                        if (!want[d]) continue;
+                        printf("%6zu %5zu %7d %5s %10.0f %8.1f %9.2f %10.0f", len, bs, th, d ? "int8" : "f32", x[d].tok_s,
+                               x[d].gflops, x[d].ms, x[d].tok_cpu_s);
+                        if (want[0] && want[1]) {
+                            if (d == 1) printf(" %5.2fx %5.2fx", x[1].tok_s / x[0].tok_s, x[1].tok_cpu_s / x[0].tok_cpu_s);
+                            else printf(" %6s %6s", "", "");
+                        }
+                        if (x[d].rss > rss_max[d]) rss_max[d] = x[d].rss, rss_len = len, rss_batch = bs;
+                        if (ort) {
+                            if (ort_ok)
+                                printf(" | %10.0f %10.0f %7.2f %7.2f", o.tok_s, o.tok_cpu_s, x[d].tok_s / o.tok_s,
+                                       x[d].tok_cpu_s / o.tok_cpu_s);
+                            else printf(" | %10s %10s %7s %7s", "failed", "", "", "");
+                        }
+                        printf(" %5.1f", load);
+                        if (checksum) printf(" %016llx", x[d].hash);
+                        printf("\n");
+                    }
                     fflush(stdout);
                 }
-        if (rss_loaded > 0)
-            printf("resident memory: %.1f MB after loading (packed weights; the file's pages of them released), "
-                   "%.1f MB with the activations of %zu x %zu tokens\n",
-                   (double)rss_loaded / 1048576.0, (double)rss_max / 1048576.0, rss_batch, rss_len);
-        xl_bert_free(b);
-        xl_model_close(m);
+        for (int d = 0; d < 2; d++)
+            if (want[d] && rss_loaded[d] > 0)
+                printf("resident memory %-4s: %.1f MB after loading (+%.1f MB for this model: %s; the file's pages "
+                       "of them released), %.1f MB with the activations of %zu x %zu tokens\n",
+                       d ? "int8" : "f32", (double)rss_loaded[d] / 1048576.0,
+                       ((double)rss_loaded[d] - (double)rss_before[d]) / 1048576.0,
+                       d ? "int8 weights, no float32 copy" : "packed float32 weights", (double)rss_max[d] / 1048576.0,
+                       rss_batch, rss_len);
+        if (want[0] && want[1])
+            printf("(both models in one process: the second one's figure reuses heap pages the first left; run\n"
+                   " --dtype f32 and --dtype int8 separately for clean resident figures)\n");
+        for (int d = 0; d < 2; d++) {
+            xl_bert_free(b[d]);
+            xl_model_close(m[d]);
+        }
     }
     if (use_ort && !any_ort) print_ort_setup();
     printf("\npeak resident memory of the process: %.1f MB (includes writing the random-weight model files)\n",
