@@ -331,7 +331,7 @@ static void test_help_defaults(void **state)
     } expect[] = {
         {"run", "k", (double)po.k},           {"run", "explain", (double)po.explain},
         {"run", "seed", (double)po.seed},     {"run", "threads", po.threads},
-        {"run", "min-coverage", po.min_coverage}, {"run", "hybrid-alpha", po.hybrid_alpha},
+        {"run", "min-coverage", po.min_coverage},
         {"embed", "batch", (double)eo.batch}, {"embed", "threads", eo.threads},
         {"embed-words", "sif-a", eo.sif_a},   {"embed-words", "threads", eo.threads},
         {"eval-retrieval", "threads", eo.threads},

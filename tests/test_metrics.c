@@ -203,6 +203,79 @@ static void test_splits(void **state)
     xl_interactions_free(&x);
 }
 
+/* The time-based splits on a hand-made set (row: user item time):
+ *   0: u0 i0 5   1: u0 i1 3   2: u0 i2 9   3: u0 i3 5   4: u1 i0 1   5: u1 i4 8   6: u2 i1 20
+ * sorted by (time, row): 4(1) 1(3) 0(5) 3(5) 5(8) 2(9) 6(20). */
+static void test_time_splits(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const int64_t rows[][3] = {{0, 0, 5}, {0, 1, 3}, {0, 2, 9}, {0, 3, 5}, {1, 0, 1}, {1, 4, 8}, {2, 1, 20}};
+    for (size_t e = 0; e < 7; e++)
+        assert_int_equal(xl_interactions_push(&x, (uint32_t)rows[e][0], (uint32_t)rows[e][1], 1.0f, rows[e][2], NULL), 0);
+    xl_error err;
+    uint8_t f[7];
+    xl_split_spec s;
+    xl_split_spec_default(&s);
+    struct {
+        xl_split_kind kind;
+        int last_n;
+        double ratio;
+        bool cut;
+        int64_t t;
+        uint8_t expect[7];
+    } cases[] = {
+        /* leave-last-1: u0's latest is row 2 (time 9), u1's row 5; u2 has one row and keeps it */
+        {XL_SPLIT_LAST, 1, 0, false, 0, {0, 0, 1, 0, 0, 1, 0}},
+        /* leave-last-2: u0's two latest are rows 2 and 3 (row 3 is the later of the two at time 5);
+         * u1 has two rows, so only one (at most n_u - 1) goes */
+        {XL_SPLIT_LAST, 2, 0, false, 0, {0, 0, 1, 1, 0, 1, 0}},
+        /* leave-last-10: all but each user's earliest */
+        {XL_SPLIT_LAST, 10, 0, false, 0, {1, 0, 1, 1, 0, 1, 0}},
+        /* global: round(0.3 * 7) = 2 latest rows: 2 (9) and 6 (20) */
+        {XL_SPLIT_TIME, 1, 0.3, false, 0, {0, 0, 1, 0, 0, 0, 1}},
+        /* round(0.5 * 7) = 4: rows 3, 5, 2, 6; of the two at time 5 only the later row (3) */
+        {XL_SPLIT_TIME, 1, 0.5, false, 0, {0, 0, 1, 1, 0, 1, 1}},
+        /* a cut at time 5: every row with time >= 5 */
+        {XL_SPLIT_TIME, 1, 0, true, 5, {1, 0, 1, 1, 0, 1, 1}},
+        /* a cut after every row: nothing held out */
+        {XL_SPLIT_TIME, 1, 0, true, 21, {0, 0, 0, 0, 0, 0, 0}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        s.kind = cases[c].kind;
+        s.last_n = cases[c].last_n;
+        s.ratio = cases[c].ratio;
+        s.has_time_cut = cases[c].cut;
+        s.time_cut = cases[c].t;
+        assert_int_equal(xl_split_assign_spec(&x, NULL, x.n, 3, &s, f, &err), 0);
+        for (size_t e = 0; e < 7; e++) {
+            if (f[e] != cases[c].expect[e]) fprintf(stderr, "case %zu row %zu: fold %d\n", c, e, f[e]);
+            assert_int_equal(f[e], cases[c].expect[e]);
+        }
+    }
+    /* a subset (rows 4, 5, 0, 2) is split on its own positions: leave-last-1 holds out u1's row 5
+     * (position 1) and u0's row 2 (position 3) */
+    const size_t sub[] = {4, 5, 0, 2};
+    s.kind = XL_SPLIT_LAST;
+    s.last_n = 1;
+    assert_int_equal(xl_split_assign_spec(&x, sub, 4, 3, &s, f, &err), 0);
+    assert_int_equal(f[0], 0);
+    assert_int_equal(f[1], 1);
+    assert_int_equal(f[2], 0);
+    assert_int_equal(f[3], 1);
+    /* bad arguments */
+    s.kind = XL_SPLIT_TIME;
+    s.has_time_cut = false;
+    s.ratio = 0;
+    assert_int_equal(xl_split_assign_spec(&x, NULL, x.n, 3, &s, f, &err), -1);
+    s.kind = XL_SPLIT_LAST;
+    s.last_n = 0;
+    assert_int_equal(xl_split_assign_spec(&x, NULL, x.n, 3, &s, f, &err), -1);
+    assert_int_equal(xl_split_parse("time"), XL_SPLIT_TIME);
+    xl_interactions_free(&x);
+}
+
 /* External lists: two users, truth CSR with gains; user 2 has no truth and is skipped. */
 static void test_eval_lists(void **state)
 {
@@ -313,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_map_two_users),
         cmocka_unit_test(test_rating_metrics_and_coverage),
         cmocka_unit_test(test_splits),
+        cmocka_unit_test(test_time_splits),
         cmocka_unit_test(test_eval_lists),
         cmocka_unit_test(test_eval_lists_groups),
         cmocka_unit_test(test_external),

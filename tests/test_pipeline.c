@@ -469,6 +469,65 @@ static void test_svg_chart_and_checker(void **state)
 }
 
 /* docs/formulas.md cites functions by file and line; the script checks every citation. */
+/* Issue 17: `xlrec run` chooses the hybrid's CF weight on the validation split of the training
+ * data (no held-out file needed), the blend is never worse there than either part alone, the
+ * model choice sees the same number, and a given --hybrid-alpha is kept. */
+static void test_hybrid_weight_on_validation(void **state)
+{
+    (void)state;
+    files f;
+    write_files(&f);
+    static const char *MANY = "user\titem\trating\n"
+                              "u1\ti1\t5\nu1\ti3\t4\nu1\ti5\t5\nu1\ti2\t2\n"
+                              "u2\ti2\t5\nu2\ti4\t5\nu2\ti1\t1\n"
+                              "u3\ti1\t4\nu3\ti3\t5\nu3\ti7\t3\n"
+                              "u4\ti2\t4\nu4\ti4\t4\nu4\ti6\t2\nu4\ti7\t5\n"
+                              "u5\ti3\t5\nu5\ti5\t4\nu5\ti1\t5\n"
+                              "u6\ti4\t5\nu6\ti2\t3\nu6\ti6\t4\n";
+    char inter[512];
+    snprintf(inter, sizeof inter, "%s", xl_test_write_tmp("pl_many.tsv", MANY, strlen(MANY)));
+    xl_pipeline_options o;
+    options(&o, &f, false);
+    o.interactions_path = inter;
+    o.heldout_path = NULL;
+    o.kinds[0] = XL_REC_HYBRID;
+    o.kinds[1] = XL_REC_ITEMKNN;
+    o.kinds[2] = XL_REC_CONTENT;
+    o.n_kinds = 3;
+    o.cf_kind = XL_REC_ITEMKNN;
+    xl_pipeline p;
+    xl_error err;
+    assert_int_equal(xl_pipeline_run(&p, &o, &err), 0);
+    const double *v = p.hybrid_val_ndcg;
+    assert_true(v[0] >= 0 && v[1] >= 0 && v[2] >= 0);
+    assert_true(v[0] >= v[1] - 1e-12 && v[0] >= v[2] - 1e-12);
+    double steps = p.hybrid_alpha * 10;
+    assert_true(p.hybrid_alpha >= 0 && p.hybrid_alpha <= 1 && fabs(steps - floor(steps + 0.5)) < 1e-9);
+    /* the model choice refits the hybrid with the chosen weight on the same split: same NDCG; the
+     * CF part alone is alpha = 1 */
+    assert_close(p.models[0].val_ndcg, v[0], 1e-12);
+    assert_close(p.models[1].val_ndcg, v[1], 1e-12);
+    xl_buf b;
+    xl_buf_init(&b);
+    assert_int_equal(xl_pipeline_summary(&p, &b, &err), 0);
+    char want[160];
+    snprintf(want, sizeof want, "hybrid: CF weight %.1f chosen on the validation split (NDCG@2 %.4f; CF alone %.4f,",
+             p.hybrid_alpha, v[0], v[1]);
+    if (!strstr(b.data, want)) fail_msg("summary lacks '%s':\n%s", want, b.data);
+    xl_pipeline_free(&p);
+    /* a given weight is used as is, and the summary says so */
+    o.hybrid_alpha = 0.3;
+    assert_int_equal(xl_pipeline_run(&p, &o, &err), 0);
+    assert_close(p.hybrid_alpha, 0.3, 0);
+    assert_close(p.hybrid_val_ndcg[0], -1, 0);
+    xl_buf_clear(&b);
+    assert_int_equal(xl_pipeline_summary(&p, &b, &err), 0);
+    assert_non_null(strstr(b.data, "hybrid: CF weight 0.30 (--hybrid-alpha)"));
+    xl_buf_free(&b);
+    xl_pipeline_free(&p);
+    remove(inter);
+}
+
 static void test_formula_refs(void **state)
 {
     (void)state;
@@ -491,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_language_detection),
         cmocka_unit_test(test_bert_model),
         cmocka_unit_test(test_svg_chart_and_checker),
+        cmocka_unit_test(test_hybrid_weight_on_validation),
         cmocka_unit_test(test_formula_refs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -252,6 +252,92 @@ static void test_itemknn_by_hand(void **state)
     xl_interactions_free(&x);
 }
 
+/* Similar items by hand.  Users' items: u0 {0,1}, u1 {0,1,2}, u2 {1,2}, u3 {0,3}; columns
+ * U_0 = {u0,u1,u3}, U_1 = {u0,u1,u2}, U_2 = {u1,u2}, U_3 = {u3}.  item-kNN, shrink 0:
+ *   s_01 = 2/(sqrt3 sqrt3) = 2/3, s_03 = 1/sqrt3, s_02 = 1/(sqrt3 sqrt2) = 1/sqrt6
+ *   s_12 = 2/(sqrt3 sqrt2) = 2/sqrt6, s_10 = 2/3, s_13 = 0 (no common user: not a neighbour)
+ *   s_30 = 1/sqrt3 only.
+ * content, vectors v0 = (1,0), v1 = (0,1), v2 = (1,1), v3 = (3,1) (normalised on load):
+ *   cos(v0, v3) = 3/sqrt10, cos(v0, v2) = 1/sqrt2, cos(v0, v1) = 0. */
+static void test_similar_items(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {1, 2}, {2, 1}, {2, 2}, {3, 0}, {3, 3}};
+    for (size_t e = 0; e < 9; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 4, 4);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.knn_shrink = 0;
+    xl_error err;
+    xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    assert_non_null(m);
+    const uint32_t q[] = {0, 1, 3};
+    uint32_t it[9];
+    float sc[9];
+    assert_int_equal(xl_rec_similar_topk(m, q, 3, 3, it, sc, &err), 0);
+    const uint32_t want_it[9] = {1, 3, 2, 2, 0, XL_REC_NONE, 0, XL_REC_NONE, XL_REC_NONE};
+    const double want_sc[9] = {2.0 / 3.0, 1 / sqrt(3.0), 1 / sqrt(6.0), 2 / sqrt(6.0), 2.0 / 3.0, 0, 1 / sqrt(3.0), 0, 0};
+    for (size_t t = 0; t < 9; t++) {
+        assert_int_equal(it[t], want_it[t]);
+        assert_close(sc[t], want_sc[t], 1e-6);
+    }
+    xl_rec_free(m);
+    /* content: cosine of the item vectors, the item itself never listed */
+    const float vec[] = {1, 0, 0, 1, 1, 1, 3, 1};
+    xl_item_vectors iv;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 4, 2, "v", &err), 0);
+    m = xl_rec_fit(XL_REC_CONTENT, &p, &R, &iv, &err);
+    assert_non_null(m);
+    assert_int_equal(xl_rec_similar_topk(m, q, 1, 4, it, sc, &err), 0);
+    const uint32_t want_c[4] = {3, 2, 1, XL_REC_NONE};
+    const double want_cs[4] = {3 / sqrt(10.0), 1 / sqrt(2.0), 0, 0};
+    for (size_t t = 0; t < 4; t++) {
+        assert_int_equal(it[t], want_c[t]);
+        assert_close(sc[t], want_cs[t], 1e-6);
+    }
+    xl_rec_free(m);
+    /* ALS on two blocks of co-liked items (users 0-2 like items 0, 1; users 3-5 like 2, 3): each
+     * item's nearest factor row is its block partner, and the similarity is symmetric */
+    xl_interactions y;
+    xl_interactions_init(&y);
+    for (uint32_t u = 0; u < 6; u++)
+        for (uint32_t i = 0; i < 2; i++) xl_interactions_push(&y, u, (u < 3 ? 0 : 2) + i, 1, 0, NULL);
+    xl_csr B;
+    build(&B, &y, 6, 4);
+    p.factors = 4;
+    m = xl_rec_fit(XL_REC_ALS, &p, &B, NULL, &err);
+    assert_non_null(m);
+    const uint32_t all[] = {0, 1, 2, 3};
+    uint32_t ai[4];
+    float as[4];
+    assert_int_equal(xl_rec_similar_topk(m, all, 4, 1, ai, as, &err), 0);
+    assert_int_equal(ai[0], 1);
+    assert_int_equal(ai[1], 0);
+    assert_int_equal(ai[2], 3);
+    assert_int_equal(ai[3], 2);
+    float s0[4], s1[4];
+    assert_int_equal(xl_rec_similar(m, 0, s0, NULL, &err), 0);
+    assert_int_equal(xl_rec_similar(m, 2, s1, NULL, &err), 0);
+    assert_true(s0[0] != s0[0]); /* NaN: the item itself */
+    assert_close(s0[2], s1[0], 1e-6);
+    assert_true(s0[1] <= 1.0f + 1e-6f && s0[1] > s0[2]);
+    xl_rec_free(m);
+    /* popularity has no item representation */
+    m = xl_rec_fit(XL_REC_POPULARITY, &p, &B, NULL, &err);
+    assert_non_null(m);
+    assert_int_equal(xl_rec_similar_topk(m, all, 1, 2, ai, as, &err), -1);
+    assert_non_null(strstr(err.msg, "no item representation"));
+    xl_rec_free(m);
+    xl_item_vectors_free(&iv);
+    xl_csr_free(&B);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+    xl_interactions_free(&y);
+}
+
 /* A random implicit data set for the factor models. */
 static void random_data(xl_interactions *x, uint32_t nu, uint32_t ni, size_t per_user, uint64_t seed)
 {
@@ -681,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_cosbias_stationary),
         cmocka_unit_test(test_popularity_topk),
         cmocka_unit_test(test_itemknn_by_hand),
+        cmocka_unit_test(test_similar_items),
         cmocka_unit_test(test_topk_matches_sort_and_repeatable),
         cmocka_unit_test(test_models_learn),
         cmocka_unit_test(test_bad_input),

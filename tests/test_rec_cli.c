@@ -287,6 +287,13 @@ static double json_field(const char *json, const char *model, const char *key)
     return strtod(v + strlen(pat), NULL);
 }
 
+static size_t count_lines_text(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
 static size_t count_lines(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -463,6 +470,122 @@ static void test_model_files(void **state)
     free(h);
 }
 
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* Time-based splits written with --write-split: exact train/test membership.  Items a..d get
+ * indices 0..3 in order of appearance; rows are written per user, items ascending. */
+static void test_time_split_files(void **state)
+{
+    (void)state;
+    static const char TR[] = "user,item,rating,time\n1,a,5,10\n1,b,4,30\n1,c,3,20\n2,a,4,15\n2,d,5,40\n3,b,2,25\n";
+    char *r = tmp_copy("rt.csv", TR, strlen(TR));
+    char dir[1024], path[1200], args[8192];
+    snprintf(dir, sizeof dir, "%s", xl_test_tmp_path("tsplit"));
+    static char out[16384], err[16384];
+    struct {
+        const char *opts;
+        const char *train, *test;
+    } cases[] = {
+        /* leave-last-2 by time: user 1 keeps a (10), holds out c (20) and b (30); user 2 has two
+         * rows and holds out one, d (40); user 3's single row stays */
+        {"--protocol last --last-n 2", "user,item,rating,time\n1,a,5,10\n2,a,4,15\n3,b,2,25\n",
+         "user,item,rating,time\n1,b,4,30\n1,c,3,20\n2,d,5,40\n"},
+        /* global cut at 25: every row with time >= 25 */
+        {"--protocol time --time-cut 25", "user,item,rating,time\n1,a,5,10\n1,c,3,20\n2,a,4,15\n",
+         "user,item,rating,time\n1,b,4,30\n2,d,5,40\n3,b,2,25\n"},
+        /* the latest half (3 of 6 rows): the same rows */
+        {"--protocol time --test-ratio 0.5", "user,item,rating,time\n1,a,5,10\n1,c,3,20\n2,a,4,15\n",
+         "user,item,rating,time\n1,b,4,30\n2,d,5,40\n3,b,2,25\n"},
+    };
+    for (size_t q = 0; q < 3; q++) {
+        snprintf(args, sizeof args,
+                 "eval --ratings %s --rating-col rating --time-col time %s --models popularity -k 2 --threads 1 "
+                 "--quiet --json - --write-split %s",
+                 r, cases[q].opts, dir);
+        assert_int_equal(run(args, out, err, sizeof out), 0);
+        assert_non_null(strstr(out, q == 0 ? "\"protocol\": \"last\", \"last_n\": 2" :
+                                    q == 1 ? "\"protocol\": \"time\", \"time_cut\": 25" : "\"protocol\": \"time\","));
+        snprintf(path, sizeof path, "%s/train.csv", dir);
+        assert_string_equal(read_all(path), cases[q].train);
+        snprintf(path, sizeof path, "%s/test.csv", dir);
+        assert_string_equal(read_all(path), cases[q].test);
+    }
+    /* no timestamps: a clear usage error, not a split by row order */
+    snprintf(args, sizeof args, "eval --ratings %s --rating-col rating --protocol time --models popularity", r);
+    assert_int_equal(run(args, out, err, sizeof out), 2);
+    assert_non_null(strstr(err, "no timestamps"));
+    snprintf(args, sizeof args, "eval --ratings %s --rating-col rating --protocol last --models popularity", r);
+    assert_int_equal(run(args, out, err, sizeof out), 2);
+    assert_non_null(strstr(err, "--time-col"));
+    /* options that belong to another protocol */
+    snprintf(args, sizeof args, "eval --ratings %s --time-col time --time-cut 20 --models popularity", r);
+    assert_int_equal(run(args, out, err, sizeof out), 2);
+    snprintf(args, sizeof args, "eval --ratings %s --time-col time --protocol time --time-cut 2x --models popularity", r);
+    assert_int_equal(run(args, out, err, sizeof out), 2);
+    const char *files[] = {"train.csv", "test.csv", "validation.csv", "items.csv"};
+    for (size_t q = 0; q < 4; q++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[q]);
+        remove(path);
+    }
+    remove(dir);
+    remove(r);
+    free(r);
+}
+
+/* recommend --similar-items: exact item-kNN neighbours of f on RATINGS with shrink 0
+ * (U_f = {2,4,5}; common users with c: 3 -> 3/(2 sqrt3) = 0.866025, e: 2 -> 2/(2 sqrt3) = 0.57735,
+ * a: 2 -> 2/(sqrt5 sqrt3) = 0.516398, then b and d at 1/(2 sqrt3)), and the same lists from the
+ * saved model for itemknn, als and content. */
+static void test_similar_items_cli(void **state)
+{
+    (void)state;
+    char *r = tmp_copy("r.csv", RATINGS, strlen(RATINGS));
+    char *it = tmp_copy("items.csv", ITEMS, strlen(ITEMS));
+    char model[1024], args[8192];
+    snprintf(model, sizeof model, "%s", xl_test_tmp_path("sim.xlrec"));
+    static char fit[16384], loaded[16384], err[4096];
+    snprintf(args, sizeof args,
+             "recommend --ratings %s --rating-col rating --model itemknn --shrink 0 --similar-items f -k 3 --quiet", r);
+    assert_int_equal(run(args, fit, NULL, sizeof fit), 0);
+    assert_string_equal(fit, "f\t1\tc\t0.866025\nf\t2\te\t0.57735\nf\t3\ta\t0.516398\n");
+    static const char *const kinds[] = {"itemknn", "als", "content", "hybrid"};
+    for (size_t q = 0; q < 4; q++) {
+        snprintf(args, sizeof args,
+                 "recommend --ratings %s --rating-col rating --items %s --item-text-cols title --text-vectors 64 "
+                 "--model %s --factors 4 -k 4 --threads 1 --quiet --similar-items f,a --save %s",
+                 r, it, kinds[q], model);
+        assert_int_equal(run(args, fit, NULL, sizeof fit), 0);
+        assert_int_equal(count_lines_text(fit), 8);
+        assert_true(strncmp(fit, "f\t1\t", 4) == 0);
+        snprintf(args, sizeof args, "recommend --load %s -k 4 --threads 2 --quiet --similar-items f,a", model);
+        assert_int_equal(run(args, loaded, NULL, sizeof loaded), 0);
+        assert_string_equal(fit, loaded);
+    }
+    /* an unknown item, a model without item representation, a conflicting option */
+    snprintf(args, sizeof args, "recommend --load %s --similar-items zz --quiet", model);
+    assert_int_equal(run(args, fit, err, sizeof fit), 1);
+    assert_non_null(strstr(err, "no item 'zz'"));
+    snprintf(args, sizeof args, "recommend --ratings %s --model popularity --similar-items a --quiet", r);
+    assert_int_equal(run(args, fit, err, sizeof fit), 1);
+    assert_non_null(strstr(err, "no item representation"));
+    snprintf(args, sizeof args, "recommend --load %s --similar-items a --users 1", model);
+    assert_int_equal(run(args, fit, err, sizeof fit), 2);
+    remove(model);
+    remove(r);
+    remove(it);
+    free(r);
+    free(it);
+}
+
 /* --tune reports values from the documented grid; the hybrid's chosen blend is never worse on
  * validation than either of its parts alone (both are points of its search). */
 static void test_tune_and_hybrid(void **state)
@@ -542,6 +665,8 @@ int main(void)
         cmocka_unit_test(test_model_files),
         cmocka_unit_test(test_tune_and_hybrid),
         cmocka_unit_test(test_vector_postprocessing),
+        cmocka_unit_test(test_time_split_files),
+        cmocka_unit_test(test_similar_items_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
  * A readable table goes to stdout, the JSON report to --json FILE ("-" =
  * stdout instead of the table), an SVG bar chart of the metrics to --svg FILE
  * (src/eval/xl_eval_svg.h); the load report to stderr. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,14 +108,21 @@ int cmd_eval(int argc, char **argv)
     bool significance = false, tune = false;
     xl_eval_config dc; /* the library's defaults */
     xl_eval_config_default(&dc);
-    int64_t k = (int64_t)dc.k, folds = (int64_t)dc.folds;
+    int64_t k = (int64_t)dc.k, folds = (int64_t)dc.folds, last_n = dc.last_n;
+    const char *time_cut = NULL;
     double test_ratio = dc.test_ratio, threshold = dc.relevance_threshold, val_ratio = dc.val_ratio;
     bool by_lang = false, cold = false, header = false, quiet = false;
     xl_option opts[124];
     const xl_option own[] = {
         {"models", 'm', XL_OPT_STRING, &models, "LIST", "comma-separated models", 0, 0, NULL},
-        {"protocol", 'p', XL_OPT_CHOICE, &protocol, NULL, "split: random holdout, per-user ratio, leave-last-out, k-fold", 0, 0, "random|ratio|last|kfold"},
-        {"test-ratio", 0, XL_OPT_DOUBLE, &test_ratio, "X", "test share for random/ratio", 1e-9, 0.999999, NULL},
+        {"protocol", 'p', XL_OPT_CHOICE, &protocol, NULL,
+         "split: random holdout, per-user ratio, per-user leave-last-N by time, k-fold, global time cut", 0, 0,
+         "random|ratio|last|kfold|time"},
+        {"last-n", 0, XL_OPT_INT, &last_n, "N", "--protocol last: hold out each user's N latest (at most all but one)",
+         1, 1000000, NULL},
+        {"time-cut", 0, XL_OPT_STRING, &time_cut, "T",
+         "--protocol time: test = interactions with time >= T (absent: the latest test-ratio share)", 0, 0, NULL},
+        {"test-ratio", 0, XL_OPT_DOUBLE, &test_ratio, "X", "test share for random, ratio, and time without a cut", 1e-9, 0.999999, NULL},
         {"folds", 0, XL_OPT_INT, &folds, "N", "folds for kfold", 2, 255, NULL},
         {"k", 'k', XL_OPT_INT, &k, "N", "list length K", 1, 100000, NULL},
         {"threshold", 0, XL_OPT_DOUBLE, &threshold, "X", "held-out items with rating >= X are relevant (0: all)", 0, 0, NULL},
@@ -177,6 +185,26 @@ int cmd_eval(int argc, char **argv)
     c.protocol = (xl_split_kind)xl_split_parse(protocol);
     c.test_ratio = test_ratio;
     c.folds = (int)folds;
+    c.last_n = (int)last_n;
+    if (last_n != 1 && c.protocol != XL_SPLIT_LAST) {
+        free(res);
+        return xl_cli_usage_error(&spec, "--last-n goes with --protocol last");
+    }
+    if (time_cut) {
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(time_cut, &end, 10);
+        if (errno || end == time_cut || *end) {
+            free(res);
+            return xl_cli_usage_error(&spec, "--time-cut wants an integer timestamp, got '%s'", time_cut);
+        }
+        if (c.protocol != XL_SPLIT_TIME) {
+            free(res);
+            return xl_cli_usage_error(&spec, "--time-cut goes with --protocol time");
+        }
+        c.has_time_cut = true;
+        c.time_cut = (int64_t)v;
+    }
     c.k = (size_t)k;
     c.relevance_threshold = threshold;
     c.val_ratio = val_ratio;
@@ -287,8 +315,9 @@ int cmd_eval(int argc, char **argv)
         xl_rec_report_text(&d.report, report, sizeof report);
         fprintf(stderr, "xlrec: %s: %u users, %u items; %s\n", s.ratings, d.n_users, d.n_items, report);
     }
-    if (c.protocol == XL_SPLIT_LAST && !d.has_time) {
-        rc = xl_cli_usage_error(&spec, "--protocol last needs --time-col");
+    if ((c.protocol == XL_SPLIT_LAST || c.protocol == XL_SPLIT_TIME) && !d.has_time && !c.given_fold) {
+        rc = xl_cli_usage_error(&spec, "--protocol %s splits by time, but the ratings have no timestamps: give "
+                                "--time-col (MovieLens: timestamp, KMRD: time)", protocol);
         goto done;
     }
     if (write_split) {

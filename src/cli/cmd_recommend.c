@@ -130,12 +130,59 @@ out:
     return rc;
 }
 
+/* --similar-items ID,ID: item<TAB>rank<TAB>similar_item<TAB>similarity, K lines per item (fewer
+ * when the model lists fewer, e.g. itemknn's neighbours). */
+static int print_similar(const xl_rec_model *m, const xl_idmap *item_ids, const char *list, size_t k, xl_error *err)
+{
+    size_t n_max = 1;
+    for (const char *q = list; *q; q++) n_max += *q == ',';
+    uint32_t *items = xl_malloc(n_max * sizeof *items, err), *out = NULL;
+    float *scores = NULL;
+    size_t n = 0;
+    int rc = -1;
+    if (!items) return -1;
+    for (const char *q = list;;) {
+        const char *e = strchr(q, ',');
+        size_t len = e ? (size_t)(e - q) : strlen(q);
+        long it = xl_idmap_find(item_ids, q, len);
+        if (it < 0) {
+            xl_fail(err, XL_ERR_USAGE, "--similar-items: no item '%.*s' in the model", (int)(len > 64 ? 64 : len), q);
+            goto out;
+        }
+        items[n++] = (uint32_t)it;
+        if (!e) break;
+        q = e + 1;
+    }
+    size_t cells;
+    if (!xl_mul_size(n, k, &cells)) {
+        xl_fail(err, XL_ERR_LIMIT, "--similar-items: %zu items x %zu neighbours overflow", n, k);
+        goto out;
+    }
+    out = xl_malloc(cells * sizeof *out, err);
+    scores = xl_malloc(cells * sizeof *scores, err);
+    if (!out || !scores || xl_rec_similar_topk(m, items, n, k, out, scores, err) < 0) goto out;
+    for (size_t r = 0; r < n; r++)
+        for (size_t t = 0; t < k && out[r * k + t] != XL_REC_NONE; t++)
+            printf("%s\t%zu\t%s\t%.6g\n", item_ids->names[items[r]], t + 1, item_ids->names[out[r * k + t]],
+                   scores[r * k + t]);
+    if (fflush(stdout) != 0) {
+        xl_fail(err, XL_ERR_IO, "stdout: write failed");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(items);
+    free(out);
+    free(scores);
+    return rc;
+}
+
 int cmd_recommend(int argc, char **argv)
 {
     xl_rec_setup s;
     xl_rec_setup_default(&s);
     const char *model = "als", *users_opt = NULL, *format = "tsv";
-    const char *save = NULL, *load = NULL, *history = NULL;
+    const char *save = NULL, *load = NULL, *history = NULL, *similar = NULL;
     bool titles = false;
     int64_t k = 10, explain = 0;
     bool quiet = false;
@@ -159,6 +206,10 @@ int cmd_recommend(int argc, char **argv)
         {"history", 0, XL_OPT_STRING, &history, "FILE",
          "recommend for the users of FILE (user,item[,rating][,time]) from their history alone (fold-in: "
          "popularity, itemknn, als, content, hybrid)", 0, 0, NULL},
+        {"similar-items", 0, XL_OPT_STRING, &similar, "IDS",
+         "instead of user lists: the K items most similar to each of these comma-separated item ids "
+         "(item<TAB>rank<TAB>similar_item<TAB>similarity; itemknn, als, bpr, mf, content, cosbias, hybrid)", 0, 0,
+         NULL},
     };
     memcpy(opts, own, sizeof own);
     n = sizeof own / sizeof own[0];
@@ -169,7 +220,8 @@ int cmd_recommend(int argc, char **argv)
         "xlrec recommend --ratings FILE [--items FILE --item-text-cols COLS] [--vectors F.npy | --text-vectors DIM]\n"
         "                --model M [-k 10] [--users ID,ID] [--explain 3] [--format tsv|eval [--titles]]\n"
         "                [--save MODEL]\n"
-        "xlrec recommend --load MODEL [--history FILE] [-k 10] [--users ID,ID] [--format tsv|eval]",
+        "xlrec recommend --load MODEL [--history FILE] [-k 10] [--users ID,ID] [--format tsv|eval]\n"
+        "xlrec recommend (--ratings FILE ... --model M | --load MODEL) --similar-items ID,ID [-k 10]",
         "Fit a model on every interaction (or load one) and print each user's top-K unseen items as\n"
         "user<TAB>rank<TAB>item<TAB>score[<TAB>history_item:contribution,...].\n"
         "Example (MovieLens): xlrec recommend --ratings ratings.csv --user-col userId --item-col movieId\n"
@@ -181,6 +233,9 @@ int cmd_recommend(int argc, char **argv)
     if (!s.ratings && !load) return xl_cli_usage_error(&spec, "--ratings FILE (or --load MODEL) is required");
     if (s.ratings && load) return xl_cli_usage_error(&spec, "give --ratings (fit) or --load (a saved model), not both");
     if (xl_rec_setup_usage_problem(&s)) return xl_cli_usage_error(&spec, "%s", xl_rec_setup_usage_problem(&s));
+    if (similar && (history || users_opt || explain || strcmp(format, "tsv") != 0 || titles))
+        return xl_cli_usage_error(&spec, "--similar-items lists items, not users: it does not go with --history, "
+                                  "--users, --explain, --format eval or --titles");
     const char *inputs[] = {s.ratings, s.items, s.vectors, load, history};
     if ((rc = xl_cli_check_output(&spec, save, inputs, 5)) != XL_CLI_CONTINUE) return rc;
     xl_rec_kind kind = (xl_rec_kind)xl_rec_kind_parse(model);
@@ -226,6 +281,12 @@ int cmd_recommend(int argc, char **argv)
             if (xl_rec_save(m, &d.users, &d.items, save, &err) < 0) goto fail;
             if (!quiet) fprintf(stderr, "xlrec: model written to %s\n", save);
         }
+    }
+    if (similar) {
+        rc = print_similar(m, &d.items, similar, (size_t)k, &err);
+        if (rc < 0) goto fail;
+        rc = XL_EXIT_OK;
+        goto done;
     }
     /* the model that ranks, its users' ids and the items each user has seen */
     const xl_rec_model *ranker = m;

@@ -4,6 +4,7 @@
  *   stdout: recommendations TSV (no --out), or the evaluation table (--out)
  *   stderr: what the run did; progress only on a terminal and without --quiet
  *   --out DIR: recommendations.tsv, summary.txt, evaluation.{json,txt,svg} */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ int cmd_run(int argc, char **argv)
                *rating_col = NULL;
     int64_t k = (int64_t)o.k, explain = (int64_t)o.explain, seed = (int64_t)o.seed, threads = o.threads,
             max_len = (int64_t)o.max_seq_len;
-    double min_cov = o.min_coverage, alpha = o.hybrid_alpha;
+    double min_cov = o.min_coverage, alpha = o.hybrid_alpha < 0 ? NAN : o.hybrid_alpha; /* NAN: chosen */
     bool quiet = false, detect = false, center = false, whiten = false;
     int64_t whiten_dims = 0;
     const xl_option opts[] = {
@@ -85,7 +86,9 @@ int cmd_run(int argc, char **argv)
          "comma-separated, first one writes the recommendations: content|cf|hybrid|formula", 0, 0, NULL},
         {"cf", 0, XL_OPT_CHOICE, &cf, NULL, "the collaborative model behind cf and hybrid", 0, 0,
          "itemknn|als|bpr|popularity"},
-        {"hybrid-alpha", 0, XL_OPT_DOUBLE, &alpha, "X", "CF weight of the hybrid", 0, 1, NULL},
+        {"hybrid-alpha", 0, XL_OPT_DOUBLE, &alpha, "X",
+         "CF weight of the hybrid (default: chosen in 0, 0.1, ..., 1 by NDCG@k on a validation split of the "
+         "training data)", 0, 1, NULL},
         {"center-vectors", 0, XL_OPT_FLAG, &center, NULL,
          "subtract the catalogue's mean item vector, then re-normalise (docs/recommender.md)", 0, 0, NULL},
         {"whiten-vectors", 0, XL_OPT_FLAG, &whiten, NULL,
@@ -198,7 +201,7 @@ int cmd_run(int argc, char **argv)
     o.center_vectors = center;
     o.whiten_vectors = whiten;
     o.whiten_dims = (size_t)whiten_dims;
-    o.hybrid_alpha = alpha;
+    o.hybrid_alpha = isnan(alpha) ? -1 : alpha;
     o.k = (size_t)k;
     o.explain = (size_t)explain;
     o.seed = (uint64_t)seed;

@@ -60,16 +60,35 @@ double xl_metric_coverage(const uint32_t *lists, size_t n_lists, size_t k, uint3
 typedef enum {
     XL_SPLIT_RANDOM,     /* global: round(ratio * n) random interactions -> test (fold 1) */
     XL_SPLIT_USER_RATIO, /* per user: round(ratio * n_u) random ones, at most n_u - 1 -> test */
-    XL_SPLIT_LAST,       /* per user with n_u >= 2: the latest (max time, later row on ties) -> test */
-    XL_SPLIT_KFOLD       /* shuffled, fold = position * k / n */
+    XL_SPLIT_LAST,       /* per user with n_u >= 2: the last_n latest (by time, later row on ties),
+                          * at most n_u - 1 -> test */
+    XL_SPLIT_KFOLD,      /* shuffled, fold = position * k / n */
+    XL_SPLIT_TIME        /* global time cut: time >= time_cut -> test when has_time_cut, else the
+                          * round(ratio * n) latest interactions (by time, later row on ties) */
 } xl_split_kind;
+
+/* Everything a split needs; xl_split_spec_default gives ratio 0.25, 5 folds, seed 42, last_n 1. */
+typedef struct xl_split_spec {
+    xl_split_kind kind;
+    double ratio;       /* random, ratio, time without a cut */
+    int folds;          /* kfold */
+    uint64_t seed;      /* random, ratio, kfold */
+    int last_n;         /* last: held-out interactions per user (>= 1) */
+    bool has_time_cut;  /* time: cut at time_cut instead of by ratio */
+    int64_t time_cut;
+} xl_split_spec;
+void xl_split_spec_default(xl_split_spec *s);
 
 /* Assign a fold to each of the interactions subset[0..n) (indices into x;
  * subset NULL = all of x, n = x->n): 0 = train, 1 = test, or 0..folds-1 for
  * k-fold.  Deterministic given seed. */
 int xl_split_assign(const xl_interactions *x, const size_t *subset, size_t n, uint32_t n_users, xl_split_kind kind,
                     double ratio, int folds, uint64_t seed, uint8_t *fold, xl_error *err);
-int xl_split_parse(const char *name); /* "random" "ratio" "last" "kfold", -1 if unknown */
+/* The same for any spec (the function above is this with last_n 1 and no time cut).  The time
+ * kinds (last, time) read x->time: the caller checks that the data has timestamps. */
+int xl_split_assign_spec(const xl_interactions *x, const size_t *subset, size_t n, uint32_t n_users,
+                         const xl_split_spec *spec, uint8_t *fold, xl_error *err);
+int xl_split_parse(const char *name); /* "random" "ratio" "last" "kfold" "time", -1 if unknown */
 
 /* ---------------------------------------------------------------- runner */
 
@@ -77,6 +96,9 @@ typedef struct xl_eval_config {
     xl_split_kind protocol;
     double test_ratio;      /* random / ratio */
     int folds;              /* kfold */
+    int last_n;             /* last: held-out interactions per user (default 1) */
+    bool has_time_cut;      /* time: test = time >= time_cut (else the latest test_ratio share) */
+    int64_t time_cut;
     size_t k;
     double relevance_threshold; /* test items with rating >= this are relevant (0: all) */
     double val_ratio;       /* hybrid weight search: per-user validation share of train */
@@ -104,6 +126,8 @@ typedef struct xl_eval_config {
 } xl_eval_config;
 
 void xl_eval_config_default(xl_eval_config *c);
+/* The split spec of a config (protocol, ratio, folds, seed, last_n, time cut). */
+void xl_eval_split_spec(const xl_eval_config *c, xl_split_spec *out);
 
 #define XL_EVAL_MAX_ROWS 256
 

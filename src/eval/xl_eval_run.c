@@ -23,6 +23,19 @@ void xl_eval_config_default(xl_eval_config *c)
     c->val_ratio = 0.2;
     c->seed = 42;
     c->threads = XL_THREADS_DEFAULT;
+    c->last_n = 1;
+}
+
+void xl_eval_split_spec(const xl_eval_config *c, xl_split_spec *out)
+{
+    xl_split_spec_default(out);
+    out->kind = c->protocol;
+    out->ratio = c->test_ratio;
+    out->folds = c->folds;
+    out->seed = c->seed;
+    out->last_n = c->last_n;
+    out->has_time_cut = c->has_time_cut;
+    out->time_cut = c->time_cut;
 }
 
 /* Metrics of top-K lists (one row per entry of `users`) against the test CSR,
@@ -600,9 +613,15 @@ int xl_eval_run(const xl_rec_dataset *d, const xl_item_vectors *vectors, const x
     if (!fold || !tr || !te || !rows || !cold) goto out;
     if (config->given_fold) {
         memcpy(fold, config->given_fold, x->n);
-    } else if (xl_split_assign(x, NULL, x->n, d->n_users, config->protocol, config->test_ratio, config->folds,
-                               config->seed, fold, err) < 0) {
-        goto out;
+    } else {
+        if ((config->protocol == XL_SPLIT_LAST || config->protocol == XL_SPLIT_TIME) && !d->has_time) {
+            xl_fail(err, XL_ERR_USAGE, "protocol %s splits by time, but the ratings have no timestamps (--time-col)",
+                    config->protocol == XL_SPLIT_LAST ? "last" : "time");
+            goto out;
+        }
+        xl_split_spec spec;
+        xl_eval_split_spec(config, &spec);
+        if (xl_split_assign_spec(x, NULL, x->n, d->n_users, &spec, fold, err) < 0) goto out;
     }
     int n_folds = config->protocol == XL_SPLIT_KFOLD && !config->given_fold ? config->folds : 1;
     fs.users = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * sizeof *fs.users, err);
@@ -684,13 +703,23 @@ out:
 
 static const char *protocol_name(xl_split_kind k)
 {
-    static const char *const n[] = {"random", "ratio", "last", "kfold"};
-    return (unsigned)k < 4 ? n[k] : "?";
+    static const char *const n[] = {"random", "ratio", "last", "kfold", "time"};
+    return (unsigned)k < 5 ? n[k] : "?";
+}
+
+/* The time protocols' own parameters as JSON members (", \"last_n\": 2"), else "". */
+static void protocol_extra(const xl_eval_config *c, char *out, size_t size)
+{
+    out[0] = 0;
+    if (c->protocol == XL_SPLIT_LAST) snprintf(out, size, ", \"last_n\": %d", c->last_n);
+    if (c->protocol == XL_SPLIT_TIME && c->has_time_cut)
+        snprintf(out, size, ", \"time_cut\": %lld", (long long)c->time_cut);
 }
 
 int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, xl_error *err)
 {
     const xl_eval_config *c = &r->config;
+    char extra[64];
     if (xl_buf_printf(b, err, "{\n  \"dataset\": ") < 0 || xl_json_put_cstr(b, dataset_name ? dataset_name : "", err) < 0)
         return -1;
     if (r->external) { /* lists from files: no split was made, so no protocol, ratio, folds or seed */
@@ -705,10 +734,12 @@ int xl_eval_json(const xl_eval_result *r, const char *dataset_name, xl_buf *b, x
                           "  \"results\": [",
                           c->k, c->relevance_threshold, (unsigned long long)c->seed) < 0)
             return -1;
-    } else if (xl_buf_printf(b, err,
-                             ",\n  \"protocol\": \"%s\", \"test_ratio\": %.6g, \"folds\": %d, \"k\": %zu,"
+    } else if (protocol_extra(c, extra, sizeof extra),
+               xl_buf_printf(b, err,
+                             ",\n  \"protocol\": \"%s\"%s, \"test_ratio\": %.6g, \"folds\": %d, \"k\": %zu,"
                              " \"relevance_threshold\": %.6g, \"seed\": %llu, \"folds_run\": %d,\n  \"results\": [",
-                             protocol_name(c->protocol), c->test_ratio, c->protocol == XL_SPLIT_KFOLD ? c->folds : 1,
+                             protocol_name(c->protocol), extra, c->test_ratio,
+                             c->protocol == XL_SPLIT_KFOLD ? c->folds : 1,
                              c->k, c->relevance_threshold, (unsigned long long)c->seed, r->n_folds_run) < 0) {
         return -1;
     }

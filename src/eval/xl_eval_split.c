@@ -107,8 +107,16 @@ int xl_eval_write_split(const xl_rec_dataset *d, const xl_eval_config *c, const 
     xl_buf b;
     xl_buf_init(&b);
     if (c->given_fold) memcpy(fold, c->given_fold, x->n);
-    else if (xl_split_assign(x, NULL, x->n, d->n_users, c->protocol, c->test_ratio, c->folds, c->seed, fold, err) < 0)
-        goto out;
+    else {
+        if ((c->protocol == XL_SPLIT_LAST || c->protocol == XL_SPLIT_TIME) && !d->has_time) {
+            xl_fail(err, XL_ERR_USAGE, "write split: protocol %s splits by time, but the ratings have no timestamps",
+                    c->protocol == XL_SPLIT_LAST ? "last" : "time");
+            goto out;
+        }
+        xl_split_spec spec;
+        xl_eval_split_spec(c, &spec);
+        if (xl_split_assign_spec(x, NULL, x->n, d->n_users, &spec, fold, err) < 0) goto out;
+    }
     if (xl_make_dir(dir, err) < 0) goto out;
     if (xl_buf_printf(&b, err, "item\n") < 0) goto out;
     for (uint32_t i = 0; i < d->n_items; i++)

@@ -137,27 +137,90 @@ double xl_metric_coverage(const uint32_t *lists, size_t n_lists, size_t k, uint3
 
 int xl_split_parse(const char *name)
 {
-    static const char *const names[] = {"random", "ratio", "last", "kfold"};
-    for (int k = 0; k < 4; k++)
+    static const char *const names[] = {"random", "ratio", "last", "kfold", "time"};
+    for (int k = 0; k < 5; k++)
         if (strcmp(name, names[k]) == 0) return k;
     return -1;
+}
+
+void xl_split_spec_default(xl_split_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = XL_SPLIT_USER_RATIO;
+    s->ratio = 0.25;
+    s->folds = 5;
+    s->seed = 42;
+    s->last_n = 1;
 }
 
 int xl_split_assign(const xl_interactions *x, const size_t *subset, size_t n, uint32_t n_users, xl_split_kind kind,
                     double ratio, int folds, uint64_t seed, uint8_t *fold, xl_error *err)
 {
+    xl_split_spec s;
+    xl_split_spec_default(&s);
+    s.kind = kind;
+    s.ratio = ratio;
+    s.folds = folds;
+    s.seed = seed;
+    return xl_split_assign_spec(x, subset, n, n_users, &s, fold, err);
+}
+
+/* Order positions t by (time, t): the earlier interaction first, file order on equal times.
+ * Bottom-up merge sort of the positions (stable, O(n log n)); tmp holds n entries. */
+static void sort_by_time(uint32_t *pos, uint32_t *tmp, size_t n, const xl_interactions *x, const size_t *subset)
+{
+#define TM(t) x->time[subset ? subset[t] : (t)]
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi) tmp[o++] = TM(pos[b]) < TM(pos[a]) ? pos[b++] : pos[a++];
+            while (a < mid) tmp[o++] = pos[a++];
+            while (b < hi) tmp[o++] = pos[b++];
+        }
+        memcpy(pos, tmp, n * sizeof *pos);
+    }
+#undef TM
+}
+
+int xl_split_assign_spec(const xl_interactions *x, const size_t *subset, size_t n, uint32_t n_users,
+                         const xl_split_spec *spec, uint8_t *fold, xl_error *err)
+{
+    xl_split_kind kind = spec->kind;
+    double ratio = spec->ratio;
+    int folds = spec->folds;
     if (!subset) n = x->n;
     if (n >= UINT32_MAX) return xl_fail(err, XL_ERR_LIMIT, "split: more than 2^32-1 interactions");
+    if ((unsigned)kind > XL_SPLIT_TIME) return xl_fail(err, XL_ERR_USAGE, "split: unknown protocol %d", (int)kind);
     if (kind == XL_SPLIT_KFOLD && (folds < 2 || folds > 255)) return xl_fail(err, XL_ERR_USAGE, "split: folds must be in [2, 255]");
-    if ((kind == XL_SPLIT_RANDOM || kind == XL_SPLIT_USER_RATIO) && !(ratio > 0 && ratio < 1))
+    if ((kind == XL_SPLIT_RANDOM || kind == XL_SPLIT_USER_RATIO || (kind == XL_SPLIT_TIME && !spec->has_time_cut)) &&
+        !(ratio > 0 && ratio < 1))
         return xl_fail(err, XL_ERR_USAGE, "split: test ratio must be in (0, 1)");
+    if (kind == XL_SPLIT_LAST && spec->last_n < 1) return xl_fail(err, XL_ERR_USAGE, "split: last-n must be >= 1");
     memset(fold, 0, n ? n : 1);
     xl_rng rng;
-    xl_rng_seed(&rng, seed, 11);
+    xl_rng_seed(&rng, spec->seed, 11);
     uint32_t *order = malloc((n ? n : 1) * sizeof *order);
     if (!order) return xl_fail(err, XL_ERR_NOMEM, "split: out of memory");
     for (size_t t = 0; t < n; t++) order[t] = (uint32_t)t;
 #define EL(t) (subset ? subset[t] : (t))
+    if (kind == XL_SPLIT_TIME) {
+        if (spec->has_time_cut) {
+            for (size_t t = 0; t < n; t++) fold[t] = x->time[EL(t)] >= spec->time_cut;
+        } else {
+            uint32_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
+            if (!tmp) {
+                free(order);
+                return xl_fail(err, XL_ERR_NOMEM, "split: out of memory");
+            }
+            sort_by_time(order, tmp, n, x, subset);
+            free(tmp);
+            size_t n_test = (size_t)floor(ratio * (double)n + 0.5);
+            for (size_t t = n - n_test; t < n; t++) fold[order[t]] = 1;
+        }
+        free(order);
+        return 0;
+    }
     if (kind == XL_SPLIT_RANDOM || kind == XL_SPLIT_KFOLD) {
         xl_rng_shuffle_u32(&rng, order, (uint32_t)n);
         size_t n_test = (size_t)floor(ratio * (double)n + 0.5);
@@ -196,10 +259,11 @@ int xl_split_assign(const xl_interactions *x, const size_t *subset, size_t n, ui
         size_t nu = ptr[u + 1] - ptr[u];
         if (nu < 2) continue; /* a single interaction stays in train */
         if (kind == XL_SPLIT_LAST) {
-            size_t best = 0;
-            for (size_t q = 1; q < nu; q++)
-                if (x->time[EL(g[q])] >= x->time[EL(g[best])]) best = q;
-            fold[g[best]] = 1;
+            /* g holds the user's positions in input order: order them by time (stable), the
+             * last min(last_n, nu - 1) go to test */
+            size_t n_test = (size_t)spec->last_n < nu - 1 ? (size_t)spec->last_n : nu - 1;
+            sort_by_time(g, order, nu, x, subset);
+            for (size_t q = nu - n_test; q < nu; q++) fold[g[q]] = 1;
         } else {
             xl_rng_shuffle_u32(&rng, g, (uint32_t)nu);
             size_t n_test = (size_t)floor(ratio * (double)nu + 0.5);

@@ -48,7 +48,7 @@ void xl_pipeline_options_default(xl_pipeline_options *o)
     o->pivot_lang = "en";
     o->min_coverage = 0.3;
     o->cf_kind = XL_REC_ITEMKNN;
-    o->hybrid_alpha = 0.5;
+    o->hybrid_alpha = -1; /* chosen on the validation split */
     o->kinds[0] = XL_REC_CONTENT; /* what `xlrec run` fits: content,formula,hybrid,cf */
     o->kinds[1] = XL_REC_COSBIAS;
     o->kinds[2] = XL_REC_HYBRID;
@@ -473,18 +473,16 @@ static bool content_only(xl_rec_kind k) { return k == XL_REC_CONTENT || k == XL_
  * minus a per-user 20 % validation split (xl_eval_validation_split, seed + 1000: the split
  * `xlrec eval` tunes on) and scored by NDCG@k on it; the best one is chosen (ties: the earlier
  * model).  Nothing held out (--heldout) is looked at. */
-static int validation_ndcg(xl_pipeline *p, const xl_rec_params *prm, xl_error *err)
+/* The validation split of the training data: vtrain (80 % per user) and vtest (the rest). */
+static int validation_split(const xl_pipeline *p, xl_csr *vtrain, xl_csr *vtest, xl_error *err)
 {
     const xl_csr *T = &p->train;
-    size_t n = T->nnz, k = p->opt.k;
+    size_t n = T->nnz;
     uint32_t nu = p->data.n_users, ni = p->data.n_items;
     xl_interactions tr;
     xl_interactions_init(&tr);
     uint8_t *fold = xl_malloc(n ? n : 1, err);
     size_t *a = xl_malloc((n ? n : 1) * sizeof *a, err), *b = xl_malloc((n ? n : 1) * sizeof *b, err);
-    xl_csr vtrain = {0}, vtest = {0};
-    uint32_t *lists = NULL;
-    float *scores = NULL;
     int rc = -1;
     if (!fold || !a || !b) goto out;
     if (xl_eval_validation_split(T, 0.2, p->opt.seed, &tr, fold, err) < 0) goto out;
@@ -493,9 +491,78 @@ static int validation_ndcg(xl_pipeline *p, const xl_rec_params *prm, xl_error *e
         if (fold[e]) b[nb++] = e;
         else a[na++] = e;
     }
-    if (xl_csr_build(&vtrain, &tr, a, na, nu, ni, false, err) < 0 ||
-        xl_csr_build(&vtest, &tr, b, nb, nu, ni, false, err) < 0)
+    if (xl_csr_build(vtrain, &tr, a, na, nu, ni, false, err) < 0 || xl_csr_build(vtest, &tr, b, nb, nu, ni, false, err) < 0)
         goto out;
+    rc = 0;
+out:
+    xl_interactions_free(&tr);
+    free(fold);
+    free(a);
+    free(b);
+    return rc;
+}
+
+/* Issue 17: the hybrid's CF weight, as `xlrec eval` chooses it: the hybrid is fitted once on the
+ * validation split's training part, then alpha in {0, 0.1, ..., 1} is scored by NDCG@k on the
+ * held-out part (ties: the smaller alpha).  alpha = 1 ranks as the CF part alone and 0 as content
+ * alone, so the blend is never worse on validation than either part.  out_ndcg: the blend, CF
+ * alone, content alone (-1 when no user has a validation item; alpha is then 0.5). */
+static int hybrid_alpha_search(xl_pipeline *p, const xl_rec_params *prm, double *alpha, double out_ndcg[3],
+                               xl_error *err)
+{
+    uint32_t nu = p->data.n_users, ni = p->data.n_items;
+    size_t k = p->opt.k, cells;
+    xl_csr vtrain = {0}, vtest = {0};
+    xl_rec_model *m = NULL;
+    uint32_t *lists = NULL;
+    float *scores = NULL;
+    int rc = -1;
+    *alpha = 0.5;
+    out_ndcg[0] = out_ndcg[1] = out_ndcg[2] = -1;
+    if (!xl_mul_size(nu ? nu : 1, k, &cells)) return xl_fail(err, XL_ERR_NOMEM, "validation: %u users x k %zu", nu, k);
+    if (validation_split(p, &vtrain, &vtest, err) < 0) goto out;
+    lists = xl_malloc(cells * sizeof *lists, err);
+    scores = xl_malloc(cells * sizeof *scores, err);
+    if (!lists || !scores) goto out;
+    xl_rec_params hp = *prm;
+    hp.hybrid_alpha = 0.5; /* replaced for each candidate below */
+    m = xl_rec_fit(XL_REC_HYBRID, &hp, &vtrain, &p->vectors, err);
+    if (!m) goto out;
+    double best = -1;
+    for (int step = 0; step <= 10; step++) {
+        double a = step / 10.0;
+        xl_rec_set_hybrid_alpha(m, a);
+        if (xl_rec_topk(m, &vtrain, NULL, nu, k, p->opt.threads, lists, scores, err) < 0) goto out;
+        xl_eval_row row;
+        if (xl_eval_lists(lists, nu, k, &vtest, 0, ni, &row, err) < 0) goto out;
+        if (!row.n_users) break;
+        if (step == 0) out_ndcg[2] = row.rank.ndcg;
+        if (step == 10) out_ndcg[1] = row.rank.ndcg;
+        if (row.rank.ndcg > best + 1e-12) {
+            best = row.rank.ndcg;
+            *alpha = a;
+        }
+    }
+    out_ndcg[0] = best;
+    rc = 0;
+out:
+    xl_rec_free(m);
+    xl_csr_free(&vtrain);
+    xl_csr_free(&vtest);
+    free(lists);
+    free(scores);
+    return rc;
+}
+
+static int validation_ndcg(xl_pipeline *p, const xl_rec_params *prm, xl_error *err)
+{
+    size_t k = p->opt.k;
+    uint32_t nu = p->data.n_users, ni = p->data.n_items;
+    xl_csr vtrain = {0}, vtest = {0};
+    uint32_t *lists = NULL;
+    float *scores = NULL;
+    int rc = -1;
+    if (validation_split(p, &vtrain, &vtest, err) < 0) goto out;
     size_t cells;
     if (!xl_mul_size(nu ? nu : 1, k, &cells)) {
         xl_fail(err, XL_ERR_NOMEM, "validation: %u users x k %zu", nu, k);
@@ -520,12 +587,8 @@ static int validation_ndcg(xl_pipeline *p, const xl_rec_params *prm, xl_error *e
     }
     rc = 0;
 out:
-    xl_interactions_free(&tr);
     xl_csr_free(&vtrain);
     xl_csr_free(&vtest);
-    free(fold);
-    free(a);
-    free(b);
     free(lists);
     free(scores);
     return rc;
@@ -542,6 +605,8 @@ int xl_pipeline_recommend(xl_pipeline *p, xl_error *err)
     prm.threads = p->opt.threads;
     prm.hybrid_cf = p->opt.cf_kind;
     prm.hybrid_alpha = p->opt.hybrid_alpha;
+    p->hybrid_alpha = p->opt.hybrid_alpha;
+    p->hybrid_val_ndcg[0] = p->hybrid_val_ndcg[1] = p->hybrid_val_ndcg[2] = -1;
     if (p->data.has_rating) {
         prm.rating_min = p->data.rating_lo;
         prm.rating_max = p->data.rating_hi;
@@ -567,6 +632,15 @@ int xl_pipeline_recommend(xl_pipeline *p, xl_error *err)
     }
     size_t cells;
     if (!xl_mul_size(nu ? nu : 1, k, &cells)) return xl_fail(err, XL_ERR_NOMEM, "recommend: %u users x k %zu", nu, k);
+    bool has_hybrid = false;
+    for (size_t m = 0; m < p->opt.n_kinds; m++) has_hybrid |= p->opt.kinds[m] == XL_REC_HYBRID;
+    if (has_hybrid && p->opt.hybrid_alpha < 0) {
+        progress(p, "hybrid weight", 0, 1);
+        if (hybrid_alpha_search(p, &prm, &p->hybrid_alpha, p->hybrid_val_ndcg, err) < 0)
+            return xl_error_prefix(err, "recommend (hybrid weight)");
+        prm.hybrid_alpha = p->hybrid_alpha;
+        progress(p, "hybrid weight", 1, 1);
+    }
     for (size_t m = 0; m < p->opt.n_kinds; m++) {
         xl_pipeline_model *pm = &p->models[p->n_models];
         memset(pm, 0, sizeof *pm);

@@ -109,7 +109,8 @@ typedef struct xl_pipeline_options {
     bool center_vectors;           /* subtract the catalogue's mean item vector (xl_item_vectors_center; default off) */
     bool whiten_vectors;           /* whiten the item vectors on the catalogue (xl_item_vectors_whiten; default off) */
     size_t whiten_dims;            /* components kept by the whitening (0 = all) */
-    double hybrid_alpha;           /* CF weight of the hybrid (default 0.5) */
+    double hybrid_alpha;           /* CF weight of the hybrid; < 0 (the default): chosen in {0, 0.1, ..., 1}
+                                    * by NDCG@k on the validation split of the training data (issue 17) */
     size_t k;                      /* list length (default 10) */
     size_t explain;                /* history items shown per recommendation (default 3) */
     uint64_t seed;
@@ -184,6 +185,8 @@ typedef struct xl_pipeline {
     xl_pipeline_model models[XL_PIPELINE_MAX_KINDS];
     size_t n_models;
     size_t chosen;                /* the model whose lists are written: best validation NDCG@k (issue 17) */
+    double hybrid_alpha;          /* the hybrid's CF weight as used (given, or chosen on validation) */
+    double hybrid_val_ndcg[3];    /* when chosen: validation NDCG@k of the blend, CF alone, content alone; else -1 */
     /* evaluate */
     bool evaluated;
     xl_eval_result *eval;         /* rows: per model "all", then per "ul->il" pair */

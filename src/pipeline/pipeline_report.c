@@ -142,6 +142,22 @@ int xl_pipeline_summary(const xl_pipeline *p, xl_buf *b, xl_error *err)
                 return -1;
     }
     if (xl_buf_putc(b, '\n', err) < 0) return -1;
+    bool has_hybrid = false;
+    for (size_t m = 0; m < p->n_models; m++) has_hybrid |= p->models[m].kind == XL_REC_HYBRID;
+    if (has_hybrid) { /* issue 17: the blend weight and where it came from */
+        if (p->hybrid_val_ndcg[0] >= 0) {
+            if (xl_buf_printf(b, err,
+                              "hybrid: CF weight %.1f chosen on the validation split (NDCG@%zu %.4f; CF alone %.4f, "
+                              "content alone %.4f)\n",
+                              p->hybrid_alpha, p->opt.k, p->hybrid_val_ndcg[0], p->hybrid_val_ndcg[1],
+                              p->hybrid_val_ndcg[2]) < 0)
+                return -1;
+        } else if (xl_buf_printf(b, err, "hybrid: CF weight %.2f (%s)\n", p->hybrid_alpha,
+                                 p->opt.hybrid_alpha >= 0 ? "--hybrid-alpha"
+                                                          : "no validation user: the middle weight") < 0) {
+            return -1;
+        }
+    }
     if (p->opt.heldout_path &&
         xl_buf_printf(b, err, "held out: %s: %zu rows, %zu used; dropped: %zu unknown user, %zu unknown item, %zu "
                               "already in the history, %zu duplicate\n",

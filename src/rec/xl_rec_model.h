@@ -133,6 +133,22 @@ double xl_rec_predict(const xl_rec_model *m, uint32_t user, uint32_t item);
 int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
                 int threads, uint32_t *out_items, float *out_scores, xl_error *err);
 
+/* Item-to-item similarity ("users who liked X"): sims[0..n_items) for item `item`, higher =
+ * more similar, NaN = not listed (the item itself; for itemknn items outside X's fitted
+ * neighbour list).  `scratch`: xl_rec_scratch_floats(m) floats.
+ *   itemknn            the fitted neighbour similarity s_Xj (the top --neighbors of X)
+ *   als, bpr, mf       cosine of the item factor rows q_X, q_j (as the implicit library's
+ *                      similar_items; BPR's item bias is not used); 0 for a zero row
+ *   content, cosbias   cosine of the item vectors (0 for an item never embedded)
+ *   hybrid             alpha * z(CF similarity) + (1 - alpha) * z(content similarity), z over
+ *                      all items but X, itemknn non-neighbours counting 0
+ * popularity, mean and baseline have no item representation: an error (XL_ERR_USAGE). */
+int xl_rec_similar(const xl_rec_model *m, uint32_t item, float *sims, float *scratch, xl_error *err);
+/* Top-K most similar items of items[0..n) (ties by the lower index, NaN never listed, short
+ * lists padded with XL_REC_NONE): out_items and out_scores are n x k. */
+int xl_rec_similar_topk(const xl_rec_model *m, const uint32_t *items, size_t n, size_t k, uint32_t *out_items,
+                        float *out_scores, xl_error *err);
+
 /* Content/hybrid models: the history items that contributed most to
  * score(user, item): contribution_i = w_ui * cos(v_i, v_item) / sum w.
  * Writes up to n (item, contribution) pairs, largest first; returns count.
