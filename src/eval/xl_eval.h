@@ -170,6 +170,11 @@ typedef struct xl_eval_result {
 int xl_eval_validation_split(const xl_csr *train, double val_ratio, uint64_t seed, xl_interactions *tr, uint8_t *fold,
                              xl_error *err);
 
+/* The same validation split as two CSR matrices over n_users x n_items: vtrain (the rest of
+ * train) and vtest (the held-out share); the caller frees both (xl_csr_free), also on error. */
+int xl_eval_validation_csr(const xl_csr *train, double val_ratio, uint64_t seed, uint32_t n_users, uint32_t n_items,
+                           xl_csr *vtrain, xl_csr *vtest, xl_error *err);
+
 /* Write the split xl_eval_run makes under config (one split, or k folds as DIR/fold-N/) as
  * DIR/train.csv (every training interaction: what the reported models are fitted on),
  * DIR/validation.csv (the rows of train.csv that tuning holds out, xl_eval_validation_split),

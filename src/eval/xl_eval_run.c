@@ -231,29 +231,46 @@ int xl_eval_validation_split(const xl_csr *train, double val_ratio, uint64_t see
     return xl_split_assign(tr, NULL, tr->n, train->n_rows, XL_SPLIT_USER_RATIO, val_ratio, 0, seed + 1000, fold, err);
 }
 
+int xl_eval_validation_csr(const xl_csr *train, double val_ratio, uint64_t seed, uint32_t n_users, uint32_t n_items,
+                           xl_csr *vtrain, xl_csr *vtest, xl_error *err)
+{
+    size_t n = train->nnz;
+    xl_interactions tr;
+    xl_interactions_init(&tr);
+    uint8_t *fold = xl_malloc(n ? n : 1, err);
+    size_t *a = xl_malloc((n ? n : 1) * sizeof *a, err), *b = xl_malloc((n ? n : 1) * sizeof *b, err);
+    int rc = -1;
+    if (!fold || !a || !b) goto out;
+    if (xl_eval_validation_split(train, val_ratio, seed, &tr, fold, err) < 0) goto out;
+    size_t na = 0, nb = 0;
+    for (size_t e = 0; e < n; e++) {
+        if (fold[e]) b[nb++] = e;
+        else a[na++] = e;
+    }
+    if (xl_csr_build(vtrain, &tr, a, na, n_users, n_items, false, err) < 0 ||
+        xl_csr_build(vtest, &tr, b, nb, n_users, n_items, false, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    xl_interactions_free(&tr);
+    free(fold);
+    free(a);
+    free(b);
+    return rc;
+}
+
 /* NDCG@K on a validation split for the hybrid weight search. */
 static int hybrid_alpha_search(fold_state *fs, double *best_alpha, double val_ndcg[3], xl_error *err)
 {
     const xl_rec_dataset *d = fs->d;
-    size_t n = fs->train.nnz;
-    xl_interactions tr;
-    xl_interactions_init(&tr);
-    uint8_t *fold = xl_malloc(n ? n : 1, err);
-    size_t *sub_tr = xl_malloc((n ? n : 1) * sizeof *sub_tr, err), *sub_va = xl_malloc((n ? n : 1) * sizeof *sub_va, err);
     xl_csr vtrain = {0}, vtest = {0};
     xl_rec_model *m = NULL;
     uint32_t *vusers = NULL, *lists = NULL;
     float *scores = NULL;
     int rc = -1;
-    if (!fold || !sub_tr || !sub_va) goto out;
-    if (xl_eval_validation_split(&fs->train, fs->c->val_ratio, fs->c->seed, &tr, fold, err) < 0) goto out;
-    size_t ntr = 0, nva = 0;
-    for (size_t e = 0; e < n; e++) {
-        if (fold[e]) sub_va[nva++] = e;
-        else sub_tr[ntr++] = e;
-    }
-    if (xl_csr_build(&vtrain, &tr, sub_tr, ntr, d->n_users, d->n_items, false, err) < 0) goto out;
-    if (xl_csr_build(&vtest, &tr, sub_va, nva, d->n_users, d->n_items, false, err) < 0) goto out;
+    if (xl_eval_validation_csr(&fs->train, fs->c->val_ratio, fs->c->seed, d->n_users, d->n_items, &vtrain, &vtest,
+                               err) < 0)
+        goto out;
     m = xl_rec_fit(XL_REC_HYBRID, &fs->p, &vtrain, fs->iv, err);
     if (!m) goto out;
     size_t nu = 0;
@@ -289,10 +306,6 @@ out:
     xl_rec_free(m);
     xl_csr_free(&vtrain);
     xl_csr_free(&vtest);
-    xl_interactions_free(&tr);
-    free(fold);
-    free(sub_tr);
-    free(sub_va);
     free(vusers);
     free(lists);
     free(scores);
@@ -328,21 +341,9 @@ static int val_prepare(fold_state *fs, val_state *v, xl_error *err)
 {
     if (v->ready) return 0;
     const xl_rec_dataset *d = fs->d;
-    size_t n = fs->train.nnz;
-    xl_interactions tr;
-    xl_interactions_init(&tr);
-    uint8_t *fold = xl_malloc(n ? n : 1, err);
-    size_t *a = xl_malloc((n ? n : 1) * sizeof *a, err), *b = xl_malloc((n ? n : 1) * sizeof *b, err);
     int rc = -1;
-    if (!fold || !a || !b) goto out;
-    if (xl_eval_validation_split(&fs->train, fs->c->val_ratio, fs->c->seed, &tr, fold, err) < 0) goto out;
-    size_t na = 0, nb = 0;
-    for (size_t e = 0; e < n; e++) {
-        if (fold[e]) b[nb++] = e;
-        else a[na++] = e;
-    }
-    if (xl_csr_build(&v->vtrain, &tr, a, na, d->n_users, d->n_items, false, err) < 0 ||
-        xl_csr_build(&v->vtest, &tr, b, nb, d->n_users, d->n_items, false, err) < 0)
+    if (xl_eval_validation_csr(&fs->train, fs->c->val_ratio, fs->c->seed, d->n_users, d->n_items, &v->vtrain,
+                               &v->vtest, err) < 0)
         goto out;
     v->vusers = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * sizeof *v->vusers, err);
     if (!v->vusers) goto out;
@@ -354,10 +355,6 @@ static int val_prepare(fold_state *fs, val_state *v, xl_error *err)
     v->ready = true;
     rc = 0;
 out:
-    xl_interactions_free(&tr);
-    free(fold);
-    free(a);
-    free(b);
     return rc;
 }
 

@@ -476,30 +476,7 @@ static bool content_only(xl_rec_kind k) { return k == XL_REC_CONTENT || k == XL_
 /* The validation split of the training data: vtrain (80 % per user) and vtest (the rest). */
 static int validation_split(const xl_pipeline *p, xl_csr *vtrain, xl_csr *vtest, xl_error *err)
 {
-    const xl_csr *T = &p->train;
-    size_t n = T->nnz;
-    uint32_t nu = p->data.n_users, ni = p->data.n_items;
-    xl_interactions tr;
-    xl_interactions_init(&tr);
-    uint8_t *fold = xl_malloc(n ? n : 1, err);
-    size_t *a = xl_malloc((n ? n : 1) * sizeof *a, err), *b = xl_malloc((n ? n : 1) * sizeof *b, err);
-    int rc = -1;
-    if (!fold || !a || !b) goto out;
-    if (xl_eval_validation_split(T, 0.2, p->opt.seed, &tr, fold, err) < 0) goto out;
-    size_t na = 0, nb = 0;
-    for (size_t e = 0; e < n; e++) {
-        if (fold[e]) b[nb++] = e;
-        else a[na++] = e;
-    }
-    if (xl_csr_build(vtrain, &tr, a, na, nu, ni, false, err) < 0 || xl_csr_build(vtest, &tr, b, nb, nu, ni, false, err) < 0)
-        goto out;
-    rc = 0;
-out:
-    xl_interactions_free(&tr);
-    free(fold);
-    free(a);
-    free(b);
-    return rc;
+    return xl_eval_validation_csr(&p->train, 0.2, p->opt.seed, p->data.n_users, p->data.n_items, vtrain, vtest, err);
 }
 
 /* Issue 17: the hybrid's CF weight, as `xlrec eval` chooses it: the hybrid is fitted once on the
