@@ -323,8 +323,8 @@ static void test_help_defaults(void **state)
     xl_rec_params_default(&rp);
     xl_eval_config ec;
     xl_eval_config_default(&ec);
-    w2v_options wo;
-    w2v_options_default(&wo);
+    xl_w2v_options wo;
+    xl_w2v_options_default(&wo);
     struct {
         const char *cmd, *option;
         double value;

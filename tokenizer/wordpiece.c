@@ -27,8 +27,8 @@ typedef struct added_token {
     int32_t id;
 } added_token;
 
-struct wordpiece {
-    wordpiece_options opts;
+struct xl_wordpiece {
+    xl_wordpiece_options opts;
     bool strip_accents; /* resolved */
     bool has_post_processor;
     char *strings[6]; /* owned copies of unk, cls, sep, pad, mask, prefix */
@@ -90,7 +90,7 @@ static inline uint64_t hash_bytes(const char *s, size_t n)
     return h;
 }
 
-static inline int32_t vocab_find(const wordpiece *wp, const char *s, size_t n)
+static inline int32_t vocab_find(const xl_wordpiece *wp, const char *s, size_t n)
 {
     size_t i = (size_t)hash_bytes(s, n) & wp->slot_mask;
     for (;;) {
@@ -104,7 +104,7 @@ static inline int32_t vocab_find(const wordpiece *wp, const char *s, size_t n)
 /* ------------------------------------------------------------------------ */
 /* construction */
 
-void wordpiece_options_default(wordpiece_options *o)
+void xl_wordpiece_options_default(xl_wordpiece_options *o)
 {
     memset(o, 0, sizeof *o);
     o->lowercase = true;
@@ -120,7 +120,7 @@ void wordpiece_options_default(wordpiece_options *o)
     o->max_input_chars_per_word = WORDPIECE_MAX_INPUT_CHARS_DEFAULT;
 }
 
-void wordpiece_free(wordpiece *wp)
+void xl_wordpiece_free(xl_wordpiece *wp)
 {
     if (!wp) return;
     for (int i = 0; i < 6; i++) free(wp->strings[i]);
@@ -136,7 +136,7 @@ void wordpiece_free(wordpiece *wp)
     free(wp);
 }
 
-static int add_added_token(wordpiece *wp, const char *text, size_t len, int32_t id, xl_error *err)
+static int add_added_token(xl_wordpiece *wp, const char *text, size_t len, int32_t id, xl_error *err)
 {
     if (len == 0) return 0;
     for (size_t i = 0; i < wp->n_added; i++)
@@ -166,7 +166,7 @@ static inline size_t edge_slot(uint64_t key, size_t mask)
 }
 
 /* child of node by byte, or -1 */
-static inline int64_t trie_step(const wordpiece *wp, uint64_t node, unsigned char byte)
+static inline int64_t trie_step(const xl_wordpiece *wp, uint64_t node, unsigned char byte)
 {
     uint64_t key = ((node << 8) | byte) + 1;
     size_t i = edge_slot(key, wp->edge_mask);
@@ -178,7 +178,7 @@ static inline int64_t trie_step(const wordpiece *wp, uint64_t node, unsigned cha
     }
 }
 
-static int build_trie(wordpiece *wp, xl_error *err)
+static int build_trie(xl_wordpiece *wp, xl_error *err)
 {
     /* nodes <= 1 + total token bytes */
     size_t max_nodes = 1;
@@ -218,7 +218,7 @@ static int build_trie(wordpiece *wp, xl_error *err)
 }
 
 /* Builds the hash table over ids [0, n_ids) whose tok_len != NO_TOKEN. */
-static int build_index(wordpiece *wp, xl_error *err)
+static int build_index(xl_wordpiece *wp, xl_error *err)
 {
     size_t n_slots = 16;
     while (n_slots < 2 * wp->n_ids) {
@@ -255,7 +255,7 @@ static int build_index(wordpiece *wp, xl_error *err)
     return 0;
 }
 
-static int copy_option_strings(wordpiece *wp, const wordpiece_options *opts, xl_error *err)
+static int copy_option_strings(xl_wordpiece *wp, const xl_wordpiece_options *opts, xl_error *err)
 {
     wp->opts = *opts;
     const char *src[6] = {opts->unk_token ? opts->unk_token : "[UNK]",     opts->cls_token ? opts->cls_token : "[CLS]",
@@ -280,7 +280,7 @@ static int copy_option_strings(wordpiece *wp, const wordpiece_options *opts, xl_
 
 /* After the vocabulary and options are in place: special ids, added tokens
  * (when none were given by a tokenizer.json), ASCII classes. */
-static int finish(wordpiece *wp, bool add_specials_as_added, xl_error *err)
+static int finish(xl_wordpiece *wp, bool add_specials_as_added, xl_error *err)
 {
     if (build_index(wp, err) < 0 || build_trie(wp, err) < 0) return -1;
     for (int i = 0; i < 5; i++)
@@ -301,25 +301,25 @@ static int finish(wordpiece *wp, bool add_specials_as_added, xl_error *err)
     return 0;
 }
 
-static wordpiece *new_wordpiece(const wordpiece_options *opts, xl_error *err)
+static xl_wordpiece *new_wordpiece(const xl_wordpiece_options *opts, xl_error *err)
 {
-    wordpiece_options dflt;
+    xl_wordpiece_options dflt;
     if (!opts) {
-        wordpiece_options_default(&dflt);
+        xl_wordpiece_options_default(&dflt);
         opts = &dflt;
     }
-    wordpiece *wp = xl_calloc(1, sizeof *wp, err);
+    xl_wordpiece *wp = xl_calloc(1, sizeof *wp, err);
     if (!wp) return NULL;
     wp->has_post_processor = true;
     if (copy_option_strings(wp, opts, err) < 0) {
-        wordpiece_free(wp);
+        xl_wordpiece_free(wp);
         return NULL;
     }
     return wp;
 }
 
 /* allocate id arrays and the arena for n ids / total bytes */
-static int alloc_vocab(wordpiece *wp, size_t n_ids, size_t total_bytes, xl_error *err)
+static int alloc_vocab(xl_wordpiece *wp, size_t n_ids, size_t total_bytes, xl_error *err)
 {
     if (n_ids == 0) return xl_fail(err, XL_ERR_FORMAT, "wordpiece: empty vocabulary");
     if (n_ids > (size_t)INT32_MAX || total_bytes >= (size_t)UINT32_MAX - n_ids)
@@ -334,10 +334,10 @@ static int alloc_vocab(wordpiece *wp, size_t n_ids, size_t total_bytes, xl_error
     return 0;
 }
 
-wordpiece *wordpiece_create(const char *const *tokens, const size_t *lens, size_t n_tokens,
-                            const wordpiece_options *opts, xl_error *err)
+xl_wordpiece *xl_wordpiece_create(const char *const *tokens, const size_t *lens, size_t n_tokens,
+                            const xl_wordpiece_options *opts, xl_error *err)
 {
-    wordpiece *wp = new_wordpiece(opts, err);
+    xl_wordpiece *wp = new_wordpiece(opts, err);
     if (!wp) return NULL;
     size_t total = 0;
     for (size_t i = 0; i < n_tokens; i++) {
@@ -357,7 +357,7 @@ wordpiece *wordpiece_create(const char *const *tokens, const size_t *lens, size_
     if (finish(wp, true, err) < 0) goto fail;
     return wp;
 fail:
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
     return NULL;
 }
 
@@ -375,13 +375,13 @@ static size_t trim_end_len(const char *s, size_t n)
     return n;
 }
 
-wordpiece *wordpiece_load_vocab(const char *path, const wordpiece_options *opts, xl_error *err)
+xl_wordpiece *xl_wordpiece_load_vocab(const char *path, const xl_wordpiece_options *opts, xl_error *err)
 {
     char *data = NULL;
     size_t size = 0;
     if (xl_read_file_ex(path, XL_READ_MAX_TEXT, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text,
                         &data, &size, err) < 0) return NULL;
-    wordpiece *wp = new_wordpiece(opts, err);
+    xl_wordpiece *wp = new_wordpiece(opts, err);
     if (!wp) {
         free(data);
         return NULL;
@@ -421,7 +421,7 @@ wordpiece *wordpiece_load_vocab(const char *path, const wordpiece_options *opts,
     return wp;
 fail:
     free(data);
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
     return NULL;
 }
 
@@ -435,7 +435,7 @@ static const char *json_token_string(const xl_json *v)
     return xl_json_get_string(v, "content");
 }
 
-static wordpiece *load_json_doc(const char *path, const xl_json *root, xl_error *err)
+static xl_wordpiece *load_json_doc(const char *path, const xl_json *root, xl_error *err)
 {
     const xl_json *model = xl_json_get(root, "model");
     const char *mtype = xl_json_get_string(model, "type");
@@ -443,8 +443,8 @@ static wordpiece *load_json_doc(const char *path, const xl_json *root, xl_error 
         xl_fail(err, XL_ERR_FORMAT, "%s: model type '%s' is not WordPiece", path, mtype ? mtype : "(none)");
         return NULL;
     }
-    wordpiece_options o;
-    wordpiece_options_default(&o);
+    xl_wordpiece_options o;
+    xl_wordpiece_options_default(&o);
     o.lowercase = false;
     o.strip_accents = 0;
     o.clean_text = false;
@@ -537,7 +537,7 @@ static wordpiece *load_json_doc(const char *path, const xl_json *root, xl_error 
         }
         if ((size_t)id + 1 > n_ids) n_ids = (size_t)id + 1;
     }
-    wordpiece *wp = new_wordpiece(&o, err);
+    xl_wordpiece *wp = new_wordpiece(&o, err);
     if (!wp) return NULL;
     wp->has_post_processor = has_post;
     if (alloc_vocab(wp, n_ids, total, err) < 0) goto fail;
@@ -562,7 +562,7 @@ static wordpiece *load_json_doc(const char *path, const xl_json *root, xl_error 
     return wp;
 fail:
     xl_error_prefix(err, "%s", path);
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
     return NULL;
 }
 
@@ -579,11 +579,11 @@ static int parse_json_file(const char *path, xl_json_doc **doc, xl_error *err)
     return rc;
 }
 
-wordpiece *wordpiece_load_json(const char *path, xl_error *err)
+xl_wordpiece *xl_wordpiece_load_json(const char *path, xl_error *err)
 {
     xl_json_doc *doc = NULL;
     if (parse_json_file(path, &doc, err) < 0) return NULL;
-    wordpiece *wp = load_json_doc(path, xl_json_root(doc), err);
+    xl_wordpiece *wp = load_json_doc(path, xl_json_root(doc), err);
     xl_json_free(doc);
     return wp;
 }
@@ -620,7 +620,7 @@ static char *dir_of(const char *path, xl_error *err)
 }
 
 /* tokenizer_config.json values (transformers' BertTokenizer(Fast) arguments) */
-static void apply_config(wordpiece_options *o, const xl_json *cfg, bool *lower_set)
+static void apply_config(xl_wordpiece_options *o, const xl_json *cfg, bool *lower_set)
 {
     bool b;
     if (xl_json_get_bool(cfg, "do_lower_case", &b)) {
@@ -649,11 +649,11 @@ static size_t str_ends_with(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
-wordpiece *wordpiece_load(const char *path, int lowercase_override, xl_error *err)
+xl_wordpiece *xl_wordpiece_load(const char *path, int lowercase_override, xl_error *err)
 {
     char *dir = NULL, *file = NULL, *cfg_path = NULL;
     xl_json_doc *cfg_doc = NULL, *tok_doc = NULL;
-    wordpiece *wp = NULL;
+    xl_wordpiece *wp = NULL;
     bool json;
     if (is_directory(path)) {
         dir = xl_strndup(path, strlen(path), err);
@@ -684,7 +684,7 @@ wordpiece *wordpiece_load(const char *path, int lowercase_override, xl_error *er
         if (cfg) {
             /* BertTokenizerFast rebuilds the normaliser when the config's
              * do_lower_case / strip_accents / tokenize_chinese_chars differ */
-            wordpiece_options o = wp->opts;
+            xl_wordpiece_options o = wp->opts;
             apply_config(&o, cfg, &lower_set);
             wp->opts.lowercase = o.lowercase;
             wp->opts.strip_accents = o.strip_accents;
@@ -692,10 +692,10 @@ wordpiece *wordpiece_load(const char *path, int lowercase_override, xl_error *er
             wp->opts.model_max_length = o.model_max_length;
         }
     } else {
-        wordpiece_options o;
-        wordpiece_options_default(&o);
+        xl_wordpiece_options o;
+        xl_wordpiece_options_default(&o);
         if (cfg) apply_config(&o, cfg, &lower_set);
-        wp = wordpiece_load_vocab(file, &o, err);
+        wp = xl_wordpiece_load_vocab(file, &o, err);
         if (!wp) goto done;
     }
     if (lowercase_override >= 0) {
@@ -712,15 +712,15 @@ done:
     return wp;
 }
 
-const wordpiece_options *wordpiece_get_options(const wordpiece *wp) { return &wp->opts; }
-size_t wordpiece_vocab_size(const wordpiece *wp) { return wp->n_ids; }
+const xl_wordpiece_options *xl_wordpiece_get_options(const xl_wordpiece *wp) { return &wp->opts; }
+size_t xl_wordpiece_vocab_size(const xl_wordpiece *wp) { return wp->n_ids; }
 
-int32_t wordpiece_token_to_id(const wordpiece *wp, const char *token, size_t len)
+int32_t xl_wordpiece_token_to_id(const xl_wordpiece *wp, const char *token, size_t len)
 {
     return vocab_find(wp, token, len);
 }
 
-const char *wordpiece_id_to_token(const wordpiece *wp, int32_t id, size_t *len)
+const char *xl_wordpiece_id_to_token(const xl_wordpiece *wp, int32_t id, size_t *len)
 {
     if (id < 0 || (size_t)id >= wp->n_ids || wp->tok_len[id] == NO_TOKEN) {
         /* an added token outside the model vocabulary */
@@ -735,7 +735,7 @@ const char *wordpiece_id_to_token(const wordpiece *wp, int32_t id, size_t *len)
     return wp->arena + wp->tok_off[id];
 }
 
-int32_t wordpiece_special_id(const wordpiece *wp, wordpiece_special which)
+int32_t xl_wordpiece_special_id(const xl_wordpiece *wp, xl_wordpiece_special which)
 {
     return ((unsigned)which < 5) ? wp->special_ids[which] : -1;
 }
@@ -778,9 +778,9 @@ static void scratch_free(scratch *s)
     free(s);
 }
 
-void wordpiece_encoding_init(wordpiece_encoding *e) { memset(e, 0, sizeof *e); }
+void xl_wordpiece_encoding_init(xl_wordpiece_encoding *e) { memset(e, 0, sizeof *e); }
 
-void wordpiece_encoding_free(wordpiece_encoding *e)
+void xl_wordpiece_encoding_free(xl_wordpiece_encoding *e)
 {
     if (!e) return;
     free(e->ids);
@@ -839,12 +839,12 @@ static inline int push_tok(scratch *s, int which, int32_t id, size_t start, size
 /* ------------------------------------------------------------------------ */
 /* step 2: BertNormalizer over text[a, b) -> s->cp with source spans */
 
-static inline unsigned char_class(const wordpiece *wp, uint32_t cp)
+static inline unsigned char_class(const xl_wordpiece *wp, uint32_t cp)
 {
     return cp < 128 ? wp->ascii_class[cp] : xl_uc_bert_class(cp);
 }
 
-static int normalize_segment(const wordpiece *wp, const char *text, size_t a, size_t b, scratch *s, xl_error *err)
+static int normalize_segment(const xl_wordpiece *wp, const char *text, size_t a, size_t b, scratch *s, xl_error *err)
 {
     const bool clean = wp->opts.clean_text, cjk = wp->opts.tokenize_chinese_chars, strip = wp->strip_accents,
                lower = wp->opts.lowercase;
@@ -972,7 +972,7 @@ static int normalize_segment(const wordpiece *wp, const char *text, size_t a, si
 /* ------------------------------------------------------------------------ */
 /* step 4: WordPiece on the word cp[w0, w1) */
 
-static int wordpiece_word(const wordpiece *wp, scratch *s, size_t w0, size_t w1, int which, xl_error *err)
+static int xl_wordpiece_word(const xl_wordpiece *wp, scratch *s, size_t w0, size_t w1, int which, xl_error *err)
 {
     size_t n_chars = w1 - w0;
     const int32_t unk = wp->special_ids[WORDPIECE_UNK];
@@ -1022,22 +1022,22 @@ static int wordpiece_word(const wordpiece *wp, scratch *s, size_t w0, size_t w1,
 }
 
 /* step 3: BertPreTokenizer over the normalised segment, then WordPiece */
-static int pretokenize_and_encode(const wordpiece *wp, scratch *s, int which, xl_error *err)
+static int pretokenize_and_encode(const xl_wordpiece *wp, scratch *s, int which, xl_error *err)
 {
     size_t n = s->n_cp, w0 = 0;
     for (size_t x = 0; x < n; x++) {
         uint32_t cp = s->cp[x];
         unsigned cls = char_class(wp, cp);
         if (cls & XL_BERT_WHITESPACE) {
-            if (x > w0 && wordpiece_word(wp, s, w0, x, which, err) < 0) return -1;
+            if (x > w0 && xl_wordpiece_word(wp, s, w0, x, which, err) < 0) return -1;
             w0 = x + 1;
         } else if (cls & XL_BERT_PUNCT) {
-            if (x > w0 && wordpiece_word(wp, s, w0, x, which, err) < 0) return -1;
-            if (wordpiece_word(wp, s, x, x + 1, which, err) < 0) return -1;
+            if (x > w0 && xl_wordpiece_word(wp, s, w0, x, which, err) < 0) return -1;
+            if (xl_wordpiece_word(wp, s, x, x + 1, which, err) < 0) return -1;
             w0 = x + 1;
         }
     }
-    if (n > w0 && wordpiece_word(wp, s, w0, n, which, err) < 0) return -1;
+    if (n > w0 && xl_wordpiece_word(wp, s, w0, n, which, err) < 0) return -1;
     return 0;
 }
 
@@ -1049,7 +1049,7 @@ static int pretokenize_and_encode(const wordpiece *wp, scratch *s, int which, xl
  * longer than the chunk) is kept whole. */
 #define WORDPIECE_CHUNK ((size_t)65536)
 /* A character where the pre-tokenizer splits and a chunk may end (a starter). */
-static bool is_split_char(const wordpiece *wp, uint32_t cp)
+static bool is_split_char(const xl_wordpiece *wp, uint32_t cp)
 {
     const unsigned splits = XL_BERT_WHITESPACE | XL_BERT_PUNCT | (wp->opts.tokenize_chinese_chars ? XL_BERT_CJK : 0);
     unsigned cls = char_class(wp, cp);
@@ -1068,7 +1068,7 @@ static size_t decode_at(const char *text, size_t i, size_t to, uint32_t *cp)
     return (size_t)(r > 0 ? r : -r);
 }
 
-static size_t chunk_end(const wordpiece *wp, const char *text, size_t from, size_t to)
+static size_t chunk_end(const xl_wordpiece *wp, const char *text, size_t from, size_t to)
 {
     if (to - from <= WORDPIECE_CHUNK) return to;
     for (size_t i = from + WORDPIECE_CHUNK; i < to; i++) {
@@ -1085,7 +1085,7 @@ static size_t chunk_end(const wordpiece *wp, const char *text, size_t from, size
 
 /* End of the last split character that starts in [from, to) (from when there is none): where the
  * word that runs on past `to` starts.  Characters are decoded up to `end` (one may straddle `to`). */
-static size_t last_split_end(const wordpiece *wp, const char *text, size_t from, size_t to, size_t end)
+static size_t last_split_end(const xl_wordpiece *wp, const char *text, size_t from, size_t to, size_t end)
 {
     size_t w = from;
     for (size_t i = from; i < to;) {
@@ -1103,7 +1103,7 @@ static size_t last_split_end(const wordpiece *wp, const char *text, size_t from,
  * strip_accents; each kept one gives at least one code point) and the source span
  * [*first, *last_end) of the first and last kept characters, which is the span of the [UNK] the
  * word becomes when it is longer than max_input_chars_per_word. */
-static size_t word_span(const wordpiece *wp, const char *text, size_t a, size_t b, size_t *first, size_t *last_end)
+static size_t word_span(const xl_wordpiece *wp, const char *text, size_t a, size_t b, size_t *first, size_t *last_end)
 {
     const bool clean = wp->opts.clean_text, strip = wp->strip_accents;
     size_t kept = 0;
@@ -1120,7 +1120,7 @@ static size_t word_span(const wordpiece *wp, const char *text, size_t a, size_t 
     return kept;
 }
 
-static int encode_chunk(const wordpiece *wp, const char *text, size_t a, size_t b, int which, scratch *s,
+static int encode_chunk(const xl_wordpiece *wp, const char *text, size_t a, size_t b, int which, scratch *s,
                         xl_error *err)
 {
     if (a >= b) return 0;
@@ -1129,7 +1129,7 @@ static int encode_chunk(const wordpiece *wp, const char *text, size_t a, size_t 
 }
 
 /* step 1: added tokens; the text between them goes through steps 2-4 */
-static int encode_sequence(const wordpiece *wp, const char *text, size_t len, int which, scratch *s, xl_error *err)
+static int encode_sequence(const xl_wordpiece *wp, const char *text, size_t len, int which, scratch *s, xl_error *err)
 {
     s->n_toks[which] = 0;
     size_t pos = 0;
@@ -1177,14 +1177,14 @@ static int encode_sequence(const wordpiece *wp, const char *text, size_t len, in
     return 0;
 }
 
-void wordpiece_encode_options_default(wordpiece_encode_options *o)
+void xl_wordpiece_encode_options_default(xl_wordpiece_encode_options *o)
 {
     o->add_special_tokens = true;
     o->max_length = 0;
     o->truncation = WORDPIECE_TRUNC_LONGEST_FIRST;
 }
 
-static int reserve_encoding(wordpiece_encoding *e, size_t need, xl_error *err)
+static int reserve_encoding(xl_wordpiece_encoding *e, size_t need, xl_error *err)
 {
     if (need <= e->cap) return 0;
     size_t c = e->cap ? e->cap : 64;
@@ -1211,7 +1211,7 @@ static int reserve_encoding(wordpiece_encoding *e, size_t need, xl_error *err)
     return 0;
 }
 
-static void put(wordpiece_encoding *e, int32_t id, int32_t type, int8_t seq, size_t start, size_t end, bool special)
+static void put(xl_wordpiece_encoding *e, int32_t id, int32_t type, int8_t seq, size_t start, size_t end, bool special)
 {
     size_t k = e->len++;
     e->ids[k] = id;
@@ -1223,12 +1223,12 @@ static void put(wordpiece_encoding *e, int32_t id, int32_t type, int8_t seq, siz
     e->offsets[2 * k + 1] = end;
 }
 
-int wordpiece_encode(const wordpiece *wp, const char *text, size_t len, const char *pair, size_t pair_len,
-                     const wordpiece_encode_options *opts, wordpiece_encoding *out, xl_error *err)
+int xl_wordpiece_encode(const xl_wordpiece *wp, const char *text, size_t len, const char *pair, size_t pair_len,
+                     const xl_wordpiece_encode_options *opts, xl_wordpiece_encoding *out, xl_error *err)
 {
-    wordpiece_encode_options dflt;
+    xl_wordpiece_encode_options dflt;
     if (!opts) {
-        wordpiece_encode_options_default(&dflt);
+        xl_wordpiece_encode_options_default(&dflt);
         opts = &dflt;
     }
     if (!out->scratch) {
@@ -1305,7 +1305,7 @@ int wordpiece_encode(const wordpiece *wp, const char *text, size_t len, const ch
     return 0;
 }
 
-int wordpiece_pad_batch(const wordpiece *wp, wordpiece_encoding *encs, size_t n, size_t pad_to, xl_error *err)
+int xl_wordpiece_pad_batch(const xl_wordpiece *wp, xl_wordpiece_encoding *encs, size_t n, size_t pad_to, xl_error *err)
 {
     size_t longest = pad_to;
     for (size_t i = 0; i < n; i++)
@@ -1318,7 +1318,7 @@ int wordpiece_pad_batch(const wordpiece *wp, wordpiece_encoding *encs, size_t n,
                                wp->opts.pad_token);
     }
     for (size_t i = 0; i < n; i++) {
-        wordpiece_encoding *e = &encs[i];
+        xl_wordpiece_encoding *e = &encs[i];
         if (reserve_encoding(e, longest, err) < 0) return -1;
         while (e->len < longest) {
             put(e, pad, 0, -1, 0, 0, true);
@@ -1328,7 +1328,7 @@ int wordpiece_pad_batch(const wordpiece *wp, wordpiece_encoding *encs, size_t n,
     return 0;
 }
 
-size_t wordpiece_byte_to_char(const char *text, size_t len, size_t byte_offset)
+size_t xl_wordpiece_byte_to_char(const char *text, size_t len, size_t byte_offset)
 {
     if (byte_offset > len) byte_offset = len;
     size_t i = 0, chars = 0;
@@ -1341,7 +1341,7 @@ size_t wordpiece_byte_to_char(const char *text, size_t len, size_t byte_offset)
     return chars;
 }
 
-int wordpiece_normalize(const wordpiece *wp, const char *text, size_t len, char **out, size_t *out_len,
+int xl_wordpiece_normalize(const xl_wordpiece *wp, const char *text, size_t len, char **out, size_t *out_len,
                         xl_error *err)
 {
     scratch *s = xl_calloc(1, sizeof *s, err);
@@ -1365,8 +1365,8 @@ int wordpiece_normalize(const wordpiece *wp, const char *text, size_t len, char 
     return 0;
 }
 
-int wordpiece_pre_tokenize(const wordpiece *wp, const char *text, size_t len, wordpiece_encoding *e,
-                           wordpiece_word_fn fn, void *ctx, xl_error *err)
+int xl_wordpiece_pre_tokenize(const xl_wordpiece *wp, const char *text, size_t len, xl_wordpiece_encoding *e,
+                           xl_wordpiece_word_fn fn, void *ctx, xl_error *err)
 {
     if (!e->scratch) {
         e->scratch = xl_calloc(1, sizeof(scratch), err);

@@ -17,7 +17,7 @@
 
 static const char *const default_specials[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
 
-void wordpiece_train_options_default(wordpiece_train_options *o)
+void xl_wordpiece_train_options_default(xl_wordpiece_train_options *o)
 {
     memset(o, 0, sizeof *o);
     o->vocab_size = 30000;
@@ -65,9 +65,9 @@ typedef struct word_entry {
     size_t len;
 } word_entry;
 
-struct wordpiece_counter {
-    wordpiece *wp; /* normaliser + pre-tokenizer (vocabulary: just [UNK]) */
-    wordpiece_encoding enc;
+struct xl_wordpiece_counter {
+    xl_wordpiece *wp; /* normaliser + pre-tokenizer (vocabulary: just [UNK]) */
+    xl_wordpiece_encoding enc;
     xl_buf arena;
     word_entry *slots;
     size_t mask, n;
@@ -75,43 +75,43 @@ struct wordpiece_counter {
     xl_error *cb_err; /* for the pre-tokenizer callback */
 };
 
-wordpiece_counter *wordpiece_counter_create(const wordpiece_train_options *o, xl_error *err)
+xl_wordpiece_counter *xl_wordpiece_counter_create(const xl_wordpiece_train_options *o, xl_error *err)
 {
-    wordpiece_counter *c = xl_calloc(1, sizeof *c, err);
+    xl_wordpiece_counter *c = xl_calloc(1, sizeof *c, err);
     if (!c) return NULL;
-    wordpiece_options wo;
-    wordpiece_options_default(&wo);
+    xl_wordpiece_options wo;
+    xl_wordpiece_options_default(&wo);
     wo.lowercase = o->lowercase;
     wo.strip_accents = o->strip_accents;
     wo.tokenize_chinese_chars = o->tokenize_chinese_chars;
     wo.clean_text = true;
     const char *unk = "[UNK]";
-    c->wp = wordpiece_create(&unk, NULL, 1, &wo, err);
-    wordpiece_encoding_init(&c->enc);
+    c->wp = xl_wordpiece_create(&unk, NULL, 1, &wo, err);
+    xl_wordpiece_encoding_init(&c->enc);
     xl_buf_init(&c->arena);
     c->mask = 1023;
     c->slots = xl_calloc(c->mask + 1, sizeof *c->slots, err);
     if (!c->wp || !c->slots) {
-        wordpiece_counter_free(c);
+        xl_wordpiece_counter_free(c);
         return NULL;
     }
     return c;
 }
 
-void wordpiece_counter_free(wordpiece_counter *c)
+void xl_wordpiece_counter_free(xl_wordpiece_counter *c)
 {
     if (!c) return;
-    wordpiece_free(c->wp);
-    wordpiece_encoding_free(&c->enc);
+    xl_wordpiece_free(c->wp);
+    xl_wordpiece_encoding_free(&c->enc);
     xl_buf_free(&c->arena);
     free(c->slots);
     free(c);
 }
 
-size_t wordpiece_counter_distinct(const wordpiece_counter *c) { return c->n; }
-uint64_t wordpiece_counter_total(const wordpiece_counter *c) { return c->total; }
+size_t xl_wordpiece_counter_distinct(const xl_wordpiece_counter *c) { return c->n; }
+uint64_t xl_wordpiece_counter_total(const xl_wordpiece_counter *c) { return c->total; }
 
-static int counter_grow(wordpiece_counter *c, xl_error *err)
+static int counter_grow(xl_wordpiece_counter *c, xl_error *err)
 {
     size_t cap = (c->mask + 1) * 2;
     word_entry *s = xl_calloc(cap, sizeof *s, err);
@@ -128,7 +128,7 @@ static int counter_grow(wordpiece_counter *c, xl_error *err)
     return 0;
 }
 
-static int counter_add_hashed(wordpiece_counter *c, const char *word, size_t len, uint64_t h, uint64_t count,
+static int counter_add_hashed(xl_wordpiece_counter *c, const char *word, size_t len, uint64_t h, uint64_t count,
                               xl_error *err)
 {
     if (count == 0 || len == 0) return 0;
@@ -152,24 +152,24 @@ static int counter_add_hashed(wordpiece_counter *c, const char *word, size_t len
     return 0;
 }
 
-int wordpiece_counter_add_word(wordpiece_counter *c, const char *word, size_t len, uint64_t count, xl_error *err)
+int xl_wordpiece_counter_add_word(xl_wordpiece_counter *c, const char *word, size_t len, uint64_t count, xl_error *err)
 {
     return counter_add_hashed(c, word, len, hash_bytes(word, len), count, err);
 }
 
 static int count_word_cb(void *ctx, const char *word, size_t len)
 {
-    wordpiece_counter *c = ctx;
-    return wordpiece_counter_add_word(c, word, len, 1, c->cb_err) < 0 ? -1 : 0;
+    xl_wordpiece_counter *c = ctx;
+    return xl_wordpiece_counter_add_word(c, word, len, 1, c->cb_err) < 0 ? -1 : 0;
 }
 
-int wordpiece_counter_add_text(wordpiece_counter *c, const char *text, size_t len, xl_error *err)
+int xl_wordpiece_counter_add_text(xl_wordpiece_counter *c, const char *text, size_t len, xl_error *err)
 {
     c->cb_err = err;
-    return wordpiece_pre_tokenize(c->wp, text, len, &c->enc, count_word_cb, c, err) < 0 ? -1 : 0;
+    return xl_wordpiece_pre_tokenize(c->wp, text, len, &c->enc, count_word_cb, c, err) < 0 ? -1 : 0;
 }
 
-int wordpiece_counter_merge(wordpiece_counter *into, const wordpiece_counter *from, xl_error *err)
+int xl_wordpiece_counter_merge(xl_wordpiece_counter *into, const xl_wordpiece_counter *from, xl_error *err)
 {
     for (size_t i = 0; i <= from->mask; i++) {
         const word_entry *e = &from->slots[i];
@@ -508,7 +508,7 @@ static size_t next_cp(const char *s, size_t len, size_t i, uint32_t *cp)
 }
 
 typedef struct trainer {
-    const wordpiece_train_options *o;
+    const xl_wordpiece_train_options *o;
     vocab_builder vb;
     size_t n_words;
     word_ref *words;
@@ -641,7 +641,7 @@ static int insert_cp(cp_count **a, size_t *n, size_t *cap, uint32_t cp, uint64_t
 /* steps 2-3: alphabet, "##c" tokens, words as symbol ids */
 static int build_symbols(trainer *t, xl_error *err)
 {
-    const wordpiece_train_options *o = t->o;
+    const xl_wordpiece_train_options *o = t->o;
     /* alphabet with counts: collect (cp, count) per character occurrence, then
      * sort and sum (memory: one entry per distinct character after the sum) */
     size_t cap = 256, n = 0;
@@ -808,9 +808,9 @@ static int drain_where(trainer *t, xl_error *err)
     return rc;
 }
 
-static int run_merges(trainer *t, wordpiece_vocab *out, xl_error *err)
+static int run_merges(trainer *t, xl_wordpiece_vocab *out, xl_error *err)
 {
-    const wordpiece_train_options *o = t->o;
+    const xl_wordpiece_train_options *o = t->o;
     const char *prefix = o->continuing_subword_prefix;
     size_t plen = strlen(prefix);
     xl_buf tok;
@@ -863,7 +863,7 @@ static int run_merges(trainer *t, wordpiece_vocab *out, xl_error *err)
     return rc;
 }
 
-int wordpiece_train(const wordpiece_counter *c, const wordpiece_train_options *o, wordpiece_vocab *out,
+int xl_wordpiece_train(const xl_wordpiece_counter *c, const xl_wordpiece_train_options *o, xl_wordpiece_vocab *out,
                     xl_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -919,11 +919,11 @@ int wordpiece_train(const wordpiece_counter *c, const wordpiece_train_options *o
     rc = 0;
 done:
     trainer_free(&t);
-    if (rc < 0) wordpiece_vocab_free(out);
+    if (rc < 0) xl_wordpiece_vocab_free(out);
     return rc;
 }
 
-void wordpiece_vocab_free(wordpiece_vocab *v)
+void xl_wordpiece_vocab_free(xl_wordpiece_vocab *v)
 {
     if (!v) return;
     free(v->arena);
@@ -935,7 +935,7 @@ void wordpiece_vocab_free(wordpiece_vocab *v)
 /* ------------------------------------------------------------------------ */
 /* output */
 
-int wordpiece_vocab_write_txt(const wordpiece_vocab *v, const char *path, xl_error *err)
+int xl_wordpiece_vocab_write_txt(const xl_wordpiece_vocab *v, const char *path, xl_error *err)
 {
     xl_buf b;
     xl_buf_init(&b);
@@ -949,7 +949,7 @@ int wordpiece_vocab_write_txt(const wordpiece_vocab *v, const char *path, xl_err
     return rc;
 }
 
-static int64_t vocab_id(const wordpiece_vocab *v, const char *s)
+static int64_t vocab_id(const xl_wordpiece_vocab *v, const char *s)
 {
     size_t n = strlen(s);
     for (size_t i = 0; i < v->n; i++)
@@ -957,12 +957,12 @@ static int64_t vocab_id(const wordpiece_vocab *v, const char *s)
     return -1;
 }
 
-static const char *strip_json(const wordpiece_train_options *o)
+static const char *strip_json(const xl_wordpiece_train_options *o)
 {
     return o->strip_accents < 0 ? "null" : o->strip_accents ? "true" : "false";
 }
 
-int wordpiece_vocab_write_json(const wordpiece_vocab *v, const wordpiece_train_options *o, const char *path,
+int xl_wordpiece_vocab_write_json(const xl_wordpiece_vocab *v, const xl_wordpiece_train_options *o, const char *path,
                                xl_error *err)
 {
     if (vocab_id(v, "[UNK]") < 0)
@@ -1026,7 +1026,7 @@ int wordpiece_vocab_write_json(const wordpiece_vocab *v, const wordpiece_train_o
     return rc;
 }
 
-int wordpiece_vocab_write_config(const wordpiece_train_options *o, const char *path, xl_error *err)
+int xl_wordpiece_vocab_write_config(const xl_wordpiece_train_options *o, const char *path, xl_error *err)
 {
     xl_buf b;
     xl_buf_init(&b);

@@ -262,7 +262,7 @@ static int glove_train_cmd(int argc, char **argv)
     char *path = malloc(n);
     xl_glove_model m;
     memset(&m, 0, sizeof m);
-    w2v_vectors vec;
+    xl_w2v_vectors vec;
     memset(&vec, 0, sizeof vec);
     rc = -1;
     if (!path) {
@@ -296,12 +296,12 @@ static int glove_train_cmd(int argc, char **argv)
     }
     if (w2v_out) {
         if (xl_glove_model_to_vectors(&m, &v, (xl_glove_save_model)model, true, &vec, &err) < 0) goto done;
-        if (w2v_vectors_write(w2v_out, &vec, W2V_FORMAT_BINARY, &err) < 0) goto done;
+        if (xl_w2v_vectors_write(w2v_out, &vec, W2V_FORMAT_BINARY, &err) < 0) goto done;
     }
     rc = 0;
 done:
     free(path);
-    w2v_vectors_free(&vec);
+    xl_w2v_vectors_free(&vec);
     xl_glove_model_free(&m);
     xl_glove_vocab_free(&v);
     return rc < 0 ? xl_cli_runtime_error(&err) : 0;
