@@ -6,7 +6,11 @@
  * the path is replaced by "-" before comparing.  Every input is tiny and made
  * here (the DistilBERT fixture is converted on the fly); `convert`, whose
  * input is a directory, is checked for `-o -` (the model on stdout).
- * Also: two `-` arguments in one call are a usage error (stdin is read once). */
+ * Also: two `-` arguments in one call are a usage error (stdin is read once).  Where streaming is
+ * impossible the command refuses `-` with exit 2 naming the option: `glove train --input-file`
+ * (the records are read once per iteration) and `train-encoder --pairs/--mono/--eval-pairs/--resume`
+ * (read by offset, in a new order every epoch).  `glove shuffle` from a pipe cannot know the input's
+ * size, so it shuffles in 16 buckets: its records, sorted, are compared. */
 #define _POSIX_C_SOURCE 200809L
 #include "xl_test.h"
 
@@ -147,6 +151,45 @@ static void check_norm(const char *args, const char *file, const char *drop, boo
 static void check(const char *args, const char *file) { check_norm(args, file, NULL, false); }
 /* eval's table ends with the fit time (fit_s): not compared */
 static void check_timed(const char *args, const char *file) { check_norm(args, file, NULL, true); }
+
+/* `xlrec ARGS` with '-' where the command cannot stream: exit 2 (usage) and a message that names the option. */
+static void refuses(const char *args, const char *option)
+{
+    char cmd[4096], errp[512];
+    snprintf(errp, sizeof errp, "%s", xl_test_tmp_path("refuse.err"));
+    snprintf(cmd, sizeof cmd, "%s %s </dev/null >/dev/null 2>%s", bin, args, errp);
+    int rc = sh(cmd);
+    size_t n;
+    char *msg = slurp(errp, &n);
+    if (rc != 2 || !strstr(msg, option)) fail_msg("'%s': exit %d, expected 2 naming %s: %s", args, rc, option, msg);
+    free(msg);
+    remove(errp);
+}
+
+/* `xlrec ARGS` writing '#' with the input at '@' as a path and as '-': the two outputs, passed through
+ * `post` ('%s' = the output file), must print the same bytes (a reordering the input's size decides). */
+static void check_post(const char *args, const char *file, const char *post)
+{
+    char a_file[512], b_file[512], a_txt[512], b_txt[512], cmd[8192], expanded[3072], p[1024];
+    snprintf(a_file, sizeof a_file, "%s", xl_test_tmp_path("a.post"));
+    snprintf(b_file, sizeof b_file, "%s", xl_test_tmp_path("b.post"));
+    snprintf(a_txt, sizeof a_txt, "%s", xl_test_tmp_path("a.post.txt"));
+    snprintf(b_txt, sizeof b_txt, "%s", xl_test_tmp_path("b.post.txt"));
+    expand(expanded, sizeof expanded, args, file, a_file);
+    snprintf(p, sizeof p, post, a_file);
+    snprintf(cmd, sizeof cmd, "%s %s </dev/null >/dev/null 2>&1 && %s >%s", bin, expanded, p, a_txt);
+    if (sh(cmd) != 0) fail_msg("with a path: %s", cmd);
+    expand(expanded, sizeof expanded, args, "-", b_file);
+    snprintf(p, sizeof p, post, b_file);
+    snprintf(cmd, sizeof cmd, "%s %s <%s >/dev/null 2>&1 && %s >%s", bin, expanded, file, p, b_txt);
+    if (sh(cmd) != 0) fail_msg("with '-': %s", cmd);
+    size_t na, nb;
+    char *a = slurp(a_txt, &na), *b = slurp(b_txt, &nb);
+    if (na == 0 || na != nb || memcmp(a, b, na) != 0) fail_msg("'%s': output differs with '-' (%zu vs %zu bytes)", args, na, nb);
+    free(a);
+    free(b);
+    remove(a_file), remove(b_file), remove(a_txt), remove(b_txt);
+}
 
 static int setup(void **state)
 {
@@ -427,6 +470,89 @@ static void test_w2v(void **state)
     check("w2v convert -i @ -o # --binary 0", vectors);
 }
 
+static void test_glove(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    char args[2048], cmd[8192], gv[512], co[512], shuf[512], bin_params[520], prefix[512];
+    snprintf(gv, sizeof gv, "%s", xl_test_tmp_path("glove.vocab"));
+    snprintf(co, sizeof co, "%s", xl_test_tmp_path("glove.cooc"));
+    snprintf(shuf, sizeof shuf, "%s", xl_test_tmp_path("glove.shuf"));
+    snprintf(prefix, sizeof prefix, "%s", xl_test_tmp_path("glove.vec"));
+    snprintf(bin_params, sizeof bin_params, "%s.bin", prefix);
+    snprintf(cmd, sizeof cmd,
+             "%s glove vocab --corpus %s -o %s --verbose 0 && %s glove cooccur --vocab-file %s --corpus %s -o %s "
+             "--window-size 2 --verbose 0 && %s glove shuffle -i %s -o %s --verbose 0 && %s glove train --input-file %s "
+             "--vocab-file %s --save-file %s --vector-size 4 --iter 2 --binary 1 --verbose 0",
+             bin, lines, gv, bin, gv, lines, co, bin, co, shuf, bin, shuf, gv, prefix);
+    assert_int_equal(sh(cmd), 0);
+    check("glove vocab --corpus @ -o # --verbose 0", lines);
+    check(F("glove cooccur --vocab-file %s --corpus @ -o # --window-size 2 --verbose 0", gv), lines);
+    check(F("glove cooccur --vocab-file @ --corpus %s -o # --window-size 2 --verbose 0", lines), gv);
+    /* shuffle: a file's size sets the number of buckets, a pipe gets 16, so the permutation differs;
+     * the records must be the same */
+    char post[600];
+    snprintf(post, sizeof post, "%s glove dump %%s | sort", bin);
+    check_post("glove shuffle -i @ -o # --verbose 0", co, post);
+    check(F("glove train --input-file %s --vocab-file @ --save-file %s.b --w2v # --vector-size 4 --iter 2 --verbose 0",
+            shuf, prefix), gv);
+    refuses(F("glove train --input-file - --vocab-file %s --save-file %s.c", gv, prefix), "--input-file");
+    check(F("glove text --input-file @ --vocab-file %s", gv), bin_params);
+    check(F("glove text --input-file %s --vocab-file @", bin_params), gv);
+    check("glove dump @", co);
+    check(F("glove dump %s --vocab-file @", co), gv);
+    check(F("glove compare @ %s", co), co);
+    check(F("glove compare %s @", co), co);
+    const char *made[] = {gv, co, shuf, bin_params};
+    for (size_t i = 0; i < 4; i++) remove(made[i]);
+    const char *suffix[] = {".bin.vocab", ".txt", ".b.txt"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof cmd, "%s%s", prefix, suffix[i]);
+        remove(cmd);
+    }
+}
+
+static void test_vocab(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    char args[2048];
+    const char *tok = "tests/fixtures/distilbert_tiny/vocab.txt";
+    check("vocab train --vocab-size 60 @", lines);
+    check(F("vocab prune --tokenizer %s --vocab-size 50 @", tok), lines);
+    check(F("vocab stats --tokenizer %s @", tok), lines);
+    /* from a pipe there is no tokenizer_config.json beside the vocabulary: say the casing */
+    check(F("vocab prune --tokenizer @ --lowercase --vocab-size 50 %s", lines), tok);
+    check(F("vocab stats --tokenizer @ --lowercase %s", lines), tok);
+}
+
+static void test_train_encoder(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    char args[2048], cmd[4096], vocab[512], pairs[512], init[512];
+    size_t n;
+    /* the fixture's vocabulary without its tokenizer_config.json, so the path and the pipe read the same casing */
+    char *v = slurp("tests/fixtures/distilbert_tiny/vocab.txt", &n);
+    save(vocab, "te.vocab", v);
+    free(v);
+    save(pairs, "te.pairs", "en\tthe cat\tfr\tle chat\nen\tthe dog\tfr\tle chien\nen\tthe house\tfr\tla maison\n"
+                            "en\ta cat\tfr\tun chat\n");
+    snprintf(init, sizeof init, "%s", xl_test_tmp_path("te.init.xlm"));
+    const char *tiny = "--config layers=1,hidden=8,heads=2,ffn=16,max-position=32 --steps 2 --batch 2 --max-len 16";
+    check(F("train-encoder %s --vocab @ --pairs %s -o #", tiny, pairs), vocab);
+    snprintf(cmd, sizeof cmd, "%s train-encoder %s --vocab %s --pairs %s -o %s >/dev/null 2>&1", bin, tiny, vocab, pairs,
+             init);
+    assert_int_equal(sh(cmd), 0);
+    check(F("train-encoder --init @ --pairs %s --steps 2 --batch 2 --max-len 16 -o #", pairs), init);
+    /* the corpora and the checkpoint are read by offset, again every epoch: a pipe is refused (exit 2) */
+    refuses(F("train-encoder %s --vocab %s --pairs - -o %s.x", tiny, vocab, init), "--pairs");
+    refuses(F("train-encoder %s --vocab %s --mono - --objective mlm -o %s.x", tiny, vocab, init), "--mono");
+    refuses(F("train-encoder %s --vocab %s --pairs %s --eval-pairs - -o %s.x", tiny, vocab, pairs, init), "--eval-pairs");
+    refuses(F("train-encoder %s --vocab %s --pairs %s --resume - -o %s.x", tiny, vocab, pairs, init), "--resume");
+    remove(vocab), remove(pairs), remove(init);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,7 +562,8 @@ int main(void)
         cmocka_unit_test(test_eval_retrieval), cmocka_unit_test(test_inspect), cmocka_unit_test(test_langid),
         cmocka_unit_test(test_langid_train), cmocka_unit_test(test_ngram),     cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_recommend),  cmocka_unit_test(test_run),         cmocka_unit_test(test_tokenize),
-        cmocka_unit_test(test_translate),  cmocka_unit_test(test_w2v),
+        cmocka_unit_test(test_translate),  cmocka_unit_test(test_w2v),         cmocka_unit_test(test_glove),
+        cmocka_unit_test(test_vocab),      cmocka_unit_test(test_train_encoder),
     };
     return cmocka_run_group_tests_name("stdin", tests, setup, teardown);
 }

@@ -233,14 +233,18 @@ static int glove_train_cmd(int argc, char **argv)
     xl_args args;
     int rc = parse(&spec, opts, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
+    /* AdaGrad passes over the records --iter times (and seeks back to read them again), so a pipe
+     * cannot be the input: refused here, before anything is read */
+    if (strcmp(input, "-") == 0)
+        return xl_cli_usage_error(&spec, "--input-file -: training reads the co-occurrence records once per "
+                                         "iteration; give a file (glove shuffle -o FILE)");
     xl_error err;
     xl_error_clear(&err);
-    /* the words are not needed while training (the reference only counts the
-     * lines): count and check the rows now, read the words for the output */
-    size_t vocab_size;
-    if (xl_glove_vocab_rows(vocab_file, &vocab_size, &err) < 0) return xl_cli_runtime_error(&err);
+    /* the vocabulary is read once, before training (its words name the output rows), so
+     * --vocab-file - works and the file cannot change under a long run */
     xl_glove_vocab v;
-    memset(&v, 0, sizeof v);
+    if (xl_glove_vocab_read(vocab_file, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    size_t vocab_size = v.words.n;
     xl_glove_train_opts o;
     xl_glove_train_defaults(&o);
     o.vector_size = (int)size;
@@ -277,12 +281,6 @@ static int glove_train_cmd(int argc, char **argv)
         (xl_glove_check_not_input(w2v_out, input, &err) < 0 || xl_glove_check_not_input(w2v_out, vocab_file, &err) < 0))
         goto done;
     if (xl_glove_train(input, vocab_size, &o, &m, NULL, &err) < 0) goto done;
-    if (xl_glove_vocab_read(vocab_file, &v, &err) < 0) goto done;
-    if (v.words.n != vocab_size) {
-        xl_fail(&err, XL_ERR_FORMAT, "%s: changed during training (%zu words, then %zu)", vocab_file, vocab_size,
-                v.words.n);
-        goto done;
-    }
     if (binary > 0) {
         snprintf(path, n, "%s.bin", save);
         if (xl_glove_write_binary(path, &m, &err) < 0) goto done;

@@ -163,6 +163,15 @@ int cmd_train_encoder(int argc, char **argv)
     if (o.w_mlm > 0 && o.pairs == NULL && o.mono == NULL)
         return xl_cli_usage_error(&spec, "the mlm objective needs --mono FILE (or --pairs FILE)");
     if (o.w_rank > 0 && batch < 2) return xl_cli_usage_error(&spec, "the rank objective needs --batch of at least 2");
+    /* The corpora are indexed by byte offset and read again in a new order every epoch, and a
+     * checkpoint is read by offset: none can be a pipe, so `-` is refused here (exit 2).  --init and
+     * --vocab are read once and take `-` (standard input) like every other command's inputs. */
+    const char *seekable[] = {o.pairs, o.mono, o.eval_pairs, o.resume};
+    const char *seekable_names[] = {"--pairs", "--mono", "--eval-pairs", "--resume"};
+    for (size_t i = 0; i < 4; i++)
+        if (seekable[i] != NULL && strcmp(seekable[i], "-") == 0)
+            return xl_cli_usage_error(&spec, "%s -: %s is read by offset, more than once; give a file", seekable_names[i],
+                                      i < 3 ? "a training corpus" : "a checkpoint");
     /* outputs never clobber inputs (exit 2, as every command); the library checks again */
     const char *inputs[] = {o.pairs, o.mono, o.eval_pairs, o.init_model, o.vocab, o.resume};
     if ((rc = xl_cli_check_output(&spec, o.out, inputs, 6)) != XL_CLI_CONTINUE) return rc;
