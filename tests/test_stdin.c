@@ -1,5 +1,5 @@
 /* test_stdin.c - README: "every file argument accepts `-` for standard input".
- * One test per command, through the real binary ($XLREC_BIN, set by `make
+ * One test per command that reads a file (all but data-path), through the real binary ($XLREC_BIN, set by `make
  * test`): each input file argument is given once as a path and once as `-`
  * with the file on standard input; both runs must succeed and print the same
  * bytes (or write the same output file).  Where the output names the input,
@@ -553,6 +553,33 @@ static void test_train_encoder(void **state)
     remove(vocab), remove(pairs), remove(init);
 }
 
+static void test_quantize(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    check("quantize @ -o # --dtype f16", model);
+}
+
+static void test_mo_dump(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    char mo[512], list[600];
+    /* a one-message catalogue, little-endian: header (magic, revision 0, N 1, originals at 28,
+     * translations at 36, no hash table), the two (length, offset) tables, "hello" -> "bonjour" */
+    static const unsigned char MO[] = {
+        0xde, 0x12, 0x04, 0x95, 0, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 36, 0, 0, 0, 0, 0, 0, 0, 44, 0, 0, 0,
+        5, 0, 0, 0, 44, 0, 0, 0, 7, 0, 0, 0, 50, 0, 0, 0,
+        'h', 'e', 'l', 'l', 'o', 0, 'b', 'o', 'n', 'j', 'o', 'u', 'r', 0};
+    snprintf(mo, sizeof mo, "%s", xl_test_write_tmp("t.mo", MO, sizeof MO));
+    snprintf(list, sizeof list, "%s\n", mo);
+    char listfile[512];
+    save(listfile, "mo.list", list);
+    check("mo-dump @", mo);
+    check("mo-dump --list @", listfile);
+    remove(mo), remove(listfile);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,7 +590,8 @@ int main(void)
         cmocka_unit_test(test_langid_train), cmocka_unit_test(test_ngram),     cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_recommend),  cmocka_unit_test(test_run),         cmocka_unit_test(test_tokenize),
         cmocka_unit_test(test_translate),  cmocka_unit_test(test_w2v),         cmocka_unit_test(test_glove),
-        cmocka_unit_test(test_vocab),      cmocka_unit_test(test_train_encoder),
+        cmocka_unit_test(test_vocab),      cmocka_unit_test(test_train_encoder), cmocka_unit_test(test_quantize),
+        cmocka_unit_test(test_mo_dump),
     };
     return cmocka_run_group_tests_name("stdin", tests, setup, teardown);
 }
