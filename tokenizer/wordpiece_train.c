@@ -413,13 +413,9 @@ static inline bool before(const merge_entry *x, const merge_entry *y)
 
 static int heap_push(merge_heap *h, merge_entry m, xl_error *err)
 {
-    if (h->n == h->cap) {
-        size_t c = h->cap ? h->cap * 2 : 1024;
-        merge_entry *q = xl_realloc(h->e, c, sizeof *q, err);
-        if (!q) return -1;
-        h->e = q;
-        h->cap = c;
-    }
+    merge_entry *q = xl_array_reserve(h->e, &h->cap, h->n + 1, 1024, err);
+    if (!q) return -1;
+    h->e = q;
     size_t i = h->n++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;

@@ -10,6 +10,7 @@
 #include "xl_io.h"
 #include "xl_rng.h"
 #include "xl_thread.h"
+#include "xl_topk.h"
 
 #define QBLOCK 8
 
@@ -302,19 +303,7 @@ static void topk_range(void *vctx, size_t begin, size_t end, int tid)
             for (size_t qi = 0; qi < nb; qi++) {
                 size_t q = b0 + qi;
                 float s = xl_w2v_dot(c->Q + q * c->dim, row, c->dim) - pen;
-                float *sc = c->scores + q * k;
-                int64_t *id = c->ids + q * k;
-                size_t n = filled[qi];
-                if (n == k && !(s > sc[k - 1])) continue;
-                size_t p = n < k ? n++ : k - 1;
-                while (p > 0 && s > sc[p - 1]) {
-                    sc[p] = sc[p - 1];
-                    id[p] = id[p - 1];
-                    p--;
-                }
-                sc[p] = s;
-                id[p] = (int64_t)t;
-                filled[qi] = n;
+                xl_topk_insert(c->scores + q * k, c->ids + q * k, &filled[qi], k, s, (int64_t)t);
             }
         }
         for (size_t qi = 0; qi < nb; qi++)

@@ -433,13 +433,9 @@ static lang_stats *lang_slot(stats_ctx *s, const char *lang, size_t n, xl_error 
     if (n >= sizeof s->langs[0].lang) n = sizeof s->langs[0].lang - 1;
     for (size_t i = 0; i < s->n_langs; i++)
         if (strlen(s->langs[i].lang) == n && !memcmp(s->langs[i].lang, lang, n)) return &s->langs[i];
-    if (s->n_langs == s->cap) {
-        size_t c = s->cap ? s->cap * 2 : 16;
-        lang_stats *q = xl_realloc(s->langs, c, sizeof *q, err);
-        if (!q) return NULL;
-        s->langs = q;
-        s->cap = c;
-    }
+    lang_stats *q = xl_array_reserve(s->langs, &s->cap, s->n_langs + 1, 16, err);
+    if (!q) return NULL;
+    s->langs = q;
     lang_stats *l = &s->langs[s->n_langs++];
     memset(l, 0, sizeof *l);
     memcpy(l->lang, lang, n);

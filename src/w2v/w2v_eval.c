@@ -8,6 +8,7 @@
 #include "xl_alloc.h"
 #include "xl_io.h"
 #include "xl_thread.h"
+#include "xl_topk.h"
 
 #define CA_MAX_W 50 /* compute-accuracy's max_w */
 #define QBLOCK 16
@@ -26,15 +27,7 @@ size_t xl_w2v_nearest(const xl_w2v_vectors *unit, const float *query, size_t k, 
             if (exclude[e] == (int64_t)i) skip = true;
         if (skip) continue;
         float s = xl_w2v_dot(query, xl_w2v_row(unit, i), unit->dim) * inv;
-        if (n == k && !(s > scores[n - 1])) continue;
-        size_t p = n < k ? n++ : n - 1;
-        while (p > 0 && s > scores[p - 1]) {
-            scores[p] = scores[p - 1];
-            ids[p] = ids[p - 1];
-            p--;
-        }
-        scores[p] = s;
-        ids[p] = (int64_t)i;
+        xl_topk_insert(scores, ids, &n, k, s, (int64_t)i);
     }
     return n;
 }
