@@ -142,55 +142,49 @@ static int print_nearest_to_sum(const char *path, size_t max_words, const char *
     return rc;
 }
 
-static int w2v_similar_cmd(int argc, char **argv)
+/* `w2v similar` and `w2v analogy`: the same options (k's default and help aside) and the same
+ * search, print_nearest_to_sum; signs NULL adds every positional word (similar), else the
+ * positional words are combined with signs (analogy: B - A + C). */
+static int nearest_cmd(int argc, char **argv, const char *name, const char *usage, const char *about, int64_t k,
+                       const char *k_help, int min_words, int max_words_arg, const float *signs)
 {
     const char *vectors = NULL;
-    int64_t k = 40, max_words = 0;
+    int64_t max_words = 0;
     const xl_option opts[] = {
         {"vectors", 'v', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
-        {"k", 'k', XL_OPT_INT, &k, "N", "neighbours to print", 1, 100000, NULL},
+        {"k", 'k', XL_OPT_INT, &k, "N", k_help, 1, 100000, NULL},
         {"max-words", 0, XL_OPT_INT, &max_words, "N", "read only the first N rows (0 = all)", 0, 0, NULL},
         {0}};
-    const xl_command_spec spec = {"w2v similar", "xlrec w2v similar --vectors FILE [-k N] WORD [WORD...]",
-                                  "Print the k nearest words by cosine to the sum of the given words' vectors\n"
-                                  "(word2vec.c's `distance`): \"word<TAB>cosine\" per line.",
-                                  opts, 1, XL_MAX_POSITIONAL};
+    const xl_command_spec spec = {name, usage, about, opts, min_words, max_words_arg};
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
     xl_error err;
     xl_error_clear(&err);
-    float signs[XL_MAX_POSITIONAL];
-    for (int i = 0; i < args.n_positional; i++) signs[i] = 1.0f;
-    if (print_nearest_to_sum(vectors, (size_t)max_words, args.positional, signs, args.n_positional, k, &err) < 0)
+    float all_plus[XL_MAX_POSITIONAL];
+    for (int i = 0; i < args.n_positional; i++) all_plus[i] = 1.0f;
+    if (print_nearest_to_sum(vectors, (size_t)max_words, args.positional, signs ? signs : all_plus, args.n_positional,
+                             k, &err) < 0)
         return xl_cli_runtime_error(&err);
     return XL_EXIT_OK;
 }
 
+static int w2v_similar_cmd(int argc, char **argv)
+{
+    return nearest_cmd(argc, argv, "w2v similar", "xlrec w2v similar --vectors FILE [-k N] WORD [WORD...]",
+                       "Print the k nearest words by cosine to the sum of the given words' vectors\n"
+                       "(word2vec.c's `distance`): \"word<TAB>cosine\" per line.",
+                       40, "neighbours to print", 1, XL_MAX_POSITIONAL, NULL);
+}
+
 static int w2v_analogy_cmd(int argc, char **argv)
 {
-    const char *vectors = NULL;
-    int64_t k = 5, max_words = 0;
-    const xl_option opts[] = {
-        {"vectors", 'v', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
-        {"k", 'k', XL_OPT_INT, &k, "N", "answers to print", 1, 100000, NULL},
-        {"max-words", 0, XL_OPT_INT, &max_words, "N", "read only the first N rows (0 = all)", 0, 0, NULL},
-        {0}};
-    const xl_command_spec spec = {"w2v analogy", "xlrec w2v analogy --vectors FILE A B C",
-                                  "Answer A : B = C : ? by 3CosAdd (nearest to B - A + C over unit vectors,\n"
-                                  "excluding A, B, C).  Prints \"word<TAB>cosine\" lines.",
-                                  opts, 3, 3};
-    xl_args args;
-    int rc = xl_cli_parse(&spec, argc, argv, &args);
-    if (rc != XL_CLI_CONTINUE) return rc;
-    if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
-    xl_error err;
-    xl_error_clear(&err);
     static const float signs[3] = {-1.0f, 1.0f, 1.0f}; /* B - A + C */
-    if (print_nearest_to_sum(vectors, (size_t)max_words, args.positional, signs, 3, k, &err) < 0)
-        return xl_cli_runtime_error(&err);
-    return XL_EXIT_OK;
+    return nearest_cmd(argc, argv, "w2v analogy", "xlrec w2v analogy --vectors FILE A B C",
+                       "Answer A : B = C : ? by 3CosAdd (nearest to B - A + C over unit vectors,\n"
+                       "excluding A, B, C).  Prints \"word<TAB>cosine\" lines.",
+                       5, "answers to print", 3, 3, signs);
 }
 
 static int w2v_eval_cmd(int argc, char **argv)
