@@ -199,8 +199,12 @@ static void print_cost(void *ctx, int iteration, double cost)
 static int glove_train_cmd(int argc, char **argv)
 {
     const char *input = "cooccurrence.shuf.bin", *vocab_file = "vocab.txt", *save = "vectors", *w2v_out = NULL;
-    int64_t size = 50, iter = 25, threads = XL_THREADS_DEFAULT, binary = 0, model = 2, header = 0, seed = 1, verbose = 1;
-    double eta = 0.05, alpha = 0.75, x_max = 100, clip = 100;
+    /* the training options start from the library's defaults (xl_glove_train_defaults), which --help prints */
+    xl_glove_train_opts o;
+    xl_glove_train_defaults(&o);
+    int64_t size = o.vector_size, iter = o.iterations, threads = o.threads, binary = 0, model = 2, header = 0,
+            seed = (int64_t)o.seed, verbose = 1;
+    double eta = o.eta, alpha = o.alpha, x_max = o.x_max, clip = o.grad_clip;
     const xl_option opts[] = {
         {"input-file", 0, XL_OPT_STRING, &input, "FILE", "shuffled records",
          0, 0, NULL},
@@ -245,8 +249,6 @@ static int glove_train_cmd(int argc, char **argv)
     xl_glove_vocab v;
     if (xl_glove_vocab_read(vocab_file, &v, &err) < 0) return xl_cli_runtime_error(&err);
     size_t vocab_size = v.words.n;
-    xl_glove_train_opts o;
-    xl_glove_train_defaults(&o);
     o.vector_size = (int)size;
     o.iterations = (int)iter;
     o.threads = (int)threads;

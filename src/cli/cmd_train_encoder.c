@@ -73,9 +73,13 @@ int cmd_train_encoder(int argc, char **argv)
     xl_train_opts o;
     xl_train_opts_default(&o);
     const char *objective = "rank", *config = NULL, *pooling = "mean", *schedule = "linear", *simd = "auto";
-    int64_t batch = 32, accum = 1, max_len = 128, warmup = 0, steps = 0, threads = 1, seed = 1, eval_every = 100;
-    int64_t eval_max = 1000, stop_after = 0, log_every = 10;
-    double epochs = 1.0, lr = 1e-4, save_every = 0, clip = 1.0, wd = 0.01, eps = 1e-6, dropout = 0.1;
+    /* every option starts from the library's default (xl_train_opts_default), which --help prints */
+    int64_t batch = (int64_t)o.batch, accum = (int64_t)o.accum, max_len = (int64_t)o.max_len,
+            warmup = (int64_t)o.warmup, steps = (int64_t)o.steps, threads = o.threads, seed = (int64_t)o.seed,
+            eval_every = (int64_t)o.eval_every;
+    int64_t eval_max = (int64_t)o.eval_max, stop_after = (int64_t)o.stop_after, log_every = 10;
+    double epochs = o.epochs, lr = o.lr, save_every = o.save_every_min, clip = o.clip, wd = o.adamw.weight_decay,
+           eps = o.adamw.eps, dropout = o.dropout;
     double margin = o.margin, scale = o.scale;
     bool lazy = false;
     const xl_option opts[] = {
