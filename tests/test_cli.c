@@ -311,6 +311,17 @@ static void test_help_defaults(void **state)
             if (d && d < l + len) {
                 const char *d2 = strstr(d + 1, "(default");
                 if (d2 && d2 < l + len) fail_msg("%s --help: a default shown twice: %.*s", cmds[c], (int)len, l);
+                /* nor spelled out again by the help text before it: "... (30000) (default 30000)" */
+                const char *v = d + strlen("(default "), *v_end = memchr(v, ')', (size_t)(l + len - v));
+                if (v_end && v_end > v) {
+                    char paren[128], quoted[128];
+                    snprintf(paren, sizeof paren, "(%.*s)", (int)(v_end - v), v);
+                    snprintf(quoted, sizeof quoted, "\"%.*s\"", (int)(v_end - v), v);
+                    char text[1024];
+                    snprintf(text, sizeof text, "%.*s", (int)(d - l), l);
+                    if (strstr(text, paren) || strstr(text, quoted))
+                        fail_msg("%s --help: a default written in the help text too: %.*s", cmds[c], (int)len, l);
+                }
             }
             l += len + (eol ? 1 : 0);
         }

@@ -177,19 +177,28 @@ static int split_specials(const char *s, char ***toks, size_t *n, xl_error *err)
 
 static int vocab_train_cmd(int argc, char **argv)
 {
-    int64_t vocab_size = 30000, min_frequency = 0, limit_alphabet = -1, threads = 1;
-    const char *columns = NULL, *specials = "[PAD],[UNK],[CLS],[SEP],[MASK]", *initial = NULL;
+    /* the options start from the library's defaults, which --help prints (once) */
+    xl_wordpiece_train_options o;
+    xl_wordpiece_train_options_default(&o);
+    char default_specials[256] = "";
+    for (size_t i = 0; i < o.n_special_tokens; i++) {
+        size_t at = strlen(default_specials);
+        snprintf(default_specials + at, sizeof default_specials - at, "%s%s", i ? "," : "", o.special_tokens[i]);
+    }
+    int64_t vocab_size = (int64_t)o.vocab_size, min_frequency = (int64_t)o.min_frequency, limit_alphabet = -1,
+            threads = XL_THREADS_DEFAULT;
+    const char *columns = NULL, *specials = default_specials, *initial = NULL;
     const char *output = "-", *json = NULL, *config = NULL, *strip = "auto", *chinese = "yes", *order = NULL;
     bool lowercase = false, quiet = false;
     const xl_option opts[] = {
-        {"vocab-size", 0, XL_OPT_INT, &vocab_size, "N", "target vocabulary size, special tokens included (30000)", 1,
+        {"vocab-size", 0, XL_OPT_INT, &vocab_size, "N", "target vocabulary size, special tokens included", 1,
          100000000, NULL},
-        {"min-frequency", 0, XL_OPT_INT, &min_frequency, "N", "stop merging below this pair count (0)", 0, 1e15, NULL},
-        {"limit-alphabet", 0, XL_OPT_INT, &limit_alphabet, "N", "keep only the N most frequent characters", 0,
-         100000000, NULL},
+        {"min-frequency", 0, XL_OPT_INT, &min_frequency, "N", "stop merging below this pair count", 0, 1e15, NULL},
+        {"limit-alphabet", 0, XL_OPT_INT, &limit_alphabet, "N", "keep only the N most frequent characters (-1: all)",
+         0, 100000000, NULL},
         {"initial-alphabet", 0, XL_OPT_STRING, &initial, "CHARS", "characters always in the alphabet", 0, 0, NULL},
         {"special-tokens", 0, XL_OPT_STRING, &specials, "LIST",
-         "special tokens first, comma/space separated (\"[PAD],[UNK],[CLS],[SEP],[MASK]\"; \"\" = none)", 0, 0, NULL},
+         "special tokens first, comma/space separated (\"\" = none)", 0, 0, NULL},
         {"lowercase", 0, XL_OPT_FLAG, &lowercase, NULL, "BertNormalizer lowercase (uncased vocabulary)", 0, 0, NULL},
         {"strip-accents", 0, XL_OPT_CHOICE, &strip, "WHEN", "strip accents (auto: when lowercasing, as HF)", 0, 0,
          "auto|yes|no"},
@@ -227,8 +236,6 @@ static int vocab_train_cmd(int argc, char **argv)
     if ((rc = check_outputs(&spec, &args, order, outs, 3)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
-    xl_wordpiece_train_options o;
-    xl_wordpiece_train_options_default(&o);
     o.vocab_size = (size_t)vocab_size;
     o.min_frequency = (uint64_t)min_frequency;
     if (limit_alphabet >= 0) o.limit_alphabet = (size_t)limit_alphabet;
@@ -562,7 +569,7 @@ static int vocab_prune_cmd(int argc, char **argv)
     const xl_option opts[] = {
         {"tokenizer", 0, XL_OPT_STRING, &tok, "PATH", "the vocabulary to prune (tokenizer.json/vocab.txt/dir)", 0, 0,
          NULL},
-        {"vocab-size", 0, XL_OPT_INT, &size, "N", "tokens to keep (30000)", 1, 100000000, NULL},
+        {"vocab-size", 0, XL_OPT_INT, &size, "N", "tokens to keep", 1, 100000000, NULL},
         {"lowercase", 0, XL_OPT_FLAG, &lowercase, NULL, "lowercase and strip accents", 0, 0, NULL},
         {"cased", 0, XL_OPT_FLAG, &cased, NULL, "keep case and accents", 0, 0, NULL},
         {"column", 0, XL_OPT_STRING, &columns, "LIST", "TSV column(s) holding text, 1-based", 0, 0, NULL},
