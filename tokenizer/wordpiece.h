@@ -84,6 +84,30 @@ xl_wordpiece *xl_wordpiece_load(const char *path, int lowercase_override, xl_err
 
 void xl_wordpiece_free(xl_wordpiece *wp);
 
+/* What a HF tokenizer.json of a BERT WordPiece tokenizer says, for xl_wordpiece_json_write (the
+ * writer `xlrec vocab train --tokenizer-json` and `xlrec export` share). */
+typedef struct xl_wordpiece_json_spec {
+    const char *const *added;   /* the added (special) tokens, in id order, with their ids */
+    const int64_t *added_ids;
+    size_t n_added;
+    bool clean_text, handle_chinese_chars, lowercase;
+    const char *strip_accents;  /* as written: "null", "true" or "false" */
+    const char *cls, *sep;      /* the post-processor's tokens; cls_id or sep_id < 0: "post_processor": null */
+    int64_t cls_id, sep_id;
+    const char *unk, *prefix;   /* the model's unk_token and continuing_subword_prefix */
+    int64_t max_input_chars_per_word;
+    size_t n_vocab;             /* the vocabulary: token(ctx, i, &len) for id i, NULL to leave id i out */
+    const char *(*token)(void *ctx, size_t i, size_t *len);
+    void *ctx;
+    bool final_newline;         /* end the file with "\n" */
+} xl_wordpiece_json_spec;
+
+/* Append the tokenizer.json of spec to b (as the BERT ones on the hub: added tokens, BertNormalizer,
+ * BertPreTokenizer, TemplateProcessing [CLS] $A [SEP] / [CLS] $A [SEP] $B:1 [SEP]:1, WordPiece decoder
+ * and model); xl_wordpiece_load_json reads it back. */
+struct xl_buf;
+int xl_wordpiece_json_write(struct xl_buf *b, const xl_wordpiece_json_spec *s, xl_error *err);
+
 const xl_wordpiece_options *xl_wordpiece_get_options(const xl_wordpiece *wp);
 size_t xl_wordpiece_vocab_size(const xl_wordpiece *wp); /* ids are in [0, size) */
 /* -1 when absent. */

@@ -1,6 +1,6 @@
 /* wordpiece_json.c - WordPiece tokenizers from HF files (see wordpiece.h): tokenizer.json (model,
  * normaliser flags, added tokens, post-processor), tokenizer_config.json, and the loader that takes a
- * directory, a *.json or a vocab.txt. */
+ * directory, a *.json or a vocab.txt; and the tokenizer.json writer. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,4 +295,91 @@ done:
     free(file);
     free(cfg_path);
     return wp;
+}
+
+/* ------------------------------------------------------------------------ */
+/* tokenizer.json writer */
+
+static const char *json_bool(bool v) { return v ? "true" : "false"; }
+
+int xl_wordpiece_json_write(xl_buf *b, const xl_wordpiece_json_spec *s, xl_error *err)
+{
+    int rc = xl_buf_printf(b, err, "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n"
+                                   "  \"added_tokens\": [");
+    for (size_t i = 0; i < s->n_added && rc == 0; i++) {
+        rc = xl_buf_printf(b, err, "%s\n    {\n      \"id\": %lld,\n      \"content\": ", i ? "," : "",
+                           (long long)s->added_ids[i]);
+        if (rc == 0) rc = xl_json_put_cstr(b, s->added[i], err);
+        if (rc == 0)
+            rc = xl_buf_printf(b, err, ",\n      \"single_word\": false,\n      \"lstrip\": false,\n"
+                                       "      \"rstrip\": false,\n      \"normalized\": false,\n"
+                                       "      \"special\": true\n    }");
+    }
+    if (rc == 0)
+        rc = xl_buf_printf(b, err,
+                           "\n  ],\n  \"normalizer\": {\n    \"type\": \"BertNormalizer\",\n    \"clean_text\": %s,\n"
+                           "    \"handle_chinese_chars\": %s,\n    \"strip_accents\": %s,\n"
+                           "    \"lowercase\": %s\n  },\n"
+                           "  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n",
+                           json_bool(s->clean_text), json_bool(s->handle_chinese_chars), s->strip_accents,
+                           json_bool(s->lowercase));
+    if (rc == 0 && s->cls_id >= 0 && s->sep_id >= 0) {
+        /* [CLS] $A [SEP] and [CLS] $A [SEP] $B:1 [SEP]:1: (kind, id, type_id); C = cls, S = sep */
+        static const char *const part[5][3] = {{"SpecialToken", "C", "0"}, {"Sequence", "A", "0"},
+                                               {"SpecialToken", "S", "0"}, {"Sequence", "B", "1"},
+                                               {"SpecialToken", "S", "1"}};
+        rc = xl_buf_printf(b, err, "  \"post_processor\": {\n    \"type\": \"TemplateProcessing\",\n    \"single\": [");
+        for (int pair = 0; pair < 2 && rc == 0; pair++) {
+            if (pair) rc = xl_buf_printf(b, err, "\n    ],\n    \"pair\": [");
+            int n_parts = pair ? 5 : 3;
+            for (int i = 0; i < n_parts && rc == 0; i++) {
+                rc = xl_buf_printf(b, err, "%s\n      {\n        \"%s\": {\n          \"id\": ", i ? "," : "",
+                                   part[i][0]);
+                const char kind = part[i][1][0];
+                const char *id = kind == 'C' ? s->cls : kind == 'S' ? s->sep : part[i][1];
+                if (rc == 0) rc = xl_json_put_cstr(b, id, err);
+                if (rc == 0) rc = xl_buf_printf(b, err, ",\n          \"type_id\": %s\n        }\n      }", part[i][2]);
+            }
+        }
+        if (rc == 0) rc = xl_buf_printf(b, err, "\n    ],\n    \"special_tokens\": {");
+        for (int k = 0; k < 2 && rc == 0; k++) {
+            const char *tok = k ? s->sep : s->cls;
+            rc = xl_buf_printf(b, err, "%s\n      ", k ? "," : "");
+            if (rc == 0) rc = xl_json_put_cstr(b, tok, err);
+            if (rc == 0) rc = xl_buf_printf(b, err, ": {\n        \"id\": ");
+            if (rc == 0) rc = xl_json_put_cstr(b, tok, err);
+            if (rc == 0)
+                rc = xl_buf_printf(b, err, ",\n        \"ids\": [\n          %lld\n        ],\n"
+                                           "        \"tokens\": [\n          ",
+                                   (long long)(k ? s->sep_id : s->cls_id));
+            if (rc == 0) rc = xl_json_put_cstr(b, tok, err);
+            if (rc == 0) rc = xl_buf_printf(b, err, "\n        ]\n      }");
+        }
+        if (rc == 0) rc = xl_buf_printf(b, err, "\n    }\n  },\n");
+    } else if (rc == 0) {
+        rc = xl_buf_printf(b, err, "  \"post_processor\": null,\n");
+    }
+    if (rc == 0) rc = xl_buf_printf(b, err, "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": ");
+    if (rc == 0) rc = xl_json_put_cstr(b, s->prefix, err);
+    if (rc == 0)
+        rc = xl_buf_printf(b, err, ",\n    \"cleanup\": true\n  },\n  \"model\": {\n    \"type\": \"WordPiece\",\n"
+                                   "    \"unk_token\": ");
+    if (rc == 0) rc = xl_json_put_cstr(b, s->unk, err);
+    if (rc == 0) rc = xl_buf_printf(b, err, ",\n    \"continuing_subword_prefix\": ");
+    if (rc == 0) rc = xl_json_put_cstr(b, s->prefix, err);
+    if (rc == 0)
+        rc = xl_buf_printf(b, err, ",\n    \"max_input_chars_per_word\": %lld,\n    \"vocab\": {",
+                           (long long)s->max_input_chars_per_word);
+    bool first = true;
+    for (size_t i = 0; i < s->n_vocab && rc == 0; i++) {
+        size_t len;
+        const char *tok = s->token(s->ctx, i, &len);
+        if (!tok) continue;
+        rc = xl_buf_printf(b, err, "%s\n      ", first ? "" : ",");
+        if (rc == 0) rc = xl_json_put_string(b, tok, len, err);
+        if (rc == 0) rc = xl_buf_printf(b, err, ": %zu", i);
+        first = false;
+    }
+    if (rc == 0) rc = xl_buf_printf(b, err, "\n    }\n  }\n}%s", s->final_newline ? "\n" : "");
+    return rc;
 }

@@ -958,67 +958,36 @@ static const char *strip_json(const xl_wordpiece_train_options *o)
     return o->strip_accents < 0 ? "null" : o->strip_accents ? "true" : "false";
 }
 
+static const char *vocab_token(void *ctx, size_t i, size_t *len)
+{
+    const xl_wordpiece_vocab *v = ctx;
+    *len = v->len[i];
+    return v->arena + v->off[i];
+}
+
 int xl_wordpiece_vocab_write_json(const xl_wordpiece_vocab *v, const xl_wordpiece_train_options *o, const char *path,
                                xl_error *err)
 {
     if (vocab_id(v, "[UNK]") < 0)
         return xl_fail(err, XL_ERR_USAGE, "%s: the vocabulary has no [UNK] (give it in --special-tokens)", path);
-    int64_t cls = vocab_id(v, "[CLS]"), sep = vocab_id(v, "[SEP]");
+    /* the special tokens are the first ids, in order */
+    const char **added = xl_calloc(v->n_special + 1, sizeof *added, err);
+    int64_t *added_ids = xl_calloc(v->n_special + 1, sizeof *added_ids, err);
+    int rc = added && added_ids ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < v->n_special; i++) {
+        added[i] = v->arena + v->off[i];
+        added_ids[i] = (int64_t)i;
+    }
+    xl_wordpiece_json_spec s = {added, added_ids, v->n_special, true, o->tokenize_chinese_chars, o->lowercase,
+                                strip_json(o), "[CLS]", "[SEP]", vocab_id(v, "[CLS]"), vocab_id(v, "[SEP]"), "[UNK]",
+                                o->continuing_subword_prefix, 100, v->n, vocab_token, (void *)v, false};
     xl_buf b;
     xl_buf_init(&b);
-    int rc = xl_buf_printf(&b, err, "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n"
-                                    "  \"added_tokens\": [");
-    for (size_t i = 0; i < v->n_special && rc == 0; i++) {
-        rc = xl_buf_printf(&b, err, "%s\n    {\n      \"id\": %zu,\n      \"content\": ", i ? "," : "", i);
-        if (rc == 0) rc = xl_json_put_string(&b, v->arena + v->off[i], v->len[i], err);
-        if (rc == 0)
-            rc = xl_buf_printf(&b, err, ",\n      \"single_word\": false,\n      \"lstrip\": false,\n"
-                                        "      \"rstrip\": false,\n      \"normalized\": false,\n"
-                                        "      \"special\": true\n    }");
-    }
-    if (rc == 0)
-        rc = xl_buf_printf(&b, err,
-                           "\n  ],\n  \"normalizer\": {\n    \"type\": \"BertNormalizer\",\n    \"clean_text\": true,\n"
-                           "    \"handle_chinese_chars\": %s,\n    \"strip_accents\": %s,\n    \"lowercase\": %s\n  },\n"
-                           "  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n",
-                           o->tokenize_chinese_chars ? "true" : "false", strip_json(o),
-                           o->lowercase ? "true" : "false");
-    if (rc == 0 && cls >= 0 && sep >= 0)
-        rc = xl_buf_printf(
-            &b, err,
-            "  \"post_processor\": {\n    \"type\": \"TemplateProcessing\",\n    \"single\": [\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[CLS]\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"Sequence\": {\n          \"id\": \"A\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[SEP]\",\n          \"type_id\": 0\n        }\n      }\n"
-            "    ],\n    \"pair\": [\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[CLS]\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"Sequence\": {\n          \"id\": \"A\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[SEP]\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"Sequence\": {\n          \"id\": \"B\",\n          \"type_id\": 1\n        }\n      },\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[SEP]\",\n          \"type_id\": 1\n        }\n      }\n"
-            "    ],\n    \"special_tokens\": {\n"
-            "      \"[CLS]\": {\n        \"id\": \"[CLS]\",\n        \"ids\": [\n          %lld\n        ],\n"
-            "        \"tokens\": [\n          \"[CLS]\"\n        ]\n      },\n"
-            "      \"[SEP]\": {\n        \"id\": \"[SEP]\",\n        \"ids\": [\n          %lld\n        ],\n"
-            "        \"tokens\": [\n          \"[SEP]\"\n        ]\n      }\n    }\n  },\n",
-            (long long)cls, (long long)sep);
-    else if (rc == 0)
-        rc = xl_buf_printf(&b, err, "  \"post_processor\": null,\n");
-    if (rc == 0) rc = xl_buf_printf(&b, err, "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": ");
-    if (rc == 0) rc = xl_json_put_cstr(&b, o->continuing_subword_prefix, err);
-    if (rc == 0)
-        rc = xl_buf_printf(&b, err, ",\n    \"cleanup\": true\n  },\n  \"model\": {\n    \"type\": \"WordPiece\",\n"
-                                    "    \"unk_token\": \"[UNK]\",\n    \"continuing_subword_prefix\": ");
-    if (rc == 0) rc = xl_json_put_cstr(&b, o->continuing_subword_prefix, err);
-    if (rc == 0) rc = xl_buf_printf(&b, err, ",\n    \"max_input_chars_per_word\": 100,\n    \"vocab\": {");
-    for (size_t i = 0; i < v->n && rc == 0; i++) {
-        rc = xl_buf_printf(&b, err, "%s\n      ", i ? "," : "");
-        if (rc == 0) rc = xl_json_put_string(&b, v->arena + v->off[i], v->len[i], err);
-        if (rc == 0) rc = xl_buf_printf(&b, err, ": %zu", i);
-    }
-    if (rc == 0) rc = xl_buf_printf(&b, err, "\n    }\n  }\n}");
+    if (rc == 0) rc = xl_wordpiece_json_write(&b, &s, err);
     if (rc == 0) rc = xl_write_file(path, b.data, b.len, err);
     xl_buf_free(&b);
+    free(added);
+    free(added_ids);
     return rc;
 }
 
