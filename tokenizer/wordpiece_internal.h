@@ -2,7 +2,8 @@
  *
  *   wordpiece_vocab.c      the vocabulary: construction, vocab.txt, the hash index and the byte trie,
  *                          id <-> token lookups
- *   wordpiece_json.c       HF tokenizer.json, tokenizer_config.json and the directory loader
+ *   wordpiece_json.c       HF tokenizer.json, tokenizer_config.json and the directory loader; the
+ *                          tokenizer.json writer
  *   wordpiece_normalize.c  BertNormalizer (step 2 of wordpiece.c), xl_wordpiece_normalize and
  *                          xl_wordpiece_pre_tokenize (steps 2 and 3 on their own), and the
  *                          per-encoding scratch memory they fill
