@@ -537,14 +537,14 @@ AWK
     # FreeDict word pairs (Debian dict-freedict-*, parsed into ../shared/data/dict/freedict), both directions
     # merged per language, apart from the segment pairs: $OUT/words/freedict.en-XX.tsv
     # (not under a licence policy: the per-dictionary licences, some CC-BY-SA-3.0, are not recorded in the data)
-    case " $SOURCES " in *" freedict "*) [ "$LICENCE_POLICY" = none ] &&
+    case " $SOURCES " in *" freedict "*) if [ "$LICENCE_POLICY" = none ]; then
         for xx in deu:de fra:fr spa:es ita:it por:pt rus:ru jpn:ja ara:ar; do
             c=${xx%:*}; l=${xx#*:}
             { [ -r "$DATA/dict/freedict/eng-$c.tsv.gz" ] && gzip -dc "$DATA/dict/freedict/eng-$c.tsv.gz" | awk -F'\t' -v OFS='\t' '{ print $1, $2 }'
               [ -r "$DATA/dict/freedict/$c-eng.tsv.gz" ] && gzip -dc "$DATA/dict/freedict/$c-eng.tsv.gz" | awk -F'\t' -v OFS='\t' '{ print $2, $1 }'
               true; } | awk -F'\t' -v OFS='\t' -v l="$l" '$1 != "" && $2 != "" && !seen[$1 "\t" $2]++ { print "en", $1, l, $2 }' \
                 > "$OUT/words/freedict.en-$l.tsv"
-        done
+        done; fi
     ;; esac
 
     # 5e. monolingual: clean, short/long/duplicate/langid filters, hash split on the normalised text
