@@ -32,11 +32,12 @@ BEGIN {
     n = split("gpl-1+ gpl-2+ gpl-3+ gpl+ lgpl-2 lgpl-2+ lgpl-2.1 lgpl-2.1+ lgpl-3+ lgpl-2.1+3+kdeev lgpl-2+3+kdeev " \
               "lgpl-2.1+3+kdeev-translations kde-accepted-lgpl mpl-2 mpl-2.0 cc-by-sa-4 cc-by-sa-4.0 cc-by-4 " \
               "agpl-3+ " \
-              "mit expat x11 old-mit mit-old bsd-2-clause bsd-3-clause bsd-3 bsd-2 bsd-0-clause 0bsd isc zlib libpng " \
+              "mit expat x11 old-mit mit-old bsd-2-clause bsd-3-clause bsd-3 bsd-2 bsd-modified bsd-new tcl bsd-0-clause 0bsd isc zlib libpng " \
               "apache-2 apache-2.0 public-domain publicdomain pd cc0 cc0-1 cc0-1.0 unlicense wtfpl wtfplv2 " \
               "gpl postgresql fsfap fsful fsfullr permissive bsl-1 bsl-1.0 boost-1 artistic-2 python-2 psf-2 ncsa curl " \
               "unicode-dfs-2016 unicode-dfs-2015 x11-distribute-modifications-variant", L, " ")
     for (i = 1; i <= n; i++) OK[L[i]] = 1
+    OK["gnu gpl"] = 1                                      # unversioned, spelt out (inkscape)
 }
 NF >= 2 {
     if ($2 ~ /^\(/) { print $1, "drop", $2; next }
