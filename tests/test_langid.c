@@ -115,6 +115,58 @@ static void test_train_and_classify(void **state)
     xl_langid_free(m);
 }
 
+/* Domain classes: "de_2" is a second class of German (docs/langid.md, "Domain classes"): the model
+ * reports 3 languages, never the class tag; German text of either domain is "de", and a dev line
+ * labelled "de" calibrates against the language, whichever class wins. */
+static void test_domain_classes(void **state)
+{
+    (void)state;
+    static const char *train =
+        "en\tthe quick brown fox jumps over the lazy dog and the cat\n"
+        "en\tall human beings are born free and equal in dignity and rights\n"
+        "en\topen the file and save the document to the folder\n"
+        "de\talle menschen sind frei und gleich an wuerde und rechten geboren\n"
+        "de\tder schnelle braune fuchs springt ueber den faulen hund\n"
+        "de_2\tdatei oeffnen und das dokument im ordner speichern\n"
+        "de_2\teinstellungen der anwendung werden gespeichert\n"
+        "fr\ttous les etres humains naissent libres et egaux en dignite et en droits\n"
+        "fr\touvrir le fichier et enregistrer le document dans le dossier\n";
+    static const char *dev = "de\tdokument speichern\nde\tfrei und gleich\nen\tsave the file\nfr\tle dossier\n";
+    char train_path[512], dev_path[512], out[512];
+    snprintf(train_path, sizeof train_path, "%s", xl_test_write_tmp("langid_dc_train", train, strlen(train)));
+    snprintf(dev_path, sizeof dev_path, "%s", xl_test_write_tmp("langid_dc_dev", dev, strlen(dev)));
+    snprintf(out, sizeof out, "%s", xl_test_tmp_path("langid_dc_model"));
+    xl_langid_train_options o;
+    xl_langid_train_defaults(&o);
+    o.n_features = 2000;
+    o.dev_path = dev_path;
+    xl_error err;
+    assert_int_equal(xl_langid_train(train_path, out, &o, &err), 0);
+    xl_langid *m;
+    assert_int_equal(xl_langid_load(out, &m, &err), 0);
+    assert_int_equal(xl_langid_n_langs(m), 3);
+    assert_string_equal(xl_langid_lang(m, 0), "en");
+    assert_string_equal(xl_langid_lang(m, 1), "de");
+    assert_string_equal(xl_langid_lang(m, 2), "fr");
+    assert_null(xl_langid_lang(m, 3));
+    assert_int_equal(xl_langid_lang_index(m, "de_2"), -1);
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
+    assert_string_equal(classify1(m, ws, "dokument im ordner speichern", NULL), "de");
+    assert_string_equal(classify1(m, ws, "der hund ist frei", NULL), "de");
+    assert_string_equal(classify1(m, ws, "le document dans le dossier", NULL), "fr");
+    /* the language's score is the larger of its two classes' scores, and the probabilities of the
+     * 3 languages sum to 1 */
+    xl_langid_result top[3];
+    assert_int_equal(xl_langid_classify(m, ws, "speichern", 9, 0.0, top, 3, &err), 3);
+    assert_close(top[0].prob + top[1].prob + top[2].prob, 1.0, 1e-9);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+    remove(train_path);
+    remove(dev_path);
+    remove(out);
+}
+
 static void test_bad_text(void **state)
 {
     (void)state;
@@ -353,7 +405,7 @@ int main(void)
         cmocka_unit_test(test_train_and_classify), cmocka_unit_test(test_bad_text),
         cmocka_unit_test(test_softmax),            cmocka_unit_test(test_training_errors),
         cmocka_unit_test(test_loader_rejects),     cmocka_unit_test(test_shipped_model),
-        cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_cli),                cmocka_unit_test(test_domain_classes),
     };
     return cmocka_run_group_tests(tests, setup_model, teardown_model);
 }

@@ -706,7 +706,8 @@ static int calibrate(trainer *t, image *img, xl_error *err)
     const xl_langid_train_options *o = t->o;
     xl_langid *m = NULL;
     if (xl_langid_load_memory(img->data, img->size, "trained model", &m, err) < 0) return -1;
-    size_t L = t->n_langs;
+    /* labels and scores are per language: domain classes ("es_2") count as their language */
+    size_t L = xl_langid_n_langs(m);
     xl_langid_ws *ws = xl_langid_ws_new(m, err);
     dev_item *items = NULL;
     size_t n_items = 0, cap = 0, unknown = 0;
@@ -728,7 +729,12 @@ static int calibrate(trainer *t, image *img, xl_error *err)
                     (unsigned long long)r.lineno);
             goto done;
         }
-        int label = find_or_add_lang(t, line, (size_t)(tab - line), false, err);
+        char tag[XL_LANGID_NAME_LEN] = {0};
+        int label = -1;
+        if ((size_t)(tab - line) < sizeof tag) {
+            memcpy(tag, line, (size_t)(tab - line));
+            label = xl_langid_lang_index(m, tag);
+        }
         if (label < 0) {
             unknown++;
             continue;
