@@ -167,6 +167,56 @@ static void test_domain_classes(void **state)
     remove(out);
 }
 
+/* --neighbour-features: with a budget too small for the mean-contrast ranking to reach the few
+ * n-grams that tell two close languages apart ("aa" writes "colour", "bb" "color"; both share the
+ * rest), the ranking against the closest other language picks them, and the two are told apart. */
+static void test_neighbour_features(void **state)
+{
+    (void)state;
+    char train[8192] = "", line[512];
+    static const char *const rest[] = {"the cat and the dog and the bird sat on the mat by the door",
+                                       "the man and the woman and the child ran in the park by the sea",
+                                       "the sun and the moon and the stars shine on the town by the hill"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(line, sizeof line, "aa\t%s colour\nbb\t%s color\n", rest[i], rest[i]);
+        strcat(train, line);
+    }
+    /* eight distant languages: the mean over the others makes every aa/bb n-gram look distinctive */
+    static const char *const far[] = {"cc\tqqq", "dd\tzzz", "ee\tjjj", "ff\tkkk", "gg\txxx", "hh\tvvv", "ii\twww",
+                                      "jj\tppp"};
+    for (int i = 0; i < 8; i++) {
+        snprintf(line, sizeof line, "%s %s %s\n", far[i], far[i] + 3, far[i] + 3);
+        strcat(train, line);
+    }
+    char train_path[512], out[512];
+    snprintf(train_path, sizeof train_path, "%s", xl_test_write_tmp("langid_nf_train", train, strlen(train)));
+    snprintf(out, sizeof out, "%s", xl_test_tmp_path("langid_nf_model"));
+    const char *got[2][2];
+    for (int on = 0; on < 2; on++) {
+        xl_langid_train_options o;
+        xl_langid_train_defaults(&o);
+        o.n_features = 36; /* the single characters, then a handful of n-grams */
+        o.neighbour_features = on;
+        xl_error err;
+        assert_int_equal(xl_langid_train(train_path, out, &o, &err), 0);
+        xl_langid *m;
+        assert_int_equal(xl_langid_load(out, &m, &err), 0);
+        xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+        assert_non_null(ws);
+        /* tags are static strings of the test: compare by value after freeing the model */
+        got[on][0] = strcmp(classify1(m, ws, "the colour", NULL), "aa") == 0 ? "aa" : "other";
+        got[on][1] = strcmp(classify1(m, ws, "the color", NULL), "bb") == 0 ? "bb" : "other";
+        xl_langid_ws_free(ws);
+        xl_langid_free(m);
+    }
+    /* off: the budget goes to n-grams aa and bb share, and "color" (no n-gram of its own) is not bb */
+    assert_string_equal(got[0][1], "other");
+    assert_string_equal(got[1][0], "aa");
+    assert_string_equal(got[1][1], "bb");
+    remove(train_path);
+    remove(out);
+}
+
 static void test_bad_text(void **state)
 {
     (void)state;
@@ -406,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_softmax),            cmocka_unit_test(test_training_errors),
         cmocka_unit_test(test_loader_rejects),     cmocka_unit_test(test_shipped_model),
         cmocka_unit_test(test_cli),                cmocka_unit_test(test_domain_classes),
+        cmocka_unit_test(test_neighbour_features),
     };
     return cmocka_run_group_tests(tests, setup_model, teardown_model);
 }

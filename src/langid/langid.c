@@ -167,9 +167,7 @@ static bool valid_tag(const char *s, size_t field)
     return true;
 }
 
-/* base = tag without a trailing "_<digits>" (a domain class, "es_2" -> "es"); the whole tag otherwise.
- * The tag is valid (NUL-terminated within XL_LANGID_NAME_LEN); base is NUL-padded. */
-static void class_language(const char *tag, char base[XL_LANGID_NAME_LEN])
+void xl_langid_tag_language(const char *tag, char base[XL_LANGID_NAME_LEN])
 {
     size_t n = strlen(tag), i = n;
     while (i > 0 && tag[i - 1] >= '0' && tag[i - 1] <= '9') i--;
@@ -268,7 +266,7 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
             }
         /* the language of the class: the tag without a trailing "_<digits>" */
         char base[XL_LANGID_NAME_LEN];
-        class_language(m->classes[i], base);
+        xl_langid_tag_language(m->classes[i], base);
         uint32_t l = 0;
         while (l < m->n_langs && strcmp(m->langs[l], base) != 0) l++;
         if (l == m->n_langs) memcpy(m->langs[m->n_langs++], base, XL_LANGID_NAME_LEN);

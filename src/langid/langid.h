@@ -67,6 +67,10 @@ size_t xl_langid_n_features(const xl_langid *model);
 unsigned xl_langid_max_order(const xl_langid *model);
 /* Tag of language i ("en", "zh-Hant"); NULL when out of range. */
 const char *xl_langid_lang(const xl_langid *model, size_t i);
+/* The language a model row ("class") tag stands for: the tag without a trailing "_<digits>" (a
+ * domain class: "es_2" -> "es"), else the tag itself.  base gets XL_LANGID_NAME_LEN bytes, NUL-padded;
+ * tag must be shorter than XL_LANGID_NAME_LEN. */
+void xl_langid_tag_language(const char *tag, char base[XL_LANGID_NAME_LEN]);
 /* Index of a tag, or -1. */
 int xl_langid_lang_index(const xl_langid *model, const char *tag);
 
@@ -133,6 +137,8 @@ typedef struct xl_langid_train_options {
     double mu;               /* Dirichlet smoothing mass (default 400), used when lambda == 0 */
     double lambda;           /* Jelinek-Mercer weight of the background distribution (0 = Dirichlet) */
     double script_weight;    /* w above (default 1) */
+    bool neighbour_features; /* also rank each language's candidates against its closest other language
+                              * (max instead of mean in the KL term) and take the two rankings in turn */
     size_t max_chars_per_lang; /* training code points kept per language (0 = all) */
     const char *scripts_path;  /* optional "lang<TAB>Script,Script" file: allowed scripts */
     const char *dev_path;      /* optional held-out "lang<TAB>text" for the temperatures */
