@@ -18,6 +18,9 @@
  *   (1-lambda) c(f,l)/C_l + lambda B(f), the same penalty for an unseen n-gram
  *   in every language whatever its amount of data) or Dirichlet; only the selected features F (a few tens of thousands) are
  *   stored, n-grams outside F are ignored.  Uniform language prior.
+ *   Domain classes: a model row tagged "xx_N" (N digits) is a second class of
+ *   language xx; the API lists languages only, and score(xx) is the best of its
+ *   classes' scores (xl_langid_tag_language).
  *   p(l|text) = softmax(score / T_b), T_b a temperature per length bucket b
  *   (number of letters), fitted on held-out data by minimum negative
  *   log-likelihood (Guo et al. 2017, "On calibration of modern neural
