@@ -777,7 +777,8 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
              * left to gemm_block); otherwise (very long sequences) gemm_block packs them per cache
              * block from the QKV rows, on every block of query rows */
             const b_source ks = {SRC_TRANS, j->k + row0, j->ld_qkv, dh}, vs = {SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
-            pack_b(&ks, 0, dh, 0, n, NR, kt);
+            if (t->pack_bt != NULL) t->pack_bt(j->k + row0, j->ld_qkv, dh, n, NR, kt); /* the same floats */
+            else pack_b(&ks, 0, dh, 0, n, NR, kt);
             pack_b(&vs, 0, n, 0, dh, NR, vp);
             KT = (xl_packed_matrix){.k = dh, .n = n, .nr = NR, .path = t->path, .data = kt, .block = NULL};
             VP = (xl_packed_matrix){.k = n, .n = dh, .nr = NR, .path = t->path, .data = vp, .block = NULL};
