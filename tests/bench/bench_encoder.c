@@ -13,7 +13,9 @@
  *                                             1/8 x 1/2 threads; ~3 min, ~6 min with ONNX Runtime)
  *   build/bench/bench_encoder --quick         a representative subset (10 cases)
  *   build/bench/bench_encoder --model minilm --len 128 --batch 8 --threads 1,2 [--reps N] [--min-time S]
- *   build/bench/bench_encoder --model shipped  the shipped encoder's shapes only (xlrec-L4, xlrec-L2)
+ *   build/bench/bench_encoder --model shipped  the shipped encoder's shapes only (xlrec-L4, xlrec-L2),
+ *                                             then the shipped file weights/default/xlrec-encoder.xlm
+ *                                             itself (as --model-file; the whole grid runs it too)
  *   build/bench/bench_encoder --model-file weights/default/xlrec-encoder.xlm [--onnx shipped_l2.onnx]
  *                                             a real model file (float32 path; float16/bfloat16 weights
  *                                             are widened at load as `xlrec embed` does) at the shipped
@@ -67,6 +69,8 @@ static const shape shapes[] = {
     {"xlrec-L2", 2, 256, 4, 1024, 24000, 64, "xlrec_l2.onnx", "xlrec-l2", NULL},
 };
 enum { N_SHAPES = sizeof shapes / sizeof shapes[0] };
+/* the shipped encoder (issue 15), run as a file by the whole grid and --model shipped */
+#define SHIPPED_MODEL_FILE "weights/default/xlrec-encoder.xlm"
 /* default grid of the shipped shapes: the sentence lengths they see, embed's batch sizes */
 static const size_t shipped_lens[] = {16, 32}, shipped_batches[] = {1, 8, 32};
 
@@ -245,6 +249,9 @@ static void print_ort_setup(void)
            "#     ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install onnxruntime-node)\n"
            "#   apt-get install -y python3-torch   # Debian's torch, for the export\n"
            "#   /usr/bin/python3 tests/bench/tools/export_bert_onnx.py --out /tmp/ort\n"
+           "# and for the shipped model file itself (its weights in the same graph):\n"
+           "#   build/xlrec export " SHIPPED_MODEL_FILE " -o /tmp/ort/shipped_hf\n"
+           "#   /usr/bin/python3 tests/bench/tools/export_bert_onnx.py --from-hf /tmp/ort/shipped_hf --name shipped_l2 --out /tmp/ort\n"
            "# then rerun from the repository root (XLREC_ORT_DIR=DIR for another folder).\n",
            ort_dir(), ort_dir());
 }
@@ -366,6 +373,10 @@ int main(int argc, char **argv)
     if (n_lens == 0 || n_batches == 0 || n_threads == 0 || reps < 1) usage(argv[0]);
     if (custom) full = true; /* an explicit grid is run whole */
     if (model_file != NULL && !model_named) model_mask = 0; /* the file alone */
+    /* the whole grid and --model shipped also run the shipped encoder file itself, when the source
+     * tree has it (run from the repository root), after the random-weight shapes */
+    if (model_file == NULL && (model_mask & (4 | 8)) == (4 | 8) && readable(SHIPPED_MODEL_FILE))
+        model_file = SHIPPED_MODEL_FILE;
     xl_error err;
     xl_kernels k;
     if (xl_kernels_init(&k, XL_SIMD_AUTO, 2, &err) < 0) die(&err);
