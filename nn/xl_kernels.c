@@ -246,6 +246,14 @@ typedef struct {
     size_t k_total;    /* K of the whole op(B) (SRC_PACKED: panel = k_total * ld floats) */
 } b_source;
 
+/* 16 floats: a memcpy of constant size, which the compiler inlines as vector moves (the plain
+ * loop was turned into a call to memmove per 64 bytes, or copied float by float: attention's V_h
+ * pack, 16-32 rows per head, took as long as P V) */
+static inline void copy16(float *d, const float *src)
+{
+    memcpy(d, src, 16 * sizeof(float));
+}
+
 /* dst = panels of NR columns: dst[jp*kc*NR + p*NR + j] = op(B)[pc+p, jc+jp*NR+j], zero past nc. */
 static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc, size_t NR, float *dst)
 {
@@ -260,8 +268,7 @@ static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc
             const float *src = s->data + (pc + p) * s->ld + jc;
             float *d = dst + p * NR;
             if (NR == 16) /* AVX2's NR: a constant trip count the compiler unrolls */
-                for (size_t jp = 0; jp < full; jp++, src += 16, d += kc * 16)
-                    for (size_t j = 0; j < 16; j++) d[j] = src[j];
+                for (size_t jp = 0; jp < full; jp++, src += 16, d += kc * 16) copy16(d, src);
             else
                 for (size_t jp = 0; jp < full; jp++, src += NR, d += kc * NR)
                     for (size_t j = 0; j < NR; j++) d[j] = src[j];
@@ -285,11 +292,7 @@ static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc
             /* an inline copy: a memcpy call per 64-byte row cost more than the copy (the weight-gradient
              * GEMMs pack all of X [tokens, in] this way) */
             if (width == 16)
-                for (size_t p = 0; p < kc; p++) {
-                    const float *src = s->data + (pc + p) * s->ld + col0;
-                    float *d = panel + p * NR;
-                    for (size_t j = 0; j < 16; j++) d[j] = src[j];
-                }
+                for (size_t p = 0; p < kc; p++) copy16(panel + p * NR, s->data + (pc + p) * s->ld + col0);
             else
                 for (size_t p = 0; p < kc; p++) memcpy(panel + p * NR, s->data + (pc + p) * s->ld + col0, width * 4);
             break;
@@ -777,7 +780,8 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
              * left to gemm_block); otherwise (very long sequences) gemm_block packs them per cache
              * block from the QKV rows, on every block of query rows */
             const b_source ks = {SRC_TRANS, j->k + row0, j->ld_qkv, dh}, vs = {SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
-            pack_b(&ks, 0, dh, 0, n, NR, kt);
+            if (t->pack_bt != NULL) t->pack_bt(j->k + row0, j->ld_qkv, dh, n, NR, kt); /* the same floats */
+            else pack_b(&ks, 0, dh, 0, n, NR, kt);
             pack_b(&vs, 0, n, 0, dh, NR, vp);
             KT = (xl_packed_matrix){.k = dh, .n = n, .nr = NR, .path = t->path, .data = kt, .block = NULL};
             VP = (xl_packed_matrix){.k = n, .n = dh, .nr = NR, .path = t->path, .data = vp, .block = NULL};
