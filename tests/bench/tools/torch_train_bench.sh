@@ -4,8 +4,9 @@
 # and the BLAS that torch's sgemm calls: Debian's python3-torch calls the system libblas.so.3
 # (BLAS_INFO=generic), which is netlib's reference BLAS (~1 GFLOP/s) unless OpenBLAS is installed.
 # $XLREC_OPENBLAS_LIB names a folder holding OpenBLAS's libblas.so.3 + libopenblas.so.0 (e.g. from
-# `apt-get download libopenblas0-pthread; dpkg-deb -x ...`), put first on LD_LIBRARY_PATH for this
-# command only; OPENBLAS_CORETYPE is set to the CPU's best kernel (Haswell for AVX2, SkylakeX for
+# `apt-get download libopenblas0-openmp; dpkg-deb -x ...`: the OpenMP build shares torch's libgomp
+# threads and was the faster of the two here, docs/training.md), put first on LD_LIBRARY_PATH for
+# this command only; OPENBLAS_CORETYPE is set to the CPU's best kernel (Haswell for AVX2, SkylakeX for
 # AVX-512) unless already set.  OpenBLAS's own threads: OPENBLAS_NUM_THREADS as given (bench_train's
 # grid sets it, and OMP_NUM_THREADS, to the case's threads: torch runs each matrix product as one BLAS
 # call, so its 2-thread cases need a 2-thread BLAS), else 1.  --case and --info go to the script.
