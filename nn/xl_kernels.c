@@ -562,7 +562,18 @@ static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_
 static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
 {
     const xl_kernel_table *t = g->t;
-    const size_t MR = t->mr, NR = t->nr, MC = t->mc, KC = t->kc, K = g->K;
+    const size_t MR = t->mr, NR = t->nr, K = g->K;
+    size_t MC = t->mc, KC = t->kc, NC = t->nc;
+    if (g->trans_a && K > KC && MC / 2 / MR * MR >= MR && NC / 2 / NR * NR >= NR) {
+        /* Transposed A with a long K (the weight-gradient GEMMs dW += dY^T X: K = tokens): K blocks
+         * twice as deep, A blocks half as tall and B blocks half as wide (the same workspace), so
+         * every C tile is loaded and stored half as often (K / KC times: 16 at 4,096 tokens with
+         * KC = 256) and each micro-kernel call does twice the FMAs per C tile visit.  The B
+         * micro-panel (2 KC x NR) then no longer fits L1 beside A; it streams from L2, which has
+         * the bandwidth (~15 bytes a cycle at one FMA pair per cycle).  The K blocking depends only
+         * on the shapes, never on the threads, so results stay the same for every thread count. */
+        MC = MC / 2 / MR * MR, KC *= 2, NC = NC / 2 / NR * NR;
+    }
     if (m0 >= m1 || n0 >= n1) return;
     if (K == 0) { /* C = beta*C, then bias/act */
         for (size_t i = m0; i < m1; i++) {
@@ -582,7 +593,7 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
     const size_t mc_blk = balanced_step(m1 - m0, MC, MR);
     float *apack = ws;
     float *bpack = ws + round_up(MC * KC, 16);
-    const size_t nc_step = g->bpack ? n1 - n0 : t->nc;
+    const size_t nc_step = g->bpack ? n1 - n0 : NC;
     for (size_t jc = n0; jc < n1; jc += nc_step) {
         size_t nc = n1 - jc < nc_step ? n1 - jc : nc_step;
         for (size_t pc = 0; pc < K; pc += KC) {
