@@ -259,6 +259,63 @@ static void test_itemknn_by_hand(void **state)
  *   s_30 = 1/sqrt3 only.
  * content, vectors v0 = (1,0), v1 = (0,1), v2 = (1,1), v3 = (3,1) (normalised on load):
  *   cos(v0, v3) = 3/sqrt10, cos(v0, v2) = 1/sqrt2, cos(v0, v1) = 0. */
+/* Issue 17: a user without training history (all of their interactions after a global time cut)
+ * used to get all-zero scores, i.e. items in index order; every collaborative and content model
+ * now ranks them by popularity.  Training users per item: 0:1, 1:2, 2:0, 3:3, 4:2, so the list
+ * is 3, 1, 4, 0, 2 (ties by the lower index), for the empty user 4 and for user 5 beyond the
+ * model, and a user with history keeps the model's own ranking. */
+static void test_no_history_ranks_by_popularity(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 3}, {0, 1}, {1, 3}, {1, 4}, {2, 3}, {2, 1}, {2, 0}, {3, 4}};
+    for (size_t e = 0; e < 8; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 5, 5);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.factors = 2;
+    p.bpr_epochs = 5;
+    p.als_iters = 3;
+    p.hybrid_cf = XL_REC_ITEMKNN;
+    p.threads = 1;
+    const float vec[] = {1, 0, 0, 1, 1, 1, 3, 1, 0.5f, 2};
+    xl_item_vectors iv;
+    xl_error err;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 5, 2, "v", &err), 0);
+    const xl_rec_kind kinds[] = {XL_REC_ITEMKNN, XL_REC_ALS, XL_REC_BPR, XL_REC_CONTENT, XL_REC_COSBIAS, XL_REC_HYBRID};
+    const uint32_t users[] = {4, 5, 3};
+    const uint32_t want[5] = {3, 1, 4, 0, 2};
+    for (size_t q = 0; q < sizeof kinds / sizeof *kinds; q++) {
+        xl_rec_model *m = xl_rec_fit(kinds[q], &p, &R, &iv, &err);
+        assert_non_null(m);
+        uint32_t it[15];
+        float sc[15];
+        assert_int_equal(xl_rec_topk(m, &R, users, 3, 5, 1, it, sc, &err), 0);
+        for (size_t t = 0; t < 5; t++) {
+            if (it[t] != want[t] || it[5 + t] != want[t])
+                fail_msg("%s: rank %zu: items %u and %u, want %u", xl_rec_kind_name(kinds[q]), t, it[t], it[5 + t],
+                         want[t]);
+            assert_close(sc[t], (double)(want[t] == 3 ? 3 : want[t] == 0 ? 1 : want[t] == 2 ? 0 : 2), 0);
+        }
+        assert_int_equal(it[10 + 4], XL_REC_NONE); /* user 3: item 4 is in the history, 4 items listed */
+        assert_true(it[10] != 4);
+        if (kinds[q] == XL_REC_ITEMKNN) assert_int_equal(it[10], 3); /* the only neighbour of item 4 first */
+        xl_rec_free(m);
+    }
+    /* popularity itself gives the same list */
+    xl_rec_model *m = xl_rec_fit(XL_REC_POPULARITY, &p, &R, NULL, &err);
+    uint32_t it[5];
+    float sc[5];
+    assert_int_equal(xl_rec_topk(m, &R, users, 1, 5, 1, it, sc, &err), 0);
+    for (size_t t = 0; t < 5; t++) assert_int_equal(it[t], want[t]);
+    xl_rec_free(m);
+    xl_item_vectors_free(&iv);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
 static void test_similar_items(void **state)
 {
     (void)state;
@@ -768,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_popularity_topk),
         cmocka_unit_test(test_itemknn_by_hand),
         cmocka_unit_test(test_similar_items),
+        cmocka_unit_test(test_no_history_ranks_by_popularity),
         cmocka_unit_test(test_topk_matches_sort_and_repeatable),
         cmocka_unit_test(test_models_learn),
         cmocka_unit_test(test_bad_input),

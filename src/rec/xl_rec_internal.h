@@ -36,6 +36,9 @@ struct xl_rec_model {
     /* content */
     const xl_item_vectors *iv;
     xl_item_vectors own_iv; /* a loaded model's own copy of the vectors (iv points here) */
+    /* users without training history rank by popularity (issue 17): training users per item, derived
+     * from the training matrix by xl_rec_fit and the model file reader (never saved), copied by fold-in */
+    float *item_users;
     /* hybrid */
     xl_rec_model *cf, *content;
     double alpha;
@@ -54,6 +57,7 @@ double xl_rec_global_mean(const xl_csr *t);
 void xl_rec_heap_push(float *hs, uint32_t *hi, size_t *n, size_t k, float s, uint32_t item);
 void xl_rec_heap_drain(float *hs, uint32_t *hi, size_t n, float *out_s, uint32_t *out_i);
 bool xl_rec_is_linear(const xl_rec_model *m);
+int xl_rec_count_item_users(xl_rec_model *m, xl_error *err); /* m->item_users from m->train */
 int xl_rec_similar_raw(const xl_rec_model *m, uint32_t item, float *sims, float absent, xl_error *err);
 
 /* model families */

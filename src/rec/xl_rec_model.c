@@ -151,6 +151,7 @@ void xl_rec_free(xl_rec_model *m)
     free(m->bi);
     free(m->nb_idx);
     free(m->nb_sim);
+    free(m->item_users);
     xl_rec_free(m->cf);
     xl_rec_free(m->content);
     xl_item_vectors_free(&m->own_iv);
@@ -208,6 +209,37 @@ double xl_rec_global_mean(const xl_csr *t)
     double s = 0;
     for (size_t k = 0; k < t->nnz; k++) s += t->val[k];
     return t->nnz ? s / (double)t->nnz : 0.0;
+}
+
+int xl_rec_count_item_users(xl_rec_model *m, xl_error *err)
+{
+    free(m->item_users);
+    m->item_users = xl_rec_vec_f(m->n_items, err);
+    if (!m->item_users) return -1;
+    for (size_t k = 0; k < m->train.nnz; k++)
+        if (m->train.idx[k] < m->n_items) m->item_users[m->train.idx[k]] += 1.0f;
+    return 0;
+}
+
+/* Issue 17: a user with no training history (e.g. every interaction after a global time cut)
+ * gets all-zero scores from the collaborative and content models (BPR: its untrained random
+ * factors), i.e. a list in item-index order; such a user is ranked by popularity (the number of
+ * training users of each item, ties by the lower index: exactly the popularity model's list).
+ * Rating models keep their predictions (mu + b_i ranks by item quality). */
+static bool ranks_by_popularity(const xl_rec_model *m, uint32_t user)
+{
+    if (!m->item_users) return false;
+    switch (m->kind) {
+    case XL_REC_ITEMKNN:
+    case XL_REC_ALS:
+    case XL_REC_BPR:
+    case XL_REC_CONTENT:
+    case XL_REC_COSBIAS:
+    case XL_REC_HYBRID:
+        return user >= m->n_users || m->train.ptr[user] == m->train.ptr[user + 1];
+    default:
+        return false;
+    }
 }
 
 /* "a is better than b": higher score, then lower index. */
@@ -379,6 +411,7 @@ xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr 
     }
     if (rc < 0) goto fail;
     if (!m->Qv) m->Qv = m->Q;
+    if (xl_rec_count_item_users(m, err) < 0) goto fail;
     if (!params_finite(m)) { /* diverged: NaN scores would silently empty every list and make RMSE nan */
         xl_fail(err, XL_ERR_GENERIC, "model %s diverged: a learned parameter is not finite (ratings up to %g; "
                 "lower --lr, raise --reg, or rescale the ratings)", kind_names[kind], max_abs_rating(train));
@@ -423,6 +456,10 @@ xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_er
     n->mu = m->mu;
     size_t I = m->n_items;
     if (xl_rec_copy_csr(&n->train, history, err) < 0) goto fail;
+    if (m->item_users) { /* a history-less user of the fold-in ranks by the fitted popularity */
+        if (!(n->item_users = xl_rec_vec_f(I, err))) goto fail;
+        memcpy(n->item_users, m->item_users, I * sizeof *n->item_users);
+    }
     switch (m->kind) {
     case XL_REC_POPULARITY:
         if (!(n->g_j = xl_rec_vec_f(I, err))) goto fail;
@@ -676,6 +713,8 @@ static void topk_range(void *vctx, size_t begin, size_t end, int tid)
         for (size_t b = 0; b < nb; b++) users[b] = c->users ? c->users[r + b] : (uint32_t)(r + b);
         if (lin) score_linear_block(m, users, nb, buf);
         else xl_rec_score(m, users[0], buf, buf + n);
+        for (size_t b = 0; b < nb; b++)
+            if (ranks_by_popularity(m, users[b])) memcpy(buf + b * n, m->item_users, n * sizeof *buf);
         for (size_t b = 0; b < nb; b++)
             select_topk(c, users[b], buf + b * n, hs, hi, c->out_items + (r + b) * c->k,
                         c->out_scores + (r + b) * c->k);
