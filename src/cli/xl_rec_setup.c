@@ -48,7 +48,7 @@ void xl_rec_setup_default(xl_rec_setup *s)
     s->hybrid_alpha = p.hybrid_alpha;
     s->init_std = p.init_std;
     s->profile = "rating";
-    s->hybrid_cf = "als";
+    s->hybrid_cf = xl_rec_kind_name(p.hybrid_cf); /* itemknn, as `xlrec run` */
 }
 
 int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap)
