@@ -467,6 +467,7 @@ static int tune_model(fold_state *fs, val_state *v, xl_rec_kind kind, xl_rec_par
     int nd = grid_of(kind, &dims);
     if (!nd) return 0;
     if (val_prepare(fs, v, err) < 0) return -1;
+    if (p->factors == 0) p->factors = xl_rec_default_factors(kind); /* the search starts from the value used */
     double best;
     if (val_ndcg(fs, v, kind, p, &best, err) < 0) return -1;
     for (int di = 0; di < nd; di++) {
