@@ -316,6 +316,50 @@ static void test_no_history_ranks_by_popularity(void **state)
     xl_interactions_free(&x);
 }
 
+/* --factors 0 (the default) means each model's own latent dimension (docs/recommender.md "Third
+ * round"): ALS 32, BPR 100, MF 100; a fit with 0 equals the fit with that value given. */
+static void test_default_factors(void **state)
+{
+    (void)state;
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    assert_int_equal(p.factors, 0);
+    assert_int_equal(p.bpr_epochs, 300);
+    assert_int_equal(xl_rec_default_factors(XL_REC_ALS), 32);
+    assert_int_equal(xl_rec_default_factors(XL_REC_BPR), 100);
+    assert_int_equal(xl_rec_default_factors(XL_REC_MF), 100);
+    assert_int_equal(xl_rec_default_factors(XL_REC_ITEMKNN), 0);
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 3}, {0, 1}, {1, 3}, {1, 4}, {2, 3}, {2, 1}, {2, 0}, {3, 4}, {3, 2}};
+    for (size_t e = 0; e < 9; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 4, 5);
+    p.threads = 1;
+    p.als_iters = 2;
+    p.bpr_epochs = 3;
+    p.epochs = 2;
+    const xl_rec_kind kinds[] = {XL_REC_ALS, XL_REC_BPR, XL_REC_MF};
+    xl_error err;
+    for (size_t q = 0; q < 3; q++) {
+        xl_rec_params given = p;
+        given.factors = xl_rec_default_factors(kinds[q]);
+        xl_rec_model *a = xl_rec_fit(kinds[q], &p, &R, NULL, &err), *b = xl_rec_fit(kinds[q], &given, &R, NULL, &err);
+        assert_non_null(a);
+        assert_non_null(b);
+        float sa[5], sb[5];
+        for (uint32_t u = 0; u < 4; u++) {
+            xl_rec_score(a, u, sa, NULL);
+            xl_rec_score(b, u, sb, NULL);
+            assert_memory_equal(sa, sb, sizeof sa);
+        }
+        xl_rec_free(a);
+        xl_rec_free(b);
+    }
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
 static void test_similar_items(void **state)
 {
     (void)state;
@@ -826,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_itemknn_by_hand),
         cmocka_unit_test(test_similar_items),
         cmocka_unit_test(test_no_history_ranks_by_popularity),
+        cmocka_unit_test(test_default_factors),
         cmocka_unit_test(test_topk_matches_sort_and_repeatable),
         cmocka_unit_test(test_models_learn),
         cmocka_unit_test(test_bad_input),
