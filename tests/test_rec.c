@@ -325,6 +325,7 @@ static void test_default_factors(void **state)
     xl_rec_params_default(&p);
     assert_int_equal(p.factors, 0);
     assert_int_equal(p.bpr_epochs, 300);
+    assert_int_equal(p.hybrid_cf, XL_REC_ITEMKNN); /* as `xlrec run`'s cf (issue 17) */
     assert_int_equal(xl_rec_default_factors(XL_REC_ALS), 32);
     assert_int_equal(xl_rec_default_factors(XL_REC_BPR), 100);
     assert_int_equal(xl_rec_default_factors(XL_REC_MF), 100);
