@@ -361,6 +361,58 @@ static void test_default_factors(void **state)
     xl_interactions_free(&x);
 }
 
+/* xl_eval_hybrid_alpha, the one weight search of eval and run (issue 17): the chosen blend is never
+ * below either part on validation, alpha = 1 is the CF part's NDCG and alpha = 0 the content
+ * part's; with no validation item (every user has one interaction, which stays in training)
+ * alpha is 0.5 and the NDCGs -1. */
+static void test_hybrid_alpha_search(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    xl_rng rng;
+    xl_rng_seed(&rng, 7, 1);
+    for (uint32_t u = 0; u < 24; u++) /* two taste groups over 12 items, 5 items each */
+        for (uint32_t t = 0; t < 5; t++)
+            xl_interactions_push(&x, u, (u % 2) * 6 + xl_rng_below(&rng, 6), 1, 0, NULL);
+    xl_error err;
+    xl_rec_dedupe(&x, 24, &err);
+    xl_csr R;
+    build(&R, &x, 24, 12);
+    float vec[12 * 2];
+    for (int i = 0; i < 12; i++) {
+        vec[2 * i] = i < 6 ? 1.0f : 0.2f;
+        vec[2 * i + 1] = i < 6 ? 0.1f * (float)i : 1.0f;
+    }
+    xl_item_vectors iv;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 12, 2, "v", &err), 0);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.threads = 1;
+    xl_eval_hybrid_config hc = {0.4, 42, 3, 0, 1};
+    xl_eval_hybrid_choice ch;
+    assert_int_equal(xl_eval_hybrid_alpha(&R, 24, 12, &p, &iv, &hc, &ch, &err), 0);
+    assert_true(ch.n_users > 0);
+    assert_true(ch.alpha >= 0 && ch.alpha <= 1);
+    assert_true(ch.ndcg >= ch.ndcg_cf && ch.ndcg >= ch.ndcg_content);
+    assert_true(ch.ndcg_cf >= 0 && ch.ndcg_content >= 0);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+    /* one interaction per user: nothing to validate on */
+    xl_interactions_init(&x);
+    for (uint32_t u = 0; u < 6; u++) xl_interactions_push(&x, u, u % 4, 1, 0, NULL);
+    build(&R, &x, 6, 12);
+    assert_int_equal(xl_eval_hybrid_alpha(&R, 6, 12, &p, &iv, &hc, &ch, &err), 0);
+    assert_close(ch.alpha, 0.5, 0);
+    assert_close(ch.ndcg, -1, 0);
+    assert_close(ch.ndcg_cf, -1, 0);
+    assert_close(ch.ndcg_content, -1, 0);
+    assert_int_equal(ch.n_users, 0);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+    xl_item_vectors_free(&iv);
+}
+
 static void test_similar_items(void **state)
 {
     (void)state;
@@ -872,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_similar_items),
         cmocka_unit_test(test_no_history_ranks_by_popularity),
         cmocka_unit_test(test_default_factors),
+        cmocka_unit_test(test_hybrid_alpha_search),
         cmocka_unit_test(test_topk_matches_sort_and_repeatable),
         cmocka_unit_test(test_models_learn),
         cmocka_unit_test(test_bad_input),
