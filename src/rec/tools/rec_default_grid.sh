@@ -75,6 +75,8 @@ pt als_f8_a10_r100 "--models als --factors 8 --als-alpha 10 --als-reg 100"
 pt als_f32_a3_r300 "--models als --factors 32 --als-alpha 3 --als-reg 300"
 pt als_f32_a1_r1000 "--models als --factors 32 --als-alpha 1 --als-reg 1000"
 pt bpr_f64_lr0.05_e300 "--models bpr --factors 64 --bpr-lr 0.05 --bpr-epochs 300"
+pt als_f32_a10_r300 "--models als --factors 32 --als-alpha 10 --als-reg 300"
+pt als_f32_a10_r500 "--models als --factors 32 --als-alpha 10 --als-reg 500"
 python3 - "$W" "$SET" <<'PY'
 import glob, json, os, sys
 w, name = sys.argv[1], sys.argv[2]
