@@ -259,6 +259,160 @@ static void test_itemknn_by_hand(void **state)
  *   s_30 = 1/sqrt3 only.
  * content, vectors v0 = (1,0), v1 = (0,1), v2 = (1,1), v3 = (3,1) (normalised on load):
  *   cos(v0, v3) = 3/sqrt10, cos(v0, v2) = 1/sqrt2, cos(v0, v1) = 0. */
+/* Issue 17: a user without training history (all of their interactions after a global time cut)
+ * used to get all-zero scores, i.e. items in index order; every collaborative and content model
+ * now ranks them by popularity.  Training users per item: 0:1, 1:2, 2:0, 3:3, 4:2, so the list
+ * is 3, 1, 4, 0, 2 (ties by the lower index), for the empty user 4 and for user 5 beyond the
+ * model, and a user with history keeps the model's own ranking. */
+static void test_no_history_ranks_by_popularity(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 3}, {0, 1}, {1, 3}, {1, 4}, {2, 3}, {2, 1}, {2, 0}, {3, 4}};
+    for (size_t e = 0; e < 8; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 5, 5);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.factors = 2;
+    p.bpr_epochs = 5;
+    p.als_iters = 3;
+    p.hybrid_cf = XL_REC_ITEMKNN;
+    p.threads = 1;
+    const float vec[] = {1, 0, 0, 1, 1, 1, 3, 1, 0.5f, 2};
+    xl_item_vectors iv;
+    xl_error err;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 5, 2, "v", &err), 0);
+    const xl_rec_kind kinds[] = {XL_REC_ITEMKNN, XL_REC_ALS, XL_REC_BPR, XL_REC_CONTENT, XL_REC_COSBIAS, XL_REC_HYBRID};
+    const uint32_t users[] = {4, 5, 3};
+    const uint32_t want[5] = {3, 1, 4, 0, 2};
+    for (size_t q = 0; q < sizeof kinds / sizeof *kinds; q++) {
+        xl_rec_model *m = xl_rec_fit(kinds[q], &p, &R, &iv, &err);
+        assert_non_null(m);
+        uint32_t it[15];
+        float sc[15];
+        assert_int_equal(xl_rec_topk(m, &R, users, 3, 5, 1, it, sc, &err), 0);
+        for (size_t t = 0; t < 5; t++) {
+            if (it[t] != want[t] || it[5 + t] != want[t])
+                fail_msg("%s: rank %zu: items %u and %u, want %u", xl_rec_kind_name(kinds[q]), t, it[t], it[5 + t],
+                         want[t]);
+            assert_close(sc[t], (double)(want[t] == 3 ? 3 : want[t] == 0 ? 1 : want[t] == 2 ? 0 : 2), 0);
+        }
+        assert_int_equal(it[10 + 4], XL_REC_NONE); /* user 3: item 4 is in the history, 4 items listed */
+        assert_true(it[10] != 4);
+        if (kinds[q] == XL_REC_ITEMKNN) assert_int_equal(it[10], 3); /* the only neighbour of item 4 first */
+        xl_rec_free(m);
+    }
+    /* popularity itself gives the same list */
+    xl_rec_model *m = xl_rec_fit(XL_REC_POPULARITY, &p, &R, NULL, &err);
+    uint32_t it[5];
+    float sc[5];
+    assert_int_equal(xl_rec_topk(m, &R, users, 1, 5, 1, it, sc, &err), 0);
+    for (size_t t = 0; t < 5; t++) assert_int_equal(it[t], want[t]);
+    xl_rec_free(m);
+    xl_item_vectors_free(&iv);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* --factors 0 (the default) means each model's own latent dimension (docs/recommender.md "Third
+ * round"): ALS 32, BPR 100, MF 100; a fit with 0 equals the fit with that value given. */
+static void test_default_factors(void **state)
+{
+    (void)state;
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    assert_int_equal(p.factors, 0);
+    assert_int_equal(p.bpr_epochs, 300);
+    assert_int_equal(p.hybrid_cf, XL_REC_ITEMKNN); /* as `xlrec run`'s cf (issue 17) */
+    assert_int_equal(xl_rec_default_factors(XL_REC_ALS), 32);
+    assert_int_equal(xl_rec_default_factors(XL_REC_BPR), 100);
+    assert_int_equal(xl_rec_default_factors(XL_REC_MF), 100);
+    assert_int_equal(xl_rec_default_factors(XL_REC_ITEMKNN), 0);
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 3}, {0, 1}, {1, 3}, {1, 4}, {2, 3}, {2, 1}, {2, 0}, {3, 4}, {3, 2}};
+    for (size_t e = 0; e < 9; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 4, 5);
+    p.threads = 1;
+    p.als_iters = 2;
+    p.bpr_epochs = 3;
+    p.epochs = 2;
+    const xl_rec_kind kinds[] = {XL_REC_ALS, XL_REC_BPR, XL_REC_MF};
+    xl_error err;
+    for (size_t q = 0; q < 3; q++) {
+        xl_rec_params given = p;
+        given.factors = xl_rec_default_factors(kinds[q]);
+        xl_rec_model *a = xl_rec_fit(kinds[q], &p, &R, NULL, &err), *b = xl_rec_fit(kinds[q], &given, &R, NULL, &err);
+        assert_non_null(a);
+        assert_non_null(b);
+        float sa[5], sb[5];
+        for (uint32_t u = 0; u < 4; u++) {
+            xl_rec_score(a, u, sa, NULL);
+            xl_rec_score(b, u, sb, NULL);
+            assert_memory_equal(sa, sb, sizeof sa);
+        }
+        xl_rec_free(a);
+        xl_rec_free(b);
+    }
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* xl_eval_hybrid_alpha, the one weight search of eval and run (issue 17): the chosen blend is never
+ * below either part on validation, alpha = 1 is the CF part's NDCG and alpha = 0 the content
+ * part's; with no validation item (every user has one interaction, which stays in training)
+ * alpha is 0.5 and the NDCGs -1. */
+static void test_hybrid_alpha_search(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    xl_rng rng;
+    xl_rng_seed(&rng, 7, 1);
+    for (uint32_t u = 0; u < 24; u++) /* two taste groups over 12 items, 5 items each */
+        for (uint32_t t = 0; t < 5; t++)
+            xl_interactions_push(&x, u, (u % 2) * 6 + xl_rng_below(&rng, 6), 1, 0, NULL);
+    xl_error err;
+    xl_rec_dedupe(&x, 24, &err);
+    xl_csr R;
+    build(&R, &x, 24, 12);
+    float vec[12 * 2];
+    for (int i = 0; i < 12; i++) {
+        vec[2 * i] = i < 6 ? 1.0f : 0.2f;
+        vec[2 * i + 1] = i < 6 ? 0.1f * (float)i : 1.0f;
+    }
+    xl_item_vectors iv;
+    assert_int_equal(xl_item_vectors_from(&iv, vec, 12, 2, "v", &err), 0);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.threads = 1;
+    xl_eval_hybrid_config hc = {0.4, 42, 3, 0, 1};
+    xl_eval_hybrid_choice ch;
+    assert_int_equal(xl_eval_hybrid_alpha(&R, 24, 12, &p, &iv, &hc, &ch, &err), 0);
+    assert_true(ch.n_users > 0);
+    assert_true(ch.alpha >= 0 && ch.alpha <= 1);
+    assert_true(ch.ndcg >= ch.ndcg_cf && ch.ndcg >= ch.ndcg_content);
+    assert_true(ch.ndcg_cf >= 0 && ch.ndcg_content >= 0);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+    /* one interaction per user: nothing to validate on */
+    xl_interactions_init(&x);
+    for (uint32_t u = 0; u < 6; u++) xl_interactions_push(&x, u, u % 4, 1, 0, NULL);
+    build(&R, &x, 6, 12);
+    assert_int_equal(xl_eval_hybrid_alpha(&R, 6, 12, &p, &iv, &hc, &ch, &err), 0);
+    assert_close(ch.alpha, 0.5, 0);
+    assert_close(ch.ndcg, -1, 0);
+    assert_close(ch.ndcg_cf, -1, 0);
+    assert_close(ch.ndcg_content, -1, 0);
+    assert_int_equal(ch.n_users, 0);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+    xl_item_vectors_free(&iv);
+}
+
 static void test_similar_items(void **state)
 {
     (void)state;
@@ -768,6 +922,9 @@ int main(void)
         cmocka_unit_test(test_popularity_topk),
         cmocka_unit_test(test_itemknn_by_hand),
         cmocka_unit_test(test_similar_items),
+        cmocka_unit_test(test_no_history_ranks_by_popularity),
+        cmocka_unit_test(test_default_factors),
+        cmocka_unit_test(test_hybrid_alpha_search),
         cmocka_unit_test(test_topk_matches_sort_and_repeatable),
         cmocka_unit_test(test_models_learn),
         cmocka_unit_test(test_bad_input),

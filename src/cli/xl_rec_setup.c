@@ -48,7 +48,7 @@ void xl_rec_setup_default(xl_rec_setup *s)
     s->hybrid_alpha = p.hybrid_alpha;
     s->init_std = p.init_std;
     s->profile = "rating";
-    s->hybrid_cf = "als";
+    s->hybrid_cf = xl_rec_kind_name(p.hybrid_cf); /* itemknn, as `xlrec run` */
 }
 
 int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap)
@@ -92,7 +92,7 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
          XL_WHITEN_MAX_DIM, NULL},
         {"seed", 0, XL_OPT_INT, &s->seed, "N", "seed of every random step", 0, 9.0e15, NULL},
         {"threads", 't', XL_OPT_INT, &s->threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
-        {"factors", 0, XL_OPT_INT, &s->factors, "N", "latent factors of als/bpr/mf", 1, 4096, NULL},
+        {"factors", 0, XL_OPT_INT, &s->factors, "N", "latent factors of als/bpr/mf (0: als 32, bpr 100, mf 100)", 0, 4096, NULL},
         {"epochs", 0, XL_OPT_INT, &s->epochs, "N", "mf SGD epochs", 0, 100000, NULL},
         {"lr", 0, XL_OPT_DOUBLE, &s->lr, "X", "mf learning rate", 0, 10, NULL},
         {"reg", 0, XL_OPT_DOUBLE, &s->reg, "X", "mf L2 penalty", 0, 1e6, NULL},

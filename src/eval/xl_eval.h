@@ -175,6 +175,31 @@ int xl_eval_validation_split(const xl_csr *train, double val_ratio, uint64_t see
 int xl_eval_validation_csr(const xl_csr *train, double val_ratio, uint64_t seed, uint32_t n_users, uint32_t n_items,
                            xl_csr *vtrain, xl_csr *vtest, xl_error *err);
 
+/* The hybrid's CF weight chosen on validation (issue 17), shared by `xlrec eval` and `xlrec run`:
+ * the hybrid (params, CF part params->hybrid_cf) is fitted once on the validation split's
+ * training part (xl_eval_validation_csr with val_ratio and seed), then alpha in {0, 0.1, ..., 1}
+ * ranks the users with a validation item (top k, training items excluded) and is scored by
+ * NDCG@k against the held-out part (items with rating >= relevance_threshold relevant); the
+ * highest wins, ties the smaller alpha.  alpha = 1 ranks exactly as the CF part alone and 0 as
+ * the content part alone (per-user z-scores keep each part's order), so the chosen blend is
+ * never worse on validation than either part.  out: alpha, its NDCG, the CF part's (alpha 1)
+ * and the content part's (alpha 0), and the users scored; with no user holding a relevant
+ * validation item alpha = 0.5 and the three NDCGs are -1. */
+typedef struct {
+    double val_ratio;           /* per-user validation share of train (eval: --val-ratio; run: 0.2) */
+    uint64_t seed;              /* the split uses seed + 1000 (xl_eval_validation_split) */
+    size_t k;
+    double relevance_threshold; /* run: 0 (every held-out item relevant) */
+    int threads;
+} xl_eval_hybrid_config;
+typedef struct {
+    double alpha, ndcg, ndcg_cf, ndcg_content;
+    size_t n_users;
+} xl_eval_hybrid_choice;
+int xl_eval_hybrid_alpha(const xl_csr *train, uint32_t n_users, uint32_t n_items, const xl_rec_params *params,
+                         const xl_item_vectors *vectors, const xl_eval_hybrid_config *hc, xl_eval_hybrid_choice *out,
+                         xl_error *err);
+
 /* Write the split xl_eval_run makes under config (one split, or k folds as DIR/fold-N/) as
  * DIR/train.csv (every training interaction: what the reported models are fitted on),
  * DIR/validation.csv (the rows of train.csv that tuning holds out, xl_eval_validation_split),

@@ -259,48 +259,61 @@ out:
     return rc;
 }
 
-/* NDCG@K on a validation split for the hybrid weight search. */
-static int hybrid_alpha_search(fold_state *fs, double *best_alpha, double val_ndcg[3], xl_error *err)
+/* The hybrid's CF weight on the validation split (xl_eval.h); the one search behind `xlrec eval`
+ * and `xlrec run`.  Only users with a validation item are ranked (a user's list does not depend
+ * on the others), scored by score_lists as every eval row is. */
+int xl_eval_hybrid_alpha(const xl_csr *train, uint32_t n_users, uint32_t n_items, const xl_rec_params *params,
+                         const xl_item_vectors *vectors, const xl_eval_hybrid_config *hc, xl_eval_hybrid_choice *out,
+                         xl_error *err)
 {
-    const xl_rec_dataset *d = fs->d;
     xl_csr vtrain = {0}, vtest = {0};
     xl_rec_model *m = NULL;
-    uint32_t *vusers = NULL, *lists = NULL;
+    uint32_t *vusers = NULL, *lists = NULL, *rel = NULL;
     float *scores = NULL;
+    double *gains = NULL;
     int rc = -1;
-    if (xl_eval_validation_csr(&fs->train, fs->c->val_ratio, fs->c->seed, d->n_users, d->n_items, &vtrain, &vtest,
-                               err) < 0)
-        goto out;
-    m = xl_rec_fit(XL_REC_HYBRID, &fs->p, &vtrain, fs->iv, err);
-    if (!m) goto out;
+    size_t k = hc->k, cells;
+    out->alpha = 0.5;
+    out->ndcg = out->ndcg_cf = out->ndcg_content = -1;
+    out->n_users = 0;
+    if (k == 0) return xl_fail(err, XL_ERR_USAGE, "hybrid weight: k must be positive");
+    if (xl_eval_validation_csr(train, hc->val_ratio, hc->seed, n_users, n_items, &vtrain, &vtest, err) < 0) goto out;
     size_t nu = 0;
-    vusers = xl_malloc((size_t)(d->n_users ? d->n_users : 1) * sizeof *vusers, err);
+    vusers = xl_malloc((size_t)(n_users ? n_users : 1) * sizeof *vusers, err);
     if (!vusers) goto out;
-    for (uint32_t u = 0; u < d->n_users; u++)
+    for (uint32_t u = 0; u < n_users; u++)
         if (vtest.ptr[u + 1] > vtest.ptr[u]) vusers[nu++] = u;
-    size_t k = fs->c->k;
-    lists = xl_malloc((nu ? nu : 1) * k * sizeof *lists, err);
-    scores = xl_malloc((nu ? nu : 1) * k * sizeof *scores, err);
-    if (!lists || !scores) goto out;
+    if (!xl_mul_size(nu ? nu : 1, k, &cells)) {
+        xl_fail(err, XL_ERR_NOMEM, "hybrid weight: %zu users x k %zu", nu, k);
+        goto out;
+    }
+    lists = xl_malloc(cells * sizeof *lists, err);
+    scores = xl_malloc(cells * sizeof *scores, err);
+    if (!lists || !scores || row_scratch(&vtest, &rel, &gains, err) < 0) goto out;
+    xl_rec_params hp = *params;
+    hp.hybrid_alpha = 0.5; /* replaced for each candidate below */
+    m = xl_rec_fit(XL_REC_HYBRID, &hp, &vtrain, vectors, err);
+    if (!m) goto out;
     double best = -1;
-    *best_alpha = 0.5;
     for (int step = 0; step <= 10; step++) {
         double alpha = step / 10.0;
         xl_rec_set_hybrid_alpha(m, alpha);
-        if (xl_rec_topk(m, &vtrain, vusers, nu, k, fs->c->threads, lists, scores, err) < 0) goto out;
+        if (xl_rec_topk(m, &vtrain, vusers, nu, k, hc->threads, lists, scores, err) < 0) goto out;
         xl_rank_accum acc;
         xl_rank_accum_init(&acc);
-        score_lists(lists, vusers, nu, k, &vtest, fs->c->relevance_threshold, NULL, &acc, fs->rel, fs->gains, NULL);
+        score_lists(lists, vusers, nu, k, &vtest, hc->relevance_threshold, NULL, &acc, rel, gains, NULL);
+        if (!acc.n_users) break; /* no user with a relevant validation item: alpha stays 0.5 */
         xl_rank_metrics mm;
         xl_rank_accum_mean(&acc, &mm);
-        if (step == 10) val_ndcg[1] = mm.ndcg; /* alpha 1: the CF part alone (z-scoring keeps its order) */
-        if (step == 0) val_ndcg[2] = mm.ndcg;  /* alpha 0: the content part alone */
-        if (mm.ndcg > best + 1e-12) {
+        out->n_users = acc.n_users;
+        if (step == 10) out->ndcg_cf = mm.ndcg;     /* alpha 1: the CF part alone (z-scoring keeps its order) */
+        if (step == 0) out->ndcg_content = mm.ndcg; /* alpha 0: the content part alone */
+        if (mm.ndcg > best + 1e-12) {             /* ties: the smaller alpha */
             best = mm.ndcg;
-            *best_alpha = alpha;
+            out->alpha = alpha;
         }
     }
-    val_ndcg[0] = best;
+    out->ndcg = best;
     rc = 0;
 out:
     xl_rec_free(m);
@@ -309,7 +322,21 @@ out:
     free(vusers);
     free(lists);
     free(scores);
+    free(rel);
+    free(gains);
     return rc;
+}
+
+static int hybrid_alpha_search(fold_state *fs, double *best_alpha, double val_ndcg[3], xl_error *err)
+{
+    xl_eval_hybrid_config hc = {fs->c->val_ratio, fs->c->seed, fs->c->k, fs->c->relevance_threshold, fs->c->threads};
+    xl_eval_hybrid_choice ch;
+    if (xl_eval_hybrid_alpha(&fs->train, fs->d->n_users, fs->d->n_items, &fs->p, fs->iv, &hc, &ch, err) < 0) return -1;
+    *best_alpha = ch.alpha;
+    val_ndcg[0] = ch.ndcg;
+    val_ndcg[1] = ch.ndcg_cf;
+    val_ndcg[2] = ch.ndcg_content;
+    return 0;
 }
 
 bool xl_eval_rating_only(xl_rec_kind kind)
@@ -440,6 +467,7 @@ static int tune_model(fold_state *fs, val_state *v, xl_rec_kind kind, xl_rec_par
     int nd = grid_of(kind, &dims);
     if (!nd) return 0;
     if (val_prepare(fs, v, err) < 0) return -1;
+    if (p->factors == 0) p->factors = xl_rec_default_factors(kind); /* the search starts from the value used */
     double best;
     if (val_ndcg(fs, v, kind, p, &best, err) < 0) return -1;
     for (int di = 0; di < nd; di++) {

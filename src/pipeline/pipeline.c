@@ -479,55 +479,20 @@ static int validation_split(const xl_pipeline *p, xl_csr *vtrain, xl_csr *vtest,
     return xl_eval_validation_csr(&p->train, 0.2, p->opt.seed, p->data.n_users, p->data.n_items, vtrain, vtest, err);
 }
 
-/* Issue 17: the hybrid's CF weight, as `xlrec eval` chooses it: the hybrid is fitted once on the
- * validation split's training part, then alpha in {0, 0.1, ..., 1} is scored by NDCG@k on the
- * held-out part (ties: the smaller alpha).  alpha = 1 ranks as the CF part alone and 0 as content
- * alone, so the blend is never worse on validation than either part.  out_ndcg: the blend, CF
- * alone, content alone (-1 when no user has a validation item; alpha is then 0.5). */
+/* Issue 17: the hybrid's CF weight, chosen by the search `xlrec eval` uses (xl_eval_hybrid_alpha:
+ * the per-user 20 % validation split of the training data, alpha in {0, 0.1, ..., 1} by NDCG@k,
+ * ties the smaller alpha, every held-out item relevant).  out_ndcg: the blend, CF alone, content
+ * alone (-1 when no user has a validation item; alpha is then 0.5). */
 static int hybrid_alpha_search(xl_pipeline *p, const xl_rec_params *prm, double *alpha, double out_ndcg[3],
                                xl_error *err)
 {
-    uint32_t nu = p->data.n_users, ni = p->data.n_items;
-    size_t k = p->opt.k, cells;
-    xl_csr vtrain = {0}, vtest = {0};
-    xl_rec_model *m = NULL;
-    uint32_t *lists = NULL;
-    float *scores = NULL;
-    int rc = -1;
-    *alpha = 0.5;
-    out_ndcg[0] = out_ndcg[1] = out_ndcg[2] = -1;
-    if (!xl_mul_size(nu ? nu : 1, k, &cells)) return xl_fail(err, XL_ERR_NOMEM, "validation: %u users x k %zu", nu, k);
-    if (validation_split(p, &vtrain, &vtest, err) < 0) goto out;
-    lists = xl_malloc(cells * sizeof *lists, err);
-    scores = xl_malloc(cells * sizeof *scores, err);
-    if (!lists || !scores) goto out;
-    xl_rec_params hp = *prm;
-    hp.hybrid_alpha = 0.5; /* replaced for each candidate below */
-    m = xl_rec_fit(XL_REC_HYBRID, &hp, &vtrain, &p->vectors, err);
-    if (!m) goto out;
-    double best = -1;
-    for (int step = 0; step <= 10; step++) {
-        double a = step / 10.0;
-        xl_rec_set_hybrid_alpha(m, a);
-        if (xl_rec_topk(m, &vtrain, NULL, nu, k, p->opt.threads, lists, scores, err) < 0) goto out;
-        xl_eval_row row;
-        if (xl_eval_lists(lists, nu, k, &vtest, 0, ni, &row, err) < 0) goto out;
-        if (!row.n_users) break;
-        if (step == 0) out_ndcg[2] = row.rank.ndcg;
-        if (step == 10) out_ndcg[1] = row.rank.ndcg;
-        if (row.rank.ndcg > best + 1e-12) {
-            best = row.rank.ndcg;
-            *alpha = a;
-        }
-    }
-    out_ndcg[0] = best;
-    rc = 0;
-out:
-    xl_rec_free(m);
-    xl_csr_free(&vtrain);
-    xl_csr_free(&vtest);
-    free(lists);
-    free(scores);
+    xl_eval_hybrid_config hc = {0.2, p->opt.seed, p->opt.k, 0, p->opt.threads};
+    xl_eval_hybrid_choice ch;
+    int rc = xl_eval_hybrid_alpha(&p->train, p->data.n_users, p->data.n_items, prm, &p->vectors, &hc, &ch, err);
+    *alpha = ch.alpha;
+    out_ndcg[0] = ch.ndcg;
+    out_ndcg[1] = ch.ndcg_cf;
+    out_ndcg[2] = ch.ndcg_content;
     return rc;
 }
 

@@ -363,6 +363,7 @@ static xl_rec_model *get_model(cursor *c, uint32_t U, uint32_t I, int depth)
         get_params(c, &m->p) < 0 || get_train(c, &m->train, U, I) < 0 || get_u32(c, &n_trace, "trace length") < 0)
         goto fail;
     m->p.threads = xl_resolve_threads(XL_THREADS_DEFAULT); /* xl_rec_set_threads changes it */
+    if (xl_rec_count_item_users(m, c->err) < 0) goto fail; /* derived, not stored */
     if (f > (1u << 20) || n_trace > MAX_TRACE) {
         xl_fail(c->err, XL_ERR_FORMAT, "%s: factor length %llu or trace length %u out of range", c->name,
                 (unsigned long long)f, n_trace);

@@ -12,6 +12,13 @@
  *   content  P = unit user profiles, Q = unit item vectors
  *   cosbias  content's P, Q with a_u = b_u, b_j = b_i, d_u = c
  * item-kNN and hybrid score one user at a time.
+ *
+ * This file holds what every model shares: parameters, names, the fit / fold-in
+ * / scoring dispatch, top-K, similar items and the helpers declared in
+ * xl_rec_internal.h.  Each model family has its own file (issue 18):
+ * xl_rec_baseline.c (popularity, mean, baseline), xl_rec_mf.c, xl_rec_bpr.c,
+ * xl_rec_als.c, xl_rec_itemknn.c, xl_rec_content.c (content, cosbias,
+ * explanations), xl_rec_hybrid.c.
  */
 #include "xl_rec_model.h"
 
@@ -31,14 +38,14 @@ void xl_rec_params_default(xl_rec_params *p)
     memset(p, 0, sizeof *p);
     p->seed = 42;
     p->threads = XL_THREADS_DEFAULT;
-    p->factors = 100;
+    p->factors = 0; /* per model: xl_rec_default_factors */
     p->epochs = 20;
     p->lr = 0.005;
     p->reg = 0.02;
     p->init_std = 0.1;
     p->bpr_lr = 0.1;
     p->bpr_reg = 0.01;
-    p->bpr_epochs = 100;
+    p->bpr_epochs = 300; /* measured, docs/recommender.md "Third round": 100 -> 300 gains on all three sets */
     p->als_alpha = 10.0;
     p->als_reg = 100.0; /* measured, docs/recommender.md "ALS and BPR defaults": best geometric mean of the
                          * validation NDCG ratios to popularity over ml, kmrd and bx (alpha 10 kept) */
@@ -53,9 +60,21 @@ void xl_rec_params_default(xl_rec_params *p)
     p->cos_reg_item = 5.0;
     p->cos_epochs = 20;
     p->hybrid_alpha = 0.5;
-    p->hybrid_cf = XL_REC_ALS;
+    p->hybrid_cf = XL_REC_ITEMKNN; /* as `xlrec run`'s "cf"; measured, docs/recommender.md "The hybrid's CF part":
+                                    * item-kNN's validation NDCG beats ALS's on KMRD and Book-Crossing and in the
+                                    * geometric mean over ml, kmrd and bx */
     p->rating_min = 0.0;
     p->rating_max = 0.0;
+}
+
+int xl_rec_default_factors(xl_rec_kind kind)
+{
+    switch (kind) {
+    case XL_REC_MF: return 100;  /* Surprise's SVD default */
+    case XL_REC_ALS: return 32;  /* the validation grid of docs/recommender.md */
+    case XL_REC_BPR: return 100; /* with 300 epochs, the grid's best on ml and kmrd */
+    default: return 0;
+    }
 }
 
 static const char *const kind_names[XL_REC_N_KINDS] = {"popularity", "itemknn", "als",     "bpr",     "mf",
@@ -144,13 +163,14 @@ void xl_rec_free(xl_rec_model *m)
     free(m->bi);
     free(m->nb_idx);
     free(m->nb_sim);
+    free(m->item_users);
     xl_rec_free(m->cf);
     xl_rec_free(m->content);
     xl_item_vectors_free(&m->own_iv);
     free(m);
 }
 
-/* ---------------------------------------------------------------- kernels */
+/* ---------------------------------------------------------------- shared helpers */
 
 /* Eight independent partial sums: the compiler maps them to SIMD lanes
  * without -ffast-math, and the summation order is fixed (bit-exact runs). */
@@ -164,40 +184,12 @@ float xl_rec_dot(const float *a, const float *b, size_t n)
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
-static double dot_d(const float *a, const float *b, size_t n)
+double xl_rec_dot_d(const float *a, const float *b, size_t n)
 {
     return (double)xl_rec_dot(a, b, n);
 }
 
-/* Cholesky solve of A x = b in place (A: f x f SPD, row-major, overwritten). */
-static int cholesky_solve(double *A, double *b, size_t f)
-{
-    for (size_t j = 0; j < f; j++) {
-        double s = A[j * f + j];
-        for (size_t k = 0; k < j; k++) s -= A[j * f + k] * A[j * f + k];
-        if (s <= 0) return -1;
-        double l = sqrt(s);
-        A[j * f + j] = l;
-        for (size_t i = j + 1; i < f; i++) {
-            double t = A[i * f + j];
-            for (size_t k = 0; k < j; k++) t -= A[i * f + k] * A[j * f + k];
-            A[i * f + j] = t / l;
-        }
-    }
-    for (size_t i = 0; i < f; i++) {
-        double t = b[i];
-        for (size_t k = 0; k < i; k++) t -= A[i * f + k] * b[k];
-        b[i] = t / A[i * f + i];
-    }
-    for (size_t i = f; i-- > 0;) {
-        double t = b[i];
-        for (size_t k = i + 1; k < f; k++) t -= A[k * f + i] * b[k];
-        b[i] = t / A[i * f + i];
-    }
-    return 0;
-}
-
-static float *alloc_factors(size_t rows, size_t f, xl_error *err)
+float *xl_rec_alloc_factors(size_t rows, size_t f, xl_error *err)
 {
     size_t n, bytes;
     if (!xl_mul_size(rows, f ? f : 1, &n) || !xl_mul_size(n, sizeof(float), &bytes)) {
@@ -209,289 +201,58 @@ static float *alloc_factors(size_t rows, size_t f, xl_error *err)
     return m;
 }
 
-static void init_normal(float *m, size_t n, double std, xl_rng *rng)
+void xl_rec_init_normal(float *m, size_t n, double std, xl_rng *rng)
 {
     for (size_t k = 0; k < n; k++) m[k] = (float)(xl_rng_normal(rng) * std);
 }
 
-static float *vec_f(size_t n, xl_error *err)
+float *xl_rec_vec_f(size_t n, xl_error *err)
 {
     return xl_calloc(n ? n : 1, sizeof(float), err);
 }
 
-static double *vec_d(size_t n, xl_error *err)
+double *xl_rec_vec_d(size_t n, xl_error *err)
 {
     return xl_calloc(n ? n : 1, sizeof(double), err);
 }
 
-static double global_mean(const xl_csr *t)
+double xl_rec_global_mean(const xl_csr *t)
 {
     double s = 0;
     for (size_t k = 0; k < t->nnz; k++) s += t->val[k];
     return t->nnz ? s / (double)t->nnz : 0.0;
 }
 
-/* ---------------------------------------------------------------- baselines */
-
-static int fit_baseline(xl_rec_model *m, const xl_csr *R, xl_error *err)
+int xl_rec_count_item_users(xl_rec_model *m, xl_error *err)
 {
-    xl_csr T;
-    if (xl_csr_transpose(R, &T, err) < 0) return -1;
-    m->bu = vec_d(m->n_users, err);
-    m->bi = vec_d(m->n_items, err);
-    if (!m->bu || !m->bi) {
-        xl_csr_free(&T);
-        return -1;
-    }
-    m->mu = global_mean(R);
-    for (int ep = 0; ep < m->p.bias_epochs; ep++) {
-        /* Surprise baseline_als: items first, then users. */
-        for (uint32_t i = 0; i < m->n_items; i++) {
-            double dev = 0;
-            for (size_t k = T.ptr[i]; k < T.ptr[i + 1]; k++) dev += T.val[k] - m->mu - m->bu[T.idx[k]];
-            m->bi[i] = dev / (m->p.bias_reg_item + (double)(T.ptr[i + 1] - T.ptr[i]));
-        }
-        for (uint32_t u = 0; u < m->n_users; u++) {
-            double dev = 0;
-            for (size_t k = R->ptr[u]; k < R->ptr[u + 1]; k++) dev += R->val[k] - m->mu - m->bi[R->idx[k]];
-            m->bu[u] = dev / (m->p.bias_reg_user + (double)(R->ptr[u + 1] - R->ptr[u]));
-        }
-        double obj = 0;
-        for (uint32_t u = 0; u < m->n_users; u++)
-            for (size_t k = R->ptr[u]; k < R->ptr[u + 1]; k++) {
-                double e = R->val[k] - m->mu - m->bu[u] - m->bi[R->idx[k]];
-                obj += e * e;
-            }
-        for (uint32_t u = 0; u < m->n_users; u++) obj += m->p.bias_reg_user * m->bu[u] * m->bu[u];
-        for (uint32_t i = 0; i < m->n_items; i++) obj += m->p.bias_reg_item * m->bi[i] * m->bi[i];
-        if (m->n_trace < MAX_TRACE) m->trace[m->n_trace++] = obj;
-    }
-    xl_csr_free(&T);
+    free(m->item_users);
+    m->item_users = xl_rec_vec_f(m->n_items, err);
+    if (!m->item_users) return -1;
+    for (size_t k = 0; k < m->train.nnz; k++)
+        if (m->train.idx[k] < m->n_items) m->item_users[m->train.idx[k]] += 1.0f;
     return 0;
 }
 
-/* ---------------------------------------------------------------- SGD MF */
-
-static int fit_mf(xl_rec_model *m, const xl_csr *R, xl_error *err)
+/* Issue 17: a user with no training history (e.g. every interaction after a global time cut)
+ * gets all-zero scores from the collaborative and content models (BPR: its untrained random
+ * factors), i.e. a list in item-index order; such a user is ranked by popularity (the number of
+ * training users of each item, ties by the lower index: exactly the popularity model's list).
+ * Rating models keep their predictions (mu + b_i ranks by item quality). */
+static bool ranks_by_popularity(const xl_rec_model *m, uint32_t user)
 {
-    size_t f = (size_t)m->p.factors;
-    m->f = f;
-    m->P = alloc_factors(m->n_users, f, err);
-    m->Q = alloc_factors(m->n_items, f, err);
-    m->bu = vec_d(m->n_users, err);
-    m->bi = vec_d(m->n_items, err);
-    uint32_t *order = xl_malloc((R->nnz ? R->nnz : 1) * sizeof *order, err);
-    uint32_t *row = xl_malloc((R->nnz ? R->nnz : 1) * sizeof *row, err);
-    if (!m->P || !m->Q || !m->bu || !m->bi || !order || !row) {
-        free(order);
-        free(row);
-        return -1;
-    }
-    if (R->nnz >= UINT32_MAX) {
-        free(order);
-        free(row);
-        return xl_fail(err, XL_ERR_LIMIT, "mf: more than 2^32-1 ratings");
-    }
-    xl_rng rng;
-    xl_rng_seed(&rng, m->p.seed, 1);
-    init_normal(m->P, (size_t)m->n_users * f, m->p.init_std, &rng);
-    init_normal(m->Q, (size_t)m->n_items * f, m->p.init_std, &rng);
-    m->mu = global_mean(R);
-    for (uint32_t u = 0; u < m->n_users; u++)
-        for (size_t k = R->ptr[u]; k < R->ptr[u + 1]; k++) row[k] = u;
-    for (size_t k = 0; k < R->nnz; k++) order[k] = (uint32_t)k;
-    const double lr = m->p.lr, reg = m->p.reg;
-    for (int ep = 0; ep < m->p.epochs; ep++) {
-        xl_rng_shuffle_u32(&rng, order, (uint32_t)R->nnz);
-        for (size_t t = 0; t < R->nnz; t++) {
-            size_t k = order[t];
-            uint32_t u = row[k], i = R->idx[k];
-            float *pu = m->P + (size_t)u * f, *qi = m->Q + (size_t)i * f;
-            double e = R->val[k] - (m->mu + m->bu[u] + m->bi[i] + dot_d(pu, qi, f));
-            m->bu[u] += lr * (e - reg * m->bu[u]);
-            m->bi[i] += lr * (e - reg * m->bi[i]);
-            const float fe = (float)e, flr = (float)lr, freg = (float)reg;
-            for (size_t d = 0; d < f; d++) {
-                float p = pu[d], q = qi[d];
-                pu[d] += flr * (fe * q - freg * p);
-                qi[d] += flr * (fe * p - freg * q);
-            }
-        }
-    }
-    free(order);
-    free(row);
-    return 0;
-}
-
-/* ---------------------------------------------------------------- BPR */
-
-static int fit_bpr(xl_rec_model *m, const xl_csr *R, xl_error *err)
-{
-    size_t f = (size_t)m->p.factors;
-    m->f = f;
-    m->P = alloc_factors(m->n_users, f, err);
-    m->Q = alloc_factors(m->n_items, f, err);
-    m->g_j = vec_f(m->n_items, err);
-    uint32_t *row = xl_malloc((R->nnz ? R->nnz : 1) * sizeof *row, err);
-    float *step = vec_f(f, err);
-    if (!m->P || !m->Q || !m->g_j || !row || !step) {
-        free(row);
-        free(step);
-        return -1;
-    }
-    xl_rng rng;
-    xl_rng_seed(&rng, m->p.seed, 2);
-    init_normal(m->P, (size_t)m->n_users * f, m->p.init_std, &rng);
-    init_normal(m->Q, (size_t)m->n_items * f, m->p.init_std, &rng);
-    for (uint32_t u = 0; u < m->n_users; u++)
-        for (size_t k = R->ptr[u]; k < R->ptr[u + 1]; k++) row[k] = u;
-    const float lr = (float)m->p.bpr_lr, reg = (float)m->p.bpr_reg;
-    if (R->nnz == 0 || m->n_items < 2 || R->nnz > UINT32_MAX) goto done;
-    for (int ep = 0; ep < m->p.bpr_epochs; ep++) {
-        for (size_t t = 0; t < R->nnz; t++) {
-            size_t k = xl_rng_below(&rng, (uint32_t)R->nnz);
-            uint32_t u = row[k], i = R->idx[k];
-            if (R->ptr[u + 1] - R->ptr[u] >= m->n_items) continue; /* no negative exists */
-            uint32_t j;
-            do j = xl_rng_below(&rng, m->n_items);
-            while (xl_csr_has(R, u, j));
-            float *pu = m->P + (size_t)u * f, *qi = m->Q + (size_t)i * f, *qj = m->Q + (size_t)j * f;
-            float x = m->g_j[i] - m->g_j[j];
-            for (size_t d = 0; d < f; d++) x += pu[d] * (qi[d] - qj[d]);
-            float s = (float)(1.0 / (1.0 + exp((double)x))); /* d ln sigma(x) / dx */
-            for (size_t d = 0; d < f; d++) {
-                float p = pu[d];
-                step[d] = s * (qi[d] - qj[d]) - reg * p;
-                qi[d] += lr * (s * p - reg * qi[d]);
-                qj[d] += lr * (-s * p - reg * qj[d]);
-            }
-            for (size_t d = 0; d < f; d++) pu[d] += lr * step[d];
-            m->g_j[i] += lr * (s - reg * m->g_j[i]);
-            m->g_j[j] += lr * (-s - reg * m->g_j[j]);
-        }
-    }
-done:
-    free(row);
-    free(step);
-    return 0;
-}
-
-/* ---------------------------------------------------------------- ALS */
-
-typedef struct {
-    const xl_csr *R; /* rows to solve for */
-    const float *Y;  /* the fixed side, n_cols x f */
-    float *X;        /* solved side, n_rows x f */
-    const double *YtY;
-    size_t f;
-    double alpha, reg;
-    bool use_rating;
-    double *work; /* per thread: f*f + f */
-    int failed;
-} als_ctx;
-
-static void als_rows(void *vctx, size_t begin, size_t end, int tid)
-{
-    als_ctx *c = vctx;
-    size_t f = c->f;
-    double *A = c->work + (size_t)tid * (f * f + f), *b = A + f * f;
-    for (size_t r = begin; r < end; r++) {
-        float *x = c->X + r * f;
-        if (c->R->ptr[r] == c->R->ptr[r + 1]) {
-            memset(x, 0, f * sizeof *x);
-            continue;
-        }
-        memcpy(A, c->YtY, f * f * sizeof *A);
-        for (size_t d = 0; d < f; d++) A[d * f + d] += c->reg;
-        memset(b, 0, f * sizeof *b);
-        for (size_t k = c->R->ptr[r]; k < c->R->ptr[r + 1]; k++) {
-            const float *y = c->Y + (size_t)c->R->idx[k] * f;
-            double conf = 1.0 + c->alpha * (c->use_rating ? c->R->val[k] : 1.0);
-            for (size_t a = 0; a < f; a++) {
-                double ya = (conf - 1.0) * y[a];
-                for (size_t bb = 0; bb <= a; bb++) A[a * f + bb] += ya * y[bb];
-                b[a] += conf * y[a];
-            }
-        }
-        for (size_t a = 0; a < f; a++)
-            for (size_t bb = 0; bb < a; bb++) A[bb * f + a] = A[a * f + bb];
-        if (cholesky_solve(A, b, f) < 0) {
-            c->failed = 1;
-            continue;
-        }
-        for (size_t d = 0; d < f; d++) x[d] = (float)b[d];
+    if (!m->item_users) return false;
+    switch (m->kind) {
+    case XL_REC_ITEMKNN:
+    case XL_REC_ALS:
+    case XL_REC_BPR:
+    case XL_REC_CONTENT:
+    case XL_REC_COSBIAS:
+    case XL_REC_HYBRID:
+        return user >= m->n_users || m->train.ptr[user] == m->train.ptr[user + 1];
+    default:
+        return false;
     }
 }
-
-static void gram(const float *Y, size_t n, size_t f, double *G)
-{
-    memset(G, 0, f * f * sizeof *G);
-    for (size_t r = 0; r < n; r++) {
-        const float *y = Y + r * f;
-        for (size_t a = 0; a < f; a++)
-            for (size_t b = 0; b <= a; b++) G[a * f + b] += (double)y[a] * y[b];
-    }
-    for (size_t a = 0; a < f; a++)
-        for (size_t b = 0; b < a; b++) G[b * f + a] = G[a * f + b];
-}
-
-static int fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
-{
-    size_t f = (size_t)m->p.factors;
-    m->f = f;
-    int threads = m->p.threads;
-    xl_csr T;
-    if (xl_csr_transpose(R, &T, err) < 0) return -1;
-    m->P = alloc_factors(m->n_users, f, err);
-    m->Q = alloc_factors(m->n_items, f, err);
-    double *G = vec_d(f * f, err);
-    double *work = vec_d((size_t)threads * (f * f + f), err);
-    int rc = -1;
-    if (!m->P || !m->Q || !G || !work) goto out;
-    xl_rng rng;
-    xl_rng_seed(&rng, m->p.seed, 3);
-    init_normal(m->P, (size_t)m->n_users * f, m->p.init_std, &rng);
-    init_normal(m->Q, (size_t)m->n_items * f, m->p.init_std, &rng);
-    for (int it = 0; it < m->p.als_iters; it++) {
-        als_ctx c = {R, m->Q, m->P, G, f, m->p.als_alpha, m->p.als_reg, m->p.als_use_rating, work, 0};
-        gram(m->Q, m->n_items, f, G);
-        xl_parallel_for(threads, m->n_users, als_rows, &c);
-        als_ctx d = {&T, m->P, m->Q, G, f, m->p.als_alpha, m->p.als_reg, m->p.als_use_rating, work, 0};
-        gram(m->P, m->n_users, f, G);
-        xl_parallel_for(threads, m->n_items, als_rows, &d);
-        if (c.failed || d.failed) {
-            xl_fail(err, XL_ERR_GENERIC, "als: system not positive definite (use als_reg > 0)");
-            goto out;
-        }
-    }
-    if (m->p.als_iters > 0) {
-        /* a last user half-step: every P_u is then the least-squares solution for the final Q,
-         * exactly what fold-in (xl_rec_fold_in) computes for a new user with the same history */
-        als_ctx c = {R, m->Q, m->P, G, f, m->p.als_alpha, m->p.als_reg, m->p.als_use_rating, work, 0};
-        gram(m->Q, m->n_items, f, G);
-        xl_parallel_for(threads, m->n_users, als_rows, &c);
-        if (c.failed) {
-            xl_fail(err, XL_ERR_GENERIC, "als: system not positive definite (use als_reg > 0)");
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    xl_csr_free(&T);
-    free(G);
-    free(work);
-    return rc;
-}
-
-/* ---------------------------------------------------------------- item-kNN */
-
-typedef struct {
-    const xl_csr *T; /* items x users */
-    const xl_csr *R; /* users x items */
-    xl_rec_model *m;
-    float *acc;      /* per thread n_items */
-    uint32_t *touched; /* per thread n_items */
-} knn_ctx;
 
 /* "a is better than b": higher score, then lower index. */
 static inline bool better(float sa, uint32_t ia, float sb, uint32_t ib)
@@ -500,7 +261,7 @@ static inline bool better(float sa, uint32_t ia, float sb, uint32_t ib)
 }
 
 /* Min-heap (worst on top) of capacity k. */
-static void heap_push(float *hs, uint32_t *hi, size_t *n, size_t k, float s, uint32_t item)
+void xl_rec_heap_push(float *hs, uint32_t *hi, size_t *n, size_t k, float s, uint32_t item)
 {
     if (*n < k) {
         size_t c = (*n)++;
@@ -537,7 +298,7 @@ static void heap_push(float *hs, uint32_t *hi, size_t *n, size_t k, float s, uin
 }
 
 /* Pop everything, best first, into out (n entries). */
-static void heap_drain(float *hs, uint32_t *hi, size_t n, float *out_s, uint32_t *out_i)
+void xl_rec_heap_drain(float *hs, uint32_t *hi, size_t n, float *out_s, uint32_t *out_i)
 {
     /* the heap has the worst on top: repeatedly remove the top into the back */
     while (n > 0) {
@@ -569,281 +330,9 @@ static void heap_drain(float *hs, uint32_t *hi, size_t n, float *out_s, uint32_t
     }
 }
 
-static void knn_items(void *vctx, size_t begin, size_t end, int tid)
-{
-    knn_ctx *c = vctx;
-    xl_rec_model *m = c->m;
-    size_t n_items = m->n_items, K = m->nb_k;
-    float *acc = c->acc + (size_t)tid * n_items;
-    uint32_t *touched = c->touched + (size_t)tid * n_items;
-    float hs[1024];
-    uint32_t hi[1024];
-    for (size_t i = begin; i < end; i++) {
-        size_t nt = 0;
-        for (size_t k = c->T->ptr[i]; k < c->T->ptr[i + 1]; k++) {
-            uint32_t u = c->T->idx[k];
-            for (size_t q = c->R->ptr[u]; q < c->R->ptr[u + 1]; q++) {
-                uint32_t j = c->R->idx[q];
-                if (j == i) continue;
-                if (acc[j] == 0.0f) touched[nt++] = j;
-                acc[j] += 1.0f;
-            }
-        }
-        double ni = (double)(c->T->ptr[i + 1] - c->T->ptr[i]);
-        size_t hn = 0;
-        for (size_t t = 0; t < nt; t++) {
-            uint32_t j = touched[t];
-            double nj = (double)(c->T->ptr[j + 1] - c->T->ptr[j]);
-            float s = (float)(acc[j] / (sqrt(ni) * sqrt(nj) + m->p.knn_shrink));
-            acc[j] = 0.0f;
-            heap_push(hs, hi, &hn, K, s, j);
-        }
-        uint32_t *oi = m->nb_idx + i * K;
-        float *os = m->nb_sim + i * K;
-        for (size_t t = 0; t < K; t++) {
-            oi[t] = XL_REC_NONE;
-            os[t] = 0;
-        }
-        heap_drain(hs, hi, hn, os, oi);
-    }
-}
-
-static int fit_itemknn(xl_rec_model *m, const xl_csr *R, xl_error *err)
-{
-    int threads = m->p.threads;
-    size_t K = (size_t)(m->p.knn_neighbors < 1 ? 1 : m->p.knn_neighbors > 1024 ? 1024 : m->p.knn_neighbors);
-    m->nb_k = K;
-    xl_csr T;
-    if (xl_csr_transpose(R, &T, err) < 0) return -1;
-    size_t cells;
-    int rc = -1;
-    float *acc = NULL;
-    uint32_t *touched = NULL;
-    if (!xl_mul_size(m->n_items ? m->n_items : 1, K, &cells)) {
-        xl_fail(err, XL_ERR_LIMIT, "itemknn: neighbour table overflows");
-        goto out;
-    }
-    m->nb_idx = xl_malloc(cells * sizeof *m->nb_idx, err);
-    m->nb_sim = xl_malloc(cells * sizeof *m->nb_sim, err);
-    acc = xl_calloc((size_t)threads * (m->n_items ? m->n_items : 1), sizeof *acc, err);
-    touched = xl_malloc((size_t)threads * (m->n_items ? m->n_items : 1) * sizeof *touched, err);
-    if (!m->nb_idx || !m->nb_sim || !acc || !touched) goto out;
-    knn_ctx c = {&T, R, m, acc, touched};
-    xl_parallel_for(threads, m->n_items, knn_items, &c);
-    rc = 0;
-out:
-    free(acc);
-    free(touched);
-    xl_csr_free(&T);
-    return rc;
-}
-
-/* ---------------------------------------------------------------- content */
-
-/* Weights of user u's history (length of the train row) into w; returns sum
- * of |w|.  Falls back to binary weights when every weight is 0. */
-static double profile_weights(const xl_rec_model *m, uint32_t u, double *w)
-{
-    const xl_csr *R = &m->train;
-    size_t b = R->ptr[u], e = R->ptr[u + 1], n = e - b;
-    if (!n) return 0;
-    double mean = 0;
-    int64_t tmax = R->time[b];
-    for (size_t k = b; k < e; k++) {
-        mean += R->val[k];
-        if (R->time[k] > tmax) tmax = R->time[k];
-    }
-    mean /= (double)n;
-    double sum = 0;
-    for (size_t k = b; k < e; k++) {
-        double x = m->p.profile_weight == XL_PROFILE_BINARY     ? 1.0
-                   : m->p.profile_weight == XL_PROFILE_CENTERED ? R->val[k] - mean
-                                                                : R->val[k];
-        if (m->p.recency_half_life > 0)
-            x *= exp2(-(double)(tmax - R->time[k]) / m->p.recency_half_life);
-        w[k - b] = x;
-        sum += fabs(x);
-    }
-    if (sum == 0) {
-        for (size_t k = 0; k < n; k++) {
-            w[k] = m->p.recency_half_life > 0 ? exp2(-(double)(tmax - R->time[b + k]) / m->p.recency_half_life) : 1.0;
-            sum += w[k];
-        }
-    }
-    return sum;
-}
-
-typedef struct {
-    xl_rec_model *m;
-    double *w; /* per thread, max row length */
-    size_t wlen;
-} prof_ctx;
-
-static void profile_rows(void *vctx, size_t begin, size_t end, int tid)
-{
-    prof_ctx *c = vctx;
-    xl_rec_model *m = c->m;
-    const xl_csr *R = &m->train;
-    size_t dim = m->f;
-    double *w = c->w + (size_t)tid * c->wlen;
-    double *acc = w + c->wlen - dim; /* tail of the per-thread block */
-    for (size_t u = begin; u < end; u++) {
-        float *pu = m->P + u * dim;
-        double sum = profile_weights(m, (uint32_t)u, w);
-        memset(acc, 0, dim * sizeof *acc);
-        for (size_t k = R->ptr[u]; k < R->ptr[u + 1]; k++) {
-            const float *v = m->iv->v + (size_t)R->idx[k] * dim;
-            double wk = w[k - R->ptr[u]];
-            for (size_t d = 0; d < dim; d++) acc[d] += wk * v[d];
-        }
-        double ss = 0;
-        for (size_t d = 0; d < dim; d++) ss += acc[d] * acc[d];
-        double inv = (sum > 0 && ss > 0) ? 1.0 / sqrt(ss) : 0.0;
-        for (size_t d = 0; d < dim; d++) pu[d] = (float)(acc[d] * inv);
-    }
-}
-
-static size_t max_row(const xl_csr *R)
-{
-    size_t mx = 0;
-    for (uint32_t r = 0; r < R->n_rows; r++)
-        if (R->ptr[r + 1] - R->ptr[r] > mx) mx = R->ptr[r + 1] - R->ptr[r];
-    return mx;
-}
-
-static int fit_content(xl_rec_model *m, xl_error *err)
-{
-    size_t dim = m->iv->dim;
-    m->f = dim;
-    m->Qv = m->iv->v;
-    m->P = alloc_factors(m->n_users, dim, err);
-    if (!m->P) return -1;
-    int threads = m->p.threads;
-    size_t wlen = max_row(&m->train) + dim;
-    prof_ctx c = {m, vec_d((size_t)threads * wlen, err), wlen};
-    if (!c.w) return -1;
-    xl_parallel_for(threads, m->n_users, profile_rows, &c);
-    free(c.w);
-    return 0;
-}
-
-/* cosbias: r_ui = s_ui b_u b_i + c, minimise
- *   sum (r - s b_u b_i - c)^2 + lu sum (b_u - 1)^2 + li sum (b_i - 1)^2
- * by exact coordinate blocks (c; all b_u; all b_i), each a closed form, so the
- * objective never increases.  s_ui on training pairs is the leave-one-out
- * cosine (the profile without item i), matching what a held-out item sees. */
-static int fit_cosbias(xl_rec_model *m, xl_error *err)
-{
-    const xl_csr *R = &m->train;
-    size_t dim = m->iv->dim, nnz = R->nnz;
-    int rc = -1;
-    double *s = vec_d(nnz, err), *w = vec_d(max_row(R) + 1, err), *S = vec_d(dim, err);
-    size_t *col_ptr = NULL, *col_pos = NULL;
-    m->bu = vec_d(m->n_users, err);
-    m->bi = vec_d(m->n_items, err);
-    if (!s || !w || !S || !m->bu || !m->bi) goto out;
-    if (fit_content(m, err) < 0) goto out;
-    /* leave-one-out cosines */
-    for (uint32_t u = 0; u < m->n_users; u++) {
-        size_t b = R->ptr[u], e = R->ptr[u + 1];
-        if (b == e) continue;
-        double wsum = profile_weights(m, u, w);
-        (void)wsum;
-        memset(S, 0, dim * sizeof *S);
-        for (size_t k = b; k < e; k++) {
-            const float *v = m->iv->v + (size_t)R->idx[k] * dim;
-            for (size_t d = 0; d < dim; d++) S[d] += w[k - b] * v[d];
-        }
-        double SS = 0;
-        for (size_t d = 0; d < dim; d++) SS += S[d] * S[d];
-        for (size_t k = b; k < e; k++) {
-            const float *v = m->iv->v + (size_t)R->idx[k] * dim;
-            double Sv = 0, vv = 0;
-            for (size_t d = 0; d < dim; d++) {
-                Sv += S[d] * v[d];
-                vv += (double)v[d] * v[d];
-            }
-            double wk = w[k - b];
-            double num = Sv - wk * vv, n2 = SS - 2 * wk * Sv + wk * wk * vv;
-            s[k] = (n2 > 1e-12 && vv > 0) ? num / (sqrt(n2) * sqrt(vv)) : 0.0;
-        }
-    }
-    /* column access for the b_i step */
-    col_ptr = xl_calloc((size_t)m->n_items + 1, sizeof *col_ptr, err);
-    col_pos = xl_malloc((nnz ? nnz : 1) * sizeof *col_pos, err);
-    if (!col_ptr || !col_pos) goto out;
-    for (size_t k = 0; k < nnz; k++) col_ptr[R->idx[k] + 1]++;
-    for (uint32_t i = 0; i < m->n_items; i++) col_ptr[i + 1] += col_ptr[i];
-    {
-        size_t *fill = xl_malloc(((size_t)m->n_items + 1) * sizeof *fill, err);
-        if (!fill) goto out;
-        memcpy(fill, col_ptr, ((size_t)m->n_items + 1) * sizeof *fill);
-        for (size_t k = 0; k < nnz; k++) col_pos[fill[R->idx[k]]++] = k;
-        free(fill);
-    }
-    uint32_t *row_of = xl_malloc((nnz ? nnz : 1) * sizeof *row_of, err);
-    if (!row_of) goto out;
-    for (uint32_t u = 0; u < m->n_users; u++)
-        for (size_t k = R->ptr[u]; k < R->ptr[u + 1]; k++) row_of[k] = u;
-    for (uint32_t u = 0; u < m->n_users; u++) m->bu[u] = 1.0;
-    for (uint32_t i = 0; i < m->n_items; i++) m->bi[i] = 1.0;
-    const double lu = m->p.cos_reg_user, li = m->p.cos_reg_item;
-    m->mu = 0;
-    for (int ep = 0; ep < m->p.cos_epochs; ep++) {
-        double c = 0;
-        for (size_t k = 0; k < nnz; k++) c += R->val[k] - s[k] * m->bu[row_of[k]] * m->bi[R->idx[k]];
-        m->mu = nnz ? c / (double)nnz : 0.0;
-        for (uint32_t u = 0; u < m->n_users; u++) {
-            double num = lu, den = lu;
-            for (size_t k = R->ptr[u]; k < R->ptr[u + 1]; k++) {
-                double a = s[k] * m->bi[R->idx[k]];
-                num += a * (R->val[k] - m->mu);
-                den += a * a;
-            }
-            m->bu[u] = num / den;
-        }
-        for (uint32_t i = 0; i < m->n_items; i++) {
-            double num = li, den = li;
-            for (size_t q = col_ptr[i]; q < col_ptr[i + 1]; q++) {
-                size_t k = col_pos[q];
-                double a = s[k] * m->bu[row_of[k]];
-                num += a * (R->val[k] - m->mu);
-                den += a * a;
-            }
-            m->bi[i] = num / den;
-        }
-        double obj = 0;
-        for (size_t k = 0; k < nnz; k++) {
-            double e = R->val[k] - s[k] * m->bu[row_of[k]] * m->bi[R->idx[k]] - m->mu;
-            obj += e * e;
-        }
-        for (uint32_t u = 0; u < m->n_users; u++) obj += lu * (m->bu[u] - 1) * (m->bu[u] - 1);
-        for (uint32_t i = 0; i < m->n_items; i++) obj += li * (m->bi[i] - 1) * (m->bi[i] - 1);
-        if (m->n_trace < MAX_TRACE) m->trace[m->n_trace++] = obj;
-    }
-    free(row_of);
-    m->a_u = vec_f(m->n_users, err);
-    m->b_j = vec_f(m->n_items, err);
-    m->d_u = vec_f(m->n_users, err);
-    if (!m->a_u || !m->b_j || !m->d_u) goto out;
-    for (uint32_t u = 0; u < m->n_users; u++) {
-        m->a_u[u] = (float)m->bu[u];
-        m->d_u[u] = (float)m->mu;
-    }
-    for (uint32_t i = 0; i < m->n_items; i++) m->b_j[i] = (float)m->bi[i];
-    rc = 0;
-out:
-    free(s);
-    free(w);
-    free(S);
-    free(col_ptr);
-    free(col_pos);
-    return rc;
-}
-
 /* ---------------------------------------------------------------- fit */
 
-static int copy_csr(xl_csr *dst, const xl_csr *src, xl_error *err)
+static int xl_rec_copy_csr(xl_csr *dst, const xl_csr *src, xl_error *err)
 {
     xl_csr t;
     if (xl_csr_transpose(src, &t, err) < 0) return -1;
@@ -903,6 +392,9 @@ xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr 
             return NULL;
         }
     }
+    xl_rec_params resolved = *p; /* factors 0: this model's default */
+    if (resolved.factors == 0) resolved.factors = xl_rec_default_factors(kind);
+    p = &resolved;
     if ((kind == XL_REC_ALS || kind == XL_REC_BPR || kind == XL_REC_MF) && (p->factors < 1 || p->factors > 4096)) {
         xl_fail(err, XL_ERR_USAGE, "model %s: factors must be in [1, 4096]", kind_names[kind]);
         return NULL;
@@ -917,61 +409,24 @@ xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr 
     m->n_items = train->n_cols;
     m->iv = vectors;
     m->alpha = p->hybrid_alpha;
-    if (copy_csr(&m->train, train, err) < 0) goto fail;
+    if (xl_rec_copy_csr(&m->train, train, err) < 0) goto fail;
     int rc = 0;
     switch (kind) {
-    case XL_REC_POPULARITY:
-        m->g_j = vec_f(m->n_items, err);
-        if (!m->g_j) goto fail;
-        for (size_t k = 0; k < train->nnz; k++) m->g_j[train->idx[k]] += 1.0f;
-        break;
-    case XL_REC_MEAN:
-        m->mu = global_mean(train);
-        m->d_u = vec_f(m->n_users, err);
-        if (!m->d_u) goto fail;
-        for (uint32_t u = 0; u < m->n_users; u++) m->d_u[u] = (float)m->mu;
-        break;
-    case XL_REC_BASELINE:
-    case XL_REC_MF:
-        rc = kind == XL_REC_BASELINE ? fit_baseline(m, train, err) : fit_mf(m, train, err);
-        if (rc < 0) goto fail;
-        m->g_j = vec_f(m->n_items, err);
-        m->d_u = vec_f(m->n_users, err);
-        if (!m->g_j || !m->d_u) goto fail;
-        for (uint32_t i = 0; i < m->n_items; i++) m->g_j[i] = (float)m->bi[i];
-        for (uint32_t u = 0; u < m->n_users; u++) m->d_u[u] = (float)(m->mu + m->bu[u]);
-        break;
-    case XL_REC_ALS:
-        if (fit_als(m, train, err) < 0) goto fail;
-        break;
-    case XL_REC_BPR:
-        if (fit_bpr(m, train, err) < 0) goto fail;
-        break;
-    case XL_REC_ITEMKNN:
-        if (fit_itemknn(m, train, err) < 0) goto fail;
-        break;
-    case XL_REC_CONTENT:
-        if (fit_content(m, err) < 0) goto fail;
-        break;
-    case XL_REC_COSBIAS:
-        if (fit_cosbias(m, err) < 0) goto fail;
-        break;
-    case XL_REC_HYBRID: {
-        xl_rec_kind cfk = p->hybrid_cf;
-        if (cfk == XL_REC_HYBRID || xl_rec_needs_vectors(cfk)) {
-            xl_fail(err, XL_ERR_USAGE, "hybrid: the CF part must be a collaborative model");
-            goto fail;
-        }
-        m->cf = xl_rec_fit(cfk, p, train, vectors, err);
-        if (!m->cf) goto fail;
-        m->content = xl_rec_fit(XL_REC_CONTENT, p, train, vectors, err);
-        if (!m->content) goto fail;
-        break;
+    case XL_REC_POPULARITY: rc = xl_rec_fit_popularity(m, train, err); break;
+    case XL_REC_MEAN: rc = xl_rec_fit_mean(m, train, err); break;
+    case XL_REC_BASELINE: rc = xl_rec_fit_baseline(m, train, err) < 0 ? -1 : xl_rec_biases_to_linear(m, err); break;
+    case XL_REC_MF: rc = xl_rec_fit_mf(m, train, err) < 0 ? -1 : xl_rec_biases_to_linear(m, err); break;
+    case XL_REC_ALS: rc = xl_rec_fit_als(m, train, err); break;
+    case XL_REC_BPR: rc = xl_rec_fit_bpr(m, train, err); break;
+    case XL_REC_ITEMKNN: rc = xl_rec_fit_itemknn(m, train, err); break;
+    case XL_REC_CONTENT: rc = xl_rec_fit_content(m, err); break;
+    case XL_REC_COSBIAS: rc = xl_rec_fit_cosbias(m, err); break;
+    case XL_REC_HYBRID: rc = xl_rec_fit_hybrid(m, p, train, vectors, err); break;
+    default: break;
     }
-    default:
-        break;
-    }
+    if (rc < 0) goto fail;
     if (!m->Qv) m->Qv = m->Q;
+    if (xl_rec_count_item_users(m, err) < 0) goto fail;
     if (!params_finite(m)) { /* diverged: NaN scores would silently empty every list and make RMSE nan */
         xl_fail(err, XL_ERR_GENERIC, "model %s diverged: a learned parameter is not finite (ratings up to %g; "
                 "lower --lr, raise --reg, or rescale the ratings)", kind_names[kind], max_abs_rating(train));
@@ -1015,14 +470,18 @@ xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_er
     n->alpha = m->alpha;
     n->mu = m->mu;
     size_t I = m->n_items;
-    if (copy_csr(&n->train, history, err) < 0) goto fail;
+    if (xl_rec_copy_csr(&n->train, history, err) < 0) goto fail;
+    if (m->item_users) { /* a history-less user of the fold-in ranks by the fitted popularity */
+        if (!(n->item_users = xl_rec_vec_f(I, err))) goto fail;
+        memcpy(n->item_users, m->item_users, I * sizeof *n->item_users);
+    }
     switch (m->kind) {
     case XL_REC_POPULARITY:
-        if (!(n->g_j = vec_f(I, err))) goto fail;
+        if (!(n->g_j = xl_rec_vec_f(I, err))) goto fail;
         memcpy(n->g_j, m->g_j, I * sizeof *n->g_j);
         break;
     case XL_REC_MEAN:
-        if (!(n->d_u = vec_f(n->n_users, err))) goto fail;
+        if (!(n->d_u = xl_rec_vec_f(n->n_users, err))) goto fail;
         for (uint32_t u = 0; u < n->n_users; u++) n->d_u[u] = (float)m->mu;
         break;
     case XL_REC_ITEMKNN:
@@ -1033,32 +492,11 @@ xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_er
         memcpy(n->nb_idx, m->nb_idx, I * m->nb_k * sizeof *n->nb_idx);
         memcpy(n->nb_sim, m->nb_sim, I * m->nb_k * sizeof *n->nb_sim);
         break;
-    case XL_REC_ALS: { /* x_u = (Y'Y + Y'(C_u - I)Y + reg I)^-1 Y'C_u p_u with the model's Y (Hu et al. 2008) */
-        size_t f = m->f;
-        int threads = n->p.threads;
-        n->f = f;
-        n->P = alloc_factors(n->n_users, f, err);
-        n->Q = alloc_factors(I, f, err);
-        double *G = vec_d(f * f, err), *work = vec_d((size_t)threads * (f * f + f), err);
-        if (!n->P || !n->Q || !G || !work) {
-            free(G);
-            free(work);
-            goto fail;
-        }
-        memcpy(n->Q, m->Q, I * f * sizeof *n->Q);
-        gram(n->Q, I, f, G);
-        als_ctx c = {&n->train, n->Q, n->P, G, f, n->p.als_alpha, n->p.als_reg, n->p.als_use_rating, work, 0};
-        xl_parallel_for(threads, n->n_users, als_rows, &c);
-        free(G);
-        free(work);
-        if (c.failed) {
-            xl_fail(err, XL_ERR_GENERIC, "fold-in: als system not positive definite");
-            goto fail;
-        }
+    case XL_REC_ALS:
+        if (xl_rec_als_fold_in(n, m, err) < 0) goto fail;
         break;
-    }
     case XL_REC_CONTENT:
-        if (fit_content(n, err) < 0) goto fail;
+        if (xl_rec_fit_content(n, err) < 0) goto fail;
         break;
     case XL_REC_HYBRID:
         if (!(n->cf = xl_rec_fold_in(m->cf, history, err)) || !(n->content = xl_rec_fold_in(m->content, history, err)))
@@ -1077,7 +515,7 @@ fail:
 
 /* ---------------------------------------------------------------- scoring */
 
-static bool is_linear(const xl_rec_model *m)
+bool xl_rec_is_linear(const xl_rec_model *m)
 {
     return m->kind != XL_REC_ITEMKNN && m->kind != XL_REC_HYBRID;
 }
@@ -1111,48 +549,23 @@ size_t xl_rec_scratch_floats(const xl_rec_model *m)
     return m->kind == XL_REC_HYBRID ? m->n_items : 0;
 }
 
-static void zscore(float *s, size_t n)
-{
-    double mean = 0, var = 0;
-    for (size_t j = 0; j < n; j++) mean += s[j];
-    mean /= (double)(n ? n : 1);
-    for (size_t j = 0; j < n; j++) var += (s[j] - mean) * (s[j] - mean);
-    double sd = n ? sqrt(var / (double)n) : 0.0;
-    double inv = sd > 0 ? 1.0 / sd : 0.0;
-    for (size_t j = 0; j < n; j++) s[j] = (float)((s[j] - mean) * inv);
-}
-
 void xl_rec_score(const xl_rec_model *m, uint32_t user, float *scores, float *scratch)
 {
-    size_t n = m->n_items;
-    if (is_linear(m)) {
+    if (xl_rec_is_linear(m)) {
         score_linear_block(m, &user, 1, scores);
         return;
     }
     if (m->kind == XL_REC_ITEMKNN) {
-        memset(scores, 0, n * sizeof *scores);
-        if (user >= m->n_users) return;
-        const xl_csr *R = &m->train;
-        for (size_t k = R->ptr[user]; k < R->ptr[user + 1]; k++) {
-            const uint32_t *ni = m->nb_idx + (size_t)R->idx[k] * m->nb_k;
-            const float *ns = m->nb_sim + (size_t)R->idx[k] * m->nb_k;
-            for (size_t t = 0; t < m->nb_k && ni[t] != XL_REC_NONE; t++) scores[ni[t]] += ns[t];
-        }
+        xl_rec_itemknn_score(m, user, scores);
         return;
     }
-    /* hybrid */
-    xl_rec_score(m->cf, user, scores, NULL);
-    xl_rec_score(m->content, user, scratch, NULL);
-    zscore(scores, n);
-    zscore(scratch, n);
-    float a = (float)m->alpha, b = (float)(1.0 - m->alpha);
-    for (size_t j = 0; j < n; j++) scores[j] = a * scores[j] + b * scratch[j];
+    xl_rec_hybrid_score(m, user, scores, scratch);
 }
 
 double xl_rec_predict(const xl_rec_model *m, uint32_t user, uint32_t item)
 {
     double r;
-    if (!is_linear(m) || item >= m->n_items) {
+    if (!xl_rec_is_linear(m) || item >= m->n_items) {
         r = m->mu;
     } else {
         bool known = user < m->n_users;
@@ -1183,16 +596,16 @@ double xl_rec_predict(const xl_rec_model *m, uint32_t user, uint32_t item)
 static void cosine_rows(const float *M, size_t n, size_t f, uint32_t a, float *out)
 {
     const float *qa = M + (size_t)a * f;
-    double na = sqrt(dot_d(qa, qa, f));
+    double na = sqrt(xl_rec_dot_d(qa, qa, f));
     for (size_t j = 0; j < n; j++) {
         const float *qj = M + j * f;
-        double nj = sqrt(dot_d(qj, qj, f));
-        out[j] = na > 0 && nj > 0 ? (float)(dot_d(qa, qj, f) / (na * nj)) : 0.0f;
+        double nj = sqrt(xl_rec_dot_d(qj, qj, f));
+        out[j] = na > 0 && nj > 0 ? (float)(xl_rec_dot_d(qa, qj, f) / (na * nj)) : 0.0f;
     }
 }
 
 /* Similarities with non-neighbours at `absent` (NaN standalone, 0 inside a hybrid). */
-static int similar_raw(const xl_rec_model *m, uint32_t item, float *sims, float absent, xl_error *err)
+int xl_rec_similar_raw(const xl_rec_model *m, uint32_t item, float *sims, float absent, xl_error *err)
 {
     size_t n = m->n_items;
     switch (m->kind) {
@@ -1226,26 +639,11 @@ int xl_rec_similar(const xl_rec_model *m, uint32_t item, float *sims, float *scr
     size_t n = m->n_items;
     if (item >= n) return xl_fail(err, XL_ERR_USAGE, "similar items: item %u out of range", item);
     if (m->kind != XL_REC_HYBRID) {
-        if (similar_raw(m, item, sims, NAN, err) < 0) return -1;
+        if (xl_rec_similar_raw(m, item, sims, NAN, err) < 0) return -1;
         sims[item] = NAN;
         return 0;
     }
-    if (similar_raw(m->cf, item, sims, 0.0f, err) < 0 || similar_raw(m->content, item, scratch, 0.0f, err) < 0)
-        return -1;
-    /* z over every item but X: X's slot takes the last item's value, the first n - 1 entries are
-     * standardised, and the last item's standardised value goes back to its place */
-    if (n > 1) {
-        sims[item] = sims[n - 1];
-        scratch[item] = scratch[n - 1];
-        zscore(sims, n - 1);
-        zscore(scratch, n - 1);
-        sims[n - 1] = sims[item];
-        scratch[n - 1] = scratch[item];
-    }
-    float a = (float)m->alpha, b = (float)(1.0 - m->alpha);
-    for (size_t j = 0; j < n; j++) sims[j] = a * sims[j] + b * scratch[j];
-    sims[item] = NAN;
-    return 0;
+    return xl_rec_hybrid_similar(m, item, sims, scratch, err);
 }
 
 int xl_rec_similar_topk(const xl_rec_model *m, const uint32_t *items, size_t n, size_t k, uint32_t *out_items,
@@ -1261,12 +659,12 @@ int xl_rec_similar_topk(const xl_rec_model *m, const uint32_t *items, size_t n, 
         if (xl_rec_similar(m, items[r], sims, sims + ni, err) < 0) goto out;
         size_t hn = 0;
         for (size_t j = 0; j < ni; j++)
-            if (sims[j] == sims[j]) heap_push(hs, hi, &hn, k, sims[j], (uint32_t)j);
+            if (sims[j] == sims[j]) xl_rec_heap_push(hs, hi, &hn, k, sims[j], (uint32_t)j);
         for (size_t t = 0; t < k; t++) {
             out_items[r * k + t] = XL_REC_NONE;
             out_scores[r * k + t] = 0;
         }
-        heap_drain(hs, hi, hn, out_scores + r * k, out_items + r * k);
+        xl_rec_heap_drain(hs, hi, hn, out_scores + r * k, out_items + r * k);
     }
     rc = 0;
 out:
@@ -1306,13 +704,13 @@ static void select_topk(const topk_ctx *c, uint32_t user, const float *scores, f
         if (ep < ex_n && ex[ep] == j) continue;
         float s = scores[j];
         if (s != s) continue; /* NaN never ranks */
-        heap_push(hs, hi, &hn, k, s, (uint32_t)j);
+        xl_rec_heap_push(hs, hi, &hn, k, s, (uint32_t)j);
     }
     for (size_t t = 0; t < k; t++) {
         oi[t] = XL_REC_NONE;
         os[t] = 0;
     }
-    heap_drain(hs, hi, hn, os, oi);
+    xl_rec_heap_drain(hs, hi, hn, os, oi);
 }
 
 static void topk_range(void *vctx, size_t begin, size_t end, int tid)
@@ -1323,13 +721,15 @@ static void topk_range(void *vctx, size_t begin, size_t end, int tid)
     float *buf = c->buf + (size_t)tid * c->buf_len;
     float *hs = c->heap_s + (size_t)tid * c->k;
     uint32_t *hi = c->heap_i + (size_t)tid * c->k;
-    bool lin = is_linear(m);
+    bool lin = xl_rec_is_linear(m);
     for (size_t r = begin; r < end;) {
         size_t nb = lin ? (end - r < USER_BLOCK ? end - r : USER_BLOCK) : 1;
         uint32_t users[USER_BLOCK];
         for (size_t b = 0; b < nb; b++) users[b] = c->users ? c->users[r + b] : (uint32_t)(r + b);
         if (lin) score_linear_block(m, users, nb, buf);
         else xl_rec_score(m, users[0], buf, buf + n);
+        for (size_t b = 0; b < nb; b++)
+            if (ranks_by_popularity(m, users[b])) memcpy(buf + b * n, m->item_users, n * sizeof *buf);
         for (size_t b = 0; b < nb; b++)
             select_topk(c, users[b], buf + b * n, hs, hi, c->out_items + (r + b) * c->k,
                         c->out_scores + (r + b) * c->k);
@@ -1343,7 +743,7 @@ int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *us
     if (k == 0) return xl_fail(err, XL_ERR_USAGE, "top-k: k must be positive");
     threads = xl_resolve_threads(threads);
     size_t n = m->n_items ? m->n_items : 1;
-    size_t buf_len = is_linear(m) ? USER_BLOCK * n : n + xl_rec_scratch_floats(m);
+    size_t buf_len = xl_rec_is_linear(m) ? USER_BLOCK * n : n + xl_rec_scratch_floats(m);
     size_t total;
     if (!xl_mul_size(buf_len, (size_t)threads, &total)) return xl_fail(err, XL_ERR_LIMIT, "top-k: buffer overflows");
     topk_ctx c = {m, exclude, users, k, out_items, out_scores, NULL, NULL, NULL, buf_len};
@@ -1359,39 +759,4 @@ int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *us
     free(c.heap_s);
     free(c.heap_i);
     return rc;
-}
-
-size_t xl_rec_explain(const xl_rec_model *m, uint32_t user, uint32_t item, size_t n, uint32_t *out_items,
-                      float *out_contrib)
-{
-    if (m->kind == XL_REC_HYBRID) return xl_rec_explain(m->content, user, item, n, out_items, out_contrib);
-    if ((m->kind != XL_REC_CONTENT && m->kind != XL_REC_COSBIAS) || user >= m->n_users || item >= m->n_items || !n)
-        return 0;
-    const xl_csr *R = &m->train;
-    size_t len = R->ptr[user + 1] - R->ptr[user];
-    if (!len) return 0;
-    double *w = malloc(len * sizeof *w);
-    float *hs = malloc(n * sizeof *hs);
-    uint32_t *hi = malloc(n * sizeof *hi);
-    size_t hn = 0;
-    if (w && hs && hi) {
-        double sum = profile_weights(m, user, w);
-        const float *v = m->iv->v + (size_t)item * m->iv->dim;
-        for (size_t k = 0; k < len; k++) {
-            uint32_t i = R->idx[R->ptr[user] + k];
-            const float *vi = m->iv->v + (size_t)i * m->iv->dim;
-            /* a never-embedded item (zero vector) or one orthogonal to the target contributes
-             * nothing: it is no reason, so it is not listed (issue 17) */
-            float c = (float)(w[k] * xl_rec_dot(vi, v, m->iv->dim) / sum);
-            if (c == 0.0f || isnan(c)) continue;
-            heap_push(hs, hi, &hn, n, c, i);
-        }
-        size_t cnt = hn;
-        heap_drain(hs, hi, hn, out_contrib, out_items);
-        hn = cnt;
-    }
-    free(w);
-    free(hs);
-    free(hi);
-    return hn;
 }

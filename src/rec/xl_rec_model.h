@@ -70,7 +70,7 @@ typedef struct xl_rec_params {
     uint64_t seed;
     int threads;             /* 0 = all CPUs */
     /* factor models */
-    int factors;             /* ALS/BPR/MF latent dimension */
+    int factors;             /* ALS/BPR/MF latent dimension; 0 = the model's default (xl_rec_default_factors) */
     int epochs;              /* BPR/MF epochs, ALS iterations */
     double lr, reg;          /* MF: Surprise defaults 0.005 / 0.02; BPR: lr/reg for BPR */
     double init_std;         /* factor initialisation N(0, init_std) */
@@ -98,6 +98,10 @@ typedef struct xl_rec_params {
     double rating_min, rating_max;
 } xl_rec_params;
 
+/* The latent dimension a model uses when params.factors is 0 (the default): mf 100 (Surprise's SVD),
+ * als 32 and bpr 100 (measured on validation splits of three data sets, docs/recommender.md
+ * "ALS and BPR defaults"); 0 for models without factors. */
+int xl_rec_default_factors(xl_rec_kind kind);
 void xl_rec_params_default(xl_rec_params *p);
 const char *xl_rec_kind_name(xl_rec_kind k);
 /* Parse a model name ("popularity", "itemknn", ...); -1 when unknown. */

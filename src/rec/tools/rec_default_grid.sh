@@ -51,7 +51,7 @@ run() { # name, options
 }
 run pop "--models popularity"
 als() { run "als_a$1_r$2" "--models als --factors $F --als-alpha $1 --als-reg $2"; }
-bpr() { run "bpr_lr$1_r$2" "--models bpr --factors $F --bpr-lr $1 --bpr-reg $2"; }
+bpr() { run "bpr_lr$1_r$2" "--models bpr --factors $F --bpr-lr $1 --bpr-reg $2 --bpr-epochs 100"; }
 als 10 1; bpr 0.1 0.01
 als 1 100; bpr 0.05 0.01
 als 10 10; bpr 0.1 0.001
@@ -60,6 +60,23 @@ als 1 10; bpr 0.05 0.001
 als 40 100; bpr 0.05 0.1
 als 40 10
 als 1 1
+# third round (docs/recommender.md "Third round"): factor counts, BPR epochs, high-lambda ALS
+pt() { run "$1" "$2"; }
+pt knn_default "--models itemknn"
+pt bpr_f32_e300 "--models bpr --factors 32 --bpr-epochs 300"
+pt bpr_f64 "--models bpr --factors 64 --bpr-epochs 100"
+pt bpr_f100_e300 "--models bpr --factors 100 --bpr-epochs 300"
+pt als_f16_a10_r100 "--models als --factors 16 --als-alpha 10 --als-reg 100"
+pt bpr_f64_e300 "--models bpr --factors 64 --bpr-epochs 300"
+pt als_f32_a10_r1000 "--models als --factors 32 --als-alpha 10 --als-reg 1000"
+pt als_f64_a10_r100 "--models als --factors 64 --als-alpha 10 --als-reg 100"
+pt als_f100_default "--models als --factors 100 --als-alpha 10 --als-reg 100"
+pt als_f8_a10_r100 "--models als --factors 8 --als-alpha 10 --als-reg 100"
+pt als_f32_a3_r300 "--models als --factors 32 --als-alpha 3 --als-reg 300"
+pt als_f32_a1_r1000 "--models als --factors 32 --als-alpha 1 --als-reg 1000"
+pt bpr_f64_lr0.05_e300 "--models bpr --factors 64 --bpr-lr 0.05 --bpr-epochs 300"
+pt als_f32_a10_r300 "--models als --factors 32 --als-alpha 10 --als-reg 300"
+pt als_f32_a10_r500 "--models als --factors 32 --als-alpha 10 --als-reg 500"
 python3 - "$W" "$SET" <<'PY'
 import glob, json, os, sys
 w, name = sys.argv[1], sys.argv[2]
