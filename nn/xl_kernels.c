@@ -237,13 +237,15 @@ static int clamp_threads(const xl_kernels *k, int n_threads)
 /* ---- packing -------------------------------------------------------------------------------- */
 
 /* Where op(B) comes from when it has to be packed on the fly. */
-typedef enum { SRC_NOTRANS, SRC_TRANS, SRC_PACKED } b_source_kind;
+typedef enum { SRC_NOTRANS, SRC_TRANS, SRC_PACKED, SRC_PACKED16 } b_source_kind;
 
 typedef struct {
     b_source_kind kind;
     const float *data; /* B, or the packed data of another path's layout */
-    size_t ld;         /* row stride of B; panel width for SRC_PACKED */
+    size_t ld;         /* row stride of B; panel width for SRC_PACKED / SRC_PACKED16 */
     size_t k_total;    /* K of the whole op(B) (SRC_PACKED: panel = k_total * ld floats) */
+    const unsigned short *data16; /* SRC_PACKED16: 16-bit pair-row panels of another path's width */
+    xl_elem elem;                 /* SRC_PACKED16: F16 or BF16 */
 } b_source;
 
 /* dst = panels of NR columns: dst[jp*kc*NR + p*NR + j] = op(B)[pc+p, jc+jp*NR+j], zero past nc. */
@@ -317,6 +319,16 @@ static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc
                 size_t n = col0 + j, w = s->ld;
                 const float *src = s->data + (n / w) * s->k_total * w + (n % w);
                 for (size_t p = 0; p < kc; p++) panel[p * NR + j] = src[(pc + p) * w];
+            }
+            break;
+        case SRC_PACKED16: /* xl_packed_matrix.data16 layout: pair rows of 2 * w halves */
+            for (size_t j = 0; j < width; j++) {
+                size_t n = col0 + j, w = s->ld, kp = round_up(s->k_total, 2);
+                const unsigned short *src = s->data16 + (n / w) * kp * w + 2 * (n % w);
+                for (size_t p = 0; p < kc; p++) {
+                    size_t r = pc + p;
+                    panel[p * NR + j] = xl_elem16_to_float(src[r / 2 * 2 * w + r % 2], s->elem);
+                }
             }
             break;
         }
@@ -399,7 +411,7 @@ int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const flo
         (void)madvise(data, bytes / huge * huge, MADV_HUGEPAGE);
 #endif
     }
-    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
+    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K, NULL, XL_ELEM_F32};
     /* whole K in one go: panel p is the contiguous block data + p*K*NR */
     if (K > 0 && N > 0) pack_b(&s, 0, K, 0, N, NR, data);
     out->k = K;
@@ -414,8 +426,46 @@ int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const flo
 void xl_pack_b_refresh(const xl_kernels *k, xl_trans trans, const float *B, size_t ldb, xl_packed_matrix *p)
 {
     (void)k;
-    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, p->k};
+    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, p->k, NULL, XL_ELEM_F32};
     if (p->k > 0 && p->n > 0) pack_b(&s, 0, p->k, 0, p->n, p->nr, p->data);
+}
+
+int xl_pack_b16(const xl_kernels *k, size_t K, size_t N, const unsigned short *W, size_t ldb, xl_elem elem,
+                xl_packed_matrix *out, xl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (elem != XL_ELEM_F16 && elem != XL_ELEM_BF16) return xl_fail(err, XL_ERR_USAGE, "xl_pack_b16: not a 16-bit type");
+    size_t NR = k->impl->nr, panels = (N + NR - 1) / NR, kp = round_up(K, 2), halves, bytes;
+    if (!xl_mul_size(panels, kp, &halves) || !xl_mul_size(halves, NR, &halves) ||
+        !xl_mul_size(halves, sizeof(unsigned short), &bytes))
+        return xl_fail(err, XL_ERR_NOMEM, "pack weight [%zu x %zu]: size overflow", K, N);
+    unsigned short *data = xl_aligned_alloc(bytes ? bytes : 64, err);
+    if (data == NULL) return -1;
+    memset(data, 0, bytes); /* +0 in both formats: the padding past K and N */
+    for (size_t n = 0; n < N; n++) {
+        unsigned short *d = data + n / NR * kp * NR + 2 * (n % NR);
+        const unsigned short *row = W + n * ldb;
+        for (size_t p = 0; p < K; p++) d[p / 2 * 2 * NR + p % 2] = row[p];
+    }
+    out->k = K;
+    out->n = N;
+    out->nr = NR;
+    out->path = k->path;
+    out->elem = elem;
+    out->data16 = data;
+    out->block = data;
+    return 0;
+}
+
+/* The float32 form of the KC slice [pc, pc+kc) of 16-bit panel `jp` of p (pc even), into buf
+ * (round_up(kc, 2) x NR floats): the packing step of a 16-bit weight. */
+static const float *widen_slice(const xl_kernel_table *t, const xl_packed_matrix *p, size_t jp, size_t pc, size_t kc,
+                                float *buf)
+{
+    const size_t NR = p->nr, kp = round_up(p->k, 2);
+    const unsigned short *src = p->data16 + jp * kp * NR + pc * NR;
+    (t->widen16 ? t->widen16 : xl_widen16_scalar)(src, (kc + 1) / 2, NR, (int)p->elem, buf);
+    return buf;
 }
 
 void xl_packed_free(xl_packed_matrix *p)
@@ -506,16 +556,19 @@ static void gemm_stream(const gemm_job *g, size_t m0, size_t m1, size_t n0, size
     const size_t direct = t->ukr_rows != NULL ? mc / MR * MR : 0;
     float *apack = ws; /* rows [direct, mc): pack_a over all of K; group q's slice at pc is apack + q*K*MR + pc*MR */
     if (direct < mc) pack_a_job(g, m0 + direct, 0, mc - direct, K, apack);
+    const int b16 = g->bpack->elem != XL_ELEM_F32;
+    float *wbuf = ws + round_up(t->mc * KC, 16); /* a 16-bit slice widened (the B block's space, unused here) */
     for (size_t jc = n0; jc < n1; jc += NR) {
         const size_t nr = n1 - jc < NR ? n1 - jc : NR;
-        const float *panel = g->bpack->data + (jc / NR) * K * NR;
+        const float *panel = b16 ? NULL : g->bpack->data + (jc / NR) * K * NR;
         for (size_t pc = 0; pc < K; pc += KC) {
             const size_t kc = K - pc < KC ? K - pc : KC;
             const float beta = pc == 0 ? g->beta : 1.0f;
+            const float *bslice = b16 ? widen_slice(t, g->bpack, jc / NR, pc, kc, wbuf) : panel + pc * NR;
             for (size_t ir = 0; ir < mc; ir += MR) {
                 const size_t mr = mc - ir < MR ? mc - ir : MR;
                 const float *amicro = apack + (ir < direct ? 0 : (ir - direct) / MR * K * MR) + pc * MR;
-                tile(t, g, kc, mr, nr, ir < direct, g->A + (m0 + ir) * g->lda + pc, amicro, panel + pc * NR,
+                tile(t, g, kc, mr, nr, ir < direct, g->A + (m0 + ir) * g->lda + pc, amicro, bslice,
                      g->C + (m0 + ir) * g->ldc + jc, beta);
             }
         }
@@ -586,7 +639,11 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
             size_t kc = K - pc < KC ? K - pc : KC;
             const float *bp;
             size_t bstride; /* floats between consecutive NR panels */
-            if (g->bpack) {
+            const int b16 = g->bpack && g->bpack->elem != XL_ELEM_F32;
+            if (b16) { /* widened one micro-panel at a time below, into the B block's space */
+                bp = NULL;
+                bstride = 0;
+            } else if (g->bpack) {
                 bp = g->bpack->data + (jc / NR) * K * NR + pc * NR;
                 bstride = K * NR;
             } else {
@@ -605,7 +662,8 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
                 if (direct < mc) pack_a_job(g, ic + direct, pc, mc - direct, kc, apack);
                 for (size_t jr = 0; jr < nc; jr += NR) {
                     size_t nr = nc - jr < NR ? nc - jr : NR;
-                    const float *bmicro = bp + (jr / NR) * bstride;
+                    const float *bmicro = b16 ? widen_slice(t, g->bpack, (jc + jr) / NR, pc, kc, bpack)
+                                              : bp + (jr / NR) * bstride;
                     for (size_t ir = 0; ir < mc; ir += MR) {
                         size_t mr = mc - ir < MR ? mc - ir : MR;
                         float *c = g->C + (ic + ir) * g->ldc + jc + jr;
@@ -665,7 +723,7 @@ void xl_sgemm_ex(xl_kernels *k, int n_threads, xl_trans trans_a, xl_trans trans_
     g.t = k->impl;
     g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
     g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.trans_a = trans_a == XL_TRANS;
-    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
+    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K, NULL, XL_ELEM_F32};
     gemm_run(k, n_threads, &g);
 }
 
@@ -678,7 +736,9 @@ void xl_sgemm_packed(xl_kernels *k, int n_threads, size_t M, float alpha, const 
     g.M = M, g.N = B->n, g.K = B->k, g.alpha = alpha, g.beta = beta;
     g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.bias = bias, g.act = act;
     if (B->nr == g.t->nr) g.bpack = B;
-    else g.bsrc = (b_source){SRC_PACKED, B->data, B->nr, B->k}; /* packed for another path: repack */
+    else if (B->elem != XL_ELEM_F32) /* packed for another path: repack */
+        g.bsrc = (b_source){SRC_PACKED16, NULL, B->nr, B->k, B->data16, B->elem};
+    else g.bsrc = (b_source){SRC_PACKED, B->data, B->nr, B->k, NULL, XL_ELEM_F32};
     gemm_run(k, n_threads, &g);
 }
 
@@ -719,7 +779,7 @@ void xl_sgemm_batched_ex(xl_kernels *k, int n_threads, xl_trans trans_a, xl_tran
     g.t = k->impl;
     g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
     g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.trans_a = trans_a == XL_TRANS;
-    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
+    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K, NULL, XL_ELEM_F32};
     g.stride_a = stride_a, g.stride_b = stride_b, g.stride_c = stride_c;
     g.workspace = k->workspace;
     g.ws_per_thread = k->workspace_per_thread;
@@ -776,7 +836,8 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
             /* K_h^T and V_h packed once per head into the B part of the workspace (the A part is
              * left to gemm_block); otherwise (very long sequences) gemm_block packs them per cache
              * block from the QKV rows, on every block of query rows */
-            const b_source ks = {SRC_TRANS, j->k + row0, j->ld_qkv, dh}, vs = {SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
+            const b_source ks = {SRC_TRANS, j->k + row0, j->ld_qkv, dh, NULL, XL_ELEM_F32},
+                           vs = {SRC_NOTRANS, j->v + row0, j->ld_qkv, n, NULL, XL_ELEM_F32};
             pack_b(&ks, 0, dh, 0, n, NR, kt);
             pack_b(&vs, 0, n, 0, dh, NR, vp);
             KT = (xl_packed_matrix){.k = dh, .n = n, .nr = NR, .path = t->path, .data = kt, .block = NULL};
@@ -794,7 +855,7 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
             g.M = r1 - r0, g.N = n, g.K = dh, g.alpha = j->scale, g.beta = 0.0f;
             g.A = j->q + row0 + r0 * j->ld_qkv, g.lda = j->ld_qkv, g.C = Sb, g.ldc = n;
             g.bpack = packed_once ? &KT : NULL;
-            g.bsrc = (b_source){SRC_TRANS, j->k + row0, j->ld_qkv, dh};
+            g.bsrc = (b_source){SRC_TRANS, j->k + row0, j->ld_qkv, dh, NULL, XL_ELEM_F32};
             gemm_block(&g, 0, r1 - r0, 0, n, ws);
             /* P = softmax(S + mask) row by row */
             for (size_t r = 0; r < r1 - r0; r++) t->softmax(Sb + r * n, n, 1.0f, mask);
@@ -803,7 +864,7 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
             g.M = r1 - r0, g.N = dh, g.K = n, g.alpha = 1.0f;
             g.A = Sb, g.lda = n, g.C = ctx_h + r0 * j->ld_ctx, g.ldc = j->ld_ctx;
             g.bpack = packed_once ? &VP : NULL;
-            g.bsrc = (b_source){SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
+            g.bsrc = (b_source){SRC_NOTRANS, j->v + row0, j->ld_qkv, n, NULL, XL_ELEM_F32};
             gemm_block(&g, 0, r1 - r0, 0, dh, ws);
         }
     }

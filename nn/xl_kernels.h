@@ -147,11 +147,26 @@ void xl_attention(xl_kernels *k, int n_threads, size_t n_seq, const size_t *off,
 /* A constant right-hand operand op(B)[K,N] pre-packed into the micro-kernel's panel layout:
  * ceil(N/nr) column panels, panel p holding op(B)[0..K, p*nr .. p*nr+nr) as K rows of nr
  * contiguous floats (zero-padded past N).  Build it once per weight at model load. */
+/* Element type of a packed matrix: float32, or 16-bit weights kept as stored in a model file and
+ * converted to float32 in the GEMM's packing step (one KC x NR micro-panel at a time, exactly:
+ * IEEE binary16 and bfloat16 are subsets of binary32), so the product equals the one on a widened
+ * float32 copy bit for bit and the weights take half the memory. */
+typedef enum xl_elem {
+    XL_ELEM_F32 = 0,
+    XL_ELEM_F16 = 1, /* IEEE binary16 bit patterns */
+    XL_ELEM_BF16 = 2 /* bfloat16 (upper half of a binary32) bit patterns */
+} xl_elem;
+
 typedef struct xl_packed_matrix {
     size_t k, n;       /* op(B) is [K,N] */
     size_t nr;         /* panel width (the micro-kernel's NR of `path`) */
     xl_simd_path path; /* path it was packed for; another path still works (slower fallback) */
+    xl_elem elem;      /* XL_ELEM_F32: `data`; F16 / BF16: `data16` */
     float *data;       /* ceil(n/nr) * k * nr floats, 64-byte aligned (2 MiB for large ones) */
+    /* 16-bit form (xl_pack_b16): ceil(n/nr) panels of kp = round_up(k, 2) rows; rows 2q and 2q+1 of
+     * a panel are interleaved as pairs (the operand order of AVX512_BF16's vdpbf16ps):
+     * data16[jp*kp*nr + q*2*nr + 2*j + e] = op(B)[2q + e, jp*nr + j], zero past k and n */
+    unsigned short *data16;
     void *block;       /* the allocation holding data (owned; xl_packed_free releases it) */
 } xl_packed_matrix;
 
@@ -160,6 +175,14 @@ typedef struct xl_packed_matrix {
 int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const float *B, size_t ldb,
               xl_packed_matrix *out, xl_error *err);
 void xl_packed_free(xl_packed_matrix *p);
+/* Pack an nn.Linear weight W[N=out, K=in] (row stride ldb >= K) stored as 16-bit elements (elem
+ * XL_ELEM_F16 or XL_ELEM_BF16, host-order bit patterns) without widening it: the packed matrix
+ * keeps 16 bits per weight and xl_sgemm_packed / xl_linear convert each micro-panel to float32
+ * when they use it.  Results equal those on xl_pack_b of the widened weight, bit for bit. */
+int xl_pack_b16(const xl_kernels *k, size_t K, size_t N, const unsigned short *W, size_t ldb, xl_elem elem,
+                xl_packed_matrix *out, xl_error *err);
+/* Exact conversions of one 16-bit element (the scalar reference of every path's conversion). */
+float xl_elem16_to_float(unsigned short v, xl_elem elem);
 /* Repack op(B) into p (already packed by xl_pack_b with the same K, N, trans and context) after the
  * weights changed (an optimiser step): no allocation, O(K*N). */
 void xl_pack_b_refresh(const xl_kernels *k, xl_trans trans, const float *B, size_t ldb, xl_packed_matrix *p);

@@ -272,6 +272,45 @@ void xl_qdot_avx2(size_t m, size_t n, size_t kp, const signed char *a, size_t ld
 #define VHMAX hmax256
 #include "xl_kernels_simd.inc"
 
+/* 16-bit packed pair rows to float32 (xl_kernels_impl.h: widen16), 8 columns per step: a pair (rows
+ * 2q, 2q+1 of one column) is one 32-bit lane.  bf16: row 2q = lane << 16, row 2q+1 = lane with its
+ * low half cleared.  f16: the low and high halves are gathered into 8 x u16 each (vpackusdw, then
+ * vpermq to undo its lane interleave) and converted with F16C (vcvtph2ps, exact).  nr % 8 == 0. */
+void xl_widen16_avx2(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst)
+{
+    const __m256i lo16 = _mm256_set1_epi32(0xFFFF), hi16 = _mm256_set1_epi32((int)0xFFFF0000u);
+    for (size_t q = 0; q < kpairs; q++, src += 2 * nr, dst += 2 * nr) {
+        size_t j = 0;
+        if (elem == XL_ELEM_BF16) {
+            for (; j < nr; j += 8) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j));
+                _mm256_storeu_ps(dst + j, _mm256_castsi256_ps(_mm256_slli_epi32(x, 16)));
+                _mm256_storeu_ps(dst + nr + j, _mm256_castsi256_ps(_mm256_and_si256(x, hi16)));
+            }
+        } else {
+            for (; j + 16 <= nr; j += 16) {
+                __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j));
+                __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j + 16));
+                __m256i ev = _mm256_permute4x64_epi64(
+                    _mm256_packus_epi32(_mm256_and_si256(x0, lo16), _mm256_and_si256(x1, lo16)), 0xD8);
+                __m256i od = _mm256_permute4x64_epi64(
+                    _mm256_packus_epi32(_mm256_srli_epi32(x0, 16), _mm256_srli_epi32(x1, 16)), 0xD8);
+                _mm256_storeu_ps(dst + j, _mm256_cvtph_ps(_mm256_castsi256_si128(ev)));
+                _mm256_storeu_ps(dst + j + 8, _mm256_cvtph_ps(_mm256_extracti128_si256(ev, 1)));
+                _mm256_storeu_ps(dst + nr + j, _mm256_cvtph_ps(_mm256_castsi256_si128(od)));
+                _mm256_storeu_ps(dst + nr + j + 8, _mm256_cvtph_ps(_mm256_extracti128_si256(od, 1)));
+            }
+            for (; j < nr; j += 8) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j));
+                __m256i ev = _mm256_permute4x64_epi64(_mm256_packus_epi32(_mm256_and_si256(x, lo16), x), 0xD8);
+                __m256i od = _mm256_permute4x64_epi64(_mm256_packus_epi32(_mm256_srli_epi32(x, 16), x), 0xD8);
+                _mm256_storeu_ps(dst + j, _mm256_cvtph_ps(_mm256_castsi256_si128(ev)));
+                _mm256_storeu_ps(dst + nr + j, _mm256_cvtph_ps(_mm256_castsi256_si128(od)));
+            }
+        }
+    }
+}
+
 const xl_kernel_table xl_kernel_table_avx2 = {
     .path = XL_SIMD_AVX2,
     .mr = MR,
@@ -291,6 +330,7 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .fma_probe = fma_probe,
     .qdot = xl_qdot_avx2,
     .quantize_row = xl_quantize_row_avx2,
+    .widen16 = xl_widen16_avx2,
 };
 
 #else

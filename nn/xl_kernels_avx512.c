@@ -233,6 +233,7 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .qdot = xl_qdot_avx2, /* AVX-512 CPUs have AVX2 */
     .quantize_row = xl_quantize_row_avx2,
     .qdot_vnni = xl_qdot_avx512vnni,
+    .widen16 = xl_widen16_avx2,
 };
 
 #else

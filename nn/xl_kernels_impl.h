@@ -54,6 +54,10 @@ typedef struct xl_kernel_table {
      * s = max|x| / 127, 1 for a zero row, NaN (and q all zero) for a row holding Inf or NaN.  Every
      * path gives the same bits: one IEEE division per element, the same rounding rule. */
     float (*quantize_row)(const float *x, size_t k, size_t kp, signed char *q);
+    /* 16-bit packed weights to float32 (NULL: the scalar one, xl_widen16_scalar): kpairs pair rows of
+     * a 16-bit panel (xl_packed_matrix.data16 layout, nr columns) into 2*kpairs rows of nr floats,
+     * dst[(2q+e)*nr + j] = value of src[q*2*nr + 2*j + e]; exact, so every path gives the same bits. */
+    void (*widen16)(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);
     /* Peak probe: `iters` steps of 12 independent FMA chains on full vectors (nothing else);
      * returns the flops done.  `sink` receives a value so the loop is not optimised away. */
     double (*fma_probe)(size_t iters, float *sink);
@@ -77,5 +81,9 @@ float xl_quantize_row_scalar(const float *x, size_t k, size_t kp, signed char *q
 float xl_quantize_row_avx2(const float *x, size_t k, size_t kp, signed char *q);
 void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                         size_t ldb, const int *bsum, int *c, size_t ldc);
+
+void xl_widen16_scalar(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);
+/* AVX2 + F16C (x86-64 builds; the AVX-512 table uses it too): nr a multiple of 8 */
+void xl_widen16_avx2(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);
 
 #endif /* XL_KERNELS_IMPL_H */

@@ -78,6 +78,26 @@ static double fma_probe(size_t iters, float *sink)
 #define VHMAX vmaxvq_f32
 #include "xl_kernels_simd.inc"
 
+/* 16-bit packed pair rows to float32 (xl_kernels_impl.h: widen16): vld2q_u16 splits 8 pairs into
+ * the even and odd rows; bf16 is a 16-bit left shift, f16 an exact vcvt_f32_f16.  nr % 8 == 0. */
+static void widen16_neon(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst)
+{
+    for (size_t q = 0; q < kpairs; q++, src += 2 * nr, dst += 2 * nr)
+        for (size_t j = 0; j < nr; j += 8) {
+            uint16x8x2_t v = vld2q_u16(src + 2 * j);
+            for (int e = 0; e < 2; e++) {
+                float *d = dst + (size_t)e * nr + j;
+                if (elem == XL_ELEM_BF16) {
+                    vst1q_f32(d, vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(v.val[e]), 16)));
+                    vst1q_f32(d + 4, vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(v.val[e]), 16)));
+                } else {
+                    vst1q_f32(d, vcvt_f32_f16(vreinterpret_f16_u16(vget_low_u16(v.val[e]))));
+                    vst1q_f32(d + 4, vcvt_f32_f16(vreinterpret_f16_u16(vget_high_u16(v.val[e]))));
+                }
+            }
+        }
+}
+
 const xl_kernel_table xl_kernel_table_neon = {
     .path = XL_SIMD_NEON,
     .mr = MR,
@@ -94,6 +114,7 @@ const xl_kernel_table xl_kernel_table_neon = {
     .axpy = simd_axpy,
     .scal = simd_scal,
     .fma_probe = fma_probe,
+    .widen16 = widen16_neon,
 };
 
 #else

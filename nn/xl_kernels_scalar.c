@@ -6,6 +6,7 @@
  */
 #include <math.h>
 
+#include "xl_bytes.h"
 #include "xl_kernels_impl.h"
 
 #define SC_MR 4
@@ -149,6 +150,21 @@ void xl_qdot_scalar(size_t m, size_t n, size_t kp, const signed char *a, size_t 
         }
 }
 
+float xl_elem16_to_float(unsigned short v, xl_elem elem)
+{
+    return elem == XL_ELEM_F16 ? xl_half_to_float(v) : xl_bf16_to_float(v);
+}
+
+/* 16-bit packed pair rows to float32 rows (xl_kernels_impl.h: widen16), the reference. */
+void xl_widen16_scalar(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst)
+{
+    for (size_t q = 0; q < kpairs; q++, src += 2 * nr, dst += 2 * nr)
+        for (size_t j = 0; j < nr; j++) {
+            dst[j] = xl_elem16_to_float(src[2 * j], (xl_elem)elem);
+            dst[nr + j] = xl_elem16_to_float(src[2 * j + 1], (xl_elem)elem);
+        }
+}
+
 const xl_kernel_table xl_kernel_table_scalar = {
     .path = XL_SIMD_SCALAR,
     .mr = SC_MR,
@@ -166,4 +182,5 @@ const xl_kernel_table xl_kernel_table_scalar = {
     .scal = scal_scalar,
     .fma_probe = fma_probe_scalar,
     .qdot = xl_qdot_scalar,
+    .widen16 = xl_widen16_scalar,
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xl_bytes.h"
 #include "xl_kernels.h"
 
 static const xl_simd_path all_paths[] = {XL_SIMD_SCALAR, XL_SIMD_AVX2, XL_SIMD_AVX512, XL_SIMD_NEON};
@@ -749,6 +750,85 @@ static void test_qlinear(void **state)
     assert_int_equal(xl_qmatrix_quantize(2, XL_QMATRIX_MAX_K + 1, W, 4, &Q, &err), -1);
 }
 
+/* ---- 16-bit packed weights (f16 / bf16 kept as stored; xl_pack_b16) ---- */
+
+/* Random 16-bit weights [N, K] (ld K + 1) of type `elem`: mostly rounded uniform values, and a few
+ * special patterns (+-0, the smallest subnormal, the largest finite f16, bf16 subnormals). */
+static unsigned short *rand_w16(size_t N, size_t K, xl_elem elem)
+{
+    unsigned short *w = malloc(N * (K + 1) * sizeof *w);
+    assert_non_null(w);
+    static const unsigned short sp16[] = {0x0000, 0x8000, 0x0001, 0x83ff, 0x7bff, 0xfbff, 0x3c00};
+    static const unsigned short spbf[] = {0x0000, 0x8000, 0x0001, 0x807f, 0x4780, 0xc2f7, 0x3f80};
+    for (size_t i = 0; i < N * (K + 1); i++) {
+        float x = frand() * (i % 7 == 0 ? 8.0f : 0.5f);
+        w[i] = elem == XL_ELEM_F16 ? xl_float_to_half(x) : xl_float_to_bf16(x);
+        if (i % 53 == 0) w[i] = (elem == XL_ELEM_F16 ? sp16 : spbf)[(i / 53) % 7];
+    }
+    return w;
+}
+
+/* xl_pack_b16 + xl_linear / xl_sgemm_packed on every path gives the bits of xl_pack_b on the widened
+ * float32 weight (the conversion is exact and the micro-kernel sees the same floats): few rows (the
+ * weight-streaming loop), many rows (the blocked loop, several A blocks), odd K and N (the padded
+ * pair row and partial panels), 1 and 2 threads, and a matrix packed for another path. */
+static void test_pack_b16(void **state)
+{
+    (void)state;
+    static const shape shapes[] = {{3, 37, 45}, {230, 37, 301}, {16, 70, 64}, {1, 1, 1}, {4, 9, 0}};
+    for (int e = 1; e <= 2; e++) {
+        const xl_elem elem = (xl_elem)e;
+        for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+            shape s = shapes[si];
+            unsigned short *W16 = rand_w16(s.N, s.K, elem);
+            float *W = malloc((s.N * (s.K + 1) + 1) * sizeof *W), *A = rand_vec(s.M * s.K), *bias = rand_vec(s.N);
+            float *C1 = malloc((s.M * s.N + 1) * sizeof *C1), *C2 = malloc((s.M * s.N + 1) * sizeof *C2);
+            assert_non_null(W), assert_non_null(C1), assert_non_null(C2);
+            for (size_t i = 0; i < s.N * (s.K + 1); i++) W[i] = xl_elem16_to_float(W16[i], elem);
+            for (size_t pi = 0; pi < N_PATHS; pi++) {
+                xl_kernels k;
+                if (!init_path(&k, all_paths[pi])) continue;
+                xl_packed_matrix P32, P16;
+                xl_error err;
+                assert_int_equal(xl_pack_b(&k, XL_TRANS, s.K, s.N, W, s.K + 1, &P32, &err), 0);
+                assert_int_equal(xl_pack_b16(&k, s.K, s.N, W16, s.K + 1, elem, &P16, &err), 0);
+                assert_int_equal(P16.elem, elem);
+                assert_null(P16.data);
+                for (int act = 0; act < 3; act += 2)
+                    for (int th = 1; th <= 2; th++) {
+                        xl_linear(&k, th, A, s.M, &P32, bias, (xl_act)act, C1);
+                        xl_linear(&k, th, A, s.M, &P16, bias, (xl_act)act, C2);
+                        if (s.M > 0 && s.N > 0) assert_memory_equal(C1, C2, s.M * s.N * sizeof *C1);
+                    }
+                /* general form: alpha, beta, C read */
+                for (size_t i = 0; i < s.M * s.N; i++) C1[i] = C2[i] = frand();
+                xl_sgemm_packed(&k, 2, s.M, 0.75f, A, s.K, &P32, 0.5f, C1, s.N, NULL, XL_ACT_NONE);
+                xl_sgemm_packed(&k, 2, s.M, 0.75f, A, s.K, &P16, 0.5f, C2, s.N, NULL, XL_ACT_NONE);
+                if (s.M > 0 && s.N > 0) assert_memory_equal(C1, C2, s.M * s.N * sizeof *C1);
+                /* packed for this path, run on another (repacked from the 16-bit panels) */
+                for (size_t qi = 0; qi < N_PATHS; qi++) {
+                    xl_kernels other;
+                    if (all_paths[qi] == all_paths[pi] || !init_path(&other, all_paths[qi])) continue;
+                    xl_linear(&other, 2, A, s.M, &P32, bias, XL_ACT_NONE, C1);
+                    xl_linear(&other, 2, A, s.M, &P16, bias, XL_ACT_NONE, C2);
+                    if (s.M > 0 && s.N > 0) assert_memory_equal(C1, C2, s.M * s.N * sizeof *C1);
+                    xl_kernels_free(&other);
+                }
+                xl_packed_free(&P32);
+                xl_packed_free(&P16);
+                xl_kernels_free(&k);
+            }
+            free(W16), free(W), free(A), free(bias), free(C1), free(C2);
+        }
+    }
+    /* the exact conversions */
+    assert_true(xl_elem16_to_float(0x3c00, XL_ELEM_F16) == 1.0f);
+    assert_true(xl_elem16_to_float(0x0001, XL_ELEM_F16) == ldexpf(1.0f, -24));
+    assert_true(xl_elem16_to_float(0x7bff, XL_ELEM_F16) == 65504.0f);
+    assert_true(xl_elem16_to_float(0x3f80, XL_ELEM_BF16) == 1.0f);
+    assert_true(xl_elem16_to_float(0xc2f7, XL_ELEM_BF16) == -123.5f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -757,7 +837,7 @@ int main(void)
         cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_sgemm_trans_a), cmocka_unit_test(test_attention),
         cmocka_unit_test(test_attention_probabilities_only), cmocka_unit_test(test_gelu),
         cmocka_unit_test(test_layernorm), cmocka_unit_test(test_softmax),
-        cmocka_unit_test(test_vector_ops), cmocka_unit_test(test_qlinear),
+        cmocka_unit_test(test_vector_ops), cmocka_unit_test(test_qlinear), cmocka_unit_test(test_pack_b16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

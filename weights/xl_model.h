@@ -108,7 +108,8 @@ typedef struct xl_tensor {
     uint64_t nbytes;    /* stored bytes (xl_dtype_stored_bytes) */
     const float *data;  /* count float32s, 64-byte aligned, read-only: the stored
                          * F32 data in place, or the widened copy of F16/BF16/I8
-                         * (NULL for I8 opened with XL_MODEL_OPEN_KEEP_I8) */
+                         * (NULL for I8 opened with XL_MODEL_OPEN_KEEP_I8, and for
+                         * F16 / BF16 opened with XL_MODEL_OPEN_KEEP_REDUCED) */
     const void *stored; /* the stored elements in host byte order, 64-byte aligned:
                          * float (F32), uint16_t bit patterns (F16, BF16), int8_t (I8) */
     const float *scales; /* I8: shape[0] per-row scales (finite, > 0); NULL otherwise */
@@ -123,7 +124,12 @@ enum {
     /* I8 tensors are not widened: their `data` is NULL and only `stored` / `scales` are given (the
      * int8 encoder, nn/bert.h, which then keeps no float32 copy of its int8 weights).  Every check
      * of the stored form is still made. */
-    XL_MODEL_OPEN_KEEP_I8 = 1u
+    XL_MODEL_OPEN_KEEP_I8 = 1u,
+    /* F16 / BF16 tensors are not widened either: `data` NULL, `stored` gives the 16-bit elements in
+     * host order (the encoder packs its linear weights from them, xl_pack_b16, and reads embedding
+     * rows from them, so no float32 copy exists).  Their pages of the mapping are kept: the
+     * consumer releases what it copied (xl_model_release_data). */
+    XL_MODEL_OPEN_KEEP_REDUCED = 2u
 };
 int xl_model_open_ex(xl_model **out, const char *path, unsigned flags, xl_error *err);
 /* Validate a model held in memory (tests, fuzzing).  The bytes are copied
