@@ -19,6 +19,10 @@
 #endif
 #include "xl_kernels.h"
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h> /* getauxval: the Arm dot-product extension */
+#endif
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -116,6 +120,17 @@ static int x86_has_avx512_vnni(void)
 #endif
 }
 
+/* The Arm dot-product extension (sdot/udot, FEAT_DotProd): Linux reports it in AT_HWCAP (ASIMDDP,
+ * bit 20); elsewhere it is taken as absent (the plain NEON int8 kernel runs). */
+static int arm_has_dotprod(void)
+{
+#if defined(__aarch64__) && defined(__linux__)
+    return (getauxval(AT_HWCAP) & (1ul << 20)) != 0;
+#else
+    return 0;
+#endif
+}
+
 static const xl_kernel_table *path_table(xl_simd_path path)
 {
     switch (path) {
@@ -203,6 +218,7 @@ int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_e
     k->path = path;
     k->impl = t;
     k->has_vnni = path == XL_SIMD_AVX512 && t->qdot_vnni != NULL && x86_has_avx512_vnni();
+    k->has_dotprod = path == XL_SIMD_NEON && t->qdot_vnni != NULL && arm_has_dotprod();
     k->max_threads = nt;
     k->workspace = ws;
     k->workspace_per_thread = per;
@@ -898,6 +914,7 @@ void xl_attention(xl_kernels *k, int n_threads, size_t n_seq, const size_t *off,
 
 typedef struct {
     const xl_kernel_table *t;
+    double (*probe)(size_t iters, float *sink);
     size_t iters;
     double flops[XL_MAX_THREADS];
     float sink[XL_MAX_THREADS][16];
@@ -908,16 +925,31 @@ static void peak_range(void *ctx, size_t begin, size_t end, int tid)
     peak_job *j = ctx;
     (void)begin, (void)end;
     j->sink[tid][0] = 1.0f;
-    j->flops[tid] = j->t->fma_probe(j->iters, j->sink[tid]);
+    j->flops[tid] = j->probe(j->iters, j->sink[tid]);
 }
 
+static double probe_peak(xl_kernels *k, int n_threads, double seconds, double (*probe)(size_t, float *));
+
 double xl_kernels_fma_peak_gflops(xl_kernels *k, int n_threads, double seconds)
+{
+    return probe_peak(k, n_threads, seconds, k->impl->fma_probe);
+}
+
+double xl_kernels_int8_peak_gops(xl_kernels *k, int n_threads, double seconds)
+{
+    const xl_kernel_table *t = k->impl;
+    double (*probe)(size_t, float *) = k->has_vnni && t->qpeak_probe_vnni ? t->qpeak_probe_vnni : t->qpeak_probe;
+    return probe ? probe_peak(k, n_threads, seconds, probe) : 0.0;
+}
+
+static double probe_peak(xl_kernels *k, int n_threads, double seconds, double (*probe)(size_t, float *))
 {
     int nt = clamp_threads(k, n_threads);
     peak_job *j = malloc(sizeof *j);
     if (j == NULL) return 0.0;
     memset(j, 0, sizeof *j);
     j->t = k->impl;
+    j->probe = probe;
     /* calibrate on one thread, then time the real run */
     j->iters = 1000;
     double best = 0.0;
@@ -1190,7 +1222,7 @@ void xl_qlinear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl
     size_t mb = ws_bytes > fixed ? (ws_bytes - fixed) / W->kp : 0;
     if (mb > Q_MB) mb = Q_MB;
     if (mb == 0) mb = 1;
-    qjob j = {k->impl, k->has_vnni, X, M, mb, (W->n + Q_NB - 1) / Q_NB, W, bias, act, Y, k->workspace, k->workspace_per_thread};
+    qjob j = {k->impl, k->has_vnni || k->has_dotprod, X, M, mb, (W->n + Q_NB - 1) / Q_NB, W, bias, act, Y, k->workspace, k->workspace_per_thread};
     const size_t n_tasks = (M + mb - 1) / mb * j.n_cb;
     int nt = clamp_threads(k, n_threads);
     if (2.0 * (double)M * (double)W->n * (double)W->k < 4e6) nt = 1;

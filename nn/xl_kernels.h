@@ -58,6 +58,8 @@ typedef struct xl_kernels {
     size_t workspace_per_thread;        /* floats per thread in `workspace` */
     struct xl_pool *pool;               /* persistent workers (max_threads > 1), or NULL */
     int has_vnni;                       /* path avx512 on a CPU with AVX512_VNNI: xl_qlinear uses vpdpbusd */
+    int has_dotprod;                    /* path neon on a CPU with the Arm dot-product extension (FEAT_DotProd):
+                                         * xl_qlinear uses sdot; 0 = plain NEON int8 (may be cleared to force it) */
 } xl_kernels;
 
 /* "scalar", "avx2", "avx512", "neon" ("auto" for XL_SIMD_AUTO). */
@@ -200,6 +202,10 @@ void xl_linear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl_
  * independent chains of full vectors) for about `seconds`; returns GFLOP/s of all threads together.
  * Used by the benchmark to report the % of peak the GEMM reaches. */
 double xl_kernels_fma_peak_gflops(xl_kernels *k, int n_threads, double seconds);
+/* The int8 multiply-accumulate peak of this path, measured the same way (AVX2: vpmaddubsw + vpmaddwd
+ * + vpaddd chains; AVX-512 with VNNI: vpdpbusd chains): GOP/s (2 per multiply-add) of all threads,
+ * or 0 where the path has no int8 probe (scalar, NEON). */
+double xl_kernels_int8_peak_gops(xl_kernels *k, int n_threads, double seconds);
 
 /* ---- int8 linear layers (dynamic quantisation; issue 19) ------------------------------------
  * Weights: symmetric int8 with one float scale per output channel (the model file's I8 layout,

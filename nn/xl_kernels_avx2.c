@@ -109,6 +109,28 @@ static double fma_probe(size_t iters, float *sink)
     return (double)iters * 12.0 * 8.0 * 2.0;
 }
 
+/* int8 peak probe: 12 independent chains of the AVX2 int8 multiply-accumulate, vpmaddubsw (32 u8 x s8
+ * products, pairs summed to int16) + vpmaddwd with ones (to int32) + vpaddd, no loads; returns the
+ * int8 operations done (2 per multiply-add).  The GEMM's kernel adds a vpsignb per step (the sign
+ * transfer that keeps the pair sums exact), so it cannot reach this figure. */
+double xl_qpeak_probe_avx2(size_t iters, float *sink)
+{
+    const __m256i b = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
+    const __m256i a = _mm256_set1_epi8((char)(1 + (int)(sink[0] != 0.0f)));
+#define P(i) __m256i c##i = _mm256_set1_epi32(i);
+    P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    for (size_t it = 0; it < iters; it++) {
+#define P(i) c##i = _mm256_add_epi32(c##i, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
+        P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    }
+    c0 = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c0, c1), _mm256_add_epi32(c2, c3)), _mm256_add_epi32(c4, c5));
+    c6 = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c6, c7), _mm256_add_epi32(c8, c9)), _mm256_add_epi32(c10, c11));
+    sink[1] = (float)_mm256_extract_epi32(_mm256_add_epi32(c0, c6), 0);
+    return (double)iters * 12.0 * 32.0 * 2.0;
+}
+
 /* ---- int8 dot products ------------------------------------------------------------------------
  * 2 rows of A x 4 rows of B per block, 32 int8 per step: |a| (unsigned) times b with a's sign
  * (vpsignb) through vpmaddubsw gives int16 pair sums <= 2*127*127 = 32258 (no saturation: both
@@ -331,6 +353,7 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .qdot = xl_qdot_avx2,
     .quantize_row = xl_quantize_row_avx2,
     .widen16 = xl_widen16_avx2,
+    .qpeak_probe = xl_qpeak_probe_avx2,
 };
 
 #else

@@ -213,6 +213,27 @@ void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, siz
 #undef QFIX
 }
 
+/* AVX512_VNNI int8 peak probe: 12 independent vpdpbusd chains (64 u8 x s8 multiply-adds into int32
+ * each), no loads; returns the int8 operations done.  Used only when the CPU has VNNI. */
+__attribute__((target("avx512vnni,avx512bw,avx512f")))
+static double qpeak_probe_vnni(size_t iters, float *sink)
+{
+    const __m512i b = _mm512_set1_epi8(3);
+    const __m512i a = _mm512_set1_epi8((char)(1 + (int)(sink[0] != 0.0f)));
+#define P(i) __m512i c##i = _mm512_set1_epi32(i);
+    P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    for (size_t it = 0; it < iters; it++) {
+#define P(i) c##i = _mm512_dpbusd_epi32(c##i, a, b);
+        P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    }
+    c0 = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(c0, c1), _mm512_add_epi32(c2, c3)), _mm512_add_epi32(c4, c5));
+    c6 = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(c6, c7), _mm512_add_epi32(c8, c9)), _mm512_add_epi32(c10, c11));
+    sink[1] = (float)_mm512_reduce_add_epi32(_mm512_add_epi32(c0, c6));
+    return (double)iters * 12.0 * 64.0 * 2.0;
+}
+
 const xl_kernel_table xl_kernel_table_avx512 = {
     .path = XL_SIMD_AVX512,
     .mr = XL_AVX512_MR,
@@ -234,6 +255,8 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .quantize_row = xl_quantize_row_avx2,
     .qdot_vnni = xl_qdot_avx512vnni,
     .widen16 = xl_widen16_avx2,
+    .qpeak_probe = xl_qpeak_probe_avx2,
+    .qpeak_probe_vnni = qpeak_probe_vnni,
 };
 
 #else

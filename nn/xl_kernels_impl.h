@@ -46,7 +46,8 @@ typedef struct xl_kernel_table {
      * (exact int32, xl_kernels.h: int8 linear layers); bsum[j] = sum_p b[j*ldb + p] (used by VNNI). */
     void (*qdot)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
                  const int *bsum, int *c, size_t ldc);
-    /* the same with AVX512_VNNI (AVX-512 table only; used when xl_kernels.has_vnni) */
+    /* the same with the path's int8 dot-product instruction: AVX512_VNNI vpdpbusd (AVX-512 table; used
+     * when xl_kernels.has_vnni) or Arm sdot (NEON table; used when xl_kernels.has_dotprod) */
     void (*qdot_vnni)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                       size_t ldb, const int *bsum, int *c, size_t ldc);
     /* dynamic per-row activation quantisation (NULL: the scalar one, xl_quantize_row_scalar):
@@ -61,6 +62,11 @@ typedef struct xl_kernel_table {
     /* Peak probe: `iters` steps of 12 independent FMA chains on full vectors (nothing else);
      * returns the flops done.  `sink` receives a value so the loop is not optimised away. */
     double (*fma_probe)(size_t iters, float *sink);
+    /* int8 peak probe (NULL: none): 12 independent chains of the path's int8 multiply-accumulate
+     * instructions, no loads; returns the int8 operations done (2 per multiply-add).  The _vnni one
+     * (AVX-512 table) is used when xl_kernels.has_vnni. */
+    double (*qpeak_probe)(size_t iters, float *sink);
+    double (*qpeak_probe_vnni)(size_t iters, float *sink);
 } xl_kernel_table;
 
 extern const xl_kernel_table xl_kernel_table_scalar;
@@ -82,6 +88,7 @@ float xl_quantize_row_avx2(const float *x, size_t k, size_t kp, signed char *q);
 void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                         size_t ldb, const int *bsum, int *c, size_t ldc);
 
+double xl_qpeak_probe_avx2(size_t iters, float *sink);
 void xl_widen16_scalar(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);
 /* AVX2 + F16C (x86-64 builds; the AVX-512 table uses it too): nr a multiple of 8 */
 void xl_widen16_avx2(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);

@@ -716,7 +716,14 @@ static void check_qlinear_shape(size_t M, size_t N, size_t K)
         xl_qlinear(&k, 2, X, M, &Q, bias, XL_ACT_GELU, got2);
         assert_allclose(got2, gelu_ref, M * N, 1e-6, 1e-6); /* the path's GELU vs the scalar one */
         print_message("[  INFO    ] int8 linear %-6s%s: equal to the exact reference\n", xl_simd_path_name(k.path),
-                      k.has_vnni ? " (AVX512_VNNI vpdpbusd)" : "");
+                      k.has_vnni ? " (AVX512_VNNI vpdpbusd)" : k.has_dotprod ? " (Arm sdot)" : "");
+        if (k.has_vnni || k.has_dotprod) { /* the path's kernel without the dot-product instruction too */
+            k.has_vnni = k.has_dotprod = 0;
+            xl_qlinear(&k, 2, X, M, &Q, bias, XL_ACT_NONE, got2);
+            assert_memory_equal(got, got2, M * N * sizeof *got);
+            print_message("[  INFO    ] int8 linear %-6s without it: equal to the exact reference\n",
+                          xl_simd_path_name(k.path));
+        }
         xl_kernels_free(&k);
     }
     xl_qmatrix_free(&Q);
