@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_kernels_impl.h"
 #include "xl_platform.h"
 #include "xl_thread.h"
@@ -131,6 +132,19 @@ static int arm_has_dotprod(void)
 #endif
 }
 
+/* AVX512_BF16: CPUID.(EAX=7, ECX=1):EAX bit 5 (the OS state is that of AVX-512, checked by the path). */
+static int x86_has_avx512_bf16(void)
+{
+#ifdef XL_X86_DETECT
+    unsigned int a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || a < 1) return 0; /* a: highest subleaf */
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+    return (int)((a >> 5) & 1);
+#else
+    return 0;
+#endif
+}
+
 static const xl_kernel_table *path_table(xl_simd_path path)
 {
     switch (path) {
@@ -219,6 +233,7 @@ int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_e
     k->impl = t;
     k->has_vnni = path == XL_SIMD_AVX512 && t->qdot_vnni != NULL && x86_has_avx512_vnni();
     k->has_dotprod = path == XL_SIMD_NEON && t->qdot_vnni != NULL && arm_has_dotprod();
+    k->has_bf16_dot = path == XL_SIMD_AVX512 && t->ukr_bf16 != NULL && x86_has_avx512_bf16();
     k->max_threads = nt;
     k->workspace = ws;
     k->workspace_per_thread = per;
@@ -509,6 +524,7 @@ typedef struct {
     float *workspace;
     size_t ws_per_thread;
     int split_n; /* parallel items: 1 = NR column panels, 0 = MR row groups */
+    int bf16dot; /* B pre-packed BF16 run by the path's ukr_bf16 (activations rounded to bf16) */
     /* batched */
     size_t stride_a, stride_b, stride_c;
 } gemm_job;
@@ -607,10 +623,75 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
  * 4096 x 768 x 3072 (FFN down, 8 x 512 tokens) 171 -> 192 GFLOP/s, 4096 x 2304 x 768 (QKV) 189 ->
  * 203, FFN up + GELU at 512-4096 rows +3-4%; no gain at 128 rows (one A block), so not used there.
  * Per C element the same K order: results are unchanged to the bit. */
+/* A rows [i0, i0+mc) x K steps [pc, pc+kc) rounded to bf16 pairs (ukr_bf16's A, xl_kernels_impl.h):
+ * dst[ip*kq*MR + q*MR + i] = bf16(A[i0+ip*MR+i, pc+2q]) | bf16(A[.., pc+2q+1]) << 16, zero past kc, mc. */
+static void pack_a_bf16(const gemm_job *g, size_t i0, size_t pc, size_t mc, size_t kc, unsigned int *dst)
+{
+    const size_t MR = g->t->mr, kq = (kc + 1) / 2;
+    for (size_t ip = 0; ip * MR < mc; ip++)
+        for (size_t i = 0; i < MR; i++) {
+            unsigned int *d = dst + ip * kq * MR + i;
+            if (ip * MR + i >= mc) {
+                for (size_t q = 0; q < kq; q++) d[q * MR] = 0;
+                continue;
+            }
+            const float *row = g->A + (i0 + ip * MR + i) * g->lda + pc;
+            for (size_t q = 0; q < kq; q++) {
+                unsigned int lo = xl_float_to_bf16(row[2 * q]);
+                unsigned int hi = 2 * q + 1 < kc ? xl_float_to_bf16(row[2 * q + 1]) : 0u;
+                d[q * MR] = lo | hi << 16;
+            }
+        }
+}
+
+/* C[m0:m1, n0:n1] with B pre-packed BF16 through the path's bf16 dot-product micro-kernel: per A block
+ * (balanced, <= MC rows) and K block (KC, even), A rounded to bf16 pairs once, then every NR panel's
+ * pair rows are used in place (no widening).  Edge tiles go through a stack buffer as in tile(). */
+static void gemm_bf16dot(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
+{
+    const xl_kernel_table *t = g->t;
+    const size_t MR = t->mr, NR = t->nr, MC = t->mc, KC = t->kc, K = g->K, kp = round_up(K, 2);
+    unsigned int *apack = (unsigned int *)(void *)ws; /* mc x kc/2 words fit in the MC x KC floats */
+    const size_t mc_blk = balanced_step(m1 - m0, MC, MR);
+    for (size_t ic = m0; ic < m1; ic += mc_blk) {
+        const size_t mc = m1 - ic < mc_blk ? m1 - ic : mc_blk;
+        for (size_t pc = 0; pc < K; pc += KC) {
+            const size_t kc = K - pc < KC ? K - pc : KC, kq = (kc + 1) / 2;
+            const float beta = pc == 0 ? g->beta : 1.0f;
+            pack_a_bf16(g, ic, pc, mc, kc, apack);
+            for (size_t jc = n0; jc < n1; jc += NR) {
+                const size_t nr = n1 - jc < NR ? n1 - jc : NR;
+                const unsigned short *bmicro = g->bpack->data16 + (jc / NR) * kp * NR + pc * NR;
+                for (size_t ir = 0; ir < mc; ir += MR) {
+                    const size_t mr = mc - ir < MR ? mc - ir : MR;
+                    const unsigned int *amicro = apack + ir / MR * kq * MR;
+                    float *c = g->C + (ic + ir) * g->ldc + jc;
+                    if (mr == MR && nr == NR) {
+                        t->ukr_bf16(kq, amicro, bmicro, c, g->ldc, g->alpha, beta);
+                        continue;
+                    }
+                    float edge[XL_MAX_MR * XL_MAX_NR];
+                    t->ukr_bf16(kq, amicro, bmicro, edge, NR, 1.0f, 0.0f);
+                    for (size_t i = 0; i < mr; i++)
+                        for (size_t j = 0; j < nr; j++) {
+                            float v = g->alpha * edge[i * NR + j];
+                            c[i * g->ldc + j] = beta == 0.0f ? v : v + beta * c[i * g->ldc + j];
+                        }
+                }
+            }
+        }
+        epilogue(g, ic, ic + mc, n0, n1);
+    }
+}
+
 static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
 {
     const size_t MR = g->t->mr, NR = g->t->nr, MC = g->t->mc;
     if (m0 >= m1 || n0 >= n1) return;
+    if (g->bf16dot && g->K > 0) {
+        gemm_bf16dot(g, m0, m1, n0, n1, ws);
+        return;
+    }
     if (g->bpack == NULL || m1 - m0 <= MC) {
         gemm_block_rows(g, m0, m1, n0, n1, ws);
         return;
@@ -751,6 +832,7 @@ void xl_sgemm_packed(xl_kernels *k, int n_threads, size_t M, float alpha, const 
     g.t = k->impl;
     g.M = M, g.N = B->n, g.K = B->k, g.alpha = alpha, g.beta = beta;
     g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.bias = bias, g.act = act;
+    g.bf16dot = k->has_bf16_dot && g.t->ukr_bf16 != NULL && B->elem == XL_ELEM_BF16 && B->nr == g.t->nr;
     if (B->nr == g.t->nr) g.bpack = B;
     else if (B->elem != XL_ELEM_F32) /* packed for another path: repack */
         g.bsrc = (b_source){SRC_PACKED16, NULL, B->nr, B->k, B->data16, B->elem};

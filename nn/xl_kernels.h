@@ -60,6 +60,10 @@ typedef struct xl_kernels {
     int has_vnni;                       /* path avx512 on a CPU with AVX512_VNNI: xl_qlinear uses vpdpbusd */
     int has_dotprod;                    /* path neon on a CPU with the Arm dot-product extension (FEAT_DotProd):
                                          * xl_qlinear uses sdot; 0 = plain NEON int8 (may be cleared to force it) */
+    int has_bf16_dot;                   /* path avx512 on a CPU with AVX512_BF16: linear layers with weights packed
+                                         * BF16 (xl_pack_b16) run vdpbf16ps on activations rounded to bf16
+                                         * (xl_sgemm_packed).  Tests set it on the scalar path, whose kernel is
+                                         * the exact emulation; clear it to widen BF16 weights to float32 */
 } xl_kernels;
 
 /* "scalar", "avx2", "avx512", "neon" ("auto" for XL_SIMD_AUTO). */

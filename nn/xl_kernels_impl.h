@@ -55,6 +55,15 @@ typedef struct xl_kernel_table {
      * s = max|x| / 127, 1 for a zero row, NaN (and q all zero) for a row holding Inf or NaN.  Every
      * path gives the same bits: one IEEE division per element, the same rounding rule. */
     float (*quantize_row)(const float *x, size_t k, size_t kp, signed char *q);
+    /* bf16 dot-product micro-kernel (NULL: none).  AVX-512 table: AVX512_BF16 vdpbf16ps, used when
+     * xl_kernels.has_bf16_dot; scalar table: its exact emulation (the reference; tests switch it on).
+     * a: A rounded to bf16 pairs, kq steps of MR words, a[q*MR + i] = bf16(A[i, 2q]) | bf16(A[i, 2q+1]) << 16;
+     * b: kq pair rows of a 16-bit panel (xl_packed_matrix.data16 layout, NR columns).  Per (i, j):
+     * acc = 0; for each q: acc += A[i,2q+1] B[2q+1,j]; acc += A[i,2q] B[2q,j] (vdpbf16ps's order; each
+     * product of two bf16 is exact in float32); then C = alpha * acc, + beta * C when beta != 0, the
+     * multiply and the add rounded separately. */
+    void (*ukr_bf16)(size_t kq, const unsigned int *a, const unsigned short *b, float *c, size_t ldc, float alpha,
+                     float beta);
     /* 16-bit packed weights to float32 (NULL: the scalar one, xl_widen16_scalar): kpairs pair rows of
      * a 16-bit panel (xl_packed_matrix.data16 layout, nr columns) into 2*kpairs rows of nr floats,
      * dst[(2q+e)*nr + j] = value of src[q*2*nr + 2*j + e]; exact, so every path gives the same bits. */
