@@ -33,6 +33,8 @@
  *     widens such tensors to a float32 copy: `xl_tensor.data` is float32 for
  *     every dtype, so every consumer runs unchanged; `stored` / `scales` give
  *     the stored form (host byte order) to kernels that use it directly.
+ *     XL_MODEL_OPEN_KEEP_I8 / XL_MODEL_OPEN_KEEP_REDUCED skip the widening of
+ *     I8 / F16 and BF16 tensors (`data` NULL; the encoder runs them as stored).
  *     A file whose tensors are all F32 is written as version 1, exactly as
  *     before, so older readers keep reading it.
  *   - The writer (xl_model_writer) produces exactly what the reader accepts,
