@@ -396,8 +396,8 @@ int main(int argc, char **argv)
      * (AVX2: vpmaddubsw + vpmaddwd + vpaddd; VNNI: vpdpbusd); the %core column is a row's matrix
      * product rate per CPU-second against the peak of its arithmetic (int8 rows: the int8 peak,
      * though their attention products run in float32) */
-    const double peak_f32 = xl_kernels_fma_peak_gflops(&k, 1, 0.3), peak_i8 = xl_kernels_int8_peak_gops(&k, 1, 0.3);
-    printf("# peaks, 1 thread, measured: float32 FMA %.1f GFLOP/s, int8 %.1f GOP/s%s\n", peak_f32, peak_i8,
+    const double peak_f32 = xl_bench_fma_peak_cpu(&k), peak_i8 = xl_bench_int8_peak_cpu(&k);
+    printf("# peaks of one core per CPU-second, measured: float32 FMA %.1f GFLOP/s, int8 %.1f GOP/s%s\n", peak_f32, peak_i8,
            peak_i8 > 0 ? (k.has_vnni ? " (vpdpbusd)" : " (vpmaddubsw + vpmaddwd)") : " (no int8 probe on this path)");
     if (do_sgemm) {
         bench_sgemm(&k, 1, 1024, 3072, 768); /* BERT-base FFN-in on 8 x 128 tokens */
