@@ -132,6 +132,19 @@ static int arm_has_dotprod(void)
 #endif
 }
 
+/* AVX-VNNI (VEX-encoded vpdpbusd): CPUID.(EAX=7, ECX=1):EAX bit 4 (YMM state: that of the AVX2 path). */
+static int x86_has_avx_vnni(void)
+{
+#ifdef XL_X86_DETECT
+    unsigned int a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || a < 1) return 0;
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+    return (int)((a >> 4) & 1);
+#else
+    return 0;
+#endif
+}
+
 /* AVX512_BF16: CPUID.(EAX=7, ECX=1):EAX bit 5 (the OS state is that of AVX-512, checked by the path). */
 static int x86_has_avx512_bf16(void)
 {
@@ -231,7 +244,8 @@ int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_e
     }
     k->path = path;
     k->impl = t;
-    k->has_vnni = path == XL_SIMD_AVX512 && t->qdot_vnni != NULL && x86_has_avx512_vnni();
+    k->has_vnni = (path == XL_SIMD_AVX512 && t->qdot_vnni != NULL && x86_has_avx512_vnni()) ||
+                  (path == XL_SIMD_AVX2 && t->qdot_vnni != NULL && x86_has_avx_vnni());
     k->has_dotprod = path == XL_SIMD_NEON && t->qdot_vnni != NULL && arm_has_dotprod();
     k->has_bf16_dot = path == XL_SIMD_AVX512 && t->ukr_bf16 != NULL && x86_has_avx512_bf16();
     k->max_threads = nt;

@@ -57,7 +57,8 @@ typedef struct xl_kernels {
     float *workspace;                   /* per-thread packing buffers (GEMM only), 64-byte aligned */
     size_t workspace_per_thread;        /* floats per thread in `workspace` */
     struct xl_pool *pool;               /* persistent workers (max_threads > 1), or NULL */
-    int has_vnni;                       /* path avx512 on a CPU with AVX512_VNNI: xl_qlinear uses vpdpbusd */
+    int has_vnni;                       /* path avx512 on a CPU with AVX512_VNNI, or path avx2 on one with AVX-VNNI:
+                                         * xl_qlinear uses vpdpbusd (may be cleared to force the maddubs kernel) */
     int has_dotprod;                    /* path neon on a CPU with the Arm dot-product extension (FEAT_DotProd):
                                          * xl_qlinear uses sdot; 0 = plain NEON int8 (may be cleared to force it) */
     int has_bf16_dot;                   /* path avx512 on a CPU with AVX512_BF16: linear layers with weights packed

@@ -46,8 +46,8 @@ typedef struct xl_kernel_table {
      * (exact int32, xl_kernels.h: int8 linear layers); bsum[j] = sum_p b[j*ldb + p] (used by VNNI). */
     void (*qdot)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
                  const int *bsum, int *c, size_t ldc);
-    /* the same with the path's int8 dot-product instruction: AVX512_VNNI vpdpbusd (AVX-512 table; used
-     * when xl_kernels.has_vnni) or Arm sdot (NEON table; used when xl_kernels.has_dotprod) */
+    /* the same with the path's int8 dot-product instruction: AVX512_VNNI vpdpbusd (AVX-512 table) or
+     * AVX-VNNI (AVX2 table), used when xl_kernels.has_vnni; Arm sdot (NEON table; has_dotprod) */
     void (*qdot_vnni)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                       size_t ldb, const int *bsum, int *c, size_t ldc);
     /* dynamic per-row activation quantisation (NULL: the scalar one, xl_quantize_row_scalar):
@@ -98,6 +98,9 @@ void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, siz
                         size_t ldb, const int *bsum, int *c, size_t ldc);
 
 double xl_qpeak_probe_avx2(size_t iters, float *sink);
+/* AVX-VNNI (VEX vpdpbusd on 32 bytes; AVX2 table's qdot_vnni where the compiler supports the target) */
+void xl_qdot_avxvnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
+                     const int *bsum, int *c, size_t ldc);
 void xl_widen16_scalar(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);
 /* AVX2 + F16C (x86-64 builds; the AVX-512 table uses it too): nr a multiple of 8 */
 void xl_widen16_avx2(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);
