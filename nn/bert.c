@@ -148,9 +148,12 @@ static int req_table(const xl_model *m, const char *name, uint64_t rows, uint64_
     const xl_tensor *t = req_matrix(m, name, rows, H, err);
     if (t == NULL) return -1;
     *f = t->data;
-    if (t->data == NULL) { /* I8 kept as stored */
+    if (t->data == NULL && t->dtype == XL_DTYPE_I8) { /* I8 kept as stored */
         q->q = t->stored;
         q->scale = t->scales;
+    } else if (t->data == NULL) { /* F16 / BF16 kept as stored */
+        q->h = t->stored;
+        q->elem = t->dtype == XL_DTYPE_F16 ? XL_ELEM_F16 : XL_ELEM_BF16;
     }
     return 0;
 }
@@ -160,11 +163,14 @@ static int req_table(const xl_model *m, const char *name, uint64_t rows, uint64_
  * (`tmp` holds the concatenation when n_parts > 1).  Then the file pages of the parts are released:
  * the copies are what the forward reads. */
 static int prepare_linear(const xl_model *m, const xl_kernels *k, const xl_tensor *const *parts, size_t n_parts,
-                          size_t in, float *tmp, xl_packed_matrix *packed, xl_qmatrix *qm, size_t *n_int8, xl_error *err)
+                          size_t in, float *tmp, xl_packed_matrix *packed, xl_qmatrix *qm, size_t *n_int8, size_t *n_16bit,
+                          xl_error *err)
 {
-    size_t n_i8 = 0, out = 0;
+    size_t n_i8 = 0, n16 = 0, out = 0;
     for (size_t i = 0; i < n_parts; i++) {
         n_i8 += parts[i]->dtype == XL_DTYPE_I8;
+        n16 += parts[i]->data == NULL && parts[i]->dtype == parts[0]->dtype &&
+               (parts[i]->dtype == XL_DTYPE_F16 || parts[i]->dtype == XL_DTYPE_BF16);
         out += (size_t)parts[i]->shape[0];
     }
     if (n_i8 == n_parts) {
@@ -190,9 +196,22 @@ static int prepare_linear(const xl_model *m, const xl_kernels *k, const xl_tenso
             if (rc < 0) return -1;
         }
         ++*n_int8;
+    } else if (n16 == n_parts) {
+        /* every part F16 / BF16 of one type, kept as stored (XL_MODEL_OPEN_KEEP_REDUCED): packed as
+         * 16-bit, widened to float32 micro-panel by micro-panel in the GEMM (xl_pack_b16) */
+        const xl_elem elem = parts[0]->dtype == XL_DTYPE_F16 ? XL_ELEM_F16 : XL_ELEM_BF16;
+        const unsigned short *w = parts[0]->stored;
+        if (n_parts > 1) {
+            unsigned short *t16 = (unsigned short *)(void *)tmp; /* 3H x H halves fit in 3H x H floats */
+            for (size_t i = 0, r = 0; i < n_parts; r += (size_t)parts[i]->shape[0], i++)
+                memcpy(t16 + r * in, parts[i]->stored, (size_t)parts[i]->shape[0] * in * sizeof(unsigned short));
+            w = t16;
+        }
+        if (xl_pack_b16(k, in, out, w, in, elem, packed, err) < 0) return -1;
+        ++*n_16bit;
     } else {
         for (size_t i = 0; i < n_parts; i++)
-            if (parts[i]->data == NULL) { /* mixed dtypes in one fused layer, opened with KEEP_I8 */
+            if (parts[i]->data == NULL && parts[i]->dtype == XL_DTYPE_I8) { /* mixed dtypes in one fused layer, opened with KEEP_I8 */
                 size_t j = 0;
                 while (parts[j]->dtype == XL_DTYPE_I8) j++; /* exists: not every part is I8 */
                 return xl_fail(err, XL_ERR_FORMAT, "%s: tensor '%s' is int8 but '%s' of the same layer is %s: quantise "
@@ -201,8 +220,16 @@ static int prepare_linear(const xl_model *m, const xl_kernels *k, const xl_tenso
             }
         const float *w = parts[0]->data;
         if (n_parts > 1) {
-            for (size_t i = 0, r = 0; i < n_parts; r += (size_t)parts[i]->shape[0], i++)
-                memcpy(tmp + r * in, parts[i]->data, (size_t)parts[i]->shape[0] * in * sizeof(float));
+            for (size_t i = 0, r = 0; i < n_parts; r += (size_t)parts[i]->shape[0], i++) {
+                const size_t cnt = (size_t)parts[i]->shape[0] * in;
+                if (parts[i]->data != NULL) {
+                    memcpy(tmp + r * in, parts[i]->data, cnt * sizeof(float));
+                } else { /* a 16-bit part kept as stored beside parts of other types: widened here */
+                    const unsigned short *h = parts[i]->stored;
+                    const xl_elem e = parts[i]->dtype == XL_DTYPE_F16 ? XL_ELEM_F16 : XL_ELEM_BF16;
+                    for (size_t x = 0; x < cnt; x++) tmp[r * in + x] = xl_elem16_to_float(h[x], e);
+                }
+            }
             w = tmp;
         }
         if (xl_pack_b(k, XL_TRANS, in, out, w, in, packed, err) < 0) return -1;
@@ -212,6 +239,7 @@ static int prepare_linear(const xl_model *m, const xl_kernels *k, const xl_tenso
         const xl_tensor *t = parts[i];
         if (t->dtype == XL_DTYPE_I8) xl_model_release_data(m, t->stored, t->count);
         else if (t->dtype == XL_DTYPE_F32) xl_model_release_data(m, t->data, t->count * sizeof(float));
+        else if (t->data == NULL) xl_model_release_data(m, t->stored, t->count * sizeof(unsigned short));
     }
     return 0;
 }
@@ -282,10 +310,10 @@ int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl
         memcpy(L->qkv_b + H, L->k_b, H * sizeof(float));
         memcpy(L->qkv_b + 2 * H, L->v_b, H * sizeof(float));
         const xl_tensor *qkv[3] = {tq, tk, tv};
-        if (prepare_linear(m, k, qkv, 3, H, tmp, &L->qkv, &L->qkv_q, &b->n_int8_linear, err) < 0 ||
-            prepare_linear(m, k, &to, 1, H, NULL, &L->attn_out, &L->attn_out_q, &b->n_int8_linear, err) < 0 ||
-            prepare_linear(m, k, &t1, 1, H, NULL, &L->ffn_in, &L->ffn_in_q, &b->n_int8_linear, err) < 0 ||
-            prepare_linear(m, k, &t2, 1, I, NULL, &L->ffn_out, &L->ffn_out_q, &b->n_int8_linear, err) < 0)
+        if (prepare_linear(m, k, qkv, 3, H, tmp, &L->qkv, &L->qkv_q, &b->n_int8_linear, &b->n_16bit_linear, err) < 0 ||
+            prepare_linear(m, k, &to, 1, H, NULL, &L->attn_out, &L->attn_out_q, &b->n_int8_linear, &b->n_16bit_linear, err) < 0 ||
+            prepare_linear(m, k, &t1, 1, H, NULL, &L->ffn_in, &L->ffn_in_q, &b->n_int8_linear, &b->n_16bit_linear, err) < 0 ||
+            prepare_linear(m, k, &t2, 1, I, NULL, &L->ffn_out, &L->ffn_out_q, &b->n_int8_linear, &b->n_16bit_linear, err) < 0)
             goto fail;
     }
     if (c->has_pooler) {
@@ -293,7 +321,7 @@ int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl
         if (tp == NULL) goto fail;
         b->pooler_w = tp->data;
         REQ(b->pooler_b, "pooler.dense.bias", H, 0);
-        if (prepare_linear(m, k, &tp, 1, H, NULL, &b->pooler, &b->pooler_q, &b->n_int8_linear, err) < 0) goto fail;
+        if (prepare_linear(m, k, &tp, 1, H, NULL, &b->pooler, &b->pooler_q, &b->n_int8_linear, &b->n_16bit_linear, err) < 0) goto fail;
     }
     for (size_t i = 0; i < c->n_dense; i++) {
         char nm[64];
@@ -307,7 +335,7 @@ int xl_bert_from_model(xl_bert **out, const xl_model *m, const xl_kernels *k, xl
         bool has_bias = true;
         (void)xl_model_meta_bool(m, bk, &has_bias);
         if (has_bias) REQ(b->dense_b[i], nm, c->dense_out[i], 0);
-        if (prepare_linear(m, k, &td, 1, c->dense_in[i], NULL, &b->dense[i], &b->dense_q[i], &b->n_int8_linear, err) < 0)
+        if (prepare_linear(m, k, &td, 1, c->dense_in[i], NULL, &b->dense[i], &b->dense_q[i], &b->n_int8_linear, &b->n_16bit_linear, err) < 0)
             goto fail;
     }
     xl_aligned_free(tmp);
@@ -490,6 +518,11 @@ int xl_bert_check_ids(const xl_bert *b, const int32_t *ids, const int32_t *type_
 static const float *table_row(const float *f, const xl_bert_table_q *q, size_t r, size_t H, float *dst)
 {
     if (f != NULL) return f + r * H;
+    if (q->h != NULL) {
+        const unsigned short *hr = q->h + r * H;
+        for (size_t j = 0; j < H; j++) dst[j] = xl_elem16_to_float(hr[j], q->elem);
+        return dst;
+    }
     const signed char *qr = q->q + r * H;
     const float s = q->scale[r];
     for (size_t j = 0; j < H; j++) dst[j] = s * (float)qr[j];

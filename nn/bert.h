@@ -98,10 +98,14 @@ typedef struct xl_bert_layer {
 } xl_bert_layer;
 
 /* An embedding table: float32 rows, or (an I8 table opened with XL_MODEL_OPEN_KEEP_I8) int8 rows
- * with one scale per row, read as scale[r] * q[r][j] (the loader's widening, bit for bit). */
+ * with one scale per row, read as scale[r] * q[r][j] (the loader's widening, bit for bit), or
+ * (F16 / BF16 opened with XL_MODEL_OPEN_KEEP_REDUCED) 16-bit rows converted exactly. */
 typedef struct xl_bert_table_q {
     const signed char *q; /* [rows, H] or NULL */
     const float *scale;   /* [rows] */
+    /* or (F16 / BF16 opened with XL_MODEL_OPEN_KEEP_REDUCED) 16-bit rows, widened exactly per row */
+    const unsigned short *h; /* [rows, H] or NULL */
+    xl_elem elem;            /* XL_ELEM_F16 or XL_ELEM_BF16 when h != NULL */
 } xl_bert_table_q;
 
 typedef struct xl_bert {
@@ -118,6 +122,7 @@ typedef struct xl_bert {
     xl_qmatrix pooler_q;                /* int8 pooler (I8 file), else q == NULL */
     xl_qmatrix dense_q[XL_BERT_MAX_DENSE];
     size_t n_int8_linear;               /* linear layers running in int8 (0: a float32 encoder) */
+    size_t n_16bit_linear;              /* linear layers whose packed weights stay F16 / BF16 (KEEP_REDUCED) */
     const float *dense_w[XL_BERT_MAX_DENSE]; /* [out, in] */
     const float *dense_b[XL_BERT_MAX_DENSE]; /* [out] or NULL */
     xl_packed_matrix dense[XL_BERT_MAX_DENSE];

@@ -19,6 +19,10 @@
 #endif
 #include "xl_kernels.h"
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h> /* getauxval: the Arm dot-product extension */
+#endif
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@
 #include <string.h>
 
 #include "xl_alloc.h"
+#include "xl_bytes.h"
 #include "xl_kernels_impl.h"
 #include "xl_platform.h"
 #include "xl_thread.h"
@@ -111,6 +116,43 @@ static int x86_has_avx512_vnni(void)
     unsigned int a, b, c, d;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     return (int)((c >> 11) & 1);
+#else
+    return 0;
+#endif
+}
+
+/* The Arm dot-product extension (sdot/udot, FEAT_DotProd): Linux reports it in AT_HWCAP (ASIMDDP,
+ * bit 20); elsewhere it is taken as absent (the plain NEON int8 kernel runs). */
+static int arm_has_dotprod(void)
+{
+#if defined(__aarch64__) && defined(__linux__)
+    return (getauxval(AT_HWCAP) & (1ul << 20)) != 0;
+#else
+    return 0;
+#endif
+}
+
+/* AVX-VNNI (VEX-encoded vpdpbusd): CPUID.(EAX=7, ECX=1):EAX bit 4 (YMM state: that of the AVX2 path). */
+static int x86_has_avx_vnni(void)
+{
+#ifdef XL_X86_DETECT
+    unsigned int a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || a < 1) return 0;
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+    return (int)((a >> 4) & 1);
+#else
+    return 0;
+#endif
+}
+
+/* AVX512_BF16: CPUID.(EAX=7, ECX=1):EAX bit 5 (the OS state is that of AVX-512, checked by the path). */
+static int x86_has_avx512_bf16(void)
+{
+#ifdef XL_X86_DETECT
+    unsigned int a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || a < 1) return 0; /* a: highest subleaf */
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+    return (int)((a >> 5) & 1);
 #else
     return 0;
 #endif
@@ -202,7 +244,10 @@ int xl_kernels_init(xl_kernels *k, xl_simd_path requested, int max_threads, xl_e
     }
     k->path = path;
     k->impl = t;
-    k->has_vnni = path == XL_SIMD_AVX512 && t->qdot_vnni != NULL && x86_has_avx512_vnni();
+    k->has_vnni = (path == XL_SIMD_AVX512 && t->qdot_vnni != NULL && x86_has_avx512_vnni()) ||
+                  (path == XL_SIMD_AVX2 && t->qdot_vnni != NULL && x86_has_avx_vnni());
+    k->has_dotprod = path == XL_SIMD_NEON && t->qdot_vnni != NULL && arm_has_dotprod();
+    k->has_bf16_dot = path == XL_SIMD_AVX512 && t->ukr_bf16 != NULL && x86_has_avx512_bf16();
     k->max_threads = nt;
     k->workspace = ws;
     k->workspace_per_thread = per;
@@ -237,13 +282,15 @@ static int clamp_threads(const xl_kernels *k, int n_threads)
 /* ---- packing -------------------------------------------------------------------------------- */
 
 /* Where op(B) comes from when it has to be packed on the fly. */
-typedef enum { SRC_NOTRANS, SRC_TRANS, SRC_PACKED } b_source_kind;
+typedef enum { SRC_NOTRANS, SRC_TRANS, SRC_PACKED, SRC_PACKED16 } b_source_kind;
 
 typedef struct {
     b_source_kind kind;
     const float *data; /* B, or the packed data of another path's layout */
-    size_t ld;         /* row stride of B; panel width for SRC_PACKED */
+    size_t ld;         /* row stride of B; panel width for SRC_PACKED / SRC_PACKED16 */
     size_t k_total;    /* K of the whole op(B) (SRC_PACKED: panel = k_total * ld floats) */
+    const unsigned short *data16; /* SRC_PACKED16: 16-bit pair-row panels of another path's width */
+    xl_elem elem;                 /* SRC_PACKED16: F16 or BF16 */
 } b_source;
 
 /* 16 floats: a memcpy of constant size, which the compiler inlines as vector moves (the plain
@@ -320,6 +367,16 @@ static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc
                 size_t n = col0 + j, w = s->ld;
                 const float *src = s->data + (n / w) * s->k_total * w + (n % w);
                 for (size_t p = 0; p < kc; p++) panel[p * NR + j] = src[(pc + p) * w];
+            }
+            break;
+        case SRC_PACKED16: /* xl_packed_matrix.data16 layout: pair rows of 2 * w halves */
+            for (size_t j = 0; j < width; j++) {
+                size_t n = col0 + j, w = s->ld, kp = round_up(s->k_total, 2);
+                const unsigned short *src = s->data16 + (n / w) * kp * w + 2 * (n % w);
+                for (size_t p = 0; p < kc; p++) {
+                    size_t r = pc + p;
+                    panel[p * NR + j] = xl_elem16_to_float(src[r / 2 * 2 * w + r % 2], s->elem);
+                }
             }
             break;
         }
@@ -402,7 +459,7 @@ int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const flo
         (void)madvise(data, bytes / huge * huge, MADV_HUGEPAGE);
 #endif
     }
-    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
+    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K, NULL, XL_ELEM_F32};
     /* whole K in one go: panel p is the contiguous block data + p*K*NR */
     if (K > 0 && N > 0) pack_b(&s, 0, K, 0, N, NR, data);
     out->k = K;
@@ -417,8 +474,46 @@ int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const flo
 void xl_pack_b_refresh(const xl_kernels *k, xl_trans trans, const float *B, size_t ldb, xl_packed_matrix *p)
 {
     (void)k;
-    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, p->k};
+    b_source s = {trans == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, p->k, NULL, XL_ELEM_F32};
     if (p->k > 0 && p->n > 0) pack_b(&s, 0, p->k, 0, p->n, p->nr, p->data);
+}
+
+int xl_pack_b16(const xl_kernels *k, size_t K, size_t N, const unsigned short *W, size_t ldb, xl_elem elem,
+                xl_packed_matrix *out, xl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (elem != XL_ELEM_F16 && elem != XL_ELEM_BF16) return xl_fail(err, XL_ERR_USAGE, "xl_pack_b16: not a 16-bit type");
+    size_t NR = k->impl->nr, panels = (N + NR - 1) / NR, kp = round_up(K, 2), halves, bytes;
+    if (!xl_mul_size(panels, kp, &halves) || !xl_mul_size(halves, NR, &halves) ||
+        !xl_mul_size(halves, sizeof(unsigned short), &bytes))
+        return xl_fail(err, XL_ERR_NOMEM, "pack weight [%zu x %zu]: size overflow", K, N);
+    unsigned short *data = xl_aligned_alloc(bytes ? bytes : 64, err);
+    if (data == NULL) return -1;
+    memset(data, 0, bytes); /* +0 in both formats: the padding past K and N */
+    for (size_t n = 0; n < N; n++) {
+        unsigned short *d = data + n / NR * kp * NR + 2 * (n % NR);
+        const unsigned short *row = W + n * ldb;
+        for (size_t p = 0; p < K; p++) d[p / 2 * 2 * NR + p % 2] = row[p];
+    }
+    out->k = K;
+    out->n = N;
+    out->nr = NR;
+    out->path = k->path;
+    out->elem = elem;
+    out->data16 = data;
+    out->block = data;
+    return 0;
+}
+
+/* The float32 form of the KC slice [pc, pc+kc) of 16-bit panel `jp` of p (pc even), into buf
+ * (round_up(kc, 2) x NR floats): the packing step of a 16-bit weight. */
+static const float *widen_slice(const xl_kernel_table *t, const xl_packed_matrix *p, size_t jp, size_t pc, size_t kc,
+                                float *buf)
+{
+    const size_t NR = p->nr, kp = round_up(p->k, 2);
+    const unsigned short *src = p->data16 + jp * kp * NR + pc * NR;
+    (t->widen16 ? t->widen16 : xl_widen16_scalar)(src, (kc + 1) / 2, NR, (int)p->elem, buf);
+    return buf;
 }
 
 void xl_packed_free(xl_packed_matrix *p)
@@ -446,6 +541,7 @@ typedef struct {
     float *workspace;
     size_t ws_per_thread;
     int split_n; /* parallel items: 1 = NR column panels, 0 = MR row groups */
+    int bf16dot; /* B pre-packed BF16 run by the path's ukr_bf16 (activations rounded to bf16) */
     /* batched */
     size_t stride_a, stride_b, stride_c;
 } gemm_job;
@@ -509,16 +605,19 @@ static void gemm_stream(const gemm_job *g, size_t m0, size_t m1, size_t n0, size
     const size_t direct = t->ukr_rows != NULL ? mc / MR * MR : 0;
     float *apack = ws; /* rows [direct, mc): pack_a over all of K; group q's slice at pc is apack + q*K*MR + pc*MR */
     if (direct < mc) pack_a_job(g, m0 + direct, 0, mc - direct, K, apack);
+    const int b16 = g->bpack->elem != XL_ELEM_F32;
+    float *wbuf = ws + round_up(t->mc * KC, 16); /* a 16-bit slice widened (the B block's space, unused here) */
     for (size_t jc = n0; jc < n1; jc += NR) {
         const size_t nr = n1 - jc < NR ? n1 - jc : NR;
-        const float *panel = g->bpack->data + (jc / NR) * K * NR;
+        const float *panel = b16 ? NULL : g->bpack->data + (jc / NR) * K * NR;
         for (size_t pc = 0; pc < K; pc += KC) {
             const size_t kc = K - pc < KC ? K - pc : KC;
             const float beta = pc == 0 ? g->beta : 1.0f;
+            const float *bslice = b16 ? widen_slice(t, g->bpack, jc / NR, pc, kc, wbuf) : panel + pc * NR;
             for (size_t ir = 0; ir < mc; ir += MR) {
                 const size_t mr = mc - ir < MR ? mc - ir : MR;
                 const float *amicro = apack + (ir < direct ? 0 : (ir - direct) / MR * K * MR) + pc * MR;
-                tile(t, g, kc, mr, nr, ir < direct, g->A + (m0 + ir) * g->lda + pc, amicro, panel + pc * NR,
+                tile(t, g, kc, mr, nr, ir < direct, g->A + (m0 + ir) * g->lda + pc, amicro, bslice,
                      g->C + (m0 + ir) * g->ldc + jc, beta);
             }
         }
@@ -541,10 +640,75 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
  * 4096 x 768 x 3072 (FFN down, 8 x 512 tokens) 171 -> 192 GFLOP/s, 4096 x 2304 x 768 (QKV) 189 ->
  * 203, FFN up + GELU at 512-4096 rows +3-4%; no gain at 128 rows (one A block), so not used there.
  * Per C element the same K order: results are unchanged to the bit. */
+/* A rows [i0, i0+mc) x K steps [pc, pc+kc) rounded to bf16 pairs (ukr_bf16's A, xl_kernels_impl.h):
+ * dst[ip*kq*MR + q*MR + i] = bf16(A[i0+ip*MR+i, pc+2q]) | bf16(A[.., pc+2q+1]) << 16, zero past kc, mc. */
+static void pack_a_bf16(const gemm_job *g, size_t i0, size_t pc, size_t mc, size_t kc, unsigned int *dst)
+{
+    const size_t MR = g->t->mr, kq = (kc + 1) / 2;
+    for (size_t ip = 0; ip * MR < mc; ip++)
+        for (size_t i = 0; i < MR; i++) {
+            unsigned int *d = dst + ip * kq * MR + i;
+            if (ip * MR + i >= mc) {
+                for (size_t q = 0; q < kq; q++) d[q * MR] = 0;
+                continue;
+            }
+            const float *row = g->A + (i0 + ip * MR + i) * g->lda + pc;
+            for (size_t q = 0; q < kq; q++) {
+                unsigned int lo = xl_float_to_bf16(row[2 * q]);
+                unsigned int hi = 2 * q + 1 < kc ? xl_float_to_bf16(row[2 * q + 1]) : 0u;
+                d[q * MR] = lo | hi << 16;
+            }
+        }
+}
+
+/* C[m0:m1, n0:n1] with B pre-packed BF16 through the path's bf16 dot-product micro-kernel: per A block
+ * (balanced, <= MC rows) and K block (KC, even), A rounded to bf16 pairs once, then every NR panel's
+ * pair rows are used in place (no widening).  Edge tiles go through a stack buffer as in tile(). */
+static void gemm_bf16dot(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
+{
+    const xl_kernel_table *t = g->t;
+    const size_t MR = t->mr, NR = t->nr, MC = t->mc, KC = t->kc, K = g->K, kp = round_up(K, 2);
+    unsigned int *apack = (unsigned int *)(void *)ws; /* mc x kc/2 words fit in the MC x KC floats */
+    const size_t mc_blk = balanced_step(m1 - m0, MC, MR);
+    for (size_t ic = m0; ic < m1; ic += mc_blk) {
+        const size_t mc = m1 - ic < mc_blk ? m1 - ic : mc_blk;
+        for (size_t pc = 0; pc < K; pc += KC) {
+            const size_t kc = K - pc < KC ? K - pc : KC, kq = (kc + 1) / 2;
+            const float beta = pc == 0 ? g->beta : 1.0f;
+            pack_a_bf16(g, ic, pc, mc, kc, apack);
+            for (size_t jc = n0; jc < n1; jc += NR) {
+                const size_t nr = n1 - jc < NR ? n1 - jc : NR;
+                const unsigned short *bmicro = g->bpack->data16 + (jc / NR) * kp * NR + pc * NR;
+                for (size_t ir = 0; ir < mc; ir += MR) {
+                    const size_t mr = mc - ir < MR ? mc - ir : MR;
+                    const unsigned int *amicro = apack + ir / MR * kq * MR;
+                    float *c = g->C + (ic + ir) * g->ldc + jc;
+                    if (mr == MR && nr == NR) {
+                        t->ukr_bf16(kq, amicro, bmicro, c, g->ldc, g->alpha, beta);
+                        continue;
+                    }
+                    float edge[XL_MAX_MR * XL_MAX_NR];
+                    t->ukr_bf16(kq, amicro, bmicro, edge, NR, 1.0f, 0.0f);
+                    for (size_t i = 0; i < mr; i++)
+                        for (size_t j = 0; j < nr; j++) {
+                            float v = g->alpha * edge[i * NR + j];
+                            c[i * g->ldc + j] = beta == 0.0f ? v : v + beta * c[i * g->ldc + j];
+                        }
+                }
+            }
+        }
+        epilogue(g, ic, ic + mc, n0, n1);
+    }
+}
+
 static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
 {
     const size_t MR = g->t->mr, NR = g->t->nr, MC = g->t->mc;
     if (m0 >= m1 || n0 >= n1) return;
+    if (g->bf16dot && g->K > 0) {
+        gemm_bf16dot(g, m0, m1, n0, n1, ws);
+        return;
+    }
     if (g->bpack == NULL || m1 - m0 <= MC) {
         gemm_block_rows(g, m0, m1, n0, n1, ws);
         return;
@@ -600,7 +764,11 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
             size_t kc = K - pc < KC ? K - pc : KC;
             const float *bp;
             size_t bstride; /* floats between consecutive NR panels */
-            if (g->bpack) {
+            const int b16 = g->bpack && g->bpack->elem != XL_ELEM_F32;
+            if (b16) { /* widened one micro-panel at a time below, into the B block's space */
+                bp = NULL;
+                bstride = 0;
+            } else if (g->bpack) {
                 bp = g->bpack->data + (jc / NR) * K * NR + pc * NR;
                 bstride = K * NR;
             } else {
@@ -619,7 +787,8 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
                 if (direct < mc) pack_a_job(g, ic + direct, pc, mc - direct, kc, apack);
                 for (size_t jr = 0; jr < nc; jr += NR) {
                     size_t nr = nc - jr < NR ? nc - jr : NR;
-                    const float *bmicro = bp + (jr / NR) * bstride;
+                    const float *bmicro = b16 ? widen_slice(t, g->bpack, (jc + jr) / NR, pc, kc, bpack)
+                                              : bp + (jr / NR) * bstride;
                     for (size_t ir = 0; ir < mc; ir += MR) {
                         size_t mr = mc - ir < MR ? mc - ir : MR;
                         float *c = g->C + (ic + ir) * g->ldc + jc + jr;
@@ -679,7 +848,7 @@ void xl_sgemm_ex(xl_kernels *k, int n_threads, xl_trans trans_a, xl_trans trans_
     g.t = k->impl;
     g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
     g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.trans_a = trans_a == XL_TRANS;
-    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
+    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K, NULL, XL_ELEM_F32};
     gemm_run(k, n_threads, &g);
 }
 
@@ -691,8 +860,11 @@ void xl_sgemm_packed(xl_kernels *k, int n_threads, size_t M, float alpha, const 
     g.t = k->impl;
     g.M = M, g.N = B->n, g.K = B->k, g.alpha = alpha, g.beta = beta;
     g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.bias = bias, g.act = act;
+    g.bf16dot = k->has_bf16_dot && g.t->ukr_bf16 != NULL && B->elem == XL_ELEM_BF16 && B->nr == g.t->nr;
     if (B->nr == g.t->nr) g.bpack = B;
-    else g.bsrc = (b_source){SRC_PACKED, B->data, B->nr, B->k}; /* packed for another path: repack */
+    else if (B->elem != XL_ELEM_F32) /* packed for another path: repack */
+        g.bsrc = (b_source){SRC_PACKED16, NULL, B->nr, B->k, B->data16, B->elem};
+    else g.bsrc = (b_source){SRC_PACKED, B->data, B->nr, B->k, NULL, XL_ELEM_F32};
     gemm_run(k, n_threads, &g);
 }
 
@@ -733,7 +905,7 @@ void xl_sgemm_batched_ex(xl_kernels *k, int n_threads, xl_trans trans_a, xl_tran
     g.t = k->impl;
     g.M = M, g.N = N, g.K = K, g.alpha = alpha, g.beta = beta;
     g.A = A, g.lda = lda, g.C = C, g.ldc = ldc, g.trans_a = trans_a == XL_TRANS;
-    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K};
+    g.bsrc = (b_source){trans_b == XL_TRANS ? SRC_TRANS : SRC_NOTRANS, B, ldb, K, NULL, XL_ELEM_F32};
     g.stride_a = stride_a, g.stride_b = stride_b, g.stride_c = stride_c;
     g.workspace = k->workspace;
     g.ws_per_thread = k->workspace_per_thread;
@@ -790,7 +962,8 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
             /* K_h^T and V_h packed once per head into the B part of the workspace (the A part is
              * left to gemm_block); otherwise (very long sequences) gemm_block packs them per cache
              * block from the QKV rows, on every block of query rows */
-            const b_source ks = {SRC_TRANS, j->k + row0, j->ld_qkv, dh}, vs = {SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
+            const b_source ks = {SRC_TRANS, j->k + row0, j->ld_qkv, dh, NULL, XL_ELEM_F32},
+                           vs = {SRC_NOTRANS, j->v + row0, j->ld_qkv, n, NULL, XL_ELEM_F32};
             if (t->pack_bt != NULL) t->pack_bt(j->k + row0, j->ld_qkv, dh, n, NR, kt); /* the same floats */
             else pack_b(&ks, 0, dh, 0, n, NR, kt);
             pack_b(&vs, 0, n, 0, dh, NR, vp);
@@ -809,7 +982,7 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
             g.M = r1 - r0, g.N = n, g.K = dh, g.alpha = j->scale, g.beta = 0.0f;
             g.A = j->q + row0 + r0 * j->ld_qkv, g.lda = j->ld_qkv, g.C = Sb, g.ldc = n;
             g.bpack = packed_once ? &KT : NULL;
-            g.bsrc = (b_source){SRC_TRANS, j->k + row0, j->ld_qkv, dh};
+            g.bsrc = (b_source){SRC_TRANS, j->k + row0, j->ld_qkv, dh, NULL, XL_ELEM_F32};
             gemm_block(&g, 0, r1 - r0, 0, n, ws);
             /* P = softmax(S + mask) row by row */
             for (size_t r = 0; r < r1 - r0; r++) t->softmax(Sb + r * n, n, 1.0f, mask);
@@ -818,7 +991,7 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
             g.M = r1 - r0, g.N = dh, g.K = n, g.alpha = 1.0f;
             g.A = Sb, g.lda = n, g.C = ctx_h + r0 * j->ld_ctx, g.ldc = j->ld_ctx;
             g.bpack = packed_once ? &VP : NULL;
-            g.bsrc = (b_source){SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
+            g.bsrc = (b_source){SRC_NOTRANS, j->v + row0, j->ld_qkv, n, NULL, XL_ELEM_F32};
             gemm_block(&g, 0, r1 - r0, 0, dh, ws);
         }
     }
@@ -852,6 +1025,7 @@ void xl_attention(xl_kernels *k, int n_threads, size_t n_seq, const size_t *off,
 
 typedef struct {
     const xl_kernel_table *t;
+    double (*probe)(size_t iters, float *sink);
     size_t iters;
     double flops[XL_MAX_THREADS];
     float sink[XL_MAX_THREADS][16];
@@ -862,16 +1036,31 @@ static void peak_range(void *ctx, size_t begin, size_t end, int tid)
     peak_job *j = ctx;
     (void)begin, (void)end;
     j->sink[tid][0] = 1.0f;
-    j->flops[tid] = j->t->fma_probe(j->iters, j->sink[tid]);
+    j->flops[tid] = j->probe(j->iters, j->sink[tid]);
 }
 
+static double probe_peak(xl_kernels *k, int n_threads, double seconds, double (*probe)(size_t, float *));
+
 double xl_kernels_fma_peak_gflops(xl_kernels *k, int n_threads, double seconds)
+{
+    return probe_peak(k, n_threads, seconds, k->impl->fma_probe);
+}
+
+double xl_kernels_int8_peak_gops(xl_kernels *k, int n_threads, double seconds)
+{
+    const xl_kernel_table *t = k->impl;
+    double (*probe)(size_t, float *) = k->has_vnni && t->qpeak_probe_vnni ? t->qpeak_probe_vnni : t->qpeak_probe;
+    return probe ? probe_peak(k, n_threads, seconds, probe) : 0.0;
+}
+
+static double probe_peak(xl_kernels *k, int n_threads, double seconds, double (*probe)(size_t, float *))
 {
     int nt = clamp_threads(k, n_threads);
     peak_job *j = malloc(sizeof *j);
     if (j == NULL) return 0.0;
     memset(j, 0, sizeof *j);
     j->t = k->impl;
+    j->probe = probe;
     /* calibrate on one thread, then time the real run */
     j->iters = 1000;
     double best = 0.0;
@@ -1144,7 +1333,7 @@ void xl_qlinear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl
     size_t mb = ws_bytes > fixed ? (ws_bytes - fixed) / W->kp : 0;
     if (mb > Q_MB) mb = Q_MB;
     if (mb == 0) mb = 1;
-    qjob j = {k->impl, k->has_vnni, X, M, mb, (W->n + Q_NB - 1) / Q_NB, W, bias, act, Y, k->workspace, k->workspace_per_thread};
+    qjob j = {k->impl, k->has_vnni || k->has_dotprod, X, M, mb, (W->n + Q_NB - 1) / Q_NB, W, bias, act, Y, k->workspace, k->workspace_per_thread};
     const size_t n_tasks = (M + mb - 1) / mb * j.n_cb;
     int nt = clamp_threads(k, n_threads);
     if (2.0 * (double)M * (double)W->n * (double)W->k < 4e6) nt = 1;

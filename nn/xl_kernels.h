@@ -57,7 +57,14 @@ typedef struct xl_kernels {
     float *workspace;                   /* per-thread packing buffers (GEMM only), 64-byte aligned */
     size_t workspace_per_thread;        /* floats per thread in `workspace` */
     struct xl_pool *pool;               /* persistent workers (max_threads > 1), or NULL */
-    int has_vnni;                       /* path avx512 on a CPU with AVX512_VNNI: xl_qlinear uses vpdpbusd */
+    int has_vnni;                       /* path avx512 on a CPU with AVX512_VNNI, or path avx2 on one with AVX-VNNI:
+                                         * xl_qlinear uses vpdpbusd (may be cleared to force the maddubs kernel) */
+    int has_dotprod;                    /* path neon on a CPU with the Arm dot-product extension (FEAT_DotProd):
+                                         * xl_qlinear uses sdot; 0 = plain NEON int8 (may be cleared to force it) */
+    int has_bf16_dot;                   /* path avx512 on a CPU with AVX512_BF16: linear layers with weights packed
+                                         * BF16 (xl_pack_b16) run vdpbf16ps on activations rounded to bf16
+                                         * (xl_sgemm_packed).  Tests set it on the scalar path, whose kernel is
+                                         * the exact emulation; clear it to widen BF16 weights to float32 */
 } xl_kernels;
 
 /* "scalar", "avx2", "avx512", "neon" ("auto" for XL_SIMD_AUTO). */
@@ -147,11 +154,26 @@ void xl_attention(xl_kernels *k, int n_threads, size_t n_seq, const size_t *off,
 /* A constant right-hand operand op(B)[K,N] pre-packed into the micro-kernel's panel layout:
  * ceil(N/nr) column panels, panel p holding op(B)[0..K, p*nr .. p*nr+nr) as K rows of nr
  * contiguous floats (zero-padded past N).  Build it once per weight at model load. */
+/* Element type of a packed matrix: float32, or 16-bit weights kept as stored in a model file and
+ * converted to float32 in the GEMM's packing step (one KC x NR micro-panel at a time, exactly:
+ * IEEE binary16 and bfloat16 are subsets of binary32), so the product equals the one on a widened
+ * float32 copy bit for bit and the weights take half the memory. */
+typedef enum xl_elem {
+    XL_ELEM_F32 = 0,
+    XL_ELEM_F16 = 1, /* IEEE binary16 bit patterns */
+    XL_ELEM_BF16 = 2 /* bfloat16 (upper half of a binary32) bit patterns */
+} xl_elem;
+
 typedef struct xl_packed_matrix {
     size_t k, n;       /* op(B) is [K,N] */
     size_t nr;         /* panel width (the micro-kernel's NR of `path`) */
     xl_simd_path path; /* path it was packed for; another path still works (slower fallback) */
+    xl_elem elem;      /* XL_ELEM_F32: `data`; F16 / BF16: `data16` */
     float *data;       /* ceil(n/nr) * k * nr floats, 64-byte aligned (2 MiB for large ones) */
+    /* 16-bit form (xl_pack_b16): ceil(n/nr) panels of kp = round_up(k, 2) rows; rows 2q and 2q+1 of
+     * a panel are interleaved as pairs (the operand order of AVX512_BF16's vdpbf16ps):
+     * data16[jp*kp*nr + q*2*nr + 2*j + e] = op(B)[2q + e, jp*nr + j], zero past k and n */
+    unsigned short *data16;
     void *block;       /* the allocation holding data (owned; xl_packed_free releases it) */
 } xl_packed_matrix;
 
@@ -160,6 +182,14 @@ typedef struct xl_packed_matrix {
 int xl_pack_b(const xl_kernels *k, xl_trans trans, size_t K, size_t N, const float *B, size_t ldb,
               xl_packed_matrix *out, xl_error *err);
 void xl_packed_free(xl_packed_matrix *p);
+/* Pack an nn.Linear weight W[N=out, K=in] (row stride ldb >= K) stored as 16-bit elements (elem
+ * XL_ELEM_F16 or XL_ELEM_BF16, host-order bit patterns) without widening it: the packed matrix
+ * keeps 16 bits per weight and xl_sgemm_packed / xl_linear convert each micro-panel to float32
+ * when they use it.  Results equal those on xl_pack_b of the widened weight, bit for bit. */
+int xl_pack_b16(const xl_kernels *k, size_t K, size_t N, const unsigned short *W, size_t ldb, xl_elem elem,
+                xl_packed_matrix *out, xl_error *err);
+/* Exact conversions of one 16-bit element (the scalar reference of every path's conversion). */
+float xl_elem16_to_float(unsigned short v, xl_elem elem);
 /* Repack op(B) into p (already packed by xl_pack_b with the same K, N, trans and context) after the
  * weights changed (an optimiser step): no allocation, O(K*N). */
 void xl_pack_b_refresh(const xl_kernels *k, xl_trans trans, const float *B, size_t ldb, xl_packed_matrix *p);
@@ -177,6 +207,10 @@ void xl_linear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl_
  * independent chains of full vectors) for about `seconds`; returns GFLOP/s of all threads together.
  * Used by the benchmark to report the % of peak the GEMM reaches. */
 double xl_kernels_fma_peak_gflops(xl_kernels *k, int n_threads, double seconds);
+/* The int8 multiply-accumulate peak of this path, measured the same way (AVX2: vpmaddubsw + vpmaddwd
+ * + vpaddd chains; AVX-512 with VNNI: vpdpbusd chains): GOP/s (2 per multiply-add) of all threads,
+ * or 0 where the path has no int8 probe (scalar, NEON). */
+double xl_kernels_int8_peak_gops(xl_kernels *k, int n_threads, double seconds);
 
 /* ---- int8 linear layers (dynamic quantisation; issue 19) ------------------------------------
  * Weights: symmetric int8 with one float scale per output channel (the model file's I8 layout,

@@ -161,6 +161,28 @@ static double fma_probe(size_t iters, float *sink)
     return (double)iters * 12.0 * 8.0 * 2.0;
 }
 
+/* int8 peak probe: 12 independent chains of the AVX2 int8 multiply-accumulate, vpmaddubsw (32 u8 x s8
+ * products, pairs summed to int16) + vpmaddwd with ones (to int32) + vpaddd, no loads; returns the
+ * int8 operations done (2 per multiply-add).  The GEMM's kernel adds a vpsignb per step (the sign
+ * transfer that keeps the pair sums exact), so it cannot reach this figure. */
+double xl_qpeak_probe_avx2(size_t iters, float *sink)
+{
+    const __m256i b = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
+    const __m256i a = _mm256_set1_epi8((char)(1 + (int)(sink[0] != 0.0f)));
+#define P(i) __m256i c##i = _mm256_set1_epi32(i);
+    P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    for (size_t it = 0; it < iters; it++) {
+#define P(i) c##i = _mm256_add_epi32(c##i, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
+        P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    }
+    c0 = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c0, c1), _mm256_add_epi32(c2, c3)), _mm256_add_epi32(c4, c5));
+    c6 = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c6, c7), _mm256_add_epi32(c8, c9)), _mm256_add_epi32(c10, c11));
+    sink[1] = (float)_mm256_extract_epi32(_mm256_add_epi32(c0, c6), 0);
+    return (double)iters * 12.0 * 32.0 * 2.0;
+}
+
 /* ---- int8 dot products ------------------------------------------------------------------------
  * 2 rows of A x 4 rows of B per block, 32 int8 per step: |a| (unsigned) times b with a's sign
  * (vpsignb) through vpmaddubsw gives int16 pair sums <= 2*127*127 = 32258 (no saturation: both
@@ -326,6 +348,120 @@ void xl_qdot_avx2(size_t m, size_t n, size_t kp, const signed char *a, size_t ld
 #define VHMAX hmax256
 #include "xl_kernels_simd.inc"
 
+/* AVX-VNNI (the VEX-encoded vpdpbusd of Alder Lake / Zen 5 class CPUs without AVX-512; CPUID.(7,1):EAX
+ * bit 4): xl_qdot_avx512vnni's arithmetic on 32-byte vectors.  qx + 128 (xor 0x80) is unsigned, so
+ * each lane sums (qx + 128) qw in int32 with no intermediate saturation; 128 rowsum(qw) is taken off
+ * per output modulo 2^32, which is exact.  Compiled for that target only in this function (gcc >= 11,
+ * clang >= 12), called only when the CPU reports it (xl_kernels.has_vnni on the avx2 path).  Never
+ * run here: this host has no AVX-VNNI; test_qlinear checks it bit for bit where it runs. */
+#if (defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11) || (defined(__clang__) && __clang_major__ >= 12)
+#define XL_HAVE_AVXVNNI 1
+__attribute__((target("avxvnni,avx2"))) static inline int hsum_epi32_avxvnni(__m256i v)
+{
+    __m128i x = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0x4E));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0xB1));
+    return _mm_cvtsi128_si32(x);
+}
+
+__attribute__((target("avxvnni,avx2"))) void xl_qdot_avxvnni(size_t m, size_t n, size_t kp, const signed char *a,
+                                                              size_t lda, const signed char *b, size_t ldb,
+                                                              const int *bsum, int *c, size_t ldc)
+{
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+#define QLOAD(p) _mm256_load_si256((const __m256i *)(const void *)(p))
+#define QFIX(v, j) ((int)((unsigned)(v) - 128u * (unsigned)bsum[j]))
+    size_t i = 0;
+    for (; i + 2 <= m; i += 2) {
+        const signed char *a0 = a + i * lda, *a1 = a0 + lda;
+        size_t j = 0;
+        for (; j + 4 <= n; j += 4) {
+            const signed char *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+            __m256i c00 = _mm256_setzero_si256(), c01 = c00, c02 = c00, c03 = c00;
+            __m256i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            for (size_t p = 0; p < kp; p += 32) {
+                const __m256i x0 = _mm256_xor_si256(QLOAD(a0 + p), flip), x1 = _mm256_xor_si256(QLOAD(a1 + p), flip);
+                __m256i w = QLOAD(b0 + p);
+                c00 = _mm256_dpbusd_avx_epi32(c00, x0, w);
+                c10 = _mm256_dpbusd_avx_epi32(c10, x1, w);
+                w = QLOAD(b1 + p);
+                c01 = _mm256_dpbusd_avx_epi32(c01, x0, w);
+                c11 = _mm256_dpbusd_avx_epi32(c11, x1, w);
+                w = QLOAD(b2 + p);
+                c02 = _mm256_dpbusd_avx_epi32(c02, x0, w);
+                c12 = _mm256_dpbusd_avx_epi32(c12, x1, w);
+                w = QLOAD(b3 + p);
+                c03 = _mm256_dpbusd_avx_epi32(c03, x0, w);
+                c13 = _mm256_dpbusd_avx_epi32(c13, x1, w);
+            }
+            int *r0 = c + i * ldc + j, *r1 = r0 + ldc;
+            r0[0] = QFIX(hsum_epi32_avxvnni(c00), j), r0[1] = QFIX(hsum_epi32_avxvnni(c01), j + 1);
+            r0[2] = QFIX(hsum_epi32_avxvnni(c02), j + 2), r0[3] = QFIX(hsum_epi32_avxvnni(c03), j + 3);
+            r1[0] = QFIX(hsum_epi32_avxvnni(c10), j), r1[1] = QFIX(hsum_epi32_avxvnni(c11), j + 1);
+            r1[2] = QFIX(hsum_epi32_avxvnni(c12), j + 2), r1[3] = QFIX(hsum_epi32_avxvnni(c13), j + 3);
+        }
+        for (; j < n; j++) {
+            __m256i c0 = _mm256_setzero_si256(), c1 = c0;
+            for (size_t p = 0; p < kp; p += 32) {
+                const __m256i w = QLOAD(b + j * ldb + p);
+                c0 = _mm256_dpbusd_avx_epi32(c0, _mm256_xor_si256(QLOAD(a0 + p), flip), w);
+                c1 = _mm256_dpbusd_avx_epi32(c1, _mm256_xor_si256(QLOAD(a1 + p), flip), w);
+            }
+            c[i * ldc + j] = QFIX(hsum_epi32_avxvnni(c0), j);
+            c[(i + 1) * ldc + j] = QFIX(hsum_epi32_avxvnni(c1), j);
+        }
+    }
+    for (; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            __m256i c0 = _mm256_setzero_si256();
+            for (size_t p = 0; p < kp; p += 32)
+                c0 = _mm256_dpbusd_avx_epi32(c0, _mm256_xor_si256(QLOAD(a + i * lda + p), flip), QLOAD(b + j * ldb + p));
+            c[i * ldc + j] = QFIX(hsum_epi32_avxvnni(c0), j);
+        }
+#undef QLOAD
+#undef QFIX
+}
+#endif
+
+/* 16-bit packed pair rows to float32 (xl_kernels_impl.h: widen16), 8 columns per step: a pair (rows
+ * 2q, 2q+1 of one column) is one 32-bit lane.  bf16: row 2q = lane << 16, row 2q+1 = lane with its
+ * low half cleared.  f16: the low and high halves are gathered into 8 x u16 each (vpackusdw, then
+ * vpermq to undo its lane interleave) and converted with F16C (vcvtph2ps, exact).  nr % 8 == 0. */
+void xl_widen16_avx2(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst)
+{
+    const __m256i lo16 = _mm256_set1_epi32(0xFFFF), hi16 = _mm256_set1_epi32((int)0xFFFF0000u);
+    for (size_t q = 0; q < kpairs; q++, src += 2 * nr, dst += 2 * nr) {
+        size_t j = 0;
+        if (elem == XL_ELEM_BF16) {
+            for (; j < nr; j += 8) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j));
+                _mm256_storeu_ps(dst + j, _mm256_castsi256_ps(_mm256_slli_epi32(x, 16)));
+                _mm256_storeu_ps(dst + nr + j, _mm256_castsi256_ps(_mm256_and_si256(x, hi16)));
+            }
+        } else {
+            for (; j + 16 <= nr; j += 16) {
+                __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j));
+                __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j + 16));
+                __m256i ev = _mm256_permute4x64_epi64(
+                    _mm256_packus_epi32(_mm256_and_si256(x0, lo16), _mm256_and_si256(x1, lo16)), 0xD8);
+                __m256i od = _mm256_permute4x64_epi64(
+                    _mm256_packus_epi32(_mm256_srli_epi32(x0, 16), _mm256_srli_epi32(x1, 16)), 0xD8);
+                _mm256_storeu_ps(dst + j, _mm256_cvtph_ps(_mm256_castsi256_si128(ev)));
+                _mm256_storeu_ps(dst + j + 8, _mm256_cvtph_ps(_mm256_extracti128_si256(ev, 1)));
+                _mm256_storeu_ps(dst + nr + j, _mm256_cvtph_ps(_mm256_castsi256_si128(od)));
+                _mm256_storeu_ps(dst + nr + j + 8, _mm256_cvtph_ps(_mm256_extracti128_si256(od, 1)));
+            }
+            for (; j < nr; j += 8) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(src + 2 * j));
+                __m256i ev = _mm256_permute4x64_epi64(_mm256_packus_epi32(_mm256_and_si256(x, lo16), x), 0xD8);
+                __m256i od = _mm256_permute4x64_epi64(_mm256_packus_epi32(_mm256_srli_epi32(x, 16), x), 0xD8);
+                _mm256_storeu_ps(dst + j, _mm256_cvtph_ps(_mm256_castsi256_si128(ev)));
+                _mm256_storeu_ps(dst + nr + j, _mm256_cvtph_ps(_mm256_castsi256_si128(od)));
+            }
+        }
+    }
+}
+
 const xl_kernel_table xl_kernel_table_avx2 = {
     .path = XL_SIMD_AVX2,
     .mr = MR,
@@ -346,6 +482,11 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .qdot = xl_qdot_avx2,
     .quantize_row = xl_quantize_row_avx2,
     .pack_bt = xl_pack_bt_avx2,
+    .widen16 = xl_widen16_avx2,
+    .qpeak_probe = xl_qpeak_probe_avx2,
+#ifdef XL_HAVE_AVXVNNI
+    .qdot_vnni = xl_qdot_avxvnni,
+#endif
 };
 
 #else

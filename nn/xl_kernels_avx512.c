@@ -215,6 +215,58 @@ void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, siz
 #undef QFIX
 }
 
+/* AVX512_BF16 micro-kernel (xl_kernels_impl.h: ukr_bf16), MR x 32: per pair step two 64-byte loads of
+ * the B pair row (columns 0-15, 16-31: one bf16 pair per 32-bit lane) and MR broadcasts of an A pair,
+ * 2 MR vdpbf16ps (32 bf16 multiply-adds each, 2x the float32 FMA's 16).  Its arithmetic is that of
+ * the scalar table's ukr_bf16 (tested there bit for bit); compiled for AVX512_BF16 whatever the
+ * build flags, called only when the CPU has it (xl_kernels.has_bf16_dot).  Not run on any machine of
+ * this project yet (none has AVX512_BF16). */
+__attribute__((target("avx512bf16,avx512f,avx512bw,avx512vl")))
+static void ukr_bf16_avx512(size_t kq, const unsigned int *a, const unsigned short *b, float *c, size_t ldc,
+                            float alpha, float beta)
+{
+    __m512 acc[XL_AVX512_MR][2];
+    for (int i = 0; i < XL_AVX512_MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (size_t q = 0; q < kq; q++, a += XL_AVX512_MR, b += 2 * NR) {
+        const __m512bh b0 = (__m512bh)_mm512_loadu_si512((const void *)b);
+        const __m512bh b1 = (__m512bh)_mm512_loadu_si512((const void *)(b + 32));
+        for (int i = 0; i < XL_AVX512_MR; i++) {
+            const __m512bh ai = (__m512bh)_mm512_set1_epi32((int)a[i]);
+            acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, b0);
+            acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
+        }
+    }
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (int i = 0; i < XL_AVX512_MR; i++)
+        for (int h = 0; h < 2; h++) {
+            float *ci = c + (size_t)i * ldc + 16 * (size_t)h;
+            __m512 v = _mm512_mul_ps(va, acc[i][h]);
+            if (beta != 0.0f) v = _mm512_add_ps(v, _mm512_mul_ps(vb, _mm512_loadu_ps(ci)));
+            _mm512_storeu_ps(ci, v);
+        }
+}
+
+/* AVX512_VNNI int8 peak probe: 12 independent vpdpbusd chains (64 u8 x s8 multiply-adds into int32
+ * each), no loads; returns the int8 operations done.  Used only when the CPU has VNNI. */
+__attribute__((target("avx512vnni,avx512bw,avx512f")))
+static double qpeak_probe_vnni(size_t iters, float *sink)
+{
+    const __m512i b = _mm512_set1_epi8(3);
+    const __m512i a = _mm512_set1_epi8((char)(1 + (int)(sink[0] != 0.0f)));
+#define P(i) __m512i c##i = _mm512_set1_epi32(i);
+    P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    for (size_t it = 0; it < iters; it++) {
+#define P(i) c##i = _mm512_dpbusd_epi32(c##i, a, b);
+        P(0) P(1) P(2) P(3) P(4) P(5) P(6) P(7) P(8) P(9) P(10) P(11)
+#undef P
+    }
+    c0 = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(c0, c1), _mm512_add_epi32(c2, c3)), _mm512_add_epi32(c4, c5));
+    c6 = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(c6, c7), _mm512_add_epi32(c8, c9)), _mm512_add_epi32(c10, c11));
+    sink[1] = (float)_mm512_reduce_add_epi32(_mm512_add_epi32(c0, c6));
+    return (double)iters * 12.0 * 64.0 * 2.0;
+}
+
 const xl_kernel_table xl_kernel_table_avx512 = {
     .path = XL_SIMD_AVX512,
     .mr = XL_AVX512_MR,
@@ -236,6 +288,10 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .pack_bt = xl_pack_bt_avx2, /* NR = 32: four 8-float runs per panel row */
     .quantize_row = xl_quantize_row_avx2,
     .qdot_vnni = xl_qdot_avx512vnni,
+    .widen16 = xl_widen16_avx2,
+    .qpeak_probe = xl_qpeak_probe_avx2,
+    .qpeak_probe_vnni = qpeak_probe_vnni,
+    .ukr_bf16 = ukr_bf16_avx512,
 };
 
 #else

@@ -46,7 +46,8 @@ typedef struct xl_kernel_table {
      * (exact int32, xl_kernels.h: int8 linear layers); bsum[j] = sum_p b[j*ldb + p] (used by VNNI). */
     void (*qdot)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
                  const int *bsum, int *c, size_t ldc);
-    /* the same with AVX512_VNNI (AVX-512 table only; used when xl_kernels.has_vnni) */
+    /* the same with the path's int8 dot-product instruction: AVX512_VNNI vpdpbusd (AVX-512 table) or
+     * AVX-VNNI (AVX2 table), used when xl_kernels.has_vnni; Arm sdot (NEON table; has_dotprod) */
     void (*qdot_vnni)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                       size_t ldb, const int *bsum, int *c, size_t ldc);
     /* dynamic per-row activation quantisation (NULL: the scalar one, xl_quantize_row_scalar):
@@ -58,9 +59,27 @@ typedef struct xl_kernel_table {
      * pack_b does for a transposed source: dst[jp*kc*NR + p*NR + j] = B[jp*NR + j, p], zero past nc
      * (NULL: that elementwise pack).  Copies only, so the panels are the same floats either way. */
     void (*pack_bt)(const float *B, size_t ldb, size_t kc, size_t nc, size_t nr, float *dst);
+    /* bf16 dot-product micro-kernel (NULL: none).  AVX-512 table: AVX512_BF16 vdpbf16ps, used when
+     * xl_kernels.has_bf16_dot; scalar table: its exact emulation (the reference; tests switch it on).
+     * a: A rounded to bf16 pairs, kq steps of MR words, a[q*MR + i] = bf16(A[i, 2q]) | bf16(A[i, 2q+1]) << 16;
+     * b: kq pair rows of a 16-bit panel (xl_packed_matrix.data16 layout, NR columns).  Per (i, j):
+     * acc = 0; for each q: acc += A[i,2q+1] B[2q+1,j]; acc += A[i,2q] B[2q,j] (vdpbf16ps's order; each
+     * product of two bf16 is exact in float32); then C = alpha * acc, + beta * C when beta != 0, the
+     * multiply and the add rounded separately. */
+    void (*ukr_bf16)(size_t kq, const unsigned int *a, const unsigned short *b, float *c, size_t ldc, float alpha,
+                     float beta);
+    /* 16-bit packed weights to float32 (NULL: the scalar one, xl_widen16_scalar): kpairs pair rows of
+     * a 16-bit panel (xl_packed_matrix.data16 layout, nr columns) into 2*kpairs rows of nr floats,
+     * dst[(2q+e)*nr + j] = value of src[q*2*nr + 2*j + e]; exact, so every path gives the same bits. */
+    void (*widen16)(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);
     /* Peak probe: `iters` steps of 12 independent FMA chains on full vectors (nothing else);
      * returns the flops done.  `sink` receives a value so the loop is not optimised away. */
     double (*fma_probe)(size_t iters, float *sink);
+    /* int8 peak probe (NULL: none): 12 independent chains of the path's int8 multiply-accumulate
+     * instructions, no loads; returns the int8 operations done (2 per multiply-add).  The _vnni one
+     * (AVX-512 table) is used when xl_kernels.has_vnni. */
+    double (*qpeak_probe)(size_t iters, float *sink);
+    double (*qpeak_probe_vnni)(size_t iters, float *sink);
 } xl_kernel_table;
 
 extern const xl_kernel_table xl_kernel_table_scalar;
@@ -82,5 +101,13 @@ float xl_quantize_row_avx2(const float *x, size_t k, size_t kp, signed char *q);
 void xl_pack_bt_avx2(const float *B, size_t ldb, size_t kc, size_t nc, size_t nr, float *dst);
 void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                         size_t ldb, const int *bsum, int *c, size_t ldc);
+
+double xl_qpeak_probe_avx2(size_t iters, float *sink);
+/* AVX-VNNI (VEX vpdpbusd on 32 bytes; AVX2 table's qdot_vnni where the compiler supports the target) */
+void xl_qdot_avxvnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
+                     const int *bsum, int *c, size_t ldc);
+void xl_widen16_scalar(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);
+/* AVX2 + F16C (x86-64 builds; the AVX-512 table uses it too): nr a multiple of 8 */
+void xl_widen16_avx2(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst);
 
 #endif /* XL_KERNELS_IMPL_H */

@@ -11,6 +11,16 @@
 #include <arm_neon.h>
 #include <math.h>
 
+/* The sdot kernel needs a compiler that can target the dot-product extension per function (GCC >= 10,
+ * target("arch=armv8.2-a+dotprod"); left out with clang for now).  -DXL_NEON_DOTPROD=0 leaves it out. */
+#ifndef XL_NEON_DOTPROD
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
+#define XL_NEON_DOTPROD 1
+#else
+#define XL_NEON_DOTPROD 0
+#endif
+#endif
+
 #define MR 8
 #define NR 8
 
@@ -80,6 +90,100 @@ static double fma_probe(size_t iters, float *sink)
 #define VHMAX vmaxvq_f32
 #include "xl_kernels_simd.inc"
 
+/* ---- int8 dot products (xl_kernels_impl.h: qdot) ---------------------------------------------
+ * 2 rows of A x 4 rows of B per block, 16 bytes per step, 8 int32x4 accumulators; exact int32 sums,
+ * so every variant equals the scalar reference bit for bit.
+ *   plain NEON (ARMv8.0): vmull_s8 on the low 8 bytes, vmlal_s8 adds the high 8 into the same int16
+ *     lanes (two products of [-127, 127] values: |sum| <= 2 * 127 * 127 = 32258, no overflow, the
+ *     reason -128 is excluded), vpadalq_s16 widens pairwise into the int32 accumulator;
+ *   sdot (ARMv8.2 dot product, FEAT_DotProd; AT_HWCAP ASIMDDP): vdotq_s32 adds four int8 x int8
+ *     products per int32 lane, 16 multiply-adds per instruction. */
+static inline int32x4_t qstep_neon(int32x4_t acc, int8x16_t a, int8x16_t b)
+{
+    int16x8_t t = vmull_s8(vget_low_s8(a), vget_low_s8(b));
+    t = vmlal_s8(t, vget_high_s8(a), vget_high_s8(b));
+    return vpadalq_s16(acc, t);
+}
+
+#define QDOT_BODY(STEP)                                                                                     \
+    (void)bsum;                                                                                             \
+    size_t i = 0;                                                                                           \
+    for (; i + 2 <= m; i += 2) {                                                                            \
+        const signed char *a0 = a + i * lda, *a1 = a0 + lda;                                                \
+        size_t j = 0;                                                                                       \
+        for (; j + 4 <= n; j += 4) {                                                                        \
+            const signed char *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;            \
+            int32x4_t c00 = vdupq_n_s32(0), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, \
+                      c13 = c00;                                                                            \
+            for (size_t p = 0; p < kp; p += 16) {                                                           \
+                const int8x16_t x0 = vld1q_s8(a0 + p), x1 = vld1q_s8(a1 + p);                               \
+                int8x16_t w = vld1q_s8(b0 + p);                                                             \
+                c00 = STEP(c00, x0, w), c10 = STEP(c10, x1, w);                                             \
+                w = vld1q_s8(b1 + p);                                                                       \
+                c01 = STEP(c01, x0, w), c11 = STEP(c11, x1, w);                                             \
+                w = vld1q_s8(b2 + p);                                                                       \
+                c02 = STEP(c02, x0, w), c12 = STEP(c12, x1, w);                                             \
+                w = vld1q_s8(b3 + p);                                                                       \
+                c03 = STEP(c03, x0, w), c13 = STEP(c13, x1, w);                                             \
+            }                                                                                               \
+            int *r0 = c + i * ldc + j, *r1 = r0 + ldc;                                                      \
+            r0[0] = vaddvq_s32(c00), r0[1] = vaddvq_s32(c01), r0[2] = vaddvq_s32(c02), r0[3] = vaddvq_s32(c03); \
+            r1[0] = vaddvq_s32(c10), r1[1] = vaddvq_s32(c11), r1[2] = vaddvq_s32(c12), r1[3] = vaddvq_s32(c13); \
+        }                                                                                                   \
+        for (; j < n; j++) {                                                                                \
+            int32x4_t c0 = vdupq_n_s32(0), c1 = c0;                                                         \
+            for (size_t p = 0; p < kp; p += 16) {                                                           \
+                const int8x16_t w = vld1q_s8(b + j * ldb + p);                                              \
+                c0 = STEP(c0, vld1q_s8(a0 + p), w), c1 = STEP(c1, vld1q_s8(a1 + p), w);                     \
+            }                                                                                               \
+            c[i * ldc + j] = vaddvq_s32(c0), c[(i + 1) * ldc + j] = vaddvq_s32(c1);                         \
+        }                                                                                                   \
+    }                                                                                                       \
+    for (; i < m; i++)                                                                                      \
+        for (size_t j = 0; j < n; j++) {                                                                    \
+            int32x4_t c0 = vdupq_n_s32(0);                                                                  \
+            for (size_t p = 0; p < kp; p += 16) c0 = STEP(c0, vld1q_s8(a + i * lda + p), vld1q_s8(b + j * ldb + p)); \
+            c[i * ldc + j] = vaddvq_s32(c0);                                                                \
+        }
+
+static void qdot_neon(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
+                      const int *bsum, int *c, size_t ldc)
+{
+    QDOT_BODY(qstep_neon)
+}
+
+#if XL_NEON_DOTPROD
+/* Compiled for the dot-product extension whatever -march the build uses; called only when the CPU
+ * reports it (xl_kernels.has_dotprod). */
+#define QSTEP_SDOT(acc, a, b) vdotq_s32((acc), (a), (b))
+__attribute__((target("arch=armv8.2-a+dotprod"))) static void qdot_neon_sdot(size_t m, size_t n, size_t kp, const signed char *a,
+                                                               size_t lda, const signed char *b, size_t ldb,
+                                                               const int *bsum, int *c, size_t ldc)
+{
+    QDOT_BODY(QSTEP_SDOT)
+}
+#endif
+
+/* 16-bit packed pair rows to float32 (xl_kernels_impl.h: widen16): vld2q_u16 splits 8 pairs into
+ * the even and odd rows; bf16 is a 16-bit left shift, f16 an exact vcvt_f32_f16.  nr % 8 == 0. */
+static void widen16_neon(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst)
+{
+    for (size_t q = 0; q < kpairs; q++, src += 2 * nr, dst += 2 * nr)
+        for (size_t j = 0; j < nr; j += 8) {
+            uint16x8x2_t v = vld2q_u16(src + 2 * j);
+            for (int e = 0; e < 2; e++) {
+                float *d = dst + (size_t)e * nr + j;
+                if (elem == XL_ELEM_BF16) {
+                    vst1q_f32(d, vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(v.val[e]), 16)));
+                    vst1q_f32(d + 4, vreinterpretq_f32_u32(vshll_n_u16(vget_high_u16(v.val[e]), 16)));
+                } else {
+                    vst1q_f32(d, vcvt_f32_f16(vreinterpret_f16_u16(vget_low_u16(v.val[e]))));
+                    vst1q_f32(d + 4, vcvt_f32_f16(vreinterpret_f16_u16(vget_high_u16(v.val[e]))));
+                }
+            }
+        }
+}
+
 const xl_kernel_table xl_kernel_table_neon = {
     .path = XL_SIMD_NEON,
     .mr = MR,
@@ -96,6 +200,11 @@ const xl_kernel_table xl_kernel_table_neon = {
     .axpy = simd_axpy,
     .scal = simd_scal,
     .fma_probe = fma_probe,
+    .widen16 = widen16_neon,
+    .qdot = qdot_neon,
+#if XL_NEON_DOTPROD
+    .qdot_vnni = qdot_neon_sdot,
+#endif
 };
 
 #else

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 
+#include "xl_bytes.h"
 #include "xl_kernels_impl.h"
 
 #define SC_MR 4
@@ -149,6 +150,47 @@ void xl_qdot_scalar(size_t m, size_t n, size_t kp, const signed char *a, size_t 
         }
 }
 
+float xl_elem16_to_float(unsigned short v, xl_elem elem)
+{
+    return elem == XL_ELEM_F16 ? xl_half_to_float(v) : xl_bf16_to_float(v);
+}
+
+/* 16-bit packed pair rows to float32 rows (xl_kernels_impl.h: widen16), the reference. */
+void xl_widen16_scalar(const unsigned short *src, size_t kpairs, size_t nr, int elem, float *dst)
+{
+    for (size_t q = 0; q < kpairs; q++, src += 2 * nr, dst += 2 * nr)
+        for (size_t j = 0; j < nr; j++) {
+            dst[j] = xl_elem16_to_float(src[2 * j], (xl_elem)elem);
+            dst[nr + j] = xl_elem16_to_float(src[2 * j + 1], (xl_elem)elem);
+        }
+}
+
+/* The AVX512_BF16 vdpbf16ps micro-kernel's arithmetic in plain C (xl_kernels_impl.h: ukr_bf16): the
+ * same pair order and roundings, so the AVX-512 kernel must give these bits (inputs without
+ * subnormals: vdpbf16ps flushes them to zero, this code does not).  -std=c11 keeps the compiler from
+ * contracting the multiply and the add into an FMA (the products are exact anyway). */
+static void ukr_bf16_scalar(size_t kq, const unsigned int *a, const unsigned short *b, float *c, size_t ldc,
+                            float alpha, float beta)
+{
+    float acc[SC_MR][SC_NR] = {{0}};
+    for (size_t q = 0; q < kq; q++, a += SC_MR, b += 2 * SC_NR)
+        for (int i = 0; i < SC_MR; i++) {
+            const float a0 = xl_bf16_to_float((uint16_t)(a[i] & 0xFFFFu)), a1 = xl_bf16_to_float((uint16_t)(a[i] >> 16));
+            for (int j = 0; j < SC_NR; j++) {
+                const float p1 = a1 * xl_bf16_to_float(b[2 * j + 1]);
+                acc[i][j] = acc[i][j] + p1;
+                const float p0 = a0 * xl_bf16_to_float(b[2 * j]);
+                acc[i][j] = acc[i][j] + p0;
+            }
+        }
+    for (int i = 0; i < SC_MR; i++)
+        for (int j = 0; j < SC_NR; j++) {
+            float v = alpha * acc[i][j];
+            if (beta != 0.0f) v = v + beta * c[(size_t)i * ldc + (size_t)j];
+            c[(size_t)i * ldc + (size_t)j] = v;
+        }
+}
+
 const xl_kernel_table xl_kernel_table_scalar = {
     .path = XL_SIMD_SCALAR,
     .mr = SC_MR,
@@ -166,4 +208,6 @@ const xl_kernel_table xl_kernel_table_scalar = {
     .scal = scal_scalar,
     .fma_probe = fma_probe_scalar,
     .qdot = xl_qdot_scalar,
+    .widen16 = xl_widen16_scalar,
+    .ukr_bf16 = ukr_bf16_scalar,
 };

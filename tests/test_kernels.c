@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xl_bytes.h"
 #include "xl_kernels.h"
 
 static const xl_simd_path all_paths[] = {XL_SIMD_SCALAR, XL_SIMD_AVX2, XL_SIMD_AVX512, XL_SIMD_NEON};
@@ -715,7 +716,14 @@ static void check_qlinear_shape(size_t M, size_t N, size_t K)
         xl_qlinear(&k, 2, X, M, &Q, bias, XL_ACT_GELU, got2);
         assert_allclose(got2, gelu_ref, M * N, 1e-6, 1e-6); /* the path's GELU vs the scalar one */
         print_message("[  INFO    ] int8 linear %-6s%s: equal to the exact reference\n", xl_simd_path_name(k.path),
-                      k.has_vnni ? " (AVX512_VNNI vpdpbusd)" : "");
+                      k.has_vnni ? " (AVX512_VNNI vpdpbusd)" : k.has_dotprod ? " (Arm sdot)" : "");
+        if (k.has_vnni || k.has_dotprod) { /* the path's kernel without the dot-product instruction too */
+            k.has_vnni = k.has_dotprod = 0;
+            xl_qlinear(&k, 2, X, M, &Q, bias, XL_ACT_NONE, got2);
+            assert_memory_equal(got, got2, M * N * sizeof *got);
+            print_message("[  INFO    ] int8 linear %-6s without it: equal to the exact reference\n",
+                          xl_simd_path_name(k.path));
+        }
         xl_kernels_free(&k);
     }
     xl_qmatrix_free(&Q);
@@ -749,6 +757,166 @@ static void test_qlinear(void **state)
     assert_int_equal(xl_qmatrix_quantize(2, XL_QMATRIX_MAX_K + 1, W, 4, &Q, &err), -1);
 }
 
+/* ---- 16-bit packed weights (f16 / bf16 kept as stored; xl_pack_b16) ---- */
+
+/* Random 16-bit weights [N, K] (ld K + 1) of type `elem`: mostly rounded uniform values, and a few
+ * special patterns (+-0, the smallest subnormal, the largest finite f16, bf16 subnormals). */
+static unsigned short *rand_w16(size_t N, size_t K, xl_elem elem)
+{
+    unsigned short *w = malloc(N * (K + 1) * sizeof *w);
+    assert_non_null(w);
+    static const unsigned short sp16[] = {0x0000, 0x8000, 0x0001, 0x83ff, 0x7bff, 0xfbff, 0x3c00};
+    static const unsigned short spbf[] = {0x0000, 0x8000, 0x0001, 0x807f, 0x4780, 0xc2f7, 0x3f80};
+    for (size_t i = 0; i < N * (K + 1); i++) {
+        float x = frand() * (i % 7 == 0 ? 8.0f : 0.5f);
+        w[i] = elem == XL_ELEM_F16 ? xl_float_to_half(x) : xl_float_to_bf16(x);
+        if (i % 53 == 0) w[i] = (elem == XL_ELEM_F16 ? sp16 : spbf)[(i / 53) % 7];
+    }
+    return w;
+}
+
+/* xl_pack_b16 + xl_linear / xl_sgemm_packed on every path gives the bits of xl_pack_b on the widened
+ * float32 weight (the conversion is exact and the micro-kernel sees the same floats): few rows (the
+ * weight-streaming loop), many rows (the blocked loop, several A blocks), odd K and N (the padded
+ * pair row and partial panels), 1 and 2 threads, and a matrix packed for another path. */
+static void test_pack_b16(void **state)
+{
+    (void)state;
+    static const shape shapes[] = {{3, 37, 45}, {230, 37, 301}, {16, 70, 64}, {1, 1, 1}, {4, 9, 0}};
+    for (int e = 1; e <= 2; e++) {
+        const xl_elem elem = (xl_elem)e;
+        for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+            shape s = shapes[si];
+            unsigned short *W16 = rand_w16(s.N, s.K, elem);
+            float *W = malloc((s.N * (s.K + 1) + 1) * sizeof *W), *A = rand_vec(s.M * s.K), *bias = rand_vec(s.N);
+            float *C1 = malloc((s.M * s.N + 1) * sizeof *C1), *C2 = malloc((s.M * s.N + 1) * sizeof *C2);
+            assert_non_null(W), assert_non_null(C1), assert_non_null(C2);
+            for (size_t i = 0; i < s.N * (s.K + 1); i++) W[i] = xl_elem16_to_float(W16[i], elem);
+            for (size_t pi = 0; pi < N_PATHS; pi++) {
+                xl_kernels k;
+                if (!init_path(&k, all_paths[pi])) continue;
+                xl_packed_matrix P32, P16;
+                xl_error err;
+                assert_int_equal(xl_pack_b(&k, XL_TRANS, s.K, s.N, W, s.K + 1, &P32, &err), 0);
+                assert_int_equal(xl_pack_b16(&k, s.K, s.N, W16, s.K + 1, elem, &P16, &err), 0);
+                assert_int_equal(P16.elem, elem);
+                assert_null(P16.data);
+                for (int act = 0; act < 3; act += 2)
+                    for (int th = 1; th <= 2; th++) {
+                        xl_linear(&k, th, A, s.M, &P32, bias, (xl_act)act, C1);
+                        xl_linear(&k, th, A, s.M, &P16, bias, (xl_act)act, C2);
+                        if (s.M > 0 && s.N > 0) assert_memory_equal(C1, C2, s.M * s.N * sizeof *C1);
+                    }
+                /* general form: alpha, beta, C read */
+                for (size_t i = 0; i < s.M * s.N; i++) C1[i] = C2[i] = frand();
+                xl_sgemm_packed(&k, 2, s.M, 0.75f, A, s.K, &P32, 0.5f, C1, s.N, NULL, XL_ACT_NONE);
+                xl_sgemm_packed(&k, 2, s.M, 0.75f, A, s.K, &P16, 0.5f, C2, s.N, NULL, XL_ACT_NONE);
+                if (s.M > 0 && s.N > 0) assert_memory_equal(C1, C2, s.M * s.N * sizeof *C1);
+                /* packed for this path, run on another (repacked from the 16-bit panels) */
+                for (size_t qi = 0; qi < N_PATHS; qi++) {
+                    xl_kernels other;
+                    if (all_paths[qi] == all_paths[pi] || !init_path(&other, all_paths[qi])) continue;
+                    xl_linear(&other, 2, A, s.M, &P32, bias, XL_ACT_NONE, C1);
+                    xl_linear(&other, 2, A, s.M, &P16, bias, XL_ACT_NONE, C2);
+                    if (s.M > 0 && s.N > 0) assert_memory_equal(C1, C2, s.M * s.N * sizeof *C1);
+                    xl_kernels_free(&other);
+                }
+                xl_packed_free(&P32);
+                xl_packed_free(&P16);
+                xl_kernels_free(&k);
+            }
+            free(W16), free(W), free(A), free(bias), free(C1), free(C2);
+        }
+    }
+    /* the exact conversions */
+    assert_true(xl_elem16_to_float(0x3c00, XL_ELEM_F16) == 1.0f);
+    assert_true(xl_elem16_to_float(0x0001, XL_ELEM_F16) == ldexpf(1.0f, -24));
+    assert_true(xl_elem16_to_float(0x7bff, XL_ELEM_F16) == 65504.0f);
+    assert_true(xl_elem16_to_float(0x3f80, XL_ELEM_BF16) == 1.0f);
+    assert_true(xl_elem16_to_float(0xc2f7, XL_ELEM_BF16) == -123.5f);
+}
+
+/* The bf16 dot-product path (AVX512_BF16 vdpbf16ps where the CPU has it; elsewhere the scalar
+ * table's exact emulation, switched on here): BF16 weights packed by xl_pack_b16, activations rounded
+ * to bf16 pairs, per K block acc += A[2q+1] B[2q+1] then A[2q] B[2q] in float32.  Checked bit for bit
+ * against an independent loop of that arithmetic (KC = 256 blocks, no subnormal inputs), 1 and 2
+ * threads, alpha / beta, odd K and N, several A blocks; and its error against float64 on the bf16
+ * weights (the activation rounding: ~2^-9 relative per product). */
+static float bf16_round(float x)
+{
+    return xl_bf16_to_float(xl_float_to_bf16(x));
+}
+
+static void test_bf16_dot(void **state)
+{
+    (void)state;
+    static const shape shapes[] = {{3, 37, 45}, {70, 19, 301}, {16, 8, 64}, {1, 1, 1}};
+    const size_t KCB = 256; /* the K block of the paths that have ukr_bf16 (scalar, AVX-512) */
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        shape s = shapes[si];
+        unsigned short *W16 = rand_w16(s.N, s.K, XL_ELEM_BF16);
+        for (size_t i = 0; i < s.N * (s.K + 1); i++) /* no subnormals (vdpbf16ps flushes them) */
+            if ((W16[i] & 0x7F80u) == 0) W16[i] = 0;
+        float *A = rand_vec(s.M * s.K), *C0 = rand_vec(s.M * s.N);
+        float *want = malloc(s.M * s.N * sizeof *want), *got = malloc(s.M * s.N * sizeof *got);
+        assert_non_null(want), assert_non_null(got);
+        const float alpha = 0.75f, beta = 0.5f;
+        double max_rel = 0;
+        for (size_t i = 0; i < s.M; i++)
+            for (size_t j = 0; j < s.N; j++) {
+                float c = C0[i * s.N + j];
+                double ref = 0, mag = 0;
+                for (size_t pc = 0; pc < s.K; pc += KCB) {
+                    float acc = 0.0f;
+                    for (size_t p = pc; p < pc + KCB && p < s.K; p += 2) {
+                        if (p + 1 < s.K) {
+                            const float p1 = bf16_round(A[i * s.K + p + 1]) * xl_bf16_to_float(W16[j * (s.K + 1) + p + 1]);
+                            acc = acc + p1;
+                        }
+                        const float p0 = bf16_round(A[i * s.K + p]) * xl_bf16_to_float(W16[j * (s.K + 1) + p]);
+                        acc = acc + p0;
+                    }
+                    float v = alpha * acc;
+                    const float b = pc == 0 ? beta : 1.0f;
+                    c = v + b * c;
+                }
+                want[i * s.N + j] = c;
+                for (size_t p = 0; p < s.K; p++) {
+                    double t = (double)A[i * s.K + p] * xl_bf16_to_float(W16[j * (s.K + 1) + p]);
+                    ref += t, mag += fabs(t);
+                }
+                ref = alpha * ref + beta * (double)C0[i * s.N + j];
+                mag = alpha * mag + fabs(beta * (double)C0[i * s.N + j]);
+                if (mag > 0) max_rel = fmax(max_rel, fabs((double)c - ref) / mag);
+            }
+        assert_true(max_rel < 1e-2);
+        for (size_t pi = 0; pi < N_PATHS; pi++) {
+            xl_kernels k;
+            if (!init_path(&k, all_paths[pi])) continue;
+            const int native = k.has_bf16_dot;
+            if (all_paths[pi] == XL_SIMD_SCALAR) k.has_bf16_dot = 1; /* the emulation */
+            if (!k.has_bf16_dot) {
+                xl_kernels_free(&k);
+                continue;
+            }
+            xl_packed_matrix P;
+            xl_error err;
+            assert_int_equal(xl_pack_b16(&k, s.K, s.N, W16, s.K + 1, XL_ELEM_BF16, &P, &err), 0);
+            for (int th = 1; th <= 2; th++) {
+                memcpy(got, C0, s.M * s.N * sizeof *got);
+                xl_sgemm_packed(&k, th, s.M, alpha, A, s.K, &P, beta, got, s.N, NULL, XL_ACT_NONE);
+                assert_memory_equal(got, want, s.M * s.N * sizeof *got);
+            }
+            print_message("[  INFO    ] bf16 dot %-6s%s [%zu x %zu x %zu]: equal to the vdpbf16ps arithmetic; max error "
+                          "%.2e of sum |a b| vs float64\n",
+                          xl_simd_path_name(k.path), native ? " (AVX512_BF16)" : " (emulated)", s.M, s.N, s.K, max_rel);
+            xl_packed_free(&P);
+            xl_kernels_free(&k);
+        }
+        free(W16), free(A), free(C0), free(want), free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -757,7 +925,7 @@ int main(void)
         cmocka_unit_test(test_sgemm_batched), cmocka_unit_test(test_sgemm_trans_a), cmocka_unit_test(test_attention),
         cmocka_unit_test(test_attention_probabilities_only), cmocka_unit_test(test_gelu),
         cmocka_unit_test(test_layernorm), cmocka_unit_test(test_softmax),
-        cmocka_unit_test(test_vector_ops), cmocka_unit_test(test_qlinear),
+        cmocka_unit_test(test_vector_ops), cmocka_unit_test(test_qlinear), cmocka_unit_test(test_pack_b16), cmocka_unit_test(test_bf16_dot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -569,27 +569,31 @@ static void test_dtype_roundtrip(void **state)
  * layers, int8 embedding rows read directly) gives bit for bit the hidden states and pooled output
  * of the encoder over the widened model (whose linear layers also run in int8, its embeddings from
  * the widened copy: scale * q either way). */
-static void test_keep_i8(void **state)
+/* The same for F16 / BF16 with XL_MODEL_OPEN_KEEP_REDUCED (dt): no float32 copy, linear layers
+ * packed 16-bit (xl_pack_b16) and widened per micro-panel, embedding rows widened per token; the
+ * encoder's results equal those over the widened model bit for bit. */
+static void check_keep(xl_dtype dt)
 {
-    (void)state;
     size_t len;
-    unsigned char *img = tiny_model_as(&len, XL_DTYPE_I8);
+    unsigned char *img = tiny_model_as(&len, dt);
     xl_error err;
     xl_error_clear(&err);
     xl_model *wide, *kept;
+    const unsigned flags = dt == XL_DTYPE_I8 ? XL_MODEL_OPEN_KEEP_I8 : XL_MODEL_OPEN_KEEP_REDUCED;
+    const size_t elem = dt == XL_DTYPE_I8 ? 1 : 2;
     assert_int_equal(xl_model_open_memory(&wide, img, len, "t.xlm", &err), 0);
-    assert_int_equal(xl_model_open_memory_ex(&kept, img, len, "t.xlm", XL_MODEL_OPEN_KEEP_I8, &err), 0);
+    assert_int_equal(xl_model_open_memory_ex(&kept, img, len, "t.xlm", flags, &err), 0);
     size_t n_i8 = 0;
     for (size_t i = 0; i < xl_model_tensor_count(kept); i++) {
         const xl_tensor *a = xl_model_tensor_at(wide, i), *b = xl_model_tensor_at(kept, i);
         assert_string_equal(a->name, b->name);
         assert_int_equal(a->dtype, b->dtype);
         assert_non_null(a->data);
-        if (b->dtype == XL_DTYPE_I8) {
+        if (b->dtype == dt) {
             n_i8++;
             assert_null(b->data);
-            assert_memory_equal(a->stored, b->stored, b->count);
-            assert_memory_equal(a->scales, b->scales, (size_t)b->shape[0] * sizeof(float));
+            assert_memory_equal(a->stored, b->stored, b->count * elem);
+            if (dt == XL_DTYPE_I8) assert_memory_equal(a->scales, b->scales, (size_t)b->shape[0] * sizeof(float));
         } else {
             assert_memory_equal(a->data, b->data, b->count * sizeof(float));
         }
@@ -600,10 +604,14 @@ static void test_keep_i8(void **state)
     xl_bert *bw, *bk;
     if (xl_bert_from_model(&bw, wide, &k, &err) < 0) fail_msg("%s", err.msg);
     if (xl_bert_from_model(&bk, kept, &k, &err) < 0) fail_msg("%s", err.msg);
-    assert_int_equal(bw->n_int8_linear, 5); /* fused QKV, O, FFN in, FFN out, pooler */
-    assert_int_equal(bk->n_int8_linear, 5);
+    /* fused QKV, O, FFN in, FFN out, pooler */
+    assert_int_equal(bw->n_int8_linear, dt == XL_DTYPE_I8 ? 5 : 0);
+    assert_int_equal(bk->n_int8_linear, dt == XL_DTYPE_I8 ? 5 : 0);
+    assert_int_equal(bw->n_16bit_linear, 0);
+    assert_int_equal(bk->n_16bit_linear, dt == XL_DTYPE_I8 ? 0 : 5);
     assert_null(bk->word_emb);
-    assert_non_null(bk->word_emb_q.q);
+    if (dt == XL_DTYPE_I8) assert_non_null(bk->word_emb_q.q);
+    else assert_non_null(bk->word_emb_q.h);
     static const int32_t ids0[5] = {2, 5, 9, 11, 3}, tt0[5] = {0, 0, 1, 1, 1}, ids1[3] = {2, 7, 3};
     const int32_t *ids[2] = {ids0, ids1}, *tts[2] = {tt0, NULL};
     const size_t lens[2] = {5, 3};
@@ -626,6 +634,10 @@ static void test_keep_i8(void **state)
     xl_kernels_free(&k);
     xl_model_close(wide);
     xl_model_close(kept);
+    if (dt != XL_DTYPE_I8) {
+        free(img);
+        return;
+    }
     /* the stored form is still checked */
     const size_t t0 = (size_t)(rd64(img + 112) + rd64(img + dir_entry(img, 0).offset));
     img[t0 + 64 + 17] = 0x80;
@@ -633,6 +645,19 @@ static void test_keep_i8(void **state)
     assert_int_equal(xl_model_open_memory_ex(&m, img, len, "t.xlm", XL_MODEL_OPEN_KEEP_I8, &err), -1);
     assert_non_null(strstr(err.msg, "int8 element 17 is -128"));
     free(img);
+}
+
+static void test_keep_i8(void **state)
+{
+    (void)state;
+    check_keep(XL_DTYPE_I8);
+}
+
+static void test_keep_reduced(void **state)
+{
+    (void)state;
+    check_keep(XL_DTYPE_F16);
+    check_keep(XL_DTYPE_BF16);
 }
 
 static void test_dtype_hostile(void **state)
@@ -782,7 +807,7 @@ int main(void)
         cmocka_unit_test(test_metadata_fields), cmocka_unit_test(test_architecture),
         cmocka_unit_test(test_byte_flips),      cmocka_unit_test(test_safetensors_hostile),
         cmocka_unit_test(test_dtype_roundtrip), cmocka_unit_test(test_dtype_hostile),
-        cmocka_unit_test(test_dtype_writer),    cmocka_unit_test(test_keep_i8),
+        cmocka_unit_test(test_dtype_writer),    cmocka_unit_test(test_keep_i8), cmocka_unit_test(test_keep_reduced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

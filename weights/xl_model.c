@@ -370,12 +370,22 @@ static int check_unique_names(xl_model *m, xl_error *err)
  * int8 of -128 (the format is symmetric); then every F16 / BF16 / I8 tensor is
  * widened into one float32 block so `data` is float32 for every dtype.
  * `data` holds the data section in host byte order. */
+static bool needs_widening(const xl_model *m, const xl_tensor *t)
+{
+    switch (t->dtype) {
+    case XL_DTYPE_I8: return !(m->flags & XL_MODEL_OPEN_KEEP_I8);
+    case XL_DTYPE_F16:
+    case XL_DTYPE_BF16: return !(m->flags & XL_MODEL_OPEN_KEEP_REDUCED);
+    default: return false;
+    }
+}
+
 static int widen_reduced(xl_model *m, const unsigned char *data, xl_error *err)
 {
     size_t total = 0;
     for (size_t i = 0; i < m->n_tensors; i++) {
         const xl_tensor *t = &m->tensors[i];
-        if (t->dtype == XL_DTYPE_F32 || (t->dtype == XL_DTYPE_I8 && (m->flags & XL_MODEL_OPEN_KEEP_I8))) continue;
+        if (!needs_widening(m, t)) continue;
         size_t bytes;
         /* count * 4 fits: the stored bytes (>= count) lie in memory, and the float32 copy is checked here */
         if (!xl_mul_size(t->count, 4, &bytes) || !xl_add_size(total, bytes, &total) ||
@@ -416,7 +426,7 @@ static int widen_reduced(xl_model *m, const unsigned char *data, xl_error *err)
     unsigned char *dst = (unsigned char *)m->widened;
     for (size_t i = 0; i < m->n_tensors; i++) {
         xl_tensor *t = &m->tensors[i];
-        if (t->dtype == XL_DTYPE_F32 || (t->dtype == XL_DTYPE_I8 && (m->flags & XL_MODEL_OPEN_KEEP_I8))) continue;
+        if (!needs_widening(m, t)) continue;
         float *out = (float *)(void *)dst;
         if (t->dtype == XL_DTYPE_I8) {
             const int8_t *q = t->stored;

@@ -33,6 +33,8 @@
  *     widens such tensors to a float32 copy: `xl_tensor.data` is float32 for
  *     every dtype, so every consumer runs unchanged; `stored` / `scales` give
  *     the stored form (host byte order) to kernels that use it directly.
+ *     XL_MODEL_OPEN_KEEP_I8 / XL_MODEL_OPEN_KEEP_REDUCED skip the widening of
+ *     I8 / F16 and BF16 tensors (`data` NULL; the encoder runs them as stored).
  *     A file whose tensors are all F32 is written as version 1, exactly as
  *     before, so older readers keep reading it.
  *   - The writer (xl_model_writer) produces exactly what the reader accepts,
@@ -108,7 +110,8 @@ typedef struct xl_tensor {
     uint64_t nbytes;    /* stored bytes (xl_dtype_stored_bytes) */
     const float *data;  /* count float32s, 64-byte aligned, read-only: the stored
                          * F32 data in place, or the widened copy of F16/BF16/I8
-                         * (NULL for I8 opened with XL_MODEL_OPEN_KEEP_I8) */
+                         * (NULL for I8 opened with XL_MODEL_OPEN_KEEP_I8, and for
+                         * F16 / BF16 opened with XL_MODEL_OPEN_KEEP_REDUCED) */
     const void *stored; /* the stored elements in host byte order, 64-byte aligned:
                          * float (F32), uint16_t bit patterns (F16, BF16), int8_t (I8) */
     const float *scales; /* I8: shape[0] per-row scales (finite, > 0); NULL otherwise */
@@ -123,7 +126,12 @@ enum {
     /* I8 tensors are not widened: their `data` is NULL and only `stored` / `scales` are given (the
      * int8 encoder, nn/bert.h, which then keeps no float32 copy of its int8 weights).  Every check
      * of the stored form is still made. */
-    XL_MODEL_OPEN_KEEP_I8 = 1u
+    XL_MODEL_OPEN_KEEP_I8 = 1u,
+    /* F16 / BF16 tensors are not widened either: `data` NULL, `stored` gives the 16-bit elements in
+     * host order (the encoder packs its linear weights from them, xl_pack_b16, and reads embedding
+     * rows from them, so no float32 copy exists).  Their pages of the mapping are kept: the
+     * consumer releases what it copied (xl_model_release_data). */
+    XL_MODEL_OPEN_KEEP_REDUCED = 2u
 };
 int xl_model_open_ex(xl_model **out, const char *path, unsigned flags, xl_error *err);
 /* Validate a model held in memory (tests, fuzzing).  The bytes are copied

@@ -136,8 +136,9 @@ static int open_word_vectors(xl_embedder *e, const char *path, xl_error *err)
 static int open_bert(xl_embedder *e, const char *path, xl_error *err)
 {
     const xl_embedder_options *o = &e->opt;
-    /* int8 weights stay int8 (the encoder runs them so; no float32 copy) */
-    if (xl_model_open_ex(&e->model, path, XL_MODEL_OPEN_KEEP_I8, err) < 0) return -1;
+    /* int8 weights stay int8 (the encoder runs them so), f16 / bf16 weights stay 16-bit (widened per
+     * micro-panel in the GEMM): no float32 copy of either */
+    if (xl_model_open_ex(&e->model, path, XL_MODEL_OPEN_KEEP_I8 | XL_MODEL_OPEN_KEEP_REDUCED, err) < 0) return -1;
     if (xl_kernels_init(&e->k, o->simd, e->threads, err) < 0) return -1;
     e->k_ok = true;
     if (xl_bert_from_model(&e->bert, e->model, &e->k, err) < 0) return -1;

@@ -17,26 +17,32 @@
  *                                             then the shipped file weights/default/xlrec-encoder.xlm
  *                                             itself (as --model-file; the whole grid runs it too)
  *   build/bench/bench_encoder --model-file weights/default/xlrec-encoder.xlm [--onnx shipped_l2.onnx]
- *                                             a real model file (float32 path; float16/bfloat16 weights
- *                                             are widened at load as `xlrec embed` does) at the shipped
+ *                                             a real model file (as stored; float16/bfloat16 weights
+ *                                             stay 16-bit, as `xlrec embed` keeps them) at the shipped
  *                                             lengths and batches, beside ONNX Runtime on the .onnx file
  *                                             of the same weights in $XLREC_ORT_DIR (`xlrec export` then
  *                                             export_bert_onnx.py --from-hf DIR --name shipped_l2); with
  *                                             --model-file alone no random-weight shape runs unless --model
  *                                             names one
  *   XLREC_SIMD=avx2 ...                       another kernel path
- *   --dtype f32|int8|both                     (default both) the float32 model, the same weights
- *                                             quantised to int8 (`xlrec quantize --dtype int8`,
- *                                             opened with XL_MODEL_OPEN_KEEP_I8: the int8 encoder),
- *                                             or both, alternating case by case (which one runs
- *                                             first alternates too), with the int8/f32 ratios
+ *   --dtype f32|int8|bf16|f16|both|all        (default both = f32,int8; a comma list works too) the
+ *                                             float32 model, the same weights quantised to int8
+ *                                             (`xlrec quantize --dtype int8`, opened with
+ *                                             XL_MODEL_OPEN_KEEP_I8: the int8 encoder) and/or stored
+ *                                             as bf16 / f16 (XL_MODEL_OPEN_KEEP_REDUCED: 16-bit packed
+ *                                             weights widened per micro-panel), alternating case by
+ *                                             case (which one runs first rotates too), with the
+ *                                             ratios to f32
  *
  * Each case is timed as the best of --reps rounds (wall clock) and as tokens per CPU-second of
  * all threads (clock()), which other load on a shared machine disturbs much less.  When ONNX
  * Runtime is set up (see print_ort_setup; $XLREC_ORT_DIR, default /tmp/ort) every case is also run
  * by tests/bench/tools/ort_bench.js on a random-weight ONNX export of the same shape, right after
  * ours (before ours with --ort-first), and both figures are printed side by side with the ratios of
- * the wall-clock and of the CPU-time figures; --no-ort skips it.  Run from the repository root.
+ * the wall-clock and of the CPU-time figures; --no-ort skips it.  The int8 rows are compared with
+ * ONNX Runtime's own int8 path: the same export with every weight MatMul dynamically quantised
+ * (DynamicQuantizeLinear + MatMulInteger; tests/bench/tools/quantize_onnx_dynamic.py, file NAME_int8.onnx),
+ * run right after ONNX Runtime's float32 side.  Run from the repository root.
  */
 #define _POSIX_C_SOURCE 200809L /* popen for the ONNX Runtime runner */
 #include <stdbool.h>
@@ -319,12 +325,26 @@ static size_t parse_list(const char *s, size_t *v, size_t cap)
     return n;
 }
 
+enum { N_DT = 4 };
+static const char *const dt_names[N_DT] = {"f32", "int8", "bf16", "f16"};
+static const xl_dtype dt_types[N_DT] = {XL_DTYPE_F32, XL_DTYPE_I8, XL_DTYPE_BF16, XL_DTYPE_F16};
+
+/* "bert_base.onnx" -> "bert_base_int8.onnx" */
+static const char *onnx_int8_name(const char *f32_name, char *buf, size_t cap)
+{
+    const char *dot = strrchr(f32_name, '.');
+    int stem = dot ? (int)(dot - f32_name) : (int)strlen(f32_name);
+    snprintf(buf, cap, "%.*s_int8.onnx", stem, f32_name);
+    return buf;
+}
+
 static void usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--model minilm|bert-base|xlrec-l4|xlrec-l2|shipped|all] [--model-file PATH [--onnx FILE]]\n"
             "       [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
-            "       [--min-time S] [--quick] [--no-ort] [--ort-first] [--no-sgemm] [--checksum] [--dtype f32|int8|both]\n",
+            "       [--min-time S] [--quick] [--no-ort] [--ort-first] [--no-sgemm] [--checksum]\n"
+            "       [--dtype f32|int8|bf16|f16|both|all|LIST]\n",
             argv0);
     exit(2);
 }
@@ -337,7 +357,8 @@ int main(int argc, char **argv)
     int model_mask = (1 << N_SHAPES) - 1, reps = 3;
     bool model_named = false;
     const char *model_file = NULL, *model_onnx = "shipped_l2.onnx";
-    bool run_f32 = true, run_i8 = true;
+    /* dtype index: 0 f32, 1 int8, 2 bf16, 3 f16 (the random-weight shapes; a --model-file runs as stored) */
+    bool want_dt[N_DT] = {true, true, false, false};
     double min_time = 0.3;
     size_t lens[8] = {16, 128, 512}, batches[8] = {1, 8}, threads_list[8] = {1, 2};
     size_t n_lens = 3, n_batches = 2, n_threads = 2;
@@ -362,9 +383,18 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--threads") == 0) n_threads = parse_list(argv[++i], threads_list, 8), custom = true;
         else if (strcmp(a, "--reps") == 0) reps = atoi(argv[++i]);
         else if (strcmp(a, "--dtype") == 0) {
-            run_f32 = strcmp(v, "f32") == 0 || strcmp(v, "both") == 0;
-            run_i8 = strcmp(v, "int8") == 0 || strcmp(v, "both") == 0;
-            if (!run_f32 && !run_i8) usage(argv[0]);
+            bool any = false;
+            for (int d = 0; d < N_DT; d++) {
+                /* v is a comma list of names, or both (f32,int8) / all */
+                const char *n = dt_names[d];
+                size_t ln = strlen(n);
+                bool in_list = false;
+                for (const char *q = v; (q = strstr(q, n)) != NULL; q += ln)
+                    if ((q == v || q[-1] == ',') && (q[ln] == '\0' || q[ln] == ',')) in_list = true;
+                want_dt[d] = in_list || strcmp(v, "all") == 0 || (strcmp(v, "both") == 0 && d < 2);
+                any |= want_dt[d];
+            }
+            if (!any) usage(argv[0]);
             i++;
         }
         else if (strcmp(a, "--min-time") == 0) min_time = atof(argv[++i]);
@@ -388,6 +418,13 @@ int main(int argc, char **argv)
     printf("\n# tokens/s: best of %d rounds of >= %.2f s (wall clock); tok/cpu-s: tokens per CPU-second of all\n"
            "# threads (a core's speed while it runs this code: robust to other load, not a wall figure)\n",
            reps, min_time);
+    /* measured 1-thread peaks: float32 FMA chains, and the path's int8 multiply-accumulate chains
+     * (AVX2: vpmaddubsw + vpmaddwd + vpaddd; VNNI: vpdpbusd); the %core column is a row's matrix
+     * product rate per CPU-second against the peak of its arithmetic (int8 rows: the int8 peak,
+     * though their attention products run in float32) */
+    const double peak_f32 = xl_bench_fma_peak_cpu(&k), peak_i8 = xl_bench_int8_peak_cpu(&k);
+    printf("# peaks of one core per CPU-second, measured: float32 FMA %.1f GFLOP/s, int8 %.1f GOP/s%s\n", peak_f32, peak_i8,
+           peak_i8 > 0 ? (k.has_vnni ? " (vpdpbusd)" : " (vpmaddubsw + vpmaddwd)") : " (no int8 probe on this path)");
     if (do_sgemm) {
         bench_sgemm(&k, 1, 1024, 3072, 768); /* BERT-base FFN-in on 8 x 128 tokens */
         bench_sgemm(&k, 2, 1024, 3072, 768);
@@ -397,26 +434,30 @@ int main(int argc, char **argv)
     char path[512];
     snprintf(path, sizeof path, "%s/xlrec-bench-model.xlm", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
     for (size_t si = 0; si <= N_SHAPES; si++) {
-        /* si == N_SHAPES: the --model-file (float32 path only), its shape read from the file below */
+        /* si == N_SHAPES: the --model-file, run as stored (opened as `xlrec embed` opens it: int8 and
+         * 16-bit weights kept), its shape read from the file below */
         shape file_shape = {"model file", 0, 0, 0, 0, 0, 0, model_onnx, "file", model_file};
         if (si < N_SHAPES ? !(model_mask & (1 << si)) : model_file == NULL) continue;
         const shape *s = si < N_SHAPES ? &shapes[si] : &file_shape;
-        /* dtype index 0: float32, 1: int8; each loaded alone, its resident growth measured */
-        const xl_dtype dts[2] = {XL_DTYPE_F32, XL_DTYPE_I8};
-        const bool want[2] = {run_f32 || s->file != NULL, run_i8 && s->file == NULL};
-        xl_model *m[2] = {NULL, NULL};
-        xl_bert *b[2] = {NULL, NULL};
-        size_t rss_before[2] = {0, 0}, rss_loaded[2] = {0, 0}, rss_max[2] = {0, 0}, rss_len = 0, rss_batch = 0;
-        for (int d = 0; d < 2; d++) {
+        bool want[N_DT];
+        for (int d = 0; d < N_DT; d++) want[d] = s->file != NULL ? d == 0 : want_dt[d];
+        /* each dtype's model loaded alone, its resident growth measured */
+        xl_model *m[N_DT] = {NULL};
+        xl_bert *b[N_DT] = {NULL};
+        size_t rss_before[N_DT] = {0}, rss_loaded[N_DT] = {0}, rss_max[N_DT] = {0}, rss_len = 0, rss_batch = 0;
+        int d0 = -1, n_want = 0;
+        for (int d = 0; d < N_DT; d++) {
             if (!want[d]) continue;
-            if (s->file == NULL) write_model(s, path, dts[d]);
+            if (d0 < 0) d0 = d;
+            n_want++;
+            if (s->file == NULL) write_model(s, path, dt_types[d]);
             rss_before[d] = xl_current_rss_bytes();
-            if (xl_model_open_ex(&m[d], s->file ? s->file : path, s->file ? 0 : XL_MODEL_OPEN_KEEP_I8, &err) < 0) die(&err);
+            if (xl_model_open_ex(&m[d], s->file ? s->file : path, XL_MODEL_OPEN_KEEP_I8 | XL_MODEL_OPEN_KEEP_REDUCED, &err) < 0)
+                die(&err);
             if (s->file == NULL) remove(path); /* the mapping stays valid */
             if (xl_bert_from_model(&b[d], m[d], &k, &err) < 0) die(&err);
             rss_loaded[d] = xl_current_rss_bytes();
         }
-        const int d0 = want[0] ? 0 : 1;
         if (s->file != NULL) {
             file_shape.layers = (int)b[d0]->cfg.n_layers, file_shape.hidden = (int)b[d0]->cfg.hidden;
             file_shape.heads = (int)b[d0]->cfg.n_heads, file_shape.inter = (int)b[d0]->cfg.intermediate;
@@ -429,18 +470,23 @@ int main(int argc, char **argv)
             printf("\nmodel file %s", s->file);
         }
         bool ort = use_ort && ort_ready(s->onnx);
+        char i8name[256];
+        bool ort8 = use_ort && want[1] && ort_ready(onnx_int8_name(s->onnx, i8name, sizeof i8name));
         any_ort |= ort;
         printf("\n%s: %zu layers, hidden %zu, %zu heads, FFN %zu, %.1f M parameters", s->name, b[d0]->cfg.n_layers,
                b[d0]->cfg.hidden, b[d0]->cfg.n_heads, b[d0]->cfg.intermediate,
                (double)xl_model_param_count(m[d0]) * 1e-6);
-        for (int d = 0; d < 2; d++)
+        for (int d = 0; d < N_DT; d++)
             if (want[d])
-                printf(", %s file %.1f MB (mapped: %s%s)", d ? "int8" : s->file ? "model" : "f32", (double)xl_model_file_size(m[d]) * 1e-6,
+                printf(", %s file %.1f MB (mapped: %s%s)", s->file ? "model" : dt_names[d], (double)xl_model_file_size(m[d]) * 1e-6,
                        xl_model_is_mapped(m[d]) ? "yes" : "no",
-                       d ? (b[d]->n_int8_linear ? ", int8 linear layers" : ", NOT int8") : "");
+                       d == 1 ? (b[d]->n_int8_linear ? ", int8 linear layers" : ", NOT int8")
+                       : d > 1 ? (b[d]->n_16bit_linear ? ", 16-bit packed weights" : ", NOT 16-bit") : "");
+        if (ort8) printf("\nONNX Runtime int8: %s/%s (dynamic quantisation of every weight MatMul)", ort_dir(), i8name);
         printf("\n%6s %5s %7s %5s %10s %8s %9s %10s", "seqlen", "batch", "threads", "dtype", "tokens/s", "GFLOP/s",
                "ms/batch", "tok/cpu-s");
-        if (want[0] && want[1]) printf(" %6s %6s", "i8/f32", "cpu");
+        if (want[0] && n_want > 1) printf(" %6s %6s", "x/f32", "cpu");
+        printf(" %6s", "%core");
         if (ort) printf(" | %10s %10s %7s %7s", "ORT tok/s", "tok/cpu-s", "xl/ORT", "cpu x/O");
         printf(" %5s\n", "load");
         /* the shipped shapes have their own lengths and batches unless the grid is given */
@@ -465,30 +511,39 @@ int main(int argc, char **argv)
                     }
                     double load = xl_bench_load_average();
                     /* --ort-first: ONNX Runtime's side of each case runs before ours (order bias under load) */
-                    case_result o = {0, 0, 0, 0, 0, 0};
+                    case_result o = {0, 0, 0, 0, 0, 0}, o8 = {0, 0, 0, 0, 0, 0};
                     bool ort_ok = ort && ort_first && run_ort(s->onnx, th, bs, len, min_time, reps, &o);
-                    case_result x[2];
+                    bool ort8_ok = ort8 && ort_first && run_ort(i8name, th, bs, len, min_time, reps, &o8);
+                    case_result x[N_DT];
                     memset(x, 0, sizeof x);
-                    /* f32 and int8 alternate, and so does which of them goes first */
-                    for (int j = 0; j < 2; j++) {
-                        int d = (case_no & 1) ? 1 - j : j;
+                    /* the dtypes alternate, and which of them goes first rotates from case to case */
+                    for (int j = 0; j < N_DT; j++) {
+                        int d = (case_no + j) % N_DT;
                         if (want[d]) x[d] = run_case(b[d], &k, th, bs, len, min_time, reps);
                     }
                     case_no++;
                     if (ort && !ort_first) ort_ok = run_ort(s->onnx, th, bs, len, min_time, reps, &o);
-                    for (int d = 0; d < 2; d++) {
+                    if (ort8 && !ort_first) ort8_ok = run_ort(i8name, th, bs, len, min_time, reps, &o8);
+                    for (int d = 0; d < N_DT; d++) {
                         if (!want[d]) continue;
-                        printf("%6zu %5zu %7d %5s %10.0f %8.1f %9.2f %10.0f", len, bs, th, d ? "int8" : "f32", x[d].tok_s,
+                        printf("%6zu %5zu %7d %5s %10.0f %8.1f %9.2f %10.0f", len, bs, th, s->file ? "file" : dt_names[d], x[d].tok_s,
                                x[d].gflops, x[d].ms, x[d].tok_cpu_s);
-                        if (want[0] && want[1]) {
-                            if (d == 1) printf(" %5.2fx %5.2fx", x[1].tok_s / x[0].tok_s, x[1].tok_cpu_s / x[0].tok_cpu_s);
+                        if (want[0] && n_want > 1) {
+                            if (d > 0) printf(" %5.2fx %5.2fx", x[d].tok_s / x[0].tok_s, x[d].tok_cpu_s / x[0].tok_cpu_s);
                             else printf(" %6s %6s", "", "");
                         }
+                        const double pk = d == 1 ? peak_i8 : peak_f32;
+                        if (pk > 0 && x[d].tok_s > 0)
+                            printf(" %5.0f%%", 100.0 * x[d].gflops / x[d].tok_s * x[d].tok_cpu_s / pk);
+                        else printf(" %6s", "-");
                         if (x[d].rss > rss_max[d]) rss_max[d] = x[d].rss, rss_len = len, rss_batch = bs;
                         if (ort) {
-                            if (ort_ok)
-                                printf(" | %10.0f %10.0f %7.2f %7.2f", o.tok_s, o.tok_cpu_s, x[d].tok_s / o.tok_s,
-                                       x[d].tok_cpu_s / o.tok_cpu_s);
+                            /* f32 and 16-bit rows beside ORT float32, the int8 row beside ORT int8 */
+                            const bool use8 = d == 1 && ort8;
+                            const case_result *oc = use8 ? &o8 : &o;
+                            if (use8 ? ort8_ok : ort_ok)
+                                printf(" | %10.0f %10.0f %7.2f %7.2f%s", oc->tok_s, oc->tok_cpu_s, x[d].tok_s / oc->tok_s,
+                                       x[d].tok_cpu_s / oc->tok_cpu_s, use8 ? " (ORT int8)" : "");
                             else printf(" | %10s %10s %7s %7s", "failed", "", "", "");
                         }
                         printf(" %5.1f", load);
@@ -497,18 +552,19 @@ int main(int argc, char **argv)
                     }
                     fflush(stdout);
                 }
-        for (int d = 0; d < 2; d++)
+        for (int d = 0; d < N_DT; d++)
             if (want[d] && rss_loaded[d] > 0)
                 printf("resident memory %-4s: %.1f MB after loading (+%.1f MB for this model: %s; the file's pages "
                        "of them released), %.1f MB with the activations of %zu x %zu tokens\n",
-                       d ? "int8" : "f32", (double)rss_loaded[d] / 1048576.0,
+                       dt_names[d], (double)rss_loaded[d] / 1048576.0,
                        ((double)rss_loaded[d] - (double)rss_before[d]) / 1048576.0,
-                       d ? "int8 weights, no float32 copy" : "packed float32 weights", (double)rss_max[d] / 1048576.0,
-                       rss_batch, rss_len);
-        if (want[0] && want[1])
-            printf("(both models in one process: the second one's figure reuses heap pages the first left; run\n"
-                   " --dtype f32 and --dtype int8 separately for clean resident figures)\n");
-        for (int d = 0; d < 2; d++) {
+                       d == 1 ? "int8 weights, no float32 copy"
+                       : d > 1 ? "16-bit packed weights, no float32 copy" : "packed float32 weights",
+                       (double)rss_max[d] / 1048576.0, rss_batch, rss_len);
+        if (n_want > 1)
+            printf("(several models in one process: a later one's figure reuses heap pages an earlier one left; run\n"
+                   " one --dtype at a time for clean resident figures)\n");
+        for (int d = 0; d < N_DT; d++) {
             xl_bert_free(b[d]);
             xl_model_close(m[d]);
         }

@@ -101,13 +101,13 @@ void xl_bench_best_of(const xl_bench_side *sides, size_t n_sides, int reps, doub
         }
 }
 
-double xl_bench_fma_peak_cpu(const xl_kernels *k)
+static double probe_peak_cpu(double (*probe)(size_t, float *))
 {
     float sink[64] = {1.0f};
     size_t iters = 1000;
     for (;;) {
         clock_t c0 = clock();
-        k->impl->fma_probe(iters, sink);
+        probe(iters, sink);
         double dt = (double)(clock() - c0) / CLOCKS_PER_SEC;
         if (dt > 0.02 || iters > ((size_t)1 << 28)) break;
         iters *= 4;
@@ -116,11 +116,23 @@ double xl_bench_fma_peak_cpu(const xl_kernels *k)
     double best = 0.0;
     for (int rep = 0; rep < 5; rep++) {
         clock_t c0 = clock();
-        double flops = k->impl->fma_probe(iters, sink);
+        double flops = probe(iters, sink);
         double dt = (double)(clock() - c0) / CLOCKS_PER_SEC;
         if (dt > 0 && flops / dt * 1e-9 > best) best = flops / dt * 1e-9;
     }
     return best;
+}
+
+double xl_bench_fma_peak_cpu(const xl_kernels *k)
+{
+    return probe_peak_cpu(k->impl->fma_probe);
+}
+
+double xl_bench_int8_peak_cpu(const xl_kernels *k)
+{
+    double (*probe)(size_t, float *) =
+        k->has_vnni && k->impl->qpeak_probe_vnni ? k->impl->qpeak_probe_vnni : k->impl->qpeak_probe;
+    return probe ? probe_peak_cpu(probe) : 0.0;
 }
 
 xl_bench_proc xl_bench_spawn(char *const argv[], const char *in, const char *out, const char *err)

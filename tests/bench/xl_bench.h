@@ -57,6 +57,8 @@ void xl_bench_best_of(const xl_bench_side *sides, size_t n_sides, int reps, doub
  * runs of ~0.1 s each.  Wall-clock peaks (xl_kernels_fma_peak_gflops) drop under other load;
  * this one much less. */
 double xl_bench_fma_peak_cpu(const xl_kernels *k);
+/* The same for the path's int8 multiply-accumulate probe (GOP/s; 0 when the path has none). */
+double xl_bench_int8_peak_cpu(const xl_kernels *k);
 
 /* A finished child process: exit status (-1: it could not run or was killed), wall seconds, CPU
  * seconds (user + system) and peak resident memory in KiB. */
