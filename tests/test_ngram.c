@@ -314,6 +314,27 @@ static void test_train_matches_lmplz_tiny(void **state)
         assert_non_null(m2);
         assert_int_equal(xl_ngram_model_format_arpa(m2, &b, &err), 0);
         assert_string_equal(a.data, b.data);
+        /* the trainer's own writer (no model, `ngram train -O`) gives lmplz's file byte for byte */
+        xl_lines r;
+        snprintf(path, sizeof path, "%s/train.txt", dir);
+        if (xl_lines_open(&r, path, &err) < 0) fail_msg("%s", err.msg);
+        xl_ngram_trainer *t = xl_ngram_trainer_new(order, NULL, &err);
+        assert_non_null(t);
+        const char *line;
+        size_t len;
+        while (xl_lines_next(&r, &line, &len, &err) > 0) assert_int_equal(xl_ngram_trainer_add_line(t, line, len, &err), 0);
+        xl_lines_close(&r);
+        xl_buf_clear(&b);
+        xl_ngram_train_stats st2;
+        assert_int_equal(xl_ngram_trainer_format_arpa(t, &b, &st2, &err), 0);
+        xl_ngram_trainer_free(t);
+        snprintf(path, sizeof path, "%s/o%d.arpa", dir, order);
+        char *want = slurp(path, &len);
+        assert_int_equal(b.len, len);
+        assert_memory_equal(b.data, want, len);
+        assert_string_equal(a.data, b.data);
+        for (int i = 0; i < order; i++) assert_int_equal(st2.counts[i], st.counts[i]);
+        free(want);
         xl_buf_free(&a);
         xl_buf_free(&b);
         xl_ngram_model_free(m2);
@@ -446,6 +467,56 @@ static double score_line(const xl_ngram_model *m, const char *line)
     xl_ngram_sentence s;
     assert_int_equal(xl_ngram_query_line(m, line, strlen(line), true, NULL, &s, NULL, &err), 0);
     return s.total;
+}
+
+/* xl_ngram_trainer_format_arpa (levels written and freed as they are
+ * estimated, no model) gives the text of the model writer byte for byte, for
+ * every estimator and orders 1..6, including words interned but never used. */
+static void test_trainer_arpa_equals_model(void **state)
+{
+    (void)state;
+    const char *text = "the cat sat on the mat\nthe dog sat on the log\na cat and a dog\n"
+                       "on the mat the cat sat\nthe the the\n\nlog dog cat mat\nsat\n";
+    const xl_ngram_smoothing sms[3] = {XL_NGRAM_KN, XL_NGRAM_MLE, XL_NGRAM_ADDK};
+    for (int si = 0; si < 3; si++)
+        for (int order = 1; order <= 6; order++) {
+            xl_ngram_train_opts o;
+            xl_ngram_train_opts_default(&o);
+            o.smoothing = sms[si];
+            o.add_k = 0.25;
+            o.discount_fallback = true; /* a corpus this small lacks some counts of counts */
+            xl_error err;
+            xl_buf want, got;
+            xl_buf_init(&want);
+            xl_buf_init(&got);
+            for (int pass = 0; pass < 2; pass++) {
+                xl_ngram_trainer *t = xl_ngram_trainer_new(order, &o, &err);
+                assert_non_null(t);
+                uint32_t unused;
+                assert_int_equal(xl_ngram_vocab_intern(xl_ngram_trainer_vocab(t), "never", 5, &unused, &err), 0);
+                const char *p = text;
+                while (*p) {
+                    const char *nl = strchr(p, '\n');
+                    assert_int_equal(xl_ngram_trainer_add_line(t, p, (size_t)(nl - p), &err), 0);
+                    p = nl + 1;
+                }
+                if (pass == 0) {
+                    xl_ngram_model *m = xl_ngram_trainer_estimate(t, NULL, &err);
+                    if (m == NULL) fail_msg("smoothing %d order %d: %s", si, order, err.msg);
+                    assert_int_equal(xl_ngram_model_format_arpa(m, &want, &err), 0);
+                    xl_ngram_model_free(m);
+                } else {
+                    if (xl_ngram_trainer_format_arpa(t, &got, NULL, &err) < 0)
+                        fail_msg("smoothing %d order %d: %s", si, order, err.msg);
+                    assert_int_equal(xl_ngram_trainer_format_arpa(t, &got, NULL, &err), -1); /* spent */
+                }
+                xl_ngram_trainer_free(t);
+            }
+            assert_non_null(strstr(want.data, "\tnever"));
+            assert_string_equal(got.data, want.data);
+            xl_buf_free(&want);
+            xl_buf_free(&got);
+        }
 }
 
 /* Corpus "a b" / "a": counts a=2 b=1 </s>=2 (5 tokens), |V| = {<unk>,</s>,a,b} = 4;
@@ -1233,6 +1304,7 @@ int main(void)
         cmocka_unit_test(test_float_format_edge_cases),
         cmocka_unit_test(test_binary_roundtrip),
         cmocka_unit_test(test_binary_malformed),
+        cmocka_unit_test(test_trainer_arpa_equals_model),
         cmocka_unit_test(test_mle_by_hand),
         cmocka_unit_test(test_addk_by_hand),
         cmocka_unit_test(test_character_model),

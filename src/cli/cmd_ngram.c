@@ -91,24 +91,36 @@ static int ngram_train(int argc, char **argv)
         xl_ngram_trainer_free(t);
         return xl_cli_runtime_error(&err);
     }
-    double t1 = xl_time_now();
+    double t1 = xl_time_now(), t2, t3;
     xl_ngram_train_stats st;
-    xl_ngram_model *m = xl_ngram_trainer_estimate(t, &st, &err);
-    xl_ngram_trainer_free(t);
-    if (m == NULL) {
-        xl_error_prefix(&err, "%s", path);
-        return xl_cli_runtime_error(&err);
-    }
-    double t2 = xl_time_now();
-    if ((output != NULL && xl_ngram_model_write_arpa(m, output, &err) < 0) ||
-        (binary != NULL && xl_ngram_model_write_binary(m, binary, &err) < 0)) {
+    if (binary == NULL) {
+        /* ARPA only: written as it is estimated, no query tables (lmplz's way; a third of the memory) */
+        rc = xl_ngram_trainer_write_arpa(t, output, &st, &err);
+        xl_ngram_trainer_free(t);
+        if (rc < 0) {
+            if (err.code != XL_ERR_IO) xl_error_prefix(&err, "%s", path);
+            return xl_cli_runtime_error(&err);
+        }
+        t2 = t3 = xl_time_now();
+    } else {
+        xl_ngram_model *m = xl_ngram_trainer_estimate(t, &st, &err);
+        xl_ngram_trainer_free(t);
+        if (m == NULL) {
+            xl_error_prefix(&err, "%s", path);
+            return xl_cli_runtime_error(&err);
+        }
+        t2 = xl_time_now();
+        if ((output != NULL && xl_ngram_model_write_arpa(m, output, &err) < 0) ||
+            xl_ngram_model_write_binary(m, binary, &err) < 0) {
+            xl_ngram_model_free(m);
+            return xl_cli_runtime_error(&err);
+        }
+        t3 = xl_time_now();
         xl_ngram_model_free(m);
-        return xl_cli_runtime_error(&err);
     }
-    double t3 = xl_time_now();
     if (!quiet) {
         fprintf(stderr, "Unigram tokens %llu types %llu sentences %llu\n", (unsigned long long)st.tokens,
-                (unsigned long long)xl_ngram_model_count(m, 1), (unsigned long long)st.sentences);
+                (unsigned long long)st.counts[0], (unsigned long long)st.sentences);
         for (int i = 0; i < st.order; i++) {
             fprintf(stderr, "%d %llu", i + 1, (unsigned long long)st.counts[i]);
             if (o.smoothing == XL_NGRAM_KN)
@@ -117,10 +129,13 @@ static int ngram_train(int argc, char **argv)
             fputc('\n', stderr);
         }
         double secs = t2 - t0;
-        fprintf(stderr, "counting %.3f s, estimation %.3f s, writing %.3f s; %.0f tokens/s (count+estimate)\n", t1 - t0,
-                t2 - t1, t3 - t2, secs > 0 ? (double)(st.tokens + st.sentences) / secs : 0.0);
+        if (binary == NULL)
+            fprintf(stderr, "counting %.3f s, estimation and writing %.3f s; %.0f tokens/s\n", t1 - t0, t2 - t1,
+                    secs > 0 ? (double)(st.tokens + st.sentences) / secs : 0.0);
+        else
+            fprintf(stderr, "counting %.3f s, estimation %.3f s, writing %.3f s; %.0f tokens/s (count+estimate)\n",
+                    t1 - t0, t2 - t1, t3 - t2, secs > 0 ? (double)(st.tokens + st.sentences) / secs : 0.0);
     }
-    xl_ngram_model_free(m);
     return XL_EXIT_OK;
 }
 

@@ -108,6 +108,15 @@ typedef struct xl_ngram_model xl_ngram_model;
 
 /* Estimate the model.  The trainer is spent afterwards (free it).  stats may be NULL. */
 xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_stats *stats, xl_error *err);
+/* Estimate and write the ARPA text (to `path`, "-" = stdout, or appended to
+ * `out`) without building a model: each order is written as soon as its
+ * backoffs are known and then freed, as lmplz streams it, so the peak memory
+ * is the counts and at most two orders' values, never the query tables
+ * (docs/ngram.md, "Training memory").  The text is byte for byte that of
+ * xl_ngram_model_write_arpa on xl_ngram_trainer_estimate's model.  The
+ * trainer is spent afterwards. */
+int xl_ngram_trainer_write_arpa(xl_ngram_trainer *t, const char *path, xl_ngram_train_stats *stats, xl_error *err);
+int xl_ngram_trainer_format_arpa(xl_ngram_trainer *t, xl_buf *out, xl_ngram_train_stats *stats, xl_error *err);
 
 /* -------------------------------------------------------------------- model */
 xl_ngram_model *xl_ngram_model_read_arpa(const char *path, xl_error *err);

@@ -408,10 +408,9 @@ static size_t arpa_value(float v, char *buf)
 
 /* One ARPA line written straight into the buffer (no call per field: this
  * is most of the time of writing a large model). */
-static int put_ngram(const xl_ngram_model *m, xl_buf *out, const uint32_t *g, int k, float prob, float backoff,
+static int put_ngram(const xl_ngram_vocab *v, xl_buf *out, const uint32_t *g, int k, float prob, float backoff,
                      bool with_backoff, xl_error *err)
 {
-    const xl_ngram_vocab *v = m->vocab;
     size_t need = 2 * 40 + 3 + (size_t)k;
     for (int j = 0; j < k; j++) need += (size_t)(v->offset[g[j] + 1] - v->offset[g[j]]);
     if (xl_buf_reserve(out, need, err) < 0) return -1;
@@ -434,17 +433,53 @@ static int put_ngram(const xl_ngram_model *m, xl_buf *out, const uint32_t *g, in
     return 0;
 }
 
-/* Append the ARPA text to `out`; when f is non-NULL, flush it to f whenever
- * it passes 1 MiB, so a big model is never all in memory as text. */
+/* Flush `out` to f once it passes 1 MiB (always when `all`), so that a big
+ * model is never all in memory as text; nothing when f is NULL. */
+static int arpa_flush(xl_buf *out, FILE *f, const char *path, bool all, xl_error *err)
+{
+    if (f == NULL || (!all && out->len < ((size_t)1 << 20))) return 0;
+    if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;
+    xl_buf_clear(out);
+    return 0;
+}
+
+int xl_ngram_arpa_header(int order, const uint64_t *counts, xl_buf *out, xl_error *err)
+{
+    if (xl_buf_printf(out, err, "\\data\\\n") < 0) return -1;
+    for (int k = 1; k <= order; k++)
+        if (xl_buf_printf(out, err, "ngram %d=%llu\n", k, (unsigned long long)counts[k - 1]) < 0) return -1;
+    return 0;
+}
+
+int xl_ngram_arpa_section(const xl_ngram_vocab *v, int k, bool with_backoff, uint64_t n, const uint32_t *ids,
+                          const float *logp, const float *logb, xl_buf *out, FILE *f, const char *path, xl_error *err)
+{
+    if (xl_buf_printf(out, err, "\n\\%d-grams:\n", k) < 0) return -1;
+    for (uint64_t e = 0; e < n; e++) {
+        if (put_ngram(v, out, ids + e * (uint64_t)k, k, logp[e], with_backoff ? logb[e] : 0.0f, with_backoff, err) < 0)
+            return -1;
+        if (arpa_flush(out, f, path, false, err) < 0) return -1;
+    }
+    return 0;
+}
+
+int xl_ngram_arpa_end(xl_buf *out, FILE *f, const char *path, xl_error *err)
+{
+    if (xl_buf_printf(out, err, "\n\\end\\\n") < 0) return -1;
+    return arpa_flush(out, f, path, true, err);
+}
+
+/* Append the ARPA text of a model to `out` (flushed to f as it grows when f
+ * is non-NULL). */
 static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *path, xl_error *err)
 {
     if (m->order > 1 && m->level[1].ids == NULL)
         return xl_fail(err, XL_ERR_USAGE,
                        "this model keeps no n-gram list to write as ARPA (it was read from a binary file, whose "
                        "probing tables hold only hashes, as KenLM's, or read for scoring only)");
-    if (xl_buf_printf(out, err, "\\data\\\n") < 0) return -1;
-    for (int k = 1; k <= m->order; k++)
-        if (xl_buf_printf(out, err, "ngram %d=%llu\n", k, (unsigned long long)m->level[k - 1].count) < 0) return -1;
+    uint64_t counts[XL_NGRAM_MAX_ORDER];
+    for (int k = 1; k <= m->order; k++) counts[k - 1] = m->level[k - 1].count;
+    if (xl_ngram_arpa_header(m->order, counts, out, err) < 0) return -1;
     for (int k = 1; k <= m->order; k++) {
         if (xl_buf_printf(out, err, "\n\\%d-grams:\n", k) < 0) return -1;
         const bool bo = k < m->order;
@@ -452,7 +487,7 @@ static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *
         for (uint64_t e = 0; e < lv->count; e++) {
             if (k == 1) {
                 uint32_t id = (uint32_t)e;
-                if (put_ngram(m, out, &id, 1, m->uni[id].prob, m->uni[id].backoff, bo, err) < 0) return -1;
+                if (put_ngram(m->vocab, out, &id, 1, m->uni[id].prob, m->uni[id].backoff, bo, err) < 0) return -1;
             } else {
                 const uint32_t *g = lv->ids + e * (uint64_t)k;
                 if (e + 8 < lv->count) { /* the table is probed in list order: request slots early */
@@ -464,20 +499,12 @@ static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *
                 if (!xl_ngram_probe(lv, xl_ngram_key_of(g, k), &prob, &backoff))
                     return xl_fail(err, XL_ERR_GENERIC, "internal error: %d-gram %llu not in its table", k,
                                    (unsigned long long)e);
-                if (put_ngram(m, out, g, k, prob, backoff, bo, err) < 0) return -1;
+                if (put_ngram(m->vocab, out, g, k, prob, backoff, bo, err) < 0) return -1;
             }
-            if (f != NULL && out->len >= ((size_t)1 << 20)) {
-                if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;
-                xl_buf_clear(out);
-            }
+            if (arpa_flush(out, f, path, false, err) < 0) return -1;
         }
     }
-    if (xl_buf_printf(out, err, "\n\\end\\\n") < 0) return -1;
-    if (f != NULL) {
-        if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;
-        xl_buf_clear(out);
-    }
-    return 0;
+    return xl_ngram_arpa_end(out, f, path, err);
 }
 
 int xl_ngram_model_format_arpa(const xl_ngram_model *m, xl_buf *out, xl_error *err)

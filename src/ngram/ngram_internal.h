@@ -4,6 +4,7 @@
 #define XL_NGRAM_INTERNAL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ngram.h"
 #include "xl_platform.h"
@@ -170,6 +171,17 @@ int xl_ngram_check_model_head(const unsigned char *head, size_t n, const char *p
  * that is only scored); the file's pages are released as the parse passes them. */
 xl_ngram_model *xl_ngram_model_parse_arpa_mapped(const xl_mapped_file *f, const char *name, bool keep_ids,
                                                  xl_error *err);
+
+/* ARPA text in pieces (ngram_arpa.c), for the model writer and for the
+ * trainer's writer that needs no model (xl_ngram_trainer_write_arpa): the
+ * \\data\\ header, one order's section (ids: n*k in list order; logb
+ * ignored without backoffs), the \\end\\ line.  Text goes to `out`, and to
+ * f (then `out` is emptied whenever it passes 1 MiB, and by the end) when f
+ * is non-NULL. */
+int xl_ngram_arpa_header(int order, const uint64_t *counts, xl_buf *out, xl_error *err);
+int xl_ngram_arpa_section(const xl_ngram_vocab *v, int k, bool with_backoff, uint64_t n, const uint32_t *ids,
+                          const float *logp, const float *logb, xl_buf *out, FILE *f, const char *path, xl_error *err);
+int xl_ngram_arpa_end(xl_buf *out, FILE *f, const char *path, xl_error *err);
 
 /* The shortest round-trip decimal found by searching the digit count with
  * snprintf("%.*e") / strtof (strtod when !single), in KenLM's layout: the
