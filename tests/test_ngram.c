@@ -1136,7 +1136,9 @@ static void test_binary_malformed(void **state)
         expect_bad(b, len, (want)); \
     } while (0)
     DAMAGE(b[0] = 'Y', "not a binary n-gram model");
-    DAMAGE(put_le32(b + 8, 2), "format version 2");
+    DAMAGE(put_le32(b + 8, 3), "format version 3");
+    DAMAGE(put_le32(b + 8, 2), "quantised with 0 / 0 bits"); /* version 2 needs its bits */
+    DAMAGE(put_le32(b + 120, 8), "reserved");
     DAMAGE(put_le32(b + 12, 256), "header size");
     DAMAGE(put_le32(b + 16, 0x04030201u), "byte order");
     DAMAGE(put_le32(b + 20, 0x3FC00001u), "IEEE");
@@ -1212,6 +1214,126 @@ static void test_binary_malformed(void **state)
     free(good);
 }
 
+static int cmp_float_asc(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantised binary files: with 1 probability bit the values of an order are
+ * the means of the lower and the upper half of its sorted probabilities (KenLM's
+ * bins, computed here independently); backoffs of 0 stay exactly 0; the
+ * reported errors are the largest and mean differences; bits enough for one
+ * value per bin are lossless (the query text is identical); the file is
+ * smaller; damaged quantisation fields are refused by name. */
+static void test_binary_quantised(void **state)
+{
+    (void)state;
+    xl_error err;
+    const int order = 3;
+    xl_ngram_model *m = train_small(binary_corpus, order);
+    const struct xl_ngram_model *mi = m;
+    xl_buf full, img;
+    xl_buf_init(&full);
+    xl_buf_init(&img);
+    assert_int_equal(xl_ngram_model_format_binary(m, &full, &err), 0);
+    xl_ngram_quant_report rep;
+    assert_int_equal(xl_ngram_model_format_binary_quant(m, &img, 1, 2, &rep, &err), 0);
+    assert_true(img.len < full.len);
+    xl_ngram_model *q = xl_ngram_model_parse_binary(img.data, img.len, "q.xlb", &err);
+    if (q == NULL) fail_msg("%s", err.msg);
+    for (int k = 2; k <= order; k++) {
+        const xl_ngram_level *lv = &mi->level[k - 1];
+        const size_t n = (size_t)lv->count;
+        float *sorted = malloc(n * sizeof *sorted);
+        for (size_t e = 0; e < n; e++) {
+            float b;
+            assert_true(xl_ngram_model_lookup(m, lv->ids + e * (uint64_t)k, k, &sorted[e], &b));
+        }
+        qsort(sorted, n, sizeof *sorted, cmp_float_asc);
+        double lo = 0, hi = 0;
+        for (size_t e = 0; e < n / 2; e++) lo += sorted[e];
+        for (size_t e = n / 2; e < n; e++) hi += sorted[e];
+        const float c0 = (float)(lo / (double)(float)(n / 2)), c1 = (float)(hi / (double)(float)(n - n / 2));
+        double pmax = 0, psum = 0, bmax = 0;
+        for (size_t e = 0; e < n; e++) {
+            const uint32_t *g = lv->ids + e * (uint64_t)k;
+            float p1, b1, p2, b2;
+            assert_true(xl_ngram_model_lookup(m, g, k, &p1, &b1));
+            assert_true(xl_ngram_model_lookup(q, g, k, &p2, &b2));
+            const float want = fabsf(p1 - c0) <= fabsf(c1 - p1) ? c0 : c1; /* the nearer centre (ties: lower) */
+            assert_memory_equal(&p2, &want, sizeof want);
+            const double ep = fabs((double)p1 - (double)p2), eb = fabs((double)b1 - (double)b2);
+            psum += ep;
+            if (ep > pmax) pmax = ep;
+            if (eb > bmax) bmax = eb;
+            if (b1 == 0.0f) assert_true(b2 == 0.0f);
+        }
+        assert_true(pmax > 0);
+        assert_true(pmax == rep.prob_max[k - 1]);
+        assert_close(psum / (double)n, rep.prob_mean[k - 1], 1e-12);
+        if (k < order) assert_true(bmax == rep.backoff_max[k - 1]);
+        free(sorted);
+    }
+    xl_ngram_model_free(q);
+    /* 16 bits, more bins than n-grams: every value is its own bin's mean, so nothing changes */
+    xl_buf_clear(&img);
+    assert_int_equal(xl_ngram_model_format_binary_quant(m, &img, 16, 16, &rep, &err), 0);
+    q = xl_ngram_model_parse_binary(img.data, img.len, "q16.xlb", &err);
+    if (q == NULL) fail_msg("%s", err.msg);
+    char *want = query_lines(m), *got = query_lines(q);
+    assert_string_equal(got, want);
+    assert_true(rep.prob_max[1] == 0 && rep.prob_max[2] == 0 && rep.backoff_max[1] == 0);
+    free(want), free(got);
+    /* a quantised model is not quantised again nor written as full floats */
+    xl_buf other;
+    xl_buf_init(&other);
+    assert_int_equal(xl_ngram_model_format_binary_quant(q, &other, 8, 8, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "quantised already"));
+    assert_int_equal(xl_ngram_model_format_binary(q, &other, &err), -1);
+    assert_int_equal(xl_ngram_model_format_binary_quant(m, &other, 17, 8, NULL, &err), -1);
+    xl_buf_free(&other);
+    xl_ngram_model_free(q);
+    /* damage */
+    xl_buf_clear(&img);
+    assert_int_equal(xl_ngram_model_format_binary_quant(m, &img, 3, 3, NULL, &err), 0);
+    const unsigned char *good = (const unsigned char *)img.data;
+    const size_t len = img.len;
+    unsigned char *b = malloc(len);
+    const uint64_t centres = get_le64(good + 88);
+    for (size_t cut = 0; cut < len; cut += 7) expect_bad(good, cut, NULL);
+#define DAMAGE(stmt, want)          \
+    do {                            \
+        memcpy(b, good, len);       \
+        stmt;                       \
+        expect_bad(b, len, (want)); \
+    } while (0)
+    DAMAGE(put_le32(b + 120, 0), "quantised with 0 / 3 bits");
+    DAMAGE(put_le32(b + 124, 17), "quantised with 3 / 17 bits");
+    DAMAGE(put_le64(b + 88, centres + 1), "multiple of 64");
+    DAMAGE(put_le64(b + 88, len), "runs past the end");
+    DAMAGE(put_le32(b + centres, 0x7FC00000u), "probability centre 0");          /* NaN */
+    DAMAGE(put_le32(b + centres + 4 * 3, 0x3F800000u), "probability centre 3");  /* +1 */
+    DAMAGE(put_le32(b + centres + 4 * 8, 0x3F800000u), "bin 0 must be 0");        /* backoff bin 0 */
+    DAMAGE(put_le32(b + centres + 4 * 9, 0x7F800000u), "backoff centre 1");       /* +inf */
+#undef DAMAGE
+    /* any q in the tables decodes inside the centres (read through masks) */
+    memcpy(b, good, len);
+    for (int k = 2; k <= order; k++) {
+        const uint64_t buckets = get_le64(good + 128 + 24 * (k - 1) + 8), off = get_le64(good + 128 + 24 * (k - 1) + 16);
+        for (uint64_t i = 0; i < buckets; i++) put_le32(b + off + 12 * i + 8, 0xFFFFFFFFu);
+    }
+    q = xl_ngram_model_parse_binary(b, len, "q-ones.xlb", &err);
+    if (q == NULL) fail_msg("%s", err.msg);
+    got = query_lines(q);
+    free(got);
+    xl_ngram_model_free(q);
+    free(b);
+    xl_buf_free(&img);
+    xl_buf_free(&full);
+    xl_ngram_model_free(m);
+}
+
 /* The CLI: train | query through files and "-", exit codes, file:line errors. */
 static int run(const char *cmdline)
 {
@@ -1281,6 +1403,19 @@ static void test_cli(void **state)
     free(want);
     snprintf(cmd, sizeof cmd, "%s ngram build-binary %s > /dev/null 2>&1", bin, arpa);
     assert_int_equal(run(cmd), 2); /* -o missing */
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s -o %s -b 4 > /dev/null 2>&1", bin, arpa, xlb2);
+    assert_int_equal(run(cmd), 2); /* -b without -q */
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s -o %s -q 17 > /dev/null 2>&1", bin, arpa, xlb2);
+    assert_int_equal(run(cmd), 2);
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s -o %s -q 3 2> %s && %s ngram query -m %s %s > %s", bin, arpa,
+             xlb2, errf, bin, xlb2, corpus, qb);
+    assert_int_equal(run(cmd), 0); /* quantised: the error per order on stderr, a model that scores */
+    out = slurp(errf, &len);
+    assert_non_null(strstr(out, "2-grams quantised to 3 bits: |log10 p error| max "));
+    free(out);
+    out = slurp(qb, &len);
+    assert_non_null(strstr(out, "Perplexity including OOVs:"));
+    free(out);
     snprintf(cmd, sizeof cmd, "head -c 100 %s > %s && %s ngram query -m %s %s > /dev/null 2> %s", xlb, qb, bin, qb,
              corpus, errf);
     assert_int_equal(run(cmd), 1); /* a truncated binary model */
@@ -1304,6 +1439,7 @@ int main(void)
         cmocka_unit_test(test_float_format_edge_cases),
         cmocka_unit_test(test_binary_roundtrip),
         cmocka_unit_test(test_binary_malformed),
+        cmocka_unit_test(test_binary_quantised),
         cmocka_unit_test(test_trainer_arpa_equals_model),
         cmocka_unit_test(test_mle_by_hand),
         cmocka_unit_test(test_addk_by_hand),

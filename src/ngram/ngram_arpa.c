@@ -492,7 +492,7 @@ static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *
                 const uint32_t *g = lv->ids + e * (uint64_t)k;
                 if (e + 8 < lv->count) { /* the table is probed in list order: request slots early */
                     const uint64_t b = xl_ngram_bucket_of(xl_ngram_key_of(g + 8 * (uint64_t)k, k), lv->buckets);
-                    XL_PREFETCH(lv->top ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
+                    XL_PREFETCH(xl_ngram_level_narrow(lv) ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
                                         : (const void *)((const xl_ngram_slot *)lv->table + b));
                 }
                 float prob, backoff;
