@@ -774,6 +774,38 @@ static char *replace(const char *s, const char *from, const char *to)
     return buf;
 }
 
+/* ARPA numbers read by the exact fast path and by strtod give the same floats
+ * (each value here: the float of strtod's double, bit for bit; -inf at or
+ * below -99, lmplz's log10 0). */
+static void test_arpa_numbers(void **state)
+{
+    (void)state;
+    static const char *const values[] = {"-1.2345678", "-0.30103", "-1e-7", "-2.5E+1", "-0", "-0.0", "-7",
+                                         "-12345678901234567890", "-0.1000000000000000055511151231257827",
+                                         "-1.5e-30", "-3.4028234e38", "-1.17549435e-38", "-0.99999994", "-1.",
+                                         "-.5", "-0000000000000000000000012.5", "-9007199254740993e-10",
+                                         "-4.9406564584124654e-324", "-1e22", "-1e-22", "-123456789012345678e-5"};
+    const size_t n = sizeof values / sizeof values[0];
+    xl_buf t;
+    xl_buf_init(&t);
+    xl_error err;
+    assert_int_equal(xl_buf_printf(&t, &err, "\\data\\\nngram 1=%zu\n\n\\1-grams:\n", n + 2), 0);
+    assert_int_equal(xl_buf_printf(&t, &err, "-1\t<s>\n-1\t</s>\n"), 0);
+    for (size_t i = 0; i < n; i++) assert_int_equal(xl_buf_printf(&t, &err, "%s\tw%zu\n", values[i], i), 0);
+    assert_int_equal(xl_buf_printf(&t, &err, "\n\\end\\\n"), 0);
+    xl_ngram_model *m = xl_ngram_model_parse_arpa(t.data, t.len, "numbers.arpa", &err);
+    if (m == NULL) fail_msg("%s", err.msg);
+    for (size_t i = 0; i < n; i++) {
+        char w[16];
+        snprintf(w, sizeof w, "w%zu", i);
+        const double v = strtod(values[i], NULL);
+        const float want = v <= -99.0 ? -INFINITY : (float)v, got = (float)lp(m, w); /* <= -99: log10 0 */
+        if (memcmp(&want, &got, sizeof want) != 0) fail_msg("%s: %.9g, strtod %.9g", values[i], (double)got, (double)want);
+    }
+    xl_ngram_model_free(m);
+    xl_buf_free(&t);
+}
+
 static void test_malformed_arpa(void **state)
 {
     (void)state;
@@ -1446,6 +1478,7 @@ int main(void)
         cmocka_unit_test(test_character_model),
         cmocka_unit_test(test_empty_and_single_token),
         cmocka_unit_test(test_long_line_and_utf8),
+        cmocka_unit_test(test_arpa_numbers),
         cmocka_unit_test(test_malformed_arpa),
         cmocka_unit_test(test_kenlm_arpa_query_tiny),
         cmocka_unit_test(test_train_matches_lmplz_tiny),

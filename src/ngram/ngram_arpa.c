@@ -88,12 +88,63 @@ static const char *excerpt(const reader_t *r, char *buf, size_t cap)
     return buf;
 }
 
+/* The common ARPA number, [-]digits[.digits][e[-]digits] with at most 19
+ * digits and a decimal exponent within +-22, read exactly: the digits as an
+ * integer m < 2^53 and one multiplication or division by 10^|e| (exact as a
+ * double), so one IEEE rounding gives the correctly rounded double, what
+ * strtod gives (Clinger 1990, "How to read floating point numbers
+ * accurately", the fast path).  False: anything else (strtod decides). */
+static bool fast_decimal(const char *s, size_t len, double *out)
+{
+    static const double pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    const bool neg = len > 0 && s[0] == '-';
+    i += neg;
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    bool any = false;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, any = true) {
+        if (m == 0 && s[i] == '0') continue; /* leading zeros carry no digit */
+        if (++digits > 19) return false;
+        m = m * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, any = true) {
+            frac++;
+            if (m == 0 && s[i] == '0') continue;
+            if (++digits > 19) return false;
+            m = m * 10 + (uint64_t)(s[i] - '0');
+        }
+    }
+    if (!any) return false;
+    int e = 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        const bool eneg = i < len && s[i] == '-';
+        if (i < len && (s[i] == '-' || s[i] == '+')) i++;
+        if (i >= len) return false;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            e = e * 10 + (s[i] - '0');
+            if (e > 100) return false;
+        }
+        if (eneg) e = -e;
+    }
+    if (i != len || m > ((uint64_t)1 << 53)) return false;
+    e -= frac;
+    if (e < -22 || e > 22) return false;
+    double v = (double)m;
+    v = e < 0 ? v / pow10[-e] : v * pow10[e];
+    *out = neg ? -v : v;
+    return true;
+}
+
 static int parse_value(reader_t *r, const char *s, size_t len, const char *what, bool is_prob, float *out,
                        xl_error *err)
 {
     double v;
     xl_error perr;
-    if (xl_parse_double(s, len, true, &v, &perr) < 0 || isnan(v) || (isinf(v) && v > 0))
+    if (!fast_decimal(s, len, &v) && (xl_parse_double(s, len, true, &v, &perr) < 0 || isnan(v) || (isinf(v) && v > 0)))
         return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: %s '%.*s' is not a number", r->name,
                        (unsigned long long)r->lineno, what, (int)(len > 40 ? 40 : len), s);
     if (is_prob && v > 0)
@@ -225,6 +276,9 @@ static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name
             ids = xl_malloc(bytes, err);
             if (ids == NULL) goto fail;
         }
+        const char *prev_word[XL_NGRAM_MAX_ORDER];
+        size_t prev_len[XL_NGRAM_MAX_ORDER];
+        uint32_t prev_id[XL_NGRAM_MAX_ORDER];
         for (uint64_t e = 0; e < counts[k - 1]; e++) {
             if (mapped != NULL && (size_t)(r.pos - data) - released >= ((size_t)16 << 20)) {
                 const size_t upto = (size_t)(r.pos - data) & ~(((size_t)1 << 20) - 1);
@@ -292,6 +346,12 @@ static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name
             } else {
                 uint32_t *g = keep_ids ? ids + e * (uint64_t)k : one;
                 for (int j = 0; j < k; j++) {
+                    /* lmplz writes each order in suffix order: the last words mostly repeat the
+                     * previous line's, so that line's words (same position) are compared first */
+                    if (e > 0 && fl[1 + j] == prev_len[j] && memcmp(fs[1 + j], prev_word[j], prev_len[j]) == 0) {
+                        g[j] = prev_id[j];
+                        continue;
+                    }
                     uint32_t id = xl_ngram_vocab_find(vocab, fs[1 + j], fl[1 + j]);
                     if (id == unk && !(fl[1 + j] == 5 && memcmp(fs[1 + j], "<unk>", 5) == 0)) {
                         xl_fail(err, XL_ERR_FORMAT, "%s:%llu: word '%.*s' is not in the unigram section", name,
@@ -299,6 +359,11 @@ static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name
                         goto fail;
                     }
                     g[j] = id;
+                }
+                for (int j = 0; j < k; j++) { /* the text stays readable for the whole parse */
+                    prev_word[j] = fs[1 + j];
+                    prev_len[j] = fl[1 + j];
+                    prev_id[j] = g[j];
                 }
                 if (!xl_ngram_model_insert(m, k, xl_ngram_key_of(g, k), prob, backoff)) {
                     xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate %d-gram '%s'", name, (unsigned long long)r.lineno,
