@@ -139,6 +139,24 @@ static bool fast_decimal(const char *s, size_t len, double *out)
     return true;
 }
 
+/* Table inserts wait INSERT_AHEAD entries after their slot was requested
+ * (each is a cache miss in a large table); they happen in file order all the
+ * same, so the tables are those of inserting at once. */
+enum { INSERT_AHEAD = 8 };
+typedef struct {
+    uint64_t key;
+    float prob, backoff;
+    reader_t at; /* the line, for the duplicate's message */
+} pending_insert_t;
+
+static int insert_pending(xl_ngram_model *m, int k, const pending_insert_t *p, xl_error *err)
+{
+    if (xl_ngram_model_insert(m, k, p->key, p->prob, p->backoff)) return 0;
+    char ex[128];
+    return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate %d-gram '%s'", p->at.name, (unsigned long long)p->at.lineno,
+                   k, excerpt(&p->at, ex, sizeof ex));
+}
+
 static int parse_value(reader_t *r, const char *s, size_t len, const char *what, bool is_prob, float *out,
                        xl_error *err)
 {
@@ -276,6 +294,7 @@ static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name
             ids = xl_malloc(bytes, err);
             if (ids == NULL) goto fail;
         }
+        pending_insert_t pending[INSERT_AHEAD];
         const char *prev_word[XL_NGRAM_MAX_ORDER];
         size_t prev_len[XL_NGRAM_MAX_ORDER];
         uint32_t prev_id[XL_NGRAM_MAX_ORDER];
@@ -365,14 +384,22 @@ static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name
                     prev_len[j] = fl[1 + j];
                     prev_id[j] = g[j];
                 }
-                if (!xl_ngram_model_insert(m, k, xl_ngram_key_of(g, k), prob, backoff)) {
-                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate %d-gram '%s'", name, (unsigned long long)r.lineno,
-                            k, excerpt(&r, ex, sizeof ex));
-                    goto fail;
-                }
+                pending_insert_t *slot = &pending[e % INSERT_AHEAD];
+                if (e >= INSERT_AHEAD && insert_pending(m, k, slot, err) < 0) goto fail; /* entry e - AHEAD */
+                slot->key = xl_ngram_key_of(g, k);
+                slot->prob = prob;
+                slot->backoff = backoff;
+                slot->at = r;
+                const xl_ngram_level *tl = &m->level[k - 1];
+                const uint64_t home = xl_ngram_bucket_of(slot->key, tl->buckets);
+                XL_PREFETCH(xl_ngram_level_narrow(tl) ? (const void *)((const xl_ngram_slot_top *)tl->table + home)
+                                                      : (const void *)((const xl_ngram_slot *)tl->table + home));
             }
         }
         if (k > 1) {
+            const uint64_t n = counts[k - 1], from = n > INSERT_AHEAD ? n - INSERT_AHEAD : 0;
+            for (uint64_t e = from; e < n; e++)
+                if (insert_pending(m, k, &pending[e % INSERT_AHEAD], err) < 0) goto fail;
             m->level[k - 1].ids = ids;
             ids = NULL;
         }
