@@ -427,11 +427,12 @@ static int adjust_pass(const xl_ngram_trainer *t, bool want_raw, level_t *lv, st
  * "open" n-gram per order is kept (open_adj / open_raw).  lmplz's statistics
  * for the n-grams still open at the very end use their raw count; that is
  * reproduced so the discounts agree with lmplz's.
- * Memory (this is the peak of counting): the pass runs twice, first only
+ * Memory: the pass runs twice, first only
  * sizing the levels, then into arrays of exactly that size; the highest
  * order's ids are written over the records themselves (each record is read
- * before any later n-gram is written, and an n-gram's k ids never reach the
- * next record's k+1 words), so the records become that level and no second
+ * before it can be overwritten: the e-th N-gram, written while record r >= e
+ * is read, takes words [N*e, N*e+N), before record r+1 at (N+1)*(r+1)),
+ * so the records become that level and no second
  * copy of the largest order exists.  The records are consumed (t->rec = NULL). */
 static int adjust_counts(xl_ngram_trainer *t, bool want_raw, level_t *lv, stats_t *st, xl_error *err)
 {
