@@ -22,7 +22,7 @@ static void check_svd(const double *A, size_t m, size_t n, const double *expecte
     size_t r = m < n ? m : n;
     double *U = malloc(m * r * sizeof *U), *S = malloc(r * sizeof *S), *V = malloc(n * r * sizeof *V);
     xl_error err;
-    assert_int_equal(align_svd(A, m, n, U, S, V, &err), 0);
+    assert_int_equal(xl_align_svd(A, m, n, U, S, V, &err), 0);
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             double s = 0;
@@ -74,7 +74,7 @@ static void test_svd_known(void **state)
     xl_error err;
     double U[4], S[2], V[4];
     const double bad[4] = {1, NAN, 0, 1};
-    assert_int_equal(align_svd(bad, 2, 2, U, S, V, &err), -1);
+    assert_int_equal(xl_align_svd(bad, 2, 2, U, S, V, &err), -1);
 }
 
 /* a random orthogonal matrix (d x d) by Gram-Schmidt */
@@ -99,17 +99,17 @@ static void random_rotation(double *Q, size_t d, xl_rng *rng)
 #define DIM 12
 
 /* source: random unit vectors "s0".."s399"; target "t<i>" = R s_i + noise */
-static void make_spaces(w2v_vectors *src, w2v_vectors *tgt, double *R, double noise)
+static void make_spaces(xl_w2v_vectors *src, xl_w2v_vectors *tgt, double *R, double noise)
 {
     xl_rng rng;
     xl_rng_seed(&rng, 21, 0);
     random_rotation(R, DIM, &rng);
     xl_error err;
-    assert_int_equal(w2v_vectors_alloc(src, NW, DIM, &err), 0);
-    assert_int_equal(w2v_vectors_alloc(tgt, NW, DIM, &err), 0);
+    assert_int_equal(xl_w2v_vectors_alloc(src, NW, DIM, &err), 0);
+    assert_int_equal(xl_w2v_vectors_alloc(tgt, NW, DIM, &err), 0);
     char w[16];
     for (size_t i = 0; i < NW; i++) {
-        float *x = w2v_row(src, i), *y = w2v_row(tgt, i);
+        float *x = xl_w2v_row(src, i), *y = xl_w2v_row(tgt, i);
         for (size_t j = 0; j < DIM; j++) x[j] = (float)(xl_rng_double(&rng) * 2 - 1);
         for (size_t a = 0; a < DIM; a++) {
             double s = 0;
@@ -117,42 +117,42 @@ static void make_spaces(w2v_vectors *src, w2v_vectors *tgt, double *R, double no
             y[a] = (float)(s + noise * (xl_rng_double(&rng) * 2 - 1));
         }
         snprintf(w, sizeof w, "s%zu", i);
-        assert_true(w2v_words_add(&src->words, w, strlen(w), &err) >= 0);
+        assert_true(xl_w2v_words_add(&src->words, w, strlen(w), &err) >= 0);
         snprintf(w, sizeof w, "t%zu", i);
-        assert_true(w2v_words_add(&tgt->words, w, strlen(w), &err) >= 0);
+        assert_true(xl_w2v_words_add(&tgt->words, w, strlen(w), &err) >= 0);
     }
 }
 
 static void test_procrustes_recovers_rotation(void **state)
 {
     (void)state;
-    w2v_vectors src, tgt;
+    xl_w2v_vectors src, tgt;
     double R[DIM * DIM];
     make_spaces(&src, &tgt, R, 0.0);
-    align_dict d = {0};
+    xl_align_dict d = {0};
     xl_error err;
     d.src = malloc(50 * sizeof *d.src);
     d.tgt = malloc(50 * sizeof *d.tgt);
     for (uint32_t i = 0; i < 50; i++) d.src[i] = d.tgt[i] = i * 7;
     d.n = d.cap = 50;
     float W[DIM * DIM];
-    assert_int_equal(align_procrustes(&src, &tgt, &d, W, &err), 0);
+    assert_int_equal(xl_align_procrustes(&src, &tgt, &d, W, &err), 0);
     for (size_t i = 0; i < DIM * DIM; i++) assert_close(W[i], R[i], 1e-5);
-    align_dict_free(&d);
-    align_dict empty = {0};
-    assert_int_equal(align_procrustes(&src, &tgt, &empty, W, &err), -1);
-    w2v_vectors_free(&src);
-    w2v_vectors_free(&tgt);
+    xl_align_dict_free(&d);
+    xl_align_dict empty = {0};
+    assert_int_equal(xl_align_procrustes(&src, &tgt, &empty, W, &err), -1);
+    xl_w2v_vectors_free(&src);
+    xl_w2v_vectors_free(&tgt);
 }
 
 static void test_pipeline(void **state)
 {
     (void)state;
-    w2v_vectors src, tgt;
+    xl_w2v_vectors src, tgt;
     double R[DIM * DIM];
     make_spaces(&src, &tgt, R, 0.05);
-    assert_int_equal(align_normalize(&src, "center", NULL), 0);
-    assert_int_equal(align_normalize(&tgt, "center", NULL), 0);
+    assert_int_equal(xl_align_normalize(&src, "center", NULL), 0);
+    assert_int_equal(xl_align_normalize(&tgt, "center", NULL), 0);
     /* dictionary file: MUSE (space) and tab forms, an OOV pair, a duplicate, blank line */
     xl_buf b;
     xl_buf_init(&b);
@@ -162,68 +162,68 @@ static void test_pipeline(void **state)
     char dpath[4096];
     snprintf(dpath, sizeof dpath, "%s", path);
     xl_buf_free(&b);
-    align_dict all, train, test;
-    align_dict_stats st;
+    xl_align_dict all, train, test;
+    xl_align_dict_stats st;
     xl_error err;
-    assert_int_equal(align_dict_load(dpath, &src, &tgt, &all, &st, &err), 0);
+    assert_int_equal(xl_align_dict_load(dpath, &src, &tgt, &all, &st, &err), 0);
     assert_int_equal(all.n, NW);
     assert_int_equal(st.duplicates, 1);
     assert_int_equal(st.oov_pairs, 1);
-    assert_int_equal(align_dict_split(&all, 100, 1, &train, &test, &err), 0);
-    assert_int_equal(align_dict_distinct_src(&test), 100);
+    assert_int_equal(xl_align_dict_split(&all, 100, 1, &train, &test, &err), 0);
+    assert_int_equal(xl_align_dict_distinct_src(&test), 100);
     assert_int_equal(train.n, NW - 100);
     /* disjoint source words */
     for (size_t i = 0; i < test.n; i++)
         for (size_t j = 0; j < train.n; j++) assert_int_not_equal(test.src[i], train.src[j]);
     float W[DIM * DIM];
-    assert_int_equal(align_procrustes(&src, &tgt, &train, W, &err), 0);
-    w2v_vectors mapped;
-    assert_int_equal(align_apply(&src, W, &mapped, &err), 0);
-    align_options o = {0, 10, false, 200, 2};
-    align_eval_result r;
-    assert_int_equal(align_eval(&mapped, &tgt, &test, &o, &r, &err), 0);
+    assert_int_equal(xl_align_procrustes(&src, &tgt, &train, W, &err), 0);
+    xl_w2v_vectors mapped;
+    assert_int_equal(xl_align_apply(&src, W, &mapped, &err), 0);
+    xl_align_options o = {0, 10, false, 200, 2};
+    xl_align_eval_result r;
+    assert_int_equal(xl_align_eval(&mapped, &tgt, &test, &o, &r, &err), 0);
     assert_int_equal(r.queries, 100);
     assert_true(r.hits1 >= 95);
     assert_true(r.hits10 >= r.hits5 && r.hits5 >= r.hits1);
     o.csls = true;
-    assert_int_equal(align_eval(&mapped, &tgt, &test, &o, &r, &err), 0);
+    assert_int_equal(xl_align_eval(&mapped, &tgt, &test, &o, &r, &err), 0);
     assert_true(r.hits1 >= 95);
     /* refinement from mutual NN keeps (or improves) the mapping */
     size_t n;
-    assert_int_equal(align_refine_step(&src, &tgt, &o, W, &n, &err), 0);
+    assert_int_equal(xl_align_refine_step(&src, &tgt, &o, W, &n, &err), 0);
     assert_true(n > 150);
-    w2v_vectors_free(&mapped);
-    assert_int_equal(align_apply(&src, W, &mapped, &err), 0);
-    assert_int_equal(align_eval(&mapped, &tgt, &test, &o, &r, &err), 0);
+    xl_w2v_vectors_free(&mapped);
+    assert_int_equal(xl_align_apply(&src, W, &mapped, &err), 0);
+    assert_int_equal(xl_align_eval(&mapped, &tgt, &test, &o, &r, &err), 0);
     assert_true(r.hits1 >= 95);
-    w2v_vectors_free(&mapped);
+    xl_w2v_vectors_free(&mapped);
     /* errors: bad dictionary line, no overlap */
     const char bad[] = "a b c\n";
     const char *bp = xl_test_write_tmp("bad.dict", bad, sizeof bad - 1);
-    align_dict_free(&all);
-    assert_int_equal(align_dict_load(bp, &src, &tgt, &all, &st, &err), -1);
+    xl_align_dict_free(&all);
+    assert_int_equal(xl_align_dict_load(bp, &src, &tgt, &all, &st, &err), -1);
     assert_non_null(strstr(err.msg, ":1:"));
-    align_dict none = {0};
-    assert_int_equal(align_eval(&mapped, &tgt, &none, &o, &r, &err), -1);
-    align_dict_free(&all), align_dict_free(&train), align_dict_free(&test);
+    xl_align_dict none = {0};
+    assert_int_equal(xl_align_eval(&mapped, &tgt, &none, &o, &r, &err), -1);
+    xl_align_dict_free(&all), xl_align_dict_free(&train), xl_align_dict_free(&test);
     remove(dpath);
-    w2v_vectors_free(&src);
-    w2v_vectors_free(&tgt);
+    xl_w2v_vectors_free(&src);
+    xl_w2v_vectors_free(&tgt);
 }
 
 static void test_sentvec(void **state)
 {
     (void)state;
     const char vec[] = "4 2\nthe 1 1\ncat 1 0\ndog 0 1\nrare -1 0\n";
-    w2v_vectors v;
+    xl_w2v_vectors v;
     xl_error err;
-    assert_int_equal(w2v_vectors_read_memory(vec, sizeof vec - 1, "v", W2V_FORMAT_TEXT, 0, &v, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read_memory(vec, sizeof vec - 1, "v", W2V_FORMAT_TEXT, 0, &v, &err), 0);
     const char *lines[3] = {"the cat", "The DOG zzz", "zzz"};
     size_t lens[3] = {7, 11, 3};
     float out[6];
-    sentvec_options o = {SENTVEC_MEAN, false, false, true, NULL, 1, NULL};
+    xl_sentvec_options o = {SENTVEC_MEAN, false, false, true, NULL, 1, NULL};
     size_t empty;
-    assert_int_equal(sentvec_embed_lines(&v, NULL, lines, lens, 3, &o, out, NULL, &empty, &err), 0);
+    assert_int_equal(xl_sentvec_embed_lines(&v, NULL, lines, lens, 3, &o, out, NULL, &empty, &err), 0);
     const float mean[6] = {1, 0.5f, 0.5f, 1, 0, 0};
     assert_allclose(out, mean, 6, 1e-6, 0);
     assert_int_equal(empty, 1);
@@ -231,24 +231,24 @@ static void test_sentvec(void **state)
     const char counts[] = "the 90\ncat 5\ndog 5\nother 0\n";
     const char *cp = xl_test_write_tmp("counts.txt", counts, sizeof counts - 1);
     float *w;
-    assert_int_equal(sentvec_sif_weights(&v, cp, 0.01, &w, &err), 0);
+    assert_int_equal(xl_sentvec_sif_weights(&v, cp, 0.01, &w, &err), 0);
     assert_close(w[0], 0.01 / (0.01 + 0.9), 1e-6);
     assert_close(w[1], 0.01 / (0.01 + 0.05), 1e-6);
     assert_close(w[3], 1.0, 1e-6);
     o.pooling = SENTVEC_SIF;
     o.remove_pc = true;
     double pc[2];
-    assert_int_equal(sentvec_embed_lines(&v, w, lines, lens, 3, &o, out, pc, &empty, &err), 0);
+    assert_int_equal(xl_sentvec_embed_lines(&v, w, lines, lens, 3, &o, out, pc, &empty, &err), 0);
     /* after removal every row is orthogonal to the component; the empty row stays 0 */
     for (int i = 0; i < 3; i++) assert_close(out[2 * i] * pc[0] + out[2 * i + 1] * pc[1], 0, 1e-6);
     assert_close(out[4], 0, 0);
     assert_close(pc[0] * pc[0] + pc[1] * pc[1], 1, 1e-9);
     free(w);
     /* Zipf weights are increasing with rank */
-    assert_int_equal(sentvec_sif_weights(&v, NULL, 1e-3, &w, &err), 0);
+    assert_int_equal(xl_sentvec_sif_weights(&v, NULL, 1e-3, &w, &err), 0);
     assert_true(w[0] < w[1] && w[1] < w[3]);
     free(w);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
 }
 
 static void test_translate(void **state)
@@ -256,29 +256,29 @@ static void test_translate(void **state)
     (void)state;
     const char dict[] = "new york\tnueva york\nnew\tnuevo\nnew\tnueva\nyork\tyork\ncity\tciudad\ncity\turbe\n"
                         "the\tel\nthe\tla\n";
-    dt_dict *d;
+    xl_dt_dict *d;
     xl_error err;
-    assert_int_equal(dt_dict_load_memory(dict, sizeof dict - 1, "d", true, &d, &err), 0);
-    assert_int_equal(dt_dict_entries(d), 5);
+    assert_int_equal(xl_dt_dict_load_memory(dict, sizeof dict - 1, "d", true, &d, &err), 0);
+    assert_int_equal(xl_dt_dict_entries(d), 5);
     xl_buf out;
     xl_buf_init(&out);
-    dt_stats st = {0, 0, 0, 0};
+    xl_dt_stats st = {0, 0, 0, 0};
     const char line[] = "The new York city is new";
-    assert_int_equal(dt_translate_line(d, line, sizeof line - 1, false, &out, &st, &err), 0);
+    assert_int_equal(xl_dt_translate_line(d, line, sizeof line - 1, false, &out, &st, &err), 0);
     /* no counts: first candidate; phrase matched longest-first */
     assert_string_equal(out.data, "el nueva york ciudad is nuevo");
     assert_int_equal(st.unknown_tokens, 1);
     assert_int_equal(st.phrases, 1);
     const char counts[] = "la 100\nel 10\nnueva 50\nnuevo 5\nurbe 3\nciudad 1\n";
     const char *cp = xl_test_write_tmp("pivot.txt", counts, sizeof counts - 1);
-    assert_int_equal(dt_dict_set_counts(d, cp, &err), 0);
+    assert_int_equal(xl_dt_dict_set_counts(d, cp, &err), 0);
     xl_buf_clear(&out);
-    assert_int_equal(dt_translate_line(d, line, sizeof line - 1, true, &out, NULL, &err), 0);
+    assert_int_equal(xl_dt_translate_line(d, line, sizeof line - 1, true, &out, NULL, &err), 0);
     assert_string_equal(out.data, "la nueva york urbe nueva");
     xl_buf_free(&out);
-    dt_dict_free(d);
+    xl_dt_dict_free(d);
     const char bad[] = "lonely\n";
-    assert_int_equal(dt_dict_load_memory(bad, sizeof bad - 1, "bad", false, &d, &err), -1);
+    assert_int_equal(xl_dt_dict_load_memory(bad, sizeof bad - 1, "bad", false, &d, &err), -1);
     assert_non_null(strstr(err.msg, "bad:1:"));
 }
 

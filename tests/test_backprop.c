@@ -10,6 +10,7 @@
  * The loss of each op check is L = sum_i w_i y_i with fixed random w, so dL/dy = w. */
 #define _POSIX_C_SOURCE 200809L
 #include "xl_test.h"
+#include "xl_test_train.h"
 
 #include <float.h>
 #include <math.h>
@@ -797,7 +798,7 @@ static void test_params_save_and_init_model(void **state)
 
 /* ---- against PyTorch autograd (tests/fixtures/train_tiny) ---------------------------------------- */
 
-#define FIX_DIR "tests/fixtures/train_tiny"
+#define FIX_DIR XL_TRAIN_FIXTURE_DIR
 
 /* the config of tests/tools/make_train_fixture.py */
 static xl_bert_config fixture_config(void)
@@ -827,31 +828,6 @@ static int fixture_or_skip(void)
     }
     fclose(f);
     return 1;
-}
-
-/* Map the fixture's flat arrays (tensors.txt order) onto the params layout: dst[offset of tensor] = src. */
-static void fixture_to_layout(const xl_bert_params *p, const float *src, float *dst)
-{
-    FILE *f = fopen(FIX_DIR "/tensors.txt", "r");
-    assert_non_null(f);
-    char line[256];
-    size_t pos = 0, n_seen = 0;
-    while (fgets(line, sizeof line, f)) {
-        char name[128];
-        unsigned long d0 = 0, d1 = 0;
-        int got = sscanf(line, "%127s %lu %lu", name, &d0, &d1);
-        assert_true(got >= 2);
-        long t = xl_bert_params_find(p, name);
-        if (t < 0) fail_msg("fixture tensor %s not in the parameter set", name);
-        const xl_bert_param_info *ti = &p->info[t];
-        assert_int_equal(ti->shape[0], d0);
-        if (got == 3) assert_int_equal(ti->shape[1], d1);
-        memcpy(dst + ti->offset, src + pos, ti->count * sizeof(float));
-        pos += ti->count;
-        n_seen++;
-    }
-    fclose(f);
-    assert_int_equal(n_seen, p->n_tensors); /* every trainable tensor is in the fixture */
 }
 
 /* Packed per-sequence ids from a padded [B, T] float array. */
@@ -920,7 +896,7 @@ static void setup_fixture_params(xl_kernels *k, xl_bert_params *p, xl_bert_grads
     assert_int_equal(xl_bert_params_init_random(p, &cfg, NULL, 1, k, &err), 0);
     xl_npy_array params;
     load_npy("params.npy", &params);
-    fixture_to_layout(p, params.data, p->data);
+    xl_test_fixture_to_layout(p, params.data, p->data);
     xl_npy_free(&params);
     xl_bert_params_refresh(p, k);
     assert_int_equal(xl_bert_grads_init(g, p, &err), 0);
@@ -989,7 +965,7 @@ static void test_pytorch_ranking_loss(void **state)
                       fabs(L - loss.data[0]) / fabs(loss.data[0]));
         assert_true(fabs(L - loss.data[0]) <= 1e-4 * fabs(loss.data[0]));
         assert_int_equal(xl_bert_train_backward(&c, &p, &g, de, NULL, &err), 0);
-        fixture_to_layout(&p, grads.data, want);
+        xl_test_fixture_to_layout(&p, grads.data, want);
         compare_grads(threads == 1 ? "ranking loss vs PyTorch (1 thread)" : "ranking loss vs PyTorch (2 threads)", &p,
                       g.data, want);
         xl_npy_free(&emb), xl_npy_free(&loss), xl_npy_free(&grads);
@@ -1062,7 +1038,7 @@ static void test_pytorch_mlm_loss(void **state)
     memcpy(g.data + p.off.word_emb, dW, V * H * sizeof(float));
     xl_bert_grads_touch_all_words(&g);
     assert_int_equal(xl_bert_train_backward(&c, &p, &g, NULL, dh, &err), 0);
-    fixture_to_layout(&p, grads.data, want);
+    xl_test_fixture_to_layout(&p, grads.data, want);
     compare_grads("MLM (tied decoder) vs PyTorch", &p, g.data, want);
     xl_npy_free(&labels), xl_npy_free(&bias), xl_npy_free(&loss), xl_npy_free(&grads), xl_npy_free(&bias_grad);
     free(dh), free(db), free(dW), free(want);

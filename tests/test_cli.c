@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "glove.h"
 #include "pipeline.h"
+#include "train.h"
 #include "w2v.h"
 #include "xl_cli.h"
 #include "xl_embedder.h"
@@ -298,7 +300,7 @@ static void test_help_defaults(void **state)
                                        "translate", "w2v train", "w2v similar", "w2v analogy", "w2v eval",
                                        "w2v convert", "glove vocab", "glove cooccur", "glove shuffle", "glove train",
                                        "glove text", "glove compare", "glove dump", "train-encoder", "vocab train",
-                                       "vocab prune", "vocab stats", "quantize"};
+                                       "vocab prune", "vocab stats", "quantize", "mo-dump"};
     static char help[32768];
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         help_of(cmds[c], help, sizeof help);
@@ -309,6 +311,17 @@ static void test_help_defaults(void **state)
             if (d && d < l + len) {
                 const char *d2 = strstr(d + 1, "(default");
                 if (d2 && d2 < l + len) fail_msg("%s --help: a default shown twice: %.*s", cmds[c], (int)len, l);
+                /* nor spelled out again by the help text before it: "... (30000) (default 30000)" */
+                const char *v = d + strlen("(default "), *v_end = memchr(v, ')', (size_t)(l + len - v));
+                if (v_end && v_end > v) {
+                    char paren[128], quoted[128];
+                    snprintf(paren, sizeof paren, "(%.*s)", (int)(v_end - v), v);
+                    snprintf(quoted, sizeof quoted, "\"%.*s\"", (int)(v_end - v), v);
+                    char text[1024];
+                    snprintf(text, sizeof text, "%.*s", (int)(d - l), l);
+                    if (strstr(text, paren) || strstr(text, quoted))
+                        fail_msg("%s --help: a default written in the help text too: %.*s", cmds[c], (int)len, l);
+                }
             }
             l += len + (eol ? 1 : 0);
         }
@@ -323,8 +336,12 @@ static void test_help_defaults(void **state)
     xl_rec_params_default(&rp);
     xl_eval_config ec;
     xl_eval_config_default(&ec);
-    w2v_options wo;
-    w2v_options_default(&wo);
+    xl_w2v_options wo;
+    xl_w2v_options_default(&wo);
+    xl_glove_train_opts go;
+    xl_glove_train_defaults(&go);
+    xl_train_opts to;
+    xl_train_opts_default(&to);
     struct {
         const char *cmd, *option;
         double value;
@@ -344,6 +361,15 @@ static void test_help_defaults(void **state)
         {"w2v train", "size", wo.size},       {"w2v train", "window", wo.window},
         {"w2v train", "threads", wo.threads}, {"w2v train", "sample", wo.sample},
         {"align", "threads", XL_THREADS_DEFAULT}, {"w2v eval", "threads", XL_THREADS_DEFAULT},
+        {"glove train", "vector-size", go.vector_size}, {"glove train", "iter", go.iterations},
+        {"glove train", "eta", go.eta},       {"glove train", "alpha", go.alpha},
+        {"glove train", "x-max", go.x_max},   {"glove train", "grad-clip", go.grad_clip},
+        {"glove train", "threads", go.threads}, {"glove train", "seed", (double)go.seed},
+        {"train-encoder", "batch", (double)to.batch}, {"train-encoder", "max-len", (double)to.max_len},
+        {"train-encoder", "lr", to.lr},       {"train-encoder", "epochs", to.epochs},
+        {"train-encoder", "weight-decay", to.adamw.weight_decay}, {"train-encoder", "adam-eps", to.adamw.eps},
+        {"train-encoder", "clip", to.clip},   {"train-encoder", "dropout", to.dropout},
+        {"train-encoder", "threads", to.threads}, {"train-encoder", "eval-every", (double)to.eval_every},
     };
     for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
         help_of(expect[i].cmd, help, sizeof help);
@@ -360,6 +386,8 @@ static void test_help_defaults(void **state)
     assert_int_equal(rp.threads, XL_THREADS_DEFAULT);
     assert_int_equal(ec.threads, XL_THREADS_DEFAULT);
     assert_int_equal(wo.threads, XL_THREADS_DEFAULT);
+    assert_int_equal(go.threads, XL_THREADS_DEFAULT);
+    assert_int_equal(to.threads, XL_THREADS_DEFAULT);
 }
 
 /* The library's folders form layers (docs/tools/check_layering.sh): no include

@@ -18,14 +18,14 @@
 
 #define SHIPPED "weights/default/xlrec-default-xl12.f16"
 
-static w2v_vectors model;
+static xl_w2v_vectors model;
 
 static int load(void **state)
 {
     (void)state;
     xl_error err;
     xl_error_clear(&err);
-    if (w2v_vectors_read(SHIPPED, W2V_FORMAT_AUTO, 0, &model, &err) < 0) {
+    if (xl_w2v_vectors_read(SHIPPED, W2V_FORMAT_AUTO, 0, &model, &err) < 0) {
         fprintf(stderr, "cannot load %s: %s\n", SHIPPED, err.msg);
         return -1;
     }
@@ -35,7 +35,7 @@ static int load(void **state)
 static int unload(void **state)
 {
     (void)state;
-    w2v_vectors_free(&model);
+    xl_w2v_vectors_free(&model);
     return 0;
 }
 
@@ -50,7 +50,7 @@ static void test_shape_and_size(void **state)
     assert_true(size > 0 && size <= 20L * 1000 * 1000); /* the budget */
     assert_int_equal(model.dim, 100);
     assert_true(model.n_words > 30000);
-    assert_string_equal(w2v_words_get(&model.words, 0), "</s>");
+    assert_string_equal(xl_w2v_words_get(&model.words, 0), "</s>");
 }
 
 static double cosine(const float *a, const float *b, size_t n)
@@ -66,9 +66,9 @@ static double cosine(const float *a, const float *b, size_t n)
 
 static const float *vec(const char *w)
 {
-    int64_t id = w2v_vectors_find(&model, w);
+    int64_t id = xl_w2v_vectors_find(&model, w);
     if (id < 0) fail_msg("'%s' is not in the shipped vocabulary", w);
-    return w2v_row(&model, (size_t)id);
+    return xl_w2v_row(&model, (size_t)id);
 }
 
 /* Rank of `to` among all rows by cosine to `from` (0 = nearest, `from` itself skipped). */
@@ -78,14 +78,14 @@ static size_t rank_of(const char *from, const char *to)
     double target = cosine(a, b, model.dim);
     size_t better = 0;
     for (size_t i = 1; i < model.n_words; i++) {
-        const float *r = w2v_row(&model, i);
+        const float *r = xl_w2v_row(&model, i);
         if (r == a || r == b) continue;
         if (cosine(a, r, model.dim) > target) better++;
     }
     return better;
 }
 
-/* Word translations (tokens as sentvec_preprocess writes them: case-folded, CJK one character each). */
+/* Word translations (tokens as xl_sentvec_preprocess writes them: case-folded, CJK one character each). */
 static void test_word_neighbours(void **state)
 {
     (void)state;
@@ -115,7 +115,7 @@ static void test_word_neighbours(void **state)
                 cosine(vec("printer"), vec("mot"), model.dim));
 }
 
-/* Sentence level, through the same path as `xlrec embed-words` (sentvec_preprocess + SIF weights). */
+/* Sentence level, through the same path as `xlrec embed-words` (xl_sentvec_preprocess + SIF weights). */
 static void test_sentence_neighbours(void **state)
 {
     (void)state;
@@ -135,16 +135,16 @@ static void test_sentence_neighbours(void **state)
     size_t lens[N];
     for (size_t i = 0; i < N; i++) {
         xl_buf_init(&tok[i]);
-        assert_int_equal(sentvec_preprocess(raw[i], strlen(raw[i]), &tok[i], &err), 0);
+        assert_int_equal(xl_sentvec_preprocess(raw[i], strlen(raw[i]), &tok[i], &err), 0);
         lines[i] = tok[i].data;
         lens[i] = tok[i].len;
     }
     float *w = NULL, *out = xl_malloc(N * model.dim * sizeof(float), &err);
     assert_non_null(out);
-    assert_int_equal(sentvec_sif_weights(&model, NULL, 1e-3, &w, &err), 0);
-    sentvec_options o = {SENTVEC_SIF, false, true, false, NULL, 1, NULL};
+    assert_int_equal(xl_sentvec_sif_weights(&model, NULL, 1e-3, &w, &err), 0);
+    xl_sentvec_options o = {SENTVEC_SIF, false, true, false, NULL, 1, NULL};
     size_t empty = 0;
-    assert_int_equal(sentvec_embed_lines(&model, w, lines, lens, N, &o, out, NULL, &empty, &err), 0);
+    assert_int_equal(xl_sentvec_embed_lines(&model, w, lines, lens, N, &o, out, NULL, &empty, &err), 0);
     assert_int_equal(empty, 0);
 #define COS(i, j) cosine(out + (i) * model.dim, out + (j) * model.dim, model.dim)
     assert_true(COS(0, 1) > COS(0, 2));

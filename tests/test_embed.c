@@ -1,10 +1,10 @@
 /* test_embed.c - src/embed: the one sentence-embedder interface.
  *
  * Before/after: xl_embedder must give the same bits as the code it replaced
- *   - word vectors: the former sentvec_embed_lines loop (copied below as
+ *   - word vectors: the former xl_sentvec_embed_lines loop (copied below as
  *     reference_sentvec: lookup with lower-case retry, weighted mean, SIF
  *     component removal, L2) on SIF and mean pooling;
- *   - BERT: the former `xlrec embed` / pipeline path (wordpiece_encode with
+ *   - BERT: the former `xlrec embed` / pipeline path (xl_wordpiece_encode with
  *     max_length, xl_bert_forward, xl_bert_pool), with and without
  *     truncation, on the tiny DistilBERT fixture converted on the fly.
  * Threads: word-vector rows pooled on 1, 2 and 3 threads are identical (also
@@ -35,9 +35,9 @@ static const char VECTORS[] = "7 3\nthe 0.5 0.5 0.1\ncat 1 0 0\ndog 0 1 0\nchat 
 static const char *const TEXTS[] = {"the cat", "The DOG zzz", "zzz", "chat chien maison", "", "house the house"};
 enum { N_TEXTS = 6 };
 
-/* The former sentvec_embed_lines body (before src/embed): the reference. */
-static void reference_sentvec(const w2v_vectors *v, const float *weights, const char *const *lines, size_t n,
-                              const sentvec_options *opt, float *out)
+/* The former xl_sentvec_embed_lines body (before src/embed): the reference. */
+static void reference_sentvec(const xl_w2v_vectors *v, const float *weights, const char *const *lines, size_t n,
+                              const xl_sentvec_options *opt, float *out)
 {
     size_t dim = v->dim;
     bool sif = opt->pooling == SENTVEC_SIF;
@@ -54,14 +54,14 @@ static void reference_sentvec(const w2v_vectors *v, const float *weights, const 
             size_t b = p;
             while (p < len && s[p] != ' ') p++;
             if (p == b) continue;
-            int64_t id = w2v_words_find(&v->words, s + b, p - b);
+            int64_t id = xl_w2v_words_find(&v->words, s + b, p - b);
             if (id < 0 && opt->lowercase_fallback) {
                 for (size_t k = 0; k < p - b; k++)
                     low[k] = (s[b + k] >= 'A' && s[b + k] <= 'Z') ? (char)(s[b + k] - 'A' + 'a') : s[b + k];
-                id = w2v_words_find(&v->words, low, p - b);
+                id = xl_w2v_words_find(&v->words, low, p - b);
             }
             if (id < 0) continue;
-            w2v_axpy(sif ? weights[id] : 1.0f, w2v_row(v, (size_t)id), o, dim);
+            xl_w2v_axpy(sif ? weights[id] : 1.0f, xl_w2v_row(v, (size_t)id), o, dim);
             count++;
         }
         if (count == 0) continue;
@@ -72,7 +72,7 @@ static void reference_sentvec(const w2v_vectors *v, const float *weights, const 
     if (sif && opt->remove_pc) {
         double u[3];
         xl_error err;
-        assert_int_equal(align_top_singular_vector(out, n, dim, u, &err), 0);
+        assert_int_equal(xl_align_top_singular_vector(out, n, dim, u, &err), 0);
         for (size_t i = 0; i < n; i++) {
             if (!nonempty[i]) continue;
             float *o = out + i * dim;
@@ -112,15 +112,15 @@ static void test_word_vectors_unchanged(void **state)
             xl_embedder_stats st;
             if (xl_embedder_embed(e, TEXTS, NULL, N_TEXTS, got, &st, &err) < 0) fail_msg("%s", err.msg);
             assert_int_equal(st.n_empty, 2); /* "zzz" and "" */
-            w2v_vectors v;
+            xl_w2v_vectors v;
             float *w = NULL;
-            assert_int_equal(w2v_vectors_read(path, W2V_FORMAT_AUTO, 0, &v, &err), 0);
-            if (sif) assert_int_equal(sentvec_sif_weights(&v, NULL, 1e-3, &w, &err), 0);
-            sentvec_options so = {o.pooling, sif != 0, norm != 0, true, NULL, 1, NULL};
+            assert_int_equal(xl_w2v_vectors_read(path, W2V_FORMAT_AUTO, 0, &v, &err), 0);
+            if (sif) assert_int_equal(xl_sentvec_sif_weights(&v, NULL, 1e-3, &w, &err), 0);
+            xl_sentvec_options so = {o.pooling, sif != 0, norm != 0, true, NULL, 1, NULL};
             reference_sentvec(&v, w, TEXTS, N_TEXTS, &so, want);
             assert_memory_equal(got, want, sizeof got); /* bit for bit */
             free(w);
-            w2v_vectors_free(&v);
+            xl_w2v_vectors_free(&v);
             xl_embedder_free(e);
         }
     remove(path);
@@ -193,17 +193,17 @@ static void reference_bert(const char *model_path, size_t max_len, float *out, s
     assert_int_equal(xl_model_open(&m, model_path, &err), 0);
     assert_int_equal(xl_kernels_init(&k, XL_SIMD_AUTO, 1, &err), 0);
     assert_int_equal(xl_bert_from_model(&b, m, &k, &err), 0);
-    wordpiece *wp = xl_model_tokenizer(m, &err);
+    xl_wordpiece *wp = xl_model_tokenizer(m, &err);
     assert_non_null(wp);
-    wordpiece_encoding enc[N_TEXTS];
+    xl_wordpiece_encoding enc[N_TEXTS];
     const int32_t *ids[N_TEXTS];
     size_t lens[N_TEXTS];
-    wordpiece_encode_options eo;
-    wordpiece_encode_options_default(&eo);
+    xl_wordpiece_encode_options eo;
+    xl_wordpiece_encode_options_default(&eo);
     eo.max_length = max_len ? max_len : b->cfg.max_seq_len;
     for (int i = 0; i < N_TEXTS; i++) {
-        wordpiece_encoding_init(&enc[i]);
-        assert_int_equal(wordpiece_encode(wp, TEXTS[i], strlen(TEXTS[i]), NULL, 0, &eo, &enc[i], &err), 0);
+        xl_wordpiece_encoding_init(&enc[i]);
+        assert_int_equal(xl_wordpiece_encode(wp, TEXTS[i], strlen(TEXTS[i]), NULL, 0, &eo, &enc[i], &err), 0);
         ids[i] = enc[i].ids;
         lens[i] = enc[i].len;
     }
@@ -213,9 +213,9 @@ static void reference_bert(const char *model_path, size_t max_len, float *out, s
     assert_int_equal(xl_bert_forward(b, &k, 1, &in, &acts, &err), 0);
     *dim = xl_bert_output_dim(b, b->cfg.pooling);
     assert_int_equal(xl_bert_pool(b, &k, 1, &in, &acts, b->cfg.pooling, b->cfg.normalize, out, &err), 0);
-    for (int i = 0; i < N_TEXTS; i++) wordpiece_encoding_free(&enc[i]);
+    for (int i = 0; i < N_TEXTS; i++) xl_wordpiece_encoding_free(&enc[i]);
     xl_bert_acts_free(&acts);
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
     xl_bert_free(b);
     xl_kernels_free(&k);
     xl_model_close(m);

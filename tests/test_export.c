@@ -234,19 +234,19 @@ static void test_round_trip_bert(void **state)
     char p[700];
     snprintf(p, sizeof p, "%s/tokenizer.json", dir);
     xl_error err;
-    wordpiece *wp = wordpiece_load_json(p, &err);
+    xl_wordpiece *wp = xl_wordpiece_load_json(p, &err);
     if (wp == NULL) fail_msg("%s", err.msg);
-    assert_int_equal(wordpiece_special_id(wp, WORDPIECE_CLS), 5);
-    assert_int_equal(wordpiece_special_id(wp, WORDPIECE_UNK), 4);
-    assert_int_equal(wordpiece_token_to_id(wp, "dup", 3), 16);
-    wordpiece_encoding e;
-    wordpiece_encoding_init(&e);
-    assert_int_equal(wordpiece_encode(wp, "Der dup FILM", 12, NULL, 0, NULL, &e, &err), 0);
+    assert_int_equal(xl_wordpiece_special_id(wp, WORDPIECE_CLS), 5);
+    assert_int_equal(xl_wordpiece_special_id(wp, WORDPIECE_UNK), 4);
+    assert_int_equal(xl_wordpiece_token_to_id(wp, "dup", 3), 16);
+    xl_wordpiece_encoding e;
+    xl_wordpiece_encoding_init(&e);
+    assert_int_equal(xl_wordpiece_encode(wp, "Der dup FILM", 12, NULL, 0, NULL, &e, &err), 0);
     const int32_t want[] = {5, 8, 16, 2, 6}; /* lower-cased: der dup film */
     assert_int_equal(e.len, 5);
     assert_memory_equal(e.ids, want, sizeof want);
-    wordpiece_encoding_free(&e);
-    wordpiece_free(wp);
+    xl_wordpiece_encoding_free(&e);
+    xl_wordpiece_free(wp);
     size_t len;
     snprintf(p, sizeof p, "%s/tokenizer.json", dir);
     char *tj = slurp(p, &len);
@@ -446,20 +446,20 @@ static void test_fixture_matches_torch(void **state)
     xl_embedder_tokens t;
     xl_embedder_tokens_init(&t);
     /* xlrec tokenize on the exported tokenizer.json, too */
-    wordpiece *wp = wordpiece_load(FIXTURE, -1, &err);
+    xl_wordpiece *wp = xl_wordpiece_load(FIXTURE, -1, &err);
     if (wp == NULL) fail_msg("%s", err.msg);
-    wordpiece_encode_options eo;
-    wordpiece_encode_options_default(&eo);
+    xl_wordpiece_encode_options eo;
+    xl_wordpiece_encode_options_default(&eo);
     eo.max_length = xl_embedder_max_len(e);
-    wordpiece_encoding enc;
-    wordpiece_encoding_init(&enc);
+    xl_wordpiece_encoding enc;
+    xl_wordpiece_encoding_init(&enc);
     for (size_t i = 0; i < n; i++) {
         texts[i] = xl_json_string(xl_json_at(sents, i));
         assert_non_null(texts[i]);
         size_t n_ids;
         double *hf = json_numbers(xl_json_at(ids, i), &n_ids);
         assert_int_equal(xl_embedder_tokenize(e, texts[i], strlen(texts[i]), &t, &err), 0);
-        assert_int_equal(wordpiece_encode(wp, texts[i], strlen(texts[i]), NULL, 0, &eo, &enc, &err), 0);
+        assert_int_equal(xl_wordpiece_encode(wp, texts[i], strlen(texts[i]), NULL, 0, &eo, &enc, &err), 0);
         if (t.len != n_ids || enc.len != n_ids)
             fail_msg("sentence %zu: %zu / %zu ids, HF %zu", i, t.len, enc.len, n_ids);
         for (size_t j = 0; j < n_ids; j++)
@@ -468,8 +468,8 @@ static void test_fixture_matches_torch(void **state)
                          (int)hf[j]);
         free(hf);
     }
-    wordpiece_encoding_free(&enc);
-    wordpiece_free(wp);
+    xl_wordpiece_encoding_free(&enc);
+    xl_wordpiece_free(wp);
     xl_embedder_tokens_free(&t);
     for (size_t i = 0; i < n * dim; i++) want[i] = (float)emb[i];
     assert_int_equal(xl_embedder_embed(e, texts, NULL, n, got, NULL, &err), 0);

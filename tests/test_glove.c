@@ -64,7 +64,7 @@ static void test_vocab_order(void **state)
     const uint64_t counts[] = {3, 2, 2, 1, 1};
     assert_int_equal(v.words.n, 5);
     for (size_t i = 0; i < 5; i++) {
-        assert_string_equal(w2v_words_get(&v.words, i), words[i]);
+        assert_string_equal(xl_w2v_words_get(&v.words, i), words[i]);
         assert_int_equal(v.count[i], counts[i]);
     }
     const char *out = xl_test_tmp_path("vocab_out.txt");
@@ -76,7 +76,7 @@ static void test_vocab_order(void **state)
     xl_glove_vocab back;
     assert_int_equal(xl_glove_vocab_read(out, &back, &err), 0);
     assert_int_equal(back.words.n, 5);
-    assert_string_equal(w2v_words_get(&back.words, 3), "\xc3\xa9");
+    assert_string_equal(xl_w2v_words_get(&back.words, 3), "\xc3\xa9");
     xl_glove_vocab_free(&back);
     xl_glove_vocab_free(&v);
 
@@ -86,7 +86,7 @@ static void test_vocab_order(void **state)
     xl_glove_vocab_free(&v);
     assert_int_equal(xl_glove_vocab_count(path, 1, 1, &v, NULL, &err), 0);
     assert_int_equal(v.words.n, 1);
-    assert_string_equal(w2v_words_get(&v.words, 0), "c");
+    assert_string_equal(xl_w2v_words_get(&v.words, 0), "c");
     xl_glove_vocab_free(&v);
 
     /* <unk> is reserved; an empty corpus is an error */
@@ -226,7 +226,7 @@ static double *brute_force(const char *corpus, const xl_glove_vocab *v, int wind
         n = 0;
         char *s2 = NULL;
         for (char *tok = strtok_r(line, " ", &s2); tok; tok = strtok_r(NULL, " ", &s2)) {
-            int64_t id = w2v_words_find(&v->words, tok, strlen(tok));
+            int64_t id = xl_w2v_words_find(&v->words, tok, strlen(tok));
             if (id >= 0) line_ids[n++] = (int32_t)id;
         }
         for (int j = 0; j < n; j++)
@@ -506,33 +506,33 @@ static void test_vector_files(void **state)
     assert_int_equal(xl_glove_vocab_read(vpath, &v, &err), 0);
     xl_glove_model m = {3, 2, malloc(2 * 3 * 3 * sizeof(double))};
     for (size_t k = 0; k < 18; k++) m.params[k] = 0.25 * (double)k - 1; /* exact in float */
-    w2v_vectors vec;
+    xl_w2v_vectors vec;
     assert_int_equal(xl_glove_model_to_vectors(&m, &v, GLOVE_SAVE_WORD_CTX, true, &vec, &err), 0);
     assert_int_equal(vec.n_words, 4);
     /* w + w~ of word 1 = params[0..1] + params[9..10] */
     const float first[2] = {-1.0f + 1.25f, -0.75f + 1.5f};
-    assert_allclose(w2v_row(&vec, 0), first, 2, 0, 0);
+    assert_allclose(xl_w2v_row(&vec, 0), first, 2, 0, 0);
     /* <unk> = mean over the (here 3) words */
     float unk0 = (float)(((-1.0 + 1.25) + (-0.25 + 2.0) + (0.5 + 2.75)) / 3);
-    assert_allclose(w2v_row(&vec, 3), &unk0, 1, 1e-6, 0);
+    assert_allclose(xl_w2v_row(&vec, 3), &unk0, 1, 1e-6, 0);
     const char *txt = xl_test_tmp_path("vec.txt");
     assert_int_equal(xl_glove_write_text(txt, &m, &v, GLOVE_SAVE_WORD_CTX, true, false, &err), 0);
     size_t len;
     char *text = slurp(txt, &len);
     assert_non_null(strstr(text, "a 0.250000 0.750000\n"));
     free(text);
-    w2v_vectors back;
-    assert_int_equal(w2v_vectors_read(txt, W2V_FORMAT_AUTO, 0, &back, &err), 0);
+    xl_w2v_vectors back;
+    assert_int_equal(xl_w2v_vectors_read(txt, W2V_FORMAT_AUTO, 0, &back, &err), 0);
     assert_int_equal(back.n_words, 4);
     assert_int_equal(back.dim, 2);
-    assert_string_equal(w2v_words_get(&back.words, 3), "<unk>");
+    assert_string_equal(xl_w2v_words_get(&back.words, 3), "<unk>");
     assert_allclose(back.data, vec.data, 8, 1e-6, 0);
-    w2v_vectors_free(&back);
+    xl_w2v_vectors_free(&back);
     /* with the header line it is word2vec text */
     assert_int_equal(xl_glove_write_text(txt, &m, &v, GLOVE_SAVE_WORD_CTX, true, true, &err), 0);
-    assert_int_equal(w2v_vectors_read(txt, W2V_FORMAT_TEXT, 0, &back, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read(txt, W2V_FORMAT_TEXT, 0, &back, &err), 0);
     assert_int_equal(back.n_words, 4);
-    w2v_vectors_free(&back);
+    xl_w2v_vectors_free(&back);
 
     /* binary + companion vocabulary PATH.vocab */
     char bin[512], companion[520];
@@ -555,27 +555,27 @@ static void test_vector_files(void **state)
     fwrite(vocab_text, 1, len, f);
     fclose(f);
     free(vocab_text);
-    assert_int_equal(w2v_vectors_read(bin, W2V_FORMAT_AUTO, 0, &back, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read(bin, W2V_FORMAT_AUTO, 0, &back, &err), 0);
     assert_int_equal(back.n_words, 3);
     assert_int_equal(back.dim, 2);
     assert_allclose(back.data, vec.data, 6, 0, 0);
-    w2v_vectors_free(&back);
+    xl_w2v_vectors_free(&back);
     /* cut short: the size no longer matches the vocabulary */
     f = fopen(bin, "wb");
     fwrite(raw, 1, 18 * 8 - 8, f);
     fclose(f);
-    assert_int_equal(w2v_vectors_read(bin, W2V_FORMAT_AUTO, 0, &back, &err), -1);
+    assert_int_equal(xl_w2v_vectors_read(bin, W2V_FORMAT_AUTO, 0, &back, &err), -1);
     assert_non_null(strstr(err.msg, "cut short"));
     free(raw);
     /* GloVe text with a short row */
     const char *bad = xl_test_write_tmp("bad_vec.txt", "a 1 2\nb 3\n", 10);
-    assert_int_equal(w2v_vectors_read(bad, W2V_FORMAT_AUTO, 0, &back, &err), -1);
+    assert_int_equal(xl_w2v_vectors_read(bad, W2V_FORMAT_AUTO, 0, &back, &err), -1);
     assert_non_null(strstr(err.msg, "row 2: 1 values, header says 2"));
     remove(bad);
     remove(bin);
     remove(companion);
     remove(txt);
-    w2v_vectors_free(&vec);
+    xl_w2v_vectors_free(&vec);
     free(m.params);
     xl_glove_vocab_free(&v);
     remove(vpath);

@@ -115,6 +115,108 @@ static void test_train_and_classify(void **state)
     xl_langid_free(m);
 }
 
+/* Domain classes: "de_2" is a second class of German (docs/langid.md, "Domain classes"): the model
+ * reports 3 languages, never the class tag; German text of either domain is "de", and a dev line
+ * labelled "de" calibrates against the language, whichever class wins. */
+static void test_domain_classes(void **state)
+{
+    (void)state;
+    static const char *train =
+        "en\tthe quick brown fox jumps over the lazy dog and the cat\n"
+        "en\tall human beings are born free and equal in dignity and rights\n"
+        "en\topen the file and save the document to the folder\n"
+        "de\talle menschen sind frei und gleich an wuerde und rechten geboren\n"
+        "de\tder schnelle braune fuchs springt ueber den faulen hund\n"
+        "de_2\tdatei oeffnen und das dokument im ordner speichern\n"
+        "de_2\teinstellungen der anwendung werden gespeichert\n"
+        "fr\ttous les etres humains naissent libres et egaux en dignite et en droits\n"
+        "fr\touvrir le fichier et enregistrer le document dans le dossier\n";
+    static const char *dev = "de\tdokument speichern\nde\tfrei und gleich\nen\tsave the file\nfr\tle dossier\n";
+    char train_path[512], dev_path[512], out[512];
+    snprintf(train_path, sizeof train_path, "%s", xl_test_write_tmp("langid_dc_train", train, strlen(train)));
+    snprintf(dev_path, sizeof dev_path, "%s", xl_test_write_tmp("langid_dc_dev", dev, strlen(dev)));
+    snprintf(out, sizeof out, "%s", xl_test_tmp_path("langid_dc_model"));
+    xl_langid_train_options o;
+    xl_langid_train_defaults(&o);
+    o.n_features = 2000;
+    o.dev_path = dev_path;
+    xl_error err;
+    assert_int_equal(xl_langid_train(train_path, out, &o, &err), 0);
+    xl_langid *m;
+    assert_int_equal(xl_langid_load(out, &m, &err), 0);
+    assert_int_equal(xl_langid_n_langs(m), 3);
+    assert_string_equal(xl_langid_lang(m, 0), "en");
+    assert_string_equal(xl_langid_lang(m, 1), "de");
+    assert_string_equal(xl_langid_lang(m, 2), "fr");
+    assert_null(xl_langid_lang(m, 3));
+    assert_int_equal(xl_langid_lang_index(m, "de_2"), -1);
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
+    assert_string_equal(classify1(m, ws, "dokument im ordner speichern", NULL), "de");
+    assert_string_equal(classify1(m, ws, "der hund ist frei", NULL), "de");
+    assert_string_equal(classify1(m, ws, "le document dans le dossier", NULL), "fr");
+    /* the language's score is the larger of its two classes' scores, and the probabilities of the
+     * 3 languages sum to 1 */
+    xl_langid_result top[3];
+    assert_int_equal(xl_langid_classify(m, ws, "speichern", 9, 0.0, top, 3, &err), 3);
+    assert_close(top[0].prob + top[1].prob + top[2].prob, 1.0, 1e-9);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+    remove(train_path);
+    remove(dev_path);
+    remove(out);
+}
+
+/* --neighbour-features: with a budget too small for the mean-contrast ranking to reach the few
+ * n-grams that tell two close languages apart ("aa" writes "colour", "bb" "color"; both share the
+ * rest), the ranking against the closest other language picks them, and the two are told apart. */
+static void test_neighbour_features(void **state)
+{
+    (void)state;
+    char train[8192] = "", line[512];
+    static const char *const rest[] = {"the cat and the dog and the bird sat on the mat by the door",
+                                       "the man and the woman and the child ran in the park by the sea",
+                                       "the sun and the moon and the stars shine on the town by the hill"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(line, sizeof line, "aa\t%s colour\nbb\t%s color\n", rest[i], rest[i]);
+        strcat(train, line);
+    }
+    /* eight distant languages: the mean over the others makes every aa/bb n-gram look distinctive */
+    static const char *const far[] = {"cc\tqqq", "dd\tzzz", "ee\tjjj", "ff\tkkk", "gg\txxx", "hh\tvvv", "ii\twww",
+                                      "jj\tppp"};
+    for (int i = 0; i < 8; i++) {
+        snprintf(line, sizeof line, "%s %s %s\n", far[i], far[i] + 3, far[i] + 3);
+        strcat(train, line);
+    }
+    char train_path[512], out[512];
+    snprintf(train_path, sizeof train_path, "%s", xl_test_write_tmp("langid_nf_train", train, strlen(train)));
+    snprintf(out, sizeof out, "%s", xl_test_tmp_path("langid_nf_model"));
+    const char *got[2][2];
+    for (int on = 0; on < 2; on++) {
+        xl_langid_train_options o;
+        xl_langid_train_defaults(&o);
+        o.n_features = 36; /* the single characters, then a handful of n-grams */
+        o.neighbour_features = on;
+        xl_error err;
+        assert_int_equal(xl_langid_train(train_path, out, &o, &err), 0);
+        xl_langid *m;
+        assert_int_equal(xl_langid_load(out, &m, &err), 0);
+        xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+        assert_non_null(ws);
+        /* tags are static strings of the test: compare by value after freeing the model */
+        got[on][0] = strcmp(classify1(m, ws, "the colour", NULL), "aa") == 0 ? "aa" : "other";
+        got[on][1] = strcmp(classify1(m, ws, "the color", NULL), "bb") == 0 ? "bb" : "other";
+        xl_langid_ws_free(ws);
+        xl_langid_free(m);
+    }
+    /* off: the budget goes to n-grams aa and bb share, and "color" (no n-gram of its own) is not bb */
+    assert_string_equal(got[0][1], "other");
+    assert_string_equal(got[1][0], "aa");
+    assert_string_equal(got[1][1], "bb");
+    remove(train_path);
+    remove(out);
+}
+
 static void test_bad_text(void **state)
 {
     (void)state;
@@ -353,7 +455,8 @@ int main(void)
         cmocka_unit_test(test_train_and_classify), cmocka_unit_test(test_bad_text),
         cmocka_unit_test(test_softmax),            cmocka_unit_test(test_training_errors),
         cmocka_unit_test(test_loader_rejects),     cmocka_unit_test(test_shipped_model),
-        cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_cli),                cmocka_unit_test(test_domain_classes),
+        cmocka_unit_test(test_neighbour_features),
     };
     return cmocka_run_group_tests(tests, setup_model, teardown_model);
 }

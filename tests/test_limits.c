@@ -164,12 +164,12 @@ static void test_npy_claims(void **state)
     expect_npy_refused("(18446744073709551615,)", 16);
 }
 
-static void expect_w2v_refused(const char *text, size_t len, w2v_format format)
+static void expect_w2v_refused(const char *text, size_t len, xl_w2v_format format)
 {
-    w2v_vectors v;
+    xl_w2v_vectors v;
     xl_error err;
     xl_error_clear(&err);
-    assert_int_equal(w2v_vectors_read_memory(text, len, "big.vec", format, 0, &v, &err), -1);
+    assert_int_equal(xl_w2v_vectors_read_memory(text, len, "big.vec", format, 0, &v, &err), -1);
     print_message("    refused: %s\n", err.msg);
     assert_non_null(strstr(err.msg, "big.vec"));
 }

@@ -571,22 +571,22 @@ static void test_long_line_tokenised_within_max_length(void **state)
  * offsets shifted by the sentence length.  The sentences hold accents, combining marks, Greek,
  * CJK (split points without ASCII), full-width punctuation and a run without any split point;
  * both lowercase settings (strip_accents reorders and drops marks). */
-static void check_repeated(const wordpiece *wp, const char *sentence)
+static void check_repeated(const xl_wordpiece *wp, const char *sentence)
 {
     const size_t sl = strlen(sentence), copies = 200000 / sl + 2;
     char *line = malloc(sl * copies + 1);
     assert_non_null(line);
     for (size_t i = 0; i < copies; i++) memcpy(line + i * sl, sentence, sl);
     line[sl * copies] = '\0';
-    wordpiece_encode_options o;
-    wordpiece_encode_options_default(&o);
+    xl_wordpiece_encode_options o;
+    xl_wordpiece_encode_options_default(&o);
     o.add_special_tokens = false;
-    wordpiece_encoding one, all;
-    wordpiece_encoding_init(&one);
-    wordpiece_encoding_init(&all);
+    xl_wordpiece_encoding one, all;
+    xl_wordpiece_encoding_init(&one);
+    xl_wordpiece_encoding_init(&all);
     xl_error err;
-    assert_int_equal(wordpiece_encode(wp, sentence, sl, NULL, 0, &o, &one, &err), 0);
-    assert_int_equal(wordpiece_encode(wp, line, sl * copies, NULL, 0, &o, &all, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, sentence, sl, NULL, 0, &o, &one, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, line, sl * copies, NULL, 0, &o, &all, &err), 0);
     assert_true(one.len > 0);
     assert_int_equal(all.len, one.len * copies);
     for (size_t c = 0; c < copies; c++)
@@ -599,8 +599,8 @@ static void check_repeated(const wordpiece *wp, const char *sentence)
                 fail();
             }
         }
-    wordpiece_encoding_free(&one);
-    wordpiece_encoding_free(&all);
+    xl_wordpiece_encoding_free(&one);
+    xl_wordpiece_encoding_free(&all);
     free(line);
 }
 
@@ -616,10 +616,10 @@ static void test_chunked_normalisation_keeps_tokens(void **state)
     };
     for (int lower = 0; lower <= 1; lower++) {
         xl_error err;
-        wordpiece *wp = wordpiece_load("tests/fixtures/distilbert_tiny/vocab.txt", lower, &err);
+        xl_wordpiece *wp = xl_wordpiece_load("tests/fixtures/distilbert_tiny/vocab.txt", lower, &err);
         assert_non_null(wp);
         for (size_t i = 0; i < sizeof sentences / sizeof sentences[0]; i++) check_repeated(wp, sentences[i]);
-        wordpiece_free(wp);
+        xl_wordpiece_free(wp);
     }
 }
 
@@ -640,30 +640,30 @@ static void test_long_word_is_one_unk(void **state)
     memcpy(line + hl + 2 * n_e, tail, tl + 1);
     for (int lower = 0; lower <= 1; lower++) {
         xl_error err;
-        wordpiece *wp = wordpiece_load("tests/fixtures/distilbert_tiny/vocab.txt", lower, &err);
+        xl_wordpiece *wp = xl_wordpiece_load("tests/fixtures/distilbert_tiny/vocab.txt", lower, &err);
         assert_non_null(wp);
-        wordpiece_encode_options o;
-        wordpiece_encode_options_default(&o);
+        xl_wordpiece_encode_options o;
+        xl_wordpiece_encode_options_default(&o);
         o.add_special_tokens = false;
-        wordpiece_encoding e, ref;
-        wordpiece_encoding_init(&e);
-        wordpiece_encoding_init(&ref);
-        assert_int_equal(wordpiece_encode(wp, line, len, NULL, 0, &o, &e, &err), 0);
-        assert_int_equal(wordpiece_encode(wp, "the movie", 9, NULL, 0, &o, &ref, &err), 0);
+        xl_wordpiece_encoding e, ref;
+        xl_wordpiece_encoding_init(&e);
+        xl_wordpiece_encoding_init(&ref);
+        assert_int_equal(xl_wordpiece_encode(wp, line, len, NULL, 0, &o, &e, &err), 0);
+        assert_int_equal(xl_wordpiece_encode(wp, "the movie", 9, NULL, 0, &o, &ref, &err), 0);
         assert_int_equal(e.len, ref.len + 1);
         assert_int_equal(e.ids[0], ref.ids[0]);
         assert_int_equal(e.ids[e.len - 1], ref.ids[ref.len - 1]);
         size_t n = 0;
-        const char *tok = wordpiece_id_to_token(wp, e.ids[1], &n);
+        const char *tok = xl_wordpiece_id_to_token(wp, e.ids[1], &n);
         assert_non_null(tok);
         assert_memory_equal(tok, "[UNK]", 5);
         /* the word: \x01 (control: dropped), U+0301 (kept unless strip_accents), e acute..., \x02 */
         size_t first = lower ? hl : hl - 2, last_end = hl + 2 * n_e;
         assert_int_equal(e.offsets[2], first);
         assert_int_equal(e.offsets[3], last_end);
-        wordpiece_encoding_free(&e);
-        wordpiece_encoding_free(&ref);
-        wordpiece_free(wp);
+        xl_wordpiece_encoding_free(&e);
+        xl_wordpiece_encoding_free(&ref);
+        xl_wordpiece_free(wp);
     }
     free(line);
 }
@@ -674,13 +674,13 @@ static void test_w2v_absurd_dimension_refused(void **state)
 {
     (void)state;
     static const char hdr[] = "0 4611686018427387903\n";
-    w2v_vectors v;
+    xl_w2v_vectors v;
     xl_error err;
-    assert_int_equal(w2v_vectors_read_memory(hdr, sizeof hdr - 1, "v.txt", W2V_FORMAT_AUTO, 0, &v, &err), -1);
+    assert_int_equal(xl_w2v_vectors_read_memory(hdr, sizeof hdr - 1, "v.txt", W2V_FORMAT_AUTO, 0, &v, &err), -1);
     assert_non_null(strstr(err.msg, "W2V_MAX_DIM"));
     static const char ok[] = "1 3\nhello 1 2 3\n";
-    assert_int_equal(w2v_vectors_read_memory(ok, sizeof ok - 1, "v.txt", W2V_FORMAT_AUTO, 0, &v, &err), 0);
-    w2v_vectors_free(&v);
+    assert_int_equal(xl_w2v_vectors_read_memory(ok, sizeof ok - 1, "v.txt", W2V_FORMAT_AUTO, 0, &v, &err), 0);
+    xl_w2v_vectors_free(&v);
     (void)xl_test_bin_or_skip();
     write_text(p("v.txt"), hdr);
     assert_int_equal(shf("$X w2v similar -v '%s' hello", p("v.txt")), 1);

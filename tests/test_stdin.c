@@ -1,12 +1,16 @@
 /* test_stdin.c - README: "every file argument accepts `-` for standard input".
- * One test per command, through the real binary ($XLREC_BIN, set by `make
+ * One test per command that reads a file (all but data-path), through the real binary ($XLREC_BIN, set by `make
  * test`): each input file argument is given once as a path and once as `-`
  * with the file on standard input; both runs must succeed and print the same
  * bytes (or write the same output file).  Where the output names the input,
  * the path is replaced by "-" before comparing.  Every input is tiny and made
  * here (the DistilBERT fixture is converted on the fly); `convert`, whose
  * input is a directory, is checked for `-o -` (the model on stdout).
- * Also: two `-` arguments in one call are a usage error (stdin is read once). */
+ * Also: two `-` arguments in one call are a usage error (stdin is read once).  Where streaming is
+ * impossible the command refuses `-` with exit 2 naming the option: `glove train --input-file`
+ * (the records are read once per iteration) and `train-encoder --pairs/--mono/--eval-pairs/--resume`
+ * (read by offset, in a new order every epoch).  `glove shuffle` from a pipe cannot know the input's
+ * size, so it shuffles in 16 buckets: its records, sorted, are compared. */
 #define _POSIX_C_SOURCE 200809L
 #include "xl_test.h"
 
@@ -116,21 +120,27 @@ static size_t normalise(char *s, size_t n, const char *path, const char *drop)
 }
 
 /* `xlrec ARGS` with the input `file` at '@': as a path, then as "-" from stdin.  Compared: stdout, or the
- * file written at '#' when the command writes one. */
-static void check_norm(const char *args, const char *file, const char *drop, bool timed)
+ * file written at '#' when the command writes one, or what the shell command `post` ('%s' = that
+ * file) prints of it (for an output whose order the input's size decides). */
+static void check_norm(const char *args, const char *file, const char *drop, bool timed, const char *post)
 {
-    char a_out[512], b_out[512], a_file[512], b_file[512], cmd[4096], expanded[3072];
+    char a_out[512], b_out[512], a_file[512], b_file[512], cmd[8192], expanded[3072], p[1024];
     snprintf(a_out, sizeof a_out, "%s", xl_test_tmp_path("a.out"));
     snprintf(b_out, sizeof b_out, "%s", xl_test_tmp_path("b.out"));
     snprintf(a_file, sizeof a_file, "%s", xl_test_tmp_path("a.file"));
     snprintf(b_file, sizeof b_file, "%s", xl_test_tmp_path("b.file"));
-    bool writes = strchr(args, '#') != NULL;
+    bool writes = strchr(args, '#') != NULL && !post;
     expand(expanded, sizeof expanded, args, file, a_file);
     snprintf(cmd, sizeof cmd, "%s %s </dev/null >%s 2>/dev/null", bin, expanded, a_out);
     if (sh(cmd) != 0) fail_msg("with a path: %s", cmd);
     expand(expanded, sizeof expanded, args, "-", b_file);
     snprintf(cmd, sizeof cmd, "%s %s <%s >%s 2>/dev/null", bin, expanded, file, b_out);
     if (sh(cmd) != 0) fail_msg("with '-': %s", cmd);
+    for (int side = 0; post && side < 2; side++) {
+        snprintf(p, sizeof p, post, side ? b_file : a_file);
+        snprintf(cmd, sizeof cmd, "%s >%s", p, side ? b_out : a_out);
+        if (sh(cmd) != 0) fail_msg("%s", cmd);
+    }
     size_t na, nb;
     char *a = slurp(writes ? a_file : a_out, &na), *b = slurp(writes ? b_file : b_out, &nb);
     if (!writes) na = normalise(a, na, file, drop), nb = normalise(b, nb, file, drop);
@@ -144,9 +154,23 @@ static void check_norm(const char *args, const char *file, const char *drop, boo
     remove(a_out), remove(b_out), remove(a_file), remove(b_file);
 }
 
-static void check(const char *args, const char *file) { check_norm(args, file, NULL, false); }
+static void check(const char *args, const char *file) { check_norm(args, file, NULL, false, NULL); }
 /* eval's table ends with the fit time (fit_s): not compared */
-static void check_timed(const char *args, const char *file) { check_norm(args, file, NULL, true); }
+static void check_timed(const char *args, const char *file) { check_norm(args, file, NULL, true, NULL); }
+
+/* `xlrec ARGS` with '-' where the command cannot stream: exit 2 (usage) and a message that names the option. */
+static void refuses(const char *args, const char *option)
+{
+    char cmd[4096], errp[512];
+    snprintf(errp, sizeof errp, "%s", xl_test_tmp_path("refuse.err"));
+    snprintf(cmd, sizeof cmd, "%s %s </dev/null >/dev/null 2>%s", bin, args, errp);
+    int rc = sh(cmd);
+    size_t n;
+    char *msg = slurp(errp, &n);
+    if (rc != 2 || !strstr(msg, option)) fail_msg("'%s': exit %d, expected 2 naming %s: %s", args, rc, option, msg);
+    free(msg);
+    remove(errp);
+}
 
 static int setup(void **state)
 {
@@ -322,7 +346,7 @@ static void test_inspect(void **state)
 {
     (void)state;
     SKIP_WITHOUT_BIN();
-    check_norm("inspect @", model, "mapped", false); /* a pipe is read, not mapped */
+    check_norm("inspect @", model, "mapped", false, NULL); /* a pipe is read, not mapped */
 }
 
 static void test_langid(void **state)
@@ -427,6 +451,116 @@ static void test_w2v(void **state)
     check("w2v convert -i @ -o # --binary 0", vectors);
 }
 
+static void test_glove(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    char args[2048], cmd[8192], gv[512], co[512], shuf[512], bin_params[520], prefix[512];
+    snprintf(gv, sizeof gv, "%s", xl_test_tmp_path("glove.vocab"));
+    snprintf(co, sizeof co, "%s", xl_test_tmp_path("glove.cooc"));
+    snprintf(shuf, sizeof shuf, "%s", xl_test_tmp_path("glove.shuf"));
+    snprintf(prefix, sizeof prefix, "%s", xl_test_tmp_path("glove.vec"));
+    snprintf(bin_params, sizeof bin_params, "%s.bin", prefix);
+    snprintf(cmd, sizeof cmd,
+             "%s glove vocab --corpus %s -o %s --verbose 0 && %s glove cooccur --vocab-file %s --corpus %s -o %s "
+             "--window-size 2 --verbose 0 && %s glove shuffle -i %s -o %s --verbose 0 && %s glove train --input-file %s "
+             "--vocab-file %s --save-file %s --vector-size 4 --iter 2 --binary 1 --verbose 0",
+             bin, lines, gv, bin, gv, lines, co, bin, co, shuf, bin, shuf, gv, prefix);
+    assert_int_equal(sh(cmd), 0);
+    check("glove vocab --corpus @ -o # --verbose 0", lines);
+    check(F("glove cooccur --vocab-file %s --corpus @ -o # --window-size 2 --verbose 0", gv), lines);
+    check(F("glove cooccur --vocab-file @ --corpus %s -o # --window-size 2 --verbose 0", lines), gv);
+    /* shuffle: a file's size sets the number of buckets, a pipe gets 16, so the permutation differs;
+     * the records must be the same */
+    char post[600];
+    snprintf(post, sizeof post, "%s glove dump %%s | sort", bin);
+    check_norm("glove shuffle -i @ -o # --verbose 0", co, NULL, false, post);
+    check(F("glove train --input-file %s --vocab-file @ --save-file %s.b --w2v # --vector-size 4 --iter 2 --verbose 0",
+            shuf, prefix), gv);
+    refuses(F("glove train --input-file - --vocab-file %s --save-file %s.c", gv, prefix), "--input-file");
+    check(F("glove text --input-file @ --vocab-file %s", gv), bin_params);
+    check(F("glove text --input-file %s --vocab-file @", bin_params), gv);
+    check("glove dump @", co);
+    check(F("glove dump %s --vocab-file @", co), gv);
+    check(F("glove compare @ %s", co), co);
+    check(F("glove compare %s @", co), co);
+    const char *made[] = {gv, co, shuf, bin_params};
+    for (size_t i = 0; i < 4; i++) remove(made[i]);
+    const char *suffix[] = {".bin.vocab", ".txt", ".b.txt"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof cmd, "%s%s", prefix, suffix[i]);
+        remove(cmd);
+    }
+}
+
+static void test_vocab(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    char args[2048];
+    const char *tok = "tests/fixtures/distilbert_tiny/vocab.txt";
+    check("vocab train --vocab-size 60 @", lines);
+    check(F("vocab prune --tokenizer %s --vocab-size 50 @", tok), lines);
+    check(F("vocab stats --tokenizer %s @", tok), lines);
+    /* from a pipe there is no tokenizer_config.json beside the vocabulary: say the casing */
+    check(F("vocab prune --tokenizer @ --lowercase --vocab-size 50 %s", lines), tok);
+    check(F("vocab stats --tokenizer @ --lowercase %s", lines), tok);
+}
+
+static void test_train_encoder(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    char args[2048], cmd[4096], vocab[512], pairs[512], init[512];
+    size_t n;
+    /* the fixture's vocabulary without its tokenizer_config.json, so the path and the pipe read the same casing */
+    char *v = slurp("tests/fixtures/distilbert_tiny/vocab.txt", &n);
+    save(vocab, "te.vocab", v);
+    free(v);
+    save(pairs, "te.pairs", "en\tthe cat\tfr\tle chat\nen\tthe dog\tfr\tle chien\nen\tthe house\tfr\tla maison\n"
+                            "en\ta cat\tfr\tun chat\n");
+    snprintf(init, sizeof init, "%s", xl_test_tmp_path("te.init.xlm"));
+    const char *tiny = "--config layers=1,hidden=8,heads=2,ffn=16,max-position=32 --steps 2 --batch 2 --max-len 16";
+    check(F("train-encoder %s --vocab @ --pairs %s -o #", tiny, pairs), vocab);
+    snprintf(cmd, sizeof cmd, "%s train-encoder %s --vocab %s --pairs %s -o %s >/dev/null 2>&1", bin, tiny, vocab, pairs,
+             init);
+    assert_int_equal(sh(cmd), 0);
+    check(F("train-encoder --init @ --pairs %s --steps 2 --batch 2 --max-len 16 -o #", pairs), init);
+    /* the corpora and the checkpoint are read by offset, again every epoch: a pipe is refused (exit 2) */
+    refuses(F("train-encoder %s --vocab %s --pairs - -o %s.x", tiny, vocab, init), "--pairs");
+    refuses(F("train-encoder %s --vocab %s --mono - --objective mlm -o %s.x", tiny, vocab, init), "--mono");
+    refuses(F("train-encoder %s --vocab %s --pairs %s --eval-pairs - -o %s.x", tiny, vocab, pairs, init), "--eval-pairs");
+    refuses(F("train-encoder %s --vocab %s --pairs %s --resume - -o %s.x", tiny, vocab, pairs, init), "--resume");
+    remove(vocab), remove(pairs), remove(init);
+}
+
+static void test_quantize(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    check("quantize @ -o # --dtype f16", model);
+}
+
+static void test_mo_dump(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    char mo[512], list[600];
+    /* a one-message catalogue, little-endian: header (magic, revision 0, N 1, originals at 28,
+     * translations at 36, no hash table), the two (length, offset) tables, "hello" -> "bonjour" */
+    static const unsigned char MO[] = {
+        0xde, 0x12, 0x04, 0x95, 0, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 36, 0, 0, 0, 0, 0, 0, 0, 44, 0, 0, 0,
+        5, 0, 0, 0, 44, 0, 0, 0, 7, 0, 0, 0, 50, 0, 0, 0,
+        'h', 'e', 'l', 'l', 'o', 0, 'b', 'o', 'n', 'j', 'o', 'u', 'r', 0};
+    snprintf(mo, sizeof mo, "%s", xl_test_write_tmp("t.mo", MO, sizeof MO));
+    snprintf(list, sizeof list, "%s\n", mo);
+    char listfile[512];
+    save(listfile, "mo.list", list);
+    check("mo-dump @", mo);
+    check("mo-dump --list @", listfile);
+    remove(mo), remove(listfile);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,7 +570,9 @@ int main(void)
         cmocka_unit_test(test_eval_retrieval), cmocka_unit_test(test_inspect), cmocka_unit_test(test_langid),
         cmocka_unit_test(test_langid_train), cmocka_unit_test(test_ngram),     cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_recommend),  cmocka_unit_test(test_run),         cmocka_unit_test(test_tokenize),
-        cmocka_unit_test(test_translate),  cmocka_unit_test(test_w2v),
+        cmocka_unit_test(test_translate),  cmocka_unit_test(test_w2v),         cmocka_unit_test(test_glove),
+        cmocka_unit_test(test_vocab),      cmocka_unit_test(test_train_encoder), cmocka_unit_test(test_quantize),
+        cmocka_unit_test(test_mo_dump),
     };
     return cmocka_run_group_tests_name("stdin", tests, setup, teardown);
 }

@@ -237,33 +237,33 @@ static const char *const VOCAB[] = {
 };
 #define N_VOCAB (sizeof VOCAB / sizeof VOCAB[0])
 
-static wordpiece *make_wp(bool lowercase)
+static xl_wordpiece *make_wp(bool lowercase)
 {
-    wordpiece_options o;
-    wordpiece_options_default(&o);
+    xl_wordpiece_options o;
+    xl_wordpiece_options_default(&o);
     o.lowercase = lowercase;
     xl_error err;
-    wordpiece *wp = wordpiece_create(VOCAB, NULL, N_VOCAB, &o, &err);
-    if (!wp) fail_msg("wordpiece_create: %s", err.msg);
+    xl_wordpiece *wp = xl_wordpiece_create(VOCAB, NULL, N_VOCAB, &o, &err);
+    if (!wp) fail_msg("xl_wordpiece_create: %s", err.msg);
     return wp;
 }
 
 /* encode and compare with the expected ids (specials included) */
-static void check_ids(const wordpiece *wp, const char *text, size_t len, const int32_t *expect, size_t n, int line)
+static void check_ids(const xl_wordpiece *wp, const char *text, size_t len, const int32_t *expect, size_t n, int line)
 {
-    wordpiece_encoding e;
-    wordpiece_encoding_init(&e);
+    xl_wordpiece_encoding e;
+    xl_wordpiece_encoding_init(&e);
     xl_error err;
-    if (wordpiece_encode(wp, text, len, NULL, 0, NULL, &e, &err) < 0) fail_msg("line %d: %s", line, err.msg);
+    if (xl_wordpiece_encode(wp, text, len, NULL, 0, NULL, &e, &err) < 0) fail_msg("line %d: %s", line, err.msg);
     bool ok = e.len == n;
     for (size_t k = 0; ok && k < n; k++) ok = e.ids[k] == expect[k];
     if (!ok) {
         char got[1024] = "";
         for (size_t k = 0; k < e.len && strlen(got) < 1000; k++) snprintf(got + strlen(got), 16, " %d", e.ids[k]);
-        wordpiece_encoding_free(&e);
+        xl_wordpiece_encoding_free(&e);
         fail_msg("line %d: unexpected ids:%s", line, got);
     }
-    wordpiece_encoding_free(&e);
+    xl_wordpiece_encoding_free(&e);
 }
 #define CHECK(wp, text, ...)                                                                 \
     do {                                                                                     \
@@ -276,12 +276,12 @@ static void check_ids(const wordpiece *wp, const char *text, size_t len, const i
         check_ids((wp), (text), (len), ex_, sizeof ex_ / sizeof ex_[0], __LINE__);           \
     } while (0)
 
-static void check_norm(const wordpiece *wp, const char *text, const char *expect)
+static void check_norm(const xl_wordpiece *wp, const char *text, const char *expect)
 {
     char *out;
     size_t n;
     xl_error err;
-    assert_int_equal(wordpiece_normalize(wp, text, strlen(text), &out, &n, &err), 0);
+    assert_int_equal(xl_wordpiece_normalize(wp, text, strlen(text), &out, &n, &err), 0);
     assert_int_equal(n, strlen(expect));
     assert_memory_equal(out, expect, n);
     free(out);
@@ -290,19 +290,19 @@ static void check_norm(const wordpiece *wp, const char *text, const char *expect
 static void test_wp_greedy_longest_match(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(false);
+    xl_wordpiece *wp = make_wp(false);
     CHECK(wp, "hyuga", 2, 23, 24, 3);            /* hy ##uga, not h ##y ##ga */
     CHECK(wp, "unaffable", 2, 7, 8, 9, 3);      /* un ##aff ##able */
     CHECK(wp, "unaffablex", 2, 1, 3);           /* an unmatched piece: the whole word is [UNK] */
     CHECK(wp, "hello unaffablex world", 2, 5, 1, 6, 3);
     CHECK(wp, "ab", 2, 13, 36, 3);
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
 }
 
 static void test_wp_max_chars(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(false);
+    xl_wordpiece *wp = make_wp(false);
     char w[102];
     int32_t ex[103];
     memset(w, 'a', sizeof w);
@@ -315,21 +315,21 @@ static void test_wp_max_chars(void **state)
     char v[256];
     memset(v, 0, sizeof v);
     for (int k = 0; k < 100; k++) memcpy(v + 2 * k, "\xC3\xA1", 2); /* 100 two-byte chars still count as 100 */
-    wordpiece_encoding e;
-    wordpiece_encoding_init(&e);
+    xl_wordpiece_encoding e;
+    xl_wordpiece_encoding_init(&e);
     xl_error err;
-    assert_int_equal(wordpiece_encode(wp, v, 200, NULL, 0, NULL, &e, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, v, 200, NULL, 0, NULL, &e, &err), 0);
     assert_int_equal(e.len, 2 + 1); /* á is in the vocabulary, ##á is not: one [UNK] */
     assert_int_equal(e.ids[1], 1);
-    assert_int_equal(wordpiece_encode(wp, v, 202 - 2, NULL, 0, NULL, &e, &err), 0);
-    wordpiece_encoding_free(&e);
-    wordpiece_free(wp);
+    assert_int_equal(xl_wordpiece_encode(wp, v, 202 - 2, NULL, 0, NULL, &e, &err), 0);
+    xl_wordpiece_encoding_free(&e);
+    xl_wordpiece_free(wp);
 }
 
 static void test_wp_empty_and_spaces(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(false);
+    xl_wordpiece *wp = make_wp(false);
     CHECK(wp, "", 2, 3);
     CHECK(wp, "     ", 2, 3);
     CHECK(wp, " \t\r\n\xE3\x80\x80 ", 2, 3); /* ideographic space */
@@ -338,36 +338,36 @@ static void test_wp_empty_and_spaces(void **state)
     CHECK(wp, "hel\xE2\x80\x8Blo", 2, 5, 3);  /* ZWSP removed inside a word */
     CHECK(wp, "hello\xC2\xA0world", 2, 5, 6, 3); /* NBSP is whitespace */
     CHECK(wp, "hello\x0Bworld", 2, 1, 3);        /* VT is a control: dropped, words join */
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
 }
 
 static void test_wp_punctuation(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(false);
+    xl_wordpiece *wp = make_wp(false);
     CHECK(wp, "hello,world!", 2, 5, 10, 6, 11, 3);
     CHECK(wp, "$a", 2, 29, 13, 3);
     CHECK(wp, "hello...", 2, 5, 12, 12, 12, 3);
     CHECK(wp, "##s", 2, 1, 1, 1, 3); /* '#' is punctuation: three words */
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
 }
 
 static void test_wp_cjk(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(false);
+    xl_wordpiece *wp = make_wp(false);
     CHECK(wp, "\xE4\xB8\xAD\xE5\x9B\xBD", 2, 15, 16, 3);         /* 中国 -> 中 国 */
     CHECK(wp, "a\xE4\xB8\xAD" "a", 2, 13, 15, 13, 3);            /* split out of a word */
     CHECK(wp, "\xF0\xA0\x80\x80\xE4\xB8\xAD", 2, 30, 15, 3);     /* astral-plane U+20000 */
     CHECK(wp, "\xE3\x81\x82\xE3\x81\x84", 2, 1, 3);              /* kana stays one word */
     CHECK(wp, "\xEF\xBD\x81", 2, 38, 3);                         /* full-width a: no NFKC */
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
 }
 
 static void test_wp_accents_and_case(void **state)
 {
     (void)state;
-    wordpiece *cased = make_wp(false), *uncased = make_wp(true);
+    xl_wordpiece *cased = make_wp(false), *uncased = make_wp(true);
     CHECK(cased, "caf\xC3\xA9", 2, 18, 3);
     CHECK(uncased, "Caf\xC3\xA9", 2, 17, 3);       /* lowercase + strip accents */
     CHECK(uncased, "CAFE\xCC\x81", 2, 17, 3);      /* decomposed input */
@@ -378,15 +378,15 @@ static void test_wp_accents_and_case(void **state)
     /* İ: NFD gives I + U+0307, the mark is stripped, then I is lowercased */
     CHECK(uncased, "\xC4\xB0", 2, 31, 3);
     /* lowercase without strip_accents: İ -> i + U+0307 (SpecialCasing), which stays */
-    wordpiece_options lo;
-    wordpiece_options_default(&lo);
+    xl_wordpiece_options lo;
+    xl_wordpiece_options_default(&lo);
     lo.strip_accents = 0;
     xl_error err;
-    wordpiece *lower_only = wordpiece_create(VOCAB, NULL, N_VOCAB, &lo, &err);
+    xl_wordpiece *lower_only = xl_wordpiece_create(VOCAB, NULL, N_VOCAB, &lo, &err);
     assert_non_null(lower_only);
     CHECK(lower_only, "\xC4\xB0", 2, 31, 32, 3);
     CHECK(lower_only, "Caf\xC3\xA9", 2, 18, 3);
-    wordpiece_free(lower_only);
+    xl_wordpiece_free(lower_only);
     /* no Final_Sigma context (HF lowercases per character) */
     CHECK(uncased, "\xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3", 2, 33, 3);
     /* full-width forms are lowercased, not folded to ASCII */
@@ -401,26 +401,26 @@ static void test_wp_accents_and_case(void **state)
     check_norm(cased, "\xE0\xB8\xAA\xE0\xB8\xB1", "\xE0\xB8\xAA\xE0\xB8\xB1");
     /* canonical reordering before marks are dropped keeps Mc order */
     check_norm(uncased, "a\xCC\x81\xCC\xA7", "a");
-    wordpiece_free(cased);
-    wordpiece_free(uncased);
+    xl_wordpiece_free(cased);
+    xl_wordpiece_free(uncased);
 }
 
 static void test_wp_emoji(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(false);
+    xl_wordpiece *wp = make_wp(false);
     /* family emoji: ZWJ (Cf) is dropped, the pictographs stay one word -> [UNK] */
     const char *family = "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
     CHECK(wp, family, 2, 1, 3);
     check_norm(wp, family, "\xF0\x9F\x91\xA8\xF0\x9F\x91\xA9\xF0\x9F\x91\xA7");
     check_norm(wp, "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD"); /* skin tone kept */
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
 }
 
 static void test_wp_literal_special_tokens(void **state)
 {
     (void)state;
-    wordpiece *cased = make_wp(false), *uncased = make_wp(true);
+    xl_wordpiece *cased = make_wp(false), *uncased = make_wp(true);
     CHECK(cased, "a [CLS] b", 2, 13, 2, 37, 3);
     CHECK(cased, "[UNK]", 2, 1, 3);
     CHECK(cased, "x[SEP]y", 2, 34, 3, 35, 3);          /* glued: matched anyway */
@@ -428,14 +428,14 @@ static void test_wp_literal_special_tokens(void **state)
     CHECK(uncased, "[CLS]", 2, 2, 3);                  /* matched before lowercasing */
     CHECK(uncased, "[cls]", 2, 25, 27, 28, 26, 3);     /* lowercase text is not special: [ cl ##s ] */
     CHECK(cased, "[CLS", 2, 25, 1, 3);                 /* incomplete: [ and CLS */
-    wordpiece_free(cased);
-    wordpiece_free(uncased);
+    xl_wordpiece_free(cased);
+    xl_wordpiece_free(uncased);
 }
 
 static void test_wp_invalid_utf8(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(false);
+    xl_wordpiece *wp = make_wp(false);
     /* each ill-formed subpart reads as U+FFFD, which clean_text drops */
     CHECK(wp, "a\xFF" "b", 2, 13, 36, 3);
     CHECK(wp, "a\xC3", 2, 13, 3);              /* truncated at the end */
@@ -445,17 +445,17 @@ static void test_wp_invalid_utf8(void **state)
     CHECK(wp, "\xF4\x90\x80\x80", 2, 3);       /* above U+10FFFF */
     CHECK(wp, "\xEF\xBF\xBD" "a", 2, 13, 3);   /* a real U+FFFD is dropped too */
     CHECKN(wp, "a\0b", 3, 2, 13, 36, 3);       /* NUL is dropped */
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
 }
 
 static void test_wp_pairs_and_truncation(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(false);
-    wordpiece_encoding e;
-    wordpiece_encoding_init(&e);
+    xl_wordpiece *wp = make_wp(false);
+    xl_wordpiece_encoding e;
+    xl_wordpiece_encoding_init(&e);
     xl_error err;
-    assert_int_equal(wordpiece_encode(wp, "hello world", 11, "a b", 3, NULL, &e, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, "hello world", 11, "a b", 3, NULL, &e, &err), 0);
     const int32_t ids[] = {2, 5, 6, 3, 13, 37, 3}, types[] = {0, 0, 0, 0, 1, 1, 1};
     assert_int_equal(e.len, 7);
     assert_memory_equal(e.ids, ids, sizeof ids);
@@ -466,55 +466,55 @@ static void test_wp_pairs_and_truncation(void **state)
     assert_int_equal(e.offsets[2 * 4], 0); /* "a" at 0 in text B */
     assert_int_equal(e.offsets[2 * 5], 2);
     /* longest_first: A has 6 tokens, B 2, max 7 -> 4 content tokens: 2 + 2 */
-    wordpiece_encode_options o;
-    wordpiece_encode_options_default(&o);
+    xl_wordpiece_encode_options o;
+    xl_wordpiece_encode_options_default(&o);
     o.max_length = 7;
-    assert_int_equal(wordpiece_encode(wp, "a b a b a b", 11, "x y", 3, &o, &e, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, "a b a b a b", 11, "x y", 3, &o, &e, &err), 0);
     assert_int_equal(e.len, 7);
     assert_int_equal(e.n_truncated, 4);
     const int32_t t1[] = {2, 13, 37, 3, 34, 35, 3};
     assert_memory_equal(e.ids, t1, sizeof t1);
     /* both long: split evenly, the extra one to the second */
     o.max_length = 8;
-    assert_int_equal(wordpiece_encode(wp, "a a a a a a", 11, "b b b b b b", 11, &o, &e, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, "a a a a a a", 11, "b b b b b b", 11, &o, &e, &err), 0);
     const int32_t t2[] = {2, 13, 13, 3, 37, 37, 37, 3};
     assert_int_equal(e.len, 8);
     assert_memory_equal(e.ids, t2, sizeof t2);
     o.truncation = WORDPIECE_TRUNC_ONLY_SECOND;
-    assert_int_equal(wordpiece_encode(wp, "a a", 3, "b b b b b b", 11, &o, &e, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, "a a", 3, "b b b b b b", 11, &o, &e, &err), 0);
     const int32_t t3[] = {2, 13, 13, 3, 37, 37, 37, 3};
     assert_memory_equal(e.ids, t3, sizeof t3);
     o.truncation = WORDPIECE_TRUNC_ONLY_FIRST;
-    assert_int_equal(wordpiece_encode(wp, "a a", 3, "b b b b b b", 11, &o, &e, &err), -1);
+    assert_int_equal(xl_wordpiece_encode(wp, "a a", 3, "b b b b b b", 11, &o, &e, &err), -1);
     assert_non_null(strstr(err.msg, "too short"));
     /* single sequence */
     o.max_length = 3;
-    assert_int_equal(wordpiece_encode(wp, "a b a", 5, NULL, 0, &o, &e, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, "a b a", 5, NULL, 0, &o, &e, &err), 0);
     const int32_t t4[] = {2, 13, 3};
     assert_int_equal(e.len, 3);
     assert_memory_equal(e.ids, t4, sizeof t4);
     o.max_length = 1;
-    assert_int_equal(wordpiece_encode(wp, "a", 1, NULL, 0, &o, &e, &err), -1);
+    assert_int_equal(xl_wordpiece_encode(wp, "a", 1, NULL, 0, &o, &e, &err), -1);
     /* no special tokens */
     o.max_length = 0;
     o.add_special_tokens = false;
-    assert_int_equal(wordpiece_encode(wp, "a b", 3, NULL, 0, &o, &e, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, "a b", 3, NULL, 0, &o, &e, &err), 0);
     assert_int_equal(e.len, 2);
-    wordpiece_encoding_free(&e);
-    wordpiece_free(wp);
+    xl_wordpiece_encoding_free(&e);
+    xl_wordpiece_free(wp);
 }
 
 static void test_wp_padding_and_offsets(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(true);
-    wordpiece_encoding e[2];
+    xl_wordpiece *wp = make_wp(true);
+    xl_wordpiece_encoding e[2];
     xl_error err;
-    wordpiece_encoding_init(&e[0]);
-    wordpiece_encoding_init(&e[1]);
+    xl_wordpiece_encoding_init(&e[0]);
+    xl_wordpiece_encoding_init(&e[1]);
     const char *t0 = "Hello, W\xC3\xB6rld", *t1 = "a";
-    assert_int_equal(wordpiece_encode(wp, t0, strlen(t0), NULL, 0, NULL, &e[0], &err), 0);
-    assert_int_equal(wordpiece_encode(wp, t1, 1, NULL, 0, NULL, &e[1], &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, t0, strlen(t0), NULL, 0, NULL, &e[0], &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, t1, 1, NULL, 0, NULL, &e[1], &err), 0);
     assert_int_equal(e[0].len, 5); /* [CLS] hello , [UNK] [SEP] */
     assert_int_equal(e[0].offsets[2], 0);
     assert_int_equal(e[0].offsets[3], 5);
@@ -522,54 +522,54 @@ static void test_wp_padding_and_offsets(void **state)
     assert_int_equal(e[0].offsets[5], 6);
     assert_int_equal(e[0].offsets[6], 7);  /* "Wörld" bytes 7..13 */
     assert_int_equal(e[0].offsets[7], 13);
-    assert_int_equal(wordpiece_byte_to_char(t0, strlen(t0), 13), 12);
-    assert_int_equal(wordpiece_pad_batch(wp, e, 2, 0, &err), 0);
+    assert_int_equal(xl_wordpiece_byte_to_char(t0, strlen(t0), 13), 12);
+    assert_int_equal(xl_wordpiece_pad_batch(wp, e, 2, 0, &err), 0);
     assert_int_equal(e[1].len, 5);
     const int32_t ids[] = {2, 13, 3, 0, 0};
     const uint8_t att[] = {1, 1, 1, 0, 0};
     assert_memory_equal(e[1].ids, ids, sizeof ids);
     assert_memory_equal(e[1].attention_mask, att, sizeof att);
-    assert_int_equal(wordpiece_pad_batch(wp, e, 2, 8, &err), 0);
+    assert_int_equal(xl_wordpiece_pad_batch(wp, e, 2, 8, &err), 0);
     assert_int_equal(e[0].len, 8);
-    wordpiece_encoding_free(&e[0]);
-    wordpiece_encoding_free(&e[1]);
-    wordpiece_free(wp);
+    xl_wordpiece_encoding_free(&e[0]);
+    xl_wordpiece_encoding_free(&e[1]);
+    xl_wordpiece_free(wp);
 }
 
 static void test_wp_vocab_api(void **state)
 {
     (void)state;
-    wordpiece *wp = make_wp(false);
-    assert_int_equal(wordpiece_vocab_size(wp), N_VOCAB);
-    assert_int_equal(wordpiece_token_to_id(wp, "##aff", 5), 8);
-    assert_int_equal(wordpiece_token_to_id(wp, "zzz", 3), -1);
+    xl_wordpiece *wp = make_wp(false);
+    assert_int_equal(xl_wordpiece_vocab_size(wp), N_VOCAB);
+    assert_int_equal(xl_wordpiece_token_to_id(wp, "##aff", 5), 8);
+    assert_int_equal(xl_wordpiece_token_to_id(wp, "zzz", 3), -1);
     size_t n;
-    assert_string_equal(wordpiece_id_to_token(wp, 6, &n), "world");
-    assert_null(wordpiece_id_to_token(wp, 9999, &n));
+    assert_string_equal(xl_wordpiece_id_to_token(wp, 6, &n), "world");
+    assert_null(xl_wordpiece_id_to_token(wp, 9999, &n));
     /* "##s" appears twice (19 and 28): the later id wins, as HF's reader */
-    assert_int_equal(wordpiece_token_to_id(wp, "##s", 3), 28);
-    assert_null(wordpiece_id_to_token(wp, 19, &n));
-    assert_int_equal(wordpiece_special_id(wp, WORDPIECE_CLS), 2);
-    assert_int_equal(wordpiece_special_id(wp, WORDPIECE_MASK), 4);
-    wordpiece_free(wp);
+    assert_int_equal(xl_wordpiece_token_to_id(wp, "##s", 3), 28);
+    assert_null(xl_wordpiece_id_to_token(wp, 19, &n));
+    assert_int_equal(xl_wordpiece_special_id(wp, WORDPIECE_CLS), 2);
+    assert_int_equal(xl_wordpiece_special_id(wp, WORDPIECE_MASK), 4);
+    xl_wordpiece_free(wp);
     /* missing [UNK] */
     xl_error err;
     const char *bad[] = {"a", "b"};
-    assert_null(wordpiece_create(bad, NULL, 2, NULL, &err));
+    assert_null(xl_wordpiece_create(bad, NULL, 2, NULL, &err));
     assert_non_null(strstr(err.msg, "[UNK]"));
-    assert_null(wordpiece_create(bad, NULL, 0, NULL, &err));
+    assert_null(xl_wordpiece_create(bad, NULL, 0, NULL, &err));
     /* custom special tokens and prefix */
     const char *v2[] = {"<unk>", "<s>", "</s>", "ab", "@@c"};
-    wordpiece_options o;
-    wordpiece_options_default(&o);
+    xl_wordpiece_options o;
+    xl_wordpiece_options_default(&o);
     o.unk_token = "<unk>";
     o.cls_token = "<s>";
     o.sep_token = "</s>";
     o.continuing_subword_prefix = "@@";
-    wordpiece *w2 = wordpiece_create(v2, NULL, 5, &o, &err);
+    xl_wordpiece *w2 = xl_wordpiece_create(v2, NULL, 5, &o, &err);
     assert_non_null(w2);
     CHECK(w2, "abc <s>", 1, 3, 4, 1, 2);
-    wordpiece_free(w2);
+    xl_wordpiece_free(w2);
 }
 
 static void test_wp_loading_files(void **state)
@@ -579,18 +579,18 @@ static void test_wp_loading_files(void **state)
     /* vocab.txt with CRLF, trailing spaces and no final newline */
     const char vt[] = "[PAD]\r\n[UNK]\n[CLS] \n[SEP]\n[MASK]\nHello\nhello\n##x";
     const char *path = xl_test_write_tmp("vocab.txt", vt, sizeof vt - 1);
-    wordpiece_options o;
-    wordpiece_options_default(&o);
+    xl_wordpiece_options o;
+    xl_wordpiece_options_default(&o);
     o.lowercase = false;
-    wordpiece *wp = wordpiece_load_vocab(path, &o, &err);
+    xl_wordpiece *wp = xl_wordpiece_load_vocab(path, &o, &err);
     assert_non_null(wp);
-    assert_int_equal(wordpiece_vocab_size(wp), 8);
+    assert_int_equal(xl_wordpiece_vocab_size(wp), 8);
     CHECK(wp, "Hello hellox [CLS]", 2, 5, 6, 7, 2, 3);
-    wordpiece_free(wp);
-    wp = wordpiece_load(path, 1, &err); /* --lowercase */
+    xl_wordpiece_free(wp);
+    wp = xl_wordpiece_load(path, 1, &err); /* --lowercase */
     assert_non_null(wp);
     CHECK(wp, "Hello", 2, 6, 3);
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
     remove(path);
     /* tokenizer.json */
     const char tj[] =
@@ -603,23 +603,23 @@ static void test_wp_loading_files(void **state)
         "\"model\":{\"type\":\"WordPiece\",\"unk_token\":\"[UNK]\",\"continuing_subword_prefix\":\"##\","
         "\"max_input_chars_per_word\":3,\"vocab\":{\"[UNK]\":0,\"[CLS]\":1,\"[SEP]\":2,\"abc\":3,\"abcd\":4}}}";
     path = xl_test_write_tmp("tokenizer.json", tj, sizeof tj - 1);
-    wp = wordpiece_load(path, -1, &err);
+    wp = xl_wordpiece_load(path, -1, &err);
     if (!wp) fail_msg("%s", err.msg);
-    assert_true(wordpiece_get_options(wp)->lowercase);
+    assert_true(xl_wordpiece_get_options(wp)->lowercase);
     CHECK(wp, "ABC abcd", 1, 3, 0, 2); /* abcd is over max_input_chars_per_word = 3 */
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
     remove(path);
     /* refused: other model, broken JSON, missing file */
     const char bpe[] = "{\"model\":{\"type\":\"BPE\",\"vocab\":{}}}";
     path = xl_test_write_tmp("bpe.json", bpe, sizeof bpe - 1);
-    assert_null(wordpiece_load(path, -1, &err));
+    assert_null(xl_wordpiece_load(path, -1, &err));
     assert_non_null(strstr(err.msg, "not WordPiece"));
     remove(path);
     const char broken[] = "{\"model\":";
     path = xl_test_write_tmp("broken.json", broken, sizeof broken - 1);
-    assert_null(wordpiece_load(path, -1, &err));
+    assert_null(xl_wordpiece_load(path, -1, &err));
     remove(path);
-    assert_null(wordpiece_load_vocab("/nonexistent/vocab.txt", NULL, &err));
+    assert_null(xl_wordpiece_load_vocab("/nonexistent/vocab.txt", NULL, &err));
     assert_non_null(strstr(err.msg, "/nonexistent/vocab.txt"));
 }
 

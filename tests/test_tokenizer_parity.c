@@ -28,7 +28,7 @@ static const vocab_case VOCABS[] = {
 static const char *const SETS[] = {"tokenize_samples", "tokenize_tricky", "udhr_sample"};
 
 /* Compare every line of SET.txt with SET.<suffix>.ids; returns mismatching lines. */
-static size_t compare_set(const wordpiece *wp, const char *txt_path, const char *ids_path, size_t *n_lines,
+static size_t compare_set(const xl_wordpiece *wp, const char *txt_path, const char *ids_path, size_t *n_lines,
                           size_t *n_ids)
 {
     char *txt = NULL, *ids = NULL;
@@ -36,8 +36,8 @@ static size_t compare_set(const wordpiece *wp, const char *txt_path, const char 
     xl_error err;
     if (xl_read_file(txt_path, 0, &txt, &txt_len, &err) < 0 || xl_read_file(ids_path, 0, &ids, &ids_len, &err) < 0)
         fail_msg("%s", err.msg);
-    wordpiece_encoding e;
-    wordpiece_encoding_init(&e);
+    xl_wordpiece_encoding e;
+    xl_wordpiece_encoding_init(&e);
     size_t bad = 0, line = 0, tp = 0, ip = 0;
     while (tp < txt_len) {
         /* lines end with "\n" only; every other byte is text (README "Format") */
@@ -47,7 +47,7 @@ static size_t compare_set(const wordpiece *wp, const char *txt_path, const char 
         if (!inl) fail_msg("%s: fewer lines than %s", ids_path, txt_path);
         size_t iend = (size_t)(inl - ids);
         line++;
-        if (wordpiece_encode(wp, txt + tp, end - tp, NULL, 0, NULL, &e, &err) < 0) fail_msg("%s", err.msg);
+        if (xl_wordpiece_encode(wp, txt + tp, end - tp, NULL, 0, NULL, &e, &err) < 0) fail_msg("%s", err.msg);
         /* parse the expected ids */
         bool same = true;
         size_t k = 0;
@@ -76,7 +76,7 @@ static size_t compare_set(const wordpiece *wp, const char *txt_path, const char 
     }
     if (ip != ids_len) fail_msg("%s: more lines than %s", ids_path, txt_path);
     *n_lines += line;
-    wordpiece_encoding_free(&e);
+    xl_wordpiece_encoding_free(&e);
     free(txt);
     free(ids);
     return bad;
@@ -95,7 +95,7 @@ static void run_vocab(const vocab_case *vc, bool from_json)
     char path[1024];
     snprintf(path, sizeof path, "%s", vpath);
     xl_error err;
-    wordpiece *wp = from_json ? wordpiece_load(path, -1, &err) : wordpiece_load(path, vc->lowercase, &err);
+    xl_wordpiece *wp = from_json ? xl_wordpiece_load(path, -1, &err) : xl_wordpiece_load(path, vc->lowercase, &err);
     if (!wp) fail_msg("%s", err.msg);
     size_t bad = 0, lines = 0, n_ids = 0;
     for (size_t s = 0; s < sizeof SETS / sizeof SETS[0]; s++) {
@@ -104,7 +104,7 @@ static void run_vocab(const vocab_case *vc, bool from_json)
         snprintf(i, sizeof i, "fixtures/tokenizer/%s.%s.ids", SETS[s], vc->suffix);
         const char *tp = xl_test_shared_path(t);
         if (!tp) {
-            wordpiece_free(wp);
+            xl_wordpiece_free(wp);
             print_message("[  SKIP    ] ../shared/%s not found\n", t);
             skip();
             return;
@@ -119,7 +119,7 @@ static void run_vocab(const vocab_case *vc, bool from_json)
     }
     print_message("  %s (%s): %zu lines, %zu ids, %zu mismatching lines\n", vc->dir,
                   from_json ? "tokenizer.json" : "vocab.txt", lines, n_ids, bad);
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
     assert_int_equal(bad, 0);
 }
 

@@ -4,6 +4,7 @@
  * readers' validation, checkpoints, and the command through $XLREC_BIN (bad input, resume). */
 #define _POSIX_C_SOURCE 200809L
 #include "xl_test.h"
+#include "xl_test_train.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -360,7 +361,7 @@ static void test_schedule_clip(void **state)
 
 /* ------------------------------------------------------------- against PyTorch (tests/fixtures/train_tiny) */
 
-#define FIX_DIR "tests/fixtures/train_tiny"
+#define FIX_DIR XL_TRAIN_FIXTURE_DIR
 
 static bool load_fixture(const char *name, xl_npy_array *a)
 {
@@ -440,28 +441,6 @@ static xl_bert_config fixture_config(void)
     return c;
 }
 
-/* fixture flat array (tensors.txt order) -> params layout */
-static void fixture_to_layout(const xl_bert_params *p, const float *src, float *dst)
-{
-    FILE *f = fopen(FIX_DIR "/tensors.txt", "r");
-    assert_non_null(f);
-    char line[256];
-    size_t pos = 0, n = 0;
-    while (fgets(line, sizeof line, f)) {
-        char name[128];
-        unsigned long d0 = 0, d1 = 0;
-        int got = sscanf(line, "%127s %lu %lu", name, &d0, &d1);
-        assert_true(got >= 2);
-        long t = xl_bert_params_find(p, name);
-        assert_true(t >= 0);
-        memcpy(dst + p->info[t].offset, src + pos, p->info[t].count * sizeof(float));
-        pos += p->info[t].count;
-        n++;
-    }
-    fclose(f);
-    assert_int_equal(n, p->n_tensors);
-}
-
 typedef struct {
     int32_t ids[16][16], types[16][16];
     const int32_t *pid[16], *ptype[16];
@@ -501,7 +480,7 @@ static void compare_layout(const char *what, const xl_bert_params *p, const floa
 {
     float *want = calloc(p->count, sizeof *want);
     assert_non_null(want);
-    fixture_to_layout(p, want_fixture, want);
+    xl_test_fixture_to_layout(p, want_fixture, want);
     double worst = 0;
     for (size_t i = 0; i < p->count; i++) worst = fmax(worst, fabs(got[i] - want[i]) / (1e-6 + 1e-4 * fabs(want[i])));
     print_message("%s: every gradient vs PyTorch: max |err| / (1e-6 + 1e-4 |ref|) = %.3f\n", what, worst);
@@ -521,7 +500,7 @@ static void test_whole_model_vs_torch(void **state)
     xl_bert_grads g;
     xl_error err;
     assert_int_equal(xl_bert_params_init_random(&p, &cfg, NULL, 1, &k, &err), 0);
-    fixture_to_layout(&p, params.data, p.data);
+    xl_test_fixture_to_layout(&p, params.data, p.data);
     xl_bert_params_refresh(&p, &k);
     assert_int_equal(xl_bert_grads_init(&g, &p, &err), 0);
     xl_bert_train_ctx ctx;

@@ -24,21 +24,21 @@ static const char *HAND[] = {
     "pun pug pun hug bun hug hug pun pug pun pun pug pun hugs hug pun hug hug",
 };
 
-static void train_lines(const char *const *lines, size_t n, const wordpiece_train_options *o, wordpiece_vocab *v)
+static void train_lines(const char *const *lines, size_t n, const xl_wordpiece_train_options *o, xl_wordpiece_vocab *v)
 {
     xl_error err;
     xl_error_clear(&err);
-    wordpiece_counter *c = wordpiece_counter_create(o, &err);
+    xl_wordpiece_counter *c = xl_wordpiece_counter_create(o, &err);
     assert_non_null(c);
-    for (size_t i = 0; i < n; i++) assert_int_equal(wordpiece_counter_add_text(c, lines[i], strlen(lines[i]), &err), 0);
-    int rc = wordpiece_train(c, o, v, &err);
+    for (size_t i = 0; i < n; i++) assert_int_equal(xl_wordpiece_counter_add_text(c, lines[i], strlen(lines[i]), &err), 0);
+    int rc = xl_wordpiece_train(c, o, v, &err);
     if (rc) print_message("%s\n", err.msg);
     assert_int_equal(rc, 0);
-    wordpiece_counter_free(c);
+    xl_wordpiece_counter_free(c);
 }
 
 /* the vocabulary as one space-separated string */
-static char *joined(const wordpiece_vocab *v)
+static char *joined(const xl_wordpiece_vocab *v)
 {
     xl_buf b;
     xl_buf_init(&b);
@@ -50,21 +50,21 @@ static char *joined(const wordpiece_vocab *v)
     return b.data;
 }
 
-static void expect_vocab(const char *const *lines, size_t n, const wordpiece_train_options *o, const char *expected)
+static void expect_vocab(const char *const *lines, size_t n, const xl_wordpiece_train_options *o, const char *expected)
 {
-    wordpiece_vocab v;
+    xl_wordpiece_vocab v;
     train_lines(lines, n, o, &v);
     char *s = joined(&v);
     assert_string_equal(s, expected);
     free(s);
-    wordpiece_vocab_free(&v);
+    xl_wordpiece_vocab_free(&v);
 }
 
 static void test_hand_example(void **state)
 {
     (void)state;
-    wordpiece_train_options o;
-    wordpiece_train_options_default(&o);
+    xl_wordpiece_train_options o;
+    xl_wordpiece_train_options_default(&o);
     /* merges: ##u+##g (20), ##u+##n (16), h+##ug (15, ties with the stale
      * h+##u entry, which goes first and is re-queued at 0), p+##un (12),
      * p+##ug (5: smallest of four pairs at 5), hug+##s (5), b+##un (4) */
@@ -84,8 +84,8 @@ static void test_hand_example(void **state)
 static void test_specials_alphabet_ties(void **state)
 {
     (void)state;
-    wordpiece_train_options o;
-    wordpiece_train_options_default(&o);
+    xl_wordpiece_train_options o;
+    xl_wordpiece_train_options_default(&o);
     const char *specials[] = {"[UNK]", "[X]", "[UNK]"};
     o.special_tokens = specials;
     o.n_special_tokens = 3;
@@ -99,7 +99,7 @@ static void test_specials_alphabet_ties(void **state)
     /* equal counts at the limit: the higher code point goes first; a dropped
      * first character still makes the next one a continuation ("ba" -> ##a) */
     const char *ab[] = {"ab ba"};
-    wordpiece_train_options_default(&o);
+    xl_wordpiece_train_options_default(&o);
     o.n_special_tokens = 0;
     o.limit_alphabet = 1;
     expect_vocab(ab, 1, &o, "a ##a");
@@ -116,8 +116,8 @@ static void test_specials_alphabet_ties(void **state)
 static void test_cased_uncased_normaliser(void **state)
 {
     (void)state;
-    wordpiece_train_options o;
-    wordpiece_train_options_default(&o);
+    xl_wordpiece_train_options o;
+    xl_wordpiece_train_options_default(&o);
     o.n_special_tokens = 0;
     const char *t[] = {"Café CAFÉ 犬猫"};
     expect_vocab(t, 1, &o, "A C F a f É é 犬 猫 ##A ##F ##a ##f ##É ##é CA Ca ##FÉ ##fé CAFÉ Café");
@@ -167,8 +167,8 @@ static void check_hf_fixture(const char *hf_path, bool lowercase)
     char *corpus = read_all("tests/fixtures/vocab/corpus.txt");
     char *hf = read_all(hf_path);
     uint32_t order[512];
-    wordpiece_train_options o;
-    wordpiece_train_options_default(&o);
+    xl_wordpiece_train_options o;
+    xl_wordpiece_train_options_default(&o);
     o.n_special_tokens = 0;
     o.lowercase = lowercase;
     o.continuation_order = order;
@@ -183,7 +183,7 @@ static void check_hf_fixture(const char *hf_path, bool lowercase)
         lines[n++] = p;
         p = e ? e + 1 : p + strlen(p);
     }
-    wordpiece_vocab v;
+    xl_wordpiece_vocab v;
     train_lines(lines, n, &o, &v);
     xl_buf b;
     xl_buf_init(&b);
@@ -194,7 +194,7 @@ static void check_hf_fixture(const char *hf_path, bool lowercase)
     assert_int_equal(xl_buf_putc(&b, '\0', NULL), 0);
     assert_string_equal(b.data, hf);
     xl_buf_free(&b);
-    wordpiece_vocab_free(&v);
+    xl_wordpiece_vocab_free(&v);
     free(corpus);
     free(hf);
 }
@@ -210,12 +210,12 @@ static void test_counter_merge_is_deterministic(void **state)
 {
     (void)state;
     char *corpus = read_all("tests/fixtures/vocab/corpus.txt");
-    wordpiece_train_options o;
-    wordpiece_train_options_default(&o);
+    xl_wordpiece_train_options o;
+    xl_wordpiece_train_options_default(&o);
     o.vocab_size = 400;
     xl_error err;
-    wordpiece_counter *all = wordpiece_counter_create(&o, &err), *odd = wordpiece_counter_create(&o, &err),
-                      *even = wordpiece_counter_create(&o, &err);
+    xl_wordpiece_counter *all = xl_wordpiece_counter_create(&o, &err), *odd = xl_wordpiece_counter_create(&o, &err),
+                      *even = xl_wordpiece_counter_create(&o, &err);
     assert_non_null(all);
     assert_non_null(odd);
     assert_non_null(even);
@@ -223,71 +223,71 @@ static void test_counter_merge_is_deterministic(void **state)
     for (char *p = corpus; *p; k++) {
         char *e = strchr(p, '\n');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        assert_int_equal(wordpiece_counter_add_text(all, p, len, &err), 0);
-        assert_int_equal(wordpiece_counter_add_text(k % 2 ? odd : even, p, len, &err), 0);
+        assert_int_equal(xl_wordpiece_counter_add_text(all, p, len, &err), 0);
+        assert_int_equal(xl_wordpiece_counter_add_text(k % 2 ? odd : even, p, len, &err), 0);
         p += len + (e != NULL);
     }
-    assert_int_equal(wordpiece_counter_merge(even, odd, &err), 0);
-    assert_int_equal(wordpiece_counter_total(all), wordpiece_counter_total(even));
-    assert_int_equal(wordpiece_counter_distinct(all), wordpiece_counter_distinct(even));
-    wordpiece_vocab a, b;
-    assert_int_equal(wordpiece_train(all, &o, &a, &err), 0);
-    assert_int_equal(wordpiece_train(even, &o, &b, &err), 0);
+    assert_int_equal(xl_wordpiece_counter_merge(even, odd, &err), 0);
+    assert_int_equal(xl_wordpiece_counter_total(all), xl_wordpiece_counter_total(even));
+    assert_int_equal(xl_wordpiece_counter_distinct(all), xl_wordpiece_counter_distinct(even));
+    xl_wordpiece_vocab a, b;
+    assert_int_equal(xl_wordpiece_train(all, &o, &a, &err), 0);
+    assert_int_equal(xl_wordpiece_train(even, &o, &b, &err), 0);
     assert_int_equal(a.n, 400);
     char *sa = joined(&a), *sb = joined(&b);
     assert_string_equal(sa, sb);
     free(sa);
     free(sb);
-    wordpiece_vocab_free(&a);
-    wordpiece_vocab_free(&b);
+    xl_wordpiece_vocab_free(&a);
+    xl_wordpiece_vocab_free(&b);
     /* empty input: a clear error */
-    wordpiece_counter *none = wordpiece_counter_create(&o, &err);
-    assert_int_equal(wordpiece_counter_add_text(none, " \t ", 3, &err), 0);
-    assert_int_equal(wordpiece_train(none, &o, &a, &err), -1);
+    xl_wordpiece_counter *none = xl_wordpiece_counter_create(&o, &err);
+    assert_int_equal(xl_wordpiece_counter_add_text(none, " \t ", 3, &err), 0);
+    assert_int_equal(xl_wordpiece_train(none, &o, &a, &err), -1);
     assert_non_null(strstr(err.msg, "no words"));
-    wordpiece_counter_free(none);
-    wordpiece_counter_free(all);
-    wordpiece_counter_free(odd);
-    wordpiece_counter_free(even);
+    xl_wordpiece_counter_free(none);
+    xl_wordpiece_counter_free(all);
+    xl_wordpiece_counter_free(odd);
+    xl_wordpiece_counter_free(even);
     free(corpus);
 }
 
 static void test_tokenizer_json_round_trip(void **state)
 {
     (void)state;
-    wordpiece_train_options o;
-    wordpiece_train_options_default(&o);
-    wordpiece_vocab v;
+    xl_wordpiece_train_options o;
+    xl_wordpiece_train_options_default(&o);
+    xl_wordpiece_vocab v;
     train_lines(HAND, 2, &o, &v);
     const char *json = xl_test_tmp_path("tokenizer.json");
     xl_error err;
-    assert_int_equal(wordpiece_vocab_write_json(&v, &o, json, &err), 0);
-    wordpiece *wp = wordpiece_load_json(json, &err);
+    assert_int_equal(xl_wordpiece_vocab_write_json(&v, &o, json, &err), 0);
+    xl_wordpiece *wp = xl_wordpiece_load_json(json, &err);
     assert_non_null(wp);
-    assert_int_equal(wordpiece_vocab_size(wp), v.n);
+    assert_int_equal(xl_wordpiece_vocab_size(wp), v.n);
     for (size_t i = 0; i < v.n; i++)
-        assert_int_equal(wordpiece_token_to_id(wp, v.arena + v.off[i], v.len[i]), (int32_t)i);
-    assert_false(wordpiece_get_options(wp)->lowercase);
-    wordpiece_encoding e;
-    wordpiece_encoding_init(&e);
+        assert_int_equal(xl_wordpiece_token_to_id(wp, v.arena + v.off[i], v.len[i]), (int32_t)i);
+    assert_false(xl_wordpiece_get_options(wp)->lowercase);
+    xl_wordpiece_encoding e;
+    xl_wordpiece_encoding_init(&e);
     const char *text = "hugs pun bun, hug!";
-    assert_int_equal(wordpiece_encode(wp, text, strlen(text), NULL, 0, NULL, &e, &err), 0);
+    assert_int_equal(xl_wordpiece_encode(wp, text, strlen(text), NULL, 0, NULL, &e, &err), 0);
     /* [CLS] hugs pun bun , hug ! [SEP]: "," and "!" are not in the vocabulary */
     const int32_t expected[] = {2, 21, 19, 22, 1, 18, 1, 3};
     assert_int_equal(e.len, 8);
     for (size_t k = 0; k < 8; k++) assert_int_equal(e.ids[k], expected[k]);
-    wordpiece_encoding_free(&e);
-    wordpiece_free(wp);
+    xl_wordpiece_encoding_free(&e);
+    xl_wordpiece_free(wp);
     remove(json);
     /* no [UNK]: refused */
     const char *only[] = {"[PAD]"};
     o.special_tokens = only;
     o.n_special_tokens = 1;
-    wordpiece_vocab w;
+    xl_wordpiece_vocab w;
     train_lines(HAND, 2, &o, &w);
-    assert_int_equal(wordpiece_vocab_write_json(&w, &o, json, &err), -1);
-    wordpiece_vocab_free(&w);
-    wordpiece_vocab_free(&v);
+    assert_int_equal(xl_wordpiece_vocab_write_json(&w, &o, json, &err), -1);
+    xl_wordpiece_vocab_free(&w);
+    xl_wordpiece_vocab_free(&v);
 }
 
 static int word_cb(void *ctx, const char *w, size_t n)
@@ -301,25 +301,25 @@ static void test_pre_tokenize(void **state)
 {
     (void)state;
     xl_error err;
-    wordpiece_options wo;
-    wordpiece_options_default(&wo);
+    xl_wordpiece_options wo;
+    xl_wordpiece_options_default(&wo);
     wo.lowercase = false;
     const char *unk = "[UNK]";
-    wordpiece *wp = wordpiece_create(&unk, NULL, 1, &wo, &err);
+    xl_wordpiece *wp = xl_wordpiece_create(&unk, NULL, 1, &wo, &err);
     assert_non_null(wp);
-    wordpiece_encoding e;
-    wordpiece_encoding_init(&e);
+    xl_wordpiece_encoding e;
+    xl_wordpiece_encoding_init(&e);
     xl_buf b;
     xl_buf_init(&b);
     const char *t = "Hello,  w\xC3\xB6rld![CLS]\x01\xFF" "犬猫";
-    assert_int_equal(wordpiece_pre_tokenize(wp, t, strlen(t), &e, word_cb, &b, &err), 0);
+    assert_int_equal(xl_wordpiece_pre_tokenize(wp, t, strlen(t), &e, word_cb, &b, &err), 0);
     assert_int_equal(xl_buf_putc(&b, '\0', NULL), 0);
     /* added tokens are not matched (HF's trainer does not), controls and
      * ill-formed bytes are dropped, CJK isolated */
     assert_string_equal(b.data, "Hello|,|w\xC3\xB6rld|!|[|CLS|]|犬|猫");
     xl_buf_free(&b);
-    wordpiece_encoding_free(&e);
-    wordpiece_free(wp);
+    xl_wordpiece_encoding_free(&e);
+    xl_wordpiece_free(wp);
 }
 
 /* ------------------------------------------------------------------------ */

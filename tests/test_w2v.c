@@ -21,50 +21,50 @@
 static void test_words_table(void **state)
 {
     (void)state;
-    w2v_words w;
-    w2v_words_init(&w);
+    xl_w2v_words w;
+    xl_w2v_words_init(&w);
     xl_error err;
     char buf[32];
     for (int i = 0; i < 50000; i++) {
         int n = snprintf(buf, sizeof buf, "w%d", i);
-        assert_int_equal(w2v_words_add(&w, buf, (size_t)n, &err), i);
+        assert_int_equal(xl_w2v_words_add(&w, buf, (size_t)n, &err), i);
     }
     for (int i = 0; i < 50000; i += 997) {
         int n = snprintf(buf, sizeof buf, "w%d", i);
-        assert_int_equal(w2v_words_find(&w, buf, (size_t)n), i);
-        assert_string_equal(w2v_words_get(&w, (size_t)i), buf);
+        assert_int_equal(xl_w2v_words_find(&w, buf, (size_t)n), i);
+        assert_string_equal(xl_w2v_words_get(&w, (size_t)i), buf);
     }
-    assert_int_equal(w2v_words_find(&w, "nope", 4), -1);
+    assert_int_equal(xl_w2v_words_find(&w, "nope", 4), -1);
     /* no length limit: a 1 MiB word */
     size_t big = 1u << 20;
     char *long_word = malloc(big);
     assert_non_null(long_word);
     memset(long_word, 'x', big);
-    int64_t id = w2v_words_add(&w, long_word, big, &err);
+    int64_t id = xl_w2v_words_add(&w, long_word, big, &err);
     assert_true(id >= 0);
-    assert_int_equal(w2v_words_find(&w, long_word, big), id);
-    assert_int_equal(w2v_words_find(&w, long_word, big - 1), -1);
+    assert_int_equal(xl_w2v_words_find(&w, long_word, big), id);
+    assert_int_equal(xl_w2v_words_find(&w, long_word, big - 1), -1);
     bool added;
-    assert_int_equal(w2v_words_intern(&w, "w7", 2, &added, &err), 7);
+    assert_int_equal(xl_w2v_words_intern(&w, "w7", 2, &added, &err), 7);
     assert_false(added);
     free(long_word);
-    w2v_words_free(&w);
+    xl_w2v_words_free(&w);
 }
 
 /* ---- formats --------------------------------------------------------------- */
-static int read_mem(const char *text, size_t len, w2v_format f, w2v_vectors *v, xl_error *err)
+static int read_mem(const char *text, size_t len, xl_w2v_format f, xl_w2v_vectors *v, xl_error *err)
 {
-    return w2v_vectors_read_memory(text, len, "mem", f, 0, v, err);
+    return xl_w2v_vectors_read_memory(text, len, "mem", f, 0, v, err);
 }
 
-static void expect_error(const char *data, size_t len, w2v_format f, const char *needle)
+static void expect_error(const char *data, size_t len, xl_w2v_format f, const char *needle)
 {
-    w2v_vectors v;
+    xl_w2v_vectors v;
     xl_error err;
     xl_error_clear(&err);
     int rc = read_mem(data, len, f, &v, &err);
     if (rc == 0) {
-        w2v_vectors_free(&v);
+        xl_w2v_vectors_free(&v);
         fail_msg("accepted malformed input, expected an error containing '%s'", needle);
     }
     if (!strstr(err.msg, needle)) fail_msg("error '%s' does not contain '%s'", err.msg, needle);
@@ -93,21 +93,21 @@ static void test_text_reader_errors(void **state)
 #undef E
     /* accepted variants: no trailing space, CRLF, no final newline, gensim-style */
     const char ok[] = "2 2\r\nfoo 0.5 -1\r\nbar 1e-3 2 \r\n";
-    w2v_vectors v;
+    xl_w2v_vectors v;
     xl_error err;
     assert_int_equal(read_mem(ok, sizeof ok - 1, W2V_FORMAT_AUTO, &v, &err), 0);
     assert_int_equal(v.n_words, 2);
     assert_int_equal(v.dim, 2);
-    assert_int_equal(w2v_vectors_find(&v, "bar"), 1);
-    assert_close(w2v_row(&v, 1)[0], 1e-3, 1e-9);
-    w2v_vectors_free(&v);
+    assert_int_equal(xl_w2v_vectors_find(&v, "bar"), 1);
+    assert_close(xl_w2v_row(&v, 1)[0], 1e-3, 1e-9);
+    xl_w2v_vectors_free(&v);
     const char nofinal[] = "1 2\nfoo 0.5 -1";
     assert_int_equal(read_mem(nofinal, sizeof nofinal - 1, W2V_FORMAT_TEXT, &v, &err), 0);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
     const char empty[] = "0 5\n";
     assert_int_equal(read_mem(empty, sizeof empty - 1, W2V_FORMAT_AUTO, &v, &err), 0);
     assert_int_equal(v.n_words, 0);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
 }
 
 /* The binary format stores little-endian float32: write the bytes explicitly,
@@ -128,18 +128,18 @@ static void test_binary_reader_errors(void **state)
     put_f32_le(buf + n, one);
     put_f32_le(buf + n + 4, one);
     buf[n + 8] = '\n';
-    w2v_vectors v;
+    xl_w2v_vectors v;
     xl_error err;
     assert_int_equal(read_mem((char *)buf, n + 9, W2V_FORMAT_BINARY, &v, &err), 0);
     assert_int_equal(v.n_words, 1);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
     /* auto-detection picks binary */
     assert_int_equal(read_mem((char *)buf, n + 9, W2V_FORMAT_AUTO, &v, &err), 0);
-    assert_close(w2v_row(&v, 0)[1], 1.0, 0);
-    w2v_vectors_free(&v);
+    assert_close(xl_w2v_row(&v, 0)[1], 1.0, 0);
+    xl_w2v_vectors_free(&v);
     /* gensim: no newline after the row */
     assert_int_equal(read_mem((char *)buf, n + 8, W2V_FORMAT_BINARY, &v, &err), 0);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
     expect_error((char *)buf, n + 5, W2V_FORMAT_BINARY, "header claims"); /* size check before allocating */
     put_f32_le(buf + n + 4, nan_v);
     expect_error((char *)buf, n + 9, W2V_FORMAT_BINARY, "not finite");
@@ -153,34 +153,34 @@ static void test_binary_reader_errors(void **state)
 static void test_write_read_roundtrip(void **state)
 {
     (void)state;
-    w2v_vectors v, r;
+    xl_w2v_vectors v, r;
     xl_error err;
-    assert_int_equal(w2v_vectors_alloc(&v, 3, 5, &err), 0);
+    assert_int_equal(xl_w2v_vectors_alloc(&v, 3, 5, &err), 0);
     const char *words[3] = {"</s>", "caf\xc3\xa9", "x\ty"};
     xl_rng rng;
     xl_rng_seed(&rng, 3, 0);
     for (int i = 0; i < 3; i++) {
-        assert_true(w2v_words_add(&v.words, words[i], strlen(words[i]), &err) >= 0);
-        for (int j = 0; j < 5; j++) w2v_row(&v, (size_t)i)[j] = (float)(xl_rng_double(&rng) * 4 - 2);
+        assert_true(xl_w2v_words_add(&v.words, words[i], strlen(words[i]), &err) >= 0);
+        for (int j = 0; j < 5; j++) xl_w2v_row(&v, (size_t)i)[j] = (float)(xl_rng_double(&rng) * 4 - 2);
     }
     const char *bin = xl_test_tmp_path("w2v_rt.bin"), *txt = xl_test_tmp_path("w2v_rt.txt");
-    assert_int_equal(w2v_vectors_write(bin, &v, W2V_FORMAT_BINARY, &err), 0);
-    assert_int_equal(w2v_vectors_read(bin, W2V_FORMAT_AUTO, 0, &r, &err), 0);
+    assert_int_equal(xl_w2v_vectors_write(bin, &v, W2V_FORMAT_BINARY, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read(bin, W2V_FORMAT_AUTO, 0, &r, &err), 0);
     assert_int_equal(r.n_words, 3);
     assert_memory_equal(r.data, v.data, 15 * sizeof(float));
-    assert_int_equal(w2v_vectors_find(&r, "x\ty"), 2);
-    w2v_vectors_free(&r);
-    assert_int_equal(w2v_vectors_write(txt, &v, W2V_FORMAT_TEXT, &err), 0);
-    assert_int_equal(w2v_vectors_read(txt, W2V_FORMAT_AUTO, 0, &r, &err), 0);
+    assert_int_equal(xl_w2v_vectors_find(&r, "x\ty"), 2);
+    xl_w2v_vectors_free(&r);
+    assert_int_equal(xl_w2v_vectors_write(txt, &v, W2V_FORMAT_TEXT, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read(txt, W2V_FORMAT_AUTO, 0, &r, &err), 0);
     assert_allclose(r.data, v.data, 15, 5e-7, 0);
-    w2v_vectors_free(&r);
+    xl_w2v_vectors_free(&r);
     /* max_words keeps the first rows */
-    assert_int_equal(w2v_vectors_read(txt, W2V_FORMAT_AUTO, 2, &r, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read(txt, W2V_FORMAT_AUTO, 2, &r, &err), 0);
     assert_int_equal(r.n_words, 2);
-    w2v_vectors_free(&r);
+    xl_w2v_vectors_free(&r);
     remove(bin);
     remove(txt);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
 }
 
 /* xlrec's float16 variant: binary16 conversion (exact values, round to nearest
@@ -210,72 +210,72 @@ static void test_f16_format(void **state)
     assert_true(xl_half_to_float(0x3555) == 0x1.554p-2f);
 
     /* file round trip: values equal to their half rounding, max error 2^-11 relative */
-    w2v_vectors v, r;
+    xl_w2v_vectors v, r;
     xl_error err;
-    assert_int_equal(w2v_vectors_alloc(&v, 3, 5, &err), 0);
+    assert_int_equal(xl_w2v_vectors_alloc(&v, 3, 5, &err), 0);
     const char *words[3] = {"</s>", "caf\xc3\xa9", "\xe6\x96\x87"};
     xl_rng rng;
     xl_rng_seed(&rng, 5, 0);
     for (int i = 0; i < 3; i++) {
-        assert_true(w2v_words_add(&v.words, words[i], strlen(words[i]), &err) >= 0);
-        for (int j = 0; j < 5; j++) w2v_row(&v, (size_t)i)[j] = (float)(xl_rng_double(&rng) * 4 - 2);
+        assert_true(xl_w2v_words_add(&v.words, words[i], strlen(words[i]), &err) >= 0);
+        for (int j = 0; j < 5; j++) xl_w2v_row(&v, (size_t)i)[j] = (float)(xl_rng_double(&rng) * 4 - 2);
     }
     const char *f16 = xl_test_tmp_path("w2v_rt.f16");
-    assert_int_equal(w2v_vectors_write(f16, &v, W2V_FORMAT_F16, &err), 0);
+    assert_int_equal(xl_w2v_vectors_write(f16, &v, W2V_FORMAT_F16, &err), 0);
     char *bytes;
     size_t len;
     assert_int_equal(xl_read_file(f16, 0, &bytes, &len, &err), 0);
     assert_int_equal(len, strlen("3 5 f16\n") + 3 * (5 * 2 + 2) + 4 + 5 + 3); /* rows: word ' ' 10 bytes '\n' */
     assert_memory_equal(bytes, "3 5 f16\n", 8);
-    assert_int_equal(w2v_vectors_read(f16, W2V_FORMAT_AUTO, 0, &r, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read(f16, W2V_FORMAT_AUTO, 0, &r, &err), 0);
     assert_int_equal(r.n_words, 3);
     assert_int_equal(r.dim, 5);
     for (size_t k = 0; k < 15; k++) {
         assert_true(r.data[k] == xl_half_to_float(xl_float_to_half(v.data[k])));
         assert_true(fabsf(r.data[k] - v.data[k]) <= fabsf(v.data[k]) * 0x1p-11f);
     }
-    assert_int_equal(w2v_vectors_find(&r, "\xe6\x96\x87"), 2);
-    w2v_vectors_free(&r);
-    assert_int_equal(w2v_vectors_read(f16, W2V_FORMAT_F16, 2, &r, &err), 0); /* max_words */
+    assert_int_equal(xl_w2v_vectors_find(&r, "\xe6\x96\x87"), 2);
+    xl_w2v_vectors_free(&r);
+    assert_int_equal(xl_w2v_vectors_read(f16, W2V_FORMAT_F16, 2, &r, &err), 0); /* max_words */
     assert_int_equal(r.n_words, 2);
-    w2v_vectors_free(&r);
+    xl_w2v_vectors_free(&r);
     /* errors: tag vs requested format, truncation, NaN, overflow on write */
-    assert_int_equal(w2v_vectors_read(f16, W2V_FORMAT_BINARY, 0, &r, &err), -1);
+    assert_int_equal(xl_w2v_vectors_read(f16, W2V_FORMAT_BINARY, 0, &r, &err), -1);
     assert_non_null(strstr(err.msg, "header says f16"));
     expect_error(bytes, len - 3, W2V_FORMAT_F16, "file ends inside");
     expect_error("1 2 f16\nab \x00\x3c\x00\x7e\n", 16, W2V_FORMAT_AUTO, "not finite");
     expect_error("1 2\nab \x00\x3c\x00\x3c\n", 12, W2V_FORMAT_F16, "no \"f16\" tag");
     assert_int_equal(read_mem("1 2 f16\nab \x00\x3c\x00\xbc\n", 16, W2V_FORMAT_AUTO, &r, &err), 0);
-    assert_true(w2v_row(&r, 0)[0] == 1.0f && w2v_row(&r, 0)[1] == -1.0f);
-    w2v_vectors_free(&r);
-    w2v_row(&v, 1)[2] = 70000.0f;
-    assert_int_equal(w2v_vectors_write(f16, &v, W2V_FORMAT_F16, &err), -1);
+    assert_true(xl_w2v_row(&r, 0)[0] == 1.0f && xl_w2v_row(&r, 0)[1] == -1.0f);
+    xl_w2v_vectors_free(&r);
+    xl_w2v_row(&v, 1)[2] = 70000.0f;
+    assert_int_equal(xl_w2v_vectors_write(f16, &v, W2V_FORMAT_F16, &err), -1);
     assert_non_null(strstr(err.msg, "does not fit float16"));
     free(bytes);
     remove(f16);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
 }
 
-static void roundtrip_file(const char *path, w2v_format f, const char *tag)
+static void roundtrip_file(const char *path, xl_w2v_format f, const char *tag)
 {
     char *orig, *again;
     size_t olen, alen;
     xl_error err;
     assert_int_equal(xl_read_file(path, 0, &orig, &olen, &err), 0);
-    w2v_vectors v;
-    if (w2v_vectors_read(path, W2V_FORMAT_AUTO, 0, &v, &err) != 0) fail_msg("%s", err.msg);
+    xl_w2v_vectors v;
+    if (xl_w2v_vectors_read(path, W2V_FORMAT_AUTO, 0, &v, &err) != 0) fail_msg("%s", err.msg);
     assert_int_equal(v.n_words, 2134);
     assert_int_equal(v.dim, 50);
-    assert_string_equal(w2v_words_get(&v.words, 0), "</s>");
-    assert_string_equal(w2v_words_get(&v.words, 1), "the");
+    assert_string_equal(xl_w2v_words_get(&v.words, 0), "</s>");
+    assert_string_equal(xl_w2v_words_get(&v.words, 1), "the");
     const char *out = xl_test_tmp_path(tag);
-    assert_int_equal(w2v_vectors_write(out, &v, f, &err), 0);
+    assert_int_equal(xl_w2v_vectors_write(out, &v, f, &err), 0);
     assert_int_equal(xl_read_file(out, 0, &again, &alen, &err), 0);
     assert_int_equal(alen, olen);
     assert_memory_equal(again, orig, olen);
     remove(out);
     free(orig), free(again);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
 }
 
 static void test_fixture_roundtrip(void **state)
@@ -290,13 +290,13 @@ static void test_fixture_roundtrip(void **state)
     snprintf(txtp, sizeof txtp, "%s", txt);
     roundtrip_file(txtp, W2V_FORMAT_TEXT, "fx.txt");
     /* text values are printf("%f") of the binary floats */
-    w2v_vectors a, b;
+    xl_w2v_vectors a, b;
     xl_error err;
-    assert_int_equal(w2v_vectors_read(binp, W2V_FORMAT_AUTO, 0, &a, &err), 0);
-    assert_int_equal(w2v_vectors_read(txtp, W2V_FORMAT_AUTO, 0, &b, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read(binp, W2V_FORMAT_AUTO, 0, &a, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read(txtp, W2V_FORMAT_AUTO, 0, &b, &err), 0);
     assert_allclose(b.data, a.data, a.n_words * a.dim, 6e-7, 0); /* 5e-7 plus float rounding */
-    w2v_vectors_free(&a);
-    w2v_vectors_free(&b);
+    xl_w2v_vectors_free(&a);
+    xl_w2v_vectors_free(&b);
 }
 
 static void test_fixture_analogy(void **state)
@@ -306,12 +306,12 @@ static void test_fixture_analogy(void **state)
     char binp[4096];
     snprintf(binp, sizeof binp, "%s", bin);
     XL_SKIP_IF_NO_SHARED(q, "fixtures/word2vec/questions-words.txt");
-    w2v_vectors v;
+    xl_w2v_vectors v;
     xl_error err;
-    assert_int_equal(w2v_vectors_read(binp, W2V_FORMAT_AUTO, 0, &v, &err), 0);
-    w2v_analogy_options o = {30000, false, 5, 2};
-    w2v_analogy_result r;
-    if (w2v_analogy_eval(&v, q, &o, &r, &err) != 0) fail_msg("%s", err.msg);
+    assert_int_equal(xl_w2v_vectors_read(binp, W2V_FORMAT_AUTO, 0, &v, &err), 0);
+    xl_w2v_analogy_options o = {30000, false, 5, 2};
+    xl_w2v_analogy_result r;
+    if (xl_w2v_analogy_eval(&v, q, &o, &r, &err) != 0) fail_msg("%s", err.msg);
     /* compute-accuracy vectors_small.bin 30000: 29 / 482, semantic 8/32, syntactic 21/450 */
     assert_int_equal(r.questions, 19544);
     assert_int_equal(r.seen, 482);
@@ -320,18 +320,18 @@ static void test_fixture_analogy(void **state)
     assert_int_equal(r.semantic_correct, 8);
     assert_int_equal(r.syntactic_correct, 21);
     assert_int_equal(r.n_sections, 14);
-    w2v_analogy_result_free(&r);
+    xl_w2v_analogy_result_free(&r);
     /* neighbours: 'monday' is close to other weekdays */
-    w2v_vectors_normalize(&v);
-    int64_t q0 = w2v_vectors_find(&v, "monday");
+    xl_w2v_vectors_normalize(&v);
+    int64_t q0 = xl_w2v_vectors_find(&v, "monday");
     assert_true(q0 > 0);
     int64_t ids[5];
     float sc[5];
-    assert_int_equal(w2v_nearest(&v, w2v_row(&v, (size_t)q0), 5, &q0, 1, ids, sc), 5);
+    assert_int_equal(xl_w2v_nearest(&v, xl_w2v_row(&v, (size_t)q0), 5, &q0, 1, ids, sc), 5);
     assert_true(sc[0] >= sc[4]);
-    const char *top = w2v_words_get(&v.words, (size_t)ids[0]);
+    const char *top = xl_w2v_words_get(&v.words, (size_t)ids[0]);
     assert_true(strstr(top, "day") != NULL);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
 }
 
 static void test_analogy_synthetic(void **state)
@@ -345,28 +345,28 @@ static void test_analogy_synthetic(void **state)
     snprintf(vpath, sizeof vpath, "%s", vp);
     const char q[] = ": family\nman woman king queen\nman woman apple zzz\n: gram\nking queen man woman\n";
     const char *qp = xl_test_write_tmp("syn.q", q, sizeof q - 1);
-    w2v_vectors v;
+    xl_w2v_vectors v;
     xl_error err;
-    assert_int_equal(w2v_vectors_read(vpath, W2V_FORMAT_AUTO, 0, &v, &err), 0);
-    w2v_analogy_options o = {0, false, 1, 1};
-    w2v_analogy_result r;
-    assert_int_equal(w2v_analogy_eval(&v, qp, &o, &r, &err), 0);
+    assert_int_equal(xl_w2v_vectors_read(vpath, W2V_FORMAT_AUTO, 0, &v, &err), 0);
+    xl_w2v_analogy_options o = {0, false, 1, 1};
+    xl_w2v_analogy_result r;
+    assert_int_equal(xl_w2v_analogy_eval(&v, qp, &o, &r, &err), 0);
     assert_int_equal(r.questions, 3);
     assert_int_equal(r.seen, 2);
     assert_int_equal(r.correct, 2);
     assert_int_equal(r.semantic_seen, 1);
     assert_int_equal(r.syntactic_correct, 1);
-    w2v_analogy_result_free(&r);
+    xl_w2v_analogy_result_free(&r);
     /* restricted to the first 3 rows, 'queen' is no candidate: nothing seen */
     o.restrict_vocab = 3;
-    assert_int_equal(w2v_analogy_eval(&v, qp, &o, &r, &err), 0);
+    assert_int_equal(xl_w2v_analogy_eval(&v, qp, &o, &r, &err), 0);
     assert_int_equal(r.seen, 0);
-    w2v_analogy_result_free(&r);
+    xl_w2v_analogy_result_free(&r);
     const char bad[] = "man woman king queen\n";
     const char *bp = xl_test_write_tmp("bad.q", bad, sizeof bad - 1);
-    assert_int_equal(w2v_analogy_eval(&v, bp, &o, &r, &err), -1);
+    assert_int_equal(xl_w2v_analogy_eval(&v, bp, &o, &r, &err), -1);
     assert_non_null(strstr(err.msg, "section"));
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
     remove(vpath);
 }
 
@@ -388,10 +388,10 @@ static char *synthetic_corpus(size_t n_sentences, size_t *len)
     return b.data;
 }
 
-static w2v_options small_opts(void)
+static xl_w2v_options small_opts(void)
 {
-    w2v_options o;
-    w2v_options_default(&o);
+    xl_w2v_options o;
+    xl_w2v_options_default(&o);
     o.size = 16;
     o.window = 3;
     o.threads = 1;
@@ -402,14 +402,14 @@ static w2v_options small_opts(void)
     return o;
 }
 
-static double topic_margin(const w2v_vectors *v)
+static double topic_margin(const xl_w2v_vectors *v)
 {
     /* mean cosine within topic minus across topics */
-    w2v_vectors u = *v;
+    xl_w2v_vectors u = *v;
     size_t bytes = v->n_words * v->dim * sizeof(float);
     u.data = malloc(bytes);
     memcpy(u.data, v->data, bytes);
-    w2v_vectors_normalize(&u);
+    xl_w2v_vectors_normalize(&u);
     double within = 0, across = 0;
     int nw = 0, na = 0;
     char w1[8], w2[8];
@@ -417,9 +417,9 @@ static double topic_margin(const w2v_vectors *v)
         for (int j = i + 1; j < 20; j++) {
             snprintf(w1, sizeof w1, "%c%d", i < 10 ? 'a' : 'b', i % 10);
             snprintf(w2, sizeof w2, "%c%d", j < 10 ? 'a' : 'b', j % 10);
-            int64_t a = w2v_vectors_find(v, w1), b = w2v_vectors_find(v, w2);
+            int64_t a = xl_w2v_vectors_find(v, w1), b = xl_w2v_vectors_find(v, w2);
             assert_true(a >= 0 && b >= 0);
-            double c = w2v_dot(w2v_row(&u, (size_t)a), w2v_row(&u, (size_t)b), v->dim);
+            double c = xl_w2v_dot(xl_w2v_row(&u, (size_t)a), xl_w2v_row(&u, (size_t)b), v->dim);
             if ((i < 10) == (j < 10)) within += c, nw++;
             else across += c, na++;
         }
@@ -434,15 +434,15 @@ static void test_train_vocab_and_learning(void **state)
     char *text = synthetic_corpus(400, &len);
     const int variants[4][2] = {{1, 0}, {0, 0}, {1, 1}, {0, 1}}; /* {cbow, hs} */
     for (int k = 0; k < 4; k++) {
-        w2v_options o = small_opts();
+        xl_w2v_options o = small_opts();
         o.cbow = variants[k][0];
         o.hs = variants[k][1];
         o.negative = o.hs ? 0 : 5;
-        w2v_model m;
+        xl_w2v_model m;
         xl_error err;
-        if (w2v_train_text(text, len, &o, &m, &err) != 0) fail_msg("%s", err.msg);
+        if (xl_w2v_train_text(text, len, &o, &m, &err) != 0) fail_msg("%s", err.msg);
         assert_int_equal(m.vectors.n_words, 21); /* </s> + 20 words; rare* dropped */
-        assert_string_equal(w2v_words_get(&m.vectors.words, 0), "</s>");
+        assert_string_equal(xl_w2v_words_get(&m.vectors.words, 0), "</s>");
         assert_int_equal(m.vocab[0].count, 400);
         assert_int_equal(m.train_words, 400 * 13);
         for (size_t i = 2; i < m.vectors.n_words; i++) assert_true(m.vocab[i - 1].count >= m.vocab[i].count);
@@ -451,7 +451,7 @@ static void test_train_vocab_and_learning(void **state)
         if (margin < 0.3) fail_msg("variant cbow=%d hs=%d: topic margin %.3f too small", o.cbow, o.hs, margin);
         /* "</s>" is never trained: it keeps its initial values in [-0.5/size, 0.5/size) */
         for (size_t j = 0; j < m.vectors.dim; j++) assert_true(fabsf(m.vectors.data[j]) <= 0.5f / 16);
-        w2v_model_free(&m);
+        xl_w2v_model_free(&m);
     }
     free(text);
 }
@@ -461,43 +461,43 @@ static void test_train_deterministic(void **state)
     (void)state;
     size_t len;
     char *text = synthetic_corpus(200, &len);
-    w2v_options o = small_opts();
+    xl_w2v_options o = small_opts();
     o.sample = 1e-2;
     o.hs = 1; /* both output layers at once */
-    w2v_model a, b, c;
+    xl_w2v_model a, b, c;
     xl_error err;
-    assert_int_equal(w2v_train_text(text, len, &o, &a, &err), 0);
-    assert_int_equal(w2v_train_text(text, len, &o, &b, &err), 0);
+    assert_int_equal(xl_w2v_train_text(text, len, &o, &a, &err), 0);
+    assert_int_equal(xl_w2v_train_text(text, len, &o, &b, &err), 0);
     assert_memory_equal(a.vectors.data, b.vectors.data, a.vectors.n_words * a.vectors.dim * sizeof(float));
     o.seed = 6;
-    assert_int_equal(w2v_train_text(text, len, &o, &c, &err), 0);
+    assert_int_equal(xl_w2v_train_text(text, len, &o, &c, &err), 0);
     assert_true(memcmp(a.vectors.data, c.vectors.data, a.vectors.n_words * a.vectors.dim * sizeof(float)) != 0);
-    w2v_model_free(&a), w2v_model_free(&b), w2v_model_free(&c);
+    xl_w2v_model_free(&a), xl_w2v_model_free(&b), xl_w2v_model_free(&c);
     /* several threads (Hogwild): trains all words, counts every epoch */
     o.threads = 3;
     o.iter = 2;
-    assert_int_equal(w2v_train_text(text, len, &o, &a, &err), 0);
+    assert_int_equal(xl_w2v_train_text(text, len, &o, &a, &err), 0);
     assert_int_equal(a.words_done, 2u * 200 * 13);
-    w2v_model_free(&a);
+    xl_w2v_model_free(&a);
     free(text);
 }
 
 static void test_train_errors_and_files(void **state)
 {
     (void)state;
-    w2v_options o = small_opts();
-    w2v_model m;
+    xl_w2v_options o = small_opts();
+    xl_w2v_model m;
     xl_error err;
-    assert_int_equal(w2v_train_text("", 0, &o, &m, &err), -1);
+    assert_int_equal(xl_w2v_train_text("", 0, &o, &m, &err), -1);
     assert_non_null(strstr(err.msg, "empty vocabulary"));
-    assert_int_equal(w2v_train_text("a b c\n", 6, &o, &m, &err), -1); /* all below min-count 2 */
+    assert_int_equal(xl_w2v_train_text("a b c\n", 6, &o, &m, &err), -1); /* all below min-count 2 */
     o.negative = 0;
     o.hs = 0;
-    assert_int_equal(w2v_train_text("a a b b\n", 8, &o, &m, &err), -1);
+    assert_int_equal(xl_w2v_train_text("a a b b\n", 8, &o, &m, &err), -1);
     assert_non_null(strstr(err.msg, "output layer"));
     const char *empty = xl_test_write_tmp("empty.txt", "", 0);
     o = small_opts();
-    assert_int_equal(w2v_train_file(empty, &o, &m, &err), -1);
+    assert_int_equal(xl_w2v_train_file(empty, &o, &m, &err), -1);
     assert_non_null(strstr(err.msg, "empty corpus"));
     /* file input: words split across the 1 MiB read chunks and long words */
     size_t len;
@@ -507,18 +507,18 @@ static void test_train_errors_and_files(void **state)
     snprintf(p2, sizeof p2, "%s", path);
     o.iter = 1;
     o.size = 8;
-    assert_int_equal(w2v_train_file(p2, &o, &m, &err), 0);
+    assert_int_equal(xl_w2v_train_file(p2, &o, &m, &err), 0);
     assert_int_equal(m.vectors.n_words, 21);
     assert_int_equal(m.train_words, 30000 * 13);
     const char *vocab = xl_test_tmp_path("vocab.txt");
-    assert_int_equal(w2v_save_vocab(vocab, &m, &err), 0);
+    assert_int_equal(xl_w2v_save_vocab(vocab, &m, &err), 0);
     char *vt;
     size_t vl;
     assert_int_equal(xl_read_file(vocab, 0, &vt, &vl, &err), 0);
     assert_true(strncmp(vt, "</s> 30000\n", 11) == 0);
     free(vt);
     remove(vocab);
-    w2v_model_free(&m);
+    xl_w2v_model_free(&m);
     remove(p2);
     free(text);
 }

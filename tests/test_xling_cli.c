@@ -5,7 +5,7 @@
  * output format and the exit-code contract (0 ok, 1 runtime, 2 usage).
  * Every input (vectors, dictionaries, ARPA model, text) is a tiny file made
  * here; the whole file runs in well under a second.  The library side of
- * --lm (dt_dict_set_lm) is also checked directly. */
+ * --lm (xl_dt_dict_set_lm) is also checked directly. */
 #define _POSIX_C_SOURCE 200809L
 #include "xl_test.h"
 
@@ -135,7 +135,7 @@ static void test_translate_cli(void **state)
     }
 }
 
-/* dt_dict_set_lm directly: min over a phrase target's words, absent words -inf, ties first. */
+/* xl_dt_dict_set_lm directly: min over a phrase target's words, absent words -inf, ties first. */
 static void test_translate_lm_library(void **state)
 {
     (void)state;
@@ -144,15 +144,15 @@ static void test_translate_lm_library(void **state)
     static const char dict_text[] = "a\tdemeure\na\thome\na\thouse\n" /* house wins */
                                     "b\thouse home\nb\tcat\n"          /* cat (-1.5) > min(house, home) = -2.0 */
                                     "c\tx1\nc\tx2\n";                  /* both absent: first listed */
-    dt_dict *d;
-    assert_int_equal(dt_dict_load_memory(dict_text, strlen(dict_text), "mem", true, &d, &err), 0);
+    xl_dt_dict *d;
+    assert_int_equal(xl_dt_dict_load_memory(dict_text, strlen(dict_text), "mem", true, &d, &err), 0);
     xl_ngram_model *m = xl_ngram_model_parse_arpa(ARPA, strlen(ARPA), "mem.arpa", &err);
     assert_non_null(m);
-    assert_int_equal(dt_dict_set_lm(d, m, &err), 0);
+    assert_int_equal(xl_dt_dict_set_lm(d, m, &err), 0);
     xl_buf out;
     xl_buf_init(&out);
-    dt_stats st = {0, 0, 0, 0};
-    assert_int_equal(dt_translate_line(d, "a b c z", 7, false, &out, &st, &err), 0);
+    xl_dt_stats st = {0, 0, 0, 0};
+    assert_int_equal(xl_dt_translate_line(d, "a b c z", 7, false, &out, &st, &err), 0);
     assert_int_equal(out.len, strlen("house cat x1 z"));
     assert_memory_equal(out.data, "house cat x1 z", out.len);
     assert_int_equal(st.tokens, 4);
@@ -160,7 +160,7 @@ static void test_translate_lm_library(void **state)
     assert_int_equal(st.unknown_tokens, 1);
     xl_buf_free(&out);
     xl_ngram_model_free(m);
-    dt_dict_free(d);
+    xl_dt_dict_free(d);
 }
 
 /* ------------------------------------------------------------ embed-words */

@@ -17,7 +17,7 @@
 
 static const char *const default_specials[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
 
-void wordpiece_train_options_default(wordpiece_train_options *o)
+void xl_wordpiece_train_options_default(xl_wordpiece_train_options *o)
 {
     memset(o, 0, sizeof *o);
     o->vocab_size = 30000;
@@ -65,9 +65,9 @@ typedef struct word_entry {
     size_t len;
 } word_entry;
 
-struct wordpiece_counter {
-    wordpiece *wp; /* normaliser + pre-tokenizer (vocabulary: just [UNK]) */
-    wordpiece_encoding enc;
+struct xl_wordpiece_counter {
+    xl_wordpiece *wp; /* normaliser + pre-tokenizer (vocabulary: just [UNK]) */
+    xl_wordpiece_encoding enc;
     xl_buf arena;
     word_entry *slots;
     size_t mask, n;
@@ -75,43 +75,43 @@ struct wordpiece_counter {
     xl_error *cb_err; /* for the pre-tokenizer callback */
 };
 
-wordpiece_counter *wordpiece_counter_create(const wordpiece_train_options *o, xl_error *err)
+xl_wordpiece_counter *xl_wordpiece_counter_create(const xl_wordpiece_train_options *o, xl_error *err)
 {
-    wordpiece_counter *c = xl_calloc(1, sizeof *c, err);
+    xl_wordpiece_counter *c = xl_calloc(1, sizeof *c, err);
     if (!c) return NULL;
-    wordpiece_options wo;
-    wordpiece_options_default(&wo);
+    xl_wordpiece_options wo;
+    xl_wordpiece_options_default(&wo);
     wo.lowercase = o->lowercase;
     wo.strip_accents = o->strip_accents;
     wo.tokenize_chinese_chars = o->tokenize_chinese_chars;
     wo.clean_text = true;
     const char *unk = "[UNK]";
-    c->wp = wordpiece_create(&unk, NULL, 1, &wo, err);
-    wordpiece_encoding_init(&c->enc);
+    c->wp = xl_wordpiece_create(&unk, NULL, 1, &wo, err);
+    xl_wordpiece_encoding_init(&c->enc);
     xl_buf_init(&c->arena);
     c->mask = 1023;
     c->slots = xl_calloc(c->mask + 1, sizeof *c->slots, err);
     if (!c->wp || !c->slots) {
-        wordpiece_counter_free(c);
+        xl_wordpiece_counter_free(c);
         return NULL;
     }
     return c;
 }
 
-void wordpiece_counter_free(wordpiece_counter *c)
+void xl_wordpiece_counter_free(xl_wordpiece_counter *c)
 {
     if (!c) return;
-    wordpiece_free(c->wp);
-    wordpiece_encoding_free(&c->enc);
+    xl_wordpiece_free(c->wp);
+    xl_wordpiece_encoding_free(&c->enc);
     xl_buf_free(&c->arena);
     free(c->slots);
     free(c);
 }
 
-size_t wordpiece_counter_distinct(const wordpiece_counter *c) { return c->n; }
-uint64_t wordpiece_counter_total(const wordpiece_counter *c) { return c->total; }
+size_t xl_wordpiece_counter_distinct(const xl_wordpiece_counter *c) { return c->n; }
+uint64_t xl_wordpiece_counter_total(const xl_wordpiece_counter *c) { return c->total; }
 
-static int counter_grow(wordpiece_counter *c, xl_error *err)
+static int counter_grow(xl_wordpiece_counter *c, xl_error *err)
 {
     size_t cap = (c->mask + 1) * 2;
     word_entry *s = xl_calloc(cap, sizeof *s, err);
@@ -128,7 +128,7 @@ static int counter_grow(wordpiece_counter *c, xl_error *err)
     return 0;
 }
 
-static int counter_add_hashed(wordpiece_counter *c, const char *word, size_t len, uint64_t h, uint64_t count,
+static int counter_add_hashed(xl_wordpiece_counter *c, const char *word, size_t len, uint64_t h, uint64_t count,
                               xl_error *err)
 {
     if (count == 0 || len == 0) return 0;
@@ -152,24 +152,24 @@ static int counter_add_hashed(wordpiece_counter *c, const char *word, size_t len
     return 0;
 }
 
-int wordpiece_counter_add_word(wordpiece_counter *c, const char *word, size_t len, uint64_t count, xl_error *err)
+int xl_wordpiece_counter_add_word(xl_wordpiece_counter *c, const char *word, size_t len, uint64_t count, xl_error *err)
 {
     return counter_add_hashed(c, word, len, hash_bytes(word, len), count, err);
 }
 
 static int count_word_cb(void *ctx, const char *word, size_t len)
 {
-    wordpiece_counter *c = ctx;
-    return wordpiece_counter_add_word(c, word, len, 1, c->cb_err) < 0 ? -1 : 0;
+    xl_wordpiece_counter *c = ctx;
+    return xl_wordpiece_counter_add_word(c, word, len, 1, c->cb_err) < 0 ? -1 : 0;
 }
 
-int wordpiece_counter_add_text(wordpiece_counter *c, const char *text, size_t len, xl_error *err)
+int xl_wordpiece_counter_add_text(xl_wordpiece_counter *c, const char *text, size_t len, xl_error *err)
 {
     c->cb_err = err;
-    return wordpiece_pre_tokenize(c->wp, text, len, &c->enc, count_word_cb, c, err) < 0 ? -1 : 0;
+    return xl_wordpiece_pre_tokenize(c->wp, text, len, &c->enc, count_word_cb, c, err) < 0 ? -1 : 0;
 }
 
-int wordpiece_counter_merge(wordpiece_counter *into, const wordpiece_counter *from, xl_error *err)
+int xl_wordpiece_counter_merge(xl_wordpiece_counter *into, const xl_wordpiece_counter *from, xl_error *err)
 {
     for (size_t i = 0; i <= from->mask; i++) {
         const word_entry *e = &from->slots[i];
@@ -413,13 +413,9 @@ static inline bool before(const merge_entry *x, const merge_entry *y)
 
 static int heap_push(merge_heap *h, merge_entry m, xl_error *err)
 {
-    if (h->n == h->cap) {
-        size_t c = h->cap ? h->cap * 2 : 1024;
-        merge_entry *q = xl_realloc(h->e, c, sizeof *q, err);
-        if (!q) return -1;
-        h->e = q;
-        h->cap = c;
-    }
+    merge_entry *q = xl_array_reserve(h->e, &h->cap, h->n + 1, 1024, err);
+    if (!q) return -1;
+    h->e = q;
     size_t i = h->n++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
@@ -508,7 +504,7 @@ static size_t next_cp(const char *s, size_t len, size_t i, uint32_t *cp)
 }
 
 typedef struct trainer {
-    const wordpiece_train_options *o;
+    const xl_wordpiece_train_options *o;
     vocab_builder vb;
     size_t n_words;
     word_ref *words;
@@ -641,7 +637,7 @@ static int insert_cp(cp_count **a, size_t *n, size_t *cap, uint32_t cp, uint64_t
 /* steps 2-3: alphabet, "##c" tokens, words as symbol ids */
 static int build_symbols(trainer *t, xl_error *err)
 {
-    const wordpiece_train_options *o = t->o;
+    const xl_wordpiece_train_options *o = t->o;
     /* alphabet with counts: collect (cp, count) per character occurrence, then
      * sort and sum (memory: one entry per distinct character after the sum) */
     size_t cap = 256, n = 0;
@@ -808,9 +804,9 @@ static int drain_where(trainer *t, xl_error *err)
     return rc;
 }
 
-static int run_merges(trainer *t, wordpiece_vocab *out, xl_error *err)
+static int run_merges(trainer *t, xl_wordpiece_vocab *out, xl_error *err)
 {
-    const wordpiece_train_options *o = t->o;
+    const xl_wordpiece_train_options *o = t->o;
     const char *prefix = o->continuing_subword_prefix;
     size_t plen = strlen(prefix);
     xl_buf tok;
@@ -863,7 +859,7 @@ static int run_merges(trainer *t, wordpiece_vocab *out, xl_error *err)
     return rc;
 }
 
-int wordpiece_train(const wordpiece_counter *c, const wordpiece_train_options *o, wordpiece_vocab *out,
+int xl_wordpiece_train(const xl_wordpiece_counter *c, const xl_wordpiece_train_options *o, xl_wordpiece_vocab *out,
                     xl_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -919,11 +915,11 @@ int wordpiece_train(const wordpiece_counter *c, const wordpiece_train_options *o
     rc = 0;
 done:
     trainer_free(&t);
-    if (rc < 0) wordpiece_vocab_free(out);
+    if (rc < 0) xl_wordpiece_vocab_free(out);
     return rc;
 }
 
-void wordpiece_vocab_free(wordpiece_vocab *v)
+void xl_wordpiece_vocab_free(xl_wordpiece_vocab *v)
 {
     if (!v) return;
     free(v->arena);
@@ -935,7 +931,7 @@ void wordpiece_vocab_free(wordpiece_vocab *v)
 /* ------------------------------------------------------------------------ */
 /* output */
 
-int wordpiece_vocab_write_txt(const wordpiece_vocab *v, const char *path, xl_error *err)
+int xl_wordpiece_vocab_write_txt(const xl_wordpiece_vocab *v, const char *path, xl_error *err)
 {
     xl_buf b;
     xl_buf_init(&b);
@@ -949,7 +945,7 @@ int wordpiece_vocab_write_txt(const wordpiece_vocab *v, const char *path, xl_err
     return rc;
 }
 
-static int64_t vocab_id(const wordpiece_vocab *v, const char *s)
+static int64_t vocab_id(const xl_wordpiece_vocab *v, const char *s)
 {
     size_t n = strlen(s);
     for (size_t i = 0; i < v->n; i++)
@@ -957,76 +953,45 @@ static int64_t vocab_id(const wordpiece_vocab *v, const char *s)
     return -1;
 }
 
-static const char *strip_json(const wordpiece_train_options *o)
+static const char *strip_json(const xl_wordpiece_train_options *o)
 {
     return o->strip_accents < 0 ? "null" : o->strip_accents ? "true" : "false";
 }
 
-int wordpiece_vocab_write_json(const wordpiece_vocab *v, const wordpiece_train_options *o, const char *path,
+static const char *vocab_token(void *ctx, size_t i, size_t *len)
+{
+    const xl_wordpiece_vocab *v = ctx;
+    *len = v->len[i];
+    return v->arena + v->off[i];
+}
+
+int xl_wordpiece_vocab_write_json(const xl_wordpiece_vocab *v, const xl_wordpiece_train_options *o, const char *path,
                                xl_error *err)
 {
     if (vocab_id(v, "[UNK]") < 0)
         return xl_fail(err, XL_ERR_USAGE, "%s: the vocabulary has no [UNK] (give it in --special-tokens)", path);
-    int64_t cls = vocab_id(v, "[CLS]"), sep = vocab_id(v, "[SEP]");
+    /* the special tokens are the first ids, in order */
+    const char **added = xl_calloc(v->n_special + 1, sizeof *added, err);
+    int64_t *added_ids = xl_calloc(v->n_special + 1, sizeof *added_ids, err);
+    int rc = added && added_ids ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < v->n_special; i++) {
+        added[i] = v->arena + v->off[i];
+        added_ids[i] = (int64_t)i;
+    }
+    xl_wordpiece_json_spec s = {added, added_ids, v->n_special, true, o->tokenize_chinese_chars, o->lowercase,
+                                strip_json(o), "[CLS]", "[SEP]", vocab_id(v, "[CLS]"), vocab_id(v, "[SEP]"), "[UNK]",
+                                o->continuing_subword_prefix, 100, v->n, vocab_token, (void *)v, false};
     xl_buf b;
     xl_buf_init(&b);
-    int rc = xl_buf_printf(&b, err, "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n"
-                                    "  \"added_tokens\": [");
-    for (size_t i = 0; i < v->n_special && rc == 0; i++) {
-        rc = xl_buf_printf(&b, err, "%s\n    {\n      \"id\": %zu,\n      \"content\": ", i ? "," : "", i);
-        if (rc == 0) rc = xl_json_put_string(&b, v->arena + v->off[i], v->len[i], err);
-        if (rc == 0)
-            rc = xl_buf_printf(&b, err, ",\n      \"single_word\": false,\n      \"lstrip\": false,\n"
-                                        "      \"rstrip\": false,\n      \"normalized\": false,\n"
-                                        "      \"special\": true\n    }");
-    }
-    if (rc == 0)
-        rc = xl_buf_printf(&b, err,
-                           "\n  ],\n  \"normalizer\": {\n    \"type\": \"BertNormalizer\",\n    \"clean_text\": true,\n"
-                           "    \"handle_chinese_chars\": %s,\n    \"strip_accents\": %s,\n    \"lowercase\": %s\n  },\n"
-                           "  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n",
-                           o->tokenize_chinese_chars ? "true" : "false", strip_json(o),
-                           o->lowercase ? "true" : "false");
-    if (rc == 0 && cls >= 0 && sep >= 0)
-        rc = xl_buf_printf(
-            &b, err,
-            "  \"post_processor\": {\n    \"type\": \"TemplateProcessing\",\n    \"single\": [\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[CLS]\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"Sequence\": {\n          \"id\": \"A\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[SEP]\",\n          \"type_id\": 0\n        }\n      }\n"
-            "    ],\n    \"pair\": [\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[CLS]\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"Sequence\": {\n          \"id\": \"A\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[SEP]\",\n          \"type_id\": 0\n        }\n      },\n"
-            "      {\n        \"Sequence\": {\n          \"id\": \"B\",\n          \"type_id\": 1\n        }\n      },\n"
-            "      {\n        \"SpecialToken\": {\n          \"id\": \"[SEP]\",\n          \"type_id\": 1\n        }\n      }\n"
-            "    ],\n    \"special_tokens\": {\n"
-            "      \"[CLS]\": {\n        \"id\": \"[CLS]\",\n        \"ids\": [\n          %lld\n        ],\n"
-            "        \"tokens\": [\n          \"[CLS]\"\n        ]\n      },\n"
-            "      \"[SEP]\": {\n        \"id\": \"[SEP]\",\n        \"ids\": [\n          %lld\n        ],\n"
-            "        \"tokens\": [\n          \"[SEP]\"\n        ]\n      }\n    }\n  },\n",
-            (long long)cls, (long long)sep);
-    else if (rc == 0)
-        rc = xl_buf_printf(&b, err, "  \"post_processor\": null,\n");
-    if (rc == 0) rc = xl_buf_printf(&b, err, "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": ");
-    if (rc == 0) rc = xl_json_put_cstr(&b, o->continuing_subword_prefix, err);
-    if (rc == 0)
-        rc = xl_buf_printf(&b, err, ",\n    \"cleanup\": true\n  },\n  \"model\": {\n    \"type\": \"WordPiece\",\n"
-                                    "    \"unk_token\": \"[UNK]\",\n    \"continuing_subword_prefix\": ");
-    if (rc == 0) rc = xl_json_put_cstr(&b, o->continuing_subword_prefix, err);
-    if (rc == 0) rc = xl_buf_printf(&b, err, ",\n    \"max_input_chars_per_word\": 100,\n    \"vocab\": {");
-    for (size_t i = 0; i < v->n && rc == 0; i++) {
-        rc = xl_buf_printf(&b, err, "%s\n      ", i ? "," : "");
-        if (rc == 0) rc = xl_json_put_string(&b, v->arena + v->off[i], v->len[i], err);
-        if (rc == 0) rc = xl_buf_printf(&b, err, ": %zu", i);
-    }
-    if (rc == 0) rc = xl_buf_printf(&b, err, "\n    }\n  }\n}");
+    if (rc == 0) rc = xl_wordpiece_json_write(&b, &s, err);
     if (rc == 0) rc = xl_write_file(path, b.data, b.len, err);
     xl_buf_free(&b);
+    free(added);
+    free(added_ids);
     return rc;
 }
 
-int wordpiece_vocab_write_config(const wordpiece_train_options *o, const char *path, xl_error *err)
+int xl_wordpiece_vocab_write_config(const xl_wordpiece_train_options *o, const char *path, xl_error *err)
 {
     xl_buf b;
     xl_buf_init(&b);

@@ -6,7 +6,7 @@
  *
  * Contract
  *   - Counting: each text (one line of input) is normalised and split into
- *     words exactly as wordpiece_encode does before WordPiece (steps 2-3 of
+ *     words exactly as xl_wordpiece_encode does before WordPiece (steps 2-3 of
  *     docs/tokenizer.md); words are counted in a hash table.
  *   - Training, as HF's BpeTrainer::do_train:
  *       1. the special tokens, in the order given (duplicates once);
@@ -47,7 +47,7 @@
 
 #define WORDPIECE_TRAIN_NO_LIMIT SIZE_MAX
 
-typedef struct wordpiece_train_options {
+typedef struct xl_wordpiece_train_options {
     size_t vocab_size;                 /* target size, special tokens included (default 30000) */
     uint64_t min_frequency;            /* merges stop below this pair count (default 0) */
     size_t limit_alphabet;             /* WORDPIECE_TRAIN_NO_LIMIT (default) or the most characters kept */
@@ -64,32 +64,32 @@ typedef struct wordpiece_train_options {
      * characters not listed follow in code point order.  NULL = none. */
     const uint32_t *continuation_order;
     size_t n_continuation_order;
-} wordpiece_train_options;
+} xl_wordpiece_train_options;
 
-void wordpiece_train_options_default(wordpiece_train_options *o);
+void xl_wordpiece_train_options_default(xl_wordpiece_train_options *o);
 
 /* ------------------------------------------------------------------------ */
 /* Word counts */
 
-typedef struct wordpiece_counter wordpiece_counter;
+typedef struct xl_wordpiece_counter xl_wordpiece_counter;
 
-wordpiece_counter *wordpiece_counter_create(const wordpiece_train_options *o, xl_error *err);
-void wordpiece_counter_free(wordpiece_counter *c);
+xl_wordpiece_counter *xl_wordpiece_counter_create(const xl_wordpiece_train_options *o, xl_error *err);
+void xl_wordpiece_counter_free(xl_wordpiece_counter *c);
 /* One text: normalise, pre-tokenize, count its words.  Ill-formed UTF-8 is
  * read as U+FFFD (dropped), as the tokenizer does; callers that want it to be
  * an error check first (the CLI does). */
-int wordpiece_counter_add_text(wordpiece_counter *c, const char *text, size_t len, xl_error *err);
+int xl_wordpiece_counter_add_text(xl_wordpiece_counter *c, const char *text, size_t len, xl_error *err);
 /* Add `count` occurrences of an already pre-tokenized word. */
-int wordpiece_counter_add_word(wordpiece_counter *c, const char *word, size_t len, uint64_t count, xl_error *err);
+int xl_wordpiece_counter_add_word(xl_wordpiece_counter *c, const char *word, size_t len, uint64_t count, xl_error *err);
 /* Add every count of `from` into `into` (for per-thread counters). */
-int wordpiece_counter_merge(wordpiece_counter *into, const wordpiece_counter *from, xl_error *err);
-size_t wordpiece_counter_distinct(const wordpiece_counter *c);
-uint64_t wordpiece_counter_total(const wordpiece_counter *c);
+int xl_wordpiece_counter_merge(xl_wordpiece_counter *into, const xl_wordpiece_counter *from, xl_error *err);
+size_t xl_wordpiece_counter_distinct(const xl_wordpiece_counter *c);
+uint64_t xl_wordpiece_counter_total(const xl_wordpiece_counter *c);
 
 /* ------------------------------------------------------------------------ */
 /* Training */
 
-typedef struct wordpiece_vocab {
+typedef struct xl_wordpiece_vocab {
     size_t n;          /* tokens; id = index */
     char *arena;       /* token i = arena + off[i], len[i] bytes, NUL-terminated */
     size_t *off;
@@ -98,26 +98,26 @@ typedef struct wordpiece_vocab {
     size_t n_special, n_alphabet, n_continuation; /* ids [0, n_special) are the special tokens, etc. */
     size_t n_merges;   /* merge steps done (some give a token already present) */
     uint64_t last_merge_count; /* count of the last merged pair (0 when none) */
-} wordpiece_vocab;
+} xl_wordpiece_vocab;
 
 /* Train on the counts.  Fails when there is no word (empty input), on an
  * option problem or on allocation failure. */
-int wordpiece_train(const wordpiece_counter *c, const wordpiece_train_options *o, wordpiece_vocab *out,
+int xl_wordpiece_train(const xl_wordpiece_counter *c, const xl_wordpiece_train_options *o, xl_wordpiece_vocab *out,
                     xl_error *err);
-void wordpiece_vocab_free(wordpiece_vocab *v);
+void xl_wordpiece_vocab_free(xl_wordpiece_vocab *v);
 
 /* vocab.txt: one token per line, line number = id. */
-int wordpiece_vocab_write_txt(const wordpiece_vocab *v, const char *path, xl_error *err);
+int xl_wordpiece_vocab_write_txt(const xl_wordpiece_vocab *v, const char *path, xl_error *err);
 /* A tokenizer.json with the structure of the BERT ones on the HF hub
  * (BertNormalizer with these options, BertPreTokenizer, TemplateProcessing
  * [CLS] $A [SEP] / [CLS] $A [SEP] $B:1 [SEP]:1, WordPiece decoder and model,
  * the special tokens as added tokens).  Needs "[UNK]" in the vocabulary
  * ([CLS]/[SEP] for the post-processor; without them it is null). */
-int wordpiece_vocab_write_json(const wordpiece_vocab *v, const wordpiece_train_options *o, const char *path,
+int xl_wordpiece_vocab_write_json(const xl_wordpiece_vocab *v, const xl_wordpiece_train_options *o, const char *path,
                                xl_error *err);
 /* tokenizer_config.json for BertTokenizerFast (do_lower_case, strip_accents,
  * tokenize_chinese_chars: without it transformers applies its own defaults
  * over the normaliser, lowercasing a cased vocabulary). */
-int wordpiece_vocab_write_config(const wordpiece_train_options *o, const char *path, xl_error *err);
+int xl_wordpiece_vocab_write_config(const xl_wordpiece_train_options *o, const char *path, xl_error *err);
 
 #endif /* WORDPIECE_TRAIN_H */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wordpiece.h"
 #include "xl_alloc.h"
 #include "xl_json.h"
 #include "xl_bytes.h"
@@ -625,16 +626,17 @@ static const char *strip_json(const exporter *x)
     return x->strip_accents < 0 || (x->strip_accents == 1) == x->lowercase ? "null" : tf(x->strip_accents == 1);
 }
 
+static const char *json_vocab_token(void *ctx, size_t i, size_t *len)
+{
+    const exporter *x = ctx;
+    return x->in_json[i] ? xl_model_vocab_token(x->m, i, len) : NULL;
+}
+
 /* tokenizer.json as the BERT ones on the hub (and `xlrec vocab train --tokenizer-json`): the special
- * tokens as added tokens at their ids, BertNormalizer, BertPreTokenizer, [CLS] $A [SEP] /
- * [CLS] $A [SEP] $B:1 [SEP]:1, WordPiece decoder and model. */
+ * tokens as added tokens at their ids, written by xl_wordpiece_json_write (tokenizer/wordpiece.h). */
 static int write_tokenizer_json(exporter *x, xl_error *err)
 {
-    xl_buf b;
-    xl_buf_init(&b);
-    int rc = xl_buf_printf(&b, err, "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n"
-                                    "  \"added_tokens\": [");
-    /* in id order, each token once */
+    /* the added tokens in id order, each token once */
     int order[N_SPECIAL], n_added = 0;
     for (int k = 0; k < N_SPECIAL; k++) {
         if (x->special_id[k] < 0) continue;
@@ -648,80 +650,19 @@ static int write_tokenizer_json(exporter *x, xl_error *err)
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
-    for (int i = 0; i < n_added && rc == 0; i++) {
-        int k = order[i];
-        rc = xl_buf_printf(&b, err, "%s\n    {\n      \"id\": %" PRId64 ",\n      \"content\": ", i ? "," : "",
-                           x->special_id[k]);
-        if (rc == 0) rc = xl_json_put_cstr(&b, x->special[k], err);
-        if (rc == 0)
-            rc = xl_buf_printf(&b, err, ",\n      \"single_word\": false,\n      \"lstrip\": false,\n"
-                                        "      \"rstrip\": false,\n      \"normalized\": false,\n"
-                                        "      \"special\": true\n    }");
+    const char *added[N_SPECIAL];
+    int64_t added_ids[N_SPECIAL];
+    for (int i = 0; i < n_added; i++) {
+        added[i] = x->special[order[i]];
+        added_ids[i] = x->special_id[order[i]];
     }
-    if (rc == 0)
-        rc = xl_buf_printf(&b, err,
-                           "\n  ],\n  \"normalizer\": {\n    \"type\": \"BertNormalizer\",\n    \"clean_text\": %s,\n"
-                           "    \"handle_chinese_chars\": %s,\n    \"strip_accents\": %s,\n"
-                           "    \"lowercase\": %s\n  },\n"
-                           "  \"pre_tokenizer\": {\n    \"type\": \"BertPreTokenizer\"\n  },\n",
-                           tf(x->clean_text), tf(x->chinese_chars), strip_json(x), tf(x->lowercase));
-    const int64_t cls = x->special_id[1], sep = x->special_id[2];
-    if (rc == 0 && cls >= 0 && sep >= 0) {
-        const char *const part[5][3] = {{"SpecialToken", "C", "0"}, {"Sequence", "A", "0"}, {"SpecialToken", "S", "0"},
-                                        {"Sequence", "B", "1"},     {"SpecialToken", "S", "1"}};
-        rc = xl_buf_printf(&b, err,
-                           "  \"post_processor\": {\n    \"type\": \"TemplateProcessing\",\n    \"single\": [");
-        for (int pair = 0; pair < 2 && rc == 0; pair++) {
-            if (pair) rc = xl_buf_printf(&b, err, "\n    ],\n    \"pair\": [");
-            int n_parts = pair ? 5 : 3;
-            for (int i = 0; i < n_parts && rc == 0; i++) {
-                rc = xl_buf_printf(&b, err, "%s\n      {\n        \"%s\": {\n          \"id\": ", i ? "," : "",
-                                   part[i][0]);
-                const char kind = part[i][1][0];
-                const char *id = kind == 'C' ? x->special[1] : kind == 'S' ? x->special[2] : part[i][1];
-                if (rc == 0) rc = xl_json_put_cstr(&b, id, err);
-                if (rc == 0)
-                    rc = xl_buf_printf(&b, err, ",\n          \"type_id\": %s\n        }\n      }", part[i][2]);
-            }
-        }
-        if (rc == 0) rc = xl_buf_printf(&b, err, "\n    ],\n    \"special_tokens\": {");
-        for (int k = 1; k <= 2 && rc == 0; k++) {
-            rc = xl_buf_printf(&b, err, "%s\n      ", k == 2 ? "," : "");
-            if (rc == 0) rc = xl_json_put_cstr(&b, x->special[k], err);
-            if (rc == 0) rc = xl_buf_printf(&b, err, ": {\n        \"id\": ");
-            if (rc == 0) rc = xl_json_put_cstr(&b, x->special[k], err);
-            if (rc == 0)
-                rc = xl_buf_printf(&b, err, ",\n        \"ids\": [\n          %" PRId64 "\n        ],\n"
-                                            "        \"tokens\": [\n          ", x->special_id[k]);
-            if (rc == 0) rc = xl_json_put_cstr(&b, x->special[k], err);
-            if (rc == 0) rc = xl_buf_printf(&b, err, "\n        ]\n      }");
-        }
-        if (rc == 0) rc = xl_buf_printf(&b, err, "\n    }\n  },\n");
-    } else if (rc == 0) {
-        rc = xl_buf_printf(&b, err, "  \"post_processor\": null,\n");
-    }
-    if (rc == 0) rc = xl_buf_printf(&b, err, "  \"decoder\": {\n    \"type\": \"WordPiece\",\n    \"prefix\": ");
-    if (rc == 0) rc = xl_json_put_cstr(&b, x->subword_prefix, err);
-    if (rc == 0)
-        rc = xl_buf_printf(&b, err, ",\n    \"cleanup\": true\n  },\n  \"model\": {\n    \"type\": \"WordPiece\",\n"
-                                    "    \"unk_token\": ");
-    if (rc == 0) rc = xl_json_put_cstr(&b, x->special[0], err);
-    if (rc == 0) rc = xl_buf_printf(&b, err, ",\n    \"continuing_subword_prefix\": ");
-    if (rc == 0) rc = xl_json_put_cstr(&b, x->subword_prefix, err);
-    if (rc == 0)
-        rc = xl_buf_printf(&b, err, ",\n    \"max_input_chars_per_word\": %" PRId64 ",\n    \"vocab\": {",
-                           x->max_chars_per_word);
-    bool first = true;
-    for (size_t i = 0; i < x->n_vocab && rc == 0; i++) {
-        if (!x->in_json[i]) continue;
-        size_t len;
-        const char *t = xl_model_vocab_token(x->m, i, &len);
-        rc = xl_buf_printf(&b, err, "%s\n      ", first ? "" : ",");
-        if (rc == 0) rc = xl_json_put_string(&b, t, len, err);
-        if (rc == 0) rc = xl_buf_printf(&b, err, ": %zu", i);
-        first = false;
-    }
-    if (rc == 0) rc = xl_buf_printf(&b, err, "\n    }\n  }\n}\n");
+    xl_wordpiece_json_spec s = {added, added_ids, (size_t)n_added, x->clean_text, x->chinese_chars, x->lowercase,
+                                strip_json(x), x->special[1], x->special[2], x->special_id[1], x->special_id[2],
+                                x->special[0], x->subword_prefix, x->max_chars_per_word, x->n_vocab, json_vocab_token,
+                                x, true};
+    xl_buf b;
+    xl_buf_init(&b);
+    int rc = xl_wordpiece_json_write(&b, &s, err);
     if (rc == 0) rc = write_text(x, "tokenizer.json", &b, err);
     xl_buf_free(&b);
     return rc;

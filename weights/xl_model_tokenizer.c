@@ -7,7 +7,7 @@
 
 #include "xl_alloc.h"
 
-wordpiece *xl_model_tokenizer(const xl_model *m, xl_error *err)
+xl_wordpiece *xl_model_tokenizer(const xl_model *m, xl_error *err)
 {
     size_t n = xl_model_vocab_count(m);
     if (n == 0) {
@@ -19,11 +19,11 @@ wordpiece *xl_model_tokenizer(const xl_model *m, xl_error *err)
     }
     const char **toks = xl_calloc(n, sizeof *toks, err);
     size_t *lens = xl_calloc(n, sizeof *lens, err);
-    wordpiece *wp = NULL;
+    xl_wordpiece *wp = NULL;
     if (toks != NULL && lens != NULL) {
         for (size_t i = 0; i < n; i++) toks[i] = xl_model_vocab_token(m, i, &lens[i]);
-        wordpiece_options o;
-        wordpiece_options_default(&o);
+        xl_wordpiece_options o;
+        xl_wordpiece_options_default(&o);
         bool b;
         int64_t v;
         if (xl_model_meta_bool(m, "tokenizer.lowercase", &b)) o.lowercase = b;
@@ -40,7 +40,7 @@ wordpiece *xl_model_tokenizer(const xl_model *m, xl_error *err)
         if ((s = xl_model_meta_string(m, "tokenizer.pad_token")) != NULL) o.pad_token = s;
         if ((s = xl_model_meta_string(m, "tokenizer.mask_token")) != NULL) o.mask_token = s;
         if ((s = xl_model_meta_string(m, "tokenizer.subword_prefix")) != NULL) o.continuing_subword_prefix = s;
-        wp = wordpiece_create(toks, lens, n, &o, err);
+        wp = xl_wordpiece_create(toks, lens, n, &o, err);
         if (wp == NULL) xl_error_prefix(err, "%s: embedded vocabulary", xl_model_path(m));
     }
     free(toks);

@@ -14,8 +14,8 @@
 #include "xl_error.h"
 #include "xl_model.h"
 
-/* Returns a new tokenizer (free with wordpiece_free), or NULL with a message:
+/* Returns a new tokenizer (free with xl_wordpiece_free), or NULL with a message:
  * a model converted without any vocabulary file accepts only token ids. */
-wordpiece *xl_model_tokenizer(const xl_model *m, xl_error *err);
+xl_wordpiece *xl_model_tokenizer(const xl_model *m, xl_error *err);
 
 #endif /* XL_MODEL_TOKENIZER_H */

@@ -10,10 +10,11 @@
 #include "xl_io.h"
 #include "xl_rng.h"
 #include "xl_thread.h"
+#include "xl_topk.h"
 
 #define QBLOCK 8
 
-void align_dict_free(align_dict *d)
+void xl_align_dict_free(xl_align_dict *d)
 {
     if (!d) return;
     free(d->src);
@@ -21,7 +22,7 @@ void align_dict_free(align_dict *d)
     memset(d, 0, sizeof *d);
 }
 
-static int dict_push(align_dict *d, uint32_t s, uint32_t t, xl_error *err)
+static int dict_push(xl_align_dict *d, uint32_t s, uint32_t t, xl_error *err)
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 1024;
@@ -84,11 +85,11 @@ static size_t trim(const char *s, size_t b, size_t e, size_t *out_b)
     return e - b;
 }
 
-int align_dict_load(const char *path, const w2v_vectors *src, const w2v_vectors *tgt, align_dict *out,
-                    align_dict_stats *stats, xl_error *err)
+int xl_align_dict_load(const char *path, const xl_w2v_vectors *src, const xl_w2v_vectors *tgt, xl_align_dict *out,
+                    xl_align_dict_stats *stats, xl_error *err)
 {
     memset(out, 0, sizeof *out);
-    align_dict_stats st = {0, 0, 0, 0};
+    xl_align_dict_stats st = {0, 0, 0, 0};
     xl_lines r;
     if (xl_lines_open(&r, path, err) < 0) return -1;
     u64set seen = {NULL, 0, 0};
@@ -120,7 +121,7 @@ int align_dict_load(const char *path, const w2v_vectors *src, const w2v_vectors 
             break;
         }
         st.pairs++;
-        int64_t s = w2v_words_find(&src->words, line + sb, sl), t = w2v_words_find(&tgt->words, line + tb, tl);
+        int64_t s = xl_w2v_words_find(&src->words, line + sb, sl), t = xl_w2v_words_find(&tgt->words, line + tb, tl);
         if (s < 0 || t < 0) {
             st.oov_pairs++;
             continue;
@@ -143,13 +144,13 @@ int align_dict_load(const char *path, const w2v_vectors *src, const w2v_vectors 
     free(seen.k);
     if (stats) *stats = st;
     if (rc < 0) {
-        align_dict_free(out);
+        xl_align_dict_free(out);
         return -1;
     }
     return 0;
 }
 
-size_t align_dict_distinct_src(const align_dict *d)
+size_t xl_align_dict_distinct_src(const xl_align_dict *d)
 {
     u64set s = {NULL, 0, 0};
     size_t n = 0;
@@ -162,7 +163,7 @@ size_t align_dict_distinct_src(const align_dict *d)
     return n;
 }
 
-int align_dict_split(const align_dict *all, size_t test_words, uint64_t seed, align_dict *train, align_dict *test,
+int xl_align_dict_split(const xl_align_dict *all, size_t test_words, uint64_t seed, xl_align_dict *train, xl_align_dict *test,
                      xl_error *err)
 {
     memset(train, 0, sizeof *train);
@@ -211,33 +212,33 @@ int align_dict_split(const align_dict *all, size_t test_words, uint64_t seed, al
     free(in_test.k);
     free(words);
     if (rc < 0) {
-        align_dict_free(train);
-        align_dict_free(test);
+        xl_align_dict_free(train);
+        xl_align_dict_free(test);
     }
     return rc;
 }
 
-int align_normalize(w2v_vectors *v, const char *how, xl_error *err)
+int xl_align_normalize(xl_w2v_vectors *v, const char *how, xl_error *err)
 {
     if (!how || strcmp(how, "none") == 0) return 0;
     if (strcmp(how, "unit") != 0 && strcmp(how, "center") != 0)
         return xl_fail(err, XL_ERR_USAGE, "normalize: unknown mode '%s' (none|unit|center)", how);
-    w2v_vectors_normalize(v);
+    xl_w2v_vectors_normalize(v);
     if (strcmp(how, "center") == 0 && v->n_words > 0) {
         double *mean = xl_calloc(v->dim, sizeof *mean, err);
         if (!mean) return -1;
         for (size_t i = 0; i < v->n_words; i++)
-            for (size_t j = 0; j < v->dim; j++) mean[j] += w2v_row(v, i)[j];
+            for (size_t j = 0; j < v->dim; j++) mean[j] += xl_w2v_row(v, i)[j];
         for (size_t j = 0; j < v->dim; j++) mean[j] /= (double)v->n_words;
         for (size_t i = 0; i < v->n_words; i++)
-            for (size_t j = 0; j < v->dim; j++) w2v_row(v, i)[j] = (float)(w2v_row(v, i)[j] - mean[j]);
+            for (size_t j = 0; j < v->dim; j++) xl_w2v_row(v, i)[j] = (float)(xl_w2v_row(v, i)[j] - mean[j]);
         free(mean);
-        w2v_vectors_normalize(v);
+        xl_w2v_vectors_normalize(v);
     }
     return 0;
 }
 
-int align_procrustes(const w2v_vectors *src, const w2v_vectors *tgt, const align_dict *pairs, float *W, xl_error *err)
+int xl_align_procrustes(const xl_w2v_vectors *src, const xl_w2v_vectors *tgt, const xl_align_dict *pairs, float *W, xl_error *err)
 {
     size_t d = src->dim;
     if (tgt->dim != d)
@@ -250,30 +251,30 @@ int align_procrustes(const w2v_vectors *src, const w2v_vectors *tgt, const align
     }
     /* M = Y^T X = sum_i y_i x_i^T */
     for (size_t i = 0; i < pairs->n; i++) {
-        const float *x = w2v_row(src, pairs->src[i]), *y = w2v_row(tgt, pairs->tgt[i]);
+        const float *x = xl_w2v_row(src, pairs->src[i]), *y = xl_w2v_row(tgt, pairs->tgt[i]);
         for (size_t a = 0; a < d; a++) {
             double ya = y[a];
             double *m = M + a * d;
             for (size_t b = 0; b < d; b++) m[b] += ya * x[b];
         }
     }
-    int rc = align_orthogonal_procrustes(M, d, Wd, err);
+    int rc = xl_align_orthogonal_procrustes(M, d, Wd, err);
     if (rc == 0)
         for (size_t i = 0; i < d * d; i++) W[i] = (float)Wd[i];
     free(M), free(Wd);
     return rc;
 }
 
-int align_apply(const w2v_vectors *src, const float *W, w2v_vectors *out, xl_error *err)
+int xl_align_apply(const xl_w2v_vectors *src, const float *W, xl_w2v_vectors *out, xl_error *err)
 {
     size_t d = src->dim;
-    if (w2v_vectors_alloc(out, src->n_words, d, err) < 0) return -1;
+    if (xl_w2v_vectors_alloc(out, src->n_words, d, err) < 0) return -1;
     for (size_t i = 0; i < src->n_words; i++) {
-        const float *x = w2v_row(src, i);
-        float *y = w2v_row(out, i);
-        for (size_t a = 0; a < d; a++) y[a] = w2v_dot(W + a * d, x, d);
-        if (w2v_words_add(&out->words, w2v_words_get(&src->words, i), src->words.word_len[i], err) < 0) {
-            w2v_vectors_free(out);
+        const float *x = xl_w2v_row(src, i);
+        float *y = xl_w2v_row(out, i);
+        for (size_t a = 0; a < d; a++) y[a] = xl_w2v_dot(W + a * d, x, d);
+        if (xl_w2v_words_add(&out->words, xl_w2v_words_get(&src->words, i), src->words.word_len[i], err) < 0) {
+            xl_w2v_vectors_free(out);
             return -1;
         }
     }
@@ -301,20 +302,8 @@ static void topk_range(void *vctx, size_t begin, size_t end, int tid)
             float pen = c->penalty ? c->penalty[t] : 0.0f;
             for (size_t qi = 0; qi < nb; qi++) {
                 size_t q = b0 + qi;
-                float s = w2v_dot(c->Q + q * c->dim, row, c->dim) - pen;
-                float *sc = c->scores + q * k;
-                int64_t *id = c->ids + q * k;
-                size_t n = filled[qi];
-                if (n == k && !(s > sc[k - 1])) continue;
-                size_t p = n < k ? n++ : k - 1;
-                while (p > 0 && s > sc[p - 1]) {
-                    sc[p] = sc[p - 1];
-                    id[p] = id[p - 1];
-                    p--;
-                }
-                sc[p] = s;
-                id[p] = (int64_t)t;
-                filled[qi] = n;
+                float s = xl_w2v_dot(c->Q + q * c->dim, row, c->dim) - pen;
+                xl_topk_insert(c->scores + q * k, c->ids + q * k, &filled[qi], k, s, (int64_t)t);
             }
         }
         for (size_t qi = 0; qi < nb; qi++)
@@ -325,7 +314,7 @@ static void topk_range(void *vctx, size_t begin, size_t end, int tid)
     }
 }
 
-int align_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t dim, const float *penalty, size_t k,
+int xl_align_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t dim, const float *penalty, size_t k,
                int threads, int64_t *ids, float *scores, xl_error *err)
 {
     if (k == 0) return xl_fail(err, XL_ERR_USAGE, "top-k: k must be >= 1");
@@ -334,7 +323,7 @@ int align_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t dim,
     return 0;
 }
 
-int align_mean_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t dim, size_t k, int threads, float *r,
+int xl_align_mean_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t dim, size_t k, int threads, float *r,
                     xl_error *err)
 {
     if (k > nt) k = nt;
@@ -350,7 +339,7 @@ int align_mean_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t
         free(ids), free(sc);
         return -1;
     }
-    align_topk(Q, nq, T, nt, dim, NULL, k, threads, ids, sc, err);
+    xl_align_topk(Q, nq, T, nt, dim, NULL, k, threads, ids, sc, err);
     for (size_t i = 0; i < nq; i++) {
         double s = 0;
         for (size_t j = 0; j < k; j++) s += sc[i * k + j];
@@ -371,12 +360,12 @@ static int best_match(const float *Q, size_t nq, const float *T, size_t nt, size
         for (size_t i = 0; i < nt; i++) pen[i] = r_t_of_t[i] * 0.5f;
     }
     float *sc = xl_malloc((nq ? nq : 1) * sizeof *sc, err);
-    int rc = sc ? align_topk(Q, nq, T, nt, dim, pen, 1, threads, best, sc, err) : -1;
+    int rc = sc ? xl_align_topk(Q, nq, T, nt, dim, pen, 1, threads, best, sc, err) : -1;
     free(pen), free(sc);
     return rc;
 }
 
-int align_refine_step(const w2v_vectors *src, const w2v_vectors *tgt, const align_options *opt, float *W,
+int xl_align_refine_step(const xl_w2v_vectors *src, const xl_w2v_vectors *tgt, const xl_align_options *opt, float *W,
                       size_t *dict_size, xl_error *err)
 {
     size_t d = src->dim;
@@ -387,22 +376,22 @@ int align_refine_step(const w2v_vectors *src, const w2v_vectors *tgt, const alig
     float *mapped = xl_malloc(ns * d * sizeof *mapped + 64, err);
     float *r_s = xl_malloc((ns + 1) * sizeof *r_s, err), *r_t = xl_malloc((nt + 1) * sizeof *r_t, err);
     int64_t *s2t = xl_malloc((ns + 1) * sizeof *s2t, err), *t2s = xl_malloc((nt + 1) * sizeof *t2s, err);
-    align_dict dict = {NULL, NULL, 0, 0};
+    xl_align_dict dict = {NULL, NULL, 0, 0};
     if (!mapped || !r_s || !r_t || !s2t || !t2s) goto done;
     for (size_t i = 0; i < ns; i++) {
-        const float *x = w2v_row(src, i);
+        const float *x = xl_w2v_row(src, i);
         float *y = mapped + i * d;
         double nrm = 0;
         for (size_t a = 0; a < d; a++) {
-            y[a] = w2v_dot(W + a * d, x, d);
+            y[a] = xl_w2v_dot(W + a * d, x, d);
             nrm += (double)y[a] * y[a];
         }
         if (nrm > 0)
             for (size_t a = 0; a < d; a++) y[a] = (float)(y[a] / sqrt(nrm));
     }
     /* r_s[i]: density of mapped source i among targets; r_t[j]: of target j among mapped sources */
-    if (align_mean_topk(mapped, ns, tgt->data, nt, d, k, opt->threads, r_s, err) < 0) goto done;
-    if (align_mean_topk(tgt->data, nt, mapped, ns, d, k, opt->threads, r_t, err) < 0) goto done;
+    if (xl_align_mean_topk(mapped, ns, tgt->data, nt, d, k, opt->threads, r_s, err) < 0) goto done;
+    if (xl_align_mean_topk(tgt->data, nt, mapped, ns, d, k, opt->threads, r_t, err) < 0) goto done;
     if (best_match(mapped, ns, tgt->data, nt, d, r_t, opt->threads, s2t, err) < 0) goto done;
     if (best_match(tgt->data, nt, mapped, ns, d, r_s, opt->threads, t2s, err) < 0) goto done;
     for (size_t i = 0; i < ns; i++)
@@ -413,15 +402,15 @@ int align_refine_step(const w2v_vectors *src, const w2v_vectors *tgt, const alig
         xl_fail(err, XL_ERR_GENERIC, "refinement: no mutual nearest neighbours");
         goto done;
     }
-    rc = align_procrustes(src, tgt, &dict, W, err);
+    rc = xl_align_procrustes(src, tgt, &dict, W, err);
 done:
     free(mapped), free(r_s), free(r_t), free(s2t), free(t2s);
-    align_dict_free(&dict);
+    xl_align_dict_free(&dict);
     return rc;
 }
 
-int align_eval(const w2v_vectors *mapped, const w2v_vectors *tgt, const align_dict *test, const align_options *opt,
-               align_eval_result *out, xl_error *err)
+int xl_align_eval(const xl_w2v_vectors *mapped, const xl_w2v_vectors *tgt, const xl_align_dict *test, const xl_align_options *opt,
+               xl_align_eval_result *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
     size_t d = mapped->dim;
@@ -450,7 +439,7 @@ int align_eval(const w2v_vectors *mapped, const w2v_vectors *tgt, const align_di
     sc = xl_malloc(nq * 10 * sizeof *sc, err);
     if (!Q || !ids || !sc) goto done;
     for (size_t i = 0; i < nq; i++) {
-        const float *x = w2v_row(mapped, q[i]);
+        const float *x = xl_w2v_row(mapped, q[i]);
         double nrm = 0;
         for (size_t a = 0; a < d; a++) nrm += (double)x[a] * x[a];
         for (size_t a = 0; a < d; a++) Q[i * d + a] = nrm > 0 ? (float)(x[a] / sqrt(nrm)) : 0.0f;
@@ -459,10 +448,10 @@ int align_eval(const w2v_vectors *mapped, const w2v_vectors *tgt, const align_di
         r_t = xl_malloc((nt + 1) * sizeof *r_t, err);
         pen = xl_malloc((nt + 1) * sizeof *pen, err);
         if (!r_t || !pen) goto done;
-        if (align_mean_topk(tgt->data, nt, mapped->data, ns, d, k, opt->threads, r_t, err) < 0) goto done;
+        if (xl_align_mean_topk(tgt->data, nt, mapped->data, ns, d, k, opt->threads, r_t, err) < 0) goto done;
         for (size_t i = 0; i < nt; i++) pen[i] = 0.5f * r_t[i];
     }
-    if (align_topk(Q, nq, tgt->data, nt, d, pen, 10, opt->threads, ids, sc, err) < 0) goto done;
+    if (xl_align_topk(Q, nq, tgt->data, nt, d, pen, 10, opt->threads, ids, sc, err) < 0) goto done;
     /* gold sets: scan the test pairs per query (sorted lookup via the set of (src,tgt)) */
     u64set gold = {NULL, 0, 0};
     for (size_t i = 0; i < test->n; i++) {

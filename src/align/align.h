@@ -4,10 +4,10 @@
  * Translation Without Parallel Data", the MUSE protocol).
  *
  * Contract
- *   - Vectors are w2v_vectors (w2v_vectors.h); row order = frequency order
+ *   - Vectors are xl_w2v_vectors (w2v_vectors.h); row order = frequency order
  *     (word2vec files are written that way), so "max_vocab" keeps the most
  *     frequent words.
- *   - align_normalize: "unit" (L2 per row) or "center" (unit, subtract the
+ *   - xl_align_normalize: "unit" (L2 per row) or "center" (unit, subtract the
  *     mean row, unit again: MUSE's renorm,center,renorm).
  *   - Dictionaries: one pair per line, "src<TAB>tgt" (a tab anywhere splits
  *     there; phrases allowed) or "src tgt" (exactly two white-space separated
@@ -41,58 +41,58 @@
 #include "w2v_vectors.h"
 #include "xl_error.h"
 
-typedef struct align_dict {
+typedef struct xl_align_dict {
     uint32_t *src, *tgt; /* row ids */
     size_t n, cap;
-} align_dict;
+} xl_align_dict;
 
-typedef struct align_dict_stats {
+typedef struct xl_align_dict_stats {
     size_t lines, pairs, oov_pairs, duplicates;
-} align_dict_stats;
+} xl_align_dict_stats;
 
-void align_dict_free(align_dict *d);
-int align_dict_load(const char *path, const w2v_vectors *src, const w2v_vectors *tgt, align_dict *out,
-                    align_dict_stats *stats, xl_error *err);
+void xl_align_dict_free(xl_align_dict *d);
+int xl_align_dict_load(const char *path, const xl_w2v_vectors *src, const xl_w2v_vectors *tgt, xl_align_dict *out,
+                    xl_align_dict_stats *stats, xl_error *err);
 /* Split by distinct source word (see contract). */
-int align_dict_split(const align_dict *all, size_t test_words, uint64_t seed, align_dict *train, align_dict *test,
+int xl_align_dict_split(const xl_align_dict *all, size_t test_words, uint64_t seed, xl_align_dict *train, xl_align_dict *test,
                      xl_error *err);
-size_t align_dict_distinct_src(const align_dict *d);
+size_t xl_align_dict_distinct_src(const xl_align_dict *d);
 
-int align_normalize(w2v_vectors *v, const char *how, xl_error *err);
+int xl_align_normalize(xl_w2v_vectors *v, const char *how, xl_error *err);
 
 /* W: d x d row-major (float).  Fails when the dictionary is empty. */
-int align_procrustes(const w2v_vectors *src, const w2v_vectors *tgt, const align_dict *pairs, float *W, xl_error *err);
+int xl_align_procrustes(const xl_w2v_vectors *src, const xl_w2v_vectors *tgt, const xl_align_dict *pairs, float *W, xl_error *err);
 /* out = rows of src mapped by W (x -> W x), same words. */
-int align_apply(const w2v_vectors *src, const float *W, w2v_vectors *out, xl_error *err);
+int xl_align_apply(const xl_w2v_vectors *src, const float *W, xl_w2v_vectors *out, xl_error *err);
 
-typedef struct align_options {
+typedef struct xl_align_options {
     size_t max_vocab;   /* candidate/target rows; 0 = all (default 200000 in the CLI) */
     size_t csls_k;      /* 10 */
     bool csls;          /* CSLS instead of cosine NN */
     size_t refine_rank; /* refinement dictionary from the first N rows of each side (15000) */
     int threads;        /* 0 = all CPUs */
-} align_options;
+} xl_align_options;
 
 /* One refinement step: W from the mutual-NN CSLS dictionary of mapped src. */
-int align_refine_step(const w2v_vectors *src, const w2v_vectors *tgt, const align_options *opt, float *W,
+int xl_align_refine_step(const xl_w2v_vectors *src, const xl_w2v_vectors *tgt, const xl_align_options *opt, float *W,
                       size_t *dict_size, xl_error *err);
 
-typedef struct align_eval_result {
+typedef struct xl_align_eval_result {
     size_t queries;      /* distinct test source words */
     size_t hits1, hits5, hits10;
-} align_eval_result;
+} xl_align_eval_result;
 
 /* mapped: source vectors already in the target space, unit rows. */
-int align_eval(const w2v_vectors *mapped, const w2v_vectors *tgt, const align_dict *test, const align_options *opt,
-               align_eval_result *out, xl_error *err);
+int xl_align_eval(const xl_w2v_vectors *mapped, const xl_w2v_vectors *tgt, const xl_align_dict *test, const xl_align_options *opt,
+               xl_align_eval_result *out, xl_error *err);
 
 /* Top-k search (shared with sentence retrieval): for each of nq unit query
  * rows Q, the k best rows of T (nt x dim) by score = dot(q, t) - penalty[t]
  * (penalty may be NULL).  ids/scores: nq x k, descending. */
-int align_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t dim, const float *penalty, size_t k,
+int xl_align_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t dim, const float *penalty, size_t k,
                int threads, int64_t *ids, float *scores, xl_error *err);
 /* r[i] = mean of the k largest dot(Q_i, T_j) (CSLS neighbourhood density). */
-int align_mean_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t dim, size_t k, int threads, float *r,
+int xl_align_mean_topk(const float *Q, size_t nq, const float *T, size_t nt, size_t dim, size_t k, int threads, float *r,
                     xl_error *err);
 
 #endif /* ALIGN_H */

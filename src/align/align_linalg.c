@@ -120,7 +120,7 @@ static int svd_tall(const double *A, size_t m, size_t n, double *U, double *S, d
     return 0;
 }
 
-int align_svd(const double *A, size_t m, size_t n, double *U, double *S, double *V, xl_error *err)
+int xl_align_svd(const double *A, size_t m, size_t n, double *U, double *S, double *V, xl_error *err)
 {
     if (m == 0 || n == 0) return xl_fail(err, XL_ERR_USAGE, "svd: empty matrix");
     size_t mn;
@@ -138,12 +138,12 @@ int align_svd(const double *A, size_t m, size_t n, double *U, double *S, double 
     return rc;
 }
 
-int align_orthogonal_procrustes(const double *M, size_t d, double *W, xl_error *err)
+int xl_align_orthogonal_procrustes(const double *M, size_t d, double *W, xl_error *err)
 {
     double *U = xl_malloc(d * d * sizeof *U, err), *V = xl_malloc(d * d * sizeof *V, err),
            *S = xl_malloc(d * sizeof *S, err);
     int rc = -1;
-    if (U && V && S && align_svd(M, d, d, U, S, V, err) == 0) {
+    if (U && V && S && xl_align_svd(M, d, d, U, S, V, err) == 0) {
         for (size_t i = 0; i < d; i++)
             for (size_t j = 0; j < d; j++) {
                 double s = 0;
@@ -156,7 +156,7 @@ int align_orthogonal_procrustes(const double *M, size_t d, double *W, xl_error *
     return rc;
 }
 
-int align_top_singular_vector(const float *A, size_t rows, size_t cols, double *u, xl_error *err)
+int xl_align_top_singular_vector(const float *A, size_t rows, size_t cols, double *u, xl_error *err)
 {
     double *C = xl_calloc(cols * cols, sizeof *C, err), *tmp = xl_malloc(cols * sizeof *tmp, err);
     if (!C || !tmp) {
@@ -175,7 +175,7 @@ int align_top_singular_vector(const float *A, size_t rows, size_t cols, double *
     }
     /* the top eigenvector of the PSD matrix C: first right singular vector */
     double *U = xl_malloc(cols * cols * sizeof *U, err), *V = xl_malloc(cols * cols * sizeof *V, err);
-    if (!U || !V || align_svd(C, cols, cols, U, tmp, V, err) < 0) {
+    if (!U || !V || xl_align_svd(C, cols, cols, U, tmp, V, err) < 0) {
         free(U), free(V), free(C), free(tmp);
         return -1;
     }

@@ -10,10 +10,10 @@
 #include "xl_io.h"
 #include "xl_parse.h"
 
-struct dt_dict {
+struct xl_dt_dict {
     bool lowercase;
-    w2v_words keys;    /* source phrases */
-    w2v_words targets; /* distinct target strings */
+    xl_w2v_words keys;    /* source phrases */
+    xl_w2v_words targets; /* distinct target strings */
     uint32_t *pair_key, *pair_tgt;
     size_t n_pairs, cap_pairs;
     size_t max_phrase; /* tokens in the longest key */
@@ -46,18 +46,18 @@ static size_t normalise_phrase(const char *s, size_t len, bool lower, xl_buf *b,
     return n;
 }
 
-void dt_dict_free(dt_dict *d)
+void xl_dt_dict_free(xl_dt_dict *d)
 {
     if (!d) return;
-    w2v_words_free(&d->keys);
-    w2v_words_free(&d->targets);
+    xl_w2v_words_free(&d->keys);
+    xl_w2v_words_free(&d->targets);
     free(d->pair_key), free(d->pair_tgt), free(d->best);
     free(d);
 }
 
-size_t dt_dict_entries(const dt_dict *d) { return d->keys.n; }
+size_t xl_dt_dict_entries(const xl_dt_dict *d) { return d->keys.n; }
 
-static int choose_first(dt_dict *d, xl_error *err)
+static int choose_first(xl_dt_dict *d, xl_error *err)
 {
     free(d->best);
     d->best = xl_malloc((d->keys.n ? d->keys.n : 1) * sizeof *d->best, err);
@@ -68,18 +68,18 @@ static int choose_first(dt_dict *d, xl_error *err)
     return 0;
 }
 
-int dt_dict_load_memory(const char *data, size_t len, const char *name, bool lowercase, dt_dict **out, xl_error *err)
+int xl_dt_dict_load_memory(const char *data, size_t len, const char *name, bool lowercase, xl_dt_dict **out, xl_error *err)
 {
-    dt_dict *d = xl_calloc(1, sizeof *d, err);
+    xl_dt_dict *d = xl_calloc(1, sizeof *d, err);
     if (!d) return -1;
     d->lowercase = lowercase;
-    w2v_words_init(&d->keys);
-    w2v_words_init(&d->targets);
+    xl_w2v_words_init(&d->keys);
+    xl_w2v_words_init(&d->targets);
     xl_buf kb, tb;
     xl_buf_init(&kb);
     xl_buf_init(&tb);
-    w2v_words seen_pairs; /* "key\x01target" */
-    w2v_words_init(&seen_pairs);
+    xl_w2v_words seen_pairs; /* "key\x01target" */
+    xl_w2v_words_init(&seen_pairs);
     size_t lineno = 0, p = 0;
     int rc = 0;
     while (p < len && rc == 0) {
@@ -134,8 +134,8 @@ int dt_dict_load_memory(const char *data, size_t len, const char *name, bool low
             rc = xl_fail(err, XL_ERR_FORMAT, "%s:%zu: empty source or target", name, lineno);
             break;
         }
-        int64_t k = w2v_words_intern(&d->keys, kb.data, kb.len, NULL, err);
-        int64_t t = k < 0 ? -1 : w2v_words_intern(&d->targets, tb.data, tb.len, NULL, err);
+        int64_t k = xl_w2v_words_intern(&d->keys, kb.data, kb.len, NULL, err);
+        int64_t t = k < 0 ? -1 : xl_w2v_words_intern(&d->targets, tb.data, tb.len, NULL, err);
         if (t < 0) {
             rc = -1;
             break;
@@ -144,7 +144,7 @@ int dt_dict_load_memory(const char *data, size_t len, const char *name, bool low
         char pk[32];
         int pkl = snprintf(pk, sizeof pk, "%lld:%lld", (long long)k, (long long)t);
         bool added;
-        if (w2v_words_intern(&seen_pairs, pk, (size_t)pkl, &added, err) < 0) {
+        if (xl_w2v_words_intern(&seen_pairs, pk, (size_t)pkl, &added, err) < 0) {
             rc = -1;
             break;
         }
@@ -171,31 +171,31 @@ int dt_dict_load_memory(const char *data, size_t len, const char *name, bool low
     }
     xl_buf_free(&kb);
     xl_buf_free(&tb);
-    w2v_words_free(&seen_pairs);
+    xl_w2v_words_free(&seen_pairs);
     if (rc == 0) rc = choose_first(d, err);
     if (rc < 0) {
-        dt_dict_free(d);
+        xl_dt_dict_free(d);
         return -1;
     }
     *out = d;
     return 0;
 }
 
-int dt_dict_load(const char *path, bool lowercase, dt_dict **out, xl_error *err)
+int xl_dt_dict_load(const char *path, bool lowercase, xl_dt_dict **out, xl_error *err)
 {
     char *data;
     size_t len;
     if (xl_read_file_ex(path, XL_READ_MAX_TEXT, "XL_READ_MAX_TEXT", XL_TEXT_HEAD, xl_head_is_text,
                         &data, &len, err) < 0) return -1;
-    int rc = dt_dict_load_memory(data, len, path, lowercase, out, err);
+    int rc = xl_dt_dict_load_memory(data, len, path, lowercase, out, err);
     free(data);
     return rc;
 }
 
-int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err)
+int xl_dt_dict_set_counts(xl_dt_dict *d, const char *counts_path, xl_error *err)
 {
-    w2v_words words;
-    w2v_words_init(&words);
+    xl_w2v_words words;
+    xl_w2v_words_init(&words);
     uint64_t *counts = NULL;
     size_t cap = 0;
     xl_lines r;
@@ -217,7 +217,7 @@ int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err)
         size_t wl = sp;
         while (wl > 0 && is_ws(line[wl - 1])) wl--;
         bool added;
-        int64_t id = w2v_words_intern(&words, line, wl, &added, err);
+        int64_t id = xl_w2v_words_intern(&words, line, wl, &added, err);
         if (id < 0) {
             rc = -1;
             break;
@@ -238,13 +238,13 @@ int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err)
         uint64_t *score = xl_malloc((d->targets.n ? d->targets.n : 1) * sizeof *score, err);
         if (!score) rc = -1;
         for (size_t t = 0; rc >= 0 && t < d->targets.n; t++) {
-            const char *s = w2v_words_get(&d->targets, t);
+            const char *s = xl_w2v_words_get(&d->targets, t);
             size_t l = d->targets.word_len[t], p = 0;
             uint64_t m = UINT64_MAX;
             while (p < l) {
                 size_t q = p;
                 while (q < l && s[q] != ' ') q++;
-                int64_t id = w2v_words_find(&words, s + p, q - p);
+                int64_t id = xl_w2v_words_find(&words, s + p, q - p);
                 uint64_t c = id >= 0 ? counts[id] : 0;
                 if (c < m) m = c;
                 p = q + 1;
@@ -261,19 +261,19 @@ int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err)
         }
         free(score);
     }
-    w2v_words_free(&words);
+    xl_w2v_words_free(&words);
     free(counts);
     return rc < 0 ? -1 : 0;
 }
 
-int dt_dict_set_lm(dt_dict *d, const xl_ngram_model *lm, xl_error *err)
+int xl_dt_dict_set_lm(xl_dt_dict *d, const xl_ngram_model *lm, xl_error *err)
 {
     /* score of every target: min over its words of the unigram log10 p(w);
      * a word that is not a unigram of the model (id <unk>) scores -inf */
     float *score = xl_malloc((d->targets.n ? d->targets.n : 1) * sizeof *score, err);
     if (!score) return -1;
     for (size_t t = 0; t < d->targets.n; t++) {
-        const char *s = w2v_words_get(&d->targets, t);
+        const char *s = xl_w2v_words_get(&d->targets, t);
         size_t l = d->targets.word_len[t], p = 0;
         float m = INFINITY;
         while (p < l) {
@@ -299,7 +299,7 @@ int dt_dict_set_lm(dt_dict *d, const xl_ngram_model *lm, xl_error *err)
     return 0;
 }
 
-int dt_translate_line(const dt_dict *d, const char *line, size_t len, bool drop_unknown, xl_buf *out, dt_stats *stats,
+int xl_dt_translate_line(const xl_dt_dict *d, const char *line, size_t len, bool drop_unknown, xl_buf *out, xl_dt_stats *stats,
                       xl_error *err)
 {
     /* token boundaries */
@@ -339,7 +339,7 @@ int dt_translate_line(const dt_dict *d, const char *line, size_t len, bool drop_
             int fail;
             normalise_phrase(line + tb[i], te[i + m - 1] - tb[i], d->lowercase, &key, err, &fail);
             if (fail) goto done;
-            int64_t k = w2v_words_find(&d->keys, key.data ? key.data : "", key.len);
+            int64_t k = xl_w2v_words_find(&d->keys, key.data ? key.data : "", key.len);
             if (k >= 0 && d->best[k] >= 0) {
                 hit = d->best[k];
                 used = m;
@@ -352,7 +352,7 @@ int dt_translate_line(const dt_dict *d, const char *line, size_t len, bool drop_
                 stats->phrases += used > 1;
             }
             if ((!first && xl_buf_putc(out, ' ', err) < 0) ||
-                xl_buf_append(out, w2v_words_get(&d->targets, (size_t)hit), d->targets.word_len[hit], err) < 0)
+                xl_buf_append(out, xl_w2v_words_get(&d->targets, (size_t)hit), d->targets.word_len[hit], err) < 0)
                 goto done;
             first = false;
         } else {

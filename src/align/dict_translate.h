@@ -13,7 +13,7 @@
  *     as common as its rarest word).  Frequencies come from a "word count"
  *     file (`xlrec w2v train --save-vocab`, word2vec -save-vocab, or any
  *     unigram count list) or from the unigram log10 probabilities of an ARPA
- *     model (dt_dict_set_lm; a word absent from the model's unigrams scores
+ *     model (xl_dt_dict_set_lm; a word absent from the model's unigrams scores
  *     log10 0 = -inf, not <unk>'s probability); without either, or on ties,
  *     the first target listed wins.
  *   - Translation of a tokenised line (tokens split at ASCII white space):
@@ -31,24 +31,24 @@
 #include "xl_alloc.h"
 #include "xl_error.h"
 
-typedef struct dt_dict dt_dict;
+typedef struct xl_dt_dict xl_dt_dict;
 
-typedef struct dt_stats {
+typedef struct xl_dt_stats {
     size_t tokens, translated_tokens, unknown_tokens, phrases;
-} dt_stats;
+} xl_dt_stats;
 
-int dt_dict_load(const char *path, bool lowercase, dt_dict **out, xl_error *err);
-int dt_dict_load_memory(const char *data, size_t len, const char *name, bool lowercase, dt_dict **out, xl_error *err);
-size_t dt_dict_entries(const dt_dict *d);
+int xl_dt_dict_load(const char *path, bool lowercase, xl_dt_dict **out, xl_error *err);
+int xl_dt_dict_load_memory(const char *data, size_t len, const char *name, bool lowercase, xl_dt_dict **out, xl_error *err);
+size_t xl_dt_dict_entries(const xl_dt_dict *d);
 /* Pivot-language unigram counts ("word count" per line). */
-int dt_dict_set_counts(dt_dict *d, const char *counts_path, xl_error *err);
+int xl_dt_dict_set_counts(xl_dt_dict *d, const char *counts_path, xl_error *err);
 /* Pivot-language unigram log10 probabilities from an n-gram model (e.g. read
  * with xl_ngram_model_read_arpa); only the model's unigram entries are used.
  * A multi-word target scores as its least probable word. */
-int dt_dict_set_lm(dt_dict *d, const xl_ngram_model *lm, xl_error *err);
+int xl_dt_dict_set_lm(xl_dt_dict *d, const xl_ngram_model *lm, xl_error *err);
 /* Translate one tokenised line; appends to out (no newline). */
-int dt_translate_line(const dt_dict *d, const char *line, size_t len, bool drop_unknown, xl_buf *out, dt_stats *stats,
+int xl_dt_translate_line(const xl_dt_dict *d, const char *line, size_t len, bool drop_unknown, xl_buf *out, xl_dt_stats *stats,
                       xl_error *err);
-void dt_dict_free(dt_dict *d);
+void xl_dt_dict_free(xl_dt_dict *d);
 
 #endif /* DICT_TRANSLATE_H */

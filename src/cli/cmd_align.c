@@ -13,7 +13,7 @@
 #include "xl_npy.h"
 #include "xl_thread.h"
 
-static void report(const char *stage, const align_eval_result *nn, const align_eval_result *csls)
+static void report(const char *stage, const xl_align_eval_result *nn, const xl_align_eval_result *csls)
 {
 #define P(h, r) ((r)->queries ? 100.0 * (double)(h) / (double)(r)->queries : 0.0)
     printf("%-22s NN   P@1 %5.2f  P@5 %5.2f  P@10 %5.2f   CSLS P@1 %5.2f  P@5 %5.2f  P@10 %5.2f   (%zu queries)\n", stage,
@@ -23,17 +23,17 @@ static void report(const char *stage, const align_eval_result *nn, const align_e
     fflush(stdout);
 }
 
-static int evaluate(const char *stage, const w2v_vectors *src, const w2v_vectors *tgt, const float *W,
-                    const align_dict *test, align_options *o, xl_error *err)
+static int evaluate(const char *stage, const xl_w2v_vectors *src, const xl_w2v_vectors *tgt, const float *W,
+                    const xl_align_dict *test, xl_align_options *o, xl_error *err)
 {
-    w2v_vectors mapped;
-    if (align_apply(src, W, &mapped, err) < 0) return -1;
-    align_eval_result nn, cs;
+    xl_w2v_vectors mapped;
+    if (xl_align_apply(src, W, &mapped, err) < 0) return -1;
+    xl_align_eval_result nn, cs;
     o->csls = false;
-    int rc = align_eval(&mapped, tgt, test, o, &nn, err);
+    int rc = xl_align_eval(&mapped, tgt, test, o, &nn, err);
     o->csls = true;
-    if (rc == 0) rc = align_eval(&mapped, tgt, test, o, &cs, err);
-    w2v_vectors_free(&mapped);
+    if (rc == 0) rc = xl_align_eval(&mapped, tgt, test, o, &cs, err);
+    xl_w2v_vectors_free(&mapped);
     if (rc == 0) report(stage, &nn, &cs);
     return rc;
 }
@@ -89,41 +89,41 @@ int cmd_align(int argc, char **argv)
         return rc;
     xl_error err;
     xl_error_clear(&err);
-    w2v_vectors src, tgt;
+    xl_w2v_vectors src, tgt;
     memset(&tgt, 0, sizeof tgt);
-    align_dict train = {0}, test = {0};
+    xl_align_dict train = {0}, test = {0};
     float *W = NULL;
     rc = -1;
-    if (w2v_vectors_read(src_path, W2V_FORMAT_AUTO, 0, &src, &err) < 0) return xl_cli_runtime_error(&err);
-    if (w2v_vectors_read(tgt_path, W2V_FORMAT_AUTO, 0, &tgt, &err) < 0) goto done;
+    if (xl_w2v_vectors_read(src_path, W2V_FORMAT_AUTO, 0, &src, &err) < 0) return xl_cli_runtime_error(&err);
+    if (xl_w2v_vectors_read(tgt_path, W2V_FORMAT_AUTO, 0, &tgt, &err) < 0) goto done;
     if (src.dim != tgt.dim) {
         xl_fail(&err, XL_ERR_USAGE, "dimensions differ: %s has %zu, %s has %zu", src_path, src.dim, tgt_path, tgt.dim);
         goto done;
     }
-    if (align_normalize(&src, normalize, &err) < 0 || align_normalize(&tgt, normalize, &err) < 0) goto done;
-    align_dict_stats st;
+    if (xl_align_normalize(&src, normalize, &err) < 0 || xl_align_normalize(&tgt, normalize, &err) < 0) goto done;
+    xl_align_dict_stats st;
     if (dict_path) {
-        align_dict all;
-        if (align_dict_load(dict_path, &src, &tgt, &all, &st, &err) < 0) goto done;
+        xl_align_dict all;
+        if (xl_align_dict_load(dict_path, &src, &tgt, &all, &st, &err) < 0) goto done;
         printf("dictionary %s: %zu pairs, %zu with a word outside the vocabularies, %zu duplicates, %zu usable\n",
                dict_path, st.pairs, st.oov_pairs, st.duplicates, all.n);
         if (all.n == 0) {
-            align_dict_free(&all);
+            xl_align_dict_free(&all);
             xl_fail(&err, XL_ERR_USAGE, "%s: no pair has both words in the vocabularies", dict_path);
             goto done;
         }
-        int r2 = align_dict_split(&all, (size_t)test_words, (uint64_t)seed, &train, &test, &err);
-        align_dict_free(&all);
+        int r2 = xl_align_dict_split(&all, (size_t)test_words, (uint64_t)seed, &train, &test, &err);
+        xl_align_dict_free(&all);
         if (r2 < 0) goto done;
         printf("split (seed %lld): test %zu source words / %zu pairs, train %zu source words / %zu pairs\n",
-               (long long)seed, align_dict_distinct_src(&test), test.n, align_dict_distinct_src(&train), train.n);
+               (long long)seed, xl_align_dict_distinct_src(&test), test.n, xl_align_dict_distinct_src(&train), train.n);
     } else {
-        if (align_dict_load(train_path, &src, &tgt, &train, &st, &err) < 0) goto done;
+        if (xl_align_dict_load(train_path, &src, &tgt, &train, &st, &err) < 0) goto done;
         printf("train dictionary %s: %zu pairs, %zu out of vocabulary, %zu usable\n", train_path, st.pairs,
                st.oov_pairs, train.n);
-        if (align_dict_load(test_path, &src, &tgt, &test, &st, &err) < 0) goto done;
+        if (xl_align_dict_load(test_path, &src, &tgt, &test, &st, &err) < 0) goto done;
         printf("test dictionary %s: %zu pairs, %zu out of vocabulary, %zu usable (%zu source words)\n", test_path,
-               st.pairs, st.oov_pairs, test.n, align_dict_distinct_src(&test));
+               st.pairs, st.oov_pairs, test.n, xl_align_dict_distinct_src(&test));
     }
     if (train.n == 0 || test.n == 0) {
         xl_fail(&err, XL_ERR_USAGE, "the %s dictionary has no pair in both vocabularies", train.n ? "test" : "train");
@@ -138,12 +138,12 @@ int cmd_align(int argc, char **argv)
     }
     W = xl_calloc(w_count, sizeof *W, &err); /* [dim, dim] */
     if (!W) goto done;
-    align_options o = {(size_t)max_vocab, (size_t)csls_k, false, (size_t)refine_rank, (int)threads};
-    if (align_procrustes(&src, &tgt, &train, W, &err) < 0) goto done;
+    xl_align_options o = {(size_t)max_vocab, (size_t)csls_k, false, (size_t)refine_rank, (int)threads};
+    if (xl_align_procrustes(&src, &tgt, &train, W, &err) < 0) goto done;
     if (evaluate("procrustes", &src, &tgt, W, &test, &o, &err) < 0) goto done;
     for (int64_t it = 0; it < refine; it++) {
         size_t n;
-        if (align_refine_step(&src, &tgt, &o, W, &n, &err) < 0) goto done;
+        if (xl_align_refine_step(&src, &tgt, &o, W, &n, &err) < 0) goto done;
         char stage[64];
         snprintf(stage, sizeof stage, "refine %lld (%zu pairs)", (long long)(it + 1), n);
         if (evaluate(stage, &src, &tgt, W, &test, &o, &err) < 0) goto done;
@@ -153,19 +153,19 @@ int cmd_align(int argc, char **argv)
         if (xl_npy_write(out_matrix, W, 2, shape, &err) < 0) goto done;
     }
     if (out_src) {
-        w2v_vectors mapped;
-        if (align_apply(&src, W, &mapped, &err) < 0) goto done;
-        int r2 = w2v_vectors_write(out_src, &mapped, binary ? W2V_FORMAT_BINARY : W2V_FORMAT_TEXT, &err);
-        w2v_vectors_free(&mapped);
+        xl_w2v_vectors mapped;
+        if (xl_align_apply(&src, W, &mapped, &err) < 0) goto done;
+        int r2 = xl_w2v_vectors_write(out_src, &mapped, binary ? W2V_FORMAT_BINARY : W2V_FORMAT_TEXT, &err);
+        xl_w2v_vectors_free(&mapped);
         if (r2 < 0) goto done;
     }
-    if (out_tgt && w2v_vectors_write(out_tgt, &tgt, binary ? W2V_FORMAT_BINARY : W2V_FORMAT_TEXT, &err) < 0) goto done;
+    if (out_tgt && xl_w2v_vectors_write(out_tgt, &tgt, binary ? W2V_FORMAT_BINARY : W2V_FORMAT_TEXT, &err) < 0) goto done;
     rc = 0;
 done:
     free(W);
-    align_dict_free(&train);
-    align_dict_free(&test);
-    w2v_vectors_free(&src);
-    w2v_vectors_free(&tgt);
+    xl_align_dict_free(&train);
+    xl_align_dict_free(&test);
+    xl_w2v_vectors_free(&src);
+    xl_w2v_vectors_free(&tgt);
     return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
 }

@@ -31,10 +31,10 @@ static int direction(const float *Q, const float *T, size_t n, size_t dim, bool 
         r_t = xl_calloc(n ? n : 1, sizeof *r_t, err);
         pen = r_t ? xl_calloc(n ? n : 1, sizeof *pen, err) : NULL;
         if (!r_t || !pen) goto done;
-        if (align_mean_topk(T, n, Q, n, dim, k, threads, r_t, err) < 0) goto done;
+        if (xl_align_mean_topk(T, n, Q, n, dim, k, threads, r_t, err) < 0) goto done;
         for (size_t i = 0; i < n; i++) pen[i] = 0.5f * r_t[i];
     }
-    if (align_topk(Q, n, T, n, dim, pen, 1, threads, ids, sc, err) < 0) goto done;
+    if (xl_align_topk(Q, n, T, n, dim, pen, 1, threads, ids, sc, err) < 0) goto done;
     *hits = 0;
     for (size_t i = 0; i < n; i++) *hits += ids[i] == (int64_t)i;
     rc = 0;

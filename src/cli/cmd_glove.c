@@ -199,8 +199,12 @@ static void print_cost(void *ctx, int iteration, double cost)
 static int glove_train_cmd(int argc, char **argv)
 {
     const char *input = "cooccurrence.shuf.bin", *vocab_file = "vocab.txt", *save = "vectors", *w2v_out = NULL;
-    int64_t size = 50, iter = 25, threads = XL_THREADS_DEFAULT, binary = 0, model = 2, header = 0, seed = 1, verbose = 1;
-    double eta = 0.05, alpha = 0.75, x_max = 100, clip = 100;
+    /* the training options start from the library's defaults (xl_glove_train_defaults), which --help prints */
+    xl_glove_train_opts o;
+    xl_glove_train_defaults(&o);
+    int64_t size = o.vector_size, iter = o.iterations, threads = o.threads, binary = 0, model = 2, header = 0,
+            seed = (int64_t)o.seed, verbose = 1;
+    double eta = o.eta, alpha = o.alpha, x_max = o.x_max, clip = o.grad_clip;
     const xl_option opts[] = {
         {"input-file", 0, XL_OPT_STRING, &input, "FILE", "shuffled records",
          0, 0, NULL},
@@ -233,16 +237,18 @@ static int glove_train_cmd(int argc, char **argv)
     xl_args args;
     int rc = parse(&spec, opts, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
+    /* AdaGrad passes over the records --iter times (and seeks back to read them again), so a pipe
+     * cannot be the input: refused here, before anything is read */
+    if (strcmp(input, "-") == 0)
+        return xl_cli_usage_error(&spec, "--input-file -: training reads the co-occurrence records once per "
+                                         "iteration; give a file (glove shuffle -o FILE)");
     xl_error err;
     xl_error_clear(&err);
-    /* the words are not needed while training (the reference only counts the
-     * lines): count and check the rows now, read the words for the output */
-    size_t vocab_size;
-    if (xl_glove_vocab_rows(vocab_file, &vocab_size, &err) < 0) return xl_cli_runtime_error(&err);
+    /* the vocabulary is read once, before training (its words name the output rows), so
+     * --vocab-file - works and the file cannot change under a long run */
     xl_glove_vocab v;
-    memset(&v, 0, sizeof v);
-    xl_glove_train_opts o;
-    xl_glove_train_defaults(&o);
+    if (xl_glove_vocab_read(vocab_file, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    size_t vocab_size = v.words.n;
     o.vector_size = (int)size;
     o.iterations = (int)iter;
     o.threads = (int)threads;
@@ -262,7 +268,7 @@ static int glove_train_cmd(int argc, char **argv)
     char *path = malloc(n);
     xl_glove_model m;
     memset(&m, 0, sizeof m);
-    w2v_vectors vec;
+    xl_w2v_vectors vec;
     memset(&vec, 0, sizeof vec);
     rc = -1;
     if (!path) {
@@ -277,12 +283,6 @@ static int glove_train_cmd(int argc, char **argv)
         (xl_glove_check_not_input(w2v_out, input, &err) < 0 || xl_glove_check_not_input(w2v_out, vocab_file, &err) < 0))
         goto done;
     if (xl_glove_train(input, vocab_size, &o, &m, NULL, &err) < 0) goto done;
-    if (xl_glove_vocab_read(vocab_file, &v, &err) < 0) goto done;
-    if (v.words.n != vocab_size) {
-        xl_fail(&err, XL_ERR_FORMAT, "%s: changed during training (%zu words, then %zu)", vocab_file, vocab_size,
-                v.words.n);
-        goto done;
-    }
     if (binary > 0) {
         snprintf(path, n, "%s.bin", save);
         if (xl_glove_write_binary(path, &m, &err) < 0) goto done;
@@ -296,12 +296,12 @@ static int glove_train_cmd(int argc, char **argv)
     }
     if (w2v_out) {
         if (xl_glove_model_to_vectors(&m, &v, (xl_glove_save_model)model, true, &vec, &err) < 0) goto done;
-        if (w2v_vectors_write(w2v_out, &vec, W2V_FORMAT_BINARY, &err) < 0) goto done;
+        if (xl_w2v_vectors_write(w2v_out, &vec, W2V_FORMAT_BINARY, &err) < 0) goto done;
     }
     rc = 0;
 done:
     free(path);
-    w2v_vectors_free(&vec);
+    xl_w2v_vectors_free(&vec);
     xl_glove_model_free(&m);
     xl_glove_vocab_free(&v);
     return rc < 0 ? xl_cli_runtime_error(&err) : 0;

@@ -52,9 +52,9 @@ static int check_like_loader(const xl_model *m, bool check_weights, xl_error *er
     xl_kernels_free(&k);
     if (rc < 0) return -1;
     if (xl_model_vocab_count(m) > 0) {
-        wordpiece *wp = xl_model_tokenizer(m, err);
+        xl_wordpiece *wp = xl_model_tokenizer(m, err);
         if (wp == NULL) return -1;
-        wordpiece_free(wp);
+        xl_wordpiece_free(wp);
     }
     return 0;
 }

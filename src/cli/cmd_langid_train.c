@@ -19,7 +19,7 @@ int cmd_langid_train(int argc, char **argv)
     const char *out = NULL, *dev = NULL, *scripts = NULL;
     int64_t order = o.max_order, features = (int64_t)o.n_features, cands = (int64_t)o.candidates, max_chars = 0;
     double mu = o.mu, sw = o.script_weight, lambda = o.lambda;
-    bool quiet = false;
+    bool quiet = false, neighbour = false;
     const xl_option opts[] = {
         {"out", 'o', XL_OPT_STRING, &out, "PATH", "model file to write (required)", 0, 0, NULL},
         {"dev", 0, XL_OPT_STRING, &dev, "FILE", "held-out lang<TAB>text lines to fit the temperatures", 0, 0, NULL},
@@ -37,6 +37,9 @@ int cmd_langid_train(int argc, char **argv)
          NULL},
         {"script-weight", 0, XL_OPT_DOUBLE, &sw, "X", "weight of the script model per letter", 0, 100,
          NULL},
+        {"neighbour-features", 0, XL_OPT_FLAG, &neighbour, NULL,
+         "also select n-grams that tell each language from its closest other language (half of the n-gram budget)",
+         0, 0, NULL},
         {"max-chars", 0, XL_OPT_INT, &max_chars, "N", "letters read per language (0 = all)", 0, 1e15, NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no progress on stderr", 0, 0, NULL},
         {0}};
@@ -59,6 +62,7 @@ int cmd_langid_train(int argc, char **argv)
     o.mu = mu;
     o.lambda = lambda;
     o.script_weight = sw;
+    o.neighbour_features = neighbour;
     o.max_chars_per_lang = (size_t)max_chars;
     o.dev_path = dev;
     o.scripts_path = scripts;

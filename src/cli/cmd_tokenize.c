@@ -9,7 +9,7 @@
 #include "xl_cli.h"
 #include "xl_io.h"
 
-static int write_line(const wordpiece *wp, const wordpiece_encoding *e, const char *mode, const char *a, size_t alen,
+static int write_line(const xl_wordpiece *wp, const xl_wordpiece_encoding *e, const char *mode, const char *a, size_t alen,
                       const char *b, size_t blen, xl_buf *out, xl_error *err)
 {
     xl_buf_clear(out);
@@ -18,13 +18,13 @@ static int write_line(const wordpiece *wp, const wordpiece_encoding *e, const ch
         int rc;
         if (!strcmp(mode, "tokens")) {
             size_t n = 0;
-            const char *t = wordpiece_id_to_token(wp, e->ids[k], &n);
+            const char *t = xl_wordpiece_id_to_token(wp, e->ids[k], &n);
             rc = t ? xl_buf_append(out, t, n, err) : xl_buf_printf(out, err, "<%d>", (int)e->ids[k]);
         } else if (!strcmp(mode, "offsets")) {
             const char *text = e->sequence[k] == 1 ? b : a;
             size_t tlen = e->sequence[k] == 1 ? blen : alen;
-            size_t s = wordpiece_byte_to_char(text, tlen, e->offsets[2 * k]);
-            size_t t = wordpiece_byte_to_char(text, tlen, e->offsets[2 * k + 1]);
+            size_t s = xl_wordpiece_byte_to_char(text, tlen, e->offsets[2 * k]);
+            size_t t = xl_wordpiece_byte_to_char(text, tlen, e->offsets[2 * k + 1]);
             rc = xl_buf_printf(out, err, "%zu:%zu", s, t);
         } else {
             rc = xl_buf_printf(out, err, "%d", (int)e->ids[k]);
@@ -79,10 +79,10 @@ int cmd_tokenize(int argc, char **argv)
     const char *mode = tokens ? "tokens" : offsets ? "offsets" : "ids";
     xl_error err;
     xl_error_clear(&err);
-    wordpiece *wp = wordpiece_load(vocab ? vocab : tokenizer, lowercase ? 1 : cased ? 0 : -1, &err);
+    xl_wordpiece *wp = xl_wordpiece_load(vocab ? vocab : tokenizer, lowercase ? 1 : cased ? 0 : -1, &err);
     if (!wp) return xl_cli_runtime_error(&err);
-    wordpiece_encode_options eo;
-    wordpiece_encode_options_default(&eo);
+    xl_wordpiece_encode_options eo;
+    xl_wordpiece_encode_options_default(&eo);
     eo.add_special_tokens = !no_special;
     eo.max_length = (size_t)max_len;
     eo.truncation = !strcmp(truncation, "only_first")    ? WORDPIECE_TRUNC_ONLY_FIRST
@@ -91,12 +91,12 @@ int cmd_tokenize(int argc, char **argv)
     const char *path = args.n_positional ? args.positional[0] : "-";
     xl_lines lines;
     if (xl_lines_open(&lines, path, &err) < 0) {
-        wordpiece_free(wp);
+        xl_wordpiece_free(wp);
         return xl_cli_runtime_error(&err);
     }
     lines.strip_cr = false; /* "\r" is text (whitespace for BERT) */
-    wordpiece_encoding enc;
-    wordpiece_encoding_init(&enc);
+    xl_wordpiece_encoding enc;
+    xl_wordpiece_encoding_init(&enc);
     xl_buf out;
     xl_buf_init(&out);
     const char *line;
@@ -116,7 +116,7 @@ int cmd_tokenize(int argc, char **argv)
             b = tab + 1;
             blen = len - alen - 1;
         }
-        if (wordpiece_encode(wp, line, alen, b, blen, &eo, &enc, &err) < 0 ||
+        if (xl_wordpiece_encode(wp, line, alen, b, blen, &eo, &enc, &err) < 0 ||
             write_line(wp, &enc, mode, line, alen, b, blen, &out, &err) < 0) {
             xl_error_prefix(&err, "%s:%llu", path, (unsigned long long)lines.lineno);
             rc = -1;
@@ -125,8 +125,8 @@ int cmd_tokenize(int argc, char **argv)
     }
     xl_lines_close(&lines);
     xl_buf_free(&out);
-    wordpiece_encoding_free(&enc);
-    wordpiece_free(wp);
+    xl_wordpiece_encoding_free(&enc);
+    xl_wordpiece_free(wp);
     if (rc < 0) return xl_cli_runtime_error(&err);
     if (fflush(stdout) != 0) {
         xl_fail(&err, XL_ERR_IO, "stdout: write failed");

@@ -73,9 +73,13 @@ int cmd_train_encoder(int argc, char **argv)
     xl_train_opts o;
     xl_train_opts_default(&o);
     const char *objective = "rank", *config = NULL, *pooling = "mean", *schedule = "linear", *simd = "auto";
-    int64_t batch = 32, accum = 1, max_len = 128, warmup = 0, steps = 0, threads = 1, seed = 1, eval_every = 100;
-    int64_t eval_max = 1000, stop_after = 0, log_every = 10;
-    double epochs = 1.0, lr = 1e-4, save_every = 0, clip = 1.0, wd = 0.01, eps = 1e-6, dropout = 0.1;
+    /* every option starts from the library's default (xl_train_opts_default), which --help prints */
+    int64_t batch = (int64_t)o.batch, accum = (int64_t)o.accum, max_len = (int64_t)o.max_len,
+            warmup = (int64_t)o.warmup, steps = (int64_t)o.steps, threads = o.threads, seed = (int64_t)o.seed,
+            eval_every = (int64_t)o.eval_every;
+    int64_t eval_max = (int64_t)o.eval_max, stop_after = (int64_t)o.stop_after, log_every = 10;
+    double epochs = o.epochs, lr = o.lr, save_every = o.save_every_min, clip = o.clip, wd = o.adamw.weight_decay,
+           eps = o.adamw.eps, dropout = o.dropout;
     double margin = o.margin, scale = o.scale;
     bool lazy = false;
     const xl_option opts[] = {
@@ -163,6 +167,15 @@ int cmd_train_encoder(int argc, char **argv)
     if (o.w_mlm > 0 && o.pairs == NULL && o.mono == NULL)
         return xl_cli_usage_error(&spec, "the mlm objective needs --mono FILE (or --pairs FILE)");
     if (o.w_rank > 0 && batch < 2) return xl_cli_usage_error(&spec, "the rank objective needs --batch of at least 2");
+    /* The corpora are indexed by byte offset and read again in a new order every epoch, and a
+     * checkpoint is read by offset: none can be a pipe, so `-` is refused here (exit 2).  --init and
+     * --vocab are read once and take `-` (standard input) like every other command's inputs. */
+    const char *seekable[] = {o.pairs, o.mono, o.eval_pairs, o.resume};
+    const char *seekable_names[] = {"--pairs", "--mono", "--eval-pairs", "--resume"};
+    for (size_t i = 0; i < 4; i++)
+        if (seekable[i] != NULL && strcmp(seekable[i], "-") == 0)
+            return xl_cli_usage_error(&spec, "%s -: %s is read by offset, more than once; give a file", seekable_names[i],
+                                      i < 3 ? "a training corpus" : "a checkpoint");
     /* outputs never clobber inputs (exit 2, as every command); the library checks again */
     const char *inputs[] = {o.pairs, o.mono, o.eval_pairs, o.init_model, o.vocab, o.resume};
     if ((rc = xl_cli_check_output(&spec, o.out, inputs, 6)) != XL_CLI_CONTINUE) return rc;

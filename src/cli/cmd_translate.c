@@ -44,44 +44,44 @@ int cmd_translate(int argc, char **argv)
     const char *path = args.n_positional ? args.positional[0] : "-";
     xl_error err;
     xl_error_clear(&err);
-    dt_dict *d;
-    if (dt_dict_load(dict_path, !keep_case, &d, &err) < 0) return xl_cli_runtime_error(&err);
-    if (counts && dt_dict_set_counts(d, counts, &err) < 0) {
-        dt_dict_free(d);
+    xl_dt_dict *d;
+    if (xl_dt_dict_load(dict_path, !keep_case, &d, &err) < 0) return xl_cli_runtime_error(&err);
+    if (counts && xl_dt_dict_set_counts(d, counts, &err) < 0) {
+        xl_dt_dict_free(d);
         return xl_cli_runtime_error(&err);
     }
     if (lm_path) {
         xl_ngram_model *lm = xl_ngram_model_read_arpa(lm_path, &err);
-        int lrc = lm ? dt_dict_set_lm(d, lm, &err) : -1;
+        int lrc = lm ? xl_dt_dict_set_lm(d, lm, &err) : -1;
         xl_ngram_model_free(lm);
         if (lrc < 0) {
-            dt_dict_free(d);
+            xl_dt_dict_free(d);
             return xl_cli_runtime_error(&err);
         }
     }
     xl_lines lines;
     if (xl_lines_open(&lines, path, &err) < 0) {
-        dt_dict_free(d);
+        xl_dt_dict_free(d);
         return xl_cli_runtime_error(&err);
     }
     xl_buf tok, out;
     xl_buf_init(&tok);
     xl_buf_init(&out);
-    dt_stats st = {0, 0, 0, 0};
+    xl_dt_stats st = {0, 0, 0, 0};
     const char *line;
     size_t len;
     while ((rc = xl_lines_next(&lines, &line, &len, &err)) > 0) {
         xl_buf_clear(&tok);
         xl_buf_clear(&out);
         if (!raw) {
-            if (sentvec_preprocess(line, len, &tok, &err) < 0) {
+            if (xl_sentvec_preprocess(line, len, &tok, &err) < 0) {
                 rc = -1;
                 break;
             }
             line = tok.data ? tok.data : "";
             len = tok.len;
         }
-        if (dt_translate_line(d, line, len, drop, &out, &st, &err) < 0 || xl_buf_putc(&out, '\n', &err) < 0) {
+        if (xl_dt_translate_line(d, line, len, drop, &out, &st, &err) < 0 || xl_buf_putc(&out, '\n', &err) < 0) {
             rc = -1;
             break;
         }
@@ -93,7 +93,7 @@ int cmd_translate(int argc, char **argv)
     xl_lines_close(&lines);
     xl_buf_free(&tok);
     xl_buf_free(&out);
-    dt_dict_free(d);
+    xl_dt_dict_free(d);
     if (rc < 0) return xl_cli_runtime_error(&err);
     fprintf(stderr, "xlrec translate: %zu tokens, %zu translated (%.1f %%), %zu unknown, %zu phrase matches\n", st.tokens,
             st.translated_tokens, st.tokens ? 100.0 * (double)st.translated_tokens / (double)st.tokens : 0.0,

@@ -78,7 +78,7 @@ typedef struct batch {
 
 typedef struct count_job {
     batch *b;
-    wordpiece_counter **counters;
+    xl_wordpiece_counter **counters;
     xl_error errs[XL_MAX_THREADS];
     int failed[XL_MAX_THREADS];
 } count_job;
@@ -87,7 +87,7 @@ static void count_range(void *ctx, size_t begin, size_t end, int tid)
 {
     count_job *j = ctx;
     for (size_t i = begin; i < end && !j->failed[tid]; i++)
-        if (wordpiece_counter_add_text(j->counters[tid], j->b->text.data + j->b->off[i], j->b->len[i],
+        if (xl_wordpiece_counter_add_text(j->counters[tid], j->b->text.data + j->b->off[i], j->b->len[i],
                                        &j->errs[tid]) < 0)
             j->failed[tid] = 1;
 }
@@ -177,19 +177,28 @@ static int split_specials(const char *s, char ***toks, size_t *n, xl_error *err)
 
 static int vocab_train_cmd(int argc, char **argv)
 {
-    int64_t vocab_size = 30000, min_frequency = 0, limit_alphabet = -1, threads = 1;
-    const char *columns = NULL, *specials = "[PAD],[UNK],[CLS],[SEP],[MASK]", *initial = NULL;
+    /* the options start from the library's defaults, which --help prints (once) */
+    xl_wordpiece_train_options o;
+    xl_wordpiece_train_options_default(&o);
+    char default_specials[256] = "";
+    for (size_t i = 0; i < o.n_special_tokens; i++) {
+        size_t at = strlen(default_specials);
+        snprintf(default_specials + at, sizeof default_specials - at, "%s%s", i ? "," : "", o.special_tokens[i]);
+    }
+    int64_t vocab_size = (int64_t)o.vocab_size, min_frequency = (int64_t)o.min_frequency, limit_alphabet = -1,
+            threads = XL_THREADS_DEFAULT;
+    const char *columns = NULL, *specials = default_specials, *initial = NULL;
     const char *output = "-", *json = NULL, *config = NULL, *strip = "auto", *chinese = "yes", *order = NULL;
     bool lowercase = false, quiet = false;
     const xl_option opts[] = {
-        {"vocab-size", 0, XL_OPT_INT, &vocab_size, "N", "target vocabulary size, special tokens included (30000)", 1,
+        {"vocab-size", 0, XL_OPT_INT, &vocab_size, "N", "target vocabulary size, special tokens included", 1,
          100000000, NULL},
-        {"min-frequency", 0, XL_OPT_INT, &min_frequency, "N", "stop merging below this pair count (0)", 0, 1e15, NULL},
-        {"limit-alphabet", 0, XL_OPT_INT, &limit_alphabet, "N", "keep only the N most frequent characters", 0,
-         100000000, NULL},
+        {"min-frequency", 0, XL_OPT_INT, &min_frequency, "N", "stop merging below this pair count", 0, 1e15, NULL},
+        {"limit-alphabet", 0, XL_OPT_INT, &limit_alphabet, "N", "keep only the N most frequent characters (-1: all)",
+         0, 100000000, NULL},
         {"initial-alphabet", 0, XL_OPT_STRING, &initial, "CHARS", "characters always in the alphabet", 0, 0, NULL},
         {"special-tokens", 0, XL_OPT_STRING, &specials, "LIST",
-         "special tokens first, comma/space separated (\"[PAD],[UNK],[CLS],[SEP],[MASK]\"; \"\" = none)", 0, 0, NULL},
+         "special tokens first, comma/space separated (\"\" = none)", 0, 0, NULL},
         {"lowercase", 0, XL_OPT_FLAG, &lowercase, NULL, "BertNormalizer lowercase (uncased vocabulary)", 0, 0, NULL},
         {"strip-accents", 0, XL_OPT_CHOICE, &strip, "WHEN", "strip accents (auto: when lowercasing, as HF)", 0, 0,
          "auto|yes|no"},
@@ -227,8 +236,6 @@ static int vocab_train_cmd(int argc, char **argv)
     if ((rc = check_outputs(&spec, &args, order, outs, 3)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
-    wordpiece_train_options o;
-    wordpiece_train_options_default(&o);
     o.vocab_size = (size_t)vocab_size;
     o.min_frequency = (uint64_t)min_frequency;
     if (limit_alphabet >= 0) o.limit_alphabet = (size_t)limit_alphabet;
@@ -240,10 +247,10 @@ static int vocab_train_cmd(int argc, char **argv)
     uint32_t *alphabet = NULL, *cont_order = NULL;
     size_t n_alphabet = 0, n_order = 0;
     int n_threads = xl_resolve_threads((int)threads);
-    wordpiece_counter *counters[XL_MAX_THREADS] = {0};
+    xl_wordpiece_counter *counters[XL_MAX_THREADS] = {0};
     count_job *job = NULL;
     batch b = {0};
-    wordpiece_vocab v = {0};
+    xl_wordpiece_vocab v = {0};
     xl_buf_init(&b.text);
     rc = -1;
     if (split_specials(specials, &spec_toks, &n_spec, &err) < 0) goto done;
@@ -273,7 +280,7 @@ static int vocab_train_cmd(int argc, char **argv)
     job = xl_calloc(1, sizeof *job, &err);
     if (!job) goto done;
     for (int t = 0; t < n_threads; t++)
-        if (!(counters[t] = wordpiece_counter_create(&o, &err))) goto done;
+        if (!(counters[t] = xl_wordpiece_counter_create(&o, &err))) goto done;
     job->b = &b;
     job->counters = counters;
     double t0 = xl_time_now();
@@ -321,29 +328,29 @@ static int vocab_train_cmd(int argc, char **argv)
     }
     if (flush_batch(&b, job, n_threads, &err) < 0) goto done;
     for (int t = 1; t < n_threads; t++) {
-        if (wordpiece_counter_merge(counters[0], counters[t], &err) < 0) goto done;
-        wordpiece_counter_free(counters[t]);
+        if (xl_wordpiece_counter_merge(counters[0], counters[t], &err) < 0) goto done;
+        xl_wordpiece_counter_free(counters[t]);
         counters[t] = NULL;
     }
     double t1 = xl_time_now();
-    if (wordpiece_train(counters[0], &o, &v, &err) < 0) goto done;
+    if (xl_wordpiece_train(counters[0], &o, &v, &err) < 0) goto done;
     double t2 = xl_time_now();
     if (!quiet)
         fprintf(stderr,
                 "xlrec vocab train: %llu lines, %llu words (%zu distinct) counted in %.1f s; %zu tokens (%zu special, "
                 "%zu characters, %zu ##characters, %zu merges, last merge count %llu) in %.1f s\n",
-                (unsigned long long)n_lines, (unsigned long long)wordpiece_counter_total(counters[0]),
-                wordpiece_counter_distinct(counters[0]), t1 - t0, v.n, v.n_special, v.n_alphabet, v.n_continuation,
+                (unsigned long long)n_lines, (unsigned long long)xl_wordpiece_counter_total(counters[0]),
+                xl_wordpiece_counter_distinct(counters[0]), t1 - t0, v.n, v.n_special, v.n_alphabet, v.n_continuation,
                 v.n_merges, (unsigned long long)v.last_merge_count, t2 - t1);
-    if (wordpiece_vocab_write_txt(&v, output, &err) < 0) goto done;
-    if (json && wordpiece_vocab_write_json(&v, &o, json, &err) < 0) goto done;
-    if (config && wordpiece_vocab_write_config(&o, config, &err) < 0) goto done;
+    if (xl_wordpiece_vocab_write_txt(&v, output, &err) < 0) goto done;
+    if (json && xl_wordpiece_vocab_write_json(&v, &o, json, &err) < 0) goto done;
+    if (config && xl_wordpiece_vocab_write_config(&o, config, &err) < 0) goto done;
     rc = XL_EXIT_OK;
 done:
     if (rc < 0) rc = xl_cli_runtime_error(&err);
 out:
-    wordpiece_vocab_free(&v);
-    for (int t = 0; t < n_threads; t++) wordpiece_counter_free(counters[t]);
+    xl_wordpiece_vocab_free(&v);
+    for (int t = 0; t < n_threads; t++) xl_wordpiece_counter_free(counters[t]);
     free(job);
     xl_buf_free(&b.text);
     free(b.off);
@@ -417,9 +424,9 @@ static int for_each_text(const text_source *src, text_fn fn, void *ctx, xl_error
 }
 
 typedef struct stats_ctx {
-    const wordpiece *wp;
-    wordpiece_encoding enc;
-    wordpiece_encode_options eo;
+    const xl_wordpiece *wp;
+    xl_wordpiece_encoding enc;
+    xl_wordpiece_encode_options eo;
     int32_t unk;
     size_t prefix_len;
     const char *prefix;
@@ -433,13 +440,9 @@ static lang_stats *lang_slot(stats_ctx *s, const char *lang, size_t n, xl_error 
     if (n >= sizeof s->langs[0].lang) n = sizeof s->langs[0].lang - 1;
     for (size_t i = 0; i < s->n_langs; i++)
         if (strlen(s->langs[i].lang) == n && !memcmp(s->langs[i].lang, lang, n)) return &s->langs[i];
-    if (s->n_langs == s->cap) {
-        size_t c = s->cap ? s->cap * 2 : 16;
-        lang_stats *q = xl_realloc(s->langs, c, sizeof *q, err);
-        if (!q) return NULL;
-        s->langs = q;
-        s->cap = c;
-    }
+    lang_stats *q = xl_array_reserve(s->langs, &s->cap, s->n_langs + 1, 16, err);
+    if (!q) return NULL;
+    s->langs = q;
     lang_stats *l = &s->langs[s->n_langs++];
     memset(l, 0, sizeof *l);
     memcpy(l->lang, lang, n);
@@ -451,12 +454,12 @@ static int stats_text(void *ctx, const char *lang, size_t lang_len, const char *
     stats_ctx *s = ctx;
     lang_stats *l = lang_slot(s, lang, lang_len, err);
     if (!l) return -1;
-    if (wordpiece_encode(s->wp, text, len, NULL, 0, &s->eo, &s->enc, err) < 0) return -1;
+    if (xl_wordpiece_encode(s->wp, text, len, NULL, 0, &s->eo, &s->enc, err) < 0) return -1;
     l->lines++;
     for (size_t k = 0; k < s->enc.len; k++) {
         size_t tl = 0;
         int32_t id = s->enc.ids[k];
-        const char *t = wordpiece_id_to_token(s->wp, id, &tl);
+        const char *t = xl_wordpiece_id_to_token(s->wp, id, &tl);
         bool cont = t && tl > s->prefix_len && !memcmp(t, s->prefix, s->prefix_len);
         if (!cont) l->words++;
         l->pieces++;
@@ -486,23 +489,23 @@ static int print_stats(const stats_ctx *s)
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
-static int stats_setup(stats_ctx *s, const wordpiece *wp, xl_error *err)
+static int stats_setup(stats_ctx *s, const xl_wordpiece *wp, xl_error *err)
 {
     (void)err;
     memset(s, 0, sizeof *s);
     s->wp = wp;
-    wordpiece_encoding_init(&s->enc);
-    wordpiece_encode_options_default(&s->eo);
+    xl_wordpiece_encoding_init(&s->enc);
+    xl_wordpiece_encode_options_default(&s->eo);
     s->eo.add_special_tokens = false;
-    s->unk = wordpiece_special_id(wp, WORDPIECE_UNK);
-    s->prefix = wordpiece_get_options(wp)->continuing_subword_prefix;
+    s->unk = xl_wordpiece_special_id(wp, WORDPIECE_UNK);
+    s->prefix = xl_wordpiece_get_options(wp)->continuing_subword_prefix;
     s->prefix_len = strlen(s->prefix);
     return 0;
 }
 
 static void stats_free(stats_ctx *s)
 {
-    wordpiece_encoding_free(&s->enc);
+    xl_wordpiece_encoding_free(&s->enc);
     free(s->langs);
     free(s->use);
 }
@@ -534,14 +537,14 @@ static int vocab_stats_cmd(int argc, char **argv)
     if (parse_columns(columns, src.cols, &src.n_cols) < 0) return xl_cli_usage_error(&spec, "bad --column");
     xl_error err;
     xl_error_clear(&err);
-    wordpiece *wp = wordpiece_load(tok, lowercase ? 1 : cased ? 0 : -1, &err);
+    xl_wordpiece *wp = xl_wordpiece_load(tok, lowercase ? 1 : cased ? 0 : -1, &err);
     if (!wp) return xl_cli_runtime_error(&err);
     stats_ctx s;
     stats_setup(&s, wp, &err);
     rc = for_each_text(&src, stats_text, &s, &err);
     if (rc == 0 && print_stats(&s) < 0) rc = xl_fail(&err, XL_ERR_IO, "stdout: write failed");
     stats_free(&s);
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
     return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
 }
 
@@ -566,7 +569,7 @@ static int vocab_prune_cmd(int argc, char **argv)
     const xl_option opts[] = {
         {"tokenizer", 0, XL_OPT_STRING, &tok, "PATH", "the vocabulary to prune (tokenizer.json/vocab.txt/dir)", 0, 0,
          NULL},
-        {"vocab-size", 0, XL_OPT_INT, &size, "N", "tokens to keep (30000)", 1, 100000000, NULL},
+        {"vocab-size", 0, XL_OPT_INT, &size, "N", "tokens to keep", 1, 100000000, NULL},
         {"lowercase", 0, XL_OPT_FLAG, &lowercase, NULL, "lowercase and strip accents", 0, 0, NULL},
         {"cased", 0, XL_OPT_FLAG, &cased, NULL, "keep case and accents", 0, 0, NULL},
         {"column", 0, XL_OPT_STRING, &columns, "LIST", "TSV column(s) holding text, 1-based", 0, 0, NULL},
@@ -591,9 +594,9 @@ static int vocab_prune_cmd(int argc, char **argv)
     if (parse_columns(columns, src.cols, &src.n_cols) < 0) return xl_cli_usage_error(&spec, "bad --column");
     xl_error err;
     xl_error_clear(&err);
-    wordpiece *wp = wordpiece_load(tok, lowercase ? 1 : cased ? 0 : -1, &err);
+    xl_wordpiece *wp = xl_wordpiece_load(tok, lowercase ? 1 : cased ? 0 : -1, &err);
     if (!wp) return xl_cli_runtime_error(&err);
-    size_t n = wordpiece_vocab_size(wp);
+    size_t n = xl_wordpiece_vocab_size(wp);
     stats_ctx s;
     stats_setup(&s, wp, &err);
     id_use *u = NULL;
@@ -609,14 +612,14 @@ static int vocab_prune_cmd(int argc, char **argv)
     if (for_each_text(&src, stats_text, &s, &err) < 0) goto done;
     size_t kept = 0, n_u = 0;
     for (int w = 0; w < 5; w++) {
-        int32_t id = wordpiece_special_id(wp, (wordpiece_special)w);
+        int32_t id = xl_wordpiece_special_id(wp, (xl_wordpiece_special)w);
         if (id >= 0 && !keep[id]) keep[id] = 1, kept++;
     }
     const char *prefix = s.prefix;
     size_t plen = s.prefix_len;
     for (size_t id = 0; id < n; id++) {
         size_t tl;
-        const char *t = wordpiece_id_to_token(wp, (int32_t)id, &tl);
+        const char *t = xl_wordpiece_id_to_token(wp, (int32_t)id, &tl);
         if (!t || keep[id] || !s.use[id]) continue;
         size_t body = (tl > plen && !memcmp(t, prefix, plen)) ? plen : 0;
         if (xl_utf8_count(t + body, tl - body) == 1) keep[id] = 1, kept++;
@@ -628,7 +631,7 @@ static int vocab_prune_cmd(int argc, char **argv)
     for (size_t id = 0; id < n; id++) {
         if (!keep[id]) continue;
         size_t tl;
-        const char *t = wordpiece_id_to_token(wp, (int32_t)id, &tl);
+        const char *t = xl_wordpiece_id_to_token(wp, (int32_t)id, &tl);
         if (xl_buf_append(&out, t, tl, &err) < 0 || xl_buf_putc(&out, '\n', &err) < 0) goto done;
         if (map && xl_buf_printf(&mapb, &err, "%zu\t%zu\n", new_id, id) < 0) goto done;
         new_id++;
@@ -648,7 +651,7 @@ done:
     free(u);
     free(keep);
     stats_free(&s);
-    wordpiece_free(wp);
+    xl_wordpiece_free(wp);
     return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
 }
 

@@ -28,13 +28,13 @@ static void print_progress(void *ctx, double alpha, double frac, double wps)
     fflush(stderr);
 }
 
-static w2v_format format_of(int64_t binary) { return binary ? W2V_FORMAT_BINARY : W2V_FORMAT_TEXT; }
+static xl_w2v_format format_of(int64_t binary) { return binary ? W2V_FORMAT_BINARY : W2V_FORMAT_TEXT; }
 
 static int w2v_train_cmd(int argc, char **argv)
 {
     const char *train = NULL, *output = NULL, *save_vocab = NULL;
-    w2v_options d; /* the library's defaults */
-    w2v_options_default(&d);
+    xl_w2v_options d; /* the library's defaults */
+    xl_w2v_options_default(&d);
     int64_t size = d.size, window = d.window, hs = d.hs, negative = d.negative, threads = d.threads, iter = d.iter,
             min_count = d.min_count, cbow = d.cbow, binary = 0, seed = (int64_t)d.seed, debug = 2;
     double sample = d.sample, alpha = d.alpha;
@@ -78,8 +78,8 @@ static int w2v_train_cmd(int argc, char **argv)
         (rc = xl_cli_check_output(&spec, save_vocab, inputs, 2)) != XL_CLI_CONTINUE)
         return rc;
     if (quiet) debug = 0;
-    w2v_options o;
-    w2v_options_default(&o);
+    xl_w2v_options o;
+    xl_w2v_options_default(&o);
     o.size = (int)size;
     o.window = (int)window;
     o.sample = sample;
@@ -92,10 +92,10 @@ static int w2v_train_cmd(int argc, char **argv)
     o.cbow = (int)cbow;
     o.seed = (uint64_t)seed;
     if (debug >= 2) o.progress = print_progress;
-    w2v_model m;
+    xl_w2v_model m;
     xl_error err;
     xl_error_clear(&err);
-    if (w2v_train_file(train, &o, &m, &err) < 0) return xl_cli_runtime_error(&err);
+    if (xl_w2v_train_file(train, &o, &m, &err) < 0) return xl_cli_runtime_error(&err);
     if (debug >= 1) {
         double per_thread_cpu = m.cpu_seconds > 0 ? (double)m.words_done / m.cpu_seconds : 0;
         fprintf(stderr,
@@ -105,9 +105,9 @@ static int w2v_train_cmd(int argc, char **argv)
                 (unsigned long long)m.words_done, m.wall_seconds, m.cpu_seconds, per_thread_cpu / 1000,
                 m.wall_seconds > 0 ? (double)m.words_done / m.wall_seconds / (double)threads / 1000 : 0);
     }
-    rc = w2v_vectors_write(output, &m.vectors, format_of(binary), &err);
-    if (rc == 0 && save_vocab) rc = w2v_save_vocab(save_vocab, &m, &err);
-    w2v_model_free(&m);
+    rc = xl_w2v_vectors_write(output, &m.vectors, format_of(binary), &err);
+    if (rc == 0 && save_vocab) rc = xl_w2v_save_vocab(save_vocab, &m, &err);
+    xl_w2v_model_free(&m);
     return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
 }
 
@@ -118,79 +118,73 @@ static int w2v_train_cmd(int argc, char **argv)
 static int print_nearest_to_sum(const char *path, size_t max_words, const char *const *words, const float *signs,
                                 int n_words, int64_t k, xl_error *err)
 {
-    w2v_vectors v;
-    if (w2v_vectors_read(path, W2V_FORMAT_AUTO, max_words, &v, err) < 0) return -1;
-    w2v_vectors_normalize(&v);
+    xl_w2v_vectors v;
+    if (xl_w2v_vectors_read(path, W2V_FORMAT_AUTO, max_words, &v, err) < 0) return -1;
+    xl_w2v_vectors_normalize(&v);
     int64_t exclude[XL_MAX_POSITIONAL];
     float *q = xl_calloc(v.dim, sizeof *q, err);
     int64_t *ids = q ? xl_calloc((size_t)k, sizeof *ids, err) : NULL;
     float *sc = ids ? xl_calloc((size_t)k, sizeof *sc, err) : NULL;
     int rc = sc ? 0 : -1;
     for (int i = 0; rc == 0 && i < n_words; i++) {
-        exclude[i] = w2v_vectors_find(&v, words[i]);
+        exclude[i] = xl_w2v_vectors_find(&v, words[i]);
         if (exclude[i] < 0)
             rc = xl_fail(err, XL_ERR_USAGE, "%s: word '%s' is not in the vocabulary", path, words[i]);
         else
-            w2v_axpy(signs[i], w2v_row(&v, (size_t)exclude[i]), q, v.dim);
+            xl_w2v_axpy(signs[i], xl_w2v_row(&v, (size_t)exclude[i]), q, v.dim);
     }
     if (rc == 0) {
-        size_t n = w2v_nearest(&v, q, (size_t)k, exclude, (size_t)n_words, ids, sc);
-        for (size_t i = 0; i < n; i++) printf("%s\t%.6f\n", w2v_words_get(&v.words, (size_t)ids[i]), sc[i]);
+        size_t n = xl_w2v_nearest(&v, q, (size_t)k, exclude, (size_t)n_words, ids, sc);
+        for (size_t i = 0; i < n; i++) printf("%s\t%.6f\n", xl_w2v_words_get(&v.words, (size_t)ids[i]), sc[i]);
     }
     free(q), free(ids), free(sc);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors_free(&v);
     return rc;
+}
+
+/* `w2v similar` and `w2v analogy`: the same options (k's default and help aside) and the same
+ * search, print_nearest_to_sum; signs NULL adds every positional word (similar), else the
+ * positional words are combined with signs (analogy: B - A + C). */
+static int nearest_cmd(int argc, char **argv, const char *name, const char *usage, const char *about, int64_t k,
+                       const char *k_help, int min_words, int max_words_arg, const float *signs)
+{
+    const char *vectors = NULL;
+    int64_t max_words = 0;
+    const xl_option opts[] = {
+        {"vectors", 'v', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
+        {"k", 'k', XL_OPT_INT, &k, "N", k_help, 1, 100000, NULL},
+        {"max-words", 0, XL_OPT_INT, &max_words, "N", "read only the first N rows (0 = all)", 0, 0, NULL},
+        {0}};
+    const xl_command_spec spec = {name, usage, about, opts, min_words, max_words_arg};
+    xl_args args;
+    int rc = xl_cli_parse(&spec, argc, argv, &args);
+    if (rc != XL_CLI_CONTINUE) return rc;
+    if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
+    xl_error err;
+    xl_error_clear(&err);
+    float all_plus[XL_MAX_POSITIONAL];
+    for (int i = 0; i < args.n_positional; i++) all_plus[i] = 1.0f;
+    if (print_nearest_to_sum(vectors, (size_t)max_words, args.positional, signs ? signs : all_plus, args.n_positional,
+                             k, &err) < 0)
+        return xl_cli_runtime_error(&err);
+    return XL_EXIT_OK;
 }
 
 static int w2v_similar_cmd(int argc, char **argv)
 {
-    const char *vectors = NULL;
-    int64_t k = 40, max_words = 0;
-    const xl_option opts[] = {
-        {"vectors", 'v', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
-        {"k", 'k', XL_OPT_INT, &k, "N", "neighbours to print", 1, 100000, NULL},
-        {"max-words", 0, XL_OPT_INT, &max_words, "N", "read only the first N rows (0 = all)", 0, 0, NULL},
-        {0}};
-    const xl_command_spec spec = {"w2v similar", "xlrec w2v similar --vectors FILE [-k N] WORD [WORD...]",
-                                  "Print the k nearest words by cosine to the sum of the given words' vectors\n"
-                                  "(word2vec.c's `distance`): \"word<TAB>cosine\" per line.",
-                                  opts, 1, XL_MAX_POSITIONAL};
-    xl_args args;
-    int rc = xl_cli_parse(&spec, argc, argv, &args);
-    if (rc != XL_CLI_CONTINUE) return rc;
-    if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
-    xl_error err;
-    xl_error_clear(&err);
-    float signs[XL_MAX_POSITIONAL];
-    for (int i = 0; i < args.n_positional; i++) signs[i] = 1.0f;
-    if (print_nearest_to_sum(vectors, (size_t)max_words, args.positional, signs, args.n_positional, k, &err) < 0)
-        return xl_cli_runtime_error(&err);
-    return XL_EXIT_OK;
+    return nearest_cmd(argc, argv, "w2v similar", "xlrec w2v similar --vectors FILE [-k N] WORD [WORD...]",
+                       "Print the k nearest words by cosine to the sum of the given words' vectors\n"
+                       "(word2vec.c's `distance`): \"word<TAB>cosine\" per line.",
+                       40, "neighbours to print", 1, XL_MAX_POSITIONAL, NULL);
 }
 
 static int w2v_analogy_cmd(int argc, char **argv)
 {
-    const char *vectors = NULL;
-    int64_t k = 5, max_words = 0;
-    const xl_option opts[] = {
-        {"vectors", 'v', XL_OPT_STRING, &vectors, "FILE", "word2vec file (text or binary)", 0, 0, NULL},
-        {"k", 'k', XL_OPT_INT, &k, "N", "answers to print", 1, 100000, NULL},
-        {"max-words", 0, XL_OPT_INT, &max_words, "N", "read only the first N rows (0 = all)", 0, 0, NULL},
-        {0}};
-    const xl_command_spec spec = {"w2v analogy", "xlrec w2v analogy --vectors FILE A B C",
-                                  "Answer A : B = C : ? by 3CosAdd (nearest to B - A + C over unit vectors,\n"
-                                  "excluding A, B, C).  Prints \"word<TAB>cosine\" lines.",
-                                  opts, 3, 3};
-    xl_args args;
-    int rc = xl_cli_parse(&spec, argc, argv, &args);
-    if (rc != XL_CLI_CONTINUE) return rc;
-    if (!vectors) return xl_cli_usage_error(&spec, "--vectors FILE is required");
-    xl_error err;
-    xl_error_clear(&err);
     static const float signs[3] = {-1.0f, 1.0f, 1.0f}; /* B - A + C */
-    if (print_nearest_to_sum(vectors, (size_t)max_words, args.positional, signs, 3, k, &err) < 0)
-        return xl_cli_runtime_error(&err);
-    return XL_EXIT_OK;
+    return nearest_cmd(argc, argv, "w2v analogy", "xlrec w2v analogy --vectors FILE A B C",
+                       "Answer A : B = C : ? by 3CosAdd (nearest to B - A + C over unit vectors,\n"
+                       "excluding A, B, C).  Prints \"word<TAB>cosine\" lines.",
+                       5, "answers to print", 3, 3, signs);
 }
 
 static int w2v_eval_cmd(int argc, char **argv)
@@ -220,12 +214,12 @@ static int w2v_eval_cmd(int argc, char **argv)
     if (!vectors || !questions) return xl_cli_usage_error(&spec, "--vectors and --questions are required");
     xl_error err;
     xl_error_clear(&err);
-    w2v_vectors v;
-    if (w2v_vectors_read(vectors, W2V_FORMAT_AUTO, 0, &v, &err) < 0) return xl_cli_runtime_error(&err);
-    w2v_analogy_options ao = {(size_t)restrict_vocab, exact, (size_t)n_semantic, (int)threads};
-    w2v_analogy_result r;
-    rc = w2v_analogy_eval(&v, questions, &ao, &r, &err);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors v;
+    if (xl_w2v_vectors_read(vectors, W2V_FORMAT_AUTO, 0, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    xl_w2v_analogy_options ao = {(size_t)restrict_vocab, exact, (size_t)n_semantic, (int)threads};
+    xl_w2v_analogy_result r;
+    rc = xl_w2v_analogy_eval(&v, questions, &ao, &r, &err);
+    xl_w2v_vectors_free(&v);
     if (rc < 0) return xl_cli_runtime_error(&err);
     if (sections)
         for (size_t i = 0; i < r.n_sections; i++)
@@ -239,7 +233,7 @@ static int w2v_eval_cmd(int argc, char **argv)
            r.semantic_seen, PCT(r.syntactic_correct, r.syntactic_seen), r.syntactic_correct, r.syntactic_seen);
     printf("Questions seen / total: %zu %zu   %.2f %%\n", r.seen, r.questions, PCT(r.seen, r.questions));
 #undef PCT
-    w2v_analogy_result_free(&r);
+    xl_w2v_analogy_result_free(&r);
     return XL_EXIT_OK;
 }
 
@@ -266,10 +260,10 @@ static int w2v_convert_cmd(int argc, char **argv)
     if ((rc = xl_cli_check_output(&spec, output, &input, 1)) != XL_CLI_CONTINUE) return rc;
     xl_error err;
     xl_error_clear(&err);
-    w2v_vectors v;
-    if (w2v_vectors_read(input, W2V_FORMAT_AUTO, (size_t)max_words, &v, &err) < 0) return xl_cli_runtime_error(&err);
-    rc = w2v_vectors_write(output, &v, f16 ? W2V_FORMAT_F16 : format_of(binary), &err);
-    w2v_vectors_free(&v);
+    xl_w2v_vectors v;
+    if (xl_w2v_vectors_read(input, W2V_FORMAT_AUTO, (size_t)max_words, &v, &err) < 0) return xl_cli_runtime_error(&err);
+    rc = xl_w2v_vectors_write(output, &v, f16 ? W2V_FORMAT_F16 : format_of(binary), &err);
+    xl_w2v_vectors_free(&v);
     return rc < 0 ? xl_cli_runtime_error(&err) : XL_EXIT_OK;
 }
 

@@ -13,7 +13,7 @@
 #include "xl_text.h"
 #include "xl_thread.h"
 
-int sentvec_sif_weights(const w2v_vectors *v, const char *counts_path, double a, float **weights, xl_error *err)
+int xl_sentvec_sif_weights(const xl_w2v_vectors *v, const char *counts_path, double a, float **weights, xl_error *err)
 {
     if (!(a > 0)) return xl_fail(err, XL_ERR_USAGE, "SIF: the parameter a must be > 0");
     size_t n = v->n_words;
@@ -59,7 +59,7 @@ int sentvec_sif_weights(const w2v_vectors *v, const char *counts_path, double a,
             break;
         }
         total += (double)c;
-        int64_t id = w2v_words_find(&v->words, line, (size_t)(sp - line));
+        int64_t id = xl_w2v_words_find(&v->words, line, (size_t)(sp - line));
         if (id >= 0) cnt[id] += (double)c;
     }
     xl_lines_close(&r);
@@ -77,7 +77,7 @@ int sentvec_sif_weights(const w2v_vectors *v, const char *counts_path, double a,
     return 0;
 }
 
-int sentvec_lookup(const w2v_vectors *v, const char *s, size_t len, bool lowercase_fallback, int32_t **ids,
+int xl_sentvec_lookup(const xl_w2v_vectors *v, const char *s, size_t len, bool lowercase_fallback, int32_t **ids,
                    size_t *n, size_t *cap, xl_error *err)
 {
     char small[256], *low = small;
@@ -89,7 +89,7 @@ int sentvec_lookup(const w2v_vectors *v, const char *s, size_t len, bool lowerca
         size_t b = p;
         while (p < len && !(s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) p++;
         if (p == b) continue;
-        int64_t id = w2v_words_find(&v->words, s + b, p - b);
+        int64_t id = xl_w2v_words_find(&v->words, s + b, p - b);
         if (id < 0 && lowercase_fallback) {
             if (p - b > low_cap) {
                 char *nl = xl_realloc(low == small ? NULL : low, p - b, 1, err);
@@ -102,7 +102,7 @@ int sentvec_lookup(const w2v_vectors *v, const char *s, size_t len, bool lowerca
             }
             for (size_t k = 0; k < p - b; k++)
                 low[k] = (s[b + k] >= 'A' && s[b + k] <= 'Z') ? (char)(s[b + k] - 'A' + 'a') : s[b + k];
-            id = w2v_words_find(&v->words, low, p - b);
+            id = xl_w2v_words_find(&v->words, low, p - b);
         }
         int32_t *grown = xl_array_reserve(*ids, cap, *n + 1, 16, err);
         if (!grown) {
@@ -117,7 +117,7 @@ int sentvec_lookup(const w2v_vectors *v, const char *s, size_t len, bool lowerca
 }
 
 typedef struct {
-    const w2v_vectors *v;
+    const xl_w2v_vectors *v;
     const float *weights;
     const int32_t *const *ids;
     const size_t *lens;
@@ -139,7 +139,7 @@ static void pool_rows(void *arg, size_t begin, size_t end, int tid)
         for (size_t t = 0; t < c->lens[i]; t++) {
             int32_t id = c->ids[i][t];
             if (id < 0) continue;
-            w2v_axpy(c->weights ? c->weights[id] : 1.0f, w2v_row(c->v, (size_t)id), o, dim);
+            xl_w2v_axpy(c->weights ? c->weights[id] : 1.0f, xl_w2v_row(c->v, (size_t)id), o, dim);
             count++;
         }
         c->nonempty[i] = count > 0;
@@ -149,12 +149,12 @@ static void pool_rows(void *arg, size_t begin, size_t end, int tid)
     }
 }
 
-int sentvec_embed_ids(const w2v_vectors *v, const float *weights, const int32_t *const *ids, const size_t *lens,
-                      size_t n, const sentvec_options *opt, float *out, double *pc_out, size_t *n_empty, xl_error *err)
+int xl_sentvec_embed_ids(const xl_w2v_vectors *v, const float *weights, const int32_t *const *ids, const size_t *lens,
+                      size_t n, const xl_sentvec_options *opt, float *out, double *pc_out, size_t *n_empty, xl_error *err)
 {
     size_t dim = v->dim, empty = 0;
     bool sif = opt->pooling == SENTVEC_SIF;
-    if (sif && !weights) return xl_fail(err, XL_ERR_USAGE, "SIF pooling needs weights (sentvec_sif_weights)");
+    if (sif && !weights) return xl_fail(err, XL_ERR_USAGE, "SIF pooling needs weights (xl_sentvec_sif_weights)");
     for (size_t i = 0; i < n; i++)
         for (size_t t = 0; t < lens[i]; t++)
             if (ids[i][t] >= 0 && (size_t)ids[i][t] >= v->n_words)
@@ -175,7 +175,7 @@ int sentvec_embed_ids(const w2v_vectors *v, const float *weights, const int32_t 
         if (opt->pc) {
             memcpy(u, opt->pc, dim * sizeof *u);
         } else {
-            rc = align_top_singular_vector(out, n, dim, u, err); /* empty rows are zero: no effect */
+            rc = xl_align_top_singular_vector(out, n, dim, u, err); /* empty rows are zero: no effect */
         }
         if (rc == 0) {
             for (size_t i = 0; i < n; i++) {
@@ -204,8 +204,8 @@ int sentvec_embed_ids(const w2v_vectors *v, const float *weights, const int32_t 
     return rc;
 }
 
-int sentvec_embed_lines(const w2v_vectors *v, const float *weights, const char *const *lines, const size_t *lens,
-                        size_t n, const sentvec_options *opt, float *out, double *pc_out, size_t *n_empty,
+int xl_sentvec_embed_lines(const xl_w2v_vectors *v, const float *weights, const char *const *lines, const size_t *lens,
+                        size_t n, const xl_sentvec_options *opt, float *out, double *pc_out, size_t *n_empty,
                         xl_error *err)
 {
     int32_t **ids = xl_calloc(n ? n : 1, sizeof *ids, err);
@@ -213,16 +213,16 @@ int sentvec_embed_lines(const w2v_vectors *v, const float *weights, const char *
     int rc = ids && n_ids ? 0 : -1;
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t cap = 0;
-        rc = sentvec_lookup(v, lines[i], lens[i], opt->lowercase_fallback, &ids[i], &n_ids[i], &cap, err);
+        rc = xl_sentvec_lookup(v, lines[i], lens[i], opt->lowercase_fallback, &ids[i], &n_ids[i], &cap, err);
     }
-    if (rc == 0) rc = sentvec_embed_ids(v, weights, (const int32_t *const *)ids, n_ids, n, opt, out, pc_out, n_empty, err);
+    if (rc == 0) rc = xl_sentvec_embed_ids(v, weights, (const int32_t *const *)ids, n_ids, n, opt, out, pc_out, n_empty, err);
     for (size_t i = 0; ids && i < n; i++) free(ids[i]);
     free(ids);
     free(n_ids);
     return rc;
 }
 
-int sentvec_preprocess(const char *s, size_t len, xl_buf *out, xl_error *err)
+int xl_sentvec_preprocess(const char *s, size_t len, xl_buf *out, xl_error *err)
 {
     xl_text_options o;
     memset(&o, 0, sizeof o);

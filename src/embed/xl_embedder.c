@@ -20,18 +20,18 @@ struct xl_embedder {
     size_t dim;
     char name[XL_DATAPATH_MAX + 256]; /* a path and what it is */
     /* word vectors */
-    w2v_vectors wv;
+    xl_w2v_vectors wv;
     bool wv_ok;
     float *sif_w;
     xl_pool *pool; /* the word-vector rows' threads, started once (BERT: the kernels' pool) */
-    xl_buf words;  /* scratch: sentvec_preprocess output */
+    xl_buf words;  /* scratch: xl_sentvec_preprocess output */
     /* BERT */
     xl_model *model;
     xl_bert *bert;
     xl_kernels k;
     bool k_ok;
-    wordpiece *wp;
-    wordpiece_encoding enc;
+    xl_wordpiece *wp;
+    xl_wordpiece_encoding enc;
     xl_bert_acts acts;
     xl_pooling pooling;
     bool normalize;
@@ -121,12 +121,12 @@ xl_embedder_kind xl_embedder_path_kind(const char *path)
 static int open_word_vectors(xl_embedder *e, const char *path, xl_error *err)
 {
     const xl_embedder_options *o = &e->opt;
-    if (w2v_vectors_read(path, W2V_FORMAT_AUTO, o->max_words, &e->wv, err) < 0) return -1;
+    if (xl_w2v_vectors_read(path, W2V_FORMAT_AUTO, o->max_words, &e->wv, err) < 0) return -1;
     e->wv_ok = true;
     if (e->wv.n_words > INT32_MAX) return xl_fail(err, XL_ERR_FORMAT, "%s: more than %d words", path, INT32_MAX);
     e->dim = e->wv.dim;
     bool sif = o->pooling == SENTVEC_SIF;
-    if (sif && sentvec_sif_weights(&e->wv, o->counts_path, o->sif_a, &e->sif_w, err) < 0) return -1;
+    if (sif && xl_sentvec_sif_weights(&e->wv, o->counts_path, o->sif_a, &e->sif_w, err) < 0) return -1;
     if (e->threads > 1 && !(e->pool = xl_pool_new(e->threads, err))) return -1;
     snprintf(e->name, sizeof e->name, "word vectors %s (%zu words x %zu dims, %s pooling)", path, e->wv.n_words,
              e->wv.dim, sif ? "SIF" : "mean");
@@ -152,8 +152,8 @@ static int open_bert(xl_embedder *e, const char *path, xl_error *err)
     e->max_len = o->max_len ? o->max_len : c->max_seq_len;
     if (e->max_len > c->max_position) e->max_len = c->max_position;
     if (!(e->wp = xl_model_tokenizer(e->model, err))) return -1;
-    e->unk_id = wordpiece_special_id(e->wp, WORDPIECE_UNK);
-    e->sep_id = wordpiece_special_id(e->wp, WORDPIECE_SEP);
+    e->unk_id = xl_wordpiece_special_id(e->wp, WORDPIECE_UNK);
+    e->sep_id = xl_wordpiece_special_id(e->wp, WORDPIECE_SEP);
     e->dim = e->pooling == XL_POOL_NONE ? c->hidden : xl_bert_output_dim(e->bert, e->pooling);
     snprintf(e->name, sizeof e->name, "BERT model %s (%zu layers, hidden %zu, %zu-dim %s pooling, vocabulary %zu)",
              path, c->n_layers, c->hidden, e->dim, xl_pooling_name(e->pooling), c->vocab_size);
@@ -178,7 +178,7 @@ int xl_embedder_open(xl_embedder **out, const char *path, const xl_embedder_opti
     if (e->opt.batch == 0) e->opt.batch = 32;
     e->threads = xl_resolve_threads(e->opt.threads);
     e->kind = kind == XL_EMBEDDER_AUTO ? xl_embedder_path_kind(path) : kind;
-    wordpiece_encoding_init(&e->enc);
+    xl_wordpiece_encoding_init(&e->enc);
     xl_bert_acts_init(&e->acts, false);
     xl_buf_init(&e->words);
     int rc = e->kind == XL_EMBEDDER_BERT ? open_bert(e, path, err) : open_word_vectors(e, path, err);
@@ -193,13 +193,13 @@ int xl_embedder_open(xl_embedder **out, const char *path, const xl_embedder_opti
 void xl_embedder_free(xl_embedder *e)
 {
     if (!e) return;
-    if (e->wv_ok) w2v_vectors_free(&e->wv);
+    if (e->wv_ok) xl_w2v_vectors_free(&e->wv);
     free(e->sif_w);
     xl_pool_free(e->pool);
     xl_buf_free(&e->words);
-    wordpiece_encoding_free(&e->enc);
+    xl_wordpiece_encoding_free(&e->enc);
     xl_bert_acts_free(&e->acts);
-    wordpiece_free(e->wp);
+    xl_wordpiece_free(e->wp);
     xl_bert_free(e->bert);
     if (e->k_ok) xl_kernels_free(&e->k);
     xl_model_close(e->model);
@@ -232,11 +232,11 @@ static int tokenize_words(xl_embedder *e, const char *text, size_t len, xl_embed
 {
     if (!e->opt.raw) {
         xl_buf_clear(&e->words);
-        if (sentvec_preprocess(text, len, &e->words, err) < 0) return -1;
+        if (xl_sentvec_preprocess(text, len, &e->words, err) < 0) return -1;
         text = e->words.data ? e->words.data : "";
         len = e->words.len;
     }
-    if (sentvec_lookup(&e->wv, text, len, e->opt.lowercase_fallback, &t->ids, &t->len, &t->cap, err) < 0) return -1;
+    if (xl_sentvec_lookup(&e->wv, text, len, e->opt.lowercase_fallback, &t->ids, &t->len, &t->cap, err) < 0) return -1;
     t->n_tokens = t->len;
     for (size_t i = 0; i < t->len; i++) t->n_known += t->ids[i] >= 0;
     return 0;
@@ -244,11 +244,11 @@ static int tokenize_words(xl_embedder *e, const char *text, size_t len, xl_embed
 
 static int tokenize_bert(xl_embedder *e, const char *text, size_t len, xl_embedder_tokens *t, xl_error *err)
 {
-    wordpiece_encode_options eo;
-    wordpiece_encode_options_default(&eo);
+    xl_wordpiece_encode_options eo;
+    xl_wordpiece_encode_options_default(&eo);
     eo.max_length = e->max_len; /* only the kept pieces are stored (a huge line costs no more than max_len) */
-    wordpiece_encoding *enc = &e->enc;
-    if (wordpiece_encode(e->wp, text, len, NULL, 0, &eo, enc, err) < 0) return -1;
+    xl_wordpiece_encoding *enc = &e->enc;
+    if (xl_wordpiece_encode(e->wp, text, len, NULL, 0, &eo, enc, err) < 0) return -1;
     int32_t *ids = xl_array_reserve(t->ids, &t->cap, enc->len ? enc->len : 1, 16, err);
     if (!ids) return -1;
     t->ids = ids;
@@ -288,9 +288,9 @@ static int embed_words(xl_embedder *e, const xl_embedder_tokens *t, size_t n, fl
             lens[i] = t[i].len;
         }
         bool sif = e->opt.pooling == SENTVEC_SIF;
-        sentvec_options so = {e->opt.pooling, sif && e->opt.remove_pc, e->opt.normalize, e->opt.lowercase_fallback,
+        xl_sentvec_options so = {e->opt.pooling, sif && e->opt.remove_pc, e->opt.normalize, e->opt.lowercase_fallback,
                               NULL, e->threads, e->pool};
-        rc = sentvec_embed_ids(&e->wv, sif ? e->sif_w : NULL, ids, lens, n, &so, out, NULL, &st->n_empty, err);
+        rc = xl_sentvec_embed_ids(&e->wv, sif ? e->sif_w : NULL, ids, lens, n, &so, out, NULL, &st->n_empty, err);
     }
     free(ids);
     free(lens);

@@ -18,7 +18,7 @@
  *     (tokens, known tokens) the pipeline routes by; xl_embedder_embed_tokens
  *     embeds those same ids.  xl_embedder_embed is tokenize + embed.
  *   - Word vectors: tokens are white-space-separated words (after
- *     sentvec_preprocess unless options.raw); unknown words are skipped; a
+ *     xl_sentvec_preprocess unless options.raw); unknown words are skipped; a
  *     text without a known word gets the zero vector (counted in n_empty).
  *     SIF removes the first principal component of the rows of ONE call, so
  *     embed a whole set in one call.
@@ -52,7 +52,7 @@ typedef enum {
 /* The text form an embedder reads (what the pipeline hands it). */
 typedef enum {
     XL_EMBEDDER_READS_TEXT = 0, /* text as written (cleaned, NFC): the model's own tokenizer normalises it */
-    XL_EMBEDDER_READS_WORDS     /* sentvec_preprocess words (NFKC, casefold, no punctuation, CJK per character) */
+    XL_EMBEDDER_READS_WORDS     /* xl_sentvec_preprocess words (NFKC, casefold, no punctuation, CJK per character) */
 } xl_embedder_input;
 
 typedef struct xl_embedder_options {
@@ -61,12 +61,12 @@ typedef struct xl_embedder_options {
     bool normalize;          /* L2-normalise every row (word vectors; BERT unless normalize_default) */
     bool normalize_default;  /* BERT: the model file's own choice instead of `normalize` (default true) */
     /* word vectors */
-    sentvec_pooling pooling; /* default SIF */
+    xl_sentvec_pooling pooling; /* default SIF */
     bool remove_pc;          /* SIF: remove the first principal component (default true) */
     double sif_a;            /* SIF a (default 1e-3) */
     const char *counts_path; /* unigram counts for the SIF weights; NULL = Zipf estimate from the row rank */
     size_t max_words;        /* read only the first N vectors (0 = all) */
-    bool raw;                /* texts are already words: no sentvec_preprocess */
+    bool raw;                /* texts are already words: no xl_sentvec_preprocess */
     bool lowercase_fallback; /* retry an unknown word ASCII-lower-cased (default true) */
     /* BERT */
     xl_pooling bert_pooling; /* default XL_POOL_DEFAULT: the model file's */

@@ -63,7 +63,7 @@ int xl_item_vectors_whiten(xl_item_vectors *iv, size_t k, xl_error *err)
     for (size_t a = 0; a < dim; a++)
         for (size_t b = a; b < dim; b++) C[b * dim + a] = C[a * dim + b] = C[a * dim + b] / (double)m;
     /* C symmetric PSD: its SVD is its eigendecomposition, U = V = eigenvectors, S = eigenvalues */
-    if (align_svd(C, dim, dim, U, S, V, err) < 0) goto done;
+    if (xl_align_svd(C, dim, dim, U, S, V, err) < 0) goto done;
     /* lambda_1 = 0: every non-zero row equals mu, nothing varies: those rows become zero */
     bool degenerate = !(S[0] > 0);
     double eps = 1e-6 * S[0];

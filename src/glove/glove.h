@@ -69,7 +69,7 @@
 
 /* ---- vocabulary (vocab_count) -------------------------------------------- */
 typedef struct xl_glove_vocab {
-    w2v_words words; /* id i = rank i + 1 in co-occurrence files */
+    xl_w2v_words words; /* id i = rank i + 1 in co-occurrence files */
     uint64_t *count; /* [words.n] */
 } xl_glove_vocab;
 
@@ -193,7 +193,7 @@ typedef enum {
 /* Word vectors for export, one row per vocabulary word plus, when add_unk,
  * the reference's "<unk>" row (mean of the last min(100, V) rows). */
 int xl_glove_model_to_vectors(const xl_glove_model *m, const xl_glove_vocab *vocab, xl_glove_save_model which, bool add_unk,
-                           w2v_vectors *out, xl_error *err);
+                           xl_w2v_vectors *out, xl_error *err);
 /* The reference's text file: "word v1 v2 ...\n" with " %lf" of the float64
  * values (so byte for byte what the reference prints for the same
  * parameters), rows as xl_glove_model_to_vectors; no header unless header (then

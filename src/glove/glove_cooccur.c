@@ -530,7 +530,7 @@ int xl_glove_cooccur(const char *corpus, const xl_glove_vocab *vocab, const xl_g
             continue;
         }
         tokens++;
-        int64_t id = w2v_words_find(&vocab->words, t.word, t.word_len);
+        int64_t id = xl_w2v_words_find(&vocab->words, t.word, t.word_len);
         if (id < 0) continue;
         uint32_t w2 = (uint32_t)id + 1;
         while (c.len + need > c.cap)
@@ -662,8 +662,8 @@ int xl_glove_cooccur_dump(const char *path, const xl_glove_vocab *vocab, FILE *o
                              path, (unsigned long long)r.index, a, b, vocab->words.n);
                 break;
             }
-            if (fprintf(out, "%s %s %.17g\n", w2v_words_get(&vocab->words, (size_t)a - 1),
-                        w2v_words_get(&vocab->words, (size_t)b - 1), x) < 0)
+            if (fprintf(out, "%s %s %.17g\n", xl_w2v_words_get(&vocab->words, (size_t)a - 1),
+                        xl_w2v_words_get(&vocab->words, (size_t)b - 1), x) < 0)
                 rc = -1;
         } else if (fprintf(out, "%d %d %.17g\n", a, b, x) < 0) {
             rc = -1;

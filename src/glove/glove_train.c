@@ -453,7 +453,7 @@ static size_t row_values(const xl_glove_model *m, size_t i, xl_glove_save_model 
 }
 
 int xl_glove_model_to_vectors(const xl_glove_model *m, const xl_glove_vocab *vocab, xl_glove_save_model which, bool add_unk,
-                           w2v_vectors *out, xl_error *err)
+                           xl_w2v_vectors *out, xl_error *err)
 {
     size_t V = m->vocab_size, d = m->dim;
     if (vocab->words.n != V)
@@ -461,18 +461,18 @@ int xl_glove_model_to_vectors(const xl_glove_model *m, const xl_glove_vocab *voc
     size_t out_dim = which == GLOVE_SAVE_ALL ? 2 * (d + 1) : which == GLOVE_SAVE_CONCAT ? 2 * d : d;
     double *vals = xl_malloc((2 * d + 2) * sizeof *vals, err);
     if (!vals) return -1;
-    if (w2v_vectors_alloc(out, V + (add_unk ? 1 : 0), out_dim, err) < 0) {
+    if (xl_w2v_vectors_alloc(out, V + (add_unk ? 1 : 0), out_dim, err) < 0) {
         free(vals);
         return -1;
     }
     for (size_t i = 0; i < out->n_words; i++) {
         size_t n = row_values(m, i, which, vals);
-        for (size_t k = 0; k < n; k++) w2v_row(out, i)[k] = (float)vals[k];
-        const char *word = i < V ? w2v_words_get(&vocab->words, i) : "<unk>";
+        for (size_t k = 0; k < n; k++) xl_w2v_row(out, i)[k] = (float)vals[k];
+        const char *word = i < V ? xl_w2v_words_get(&vocab->words, i) : "<unk>";
         size_t len = i < V ? vocab->words.word_len[i] : 5;
-        if (w2v_words_add(&out->words, word, len, err) < 0) {
+        if (xl_w2v_words_add(&out->words, word, len, err) < 0) {
             free(vals);
-            w2v_vectors_free(out);
+            xl_w2v_vectors_free(out);
             return -1;
         }
     }
@@ -498,7 +498,7 @@ int xl_glove_write_text(const char *path, const xl_glove_model *m, const xl_glov
     for (size_t i = 0; i < rows && !bad; i++) {
         size_t n = row_values(m, i, which, vals);
         if (i < V)
-            bad |= fwrite(w2v_words_get(&vocab->words, i), 1, vocab->words.word_len[i], o.f) != vocab->words.word_len[i];
+            bad |= fwrite(xl_w2v_words_get(&vocab->words, i), 1, vocab->words.word_len[i], o.f) != vocab->words.word_len[i];
         else
             bad |= fputs("<unk>", o.f) == EOF;
         for (size_t k = 0; k < n && !bad; k++) bad |= fprintf(o.f, " %lf", vals[k]) < 0;

@@ -106,7 +106,7 @@ int xl_glove_tokens_next(xl_glove_tokens *t, xl_error *err)
 void xl_glove_vocab_free(xl_glove_vocab *v)
 {
     if (!v) return;
-    w2v_words_free(&v->words);
+    xl_w2v_words_free(&v->words);
     free(v->count);
     memset(v, 0, sizeof *v);
 }
@@ -161,8 +161,8 @@ int xl_glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vo
                       xl_glove_vocab_stats *stats, xl_error *err)
 {
     memset(out, 0, sizeof *out);
-    w2v_words seen;
-    w2v_words_init(&seen);
+    xl_w2v_words seen;
+    xl_w2v_words_init(&seen);
     uint64_t *counts = NULL;
     size_t counts_cap = 0;
     vocab_entry *entries = NULL;
@@ -180,7 +180,7 @@ int xl_glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vo
             goto fail;
         }
         bool added;
-        int64_t id = w2v_words_intern(&seen, t.word, t.word_len, &added, err);
+        int64_t id = xl_w2v_words_intern(&seen, t.word, t.word_len, &added, err);
         if (id < 0) goto fail;
         uint64_t *c = xl_array_reserve(counts, &counts_cap, (size_t)id + 1, 4096, err);
         if (!c) goto fail;
@@ -198,7 +198,7 @@ int xl_glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vo
     entries = xl_malloc(n * sizeof *entries, err);
     if (!entries) goto fail;
     for (size_t i = 0; i < n; i++) {
-        entries[i].word = w2v_words_get(&seen, i);
+        entries[i].word = xl_w2v_words_get(&seen, i);
         entries[i].count = counts[i];
         entries[i].bucket = max_vocab ? ref_bucket(entries[i].word) : 0;
         entries[i].id = (uint32_t)i;
@@ -216,11 +216,11 @@ int xl_glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vo
                 (unsigned long long)min_count, (unsigned long long)tokens, n);
         goto fail;
     }
-    w2v_words_init(&out->words);
+    xl_w2v_words_init(&out->words);
     out->count = xl_malloc(kept * sizeof *out->count, err);
     if (!out->count) goto fail;
     for (size_t i = 0; i < kept; i++) {
-        if (w2v_words_add(&out->words, entries[i].word, seen.word_len[entries[i].id], err) < 0) goto fail;
+        if (xl_w2v_words_add(&out->words, entries[i].word, seen.word_len[entries[i].id], err) < 0) goto fail;
         out->count[i] = entries[i].count;
     }
     if (stats) {
@@ -229,13 +229,13 @@ int xl_glove_vocab_count(const char *corpus, uint64_t min_count, uint64_t max_vo
     }
     free(entries);
     free(counts);
-    w2v_words_free(&seen);
+    xl_w2v_words_free(&seen);
     xl_glove_tokens_close(&t);
     return 0;
 fail:
     free(entries);
     free(counts);
-    w2v_words_free(&seen);
+    xl_w2v_words_free(&seen);
     xl_glove_tokens_close(&t);
     xl_glove_vocab_free(out);
     return -1;
@@ -246,7 +246,7 @@ int xl_glove_vocab_write(const char *path, const xl_glove_vocab *v, xl_error *er
     xl_glove_out o;
     if (xl_glove_out_open(&o, path, false, err) < 0) return -1;
     for (size_t i = 0; i < v->words.n; i++) {
-        if (fwrite(w2v_words_get(&v->words, i), 1, v->words.word_len[i], o.f) != v->words.word_len[i] ||
+        if (fwrite(xl_w2v_words_get(&v->words, i), 1, v->words.word_len[i], o.f) != v->words.word_len[i] ||
             fprintf(o.f, " %llu\n", (unsigned long long)v->count[i]) < 0) {
             xl_glove_out_abort(&o);
             return xl_fail(err, XL_ERR_IO, "%s: write failed", path);
@@ -312,7 +312,7 @@ int xl_glove_vocab_rows(const char *path, size_t *rows, xl_error *err)
 int xl_glove_vocab_read(const char *path, xl_glove_vocab *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
-    w2v_words_init(&out->words);
+    xl_w2v_words_init(&out->words);
     xl_lines r;
     if (xl_lines_open(&r, path, err) < 0) return -1;
     size_t cap = 0;
@@ -323,7 +323,7 @@ int xl_glove_vocab_read(const char *path, xl_glove_vocab *out, xl_error *err)
         size_t a, b;
         uint64_t count;
         if (check_vocab_line(path, r.lineno, line, len, &a, &b, &count, err) < 0) goto fail;
-        if (w2v_words_find(&out->words, line + a, b - a) >= 0) {
+        if (xl_w2v_words_find(&out->words, line + a, b - a) >= 0) {
             xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate word '%.*s'", path, (unsigned long long)r.lineno,
                     (int)(b - a > 200 ? 200 : b - a), line + a);
             goto fail;
@@ -332,7 +332,7 @@ int xl_glove_vocab_read(const char *path, xl_glove_vocab *out, xl_error *err)
         if (!cnt) goto fail;
         out->count = cnt;
         out->count[out->words.n] = count;
-        if (w2v_words_add(&out->words, line + a, b - a, err) < 0) goto fail;
+        if (xl_w2v_words_add(&out->words, line + a, b - a, err) < 0) goto fail;
     }
     if (rc < 0) goto fail;
     if (out->words.n == 0) {

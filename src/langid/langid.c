@@ -14,14 +14,18 @@
 #include "xl_utf8.h"
 
 struct xl_langid {
-    uint32_t n_langs, n_features, max_order, n_scripts, n_buckets;
+    /* n_classes: the rows of the file (its "languages"); a class tagged "xx_N" (N digits) is a second
+     * domain class of language "xx" (docs/langid.md, "Domain classes"), so n_langs <= n_classes */
+    uint32_t n_classes, n_langs, n_features, max_order, n_scripts, n_buckets;
     float q_min, q_step, script_weight;
-    char (*langs)[XL_LANGID_NAME_LEN];
-    float *script_logp;       /* [n_langs][n_scripts + 1]; last column: any other script */
+    char (*classes)[XL_LANGID_NAME_LEN]; /* [n_classes] tags as stored */
+    char (*langs)[XL_LANGID_NAME_LEN];   /* [n_langs] distinct language tags, in order of first class */
+    uint32_t *class_lang;                /* [n_classes] -> language index */
+    float *script_logp;       /* [n_classes][n_scripts + 1]; last column: any other script */
     uint32_t *bucket_upper;   /* [n_buckets] inclusive letter counts, ascending, last UINT32_MAX */
     float *temperature;       /* [n_buckets] */
     uint32_t *keys;           /* [n_features] sorted ascending */
-    uint8_t *q;               /* [n_features][n_langs] quantised log P(f|l) */
+    uint8_t *q;               /* [n_features][n_classes] quantised log P(f|class) */
     uint32_t *slots;          /* hash index: feature + 1, 0 = empty */
     uint32_t slot_mask;
     uint8_t script_index[XL_SC_COUNT]; /* xl_uc_script -> model script column (n_scripts = other) */
@@ -29,11 +33,12 @@ struct xl_langid {
 
 struct xl_langid_ws {
     xl_langid_units units;
-    uint32_t *qsum;       /* [n_langs] running sums of quantised values (flushed before overflow) */
-    double *qtotal;       /* [n_langs] flushed sums */
+    uint32_t *qsum;       /* [n_classes] running sums of quantised values (flushed before overflow) */
+    double *qtotal;       /* [n_classes] flushed sums */
     size_t since_flush;
     uint32_t *script_cnt; /* [n_scripts + 1] */
-    double *scores, *probs;
+    double *scores, *probs; /* [n_langs] */
+    double *class_scores;   /* [n_classes] */
     size_t hits;
     const xl_langid *model;
 };
@@ -162,10 +167,21 @@ static bool valid_tag(const char *s, size_t field)
     return true;
 }
 
+void xl_langid_tag_language(const char *tag, char base[XL_LANGID_NAME_LEN])
+{
+    size_t n = strlen(tag), i = n;
+    while (i > 0 && tag[i - 1] >= '0' && tag[i - 1] <= '9') i--;
+    if (i < n && i >= 2 && tag[i - 1] == '_') n = i - 1;
+    memset(base, 0, XL_LANGID_NAME_LEN);
+    memcpy(base, tag, n);
+}
+
 void xl_langid_free(xl_langid *m)
 {
     if (!m) return;
+    free(m->classes);
     free(m->langs);
+    free(m->class_lang);
     free(m->script_logp);
     free(m->bucket_upper);
     free(m->temperature);
@@ -191,7 +207,7 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
                        XL_LANGID_VERSION);
     xl_langid *m = xl_calloc(1, sizeof *m, err);
     if (!m) return -1;
-    m->n_langs = xl_le_u32(h + 12);
+    m->n_classes = xl_le_u32(h + 12);
     m->n_features = xl_le_u32(h + 16);
     m->max_order = xl_le_u32(h + 20);
     m->n_scripts = xl_le_u32(h + 24);
@@ -201,7 +217,7 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
     m->script_weight = xl_le_f32(h + 40);
     uint32_t reserved = xl_le_u32(h + 44);
     const char *bad = NULL;
-    if (m->n_langs < 1 || m->n_langs > XL_LANGID_MAX_LANGS) bad = "language count";
+    if (m->n_classes < 1 || m->n_classes > XL_LANGID_MAX_LANGS) bad = "language count";
     else if (m->n_features < 1 || m->n_features > XL_LANGID_MAX_FEATURES) bad = "feature count";
     else if (m->max_order < 1 || m->max_order > XL_LANGID_MAX_ORDER) bad = "n-gram order";
     else if (m->n_scripts > XL_LANGID_MAX_SCRIPTS) bad = "script count";
@@ -216,9 +232,9 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
         return xl_fail(err, XL_ERR_FORMAT, "%s: invalid %s in header", r.name, bad);
     }
     /* exact size: all counts are bounded above, so no overflow on 64-bit or 32-bit size_t */
-    uint64_t expect = HEADER_BYTES + (uint64_t)m->n_langs * XL_LANGID_NAME_LEN + (uint64_t)m->n_scripts * 4 +
-                      (uint64_t)m->n_langs * (m->n_scripts + 1) * 4 + (uint64_t)m->n_buckets * 8 +
-                      (uint64_t)m->n_features * 4 + (uint64_t)m->n_features * m->n_langs + 4;
+    uint64_t expect = HEADER_BYTES + (uint64_t)m->n_classes * XL_LANGID_NAME_LEN + (uint64_t)m->n_scripts * 4 +
+                      (uint64_t)m->n_classes * (m->n_scripts + 1) * 4 + (uint64_t)m->n_buckets * 8 +
+                      (uint64_t)m->n_features * 4 + (uint64_t)m->n_features * m->n_classes + 4;
     if (expect != (uint64_t)size) {
         xl_langid_free(m);
         return xl_fail(err, XL_ERR_FORMAT, "%s: file is %zu bytes, header implies %llu", r.name, size,
@@ -232,20 +248,29 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
     const unsigned char *p = NULL;
     int rc = -1;
     /* languages */
-    if (take(&r, (size_t)m->n_langs * XL_LANGID_NAME_LEN, &p, "language names") < 0) goto fail;
-    m->langs = xl_malloc((size_t)m->n_langs * XL_LANGID_NAME_LEN, err);
-    if (!m->langs) goto fail;
-    memcpy(m->langs, p, (size_t)m->n_langs * XL_LANGID_NAME_LEN);
-    for (uint32_t i = 0; i < m->n_langs; i++) {
-        if (!valid_tag(m->langs[i], XL_LANGID_NAME_LEN)) {
+    if (take(&r, (size_t)m->n_classes * XL_LANGID_NAME_LEN, &p, "language names") < 0) goto fail;
+    m->classes = xl_malloc((size_t)m->n_classes * XL_LANGID_NAME_LEN, err);
+    m->langs = xl_calloc(m->n_classes, XL_LANGID_NAME_LEN, err);
+    m->class_lang = xl_malloc((size_t)m->n_classes * sizeof *m->class_lang, err);
+    if (!m->classes || !m->langs || !m->class_lang) goto fail;
+    memcpy(m->classes, p, (size_t)m->n_classes * XL_LANGID_NAME_LEN);
+    for (uint32_t i = 0; i < m->n_classes; i++) {
+        if (!valid_tag(m->classes[i], XL_LANGID_NAME_LEN)) {
             xl_fail(err, XL_ERR_FORMAT, "%s: language %u: invalid tag", r.name, i);
             goto fail;
         }
         for (uint32_t j = 0; j < i; j++)
-            if (strcmp(m->langs[i], m->langs[j]) == 0) {
-                xl_fail(err, XL_ERR_FORMAT, "%s: language '%s' listed twice", r.name, m->langs[i]);
+            if (strcmp(m->classes[i], m->classes[j]) == 0) {
+                xl_fail(err, XL_ERR_FORMAT, "%s: language '%s' listed twice", r.name, m->classes[i]);
                 goto fail;
             }
+        /* the language of the class: the tag without a trailing "_<digits>" */
+        char base[XL_LANGID_NAME_LEN];
+        xl_langid_tag_language(m->classes[i], base);
+        uint32_t l = 0;
+        while (l < m->n_langs && strcmp(m->langs[l], base) != 0) l++;
+        if (l == m->n_langs) memcpy(m->langs[m->n_langs++], base, XL_LANGID_NAME_LEN);
+        m->class_lang[i] = l;
     }
     /* scripts: ISO 15924 codes */
     memset(m->script_index, (int)m->n_scripts, sizeof m->script_index);
@@ -265,7 +290,7 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
         }
         m->script_index[sc] = (uint8_t)i;
     }
-    size_t n_sl = (size_t)m->n_langs * (m->n_scripts + 1);
+    size_t n_sl = (size_t)m->n_classes * (m->n_scripts + 1);
     if (take(&r, n_sl * 4, &p, "script model") < 0) goto fail;
     m->script_logp = xl_malloc(n_sl * sizeof(float), err);
     if (!m->script_logp) goto fail;
@@ -306,7 +331,7 @@ int xl_langid_load_memory(const void *data, size_t size, const char *name, xl_la
             goto fail;
         }
     }
-    size_t n_q = (size_t)m->n_features * m->n_langs;
+    size_t n_q = (size_t)m->n_features * m->n_classes;
     if (take(&r, n_q, &p, "feature weights") < 0) goto fail;
     m->q = xl_malloc(n_q, err);
     if (!m->q) goto fail;
@@ -361,12 +386,13 @@ xl_langid_ws *xl_langid_ws_new(const xl_langid *m, xl_error *err)
     xl_langid_ws *ws = xl_calloc(1, sizeof *ws, err);
     if (!ws) return NULL;
     ws->model = m;
-    ws->qsum = xl_calloc(m->n_langs, sizeof *ws->qsum, err);
-    ws->qtotal = xl_calloc(m->n_langs, sizeof *ws->qtotal, err);
+    ws->qsum = xl_calloc(m->n_classes, sizeof *ws->qsum, err);
+    ws->qtotal = xl_calloc(m->n_classes, sizeof *ws->qtotal, err);
+    ws->class_scores = xl_calloc(m->n_classes, sizeof *ws->class_scores, err);
     ws->script_cnt = xl_calloc(m->n_scripts + 1, sizeof *ws->script_cnt, err);
     ws->scores = xl_calloc(m->n_langs, sizeof *ws->scores, err);
     ws->probs = xl_calloc(m->n_langs, sizeof *ws->probs, err);
-    if (!ws->qsum || !ws->qtotal || !ws->script_cnt || !ws->scores || !ws->probs) {
+    if (!ws->qsum || !ws->qtotal || !ws->script_cnt || !ws->scores || !ws->probs || !ws->class_scores) {
         xl_langid_ws_free(ws);
         return NULL;
     }
@@ -382,6 +408,7 @@ void xl_langid_ws_free(xl_langid_ws *ws)
     free(ws->script_cnt);
     free(ws->scores);
     free(ws->probs);
+    free(ws->class_scores);
     free(ws);
 }
 
@@ -393,13 +420,13 @@ static void add_feature(uint32_t key, void *ctx)
         uint32_t v = m->slots[s];
         if (v == 0) return;
         if (m->keys[v - 1] == key) {
-            const uint8_t *row = m->q + (size_t)(v - 1) * m->n_langs;
+            const uint8_t *row = m->q + (size_t)(v - 1) * m->n_classes;
             uint32_t *restrict acc = ws->qsum;
-            for (uint32_t l = 0; l < m->n_langs; l++) acc[l] += row[l];
+            for (uint32_t l = 0; l < m->n_classes; l++) acc[l] += row[l];
             ws->hits++;
             /* 2^24 rows of at most 255 fit in 32 bits */
             if (++ws->since_flush == (1u << 24)) {
-                for (uint32_t l = 0; l < m->n_langs; l++) {
+                for (uint32_t l = 0; l < m->n_classes; l++) {
                     ws->qtotal[l] += acc[l];
                     acc[l] = 0;
                 }
@@ -471,8 +498,8 @@ int xl_langid_scores(const xl_langid *m, xl_langid_ws *ws, const char *text, siz
 {
     if (xl_langid_units_from_text(text, len, &ws->units, err) < 0) return -1;
     xl_langid_dominant_script(&ws->units);
-    memset(ws->qsum, 0, m->n_langs * sizeof *ws->qsum);
-    memset(ws->qtotal, 0, m->n_langs * sizeof *ws->qtotal);
+    memset(ws->qsum, 0, m->n_classes * sizeof *ws->qsum);
+    memset(ws->qtotal, 0, m->n_classes * sizeof *ws->qtotal);
     ws->since_flush = 0;
     memset(ws->script_cnt, 0, (m->n_scripts + 1) * sizeof *ws->script_cnt);
     ws->hits = 0;
@@ -484,14 +511,19 @@ int xl_langid_scores(const xl_langid *m, xl_langid_ws *ws, const char *text, siz
         if (sc == XL_SC_COMMON || sc == XL_SC_INHERITED) continue;
         ws->script_cnt[(unsigned)sc < XL_SC_COUNT ? m->script_index[sc] : m->n_scripts]++;
     }
-    for (uint32_t l = 0; l < m->n_langs; l++) {
-        double s = (double)ws->hits * m->q_min + (double)m->q_step * (ws->qtotal[l] + (double)ws->qsum[l]);
-        const float *sl = m->script_logp + (size_t)l * (m->n_scripts + 1);
+    double *cs = ws->class_scores;
+    for (uint32_t c = 0; c < m->n_classes; c++) {
+        double s = (double)ws->hits * m->q_min + (double)m->q_step * (ws->qtotal[c] + (double)ws->qsum[c]);
+        const float *sl = m->script_logp + (size_t)c * (m->n_scripts + 1);
         double st = 0;
         for (uint32_t k = 0; k <= m->n_scripts; k++)
             if (ws->script_cnt[k]) st += ws->script_cnt[k] * (double)sl[k];
-        scores[l] = s + m->script_weight * st;
+        cs[c] = s + m->script_weight * st;
     }
+    /* a language's score is its best class's (a max-mixture of its domain classes) */
+    for (uint32_t l = 0; l < m->n_langs; l++) scores[l] = -INFINITY;
+    for (uint32_t c = 0; c < m->n_classes; c++)
+        if (cs[c] > scores[m->class_lang[c]]) scores[m->class_lang[c]] = cs[c];
     *n_letters = ws->units.n_letters;
     return 0;
 }

@@ -18,6 +18,9 @@
  *   (1-lambda) c(f,l)/C_l + lambda B(f), the same penalty for an unseen n-gram
  *   in every language whatever its amount of data) or Dirichlet; only the selected features F (a few tens of thousands) are
  *   stored, n-grams outside F are ignored.  Uniform language prior.
+ *   Domain classes: a model row tagged "xx_N" (N digits) is a second class of
+ *   language xx; the API lists languages only, and score(xx) is the best of its
+ *   classes' scores (xl_langid_tag_language).
  *   p(l|text) = softmax(score / T_b), T_b a temperature per length bucket b
  *   (number of letters), fitted on held-out data by minimum negative
  *   log-likelihood (Guo et al. 2017, "On calibration of modern neural
@@ -67,6 +70,10 @@ size_t xl_langid_n_features(const xl_langid *model);
 unsigned xl_langid_max_order(const xl_langid *model);
 /* Tag of language i ("en", "zh-Hant"); NULL when out of range. */
 const char *xl_langid_lang(const xl_langid *model, size_t i);
+/* The language a model row ("class") tag stands for: the tag without a trailing "_<digits>" (a
+ * domain class: "es_2" -> "es"), else the tag itself.  base gets XL_LANGID_NAME_LEN bytes, NUL-padded;
+ * tag must be shorter than XL_LANGID_NAME_LEN. */
+void xl_langid_tag_language(const char *tag, char base[XL_LANGID_NAME_LEN]);
 /* Index of a tag, or -1. */
 int xl_langid_lang_index(const xl_langid *model, const char *tag);
 
@@ -133,6 +140,8 @@ typedef struct xl_langid_train_options {
     double mu;               /* Dirichlet smoothing mass (default 400), used when lambda == 0 */
     double lambda;           /* Jelinek-Mercer weight of the background distribution (0 = Dirichlet) */
     double script_weight;    /* w above (default 1) */
+    bool neighbour_features; /* also rank each language's candidates against its closest other language
+                              * (max instead of mean in the KL term) and take the two rankings in turn */
     size_t max_chars_per_lang; /* training code points kept per language (0 = all) */
     const char *scripts_path;  /* optional "lang<TAB>Script,Script" file: allowed scripts */
     const char *dev_path;      /* optional held-out "lang<TAB>text" for the temperatures */

@@ -404,8 +404,10 @@ static void keyset_free(keyset *k)
  * the budget), then per language its `candidates` most frequent n-grams;
  * then per language the candidates ranked by their contribution to the KL
  * divergence from the other languages, p(f|l) log(p(f|l) / mean_{l'!=l}
- * p(f|l')); features are taken round-robin over languages by rank until
- * n_features are chosen.  Returns the sorted keys. */
+ * p(f|l')) (with neighbour_features also a second ranking against the closest
+ * other language, max_{l'} p(f|l') in place of the mean); features are taken
+ * round-robin over languages (and rankings) by rank until n_features are
+ * chosen.  Returns the sorted keys. */
 static int select_features(trainer *t, uint32_t **out_keys, size_t *out_n, xl_error *err)
 {
     const xl_langid_train_options *o = t->o;
@@ -416,6 +418,7 @@ static int select_features(trainer *t, uint32_t **out_keys, size_t *out_n, xl_er
     uint32_t **ranked = NULL;
     size_t *n_ranked = NULL;
     uint32_t *chosen = NULL;
+    size_t *lang_of = NULL;
     keyset chosen_set = {0};
     int rc = -1;
     for (size_t l = 0; l < L; l++) {
@@ -439,8 +442,8 @@ static int select_features(trainer *t, uint32_t **out_keys, size_t *out_n, xl_er
         goto done;
     }
     p = xl_malloc(pc * sizeof *p, err);
-    ranked = xl_calloc(L, sizeof *ranked, err);
-    n_ranked = xl_calloc(L, sizeof *n_ranked, err);
+    ranked = xl_calloc(2 * L, sizeof *ranked, err);
+    n_ranked = xl_calloc(2 * L, sizeof *n_ranked, err);
     kv *q = xl_realloc(tmp, C ? C : 1, sizeof *q, err);
     if (!p || !ranked || !n_ranked || !q) goto done;
     tmp = q;
@@ -449,23 +452,49 @@ static int select_features(trainer *t, uint32_t **out_keys, size_t *out_n, xl_er
             double tok = (double)(t->langs[l].n_tokens ? t->langs[l].n_tokens : 1);
             p[f * L + l] = counts_get(&t->langs[l].ngrams, cand.keys[f]) / tok;
         }
+    /* lang_of[l]: the language of class l (domain classes "es_2" count as "es": never each other's
+     * competitors in the neighbour ranking) */
+    lang_of = xl_malloc(L * sizeof *lang_of, err);
+    if (!lang_of) goto done;
     for (size_t l = 0; l < L; l++) {
-        size_t n = 0;
-        for (size_t f = 0; f < C; f++) {
-            double pl = p[f * L + l];
-            if (pl <= 0) continue;
-            double sum = 0;
-            for (size_t k = 0; k < L; k++) sum += p[f * L + k];
-            double other = L > 1 ? (sum - pl) / (double)(L - 1) : 0;
-            double score = pl * log((pl + 1e-7) / (other + 1e-7));
-            if (score > 0) tmp[n++] = (kv){cand.keys[f], score};
+        char base[XL_LANGID_NAME_LEN], other[XL_LANGID_NAME_LEN];
+        xl_langid_tag_language(t->langs[l].tag, base);
+        lang_of[l] = l;
+        for (size_t k = 0; k < l; k++) {
+            xl_langid_tag_language(t->langs[k].tag, other);
+            if (strcmp(base, other) == 0) {
+                lang_of[l] = lang_of[k];
+                break;
+            }
         }
-        qsort(tmp, n, sizeof *tmp, cmp_kv_desc);
-        ranked[l] = xl_malloc((n ? n : 1) * sizeof(uint32_t), err);
-        if (!ranked[l]) goto done;
-        for (size_t i = 0; i < n; i++) ranked[l][i] = tmp[i].key;
-        n_ranked[l] = n;
     }
+    size_t n_rankings = o->neighbour_features ? 2 : 1;
+    for (size_t r = 0; r < n_rankings; r++)
+        for (size_t l = 0; l < L; l++) {
+            size_t n = 0;
+            for (size_t f = 0; f < C; f++) {
+                double pl = p[f * L + l];
+                if (pl <= 0) continue;
+                double other;
+                if (r == 0) { /* against the mean of the other languages */
+                    double sum = 0;
+                    for (size_t k = 0; k < L; k++) sum += p[f * L + k];
+                    other = L > 1 ? (sum - pl) / (double)(L - 1) : 0;
+                } else { /* against the closest other language: what tells neighbours apart */
+                    other = 0;
+                    for (size_t k = 0; k < L; k++)
+                        if (lang_of[k] != lang_of[l] && p[f * L + k] > other) other = p[f * L + k];
+                }
+                double score = pl * log((pl + 1e-7) / (other + 1e-7));
+                if (score > 0) tmp[n++] = (kv){cand.keys[f], score};
+            }
+            qsort(tmp, n, sizeof *tmp, cmp_kv_desc);
+            size_t i0 = r * L + l;
+            ranked[i0] = xl_malloc((n ? n : 1) * sizeof(uint32_t), err);
+            if (!ranked[i0]) goto done;
+            for (size_t i = 0; i < n; i++) ranked[i0][i] = tmp[i].key;
+            n_ranked[i0] = n;
+        }
     size_t want = o->n_features, got = 0;
     chosen = xl_malloc((want ? want : 1) * sizeof *chosen, err);
     if (!chosen) goto done;
@@ -490,16 +519,19 @@ static int select_features(trainer *t, uint32_t **out_keys, size_t *out_n, xl_er
         logf_(o, "%zu single characters seen >= %d times kept as features", got, CHAR_MIN_COUNT);
         free(ch);
     }
+    /* round robin over languages (and, with neighbour_features, over the two rankings of each) */
     for (size_t rank = 0; got < want; rank++) {
         bool any = false;
-        for (size_t l = 0; l < L && got < want; l++) {
-            if (rank >= n_ranked[l]) continue;
-            any = true;
-            uint32_t key = ranked[l][rank];
-            if (keyset_find(&chosen_set, key) >= 0) continue;
-            if (keyset_add(&chosen_set, key, err) < 0) goto done;
-            chosen[got++] = key;
-        }
+        for (size_t l = 0; l < L && got < want; l++)
+            for (size_t r = 0; r < n_rankings && got < want; r++) {
+                size_t i0 = r * L + l;
+                if (rank >= n_ranked[i0]) continue;
+                any = true;
+                uint32_t key = ranked[i0][rank];
+                if (keyset_find(&chosen_set, key) >= 0) continue;
+                if (keyset_add(&chosen_set, key, err) < 0) goto done;
+                chosen[got++] = key;
+            }
         if (!any) break;
     }
     qsort(chosen, got, sizeof *chosen, cmp_u32);
@@ -513,7 +545,8 @@ done:
     free(tmp);
     free(p);
     if (ranked)
-        for (size_t l = 0; l < L; l++) free(ranked[l]);
+        for (size_t l = 0; l < 2 * L; l++) free(ranked[l]);
+    free(lang_of);
     free(ranked);
     free(n_ranked);
     free(chosen);
@@ -706,7 +739,8 @@ static int calibrate(trainer *t, image *img, xl_error *err)
     const xl_langid_train_options *o = t->o;
     xl_langid *m = NULL;
     if (xl_langid_load_memory(img->data, img->size, "trained model", &m, err) < 0) return -1;
-    size_t L = t->n_langs;
+    /* labels and scores are per language: domain classes ("es_2") count as their language */
+    size_t L = xl_langid_n_langs(m);
     xl_langid_ws *ws = xl_langid_ws_new(m, err);
     dev_item *items = NULL;
     size_t n_items = 0, cap = 0, unknown = 0;
@@ -728,7 +762,12 @@ static int calibrate(trainer *t, image *img, xl_error *err)
                     (unsigned long long)r.lineno);
             goto done;
         }
-        int label = find_or_add_lang(t, line, (size_t)(tab - line), false, err);
+        char tag[XL_LANGID_NAME_LEN] = {0};
+        int label = -1;
+        if ((size_t)(tab - line) < sizeof tag) {
+            memcpy(tag, line, (size_t)(tab - line));
+            label = xl_langid_lang_index(m, tag);
+        }
         if (label < 0) {
             unknown++;
             continue;

@@ -170,7 +170,7 @@ int xl_pipeline_clean(xl_pipeline *p, xl_error *err)
         if (xl_text_preprocess(t, strlen(t), &to, &b, err) < 0) goto out;
         if (!(p->clean[i] = xl_strndup(b.data ? b.data : "", b.len, err))) goto out;
         xl_buf_clear(&b);
-        if (sentvec_preprocess(p->clean[i], strlen(p->clean[i]), &b, err) < 0) goto out;
+        if (xl_sentvec_preprocess(p->clean[i], strlen(p->clean[i]), &b, err) < 0) goto out;
         if (!(p->tokens[i] = xl_strndup(b.data ? b.data : "", b.len, err))) goto out;
     }
     rc = 0;
@@ -265,7 +265,7 @@ int xl_pipeline_open_embedder(xl_pipeline *p, xl_error *err)
     eo.pooling = p->opt.sif ? SENTVEC_SIF : SENTVEC_MEAN;
     eo.sif_a = p->opt.sif_a;
     eo.counts_path = p->opt.counts_path;
-    eo.raw = true; /* it is handed p->tokens, already sentvec_preprocess'd by the clean stage */
+    eo.raw = true; /* it is handed p->tokens, already xl_sentvec_preprocess'd by the clean stage */
     eo.max_len = p->opt.max_seq_len;
     /* neither given: the shipped encoder, or the word-vector baseline while no encoder is shipped */
     const char *path = p->opt.model_path ? p->opt.model_path : p->opt.word_vectors_path;
@@ -308,7 +308,7 @@ int xl_pipeline_route(xl_pipeline *p, xl_error *err)
     p->skip = xl_calloc(n, sizeof *p->skip, err);
     p->embed_text = xl_calloc(n, sizeof *p->embed_text, err);
     p->item_tokens = xl_calloc(n ? n : 1, sizeof *p->item_tokens, err);
-    dt_dict *dict = NULL;
+    xl_dt_dict *dict = NULL;
     xl_buf b;
     xl_buf_init(&b);
     int rc = -1;
@@ -328,8 +328,8 @@ int xl_pipeline_route(xl_pipeline *p, xl_error *err)
         s->covered = s->tokens > 0 && (double)s->known_tokens >= p->opt.min_coverage * (double)s->tokens;
     }
     if (p->opt.dict_path) {
-        if (dt_dict_load(p->opt.dict_path, true, &dict, err) < 0) goto out;
-        if (p->opt.counts_path && dt_dict_set_counts(dict, p->opt.counts_path, err) < 0) goto out;
+        if (xl_dt_dict_load(p->opt.dict_path, true, &dict, err) < 0) goto out;
+        if (p->opt.counts_path && xl_dt_dict_set_counts(dict, p->opt.counts_path, err) < 0) goto out;
     }
     /* 2. route every item */
     for (uint32_t i = 0; i < n; i++) {
@@ -345,8 +345,8 @@ int xl_pipeline_route(xl_pipeline *p, xl_error *err)
             if (!dict) {
                 why = XL_SKIP_NOT_COVERED;
             } else {
-                dt_stats ds = {0};
-                if (dt_translate_line(dict, p->tokens[i], strlen(p->tokens[i]), false, &b, &ds, err) < 0) goto out;
+                xl_dt_stats ds = {0};
+                if (xl_dt_translate_line(dict, p->tokens[i], strlen(p->tokens[i]), false, &b, &ds, err) < 0) goto out;
                 p->translated_tokens += ds.translated_tokens;
                 p->translation_unknown_tokens += ds.unknown_tokens;
                 what = b.data ? b.data : "";
@@ -372,7 +372,7 @@ int xl_pipeline_route(xl_pipeline *p, xl_error *err)
     }
     rc = 0;
 out:
-    dt_dict_free(dict);
+    xl_dt_dict_free(dict);
     xl_buf_free(&b);
     p->seconds[ST_ROUTE] = xl_time_now() - t0;
     return rc;

@@ -5,7 +5,7 @@
  *   load        items + interactions (+ held-out) files        src/rec (xl_rec_load), src/core (xl_csv)
  *   clean       entity decoding, control removal, NFC (and the
  *               word-vector tokenisation: NFKC, casefold, no
- *               punctuation/digits, CJK per character)          src/text, src/embed (sentvec_preprocess)
+ *               punctuation/digits, CJK per character)          src/text, src/embed (xl_sentvec_preprocess)
  *   detect      each item's language: the items file's column,
  *               else the language identifier, else the script   src/langid, src/text
  *   open        the embedder: word2vec vectors or a BERT model  src/embed (xl_embedder)

@@ -34,6 +34,7 @@
 
 #include "xl_csv.h"
 #include "xl_error.h"
+#include "xl_idmap.h"
 
 /* Interaction triplets (plus time), growable. */
 typedef struct xl_interactions {
@@ -69,20 +70,7 @@ void xl_csr_free(xl_csr *m);
 /* true when column c is stored in row r (binary search). */
 bool xl_csr_has(const xl_csr *m, uint32_t r, uint32_t c);
 
-/* String -> dense index map (open addressing, FNV-1a). */
-typedef struct xl_idmap {
-    size_t n, cap;     /* n names; cap slots (power of two) */
-    uint32_t *slots;   /* index+1, 0 = empty */
-    char **names;      /* n names, owned */
-    size_t names_cap;
-} xl_idmap;
-
-void xl_idmap_init(xl_idmap *m);
-void xl_idmap_free(xl_idmap *m);
-/* Index of name, or -1. */
-long xl_idmap_find(const xl_idmap *m, const char *name, size_t len);
-/* Index of name, inserting it when new (*added set when given). */
-long xl_idmap_intern(xl_idmap *m, const char *name, size_t len, bool *added, xl_error *err);
+/* External ids -> dense indices: xl_idmap (src/core/xl_idmap.h). */
 
 /* Which columns to read.  A column is named by its header name, or by its
  * 0-based index written as a number ("0", "2"); NULL = absent (optional ones). */

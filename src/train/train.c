@@ -159,7 +159,7 @@ static void batch_free(seq_batch *b)
     memset(b, 0, sizeof *b);
 }
 
-static int batch_add(seq_batch *b, const wordpiece_encoding *e, xl_error *err)
+static int batch_add(seq_batch *b, const xl_wordpiece_encoding *e, xl_error *err)
 {
     size_t need;
     if (!xl_add_size(b->n_tok, e->len, &need)) return xl_fail(err, XL_ERR_NOMEM, "batch too large");
@@ -203,7 +203,7 @@ static int batch_add(seq_batch *b, const wordpiece_encoding *e, xl_error *err)
 /* Append sequence i of `src` (ids, types and labels) to `dst`. */
 static int batch_copy_seq(seq_batch *dst, const seq_batch *src, size_t i, xl_error *err)
 {
-    wordpiece_encoding e;
+    xl_wordpiece_encoding e;
     memset(&e, 0, sizeof e);
     e.len = src->len[i];
     e.ids = src->ids + src->start[i];
@@ -230,7 +230,7 @@ typedef struct {
     xl_kernels k;
     bool k_ok;
     xl_model *init;
-    wordpiece *wp;
+    xl_wordpiece *wp;
     xl_bert_params p;
     bool p_ok;
     xl_bert_grads g;
@@ -251,7 +251,7 @@ typedef struct {
     size_t cap_gather;
     uint64_t step, tokens;
     seq_batch batch;
-    wordpiece_encoding enc;
+    xl_wordpiece_encoding enc;
     xl_mlm_masking masking;
     int32_t special[5];
     size_t n_special;
@@ -280,10 +280,10 @@ static int grow_floats(float **p, size_t *cap, size_t need, xl_error *err)
 
 static int encode_one(trainer *t, const char *a, size_t al, const char *b, size_t bl, xl_error *err)
 {
-    wordpiece_encode_options eo;
-    wordpiece_encode_options_default(&eo);
+    xl_wordpiece_encode_options eo;
+    xl_wordpiece_encode_options_default(&eo);
     eo.max_length = t->o->max_len;
-    return wordpiece_encode(t->wp, a, al, b, bl, &eo, &t->enc, err);
+    return xl_wordpiece_encode(t->wp, a, al, b, bl, &eo, &t->enc, err);
 }
 
 static int mlm_head_backward(trainer *t, const seq_batch *bt, const float *h, size_t m, double weight, double *ce_sum,
@@ -616,11 +616,11 @@ static int save_model(trainer *t, const char *path, xl_error *err)
     /* --config + --vocab: the vocabulary and tokenizer flags of the loaded WordPiece */
     xl_model_writer *w = xl_model_writer_new(err);
     if (w == NULL) return -1;
-    const wordpiece_options *wo = wordpiece_get_options(t->wp);
+    const xl_wordpiece_options *wo = xl_wordpiece_get_options(t->wp);
     int rc = xl_bert_params_to_writer(&t->p, w, err);
     for (size_t i = 0; i < t->V && rc == 0; i++) {
         size_t len;
-        const char *tok = wordpiece_id_to_token(t->wp, (int32_t)i, &len);
+        const char *tok = xl_wordpiece_id_to_token(t->wp, (int32_t)i, &len);
         char unused[32];
         if (tok == NULL) { /* an id whose token was replaced by a later duplicate */
             len = (size_t)snprintf(unused, sizeof unused, "[unused-dup-%zu]", i);
@@ -647,13 +647,13 @@ static int save_model(trainer *t, const char *path, xl_error *err)
 
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
-static uint64_t vocab_hash(const wordpiece *wp)
+static uint64_t vocab_hash(const xl_wordpiece *wp)
 {
     uint64_t h = XL_FNV1A64_BASIS; /* FNV-1a over every token followed by a 0xff byte */
-    size_t n = wordpiece_vocab_size(wp);
+    size_t n = xl_wordpiece_vocab_size(wp);
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
-        const char *tok = wordpiece_id_to_token(wp, (int32_t)i, &len);
+        const char *tok = xl_wordpiece_id_to_token(wp, (int32_t)i, &len);
         if (tok) h = xl_fnv1a64_more(h, tok, len);
         h = xl_fnv1a64_more(h, "\xff", 1);
     }
@@ -763,7 +763,7 @@ static void trainer_free(trainer *t)
     free(t->gather);
     batch_free(&t->eval_src);
     batch_free(&t->eval_tgt);
-    wordpiece_encoding_free(&t->enc);
+    xl_wordpiece_encoding_free(&t->enc);
     xl_mlm_head_free(&t->head);
     xl_bert_acts_free(&t->eval_acts);
     free(t->eval_emb);
@@ -784,7 +784,7 @@ static void trainer_free(trainer *t)
     if (t->ctx_ok) xl_bert_train_ctx_free(&t->ctx);
     if (t->g_ok) xl_bert_grads_free(&t->g);
     if (t->p_ok) xl_bert_params_free(&t->p);
-    wordpiece_free(t->wp);
+    xl_wordpiece_free(t->wp);
     xl_model_close(t->init);
     if (t->k_ok) xl_kernels_free(&t->k);
 }
@@ -825,9 +825,9 @@ static int setup(trainer *t, xl_train_opts *o, xl_error *err)
         if (xl_bert_params_init_model(&t->p, t->init, &t->k, err) < 0) return -1;
     } else {
         if (o->vocab == NULL) return xl_fail(err, XL_ERR_USAGE, "give --init MODEL, or --config with --vocab FILE");
-        if ((t->wp = wordpiece_load(o->vocab, -1, err)) == NULL) return -1;
+        if ((t->wp = xl_wordpiece_load(o->vocab, -1, err)) == NULL) return -1;
         xl_bert_config cfg = o->cfg;
-        cfg.vocab_size = wordpiece_vocab_size(t->wp);
+        cfg.vocab_size = xl_wordpiece_vocab_size(t->wp);
         cfg.pooling = o->pooling;
         cfg.normalize = true;
         cfg.max_seq_len = o->max_len;
@@ -842,9 +842,9 @@ static int setup(trainer *t, xl_train_opts *o, xl_error *err)
         return xl_fail(err, XL_ERR_USAGE, "tlm needs --max-len of at least 5 ([CLS] a [SEP] b [SEP])");
     t->V = t->p.cfg.vocab_size;
     t->H = t->p.cfg.hidden;
-    if (wordpiece_vocab_size(t->wp) != t->V)
+    if (xl_wordpiece_vocab_size(t->wp) != t->V)
         return xl_fail(err, XL_ERR_FORMAT, "the vocabulary has %zu tokens, the model %zu word embeddings",
-                       wordpiece_vocab_size(t->wp), t->V);
+                       xl_wordpiece_vocab_size(t->wp), t->V);
     if (xl_bert_grads_init(&t->g, &t->p, err) < 0) return -1;
     t->g_ok = true;
     xl_bert_train_ctx_init(&t->ctx, &t->k, o->threads);
@@ -857,13 +857,13 @@ static int setup(trainer *t, xl_train_opts *o, xl_error *err)
         (t->mlm_v = xl_calloc(t->V, sizeof(float), err)) == NULL)
         return -1;
     /* masking: never the special tokens */
-    static const wordpiece_special kinds[] = {WORDPIECE_CLS, WORDPIECE_SEP, WORDPIECE_PAD, WORDPIECE_MASK,
+    static const xl_wordpiece_special kinds[] = {WORDPIECE_CLS, WORDPIECE_SEP, WORDPIECE_PAD, WORDPIECE_MASK,
                                               WORDPIECE_UNK};
     for (size_t i = 0; i < 5; i++) {
-        int32_t id = wordpiece_special_id(t->wp, kinds[i]);
+        int32_t id = xl_wordpiece_special_id(t->wp, kinds[i]);
         if (id >= 0) t->special[t->n_special++] = id;
     }
-    int32_t mask_id = wordpiece_special_id(t->wp, WORDPIECE_MASK);
+    int32_t mask_id = xl_wordpiece_special_id(t->wp, WORDPIECE_MASK);
     if ((o->w_mlm > 0 || o->w_tlm > 0) && mask_id < 0)
         return xl_fail(err, XL_ERR_USAGE, "mlm/tlm need a [MASK] token in the vocabulary");
     xl_mlm_masking_default(&t->masking, mask_id, t->V, t->special, t->n_special);
@@ -896,7 +896,7 @@ int xl_train_run(const xl_train_opts *opts, xl_error *err)
     trainer t;
     memset(&t, 0, sizeof t);
     t.o = &o;
-    wordpiece_encoding_init(&t.enc);
+    xl_wordpiece_encoding_init(&t.enc);
     int rc = -1;
     if (setup(&t, &o, err) < 0) goto done;
     const double t0 = xl_time_now();

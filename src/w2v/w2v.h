@@ -14,7 +14,7 @@
  *   - Vocabulary: "</s>" first, then words with count >= min_count by
  *     descending count, ties by first occurrence in the corpus (word2vec.c
  *     leaves ties in qsort order, which is unspecified).
- *   - Same options and defaults as word2vec.c (see w2v_options_default).
+ *   - Same options and defaults as word2vec.c (see xl_w2v_options_default).
  *     Differences, on purpose: (1) every epoch is trained with any number of
  *     threads (word2vec.c with -threads 1 trains only the first of -iter
  *     epochs, tmikolov/word2vec#47); (2) the random generator is PCG32
@@ -42,7 +42,7 @@
 #include "w2v_vectors.h"
 #include "xl_error.h"
 
-typedef struct w2v_options {
+typedef struct xl_w2v_options {
     int size;          /* -size 100: vector dimension */
     int window;        /* -window 5 */
     double sample;     /* -sample 1e-3: subsampling threshold t; 0 = off */
@@ -57,33 +57,33 @@ typedef struct w2v_options {
     /* progress: called from thread 0 about every 10,000 words per thread */
     void (*progress)(void *ctx, double alpha, double fraction_done, double words_per_sec_thread);
     void *progress_ctx;
-} w2v_options;
+} xl_w2v_options;
 
-void w2v_options_default(w2v_options *o);
+void xl_w2v_options_default(xl_w2v_options *o);
 
-typedef struct w2v_vocab_entry {
+typedef struct xl_w2v_vocab_entry {
     int64_t count;
     /* Huffman code (hs only): `code_len` bits in codes[code_off..], inner
      * nodes in points[code_off..]. */
     uint64_t code_off;
     uint32_t code_len;
-} w2v_vocab_entry;
+} xl_w2v_vocab_entry;
 
-typedef struct w2v_model {
-    w2v_options opt;
-    w2v_vectors vectors;     /* syn0: the result, vocabulary order */
-    w2v_vocab_entry *vocab;  /* [n_words] */
+typedef struct xl_w2v_model {
+    xl_w2v_options opt;
+    xl_w2v_vectors vectors;     /* syn0: the result, vocabulary order */
+    xl_w2v_vocab_entry *vocab;  /* [n_words] */
     int64_t train_words;     /* sum of counts of kept words ("Words in train file") */
     uint64_t words_done;     /* words processed over all epochs */
     double cpu_seconds, wall_seconds;
-} w2v_model;
+} xl_w2v_model;
 
 /* Train from a text file ("-" = stdin).  On success *model owns the vectors. */
-int w2v_train_file(const char *path, const w2v_options *opt, w2v_model *model, xl_error *err);
+int xl_w2v_train_file(const char *path, const xl_w2v_options *opt, xl_w2v_model *model, xl_error *err);
 /* Train from text in memory (tests). */
-int w2v_train_text(const char *text, size_t len, const w2v_options *opt, w2v_model *model, xl_error *err);
-void w2v_model_free(w2v_model *model);
+int xl_w2v_train_text(const char *text, size_t len, const xl_w2v_options *opt, xl_w2v_model *model, xl_error *err);
+void xl_w2v_model_free(xl_w2v_model *model);
 /* word2vec.c's -save-vocab: "word count\n" per row, "</s>" first. */
-int w2v_save_vocab(const char *path, const w2v_model *model, xl_error *err);
+int xl_w2v_save_vocab(const char *path, const xl_w2v_model *model, xl_error *err);
 
 #endif /* W2V_H */

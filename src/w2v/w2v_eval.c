@@ -8,11 +8,12 @@
 #include "xl_alloc.h"
 #include "xl_io.h"
 #include "xl_thread.h"
+#include "xl_topk.h"
 
 #define CA_MAX_W 50 /* compute-accuracy's max_w */
 #define QBLOCK 16
 
-size_t w2v_nearest(const w2v_vectors *unit, const float *query, size_t k, const int64_t *exclude, size_t n_exclude,
+size_t xl_w2v_nearest(const xl_w2v_vectors *unit, const float *query, size_t k, const int64_t *exclude, size_t n_exclude,
                    int64_t *ids, float *scores)
 {
     if (k == 0) return 0;
@@ -25,21 +26,13 @@ size_t w2v_nearest(const w2v_vectors *unit, const float *query, size_t k, const 
         for (size_t e = 0; e < n_exclude; e++)
             if (exclude[e] == (int64_t)i) skip = true;
         if (skip) continue;
-        float s = w2v_dot(query, w2v_row(unit, i), unit->dim) * inv;
-        if (n == k && !(s > scores[n - 1])) continue;
-        size_t p = n < k ? n++ : n - 1;
-        while (p > 0 && s > scores[p - 1]) {
-            scores[p] = scores[p - 1];
-            ids[p] = ids[p - 1];
-            p--;
-        }
-        scores[p] = s;
-        ids[p] = (int64_t)i;
+        float s = xl_w2v_dot(query, xl_w2v_row(unit, i), unit->dim) * inv;
+        xl_topk_insert(scores, ids, &n, k, s, (int64_t)i);
     }
     return n;
 }
 
-void w2v_analogy_result_free(w2v_analogy_result *r)
+void xl_w2v_analogy_result_free(xl_w2v_analogy_result *r)
 {
     if (!r) return;
     free(r->sections);
@@ -91,7 +84,7 @@ static void analogy_range(void *vctx, size_t begin, size_t end, int tid)
         for (size_t r = 0; r < c->n; r++) {
             const float *row = c->unit + r * dim;
             for (size_t qi = 0; qi < nb; qi++) {
-                float d = w2v_dot(vecs + qi * stride, row, dim);
+                float d = xl_w2v_dot(vecs + qi * stride, row, dim);
                 if (d > best[qi]) {
                     const question *q = &c->q[b0 + qi];
                     if (r == q->w[0] || r == q->w[1] || r == q->w[2]) continue;
@@ -120,8 +113,8 @@ static size_t make_key(const char *w, size_t len, bool exact, char *out)
     return len;
 }
 
-int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v_analogy_options *opt,
-                     w2v_analogy_result *out, xl_error *err)
+int xl_w2v_analogy_eval(const xl_w2v_vectors *v, const char *questions_path, const xl_w2v_analogy_options *opt,
+                     xl_w2v_analogy_result *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
     size_t n = v->n_words;
@@ -133,8 +126,8 @@ int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v
     uint32_t *key_of = NULL, *row_of_key = NULL;
     question *qs = NULL;
     size_t nq = 0, qcap = 0;
-    w2v_words keys;
-    w2v_words_init(&keys);
+    xl_w2v_words keys;
+    xl_w2v_words_init(&keys);
     xl_buf kb;
     xl_buf_init(&kb);
     xl_lines lines;
@@ -158,9 +151,9 @@ int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v
             for (size_t j = 0; j < dim; j++) r[j] = (float)(r[j] / sqrt(s));
         size_t wl = v->words.word_len[i];
         if (xl_buf_reserve(&kb, wl, err) < 0) goto done;
-        size_t kl = make_key(w2v_words_get(&v->words, i), wl, opt->exact_case, kb.data);
+        size_t kl = make_key(xl_w2v_words_get(&v->words, i), wl, opt->exact_case, kb.data);
         bool added;
-        int64_t id = w2v_words_intern(&keys, kb.data, kl, &added, err);
+        int64_t id = xl_w2v_words_intern(&keys, kb.data, kl, &added, err);
         if (id < 0) goto done;
         if (added) row_of_key[id] = (uint32_t)i; /* first row with this key wins */
         key_of[i] = row_of_key[id];
@@ -175,10 +168,10 @@ int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v
         while (p < len && (line[p] == ' ' || line[p] == '\t')) p++;
         if (p == len) continue;
         if (line[p] == ':') {
-            w2v_analogy_section *s = xl_realloc(out->sections, out->n_sections + 1, sizeof *s, err);
+            xl_w2v_analogy_section *s = xl_realloc(out->sections, out->n_sections + 1, sizeof *s, err);
             if (!s) goto done;
             out->sections = s;
-            w2v_analogy_section *sec = &out->sections[out->n_sections++];
+            xl_w2v_analogy_section *sec = &out->sections[out->n_sections++];
             memset(sec, 0, sizeof *sec);
             p++;
             while (p < len && line[p] == ' ') p++;
@@ -202,7 +195,7 @@ int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v
             }
             if (xl_buf_reserve(&kb, e - p, err) < 0) goto done;
             size_t kl = make_key(line + p, e - p, opt->exact_case, kb.data);
-            int64_t id = w2v_words_find(&keys, kb.data, kl);
+            int64_t id = xl_w2v_words_find(&keys, kb.data, kl);
             w[nw++] = id;
             p = e;
             while (p < len && (line[p] == ' ' || line[p] == '\t')) p++;
@@ -212,7 +205,7 @@ int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v
                     (unsigned long long)lines.lineno);
             goto done;
         }
-        w2v_analogy_section *sec = &out->sections[out->n_sections - 1];
+        xl_w2v_analogy_section *sec = &out->sections[out->n_sections - 1];
         sec->questions++;
         out->questions++;
         if (w[0] < 0 || w[1] < 0 || w[2] < 0 || w[3] < 0) continue;
@@ -228,7 +221,7 @@ int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v
     analogy_ctx ctx = {unit, key_of, n, dim, qs, nq};
     xl_parallel_for(xl_resolve_threads(opt->threads), nq, analogy_range, &ctx);
     for (size_t i = 0; i < nq; i++) {
-        w2v_analogy_section *sec = &out->sections[qs[i].section];
+        xl_w2v_analogy_section *sec = &out->sections[qs[i].section];
         bool sem = qs[i].section < n_sem;
         sec->seen++;
         out->seen++;
@@ -245,11 +238,11 @@ int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v
 done:
     if (lines_open) xl_lines_close(&lines);
     xl_buf_free(&kb);
-    w2v_words_free(&keys);
+    xl_w2v_words_free(&keys);
     xl_aligned_free(unit);
     free(key_of);
     free(row_of_key);
     free(qs);
-    if (rc < 0) w2v_analogy_result_free(out);
+    if (rc < 0) xl_w2v_analogy_result_free(out);
     return rc;
 }

@@ -27,34 +27,34 @@
 #include "w2v_vectors.h"
 #include "xl_error.h"
 
-typedef struct w2v_analogy_section {
+typedef struct xl_w2v_analogy_section {
     char name[64];
     size_t questions, seen, correct;
-} w2v_analogy_section;
+} xl_w2v_analogy_section;
 
-typedef struct w2v_analogy_options {
+typedef struct xl_w2v_analogy_options {
     size_t restrict_vocab; /* 0 = all rows; compute-accuracy uses 30000 */
     bool exact_case;       /* false: compute-accuracy's upper-case + 50-byte truncation */
     size_t n_semantic;     /* sections counted as semantic; 0 means 5 */
     int threads;           /* 0 = all CPUs */
-} w2v_analogy_options;
+} xl_w2v_analogy_options;
 
-typedef struct w2v_analogy_result {
-    w2v_analogy_section *sections;
+typedef struct xl_w2v_analogy_result {
+    xl_w2v_analogy_section *sections;
     size_t n_sections;
     size_t questions, seen, correct;
     size_t semantic_seen, semantic_correct, syntactic_seen, syntactic_correct;
-} w2v_analogy_result;
+} xl_w2v_analogy_result;
 
-int w2v_analogy_eval(const w2v_vectors *v, const char *questions_path, const w2v_analogy_options *opt,
-                     w2v_analogy_result *out, xl_error *err);
-void w2v_analogy_result_free(w2v_analogy_result *r);
+int xl_w2v_analogy_eval(const xl_w2v_vectors *v, const char *questions_path, const xl_w2v_analogy_options *opt,
+                     xl_w2v_analogy_result *out, xl_error *err);
+void xl_w2v_analogy_result_free(xl_w2v_analogy_result *r);
 
 /* k nearest rows of `unit` (rows unit-normalised) to query by cosine
  * (query need not be normalised), skipping the ids in exclude[0..n_exclude).
  * Writes up to k ids and scores (descending; ties: lower id first); returns
  * how many were written. */
-size_t w2v_nearest(const w2v_vectors *unit, const float *query, size_t k, const int64_t *exclude, size_t n_exclude,
+size_t xl_w2v_nearest(const xl_w2v_vectors *unit, const float *query, size_t k, const int64_t *exclude, size_t n_exclude,
                    int64_t *ids, float *scores);
 
 #endif /* W2V_EVAL_H */

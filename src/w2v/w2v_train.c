@@ -31,7 +31,7 @@ typedef volatile uint64_t w2v_counter;
 #define MAX_EXP 6
 #define MAX_SENTENCE_LENGTH 1000
 
-void w2v_options_default(w2v_options *o)
+void xl_w2v_options_default(xl_w2v_options *o)
 {
     memset(o, 0, sizeof *o);
     o->size = 100;
@@ -47,17 +47,17 @@ void w2v_options_default(w2v_options *o)
     o->seed = 1;
 }
 
-void w2v_model_free(w2v_model *m)
+void xl_w2v_model_free(xl_w2v_model *m)
 {
     if (!m) return;
-    w2v_vectors_free(&m->vectors);
+    xl_w2v_vectors_free(&m->vectors);
     free(m->vocab);
     memset(m, 0, sizeof *m);
 }
 
 /* ---- corpus reading: tokens -> provisional ids (first-occurrence order) --- */
 typedef struct {
-    w2v_words words;     /* provisional vocabulary, "</s>" = 0 */
+    xl_w2v_words words;     /* provisional vocabulary, "</s>" = 0 */
     int64_t *counts;     /* [words.n] */
     size_t counts_cap;
     uint32_t *tokens;    /* provisional ids, one per token (incl. "</s>") */
@@ -68,7 +68,7 @@ typedef struct {
 static int push_token(corpus *c, const char *w, size_t len, xl_error *err)
 {
     bool added;
-    int64_t id = w2v_words_intern(&c->words, w, len, &added, err);
+    int64_t id = xl_w2v_words_intern(&c->words, w, len, &added, err);
     if (id < 0) return -1;
     if (id >= (int64_t)UINT32_MAX) return xl_fail(err, XL_ERR_LIMIT, "more than 2^32-1 distinct words");
     size_t old_cap = c->counts_cap;
@@ -130,7 +130,7 @@ static int corpus_feed(corpus *c, const char *data, size_t len, bool final, xl_e
 
 static void corpus_free(corpus *c)
 {
-    w2v_words_free(&c->words);
+    xl_w2v_words_free(&c->words);
     free(c->counts);
     free(c->tokens);
     xl_buf_free(&c->partial);
@@ -139,10 +139,10 @@ static void corpus_free(corpus *c)
 static int corpus_init(corpus *c, xl_error *err)
 {
     memset(c, 0, sizeof *c);
-    w2v_words_init(&c->words);
+    xl_w2v_words_init(&c->words);
     xl_buf_init(&c->partial);
     /* "</s>" is row 0 even when the text has no newline (word2vec.c) */
-    if (w2v_words_add(&c->words, "</s>", 4, err) < 0) return -1;
+    if (xl_w2v_words_add(&c->words, "</s>", 4, err) < 0) return -1;
     c->counts = xl_calloc(4096, sizeof *c->counts, err);
     if (!c->counts) return -1;
     c->counts_cap = 4096;
@@ -156,7 +156,7 @@ typedef struct {
 } alias_cell;
 
 typedef struct {
-    const w2v_options *opt;
+    const xl_w2v_options *opt;
     size_t V, size;
     const uint32_t *tokens; /* vocabulary ids, length n_tokens */
     size_t n_tokens;
@@ -165,7 +165,7 @@ typedef struct {
     const alias_cell *alias; /* [V] negative sampling */
     const uint8_t *codes;    /* Huffman codes, pooled */
     const uint32_t *points;  /* inner nodes, pooled */
-    const w2v_vocab_entry *vocab;
+    const xl_w2v_vocab_entry *vocab;
     float exp_table[EXP_TABLE_SIZE + 1];
     double starting_alpha;
     uint64_t total_words; /* iter * train_words */
@@ -197,17 +197,17 @@ static inline void output_layer(trainer *t, const float *h, float *neu1e, uint32
 {
     const size_t size = t->size;
     if (t->opt->hs) {
-        const w2v_vocab_entry *e = &t->vocab[word];
+        const xl_w2v_vocab_entry *e = &t->vocab[word];
         const uint8_t *code = t->codes + e->code_off;
         const uint32_t *point = t->points + e->code_off;
         for (uint32_t d = 0; d < e->code_len; d++) {
             float *l2 = t->syn1 + (size_t)point[d] * size;
-            float f = w2v_dot(h, l2, size);
+            float f = xl_w2v_dot(h, l2, size);
             if (f <= -MAX_EXP || f >= MAX_EXP) continue;
             f = t->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
             float g = (1 - code[d] - f) * alpha;
-            w2v_axpy(g, l2, neu1e, size);
-            w2v_axpy(g, h, l2, size);
+            xl_w2v_axpy(g, l2, neu1e, size);
+            xl_w2v_axpy(g, h, l2, size);
         }
     }
     for (int d = 0; d < t->opt->negative + 1 && t->opt->negative > 0; d++) {
@@ -223,9 +223,9 @@ static inline void output_layer(trainer *t, const float *h, float *neu1e, uint32
             label = 0;
         }
         float *l2 = t->syn1neg + (size_t)target * size;
-        float g = ns_gradient(t, w2v_dot(h, l2, size), label, alpha);
-        w2v_axpy(g, l2, neu1e, size);
-        w2v_axpy(g, h, l2, size);
+        float g = ns_gradient(t, xl_w2v_dot(h, l2, size), label, alpha);
+        xl_w2v_axpy(g, l2, neu1e, size);
+        xl_w2v_axpy(g, h, l2, size);
     }
 }
 
@@ -237,7 +237,7 @@ static void train_thread(void *ctx, size_t tid_begin, size_t tid_end, int tid)
 {
     (void)tid_end;
     trainer *t = ctx;
-    const w2v_options *o = t->opt;
+    const xl_w2v_options *o = t->opt;
     const size_t size = t->size;
     const int window = o->window;
     size_t T = (size_t)t->n_threads, id = tid_begin;
@@ -296,7 +296,7 @@ static void train_thread(void *ctx, size_t tid_begin, size_t tid_end, int tid)
                         if (a == window) continue;
                         int c = sp - window + a;
                         if (c < 0 || c >= len) continue;
-                        w2v_axpy(1.0f, t->syn0 + (size_t)sen[c] * size, neu1, size);
+                        xl_w2v_axpy(1.0f, t->syn0 + (size_t)sen[c] * size, neu1, size);
                         cw++;
                     }
                     if (!cw) continue;
@@ -307,7 +307,7 @@ static void train_thread(void *ctx, size_t tid_begin, size_t tid_end, int tid)
                         if (a == window) continue;
                         int c = sp - window + a;
                         if (c < 0 || c >= len) continue;
-                        w2v_axpy(1.0f, neu1e, t->syn0 + (size_t)sen[c] * size, size);
+                        xl_w2v_axpy(1.0f, neu1e, t->syn0 + (size_t)sen[c] * size, size);
                     }
                 } else {
                     for (int a = b; a < window * 2 + 1 - b; a++) {
@@ -317,7 +317,7 @@ static void train_thread(void *ctx, size_t tid_begin, size_t tid_end, int tid)
                         float *in = t->syn0 + (size_t)sen[c] * size;
                         memset(neu1e, 0, size * sizeof(float));
                         output_layer(t, in, neu1e, word, alpha, &rng);
-                        w2v_axpy(1.0f, neu1e, in, size);
+                        xl_w2v_axpy(1.0f, neu1e, in, size);
                     }
                 }
             }
@@ -329,7 +329,7 @@ static void train_thread(void *ctx, size_t tid_begin, size_t tid_end, int tid)
 }
 
 /* Vose's alias method over weights w[i] = count[i]^0.75. */
-static int build_alias(const w2v_vocab_entry *vocab, size_t V, alias_cell **out, xl_error *err)
+static int build_alias(const xl_w2v_vocab_entry *vocab, size_t V, alias_cell **out, xl_error *err)
 {
     alias_cell *table = xl_malloc(V * sizeof *table, err);
     double *p = xl_malloc(V * sizeof *p, err);
@@ -373,7 +373,7 @@ static int build_alias(const w2v_vocab_entry *vocab, size_t V, alias_cell **out,
 }
 
 /* word2vec.c's CreateBinaryTree (Huffman tree over the sorted counts). */
-static int build_huffman(w2v_vocab_entry *vocab, size_t V, uint8_t **codes_out, uint32_t **points_out, xl_error *err)
+static int build_huffman(xl_w2v_vocab_entry *vocab, size_t V, uint8_t **codes_out, uint32_t **points_out, xl_error *err)
 {
     size_t n2 = V * 2;
     int64_t *count = xl_malloc(n2 * sizeof *count, err);
@@ -434,9 +434,9 @@ done:
     return rc;
 }
 
-static int train_corpus(corpus *c, const w2v_options *opt_in, w2v_model *m, xl_error *err)
+static int train_corpus(corpus *c, const xl_w2v_options *opt_in, xl_w2v_model *m, xl_error *err)
 {
-    w2v_options opt = *opt_in;
+    xl_w2v_options opt = *opt_in;
     if (opt.alpha <= 0) opt.alpha = opt.cbow ? 0.05 : 0.025;
     if (opt.size < 1 || opt.window < 1 || opt.iter < 0 || opt.negative < 0 || opt.threads < 1 || opt.sample < 0)
         return xl_fail(err, XL_ERR_USAGE, "word2vec: invalid options (size, window, threads >= 1; iter, negative >= 0)");
@@ -494,12 +494,12 @@ static int train_corpus(corpus *c, const w2v_options *opt_in, w2v_model *m, xl_e
     trainer *t = NULL;
     m->vocab = xl_calloc(V, sizeof *m->vocab, err);
     if (!m->vocab) goto done;
-    if (w2v_vectors_alloc(&m->vectors, V, (size_t)opt.size, err) < 0) goto done;
+    if (xl_w2v_vectors_alloc(&m->vectors, V, (size_t)opt.size, err) < 0) goto done;
     for (size_t i = 0; i < V; i++) {
         uint32_t p = order[i];
         m->vocab[i].count = c->counts[p];
         m->train_words += c->counts[p];
-        if (w2v_words_add(&m->vectors.words, w2v_words_get(&c->words, p), c->words.word_len[p], err) < 0) goto done;
+        if (xl_w2v_words_add(&m->vectors.words, xl_w2v_words_get(&c->words, p), c->words.word_len[p], err) < 0) goto done;
     }
     /* corpus -> vocabulary ids, out-of-vocabulary tokens dropped (word2vec.c skips them) */
     size_t n = 0;
@@ -570,11 +570,11 @@ done:
     free(order), free(remap), free(keep), free(alias), free(codes), free(points), free(t);
     xl_aligned_free(syn1);
     xl_aligned_free(syn1neg);
-    if (rc < 0) w2v_model_free(m);
+    if (rc < 0) xl_w2v_model_free(m);
     return rc;
 }
 
-int w2v_train_text(const char *text, size_t len, const w2v_options *opt, w2v_model *model, xl_error *err)
+int xl_w2v_train_text(const char *text, size_t len, const xl_w2v_options *opt, xl_w2v_model *model, xl_error *err)
 {
     corpus c;
     int rc = -1;
@@ -583,7 +583,7 @@ int w2v_train_text(const char *text, size_t len, const w2v_options *opt, w2v_mod
     return rc;
 }
 
-int w2v_train_file(const char *path, const w2v_options *opt, w2v_model *model, xl_error *err)
+int xl_w2v_train_file(const char *path, const xl_w2v_options *opt, xl_w2v_model *model, xl_error *err)
 {
     corpus c;
     if (corpus_init(&c, err) < 0) {
@@ -617,13 +617,13 @@ int w2v_train_file(const char *path, const w2v_options *opt, w2v_model *model, x
     return rc;
 }
 
-int w2v_save_vocab(const char *path, const w2v_model *m, xl_error *err)
+int xl_w2v_save_vocab(const char *path, const xl_w2v_model *m, xl_error *err)
 {
     xl_output out;
     if (xl_output_open(&out, path, err) < 0) return -1;
     int bad = 0;
     for (size_t i = 0; i < m->vectors.n_words; i++)
-        if (fprintf(out.f, "%s %lld\n", w2v_words_get(&m->vectors.words, i), (long long)m->vocab[i].count) < 0) bad = 1;
+        if (fprintf(out.f, "%s %lld\n", xl_w2v_words_get(&m->vectors.words, i), (long long)m->vocab[i].count) < 0) bad = 1;
     if (bad) {
         xl_output_abort(&out);
         return xl_fail(err, XL_ERR_IO, "%s: write failed", path);

@@ -23,7 +23,7 @@
 #endif
 
 /* ---- dense helpers ------------------------------------------------------- */
-float w2v_dot(const float *a, const float *b, size_t n)
+float xl_w2v_dot(const float *a, const float *b, size_t n)
 {
     size_t i = 0;
 #if defined(W2V_AVX_FMA)
@@ -65,7 +65,7 @@ float w2v_dot(const float *a, const float *b, size_t n)
     return r;
 }
 
-void w2v_axpy(float alpha, const float *x, float *y, size_t n)
+void xl_w2v_axpy(float alpha, const float *x, float *y, size_t n)
 {
     size_t i = 0;
 #if defined(W2V_AVX_FMA)
@@ -80,9 +80,9 @@ void w2v_axpy(float alpha, const float *x, float *y, size_t n)
 }
 
 /* ---- word table ---------------------------------------------------------- */
-void w2v_words_init(w2v_words *w) { memset(w, 0, sizeof *w); }
+void xl_w2v_words_init(xl_w2v_words *w) { memset(w, 0, sizeof *w); }
 
-void w2v_words_free(w2v_words *w)
+void xl_w2v_words_free(xl_w2v_words *w)
 {
     free(w->arena);
     free(w->offset);
@@ -91,7 +91,7 @@ void w2v_words_free(w2v_words *w)
     memset(w, 0, sizeof *w);
 }
 
-int64_t w2v_words_find(const w2v_words *w, const char *s, size_t len)
+int64_t xl_w2v_words_find(const xl_w2v_words *w, const char *s, size_t len)
 {
     if (w->n_slots == 0) return -1;
     size_t mask = w->n_slots - 1;
@@ -102,7 +102,7 @@ int64_t w2v_words_find(const w2v_words *w, const char *s, size_t len)
     }
 }
 
-static int rehash(w2v_words *w, size_t n_slots, xl_error *err)
+static int rehash(xl_w2v_words *w, size_t n_slots, xl_error *err)
 {
     int64_t *slots = xl_malloc(n_slots * sizeof *slots, err);
     if (!slots) return -1;
@@ -119,7 +119,7 @@ static int rehash(w2v_words *w, size_t n_slots, xl_error *err)
     return 0;
 }
 
-int64_t w2v_words_add(w2v_words *w, const char *s, size_t len, xl_error *err)
+int64_t xl_w2v_words_add(xl_w2v_words *w, const char *s, size_t len, xl_error *err)
 {
     if (len > UINT32_MAX) return xl_fail(err, XL_ERR_LIMIT, "word of %zu bytes is longer than 4 GiB", len);
     if (w->n == w->cap) {
@@ -155,19 +155,19 @@ int64_t w2v_words_add(w2v_words *w, const char *s, size_t len, xl_error *err)
     return (int64_t)w->n++;
 }
 
-int64_t w2v_words_intern(w2v_words *w, const char *s, size_t len, bool *added, xl_error *err)
+int64_t xl_w2v_words_intern(xl_w2v_words *w, const char *s, size_t len, bool *added, xl_error *err)
 {
-    int64_t id = w2v_words_find(w, s, len);
+    int64_t id = xl_w2v_words_find(w, s, len);
     if (added) *added = id < 0;
     if (id >= 0) return id;
-    return w2v_words_add(w, s, len, err);
+    return xl_w2v_words_add(w, s, len, err);
 }
 
 /* ---- vectors ------------------------------------------------------------- */
-int w2v_vectors_alloc(w2v_vectors *v, size_t n_words, size_t dim, xl_error *err)
+int xl_w2v_vectors_alloc(xl_w2v_vectors *v, size_t n_words, size_t dim, xl_error *err)
 {
     memset(v, 0, sizeof *v);
-    w2v_words_init(&v->words);
+    xl_w2v_words_init(&v->words);
     size_t count, bytes;
     if (!xl_mul_size(n_words, dim, &count) || !xl_mul_size(count, sizeof(float), &bytes))
         return xl_fail(err, XL_ERR_NOMEM, "%zu x %zu vectors: size overflows", n_words, dim);
@@ -179,23 +179,23 @@ int w2v_vectors_alloc(w2v_vectors *v, size_t n_words, size_t dim, xl_error *err)
     return 0;
 }
 
-void w2v_vectors_free(w2v_vectors *v)
+void xl_w2v_vectors_free(xl_w2v_vectors *v)
 {
     if (!v) return;
     xl_aligned_free(v->data);
-    w2v_words_free(&v->words);
+    xl_w2v_words_free(&v->words);
     memset(v, 0, sizeof *v);
 }
 
-int64_t w2v_vectors_find(const w2v_vectors *v, const char *word)
+int64_t xl_w2v_vectors_find(const xl_w2v_vectors *v, const char *word)
 {
-    return w2v_words_find(&v->words, word, strlen(word));
+    return xl_w2v_words_find(&v->words, word, strlen(word));
 }
 
-void w2v_vectors_normalize(w2v_vectors *v)
+void xl_w2v_vectors_normalize(xl_w2v_vectors *v)
 {
     for (size_t i = 0; i < v->n_words; i++) {
-        float *r = w2v_row(v, i);
+        float *r = xl_w2v_row(v, i);
         double s = 0;
         for (size_t j = 0; j < v->dim; j++) s += (double)r[j] * r[j];
         if (s <= 0) continue;
@@ -322,7 +322,7 @@ static int parse_binary_values(cursor *c, size_t row, size_t dim, float *out, xl
 
 /* GloVe's text file (Pennington et al. 2014, glove.c save_params): no header,
  * "word v1 ... vD" per line; D is taken from the first row. */
-static int read_glove_text(cursor c, const char *name, size_t max_words, w2v_vectors *out, xl_error *err)
+static int read_glove_text(cursor c, const char *name, size_t max_words, xl_w2v_vectors *out, xl_error *err)
 {
     const unsigned char *nl = memchr(c.p, '\n', (size_t)(c.end - c.p));
     const unsigned char *e = nl ? nl : c.end;
@@ -356,22 +356,22 @@ static int read_glove_text(cursor c, const char *name, size_t max_words, w2v_vec
         q = n2 ? n2 + 1 : c.end;
     }
     size_t keep = (max_words > 0 && max_words < rows) ? max_words : rows;
-    if (w2v_vectors_alloc(out, keep, dim, err) < 0) return -1;
+    if (xl_w2v_vectors_alloc(out, keep, dim, err) < 0) return -1;
     for (size_t i = 0; i < keep; i++) {
         const char *w;
         size_t wl;
-        if (parse_word(&c, i + 1, &w, &wl, err) < 0 || parse_text_values(&c, i + 1, dim, w2v_row(out, i), err) < 0)
+        if (parse_word(&c, i + 1, &w, &wl, err) < 0 || parse_text_values(&c, i + 1, dim, xl_w2v_row(out, i), err) < 0)
             goto fail;
-        if (w2v_words_find(&out->words, w, wl) >= 0) {
+        if (xl_w2v_words_find(&out->words, w, wl) >= 0) {
             xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: duplicate word '%.*s'", name, i + 1, (int)(wl > 200 ? 200 : wl),
                     w);
             goto fail;
         }
-        if (w2v_words_add(&out->words, w, wl, err) < 0) goto fail;
+        if (xl_w2v_words_add(&out->words, w, wl, err) < 0) goto fail;
     }
     return 0;
 fail:
-    w2v_vectors_free(out);
+    xl_w2v_vectors_free(out);
     return -1;
 }
 
@@ -387,8 +387,8 @@ static bool has_w2v_header(const unsigned char *p, const unsigned char *end, con
     return parse_header(&probe, &rows, &dim, &f16, &why) == 0 || why.code == XL_ERR_LIMIT;
 }
 
-int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_format format, size_t max_words,
-                            w2v_vectors *out, xl_error *err)
+int xl_w2v_vectors_read_memory(const void *data, size_t len, const char *name, xl_w2v_format format, size_t max_words,
+                            xl_w2v_vectors *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
     cursor c = {data, (const unsigned char *)data + len, name};
@@ -397,7 +397,7 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
     if (format == W2V_FORMAT_GLOVE_TEXT || (format == W2V_FORMAT_AUTO && !has_w2v_header(c.p, c.end, name)))
         return read_glove_text(c, name, max_words, out, err);
     if (format == W2V_FORMAT_GLOVE_BINARY)
-        return xl_fail(err, XL_ERR_USAGE, "%s: GloVe binary vectors need the vocabulary: use w2v_vectors_read", name);
+        return xl_fail(err, XL_ERR_USAGE, "%s: GloVe binary vectors need the vocabulary: use xl_w2v_vectors_read", name);
     if (parse_header(&c, &rows, &dim, &f16, err) < 0) return -1;
     if (f16 && format == W2V_FORMAT_AUTO) format = W2V_FORMAT_F16;
     if (f16 != (format == W2V_FORMAT_F16))
@@ -426,7 +426,7 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
         }
     }
     size_t keep = (max_words > 0 && max_words < rows) ? max_words : rows;
-    if (w2v_vectors_alloc(out, keep, dim, err) < 0) return -1;
+    if (xl_w2v_vectors_alloc(out, keep, dim, err) < 0) return -1;
     for (size_t i = 0; i < keep; i++) {
         const char *w;
         size_t wl;
@@ -435,16 +435,16 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
             goto fail;
         }
         if (parse_word(&c, i + 1, &w, &wl, err) < 0) goto fail;
-        int rc = format == W2V_FORMAT_TEXT  ? parse_text_values(&c, i + 1, dim, w2v_row(out, i), err)
-                 : format == W2V_FORMAT_F16 ? parse_f16_values(&c, i + 1, dim, w2v_row(out, i), err)
-                                            : parse_binary_values(&c, i + 1, dim, w2v_row(out, i), err);
+        int rc = format == W2V_FORMAT_TEXT  ? parse_text_values(&c, i + 1, dim, xl_w2v_row(out, i), err)
+                 : format == W2V_FORMAT_F16 ? parse_f16_values(&c, i + 1, dim, xl_w2v_row(out, i), err)
+                                            : parse_binary_values(&c, i + 1, dim, xl_w2v_row(out, i), err);
         if (rc < 0) goto fail;
-        if (w2v_words_find(&out->words, w, wl) >= 0) {
+        if (xl_w2v_words_find(&out->words, w, wl) >= 0) {
             xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: duplicate word '%.*s'", name, i + 1, (int)(wl > 200 ? 200 : wl),
                     w);
             goto fail;
         }
-        if (w2v_words_add(&out->words, w, wl, err) < 0) goto fail;
+        if (xl_w2v_words_add(&out->words, w, wl, err) < 0) goto fail;
     }
     if (keep == rows) {
         /* only blank space may follow (a final newline, \r\n) */
@@ -456,7 +456,7 @@ int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_
     }
     return 0;
 fail:
-    w2v_vectors_free(out);
+    xl_w2v_vectors_free(out);
     return -1;
 }
 
@@ -488,11 +488,11 @@ static int check_header_or_text(const unsigned char *head, size_t n, const char 
  * default (-model 2).  Values are little-endian (the reference writes native
  * order, the same on x86). */
 static int read_glove_binary(const xl_mapped_file *m, const char *path, const char *vocab_path, size_t max_words,
-                             w2v_vectors *out, xl_error *err)
+                             xl_w2v_vectors *out, xl_error *err)
 {
     memset(out, 0, sizeof *out);
-    w2v_words words;
-    w2v_words_init(&words);
+    xl_w2v_words words;
+    xl_w2v_words_init(&words);
     xl_lines r;
     if (xl_lines_open(&r, vocab_path, err) < 0) return -1;
     const char *line;
@@ -507,12 +507,12 @@ static int read_glove_binary(const xl_mapped_file *m, const char *path, const ch
                          (unsigned long long)r.lineno);
             break;
         }
-        if (w2v_words_find(&words, line + a, b - a) >= 0) {
+        if (xl_w2v_words_find(&words, line + a, b - a) >= 0) {
             rc = xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate word '%.*s'", vocab_path,
                          (unsigned long long)r.lineno, (int)(b - a > 200 ? 200 : b - a), line + a);
             break;
         }
-        if (w2v_words_add(&words, line + a, b - a, err) < 0) {
+        if (xl_w2v_words_add(&words, line + a, b - a, err) < 0) {
             rc = -1;
             break;
         }
@@ -527,13 +527,13 @@ static int read_glove_binary(const xl_mapped_file *m, const char *path, const ch
                      "(file cut short, or not its vocabulary?)",
                      path, m->size, V, vocab_path);
     if (rc < 0) {
-        w2v_words_free(&words);
+        xl_w2v_words_free(&words);
         return -1;
     }
     size_t D1 = m->size / per_dim, dim = D1 - 1;
     size_t keep = (max_words > 0 && max_words < V) ? max_words : V;
-    if (w2v_vectors_alloc(out, keep, dim, err) < 0) {
-        w2v_words_free(&words);
+    if (xl_w2v_vectors_alloc(out, keep, dim, err) < 0) {
+        xl_w2v_words_free(&words);
         return -1;
     }
     const unsigned char *base = m->data;
@@ -548,23 +548,23 @@ static int read_glove_binary(const xl_mapped_file *m, const char *path, const ch
             }
             float f = (float)(v[0] + v[1]);
             if (!isfinite(f)) {
-                w2v_words_free(&words);
-                w2v_vectors_free(out);
+                xl_w2v_words_free(&words);
+                xl_w2v_vectors_free(out);
                 return xl_fail(err, XL_ERR_FORMAT, "%s: row %zu: value %zu is not finite", path, i + 1, k + 1);
             }
-            w2v_row(out, i)[k] = f;
+            xl_w2v_row(out, i)[k] = f;
         }
-        if (w2v_words_add(&out->words, w2v_words_get(&words, i), words.word_len[i], err) < 0) {
-            w2v_words_free(&words);
-            w2v_vectors_free(out);
+        if (xl_w2v_words_add(&out->words, xl_w2v_words_get(&words, i), words.word_len[i], err) < 0) {
+            xl_w2v_words_free(&words);
+            xl_w2v_vectors_free(out);
             return -1;
         }
     }
-    w2v_words_free(&words);
+    xl_w2v_words_free(&words);
     return 0;
 }
 
-int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_vectors *out, xl_error *err)
+int xl_w2v_vectors_read(const char *path, xl_w2v_format format, size_t max_words, xl_w2v_vectors *out, xl_error *err)
 {
     xl_mapped_file m;
     /* GloVe files have no "ROWS DIM" header line: only the size cap applies to them */
@@ -593,12 +593,12 @@ int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_
             return rc;
         }
     }
-    int rc = w2v_vectors_read_memory(m.data, m.size, path, format, max_words, out, err);
+    int rc = xl_w2v_vectors_read_memory(m.data, m.size, path, format, max_words, out, err);
     xl_unmap_file(&m);
     return rc;
 }
 
-int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format, xl_error *err)
+int xl_w2v_vectors_write(const char *path, const xl_w2v_vectors *v, xl_w2v_format format, xl_error *err)
 {
     xl_output out;
     if (xl_output_open(&out, path, err) < 0) return -1;
@@ -609,8 +609,8 @@ int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format,
     if (fprintf(f, "%lld %lld%s\n", (long long)v->n_words, (long long)v->dim, format == W2V_FORMAT_F16 ? " f16" : "") < 0)
         rc = -1;
     for (size_t i = 0; i < v->n_words && rc == 0; i++) {
-        const float *r = w2v_row(v, i);
-        const char *w = w2v_words_get(&v->words, i);
+        const float *r = xl_w2v_row(v, i);
+        const char *w = xl_w2v_words_get(&v->words, i);
         if (fwrite(w, 1, v->words.word_len[i], f) != v->words.word_len[i] || fputc(' ', f) == EOF) {
             rc = -1;
             break;

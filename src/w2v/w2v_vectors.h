@@ -2,9 +2,9 @@
  * plus the word table (arena + open-addressing hash) used across the module.
  *
  * Contract
- *   - w2v_words: an append-only set of byte strings (any bytes except NUL,
+ *   - xl_w2v_words: an append-only set of byte strings (any bytes except NUL,
  *     any length) with O(1) lookup; ids are 0..n-1 in insertion order.
- *   - w2v_vectors: n_words x dim float32 row-major matrix `data` plus the
+ *   - xl_w2v_vectors: n_words x dim float32 row-major matrix `data` plus the
  *     words; row i is word i.  File order is kept (word2vec.c writes
  *     vocabulary order, i.e. descending frequency after "</s>").
  *   - File formats (Mikolov et al. 2013, word2vec.c v0.1c):
@@ -50,7 +50,7 @@
 #include "xl_error.h"
 
 /* ---- word table ---------------------------------------------------------- */
-typedef struct w2v_words {
+typedef struct xl_w2v_words {
     char *arena;        /* all words, each NUL-terminated */
     size_t arena_len, arena_cap;
     size_t *offset;     /* [n] start of word i in arena */
@@ -58,24 +58,24 @@ typedef struct w2v_words {
     size_t n, cap;
     int64_t *slots;     /* [n_slots] word id or -1; n_slots a power of two */
     size_t n_slots;
-} w2v_words;
+} xl_w2v_words;
 
-void w2v_words_init(w2v_words *w);
-void w2v_words_free(w2v_words *w);
+void xl_w2v_words_init(xl_w2v_words *w);
+void xl_w2v_words_free(xl_w2v_words *w);
 /* Id of word s[0..len), or -1 when absent. */
-int64_t w2v_words_find(const w2v_words *w, const char *s, size_t len);
+int64_t xl_w2v_words_find(const xl_w2v_words *w, const char *s, size_t len);
 /* Add a word (must be absent, must not contain NUL); returns its id or -1. */
-int64_t w2v_words_add(w2v_words *w, const char *s, size_t len, xl_error *err);
+int64_t xl_w2v_words_add(xl_w2v_words *w, const char *s, size_t len, xl_error *err);
 /* Id of the word, adding it when absent; *added tells which (may be NULL). */
-int64_t w2v_words_intern(w2v_words *w, const char *s, size_t len, bool *added, xl_error *err);
-static inline const char *w2v_words_get(const w2v_words *w, size_t id) { return w->arena + w->offset[id]; }
+int64_t xl_w2v_words_intern(xl_w2v_words *w, const char *s, size_t len, bool *added, xl_error *err);
+static inline const char *xl_w2v_words_get(const xl_w2v_words *w, size_t id) { return w->arena + w->offset[id]; }
 
 /* ---- vectors ------------------------------------------------------------- */
-typedef struct w2v_vectors {
+typedef struct xl_w2v_vectors {
     size_t n_words, dim;
     float *data; /* [n_words][dim], 64-byte aligned (xl_aligned_free) */
-    w2v_words words;
-} w2v_vectors;
+    xl_w2v_words words;
+} xl_w2v_vectors;
 
 typedef enum {
     W2V_FORMAT_AUTO = 0,
@@ -84,7 +84,7 @@ typedef enum {
     W2V_FORMAT_F16,
     W2V_FORMAT_GLOVE_TEXT,  /* read only: no header (Stanford GloVe's text vectors) */
     W2V_FORMAT_GLOVE_BINARY /* read only: raw float64 W, W~ + companion PATH.vocab */
-} w2v_format;
+} xl_w2v_format;
 
 /* Read a word2vec file.  AUTO decides from the header (tag "f16") and the
  * first row: text when it parses as a word and dim numbers, binary otherwise.
@@ -94,22 +94,22 @@ typedef enum {
  * "word v1 ... vD" per line, D from the first row) otherwise.  max_words > 0 keeps only the
  * first max_words rows and stops reading there (like compute-accuracy's
  * threshold); the rest of the file is then not checked. */
-int w2v_vectors_read(const char *path, w2v_format format, size_t max_words, w2v_vectors *out, xl_error *err);
-int w2v_vectors_read_memory(const void *data, size_t len, const char *name, w2v_format format, size_t max_words,
-                            w2v_vectors *out, xl_error *err);
+int xl_w2v_vectors_read(const char *path, xl_w2v_format format, size_t max_words, xl_w2v_vectors *out, xl_error *err);
+int xl_w2v_vectors_read_memory(const void *data, size_t len, const char *name, xl_w2v_format format, size_t max_words,
+                            xl_w2v_vectors *out, xl_error *err);
 /* Write in word2vec.c's exact layout ("-" = stdout). */
-int w2v_vectors_write(const char *path, const w2v_vectors *v, w2v_format format, xl_error *err);
+int xl_w2v_vectors_write(const char *path, const xl_w2v_vectors *v, xl_w2v_format format, xl_error *err);
 /* Allocate an n x dim matrix (zeroed) with an empty word table. */
-int w2v_vectors_alloc(w2v_vectors *v, size_t n_words, size_t dim, xl_error *err);
-void w2v_vectors_free(w2v_vectors *v);
-int64_t w2v_vectors_find(const w2v_vectors *v, const char *word);
-static inline float *w2v_row(const w2v_vectors *v, size_t i) { return v->data + i * v->dim; }
+int xl_w2v_vectors_alloc(xl_w2v_vectors *v, size_t n_words, size_t dim, xl_error *err);
+void xl_w2v_vectors_free(xl_w2v_vectors *v);
+int64_t xl_w2v_vectors_find(const xl_w2v_vectors *v, const char *word);
+static inline float *xl_w2v_row(const xl_w2v_vectors *v, size_t i) { return v->data + i * v->dim; }
 /* Scale every row to unit L2 norm (zero rows stay zero). */
-void w2v_vectors_normalize(w2v_vectors *v);
+void xl_w2v_vectors_normalize(xl_w2v_vectors *v);
 
 /* ---- dense float helpers (SSE2 where available; shared by the module) ---- */
-float w2v_dot(const float *a, const float *b, size_t n);
+float xl_w2v_dot(const float *a, const float *b, size_t n);
 /* y += alpha * x */
-void w2v_axpy(float alpha, const float *x, float *y, size_t n);
+void xl_w2v_axpy(float alpha, const float *x, float *y, size_t n);
 
 #endif /* W2V_VECTORS_H */

@@ -1,5 +1,5 @@
 /* bench_tokenizer.c - WordPiece throughput, one thread: MB/s and tokens/s of
- * wordpiece_encode (with [CLS]/[SEP]) on a ~10 MB multilingual text built at
+ * xl_wordpiece_encode (with [CLS]/[SEP]) on a ~10 MB multilingual text built at
  * run time from ../shared/data: all 30,788 UDHR paragraphs (532 language
  * versions, ~40 scripts) plus the first 150 kB of every mono corpus (en de fr
  * es it pt ru ar ja ko zh ...).  Skips cleanly when ../shared is absent.
@@ -74,10 +74,10 @@ static const char *const MONO[] = {
 
 /* Returns the best CPU time of 3 runs (clock(): this process only, so the
  * figure holds on a loaded machine; *wall gets the wall time of that run). */
-static double bench_one(const wordpiece *wp, const xl_buf *text, size_t *n_tokens, size_t *n_lines, double *wall)
+static double bench_one(const xl_wordpiece *wp, const xl_buf *text, size_t *n_tokens, size_t *n_lines, double *wall)
 {
-    wordpiece_encoding e;
-    wordpiece_encoding_init(&e);
+    xl_wordpiece_encoding e;
+    xl_wordpiece_encoding_init(&e);
     double best = 1e30;
     for (int run = 0; run < 3; run++) {
         size_t toks = 0, lines = 0, pos = 0;
@@ -86,7 +86,7 @@ static double bench_one(const wordpiece *wp, const xl_buf *text, size_t *n_token
         while (pos < text->len) {
             const char *nl = memchr(text->data + pos, '\n', text->len - pos);
             size_t end = nl ? (size_t)(nl - text->data) : text->len;
-            if (wordpiece_encode(wp, text->data + pos, end - pos, NULL, 0, NULL, &e, NULL) < 0) {
+            if (xl_wordpiece_encode(wp, text->data + pos, end - pos, NULL, 0, NULL, &e, NULL) < 0) {
                 fprintf(stderr, "bench_tokenizer: encode failed\n");
                 exit(1);
             }
@@ -103,7 +103,7 @@ static double bench_one(const wordpiece *wp, const xl_buf *text, size_t *n_token
         *n_tokens = toks;
         *n_lines = lines;
     }
-    wordpiece_encoding_free(&e);
+    xl_wordpiece_encoding_free(&e);
     return best;
 }
 
@@ -140,11 +140,11 @@ int main(void)
     if (!ref || !*ref) ref = "/tmp/ref-tokenizer";
     for (size_t v = 0; v < 2; v++) {
         snprintf(path, sizeof path, "%s/vocab/%s/tokenizer.json", sh, VOCABS[v]);
-        wordpiece *wp = wordpiece_load(path, -1, &err);
+        xl_wordpiece *wp = xl_wordpiece_load(path, -1, &err);
         if (!wp) goto fail;
         size_t toks = 0, lines = 0;
         double wall = 0, dt = bench_one(wp, &text, &toks, &lines, &wall);
-        wordpiece_free(wp);
+        xl_wordpiece_free(wp);
         printf("xlrec  %-30s %8.1f MB/s %8.2f M tokens/s  (%zu lines, %zu tokens, %.3f s CPU, %.3f s wall, "
                "1 thread, best of 3)\n",
                VOCABS[v], text.len / 1e6 / dt, toks / 1e6 / dt, lines, toks, dt, wall);

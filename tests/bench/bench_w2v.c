@@ -66,17 +66,17 @@ int main(void)
     } cfg[] = {{"cbow_neg", 1, 0, 5, 399.5}, {"sg_neg", 0, 0, 5, 134.1}, {"cbow_hs", 1, 1, 0, 402.4}};
     for (int threads = 1; threads <= 2; threads++)
         for (size_t c = 0; c < (threads == 1 ? sizeof cfg / sizeof cfg[0] : 1); c++) {
-            w2v_options o;
-            w2v_options_default(&o);
+            xl_w2v_options o;
+            xl_w2v_options_default(&o);
             o.cbow = cfg[c].cbow;
             o.hs = cfg[c].hs;
             o.negative = cfg[c].negative;
             o.sample = 1e-4;
             o.threads = threads;
             o.iter = 1;
-            w2v_model m;
+            xl_w2v_model m;
             xl_error err;
-            int rc = corpus ? w2v_train_file(corpus, &o, &m, &err) : w2v_train_text(text, len, &o, &m, &err);
+            int rc = corpus ? xl_w2v_train_file(corpus, &o, &m, &err) : xl_w2v_train_text(text, len, &o, &m, &err);
             if (rc < 0) {
                 fprintf(stderr, "bench_w2v: %s\n", err.msg);
                 free(text);
@@ -90,7 +90,7 @@ int main(void)
             printf("  command: xlrec w2v train -train %s -output v.bin -cbow %d -hs %d -negative %d -size 100 -window 5 "
                    "-sample 1e-4 -iter %d -min-count 5 -threads %d\n",
                    corpus ? corpus : "<brown+lohelp raw>", o.cbow, o.hs, o.negative, o.iter, threads);
-            w2v_model_free(&m);
+            xl_w2v_model_free(&m);
         }
     free(text);
     return 0;

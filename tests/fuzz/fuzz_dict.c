@@ -20,28 +20,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (text == NULL) return 0;
     if (size) memcpy(text, data, size);
     for (int lower = 0; lower < 2; lower++) {
-        dt_dict *d = NULL;
+        xl_dt_dict *d = NULL;
         xl_error err;
         xl_error_clear(&err);
-        if (dt_dict_load_memory(text, size, "fuzz.dict", lower != 0, &d, &err) < 0) {
+        if (xl_dt_dict_load_memory(text, size, "fuzz.dict", lower != 0, &d, &err) < 0) {
             if (d != NULL || err.msg[0] == '\0') abort(); /* failures explain themselves, leave nothing */
             continue;
         }
-        (void)dt_dict_entries(d);
+        (void)xl_dt_dict_entries(d);
         xl_buf out;
         xl_buf_init(&out);
         size_t lines = 0;
         for (size_t b = 0; b < size && lines < 64; lines++) {
             const char *nl = memchr(text + b, '\n', size - b);
             size_t e = nl ? (size_t)(nl - text) : size;
-            dt_stats st = {0};
+            xl_dt_stats st = {0};
             out.len = 0;
-            if (dt_translate_line(d, text + b, e - b, lines % 2 == 1, &out, &st, &err) < 0) abort();
+            if (xl_dt_translate_line(d, text + b, e - b, lines % 2 == 1, &out, &st, &err) < 0) abort();
             if (st.translated_tokens + st.unknown_tokens > st.tokens) abort();
             b = e + 1;
         }
         xl_buf_free(&out);
-        dt_dict_free(d);
+        xl_dt_dict_free(d);
     }
     free(text);
     return 0;

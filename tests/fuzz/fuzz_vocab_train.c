@@ -13,32 +13,32 @@
 #include "wordpiece_train.h"
 #include "xl_utf8.h"
 
-static int train(const uint8_t *data, size_t size, const wordpiece_train_options *o, wordpiece_vocab *v)
+static int train(const uint8_t *data, size_t size, const xl_wordpiece_train_options *o, xl_wordpiece_vocab *v)
 {
-    wordpiece_counter *c = wordpiece_counter_create(o, NULL);
+    xl_wordpiece_counter *c = xl_wordpiece_counter_create(o, NULL);
     if (!c) abort();
     size_t start = 1;
     for (size_t i = 1; i <= size; i++)
         if (i == size || data[i] == '\n') {
-            if (wordpiece_counter_add_text(c, (const char *)data + start, i - start, NULL) < 0) abort();
+            if (xl_wordpiece_counter_add_text(c, (const char *)data + start, i - start, NULL) < 0) abort();
             start = i + 1;
         }
-    int rc = wordpiece_train(c, o, v, NULL);
-    if (rc < 0 && wordpiece_counter_distinct(c) > 0) abort();
-    wordpiece_counter_free(c);
+    int rc = xl_wordpiece_train(c, o, v, NULL);
+    if (rc < 0 && xl_wordpiece_counter_distinct(c) > 0) abort();
+    xl_wordpiece_counter_free(c);
     return rc;
 }
 
 static int one_input(const uint8_t *data, size_t size)
 {
-    wordpiece_train_options o;
-    wordpiece_train_options_default(&o);
+    xl_wordpiece_train_options o;
+    xl_wordpiece_train_options_default(&o);
     uint8_t b = data[0];
     o.lowercase = b & 1;
     o.vocab_size = 5 + (size_t)((b >> 1) & 31) * 3;
     o.limit_alphabet = (b & 64) ? (size_t)((b >> 1) & 7) : WORDPIECE_TRAIN_NO_LIMIT;
     o.min_frequency = (b & 128) ? 2 : 0;
-    wordpiece_vocab v, w;
+    xl_wordpiece_vocab v, w;
     if (train(data, size, &o, &v) < 0) return 0;
     if (v.n < o.n_special_tokens) abort();
     for (size_t i = 0; i < o.n_special_tokens; i++)
@@ -52,8 +52,8 @@ static int one_input(const uint8_t *data, size_t size)
     }
     if (train(data, size, &o, &w) < 0 || w.n != v.n || memcmp(w.arena, v.arena, v.off[v.n - 1] + v.len[v.n - 1]))
         abort();
-    wordpiece_vocab_free(&v);
-    wordpiece_vocab_free(&w);
+    xl_wordpiece_vocab_free(&v);
+    xl_wordpiece_vocab_free(&w);
     return 0;
 }
 

@@ -12,19 +12,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const w2v_format formats[3] = {W2V_FORMAT_AUTO, W2V_FORMAT_TEXT, W2V_FORMAT_BINARY};
+    static const xl_w2v_format formats[3] = {W2V_FORMAT_AUTO, W2V_FORMAT_TEXT, W2V_FORMAT_BINARY};
     for (int f = 0; f < 3; f++) {
-        w2v_vectors v;
+        xl_w2v_vectors v;
         xl_error err;
-        if (w2v_vectors_read_memory(data, size, "fuzz", formats[f], f == 0 ? 0 : 3, &v, &err) == 0) {
+        if (xl_w2v_vectors_read_memory(data, size, "fuzz", formats[f], f == 0 ? 0 : 3, &v, &err) == 0) {
             for (size_t i = 0; i < v.n_words; i++) {
-                if (w2v_words_find(&v.words, w2v_words_get(&v.words, i), v.words.word_len[i]) != (int64_t)i)
+                if (xl_w2v_words_find(&v.words, xl_w2v_words_get(&v.words, i), v.words.word_len[i]) != (int64_t)i)
                     __builtin_trap();
                 volatile float s = 0;
-                for (size_t j = 0; j < v.dim; j++) s += w2v_row(&v, i)[j];
+                for (size_t j = 0; j < v.dim; j++) s += xl_w2v_row(&v, i)[j];
                 (void)s;
             }
-            w2v_vectors_free(&v);
+            xl_w2v_vectors_free(&v);
         } else if (err.msg[0] == '\0') {
             __builtin_trap(); /* every failure explains itself */
         }

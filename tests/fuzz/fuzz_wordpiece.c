@@ -14,9 +14,9 @@ static const char *const VOCAB[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
                                     "##ab", "\xC3\xA9", "##\xC3\xA9", "\xE4\xB8\xAD", "i", "##\xCC\x87", ",", "!",
                                     "\xCF\x83", "##\xCF\x83", "\xE1\x84\x92", "##\xE1\x85\xA1"};
 
-static void check(const wordpiece *wp, const wordpiece_encoding *e, size_t alen, size_t blen)
+static void check(const xl_wordpiece *wp, const xl_wordpiece_encoding *e, size_t alen, size_t blen)
 {
-    size_t v = wordpiece_vocab_size(wp);
+    size_t v = xl_wordpiece_vocab_size(wp);
     for (size_t k = 0; k < e->len; k++) {
         if (e->ids[k] < 0 || (size_t)e->ids[k] >= v) abort();
         size_t lim = e->sequence[k] == 1 ? blen : alen;
@@ -27,38 +27,38 @@ static void check(const wordpiece *wp, const wordpiece_encoding *e, size_t alen,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static wordpiece *wps[2];
+    static xl_wordpiece *wps[2];
     if (!wps[0]) {
-        wordpiece_options o;
-        wordpiece_options_default(&o);
+        xl_wordpiece_options o;
+        xl_wordpiece_options_default(&o);
         for (int i = 0; i < 2; i++) {
             o.lowercase = i == 1;
             o.max_input_chars_per_word = 8;
-            wps[i] = wordpiece_create(VOCAB, NULL, sizeof VOCAB / sizeof VOCAB[0], &o, NULL);
+            wps[i] = xl_wordpiece_create(VOCAB, NULL, sizeof VOCAB / sizeof VOCAB[0], &o, NULL);
             if (!wps[i]) abort();
         }
     }
     const char *text = (const char *)data;
     const char *tab = memchr(text, '\t', size);
     for (int i = 0; i < 2; i++) {
-        wordpiece_encoding e;
-        wordpiece_encoding_init(&e);
-        if (wordpiece_encode(wps[i], text, size, NULL, 0, NULL, &e, NULL) < 0) abort();
+        xl_wordpiece_encoding e;
+        xl_wordpiece_encoding_init(&e);
+        if (xl_wordpiece_encode(wps[i], text, size, NULL, 0, NULL, &e, NULL) < 0) abort();
         check(wps[i], &e, size, 0);
         if (tab) {
             size_t alen = (size_t)(tab - text), blen = size - alen - 1;
-            wordpiece_encode_options eo;
-            wordpiece_encode_options_default(&eo);
+            xl_wordpiece_encode_options eo;
+            xl_wordpiece_encode_options_default(&eo);
             eo.max_length = 3 + (size % 7);
-            if (wordpiece_encode(wps[i], text, alen, tab + 1, blen, &eo, &e, NULL) < 0) abort();
+            if (xl_wordpiece_encode(wps[i], text, alen, tab + 1, blen, &eo, &e, NULL) < 0) abort();
             if (e.len > eo.max_length) abort();
             check(wps[i], &e, alen, blen);
         }
         char *norm;
         size_t nlen;
-        if (wordpiece_normalize(wps[i], text, size, &norm, &nlen, NULL) < 0) abort();
+        if (xl_wordpiece_normalize(wps[i], text, size, &norm, &nlen, NULL) < 0) abort();
         free(norm);
-        wordpiece_encoding_free(&e);
+        xl_wordpiece_encoding_free(&e);
     }
     return 0;
 }

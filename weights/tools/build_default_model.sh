@@ -14,7 +14,7 @@
 # $WORK/heldout/ for weights/tools/eval_default_model.sh.
 #
 # Tokenisation is exactly what `xlrec embed-words` / eval-retrieval apply at embedding time
-# (sentvec_preprocess = `xlrec normalize --nfkc --casefold --strip-punct --strip-digits --no-entities
+# (xl_sentvec_preprocess = `xlrec normalize --nfkc --casefold --strip-punct --strip-digits --no-entities
 # --segment char`: NFKC, case folding, punctuation and digits removed, one token per CJK character).
 #
 # Environment (defaults = the shipped file): XLREC, XLREC_SHARED (../shared), WORK, OUT, DIM, WINDOW, ITER, MINCOUNT,
@@ -50,7 +50,7 @@ export LC_ALL=C
 mkdir -p "$WORK/heldout" "$(dirname "$OUT")"
 start=$(date +%s)
 say() { echo "build_default_model: [$(( $(date +%s) - start )) s] $*" >&2; }
-# The embedding-time tokenisation (sentvec_preprocess), one line in, one line out.
+# The embedding-time tokenisation (xl_sentvec_preprocess), one line in, one line out.
 tok() { nice "$XLREC" normalize --nfkc --casefold --strip-punct --strip-digits --no-entities --segment char "$@"; }
 
 # Interleave tab-separated token fields of one line by relative position (deterministic; ties: field order).

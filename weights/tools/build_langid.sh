@@ -22,6 +22,11 @@
 # TRAIN_CHARS characters of corpus text trained on per language (default 300000; --core-train-chars of make_data.py, 2500000, for the core languages),
 #             on top of UDHR and, for the core languages, the 2.5M characters of the
 #             shared corpora trained on before
+# MAKE_DATA_OPTS, TRAIN_OPTS  extra options for make_data.py and langid-train; the second round of
+#             docs/langid.md ("Issue 14, second round", model m3):
+#             MAKE_DATA_OPTS="--extra-cap 3000000 --core-extra-cap 3000000 --train-chars 1000000
+#                             --core-train-chars 1000000 --domain-classes"
+#             TRAIN_OPTS="--features 44000 --neighbour-features"
 # Needs python3 (standard library only).  The franc comparison needs node and
 # `npm install --prefix /tmp/franc franc@6.2.0` (FRANC_DIR); skipped without.
 # Deterministic: the same inputs give a byte-identical model.
@@ -41,9 +46,12 @@ mkdir -p "$WORK" "$(dirname "$OUT")"
 # 1.5 MB read from each pairs/train/en-XX.tsv, at most TRAIN_CHARS characters per language).
 # test.tsv: the test set of build_model.sh, unchanged by --extra (UDHR test articles and the shared
 # corpora's test split), so the figures compare with the former model's.
-python3 $T/make_data.py --data "$DATA" --extra "$CORPUS" --seed "$SEED" --train-chars "$TRAIN_CHARS" "$WORK"
+# shellcheck disable=SC2086 # the option lists are meant to split
+python3 $T/make_data.py --data "$DATA" --extra "$CORPUS" --seed "$SEED" --train-chars "$TRAIN_CHARS" \
+    ${MAKE_DATA_OPTS:-} "$WORK"
+# shellcheck disable=SC2086
 "$XLREC" langid-train -q --lambda 0.03 --features 45000 --candidates 8000 --order 5 --script-weight 1 \
-    --scripts "$WORK/scripts.tsv" --dev "$WORK/dev.tsv" --out "$OUT" "$WORK/train.tsv"
+    ${TRAIN_OPTS:-} --scripts "$WORK/scripts.tsv" --dev "$WORK/dev.tsv" --out "$OUT" "$WORK/train.tsv"
 # the corpus's own test set: up to 2000 texts of 20-300 characters per language from its held-out
 # slice, less the few texts that are in the training file (shared LibreOffice help and fortunes)
 python3 $T/corpus_heldout.py "$CORPUS" "$WORK/heldout.tsv" --exclude "$WORK/train.tsv"

@@ -383,6 +383,9 @@ def main():
                     help="characters of registry-corpus text trained on per language, on top of UDHR and the shared corpora")
     ap.add_argument("--seed", type=int, default=SEED, help="seed of the test/dev sampling and the corpus sampling")
     ap.add_argument("--short-per-bucket", type=int, default=150)
+    ap.add_argument("--domain-classes", action="store_true",
+                    help="train the registry-corpus lines of the languages with shared corpora as a second class "
+                    "'xx_2' (the model reports them as xx)")
     ap.add_argument("outdir")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
@@ -422,6 +425,10 @@ def main():
     with open(os.path.join(a.outdir, "scripts.tsv"), "w", encoding="utf-8") as f:
         for tag, _, _, scripts, _ in LANGS:
             f.write(f"{tag}\t{scripts}\n")
+        if a.domain_classes:
+            for tag, _, _, scripts, _ in LANGS:
+                if tag in MONO:
+                    f.write(f"{tag}_2\t{scripts}\n")
     with open(os.path.join(a.outdir, "langs.tsv"), "w", encoding="utf-8") as f:
         f.write("lang\tfranc\tcore\n")
         for tag, _, franc, _, core in LANGS:
@@ -431,6 +438,7 @@ def main():
         non_latin = "Latn" not in scripts
         tr, dv, te = list(udhr[tag]["train"]), list(udhr[tag]["dev"]), list(udhr[tag]["test"])
         mono_train, corpus_train = [], []
+        shared_lines = set()  # every distinct line of the shared corpora (--domain-classes)
         for d, name in MONO.get(tag, []) + EVAL_ONLY.get(tag, []):
             path = os.path.join(a.data, "mono", d, name + ".txt.gz")
             if not os.path.exists(path):
@@ -441,6 +449,8 @@ def main():
                 if line in seen or (tag != "en" and looks_english(line)):
                     continue
                 seen.add(line)
+                if not eval_only:
+                    shared_lines.add(line)
                 h = zlib.crc32(line.encode("utf-8")) % 100
                 if h >= 90:
                     te.append((name, line))
@@ -480,8 +490,16 @@ def main():
                     continue
                 tr.append(("mono", line))
                 budget -= len(line)
-        for _, t in tr:
-            train.write(f"{tag}\t{t}\n")
+        # --domain-classes: a language with shared corpora (prose, help, man pages) gets its registry-corpus
+        # lines (software strings) as a second class "tag_2" (docs/langid.md, "Domain classes"); a corpus
+        # line that is also a shared-corpus line, or UDHR, keeps the plain tag
+        second = a.domain_classes and tag in MONO
+        udhr_lines = {t for sp in udhr[tag].values() for _, t in sp} if second else set()
+        for src, t in tr:
+            if second and src == "mono" and t not in shared_lines and t not in udhr_lines:
+                train.write(f"{tag}_2\t{t}\n")
+            else:
+                train.write(f"{tag}\t{t}\n")
         n_test = a.core_test_per_bucket if core else a.test_per_bucket
         for bucket, src, t in samples(tag, dv, rng, a.dev_per_bucket, non_latin):
             dev.write(f"{tag}\t{t}\n")

@@ -73,7 +73,7 @@ for x in ko en mixed; do
     $NICE "$XLREC" embed-words -w "$VECTORS" --pooling sif -o "$WORK/$x.npy" "$WORK/$x.txt" 2> "$WORK/$x.embed.log"
     [ -z "$ENCODER" ] || $NICE "$XLREC" embed -m "$ENCODER" --normalize --format npy --threads "$THREADS" \
         -o "$WORK/$x.enc.npy" "$WORK/$x.txt" 2> "$WORK/$x.enc.embed.log"
-    # tokens exactly as embed-words sees them (sentvec_preprocess; docs/default-model.md, Recipe 1)
+    # tokens exactly as embed-words sees them (xl_sentvec_preprocess; docs/default-model.md, Recipe 1)
     "$XLREC" normalize --nfkc --casefold --strip-punct --strip-digits --no-entities --segment char "$WORK/$x.txt" |
     awk -v OFS='\t' -v x="$x" -v raw="$WORK/$x.txt" '
     BEGIN { while ((getline l < raw) > 0) { n++; if (l ~ /^[ \t]*$/) notext++ } }
