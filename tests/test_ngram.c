@@ -1328,6 +1328,17 @@ static void test_binary_quantised(void **state)
     assert_non_null(strstr(err.msg, "quantised already"));
     assert_int_equal(xl_ngram_model_format_binary(q, &other, &err), -1);
     assert_int_equal(xl_ngram_model_format_binary_quant(m, &other, 17, 8, NULL, &err), -1);
+    /* an order-1 model has nothing to quantise: the full-float file, which reads back */
+    xl_ngram_model *m1 = train_small(binary_corpus, 1);
+    xl_buf_clear(&other);
+    assert_int_equal(xl_ngram_model_format_binary_quant(m1, &other, 8, 8, NULL, &err), 0);
+    xl_buf full1;
+    xl_buf_init(&full1);
+    assert_int_equal(xl_ngram_model_format_binary(m1, &full1, &err), 0);
+    assert_int_equal(other.len, full1.len);
+    assert_memory_equal(other.data, full1.data, full1.len);
+    xl_buf_free(&full1);
+    xl_ngram_model_free(m1);
     xl_buf_free(&other);
     xl_ngram_model_free(q);
     /* damage */

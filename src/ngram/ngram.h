@@ -143,7 +143,8 @@ xl_ngram_model *xl_ngram_model_read_binary(const char *path, xl_error *err);
  * the nearest bin centre (the bin's mean): Federico & Bertoldi 2006, KenLM's
  * lm/quantize.cc.  Unigrams keep full floats.  Slots shrink from 16 to 12
  * bytes below the highest order.  Bits 1..16 each; prob_bits 0 = not
- * quantised (then the same as xl_ngram_model_write_binary).  `rep` (may be
+ * quantised (then the same as xl_ngram_model_write_binary), and so is an
+ * order-1 model (nothing to quantise).  `rep` (may be
  * NULL) receives what the quantisation costs, per order: the largest and the
  * mean |log10 value - centre| over the n-grams. */
 typedef struct xl_ngram_quant_report {

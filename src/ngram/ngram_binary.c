@@ -417,6 +417,13 @@ static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uin
     return 0;
 }
 
+/* Quantise?  Only orders >= 2 are quantised: a unigram model is written with full floats (version 1). */
+static bool quantised(const xl_ngram_model *m, int prob_bits, int backoff_bits)
+{
+    (void)backoff_bits;
+    return prob_bits != 0 && m->order >= 2;
+}
+
 int xl_ngram_model_format_binary_quant(const xl_ngram_model *m, xl_buf *out, int prob_bits, int backoff_bits,
                                        xl_ngram_quant_report *rep, xl_error *err)
 {
@@ -424,10 +431,15 @@ int xl_ngram_model_format_binary_quant(const xl_ngram_model *m, xl_buf *out, int
     if (rep == NULL) rep = &local;
     memset(rep, 0, sizeof *rep);
     quant_t q;
-    if (prob_bits != 0 && quant_train(m, prob_bits, backoff_bits, &q, rep, err) < 0) return -1;
+    const bool quant = quantised(m, prob_bits, backoff_bits);
+    if (quant && quant_train(m, prob_bits, backoff_bits, &q, rep, err) < 0) return -1;
+    if (prob_bits != 0 && !quant && (prob_bits < 1 || prob_bits > NG_QUANT_MAX_BITS || backoff_bits < 1 ||
+                                     backoff_bits > NG_QUANT_MAX_BITS))
+        return xl_fail(err, XL_ERR_USAGE, "quantisation bits %d / %d outside 1..%d", prob_bits, backoff_bits,
+                       NG_QUANT_MAX_BITS);
     sink_t s = {NULL, out, "memory", 0, !xl_host_is_little_endian()};
-    int rc = emit_binary(m, prob_bits != 0 ? &q : NULL, &s, err);
-    if (prob_bits != 0) quant_free(&q);
+    int rc = emit_binary(m, quant ? &q : NULL, &s, err);
+    if (quant) quant_free(&q);
     return rc;
 }
 
@@ -443,16 +455,21 @@ int xl_ngram_model_write_binary_quant(const xl_ngram_model *m, const char *path,
     if (rep == NULL) rep = &local;
     memset(rep, 0, sizeof *rep);
     quant_t q;
-    if (prob_bits != 0 && quant_train(m, prob_bits, backoff_bits, &q, rep, err) < 0) return -1;
+    const bool quant = quantised(m, prob_bits, backoff_bits);
+    if (quant && quant_train(m, prob_bits, backoff_bits, &q, rep, err) < 0) return -1;
+    if (prob_bits != 0 && !quant && (prob_bits < 1 || prob_bits > NG_QUANT_MAX_BITS || backoff_bits < 1 ||
+                                     backoff_bits > NG_QUANT_MAX_BITS))
+        return xl_fail(err, XL_ERR_USAGE, "quantisation bits %d / %d outside 1..%d", prob_bits, backoff_bits,
+                       NG_QUANT_MAX_BITS);
     xl_output out; /* a temporary file renamed over the target when complete (xl_io.h) */
     int rc = xl_output_open(&out, path, err);
     if (rc == 0) {
         sink_t s = {out.f, NULL, path, 0, !xl_host_is_little_endian()};
-        rc = emit_binary(m, prob_bits != 0 ? &q : NULL, &s, err);
+        rc = emit_binary(m, quant ? &q : NULL, &s, err);
         if (rc < 0) xl_output_abort(&out);
         else rc = xl_output_commit(&out, err);
     }
-    if (prob_bits != 0) quant_free(&q);
+    if (quant) quant_free(&q);
     return rc;
 }
 
