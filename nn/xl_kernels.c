@@ -246,6 +246,14 @@ typedef struct {
     size_t k_total;    /* K of the whole op(B) (SRC_PACKED: panel = k_total * ld floats) */
 } b_source;
 
+/* 16 floats: a memcpy of constant size, which the compiler inlines as vector moves (the plain
+ * loop was turned into a call to memmove per 64 bytes, or copied float by float: attention's V_h
+ * pack, 16-32 rows per head, took as long as P V) */
+static inline void copy16(float *d, const float *src)
+{
+    memcpy(d, src, 16 * sizeof(float));
+}
+
 /* dst = panels of NR columns: dst[jp*kc*NR + p*NR + j] = op(B)[pc+p, jc+jp*NR+j], zero past nc. */
 static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc, size_t NR, float *dst)
 {
@@ -260,8 +268,7 @@ static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc
             const float *src = s->data + (pc + p) * s->ld + jc;
             float *d = dst + p * NR;
             if (NR == 16) /* AVX2's NR: a constant trip count the compiler unrolls */
-                for (size_t jp = 0; jp < full; jp++, src += 16, d += kc * 16)
-                    for (size_t j = 0; j < 16; j++) d[j] = src[j];
+                for (size_t jp = 0; jp < full; jp++, src += 16, d += kc * 16) copy16(d, src);
             else
                 for (size_t jp = 0; jp < full; jp++, src += NR, d += kc * NR)
                     for (size_t j = 0; j < NR; j++) d[j] = src[j];
@@ -285,11 +292,7 @@ static void pack_b(const b_source *s, size_t pc, size_t kc, size_t jc, size_t nc
             /* an inline copy: a memcpy call per 64-byte row cost more than the copy (the weight-gradient
              * GEMMs pack all of X [tokens, in] this way) */
             if (width == 16)
-                for (size_t p = 0; p < kc; p++) {
-                    const float *src = s->data + (pc + p) * s->ld + col0;
-                    float *d = panel + p * NR;
-                    for (size_t j = 0; j < 16; j++) d[j] = src[j];
-                }
+                for (size_t p = 0; p < kc; p++) copy16(panel + p * NR, s->data + (pc + p) * s->ld + col0);
             else
                 for (size_t p = 0; p < kc; p++) memcpy(panel + p * NR, s->data + (pc + p) * s->ld + col0, width * 4);
             break;
@@ -559,7 +562,18 @@ static void gemm_block(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_
 static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, size_t n1, float *ws)
 {
     const xl_kernel_table *t = g->t;
-    const size_t MR = t->mr, NR = t->nr, MC = t->mc, KC = t->kc, K = g->K;
+    const size_t MR = t->mr, NR = t->nr, K = g->K;
+    size_t MC = t->mc, KC = t->kc, NC = t->nc;
+    if (g->trans_a && K > KC && MC / 2 / MR * MR >= MR && NC / 2 / NR * NR >= NR) {
+        /* Transposed A with a long K (the weight-gradient GEMMs dW += dY^T X: K = tokens): K blocks
+         * twice as deep, A blocks half as tall and B blocks half as wide (the same workspace), so
+         * every C tile is loaded and stored half as often (K / KC times: 16 at 4,096 tokens with
+         * KC = 256) and each micro-kernel call does twice the FMAs per C tile visit.  The B
+         * micro-panel (2 KC x NR) then no longer fits L1 beside A; it streams from L2, which has
+         * the bandwidth (~15 bytes a cycle at one FMA pair per cycle).  The K blocking depends only
+         * on the shapes, never on the threads, so results stay the same for every thread count. */
+        MC = MC / 2 / MR * MR, KC *= 2, NC = NC / 2 / NR * NR;
+    }
     if (m0 >= m1 || n0 >= n1) return;
     if (K == 0) { /* C = beta*C, then bias/act */
         for (size_t i = m0; i < m1; i++) {
@@ -579,7 +593,7 @@ static void gemm_block_rows(const gemm_job *g, size_t m0, size_t m1, size_t n0, 
     const size_t mc_blk = balanced_step(m1 - m0, MC, MR);
     float *apack = ws;
     float *bpack = ws + round_up(MC * KC, 16);
-    const size_t nc_step = g->bpack ? n1 - n0 : t->nc;
+    const size_t nc_step = g->bpack ? n1 - n0 : NC;
     for (size_t jc = n0; jc < n1; jc += nc_step) {
         size_t nc = n1 - jc < nc_step ? n1 - jc : nc_step;
         for (size_t pc = 0; pc < K; pc += KC) {
@@ -777,7 +791,8 @@ static void attention_range(void *ctx, size_t begin, size_t end, int tid)
              * left to gemm_block); otherwise (very long sequences) gemm_block packs them per cache
              * block from the QKV rows, on every block of query rows */
             const b_source ks = {SRC_TRANS, j->k + row0, j->ld_qkv, dh}, vs = {SRC_NOTRANS, j->v + row0, j->ld_qkv, n};
-            pack_b(&ks, 0, dh, 0, n, NR, kt);
+            if (t->pack_bt != NULL) t->pack_bt(j->k + row0, j->ld_qkv, dh, n, NR, kt); /* the same floats */
+            else pack_b(&ks, 0, dh, 0, n, NR, kt);
             pack_b(&vs, 0, n, 0, dh, NR, vp);
             KT = (xl_packed_matrix){.k = dh, .n = n, .nr = NR, .path = t->path, .data = kt, .block = NULL};
             VP = (xl_packed_matrix){.k = n, .n = dh, .nr = NR, .path = t->path, .data = vp, .block = NULL};

@@ -76,6 +76,58 @@ static void ukr_rows_avx2(size_t kc, const float *a, size_t lda, const float *b,
     ukr_body(kc, a, lda, 1, b, NR, c, ldc, alpha, beta);
 }
 
+/* Panels of nr (a multiple of 8) columns of op(B) = B^T, B stored [nc, kc] in rows of stride ldb:
+ * dst[jp*kc*nr + p*nr + j] = B[jp*nr + j, p] for p < kc, j < nc, zero past nc (xl_kernels_impl.h:
+ * pack_bt).  Blocks of 8 rows x 8 columns are transposed in registers (unpack / shuffle / 128-bit
+ * permute) and stored as 8 runs of 8 contiguous floats; the remainders go element by element.
+ * The elementwise pack in xl_kernels.c read one float from each of 8 rows per step and wrote it
+ * with a stride of nr: attention packs K_h^T this way for every (sequence, head), where for 16-32
+ * tokens the pack took as long as the products.  Copies only: the same floats as that pack. */
+void xl_pack_bt_avx2(const float *B, size_t ldb, size_t kc, size_t nc, size_t nr, float *dst)
+{
+    for (size_t j0 = 0; j0 < nc; j0 += nr) {
+        float *panel = dst + (j0 / nr) * kc * nr;
+        const size_t width = nc - j0 < nr ? nc - j0 : nr;
+        size_t j = 0;
+        for (; j + 8 <= width; j += 8) {
+            const float *r = B + (j0 + j) * ldb;
+            size_t p = 0;
+            for (; p + 8 <= kc; p += 8) {
+                const __m256 v0 = _mm256_loadu_ps(r + p), v1 = _mm256_loadu_ps(r + ldb + p);
+                const __m256 v2 = _mm256_loadu_ps(r + 2 * ldb + p), v3 = _mm256_loadu_ps(r + 3 * ldb + p);
+                const __m256 v4 = _mm256_loadu_ps(r + 4 * ldb + p), v5 = _mm256_loadu_ps(r + 5 * ldb + p);
+                const __m256 v6 = _mm256_loadu_ps(r + 6 * ldb + p), v7 = _mm256_loadu_ps(r + 7 * ldb + p);
+                const __m256 t0 = _mm256_unpacklo_ps(v0, v1), t1 = _mm256_unpackhi_ps(v0, v1);
+                const __m256 t2 = _mm256_unpacklo_ps(v2, v3), t3 = _mm256_unpackhi_ps(v2, v3);
+                const __m256 t4 = _mm256_unpacklo_ps(v4, v5), t5 = _mm256_unpackhi_ps(v4, v5);
+                const __m256 t6 = _mm256_unpacklo_ps(v6, v7), t7 = _mm256_unpackhi_ps(v6, v7);
+                const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
+                const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
+                const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
+                const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
+                float *d = panel + p * nr + j;
+                _mm256_storeu_ps(d, _mm256_permute2f128_ps(s0, s4, 0x20));
+                _mm256_storeu_ps(d + nr, _mm256_permute2f128_ps(s1, s5, 0x20));
+                _mm256_storeu_ps(d + 2 * nr, _mm256_permute2f128_ps(s2, s6, 0x20));
+                _mm256_storeu_ps(d + 3 * nr, _mm256_permute2f128_ps(s3, s7, 0x20));
+                _mm256_storeu_ps(d + 4 * nr, _mm256_permute2f128_ps(s0, s4, 0x31));
+                _mm256_storeu_ps(d + 5 * nr, _mm256_permute2f128_ps(s1, s5, 0x31));
+                _mm256_storeu_ps(d + 6 * nr, _mm256_permute2f128_ps(s2, s6, 0x31));
+                _mm256_storeu_ps(d + 7 * nr, _mm256_permute2f128_ps(s3, s7, 0x31));
+            }
+            for (; p < kc; p++)
+                for (size_t i = 0; i < 8; i++) panel[p * nr + j + i] = r[i * ldb + p];
+        }
+        for (; j < width; j++) {
+            const float *row = B + (j0 + j) * ldb;
+            for (size_t p = 0; p < kc; p++) panel[p * nr + j] = row[p];
+        }
+        if (width < nr)
+            for (size_t p = 0; p < kc; p++)
+                for (size_t jj = width; jj < nr; jj++) panel[p * nr + jj] = 0.0f;
+    }
+}
+
 static inline float hsum256(__m256 v)
 {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -265,6 +317,8 @@ void xl_qdot_avx2(size_t m, size_t n, size_t kp, const signed char *a, size_t ld
 #define VFMA _mm256_fmadd_ps
 #define VLT(a, b) _mm256_cmp_ps((a), (b), _CMP_LT_OQ)
 #define VSEL(m, t, f) _mm256_blendv_ps((f), (t), (m))
+#define VALL(m) (_mm256_movemask_ps(m) == 0xff)
+#define VNONE(m) (_mm256_movemask_ps(m) == 0)
 #define VROUND(x) _mm256_round_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define VPOW2N(n) \
     _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23))
@@ -291,6 +345,7 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .fma_probe = fma_probe,
     .qdot = xl_qdot_avx2,
     .quantize_row = xl_quantize_row_avx2,
+    .pack_bt = xl_pack_bt_avx2,
 };
 
 #else

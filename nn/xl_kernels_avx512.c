@@ -138,6 +138,8 @@ static double fma_probe(size_t iters, float *sink)
 #define VFMA _mm512_fmadd_ps
 #define VLT(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_LT_OQ)
 #define VSEL(m, t, f) _mm512_mask_blend_ps((m), (f), (t))
+#define VALL(m) ((m) == (__mmask16)0xffff)
+#define VNONE(m) ((m) == 0)
 #define VROUND(x) _mm512_roundscale_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define VPOW2N(n) \
     _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23))
@@ -231,6 +233,7 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .scal = simd_scal,
     .fma_probe = fma_probe,
     .qdot = xl_qdot_avx2, /* AVX-512 CPUs have AVX2 */
+    .pack_bt = xl_pack_bt_avx2, /* NR = 32: four 8-float runs per panel row */
     .quantize_row = xl_quantize_row_avx2,
     .qdot_vnni = xl_qdot_avx512vnni,
 };

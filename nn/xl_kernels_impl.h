@@ -54,6 +54,10 @@ typedef struct xl_kernel_table {
      * s = max|x| / 127, 1 for a zero row, NaN (and q all zero) for a row holding Inf or NaN.  Every
      * path gives the same bits: one IEEE division per element, the same rounding rule. */
     float (*quantize_row)(const float *x, size_t k, size_t kp, signed char *q);
+    /* NR-column panels of op(B) = B^T from B stored [nc, kc] (row stride ldb), as xl_kernels.c's
+     * pack_b does for a transposed source: dst[jp*kc*NR + p*NR + j] = B[jp*NR + j, p], zero past nc
+     * (NULL: that elementwise pack).  Copies only, so the panels are the same floats either way. */
+    void (*pack_bt)(const float *B, size_t ldb, size_t kc, size_t nc, size_t nr, float *dst);
     /* Peak probe: `iters` steps of 12 independent FMA chains on full vectors (nothing else);
      * returns the flops done.  `sink` receives a value so the loop is not optimised away. */
     double (*fma_probe)(size_t iters, float *sink);
@@ -75,6 +79,7 @@ void xl_qdot_avx2(size_t m, size_t n, size_t kp, const signed char *a, size_t ld
                   const int *bsum, int *c, size_t ldc);
 float xl_quantize_row_scalar(const float *x, size_t k, size_t kp, signed char *q);
 float xl_quantize_row_avx2(const float *x, size_t k, size_t kp, signed char *q);
+void xl_pack_bt_avx2(const float *B, size_t ldb, size_t kc, size_t nc, size_t nr, float *dst);
 void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                         size_t ldb, const int *bsum, int *c, size_t ldc);
 

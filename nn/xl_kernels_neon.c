@@ -72,6 +72,8 @@ static double fma_probe(size_t iters, float *sink)
 #define VFMA(a, b, c) vfmaq_f32((c), (a), (b))
 #define VLT(a, b) vcltq_f32((a), (b))
 #define VSEL(m, t, f) vbslq_f32((m), (t), (f))
+#define VALL(m) (vminvq_u32(m) != 0)
+#define VNONE(m) (vmaxvq_u32(m) == 0)
 #define VROUND(x) vrndnq_f32(x)
 #define VPOW2N(n) vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23))
 #define VHSUM vaddvq_f32

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xl_mo.h"
@@ -166,11 +167,58 @@ static void test_charsets(void **state)
     }
 }
 
+/* The corpus builder's licence filter (LICENCE_POLICY=gpl3-compatible, docs/corpus.md "Licence filter"):
+ * weights/tools/licence_policy.awk decides per package from its DEP-5 licence list, licence_rows.awk
+ * passes the rows of kept packages and sources.  Needs awk (POSIX); skipped when there is none. */
+static void test_licence_filter(void **state)
+{
+    (void)state;
+    if (system("awk 'BEGIN { exit 0 }' >/dev/null 2>&1") != 0) skip();
+    static const char lic[] =
+        "plus\tGPL-2+; LGPL-2.1+; Expat; GPL-3+ with Autoconf exception\n"   /* keep: all allow GPL-3+ */
+        "only2\tGPL-2+; GPL-2\n"                                           /* drop: GPL-2 only */
+        "either\tMPL-1.1 or GPL-2 or LGPL-2.1; MPL-2.0 or Expat\n"          /* keep: LGPL-2.1 s.3, MPL-2.0 */
+        "both\tGPL-2+ and CC-BY-SA-3.0\n"                                   /* drop: CC BY-SA 3.0 */
+        "spdx\tGPL-3.0-or-later; CC0-1.0; LGPL-2.1-only\n"                 /* keep */
+        "nmr\t(not machine-readable)\n";                                   /* drop: unknown */
+    static const char rows[] =
+        "gettext\tplus|dom|\t\tar\tOpen the file\tx1\n"
+        "gettext\tonly2|dom|\t\tar\tOpen the file\tx2\n"
+        "gettext\teither|d|\t\tde\tSave the file\tx3\n"
+        "gettext\tboth|d|\t\tde\tSave the file\tx4\n"
+        "gettext\tspdx|d|\t\tfr\tClose it now\tx5\n"
+        "gettext\tnmr|d|\t\tfr\tClose it now\tx6\n"
+        "gettext\tunlisted|d|\t\tfr\tClose it now\tx7\n"
+        "mozilla\tff|a.ftl#k\t\tar\tNew tab here\tx8\n"
+        "ddtp\tabc|1\t\tar\tA tool for things\tx9\n";
+    const char *lic_path = xl_test_write_tmp("licences.tsv", lic, sizeof lic - 1);
+    const char *rows_path = xl_test_write_tmp("rows.tsv", rows, sizeof rows - 1);
+    const char *policy = xl_test_tmp_path("policy.tsv");
+    const char *out = xl_test_tmp_path("kept.tsv");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "awk -f weights/tools/licence_policy.awk %s > %s && "
+             "awk -v POLICY=%s -f weights/tools/licence_rows.awk %s | cut -f6 | tr '\\n' ' ' > %s",
+             lic_path, policy, policy, rows_path, out);
+    assert_int_equal(system(cmd), 0);
+    char got[256] = {0};
+    FILE *f = fopen(out, "rb");
+    assert_non_null(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    assert_string_equal(got, "x1 x3 x5 x8 ");
+    /* the policy file names what decided each drop */
+    snprintf(cmd, sizeof cmd, "grep -c '^only2\tdrop\tGPL-2$' %s >/dev/null", policy);
+    assert_int_equal(system(cmd), 0);
+    remove(lic_path); remove(rows_path); remove(policy); remove(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_little_endian), cmocka_unit_test(test_big_endian),
         cmocka_unit_test(test_damaged),       cmocka_unit_test(test_charsets),
+        cmocka_unit_test(test_licence_filter),
     };
     return cmocka_run_group_tests_name("corpus", tests, NULL, NULL);
 }

@@ -13,7 +13,17 @@
  *                                             1/8 x 1/2 threads; ~3 min, ~6 min with ONNX Runtime)
  *   build/bench/bench_encoder --quick         a representative subset (10 cases)
  *   build/bench/bench_encoder --model minilm --len 128 --batch 8 --threads 1,2 [--reps N] [--min-time S]
- *   build/bench/bench_encoder --model shipped  the shipped encoder's shapes only (xlrec-L4, xlrec-L2)
+ *   build/bench/bench_encoder --model shipped  the shipped encoder's shapes only (xlrec-L4, xlrec-L2),
+ *                                             then the shipped file weights/default/xlrec-encoder.xlm
+ *                                             itself (as --model-file; the whole grid runs it too)
+ *   build/bench/bench_encoder --model-file weights/default/xlrec-encoder.xlm [--onnx shipped_l2.onnx]
+ *                                             a real model file (float32 path; float16/bfloat16 weights
+ *                                             are widened at load as `xlrec embed` does) at the shipped
+ *                                             lengths and batches, beside ONNX Runtime on the .onnx file
+ *                                             of the same weights in $XLREC_ORT_DIR (`xlrec export` then
+ *                                             export_bert_onnx.py --from-hf DIR --name shipped_l2); with
+ *                                             --model-file alone no random-weight shape runs unless --model
+ *                                             names one
  *   XLREC_SIMD=avx2 ...                       another kernel path
  *   --dtype f32|int8|both                     (default both) the float32 model, the same weights
  *                                             quantised to int8 (`xlrec quantize --dtype int8`,
@@ -48,16 +58,19 @@ typedef struct {
     int vocab, max_pos;
     const char *onnx; /* the ONNX Runtime side's file (tests/bench/tools/export_bert_onnx.py) */
     const char *key;  /* --model NAME */
+    const char *file; /* a model file to run instead of random weights of this shape (--model-file) */
 } shape;
 
 /* The two reference shapes, then the shipped encoder's (docs/export.md, docs/benchmarks.md). */
 static const shape shapes[] = {
-    {"MiniLM-L6", 6, 384, 12, 1536, 30522, 512, "minilm_l6.onnx", "minilm"},
-    {"BERT-base", 12, 768, 12, 3072, 30522, 512, "bert_base.onnx", "bert-base"},
-    {"xlrec-L4", 4, 256, 4, 1024, 24000, 64, "xlrec_l4.onnx", "xlrec-l4"},
-    {"xlrec-L2", 2, 256, 4, 1024, 24000, 64, "xlrec_l2.onnx", "xlrec-l2"},
+    {"MiniLM-L6", 6, 384, 12, 1536, 30522, 512, "minilm_l6.onnx", "minilm", NULL},
+    {"BERT-base", 12, 768, 12, 3072, 30522, 512, "bert_base.onnx", "bert-base", NULL},
+    {"xlrec-L4", 4, 256, 4, 1024, 24000, 64, "xlrec_l4.onnx", "xlrec-l4", NULL},
+    {"xlrec-L2", 2, 256, 4, 1024, 24000, 64, "xlrec_l2.onnx", "xlrec-l2", NULL},
 };
 enum { N_SHAPES = sizeof shapes / sizeof shapes[0] };
+/* the shipped encoder (issue 15), run as a file by the whole grid and --model shipped */
+#define SHIPPED_MODEL_FILE "weights/default/xlrec-encoder.xlm"
 /* default grid of the shipped shapes: the sentence lengths they see, embed's batch sizes */
 static const size_t shipped_lens[] = {16, 32}, shipped_batches[] = {1, 8, 32};
 
@@ -236,6 +249,9 @@ static void print_ort_setup(void)
            "#     ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install onnxruntime-node)\n"
            "#   apt-get install -y python3-torch   # Debian's torch, for the export\n"
            "#   /usr/bin/python3 tests/bench/tools/export_bert_onnx.py --out /tmp/ort\n"
+           "# and for the shipped model file itself (its weights in the same graph):\n"
+           "#   build/xlrec export " SHIPPED_MODEL_FILE " -o /tmp/ort/shipped_hf\n"
+           "#   /usr/bin/python3 tests/bench/tools/export_bert_onnx.py --from-hf /tmp/ort/shipped_hf --name shipped_l2 --out /tmp/ort\n"
            "# then rerun from the repository root (XLREC_ORT_DIR=DIR for another folder).\n",
            ort_dir(), ort_dir());
 }
@@ -306,7 +322,8 @@ static size_t parse_list(const char *s, size_t *v, size_t cap)
 static void usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s [--model minilm|bert-base|xlrec-l4|xlrec-l2|shipped|all] [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
+            "usage: %s [--model minilm|bert-base|xlrec-l4|xlrec-l2|shipped|all] [--model-file PATH [--onnx FILE]]\n"
+            "       [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
             "       [--min-time S] [--quick] [--no-ort] [--ort-first] [--no-sgemm] [--checksum] [--dtype f32|int8|both]\n",
             argv0);
     exit(2);
@@ -318,6 +335,8 @@ int main(int argc, char **argv)
     bool custom = false, custom_len = false, custom_batch = false, ort_first = false;
     bool use_ort = true, do_sgemm = true, checksum = false;
     int model_mask = (1 << N_SHAPES) - 1, reps = 3;
+    bool model_named = false;
+    const char *model_file = NULL, *model_onnx = "shipped_l2.onnx";
     bool run_f32 = true, run_i8 = true;
     double min_time = 0.3;
     size_t lens[8] = {16, 128, 512}, batches[8] = {1, 8}, threads_list[8] = {1, 2};
@@ -335,8 +354,10 @@ int main(int argc, char **argv)
             for (int si = 0; si < N_SHAPES; si++)
                 if (strcmp(v, shapes[si].key) == 0) model_mask = 1 << si;
             if (model_mask == 0) usage(argv[0]);
+            model_named = true;
             i++;
-        } else if (strcmp(a, "--len") == 0) n_lens = parse_list(argv[++i], lens, 8), custom = custom_len = true;
+        } else if (strcmp(a, "--model-file") == 0) model_file = argv[++i];
+        else if (strcmp(a, "--onnx") == 0) model_onnx = argv[++i]; else if (strcmp(a, "--len") == 0) n_lens = parse_list(argv[++i], lens, 8), custom = custom_len = true;
         else if (strcmp(a, "--batch") == 0) n_batches = parse_list(argv[++i], batches, 8), custom = custom_batch = true;
         else if (strcmp(a, "--threads") == 0) n_threads = parse_list(argv[++i], threads_list, 8), custom = true;
         else if (strcmp(a, "--reps") == 0) reps = atoi(argv[++i]);
@@ -351,6 +372,11 @@ int main(int argc, char **argv)
     }
     if (n_lens == 0 || n_batches == 0 || n_threads == 0 || reps < 1) usage(argv[0]);
     if (custom) full = true; /* an explicit grid is run whole */
+    if (model_file != NULL && !model_named) model_mask = 0; /* the file alone */
+    /* the whole grid and --model shipped also run the shipped encoder file itself, when the source
+     * tree has it (run from the repository root), after the random-weight shapes */
+    if (model_file == NULL && (model_mask & (4 | 8)) == (4 | 8) && readable(SHIPPED_MODEL_FILE))
+        model_file = SHIPPED_MODEL_FILE;
     xl_error err;
     xl_kernels k;
     if (xl_kernels_init(&k, XL_SIMD_AUTO, 2, &err) < 0) die(&err);
@@ -370,25 +396,38 @@ int main(int argc, char **argv)
     const char *tmpdir = getenv("TMPDIR");
     char path[512];
     snprintf(path, sizeof path, "%s/xlrec-bench-model.xlm", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-    for (size_t si = 0; si < N_SHAPES; si++) {
-        if (!(model_mask & (1 << si))) continue;
-        const shape *s = &shapes[si];
+    for (size_t si = 0; si <= N_SHAPES; si++) {
+        /* si == N_SHAPES: the --model-file (float32 path only), its shape read from the file below */
+        shape file_shape = {"model file", 0, 0, 0, 0, 0, 0, model_onnx, "file", model_file};
+        if (si < N_SHAPES ? !(model_mask & (1 << si)) : model_file == NULL) continue;
+        const shape *s = si < N_SHAPES ? &shapes[si] : &file_shape;
         /* dtype index 0: float32, 1: int8; each loaded alone, its resident growth measured */
         const xl_dtype dts[2] = {XL_DTYPE_F32, XL_DTYPE_I8};
-        const bool want[2] = {run_f32, run_i8};
+        const bool want[2] = {run_f32 || s->file != NULL, run_i8 && s->file == NULL};
         xl_model *m[2] = {NULL, NULL};
         xl_bert *b[2] = {NULL, NULL};
         size_t rss_before[2] = {0, 0}, rss_loaded[2] = {0, 0}, rss_max[2] = {0, 0}, rss_len = 0, rss_batch = 0;
         for (int d = 0; d < 2; d++) {
             if (!want[d]) continue;
-            write_model(s, path, dts[d]);
+            if (s->file == NULL) write_model(s, path, dts[d]);
             rss_before[d] = xl_current_rss_bytes();
-            if (xl_model_open_ex(&m[d], path, XL_MODEL_OPEN_KEEP_I8, &err) < 0) die(&err);
-            remove(path); /* the mapping stays valid */
+            if (xl_model_open_ex(&m[d], s->file ? s->file : path, s->file ? 0 : XL_MODEL_OPEN_KEEP_I8, &err) < 0) die(&err);
+            if (s->file == NULL) remove(path); /* the mapping stays valid */
             if (xl_bert_from_model(&b[d], m[d], &k, &err) < 0) die(&err);
             rss_loaded[d] = xl_current_rss_bytes();
         }
         const int d0 = want[0] ? 0 : 1;
+        if (s->file != NULL) {
+            file_shape.layers = (int)b[d0]->cfg.n_layers, file_shape.hidden = (int)b[d0]->cfg.hidden;
+            file_shape.heads = (int)b[d0]->cfg.n_heads, file_shape.inter = (int)b[d0]->cfg.intermediate;
+            file_shape.vocab = (int)b[d0]->cfg.vocab_size, file_shape.max_pos = (int)b[d0]->cfg.max_position;
+            if (b[d0]->cfg.vocab_size < 21000) { /* run_case draws ids from [1000, 21000) */
+                fprintf(stderr, "bench_encoder: %s: vocabulary of %zu ids, the benchmark needs at least 21000\n",
+                        s->file, b[d0]->cfg.vocab_size);
+                exit(1);
+            }
+            printf("\nmodel file %s", s->file);
+        }
         bool ort = use_ort && ort_ready(s->onnx);
         any_ort |= ort;
         printf("\n%s: %zu layers, hidden %zu, %zu heads, FFN %zu, %.1f M parameters", s->name, b[d0]->cfg.n_layers,
@@ -396,7 +435,7 @@ int main(int argc, char **argv)
                (double)xl_model_param_count(m[d0]) * 1e-6);
         for (int d = 0; d < 2; d++)
             if (want[d])
-                printf(", %s file %.1f MB (mapped: %s%s)", d ? "int8" : "f32", (double)xl_model_file_size(m[d]) * 1e-6,
+                printf(", %s file %.1f MB (mapped: %s%s)", d ? "int8" : s->file ? "model" : "f32", (double)xl_model_file_size(m[d]) * 1e-6,
                        xl_model_is_mapped(m[d]) ? "yes" : "no",
                        d ? (b[d]->n_int8_linear ? ", int8 linear layers" : ", NOT int8") : "");
         printf("\n%6s %5s %7s %5s %10s %8s %9s %10s", "seqlen", "batch", "threads", "dtype", "tokens/s", "GFLOP/s",

@@ -31,7 +31,9 @@
 #
 # Environment: XLREC, XLREC_SHARED (../shared; the data in its data/), CACHE, WORK, OUT, SOURCES (which sources to assemble),
 # HELDOUT_PERMILLE (15 = 1.5 %), JOBS (parallel extraction jobs, 2), FORCE, ASSEMBLE (0: only the source
-# stages).  Run a copy of this script, not the file you are editing (bash reads scripts as it goes).
+# stages), LICENCE_POLICY (none, the default; gpl3-compatible: keep only rows of packages and sources whose
+# licences all allow GPL-3.0-or-later, docs/corpus.md "Licence filter"; assembles in $WORK/asm-POLICY; set OUT
+# to another folder).  Run a copy of this script, not the file you are editing (bash reads scripts as it goes).
 set -euo pipefail
 
 XLREC=${XLREC:-$PWD/build/xlrec}
@@ -401,7 +403,17 @@ langid_lines() {
 #                must be English; untranslated English in the translation is the main catch
 CORE_LANGS=${CORE_LANGS:-de fr es it pt ru zh-Hans ja ko ar}
 SORT="sort -S ${SORT_MEM:-2G} -T $WORK"
-A=$WORK/asm
+LICENCE_POLICY=${LICENCE_POLICY:-none}
+case "$LICENCE_POLICY" in
+    none) A=$WORK/asm ;;
+    gpl3-compatible) A=$WORK/asm-$LICENCE_POLICY ;;
+    *) die "LICENCE_POLICY=$LICENCE_POLICY: expected none or gpl3-compatible" ;;
+esac
+# licence_filter: stdin rows -> the rows LICENCE_POLICY keeps (all of them with none); $1: the language column
+licence_filter() {
+    if [ "$LICENCE_POLICY" = none ]; then cat; return; fi
+    awk -v POLICY="$A/licence.policy" -v LANGCOL="$1" -f "$TOOLS/licence_rows.awk"
+}
 # The assembly's expensive steps (5a filters, 5b dedup, 5c language ID) keep their results in $A with a
 # .done marker and are skipped when it exists (FORCE=assemble starts over); the output files are always
 # rewritten from them.  LANGID=0 skips step 5c (then recorded as "langid_skipped" in the stats).
@@ -419,12 +431,17 @@ if [ "${ASSEMBLE:-1}" = 1 ] && ! done_stage assemble "$OUT/SHA256SUMS"; then
     rowfiles=""; for s in $SOURCES; do [ -e "$ROWS/$s.tsv" ] && rowfiles="$rowfiles $ROWS/$s.tsv"; done
     monofiles=""; for s in $SOURCES; do [ -e "$WORK/mono/$s.tsv" ] && monofiles="$monofiles $WORK/mono/$s.tsv"; done
     [ -n "$rowfiles" ] || die "no aligned rows for SOURCES=$SOURCES"
+    if [ "$LICENCE_POLICY" != none ]; then
+        [ -e "$WORK/licences.tsv" ] || die "LICENCE_POLICY=$LICENCE_POLICY needs the licences stage ($WORK/licences.tsv)"
+        awk -f "$TOOLS/licence_policy.awk" "$WORK/licences.tsv" > "$A/licence.policy"
+        say "licence policy $LICENCE_POLICY: $(grep -c '	keep' "$A/licence.policy") of $(wc -l < "$A/licence.policy") packages kept"
+    fi
 
     # 5a. clean + filters placeholder/identical/short/long/ratio.  out: kept.tsv (8 columns: the 6 row columns
     # with cleaned text, then the normalised English and translation), words.tsv (same), counts
     touch "$A/counts.1" "$A/counts.2" "$A/counts.3" "$A/counts.4" "$A/counts.m1" "$A/counts.m2" "$A/words.tsv"
     if [ ! -e "$A/.filters.done" ]; then
-    cat $rowfiles | awk -F'\t' -v OFS='\t' -v A="$A" -f "$TOOLS/corpus_lib.awk" -f /dev/fd/3 3<<'AWK' > "$A/kept.tsv"
+    cat $rowfiles | licence_filter 4 | awk -F'\t' -v OFS='\t' -v A="$A" -f "$TOOLS/corpus_lib.awk" -f /dev/fd/3 3<<'AWK' > "$A/kept.tsv"
 BEGIN { lib_init() }
 function count(stage) { N[$4 "\t" $1 "\t" stage]++ }
 NF >= 6 {
@@ -519,19 +536,20 @@ AWK
 
     # FreeDict word pairs (Debian dict-freedict-*, parsed into ../shared/data/dict/freedict), both directions
     # merged per language, apart from the segment pairs: $OUT/words/freedict.en-XX.tsv
-    case " $SOURCES " in *" freedict "*)
+    # (not under a licence policy: the per-dictionary licences, some CC-BY-SA-3.0, are not recorded in the data)
+    case " $SOURCES " in *" freedict "*) if [ "$LICENCE_POLICY" = none ]; then
         for xx in deu:de fra:fr spa:es ita:it por:pt rus:ru jpn:ja ara:ar; do
             c=${xx%:*}; l=${xx#*:}
             { [ -r "$DATA/dict/freedict/eng-$c.tsv.gz" ] && gzip -dc "$DATA/dict/freedict/eng-$c.tsv.gz" | awk -F'\t' -v OFS='\t' '{ print $1, $2 }'
               [ -r "$DATA/dict/freedict/$c-eng.tsv.gz" ] && gzip -dc "$DATA/dict/freedict/$c-eng.tsv.gz" | awk -F'\t' -v OFS='\t' '{ print $2, $1 }'
               true; } | awk -F'\t' -v OFS='\t' -v l="$l" '$1 != "" && $2 != "" && !seen[$1 "\t" $2]++ { print "en", $1, l, $2 }' \
                 > "$OUT/words/freedict.en-$l.tsv"
-        done
+        done; fi
     ;; esac
 
     # 5e. monolingual: clean, short/long/duplicate/langid filters, hash split on the normalised text
     if [ -n "$monofiles" ]; then
-        cat $monofiles | awk -F'\t' -v OFS='\t' -v A="$A" -f "$TOOLS/corpus_lib.awk" -f /dev/fd/3 3<<'AWK' > "$A/mono.kept"
+        cat $monofiles | licence_filter 4 | awk -F'\t' -v OFS='\t' -v A="$A" -f "$TOOLS/corpus_lib.awk" -f /dev/fd/3 3<<'AWK' > "$A/mono.kept"
 BEGIN { lib_init() }
 NF >= 5 { N[$4 "\t" $1 "\tinput"]++
     t = $5; gsub(/[ \t]+/, " ", t); sub(/^ /, "", t); sub(/ $/, "", t)
@@ -578,6 +596,7 @@ AWK
     } > "$OUT/stats/languages.tsv"
     cp "$A/manifest.tsv" "$OUT/manifest.tsv"
     if [ -e "$WORK/licences.tsv" ]; then cp "$WORK/licences.tsv" "$OUT/stats/licences.tsv"; fi
+    if [ "$LICENCE_POLICY" != none ]; then cp "$A/licence.policy" "$OUT/stats/licence_policy.tsv"; fi
     (cd "$OUT" && find . -type f ! -name SHA256SUMS | sort | xargs sha256sum) > "$WORK/SHA256SUMS.tmp"
     mv "$WORK/SHA256SUMS.tmp" "$OUT/SHA256SUMS"
     say "assembled: $(awk -F'\t' 'NR > 1 { s += $3 } END { print s }' "$OUT/stats/languages.tsv") English-paired training pairs in $(ls "$OUT"/pairs/train/en-*.tsv | wc -l) languages; $OUT/SHA256SUMS"

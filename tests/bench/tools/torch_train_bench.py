@@ -6,6 +6,11 @@ sum(w * embeddings) with fixed w; forward + backward, and forward + backward + t
 Prints one line per case in bench_train's columns (tok/s wall, tok/cpu-s, matrix GFLOP/s).
 
   python3 tests/bench/tools/torch_train_bench.py [--threads 1,2] [--quick]
+  python3 tests/bench/tools/torch_train_bench.py --case L,H,NH,I,V,P,BATCH,LEN,THREADS
+      one configuration (bench_train's grid runs each in its own process, alternating with xlrec):
+      a warm-up step, then forward + backward + AdamW steps for >= 1 s and >= 2 steps; prints
+      "case tok_s=<best wall> tok_cpu=<best CPU> gflops=<matrix GFLOP/s>"
+  python3 tests/bench/tools/torch_train_bench.py --info      torch's version, CPU capability, BLAS
 Run through torch_train_bench.sh, which sets OMP_WAIT_POLICY=PASSIVE, the thread counts and the BLAS.
 """
 import argparse
@@ -16,7 +21,7 @@ import time
 import torch
 
 SHAPES = [("MiniLM-L6", 6, 384, 12, 1536), ("small", 4, 256, 4, 1024)]
-V, P = 30522, 512
+V, P = 30522, 512  # vocabulary and positions (--case sets them)
 
 
 class Layer(torch.nn.Module):
@@ -53,6 +58,41 @@ class Bert(torch.nn.Module):
         return torch.nn.functional.normalize(x.mean(1), dim=1)
 
 
+def blas_library():
+    """The BLAS shared object this process mapped (torch's matrix products call it)."""
+    libs = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l and ".so" in l})
+    return ", ".join(libs) if libs else "unknown"
+
+
+def run_case(spec, min_time):
+    global V, P
+    L, H, NH, I, V, P, batch, n, thr = (int(x) for x in spec.split(","))
+    torch.set_num_threads(thr)
+    torch.manual_seed(0)
+    model = Bert(L, H, NH, I)
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, eps=1e-6, weight_decay=0.01)
+    ids = torch.randint(0, V, (batch, n))
+    w = torch.rand(batch, H) - 0.5
+
+    def step():
+        model.zero_grad(set_to_none=False)
+        (model(ids) * w).sum().backward()
+        opt.step()
+
+    step()
+    best, best_cpu, reps, t_end = 1e30, 1e30, 0, time.time() + min_time
+    while reps < 2 or time.time() < t_end:
+        t0, c0 = time.perf_counter(), time.process_time()
+        step()
+        best = min(best, time.perf_counter() - t0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+        reps += 1
+    tok = batch * n
+    print("case tok_s=%.1f tok_cpu=%.1f gflops=%.2f" % (tok / best, tok / best_cpu, flops(L, H, I, batch, n) / best * 1e-9),
+          flush=True)
+
+
 def flops(layers, h, i, batch, n):
     t = batch * n
     return 3.0 * layers * (2.0 * t * (4 * h * h + 2 * h * i) + 4.0 * batch * n * n * h)
@@ -63,7 +103,17 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--min-time", type=float, default=1.0)
+    ap.add_argument("--case")
+    ap.add_argument("--info", action="store_true")
     a = ap.parse_args()
+    if a.info:
+        print("torch %s, CPU capability %s, %d threads by default; BLAS: %s" % (
+            torch.__version__, torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else "?",
+            torch.get_num_threads(), blas_library()))
+        return
+    if a.case:
+        run_case(a.case, a.min_time)
+        return
     torch.manual_seed(0)
     print("torch %s, %s" % (torch.__version__, torch.backends.cpu.get_cpu_capability()
                             if hasattr(torch.backends, "cpu") else ""))
