@@ -314,6 +314,31 @@ static void test_train_matches_lmplz_tiny(void **state)
         assert_non_null(m2);
         assert_int_equal(xl_ngram_model_format_arpa(m2, &b, &err), 0);
         assert_string_equal(a.data, b.data);
+        /* the trainer's own writer (no model, `ngram train -O`) gives lmplz's file byte for byte */
+        xl_lines r;
+        snprintf(path, sizeof path, "%s/train.txt", dir);
+        if (xl_lines_open(&r, path, &err) < 0) fail_msg("%s", err.msg);
+        xl_ngram_trainer *t = xl_ngram_trainer_new(order, NULL, &err);
+        assert_non_null(t);
+        const char *line;
+        size_t len;
+        while (xl_lines_next(&r, &line, &len, &err) > 0) assert_int_equal(xl_ngram_trainer_add_line(t, line, len, &err), 0);
+        xl_lines_close(&r);
+        xl_buf_clear(&b);
+        xl_ngram_train_stats st2;
+        assert_int_equal(xl_ngram_trainer_format_arpa(t, &b, &st2, &err), 0);
+        xl_ngram_trainer_free(t);
+        assert_string_equal(a.data, b.data); /* the model writer's text, on every platform */
+#if defined(__x86_64__)
+        /* and lmplz's file byte for byte where libm's log10f is the one lmplz ran with (glibc x86-64; under
+         * qemu-s390x the last digits of some values differ: max |diff| above 3.2e-7 instead of 1.2e-7) */
+        snprintf(path, sizeof path, "%s/o%d.arpa", dir, order);
+        char *want = slurp(path, &len);
+        assert_int_equal(b.len, len);
+        assert_memory_equal(b.data, want, len);
+        free(want);
+#endif
+        for (int i = 0; i < order; i++) assert_int_equal(st2.counts[i], st.counts[i]);
         xl_buf_free(&a);
         xl_buf_free(&b);
         xl_ngram_model_free(m2);
@@ -446,6 +471,56 @@ static double score_line(const xl_ngram_model *m, const char *line)
     xl_ngram_sentence s;
     assert_int_equal(xl_ngram_query_line(m, line, strlen(line), true, NULL, &s, NULL, &err), 0);
     return s.total;
+}
+
+/* xl_ngram_trainer_format_arpa (levels written and freed as they are
+ * estimated, no model) gives the text of the model writer byte for byte, for
+ * every estimator and orders 1..6, including words interned but never used. */
+static void test_trainer_arpa_equals_model(void **state)
+{
+    (void)state;
+    const char *text = "the cat sat on the mat\nthe dog sat on the log\na cat and a dog\n"
+                       "on the mat the cat sat\nthe the the\n\nlog dog cat mat\nsat\n";
+    const xl_ngram_smoothing sms[3] = {XL_NGRAM_KN, XL_NGRAM_MLE, XL_NGRAM_ADDK};
+    for (int si = 0; si < 3; si++)
+        for (int order = 1; order <= 6; order++) {
+            xl_ngram_train_opts o;
+            xl_ngram_train_opts_default(&o);
+            o.smoothing = sms[si];
+            o.add_k = 0.25;
+            o.discount_fallback = true; /* a corpus this small lacks some counts of counts */
+            xl_error err;
+            xl_buf want, got;
+            xl_buf_init(&want);
+            xl_buf_init(&got);
+            for (int pass = 0; pass < 2; pass++) {
+                xl_ngram_trainer *t = xl_ngram_trainer_new(order, &o, &err);
+                assert_non_null(t);
+                uint32_t unused;
+                assert_int_equal(xl_ngram_vocab_intern(xl_ngram_trainer_vocab(t), "never", 5, &unused, &err), 0);
+                const char *p = text;
+                while (*p) {
+                    const char *nl = strchr(p, '\n');
+                    assert_int_equal(xl_ngram_trainer_add_line(t, p, (size_t)(nl - p), &err), 0);
+                    p = nl + 1;
+                }
+                if (pass == 0) {
+                    xl_ngram_model *m = xl_ngram_trainer_estimate(t, NULL, &err);
+                    if (m == NULL) fail_msg("smoothing %d order %d: %s", si, order, err.msg);
+                    assert_int_equal(xl_ngram_model_format_arpa(m, &want, &err), 0);
+                    xl_ngram_model_free(m);
+                } else {
+                    if (xl_ngram_trainer_format_arpa(t, &got, NULL, &err) < 0)
+                        fail_msg("smoothing %d order %d: %s", si, order, err.msg);
+                    assert_int_equal(xl_ngram_trainer_format_arpa(t, &got, NULL, &err), -1); /* spent */
+                }
+                xl_ngram_trainer_free(t);
+            }
+            assert_non_null(strstr(want.data, "\tnever"));
+            assert_string_equal(got.data, want.data);
+            xl_buf_free(&want);
+            xl_buf_free(&got);
+        }
 }
 
 /* Corpus "a b" / "a": counts a=2 b=1 </s>=2 (5 tokens), |V| = {<unk>,</s>,a,b} = 4;
@@ -701,6 +776,38 @@ static char *replace(const char *s, const char *from, const char *to)
     assert_non_null(at);
     snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
     return buf;
+}
+
+/* ARPA numbers read by the exact fast path and by strtod give the same floats
+ * (each value here: the float of strtod's double, bit for bit; -inf at or
+ * below -99, lmplz's log10 0). */
+static void test_arpa_numbers(void **state)
+{
+    (void)state;
+    static const char *const values[] = {"-1.2345678", "-0.30103", "-1e-7", "-2.5E+1", "-0", "-0.0", "-7",
+                                         "-12345678901234567890", "-0.1000000000000000055511151231257827",
+                                         "-1.5e-30", "-3.4028234e38", "-1.17549435e-38", "-0.99999994", "-1.",
+                                         "-.5", "-0000000000000000000000012.5", "-9007199254740993e-10",
+                                         "-4.9406564584124654e-324", "-1e22", "-1e-22", "-123456789012345678e-5"};
+    const size_t n = sizeof values / sizeof values[0];
+    xl_buf t;
+    xl_buf_init(&t);
+    xl_error err;
+    assert_int_equal(xl_buf_printf(&t, &err, "\\data\\\nngram 1=%zu\n\n\\1-grams:\n", n + 2), 0);
+    assert_int_equal(xl_buf_printf(&t, &err, "-1\t<s>\n-1\t</s>\n"), 0);
+    for (size_t i = 0; i < n; i++) assert_int_equal(xl_buf_printf(&t, &err, "%s\tw%zu\n", values[i], i), 0);
+    assert_int_equal(xl_buf_printf(&t, &err, "\n\\end\\\n"), 0);
+    xl_ngram_model *m = xl_ngram_model_parse_arpa(t.data, t.len, "numbers.arpa", &err);
+    if (m == NULL) fail_msg("%s", err.msg);
+    for (size_t i = 0; i < n; i++) {
+        char w[16];
+        snprintf(w, sizeof w, "w%zu", i);
+        const double v = strtod(values[i], NULL);
+        const float want = v <= -99.0 ? -INFINITY : (float)v, got = (float)lp(m, w); /* <= -99: log10 0 */
+        if (memcmp(&want, &got, sizeof want) != 0) fail_msg("%s: %.9g, strtod %.9g", values[i], (double)got, (double)want);
+    }
+    xl_ngram_model_free(m);
+    xl_buf_free(&t);
 }
 
 static void test_malformed_arpa(void **state)
@@ -1065,7 +1172,9 @@ static void test_binary_malformed(void **state)
         expect_bad(b, len, (want)); \
     } while (0)
     DAMAGE(b[0] = 'Y', "not a binary n-gram model");
-    DAMAGE(put_le32(b + 8, 2), "format version 2");
+    DAMAGE(put_le32(b + 8, 3), "format version 3");
+    DAMAGE(put_le32(b + 8, 2), "quantised with 0 / 0 bits"); /* version 2 needs its bits */
+    DAMAGE(put_le32(b + 120, 8), "reserved");
     DAMAGE(put_le32(b + 12, 256), "header size");
     DAMAGE(put_le32(b + 16, 0x04030201u), "byte order");
     DAMAGE(put_le32(b + 20, 0x3FC00001u), "IEEE");
@@ -1141,6 +1250,137 @@ static void test_binary_malformed(void **state)
     free(good);
 }
 
+static int cmp_float_asc(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantised binary files: with 1 probability bit the values of an order are
+ * the means of the lower and the upper half of its sorted probabilities (KenLM's
+ * bins, computed here independently); backoffs of 0 stay exactly 0; the
+ * reported errors are the largest and mean differences; bits enough for one
+ * value per bin are lossless (the query text is identical); the file is
+ * smaller; damaged quantisation fields are refused by name. */
+static void test_binary_quantised(void **state)
+{
+    (void)state;
+    xl_error err;
+    const int order = 3;
+    xl_ngram_model *m = train_small(binary_corpus, order);
+    const struct xl_ngram_model *mi = m;
+    xl_buf full, img;
+    xl_buf_init(&full);
+    xl_buf_init(&img);
+    assert_int_equal(xl_ngram_model_format_binary(m, &full, &err), 0);
+    xl_ngram_quant_report rep;
+    assert_int_equal(xl_ngram_model_format_binary_quant(m, &img, 1, 2, &rep, &err), 0);
+    assert_true(img.len < full.len);
+    xl_ngram_model *q = xl_ngram_model_parse_binary(img.data, img.len, "q.xlb", &err);
+    if (q == NULL) fail_msg("%s", err.msg);
+    for (int k = 2; k <= order; k++) {
+        const xl_ngram_level *lv = &mi->level[k - 1];
+        const size_t n = (size_t)lv->count;
+        float *sorted = malloc(n * sizeof *sorted);
+        for (size_t e = 0; e < n; e++) {
+            float b;
+            assert_true(xl_ngram_model_lookup(m, lv->ids + e * (uint64_t)k, k, &sorted[e], &b));
+        }
+        qsort(sorted, n, sizeof *sorted, cmp_float_asc);
+        double lo = 0, hi = 0;
+        for (size_t e = 0; e < n / 2; e++) lo += sorted[e];
+        for (size_t e = n / 2; e < n; e++) hi += sorted[e];
+        const float c0 = (float)(lo / (double)(float)(n / 2)), c1 = (float)(hi / (double)(float)(n - n / 2));
+        double pmax = 0, psum = 0, bmax = 0;
+        for (size_t e = 0; e < n; e++) {
+            const uint32_t *g = lv->ids + e * (uint64_t)k;
+            float p1, b1, p2, b2;
+            assert_true(xl_ngram_model_lookup(m, g, k, &p1, &b1));
+            assert_true(xl_ngram_model_lookup(q, g, k, &p2, &b2));
+            const float want = fabsf(p1 - c0) <= fabsf(c1 - p1) ? c0 : c1; /* the nearer centre (ties: lower) */
+            assert_memory_equal(&p2, &want, sizeof want);
+            const double ep = fabs((double)p1 - (double)p2), eb = fabs((double)b1 - (double)b2);
+            psum += ep;
+            if (ep > pmax) pmax = ep;
+            if (eb > bmax) bmax = eb;
+            if (b1 == 0.0f) assert_true(b2 == 0.0f);
+        }
+        assert_true(pmax > 0);
+        assert_true(pmax == rep.prob_max[k - 1]);
+        assert_close(psum / (double)n, rep.prob_mean[k - 1], 1e-12);
+        if (k < order) assert_true(bmax == rep.backoff_max[k - 1]);
+        free(sorted);
+    }
+    xl_ngram_model_free(q);
+    /* 16 bits, more bins than n-grams: every value is its own bin's mean, so nothing changes */
+    xl_buf_clear(&img);
+    assert_int_equal(xl_ngram_model_format_binary_quant(m, &img, 16, 16, &rep, &err), 0);
+    q = xl_ngram_model_parse_binary(img.data, img.len, "q16.xlb", &err);
+    if (q == NULL) fail_msg("%s", err.msg);
+    char *want = query_lines(m), *got = query_lines(q);
+    assert_string_equal(got, want);
+    assert_true(rep.prob_max[1] == 0 && rep.prob_max[2] == 0 && rep.backoff_max[1] == 0);
+    free(want), free(got);
+    /* a quantised model is not quantised again nor written as full floats */
+    xl_buf other;
+    xl_buf_init(&other);
+    assert_int_equal(xl_ngram_model_format_binary_quant(q, &other, 8, 8, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "quantised already"));
+    assert_int_equal(xl_ngram_model_format_binary(q, &other, &err), -1);
+    assert_int_equal(xl_ngram_model_format_binary_quant(m, &other, 17, 8, NULL, &err), -1);
+    /* an order-1 model has nothing to quantise: the full-float file, which reads back */
+    xl_ngram_model *m1 = train_small(binary_corpus, 1);
+    xl_buf_clear(&other);
+    assert_int_equal(xl_ngram_model_format_binary_quant(m1, &other, 8, 8, NULL, &err), 0);
+    xl_buf full1;
+    xl_buf_init(&full1);
+    assert_int_equal(xl_ngram_model_format_binary(m1, &full1, &err), 0);
+    assert_int_equal(other.len, full1.len);
+    assert_memory_equal(other.data, full1.data, full1.len);
+    xl_buf_free(&full1);
+    xl_ngram_model_free(m1);
+    xl_buf_free(&other);
+    xl_ngram_model_free(q);
+    /* damage */
+    xl_buf_clear(&img);
+    assert_int_equal(xl_ngram_model_format_binary_quant(m, &img, 3, 3, NULL, &err), 0);
+    const unsigned char *good = (const unsigned char *)img.data;
+    const size_t len = img.len;
+    unsigned char *b = malloc(len);
+    const uint64_t centres = get_le64(good + 88);
+    for (size_t cut = 0; cut < len; cut += 7) expect_bad(good, cut, NULL);
+#define DAMAGE(stmt, want)          \
+    do {                            \
+        memcpy(b, good, len);       \
+        stmt;                       \
+        expect_bad(b, len, (want)); \
+    } while (0)
+    DAMAGE(put_le32(b + 120, 0), "quantised with 0 / 3 bits");
+    DAMAGE(put_le32(b + 124, 17), "quantised with 3 / 17 bits");
+    DAMAGE(put_le64(b + 88, centres + 1), "multiple of 64");
+    DAMAGE(put_le64(b + 88, len), "runs past the end");
+    DAMAGE(put_le32(b + centres, 0x7FC00000u), "probability centre 0");          /* NaN */
+    DAMAGE(put_le32(b + centres + 4 * 3, 0x3F800000u), "probability centre 3");  /* +1 */
+    DAMAGE(put_le32(b + centres + 4 * 8, 0x3F800000u), "bin 0 must be 0");        /* backoff bin 0 */
+    DAMAGE(put_le32(b + centres + 4 * 9, 0x7F800000u), "backoff centre 1");       /* +inf */
+#undef DAMAGE
+    /* any q in the tables decodes inside the centres (read through masks) */
+    memcpy(b, good, len);
+    for (int k = 2; k <= order; k++) {
+        const uint64_t buckets = get_le64(good + 128 + 24 * (k - 1) + 8), off = get_le64(good + 128 + 24 * (k - 1) + 16);
+        for (uint64_t i = 0; i < buckets; i++) put_le32(b + off + 12 * i + 8, 0xFFFFFFFFu);
+    }
+    q = xl_ngram_model_parse_binary(b, len, "q-ones.xlb", &err);
+    if (q == NULL) fail_msg("%s", err.msg);
+    got = query_lines(q);
+    free(got);
+    xl_ngram_model_free(q);
+    free(b);
+    xl_buf_free(&img);
+    xl_buf_free(&full);
+    xl_ngram_model_free(m);
+}
+
 /* The CLI: train | query through files and "-", exit codes, file:line errors. */
 static int run(const char *cmdline)
 {
@@ -1210,6 +1450,19 @@ static void test_cli(void **state)
     free(want);
     snprintf(cmd, sizeof cmd, "%s ngram build-binary %s > /dev/null 2>&1", bin, arpa);
     assert_int_equal(run(cmd), 2); /* -o missing */
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s -o %s -b 4 > /dev/null 2>&1", bin, arpa, xlb2);
+    assert_int_equal(run(cmd), 2); /* -b without -q */
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s -o %s -q 17 > /dev/null 2>&1", bin, arpa, xlb2);
+    assert_int_equal(run(cmd), 2);
+    snprintf(cmd, sizeof cmd, "%s ngram build-binary %s -o %s -q 3 2> %s && %s ngram query -m %s %s > %s", bin, arpa,
+             xlb2, errf, bin, xlb2, corpus, qb);
+    assert_int_equal(run(cmd), 0); /* quantised: the error per order on stderr, a model that scores */
+    out = slurp(errf, &len);
+    assert_non_null(strstr(out, "2-grams quantised to 3 bits: |log10 p error| max "));
+    free(out);
+    out = slurp(qb, &len);
+    assert_non_null(strstr(out, "Perplexity including OOVs:"));
+    free(out);
     snprintf(cmd, sizeof cmd, "head -c 100 %s > %s && %s ngram query -m %s %s > /dev/null 2> %s", xlb, qb, bin, qb,
              corpus, errf);
     assert_int_equal(run(cmd), 1); /* a truncated binary model */
@@ -1233,11 +1486,14 @@ int main(void)
         cmocka_unit_test(test_float_format_edge_cases),
         cmocka_unit_test(test_binary_roundtrip),
         cmocka_unit_test(test_binary_malformed),
+        cmocka_unit_test(test_binary_quantised),
+        cmocka_unit_test(test_trainer_arpa_equals_model),
         cmocka_unit_test(test_mle_by_hand),
         cmocka_unit_test(test_addk_by_hand),
         cmocka_unit_test(test_character_model),
         cmocka_unit_test(test_empty_and_single_token),
         cmocka_unit_test(test_long_line_and_utf8),
+        cmocka_unit_test(test_arpa_numbers),
         cmocka_unit_test(test_malformed_arpa),
         cmocka_unit_test(test_kenlm_arpa_query_tiny),
         cmocka_unit_test(test_train_matches_lmplz_tiny),

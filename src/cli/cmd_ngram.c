@@ -91,24 +91,36 @@ static int ngram_train(int argc, char **argv)
         xl_ngram_trainer_free(t);
         return xl_cli_runtime_error(&err);
     }
-    double t1 = xl_time_now();
+    double t1 = xl_time_now(), t2, t3;
     xl_ngram_train_stats st;
-    xl_ngram_model *m = xl_ngram_trainer_estimate(t, &st, &err);
-    xl_ngram_trainer_free(t);
-    if (m == NULL) {
-        xl_error_prefix(&err, "%s", path);
-        return xl_cli_runtime_error(&err);
-    }
-    double t2 = xl_time_now();
-    if ((output != NULL && xl_ngram_model_write_arpa(m, output, &err) < 0) ||
-        (binary != NULL && xl_ngram_model_write_binary(m, binary, &err) < 0)) {
+    if (binary == NULL) {
+        /* ARPA only: written as it is estimated, no query tables (lmplz's way; a third of the memory) */
+        rc = xl_ngram_trainer_write_arpa(t, output, &st, &err);
+        xl_ngram_trainer_free(t);
+        if (rc < 0) {
+            if (err.code != XL_ERR_IO) xl_error_prefix(&err, "%s", path);
+            return xl_cli_runtime_error(&err);
+        }
+        t2 = t3 = xl_time_now();
+    } else {
+        xl_ngram_model *m = xl_ngram_trainer_estimate(t, &st, &err);
+        xl_ngram_trainer_free(t);
+        if (m == NULL) {
+            xl_error_prefix(&err, "%s", path);
+            return xl_cli_runtime_error(&err);
+        }
+        t2 = xl_time_now();
+        if ((output != NULL && xl_ngram_model_write_arpa(m, output, &err) < 0) ||
+            xl_ngram_model_write_binary(m, binary, &err) < 0) {
+            xl_ngram_model_free(m);
+            return xl_cli_runtime_error(&err);
+        }
+        t3 = xl_time_now();
         xl_ngram_model_free(m);
-        return xl_cli_runtime_error(&err);
     }
-    double t3 = xl_time_now();
     if (!quiet) {
         fprintf(stderr, "Unigram tokens %llu types %llu sentences %llu\n", (unsigned long long)st.tokens,
-                (unsigned long long)xl_ngram_model_count(m, 1), (unsigned long long)st.sentences);
+                (unsigned long long)st.counts[0], (unsigned long long)st.sentences);
         for (int i = 0; i < st.order; i++) {
             fprintf(stderr, "%d %llu", i + 1, (unsigned long long)st.counts[i]);
             if (o.smoothing == XL_NGRAM_KN)
@@ -117,10 +129,13 @@ static int ngram_train(int argc, char **argv)
             fputc('\n', stderr);
         }
         double secs = t2 - t0;
-        fprintf(stderr, "counting %.3f s, estimation %.3f s, writing %.3f s; %.0f tokens/s (count+estimate)\n", t1 - t0,
-                t2 - t1, t3 - t2, secs > 0 ? (double)(st.tokens + st.sentences) / secs : 0.0);
+        if (binary == NULL)
+            fprintf(stderr, "counting %.3f s, estimation and writing %.3f s; %.0f tokens/s\n", t1 - t0, t2 - t1,
+                    secs > 0 ? (double)(st.tokens + st.sentences) / secs : 0.0);
+        else
+            fprintf(stderr, "counting %.3f s, estimation %.3f s, writing %.3f s; %.0f tokens/s (count+estimate)\n",
+                    t1 - t0, t2 - t1, t3 - t2, secs > 0 ? (double)(st.tokens + st.sentences) / secs : 0.0);
     }
-    xl_ngram_model_free(m);
     return XL_EXIT_OK;
 }
 
@@ -203,19 +218,28 @@ static int ngram_score(int argc, char **argv, bool summary_only)
 static int ngram_build_binary(int argc, char **argv)
 {
     const char *output = NULL;
+    int64_t prob_bits = 0, backoff_bits = 0;
     const xl_option opts[] = {
         {"output", 'o', XL_OPT_STRING, &output, "MODEL", "the binary model file to write (required)", 0, 0, NULL},
+        {"prob-bits", 'q', XL_OPT_INT, &prob_bits, "P",
+         "quantise the probabilities of orders >= 2 into 2^P bins (KenLM -q; 0 = full floats)", 0, 16, NULL},
+        {"backoff-bits", 'b', XL_OPT_INT, &backoff_bits, "B",
+         "quantise the backoffs into 2^B bins (KenLM -b; default: P)", 0, 16, NULL},
         {0}};
     const xl_command_spec spec = {
-        "ngram build-binary", "xlrec ngram build-binary ARPA -o MODEL",
+        "ngram build-binary", "xlrec ngram build-binary ARPA -o MODEL [-q P [-b B]]",
         "Convert an ARPA model (KenLM/SRILM) into an xlrec binary model file: the query structure (probing hash\n"
         "tables, as KenLM's build_binary makes by default) stored as it is in memory, memory-mapped when read,\n"
-        "so `ngram query -m MODEL` and `ngram ppl` start without parsing text.  Scores are those of the ARPA.",
+        "so `ngram query -m MODEL` and `ngram ppl` start without parsing text.  Scores are those of the ARPA,\n"
+        "unless -q quantises them (bins of equal size, centres = means, as KenLM's quantiser; unigrams stay\n"
+        "exact): the error that costs is printed per order.",
         opts, 1, 1};
     xl_args args;
     int rc = xl_cli_parse(&spec, argc, argv, &args);
     if (rc != XL_CLI_CONTINUE) return rc;
     if (output == NULL) return xl_cli_usage_error(&spec, "-o MODEL is required");
+    if (backoff_bits != 0 && prob_bits == 0) return xl_cli_usage_error(&spec, "-b B needs -q P");
+    if (prob_bits != 0 && backoff_bits == 0) backoff_bits = prob_bits;
     if ((rc = xl_cli_check_output(&spec, output, (const char *const *)args.positional, 1)) != XL_CLI_CONTINUE)
         return rc;
     xl_error err;
@@ -224,10 +248,20 @@ static int ngram_build_binary(int argc, char **argv)
     xl_ngram_model *m = xl_ngram_model_read(args.positional[0], &err); /* no n-gram lists needed */
     if (m == NULL) return xl_cli_runtime_error(&err);
     double t1 = xl_time_now();
-    rc = xl_ngram_model_write_binary(m, output, &err);
+    xl_ngram_quant_report qr;
+    rc = xl_ngram_model_write_binary_quant(m, output, (int)prob_bits, (int)backoff_bits, &qr, &err);
     double t2 = xl_time_now();
+    const int order = xl_ngram_model_order(m);
     xl_ngram_model_free(m);
     if (rc < 0) return xl_cli_runtime_error(&err);
+    for (int k = 2; prob_bits != 0 && k <= order; k++) {
+        fprintf(stderr, "xlrec: %d-grams quantised to %d bits: |log10 p error| max %.3g mean %.3g", k, qr.prob_bits,
+                qr.prob_max[k - 1], qr.prob_mean[k - 1]);
+        if (k < order)
+            fprintf(stderr, "; %d bits: |log10 backoff error| max %.3g mean %.3g", qr.backoff_bits,
+                    qr.backoff_max[k - 1], qr.backoff_mean[k - 1]);
+        fputc('\n', stderr);
+    }
     fprintf(stderr, "xlrec: %s -> %s: reading %.3f s, writing %.3f s\n", args.positional[0], output, t1 - t0, t2 - t1);
     return XL_EXIT_OK;
 }

@@ -108,6 +108,15 @@ typedef struct xl_ngram_model xl_ngram_model;
 
 /* Estimate the model.  The trainer is spent afterwards (free it).  stats may be NULL. */
 xl_ngram_model *xl_ngram_trainer_estimate(xl_ngram_trainer *t, xl_ngram_train_stats *stats, xl_error *err);
+/* Estimate and write the ARPA text (to `path`, "-" = stdout, or appended to
+ * `out`) without building a model: each order is written as soon as its
+ * backoffs are known and then freed, as lmplz streams it, so the peak memory
+ * is the counts and at most two orders' values, never the query tables
+ * (docs/ngram.md, "Training memory").  The text is byte for byte that of
+ * xl_ngram_model_write_arpa on xl_ngram_trainer_estimate's model.  The
+ * trainer is spent afterwards. */
+int xl_ngram_trainer_write_arpa(xl_ngram_trainer *t, const char *path, xl_ngram_train_stats *stats, xl_error *err);
+int xl_ngram_trainer_format_arpa(xl_ngram_trainer *t, xl_buf *out, xl_ngram_train_stats *stats, xl_error *err);
 
 /* -------------------------------------------------------------------- model */
 xl_ngram_model *xl_ngram_model_read_arpa(const char *path, xl_error *err);
@@ -127,6 +136,26 @@ void xl_ngram_model_free(xl_ngram_model *m);
 int xl_ngram_model_write_binary(const xl_ngram_model *m, const char *path, xl_error *err);
 int xl_ngram_model_format_binary(const xl_ngram_model *m, xl_buf *out, xl_error *err);
 xl_ngram_model *xl_ngram_model_read_binary(const char *path, xl_error *err);
+/* Quantised binary files (KenLM's build_binary -q P -b B, which KenLM applies
+ * to its trie; here to the probing tables): per order >= 2, probabilities in
+ * 2^prob_bits bins and non-zero backoffs in 2^backoff_bits - 1 bins (plus an
+ * exact 0), bins of equal size over the sorted values, each value replaced by
+ * the nearest bin centre (the bin's mean): Federico & Bertoldi 2006, KenLM's
+ * lm/quantize.cc.  Unigrams keep full floats.  Slots shrink from 16 to 12
+ * bytes below the highest order.  Bits 1..16 each; prob_bits 0 = not
+ * quantised (then the same as xl_ngram_model_write_binary), and so is an
+ * order-1 model (nothing to quantise).  `rep` (may be
+ * NULL) receives what the quantisation costs, per order: the largest and the
+ * mean |log10 value - centre| over the n-grams. */
+typedef struct xl_ngram_quant_report {
+    int prob_bits, backoff_bits;
+    double prob_max[XL_NGRAM_MAX_ORDER], prob_mean[XL_NGRAM_MAX_ORDER];       /* index k-1, k >= 2 */
+    double backoff_max[XL_NGRAM_MAX_ORDER], backoff_mean[XL_NGRAM_MAX_ORDER]; /* k < order */
+} xl_ngram_quant_report;
+int xl_ngram_model_write_binary_quant(const xl_ngram_model *m, const char *path, int prob_bits, int backoff_bits,
+                                      xl_ngram_quant_report *rep, xl_error *err);
+int xl_ngram_model_format_binary_quant(const xl_ngram_model *m, xl_buf *out, int prob_bits, int backoff_bits,
+                                       xl_ngram_quant_report *rep, xl_error *err);
 /* Validate a binary image held in memory (copied; tests, fuzzing). */
 xl_ngram_model *xl_ngram_model_parse_binary(const void *data, size_t len, const char *name, xl_error *err);
 /* Does data start with the binary model magic? */

@@ -88,12 +88,81 @@ static const char *excerpt(const reader_t *r, char *buf, size_t cap)
     return buf;
 }
 
+/* The common ARPA number, [-]digits[.digits][e[-]digits] with at most 19
+ * digits and a decimal exponent within +-22, read exactly: the digits as an
+ * integer m < 2^53 and one multiplication or division by 10^|e| (exact as a
+ * double), so one IEEE rounding gives the correctly rounded double, what
+ * strtod gives (Clinger 1990, "How to read floating point numbers
+ * accurately", the fast path).  False: anything else (strtod decides). */
+static bool fast_decimal(const char *s, size_t len, double *out)
+{
+    static const double pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    const bool neg = len > 0 && s[0] == '-';
+    i += neg;
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    bool any = false;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, any = true) {
+        if (m == 0 && s[i] == '0') continue; /* leading zeros carry no digit */
+        if (++digits > 19) return false;
+        m = m * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, any = true) {
+            frac++;
+            if (m == 0 && s[i] == '0') continue;
+            if (++digits > 19) return false;
+            m = m * 10 + (uint64_t)(s[i] - '0');
+        }
+    }
+    if (!any) return false;
+    int e = 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        const bool eneg = i < len && s[i] == '-';
+        if (i < len && (s[i] == '-' || s[i] == '+')) i++;
+        if (i >= len) return false;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            e = e * 10 + (s[i] - '0');
+            if (e > 100) return false;
+        }
+        if (eneg) e = -e;
+    }
+    if (i != len || m > ((uint64_t)1 << 53)) return false;
+    e -= frac;
+    if (e < -22 || e > 22) return false;
+    double v = (double)m;
+    v = e < 0 ? v / pow10[-e] : v * pow10[e];
+    *out = neg ? -v : v;
+    return true;
+}
+
+/* Table inserts wait INSERT_AHEAD entries after their slot was requested
+ * (each is a cache miss in a large table); they happen in file order all the
+ * same, so the tables are those of inserting at once. */
+enum { INSERT_AHEAD = 8 };
+typedef struct {
+    uint64_t key;
+    float prob, backoff;
+    reader_t at; /* the line, for the duplicate's message */
+} pending_insert_t;
+
+static int insert_pending(xl_ngram_model *m, int k, const pending_insert_t *p, xl_error *err)
+{
+    if (xl_ngram_model_insert(m, k, p->key, p->prob, p->backoff)) return 0;
+    char ex[128];
+    return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate %d-gram '%s'", p->at.name, (unsigned long long)p->at.lineno,
+                   k, excerpt(&p->at, ex, sizeof ex));
+}
+
 static int parse_value(reader_t *r, const char *s, size_t len, const char *what, bool is_prob, float *out,
                        xl_error *err)
 {
     double v;
     xl_error perr;
-    if (xl_parse_double(s, len, true, &v, &perr) < 0 || isnan(v) || (isinf(v) && v > 0))
+    if (!fast_decimal(s, len, &v) && (xl_parse_double(s, len, true, &v, &perr) < 0 || isnan(v) || (isinf(v) && v > 0)))
         return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: %s '%.*s' is not a number", r->name,
                        (unsigned long long)r->lineno, what, (int)(len > 40 ? 40 : len), s);
     if (is_prob && v > 0)
@@ -225,6 +294,10 @@ static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name
             ids = xl_malloc(bytes, err);
             if (ids == NULL) goto fail;
         }
+        pending_insert_t pending[INSERT_AHEAD];
+        const char *prev_word[XL_NGRAM_MAX_ORDER];
+        size_t prev_len[XL_NGRAM_MAX_ORDER];
+        uint32_t prev_id[XL_NGRAM_MAX_ORDER];
         for (uint64_t e = 0; e < counts[k - 1]; e++) {
             if (mapped != NULL && (size_t)(r.pos - data) - released >= ((size_t)16 << 20)) {
                 const size_t upto = (size_t)(r.pos - data) & ~(((size_t)1 << 20) - 1);
@@ -292,6 +365,12 @@ static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name
             } else {
                 uint32_t *g = keep_ids ? ids + e * (uint64_t)k : one;
                 for (int j = 0; j < k; j++) {
+                    /* lmplz writes each order in suffix order: the last words mostly repeat the
+                     * previous line's, so that line's words (same position) are compared first */
+                    if (e > 0 && fl[1 + j] == prev_len[j] && memcmp(fs[1 + j], prev_word[j], prev_len[j]) == 0) {
+                        g[j] = prev_id[j];
+                        continue;
+                    }
                     uint32_t id = xl_ngram_vocab_find(vocab, fs[1 + j], fl[1 + j]);
                     if (id == unk && !(fl[1 + j] == 5 && memcmp(fs[1 + j], "<unk>", 5) == 0)) {
                         xl_fail(err, XL_ERR_FORMAT, "%s:%llu: word '%.*s' is not in the unigram section", name,
@@ -300,14 +379,27 @@ static xl_ngram_model *parse_arpa(const char *data, size_t len, const char *name
                     }
                     g[j] = id;
                 }
-                if (!xl_ngram_model_insert(m, k, xl_ngram_key_of(g, k), prob, backoff)) {
-                    xl_fail(err, XL_ERR_FORMAT, "%s:%llu: duplicate %d-gram '%s'", name, (unsigned long long)r.lineno,
-                            k, excerpt(&r, ex, sizeof ex));
-                    goto fail;
+                for (int j = 0; j < k; j++) { /* the text stays readable for the whole parse */
+                    prev_word[j] = fs[1 + j];
+                    prev_len[j] = fl[1 + j];
+                    prev_id[j] = g[j];
                 }
+                pending_insert_t *slot = &pending[e % INSERT_AHEAD];
+                if (e >= INSERT_AHEAD && insert_pending(m, k, slot, err) < 0) goto fail; /* entry e - AHEAD */
+                slot->key = xl_ngram_key_of(g, k);
+                slot->prob = prob;
+                slot->backoff = backoff;
+                slot->at = r;
+                const xl_ngram_level *tl = &m->level[k - 1];
+                const uint64_t home = xl_ngram_bucket_of(slot->key, tl->buckets);
+                XL_PREFETCH(xl_ngram_level_narrow(tl) ? (const void *)((const xl_ngram_slot_top *)tl->table + home)
+                                                      : (const void *)((const xl_ngram_slot *)tl->table + home));
             }
         }
         if (k > 1) {
+            const uint64_t n = counts[k - 1], from = n > INSERT_AHEAD ? n - INSERT_AHEAD : 0;
+            for (uint64_t e = from; e < n; e++)
+                if (insert_pending(m, k, &pending[e % INSERT_AHEAD], err) < 0) goto fail;
             m->level[k - 1].ids = ids;
             ids = NULL;
         }
@@ -408,10 +500,9 @@ static size_t arpa_value(float v, char *buf)
 
 /* One ARPA line written straight into the buffer (no call per field: this
  * is most of the time of writing a large model). */
-static int put_ngram(const xl_ngram_model *m, xl_buf *out, const uint32_t *g, int k, float prob, float backoff,
+static int put_ngram(const xl_ngram_vocab *v, xl_buf *out, const uint32_t *g, int k, float prob, float backoff,
                      bool with_backoff, xl_error *err)
 {
-    const xl_ngram_vocab *v = m->vocab;
     size_t need = 2 * 40 + 3 + (size_t)k;
     for (int j = 0; j < k; j++) need += (size_t)(v->offset[g[j] + 1] - v->offset[g[j]]);
     if (xl_buf_reserve(out, need, err) < 0) return -1;
@@ -434,17 +525,53 @@ static int put_ngram(const xl_ngram_model *m, xl_buf *out, const uint32_t *g, in
     return 0;
 }
 
-/* Append the ARPA text to `out`; when f is non-NULL, flush it to f whenever
- * it passes 1 MiB, so a big model is never all in memory as text. */
+/* Flush `out` to f once it passes 1 MiB (always when `all`), so that a big
+ * model is never all in memory as text; nothing when f is NULL. */
+static int arpa_flush(xl_buf *out, FILE *f, const char *path, bool all, xl_error *err)
+{
+    if (f == NULL || (!all && out->len < ((size_t)1 << 20))) return 0;
+    if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;
+    xl_buf_clear(out);
+    return 0;
+}
+
+int xl_ngram_arpa_header(int order, const uint64_t *counts, xl_buf *out, xl_error *err)
+{
+    if (xl_buf_printf(out, err, "\\data\\\n") < 0) return -1;
+    for (int k = 1; k <= order; k++)
+        if (xl_buf_printf(out, err, "ngram %d=%llu\n", k, (unsigned long long)counts[k - 1]) < 0) return -1;
+    return 0;
+}
+
+int xl_ngram_arpa_section(const xl_ngram_vocab *v, int k, bool with_backoff, uint64_t n, const uint32_t *ids,
+                          const float *logp, const float *logb, xl_buf *out, FILE *f, const char *path, xl_error *err)
+{
+    if (xl_buf_printf(out, err, "\n\\%d-grams:\n", k) < 0) return -1;
+    for (uint64_t e = 0; e < n; e++) {
+        if (put_ngram(v, out, ids + e * (uint64_t)k, k, logp[e], with_backoff ? logb[e] : 0.0f, with_backoff, err) < 0)
+            return -1;
+        if (arpa_flush(out, f, path, false, err) < 0) return -1;
+    }
+    return 0;
+}
+
+int xl_ngram_arpa_end(xl_buf *out, FILE *f, const char *path, xl_error *err)
+{
+    if (xl_buf_printf(out, err, "\n\\end\\\n") < 0) return -1;
+    return arpa_flush(out, f, path, true, err);
+}
+
+/* Append the ARPA text of a model to `out` (flushed to f as it grows when f
+ * is non-NULL). */
 static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *path, xl_error *err)
 {
     if (m->order > 1 && m->level[1].ids == NULL)
         return xl_fail(err, XL_ERR_USAGE,
                        "this model keeps no n-gram list to write as ARPA (it was read from a binary file, whose "
                        "probing tables hold only hashes, as KenLM's, or read for scoring only)");
-    if (xl_buf_printf(out, err, "\\data\\\n") < 0) return -1;
-    for (int k = 1; k <= m->order; k++)
-        if (xl_buf_printf(out, err, "ngram %d=%llu\n", k, (unsigned long long)m->level[k - 1].count) < 0) return -1;
+    uint64_t counts[XL_NGRAM_MAX_ORDER];
+    for (int k = 1; k <= m->order; k++) counts[k - 1] = m->level[k - 1].count;
+    if (xl_ngram_arpa_header(m->order, counts, out, err) < 0) return -1;
     for (int k = 1; k <= m->order; k++) {
         if (xl_buf_printf(out, err, "\n\\%d-grams:\n", k) < 0) return -1;
         const bool bo = k < m->order;
@@ -452,32 +579,24 @@ static int emit_arpa(const xl_ngram_model *m, xl_buf *out, FILE *f, const char *
         for (uint64_t e = 0; e < lv->count; e++) {
             if (k == 1) {
                 uint32_t id = (uint32_t)e;
-                if (put_ngram(m, out, &id, 1, m->uni[id].prob, m->uni[id].backoff, bo, err) < 0) return -1;
+                if (put_ngram(m->vocab, out, &id, 1, m->uni[id].prob, m->uni[id].backoff, bo, err) < 0) return -1;
             } else {
                 const uint32_t *g = lv->ids + e * (uint64_t)k;
                 if (e + 8 < lv->count) { /* the table is probed in list order: request slots early */
                     const uint64_t b = xl_ngram_bucket_of(xl_ngram_key_of(g + 8 * (uint64_t)k, k), lv->buckets);
-                    XL_PREFETCH(lv->top ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
+                    XL_PREFETCH(xl_ngram_level_narrow(lv) ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
                                         : (const void *)((const xl_ngram_slot *)lv->table + b));
                 }
                 float prob, backoff;
                 if (!xl_ngram_probe(lv, xl_ngram_key_of(g, k), &prob, &backoff))
                     return xl_fail(err, XL_ERR_GENERIC, "internal error: %d-gram %llu not in its table", k,
                                    (unsigned long long)e);
-                if (put_ngram(m, out, g, k, prob, backoff, bo, err) < 0) return -1;
+                if (put_ngram(m->vocab, out, g, k, prob, backoff, bo, err) < 0) return -1;
             }
-            if (f != NULL && out->len >= ((size_t)1 << 20)) {
-                if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;
-                xl_buf_clear(out);
-            }
+            if (arpa_flush(out, f, path, false, err) < 0) return -1;
         }
     }
-    if (xl_buf_printf(out, err, "\n\\end\\\n") < 0) return -1;
-    if (f != NULL) {
-        if (xl_fwrite_exact(out->data, out->len, f, path, err) < 0) return -1;
-        xl_buf_clear(out);
-    }
-    return 0;
+    return xl_ngram_arpa_end(out, f, path, err);
 }
 
 int xl_ngram_model_format_arpa(const xl_ngram_model *m, xl_buf *out, xl_error *err)

@@ -45,7 +45,9 @@
 #include "xl_utf8.h"
 
 #define NG_MAGIC "XLNGRAMB"
-#define NG_VERSION 1u
+#define NG_VERSION 1u       /* full floats */
+#define NG_VERSION_QUANT 2u /* quantised values (xl_ngram_model_write_binary_quant) */
+#define NG_QUANT_MAX_BITS 16
 #define NG_HEADER_SIZE 320u
 #define NG_ALIGN 64u
 #define NG_LEVEL_BASE 128u /* per-order entries {count, buckets, offset} for k = 1..8 */
@@ -115,11 +117,182 @@ static uint64_t align_up(uint64_t x)
 
 static size_t slot_bytes(const xl_ngram_level *lv)
 {
-    return lv->top ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot);
+    return xl_ngram_level_narrow(lv) ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot);
 }
 
-static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uint64_t slots, sink_t *s,
-                            xl_error *err);
+/* --------------------------------------------------------- quantisation */
+
+/* The bins of a quantised file: per order k >= 2, centres[k-1][0] the
+ * 2^pbits probability centres, centres[k-1][1] the 2^bbits backoff centres
+ * (k < order; [0] = 0 exactly). */
+typedef struct {
+    int pbits, bbits;
+    float *centres[XL_NGRAM_MAX_ORDER][2];
+} quant_t;
+
+static void quant_free(quant_t *q)
+{
+    for (int i = 0; i < XL_NGRAM_MAX_ORDER; i++) free(q->centres[i][0]), free(q->centres[i][1]);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* KenLM's MakeBins (lm/quantize.cc): sort, cut into `bins` runs of equal
+ * length (the i-th ends at n*(i+1)/bins), centre = the run's mean (summed in
+ * double, divided by the float count); an empty run repeats the previous
+ * centre (-inf for the first). */
+static void make_bins(float *values, size_t n, float *centres, uint32_t bins)
+{
+    qsort(values, n, sizeof *values, cmp_float);
+    size_t start = 0;
+    for (uint32_t i = 0; i < bins; i++) {
+        const size_t finish = (size_t)(((uint64_t)n * (i + 1)) / bins);
+        if (finish == start) {
+            centres[i] = i ? centres[i - 1] : -INFINITY;
+        } else {
+            double sum = 0.0;
+            for (size_t j = start; j < finish; j++) sum += values[j];
+            centres[i] = (float)(sum / (double)(float)(finish - start));
+        }
+        start = finish;
+    }
+}
+
+/* The centre nearest v among c[reserved..n) (ascending; ties to the lower), as KenLM's Bins::Encode. */
+static uint32_t quant_encode(const float *c, uint32_t n, uint32_t reserved, float v)
+{
+    uint32_t lo = reserved, hi = n;
+    while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if (c[mid] < v) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == reserved) return reserved;
+    if (lo == n) return n - 1;
+    return lo - (uint32_t)(v - c[lo - 1] < c[lo] - v);
+}
+
+static uint32_t quant_slot(const quant_t *q, int k, int order, float prob, float backoff)
+{
+    uint32_t v = quant_encode(q->centres[k - 1][0], 1u << q->pbits, 0, prob);
+    if (k < order) {
+        const uint32_t b = backoff == 0.0f ? 0 : quant_encode(q->centres[k - 1][1], 1u << q->bbits, 1, backoff);
+        v |= b << q->pbits;
+    }
+    return v;
+}
+
+static double quant_error(float v, float c)
+{
+    return v == c ? 0.0 : fabs((double)v - (double)c);
+}
+
+/* Train the bins of every order >= 2 from the model's tables and measure what they cost. */
+static int quant_train(const xl_ngram_model *m, int pbits, int bbits, quant_t *q, xl_ngram_quant_report *rep,
+                       xl_error *err)
+{
+    memset(q, 0, sizeof *q);
+    memset(rep, 0, sizeof *rep);
+    if (pbits < 1 || pbits > NG_QUANT_MAX_BITS || bbits < 1 || bbits > NG_QUANT_MAX_BITS)
+        return xl_fail(err, XL_ERR_USAGE, "quantisation bits %d / %d outside 1..%d", pbits, bbits, NG_QUANT_MAX_BITS);
+    for (int k = 2; k <= m->order; k++)
+        if (m->level[k - 1].quant)
+            return xl_fail(err, XL_ERR_USAGE, "the model is quantised already (read from a quantised binary file)");
+    q->pbits = rep->prob_bits = pbits;
+    q->bbits = rep->backoff_bits = bbits;
+    for (int k = 2; k <= m->order; k++) {
+        const xl_ngram_level *lv = &m->level[k - 1];
+        const bool bo = k < m->order;
+        float *probs = xl_malloc((size_t)lv->count * sizeof(float) + 1, err);
+        float *backs = bo ? xl_malloc((size_t)lv->count * sizeof(float) + 1, err) : NULL;
+        q->centres[k - 1][0] = xl_malloc(sizeof(float) << pbits, err);
+        if (bo) q->centres[k - 1][1] = xl_malloc(sizeof(float) << bbits, err);
+        if (probs == NULL || (bo && (backs == NULL || q->centres[k - 1][1] == NULL)) || q->centres[k - 1][0] == NULL) {
+            free(probs), free(backs);
+            quant_free(q);
+            return -1;
+        }
+        size_t np = 0, nb = 0;
+        for (uint64_t i = 0; i < lv->buckets; i++) {
+            const xl_ngram_slot *full = (const xl_ngram_slot *)lv->table + i;
+            const xl_ngram_slot_top *top = (const xl_ngram_slot_top *)lv->table + i;
+            if (lv->top ? (top->key_lo | top->key_hi) == 0 : (full->key_lo | full->key_hi) == 0) continue;
+            if (np == lv->count) break; /* more keys than the count: a damaged model; the rest is ignored */
+            const float p = lv->top ? top->prob : full->prob, b = bo ? full->backoff : 0.0f;
+            if (isnan(p) || p > 0 || isnan(b) || (isinf(b) && b > 0)) { /* a damaged binary model's table */
+                free(probs), free(backs);
+                quant_free(q);
+                return xl_fail(err, XL_ERR_FORMAT, "%d-gram table slot %llu: log10 p %g / backoff %g are not a log "
+                               "probability and a backoff", k, (unsigned long long)i, (double)p, (double)b);
+            }
+            probs[np++] = p;
+            if (b != 0.0f) backs[nb++] = b;
+        }
+        make_bins(probs, np, q->centres[k - 1][0], 1u << pbits);
+        if (bo) {
+            q->centres[k - 1][1][0] = 0.0f;
+            make_bins(backs, nb, q->centres[k - 1][1] + 1, (1u << bbits) - 1);
+        }
+        free(probs), free(backs);
+        /* the cost, over the n-grams in table order */
+        double pmax = 0, psum = 0, bmax = 0, bsum = 0;
+        size_t seen = 0;
+        for (uint64_t i = 0; i < lv->buckets && seen < np; i++) {
+            const xl_ngram_slot *full = (const xl_ngram_slot *)lv->table + i;
+            const xl_ngram_slot_top *top = (const xl_ngram_slot_top *)lv->table + i;
+            if (lv->top ? (top->key_lo | top->key_hi) == 0 : (full->key_lo | full->key_hi) == 0) continue;
+            seen++;
+            const float p = lv->top ? top->prob : full->prob, b = bo ? full->backoff : 0.0f;
+            const uint32_t v = quant_slot(q, k, m->order, p, b);
+            const double ep = quant_error(p, q->centres[k - 1][0][v & ((1u << pbits) - 1)]);
+            psum += ep;
+            if (ep > pmax) pmax = ep;
+            if (bo) {
+                const double eb = quant_error(b, q->centres[k - 1][1][v >> pbits]);
+                bsum += eb;
+                if (eb > bmax) bmax = eb;
+            }
+        }
+        rep->prob_max[k - 1] = pmax;
+        rep->prob_mean[k - 1] = seen ? psum / (double)seen : 0.0;
+        rep->backoff_max[k - 1] = bmax;
+        rep->backoff_mean[k - 1] = seen ? bsum / (double)seen : 0.0;
+    }
+    return 0;
+}
+
+/* A level's table as quantised 12-byte slots, converted a chunk at a time. */
+static int sink_quant_table(sink_t *s, const xl_ngram_model *m, int k, const quant_t *q, xl_error *err)
+{
+    const xl_ngram_level *lv = &m->level[k - 1];
+    uint32_t tmp[3 * 1024];
+    size_t n = 0;
+    for (uint64_t i = 0; i < lv->buckets; i++) {
+        uint32_t lo, hi, v = 0;
+        if (lv->top) {
+            const xl_ngram_slot_top *t = (const xl_ngram_slot_top *)lv->table + i;
+            lo = t->key_lo, hi = t->key_hi;
+            if (lo | hi) v = quant_slot(q, k, m->order, t->prob, 0.0f);
+        } else {
+            const xl_ngram_slot *t = (const xl_ngram_slot *)lv->table + i;
+            lo = t->key_lo, hi = t->key_hi;
+            if (lo | hi) v = quant_slot(q, k, m->order, t->prob, t->backoff);
+        }
+        tmp[n++] = lo, tmp[n++] = hi, tmp[n++] = v;
+        if (n == sizeof tmp / sizeof tmp[0]) {
+            if (sink_array(s, tmp, n, 4, err) < 0) return -1;
+            n = 0;
+        }
+    }
+    return sink_array(s, tmp, n, 4, err);
+}
+
+static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uint64_t slots, const quant_t *q,
+                            sink_t *s, xl_error *err);
 
 /* The vocabulary's id table for the file: the in-memory one is kept at most
  * half full (it grows while training); the file's is the smallest power of
@@ -142,19 +315,22 @@ static uint32_t *file_vocab_table(const xl_ngram_vocab *v, uint64_t *slots_out, 
     return t;
 }
 
-static int emit_binary(const xl_ngram_model *m, sink_t *s, xl_error *err)
+static int emit_binary(const xl_ngram_model *m, const quant_t *q, sink_t *s, xl_error *err)
 {
     const xl_ngram_vocab *v = m->vocab;
+    for (int k = 2; k <= m->order; k++)
+        if (q == NULL && m->level[k - 1].quant)
+            return xl_fail(err, XL_ERR_USAGE, "a quantised model cannot be written with full floats");
     uint64_t slots;
     uint32_t *vtable = file_vocab_table(v, &slots, err);
     if (vtable == NULL) return -1;
-    int rc = emit_binary_with(m, vtable, slots, s, err);
+    int rc = emit_binary_with(m, vtable, slots, q, s, err);
     free(vtable);
     return rc;
 }
 
-static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uint64_t slots, sink_t *s,
-                            xl_error *err)
+static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uint64_t slots, const quant_t *q,
+                            sink_t *s, xl_error *err)
 {
     const xl_ngram_vocab *v = m->vocab;
     const uint64_t n = v->size;
@@ -168,17 +344,24 @@ static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uin
     at = align_up(at + slots * 4);
     const uint64_t uni_off = at;
     at = align_up(at + n * 8);
+    uint64_t centres_off = 0, centres_count = 0;
+    if (q != NULL) {
+        centres_off = at;
+        centres_count = ((uint64_t)(m->order - 1) << q->pbits) + ((uint64_t)(m->order - 2) << q->bbits);
+        at = align_up(at + centres_count * 4);
+    }
     uint64_t level_off[XL_NGRAM_MAX_ORDER] = {0};
     for (int k = 2; k <= m->order; k++) {
         level_off[k - 1] = at;
-        at = align_up(at + m->level[k - 1].buckets * slot_bytes(&m->level[k - 1]));
+        at = align_up(at + m->level[k - 1].buckets *
+                               (q != NULL ? sizeof(xl_ngram_slot_q) : slot_bytes(&m->level[k - 1])));
     }
     const uint64_t file_size = at;
 
     unsigned char h[NG_HEADER_SIZE];
     memset(h, 0, sizeof h);
     memcpy(h, NG_MAGIC, 8);
-    xl_le_put_u32(h + 8, NG_VERSION);
+    xl_le_put_u32(h + 8, q != NULL ? NG_VERSION_QUANT : NG_VERSION);
     xl_le_put_u32(h + 12, NG_HEADER_SIZE);
     xl_le_put_u32(h + 16, XL_NGRAM_SANITY_U32);
     uint32_t sf_bits;
@@ -198,6 +381,11 @@ static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uin
     xl_le_put_u64(h + 96, table_off);
     xl_le_put_u64(h + 104, slots);
     xl_le_put_u64(h + 112, uni_off);
+    if (q != NULL) {
+        xl_le_put_u64(h + 88, centres_off);
+        xl_le_put_u32(h + 120, (uint32_t)q->pbits);
+        xl_le_put_u32(h + 124, (uint32_t)q->bbits);
+    }
     for (int k = 1; k <= m->order; k++) {
         unsigned char *e = h + NG_LEVEL_BASE + 24 * (k - 1);
         xl_le_put_u64(e, k == 1 ? n : m->level[k - 1].count);
@@ -209,31 +397,85 @@ static int emit_binary_with(const xl_ngram_model *m, const uint32_t *vtable, uin
     if (sink_array(s, v->offset, (size_t)n + 1, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
     if (sink_array(s, vtable, (size_t)slots, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
     if (sink_array(s, m->uni, (size_t)n * 2, 4, err) < 0 || sink_pad(s, err) < 0) return -1;
+    if (q != NULL) {
+        for (int k = 2; k <= m->order; k++) {
+            if (sink_array(s, q->centres[k - 1][0], (size_t)1 << q->pbits, 4, err) < 0) return -1;
+            if (k < m->order && sink_array(s, q->centres[k - 1][1], (size_t)1 << q->bbits, 4, err) < 0) return -1;
+        }
+        if (sink_pad(s, err) < 0) return -1;
+    }
     for (int k = 2; k <= m->order; k++) {
         const xl_ngram_level *lv = &m->level[k - 1];
-        if (sink_array(s, lv->table, (size_t)lv->buckets * (slot_bytes(lv) / 4), 4, err) < 0 || sink_pad(s, err) < 0)
+        if (q != NULL) {
+            if (sink_quant_table(s, m, k, q, err) < 0 || sink_pad(s, err) < 0) return -1;
+        } else if (sink_array(s, lv->table, (size_t)lv->buckets * (slot_bytes(lv) / 4), 4, err) < 0 ||
+                   sink_pad(s, err) < 0) {
             return -1;
+        }
     }
     if (s->pos != file_size) return xl_fail(err, XL_ERR_GENERIC, "internal error: binary model size mismatch");
     return 0;
 }
 
+/* Quantise?  Only orders >= 2 are quantised: a unigram model is written with full floats (version 1). */
+static bool quantised(const xl_ngram_model *m, int prob_bits, int backoff_bits)
+{
+    (void)backoff_bits;
+    return prob_bits != 0 && m->order >= 2;
+}
+
+int xl_ngram_model_format_binary_quant(const xl_ngram_model *m, xl_buf *out, int prob_bits, int backoff_bits,
+                                       xl_ngram_quant_report *rep, xl_error *err)
+{
+    xl_ngram_quant_report local;
+    if (rep == NULL) rep = &local;
+    memset(rep, 0, sizeof *rep);
+    quant_t q;
+    const bool quant = quantised(m, prob_bits, backoff_bits);
+    if (quant && quant_train(m, prob_bits, backoff_bits, &q, rep, err) < 0) return -1;
+    if (prob_bits != 0 && !quant && (prob_bits < 1 || prob_bits > NG_QUANT_MAX_BITS || backoff_bits < 1 ||
+                                     backoff_bits > NG_QUANT_MAX_BITS))
+        return xl_fail(err, XL_ERR_USAGE, "quantisation bits %d / %d outside 1..%d", prob_bits, backoff_bits,
+                       NG_QUANT_MAX_BITS);
+    sink_t s = {NULL, out, "memory", 0, !xl_host_is_little_endian()};
+    int rc = emit_binary(m, quant ? &q : NULL, &s, err);
+    if (quant) quant_free(&q);
+    return rc;
+}
+
 int xl_ngram_model_format_binary(const xl_ngram_model *m, xl_buf *out, xl_error *err)
 {
-    sink_t s = {NULL, out, "memory", 0, !xl_host_is_little_endian()};
-    return emit_binary(m, &s, err);
+    return xl_ngram_model_format_binary_quant(m, out, 0, 0, NULL, err);
+}
+
+int xl_ngram_model_write_binary_quant(const xl_ngram_model *m, const char *path, int prob_bits, int backoff_bits,
+                                      xl_ngram_quant_report *rep, xl_error *err)
+{
+    xl_ngram_quant_report local;
+    if (rep == NULL) rep = &local;
+    memset(rep, 0, sizeof *rep);
+    quant_t q;
+    const bool quant = quantised(m, prob_bits, backoff_bits);
+    if (quant && quant_train(m, prob_bits, backoff_bits, &q, rep, err) < 0) return -1;
+    if (prob_bits != 0 && !quant && (prob_bits < 1 || prob_bits > NG_QUANT_MAX_BITS || backoff_bits < 1 ||
+                                     backoff_bits > NG_QUANT_MAX_BITS))
+        return xl_fail(err, XL_ERR_USAGE, "quantisation bits %d / %d outside 1..%d", prob_bits, backoff_bits,
+                       NG_QUANT_MAX_BITS);
+    xl_output out; /* a temporary file renamed over the target when complete (xl_io.h) */
+    int rc = xl_output_open(&out, path, err);
+    if (rc == 0) {
+        sink_t s = {out.f, NULL, path, 0, !xl_host_is_little_endian()};
+        rc = emit_binary(m, quant ? &q : NULL, &s, err);
+        if (rc < 0) xl_output_abort(&out);
+        else rc = xl_output_commit(&out, err);
+    }
+    if (quant) quant_free(&q);
+    return rc;
 }
 
 int xl_ngram_model_write_binary(const xl_ngram_model *m, const char *path, xl_error *err)
 {
-    xl_output out; /* a temporary file renamed over the target when complete (xl_io.h) */
-    if (xl_output_open(&out, path, err) < 0) return -1;
-    sink_t s = {out.f, NULL, path, 0, !xl_host_is_little_endian()};
-    if (emit_binary(m, &s, err) < 0) {
-        xl_output_abort(&out);
-        return -1;
-    }
-    return xl_output_commit(&out, err);
+    return xl_ngram_model_write_binary_quant(m, path, 0, 0, NULL, err);
 }
 
 /* ------------------------------------------------------------------ reader */
@@ -281,11 +523,12 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
         return NULL;
     }
     const uint32_t version = xl_le_u32(h + 8);
-    if (version != NG_VERSION) {
-        xl_fail(err, XL_ERR_FORMAT, "%s: format version %u is not supported (this build reads version %u)", name,
-                version, NG_VERSION);
+    if (version != NG_VERSION && version != NG_VERSION_QUANT) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: format version %u is not supported (this build reads versions %u and %u)",
+                name, version, NG_VERSION, NG_VERSION_QUANT);
         return NULL;
     }
+    const bool quant = version == NG_VERSION_QUANT;
     if (xl_le_u32(h + 12) != NG_HEADER_SIZE) {
         xl_fail(err, XL_ERR_FORMAT, "%s: header size %u, expected %u", name, xl_le_u32(h + 12), NG_HEADER_SIZE);
         return NULL;
@@ -332,8 +575,15 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
     uint64_t words_bytes, offs_bytes, table_bytes, uni_bytes;
     const uint64_t words_off = xl_le_u64(h + 64), offs_off = xl_le_u64(h + 80), table_off = xl_le_u64(h + 96),
                    uni_off = xl_le_u64(h + 112);
-    if (xl_le_u64(h + 88) != 0 || xl_le_u64(h + 120) != 0) {
+    const uint64_t centres_off = xl_le_u64(h + 88);
+    const uint32_t pbits = xl_le_u32(h + 120), bbits = xl_le_u32(h + 124);
+    if (!quant && (centres_off != 0 || pbits != 0 || bbits != 0)) {
         xl_fail(err, XL_ERR_FORMAT, "%s: reserved header fields are not zero", name);
+        return NULL;
+    }
+    if (quant && (pbits < 1 || pbits > NG_QUANT_MAX_BITS || bbits < 1 || bbits > NG_QUANT_MAX_BITS || order < 2)) {
+        xl_fail(err, XL_ERR_FORMAT, "%s: quantised with %u / %u bits (each must be 1..%d) in an order-%u model", name,
+                pbits, bbits, NG_QUANT_MAX_BITS, order);
         return NULL;
     }
     if (xl_le_u64(h + 72) >= UINT32_MAX) {
@@ -346,6 +596,12 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
         check_section(&l, "vocabulary table", table_off, slots, 4, &table_bytes, err) < 0 ||
         check_section(&l, "unigrams", uni_off, n, 8, &uni_bytes, err) < 0)
         return NULL;
+    uint64_t centres_count = 0, centres_bytes = 0;
+    if (quant) {
+        centres_count = ((uint64_t)(order - 1) << pbits) + ((uint64_t)(order - 2) << bbits);
+        if (check_section(&l, "quantisation centres", centres_off, centres_count, 4, &centres_bytes, err) < 0)
+            return NULL;
+    }
     if (xl_le_u64(h + NG_LEVEL_BASE) != n) {
         xl_fail(err, XL_ERR_FORMAT, "%s: unigram count %llu differs from the %u words", name,
                 (unsigned long long)xl_le_u64(h + NG_LEVEL_BASE), n);
@@ -374,7 +630,7 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
         }
         uint64_t bytes;
         if (check_section(&l, what, level_off[k - 1], level_buckets[k - 1],
-                          k == order ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot), &bytes, err) < 0)
+                          k == order || quant ? sizeof(xl_ngram_slot_top) : sizeof(xl_ngram_slot), &bytes, err) < 0)
             return NULL;
     }
     /* every section is inside the file, whose size fits in size_t: casts below are exact */
@@ -382,8 +638,26 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
         xl_bswap32_array(data + offs_off, (size_t)n + 1);
         xl_bswap32_array(data + table_off, (size_t)slots);
         xl_bswap32_array(data + uni_off, (size_t)n * 2);
+        if (quant) xl_bswap32_array(data + centres_off, (size_t)centres_count);
         for (uint32_t k = 2; k <= order; k++)
-            xl_bswap32_array(data + level_off[k - 1], (size_t)level_buckets[k - 1] * (k == order ? 3 : 4));
+            xl_bswap32_array(data + level_off[k - 1], (size_t)level_buckets[k - 1] * (k == order || quant ? 3 : 4));
+    }
+    /* the centres: probabilities are log10 values <= 0 (-inf allowed), backoffs not NaN or +inf, bin 0 of
+     * the backoffs is the exact 0 of n-grams that are no context */
+    const float *centres = quant ? (const float *)(const void *)(data + centres_off) : NULL;
+    for (uint32_t k = 2, at = 0; quant && k <= order; k++) {
+        for (uint32_t j = 0; j < (1u << pbits); j++, at++)
+            if (isnan(centres[at]) || centres[at] > 0) {
+                xl_fail(err, XL_ERR_FORMAT, "%s: %u-gram probability centre %u is %g, not a log10 probability", name,
+                        k, j, (double)centres[at]);
+                return NULL;
+            }
+        for (uint32_t j = 0; k < order && j < (1u << bbits); j++, at++)
+            if (isnan(centres[at]) || (isinf(centres[at]) && centres[at] > 0) || (j == 0 && centres[at] != 0.0f)) {
+                xl_fail(err, XL_ERR_FORMAT, "%s: %u-gram backoff centre %u is %g, not a log10 backoff%s", name, k, j,
+                        (double)centres[at], j == 0 ? " (bin 0 must be 0)" : "");
+                return NULL;
+            }
     }
     const char *words = (const char *)data + words_off;
     const uint32_t *offs = (const uint32_t *)(const void *)(data + offs_off);
@@ -400,18 +674,24 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
                     offs[id + 1]);
             return NULL;
         }
-        const uint32_t len = offs[id + 1] - offs[id] - 1;
-        size_t bad;
-        xl_utf8_status why;
-        if (!xl_utf8_validate(words + offs[id], len, &bad, &why)) {
-            xl_fail(err, XL_ERR_FORMAT, "%s: word %u: invalid UTF-8 at byte %zu (%s)", name, id, bad + 1,
-                    xl_utf8_status_name(why));
-            return NULL;
-        }
         const float p = uni[id].prob, b = uni[id].backoff;
         if (isnan(p) || p > 0 || isnan(b) || (isinf(b) && b > 0)) {
             xl_fail(err, XL_ERR_FORMAT, "%s: unigram %u: log10 p %g / backoff %g are not a log probability and a "
                     "backoff", name, id, (double)p, (double)b);
+            return NULL;
+        }
+    }
+    /* UTF-8: the words section is the words and their NULs back to back (the offsets above), and no
+     * UTF-8 sequence holds or straddles a NUL, so the whole section is well-formed exactly when every
+     * word is: one pass (a call per word was half of the load time); the word is found for the message. */
+    {
+        size_t bad;
+        xl_utf8_status why;
+        if (!xl_utf8_validate(words, (size_t)words_bytes, &bad, &why)) {
+            uint32_t id = 0;
+            while (id + 1 < n && offs[id + 1] <= bad) id++;
+            xl_fail(err, XL_ERR_FORMAT, "%s: word %u: invalid UTF-8 at byte %zu (%s)", name, id,
+                    bad - offs[id] + 1, xl_utf8_status_name(why));
             return NULL;
         }
     }
@@ -466,6 +746,15 @@ static xl_ngram_model *load_image(unsigned char *data, size_t len, const char *n
         lv->buckets = level_buckets[k - 1];
         lv->top = k == order;
         lv->table = data + level_off[k - 1];
+        if (quant) { /* any q decodes inside the centres: the bins are read through masks */
+            const size_t at = (size_t)(k - 2) * (((size_t)1 << pbits) + ((size_t)1 << bbits));
+            lv->quant = true;
+            lv->pbits = pbits;
+            lv->pmask = (1u << pbits) - 1;
+            lv->bmask = k < order ? (1u << bbits) - 1 : 0;
+            lv->qprob = centres + at;
+            lv->qback = k < order ? centres + at + ((size_t)1 << pbits) : NULL;
+        }
     }
     return m;
 }

@@ -4,6 +4,7 @@
 #define XL_NGRAM_INTERNAL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ngram.h"
 #include "xl_platform.h"
@@ -68,7 +69,27 @@ typedef struct xl_ngram_level {
     void *table;       /* [buckets] xl_ngram_slot, or xl_ngram_slot_top for the highest order */
     uint64_t buckets;
     bool top;          /* highest order: 12-byte slots without backoff */
+    /* Quantised (binary files written with prob/backoff bits; never a trained
+     * or ARPA model): 12-byte slots {key, q} at every order, q = prob bin |
+     * backoff bin << pbits, the values are the bins' centres (KenLM's
+     * SeparatelyQuantize: lm/quantize.cc). */
+    bool quant;
+    uint32_t pbits, pmask, bmask;
+    const float *qprob; /* [pmask + 1] */
+    const float *qback; /* [bmask + 1]; NULL for the highest order */
 } xl_ngram_level;
+
+/* A quantised slot: the same 12 bytes as xl_ngram_slot_top, q instead of the probability. */
+typedef struct xl_ngram_slot_q {
+    uint32_t key_lo, key_hi;
+    uint32_t q;
+} xl_ngram_slot_q;
+
+/* 12-byte slots (highest order or quantised) rather than 16-byte ones. */
+static inline bool xl_ngram_level_narrow(const xl_ngram_level *lv)
+{
+    return lv->top || lv->quant;
+}
 
 /* Find `key` (already passed through xl_ngram_key_fix) in level lv; true and
  * *prob / *backoff (0 for the highest order) when present.  The probe stops
@@ -79,6 +100,20 @@ static inline bool xl_ngram_probe(const xl_ngram_level *lv, uint64_t key, float 
     const uint32_t lo = (uint32_t)key, hi = (uint32_t)(key >> 32);
     const uint64_t n = lv->buckets;
     uint64_t i = xl_ngram_bucket_of(key, n);
+    if (lv->quant) {
+        const xl_ngram_slot_q *t = (const xl_ngram_slot_q *)lv->table;
+        for (uint64_t step = 0; step < n; step++) {
+            const xl_ngram_slot_q *s = &t[i];
+            if (s->key_lo == lo && s->key_hi == hi) {
+                *prob = lv->qprob[s->q & lv->pmask];
+                *backoff = lv->qback != NULL ? lv->qback[(s->q >> lv->pbits) & lv->bmask] : 0.0f;
+                return true;
+            }
+            if ((s->key_lo | s->key_hi) == 0) return false;
+            if (++i == n) i = 0;
+        }
+        return false;
+    }
     if (lv->top) {
         const xl_ngram_slot_top *t = (const xl_ngram_slot_top *)lv->table;
         for (uint64_t step = 0; step < n; step++) {
@@ -170,6 +205,17 @@ int xl_ngram_check_model_head(const unsigned char *head, size_t n, const char *p
  * that is only scored); the file's pages are released as the parse passes them. */
 xl_ngram_model *xl_ngram_model_parse_arpa_mapped(const xl_mapped_file *f, const char *name, bool keep_ids,
                                                  xl_error *err);
+
+/* ARPA text in pieces (ngram_arpa.c), for the model writer and for the
+ * trainer's writer that needs no model (xl_ngram_trainer_write_arpa): the
+ * \\data\\ header, one order's section (ids: n*k in list order; logb
+ * ignored without backoffs), the \\end\\ line.  Text goes to `out`, and to
+ * f (then `out` is emptied whenever it passes 1 MiB, and by the end) when f
+ * is non-NULL. */
+int xl_ngram_arpa_header(int order, const uint64_t *counts, xl_buf *out, xl_error *err);
+int xl_ngram_arpa_section(const xl_ngram_vocab *v, int k, bool with_backoff, uint64_t n, const uint32_t *ids,
+                          const float *logp, const float *logb, xl_buf *out, FILE *f, const char *path, xl_error *err);
+int xl_ngram_arpa_end(xl_buf *out, FILE *f, const char *path, xl_error *err);
 
 /* The shortest round-trip decimal found by searching the digit count with
  * snprintf("%.*e") / strtof (strtod when !single), in KenLM's layout: the

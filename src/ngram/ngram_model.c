@@ -298,7 +298,7 @@ static void prefetch_word(const xl_ngram_model *m, const uint32_t *ids, size_t w
         key = xl_ngram_key_extend(key, ids[w - (size_t)(k - 1)]);
         const xl_ngram_level *lv = &m->level[k - 1];
         const uint64_t b = xl_ngram_bucket_of(xl_ngram_key_fix(key), lv->buckets);
-        XL_PREFETCH(lv->top ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
+        XL_PREFETCH(xl_ngram_level_narrow(lv) ? (const void *)((const xl_ngram_slot_top *)lv->table + b)
                             : (const void *)((const xl_ngram_slot *)lv->table + b));
     }
 }

@@ -15,6 +15,10 @@
  *   query     per-word output of the held-out text repeated 10x (query's default
  *             output, compared byte for byte), tokens per second of the whole
  *             run and with the load time taken off
+ *   quantised xlrec build-binary -q 8 -b 8 (probing) vs build_binary -q 8 -b 8 trie
+ *             (KenLM quantises only its trie): time, file size, load, query
+ *             time and the perplexities each side prints (not byte-compared:
+ *             quantised values differ from the ARPA's by design)
  * Wall time, CPU time (user + sys of the child) and peak RSS (wait4, xl_bench_spawn) are
  * printed for each; K = NGRAM_BENCH_ORDER (default 4).
  *   usage: bench_ngram [CORPUS.txt.gz] [ORDER]      ($XLREC_SHARED honoured) */
@@ -73,6 +77,28 @@ static bool same_file(const char *a, const char *b)
     return same;
 }
 
+static long long file_bytes(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return -1;
+    long long n = fseek(f, 0, SEEK_END) == 0 ? (long long)ftell(f) : -1;
+    fclose(f);
+    return n;
+}
+
+/* The "Perplexity including OOVs:" value of a query output file (0 when absent). */
+static double output_perplexity(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return 0;
+    char line[4096];
+    double ppl = 0;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "Perplexity including OOVs:", 26) == 0) ppl = strtod(line + 26, NULL);
+    fclose(f);
+    return ppl;
+}
+
 static void print_load(const char *when)
 {
     double l[3];
@@ -129,7 +155,7 @@ static void versus_kenlm(const lines_t *L, size_t n_train, const char *root)
         return;
     }
     char train[4200], test[4200], xarpa[4200], karpa[4200], xbin_m[4200], kbin_m[4200], xout[4200], kout[4200],
-        tmp[4200];
+        tmp[4200], xq_m[4200], kq_m[4200];
     snprintf(train, sizeof train, "%s/train.txt", dir);
     snprintf(test, sizeof test, "%s/test10.txt", dir);
     snprintf(xarpa, sizeof xarpa, "%s/xlrec.arpa", dir);
@@ -139,6 +165,8 @@ static void versus_kenlm(const lines_t *L, size_t n_train, const char *root)
     snprintf(xout, sizeof xout, "%s/xlrec.query", dir);
     snprintf(kout, sizeof kout, "%s/kenlm.query", dir);
     snprintf(tmp, sizeof tmp, "%s", dir);
+    snprintf(xq_m, sizeof xq_m, "%s/xlrec.q8.xlb", dir);
+    snprintf(kq_m, sizeof kq_m, "%s/kenlm.q8.trie", dir);
     FILE *f = fopen(train, "wb");
     for (size_t i = 0; f && i < n_train; i++) fprintf(f, "%s\n", L->lines[i]);
     if (f) fclose(f);
@@ -181,6 +209,7 @@ static void versus_kenlm(const lines_t *L, size_t n_train, const char *root)
         b = xl_bench_spawn(kb, NULL, NULL, NULL);
         row("ARPA -> binary", "xlrec", a, 0);
         row("ARPA -> binary (probing)", "kenlm", b, 0);
+        printf("    binary files: xlrec %lld bytes, kenlm probing %lld bytes\n", file_bytes(xbin_m), file_bytes(kbin_m));
         print_load("before load/query");
         char *xl[] = {(char *)xbin, "ngram", "query", "-m", xbin_m, "/dev/null", NULL};
         char *kl[] = {query, kbin_m, NULL};
@@ -195,8 +224,32 @@ static void versus_kenlm(const lines_t *L, size_t n_train, const char *root)
         printf("    query outputs %s; without the load: xlrec %.2f M tokens/s, kenlm %.2f M tokens/s (cpu)\n",
                same_file(xout, kout) ? "byte-identical" : "DIFFER", test_tokens / (a.cpu - la.cpu) / 1e6,
                test_tokens / (b.cpu - lb.cpu) / 1e6);
+        const double ppl_full = output_perplexity(xout);
+        /* quantised: 8-bit probabilities and backoffs (KenLM: trie only) */
+        print_load("before quantised");
+        char *xqb[] = {(char *)xbin, "ngram", "build-binary", karpa, "-o", xq_m, "-q", "8", "-b", "8", NULL};
+        char *kqb[] = {build_binary, "-q", "8", "-b", "8", "trie", karpa, kq_m, NULL};
+        a = xl_bench_spawn(xqb, NULL, NULL, NULL);
+        b = xl_bench_spawn(kqb, NULL, NULL, NULL);
+        row("ARPA -> binary -q 8 -b 8", "xlrec", a, 0);
+        row("ARPA -> trie -q 8 -b 8", "kenlm", b, 0);
+        printf("    quantised files: xlrec probing %lld bytes, kenlm trie %lld bytes\n", file_bytes(xq_m),
+               file_bytes(kq_m));
+        char *xql[] = {(char *)xbin, "ngram", "query", "-m", xq_m, "/dev/null", NULL};
+        char *kql[] = {query, kq_m, NULL};
+        la = xl_bench_spawn(xql, NULL, NULL, NULL);
+        lb = xl_bench_spawn(kql, NULL, NULL, NULL);
+        row("load quantised (empty)", "xlrec", la, 0);
+        row("load quantised (empty)", "kenlm", lb, 0);
+        char *xqq[] = {(char *)xbin, "ngram", "query", "-m", xq_m, test, NULL};
+        a = xl_bench_spawn(xqq, NULL, xout, NULL);
+        b = xl_bench_spawn(kql, test, kout, NULL);
+        row("query quantised", "xlrec", a, test_tokens);
+        row("query quantised", "kenlm", b, test_tokens);
+        printf("    perplexity incl. OOVs: full floats %.4f; quantised: xlrec %.4f (%+.4f%%), kenlm trie %.4f\n", ppl_full,
+               output_perplexity(xout), 100.0 * (output_perplexity(xout) / ppl_full - 1.0), output_perplexity(kout));
     }
-    const char *files[] = {train, test, xarpa, karpa, xbin_m, kbin_m, xout, kout};
+    const char *files[] = {train, test, xarpa, karpa, xbin_m, kbin_m, xout, kout, xq_m, kq_m};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) remove(files[i]);
     rmdir(dir);
 }

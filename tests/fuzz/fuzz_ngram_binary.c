@@ -1,7 +1,8 @@
 /* fuzz_ngram_binary.c - libFuzzer target for the binary n-gram model loader
  * (src/ngram/ngram_binary.c).  Any input must either be rejected with a
  * message or give a model that can be scored (every lookup bounded, every
- * probe ending) and written out again as a binary image that loads; the
+ * probe ending) and written out again as a binary image that loads, full or
+ * quantised (seeds o2q/o3q are quantised files); the
  * sanitizers catch everything else.  Seeds: tests/fuzz/corpus/fuzz_ngram_binary/. */
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (xl_ngram_model_format_binary(m, &out, &err) == 0) {
         xl_ngram_model *m2 = xl_ngram_model_parse_binary(out.data, out.len, "roundtrip.xlb", &err);
         if (m2 == NULL) __builtin_trap(); /* what we write must read back */
+        xl_ngram_model_free(m2);
+    }
+    xl_buf_clear(&out);
+    if (xl_ngram_model_format_binary_quant(m, &out, 3, 2, NULL, &err) == 0) { /* quantised: the same promise */
+        xl_ngram_model *m2 = xl_ngram_model_parse_binary(out.data, out.len, "quantised.xlb", &err);
+        if (m2 == NULL) __builtin_trap();
         xl_ngram_model_free(m2);
     }
     xl_buf_free(&out);
