@@ -424,19 +424,30 @@ static bool quantised(const xl_ngram_model *m, int prob_bits, int backoff_bits)
     return prob_bits != 0 && m->order >= 2;
 }
 
-int xl_ngram_model_format_binary_quant(const xl_ngram_model *m, xl_buf *out, int prob_bits, int backoff_bits,
-                                       xl_ngram_quant_report *rep, xl_error *err)
+/* The quantiser of a write (both writers below): *quant says whether the model is quantised; when it
+ * is, q holds the trained bins (quant_free after use) and rep their errors (zeroed first; rep may be
+ * NULL).  Bits outside 1..NG_QUANT_MAX_BITS are a usage error even where nothing is quantised. */
+static int quant_prepare(const xl_ngram_model *m, int prob_bits, int backoff_bits, xl_ngram_quant_report *rep,
+                         quant_t *q, bool *quant, xl_error *err)
 {
     xl_ngram_quant_report local;
     if (rep == NULL) rep = &local;
     memset(rep, 0, sizeof *rep);
-    quant_t q;
-    const bool quant = quantised(m, prob_bits, backoff_bits);
-    if (quant && quant_train(m, prob_bits, backoff_bits, &q, rep, err) < 0) return -1;
-    if (prob_bits != 0 && !quant && (prob_bits < 1 || prob_bits > NG_QUANT_MAX_BITS || backoff_bits < 1 ||
-                                     backoff_bits > NG_QUANT_MAX_BITS))
+    *quant = quantised(m, prob_bits, backoff_bits);
+    if (*quant) return quant_train(m, prob_bits, backoff_bits, q, rep, err);
+    if (prob_bits != 0 && (prob_bits < 1 || prob_bits > NG_QUANT_MAX_BITS || backoff_bits < 1 ||
+                           backoff_bits > NG_QUANT_MAX_BITS))
         return xl_fail(err, XL_ERR_USAGE, "quantisation bits %d / %d outside 1..%d", prob_bits, backoff_bits,
                        NG_QUANT_MAX_BITS);
+    return 0;
+}
+
+int xl_ngram_model_format_binary_quant(const xl_ngram_model *m, xl_buf *out, int prob_bits, int backoff_bits,
+                                       xl_ngram_quant_report *rep, xl_error *err)
+{
+    quant_t q;
+    bool quant;
+    if (quant_prepare(m, prob_bits, backoff_bits, rep, &q, &quant, err) < 0) return -1;
     sink_t s = {NULL, out, "memory", 0, !xl_host_is_little_endian()};
     int rc = emit_binary(m, quant ? &q : NULL, &s, err);
     if (quant) quant_free(&q);
@@ -451,16 +462,9 @@ int xl_ngram_model_format_binary(const xl_ngram_model *m, xl_buf *out, xl_error 
 int xl_ngram_model_write_binary_quant(const xl_ngram_model *m, const char *path, int prob_bits, int backoff_bits,
                                       xl_ngram_quant_report *rep, xl_error *err)
 {
-    xl_ngram_quant_report local;
-    if (rep == NULL) rep = &local;
-    memset(rep, 0, sizeof *rep);
     quant_t q;
-    const bool quant = quantised(m, prob_bits, backoff_bits);
-    if (quant && quant_train(m, prob_bits, backoff_bits, &q, rep, err) < 0) return -1;
-    if (prob_bits != 0 && !quant && (prob_bits < 1 || prob_bits > NG_QUANT_MAX_BITS || backoff_bits < 1 ||
-                                     backoff_bits > NG_QUANT_MAX_BITS))
-        return xl_fail(err, XL_ERR_USAGE, "quantisation bits %d / %d outside 1..%d", prob_bits, backoff_bits,
-                       NG_QUANT_MAX_BITS);
+    bool quant;
+    if (quant_prepare(m, prob_bits, backoff_bits, rep, &q, &quant, err) < 0) return -1;
     xl_output out; /* a temporary file renamed over the target when complete (xl_io.h) */
     int rc = xl_output_open(&out, path, err);
     if (rc == 0) {
