@@ -446,7 +446,7 @@ int xl_ngram_model_format_binary_quant(const xl_ngram_model *m, xl_buf *out, int
                                        xl_ngram_quant_report *rep, xl_error *err)
 {
     quant_t q;
-    bool quant;
+    bool quant = false;
     if (quant_prepare(m, prob_bits, backoff_bits, rep, &q, &quant, err) < 0) return -1;
     sink_t s = {NULL, out, "memory", 0, !xl_host_is_little_endian()};
     int rc = emit_binary(m, quant ? &q : NULL, &s, err);
@@ -463,7 +463,7 @@ int xl_ngram_model_write_binary_quant(const xl_ngram_model *m, const char *path,
                                       xl_ngram_quant_report *rep, xl_error *err)
 {
     quant_t q;
-    bool quant;
+    bool quant = false;
     if (quant_prepare(m, prob_bits, backoff_bits, rep, &q, &quant, err) < 0) return -1;
     xl_output out; /* a temporary file renamed over the target when complete (xl_io.h) */
     int rc = xl_output_open(&out, path, err);
