@@ -64,6 +64,7 @@ void xl_dt_dict_free(xl_dt_dict *d)
 }
 
 size_t xl_dt_dict_entries(const xl_dt_dict *d) { return d->keys.n; }
+size_t xl_dt_dict_pairs(const xl_dt_dict *d) { return d->n_pairs; }
 
 static int choose_first(xl_dt_dict *d, xl_error *err)
 {

@@ -74,7 +74,8 @@ typedef struct xl_dt_stats {
 
 int xl_dt_dict_load(const char *path, bool lowercase, xl_dt_dict **out, xl_error *err);
 int xl_dt_dict_load_memory(const char *data, size_t len, const char *name, bool lowercase, xl_dt_dict **out, xl_error *err);
-size_t xl_dt_dict_entries(const xl_dt_dict *d);
+size_t xl_dt_dict_entries(const xl_dt_dict *d); /* distinct source keys */
+size_t xl_dt_dict_pairs(const xl_dt_dict *d);   /* distinct (source, target) pairs */
 /* Pivot-language unigram counts ("word count" per line). */
 int xl_dt_dict_set_counts(xl_dt_dict *d, const char *counts_path, xl_error *err);
 /* Pivot-language unigram log10 probabilities from an n-gram model (e.g. read

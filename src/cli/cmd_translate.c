@@ -58,12 +58,12 @@ static int run_codeswitch(const xl_dt_dict *d, const xl_dt_cs_options *o, const 
     if (rc < 0) return xl_cli_runtime_error(&err);
     fprintf(stderr,
             "xlrec translate: %llu lines, %llu words, %llu units matched (%llu by morphy), %llu switched (%llu words, "
-            "%.1f %%), %llu lines emptied; %zu dictionary entries skipped by hygiene\n",
+            "%.1f %%), %llu lines emptied; dictionary: %zu keys, %zu pairs, %zu entries skipped by hygiene\n",
             (unsigned long long)st.lines, (unsigned long long)st.words, (unsigned long long)st.units,
             (unsigned long long)st.morph_hits, (unsigned long long)st.units_switched,
             (unsigned long long)st.words_switched,
             st.words ? 100.0 * (double)st.words_switched / (double)st.words : 0.0, (unsigned long long)st.lines_emptied,
-            skipped);
+            xl_dt_dict_entries(d), xl_dt_dict_pairs(d), skipped);
     if (fflush(stdout) != 0) {
         xl_fail(&err, XL_ERR_IO, "stdout: write failed");
         return xl_cli_runtime_error(&err);

@@ -12,9 +12,11 @@
 #                                   (xlrec translate --code-switch P --morph en --min-switched F)
 #                    reverse pairs  pseudo-English (word by word, the inverted dictionary) <- a real
 #                                   XX sentence (languages with spaces between words: not zh-Hans ja ko)
-#   counts.tsv       per language: dictionary entries (lines / used after hygiene), sentences
-#                    offered, pairs kept, pairs written, both directions
-#   codeswitch.tsv.sha256, logs/ (xlrec translate summaries), dict/ (the dictionaries used)
+#   counts.tsv       per language: dictionary lines (raw, attested, skipped by translate's hygiene,
+#                    pairs and distinct English keys used), sentences offered, pairs kept (switched,
+#                    changed) and written, both directions
+#   codeswitch.tsv.sha256, manifest.tsv (packages fetched with versions and sha256, inputs),
+#   logs/ (xlrec translate summaries), dict/ (the dictionaries used), src/ (downloads), work/
 #
 # Sources (all from the registries, via the corpus, ../shared or apt-get download):
 #   dictionaries  FreeDict en-XX, both directions merged (words/freedict.en-XX.tsv; de fr es it pt ru
@@ -175,7 +177,7 @@ train_pairs() {
     fi
 }
 
-printf 'lang\tdict_raw\tdict_lines\tdict_skipped\ten_offered\tfwd_kept\tfwd_written\txx_offered\trev_kept\trev_written\n' > "$OUT/counts.tsv.tmp"
+printf 'lang\tdict_raw\tdict_attested\tdict_skipped\tdict_pairs\tdict_keys\ten_offered\tfwd_kept\tfwd_written\txx_offered\trev_kept\trev_written\n' > "$OUT/counts.tsv.tmp"
 : > "$OUT/codeswitch.tsv.tmp"
 i=0
 for l in $CORE; do
@@ -201,7 +203,9 @@ for l in $CORE; do
     fwd_kept=$(wc -l < "$W/fwd.$l")
     thin "$FWD_CAP" "$fwd_kept" < "$W/fwd.$l" >> "$OUT/codeswitch.tsv.tmp"
     fwd_written=$((fwd_kept < FWD_CAP ? fwd_kept : FWD_CAP))
-    skipped=$(sed -n 's/.*; \([0-9]*\) dictionary entries skipped.*/\1/p' "$OUT/logs/fwd.$l.log")
+    dstat=$(sed -n 's/.*dictionary: \([0-9]*\) keys, \([0-9]*\) pairs, \([0-9]*\) entries skipped.*/\1 \2 \3/p' "$OUT/logs/fwd.$l.log")
+    set -- $dstat
+    keys=${1:-0} kept_pairs=${2:-0} skipped=${3:-0}
     # reverse: real XX sentences -> pseudo-English (languages written with spaces only)
     xx_offered=0 rev_kept=0 rev_written=0
     case $l in
@@ -219,10 +223,24 @@ for l in $CORE; do
         thin "$REV_CAP" "$rev_kept" < "$W/rev.$l" >> "$OUT/codeswitch.tsv.tmp"
         rev_written=$((rev_kept < REV_CAP ? rev_kept : REV_CAP)) ;;
     esac
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$l" "$(wc -l < "$W/dict.raw.$l")" "$(wc -l < "$OUT/dict/en-$l.tsv")" "${skipped:-0}" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$l" "$(wc -l < "$W/dict.raw.$l")" "$(wc -l < "$OUT/dict/en-$l.tsv")" \
+        "$skipped" "$kept_pairs" "$keys" \
         "$(wc -l < "$W/en.pool.$l")" "$fwd_kept" "$fwd_written" "$xx_offered" "$rev_kept" "$rev_written" >> "$OUT/counts.tsv.tmp"
     echo "$l: dictionary $(wc -l < "$OUT/dict/en-$l.tsv") lines; forward $fwd_written of $fwd_kept; reverse $rev_written of $rev_kept" >&2
 done
+# what was read: the fetched packages (name, version, sha256 of the .deb) and the corpus's check sums
+{
+    printf 'source\tversion\tsha256\n'
+    for d in "$OUT"/src/*.deb "$OUT"/src/deb/*.deb; do
+        [ -e "$d" ] || continue
+        printf '%s\t%s\t%s\n' "$(dpkg-deb -f "$d" Package)" "$(dpkg-deb -f "$d" Version)" "$(sha256sum < "$d" | cut -d ' ' -f 1)"
+    done
+    printf 'wordnet-dir\t%s\t-\n' "$WORDNET_DIR"
+    printf 'freedict-extra\t%s\t-\n' "$FREEDICT_EXTRA"
+    printf 'cc-cedict\t%s\t%s\n' "$DATA/dict/cc_cedict/zho-eng.tsv.gz" "$(sha256sum < "$DATA/dict/cc_cedict/zho-eng.tsv.gz" | cut -d ' ' -f 1)"
+    printf 'corpus\t%s\t%s\n' "$CORPUS" "$( [ -r "$CORPUS/SHA256SUMS" ] && sha256sum < "$CORPUS/SHA256SUMS" | cut -d ' ' -f 1 || echo -)"
+    printf 'xlrec\t%s\t%s\n' "$XLREC" "$(sha256sum < "$XLREC" | cut -d ' ' -f 1)"
+} > "$OUT/manifest.tsv"
 mv "$OUT/counts.tsv.tmp" "$OUT/counts.tsv"
 mv "$OUT/codeswitch.tsv.tmp" "$OUT/codeswitch.tsv"
 (cd "$OUT" && sha256sum codeswitch.tsv > codeswitch.tsv.sha256)
