@@ -29,7 +29,9 @@
 #                 English side occurs in the English texts (the language's training pairs, WordNet
 #                 examples and lemmas, fortunes) and, for languages with spaces, every word of the XX
 #                 side in the XX texts (training pairs, fortunes): the corpus's FreeDict files hold
-#                 glued phrases ("thedaybeforeyesterday", "estamañana").  xlrec translate
+#                 glued phrases ("thedaybeforeyesterday", "estamañana"); and when the two sides differ
+#                 by at most one word (idiom glosses such as "Bitte -> for Pete's sake" go; one-word
+#                 UI pairs need 2+ bytes a side: "L -> H" size labels go).  xlrec translate
 #                 --code-switch then skips entries with more than 3 words or characters other than
 #                 letters, marks, digits, space, hyphen, apostrophe.
 #   English       WordNet 3.0 example sentences (Debian wordnet-base: the quoted examples in the
@@ -112,7 +114,7 @@ echo "english: $(wc -l < "$W/en.wordnet") WordNet examples, $(wc -l < "$W/en.for
 ui_words() {
     f=$CORPUS/words/train.en-$1.tsv
     [ -r "$f" ] || return 0
-    awk -F '\t' 'NF == 4 && $2 != "" && $4 != "" && $2 !~ / / && $4 !~ / / { print $2 "\t" $4 }' "$f"
+    awk -F '\t' 'NF == 4 && length($2) >= 2 && length($4) >= 2 && $2 !~ / / && $4 !~ / / { print $2 "\t" $4 }' "$f"
 }
 # Debian FreeDict XXX-eng dictionaries the corpus lacks (its ../shared copy has no ita-eng, por-eng; Debian has
 # no rus-eng): dictd .index (headword, base64 offset, base64 length) into the dictzip'd .dict text;
@@ -164,7 +166,8 @@ attested() {
             n = split(s, w, /[][ \t!"#$%&()*+,.\/:;<=>?@\\^_`{|}~'"'"'-]+/)
             for (i = 1; i <= n; i++) if (w[i] != "" && !(voc_is_en ? (w[i] in en) : (w[i] in xx))) return 0
             return 1 }
-        ok($1, 1) && (xxvoc == "" || ok($2, 0))'
+        function words(s,   w) { return split(s, w, / +/) }
+        ok($1, 1) && (xxvoc == "" || ok($2, 0)) && words($2) <= words($1) + 1 && words($1) <= words($2) + 1'
 }
 
 # pairs/train/en-XX.tsv with its source sidecar, minus any debian-handbook / multi30k line
