@@ -220,6 +220,10 @@ typedef struct xl_bert_train_ctx {
     size_t cap_dT, cap_dA;
     float *d_pool_a, *d_pool_b;      /* [n_seq, max width] */
     size_t cap_dpool;
+    /* Elements of work below which the dropout draws, the embedding gather and scatter-add and the
+     * pooling run on the calling thread (65,536 from xl_bert_train_ctx_init).  The split never
+     * changes a result; tests lower it to check that on tiny shapes. */
+    size_t min_split;
 } xl_bert_train_ctx;
 
 void xl_bert_train_ctx_init(xl_bert_train_ctx *c, xl_kernels *k, int n_threads);
