@@ -528,6 +528,58 @@ int xl_langid_scores(const xl_langid *m, xl_langid_ws *ws, const char *text, siz
     return 0;
 }
 
+size_t xl_langid_n_classes(const xl_langid *m) { return m->n_classes; }
+
+int xl_langid_class_index(const xl_langid *m, const char *tag)
+{
+    for (uint32_t i = 0; i < m->n_classes; i++)
+        if (strcmp(m->classes[i], tag) == 0) return (int)i;
+    return -1;
+}
+
+const uint8_t *xl_langid_weights(const xl_langid *m) { return m->q; }
+
+typedef struct perceptron_update {
+    xl_langid *m;
+    size_t gold, rival;
+} perceptron_update;
+
+static void update_feature(uint32_t key, void *ctx)
+{
+    perceptron_update *u = ctx;
+    xl_langid *m = u->m;
+    for (uint32_t s = key & m->slot_mask;; s = (s + 1) & m->slot_mask) {
+        uint32_t v = m->slots[s];
+        if (v == 0) return;
+        if (m->keys[v - 1] == key) {
+            uint8_t *row = m->q + (size_t)(v - 1) * m->n_classes;
+            if (row[u->gold] < 255) row[u->gold]++;
+            if (row[u->rival] > 0) row[u->rival]--;
+            return;
+        }
+    }
+}
+
+int xl_langid_perceptron_step(xl_langid *m, xl_langid_ws *ws, const char *text, size_t len, size_t gold_class,
+                              double margin, bool *updated, xl_error *err)
+{
+    *updated = false;
+    if (gold_class >= m->n_classes) return xl_fail(err, XL_ERR_USAGE, "perceptron step: class %zu of %u", gold_class,
+                                                   m->n_classes);
+    size_t n_letters;
+    if (xl_langid_scores(m, ws, text, len, ws->scores, &n_letters, err) < 0) return -1;
+    if (n_letters == 0) return 0;
+    const double *cs = ws->class_scores;
+    size_t rival = m->n_classes;
+    for (uint32_t c = 0; c < m->n_classes; c++)
+        if (m->class_lang[c] != m->class_lang[gold_class] && (rival == m->n_classes || cs[c] > cs[rival])) rival = c;
+    if (rival == m->n_classes || cs[gold_class] - cs[rival] > margin) return 0;
+    perceptron_update u = {m, gold_class, rival};
+    xl_langid_each_ngram(&ws->units, m->max_order, update_feature, &u);
+    *updated = true;
+    return 0;
+}
+
 double xl_langid_temperature(const xl_langid *m, size_t n_letters)
 {
     for (uint32_t b = 0; b < m->n_buckets; b++)
