@@ -29,6 +29,8 @@ struct xl_langid {
     uint32_t *slots;          /* hash index: feature + 1, 0 = empty */
     uint32_t slot_mask;
     uint8_t script_index[XL_SC_COUNT]; /* xl_uc_script -> model script column (n_scripts = other) */
+    int16_t *residual; /* [n_features][n_classes] perceptron steps not yet a whole quantum (training only) */
+    unsigned steps_per_quantum;
 };
 
 struct xl_langid_ws {
@@ -179,6 +181,7 @@ void xl_langid_tag_language(const char *tag, char base[XL_LANGID_NAME_LEN])
 void xl_langid_free(xl_langid *m)
 {
     if (!m) return;
+    free(m->residual);
     free(m->classes);
     free(m->langs);
     free(m->class_lang);
@@ -544,6 +547,20 @@ typedef struct perceptron_update {
     size_t gold, rival;
 } perceptron_update;
 
+/* One step on weight i: the residual moves by one; a whole quantum's worth moves the weight. */
+static void nudge(xl_langid *m, size_t i, int dir)
+{
+    int r = m->residual[i] + dir, k = (int)m->steps_per_quantum;
+    if (r >= k) {
+        if (m->q[i] < 255) m->q[i]++;
+        r = 0;
+    } else if (r <= -k) {
+        if (m->q[i] > 0) m->q[i]--;
+        r = 0;
+    }
+    m->residual[i] = (int16_t)r;
+}
+
 static void update_feature(uint32_t key, void *ctx)
 {
     perceptron_update *u = ctx;
@@ -552,20 +569,27 @@ static void update_feature(uint32_t key, void *ctx)
         uint32_t v = m->slots[s];
         if (v == 0) return;
         if (m->keys[v - 1] == key) {
-            uint8_t *row = m->q + (size_t)(v - 1) * m->n_classes;
-            if (row[u->gold] < 255) row[u->gold]++;
-            if (row[u->rival] > 0) row[u->rival]--;
+            size_t row = (size_t)(v - 1) * m->n_classes;
+            nudge(m, row + u->gold, 1);
+            nudge(m, row + u->rival, -1);
             return;
         }
     }
 }
 
 int xl_langid_perceptron_step(xl_langid *m, xl_langid_ws *ws, const char *text, size_t len, size_t gold_class,
-                              double margin, bool *updated, xl_error *err)
+                              double margin, unsigned steps_per_quantum, bool *updated, xl_error *err)
 {
     *updated = false;
     if (gold_class >= m->n_classes) return xl_fail(err, XL_ERR_USAGE, "perceptron step: class %zu of %u", gold_class,
                                                    m->n_classes);
+    if (steps_per_quantum < 1 || steps_per_quantum > 10000)
+        return xl_fail(err, XL_ERR_USAGE, "perceptron step: %u steps per quantum", steps_per_quantum);
+    if (!m->residual) {
+        m->residual = xl_calloc((size_t)m->n_features * m->n_classes, sizeof *m->residual, err);
+        if (!m->residual) return -1;
+    }
+    m->steps_per_quantum = steps_per_quantum;
     size_t n_letters;
     if (xl_langid_scores(m, ws, text, len, ws->scores, &n_letters, err) < 0) return -1;
     if (n_letters == 0) return 0;

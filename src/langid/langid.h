@@ -146,6 +146,7 @@ typedef struct xl_langid_train_options {
     unsigned refine_epochs;  /* passes of the discriminative refinement (0 = pure naive Bayes) */
     size_t refine_lines;     /* training lines per class kept for the refinement (default 2000) */
     double refine_margin;    /* update while the true class leads the best other language by <= this (nats) */
+    unsigned refine_steps_per_quantum; /* perceptron steps that move a weight by one quantum (default 1) */
     const char *scripts_path;  /* optional "lang<TAB>Script,Script" file: allowed scripts */
     const char *dev_path;      /* optional held-out "lang<TAB>text" for the temperatures */
     bool verbose;            /* progress on the log callback */
@@ -157,13 +158,14 @@ void xl_langid_train_defaults(xl_langid_train_options *o);
 
 /* Training support: the rows ("classes") of a model and a perceptron step on its quantised table.
  * xl_langid_perceptron_step scores text; when the class gold_class (0..n_classes) does not lead every
- * class of another language by more than margin (nats), it adds one quantum to gold_class's weight and
- * takes one from the best rival's for every occurrence of a model n-gram in the text (clamped to
- * 0..255; Collins 2002 perceptron on the naive Bayes weights) and sets *updated.  Returns 0 or -1. */
+ * class of another language by more than margin (nats), it moves gold_class's weight up and the best
+ * rival's down by 1/steps_per_quantum of a quantum for every occurrence of a model n-gram in the text
+ * (a per-weight residual keeps the fractions; weights clamped to 0..255; Collins 2002 perceptron on
+ * the naive Bayes weights, learning rate 1/steps_per_quantum) and sets *updated.  Returns 0 or -1. */
 size_t xl_langid_n_classes(const xl_langid *model);
 int xl_langid_class_index(const xl_langid *model, const char *tag);
 int xl_langid_perceptron_step(xl_langid *model, xl_langid_ws *ws, const char *text, size_t len, size_t gold_class,
-                              double margin, bool *updated, xl_error *err);
+                              double margin, unsigned steps_per_quantum, bool *updated, xl_error *err);
 /* The quantised table, [n_features][n_classes], as in the file. */
 const uint8_t *xl_langid_weights(const xl_langid *model);
 /* Train from train_path and write the model to out_path. */

@@ -25,6 +25,7 @@ void xl_langid_train_defaults(xl_langid_train_options *o)
     o->script_weight = 1.0;
     o->refine_lines = 2000;
     o->refine_margin = 1.0;
+    o->refine_steps_per_quantum = 1;
 }
 
 static void logf_(const xl_langid_train_options *o, const char *fmt, ...)
@@ -774,8 +775,8 @@ static int refine(trainer *t, image *img, size_t F, xl_error *err)
                 if (j >= t->langs[l].n_refine) continue;
                 const refine_line *r = &t->langs[l].refine[j];
                 bool updated;
-                if (xl_langid_perceptron_step(m, ws, r->text, r->len, (size_t)cls[l], o->refine_margin, &updated,
-                                              err) < 0)
+                if (xl_langid_perceptron_step(m, ws, r->text, r->len, (size_t)cls[l], o->refine_margin,
+                                              o->refine_steps_per_quantum, &updated, err) < 0)
                     goto done;
                 steps++;
                 updates += updated;
