@@ -241,7 +241,7 @@ static void test_perceptron_step(void **state)
     bool updated = false;
     int steps = 0;
     for (; steps < 1000; steps++) {
-        assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 1, &updated, &err), 0);
+        assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 1, 0.0, &updated, &err), 0);
         if (!updated) break;
     }
     assert_true(steps > 0 && steps < 1000);
@@ -258,10 +258,10 @@ static void test_perceptron_step(void **state)
     assert_int_equal(changed_other, 0);
     /* now de leads by > 2 nats: a further step changes no weight */
     memcpy(before, after, table);
-    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 1, &updated, &err), 0);
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 1, 0.0, &updated, &err), 0);
     assert_false(updated);
     assert_memory_equal(before, xl_langid_weights(m), table);
-    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), 99, 2.0, 1, &updated, &err), -1);
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), 99, 2.0, 1, 0.0, &updated, &err), -1);
     free(before);
     xl_langid_ws_free(ws);
     xl_langid_free(m);

@@ -18,7 +18,7 @@ int cmd_langid_train(int argc, char **argv)
     xl_langid_train_defaults(&o);
     const char *out = NULL, *dev = NULL, *scripts = NULL;
     int64_t order = o.max_order, features = (int64_t)o.n_features, cands = (int64_t)o.candidates, max_chars = 0;
-    double mu = o.mu, sw = o.script_weight, lambda = o.lambda, refine_margin = o.refine_margin;
+    double mu = o.mu, sw = o.script_weight, lambda = o.lambda, refine_margin = o.refine_margin, refine_skip = 0;
     int64_t refine_epochs = 0, refine_lines = (int64_t)o.refine_lines, refine_spq = o.refine_steps_per_quantum;
     bool quiet = false, neighbour = false;
     const xl_option opts[] = {
@@ -49,6 +49,9 @@ int cmd_langid_train(int argc, char **argv)
          "refine while the true class leads by at most X nats", 0, 1e6, NULL},
         {"refine-steps", 0, XL_OPT_INT, &refine_spq, "K",
          "perceptron steps that move a weight by one quantum (learning rate 1/K)", 1, 10000, NULL},
+        {"refine-skip", 0, XL_OPT_DOUBLE, &refine_skip, "X",
+         "refinement leaves out lines whose language trails by more than X nats per letter (likely mislabelled; 0 = none)",
+         0, 1e6, NULL},
         {"max-chars", 0, XL_OPT_INT, &max_chars, "N", "letters read per language (0 = all)", 0, 1e15, NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no progress on stderr", 0, 0, NULL},
         {0}};
@@ -77,6 +80,7 @@ int cmd_langid_train(int argc, char **argv)
     o.refine_lines = (size_t)refine_lines;
     o.refine_margin = refine_margin;
     o.refine_steps_per_quantum = (unsigned)refine_spq;
+    o.refine_skip_per_letter = refine_skip;
     o.dev_path = dev;
     o.scripts_path = scripts;
     o.verbose = !quiet;

@@ -578,7 +578,8 @@ static void update_feature(uint32_t key, void *ctx)
 }
 
 int xl_langid_perceptron_step(xl_langid *m, xl_langid_ws *ws, const char *text, size_t len, size_t gold_class,
-                              double margin, unsigned steps_per_quantum, bool *updated, xl_error *err)
+                              double margin, unsigned steps_per_quantum, double skip_per_letter, bool *updated,
+                              xl_error *err)
 {
     *updated = false;
     if (gold_class >= m->n_classes) return xl_fail(err, XL_ERR_USAGE, "perceptron step: class %zu of %u", gold_class,
@@ -598,6 +599,8 @@ int xl_langid_perceptron_step(xl_langid *m, xl_langid_ws *ws, const char *text, 
     for (uint32_t c = 0; c < m->n_classes; c++)
         if (m->class_lang[c] != m->class_lang[gold_class] && (rival == m->n_classes || cs[c] > cs[rival])) rival = c;
     if (rival == m->n_classes || cs[gold_class] - cs[rival] > margin) return 0;
+    /* a line the model gives to another language by far is more likely mislabelled than hard */
+    if (skip_per_letter > 0 && cs[gold_class] - cs[rival] < -skip_per_letter * (double)n_letters) return 0;
     perceptron_update u = {m, gold_class, rival};
     xl_langid_each_ngram(&ws->units, m->max_order, update_feature, &u);
     *updated = true;

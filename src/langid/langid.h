@@ -147,6 +147,7 @@ typedef struct xl_langid_train_options {
     size_t refine_lines;     /* training lines per class kept for the refinement (default 2000) */
     double refine_margin;    /* update while the true class leads the best other language by <= this (nats) */
     unsigned refine_steps_per_quantum; /* perceptron steps that move a weight by one quantum (default 1) */
+    double refine_skip_per_letter; /* skip lines whose class trails by more than this many nats per letter (0 = none) */
     const char *scripts_path;  /* optional "lang<TAB>Script,Script" file: allowed scripts */
     const char *dev_path;      /* optional held-out "lang<TAB>text" for the temperatures */
     bool verbose;            /* progress on the log callback */
@@ -161,11 +162,14 @@ void xl_langid_train_defaults(xl_langid_train_options *o);
  * class of another language by more than margin (nats), it moves gold_class's weight up and the best
  * rival's down by 1/steps_per_quantum of a quantum for every occurrence of a model n-gram in the text
  * (a per-weight residual keeps the fractions; weights clamped to 0..255; Collins 2002 perceptron on
- * the naive Bayes weights, learning rate 1/steps_per_quantum) and sets *updated.  Returns 0 or -1. */
+ * the naive Bayes weights, learning rate 1/steps_per_quantum) and sets *updated.  With skip_per_letter
+ * > 0, a text whose class trails by more than skip_per_letter nats per letter is left alone (likely a
+ * wrong label: the corpus labels are the catalogues', untranslated strings included).  Returns 0 or -1. */
 size_t xl_langid_n_classes(const xl_langid *model);
 int xl_langid_class_index(const xl_langid *model, const char *tag);
 int xl_langid_perceptron_step(xl_langid *model, xl_langid_ws *ws, const char *text, size_t len, size_t gold_class,
-                              double margin, unsigned steps_per_quantum, bool *updated, xl_error *err);
+                              double margin, unsigned steps_per_quantum, double skip_per_letter, bool *updated,
+                              xl_error *err);
 /* The quantised table, [n_features][n_classes], as in the file. */
 const uint8_t *xl_langid_weights(const xl_langid *model);
 /* Train from train_path and write the model to out_path. */

@@ -776,7 +776,8 @@ static int refine(trainer *t, image *img, size_t F, xl_error *err)
                 const refine_line *r = &t->langs[l].refine[j];
                 bool updated;
                 if (xl_langid_perceptron_step(m, ws, r->text, r->len, (size_t)cls[l], o->refine_margin,
-                                              o->refine_steps_per_quantum, &updated, err) < 0)
+                                              o->refine_steps_per_quantum, o->refine_skip_per_letter, &updated,
+                                              err) < 0)
                     goto done;
                 steps++;
                 updates += updated;
