@@ -241,7 +241,8 @@ static void test_perceptron_step(void **state)
     bool updated = false;
     int steps = 0;
     for (; steps < 1000; steps++) {
-        assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 1, 0.0, &updated, &err), 0);
+        assert_int_equal(
+            xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 1, 0.0, &updated, &err), 0);
         if (!updated) break;
     }
     assert_true(steps > 0 && steps < 1000);
@@ -262,6 +263,49 @@ static void test_perceptron_step(void **state)
     assert_false(updated);
     assert_memory_equal(before, xl_langid_weights(m), table);
     assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), 99, 2.0, 1, 0.0, &updated, &err), -1);
+    free(before);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+}
+
+/* --refine-steps K: a weight moves one quantum per K steps in the same direction (the fractions are
+ * kept per weight); --refine-skip X: a text whose class trails by more than X nats per letter is left
+ * alone. */
+static void test_perceptron_rate_and_skip(void **state)
+{
+    (void)state;
+    xl_langid *m;
+    xl_error err;
+    assert_int_equal(xl_langid_load(model_path, &m, &err), 0);
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
+    int de = xl_langid_class_index(m, "de");
+    const char *text = "the rights of the person";
+    size_t table = xl_langid_n_features(m) * xl_langid_n_classes(m);
+    unsigned char *before = malloc(table);
+    assert_non_null(before);
+    memcpy(before, xl_langid_weights(m), table);
+    bool updated = false;
+    /* de trails en by far on English text: a tiny skip threshold leaves it alone */
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 4, 1e-6, &updated, &err), 0);
+    assert_false(updated);
+    assert_memory_equal(before, xl_langid_weights(m), table);
+    /* three steps at K = 4: updates, but no weight moves yet (an n-gram that occurs once per text) */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 4, 0.0, &updated, &err),
+                         0);
+        assert_true(updated);
+    }
+    /* n-grams that occur 4+ times in the text ("t", " the") may have moved already; the others not */
+    size_t moved3 = 0;
+    for (size_t i = 0; i < table; i++) moved3 += xl_langid_weights(m)[i] != before[i];
+    /* the fourth step moves every weight whose n-gram occurs once per text */
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 4, 0.0, &updated, &err), 0);
+    assert_true(updated);
+    size_t moved4 = 0;
+    for (size_t i = 0; i < table; i++) moved4 += xl_langid_weights(m)[i] != before[i];
+    assert_true(moved4 > moved3);
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 0, 0.0, &updated, &err), -1);
     free(before);
     xl_langid_ws_free(ws);
     xl_langid_free(m);
@@ -566,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_loader_rejects),     cmocka_unit_test(test_shipped_model),
         cmocka_unit_test(test_cli),                cmocka_unit_test(test_domain_classes),
         cmocka_unit_test(test_neighbour_features), cmocka_unit_test(test_perceptron_step),
+        cmocka_unit_test(test_perceptron_rate_and_skip),
         cmocka_unit_test(test_refine_training),
     };
     return cmocka_run_group_tests(tests, setup_model, teardown_model);

@@ -50,7 +50,7 @@ int cmd_langid_train(int argc, char **argv)
         {"refine-steps", 0, XL_OPT_INT, &refine_spq, "K",
          "perceptron steps that move a weight by one quantum (learning rate 1/K)", 1, 10000, NULL},
         {"refine-skip", 0, XL_OPT_DOUBLE, &refine_skip, "X",
-         "refinement leaves out lines whose language trails by more than X nats per letter (likely mislabelled; 0 = none)",
+         "refinement leaves out lines whose language trails by more than X nats per letter (0 = none)",
          0, 1e6, NULL},
         {"max-chars", 0, XL_OPT_INT, &max_chars, "N", "letters read per language (0 = all)", 0, 1e15, NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no progress on stderr", 0, 0, NULL},

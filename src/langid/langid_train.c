@@ -374,7 +374,8 @@ static int read_training(trainer *t, const char *path, xl_error *err)
         for (size_t i = 0; i < u.len; i++) l->n_tokens -= u.cps[i] == ' '; /* lone " " unigrams are skipped */
         l->n_chars += u.n_letters;
         l->n_lines++;
-        if (t->o->refine_epochs && keep_refine_line(l, text, (size_t)(line + len - text), t->o->refine_lines, err) < 0) {
+        if (t->o->refine_epochs &&
+            keep_refine_line(l, text, (size_t)(line + len - text), t->o->refine_lines, err) < 0) {
             rc = -1;
             break;
         }
