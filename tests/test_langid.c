@@ -217,6 +217,159 @@ static void test_neighbour_features(void **state)
     remove(out);
 }
 
+/* The perceptron step (--refine-epochs): on a text the model gives to another language, each step
+ * moves one quantum per n-gram occurrence from the best rival to the true class until the true class
+ * leads by more than the margin; after that the step changes nothing. */
+static void test_perceptron_step(void **state)
+{
+    (void)state;
+    xl_langid *m;
+    xl_error err;
+    assert_int_equal(xl_langid_load(model_path, &m, &err), 0);
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
+    assert_int_equal(xl_langid_n_classes(m), 4);
+    int de = xl_langid_class_index(m, "de"), en = xl_langid_lang_index(m, "en");
+    assert_true(de >= 0 && en >= 0);
+    assert_int_equal(xl_langid_class_index(m, "xx"), -1);
+    const char *text = "the rights of the person";
+    assert_string_equal(classify1(m, ws, text, NULL), "en");
+    size_t table = xl_langid_n_features(m) * xl_langid_n_classes(m);
+    unsigned char *before = malloc(table);
+    assert_non_null(before);
+    memcpy(before, xl_langid_weights(m), table);
+    bool updated = false;
+    int steps = 0;
+    for (; steps < 1000; steps++) {
+        assert_int_equal(
+            xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 1, 0.0, &updated, &err), 0);
+        if (!updated) break;
+    }
+    assert_true(steps > 0 && steps < 1000);
+    assert_string_equal(classify1(m, ws, text, NULL), "de");
+    /* the first step: +1 for de and -1 for en on the text's n-grams, nothing else */
+    const unsigned char *after = xl_langid_weights(m);
+    size_t C = xl_langid_n_classes(m), changed_other = 0, raised = 0;
+    for (size_t i = 0; i < table; i++) {
+        if (after[i] == before[i]) continue;
+        if (i % C == (size_t)de) raised += after[i] > before[i];
+        else if (i % C != (size_t)en) changed_other++;
+    }
+    assert_true(raised > 0);
+    assert_int_equal(changed_other, 0);
+    /* now de leads by > 2 nats: a further step changes no weight */
+    memcpy(before, after, table);
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 1, 0.0, &updated, &err), 0);
+    assert_false(updated);
+    assert_memory_equal(before, xl_langid_weights(m), table);
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), 99, 2.0, 1, 0.0, &updated, &err), -1);
+    free(before);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+}
+
+/* --refine-steps K: a weight moves one quantum per K steps in the same direction (the fractions are
+ * kept per weight); --refine-skip X: a text whose class trails by more than X nats per letter is left
+ * alone. */
+static void test_perceptron_rate_and_skip(void **state)
+{
+    (void)state;
+    xl_langid *m;
+    xl_error err;
+    assert_int_equal(xl_langid_load(model_path, &m, &err), 0);
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
+    int de = xl_langid_class_index(m, "de");
+    const char *text = "the rights of the person";
+    size_t table = xl_langid_n_features(m) * xl_langid_n_classes(m);
+    unsigned char *before = malloc(table);
+    assert_non_null(before);
+    memcpy(before, xl_langid_weights(m), table);
+    bool updated = false;
+    /* de trails en by far on English text: a tiny skip threshold leaves it alone */
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 4, 1e-6, &updated, &err), 0);
+    assert_false(updated);
+    assert_memory_equal(before, xl_langid_weights(m), table);
+    /* three steps at K = 4: updates, but no weight moves yet (an n-gram that occurs once per text) */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 4, 0.0, &updated, &err),
+                         0);
+        assert_true(updated);
+    }
+    /* n-grams that occur 4+ times in the text ("t", " the") may have moved already; the others not */
+    size_t moved3 = 0;
+    for (size_t i = 0; i < table; i++) moved3 += xl_langid_weights(m)[i] != before[i];
+    /* the fourth step moves every weight whose n-gram occurs once per text */
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 4, 0.0, &updated, &err), 0);
+    assert_true(updated);
+    size_t moved4 = 0;
+    for (size_t i = 0; i < table; i++) moved4 += xl_langid_weights(m)[i] != before[i];
+    assert_true(moved4 > moved3);
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 0, 0.0, &updated, &err), -1);
+    free(before);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+}
+
+/* Training with refinement: a line the naive Bayes weights give to the wrong language is learnt, the
+ * other languages' lines stay right, and a second run writes the same bytes. */
+static void test_refine_training(void **state)
+{
+    (void)state;
+    /* a "de" line made of the start of an English one: naive Bayes, whose weights follow the n-gram
+     * frequencies, calls it English; the perceptron moves weight to what tells it from the English line
+     * ("jumps" at the end of the line) */
+    static const char *extra = "de\tthe quick brown fox jumps\n";
+    char *fwd = malloc(strlen(TRAIN) + strlen(extra) + 1);
+    assert_non_null(fwd);
+    strcpy(fwd, TRAIN);
+    strcat(fwd, extra);
+    char p1[512], o1[512], o2[512];
+    snprintf(p1, sizeof p1, "%s", xl_test_write_tmp("langid_rf_train1", fwd, strlen(fwd)));
+    snprintf(o1, sizeof o1, "%s", xl_test_tmp_path("langid_rf_model1"));
+    snprintf(o2, sizeof o2, "%s", xl_test_tmp_path("langid_rf_model2"));
+    const char *got[2];
+    for (int on = 0; on < 2; on++) {
+        xl_langid_train_options o;
+        xl_langid_train_defaults(&o);
+        o.n_features = 2000;
+        o.refine_epochs = on ? 5 : 0;
+        xl_error err;
+        assert_int_equal(xl_langid_train(p1, o1, &o, &err), 0);
+        xl_langid *m;
+        assert_int_equal(xl_langid_load(o1, &m, &err), 0);
+        xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+        assert_non_null(ws);
+        got[on] = strcmp(classify1(m, ws, "the quick brown fox jumps", NULL), "de") == 0 ? "de" : "other";
+        /* the training lines of the other languages stay right */
+        assert_string_equal(classify1(m, ws, "the quick brown fox jumps over the lazy dog and the cat", NULL), "en");
+        assert_string_equal(classify1(m, ws, "everyone has the right to life liberty and security of person", NULL),
+                            "en");
+        assert_string_equal(classify1(m, ws, "jeder hat das recht auf leben freiheit und sicherheit der person",
+                                      NULL),
+                            "de");
+        xl_langid_ws_free(ws);
+        xl_langid_free(m);
+        if (on) {
+            assert_int_equal(xl_langid_train(p1, o2, &o, &err), 0);
+            char *a, *b;
+            size_t na, nb;
+            assert_int_equal(xl_read_file(o1, (size_t)1 << 26, &a, &na, &err), 0);
+            assert_int_equal(xl_read_file(o2, (size_t)1 << 26, &b, &nb, &err), 0);
+            assert_int_equal(na, nb);
+            assert_memory_equal(a, b, na);
+            free(a);
+            free(b);
+        }
+    }
+    assert_string_equal(got[0], "other");
+    assert_string_equal(got[1], "de");
+    free(fwd);
+    remove(p1);
+    remove(o1);
+    remove(o2);
+}
+
 static void test_bad_text(void **state)
 {
     (void)state;
@@ -456,7 +609,9 @@ int main(void)
         cmocka_unit_test(test_softmax),            cmocka_unit_test(test_training_errors),
         cmocka_unit_test(test_loader_rejects),     cmocka_unit_test(test_shipped_model),
         cmocka_unit_test(test_cli),                cmocka_unit_test(test_domain_classes),
-        cmocka_unit_test(test_neighbour_features),
+        cmocka_unit_test(test_neighbour_features), cmocka_unit_test(test_perceptron_step),
+        cmocka_unit_test(test_perceptron_rate_and_skip),
+        cmocka_unit_test(test_refine_training),
     };
     return cmocka_run_group_tests(tests, setup_model, teardown_model);
 }

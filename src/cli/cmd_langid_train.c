@@ -18,7 +18,8 @@ int cmd_langid_train(int argc, char **argv)
     xl_langid_train_defaults(&o);
     const char *out = NULL, *dev = NULL, *scripts = NULL;
     int64_t order = o.max_order, features = (int64_t)o.n_features, cands = (int64_t)o.candidates, max_chars = 0;
-    double mu = o.mu, sw = o.script_weight, lambda = o.lambda;
+    double mu = o.mu, sw = o.script_weight, lambda = o.lambda, refine_margin = o.refine_margin, refine_skip = 0;
+    int64_t refine_epochs = 0, refine_lines = (int64_t)o.refine_lines, refine_spq = o.refine_steps_per_quantum;
     bool quiet = false, neighbour = false;
     const xl_option opts[] = {
         {"out", 'o', XL_OPT_STRING, &out, "PATH", "model file to write (required)", 0, 0, NULL},
@@ -40,6 +41,17 @@ int cmd_langid_train(int argc, char **argv)
         {"neighbour-features", 0, XL_OPT_FLAG, &neighbour, NULL,
          "also select n-grams that tell each language from its closest other language (half of the n-gram budget)",
          0, 0, NULL},
+        {"refine-epochs", 0, XL_OPT_INT, &refine_epochs, "N",
+         "passes of the perceptron refinement of the naive Bayes weights (0 = none)", 0, 100, NULL},
+        {"refine-lines", 0, XL_OPT_INT, &refine_lines, "N", "training lines per class for the refinement", 1,
+         10000000, NULL},
+        {"refine-margin", 0, XL_OPT_DOUBLE, &refine_margin, "X",
+         "refine while the true class leads by at most X nats", 0, 1e6, NULL},
+        {"refine-steps", 0, XL_OPT_INT, &refine_spq, "K",
+         "perceptron steps that move a weight by one quantum (learning rate 1/K)", 1, 10000, NULL},
+        {"refine-skip", 0, XL_OPT_DOUBLE, &refine_skip, "X",
+         "refinement leaves out lines whose language trails by more than X nats per letter (0 = none)",
+         0, 1e6, NULL},
         {"max-chars", 0, XL_OPT_INT, &max_chars, "N", "letters read per language (0 = all)", 0, 1e15, NULL},
         {"quiet", 'q', XL_OPT_FLAG, &quiet, NULL, "no progress on stderr", 0, 0, NULL},
         {0}};
@@ -64,6 +76,11 @@ int cmd_langid_train(int argc, char **argv)
     o.script_weight = sw;
     o.neighbour_features = neighbour;
     o.max_chars_per_lang = (size_t)max_chars;
+    o.refine_epochs = (unsigned)refine_epochs;
+    o.refine_lines = (size_t)refine_lines;
+    o.refine_margin = refine_margin;
+    o.refine_steps_per_quantum = (unsigned)refine_spq;
+    o.refine_skip_per_letter = refine_skip;
     o.dev_path = dev;
     o.scripts_path = scripts;
     o.verbose = !quiet;

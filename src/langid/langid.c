@@ -29,6 +29,8 @@ struct xl_langid {
     uint32_t *slots;          /* hash index: feature + 1, 0 = empty */
     uint32_t slot_mask;
     uint8_t script_index[XL_SC_COUNT]; /* xl_uc_script -> model script column (n_scripts = other) */
+    int16_t *residual; /* [n_features][n_classes] perceptron steps not yet a whole quantum (training only) */
+    unsigned steps_per_quantum;
 };
 
 struct xl_langid_ws {
@@ -179,6 +181,7 @@ void xl_langid_tag_language(const char *tag, char base[XL_LANGID_NAME_LEN])
 void xl_langid_free(xl_langid *m)
 {
     if (!m) return;
+    free(m->residual);
     free(m->classes);
     free(m->langs);
     free(m->class_lang);
@@ -525,6 +528,82 @@ int xl_langid_scores(const xl_langid *m, xl_langid_ws *ws, const char *text, siz
     for (uint32_t c = 0; c < m->n_classes; c++)
         if (cs[c] > scores[m->class_lang[c]]) scores[m->class_lang[c]] = cs[c];
     *n_letters = ws->units.n_letters;
+    return 0;
+}
+
+size_t xl_langid_n_classes(const xl_langid *m) { return m->n_classes; }
+
+int xl_langid_class_index(const xl_langid *m, const char *tag)
+{
+    for (uint32_t i = 0; i < m->n_classes; i++)
+        if (strcmp(m->classes[i], tag) == 0) return (int)i;
+    return -1;
+}
+
+const uint8_t *xl_langid_weights(const xl_langid *m) { return m->q; }
+
+typedef struct perceptron_update {
+    xl_langid *m;
+    size_t gold, rival;
+} perceptron_update;
+
+/* One step on weight i: the residual moves by one; a whole quantum's worth moves the weight. */
+static void nudge(xl_langid *m, size_t i, int dir)
+{
+    int r = m->residual[i] + dir, k = (int)m->steps_per_quantum;
+    if (r >= k) {
+        if (m->q[i] < 255) m->q[i]++;
+        r = 0;
+    } else if (r <= -k) {
+        if (m->q[i] > 0) m->q[i]--;
+        r = 0;
+    }
+    m->residual[i] = (int16_t)r;
+}
+
+static void update_feature(uint32_t key, void *ctx)
+{
+    perceptron_update *u = ctx;
+    xl_langid *m = u->m;
+    for (uint32_t s = key & m->slot_mask;; s = (s + 1) & m->slot_mask) {
+        uint32_t v = m->slots[s];
+        if (v == 0) return;
+        if (m->keys[v - 1] == key) {
+            size_t row = (size_t)(v - 1) * m->n_classes;
+            nudge(m, row + u->gold, 1);
+            nudge(m, row + u->rival, -1);
+            return;
+        }
+    }
+}
+
+int xl_langid_perceptron_step(xl_langid *m, xl_langid_ws *ws, const char *text, size_t len, size_t gold_class,
+                              double margin, unsigned steps_per_quantum, double skip_per_letter, bool *updated,
+                              xl_error *err)
+{
+    *updated = false;
+    if (gold_class >= m->n_classes) return xl_fail(err, XL_ERR_USAGE, "perceptron step: class %zu of %u", gold_class,
+                                                   m->n_classes);
+    if (steps_per_quantum < 1 || steps_per_quantum > 10000)
+        return xl_fail(err, XL_ERR_USAGE, "perceptron step: %u steps per quantum", steps_per_quantum);
+    if (!m->residual) {
+        m->residual = xl_calloc((size_t)m->n_features * m->n_classes, sizeof *m->residual, err);
+        if (!m->residual) return -1;
+    }
+    m->steps_per_quantum = steps_per_quantum;
+    size_t n_letters;
+    if (xl_langid_scores(m, ws, text, len, ws->scores, &n_letters, err) < 0) return -1;
+    if (n_letters == 0) return 0;
+    const double *cs = ws->class_scores;
+    size_t rival = m->n_classes;
+    for (uint32_t c = 0; c < m->n_classes; c++)
+        if (m->class_lang[c] != m->class_lang[gold_class] && (rival == m->n_classes || cs[c] > cs[rival])) rival = c;
+    if (rival == m->n_classes || cs[gold_class] - cs[rival] > margin) return 0;
+    /* a line the model gives to another language by far is more likely mislabelled than hard */
+    if (skip_per_letter > 0 && cs[gold_class] - cs[rival] < -skip_per_letter * (double)n_letters) return 0;
+    perceptron_update u = {m, gold_class, rival};
+    xl_langid_each_ngram(&ws->units, m->max_order, update_feature, &u);
+    *updated = true;
     return 0;
 }
 

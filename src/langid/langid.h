@@ -143,6 +143,11 @@ typedef struct xl_langid_train_options {
     bool neighbour_features; /* also rank each language's candidates against its closest other language
                               * (max instead of mean in the KL term) and take the two rankings in turn */
     size_t max_chars_per_lang; /* training code points kept per language (0 = all) */
+    unsigned refine_epochs;  /* passes of the discriminative refinement (0 = pure naive Bayes) */
+    size_t refine_lines;     /* training lines per class kept for the refinement (default 2000) */
+    double refine_margin;    /* update while the true class leads the best other language by <= this (nats) */
+    unsigned refine_steps_per_quantum; /* perceptron steps that move a weight by one quantum (default 1) */
+    double refine_skip_per_letter; /* skip lines whose class trails by more than this many nats per letter (0 = none) */
     const char *scripts_path;  /* optional "lang<TAB>Script,Script" file: allowed scripts */
     const char *dev_path;      /* optional held-out "lang<TAB>text" for the temperatures */
     bool verbose;            /* progress on the log callback */
@@ -151,6 +156,22 @@ typedef struct xl_langid_train_options {
 } xl_langid_train_options;
 
 void xl_langid_train_defaults(xl_langid_train_options *o);
+
+/* Training support: the rows ("classes") of a model and a perceptron step on its quantised table.
+ * xl_langid_perceptron_step scores text; when the class gold_class (0..n_classes) does not lead every
+ * class of another language by more than margin (nats), it moves gold_class's weight up and the best
+ * rival's down by 1/steps_per_quantum of a quantum for every occurrence of a model n-gram in the text
+ * (a per-weight residual keeps the fractions; weights clamped to 0..255; Collins 2002 perceptron on
+ * the naive Bayes weights, learning rate 1/steps_per_quantum) and sets *updated.  With skip_per_letter
+ * > 0, a text whose class trails by more than skip_per_letter nats per letter is left alone (likely a
+ * wrong label: the corpus labels are the catalogues', untranslated strings included).  Returns 0 or -1. */
+size_t xl_langid_n_classes(const xl_langid *model);
+int xl_langid_class_index(const xl_langid *model, const char *tag);
+int xl_langid_perceptron_step(xl_langid *model, xl_langid_ws *ws, const char *text, size_t len, size_t gold_class,
+                              double margin, unsigned steps_per_quantum, double skip_per_letter, bool *updated,
+                              xl_error *err);
+/* The quantised table, [n_features][n_classes], as in the file. */
+const uint8_t *xl_langid_weights(const xl_langid *model);
 /* Train from train_path and write the model to out_path. */
 int xl_langid_train(const char *train_path, const char *out_path, const xl_langid_train_options *o, xl_error *err);
 

@@ -23,6 +23,9 @@ void xl_langid_train_defaults(xl_langid_train_options *o)
     o->mu = 400;
     o->lambda = 0.03;
     o->script_weight = 1.0;
+    o->refine_lines = 2000;
+    o->refine_margin = 1.0;
+    o->refine_steps_per_quantum = 1;
 }
 
 static void logf_(const xl_langid_train_options *o, const char *fmt, ...)
@@ -89,6 +92,12 @@ static void counts_free(counts *t)
 }
 
 /* ------------------------------------------------------------------------ */
+typedef struct refine_line {
+    uint32_t hash;
+    uint32_t len;
+    char *text;
+} refine_line;
+
 typedef struct lang_data {
     char tag[XL_LANGID_NAME_LEN];
     counts ngrams;
@@ -98,6 +107,11 @@ typedef struct lang_data {
     uint64_t *script_letters; /* [XL_SC_COUNT] */
     bool has_allowed;
     bool *allowed;       /* [XL_SC_COUNT] */
+    /* lines kept for the refinement: the refine_lines with the smallest hashes (a seeded-free,
+     * order-independent sample), buffer of up to 2 refine_lines before pruning */
+    struct refine_line *refine;
+    size_t n_refine, cap_refine;
+    uint32_t refine_limit; /* lines hashing at or above this are not kept */
 } lang_data;
 
 typedef struct trainer {
@@ -132,6 +146,7 @@ static int find_or_add_lang(trainer *t, const char *tag, size_t len, bool create
     memcpy(l->tag, tag, len);
     l->script_letters = xl_calloc(XL_SC_COUNT, sizeof *l->script_letters, err);
     l->allowed = xl_calloc(XL_SC_COUNT, sizeof *l->allowed, err);
+    l->refine_limit = UINT32_MAX;
     if (!l->script_letters || !l->allowed) {
         free(l->script_letters);
         free(l->allowed);
@@ -146,6 +161,8 @@ static void free_langs(trainer *t)
         counts_free(&t->langs[i].ngrams);
         free(t->langs[i].script_letters);
         free(t->langs[i].allowed);
+        for (size_t j = 0; j < t->langs[i].n_refine; j++) free(t->langs[i].refine[j].text);
+        free(t->langs[i].refine);
     }
     free(t->langs);
     t->langs = NULL;
@@ -266,6 +283,42 @@ static int read_scripts(trainer *t, const char *path, xl_error *err)
     return rc < 0 ? -1 : 0;
 }
 
+static int cmp_refine(const void *a, const void *b)
+{
+    const refine_line *x = a, *y = b;
+    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return memcmp(x->text, y->text, x->len);
+}
+
+/* Keep the `keep` lines of a language with the smallest FNV-1a hashes (ties by text): the same sample
+ * whatever the order of the training file. */
+static void prune_refine(lang_data *l, size_t keep)
+{
+    qsort(l->refine, l->n_refine, sizeof *l->refine, cmp_refine);
+    if (l->n_refine <= keep) return;
+    for (size_t j = keep; j < l->n_refine; j++) free(l->refine[j].text);
+    l->n_refine = keep;
+    l->refine_limit = l->refine[keep - 1].hash;
+}
+
+static int keep_refine_line(lang_data *l, const char *text, size_t len, size_t keep, xl_error *err)
+{
+    if (keep == 0 || len > UINT32_MAX) return 0;
+    uint32_t h = xl_fnv1a32(text, len);
+    if (h > l->refine_limit) return 0;
+    if (l->n_refine == 2 * keep) prune_refine(l, keep);
+    if (h > l->refine_limit) return 0;
+    refine_line *p = xl_array_reserve(l->refine, &l->cap_refine, l->n_refine + 1, 256, err);
+    if (!p) return -1;
+    l->refine = p;
+    char *c = xl_malloc(len ? len : 1, err);
+    if (!c) return -1;
+    memcpy(c, text, len);
+    l->refine[l->n_refine++] = (refine_line){h, (uint32_t)len, c};
+    return 0;
+}
+
 static int read_training(trainer *t, const char *path, xl_error *err)
 {
     xl_lines r;
@@ -321,6 +374,11 @@ static int read_training(trainer *t, const char *path, xl_error *err)
         for (size_t i = 0; i < u.len; i++) l->n_tokens -= u.cps[i] == ' '; /* lone " " unigrams are skipped */
         l->n_chars += u.n_letters;
         l->n_lines++;
+        if (t->o->refine_epochs &&
+            keep_refine_line(l, text, (size_t)(line + len - text), t->o->refine_lines, err) < 0) {
+            rc = -1;
+            break;
+        }
         if (++total % 200000 == 0) logf_(t->o, "read %llu lines", (unsigned long long)total);
     }
     xl_langid_units_free(&u);
@@ -687,6 +745,57 @@ static int build_image(trainer *t, const uint32_t *keys, size_t F, image *img, x
 }
 
 /* ------------------------------------------------------------------------ */
+/* Discriminative refinement: a perceptron (Collins 2002) on the quantised naive Bayes table, over a
+ * sample of the training lines of every class, taken round robin over the classes (the same number of
+ * steps for every class in turn, so that no class's updates come in one block).  Neighbouring languages
+ * share most frequent n-grams; naive Bayes weighs them by frequency, the perceptron moves weight to the
+ * n-grams that separate the lines it gets wrong (or right by less than the margin). */
+static int refine(trainer *t, image *img, size_t F, xl_error *err)
+{
+    const xl_langid_train_options *o = t->o;
+    xl_langid *m = NULL;
+    if (xl_langid_load_memory(img->data, img->size, "trained model", &m, err) < 0) return -1;
+    xl_langid_ws *ws = xl_langid_ws_new(m, err);
+    size_t L = t->n_langs, max_n = 0;
+    int *cls = xl_malloc(L * sizeof *cls, err);
+    int rc = -1;
+    if (!ws || !cls) goto done;
+    for (size_t l = 0; l < L; l++) {
+        prune_refine(&t->langs[l], o->refine_lines);
+        cls[l] = xl_langid_class_index(m, t->langs[l].tag);
+        if (cls[l] < 0) {
+            xl_fail(err, XL_ERR_GENERIC, "langid-train: class '%s' missing from the model", t->langs[l].tag);
+            goto done;
+        }
+        if (t->langs[l].n_refine > max_n) max_n = t->langs[l].n_refine;
+    }
+    for (unsigned e = 0; e < o->refine_epochs; e++) {
+        size_t steps = 0, updates = 0;
+        for (size_t j = 0; j < max_n; j++)
+            for (size_t l = 0; l < L; l++) {
+                if (j >= t->langs[l].n_refine) continue;
+                const refine_line *r = &t->langs[l].refine[j];
+                bool updated;
+                if (xl_langid_perceptron_step(m, ws, r->text, r->len, (size_t)cls[l], o->refine_margin,
+                                              o->refine_steps_per_quantum, o->refine_skip_per_letter, &updated,
+                                              err) < 0)
+                    goto done;
+                steps++;
+                updates += updated;
+            }
+        logf_(o, "refinement epoch %u: %zu lines, %zu updates", e + 1, steps, updates);
+    }
+    memcpy(img->data + img->size - 4 - F * L, xl_langid_weights(m), F * L);
+    put_u32(img->data + img->size - 4, xl_fnv1a32(img->data, img->size - 4));
+    rc = 0;
+done:
+    free(cls);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Temperature calibration */
 
 typedef struct dev_item {
@@ -866,6 +975,7 @@ int xl_langid_train(const char *train_path, const char *out_path, const xl_langi
     if (select_features(&t, &keys, &F, err) < 0) goto done;
     logf_(&o, "%zu features selected", F);
     if (build_image(&t, keys, F, &img, err) < 0) goto done;
+    if (o.refine_epochs && refine(&t, &img, F, err) < 0) goto done;
     if (o.dev_path && calibrate(&t, &img, err) < 0) goto done;
     rc = xl_write_file(out_path, img.data, img.size, err);
     if (rc == 0) logf_(&o, "wrote %s (%zu bytes)", out_path, img.size);

@@ -27,6 +27,9 @@
 #             MAKE_DATA_OPTS="--extra-cap 3000000 --core-extra-cap 3000000 --train-chars 1000000
 #                             --core-train-chars 1000000 --domain-classes"
 #             TRAIN_OPTS="--features 44000 --neighbour-features"
+#             third round (docs/langid.md, "Issue 14, third round"), the same plus e.g.
+#             TRAIN_OPTS="--features 44000 --neighbour-features --refine-epochs 4 --refine-lines 2000
+#                         --refine-margin 2 --refine-steps 16 --refine-skip 0.5"
 # Needs python3 (standard library only).  The franc comparison needs node and
 # `npm install --prefix /tmp/franc franc@6.2.0` (FRANC_DIR); skipped without.
 # Deterministic: the same inputs give a byte-identical model.
