@@ -77,6 +77,56 @@ static int choose_first(xl_dt_dict *d, xl_error *err)
     return 0;
 }
 
+/* Split a dictionary line at its first TAB ("source<TAB>target"), or else after its first word
+ * from byte q on (MUSE "src tgt"); returns true for the MUSE form. */
+static bool split_entry(const char *line, size_t ll, size_t q, const char **src, size_t *sl, const char **tgt,
+                        size_t *tl)
+{
+    const char *tab = memchr(line, '\t', ll);
+    if (tab) {
+        *src = line;
+        *sl = (size_t)(tab - line);
+        *tgt = tab + 1;
+        *tl = ll - *sl - 1;
+        return false;
+    }
+    size_t a = q;
+    while (a < ll && !is_ws(line[a])) a++;
+    *src = line + q;
+    *sl = a - q;
+    *tgt = line + a;
+    *tl = ll - a;
+    return true;
+}
+
+/* Intern key kb and target tb and append the pair (key, target) unless it is already there
+ * (duplicates merged, file order kept); nk = the key's words, for the longest phrase. */
+static int add_pair(xl_dt_dict *d, xl_w2v_words *seen_pairs, const xl_buf *kb, const xl_buf *tb, size_t nk, xl_error *err)
+{
+    int64_t k = xl_w2v_words_intern(&d->keys, kb->data, kb->len, NULL, err);
+    int64_t t = k < 0 ? -1 : xl_w2v_words_intern(&d->targets, tb->data, tb->len, NULL, err);
+    if (t < 0) return -1;
+    char pk[48];
+    int pkl = snprintf(pk, sizeof pk, "%lld:%lld", (long long)k, (long long)t);
+    bool added;
+    if (xl_w2v_words_intern(seen_pairs, pk, (size_t)pkl, &added, err) < 0) return -1;
+    if (!added) return 0;
+    if (nk > d->max_phrase) d->max_phrase = nk;
+    if (d->n_pairs == d->cap_pairs) {
+        size_t cap = d->cap_pairs ? d->cap_pairs * 2 : 1024;
+        uint32_t *a = xl_realloc(d->pair_key, cap, sizeof *a, err);
+        if (!a) return -1;
+        d->pair_key = a;
+        uint32_t *b = xl_realloc(d->pair_tgt, cap, sizeof *b, err);
+        if (!b) return -1;
+        d->pair_tgt = b;
+        d->cap_pairs = cap;
+    }
+    d->pair_key[d->n_pairs] = (uint32_t)k;
+    d->pair_tgt[d->n_pairs++] = (uint32_t)t;
+    return 0;
+}
+
 int xl_dt_dict_load_memory(const char *data, size_t len, const char *name, bool lowercase, xl_dt_dict **out, xl_error *err)
 {
     xl_dt_dict *d = xl_calloc(1, sizeof *d, err);
@@ -103,19 +153,7 @@ int xl_dt_dict_load_memory(const char *data, size_t len, const char *name, bool 
         if (q == ll) continue;
         const char *src, *tgt;
         size_t sl, tl;
-        const char *tab = memchr(line, '\t', ll);
-        if (tab) {
-            src = line;
-            sl = (size_t)(tab - line);
-            tgt = tab + 1;
-            tl = ll - sl - 1;
-        } else {
-            size_t a = q;
-            while (a < ll && !is_ws(line[a])) a++;
-            src = line + q;
-            sl = a - q;
-            tgt = line + a;
-            tl = ll - a;
+        if (split_entry(line, ll, q, &src, &sl, &tgt, &tl)) {
             /* MUSE: exactly two words */
             size_t b = 0, words = 0;
             while (b < tl) {
@@ -143,40 +181,10 @@ int xl_dt_dict_load_memory(const char *data, size_t len, const char *name, bool 
             rc = xl_fail(err, XL_ERR_FORMAT, "%s:%zu: empty source or target", name, lineno);
             break;
         }
-        int64_t k = xl_w2v_words_intern(&d->keys, kb.data, kb.len, NULL, err);
-        int64_t t = k < 0 ? -1 : xl_w2v_words_intern(&d->targets, tb.data, tb.len, NULL, err);
-        if (t < 0) {
+        if (add_pair(d, &seen_pairs, &kb, &tb, nk, err) < 0) {
             rc = -1;
             break;
         }
-        /* merge duplicate (key, target) pairs */
-        char pk[32];
-        int pkl = snprintf(pk, sizeof pk, "%lld:%lld", (long long)k, (long long)t);
-        bool added;
-        if (xl_w2v_words_intern(&seen_pairs, pk, (size_t)pkl, &added, err) < 0) {
-            rc = -1;
-            break;
-        }
-        if (!added) continue;
-        if (nk > d->max_phrase) d->max_phrase = nk;
-        if (d->n_pairs == d->cap_pairs) {
-            size_t cap = d->cap_pairs ? d->cap_pairs * 2 : 1024;
-            uint32_t *a = xl_realloc(d->pair_key, cap, sizeof *a, err);
-            if (!a) {
-                rc = -1;
-                break;
-            }
-            d->pair_key = a;
-            uint32_t *b = xl_realloc(d->pair_tgt, cap, sizeof *b, err);
-            if (!b) {
-                rc = -1;
-                break;
-            }
-            d->pair_tgt = b;
-            d->cap_pairs = cap;
-        }
-        d->pair_key[d->n_pairs] = (uint32_t)k;
-        d->pair_tgt[d->n_pairs++] = (uint32_t)t;
     }
     xl_buf_free(&kb);
     xl_buf_free(&tb);
@@ -495,20 +503,7 @@ int xl_dt_dict_load_codeswitch_memory(const char *data, size_t len, const char *
         }
         const char *src, *tgt;
         size_t sl, tl;
-        const char *tab = memchr(line, '\t', ll);
-        if (tab) {
-            src = line;
-            sl = (size_t)(tab - line);
-            tgt = tab + 1;
-            tl = ll - sl - 1;
-        } else {
-            size_t a = q;
-            while (a < ll && !is_ws(line[a])) a++;
-            src = line + q;
-            sl = a - q;
-            tgt = line + a;
-            tl = ll - a;
-        }
+        (void)split_entry(line, ll, q, &src, &sl, &tgt, &tl);
         int fail;
         size_t nt = normalise_phrase(tgt, tl, false, &tb, err, &fail);
         if (fail) {
@@ -531,39 +526,10 @@ int xl_dt_dict_load_codeswitch_memory(const char *data, size_t len, const char *
             n_skipped++;
             continue;
         }
-        int64_t k = xl_w2v_words_intern(&d->keys, kb.data, kb.len, NULL, err);
-        int64_t t = k < 0 ? -1 : xl_w2v_words_intern(&d->targets, tb.data, tb.len, NULL, err);
-        if (t < 0) {
+        if (add_pair(d, &seen_pairs, &kb, &tb, nk, err) < 0) {
             rc = -1;
             break;
         }
-        char pk[48];
-        int pkl = snprintf(pk, sizeof pk, "%lld:%lld", (long long)k, (long long)t);
-        bool added;
-        if (xl_w2v_words_intern(&seen_pairs, pk, (size_t)pkl, &added, err) < 0) {
-            rc = -1;
-            break;
-        }
-        if (!added) continue;
-        if (nk > d->max_phrase) d->max_phrase = nk;
-        if (d->n_pairs == d->cap_pairs) {
-            size_t cap = d->cap_pairs ? d->cap_pairs * 2 : 1024;
-            uint32_t *a = xl_realloc(d->pair_key, cap, sizeof *a, err);
-            if (!a) {
-                rc = -1;
-                break;
-            }
-            d->pair_key = a;
-            uint32_t *b = xl_realloc(d->pair_tgt, cap, sizeof *b, err);
-            if (!b) {
-                rc = -1;
-                break;
-            }
-            d->pair_tgt = b;
-            d->cap_pairs = cap;
-        }
-        d->pair_key[d->n_pairs] = (uint32_t)k;
-        d->pair_tgt[d->n_pairs++] = (uint32_t)t;
     }
     xl_buf_free(&kb);
     xl_buf_free(&tb);
