@@ -252,6 +252,70 @@ static void test_itemknn_by_hand(void **state)
     xl_interactions_free(&x);
 }
 
+/* The popularity prior (--pop-prior C, issue 17): score = (1 - w_u) z(s) + w_u z(pop),
+ * w_u = C / (C + n_u).  Users' items: u0 {0,1}, u1 {0,1}, u2 {0,2}, u3 {3}; popularity
+ * (3, 2, 1, 1), z(pop) = (1.50755672, 0.30151134, -0.90453403, -0.90453403) (mean 1.75, sd
+ * sqrt(0.6875)).  item-kNN, shrink 0: s01 = 2/sqrt6, s02 = 1/sqrt3, s12 = 0, item 3 no neighbour.
+ *   u2 (n = 2), C = 1, w = 1/3: s = (1/sqrt3, 2/sqrt6, 1/sqrt3, 0), (2/3) z(s) + (1/3) z(pop) =
+ *     (0.68990867, 0.81791182, -0.11412159, -1.3936989)
+ *   u3 (n = 1), C = 1, w = 1/2: s = 0 (z = 0), so 0.5 z(pop)
+ * ALS and BPR take the same blend; a huge C ranks every user as popularity does. */
+static void test_pop_prior(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {2, 0}, {2, 2}, {3, 3}};
+    for (size_t e = 0; e < 7; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 4, 4);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    assert_close(p.pop_prior, 0, 0); /* off by default */
+    p.knn_shrink = 0;
+    p.pop_prior = 1;
+    p.threads = 1;
+    p.factors = 2;
+    p.als_iters = 3;
+    p.bpr_epochs = 5;
+    xl_error err;
+    xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    assert_non_null(m);
+    float s[4];
+    const double want2[4] = {0.68990867, 0.81791182, -0.11412159, -1.3936989};
+    const double want3[4] = {0.75377836, 0.15075567, -0.45226702, -0.45226702};
+    xl_rec_score(m, 2, s, NULL);
+    for (size_t j = 0; j < 4; j++) assert_close(s[j], want2[j], 1e-6);
+    xl_rec_score(m, 3, s, NULL);
+    for (size_t j = 0; j < 4; j++) assert_close(s[j], want3[j], 1e-6);
+    /* top-K reports the same blended scores: u3's unseen items 0, 1, 2 in popularity order */
+    uint32_t it[4 * 3];
+    float sc[4 * 3];
+    assert_int_equal(xl_rec_topk(m, &R, NULL, 4, 3, 1, it, sc, &err), 0);
+    assert_int_equal(it[9], 0);
+    assert_int_equal(it[10], 1);
+    assert_int_equal(it[11], 2);
+    assert_close(sc[9], want3[0], 1e-6);
+    assert_close(sc[3 * 2], want2[1], 1e-6); /* u2: item 1 first */
+    xl_rec_free(m);
+    /* C huge: w_u = 1 to float precision, every model lists as popularity does */
+    p.pop_prior = 1e9;
+    xl_rec_model *pop = xl_rec_fit(XL_REC_POPULARITY, &p, &R, NULL, &err);
+    uint32_t want[4 * 3];
+    assert_int_equal(xl_rec_topk(pop, &R, NULL, 4, 3, 1, want, sc, &err), 0);
+    const xl_rec_kind kinds[] = {XL_REC_ITEMKNN, XL_REC_ALS, XL_REC_BPR};
+    for (size_t q = 0; q < 3; q++) {
+        m = xl_rec_fit(kinds[q], &p, &R, NULL, &err);
+        assert_non_null(m);
+        assert_int_equal(xl_rec_topk(m, &R, NULL, 4, 3, 2, it, sc, &err), 0);
+        assert_memory_equal(it, want, sizeof want);
+        xl_rec_free(m);
+    }
+    xl_rec_free(pop);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
 /* Similar items by hand.  Users' items: u0 {0,1}, u1 {0,1,2}, u2 {1,2}, u3 {0,3}; columns
  * U_0 = {u0,u1,u3}, U_1 = {u0,u1,u2}, U_2 = {u1,u2}, U_3 = {u3}.  item-kNN, shrink 0:
  *   s_01 = 2/(sqrt3 sqrt3) = 2/3, s_03 = 1/sqrt3, s_02 = 1/(sqrt3 sqrt2) = 1/sqrt6
@@ -533,7 +597,11 @@ static void test_topk_matches_sort_and_repeatable(void **state)
     p.als_iters = 3;
     p.hybrid_cf = XL_REC_BPR;
     const size_t K = 7;
-    for (int kind = 0; kind < XL_REC_N_KINDS; kind++) {
+    /* every model, then every model again with the popularity prior (itemknn, als and bpr
+     * use it; the hybrid through its BPR part) */
+    for (int pass = 0; pass < 2 * XL_REC_N_KINDS; pass++) {
+        int kind = pass % XL_REC_N_KINDS;
+        p.pop_prior = pass < XL_REC_N_KINDS ? 0.0 : 2.0;
         xl_rec_model *m = xl_rec_fit((xl_rec_kind)kind, &p, &R, &iv, &err);
         assert_non_null(m);
         uint32_t *it1 = malloc(60 * K * sizeof *it1), *it2 = malloc(60 * K * sizeof *it2);
@@ -554,6 +622,9 @@ static void test_topk_matches_sort_and_repeatable(void **state)
                     if (best < 0 || scores[j] > scores[best]) best = j;
                 }
                 assert_int_equal(it1[u * K + t], (uint32_t)best);
+                /* the listed score is the one-user score bit for bit (the hybrid and linear
+                 * models score blocks of users in top-K) */
+                assert_true(sc1[u * K + t] == scores[best]);
                 used[best] = 1;
             }
         }
@@ -921,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_cosbias_stationary),
         cmocka_unit_test(test_popularity_topk),
         cmocka_unit_test(test_itemknn_by_hand),
+        cmocka_unit_test(test_pop_prior),
         cmocka_unit_test(test_similar_items),
         cmocka_unit_test(test_no_history_ranks_by_popularity),
         cmocka_unit_test(test_default_factors),

@@ -37,6 +37,9 @@
  *                    docs/recommender.md for the derivation
  *       hybrid       alpha * z(cf score) + (1 - alpha) * z(content score),
  *                    z = per-user standardisation over all items
+ *   - pop_prior > 0 (itemknn, als, bpr): the score is shrunk toward popularity by
+ *     the user's history size, (1 - w_u) z(score) + w_u z(popularity),
+ *     w_u = pop_prior / (pop_prior + n_u)
  */
 #ifndef XL_REC_MODEL_H
 #define XL_REC_MODEL_H
@@ -82,6 +85,11 @@ typedef struct xl_rec_params {
     /* item-kNN */
     int knn_neighbors;
     double knn_shrink;
+    /* popularity prior of the collaborative ranking models (itemknn, als, bpr; docs/recommender.md
+     * "Popularity prior"): score = (1 - w_u) z(model score) + w_u z(training users per item),
+     * w_u = pop_prior / (pop_prior + n_u), n_u = the user's training items, z = per-user
+     * standardisation over all items; 0 = off (the model alone), a large value = popularity */
+    double pop_prior;
     /* baseline (mu + b_u + b_i) */
     double bias_reg_user, bias_reg_item; /* Surprise BaselineOnly: 15, 10 */
     int bias_epochs;                     /* 10 */
@@ -191,7 +199,7 @@ xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_er
  * A loaded model owns copies of everything, item vectors included, and scores exactly
  * as the saved one: save -> load -> top-K gives the same lists bit for bit. */
 #define XL_REC_FILE_MAGIC "XLRECREC"
-#define XL_REC_FILE_VERSION 1u
+#define XL_REC_FILE_VERSION 2u /* 2: params end with pop_prior; version 1 files are still read */
 #define XL_REC_FILE_MAX_ID 4096u
 /* users/items: the ids of rows/columns 0..n-1 (n must match the model). */
 int xl_rec_save(const xl_rec_model *m, const xl_idmap *users, const xl_idmap *items, const char *path, xl_error *err);
