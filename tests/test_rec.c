@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xl_bytes.h"
 #include "xl_eval.h"
+#include "xl_idmap.h"
+#include "xl_io.h"
 #include "xl_rec_data.h"
 #include "xl_rec_model.h"
 #include "xl_rng.h"
@@ -312,6 +315,91 @@ static void test_pop_prior(void **state)
         xl_rec_free(m);
     }
     xl_rec_free(pop);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* Model files: format version 2 stores the popularity prior (the last f64 of the params), and a
+ * version 1 file (the same bytes without it) still loads, as pop_prior 0.  Layout
+ * (src/rec/xl_rec_file.c): 40-byte header; u32 n_users, u32 n_items; ids (u32 length + bytes);
+ * u32 kind, u64 f, f64 mu, f64 alpha, u64 seed, 10 x u64, then the f64 params, pop_prior 17th. */
+static void test_model_file_pop_prior(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 2}};
+    for (size_t e = 0; e < 4; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 2, 3);
+    xl_error err;
+    xl_idmap users, items;
+    xl_idmap_init(&users);
+    xl_idmap_init(&items);
+    const char *const names[] = {"u0", "u1", "a", "b", "c"};
+    for (size_t q = 0; q < 5; q++)
+        assert_true(xl_idmap_intern(q < 2 ? &users : &items, names[q], strlen(names[q]), NULL, &err) >= 0);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.pop_prior = 2.5;
+    p.threads = 1;
+    xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    assert_non_null(m);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", xl_test_tmp_path("pp.xlrec"));
+    assert_int_equal(xl_rec_save(m, &users, &items, path, &err), 0);
+    char *data;
+    size_t len;
+    assert_int_equal(xl_read_file(path, 1 << 20, &data, &len, &err), 0);
+    remove(path);
+    unsigned char *b = (unsigned char *)data;
+    assert_int_equal(xl_le_u32(b + 8), 2);
+    const size_t ids = 2 * (4 + 2) + 3 * (4 + 1);
+    const size_t at = 40 + 8 + ids + 4 + 8 + 8 + 8 + 8 + 10 * 8 + 16 * 8; /* pop_prior */
+    assert_close(xl_le_f64(b + at), 2.5, 0);
+    xl_rec_model *l = NULL;
+    xl_idmap lu, li;
+    xl_idmap_init(&lu);
+    xl_idmap_init(&li);
+    float s1[3], s2[3];
+    assert_int_equal(xl_rec_load_model_memory(data, len, "v2", &l, &lu, &li, &err), 0);
+    xl_rec_score(m, 1, s1, NULL);
+    xl_rec_score(l, 1, s2, NULL);
+    assert_memory_equal(s1, s2, sizeof s1); /* the prior came back */
+    xl_rec_free(l);
+    xl_idmap_free(&lu);
+    xl_idmap_free(&li);
+    /* the version 1 form: drop the 8 bytes, fix version, payload size and checksum */
+    memmove(b + at, b + at + 8, len - at - 8);
+    len -= 8;
+    xl_le_put_u32(b + 8, 1);
+    xl_le_put_u64(b + 24, len - 40);
+    xl_le_put_u64(b + 32, xl_fnv1a64(b + 40, len - 40));
+    xl_idmap_init(&lu);
+    xl_idmap_init(&li);
+    assert_int_equal(xl_rec_load_model_memory(data, len, "v1", &l, &lu, &li, &err), 0);
+    xl_rec_model *m0 = NULL;
+    p.pop_prior = 0;
+    m0 = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    xl_rec_score(m0, 1, s1, NULL);
+    xl_rec_score(l, 1, s2, NULL);
+    assert_memory_equal(s1, s2, sizeof s1); /* read as pop_prior 0 */
+    xl_rec_free(l);
+    xl_rec_free(m0);
+    xl_idmap_free(&lu);
+    xl_idmap_free(&li);
+    /* a version beyond this reader's: refused with the range it reads */
+    xl_le_put_u32(b + 8, 3);
+    xl_idmap_init(&lu);
+    xl_idmap_init(&li);
+    assert_int_equal(xl_rec_load_model_memory(data, len, "v3", &l, &lu, &li, &err), -1);
+    assert_non_null(strstr(err.msg, "reads versions 1 to 2"));
+    xl_idmap_free(&lu);
+    xl_idmap_free(&li);
+    free(data);
+    xl_rec_free(m);
+    xl_idmap_free(&users);
+    xl_idmap_free(&items);
     xl_csr_free(&R);
     xl_interactions_free(&x);
 }
@@ -993,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_popularity_topk),
         cmocka_unit_test(test_itemknn_by_hand),
         cmocka_unit_test(test_pop_prior),
+        cmocka_unit_test(test_model_file_pop_prior),
         cmocka_unit_test(test_similar_items),
         cmocka_unit_test(test_no_history_ranks_by_popularity),
         cmocka_unit_test(test_default_factors),
