@@ -239,6 +239,7 @@ static void test_itemknn_by_hand(void **state)
     xl_rec_params p;
     xl_rec_params_default(&p);
     p.knn_shrink = 1;
+    p.pop_prior = 0; /* the raw neighbour sums (the default prior: test_pop_prior) */
     xl_error err;
     xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
     assert_non_null(m);
@@ -274,15 +275,19 @@ static void test_pop_prior(void **state)
     build(&R, &x, 4, 4);
     xl_rec_params p;
     xl_rec_params_default(&p);
-    assert_close(p.pop_prior, 0, 0); /* off by default */
+    /* the default: each model's own, item-kNN 1 (docs/recommender.md "Popularity prior") */
+    assert_close(p.pop_prior, -1, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_ITEMKNN), 1, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_ALS), 0, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_BPR), 0, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_POPULARITY), 0, 0);
     p.knn_shrink = 0;
-    p.pop_prior = 1;
     p.threads = 1;
     p.factors = 2;
     p.als_iters = 3;
     p.bpr_epochs = 5;
     xl_error err;
-    xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err); /* C = 1 by default */
     assert_non_null(m);
     float s[4];
     const double want2[4] = {0.68990867, 0.81791182, -0.11412159, -1.3936989};

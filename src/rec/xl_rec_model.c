@@ -52,6 +52,7 @@ void xl_rec_params_default(xl_rec_params *p)
     p->als_iters = 15;
     p->knn_neighbors = 100;
     p->knn_shrink = 100.0; /* measured, docs/recommender.md "Measured defaults": best on ml, kmrd and bx */
+    p->pop_prior = -1.0;   /* per model: xl_rec_default_pop_prior */
     p->bias_reg_user = 15.0;
     p->bias_reg_item = 10.0;
     p->bias_epochs = 10;
@@ -65,6 +66,14 @@ void xl_rec_params_default(xl_rec_params *p)
                                     * geometric mean over ml, kmrd and bx */
     p->rating_min = 0.0;
     p->rating_max = 0.0;
+}
+
+double xl_rec_default_pop_prior(xl_rec_kind kind)
+{
+    switch (kind) {
+    case XL_REC_ITEMKNN: return 1.0; /* validation grid, docs/recommender.md "Popularity prior" */
+    default: return 0.0;
+    }
 }
 
 int xl_rec_default_factors(xl_rec_kind kind)
@@ -394,6 +403,8 @@ xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr 
     }
     xl_rec_params resolved = *p; /* factors 0: this model's default */
     if (resolved.factors == 0) resolved.factors = xl_rec_default_factors(kind);
+    /* the popularity prior, negative: the model's own; a hybrid passes it on for its CF part to resolve */
+    if (resolved.pop_prior < 0 && kind != XL_REC_HYBRID) resolved.pop_prior = xl_rec_default_pop_prior(kind);
     p = &resolved;
     if ((kind == XL_REC_ALS || kind == XL_REC_BPR || kind == XL_REC_MF) && (p->factors < 1 || p->factors > 4096)) {
         xl_fail(err, XL_ERR_USAGE, "model %s: factors must be in [1, 4096]", kind_names[kind]);
@@ -405,6 +416,7 @@ xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr 
     m->kind = kind;
     m->p = *p;
     m->p.threads = xl_resolve_threads(p->threads); /* resolved once; the fitters use it as is */
+    if (m->p.pop_prior < 0) m->p.pop_prior = 0; /* a hybrid's own (its CF part holds the resolved one) */
     m->n_users = train->n_rows;
     m->n_items = train->n_cols;
     m->iv = vectors;

@@ -88,7 +88,8 @@ typedef struct xl_rec_params {
     /* popularity prior of the collaborative ranking models (itemknn, als, bpr; docs/recommender.md
      * "Popularity prior"): score = (1 - w_u) z(model score) + w_u z(training users per item),
      * w_u = pop_prior / (pop_prior + n_u), n_u = the user's training items, z = per-user
-     * standardisation over all items; 0 = off (the model alone), a large value = popularity */
+     * standardisation over all items; 0 = off (the model alone), a large value = popularity;
+     * negative (the default) = the model's own, xl_rec_default_pop_prior */
     double pop_prior;
     /* baseline (mu + b_u + b_i) */
     double bias_reg_user, bias_reg_item; /* Surprise BaselineOnly: 15, 10 */
@@ -110,6 +111,10 @@ typedef struct xl_rec_params {
  * als 32 and bpr 100 (measured on validation splits of three data sets, docs/recommender.md
  * "ALS and BPR defaults"); 0 for models without factors. */
 int xl_rec_default_factors(xl_rec_kind kind);
+/* The popularity prior C a model uses when params.pop_prior is negative (the default): itemknn 1,
+ * als and bpr 0 (chosen on validation splits of three data sets, docs/recommender.md "Popularity
+ * prior"); 0 for the models that do not take one. */
+double xl_rec_default_pop_prior(xl_rec_kind kind);
 void xl_rec_params_default(xl_rec_params *p);
 const char *xl_rec_kind_name(xl_rec_kind k);
 /* Parse a model name ("popularity", "itemknn", ...); -1 when unknown. */
