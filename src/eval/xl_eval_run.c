@@ -413,15 +413,19 @@ typedef struct {
 
 static int grid_of(xl_rec_kind kind, const grid_dim **dims)
 {
-    static const grid_dim als[] = {{"factors", {16, 32, 64}, 3}, {"als-reg", {1, 10, 100}, 3},
-                                   {"als-alpha", {1, 10, 40}, 3}};
+    static const grid_dim als[] = {{"factors", {16, 32, 64}, 3},
+                                   {"als-reg", {1, 10, 100}, 3},
+                                   {"als-alpha", {1, 10, 40}, 3},
+                                   {"pop-prior", {0, 0.3, 1, 3, 10}, 5}};
     static const grid_dim bpr[] = {{"factors", {16, 32, 64}, 3}, {"bpr-lr", {0.01, 0.05, 0.1}, 3},
                                    {"bpr-reg", {0.001, 0.01, 0.1}, 3}};
-    static const grid_dim knn[] = {{"neighbors", {20, 50, 100, 200, 400}, 5}, {"shrink", {0, 10, 50, 100}, 4}};
+    static const grid_dim knn[] = {{"neighbors", {20, 50, 100, 200, 400}, 5},
+                                   {"shrink", {0, 10, 50, 100}, 4},
+                                   {"pop-prior", {0, 0.3, 1, 3, 10}, 5}};
     switch (kind) {
-    case XL_REC_ALS: *dims = als; return 3;
+    case XL_REC_ALS: *dims = als; return 4;
     case XL_REC_BPR: *dims = bpr; return 3;
-    case XL_REC_ITEMKNN: *dims = knn; return 2;
+    case XL_REC_ITEMKNN: *dims = knn; return 3;
     default: return 0;
     }
 }
@@ -435,6 +439,7 @@ static double *param_slot(xl_rec_params *p, const char *name, int *as_int)
     if (strcmp(name, "bpr-lr") == 0) return &p->bpr_lr;
     if (strcmp(name, "bpr-reg") == 0) return &p->bpr_reg;
     if (strcmp(name, "shrink") == 0) return &p->knn_shrink;
+    if (strcmp(name, "pop-prior") == 0) return &p->pop_prior;
     (void)tmp_i;
     *as_int = 1;
     return NULL;
@@ -468,6 +473,7 @@ static int tune_model(fold_state *fs, val_state *v, xl_rec_kind kind, xl_rec_par
     if (!nd) return 0;
     if (val_prepare(fs, v, err) < 0) return -1;
     if (p->factors == 0) p->factors = xl_rec_default_factors(kind); /* the search starts from the value used */
+    if (p->pop_prior < 0) p->pop_prior = xl_rec_default_pop_prior(kind);
     double best;
     if (val_ndcg(fs, v, kind, p, &best, err) < 0) return -1;
     for (int di = 0; di < nd; di++) {
