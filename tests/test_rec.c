@@ -275,10 +275,10 @@ static void test_pop_prior(void **state)
     build(&R, &x, 4, 4);
     xl_rec_params p;
     xl_rec_params_default(&p);
-    /* the default: each model's own, item-kNN 1 (docs/recommender.md "Popularity prior") */
+    /* the default: each model's own, item-kNN 1, ALS 3 (docs/recommender.md "Fourth round") */
     assert_close(p.pop_prior, -1, 0);
     assert_close(xl_rec_default_pop_prior(XL_REC_ITEMKNN), 1, 0);
-    assert_close(xl_rec_default_pop_prior(XL_REC_ALS), 0, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_ALS), 3, 0);
     assert_close(xl_rec_default_pop_prior(XL_REC_BPR), 0, 0);
     assert_close(xl_rec_default_pop_prior(XL_REC_POPULARITY), 0, 0);
     p.knn_shrink = 0;

@@ -108,7 +108,7 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
         {"shrink", 0, XL_OPT_DOUBLE, &s->shrink, "X", "item-kNN shrinkage", 0, 1e9, NULL},
         {"pop-prior", 0, XL_OPT_DOUBLE, &s->pop_prior, "C",
          "itemknn/als/bpr: blend toward popularity with weight C/(C + user's items); 0 = off, -1 = the model's "
-         "own (itemknn 1, als 0, bpr 0)", -1, 1e9, NULL},
+         "own (itemknn 1, als 3, bpr 0)", -1, 1e9, NULL},
         {"bias-reg-user", 0, XL_OPT_DOUBLE, &s->bias_reg_user, "X", "baseline b_u penalty", 0, 1e9, NULL},
         {"bias-reg-item", 0, XL_OPT_DOUBLE, &s->bias_reg_item, "X", "baseline b_i penalty", 0, 1e9, NULL},
         {"bias-epochs", 0, XL_OPT_INT, &s->bias_epochs, "N", "baseline sweeps", 0, 100000, NULL},

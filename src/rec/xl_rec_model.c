@@ -11,7 +11,8 @@
  *   popularity g_j = number of training users
  *   content  P = unit user profiles, Q = unit item vectors
  *   cosbias  content's P, Q with a_u = b_u, b_j = b_i, d_u = c
- * item-kNN and hybrid score one user at a time.
+ * item-kNN scores one user at a time; the hybrid scores its content part for a block of
+ * users (hybrid_block) and its CF part one user at a time.
  *
  * This file holds what every model shares: parameters, names, the fit / fold-in
  * / scoring dispatch, top-K, similar items and the helpers declared in
@@ -71,7 +72,8 @@ void xl_rec_params_default(xl_rec_params *p)
 double xl_rec_default_pop_prior(xl_rec_kind kind)
 {
     switch (kind) {
-    case XL_REC_ITEMKNN: return 1.0; /* validation grid, docs/recommender.md "Popularity prior" */
+    case XL_REC_ITEMKNN: return 1.0; /* validation grids, docs/recommender.md "Fourth round": the best */
+    case XL_REC_ALS: return 3.0;     /* geometric mean of the ratios to popularity on ml, kmrd and bx */
     default: return 0.0;
     }
 }

@@ -112,8 +112,8 @@ typedef struct xl_rec_params {
  * "ALS and BPR defaults"); 0 for models without factors. */
 int xl_rec_default_factors(xl_rec_kind kind);
 /* The popularity prior C a model uses when params.pop_prior is negative (the default): itemknn 1,
- * als and bpr 0 (chosen on validation splits of three data sets, docs/recommender.md "Popularity
- * prior"); 0 for the models that do not take one. */
+ * als 3, bpr 0 (chosen on validation splits of three data sets, docs/recommender.md "Fourth
+ * round"); 0 for the models that do not take one. */
 double xl_rec_default_pop_prior(xl_rec_kind kind);
 void xl_rec_params_default(xl_rec_params *p);
 const char *xl_rec_kind_name(xl_rec_kind k);
