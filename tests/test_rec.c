@@ -553,6 +553,30 @@ static void test_hybrid_alpha_search(void **state)
     assert_true(ch.alpha >= 0 && ch.alpha <= 1);
     assert_true(ch.ndcg >= ch.ndcg_cf && ch.ndcg >= ch.ndcg_content);
     assert_true(ch.ndcg_cf >= 0 && ch.ndcg_content >= 0);
+    /* the search lists all 11 weights in one pass (xl_rec_hybrid_topk_alphas): each list is bit for
+     * bit the plain top-K at that weight, on 1 and on 3 threads (24 users: blocks of 8 and a
+     * user with no history: user 24 is beyond the model and ranks by popularity) */
+    xl_rec_model *hm = xl_rec_fit(XL_REC_HYBRID, &p, &R, &iv, &err);
+    assert_non_null(hm);
+    double alphas[11];
+    for (int q = 0; q <= 10; q++) alphas[q] = q / 10.0;
+    uint32_t users[25], it_all[11 * 25 * 3], it1[25 * 3];
+    float sc_all[11 * 25 * 3], sc1[25 * 3];
+    for (uint32_t u = 0; u < 25; u++) users[u] = 24 - u;
+    for (int threads = 1; threads <= 3; threads += 2) {
+        assert_int_equal(xl_rec_hybrid_topk_alphas(hm, &R, users, 25, 3, alphas, 11, threads, it_all, sc_all, &err), 0);
+        for (int q = 0; q <= 10; q++) {
+            xl_rec_set_hybrid_alpha(hm, alphas[q]);
+            assert_int_equal(xl_rec_topk(hm, &R, users, 25, 3, 1, it1, sc1, &err), 0);
+            assert_memory_equal(it_all + q * 25 * 3, it1, sizeof it1);
+            assert_memory_equal(sc_all + q * 25 * 3, sc1, sizeof sc1);
+        }
+    }
+    assert_int_equal(xl_rec_hybrid_topk_alphas(hm, &R, users, 25, 3, alphas, 0, 1, it_all, sc_all, &err), 0);
+    xl_rec_model *km = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    assert_int_equal(xl_rec_hybrid_topk_alphas(km, &R, users, 25, 3, alphas, 11, 1, it_all, sc_all, &err), -1);
+    xl_rec_free(km);
+    xl_rec_free(hm);
     xl_csr_free(&R);
     xl_interactions_free(&x);
     /* one interaction per user: nothing to validate on */

@@ -283,7 +283,10 @@ int xl_eval_hybrid_alpha(const xl_csr *train, uint32_t n_users, uint32_t n_items
     if (!vusers) goto out;
     for (uint32_t u = 0; u < n_users; u++)
         if (vtest.ptr[u + 1] > vtest.ptr[u]) vusers[nu++] = u;
-    if (!xl_mul_size(nu ? nu : 1, k, &cells)) {
+    /* the 11 weights' lists at once: both parts are scored once per user (xl_rec_hybrid_topk_alphas) */
+    double alphas[11];
+    for (int step = 0; step <= 10; step++) alphas[step] = step / 10.0;
+    if (!xl_mul_size(nu ? nu : 1, k, &cells) || !xl_mul_size(cells, 11, &cells)) {
         xl_fail(err, XL_ERR_NOMEM, "hybrid weight: %zu users x k %zu", nu, k);
         goto out;
     }
@@ -295,13 +298,13 @@ int xl_eval_hybrid_alpha(const xl_csr *train, uint32_t n_users, uint32_t n_items
     m = xl_rec_fit(XL_REC_HYBRID, &hp, &vtrain, vectors, err);
     if (!m) goto out;
     double best = -1;
+    if (xl_rec_hybrid_topk_alphas(m, &vtrain, vusers, nu, k, alphas, 11, hc->threads, lists, scores, err) < 0) goto out;
     for (int step = 0; step <= 10; step++) {
-        double alpha = step / 10.0;
-        xl_rec_set_hybrid_alpha(m, alpha);
-        if (xl_rec_topk(m, &vtrain, vusers, nu, k, hc->threads, lists, scores, err) < 0) goto out;
+        double alpha = alphas[step];
         xl_rank_accum acc;
         xl_rank_accum_init(&acc);
-        score_lists(lists, vusers, nu, k, &vtest, hc->relevance_threshold, NULL, &acc, rel, gains, NULL);
+        score_lists(lists + (size_t)step * nu * k, vusers, nu, k, &vtest, hc->relevance_threshold, NULL, &acc, rel,
+                    gains, NULL);
         if (!acc.n_users) break; /* no user with a relevant validation item: alpha stays 0.5 */
         xl_rank_metrics mm;
         xl_rank_accum_mean(&acc, &mm);

@@ -730,6 +730,10 @@ typedef struct {
     float *heap_s;   /* per thread k */
     uint32_t *heap_i;
     size_t buf_len;
+    /* hybrid: the CF weights to list for (n_alpha lists per user, list a of user row r at
+     * (a * n_users + r) * k); a plain top-K lists for the model's own alpha */
+    const double *alphas;
+    size_t n_alpha, n_users;
 } topk_ctx;
 
 static void select_topk(const topk_ctx *c, uint32_t user, const float *scores, float *hs, uint32_t *hi,
@@ -756,24 +760,28 @@ static void select_topk(const topk_ctx *c, uint32_t user, const float *scores, f
     xl_rec_heap_drain(hs, hi, hn, os, oi);
 }
 
-/* The hybrid for a block of users (nb <= USER_BLOCK): the content part, a linear model, is scored
- * for the whole block in one pass over the item vectors (score_linear_block reads each item row
- * once per block instead of once per user: the Book-Crossing hybrid, 18k items x 1024 dims, was
- * memory-bound one user at a time), the CF part one user at a time into cf (n_items floats); each
- * row is then exactly xl_rec_hybrid_score's alpha z(CF) + (1 - alpha) z(content), the same
- * operations in the same order, so the lists are bit for bit those of the per-user path. */
-static void hybrid_block(const xl_rec_model *m, const uint32_t *users, size_t nb, float *scores, float *cf)
+/* The hybrid's two parts for a block of users (nb <= USER_BLOCK), each z-scored per user: the
+ * content part, a linear model, for the whole block in one pass over the item vectors
+ * (score_linear_block reads each item row once per block instead of once per user: the
+ * Book-Crossing hybrid, 18k items x 1024 dims, was memory-bound one user at a time) into content
+ * (nb x n_items), the CF part one user at a time into cf (nb x n_items).  hybrid_blend then gives
+ * exactly xl_rec_hybrid_score's alpha z(CF) + (1 - alpha) z(content), the same operations in the
+ * same order, so the lists are bit for bit those of the per-user path. */
+static void hybrid_block(const xl_rec_model *m, const uint32_t *users, size_t nb, float *content, float *cf)
 {
     size_t n = m->n_items;
-    score_linear_block(m->content, users, nb, scores);
-    float a = (float)m->alpha, w = (float)(1.0 - m->alpha);
+    score_linear_block(m->content, users, nb, content);
     for (size_t b = 0; b < nb; b++) {
-        float *s = scores + b * n;
-        xl_rec_score(m->cf, users[b], cf, NULL);
-        xl_rec_zscore(cf, n);
-        xl_rec_zscore(s, n);
-        for (size_t j = 0; j < n; j++) s[j] = a * cf[j] + w * s[j];
+        xl_rec_score(m->cf, users[b], cf + b * n, NULL);
+        xl_rec_zscore(cf + b * n, n);
+        xl_rec_zscore(content + b * n, n);
     }
+}
+
+static void hybrid_blend(double alpha, const float *cf, const float *content, float *out, size_t n)
+{
+    float a = (float)alpha, w = (float)(1.0 - alpha);
+    for (size_t j = 0; j < n; j++) out[j] = a * cf[j] + w * content[j];
 }
 
 static void topk_range(void *vctx, size_t begin, size_t end, int tid)
@@ -789,8 +797,21 @@ static void topk_range(void *vctx, size_t begin, size_t end, int tid)
         size_t nb = (lin || hyb) ? (end - r < USER_BLOCK ? end - r : USER_BLOCK) : 1;
         uint32_t users[USER_BLOCK];
         for (size_t b = 0; b < nb; b++) users[b] = c->users ? c->users[r + b] : (uint32_t)(r + b);
+        if (hyb) { /* content z in buf, CF z after it, one blended row after both */
+            const float *cf = buf + USER_BLOCK * n;
+            float *row = buf + 2 * USER_BLOCK * n;
+            hybrid_block(m, users, nb, buf, buf + USER_BLOCK * n);
+            for (size_t b = 0; b < nb; b++)
+                for (size_t a = 0; a < c->n_alpha; a++) {
+                    if (ranks_by_popularity(m, users[b])) memcpy(row, m->item_users, n * sizeof *row);
+                    else hybrid_blend(c->alphas[a], cf + b * n, buf + b * n, row, n);
+                    size_t o = (a * c->n_users + r + b) * c->k;
+                    select_topk(c, users[b], row, hs, hi, c->out_items + o, c->out_scores + o);
+                }
+            r += nb;
+            continue;
+        }
         if (lin) score_linear_block(m, users, nb, buf);
-        else if (hyb) hybrid_block(m, users, nb, buf, buf + USER_BLOCK * n);
         else xl_rec_score(m, users[0], buf, buf + n);
         if (lin && has_pop_prior(m))
             for (size_t b = 0; b < nb; b++) apply_pop_prior(m, users[b], buf + b * n);
@@ -803,18 +824,19 @@ static void topk_range(void *vctx, size_t begin, size_t end, int tid)
     }
 }
 
-int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
-                int threads, uint32_t *out_items, float *out_scores, xl_error *err)
+static int topk_run(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
+                    const double *alphas, size_t n_alpha, int threads, uint32_t *out_items, float *out_scores,
+                    xl_error *err)
 {
     if (k == 0) return xl_fail(err, XL_ERR_USAGE, "top-k: k must be positive");
     threads = xl_resolve_threads(threads);
     size_t n = m->n_items ? m->n_items : 1;
     size_t buf_len = xl_rec_is_linear(m)            ? USER_BLOCK * n
-                     : m->kind == XL_REC_HYBRID ? USER_BLOCK * n + n /* hybrid_block's scores and cf */
+                     : m->kind == XL_REC_HYBRID ? 2 * USER_BLOCK * n + n /* content z, CF z, one blended row */
                                                 : n + xl_rec_scratch_floats(m);
     size_t total;
     if (!xl_mul_size(buf_len, (size_t)threads, &total)) return xl_fail(err, XL_ERR_LIMIT, "top-k: buffer overflows");
-    topk_ctx c = {m, exclude, users, k, out_items, out_scores, NULL, NULL, NULL, buf_len};
+    topk_ctx c = {m, exclude, users, k, out_items, out_scores, NULL, NULL, NULL, buf_len, alphas, n_alpha, n_users};
     c.buf = xl_malloc(total * sizeof(float), err);
     c.heap_s = xl_malloc((size_t)threads * k * sizeof(float), err);
     c.heap_i = xl_malloc((size_t)threads * k * sizeof(uint32_t), err);
@@ -827,4 +849,19 @@ int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *us
     free(c.heap_s);
     free(c.heap_i);
     return rc;
+}
+
+int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
+                int threads, uint32_t *out_items, float *out_scores, xl_error *err)
+{
+    return topk_run(m, exclude, users, n_users, k, &m->alpha, 1, threads, out_items, out_scores, err);
+}
+
+int xl_rec_hybrid_topk_alphas(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users,
+                              size_t k, const double *alphas, size_t n_alpha, int threads, uint32_t *out_items,
+                              float *out_scores, xl_error *err)
+{
+    if (m->kind != XL_REC_HYBRID) return xl_fail(err, XL_ERR_USAGE, "top-k for several weights: not a hybrid");
+    if (n_alpha == 0) return 0;
+    return topk_run(m, exclude, users, n_users, k, alphas, n_alpha, threads, out_items, out_scores, err);
 }

@@ -150,6 +150,14 @@ double xl_rec_predict(const xl_rec_model *m, uint32_t user, uint32_t item);
 int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
                 int threads, uint32_t *out_items, float *out_scores, xl_error *err);
 
+/* Hybrid only: xl_rec_topk for each CF weight alphas[0..n_alpha) at once, list a of users[j] at
+ * (a * n_users + j) * k of out_items / out_scores (n_alpha x n_users x k); each list is bit for
+ * bit xl_rec_topk's after xl_rec_set_hybrid_alpha(m, alphas[a]).  Both parts are scored once per
+ * user instead of once per weight (the validation search of xl_eval_hybrid_alpha). */
+int xl_rec_hybrid_topk_alphas(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users,
+                              size_t k, const double *alphas, size_t n_alpha, int threads, uint32_t *out_items,
+                              float *out_scores, xl_error *err);
+
 /* Item-to-item similarity ("users who liked X"): sims[0..n_items) for item `item`, higher =
  * more similar, NaN = not listed (the item itself; for itemknn items outside X's fitted
  * neighbour list).  `scratch`: xl_rec_scratch_floats(m) floats.
