@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xl_bytes.h"
 #include "xl_eval.h"
+#include "xl_idmap.h"
+#include "xl_io.h"
 #include "xl_rec_data.h"
 #include "xl_rec_model.h"
 #include "xl_rng.h"
@@ -236,6 +239,7 @@ static void test_itemknn_by_hand(void **state)
     xl_rec_params p;
     xl_rec_params_default(&p);
     p.knn_shrink = 1;
+    p.pop_prior = 0; /* the raw neighbour sums (the default prior: test_pop_prior) */
     xl_error err;
     xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
     assert_non_null(m);
@@ -248,6 +252,159 @@ static void test_itemknn_by_hand(void **state)
     assert_close(s[2], 2.0 / 3.0, 1e-6); /* s02 + s12 */
     assert_close(s[0], 2.0 / 3.0, 1e-6); /* from item 1 */
     xl_rec_free(m);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* The popularity prior (--pop-prior C, issue 17): score = (1 - w_u) z(s) + w_u z(pop),
+ * w_u = C / (C + n_u).  Users' items: u0 {0,1}, u1 {0,1}, u2 {0,2}, u3 {3}; popularity
+ * (3, 2, 1, 1), z(pop) = (1.50755672, 0.30151134, -0.90453403, -0.90453403) (mean 1.75, sd
+ * sqrt(0.6875)).  item-kNN, shrink 0: s01 = 2/sqrt6, s02 = 1/sqrt3, s12 = 0, item 3 no neighbour.
+ *   u2 (n = 2), C = 1, w = 1/3: s = (1/sqrt3, 2/sqrt6, 1/sqrt3, 0), (2/3) z(s) + (1/3) z(pop) =
+ *     (0.68990867, 0.81791182, -0.11412159, -1.3936989)
+ *   u3 (n = 1), C = 1, w = 1/2: s = 0 (z = 0), so 0.5 z(pop)
+ * ALS and BPR take the same blend; a huge C ranks every user as popularity does. */
+static void test_pop_prior(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {2, 0}, {2, 2}, {3, 3}};
+    for (size_t e = 0; e < 7; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 4, 4);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    /* the default: each model's own, item-kNN 1, ALS 3 (docs/recommender.md "Fourth round") */
+    assert_close(p.pop_prior, -1, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_ITEMKNN), 1, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_ALS), 3, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_BPR), 0, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_POPULARITY), 0, 0);
+    p.knn_shrink = 0;
+    p.threads = 1;
+    p.factors = 2;
+    p.als_iters = 3;
+    p.bpr_epochs = 5;
+    xl_error err;
+    xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err); /* C = 1 by default */
+    assert_non_null(m);
+    float s[4];
+    const double want2[4] = {0.68990867, 0.81791182, -0.11412159, -1.3936989};
+    const double want3[4] = {0.75377836, 0.15075567, -0.45226702, -0.45226702};
+    xl_rec_score(m, 2, s, NULL);
+    for (size_t j = 0; j < 4; j++) assert_close(s[j], want2[j], 1e-6);
+    xl_rec_score(m, 3, s, NULL);
+    for (size_t j = 0; j < 4; j++) assert_close(s[j], want3[j], 1e-6);
+    /* top-K reports the same blended scores: u3's unseen items 0, 1, 2 in popularity order */
+    uint32_t it[4 * 3];
+    float sc[4 * 3];
+    assert_int_equal(xl_rec_topk(m, &R, NULL, 4, 3, 1, it, sc, &err), 0);
+    assert_int_equal(it[9], 0);
+    assert_int_equal(it[10], 1);
+    assert_int_equal(it[11], 2);
+    assert_close(sc[9], want3[0], 1e-6);
+    assert_close(sc[3 * 2], want2[1], 1e-6); /* u2: item 1 first */
+    xl_rec_free(m);
+    /* C huge: w_u = 1 to float precision, every model lists as popularity does */
+    p.pop_prior = 1e9;
+    xl_rec_model *pop = xl_rec_fit(XL_REC_POPULARITY, &p, &R, NULL, &err);
+    uint32_t want[4 * 3];
+    assert_int_equal(xl_rec_topk(pop, &R, NULL, 4, 3, 1, want, sc, &err), 0);
+    const xl_rec_kind kinds[] = {XL_REC_ITEMKNN, XL_REC_ALS, XL_REC_BPR};
+    for (size_t q = 0; q < 3; q++) {
+        m = xl_rec_fit(kinds[q], &p, &R, NULL, &err);
+        assert_non_null(m);
+        assert_int_equal(xl_rec_topk(m, &R, NULL, 4, 3, 2, it, sc, &err), 0);
+        assert_memory_equal(it, want, sizeof want);
+        xl_rec_free(m);
+    }
+    xl_rec_free(pop);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* Model files: format version 2 stores the popularity prior (the last f64 of the params), and a
+ * version 1 file (the same bytes without it) still loads, as pop_prior 0.  Layout
+ * (src/rec/xl_rec_file.c): 40-byte header; u32 n_users, u32 n_items; ids (u32 length + bytes);
+ * u32 kind, u64 f, f64 mu, f64 alpha, u64 seed, 10 x u64, then the f64 params, pop_prior 17th. */
+static void test_model_file_pop_prior(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 2}};
+    for (size_t e = 0; e < 4; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 2, 3);
+    xl_error err;
+    xl_idmap users, items;
+    xl_idmap_init(&users);
+    xl_idmap_init(&items);
+    const char *const names[] = {"u0", "u1", "a", "b", "c"};
+    for (size_t q = 0; q < 5; q++)
+        assert_true(xl_idmap_intern(q < 2 ? &users : &items, names[q], strlen(names[q]), NULL, &err) >= 0);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.pop_prior = 2.5;
+    p.threads = 1;
+    xl_rec_model *m = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    assert_non_null(m);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", xl_test_tmp_path("pp.xlrec"));
+    assert_int_equal(xl_rec_save(m, &users, &items, path, &err), 0);
+    char *data;
+    size_t len;
+    assert_int_equal(xl_read_file(path, 1 << 20, &data, &len, &err), 0);
+    remove(path);
+    unsigned char *b = (unsigned char *)data;
+    assert_int_equal(xl_le_u32(b + 8), 2);
+    const size_t ids = 2 * (4 + 2) + 3 * (4 + 1);
+    const size_t at = 40 + 8 + ids + 4 + 8 + 8 + 8 + 8 + 10 * 8 + 16 * 8; /* pop_prior */
+    assert_close(xl_le_f64(b + at), 2.5, 0);
+    xl_rec_model *l = NULL;
+    xl_idmap lu, li;
+    xl_idmap_init(&lu);
+    xl_idmap_init(&li);
+    float s1[3], s2[3];
+    assert_int_equal(xl_rec_load_model_memory(data, len, "v2", &l, &lu, &li, &err), 0);
+    xl_rec_score(m, 1, s1, NULL);
+    xl_rec_score(l, 1, s2, NULL);
+    assert_memory_equal(s1, s2, sizeof s1); /* the prior came back */
+    xl_rec_free(l);
+    xl_idmap_free(&lu);
+    xl_idmap_free(&li);
+    /* the version 1 form: drop the 8 bytes, fix version, payload size and checksum */
+    memmove(b + at, b + at + 8, len - at - 8);
+    len -= 8;
+    xl_le_put_u32(b + 8, 1);
+    xl_le_put_u64(b + 24, len - 40);
+    xl_le_put_u64(b + 32, xl_fnv1a64(b + 40, len - 40));
+    xl_idmap_init(&lu);
+    xl_idmap_init(&li);
+    assert_int_equal(xl_rec_load_model_memory(data, len, "v1", &l, &lu, &li, &err), 0);
+    xl_rec_model *m0 = NULL;
+    p.pop_prior = 0;
+    m0 = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    xl_rec_score(m0, 1, s1, NULL);
+    xl_rec_score(l, 1, s2, NULL);
+    assert_memory_equal(s1, s2, sizeof s1); /* read as pop_prior 0 */
+    xl_rec_free(l);
+    xl_rec_free(m0);
+    xl_idmap_free(&lu);
+    xl_idmap_free(&li);
+    /* a version beyond this reader's: refused with the range it reads */
+    xl_le_put_u32(b + 8, 3);
+    xl_idmap_init(&lu);
+    xl_idmap_init(&li);
+    assert_int_equal(xl_rec_load_model_memory(data, len, "v3", &l, &lu, &li, &err), -1);
+    assert_non_null(strstr(err.msg, "reads versions 1 to 2"));
+    xl_idmap_free(&lu);
+    xl_idmap_free(&li);
+    free(data);
+    xl_rec_free(m);
+    xl_idmap_free(&users);
+    xl_idmap_free(&items);
     xl_csr_free(&R);
     xl_interactions_free(&x);
 }
@@ -396,6 +553,30 @@ static void test_hybrid_alpha_search(void **state)
     assert_true(ch.alpha >= 0 && ch.alpha <= 1);
     assert_true(ch.ndcg >= ch.ndcg_cf && ch.ndcg >= ch.ndcg_content);
     assert_true(ch.ndcg_cf >= 0 && ch.ndcg_content >= 0);
+    /* the search lists all 11 weights in one pass (xl_rec_hybrid_topk_alphas): each list is bit for
+     * bit the plain top-K at that weight, on 1 and on 3 threads (24 users: blocks of 8 and a
+     * user with no history: user 24 is beyond the model and ranks by popularity) */
+    xl_rec_model *hm = xl_rec_fit(XL_REC_HYBRID, &p, &R, &iv, &err);
+    assert_non_null(hm);
+    double alphas[11];
+    for (int q = 0; q <= 10; q++) alphas[q] = q / 10.0;
+    uint32_t users[25], it_all[11 * 25 * 3], it1[25 * 3];
+    float sc_all[11 * 25 * 3], sc1[25 * 3];
+    for (uint32_t u = 0; u < 25; u++) users[u] = 24 - u;
+    for (int threads = 1; threads <= 3; threads += 2) {
+        assert_int_equal(xl_rec_hybrid_topk_alphas(hm, &R, users, 25, 3, alphas, 11, threads, it_all, sc_all, &err), 0);
+        for (int q = 0; q <= 10; q++) {
+            xl_rec_set_hybrid_alpha(hm, alphas[q]);
+            assert_int_equal(xl_rec_topk(hm, &R, users, 25, 3, 1, it1, sc1, &err), 0);
+            assert_memory_equal(it_all + q * 25 * 3, it1, sizeof it1);
+            assert_memory_equal(sc_all + q * 25 * 3, sc1, sizeof sc1);
+        }
+    }
+    assert_int_equal(xl_rec_hybrid_topk_alphas(hm, &R, users, 25, 3, alphas, 0, 1, it_all, sc_all, &err), 0);
+    xl_rec_model *km = xl_rec_fit(XL_REC_ITEMKNN, &p, &R, NULL, &err);
+    assert_int_equal(xl_rec_hybrid_topk_alphas(km, &R, users, 25, 3, alphas, 11, 1, it_all, sc_all, &err), -1);
+    xl_rec_free(km);
+    xl_rec_free(hm);
     xl_csr_free(&R);
     xl_interactions_free(&x);
     /* one interaction per user: nothing to validate on */
@@ -533,7 +714,11 @@ static void test_topk_matches_sort_and_repeatable(void **state)
     p.als_iters = 3;
     p.hybrid_cf = XL_REC_BPR;
     const size_t K = 7;
-    for (int kind = 0; kind < XL_REC_N_KINDS; kind++) {
+    /* every model, then every model again with the popularity prior (itemknn, als and bpr
+     * use it; the hybrid through its BPR part) */
+    for (int pass = 0; pass < 2 * XL_REC_N_KINDS; pass++) {
+        int kind = pass % XL_REC_N_KINDS;
+        p.pop_prior = pass < XL_REC_N_KINDS ? 0.0 : 2.0;
         xl_rec_model *m = xl_rec_fit((xl_rec_kind)kind, &p, &R, &iv, &err);
         assert_non_null(m);
         uint32_t *it1 = malloc(60 * K * sizeof *it1), *it2 = malloc(60 * K * sizeof *it2);
@@ -554,6 +739,9 @@ static void test_topk_matches_sort_and_repeatable(void **state)
                     if (best < 0 || scores[j] > scores[best]) best = j;
                 }
                 assert_int_equal(it1[u * K + t], (uint32_t)best);
+                /* the listed score is the one-user score bit for bit (the hybrid and linear
+                 * models score blocks of users in top-K) */
+                assert_true(sc1[u * K + t] == scores[best]);
                 used[best] = 1;
             }
         }
@@ -921,6 +1109,8 @@ int main(void)
         cmocka_unit_test(test_cosbias_stationary),
         cmocka_unit_test(test_popularity_topk),
         cmocka_unit_test(test_itemknn_by_hand),
+        cmocka_unit_test(test_pop_prior),
+        cmocka_unit_test(test_model_file_pop_prior),
         cmocka_unit_test(test_similar_items),
         cmocka_unit_test(test_no_history_ranks_by_popularity),
         cmocka_unit_test(test_default_factors),

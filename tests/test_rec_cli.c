@@ -403,8 +403,10 @@ static void test_model_files(void **state)
     char model[1024], args[8192];
     snprintf(model, sizeof model, "%s", xl_test_tmp_path("m.xlrec"));
     static char fit[16384], loaded[16384], folded[16384], err[4096];
-    static const char *const kinds[] = {"popularity", "itemknn", "als", "bpr", "content", "hybrid"};
-    for (size_t q = 0; q < 6; q++) {
+    /* the last two: the popularity prior travels in the file (format version 2) and in fold-in */
+    static const char *const kinds[] = {"popularity", "itemknn", "als", "bpr", "content", "hybrid",
+                                        "itemknn --pop-prior 2", "als --pop-prior 2"};
+    for (size_t q = 0; q < sizeof kinds / sizeof *kinds; q++) {
         snprintf(args, sizeof args,
                  "recommend --ratings %s --rating-col rating --items %s --item-text-cols title --text-vectors 64 "
                  "--model %s --factors 4 -k 3 --threads 1 --quiet --explain 2 --save %s",
@@ -604,10 +606,12 @@ static void test_tune_and_hybrid(void **state)
     const char *t = strstr(out, "\"tuned\": \"neighbors=");
     assert_non_null(t);
     int nb = 0;
-    double shrink = -1;
-    assert_int_equal(sscanf(t, "\"tuned\": \"neighbors=%d shrink=%lf", &nb, &shrink), 2);
+    double shrink = -1, prior = -1;
+    assert_int_equal(sscanf(t, "\"tuned\": \"neighbors=%d shrink=%lf pop-prior=%lf", &nb, &shrink, &prior), 3);
     assert_true(nb == 20 || nb == 50 || nb == 100 || nb == 200 || nb == 400);
     assert_true(shrink == 0 || shrink == 10 || shrink == 50 || shrink == 100);
+    /* the popularity prior is searched too, from the model's own (1): a grid value, never -1 */
+    assert_true(prior == 0 || prior == 0.3 || prior == 1 || prior == 3 || prior == 10);
     assert_non_null(strstr(err, "tune itemknn: neighbors=20: validation NDCG"));
     double best = json_field(out, "hybrid", "validation_ndcg"), cf = json_field(out, "hybrid", "validation_ndcg_cf"),
            content = json_field(out, "hybrid", "validation_ndcg_content");

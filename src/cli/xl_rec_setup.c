@@ -41,6 +41,7 @@ void xl_rec_setup_default(xl_rec_setup *s)
     s->als_alpha = p.als_alpha;
     s->als_reg = p.als_reg;
     s->shrink = p.knn_shrink;
+    s->pop_prior = p.pop_prior;
     s->half_life = 0;
     s->cos_reg = p.cos_reg_user;
     s->bias_reg_user = p.bias_reg_user;
@@ -105,6 +106,9 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
         {"als-iters", 0, XL_OPT_INT, &s->als_iters, "N", "als sweeps", 0, 10000, NULL},
         {"neighbors", 0, XL_OPT_INT, &s->neighbors, "N", "item-kNN neighbours per item", 1, 1024, NULL},
         {"shrink", 0, XL_OPT_DOUBLE, &s->shrink, "X", "item-kNN shrinkage", 0, 1e9, NULL},
+        {"pop-prior", 0, XL_OPT_DOUBLE, &s->pop_prior, "C",
+         "itemknn/als/bpr: blend toward popularity with weight C/(C + user's items); 0 = off, -1 = the model's "
+         "own (itemknn 1, als 3, bpr 0)", -1, 1e9, NULL},
         {"bias-reg-user", 0, XL_OPT_DOUBLE, &s->bias_reg_user, "X", "baseline b_u penalty", 0, 1e9, NULL},
         {"bias-reg-item", 0, XL_OPT_DOUBLE, &s->bias_reg_item, "X", "baseline b_i penalty", 0, 1e9, NULL},
         {"bias-epochs", 0, XL_OPT_INT, &s->bias_epochs, "N", "baseline sweeps", 0, 100000, NULL},
@@ -230,6 +234,7 @@ int xl_rec_setup_params(const xl_rec_setup *s, const xl_rec_dataset *d, xl_rec_p
     p->als_iters = (int)s->als_iters;
     p->knn_neighbors = (int)s->neighbors;
     p->knn_shrink = s->shrink;
+    p->pop_prior = s->pop_prior;
     p->bias_reg_user = s->bias_reg_user;
     p->bias_reg_item = s->bias_reg_item;
     p->bias_epochs = (int)s->bias_epochs;

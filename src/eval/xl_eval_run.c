@@ -283,7 +283,10 @@ int xl_eval_hybrid_alpha(const xl_csr *train, uint32_t n_users, uint32_t n_items
     if (!vusers) goto out;
     for (uint32_t u = 0; u < n_users; u++)
         if (vtest.ptr[u + 1] > vtest.ptr[u]) vusers[nu++] = u;
-    if (!xl_mul_size(nu ? nu : 1, k, &cells)) {
+    /* the 11 weights' lists at once: both parts are scored once per user (xl_rec_hybrid_topk_alphas) */
+    double alphas[11];
+    for (int step = 0; step <= 10; step++) alphas[step] = step / 10.0;
+    if (!xl_mul_size(nu ? nu : 1, k, &cells) || !xl_mul_size(cells, 11, &cells)) {
         xl_fail(err, XL_ERR_NOMEM, "hybrid weight: %zu users x k %zu", nu, k);
         goto out;
     }
@@ -295,13 +298,13 @@ int xl_eval_hybrid_alpha(const xl_csr *train, uint32_t n_users, uint32_t n_items
     m = xl_rec_fit(XL_REC_HYBRID, &hp, &vtrain, vectors, err);
     if (!m) goto out;
     double best = -1;
+    if (xl_rec_hybrid_topk_alphas(m, &vtrain, vusers, nu, k, alphas, 11, hc->threads, lists, scores, err) < 0) goto out;
     for (int step = 0; step <= 10; step++) {
-        double alpha = step / 10.0;
-        xl_rec_set_hybrid_alpha(m, alpha);
-        if (xl_rec_topk(m, &vtrain, vusers, nu, k, hc->threads, lists, scores, err) < 0) goto out;
+        double alpha = alphas[step];
         xl_rank_accum acc;
         xl_rank_accum_init(&acc);
-        score_lists(lists, vusers, nu, k, &vtest, hc->relevance_threshold, NULL, &acc, rel, gains, NULL);
+        score_lists(lists + (size_t)step * nu * k, vusers, nu, k, &vtest, hc->relevance_threshold, NULL, &acc, rel,
+                    gains, NULL);
         if (!acc.n_users) break; /* no user with a relevant validation item: alpha stays 0.5 */
         xl_rank_metrics mm;
         xl_rank_accum_mean(&acc, &mm);
@@ -413,15 +416,19 @@ typedef struct {
 
 static int grid_of(xl_rec_kind kind, const grid_dim **dims)
 {
-    static const grid_dim als[] = {{"factors", {16, 32, 64}, 3}, {"als-reg", {1, 10, 100}, 3},
-                                   {"als-alpha", {1, 10, 40}, 3}};
+    static const grid_dim als[] = {{"factors", {16, 32, 64}, 3},
+                                   {"als-reg", {1, 10, 100}, 3},
+                                   {"als-alpha", {1, 10, 40}, 3},
+                                   {"pop-prior", {0, 0.3, 1, 3, 10}, 5}};
     static const grid_dim bpr[] = {{"factors", {16, 32, 64}, 3}, {"bpr-lr", {0.01, 0.05, 0.1}, 3},
                                    {"bpr-reg", {0.001, 0.01, 0.1}, 3}};
-    static const grid_dim knn[] = {{"neighbors", {20, 50, 100, 200, 400}, 5}, {"shrink", {0, 10, 50, 100}, 4}};
+    static const grid_dim knn[] = {{"neighbors", {20, 50, 100, 200, 400}, 5},
+                                   {"shrink", {0, 10, 50, 100}, 4},
+                                   {"pop-prior", {0, 0.3, 1, 3, 10}, 5}};
     switch (kind) {
-    case XL_REC_ALS: *dims = als; return 3;
+    case XL_REC_ALS: *dims = als; return 4;
     case XL_REC_BPR: *dims = bpr; return 3;
-    case XL_REC_ITEMKNN: *dims = knn; return 2;
+    case XL_REC_ITEMKNN: *dims = knn; return 3;
     default: return 0;
     }
 }
@@ -435,6 +442,7 @@ static double *param_slot(xl_rec_params *p, const char *name, int *as_int)
     if (strcmp(name, "bpr-lr") == 0) return &p->bpr_lr;
     if (strcmp(name, "bpr-reg") == 0) return &p->bpr_reg;
     if (strcmp(name, "shrink") == 0) return &p->knn_shrink;
+    if (strcmp(name, "pop-prior") == 0) return &p->pop_prior;
     (void)tmp_i;
     *as_int = 1;
     return NULL;
@@ -468,6 +476,7 @@ static int tune_model(fold_state *fs, val_state *v, xl_rec_kind kind, xl_rec_par
     if (!nd) return 0;
     if (val_prepare(fs, v, err) < 0) return -1;
     if (p->factors == 0) p->factors = xl_rec_default_factors(kind); /* the search starts from the value used */
+    if (p->pop_prior < 0) p->pop_prior = xl_rec_default_pop_prior(kind);
     double best;
     if (val_ndcg(fs, v, kind, p, &best, err) < 0) return -1;
     for (int di = 0; di < nd; di++) {

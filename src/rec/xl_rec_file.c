@@ -17,7 +17,8 @@
  *     params: u64 seed; i64 factors, epochs, bpr_epochs, als_iters, knn_neighbors, bias_epochs,
  *       cos_epochs, profile_weight, hybrid_cf, als_use_rating; f64 lr, reg, init_std, bpr_lr,
  *       bpr_reg, als_alpha, als_reg, knn_shrink, bias_reg_user, bias_reg_item,
- *       recency_half_life, cos_reg_user, cos_reg_item, hybrid_alpha, rating_min, rating_max
+ *       recency_half_life, cos_reg_user, cos_reg_item, hybrid_alpha, rating_min, rating_max,
+ *       pop_prior (version 2 on; a version 1 file, which ends at rating_max, reads as pop_prior 0)
  *     training matrix: u64 nnz; n_users + 1 u64 row pointers (0 first, nnz last, non-decreasing);
  *       nnz u32 item indices (< n_items, strictly increasing in a row); nnz f32 values; nnz i64 times
  *     u32 n_trace (<= 256) + n_trace f64
@@ -103,7 +104,7 @@ static int put_params(xl_buf *b, const xl_rec_params *p, xl_error *err)
     const double dbl[] = {p->lr,          p->reg,           p->init_std,      p->bpr_lr,       p->bpr_reg,
                           p->als_alpha,   p->als_reg,       p->knn_shrink,    p->bias_reg_user, p->bias_reg_item,
                           p->recency_half_life, p->cos_reg_user, p->cos_reg_item, p->hybrid_alpha, p->rating_min,
-                          p->rating_max};
+                          p->rating_max,  p->pop_prior};
     if (put_u64(b, p->seed, err) < 0) return -1;
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (put_u64(b, (uint64_t)ints[i], err) < 0) return -1;
@@ -188,6 +189,7 @@ typedef struct {
     size_t len, pos;
     const char *name;
     xl_error *err;
+    uint32_t version; /* of the file being read (1 or 2) */
 } cursor;
 
 static int need(cursor *c, size_t n, const char *what)
@@ -266,12 +268,14 @@ static double *get_f64s(cursor *c, size_t n, const char *what)
 static int get_params(cursor *c, xl_rec_params *p)
 {
     uint64_t seed, iv[10];
-    double dv[16];
+    double dv[17] = {0}; /* version 1 files end at dv[15]: pop_prior 0 (off), as then */
+    size_t n_dbl = c->version >= 2 ? 17 : 16;
     if (get_u64(c, &seed, "params") < 0) return -1;
     for (size_t i = 0; i < 10; i++)
         if (get_u64(c, &iv[i], "params") < 0) return -1;
-    for (size_t i = 0; i < 16; i++)
+    for (size_t i = 0; i < n_dbl; i++)
         if (get_f64(c, &dv[i], "params") < 0) return -1;
+    if (dv[16] < 0) return xl_fail(c->err, XL_ERR_FORMAT, "%s: params: negative popularity prior", c->name);
     for (size_t i = 0; i < 10; i++)
         if ((int64_t)iv[i] < 0 || (int64_t)iv[i] > 1000000)
             return xl_fail(c->err, XL_ERR_FORMAT, "%s: params: integer %zu out of range", c->name, i);
@@ -305,6 +309,7 @@ static int get_params(cursor *c, xl_rec_params *p)
     p->hybrid_alpha = dv[13];
     p->rating_min = dv[14];
     p->rating_max = dv[15];
+    p->pop_prior = dv[16];
     return 0;
 }
 
@@ -476,9 +481,9 @@ int xl_rec_load_model_memory(const void *data, size_t len, const char *name, xl_
     if (len < HEADER_SIZE || memcmp(p, XL_REC_FILE_MAGIC, 8) != 0)
         return xl_fail(err, XL_ERR_FORMAT, "%s: not an xlrec recommender model (no %s header)", name, XL_REC_FILE_MAGIC);
     uint32_t version = xl_le_u32(p + 8);
-    if (version != XL_REC_FILE_VERSION)
-        return xl_fail(err, XL_ERR_FORMAT, "%s: model format version %u; this xlrec reads version %u", name, version,
-                       XL_REC_FILE_VERSION);
+    if (version < 1 || version > XL_REC_FILE_VERSION)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: model format version %u; this xlrec reads versions 1 to %u", name,
+                       version, XL_REC_FILE_VERSION);
     if (xl_le_u32(p + 12) != 0x01020304u || xl_le_f64(p + 16) != -1234.5625)
         return xl_fail(err, XL_ERR_FORMAT, "%s: sanity values differ (byte order or float format)", name);
     uint64_t pay = xl_le_u64(p + 24);
@@ -487,7 +492,7 @@ int xl_rec_load_model_memory(const void *data, size_t len, const char *name, xl_
                        "extended)", name, (unsigned long long)pay, len - HEADER_SIZE);
     if (xl_fnv1a64(p + HEADER_SIZE, (size_t)pay) != xl_le_u64(p + 32))
         return xl_fail(err, XL_ERR_FORMAT, "%s: checksum mismatch (the file is damaged)", name);
-    cursor c = {p + HEADER_SIZE, (size_t)pay, 0, name, err};
+    cursor c = {p + HEADER_SIZE, (size_t)pay, 0, name, err, version};
     uint32_t U, I;
     if (get_u32(&c, &U, "user count") < 0 || get_u32(&c, &I, "item count") < 0) return -1;
     if (U == 0 || I == 0 || U == UINT32_MAX || I == UINT32_MAX || need_array(&c, (uint64_t)U + I, 5, "ids") < 0) {

@@ -11,7 +11,8 @@
  *   popularity g_j = number of training users
  *   content  P = unit user profiles, Q = unit item vectors
  *   cosbias  content's P, Q with a_u = b_u, b_j = b_i, d_u = c
- * item-kNN and hybrid score one user at a time.
+ * item-kNN scores one user at a time; the hybrid scores its content part for a block of
+ * users (hybrid_block) and its CF part one user at a time.
  *
  * This file holds what every model shares: parameters, names, the fit / fold-in
  * / scoring dispatch, top-K, similar items and the helpers declared in
@@ -52,6 +53,7 @@ void xl_rec_params_default(xl_rec_params *p)
     p->als_iters = 15;
     p->knn_neighbors = 100;
     p->knn_shrink = 100.0; /* measured, docs/recommender.md "Measured defaults": best on ml, kmrd and bx */
+    p->pop_prior = -1.0;   /* per model: xl_rec_default_pop_prior */
     p->bias_reg_user = 15.0;
     p->bias_reg_item = 10.0;
     p->bias_epochs = 10;
@@ -65,6 +67,15 @@ void xl_rec_params_default(xl_rec_params *p)
                                     * geometric mean over ml, kmrd and bx */
     p->rating_min = 0.0;
     p->rating_max = 0.0;
+}
+
+double xl_rec_default_pop_prior(xl_rec_kind kind)
+{
+    switch (kind) {
+    case XL_REC_ITEMKNN: return 1.0; /* validation grids, docs/recommender.md "Fourth round": the best */
+    case XL_REC_ALS: return 3.0;     /* geometric mean of the ratios to popularity on ml, kmrd and bx */
+    default: return 0.0;
+    }
 }
 
 int xl_rec_default_factors(xl_rec_kind kind)
@@ -394,6 +405,8 @@ xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr 
     }
     xl_rec_params resolved = *p; /* factors 0: this model's default */
     if (resolved.factors == 0) resolved.factors = xl_rec_default_factors(kind);
+    /* the popularity prior, negative: the model's own; a hybrid passes it on for its CF part to resolve */
+    if (resolved.pop_prior < 0 && kind != XL_REC_HYBRID) resolved.pop_prior = xl_rec_default_pop_prior(kind);
     p = &resolved;
     if ((kind == XL_REC_ALS || kind == XL_REC_BPR || kind == XL_REC_MF) && (p->factors < 1 || p->factors > 4096)) {
         xl_fail(err, XL_ERR_USAGE, "model %s: factors must be in [1, 4096]", kind_names[kind]);
@@ -405,6 +418,7 @@ xl_rec_model *xl_rec_fit(xl_rec_kind kind, const xl_rec_params *p, const xl_csr 
     m->kind = kind;
     m->p = *p;
     m->p.threads = xl_resolve_threads(p->threads); /* resolved once; the fitters use it as is */
+    if (m->p.pop_prior < 0) m->p.pop_prior = 0; /* a hybrid's own (its CF part holds the resolved one) */
     m->n_users = train->n_rows;
     m->n_items = train->n_cols;
     m->iv = vectors;
@@ -544,6 +558,33 @@ static void score_linear_block(const xl_rec_model *m, const uint32_t *users, siz
     }
 }
 
+/* The popularity prior (xl_rec_params.pop_prior): s = (1 - w_u) z(s) + w_u z(pop) over all items,
+ * w_u = C / (C + n_u) with n_u the user's training items, pop the training users per item.  A
+ * Bayesian-style shrinkage toward the popularity ranking, strongest for short histories (KMRD's
+ * median user has 3 training items); z as the hybrid's (xl_rec_zscore), so w = 0 keeps the
+ * model's order and w = 1 gives popularity's. */
+static bool has_pop_prior(const xl_rec_model *m)
+{
+    return m->p.pop_prior > 0 && m->item_users &&
+           (m->kind == XL_REC_ITEMKNN || m->kind == XL_REC_ALS || m->kind == XL_REC_BPR);
+}
+
+static void apply_pop_prior(const xl_rec_model *m, uint32_t user, float *s)
+{
+    size_t n = m->n_items;
+    double nu = user < m->n_users ? (double)(m->train.ptr[user + 1] - m->train.ptr[user]) : 0.0;
+    double w = m->p.pop_prior / (m->p.pop_prior + nu);
+    double mean = 0, var = 0;
+    for (size_t j = 0; j < n; j++) mean += m->item_users[j];
+    mean /= (double)(n ? n : 1);
+    for (size_t j = 0; j < n; j++) var += (m->item_users[j] - mean) * (m->item_users[j] - mean);
+    double sd = n ? sqrt(var / (double)n) : 0.0;
+    double pinv = sd > 0 ? 1.0 / sd : 0.0;
+    xl_rec_zscore(s, n);
+    for (size_t j = 0; j < n; j++)
+        s[j] = (float)((1.0 - w) * s[j] + w * ((m->item_users[j] - mean) * pinv));
+}
+
 size_t xl_rec_scratch_floats(const xl_rec_model *m)
 {
     return m->kind == XL_REC_HYBRID ? m->n_items : 0;
@@ -553,10 +594,12 @@ void xl_rec_score(const xl_rec_model *m, uint32_t user, float *scores, float *sc
 {
     if (xl_rec_is_linear(m)) {
         score_linear_block(m, &user, 1, scores);
+        if (has_pop_prior(m)) apply_pop_prior(m, user, scores);
         return;
     }
     if (m->kind == XL_REC_ITEMKNN) {
         xl_rec_itemknn_score(m, user, scores);
+        if (has_pop_prior(m)) apply_pop_prior(m, user, scores);
         return;
     }
     xl_rec_hybrid_score(m, user, scores, scratch);
@@ -687,6 +730,10 @@ typedef struct {
     float *heap_s;   /* per thread k */
     uint32_t *heap_i;
     size_t buf_len;
+    /* hybrid: the CF weights to list for (n_alpha lists per user, list a of user row r at
+     * (a * n_users + r) * k); a plain top-K lists for the model's own alpha */
+    const double *alphas;
+    size_t n_alpha, n_users;
 } topk_ctx;
 
 static void select_topk(const topk_ctx *c, uint32_t user, const float *scores, float *hs, uint32_t *hi,
@@ -713,6 +760,30 @@ static void select_topk(const topk_ctx *c, uint32_t user, const float *scores, f
     xl_rec_heap_drain(hs, hi, hn, os, oi);
 }
 
+/* The hybrid's two parts for a block of users (nb <= USER_BLOCK), each z-scored per user: the
+ * content part, a linear model, for the whole block in one pass over the item vectors
+ * (score_linear_block reads each item row once per block instead of once per user: the
+ * Book-Crossing hybrid, 18k items x 1024 dims, was memory-bound one user at a time) into content
+ * (nb x n_items), the CF part one user at a time into cf (nb x n_items).  hybrid_blend then gives
+ * exactly xl_rec_hybrid_score's alpha z(CF) + (1 - alpha) z(content), the same operations in the
+ * same order, so the lists are bit for bit those of the per-user path. */
+static void hybrid_block(const xl_rec_model *m, const uint32_t *users, size_t nb, float *content, float *cf)
+{
+    size_t n = m->n_items;
+    score_linear_block(m->content, users, nb, content);
+    for (size_t b = 0; b < nb; b++) {
+        xl_rec_score(m->cf, users[b], cf + b * n, NULL);
+        xl_rec_zscore(cf + b * n, n);
+        xl_rec_zscore(content + b * n, n);
+    }
+}
+
+static void hybrid_blend(double alpha, const float *cf, const float *content, float *out, size_t n)
+{
+    float a = (float)alpha, w = (float)(1.0 - alpha);
+    for (size_t j = 0; j < n; j++) out[j] = a * cf[j] + w * content[j];
+}
+
 static void topk_range(void *vctx, size_t begin, size_t end, int tid)
 {
     topk_ctx *c = vctx;
@@ -721,13 +792,29 @@ static void topk_range(void *vctx, size_t begin, size_t end, int tid)
     float *buf = c->buf + (size_t)tid * c->buf_len;
     float *hs = c->heap_s + (size_t)tid * c->k;
     uint32_t *hi = c->heap_i + (size_t)tid * c->k;
-    bool lin = xl_rec_is_linear(m);
+    bool lin = xl_rec_is_linear(m), hyb = m->kind == XL_REC_HYBRID;
     for (size_t r = begin; r < end;) {
-        size_t nb = lin ? (end - r < USER_BLOCK ? end - r : USER_BLOCK) : 1;
+        size_t nb = (lin || hyb) ? (end - r < USER_BLOCK ? end - r : USER_BLOCK) : 1;
         uint32_t users[USER_BLOCK];
         for (size_t b = 0; b < nb; b++) users[b] = c->users ? c->users[r + b] : (uint32_t)(r + b);
+        if (hyb) { /* content z in buf, CF z after it, one blended row after both */
+            const float *cf = buf + USER_BLOCK * n;
+            float *row = buf + 2 * USER_BLOCK * n;
+            hybrid_block(m, users, nb, buf, buf + USER_BLOCK * n);
+            for (size_t b = 0; b < nb; b++)
+                for (size_t a = 0; a < c->n_alpha; a++) {
+                    if (ranks_by_popularity(m, users[b])) memcpy(row, m->item_users, n * sizeof *row);
+                    else hybrid_blend(c->alphas[a], cf + b * n, buf + b * n, row, n);
+                    size_t o = (a * c->n_users + r + b) * c->k;
+                    select_topk(c, users[b], row, hs, hi, c->out_items + o, c->out_scores + o);
+                }
+            r += nb;
+            continue;
+        }
         if (lin) score_linear_block(m, users, nb, buf);
         else xl_rec_score(m, users[0], buf, buf + n);
+        if (lin && has_pop_prior(m))
+            for (size_t b = 0; b < nb; b++) apply_pop_prior(m, users[b], buf + b * n);
         for (size_t b = 0; b < nb; b++)
             if (ranks_by_popularity(m, users[b])) memcpy(buf + b * n, m->item_users, n * sizeof *buf);
         for (size_t b = 0; b < nb; b++)
@@ -737,16 +824,19 @@ static void topk_range(void *vctx, size_t begin, size_t end, int tid)
     }
 }
 
-int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
-                int threads, uint32_t *out_items, float *out_scores, xl_error *err)
+static int topk_run(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
+                    const double *alphas, size_t n_alpha, int threads, uint32_t *out_items, float *out_scores,
+                    xl_error *err)
 {
     if (k == 0) return xl_fail(err, XL_ERR_USAGE, "top-k: k must be positive");
     threads = xl_resolve_threads(threads);
     size_t n = m->n_items ? m->n_items : 1;
-    size_t buf_len = xl_rec_is_linear(m) ? USER_BLOCK * n : n + xl_rec_scratch_floats(m);
+    size_t buf_len = xl_rec_is_linear(m)            ? USER_BLOCK * n
+                     : m->kind == XL_REC_HYBRID ? 2 * USER_BLOCK * n + n /* content z, CF z, one blended row */
+                                                : n + xl_rec_scratch_floats(m);
     size_t total;
     if (!xl_mul_size(buf_len, (size_t)threads, &total)) return xl_fail(err, XL_ERR_LIMIT, "top-k: buffer overflows");
-    topk_ctx c = {m, exclude, users, k, out_items, out_scores, NULL, NULL, NULL, buf_len};
+    topk_ctx c = {m, exclude, users, k, out_items, out_scores, NULL, NULL, NULL, buf_len, alphas, n_alpha, n_users};
     c.buf = xl_malloc(total * sizeof(float), err);
     c.heap_s = xl_malloc((size_t)threads * k * sizeof(float), err);
     c.heap_i = xl_malloc((size_t)threads * k * sizeof(uint32_t), err);
@@ -759,4 +849,19 @@ int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *us
     free(c.heap_s);
     free(c.heap_i);
     return rc;
+}
+
+int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
+                int threads, uint32_t *out_items, float *out_scores, xl_error *err)
+{
+    return topk_run(m, exclude, users, n_users, k, &m->alpha, 1, threads, out_items, out_scores, err);
+}
+
+int xl_rec_hybrid_topk_alphas(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users,
+                              size_t k, const double *alphas, size_t n_alpha, int threads, uint32_t *out_items,
+                              float *out_scores, xl_error *err)
+{
+    if (m->kind != XL_REC_HYBRID) return xl_fail(err, XL_ERR_USAGE, "top-k for several weights: not a hybrid");
+    if (n_alpha == 0) return 0;
+    return topk_run(m, exclude, users, n_users, k, alphas, n_alpha, threads, out_items, out_scores, err);
 }

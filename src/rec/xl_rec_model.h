@@ -37,6 +37,9 @@
  *                    docs/recommender.md for the derivation
  *       hybrid       alpha * z(cf score) + (1 - alpha) * z(content score),
  *                    z = per-user standardisation over all items
+ *   - pop_prior > 0 (itemknn, als, bpr): the score is shrunk toward popularity by
+ *     the user's history size, (1 - w_u) z(score) + w_u z(popularity),
+ *     w_u = pop_prior / (pop_prior + n_u)
  */
 #ifndef XL_REC_MODEL_H
 #define XL_REC_MODEL_H
@@ -82,6 +85,12 @@ typedef struct xl_rec_params {
     /* item-kNN */
     int knn_neighbors;
     double knn_shrink;
+    /* popularity prior of the collaborative ranking models (itemknn, als, bpr; docs/recommender.md
+     * "Popularity prior"): score = (1 - w_u) z(model score) + w_u z(training users per item),
+     * w_u = pop_prior / (pop_prior + n_u), n_u = the user's training items, z = per-user
+     * standardisation over all items; 0 = off (the model alone), a large value = popularity;
+     * negative (the default) = the model's own, xl_rec_default_pop_prior */
+    double pop_prior;
     /* baseline (mu + b_u + b_i) */
     double bias_reg_user, bias_reg_item; /* Surprise BaselineOnly: 15, 10 */
     int bias_epochs;                     /* 10 */
@@ -102,6 +111,10 @@ typedef struct xl_rec_params {
  * als 32 and bpr 100 (measured on validation splits of three data sets, docs/recommender.md
  * "ALS and BPR defaults"); 0 for models without factors. */
 int xl_rec_default_factors(xl_rec_kind kind);
+/* The popularity prior C a model uses when params.pop_prior is negative (the default): itemknn 1,
+ * als 3, bpr 0 (chosen on validation splits of three data sets, docs/recommender.md "Fourth
+ * round"); 0 for the models that do not take one. */
+double xl_rec_default_pop_prior(xl_rec_kind kind);
 void xl_rec_params_default(xl_rec_params *p);
 const char *xl_rec_kind_name(xl_rec_kind k);
 /* Parse a model name ("popularity", "itemknn", ...); -1 when unknown. */
@@ -136,6 +149,14 @@ double xl_rec_predict(const xl_rec_model *m, uint32_t user, uint32_t item);
  * content models score blocks of users per pass over the item matrix. */
 int xl_rec_topk(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users, size_t k,
                 int threads, uint32_t *out_items, float *out_scores, xl_error *err);
+
+/* Hybrid only: xl_rec_topk for each CF weight alphas[0..n_alpha) at once, list a of users[j] at
+ * (a * n_users + j) * k of out_items / out_scores (n_alpha x n_users x k); each list is bit for
+ * bit xl_rec_topk's after xl_rec_set_hybrid_alpha(m, alphas[a]).  Both parts are scored once per
+ * user instead of once per weight (the validation search of xl_eval_hybrid_alpha). */
+int xl_rec_hybrid_topk_alphas(const xl_rec_model *m, const xl_csr *exclude, const uint32_t *users, size_t n_users,
+                              size_t k, const double *alphas, size_t n_alpha, int threads, uint32_t *out_items,
+                              float *out_scores, xl_error *err);
 
 /* Item-to-item similarity ("users who liked X"): sims[0..n_items) for item `item`, higher =
  * more similar, NaN = not listed (the item itself; for itemknn items outside X's fitted
@@ -191,7 +212,7 @@ xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_er
  * A loaded model owns copies of everything, item vectors included, and scores exactly
  * as the saved one: save -> load -> top-K gives the same lists bit for bit. */
 #define XL_REC_FILE_MAGIC "XLRECREC"
-#define XL_REC_FILE_VERSION 1u
+#define XL_REC_FILE_VERSION 2u /* 2: params end with pop_prior; version 1 files are still read */
 #define XL_REC_FILE_MAX_ID 4096u
 /* users/items: the ids of rows/columns 0..n-1 (n must match the model). */
 int xl_rec_save(const xl_rec_model *m, const xl_idmap *users, const xl_idmap *items, const char *path, xl_error *err);
