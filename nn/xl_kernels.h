@@ -233,6 +233,20 @@ typedef struct xl_qmatrix {
     float *scale;       /* [n] per-output-channel scales, > 0 */
     int *rowsum;        /* [n] sum of each row of q (the VNNI kernel's offset correction) */
     void *block;        /* the allocation holding q, scale and rowsum */
+    /* x86-64 builds only (NULL elsewhere): q again in the AVX2 u8 x s8 kernel's layout, built at
+     * creation (xl_kernels.c: qmatrix_panels; docs/kernels.md).  16-column panels, 4 k per column
+     * together: panel[g][p/4][j][p%4] = main(q[16g + j, p]) where main = q except that in each pair
+     * (p = 2t, 2t+1) with |q| + |q'| > 128 the larger is pulled towards 0 until the pair sums to
+     * 128 (so vpmaddubsw on an unsigned 0..255 operand cannot saturate); the differences q - main
+     * are kept as a sparse list per column (fix_*), pcorr[j] = -128 * sum_p main[j, p] (mod 2^32).
+     * A panel with more than kp/16 differences is not used (panel_ok 0: q and the exact
+     * vpsignb kernel). */
+    signed char *panel;      /* [ceil(n/16)][kp/4][16][4], 64-byte aligned, zero past n */
+    int *pcorr;              /* [ceil(n/16) * 16] */
+    unsigned char *panel_ok; /* [ceil(n/16)] */
+    size_t *fix_start;       /* [n + 1]: column j's differences are fix_k/fix_w[fix_start[j] .. fix_start[j+1]) */
+    unsigned *fix_k;         /* in-dimension index of each difference */
+    signed char *fix_w;      /* q - main there */
 } xl_qmatrix;
 
 /* From a stored I8 tensor (xl_tensor.stored / .scales of a [n, k] weight): copies into the
