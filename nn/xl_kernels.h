@@ -222,7 +222,8 @@ double xl_kernels_int8_peak_gops(xl_kernels *k, int n_threads, double seconds);
  * bits (GELU: the path's own, as xl_bias_gelu).  A row of X holding Inf/NaN gives a NaN row.
  * Paths: scalar reference; AVX2 (and AVX-512 without VNNI): vpsignb + vpmaddubsw + vpmaddwd
  * with |qx| as the unsigned operand (pair sums <= 2*127*127 cannot saturate int16: why -128 is
- * excluded); AVX-512 with AVX512_VNNI (CPUID, checked at xl_kernels_init): vpdpbusd on qx + 128
+ * excluded), or, for weights whose pairs have |w| + |w'| <= 128 (7-bit files: `xlrec quantize
+ * --weight-bits 7`), the u8 x s8 panel kernel (xl_qmatrix.panel; exact too); AVX-512 with AVX512_VNNI (CPUID, checked at xl_kernels_init): vpdpbusd on qx + 128
  * (unsigned) and qw, minus 128 * rowsum(qw), in wrapping int32 (exact); NEON: the scalar code. */
 #define XL_QMATRIX_MAX_K 131072u /* K * 127 * 127 < 2^31 */
 
