@@ -10,6 +10,7 @@
 
 #include "bert_train.h"
 #include "xl_alloc.h"
+#include "xl_thread.h"
 
 /* ---- layout ------------------------------------------------------------------------------------ */
 
@@ -267,30 +268,62 @@ static int view_build(xl_bert_params *p, const xl_kernels *k, xl_error *err)
     return 0;
 }
 
-void xl_bert_params_refresh(xl_bert_params *p, const xl_kernels *k)
+/* Repack item i of xl_bert_params_refresh: per layer 8 (qkv, attn_out, ffn_in, ffn_out as Wᵀ for
+ * the forward, then the same 4 as W for the backward's dX), then the pooler, then 2 per Dense layer. */
+static void refresh_item(xl_bert_params *p, const xl_kernels *k, size_t i)
 {
     const xl_bert_config *c = &p->cfg;
     xl_bert *b = &p->view;
     const size_t H = c->hidden, I = c->intermediate;
-    for (size_t l = 0; l < c->n_layers; l++) {
-        xl_bert_layer *L = &b->layers[l];
-        xl_pack_b_refresh(k, XL_TRANS, L->q_w, H, &L->qkv);
-        xl_pack_b_refresh(k, XL_TRANS, L->attn_out_w, H, &L->attn_out);
-        xl_pack_b_refresh(k, XL_TRANS, L->ffn_in_w, H, &L->ffn_in);
-        xl_pack_b_refresh(k, XL_TRANS, L->ffn_out_w, I, &L->ffn_out);
+    if (i < 8 * c->n_layers) {
+        xl_bert_layer *L = &b->layers[i / 8];
+        xl_packed_matrix *q = p->packed_dx + 4 * (i / 8);
+        switch (i % 8) {
+        case 0: xl_pack_b_refresh(k, XL_TRANS, L->q_w, H, &L->qkv); break;
+        case 1: xl_pack_b_refresh(k, XL_TRANS, L->attn_out_w, H, &L->attn_out); break;
+        case 2: xl_pack_b_refresh(k, XL_TRANS, L->ffn_in_w, H, &L->ffn_in); break;
+        case 3: xl_pack_b_refresh(k, XL_TRANS, L->ffn_out_w, I, &L->ffn_out); break;
+        case 4: xl_pack_b_refresh(k, XL_NO_TRANS, L->q_w, H, &q[0]); break;
+        case 5: xl_pack_b_refresh(k, XL_NO_TRANS, L->attn_out_w, H, &q[1]); break;
+        case 6: xl_pack_b_refresh(k, XL_NO_TRANS, L->ffn_in_w, H, &q[2]); break;
+        default: xl_pack_b_refresh(k, XL_NO_TRANS, L->ffn_out_w, I, &q[3]); break;
+        }
+        return;
     }
-    if (c->has_pooler) xl_pack_b_refresh(k, XL_TRANS, b->pooler_w, H, &b->pooler);
-    for (size_t i = 0; i < c->n_dense; i++) xl_pack_b_refresh(k, XL_TRANS, b->dense_w[i], c->dense_in[i], &b->dense[i]);
-    for (size_t l = 0; l < c->n_layers; l++) {
-        const xl_bert_layer *L = &b->layers[l];
-        xl_packed_matrix *q = p->packed_dx + 4 * l;
-        xl_pack_b_refresh(k, XL_NO_TRANS, L->q_w, H, &q[0]);
-        xl_pack_b_refresh(k, XL_NO_TRANS, L->attn_out_w, H, &q[1]);
-        xl_pack_b_refresh(k, XL_NO_TRANS, L->ffn_in_w, H, &q[2]);
-        xl_pack_b_refresh(k, XL_NO_TRANS, L->ffn_out_w, I, &q[3]);
+    i -= 8 * c->n_layers;
+    if (c->has_pooler) {
+        if (i == 0) {
+            xl_pack_b_refresh(k, XL_TRANS, b->pooler_w, H, &b->pooler);
+            return;
+        }
+        i--;
     }
-    for (size_t i = 0; i < c->n_dense; i++)
-        xl_pack_b_refresh(k, XL_NO_TRANS, b->dense_w[i], c->dense_in[i], &p->packed_dx[4 * c->n_layers + i]);
+    const size_t d = i / 2;
+    if (i % 2 == 0) xl_pack_b_refresh(k, XL_TRANS, b->dense_w[d], c->dense_in[d], &b->dense[d]);
+    else xl_pack_b_refresh(k, XL_NO_TRANS, b->dense_w[d], c->dense_in[d], &p->packed_dx[4 * c->n_layers + d]);
+}
+
+typedef struct {
+    xl_bert_params *p;
+    const xl_kernels *k;
+} refresh_job;
+
+static void refresh_range(void *ctx, size_t b, size_t e, int tid)
+{
+    const refresh_job *j = ctx;
+    (void)tid;
+    for (size_t i = b; i < e; i++) refresh_item(j->p, j->k, i);
+}
+
+/* The repacks are copies into disjoint buffers: split over the kernels' pool (all its threads),
+ * in contiguous ranges of whole matrices; the packed bytes do not depend on the split. */
+void xl_bert_params_refresh(xl_bert_params *p, const xl_kernels *k)
+{
+    const xl_bert_config *c = &p->cfg;
+    const size_t items = 8 * c->n_layers + (c->has_pooler ? 1u : 0u) + 2 * c->n_dense;
+    refresh_job j = {p, k};
+    if (k->pool == NULL || k->max_threads <= 1 || items < 2 || p->count < 65536) refresh_range(&j, 0, items, 0);
+    else xl_pool_run(k->pool, k->max_threads, items, refresh_range, &j);
 }
 
 /* ---- init -------------------------------------------------------------------------------------- */

@@ -21,6 +21,7 @@ void xl_bert_train_ctx_init(xl_bert_train_ctx *c, xl_kernels *k, int n_threads)
     memset(c, 0, sizeof *c);
     c->k = k;
     c->n_threads = n_threads < 1 ? 1 : n_threads;
+    c->min_split = 65536;
 }
 
 static void free_slots(void **v, size_t n)
@@ -54,7 +55,9 @@ void xl_bert_train_ctx_free(xl_bert_train_ctx *c)
     xl_aligned_free(c->d_pool_a), xl_aligned_free(c->d_pool_b);
     xl_kernels *k = c->k;
     int nt = c->n_threads;
+    size_t min_split = c->min_split;
     xl_bert_train_ctx_init(c, k, nt);
+    c->min_split = min_split;
 }
 
 /* (Re)allocate `count` elements of `elem` bytes (contents discarded). */
@@ -226,7 +229,50 @@ static void ew_run(xl_kernels *k, int nt, ew_op op, float *y, const float *x, co
 
 /* ---- forward ------------------------------------------------------------------------------------ */
 
-/* BertEmbeddings: emb_t = (W_word[id_t] + W_type[tt_t]) + W_pos[p_t]; x0 = dropout(LN(emb)). */
+/* Run fn over [0, n_items) on the pool when the work (elements touched) is at least c->min_split,
+ * else on the calling thread.  For the per-sequence and per-column steps below, each item gets the
+ * same code whatever thread runs it, so the split never changes a result. */
+static void par_items(const xl_bert_train_ctx *c, size_t n_items, double work, xl_range_fn fn, void *ctx)
+{
+    int nt = c->n_threads;
+    if (nt > c->k->max_threads) nt = c->k->max_threads;
+    if (nt <= 1 || n_items < 2 || work < (double)c->min_split) fn(ctx, 0, n_items, 0);
+    else xl_pool_run(c->k->pool, nt, n_items, fn, ctx);
+}
+
+typedef struct {
+    const xl_bert *b;
+    const xl_bert_train_acts *a;
+    const xl_bert_input *in;
+    size_t H;
+} embed_job;
+
+/* emb rows of sequences [sb, se) (ids and types checked by the caller) */
+static void embed_seqs(void *ctx, size_t sb, size_t se, int tid)
+{
+    const embed_job *j = ctx;
+    (void)tid;
+    const xl_bert *b = j->b;
+    const size_t H = j->H;
+    for (size_t s = sb; s < se; s++) {
+        const int32_t *ids = j->in->ids[s];
+        const int32_t *tt = j->in->type_ids ? j->in->type_ids[s] : NULL;
+        for (size_t q = 0; q < j->in->len[s]; q++) {
+            float *e = j->a->emb + (j->a->off[s] + q) * H;
+            const float *w = b->word_emb + (size_t)ids[q] * H, *pos = b->pos_emb + q * H;
+            if (b->type_emb != NULL) {
+                const float *ty = b->type_emb + (size_t)(tt ? tt[q] : 0) * H;
+                for (size_t i = 0; i < H; i++) e[i] = (w[i] + ty[i]) + pos[i];
+            } else {
+                for (size_t i = 0; i < H; i++) e[i] = w[i] + pos[i];
+            }
+        }
+    }
+}
+
+/* BertEmbeddings: emb_t = (W_word[id_t] + W_type[tt_t]) + W_pos[p_t]; x0 = dropout(LN(emb)).
+ * The ids are checked first (serially: the first bad one is reported), then the rows are gathered
+ * with the sequences split over the threads. */
 static int embed(xl_bert_train_ctx *c, const xl_bert_params *p, const xl_bert_input *in, float p_drop, xl_rng *rng,
                  xl_error *err)
 {
@@ -238,28 +284,24 @@ static int embed(xl_bert_train_ctx *c, const xl_bert_params *p, const xl_bert_in
         const int32_t *ids = in->ids[s];
         const int32_t *tt = in->type_ids ? in->type_ids[s] : NULL;
         for (size_t q = 0; q < in->len[s]; q++) {
-            float *e = a->emb + (a->off[s] + q) * H;
             int32_t id = ids[q], t = tt ? tt[q] : 0;
             if (id < 0 || (size_t)id >= cfg->vocab_size)
                 return xl_fail(err, XL_ERR_USAGE, "sequence %zu, position %zu: token id %" PRId32 " outside 0..%zu", s, q,
                                id, cfg->vocab_size - 1);
-            const float *w = b->word_emb + (size_t)id * H, *pos = b->pos_emb + q * H;
             if (b->type_emb != NULL) {
                 if (t < 0 || (size_t)t >= cfg->type_vocab_size)
                     return xl_fail(err, XL_ERR_USAGE, "sequence %zu, position %zu: token type id %" PRId32
                                    " outside 0..%zu", s, q, t, cfg->type_vocab_size - 1);
-                const float *ty = b->type_emb + (size_t)t * H;
-                for (size_t j = 0; j < H; j++) e[j] = (w[j] + ty[j]) + pos[j];
-            } else {
-                if (t != 0)
-                    return xl_fail(err, XL_ERR_USAGE, "sequence %zu, position %zu: token type id %" PRId32
-                                   " but the model has no token types", s, q, t);
-                for (size_t j = 0; j < H; j++) e[j] = w[j] + pos[j];
+            } else if (t != 0) {
+                return xl_fail(err, XL_ERR_USAGE, "sequence %zu, position %zu: token type id %" PRId32
+                               " but the model has no token types", s, q, t);
             }
         }
     }
+    embed_job j = {b, a, in, H};
+    par_items(c, in->n_seq, (double)a->T * (double)H, embed_seqs, &j);
     xl_add_layernorm(c->k, c->n_threads, a->emb, NULL, b->emb_ln_g, b->emb_ln_b, cfg->layer_norm_eps, a->T, H, a->x0);
-    xl_dropout_forward(rng, p_drop, a->x0, a->x0, a->mask_emb, a->T * H);
+    xl_dropout_forward_threads(c->k, c->n_threads, c->min_split, rng, p_drop, a->x0, a->x0, a->mask_emb, a->T * H);
     return 0;
 }
 
@@ -339,13 +381,13 @@ const float *xl_bert_train_forward(xl_bert_train_ctx *c, const xl_bert_params *p
                      3 * H, P, drop.attention > 0.0f ? NULL : ctx, H);
         if (drop.attention > 0.0f) {
             /* Pd = dropout(P); ctx_h = Pd_h V_h (xl_attention gave the probabilities only) */
-            xl_dropout_forward(rng, drop.attention, P, a->att_drop[l], a->mask_att[l], A);
+            xl_dropout_forward_threads(k, nt, c->min_split, rng, drop.attention, P, a->att_drop[l], a->mask_att[l], A);
             seq_att_job j = {.k = k, .a = a, .l = l, .H = H, .nh = nh, .dh = dh, .out = ctx};
             run_seqs(k, nt, in->n_seq, 2.0 * (double)A * (double)dh, seq_pv, &j);
         }
         /* BertSelfOutput: res1 = dropout(ctx W_o^T + b_o) + x; ln1 = LN(res1) */
         xl_sgemm_packed(k, nt, T, 1.0f, ctx, H, &L->attn_out, 0.0f, res1, H, L->attn_out_b, XL_ACT_NONE);
-        xl_dropout_forward(rng, drop.hidden, res1, res1, a->mask_res1[l], T * H);
+        xl_dropout_forward_threads(k, nt, c->min_split, rng, drop.hidden, res1, res1, a->mask_res1[l], T * H);
         ew_run(k, nt, EW_ADD, res1, x, NULL, 0.0f, T * H);
         xl_add_layernorm(k, nt, res1, NULL, L->ln1_g, L->ln1_b, cfg->layer_norm_eps, T, H, ln1);
         /* BertIntermediate: ffn_pre [T, I] = ln1 W_1^T + b_1; ffn_h = GELU(ffn_pre) */
@@ -354,7 +396,7 @@ const float *xl_bert_train_forward(xl_bert_train_ctx *c, const xl_bert_params *p
         xl_bias_gelu(k, nt, fh, T, I, I, NULL);
         /* BertOutput: res2 = dropout(ffn_h W_2^T + b_2) + ln1; out = LN(res2) */
         xl_sgemm_packed(k, nt, T, 1.0f, fh, I, &L->ffn_out, 0.0f, res2, H, L->ffn_out_b, XL_ACT_NONE);
-        xl_dropout_forward(rng, drop.hidden, res2, res2, a->mask_res2[l], T * H);
+        xl_dropout_forward_threads(k, nt, c->min_split, rng, drop.hidden, res2, res2, a->mask_res2[l], T * H);
         ew_run(k, nt, EW_ADD, res2, ln1, NULL, 0.0f, T * H);
         xl_add_layernorm(k, nt, res2, NULL, L->ln2_g, L->ln2_b, cfg->layer_norm_eps, T, H, out);
         x = out;
@@ -364,6 +406,95 @@ const float *xl_bert_train_forward(xl_bert_train_ctx *c, const xl_bert_params *p
 }
 
 /* ---- pooling ------------------------------------------------------------------------------------ */
+
+/* Pooling and its backward, sequence by sequence (each sequence's rows are its own): split over the
+ * threads, the same code per sequence whatever thread runs it. */
+typedef struct {
+    xl_bert_train_acts *a;
+    const xl_bert_input *in;
+    const float *hs;   /* forward: last hidden states [T, H] */
+    const float *x;    /* forward: the pooled (and Dense) output to normalise [B, D]; backward: d pooled [B, H] */
+    float *d_last;     /* backward: d last hidden state [T, H] (+=) */
+    xl_pooling pooling;
+    bool normalize;
+    size_t H, D;
+} pool_job;
+
+/* pooled [B, H] rows [sb, se): h[0] (cls) or sum of mask-1 rows / max(count, 1e-9) (mean, position order) */
+static void pool_seqs(void *ctx, size_t sb, size_t se, int tid)
+{
+    const pool_job *j = ctx;
+    (void)tid;
+    xl_bert_train_acts *a = j->a;
+    const size_t H = j->H;
+    for (size_t s = sb; s < se; s++) {
+        const float *h = j->hs + a->off[s] * H;
+        const uint8_t *m = j->in->mask ? j->in->mask[s] : NULL;
+        float *y = a->pooled + s * H;
+        if (j->pooling == XL_POOL_CLS) {
+            memcpy(y, h, H * sizeof(float));
+            continue;
+        }
+        size_t count = 0;
+        for (size_t i = 0; i < H; i++) y[i] = 0.0f;
+        for (size_t q = 0; q < a->len[s]; q++) {
+            if (m && !m[q]) continue;
+            for (size_t i = 0; i < H; i++) y[i] += h[q * H + i];
+            count++;
+        }
+        a->pool_count[s] = count;
+        float denom = (float)count;
+        if (denom < 1e-9f) denom = 1e-9f;
+        for (size_t i = 0; i < H; i++) y[i] /= denom;
+    }
+}
+
+/* sent [B, D] rows [sb, se) = x / max(||x||, 1e-12) (norm computed in double) */
+static void norm_rows(void *ctx, size_t sb, size_t se, int tid)
+{
+    const pool_job *j = ctx;
+    (void)tid;
+    xl_bert_train_acts *a = j->a;
+    const size_t D = j->D;
+    for (size_t s = sb; s < se; s++) {
+        const float *r = j->x + s * D;
+        float *y = a->sent + s * D;
+        double ss = 0.0;
+        for (size_t i = 0; i < D; i++) ss += (double)r[i] * (double)r[i];
+        a->sent_norm[s] = (float)sqrt(ss);
+        double div = j->normalize ? (a->sent_norm[s] > 1e-12f ? (double)a->sent_norm[s] : 1e-12) : 1.0;
+        for (size_t i = 0; i < D; i++) y[i] = j->normalize ? (float)((double)r[i] / div) : r[i];
+    }
+}
+
+/* d_last rows of sequences [sb, se) += the pooling backward of d pooled */
+static void pool_backward_seqs(void *ctx, size_t sb, size_t se, int tid)
+{
+    const pool_job *j = ctx;
+    (void)tid;
+    const xl_bert_train_acts *a = j->a;
+    const size_t H = j->H;
+    for (size_t s = sb; s < se; s++) {
+        float *dh = j->d_last + a->off[s] * H;
+        if (a->pooling == XL_POOL_CLS) xl_cls_pool_backward(j->x + s * H, H, dh);
+        else xl_mean_pool_backward(j->x + s * H, a->len[s], H, j->in->mask ? j->in->mask[s] : NULL, dh);
+    }
+}
+
+/* L2 normalisation backward of rows [sb, se): x = sentence embeddings and their gradient */
+typedef struct {
+    const xl_bert_train_acts *a;
+    const float *d_sent;
+    float *dx;
+} l2_job;
+
+static void l2_backward_rows(void *ctx, size_t sb, size_t se, int tid)
+{
+    const l2_job *j = ctx;
+    (void)tid;
+    const size_t D = j->a->D;
+    xl_l2_normalize_backward(j->a->sent + sb * D, j->a->sent_norm + sb, j->d_sent + sb * D, j->dx + sb * D, se - sb, D);
+}
 
 size_t xl_bert_train_output_dim(const xl_bert_params *p)
 {
@@ -404,49 +535,54 @@ const float *xl_bert_train_pool(xl_bert_train_ctx *c, const xl_bert_params *p, x
         a->cap_pool_seq = B;
         a->cap_pool_width = width;
     }
-    const float *hs = a->out[cfg->n_layers - 1];
-    /* pooled [B, H]: h[0] (cls) or sum of mask-1 rows / max(count, 1e-9) (mean, position order) */
-    for (size_t s = 0; s < B; s++) {
-        const float *h = hs + a->off[s] * H;
-        const uint8_t *m = in->mask ? in->mask[s] : NULL;
-        float *y = a->pooled + s * H;
-        if (pooling == XL_POOL_CLS) {
-            memcpy(y, h, H * sizeof(float));
-            continue;
-        }
-        size_t count = 0;
-        for (size_t j = 0; j < H; j++) y[j] = 0.0f;
-        for (size_t q = 0; q < a->len[s]; q++) {
-            if (m && !m[q]) continue;
-            for (size_t j = 0; j < H; j++) y[j] += h[q * H + j];
-            count++;
-        }
-        a->pool_count[s] = count;
-        float denom = (float)count;
-        if (denom < 1e-9f) denom = 1e-9f;
-        for (size_t j = 0; j < H; j++) y[j] /= denom;
-    }
+    pool_job j = {a, in, a->out[cfg->n_layers - 1], NULL, NULL, pooling, normalize, H, D};
+    par_items(c, B, (double)a->T * (double)H, pool_seqs, &j);
     /* Dense layers: dense_out[i] [B, out_i] = act(x W_i^T + b_i) */
     const float *x = a->pooled;
     for (size_t i = 0; i < cfg->n_dense; i++) {
         xl_linear(c->k, c->n_threads, x, B, &p->view.dense[i], p->view.dense_b[i], cfg->dense_act[i], a->dense_out[i]);
         x = a->dense_out[i];
     }
-    /* sent = x / max(||x||, 1e-12) (norm computed in double) */
-    for (size_t s = 0; s < B; s++) {
-        const float *r = x + s * D;
-        float *y = a->sent + s * D;
-        double ss = 0.0;
-        for (size_t j = 0; j < D; j++) ss += (double)r[j] * (double)r[j];
-        a->sent_norm[s] = (float)sqrt(ss);
-        double div = normalize ? (a->sent_norm[s] > 1e-12f ? (double)a->sent_norm[s] : 1e-12) : 1.0;
-        for (size_t j = 0; j < D; j++) y[j] = normalize ? (float)((double)r[j] / div) : r[j];
-    }
+    j.x = x;
+    par_items(c, B, (double)B * (double)D, norm_rows, &j);
     a->pooling = pooling;
     a->normalize = normalize;
     a->D = D;
     a->pooled_valid = true;
     return a->sent;
+}
+
+/* ---- embedding scatter-add --------------------------------------------------------------------- */
+
+typedef struct {
+    const xl_bert_train_acts *a;
+    const xl_bert_input *in;
+    const float *demb;       /* d emb [T, H] */
+    float *gw, *gp, *gt;     /* word [V, H], position [P, H], type [2, H] gradients (gt may be NULL) */
+    size_t H;
+} scatter_job;
+
+#define SCATTER_COLS ((size_t)16) /* columns per item: one 64-byte line of a row */
+
+/* columns [cb * 16, ce * 16) of every table: token by token in batch order */
+static void scatter_cols(void *ctx, size_t cb, size_t ce, int tid)
+{
+    const scatter_job *j = ctx;
+    (void)tid;
+    const size_t H = j->H, c0 = cb * SCATTER_COLS, c1 = ce * SCATTER_COLS < H ? ce * SCATTER_COLS : H;
+    for (size_t s = 0; s < j->a->n_seq; s++) {
+        const int32_t *tt = j->in->type_ids ? j->in->type_ids[s] : NULL;
+        for (size_t q = 0; q < j->a->len[s]; q++) {
+            const float *d = j->demb + (j->a->off[s] + q) * H;
+            float *w = j->gw + (size_t)(uint32_t)j->in->ids[s][q] * H, *ps = j->gp + q * H;
+            for (size_t i = c0; i < c1; i++) w[i] += d[i];
+            for (size_t i = c0; i < c1; i++) ps[i] += d[i];
+            if (j->gt != NULL) {
+                float *t = j->gt + (size_t)(tt ? tt[q] : 0) * H;
+                for (size_t i = c0; i < c1; i++) t[i] += d[i];
+            }
+        }
+    }
 }
 
 /* ---- backward ----------------------------------------------------------------------------------- */
@@ -460,8 +596,12 @@ static void pool_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_bert
     const size_t B = a->n_seq, H = cfg->hidden, D = a->D;
     float *dcur = c->d_pool_a, *dnext = c->d_pool_b;
     const float *x_last = cfg->n_dense ? a->dense_out[cfg->n_dense - 1] : a->pooled;
-    if (a->normalize) xl_l2_normalize_backward(a->sent, a->sent_norm, d_sent, dcur, B, D);
-    else memcpy(dcur, d_sent, B * D * sizeof(float));
+    if (a->normalize) {
+        l2_job lj = {a, d_sent, dcur};
+        par_items(c, B, (double)B * (double)D, l2_backward_rows, &lj);
+    } else {
+        memcpy(dcur, d_sent, B * D * sizeof(float));
+    }
     (void)x_last;
     for (size_t ii = cfg->n_dense; ii-- > 0;) {
         const size_t in_w = cfg->dense_in[ii], out_w = cfg->dense_out[ii];
@@ -475,11 +615,8 @@ static void pool_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_bert
         dcur = dnext;
         dnext = t;
     }
-    for (size_t s = 0; s < B; s++) {
-        float *dh = d_last + a->off[s] * H;
-        if (a->pooling == XL_POOL_CLS) xl_cls_pool_backward(dcur + s * H, H, dh);
-        else xl_mean_pool_backward(dcur + s * H, a->len[s], H, c->in->mask ? c->in->mask[s] : NULL, dh);
-    }
+    pool_job j = {a, c->in, NULL, dcur, d_last, a->pooling, a->normalize, H, D};
+    par_items(c, B, (double)a->T * (double)H, pool_backward_seqs, &j);
 }
 
 int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_bert_grads *g, const float *d_sent,
@@ -544,24 +681,14 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
     float *demb = c->d_tmp;
     xl_layernorm_backward(k, nt, a->emb, b->emb_ln_g, eps, T, H, dout, demb, G + p->off.emb_ln_g, G + p->off.emb_ln_b,
                           c->d_stats);
-    /* scatter-add into the embedding tables, token by token in batch order (deterministic) */
-    float *gw = G + p->off.word_emb, *gp = G + p->off.pos_emb;
-    float *gt = p->off.type_emb != SIZE_MAX ? G + p->off.type_emb : NULL;
-    for (size_t s = 0; s < a->n_seq; s++) {
-        const int32_t *tt = in->type_ids ? in->type_ids[s] : NULL;
-        for (size_t q = 0; q < a->len[s]; q++) {
-            const float *d = demb + (a->off[s] + q) * H;
-            const uint32_t id = (uint32_t)in->ids[s][q];
-            xl_bert_grads_touch_word(g, id);
-            float *w = gw + (size_t)id * H, *ps = gp + q * H;
-            for (size_t j = 0; j < H; j++) w[j] += d[j];
-            for (size_t j = 0; j < H; j++) ps[j] += d[j];
-            if (gt != NULL) {
-                float *t = gt + (size_t)(tt ? tt[q] : 0) * H;
-                for (size_t j = 0; j < H; j++) t[j] += d[j];
-            }
-        }
-    }
+    /* scatter-add into the embedding tables, token by token in batch order (deterministic): the
+     * columns are split over the threads, each thread adds every token's share of its columns in
+     * the same token order, so every element sums the same terms in the same order as one thread */
+    for (size_t s = 0; s < a->n_seq; s++)
+        for (size_t q = 0; q < a->len[s]; q++) xl_bert_grads_touch_word(g, (uint32_t)in->ids[s][q]);
+    scatter_job sj = {a, in, demb, G + p->off.word_emb, G + p->off.pos_emb,
+                      p->off.type_emb != SIZE_MAX ? G + p->off.type_emb : NULL, H};
+    par_items(c, (H + SCATTER_COLS - 1) / SCATTER_COLS, (double)T * (double)H, scatter_cols, &sj);
     return 0;
 }
 

@@ -24,9 +24,9 @@
  *   - Training forward (xl_bert_train_forward) computes what HF BertModel computes in train mode:
  *     dropout after the embedding LayerNorm, on the attention probabilities, after the attention
  *     output projection and after the FFN output projection (before each residual add + LayerNorm);
- *     p = 0 is exactly the eval forward.  Dropout masks are drawn serially from the caller's
- *     xl_rng in a fixed order (layer by layer, op by op, row-major), so they do not depend on the
- *     thread count.  Only arch "bert" trains (DistilBERT is refused).  Sentence embeddings for
+ *     p = 0 is exactly the eval forward.  Dropout masks are the caller's xl_rng stream in a fixed
+ *     order (layer by layer, op by op, row-major; with threads, each chunk starts from the stream
+ *     jumped ahead to its first element), so they do not depend on the thread count.  Only arch "bert" trains (DistilBERT is refused).  Sentence embeddings for
  *     training: mean or CLS pooling, then the config's Dense layers, then L2 (xl_bert_train_pool);
  *     the BertPooler's tensors (has_pooler) are carried and saved but get no gradient.
  *   - Backward (xl_bert_train_backward) ACCUMULATES (+=) into grads, so gradient accumulation and
@@ -35,8 +35,9 @@
  *     order, deterministic), grads->word_touched[v] != 0 marks them; a caller that writes a dense
  *     word-embedding gradient itself (the tied MLM decoder) calls xl_bert_grads_touch_all_words.
  *   - Threads: every call uses the context's kernels and n_threads; the GEMMs split over output
- *     tiles only and reductions run in a fixed order, so results are bit-identical for any thread
- *     count (and repeatable bit for bit at 1 thread).  No global state.
+ *     tiles only, reductions run in a fixed order (the embedding scatter-add splits columns, each
+ *     adding the tokens in batch order), per-sequence steps split sequences, so results are
+ *     bit-identical for any thread count (and repeatable bit for bit at 1 thread).  No global state.
  *   - Formulas next to the functions: docs/training.md ("Backward pass").
  */
 #ifndef XL_BERT_TRAIN_H
@@ -220,6 +221,10 @@ typedef struct xl_bert_train_ctx {
     size_t cap_dT, cap_dA;
     float *d_pool_a, *d_pool_b;      /* [n_seq, max width] */
     size_t cap_dpool;
+    /* Elements of work below which the dropout draws, the embedding gather and scatter-add and the
+     * pooling run on the calling thread (65,536 from xl_bert_train_ctx_init).  The split never
+     * changes a result; tests lower it to check that on tiny shapes. */
+    size_t min_split;
 } xl_bert_train_ctx;
 
 void xl_bert_train_ctx_init(xl_bert_train_ctx *c, xl_kernels *k, int n_threads);

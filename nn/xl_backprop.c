@@ -233,6 +233,41 @@ void xl_dropout_forward(xl_rng *r, float p, const float *x, float *y, uint8_t *m
     }
 }
 
+typedef struct {
+    xl_rng start; /* the generator before element 0 */
+    float p;
+    const float *x;
+    float *y;
+    uint8_t *mask;
+    size_t n, chunk;
+} dropout_job;
+
+static void dropout_range(void *ctx, size_t b, size_t e, int tid)
+{
+    const dropout_job *j = ctx;
+    (void)tid;
+    const size_t lo = b * j->chunk, hi = e * j->chunk < j->n ? e * j->chunk : j->n;
+    xl_rng r = j->start;
+    xl_rng_advance(&r, (uint64_t)lo); /* draw lo of the stream is element lo's */
+    xl_dropout_forward(&r, j->p, j->x + lo, j->y + lo, j->mask + lo, hi - lo);
+}
+
+void xl_dropout_forward_threads(xl_kernels *k, int n_threads, size_t min_split, xl_rng *r, float p, const float *x,
+                                float *y, uint8_t *mask, size_t n)
+{
+    if (n_threads > k->max_threads) n_threads = k->max_threads;
+    if (p <= 0.0f || n_threads <= 1 || n < 2 || n < min_split) {
+        xl_dropout_forward(r, p, x, y, mask, n);
+        return;
+    }
+    /* chunks of 16,384 (fewer, smaller ones when n is small: the chunking does not change a draw) */
+    size_t chunk = 16384;
+    if (n / chunk < 4 * (size_t)n_threads) chunk = (n + 4 * (size_t)n_threads - 1) / (4 * (size_t)n_threads);
+    dropout_job j = {*r, p, x, y, mask, n, chunk};
+    xl_pool_run(k->pool, n_threads, (n + chunk - 1) / chunk, dropout_range, &j);
+    xl_rng_advance(r, (uint64_t)n); /* where n serial draws leave it */
+}
+
 void xl_dropout_backward(float p, const uint8_t *mask, const float *dy, float *dx, size_t n)
 {
     if (p <= 0.0f) {

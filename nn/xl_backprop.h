@@ -68,6 +68,13 @@ void xl_softmax_backward_rows(const float *P, float *dP, size_t rows, size_t col
 /* Draw n mask bytes (1 = keep, probability 1 - p) from r serially (deterministic), and apply:
  * y = x * m / (1 - p) (y may alias x).  p == 0: mask all 1, y = x.  */
 void xl_dropout_forward(xl_rng *r, float p, const float *x, float *y, uint8_t *mask, size_t n);
+/* The same masks and outputs, bit for bit, drawn on up to n_threads threads of k's pool: element i
+ * still takes draw i of r's stream (each chunk starts from a copy of r advanced to its first
+ * element with xl_rng_advance), and r ends where n serial draws leave it.  So the masks depend on
+ * neither the thread count nor the chunking.  Below min_split elements, one thread (the encoder
+ * uses 65,536). */
+void xl_dropout_forward_threads(xl_kernels *k, int n_threads, size_t min_split, xl_rng *r, float p, const float *x,
+                                float *y, uint8_t *mask, size_t n);
 /* dx = dy * m / (1 - p)  (=; dx may alias dy) */
 void xl_dropout_backward(float p, const uint8_t *mask, const float *dy, float *dx, size_t n);
 

@@ -282,6 +282,174 @@ static void test_translate(void **state)
     assert_non_null(strstr(err.msg, "bad:1:"));
 }
 
+/* ---- code-switching (dict_translate.h, "Code-switching") ---- */
+
+static const char CS_DICT[] = "new york\tNueva York\nnew\tnuevo\ncity\tciudad\n\xC3\xBC" "ber\tsobre\ndog\tperro\n"
+                              "box\tcaja\nbig\tgrande\nice-cream\thelado\nit's\tes\nStra\xC3\x9F" "e\tcalle\n"
+                              "acute (\xC2\xB4)\tagudo\nsign\tZeichen \xC2\xB4\nlong\tun dos tres cuatro\n";
+
+static xl_dt_dict *cs_load(const char *text, size_t *skipped)
+{
+    xl_dt_dict *d = NULL;
+    xl_error err;
+    assert_int_equal(xl_dt_dict_load_codeswitch_memory(text, strlen(text), "cs", &d, skipped, &err), 0);
+    return d;
+}
+
+static void cs_line(const xl_dt_dict *d, const xl_dt_cs_options *o, uint64_t lineno, const char *line, xl_buf *out,
+                    xl_dt_cs_stats *st)
+{
+    xl_error err;
+    xl_buf_clear(out);
+    assert_int_equal(xl_dt_codeswitch_line(d, o, lineno, line, strlen(line), out, st, &err), 0);
+}
+
+/* P = 1 replaces every known unit; the line keeps its case, punctuation and spacing; phrases
+ * need exactly one space; keys are fully case-folded; hygiene skips 3 entries */
+static void test_codeswitch_all_units(void **state)
+{
+    (void)state;
+    size_t skipped = 0;
+    xl_dt_dict *d = cs_load(CS_DICT, &skipped);
+    assert_int_equal(skipped, 3); /* "acute (´)", "Zeichen ´", 4-word target */
+    assert_int_equal(xl_dt_dict_entries(d), 10);
+    xl_buf out;
+    xl_buf_init(&out);
+    xl_dt_cs_options o = {1.0, 5, false, 0.0};
+    xl_dt_cs_stats st;
+    memset(&st, 0, sizeof st);
+    const char line[] = "The new York city, and NEW  york! \xC3\x9C" "ber dogs, boxes; ice-cream it's big-city STRASSE sign long";
+    cs_line(d, &o, 1, line, &out, &st);
+    assert_string_equal(out.data, "The Nueva York ciudad, and nuevo  york! sobre dogs, boxes; helado es big-city calle sign long");
+    assert_int_equal(st.lines, 1);
+    assert_int_equal(st.words, 16);
+    assert_int_equal(st.units, 7);
+    assert_int_equal(st.units_switched, 7);
+    assert_int_equal(st.words_switched, 8);
+    /* --morph en: dogs -> dog (noun s->""), boxes -> box (noun xes->x) */
+    o.morph_en = true;
+    cs_line(d, &o, 1, line, &out, &st);
+    assert_string_equal(out.data, "The Nueva York ciudad, and nuevo  york! sobre perro, caja; helado es big-city calle sign long");
+    assert_int_equal(st.morph_hits, 2);
+    xl_buf_free(&out);
+    xl_dt_dict_free(d);
+}
+
+/* the documented random stream: PCG32 seeded (seed, line number); per unit one double (< p
+ * switches), then xl_rng_below(k) for a switched unit with k > 1 targets */
+#define CS_SEEDED_LINE1 "a B C X3 a b c x" /* seed 7, line 1 */
+static void test_codeswitch_seeded(void **state)
+{
+    (void)state;
+    xl_dt_dict *d = cs_load("a\tA\nb\tB\nc\tC\nx\tX1\nx\tX2\nx\tX3\n", NULL);
+    xl_buf out, expect;
+    xl_buf_init(&out);
+    xl_buf_init(&expect);
+    xl_error err;
+    const char line[] = "a b c x a b c x";
+    for (uint64_t lineno = 1; lineno <= 20; lineno++) {
+        xl_dt_cs_options o = {0.5, 7, false, 0.0};
+        cs_line(d, &o, lineno, line, &out, NULL);
+        xl_rng r;
+        xl_buf_clear(&expect);
+        const char *words[] = {"a", "b", "c", "x", "a", "b", "c", "x"};
+        /* replay of the contract */
+        xl_rng_seed(&r, 7, lineno);
+        for (size_t i = 0; i < 8; i++) {
+            const char *w = words[i];
+            if (i && xl_buf_putc(&expect, ' ', &err) < 0) fail();
+            if (xl_rng_double(&r) < 0.5) {
+                if (w[0] == 'x') assert_int_equal(xl_buf_printf(&expect, &err, "X%u", (unsigned)(1 + xl_rng_below(&r, 3))), 0);
+                else assert_int_equal(xl_buf_putc(&expect, (char)(w[0] - 'a' + 'A'), &err), 0);
+            } else {
+                assert_int_equal(xl_buf_append(&expect, w, 1, &err), 0);
+            }
+        }
+        assert_string_equal(out.data, expect.data);
+        if (lineno == 1) assert_string_equal(out.data, CS_SEEDED_LINE1);
+    }
+    /* a line's output depends on its number, not on the lines before it */
+    xl_dt_cs_options o = {0.5, 7, false, 0.0};
+    xl_dt_cs_stats st;
+    memset(&st, 0, sizeof st);
+    cs_line(d, &o, 3, line, &expect, &st);
+    for (int k = 0; k < 5; k++) cs_line(d, &o, 9, line, &out, &st);
+    cs_line(d, &o, 3, line, &out, &st);
+    assert_string_equal(out.data, expect.data);
+    /* targets are drawn uniformly: 3000 lines of "x" at P = 1 */
+    o.p = 1.0;
+    unsigned seen[3] = {0, 0, 0};
+    for (uint64_t lineno = 1; lineno <= 3000; lineno++) {
+        cs_line(d, &o, lineno, "x", &out, NULL);
+        assert_int_equal(out.len, 2);
+        seen[out.data[1] - '1']++;
+    }
+    for (int t = 0; t < 3; t++) assert_true(seen[t] > 900 && seen[t] < 1100);
+    xl_buf_free(&out);
+    xl_buf_free(&expect);
+    xl_dt_dict_free(d);
+}
+
+/* WordNet morphy detachment rules (nouns, then verbs, then adjectives; first base in the dictionary) */
+static void test_codeswitch_morph(void **state)
+{
+    (void)state;
+    xl_dt_dict *d = cs_load("glass\tG\nchurch\tC\ndish\tD\nwoman\tW\npony\tP\ncat\tK\nwalk\tL\nbake\tB\nmake\tM\n"
+                            "sing\tS\nlarge\tR\nsmall\tA\ngo\tO\ndie\tI\ndy\tY\nquiz\tQ\nfox\tF\n",
+                            NULL);
+    xl_buf out;
+    xl_buf_init(&out);
+    xl_dt_cs_options o = {1.0, 1, true, 0.0};
+    cs_line(d, &o, 1, "glasses churches dishes women ponies cats walked baked making singing larger smallest goes dies quizes foxes",
+            &out, NULL);
+    /* dies: noun s->"" gives "die" before noun ies->y gives "dy" */
+    assert_string_equal(out.data, "G C D W P K L B M S R A O I Q F");
+    cs_line(d, &o, 1, "walks walking glassy", &out, NULL);
+    assert_string_equal(out.data, "L L glassy");
+    o.morph_en = false;
+    cs_line(d, &o, 1, "cats walked", &out, NULL);
+    assert_string_equal(out.data, "cats walked");
+    xl_buf_free(&out);
+    xl_dt_dict_free(d);
+}
+
+/* --min-switched, invalid UTF-8, dictionary errors */
+static void test_codeswitch_filters_errors(void **state)
+{
+    (void)state;
+    xl_dt_dict *d = cs_load("a\tA\nb\tB\n", NULL);
+    xl_buf out;
+    xl_buf_init(&out);
+    xl_dt_cs_options o = {1.0, 1, false, 0.5};
+    xl_dt_cs_stats st;
+    memset(&st, 0, sizeof st);
+    cs_line(d, &o, 1, "a b zz zz", &out, &st); /* 2 of 4 switched: kept */
+    assert_string_equal(out.data, "A B zz zz");
+    cs_line(d, &o, 2, "a zz zz zz", &out, &st); /* 1 of 4: emptied */
+    assert_string_equal(out.data, "");
+    cs_line(d, &o, 3, "... !", &out, &st); /* no words: emptied */
+    assert_string_equal(out.data, "");
+    assert_int_equal(st.lines_emptied, 2);
+    xl_error err;
+    const char bad[] = "a \xC0\xAF b";
+    assert_int_equal(xl_dt_codeswitch_line(d, &o, 1, bad, sizeof bad - 1, &out, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "invalid UTF-8"));
+    assert_non_null(strstr(err.msg, "byte 3"));
+    xl_dt_dict_free(d);
+    xl_dt_dict *e = NULL;
+    const char bad_dict[] = "a\tA\nb\t\xFF\n";
+    assert_int_equal(xl_dt_dict_load_codeswitch_memory(bad_dict, sizeof bad_dict - 1, "bd", &e, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "bd:2: invalid UTF-8"));
+    const char empty_target[] = "a\tA\nb\t  \n";
+    assert_int_equal(xl_dt_dict_load_codeswitch_memory(empty_target, sizeof empty_target - 1, "et", &e, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "et:2:"));
+    /* a dictionary for plain translation cannot code-switch */
+    assert_int_equal(xl_dt_dict_load_memory("a\tA\n", 4, "plain", true, &e, &err), 0);
+    assert_int_equal(xl_dt_codeswitch_line(e, &o, 1, "a", 1, &out, NULL, &err), -1);
+    xl_dt_dict_free(e);
+    xl_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +458,10 @@ int main(void)
         cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_sentvec),
         cmocka_unit_test(test_translate),
+        cmocka_unit_test(test_codeswitch_all_units),
+        cmocka_unit_test(test_codeswitch_seeded),
+        cmocka_unit_test(test_codeswitch_morph),
+        cmocka_unit_test(test_codeswitch_filters_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

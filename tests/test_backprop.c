@@ -697,7 +697,7 @@ static void test_model_finite_differences(void **state)
 /* grads with dropout, for one thread count.  many == 0: tiny_input; many == 1: 24 sequences of 20-43
  * tokens (~5 MFLOP of attention backward per layer, above the threshold where the sequences are split
  * over the threads: that path is compared with one thread too). */
-static float *grads_with_dropout(int threads, uint64_t seed, int many)
+static float *grads_with_dropout(int threads, uint64_t seed, int many, size_t min_split)
 {
     xl_kernels k = kern(2);
     xl_bert_config cfg = tiny_config();
@@ -725,6 +725,7 @@ static float *grads_with_dropout(int threads, uint64_t seed, int many)
     }
     xl_bert_train_ctx c;
     xl_bert_train_ctx_init(&c, &k, threads);
+    if (min_split) c.min_split = min_split;
     xl_rng r;
     xl_rng_seed(&r, seed, 0);
     assert_non_null(xl_bert_train_forward(&c, &p, &in, (xl_bert_dropout){0.1f, 0.1f}, &r, &err));
@@ -742,6 +743,38 @@ static float *grads_with_dropout(int threads, uint64_t seed, int many)
     return out;
 }
 
+/* xl_dropout_forward_threads draws exactly xl_dropout_forward's masks and outputs, and leaves the
+ * generator where the serial draw does, whatever the thread count and chunking (n of a few
+ * chunks, odd sizes; the split forced with min_split 1). */
+static void test_dropout_threads_same_masks(void **state)
+{
+    (void)state;
+    xl_kernels k = kern(2);
+    static const size_t sizes[] = {1, 7, 1000, 3 * 16384 + 77};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        const size_t n = sizes[si];
+        float *x = malloc(n * sizeof *x), *y1 = malloc(n * sizeof *y1), *y2 = malloc(n * sizeof *y2);
+        uint8_t *m1 = malloc(n), *m2 = malloc(n);
+        assert_true(x && y1 && y2 && m1 && m2);
+        for (size_t i = 0; i < n; i++) x[i] = (float)(i % 13) - 6.0f;
+        for (int threads = 1; threads <= 2; threads++) {
+            xl_rng r1, r2;
+            xl_rng_seed(&r1, 31, 2);
+            xl_rng_seed(&r2, 31, 2);
+            xl_dropout_forward(&r1, 0.25f, x, y1, m1, n);
+            xl_dropout_forward_threads(&k, threads, 1, &r2, 0.25f, x, y2, m2, n);
+            assert_memory_equal(m1, m2, n);
+            assert_memory_equal(y1, y2, n * sizeof *y1);
+            assert_true(r1.state == r2.state && r1.inc == r2.inc);
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) kept += m1[i];
+        if (n > 1000) assert_true(kept > n * 7 / 10 && kept < n * 8 / 10); /* ~75% kept */
+        free(x), free(y1), free(y2), free(m1), free(m2);
+    }
+    xl_kernels_free(&k);
+}
+
 static void test_model_threads_and_dropout_repeatable(void **state)
 {
     (void)state;
@@ -751,12 +784,16 @@ static void test_model_threads_and_dropout_repeatable(void **state)
     for (int many = 0; many < 2; many++) {
         if (many) cfg.max_position = cfg.max_seq_len = 48;
         size_t n = xl_bert_params_count(&cfg, &err);
-        float *a = grads_with_dropout(1, 77, many), *b = grads_with_dropout(1, 77, many),
-              *c = grads_with_dropout(2, 77, many), *d = grads_with_dropout(1, 78, many);
+        float *a = grads_with_dropout(1, 77, many, 0), *b = grads_with_dropout(1, 77, many, 0),
+              *c = grads_with_dropout(2, 77, many, 0), *d = grads_with_dropout(1, 78, many, 0);
+        /* every split forced (min_split 1): dropout draws in chunks of an advanced generator, the
+         * embedding gather and column-split scatter-add, pooling and its backward on 2 threads */
+        float *e = grads_with_dropout(2, 77, many, 1);
         assert_memory_equal(a, b, n * sizeof *a);      /* repeatable at 1 thread */
         assert_memory_equal(a, c, n * sizeof *a);      /* and independent of the thread count */
+        assert_memory_equal(a, e, n * sizeof *a);      /* and of the split of the serial-before steps */
         assert_true(memcmp(a, d, n * sizeof *a) != 0); /* another seed, other dropout masks */
-        free(a), free(b), free(c), free(d);
+        free(a), free(b), free(c), free(d), free(e);
     }
 }
 
@@ -1063,6 +1100,7 @@ int main(void)
         cmocka_unit_test(test_l2_normalize_backward),
         cmocka_unit_test(test_model_matches_inference_forward),
         cmocka_unit_test(test_model_finite_differences),
+        cmocka_unit_test(test_dropout_threads_same_masks),
         cmocka_unit_test(test_model_threads_and_dropout_repeatable),
         cmocka_unit_test(test_params_save_and_init_model),
         cmocka_unit_test(test_pytorch_ranking_loss),

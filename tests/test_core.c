@@ -360,6 +360,31 @@ static void test_rng_pinned(void **state)
     for (int i = 0; i < 12; i++) assert_int_equal(xl_rng_below(&r, 6), below6[i]);
 }
 
+/* xl_rng_advance(d) leaves the generator where d draws leave it (the parallel dropout masks rely
+ * on it): against the pinned stream, against serial draws for strides around powers of two, and
+ * 0 is a no-op. */
+static void test_rng_advance(void **state)
+{
+    (void)state;
+    static const uint32_t seed42_s0[8] = {0xccfe45fcu, 0x61157d5eu, 0x68e11cdbu, 0xab48faa0u,
+                                          0xeceaea31u, 0xbee452b7u, 0xb20858abu, 0x2a73278du};
+    for (uint64_t d = 0; d < 8; d++) {
+        xl_rng r;
+        xl_rng_seed(&r, 42, 0);
+        xl_rng_advance(&r, d);
+        assert_int_equal(xl_rng_u32(&r), seed42_s0[d]);
+    }
+    static const uint64_t strides[] = {0, 1, 2, 3, 255, 256, 257, 1000, 16383, 16384, 65537};
+    for (size_t i = 0; i < sizeof strides / sizeof *strides; i++) {
+        xl_rng a, b;
+        xl_rng_seed(&a, 7, 5);
+        xl_rng_seed(&b, 7, 5);
+        for (uint64_t n = 0; n < strides[i]; n++) (void)xl_rng_u32(&a);
+        xl_rng_advance(&b, strides[i]);
+        assert_true(a.state == b.state && a.inc == b.inc);
+    }
+}
+
 static void test_rng_properties(void **state)
 {
     (void)state;
@@ -983,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_parse_numbers),
         cmocka_unit_test(test_rng_pinned),
         cmocka_unit_test(test_rng_properties),
+        cmocka_unit_test(test_rng_advance),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_fread_exact),
         cmocka_unit_test(test_lines),

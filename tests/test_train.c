@@ -338,6 +338,46 @@ static void test_adamw_hand(void **state)
     assert_close(v[0], 0.00025, 1e-10);
 }
 
+/* AdamW on a pool of 2 threads (dense blocks in chunks, lazy rows one item each) gives the serial
+ * update's bits: a block of 3 chunks + 5 floats and every other row of a [40, 2,000] table, three
+ * steps. */
+static void test_adamw_pool_bit_identical(void **state)
+{
+    (void)state;
+    xl_error err;
+    xl_pool *pool = xl_pool_new(2, &err);
+    assert_non_null(pool);
+    enum { N = 3 * 16384 + 5, W = 2000, R = 40 };
+    const size_t n = N > W * R ? N : W * R;
+    float *p1 = malloc(n * sizeof(float)), *p2 = malloc(n * sizeof(float)), *g = malloc(n * sizeof(float));
+    float *m1 = calloc(n, sizeof(float)), *v1 = calloc(n, sizeof(float));
+    float *m2 = calloc(n, sizeof(float)), *v2 = calloc(n, sizeof(float));
+    assert_true(p1 && p2 && g && m1 && v1 && m2 && v2);
+    xl_rng r;
+    xl_rng_seed(&r, 3, 0);
+    for (size_t i = 0; i < n; i++) p1[i] = p2[i] = xl_rng_float(&r) - 0.5f, g[i] = xl_rng_float(&r) - 0.5f;
+    const float p_first = p1[0], p_last_row = p1[(R - 1) * W];
+    uint32_t rows[R / 2];
+    for (uint32_t i = 0; i < R / 2; i++) rows[i] = 2 * i + 1;
+    xl_adamw_hparams h;
+    xl_adamw_hparams_default(&h);
+    for (uint64_t t = 1; t <= 3; t++) {
+        xl_adamw_update(&h, 1e-3, t, true, p1, g, m1, v1, N);
+        xl_adamw_update_pool(pool, 2, &h, 1e-3, t, true, p2, g, m2, v2, N);
+        for (size_t i = 0; i < R / 2; i++) {
+            const size_t o = (size_t)rows[i] * W;
+            xl_adamw_update(&h, 1e-3, t, false, p1 + o, g + o, m1 + o, v1 + o, W);
+        }
+        xl_adamw_update_rows_pool(pool, 2, &h, 1e-3, t, false, p2, g, m2, v2, rows, R / 2, W);
+    }
+    assert_memory_equal(p1, p2, n * sizeof(float));
+    assert_memory_equal(m1, m2, n * sizeof(float));
+    assert_memory_equal(v1, v2, n * sizeof(float));
+    assert_true(p1[0] != p_first && p1[(R - 1) * W] != p_last_row); /* the updates did move them */
+    free(p1), free(p2), free(g), free(m1), free(v1), free(m2), free(v2);
+    xl_pool_free(pool);
+}
+
 static void test_schedule_clip(void **state)
 {
     (void)state;
@@ -1050,7 +1090,7 @@ int main(void)
         cmocka_unit_test(test_rank_zero_batch), cmocka_unit_test(test_rank_gemm_path),
         cmocka_unit_test(test_mlm_mask),
         cmocka_unit_test(test_mlm_head_hand), cmocka_unit_test(test_mlm_head_fd),
-        cmocka_unit_test(test_adamw_hand),    cmocka_unit_test(test_schedule_clip),
+        cmocka_unit_test(test_adamw_hand),    cmocka_unit_test(test_adamw_pool_bit_identical),    cmocka_unit_test(test_schedule_clip),
         cmocka_unit_test(test_adamw_vs_torch), cmocka_unit_test(test_rank_vs_torch),
         cmocka_unit_test(test_whole_model_vs_torch),
         cmocka_unit_test(test_corpus_validation), cmocka_unit_test(test_corpus_order),

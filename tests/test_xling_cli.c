@@ -341,11 +341,67 @@ static void test_eval_retrieval_model_cli(void **state)
     }
 }
 
+/* ------------------------------------------------------ translate --code-switch */
+
+static void test_codeswitch_cli(void **state)
+{
+    (void)state;
+    xl_test_bin_or_skip();
+    char *dict = tmp_copy("cs_dict.txt", "new\tnuevo\nnew york\tNueva York\ncity\tciudad\ncity\turbe\ndog\tperro\n"
+                                         "\xC3\xBC" "ber\tsobre\nsign\tZeichen \xC2\xB4\n");
+    char *text = tmp_copy("cs_en.txt", "The new York city!\n\xC3\x9C" "ber  dogs, sign.\nnew new new new\ncity city city\n");
+    char *tail = tmp_copy("cs_tail.txt", "new new new new\ncity city city\n");
+    char args[2048], out[4096], out2[4096];
+    /* P = 1: every known unit replaced, the rest of the line kept as written */
+    snprintf(args, sizeof args, "translate --dict %s --code-switch 1 --seed 4 --morph en %s", dict, text);
+    assert_int_equal(run(args, NULL, out, sizeof out), 0);
+    assert_non_null(strstr(out, "The Nueva York "));
+    assert_non_null(strstr(out, "!\nsobre  perro, sign.\nnuevo nuevo nuevo nuevo\n"));
+    /* seeded: the same command gives the same bytes; stdin gives the same as the file */
+    snprintf(args, sizeof args, "translate --dict %s --code-switch 0.5 --seed 9 %s", dict, text);
+    assert_int_equal(run(args, NULL, out, sizeof out), 0);
+    snprintf(args, sizeof args, "translate --dict %s --code-switch 0.5 --seed 9", dict);
+    assert_int_equal(run(args, text, out2, sizeof out2), 0);
+    assert_string_equal(out, out2);
+    assert_string_equal(out, "The new York city!\n\xC3\x9C" "ber  dogs, sign.\nnuevo nuevo new nuevo\nurbe city ciudad\n");
+    /* line independence: lines 3-4 of the file == lines 1-2 of a file starting there (--first-line 3) */
+    snprintf(args, sizeof args, "translate --dict %s --code-switch 0.5 --seed 9 --first-line 3 %s", dict, tail);
+    assert_int_equal(run(args, NULL, out2, sizeof out2), 0);
+    const char *third = strchr(strchr(out, '\n') + 1, '\n') + 1;
+    assert_string_equal(third, out2);
+    /* --min-switched keeps the line count: weakly switched lines are empty */
+    snprintf(args, sizeof args, "translate --dict %s --code-switch 1 --min-switched 0.6 %s", dict, text);
+    assert_int_equal(run(args, NULL, out, sizeof out), 0);
+    assert_string_equal(out, "The Nueva York urbe!\n\nnuevo nuevo nuevo nuevo\nurbe ciudad ciudad\n");
+    /* usage errors: exit 2 */
+    const char *bad_args[] = {"--code-switch 0", "--code-switch 1.5", "--code-switch x", "--seed 3", "--morph en",
+                              "--min-switched 0.5", "--code-switch 1 --morph fr", "--code-switch 1 --min-switched 2",
+                              "--code-switch 1 --raw", "--code-switch 1 --first-line 0"};
+    for (size_t i = 0; i < sizeof bad_args / sizeof *bad_args; i++) {
+        snprintf(args, sizeof args, "translate --dict %s %s %s", dict, bad_args[i], text);
+        assert_int_equal(run(args, NULL, NULL, 0), 2);
+    }
+    /* invalid UTF-8 input: exit 1, the message names the file and line */
+    char *bad = tmp_copy("cs_bad.txt", "fine new city\nnew \xC3 city\n");
+    snprintf(args, sizeof args, "translate --dict %s --code-switch 1 %s 2>&1 >/dev/null", dict, bad);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s", getenv("XLREC_BIN"), args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    assert_non_null(strstr(out, "cs_bad.txt:2: invalid UTF-8"));
+    free(dict), free(text), free(tail), free(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_translate_cli),
         cmocka_unit_test(test_translate_lm_library),
+        cmocka_unit_test(test_codeswitch_cli),
         cmocka_unit_test(test_embed_words_cli),
         cmocka_unit_test(test_eval_retrieval_cli),
         cmocka_unit_test(test_eval_retrieval_model_cli),

@@ -44,6 +44,24 @@ void xl_rng_fill_u32(xl_rng *r, uint32_t *out, size_t n)
     r->state = state;
 }
 
+void xl_rng_advance(xl_rng *r, uint64_t delta)
+{
+    /* state_{n} = M^n state + (M^(n-1) + ... + M + 1) inc (mod 2^64), M the LCG multiplier:
+     * square-and-multiply over the bits of delta, accumulating the affine map. */
+    uint64_t cur_mult = 6364136223846793005ull, cur_plus = r->inc;
+    uint64_t acc_mult = 1u, acc_plus = 0u;
+    while (delta > 0) {
+        if (delta & 1u) {
+            acc_mult *= cur_mult;
+            acc_plus = acc_plus * cur_mult + cur_plus;
+        }
+        cur_plus = (cur_mult + 1u) * cur_plus;
+        cur_mult *= cur_mult;
+        delta >>= 1;
+    }
+    r->state = acc_mult * r->state + acc_plus;
+}
+
 uint64_t xl_rng_u64(xl_rng *r)
 {
     uint64_t hi = xl_rng_u32(r);

@@ -26,6 +26,11 @@ uint32_t xl_rng_u32(xl_rng *r);
 /* out[0..n) = the next n values of xl_rng_u32, in order (the same stream, without a call per
  * value: for bulk draws such as dropout masks). */
 void xl_rng_fill_u32(xl_rng *r, uint32_t *out, size_t n);
+/* Jump ahead: the generator as it would be after `delta` calls of xl_rng_u32, in O(log delta)
+ * steps (Brown 1994, "Random number generation with arbitrary strides", as pcg_basic's
+ * pcg32_advance).  Lets threads draw disjoint parts of one stream: part [a, b) of the stream is
+ * a copy advanced by a, so a parallel draw gives exactly the serial draw's numbers. */
+void xl_rng_advance(xl_rng *r, uint64_t delta);
 uint64_t xl_rng_u64(xl_rng *r);
 /* Uniform integer in [0, n), unbiased (Lemire's rejection); n > 0. */
 uint32_t xl_rng_below(xl_rng *r, uint32_t n);

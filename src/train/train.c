@@ -433,46 +433,6 @@ done:
     return rc;
 }
 
-/* AdamW over every tensor (and the MLM bias) after clipping; returns the pre-clip norm. */
-/* AdamW over the pool.  xl_adamw_update is elementwise (the bias corrections depend on the step
- * only), so a tensor is cut into fixed chunks, and the lazy word-embedding rows are items of their
- * own: every element gets the same arithmetic whatever thread runs it, and the result is
- * bit-identical for any thread count (with --threads 2 the update ran on one thread before). */
-typedef struct {
-    const xl_adamw_hparams *h;
-    double lr;
-    uint64_t step;
-    bool decay;
-    float *p, *m, *v;
-    const float *g;
-    size_t n;               /* floats (dense), or H (rows) */
-    const uint32_t *rows;   /* lazy rows: item i = row rows[i] of n floats; NULL: dense chunks */
-} adamw_job;
-
-#define ADAMW_CHUNK ((size_t)16384)
-
-static void adamw_range(void *ctx, size_t b, size_t e, int tid)
-{
-    const adamw_job *j = ctx;
-    (void)tid;
-    if (j->rows != NULL) {
-        for (size_t r = b; r < e; r++) {
-            const size_t off = (size_t)j->rows[r] * j->n;
-            xl_adamw_update(j->h, j->lr, j->step, j->decay, j->p + off, j->g + off, j->m + off, j->v + off, j->n);
-        }
-        return;
-    }
-    const size_t lo = b * ADAMW_CHUNK, hi = e * ADAMW_CHUNK < j->n ? e * ADAMW_CHUNK : j->n;
-    xl_adamw_update(j->h, j->lr, j->step, j->decay, j->p + lo, j->g + lo, j->m + lo, j->v + lo, hi - lo);
-}
-
-static void adamw_run(trainer *t, adamw_job *j, size_t items, size_t floats)
-{
-    int nt = t->o->threads < t->k.max_threads ? t->o->threads : t->k.max_threads;
-    if (nt <= 1 || items < 2 || floats < 65536) adamw_range(j, 0, items, 0);
-    else xl_pool_run(t->k.pool, nt, items, adamw_range, j);
-}
-
 /* Sum of squares of the encoder's gradient in buffer order, and its scaling: the same numbers as
  * xl_grad_sumsq / xl_grad_scale over the whole buffer, without sweeping the word-embedding rows that
  * have no gradient this step (6.1M floats of a 24k x 256 table for the ~2,000 rows a batch
@@ -509,6 +469,7 @@ static void grads_scale(trainer *t, float f)
     xl_grad_scale(g->data + w1, g->count - w1, f);
 }
 
+/* AdamW over every tensor (and the MLM bias) after clipping; returns the pre-clip norm. */
 static double optimiser_step(trainer *t, double lr)
 {
     const xl_train_opts *o = t->o;
@@ -520,22 +481,24 @@ static double optimiser_step(trainer *t, double lr)
         xl_grad_scale(t->mlm_gb, t->V, (float)f);
     }
     const uint64_t step = t->step + 1;
+    /* AdamW on the pool (xl_adamw_update_pool: fixed chunks, lazy rows one item each; the same
+     * bits for any thread count) */
     for (size_t i = 0; i < t->p.n_tensors; i++) {
         const xl_bert_param_info *in = &t->p.info[i];
         const bool decay = !in->no_decay;
-        adamw_job j = {&o->adamw, lr, step, decay, t->p.data + in->offset, t->adam_m + in->offset,
-                       t->adam_v + in->offset, t->g.data + in->offset, in->count, NULL};
+        float *pp = t->p.data + in->offset, *m = t->adam_m + in->offset, *v = t->adam_v + in->offset;
+        const float *g = t->g.data + in->offset;
         if (o->lazy_embeddings && in->offset == t->p.off.word_emb && !t->g.word_all) {
             /* lazy: only rows with a gradient this step move (docs/training.md "Optimiser") */
-            j.n = t->H;
-            j.rows = t->g.word_rows;
-            adamw_run(t, &j, t->g.n_word_rows, t->g.n_word_rows * t->H);
+            xl_adamw_update_rows_pool(t->k.pool, o->threads, &o->adamw, lr, step, decay, pp, g, m, v, t->g.word_rows,
+                                      t->g.n_word_rows, t->H);
             continue;
         }
-        adamw_run(t, &j, (in->count + ADAMW_CHUNK - 1) / ADAMW_CHUNK, in->count);
+        xl_adamw_update_pool(t->k.pool, o->threads, &o->adamw, lr, step, decay, pp, g, m, v, in->count);
     }
     if (o->w_mlm > 0 || o->w_tlm > 0) /* the decoder bias: no weight decay */
-        xl_adamw_update(&o->adamw, lr, step, false, t->mlm_b, t->mlm_gb, t->mlm_m, t->mlm_v, t->V);
+        xl_adamw_update_pool(t->k.pool, o->threads, &o->adamw, lr, step, false, t->mlm_b, t->mlm_gb, t->mlm_m,
+                             t->mlm_v, t->V);
     xl_bert_params_refresh(&t->p, &t->k);
     return norm;
 }

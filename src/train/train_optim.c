@@ -31,6 +31,57 @@ void xl_adamw_update(const xl_adamw_hparams *h, double lr, uint64_t t, bool deca
     }
 }
 
+/* ---- AdamW over a pool ---------------------------------------------------------------------- */
+
+typedef struct {
+    const xl_adamw_hparams *h;
+    double lr;
+    uint64_t step;
+    bool decay;
+    float *p, *m, *v;
+    const float *g;
+    size_t n;             /* floats (dense), or the row width (rows) */
+    const uint32_t *rows; /* lazy rows: item i = row rows[i] of n floats; NULL: dense chunks */
+} adamw_job;
+
+#define ADAMW_CHUNK ((size_t)16384)
+
+static void adamw_range(void *ctx, size_t b, size_t e, int tid)
+{
+    const adamw_job *j = ctx;
+    (void)tid;
+    if (j->rows != NULL) {
+        for (size_t r = b; r < e; r++) {
+            const size_t off = (size_t)j->rows[r] * j->n;
+            xl_adamw_update(j->h, j->lr, j->step, j->decay, j->p + off, j->g + off, j->m + off, j->v + off, j->n);
+        }
+        return;
+    }
+    const size_t lo = b * ADAMW_CHUNK, hi = e * ADAMW_CHUNK < j->n ? e * ADAMW_CHUNK : j->n;
+    xl_adamw_update(j->h, j->lr, j->step, j->decay, j->p + lo, j->g + lo, j->m + lo, j->v + lo, hi - lo);
+}
+
+static void adamw_run(xl_pool *pool, int nt, adamw_job *j, size_t items, size_t floats)
+{
+    if (pool == NULL || nt <= 1 || items < 2 || floats < 65536) adamw_range(j, 0, items, 0);
+    else xl_pool_run(pool, nt, items, adamw_range, j);
+}
+
+void xl_adamw_update_pool(xl_pool *pool, int n_threads, const xl_adamw_hparams *h, double lr, uint64_t t, bool decay,
+                          float *p, const float *g, float *m, float *v, size_t n)
+{
+    adamw_job j = {h, lr, t, decay, p, m, v, g, n, NULL};
+    adamw_run(pool, n_threads, &j, (n + ADAMW_CHUNK - 1) / ADAMW_CHUNK, n);
+}
+
+void xl_adamw_update_rows_pool(xl_pool *pool, int n_threads, const xl_adamw_hparams *h, double lr, uint64_t t,
+                               bool decay, float *p, const float *g, float *m, float *v, const uint32_t *rows,
+                               size_t n_rows, size_t width)
+{
+    adamw_job j = {h, lr, t, decay, p, m, v, g, width, rows};
+    adamw_run(pool, n_threads, &j, n_rows, n_rows * width);
+}
+
 double xl_grad_sumsq(const float *g, size_t n)
 {
     double s = 0.0;

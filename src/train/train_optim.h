@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "xl_error.h"
+#include "xl_thread.h"
 
 typedef struct xl_adamw_hparams {
     double beta1;        /* 0.9 */
@@ -35,6 +36,18 @@ void xl_adamw_hparams_default(xl_adamw_hparams *h);
 /* One AdamW step over p[0..n) with gradient g, moments m, v (all [n]); t >= 1. */
 void xl_adamw_update(const xl_adamw_hparams *h, double lr, uint64_t t, bool decay, float *p, const float *g, float *m,
                      float *v, size_t n);
+
+/* The same update on up to n_threads threads of `pool` (xl_thread.h; NULL: the calling thread):
+ * p[0..n) cut into fixed chunks of 16,384 floats.  With `rows` (the lazy word-embedding rows),
+ * the block is a table of `width`-float rows and only rows[0..n_rows) are updated, one item each.
+ * The update is elementwise and every element gets the same arithmetic on whatever thread, so the
+ * result is bit-identical to xl_adamw_update for any thread count.  Below 65,536 floats, one
+ * thread. */
+void xl_adamw_update_pool(xl_pool *pool, int n_threads, const xl_adamw_hparams *h, double lr, uint64_t t, bool decay,
+                          float *p, const float *g, float *m, float *v, size_t n);
+void xl_adamw_update_rows_pool(xl_pool *pool, int n_threads, const xl_adamw_hparams *h, double lr, uint64_t t,
+                               bool decay, float *p, const float *g, float *m, float *v, const uint32_t *rows,
+                               size_t n_rows, size_t width);
 
 /* Sum of squares of g[0..n) in double (for the global norm: sqrt of the sum over all blocks). */
 double xl_grad_sumsq(const float *g, size_t n);

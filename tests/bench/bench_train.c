@@ -84,32 +84,49 @@ static xl_bert_config config_of(const shape *s)
     return c;
 }
 
-/* One training step: forward, pool, backward from d_sent (and AdamW when `opt`). */
+/* Wall seconds of a step's phases, summed over steps: training forward; pooling + L2; backward;
+ * AdamW + repacking the GEMM copies. */
+typedef struct {
+    double fwd, pool, bwd, opt;
+} phase_times;
+
+/* One training step: forward, pool, backward from d_sent (and AdamW when `opt`); adds each phase's
+ * wall time to *ph when ph is not NULL.  AdamW runs on the kernels' pool (xl_adamw_update_pool, as
+ * train-encoder: bit-identical for any thread count). */
 static void step(xl_bert_train_ctx *c, xl_bert_params *p, xl_bert_grads *g, const xl_bert_input *in, const float *ds,
-                 float *m, float *v, uint64_t t, bool opt)
+                 float *m, float *v, uint64_t t, bool opt, phase_times *ph)
 {
     xl_error err;
+    double t0 = xl_time_now();
     xl_bert_grads_zero(g, p);
     if (xl_bert_train_forward(c, p, in, (xl_bert_dropout){0.1f, 0.1f}, &(xl_rng){0x853c49e6748fea9bull, 1}, &err) ==
-            NULL ||
-        xl_bert_train_pool(c, p, XL_POOL_MEAN, true, &err) == NULL || xl_bert_train_backward(c, p, g, ds, NULL, &err) < 0)
+        NULL)
         die(&err);
-    if (!opt) return;
-    xl_adamw_hparams h;
-    xl_adamw_hparams_default(&h);
-    /* dense AdamW on every tensor but the word embedding; lazy rows there */
-    const size_t H = p->cfg.hidden;
-    for (size_t i = 0; i < p->n_tensors; i++) {
-        const xl_bert_param_info *ti = &p->info[i];
-        if (ti->offset == p->off.word_emb) continue;
-        xl_adamw_update(&h, 1e-4, t, !ti->no_decay, p->data + ti->offset, g->data + ti->offset, m + ti->offset,
-                        v + ti->offset, ti->count);
+    double t1 = xl_time_now();
+    if (xl_bert_train_pool(c, p, XL_POOL_MEAN, true, &err) == NULL) die(&err);
+    double t2 = xl_time_now();
+    if (xl_bert_train_backward(c, p, g, ds, NULL, &err) < 0) die(&err);
+    double t3 = xl_time_now();
+    if (opt) {
+        xl_adamw_hparams h;
+        xl_adamw_hparams_default(&h);
+        /* dense AdamW on every tensor but the word embedding; lazy rows there */
+        const size_t H = p->cfg.hidden;
+        xl_pool *pool = c->k->pool;
+        const int nt = c->n_threads;
+        for (size_t i = 0; i < p->n_tensors; i++) {
+            const xl_bert_param_info *ti = &p->info[i];
+            if (ti->offset == p->off.word_emb) continue;
+            xl_adamw_update_pool(pool, nt, &h, 1e-4, t, !ti->no_decay, p->data + ti->offset, g->data + ti->offset,
+                                 m + ti->offset, v + ti->offset, ti->count);
+        }
+        const size_t o = p->off.word_emb;
+        xl_adamw_update_rows_pool(pool, nt, &h, 1e-4, t, true, p->data + o, g->data + o, m + o, v + o, g->word_rows,
+                                  g->n_word_rows, H);
+        xl_bert_params_refresh(p, c->k);
     }
-    for (size_t r = 0; r < g->n_word_rows; r++) {
-        size_t o = p->off.word_emb + (size_t)g->word_rows[r] * H;
-        xl_adamw_update(&h, 1e-4, t, true, p->data + o, g->data + o, m + o, v + o, H);
-    }
-    xl_bert_params_refresh(p, c->k);
+    double t4 = xl_time_now();
+    if (ph != NULL) ph->fwd += t1 - t0, ph->pool += t2 - t1, ph->bwd += t3 - t2, ph->opt += t4 - t3;
 }
 
 /* --case: one configuration in this process (a child of the grid): a warm-up step, then timed
@@ -139,14 +156,15 @@ static int run_one_case(const train_case *tc, double min_time)
     xl_bert_input in = {batch, idp, NULL, NULL, lens};
     xl_bert_train_ctx c;
     xl_bert_train_ctx_init(&c, &k, tc->threads);
-    step(&c, &p, &g, &in, ds, m, v, 1, true); /* warm-up: buffers allocated, caches warm */
+    step(&c, &p, &g, &in, ds, m, v, 1, true, NULL); /* warm-up: buffers allocated, caches warm */
     double best = 1e30, best_cpu = 1e30, t_end = xl_time_now() + min_time;
     uint64_t t = 2;
     int reps = 0;
+    phase_times ph = {0, 0, 0, 0};
     do {
         double t0 = xl_time_now();
         clock_t c0 = clock();
-        step(&c, &p, &g, &in, ds, m, v, t++, true);
+        step(&c, &p, &g, &in, ds, m, v, t++, true, &ph);
         double dt = xl_time_now() - t0, dc = (double)(clock() - c0) / CLOCKS_PER_SEC;
         if (dt < best) best = dt;
         if (dc < best_cpu) best_cpu = dc;
@@ -155,6 +173,9 @@ static int run_one_case(const train_case *tc, double min_time)
     const double tokens = (double)(batch * len);
     printf("case tok_s=%.1f tok_cpu=%.1f gflops=%.2f\n", tokens / best, tokens / best_cpu,
            xl_bert_train_flops(&cfg, lens, batch) / best * 1e-9);
+    /* where a step's wall time goes (mean over the timed steps) */
+    printf("phases fwd_ms=%.1f pool_ms=%.1f bwd_ms=%.1f adamw_ms=%.1f\n", 1e3 * ph.fwd / reps, 1e3 * ph.pool / reps,
+           1e3 * ph.bwd / reps, 1e3 * ph.opt / reps);
     xl_bert_train_ctx_free(&c);
     xl_bert_grads_free(&g);
     xl_bert_params_free(&p);
@@ -168,11 +189,12 @@ static int run_one_case(const train_case *tc, double min_time)
 typedef struct {
     int ok;
     double tok_s, tok_cpu, rss_mb;
+    double ph[4]; /* xlrec only: ms a step in forward, pooling, backward, AdamW + repack (wall, mean) */
 } case_result;
 
 static case_result spawn_case(char *const argv[], const char *out_path)
 {
-    case_result r = {0, 0, 0, 0};
+    case_result r = {0, 0, 0, 0, {0, 0, 0, 0}};
     xl_bench_proc pr = xl_bench_spawn(argv, NULL, out_path, NULL);
     if (pr.status != 0) return r;
     FILE *f = fopen(out_path, "r");
@@ -180,6 +202,8 @@ static case_result spawn_case(char *const argv[], const char *out_path)
     char line[512];
     while (fgets(line, sizeof line, f) != NULL)
         if (sscanf(line, "case tok_s=%lf tok_cpu=%lf", &r.tok_s, &r.tok_cpu) == 2) r.ok = 1;
+        else (void)sscanf(line, "phases fwd_ms=%lf pool_ms=%lf bwd_ms=%lf adamw_ms=%lf", &r.ph[0], &r.ph[1], &r.ph[2],
+                          &r.ph[3]);
     fclose(f);
     r.rss_mb = (double)pr.rss_kb / 1024.0;
     return r;
@@ -260,6 +284,9 @@ static void run_grid(const char *self, int rounds, bool quick, bool with_torch)
                 printf(" | PyTorch %7.0f tok/s %7.0f tok/cpu-s %6.0f MB%s", pr[c][r].tok_s, pr[c][r].tok_cpu,
                        pr[c][r].rss_mb, pr[c][r].ok ? "" : " (failed)");
             printf("%s\n", xr[c][r].ok ? "" : " (xlrec failed)");
+            if (xr[c][r].ok)
+                printf("    xlrec ms a step (wall, mean): forward %.1f, pooling %.1f, backward %.1f, AdamW + repack %.1f\n",
+                       xr[c][r].ph[0], xr[c][r].ph[1], xr[c][r].ph[2], xr[c][r].ph[3]);
             fflush(stdout);
         }
     }
@@ -418,11 +445,11 @@ static void run_default_encoder(xl_kernels *k, int steps, int only_threads)
             xl_bert_input in = {n_seq, idp, NULL, NULL, lens};
             xl_bert_train_ctx c;
             xl_bert_train_ctx_init(&c, k, threads);
-            step(&c, &p, &g, &in, ds, m, v, 1, true); /* warm-up */
+            step(&c, &p, &g, &in, ds, m, v, 1, true, NULL); /* warm-up */
             for (int i = 0; i < steps; i++) {
                 double t0 = xl_time_now();
                 clock_t c0 = clock();
-                step(&c, &p, &g, &in, ds, m, v, (uint64_t)i + 2, true);
+                step(&c, &p, &g, &in, ds, m, v, (uint64_t)i + 2, true, NULL);
                 cpu[i] = (double)(clock() - c0) / CLOCKS_PER_SEC;
                 wall[i] = xl_time_now() - t0;
             }
