@@ -1209,6 +1209,74 @@ static void qmatrix_rowsums(xl_qmatrix *m)
     }
 }
 
+/* The AVX2 u8 x s8 kernel's copy of q (xl_kernels.h: xl_qmatrix.panel), x86-64 builds only.  Per
+ * column, each pair (p = 2t, 2t+1) with |w| + |w'| > 128 keeps sign(w) * (128 - |w'|) for the
+ * larger |w| (same sign, smaller magnitude) in the panel and the rest as a difference, so
+ * main + difference = q exactly and the products split exactly.  Weights of trained models are
+ * bell-shaped (max |q| = 127 is a tail value), so differences are rare; uniformly random ones are
+ * not, and then the panel falls back to q (panel_ok 0). */
+static int qmatrix_panels(xl_qmatrix *m, xl_error *err)
+{
+#ifdef XL_X86_DETECT
+    const size_t np = (m->n + 15) / 16, kp = m->kp;
+    size_t bytes, n_fix = 0, n_ok = 0, panel_fix = 0;
+    if (!xl_mul_size(np * 16, kp, &bytes)) return xl_fail(err, XL_ERR_NOMEM, "int8 weight panels: size overflow");
+    for (size_t j = 0; j < m->n; j++) {
+        for (size_t p = 0; p + 1 < kp; p += 2) {
+            const int w0 = m->q[j * kp + p], w1 = m->q[j * kp + p + 1];
+            if (abs(w0) + abs(w1) > 128) n_fix++, panel_fix++;
+        }
+        if (j % 16 == 15 || j + 1 == m->n) {
+            if (panel_fix <= kp / 16) n_ok++;
+            panel_fix = 0;
+        }
+    }
+    if (n_ok == 0) return 0; /* no panel usable (full-range 8-bit weights): no copy, q and vpsignb */
+    m->panel = xl_aligned_alloc(bytes, err);
+    m->pcorr = xl_calloc(np * 16, sizeof *m->pcorr, err);
+    m->panel_ok = xl_calloc(np, 1, err);
+    m->fix_start = xl_calloc(m->n + 1, sizeof *m->fix_start, err);
+    m->fix_k = xl_calloc(n_fix + 1, sizeof *m->fix_k, err);
+    m->fix_w = xl_calloc(n_fix + 1, 1, err);
+    if (!m->panel || !m->pcorr || !m->panel_ok || !m->fix_start || !m->fix_k || !m->fix_w) return -1;
+    memset(m->panel, 0, bytes);
+    size_t f = 0;
+    for (size_t j = 0; j < m->n; j++) {
+        const signed char *row = m->q + j * kp;
+        signed char *dst = m->panel + (j / 16) * 16 * kp + (j % 16) * 4;
+        unsigned sum = 0; /* modulo 2^32, as the kernel's int32 lanes */
+        m->fix_start[j] = f;
+        for (size_t p = 0; p < kp; p += 2) {
+            int w[2] = {row[p], row[p + 1]};
+            const int a0 = abs(w[0]), a1 = abs(w[1]);
+            if (a0 + a1 > 128) {
+                const int big = a0 >= a1 ? 0 : 1, keep = 128 - (big == 0 ? a1 : a0);
+                const int main_w = w[big] < 0 ? -keep : keep;
+                m->fix_k[f] = (unsigned)(p + (size_t)big);
+                m->fix_w[f] = (signed char)(w[big] - main_w);
+                f++;
+                w[big] = main_w;
+            }
+            for (int e = 0; e < 2; e++) {
+                const size_t pe = p + (size_t)e;
+                dst[(pe / 4) * 64 + pe % 4] = (signed char)w[e];
+                sum += (unsigned)w[e];
+            }
+        }
+        m->pcorr[j] = (int)(0u - 128u * sum); /* two's complement: -128 * sum modulo 2^32 */
+        panel_fix += f - m->fix_start[j];
+        if (j % 16 == 15 || j + 1 == m->n) {
+            m->panel_ok[j / 16] = (unsigned char)(panel_fix <= kp / 16);
+            panel_fix = 0;
+        }
+    }
+    m->fix_start[m->n] = f;
+#else
+    (void)m, (void)err;
+#endif
+    return 0;
+}
+
 int xl_qmatrix_from_i8(size_t n, size_t k, const signed char *q, const float *scale, xl_qmatrix *out, xl_error *err)
 {
     if (qmatrix_alloc(n, k, out, err) < 0) return -1;
@@ -1217,6 +1285,10 @@ int xl_qmatrix_from_i8(size_t n, size_t k, const signed char *q, const float *sc
         out->scale[j] = scale[j];
     }
     qmatrix_rowsums(out);
+    if (qmatrix_panels(out, err) < 0) {
+        xl_qmatrix_free(out);
+        return -1;
+    }
     return 0;
 }
 
@@ -1242,6 +1314,10 @@ int xl_qmatrix_quantize(size_t n, size_t k, const float *w, size_t ldw, xl_qmatr
         }
     }
     qmatrix_rowsums(out);
+    if (qmatrix_panels(out, err) < 0) {
+        xl_qmatrix_free(out);
+        return -1;
+    }
     return 0;
 }
 
@@ -1249,12 +1325,15 @@ void xl_qmatrix_free(xl_qmatrix *m)
 {
     if (m == NULL) return;
     xl_aligned_free(m->block);
+    xl_aligned_free(m->panel);
+    free(m->pcorr), free(m->panel_ok), free(m->fix_start), free(m->fix_k), free(m->fix_w);
     memset(m, 0, sizeof *m);
 }
 
 typedef struct {
     const xl_kernel_table *t;
     int vnni;
+    int panels; /* run the u8 x s8 panel kernel (t->qpanel, W->panel) where W->panel_ok */
     const float *X;
     size_t M, mb, n_cb;
     const xl_qmatrix *W;
@@ -1292,6 +1371,7 @@ static void qlinear_range(void *ctx, size_t begin, size_t end, int tid)
     int *acc = (int *)(void *)ws;                                  /* [Q_MB][Q_NB] int32 */
     float *sx = (float *)(void *)(ws + sizeof(int) * Q_MB * Q_NB); /* [Q_MB] */
     signed char *xq = (signed char *)(ws + sizeof(int) * Q_MB * Q_NB + round_up(sizeof(float) * Q_MB, Q_ALIGN));
+    unsigned char *xu = (unsigned char *)(xq + j->mb * W->kp); /* [mb][kp] qx + 128 (panels only) */
     void (*qdot)(size_t, size_t, size_t, const signed char *, size_t, const signed char *, size_t, const int *, int *,
                  size_t) = j->t->qdot ? j->t->qdot : xl_qdot_scalar;
     if (j->vnni && j->t->qdot_vnni) qdot = j->t->qdot_vnni;
@@ -1304,18 +1384,46 @@ static void qlinear_range(void *ctx, size_t begin, size_t end, int tid)
         const size_t n0 = cb * Q_NB, n1 = n0 + Q_NB < W->n ? n0 + Q_NB : W->n;
         if (rb != have_rb) { /* consecutive tasks of one thread share the quantised row block */
             for (size_t i = m0; i < m1; i++) sx[i - m0] = quant(j->X + i * W->k, W->k, W->kp, xq + (i - m0) * W->kp);
+            if (j->panels) { /* u8 = qx + 128 (flip the sign bit); rows past m1 up to a multiple of 4 zero */
+                const size_t used = (m1 - m0) * W->kp; /* a multiple of 64 bytes */
+                for (size_t b = 0; b < used; b += 8) {
+                    uint64_t w8;
+                    memcpy(&w8, xq + b, 8);
+                    w8 ^= UINT64_C(0x8080808080808080);
+                    memcpy(xu + b, &w8, 8);
+                }
+                memset(xu + used, 0, (round_up(m1 - m0, 4) - (m1 - m0)) * W->kp);
+            }
             have_rb = rb;
         }
-        qdot(m1 - m0, n1 - n0, W->kp, xq, W->kp, W->q + n0 * W->kp, W->kp, W->rowsum + n0, acc, Q_NB);
+        if (!j->panels) qdot(m1 - m0, n1 - n0, W->kp, xq, W->kp, W->q + n0 * W->kp, W->kp, W->rowsum + n0, acc, Q_NB);
+        else
+            for (size_t g0 = n0; g0 < n1; g0 += 16) { /* one 16-column panel at a time */
+                const size_t g1 = g0 + 16 < n1 ? g0 + 16 : n1;
+                int *ag = acc + (g0 - n0);
+                if (!W->panel_ok[g0 / 16]) {
+                    qdot(m1 - m0, g1 - g0, W->kp, xq, W->kp, W->q + g0 * W->kp, W->kp, W->rowsum + g0, ag, Q_NB);
+                    continue;
+                }
+                j->t->qpanel(round_up(m1 - m0, 4), W->kp, xu, W->kp, W->panel + g0 * W->kp, W->pcorr + g0, ag, Q_NB);
+                for (size_t c = g0; c < g1; c++) /* the differences q - main of this column */
+                    for (size_t f = W->fix_start[c]; f < W->fix_start[c + 1]; f++) {
+                        const signed char *xk = xq + W->fix_k[f];
+                        const int w = W->fix_w[f];
+                        for (size_t i = 0; i < m1 - m0; i++) ag[i * Q_NB + (c - g0)] += xk[i * W->kp] * w;
+                    }
+            }
         for (size_t i = m0; i < m1; i++) {
             float *y = j->Y + i * W->n + n0;
             const int *a = acc + (i - m0) * Q_NB;
             const float s = sx[i - m0];
-            for (size_t c = 0; c < n1 - n0; c++) {
-                const float ss = s * W->scale[n0 + c]; /* each step assigned: float rounding on every host */
-                const float v = (float)a[c] * ss;
-                y[c] = j->bias ? v + j->bias[n0 + c] : v;
-            }
+            if (j->t->qepilogue) j->t->qepilogue(a, n1 - n0, s, W->scale + n0, j->bias ? j->bias + n0 : NULL, y);
+            else
+                for (size_t c = 0; c < n1 - n0; c++) {
+                    const float ss = s * W->scale[n0 + c]; /* each step assigned: float rounding on every host */
+                    const float v = (float)a[c] * ss;
+                    y[c] = j->bias ? v + j->bias[n0 + c] : v;
+                }
             if (j->act == XL_ACT_GELU) j->t->bias_gelu(y, NULL, n1 - n0);
             else if (j->act == XL_ACT_TANH)
                 for (size_t c = 0; c < n1 - n0; c++) y[c] = xl_tanh_ref1(y[c]);
@@ -1329,11 +1437,17 @@ void xl_qlinear(xl_kernels *k, int n_threads, const float *X, size_t M, const xl
     if (M == 0 || W->n == 0) return;
     const size_t ws_bytes = k->workspace_per_thread * sizeof(float);
     const size_t fixed = sizeof(int) * Q_MB * Q_NB + round_up(sizeof(float) * Q_MB, Q_ALIGN);
-    /* rows per block: as many of Q_MB as the workspace holds (at least 1: kp <= 128 KiB fits) */
-    size_t mb = ws_bytes > fixed ? (ws_bytes - fixed) / W->kp : 0;
+    /* rows per block: as many of Q_MB as the workspace holds (at least 1: kp <= 128 KiB fits); the
+     * panel kernel wants a second copy of the rows (u8) and a multiple of 4 of them */
+    const int vnni = k->has_vnni || k->has_dotprod;
+    int panels = !vnni && k->impl->qpanel != NULL && W->panel != NULL;
+    size_t mb = ws_bytes > fixed ? (ws_bytes - fixed) / (W->kp * (panels ? 2 : 1)) : 0;
+    if (mb > Q_MB) mb = Q_MB;
+    if (panels) mb -= mb % 4;
+    if (mb == 0) panels = 0, mb = ws_bytes > fixed ? (ws_bytes - fixed) / W->kp : 0;
     if (mb > Q_MB) mb = Q_MB;
     if (mb == 0) mb = 1;
-    qjob j = {k->impl, k->has_vnni || k->has_dotprod, X, M, mb, (W->n + Q_NB - 1) / Q_NB, W, bias, act, Y, k->workspace, k->workspace_per_thread};
+    qjob j = {k->impl, vnni, panels, X, M, mb, (W->n + Q_NB - 1) / Q_NB, W, bias, act, Y, k->workspace, k->workspace_per_thread};
     const size_t n_tasks = (M + mb - 1) / mb * j.n_cb;
     int nt = clamp_threads(k, n_threads);
     if (2.0 * (double)M * (double)W->n * (double)W->k < 4e6) nt = 1;

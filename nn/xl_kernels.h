@@ -222,7 +222,8 @@ double xl_kernels_int8_peak_gops(xl_kernels *k, int n_threads, double seconds);
  * bits (GELU: the path's own, as xl_bias_gelu).  A row of X holding Inf/NaN gives a NaN row.
  * Paths: scalar reference; AVX2 (and AVX-512 without VNNI): vpsignb + vpmaddubsw + vpmaddwd
  * with |qx| as the unsigned operand (pair sums <= 2*127*127 cannot saturate int16: why -128 is
- * excluded); AVX-512 with AVX512_VNNI (CPUID, checked at xl_kernels_init): vpdpbusd on qx + 128
+ * excluded), or, for weights whose pairs have |w| + |w'| <= 128 (7-bit files: `xlrec quantize
+ * --weight-bits 7`), the u8 x s8 panel kernel (xl_qmatrix.panel; exact too); AVX-512 with AVX512_VNNI (CPUID, checked at xl_kernels_init): vpdpbusd on qx + 128
  * (unsigned) and qw, minus 128 * rowsum(qw), in wrapping int32 (exact); NEON: the scalar code. */
 #define XL_QMATRIX_MAX_K 131072u /* K * 127 * 127 < 2^31 */
 
@@ -233,6 +234,20 @@ typedef struct xl_qmatrix {
     float *scale;       /* [n] per-output-channel scales, > 0 */
     int *rowsum;        /* [n] sum of each row of q (the VNNI kernel's offset correction) */
     void *block;        /* the allocation holding q, scale and rowsum */
+    /* x86-64 builds only (NULL elsewhere): q again in the AVX2 u8 x s8 kernel's layout, built at
+     * creation (xl_kernels.c: qmatrix_panels; docs/kernels.md).  16-column panels, 4 k per column
+     * together: panel[g][p/4][j][p%4] = main(q[16g + j, p]) where main = q except that in each pair
+     * (p = 2t, 2t+1) with |q| + |q'| > 128 the larger is pulled towards 0 until the pair sums to
+     * 128 (so vpmaddubsw on an unsigned 0..255 operand cannot saturate); the differences q - main
+     * are kept as a sparse list per column (fix_*), pcorr[j] = -128 * sum_p main[j, p] (mod 2^32).
+     * A panel with more than kp/16 differences is not used (panel_ok 0: q and the exact
+     * vpsignb kernel). */
+    signed char *panel;      /* [ceil(n/16)][kp/4][16][4], 64-byte aligned, zero past n */
+    int *pcorr;              /* [ceil(n/16) * 16] */
+    unsigned char *panel_ok; /* [ceil(n/16)] */
+    size_t *fix_start;       /* [n + 1]: column j's differences are fix_k/fix_w[fix_start[j] .. fix_start[j+1]) */
+    unsigned *fix_k;         /* in-dimension index of each difference */
+    signed char *fix_w;      /* q - main there */
 } xl_qmatrix;
 
 /* From a stored I8 tensor (xl_tensor.stored / .scales of a [n, k] weight): copies into the

@@ -322,6 +322,88 @@ void xl_qdot_avx2(size_t m, size_t n, size_t kp, const signed char *a, size_t ld
     }
 }
 
+/* u8 x s8 panel kernel (xl_kernels_impl.h: qpanel), the layout of ONNX Runtime's MLAS U8S8 AVX2
+ * kernel: 4 rows x 16 columns in 8 ymm accumulators; per step of 4 k, two loads of the panel (16
+ * columns x 4 bytes) and per row one broadcast of 4 activation bytes, then vpmaddubsw (u8 x s8 ->
+ * int16 pair sums), vpmaddwd with ones (-> int32, the 4 k of each column) and vpaddd: 3 vector ops
+ * per 32 multiply-adds, against 4 (+ a vpabsb per row) with the vpsignb kernel above, and no
+ * horizontal sums.  No saturation: a = qx + 128 <= 255 and the panel's pairs have
+ * |w| + |w'| <= 128, so a pair sum is at most 255 * 128 = 32640 < 32767.  The int32 lanes wrap
+ * (sum a * w may pass 2^31 for huge K); with pcorr = -128 * sum w added the result is
+ * sum qx * w, in range, exact. */
+void xl_qpanel_avx2(size_t m, size_t kp, const unsigned char *a, size_t lda, const signed char *panel,
+                    const int *pcorr, int *c, size_t ldc)
+{
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (size_t i = 0; i + 4 <= m; i += 4) {
+        const unsigned char *ar = a + i * lda;
+        __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+        __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        const signed char *b = panel;
+        /* two steps of 4 k per iteration (kp is a multiple of 64): gcc 12 ends each iteration with
+         * register copies of the accumulators, now paid once per 8 k */
+        for (size_t p = 0; p < kp; p += 8, b += 128) {
+#define QROW(r, x0, x1, o)                                                                       \
+    {                                                                                            \
+        int v;                                                                                   \
+        memcpy(&v, ar + (r) * lda + p + (o), sizeof v);                                          \
+        const __m256i av = _mm256_set1_epi32(v);                                                 \
+        x0 = _mm256_add_epi32(x0, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));        \
+        x1 = _mm256_add_epi32(x1, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));        \
+    }
+#define QSTEP(o)                                                                                 \
+    {                                                                                            \
+        const __m256i b0 = _mm256_load_si256((const __m256i *)(const void *)(b + 16 * (o)));     \
+        const __m256i b1 = _mm256_load_si256((const __m256i *)(const void *)(b + 16 * (o) + 32)); \
+        QROW(0, c00, c01, o)                                                                     \
+        QROW(1, c10, c11, o)                                                                     \
+        QROW(2, c20, c21, o)                                                                     \
+        QROW(3, c30, c31, o)                                                                     \
+    }
+            QSTEP(0)
+            QSTEP(4)
+#undef QSTEP
+#undef QROW
+        }
+        /* loaded here, not before the loop: 8 accumulators + ones + 2 panel rows + 2 temporaries
+         * leave no register for them (gcc spilled an accumulator) */
+        const __m256i k0 = _mm256_loadu_si256((const __m256i *)(const void *)pcorr);
+        const __m256i k1 = _mm256_loadu_si256((const __m256i *)(const void *)(pcorr + 8));
+        int *r = c + i * ldc;
+        _mm256_storeu_si256((__m256i *)(void *)r, _mm256_add_epi32(c00, k0));
+        _mm256_storeu_si256((__m256i *)(void *)(r + 8), _mm256_add_epi32(c01, k1));
+        r += ldc;
+        _mm256_storeu_si256((__m256i *)(void *)r, _mm256_add_epi32(c10, k0));
+        _mm256_storeu_si256((__m256i *)(void *)(r + 8), _mm256_add_epi32(c11, k1));
+        r += ldc;
+        _mm256_storeu_si256((__m256i *)(void *)r, _mm256_add_epi32(c20, k0));
+        _mm256_storeu_si256((__m256i *)(void *)(r + 8), _mm256_add_epi32(c21, k1));
+        r += ldc;
+        _mm256_storeu_si256((__m256i *)(void *)r, _mm256_add_epi32(c30, k0));
+        _mm256_storeu_si256((__m256i *)(void *)(r + 8), _mm256_add_epi32(c31, k1));
+    }
+}
+
+/* int8 tile epilogue (xl_kernels_impl.h: qepilogue), 8 columns per step, the scalar code's
+ * arithmetic: ss = s * scale (vmulps), v = (float)acc * ss (vcvtdq2ps, vmulps), y = v + bias
+ * (vaddps), each rounded separately (no FMA), so the same bits. */
+void xl_qepilogue_avx2(const int *acc, size_t n, float s, const float *scale, const float *bias, float *y)
+{
+    const __m256 vs = _mm256_set1_ps(s);
+    size_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        const __m256 ss = _mm256_mul_ps(vs, _mm256_loadu_ps(scale + c));
+        __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(const void *)(acc + c))), ss);
+        if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + c));
+        _mm256_storeu_ps(y + c, v);
+    }
+    for (; c < n; c++) {
+        const float ss = s * scale[c];
+        const float v = (float)acc[c] * ss;
+        y[c] = bias ? v + bias[c] : v;
+    }
+}
+
 /* vector vocabulary for xl_kernels_simd.inc */
 #define VW 8
 #define VF __m256
@@ -480,6 +562,8 @@ const xl_kernel_table xl_kernel_table_avx2 = {
     .scal = simd_scal,
     .fma_probe = fma_probe,
     .qdot = xl_qdot_avx2,
+    .qpanel = xl_qpanel_avx2,
+    .qepilogue = xl_qepilogue_avx2,
     .quantize_row = xl_quantize_row_avx2,
     .pack_bt = xl_pack_bt_avx2,
     .widen16 = xl_widen16_avx2,

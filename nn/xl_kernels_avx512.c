@@ -285,6 +285,8 @@ const xl_kernel_table xl_kernel_table_avx512 = {
     .scal = simd_scal,
     .fma_probe = fma_probe,
     .qdot = xl_qdot_avx2, /* AVX-512 CPUs have AVX2 */
+    .qpanel = xl_qpanel_avx2,
+    .qepilogue = xl_qepilogue_avx2,
     .pack_bt = xl_pack_bt_avx2, /* NR = 32: four 8-float runs per panel row */
     .quantize_row = xl_quantize_row_avx2,
     .qdot_vnni = xl_qdot_avx512vnni,

@@ -50,6 +50,15 @@ typedef struct xl_kernel_table {
      * AVX-VNNI (AVX2 table), used when xl_kernels.has_vnni; Arm sdot (NEON table; has_dotprod) */
     void (*qdot_vnni)(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
                       size_t ldb, const int *bsum, int *c, size_t ldc);
+    /* u8 x s8 panel kernel (NULL: none; AVX2 and AVX-512 tables): for m (a multiple of 4) rows of
+     * a (u8 = qx + 128, rows of stride lda, kp bytes each) and one 16-column panel of
+     * xl_qmatrix.panel: c[i*ldc + j] = sum_p a[i, p] * panel(j, p) + pcorr[j] for j < 16, in
+     * wrapping int32 (= sum_p qx[i, p] main[j, p], exact). */
+    void (*qpanel)(size_t m, size_t kp, const unsigned char *a, size_t lda, const signed char *panel,
+                   const int *pcorr, int *c, size_t ldc);
+    /* int8 tile epilogue (NULL: the loop in xl_kernels.c): y[c] = (float)acc[c] * (s * scale[c])
+     * (+ bias[c] when bias != NULL) for c < n, each product and sum rounded on its own (no FMA). */
+    void (*qepilogue)(const int *acc, size_t n, float s, const float *scale, const float *bias, float *y);
     /* dynamic per-row activation quantisation (NULL: the scalar one, xl_quantize_row_scalar):
      * q[0..kp) = round(x / s) (half away from zero, clamped to +-127; zero-padded past k), returns
      * s = max|x| / 127, 1 for a zero row, NaN (and q all zero) for a row holding Inf or NaN.  Every
@@ -96,6 +105,9 @@ void xl_qdot_scalar(size_t m, size_t n, size_t kp, const signed char *a, size_t 
                     const int *bsum, int *c, size_t ldc);
 void xl_qdot_avx2(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b, size_t ldb,
                   const int *bsum, int *c, size_t ldc);
+void xl_qpanel_avx2(size_t m, size_t kp, const unsigned char *a, size_t lda, const signed char *panel,
+                    const int *pcorr, int *c, size_t ldc);
+void xl_qepilogue_avx2(const int *acc, size_t n, float s, const float *scale, const float *bias, float *y);
 float xl_quantize_row_scalar(const float *x, size_t k, size_t kp, signed char *q);
 float xl_quantize_row_avx2(const float *x, size_t k, size_t kp, signed char *q);
 void xl_pack_bt_avx2(const float *B, size_t ldb, size_t kc, size_t nc, size_t nr, float *dst);

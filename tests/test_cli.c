@@ -251,6 +251,21 @@ static void test_quantize_cli(void **state)
     assert_int_equal(xl_model_tensor_find(b, "encoder.layer.0.attention.self.query.bias")->dtype, XL_DTYPE_F32);
     xl_model_close(a);
     xl_model_close(b);
+    /* --weight-bits 7: every stored I8 value in -63..63, the largest of each row at +-63 or less */
+    snprintf(args, sizeof args, "quantize %s -o %s --dtype bf16 --weight-bits 7", in, out);
+    assert_int_equal(run_xlrec(args), 2); /* int8 only */
+    snprintf(args, sizeof args, "quantize %s -o %s --dtype int8 --weight-bits 7", in, out);
+    assert_int_equal(run_xlrec(args), 0);
+    if (xl_model_open_ex(&b, out, XL_MODEL_OPEN_KEEP_I8, &err) < 0) fail_msg("%s", err.msg);
+    const xl_tensor *t = xl_model_tensor_find(b, "encoder.layer.0.attention.self.query.weight");
+    assert_int_equal(t->dtype, XL_DTYPE_I8);
+    int qmax = 0;
+    for (size_t i = 0; i < t->count; i++) {
+        const int v = ((const signed char *)t->stored)[i];
+        qmax = v > qmax ? v : -v > qmax ? -v : qmax;
+    }
+    assert_int_equal(qmax, 63); /* some row reaches its max (random weights: every row) */
+    xl_model_close(b);
     remove(out);
 }
 

@@ -782,6 +782,7 @@ struct xl_model_writer {
     size_t n_vocab;
     w_tensor *tensors;
     size_t n_tensors, cap_tensors;
+    int int8_max; /* I8 levels: q in [-int8_max, int8_max]; 0 = 127 (xl_model_writer_set_int8_max) */
 };
 
 xl_model_writer *xl_model_writer_new(xl_error *err)
@@ -977,6 +978,13 @@ int xl_model_writer_set_tensor_dtype(xl_model_writer *w, const char *name, xl_dt
     return xl_fail(err, XL_ERR_USAGE, "no tensor '%s' to store as %s", name, xl_dtype_name(dtype));
 }
 
+int xl_model_writer_set_int8_max(xl_model_writer *w, int qmax, xl_error *err)
+{
+    if (qmax < 1 || qmax > 127) return xl_fail(err, XL_ERR_USAGE, "int8 weight range %d: must be 1..127", qmax);
+    w->int8_max = qmax;
+    return 0;
+}
+
 int xl_model_writer_set_reduced_dtype(xl_model_writer *w, xl_dtype reduced, xl_error *err)
 {
     for (size_t i = 0; i < w->n_tensors; i++)
@@ -1166,11 +1174,13 @@ static int emit_half(const w_tensor *t, sink *s, xl_error *err)
     return 0;
 }
 
-/* I8, symmetric per row (row = first dimension): scale = max|x| / 127 (1 for an all-zero
- * row), q = round(x / scale) clamped to [-127, 127].  Scales first (f32 little-endian),
- * zero padding to a multiple of 64 bytes, then the int8 rows. */
-static int emit_int8(const w_tensor *t, sink *s, xl_error *err)
+/* I8, symmetric per row (row = first dimension): scale = max|x| / qmax (1 for an all-zero
+ * row), q = round(x / scale) clamped to [-qmax, qmax]; qmax = 127, or 63 for 7-bit weights
+ * (xl_model_writer_set_int8_max).  Scales first (f32 little-endian), zero padding to a
+ * multiple of 64 bytes, then the int8 rows. */
+static int emit_int8(const w_tensor *t, int qmax, sink *s, xl_error *err)
 {
+    const float fmax = (float)qmax;
     static const unsigned char zeros[XL_MODEL_ALIGN];
     const size_t rows = (size_t)t->shape[0], cols = t->count / rows;
     xl_error e2;
@@ -1192,7 +1202,7 @@ static int emit_int8(const w_tensor *t, sink *s, xl_error *err)
             float a = fabsf(x[c]);
             if (a > amax) amax = a;
         }
-        float sc = amax / 127.0f;
+        float sc = amax / fmax;
         scale[r] = sc > 0.0f ? sc : 1.0f; /* all-zero (or all-tiny) row: any positive scale gives q = 0 */
     }
     for (size_t r = 0; r < rows; r++) {
@@ -1208,7 +1218,7 @@ static int emit_int8(const w_tensor *t, sink *s, xl_error *err)
         const float *x = t->data + r * cols;
         for (size_t c = 0; c < cols; c++) {
             float v = roundf(x[c] / scale[r]);
-            v = v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v;
+            v = v > fmax ? fmax : v < -fmax ? -fmax : v;
             q[c] = (signed char)(int)v;
         }
         if (sink_write(s, q, cols, err) < 0) goto done;
@@ -1237,7 +1247,7 @@ static int emit_data(xl_model_writer *w, sink *s, xl_error *err)
             continue;
         }
         if (t->dtype == XL_DTYPE_I8) {
-            if (emit_int8(t, s, err) < 0) return -1;
+            if (emit_int8(t, w->int8_max ? w->int8_max : 127, s, err) < 0) return -1;
             continue;
         }
         if (le) {

@@ -218,6 +218,10 @@ int xl_model_writer_add_tensor(xl_model_writer *w, const char *name, int rank, c
  * written.  A non-finite value, or one beyond the F16 range, fails the write naming the
  * tensor and index; I8 needs rank >= 2. */
 int xl_model_writer_set_tensor_dtype(xl_model_writer *w, const char *name, xl_dtype dtype, xl_error *err);
+/* Levels of the I8 tensors written: q in [-qmax, qmax], scale = max|row| / qmax (1..127; the
+ * default 127).  63 gives 7-bit weights, with which the AVX2 int8 kernel runs its faster u8 x s8
+ * form (docs/kernels.md) at half the weight resolution. */
+int xl_model_writer_set_int8_max(xl_model_writer *w, int qmax, xl_error *err);
 /* Apply xl_dtype_for_tensor(rank, reduced) to every tensor added so far. */
 int xl_model_writer_set_reduced_dtype(xl_model_writer *w, xl_dtype reduced, xl_error *err);
 /* Copy every metadata entry, token and tensor of `m` into `w` (tensor data borrowed

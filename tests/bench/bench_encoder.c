@@ -25,7 +25,8 @@
  *                                             --model-file alone no random-weight shape runs unless --model
  *                                             names one
  *   XLREC_SIMD=avx2 ...                       another kernel path
- *   --dtype f32|int8|bf16|f16|both|all        (default both = f32,int8; a comma list works too) the
+ *   --dtype f32|int8|bf16|f16|int8w7|both|all (default both = f32,int8; a comma list works too; int8w7:
+ *                                             int8 with 7-bit weights, --weight-bits 7) the
  *                                             float32 model, the same weights quantised to int8
  *                                             (`xlrec quantize --dtype int8`, opened with
  *                                             XL_MODEL_OPEN_KEEP_I8: the int8 encoder) and/or stored
@@ -101,7 +102,7 @@ static void add(xl_model_writer *w, xl_rng *r, const char *name, uint64_t d0, ui
 
 /* The random-weight model of shape s; dt != F32: its tensors of rank >= 2 stored as dt
  * (`xlrec quantize --dtype`; the same random weights for every dt). */
-static void write_model(const shape *s, const char *path, xl_dtype dt)
+static void write_model(const shape *s, const char *path, xl_dtype dt, int int8_max)
 {
     xl_error err;
     xl_model_writer *w = xl_model_writer_new(&err);
@@ -157,6 +158,7 @@ static void write_model(const shape *s, const char *path, xl_dtype dt)
     add(w, &r, "pooler.dense.weight", H, H, 0.1f);
     add(w, &r, "pooler.dense.bias", H, 0, 0.1f);
     if (dt != XL_DTYPE_F32 && xl_model_writer_set_reduced_dtype(w, dt, &err) < 0) die(&err);
+    if (xl_model_writer_set_int8_max(w, int8_max, &err) < 0) die(&err);
     if (xl_model_writer_write(w, path, &err) < 0) die(&err);
     xl_model_writer_free(w);
 }
@@ -325,9 +327,10 @@ static size_t parse_list(const char *s, size_t *v, size_t cap)
     return n;
 }
 
-enum { N_DT = 4 };
-static const char *const dt_names[N_DT] = {"f32", "int8", "bf16", "f16"};
-static const xl_dtype dt_types[N_DT] = {XL_DTYPE_F32, XL_DTYPE_I8, XL_DTYPE_BF16, XL_DTYPE_F16};
+/* int8w7: int8 with 7-bit weights (`xlrec quantize --dtype int8 --weight-bits 7`) */
+enum { N_DT = 5 };
+static const char *const dt_names[N_DT] = {"f32", "int8", "bf16", "f16", "int8w7"};
+static const xl_dtype dt_types[N_DT] = {XL_DTYPE_F32, XL_DTYPE_I8, XL_DTYPE_BF16, XL_DTYPE_F16, XL_DTYPE_I8};
 
 /* "bert_base.onnx" -> "bert_base_int8.onnx" */
 static const char *onnx_int8_name(const char *f32_name, char *buf, size_t cap)
@@ -344,7 +347,7 @@ static void usage(const char *argv0)
             "usage: %s [--model minilm|bert-base|xlrec-l4|xlrec-l2|shipped|all] [--model-file PATH [--onnx FILE]]\n"
             "       [--len L,..] [--batch B,..] [--threads T,..] [--reps N]\n"
             "       [--min-time S] [--quick] [--no-ort] [--ort-first] [--no-sgemm] [--checksum]\n"
-            "       [--dtype f32|int8|bf16|f16|both|all|LIST]\n",
+            "       [--dtype f32|int8|bf16|f16|int8w7|both|all|LIST]\n",
             argv0);
     exit(2);
 }
@@ -358,7 +361,7 @@ int main(int argc, char **argv)
     bool model_named = false;
     const char *model_file = NULL, *model_onnx = "shipped_l2.onnx";
     /* dtype index: 0 f32, 1 int8, 2 bf16, 3 f16 (the random-weight shapes; a --model-file runs as stored) */
-    bool want_dt[N_DT] = {true, true, false, false};
+    bool want_dt[N_DT] = {true, true, false, false, false};
     double min_time = 0.3;
     size_t lens[8] = {16, 128, 512}, batches[8] = {1, 8}, threads_list[8] = {1, 2};
     size_t n_lens = 3, n_batches = 2, n_threads = 2;
@@ -450,7 +453,7 @@ int main(int argc, char **argv)
             if (!want[d]) continue;
             if (d0 < 0) d0 = d;
             n_want++;
-            if (s->file == NULL) write_model(s, path, dt_types[d]);
+            if (s->file == NULL) write_model(s, path, dt_types[d], d == 4 ? 63 : 127);
             rss_before[d] = xl_current_rss_bytes();
             if (xl_model_open_ex(&m[d], s->file ? s->file : path, XL_MODEL_OPEN_KEEP_I8 | XL_MODEL_OPEN_KEEP_REDUCED, &err) < 0)
                 die(&err);
@@ -471,7 +474,7 @@ int main(int argc, char **argv)
         }
         bool ort = use_ort && ort_ready(s->onnx);
         char i8name[256];
-        bool ort8 = use_ort && want[1] && ort_ready(onnx_int8_name(s->onnx, i8name, sizeof i8name));
+        bool ort8 = use_ort && (want[1] || want[4]) && ort_ready(onnx_int8_name(s->onnx, i8name, sizeof i8name));
         any_ort |= ort;
         printf("\n%s: %zu layers, hidden %zu, %zu heads, FFN %zu, %.1f M parameters", s->name, b[d0]->cfg.n_layers,
                b[d0]->cfg.hidden, b[d0]->cfg.n_heads, b[d0]->cfg.intermediate,
@@ -480,7 +483,7 @@ int main(int argc, char **argv)
             if (want[d])
                 printf(", %s file %.1f MB (mapped: %s%s)", s->file ? "model" : dt_names[d], (double)xl_model_file_size(m[d]) * 1e-6,
                        xl_model_is_mapped(m[d]) ? "yes" : "no",
-                       d == 1 ? (b[d]->n_int8_linear ? ", int8 linear layers" : ", NOT int8")
+                       dt_types[d] == XL_DTYPE_I8 ? (b[d]->n_int8_linear ? ", int8 linear layers" : ", NOT int8")
                        : d > 1 ? (b[d]->n_16bit_linear ? ", 16-bit packed weights" : ", NOT 16-bit") : "");
         if (ort8) printf("\nONNX Runtime int8: %s/%s (dynamic quantisation of every weight MatMul)", ort_dir(), i8name);
         printf("\n%6s %5s %7s %5s %10s %8s %9s %10s", "seqlen", "batch", "threads", "dtype", "tokens/s", "GFLOP/s",
@@ -532,14 +535,14 @@ int main(int argc, char **argv)
                             if (d > 0) printf(" %5.2fx %5.2fx", x[d].tok_s / x[0].tok_s, x[d].tok_cpu_s / x[0].tok_cpu_s);
                             else printf(" %6s %6s", "", "");
                         }
-                        const double pk = d == 1 ? peak_i8 : peak_f32;
+                        const double pk = dt_types[d] == XL_DTYPE_I8 ? peak_i8 : peak_f32;
                         if (pk > 0 && x[d].tok_s > 0)
                             printf(" %5.0f%%", 100.0 * x[d].gflops / x[d].tok_s * x[d].tok_cpu_s / pk);
                         else printf(" %6s", "-");
                         if (x[d].rss > rss_max[d]) rss_max[d] = x[d].rss, rss_len = len, rss_batch = bs;
                         if (ort) {
                             /* f32 and 16-bit rows beside ORT float32, the int8 row beside ORT int8 */
-                            const bool use8 = d == 1 && ort8;
+                            const bool use8 = dt_types[d] == XL_DTYPE_I8 && ort8;
                             const case_result *oc = use8 ? &o8 : &o;
                             if (use8 ? ort8_ok : ort_ok)
                                 printf(" | %10.0f %10.0f %7.2f %7.2f%s", oc->tok_s, oc->tok_cpu_s, x[d].tok_s / oc->tok_s,
@@ -558,7 +561,7 @@ int main(int argc, char **argv)
                        "of them released), %.1f MB with the activations of %zu x %zu tokens\n",
                        dt_names[d], (double)rss_loaded[d] / 1048576.0,
                        ((double)rss_loaded[d] - (double)rss_before[d]) / 1048576.0,
-                       d == 1 ? "int8 weights, no float32 copy"
+                       dt_types[d] == XL_DTYPE_I8 ? "int8 weights, no float32 copy"
                        : d > 1 ? "16-bit packed weights, no float32 copy" : "packed float32 weights",
                        (double)rss_max[d] / 1048576.0, rss_batch, rss_len);
         if (n_want > 1)
