@@ -438,71 +438,17 @@ void xl_qepilogue_avx2(const int *acc, size_t n, float s, const float *scale, co
  * run here: this host has no AVX-VNNI; test_qlinear checks it bit for bit where it runs. */
 #if (defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11) || (defined(__clang__) && __clang_major__ >= 12)
 #define XL_HAVE_AVXVNNI 1
-__attribute__((target("avxvnni,avx2"))) static inline int hsum_epi32_avxvnni(__m256i v)
-{
-    __m128i x = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0x4E));
-    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0xB1));
-    return _mm_cvtsi128_si32(x);
-}
-
-__attribute__((target("avxvnni,avx2"))) void xl_qdot_avxvnni(size_t m, size_t n, size_t kp, const signed char *a,
-                                                              size_t lda, const signed char *b, size_t ldb,
-                                                              const int *bsum, int *c, size_t ldc)
-{
-    const __m256i flip = _mm256_set1_epi8((char)0x80);
-#define QLOAD(p) _mm256_load_si256((const __m256i *)(const void *)(p))
-#define QFIX(v, j) ((int)((unsigned)(v) - 128u * (unsigned)bsum[j]))
-    size_t i = 0;
-    for (; i + 2 <= m; i += 2) {
-        const signed char *a0 = a + i * lda, *a1 = a0 + lda;
-        size_t j = 0;
-        for (; j + 4 <= n; j += 4) {
-            const signed char *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-            __m256i c00 = _mm256_setzero_si256(), c01 = c00, c02 = c00, c03 = c00;
-            __m256i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-            for (size_t p = 0; p < kp; p += 32) {
-                const __m256i x0 = _mm256_xor_si256(QLOAD(a0 + p), flip), x1 = _mm256_xor_si256(QLOAD(a1 + p), flip);
-                __m256i w = QLOAD(b0 + p);
-                c00 = _mm256_dpbusd_avx_epi32(c00, x0, w);
-                c10 = _mm256_dpbusd_avx_epi32(c10, x1, w);
-                w = QLOAD(b1 + p);
-                c01 = _mm256_dpbusd_avx_epi32(c01, x0, w);
-                c11 = _mm256_dpbusd_avx_epi32(c11, x1, w);
-                w = QLOAD(b2 + p);
-                c02 = _mm256_dpbusd_avx_epi32(c02, x0, w);
-                c12 = _mm256_dpbusd_avx_epi32(c12, x1, w);
-                w = QLOAD(b3 + p);
-                c03 = _mm256_dpbusd_avx_epi32(c03, x0, w);
-                c13 = _mm256_dpbusd_avx_epi32(c13, x1, w);
-            }
-            int *r0 = c + i * ldc + j, *r1 = r0 + ldc;
-            r0[0] = QFIX(hsum_epi32_avxvnni(c00), j), r0[1] = QFIX(hsum_epi32_avxvnni(c01), j + 1);
-            r0[2] = QFIX(hsum_epi32_avxvnni(c02), j + 2), r0[3] = QFIX(hsum_epi32_avxvnni(c03), j + 3);
-            r1[0] = QFIX(hsum_epi32_avxvnni(c10), j), r1[1] = QFIX(hsum_epi32_avxvnni(c11), j + 1);
-            r1[2] = QFIX(hsum_epi32_avxvnni(c12), j + 2), r1[3] = QFIX(hsum_epi32_avxvnni(c13), j + 3);
-        }
-        for (; j < n; j++) {
-            __m256i c0 = _mm256_setzero_si256(), c1 = c0;
-            for (size_t p = 0; p < kp; p += 32) {
-                const __m256i w = QLOAD(b + j * ldb + p);
-                c0 = _mm256_dpbusd_avx_epi32(c0, _mm256_xor_si256(QLOAD(a0 + p), flip), w);
-                c1 = _mm256_dpbusd_avx_epi32(c1, _mm256_xor_si256(QLOAD(a1 + p), flip), w);
-            }
-            c[i * ldc + j] = QFIX(hsum_epi32_avxvnni(c0), j);
-            c[(i + 1) * ldc + j] = QFIX(hsum_epi32_avxvnni(c1), j);
-        }
-    }
-    for (; i < m; i++)
-        for (size_t j = 0; j < n; j++) {
-            __m256i c0 = _mm256_setzero_si256();
-            for (size_t p = 0; p < kp; p += 32)
-                c0 = _mm256_dpbusd_avx_epi32(c0, _mm256_xor_si256(QLOAD(a + i * lda + p), flip), QLOAD(b + j * ldb + p));
-            c[i * ldc + j] = QFIX(hsum_epi32_avxvnni(c0), j);
-        }
-#undef QLOAD
-#undef QFIX
-}
+#define QDOT_NAME xl_qdot_avxvnni
+#define QDOT_ATTR __attribute__((target("avxvnni,avx2")))
+#define QDOT_VEC __m256i
+#define QDOT_STEP 32
+#define QDOT_ZERO _mm256_setzero_si256
+#define QDOT_SET1_8 _mm256_set1_epi8
+#define QDOT_LOAD(p) _mm256_load_si256((const __m256i *)(const void *)(p))
+#define QDOT_XOR _mm256_xor_si256
+#define QDOT_DPBUSD _mm256_dpbusd_avx_epi32
+#define QDOT_HSUM hsum_epi32
+#include "xl_qdot_vnni.inc"
 #endif
 
 /* 16-bit packed pair rows to float32 (xl_kernels_impl.h: widen16), 8 columns per step: a pair (rows

@@ -156,64 +156,20 @@ static double fma_probe(size_t iters, float *sink)
  * 2 rows of A x 4 rows of B, 64 bytes per step: 8 accumulators.  Compiled for the VNNI target
  * only in this function; called only when CPUID reports AVX512_VNNI (xl_kernels_init). */
 #if defined(__GNUC__) || defined(__clang__)
-__attribute__((target("avx512vnni,avx512bw,avx512f")))
+#define QDOT_ATTR __attribute__((target("avx512vnni,avx512bw,avx512f")))
+#else
+#define QDOT_ATTR
 #endif
-void xl_qdot_avx512vnni(size_t m, size_t n, size_t kp, const signed char *a, size_t lda, const signed char *b,
-                        size_t ldb, const int *bsum, int *c, size_t ldc)
-{
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-#define QLOAD(p) _mm512_load_si512((const void *)(p))
-#define QFIX(v, j) ((int)((unsigned)(v) - 128u * (unsigned)bsum[j]))
-    size_t i = 0;
-    for (; i + 2 <= m; i += 2) {
-        const signed char *a0 = a + i * lda, *a1 = a0 + lda;
-        size_t j = 0;
-        for (; j + 4 <= n; j += 4) {
-            const signed char *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-            __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
-            __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-            for (size_t p = 0; p < kp; p += 64) {
-                const __m512i x0 = _mm512_xor_si512(QLOAD(a0 + p), flip), x1 = _mm512_xor_si512(QLOAD(a1 + p), flip);
-                __m512i w = QLOAD(b0 + p);
-                c00 = _mm512_dpbusd_epi32(c00, x0, w);
-                c10 = _mm512_dpbusd_epi32(c10, x1, w);
-                w = QLOAD(b1 + p);
-                c01 = _mm512_dpbusd_epi32(c01, x0, w);
-                c11 = _mm512_dpbusd_epi32(c11, x1, w);
-                w = QLOAD(b2 + p);
-                c02 = _mm512_dpbusd_epi32(c02, x0, w);
-                c12 = _mm512_dpbusd_epi32(c12, x1, w);
-                w = QLOAD(b3 + p);
-                c03 = _mm512_dpbusd_epi32(c03, x0, w);
-                c13 = _mm512_dpbusd_epi32(c13, x1, w);
-            }
-            int *r0 = c + i * ldc + j, *r1 = r0 + ldc;
-            r0[0] = QFIX(_mm512_reduce_add_epi32(c00), j), r0[1] = QFIX(_mm512_reduce_add_epi32(c01), j + 1);
-            r0[2] = QFIX(_mm512_reduce_add_epi32(c02), j + 2), r0[3] = QFIX(_mm512_reduce_add_epi32(c03), j + 3);
-            r1[0] = QFIX(_mm512_reduce_add_epi32(c10), j), r1[1] = QFIX(_mm512_reduce_add_epi32(c11), j + 1);
-            r1[2] = QFIX(_mm512_reduce_add_epi32(c12), j + 2), r1[3] = QFIX(_mm512_reduce_add_epi32(c13), j + 3);
-        }
-        for (; j < n; j++) {
-            __m512i c0 = _mm512_setzero_si512(), c1 = c0;
-            for (size_t p = 0; p < kp; p += 64) {
-                const __m512i w = QLOAD(b + j * ldb + p);
-                c0 = _mm512_dpbusd_epi32(c0, _mm512_xor_si512(QLOAD(a0 + p), flip), w);
-                c1 = _mm512_dpbusd_epi32(c1, _mm512_xor_si512(QLOAD(a1 + p), flip), w);
-            }
-            c[i * ldc + j] = QFIX(_mm512_reduce_add_epi32(c0), j);
-            c[(i + 1) * ldc + j] = QFIX(_mm512_reduce_add_epi32(c1), j);
-        }
-    }
-    for (; i < m; i++)
-        for (size_t j = 0; j < n; j++) {
-            __m512i c0 = _mm512_setzero_si512();
-            for (size_t p = 0; p < kp; p += 64)
-                c0 = _mm512_dpbusd_epi32(c0, _mm512_xor_si512(QLOAD(a + i * lda + p), flip), QLOAD(b + j * ldb + p));
-            c[i * ldc + j] = QFIX(_mm512_reduce_add_epi32(c0), j);
-        }
-#undef QLOAD
-#undef QFIX
-}
+#define QDOT_NAME xl_qdot_avx512vnni
+#define QDOT_VEC __m512i
+#define QDOT_STEP 64
+#define QDOT_ZERO _mm512_setzero_si512
+#define QDOT_SET1_8 _mm512_set1_epi8
+#define QDOT_LOAD(p) _mm512_load_si512((const void *)(p))
+#define QDOT_XOR _mm512_xor_si512
+#define QDOT_DPBUSD _mm512_dpbusd_epi32
+#define QDOT_HSUM _mm512_reduce_add_epi32
+#include "xl_qdot_vnni.inc"
 
 /* AVX512_BF16 micro-kernel (xl_kernels_impl.h: ukr_bf16), MR x 32: per pair step two 64-byte loads of
  * the B pair row (columns 0-15, 16-31: one bf16 pair per 32-bit lane) and MR broadcasts of an A pair,
