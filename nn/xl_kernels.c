@@ -399,34 +399,37 @@ static void pack_a(const float *A, size_t lda, size_t mc, size_t kc, size_t MR, 
 }
 
 /* Transposed A (op(A) = A^T, A stored [K, M]): dst[ip*kc*MR + p*MR + i] = A[p, ip*MR+i], zero past
- * mc.  Each step p copies MR contiguous floats of one row of the stored A. */
+ * mc.  Each step p copies MR contiguous floats of one row of the stored A.
+ * The steps go in groups of XL_PACK_AT_ROWS rows, every panel of the block per group: panel by
+ * panel over all kc rows read one MR-float piece from each of kc rows (up to 512) and came back
+ * to the same lines for the next panel, after they had left L1 (a row stride of lda = 768 or 1024
+ * floats puts every 4th or every row in the same L1 set); row by row wrote 24 bytes to each of
+ * mc / MR panels spaced kc * MR floats apart (the same set again).  A group of 8 rows is at most
+ * 8 x mc floats of reads and 8 x MR contiguous floats written per panel.  Same packed result. */
+#define XL_PACK_AT_ROWS 8
 static void pack_a_trans(const float *A, size_t lda, size_t mc, size_t kc, size_t MR, float *dst)
 {
-    for (size_t ip = 0; ip * MR < mc; ip++) {
-        float *panel = dst + ip * kc * MR;
-        size_t height = mc - ip * MR < MR ? mc - ip * MR : MR;
-        if (height == MR && MR == 6) { /* AVX2's MR, unrolled (a 24-byte memcpy call per step cost more than the copy) */
-            for (size_t p = 0; p < kc; p++) {
-                const float *src = A + p * lda + ip * MR;
-                float *d = panel + p * MR;
-                d[0] = src[0], d[1] = src[1], d[2] = src[2], d[3] = src[3], d[4] = src[4], d[5] = src[5];
-            }
-            continue;
+    const size_t full = mc / MR, height = mc - full * MR;
+    for (size_t p0 = 0; p0 < kc; p0 += XL_PACK_AT_ROWS) {
+        const size_t p1 = kc - p0 < XL_PACK_AT_ROWS ? kc : p0 + XL_PACK_AT_ROWS;
+        for (size_t ip = 0; ip < full; ip++) {
+            const float *src = A + p0 * lda + ip * MR;
+            float *d = dst + ip * kc * MR + p0 * MR;
+            if (MR == 6) /* AVX2's MR, unrolled (a 24-byte memcpy call per step cost more than the copy) */
+                for (size_t p = p0; p < p1; p++, src += lda, d += 6)
+                    d[0] = src[0], d[1] = src[1], d[2] = src[2], d[3] = src[3], d[4] = src[4], d[5] = src[5];
+            else
+                for (size_t p = p0; p < p1; p++, src += lda, d += MR)
+                    for (size_t i = 0; i < MR; i++) d[i] = src[i];
         }
-        if (height == MR) { /* full panel: MR contiguous floats per step */
-            for (size_t p = 0; p < kc; p++) {
-                const float *src = A + p * lda + ip * MR;
-                float *d = panel + p * MR;
-                for (size_t i = 0; i < MR; i++) d[i] = src[i];
+        if (height) { /* the partial last panel, zero-padded to MR rows */
+            const float *src = A + p0 * lda + full * MR;
+            float *d = dst + full * kc * MR + p0 * MR;
+            for (size_t p = p0; p < p1; p++, src += lda, d += MR) {
+                size_t i = 0;
+                for (; i < height; i++) d[i] = src[i];
+                for (; i < MR; i++) d[i] = 0.0f;
             }
-            continue;
-        }
-        for (size_t p = 0; p < kc; p++) {
-            const float *src = A + p * lda + ip * MR;
-            float *d = panel + p * MR;
-            size_t i = 0;
-            for (; i < height; i++) d[i] = src[i];
-            for (; i < MR; i++) d[i] = 0.0f;
         }
     }
 }
@@ -827,6 +830,15 @@ static void gemm_run(xl_kernels *k, int n_threads, gemm_job *g)
     double flops = 2.0 * (double)g->M * (double)g->N * (double)g->K;
     if (flops < 4e6) nt = 1;
     g->split_n = n_panels >= 2 * (size_t)nt || n_panels >= m_groups;
+    if (g->trans_a && g->bpack == NULL && g->M > g->N && m_groups >= 2 * (size_t)nt) {
+        /* Both operands packed on the fly (the weight-gradient GEMMs dW += dY^T X, K = tokens):
+         * every thread packs all of the operand that is not split.  Split the taller side so the
+         * smaller one is the one packed twice: for dW of QKV (768 x 256) and FFN in (1024 x 256)
+         * rows, so each thread packs its own rows of dY^T and both pack X [K, 256], instead of both
+         * packing all of dY^T [K, 768 or 1024].  Tiles stay on the global MR x NR grid and every C
+         * element keeps its K order, so the result does not depend on the split. */
+        g->split_n = 0;
+    }
     if (nt == 1) {
         gemm_block(g, 0, g->M, 0, g->N, g->workspace);
         return;

@@ -336,6 +336,14 @@ static void test_sgemm_trans_a(void **state)
         assert_memory_equal(c1, c2, big.M * big.N * sizeof *c1);
         if (!have_ref) memcpy(ref, c1, big.M * big.N * sizeof *c1), have_ref = 1;
         else assert_allclose(c1, ref, big.M * big.N, 2e-5, 1e-5);
+        /* taller than wide (the dW GEMMs of QKV and FFN in): 2 threads split the rows, each packing its
+         * own rows of A^T and both packing B; K > KC (the deeper K blocks): still bit-identical */
+        const shape tall = {200, 150, 300};
+        lcg_state = 777;
+        run_sgemm_ta_case(&k, pname, tall, XL_NO_TRANS, 0, 1.0f, 1.0f, 1, c1);
+        lcg_state = 777;
+        run_sgemm_ta_case(&k, pname, tall, XL_NO_TRANS, 0, 1.0f, 1.0f, 2, c2);
+        assert_memory_equal(c1, c2, tall.M * tall.N * sizeof *c1);
         /* batched with transposed A (attention backward: dV_h = P_h^T dctx_h) */
         const size_t S = 13, D = 6, nb = 3;
         float *P = rand_vec(nb * S * S), *dc = rand_vec(S * nb * D), *dv = malloc(S * nb * D * sizeof *dv);
