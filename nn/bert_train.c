@@ -9,9 +9,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xl_alloc.h"
 #include "xl_backprop.h"
+#include "xl_platform.h"
 #include "xl_thread.h"
 
 /* ---- context and buffers ---------------------------------------------------------------------- */
@@ -56,8 +58,10 @@ void xl_bert_train_ctx_free(xl_bert_train_ctx *c)
     xl_kernels *k = c->k;
     int nt = c->n_threads;
     size_t min_split = c->min_split;
+    xl_bert_train_prof *prof = c->prof;
     xl_bert_train_ctx_init(c, k, nt);
     c->min_split = min_split;
+    c->prof = prof;
 }
 
 /* (Re)allocate `count` elements of `elem` bytes (contents discarded). */
@@ -587,6 +591,50 @@ static void scatter_cols(void *ctx, size_t cb, size_t ce, int tid)
 
 /* ---- backward ----------------------------------------------------------------------------------- */
 
+const char *xl_bwd_op_name(xl_bwd_op op)
+{
+    static const char *const names[XL_BWD_N_OPS] = {"pooling", "layernorm", "elementwise", "dX gemm", "dW gemm",
+                                                     "bias", "gelu", "attention", "embedding"};
+    return (unsigned)op < XL_BWD_N_OPS ? names[op] : "?";
+}
+
+/* Lap timer for c->prof: lap() adds the time since the last mark to op and sets a new mark. */
+typedef struct {
+    xl_bert_train_prof *p;
+    double wall;
+    clock_t cpu;
+} prof_lap;
+
+static prof_lap lap_start(xl_bert_train_prof *p)
+{
+    prof_lap t = {p, 0.0, 0};
+    if (p != NULL) t.wall = xl_time_now(), t.cpu = clock();
+    return t;
+}
+
+static void lap(prof_lap *t, xl_bwd_op op)
+{
+    if (t->p == NULL) return;
+    const double w = xl_time_now();
+    const clock_t cp = clock();
+    t->p->wall[op] += w - t->wall;
+    t->p->cpu[op] += (double)(cp - t->cpu) / CLOCKS_PER_SEC;
+    t->wall = w, t->cpu = cp;
+}
+
+/* xl_linear_backward's three steps (dX GEMM on the packed copy of W, dW GEMM, db), timed apart */
+static void linear_backward(xl_kernels *k, int nt, prof_lap *t, size_t M, size_t in, size_t out, const float *X,
+                            const xl_packed_matrix *Wp, const float *dY, float *dX, float beta_dx, float *dW,
+                            float *db)
+{
+    xl_sgemm_packed(k, nt, M, 1.0f, dY, out, Wp, beta_dx, dX, in, NULL, XL_ACT_NONE);
+    lap(t, XL_BWD_DX_GEMM);
+    xl_sgemm_ex(k, nt, XL_TRANS, XL_NO_TRANS, out, in, M, 1.0f, dY, out, X, in, 1.0f, dW, in);
+    lap(t, XL_BWD_DW_GEMM);
+    if (db != NULL) xl_bias_backward_threads(k, nt, dY, M, out, db);
+    lap(t, XL_BWD_BIAS);
+}
+
 /* d_last [T, H] += the gradient of the sentence embeddings through L2 norm, Dense layers, pooling. */
 static void pool_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_bert_grads *g, const float *d_sent,
                           float *d_last)
@@ -636,9 +684,11 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
     const float eps = cfg->layer_norm_eps, scale = 1.0f / sqrtf((float)dh);
     const xl_bert_dropout drop = c->drop;
     float *dout = c->d_x; /* d loss / d out[l] [T, H] */
+    prof_lap t = lap_start(c->prof);
     if (d_hidden != NULL) memcpy(dout, d_hidden, T * H * sizeof(float));
     else memset(dout, 0, T * H * sizeof(float));
     if (d_sent != NULL) pool_backward(c, p, g, d_sent, dout);
+    lap(&t, XL_BWD_POOL);
     float *G = g->data;
     for (size_t l = cfg->n_layers; l-- > 0;) {
         const xl_bert_layer *L = &b->layers[l];
@@ -648,33 +698,36 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
         /* out = LN(res2): d_res2 */
         xl_layernorm_backward(k, nt, a->res2[l], L->ln2_g, eps, T, H, dout, dres, G + o->ln2_g, G + o->ln2_b,
                               c->d_stats);
+        lap(&t, XL_BWD_LAYERNORM);
         /* res2 = dropout(F) + ln1:  d_ln1 = d_res2 (kept in dout), dF = dropout_backward(d_res2) */
         ew_run(k, nt, EW_COPY, dout, dres, NULL, 0.0f, T * H);
         ew_run(k, nt, EW_DROPOUT_BWD, dres, dres, a->mask_res2[l], drop.hidden, T * H);
+        lap(&t, XL_BWD_ELEMWISE);
         /* F = ffn_h W_2^T + b_2 */
         const xl_packed_matrix *Wp = p->packed_dx + 4 * l; /* qkv, attn_out, ffn_in, ffn_out as op(B) = W */
-        xl_linear_backward(k, nt, T, I, H, a->ffn_h[l], L->ffn_out_w, &Wp[3], dres, dffn, 0.0f, G + o->ffn_out_w,
-                           G + o->ffn_out_b);
+        linear_backward(k, nt, &t, T, I, H, a->ffn_h[l], &Wp[3], dres, dffn, 0.0f, G + o->ffn_out_w, G + o->ffn_out_b);
         /* ffn_h = GELU(ffn_pre) */
         xl_gelu_backward(k, nt, a->ffn_pre[l], a->ffn_h[l], dffn, dffn, T * I);
+        lap(&t, XL_BWD_GELU);
         /* ffn_pre = ln1 W_1^T + b_1: d_ln1 += d_pre W_1 */
-        xl_linear_backward(k, nt, T, H, I, a->ln1[l], L->ffn_in_w, &Wp[2], dffn, dout, 1.0f, G + o->ffn_in_w,
-                           G + o->ffn_in_b);
+        linear_backward(k, nt, &t, T, H, I, a->ln1[l], &Wp[2], dffn, dout, 1.0f, G + o->ffn_in_w, G + o->ffn_in_b);
         /* ln1 = LN(res1) */
         xl_layernorm_backward(k, nt, a->res1[l], L->ln1_g, eps, T, H, dout, dres, G + o->ln1_g, G + o->ln1_b,
                               c->d_stats);
+        lap(&t, XL_BWD_LAYERNORM);
         /* res1 = dropout(proj) + x: d_x = d_res1 (into dout), d_proj = dropout_backward(d_res1) */
         ew_run(k, nt, EW_COPY, dout, dres, NULL, 0.0f, T * H);
         ew_run(k, nt, EW_DROPOUT_BWD, dres, dres, a->mask_res1[l], drop.hidden, T * H);
+        lap(&t, XL_BWD_ELEMWISE);
         /* proj = ctx W_o^T + b_o */
-        xl_linear_backward(k, nt, T, H, H, a->ctx[l], L->attn_out_w, &Wp[1], dres, dctx, 0.0f, G + o->attn_out_w,
-                           G + o->attn_out_b);
+        linear_backward(k, nt, &t, T, H, H, a->ctx[l], &Wp[1], dres, dctx, 0.0f, G + o->attn_out_w, G + o->attn_out_b);
         /* attention, per sequence (heads batched), sequences split over the threads */
         seq_att_job j = {.k = k, .a = a, .l = l, .H = H, .nh = nh, .dh = dh, .scale = scale,
                          .p_att = drop.attention, .dctx = dctx, .out = dqkv, .scratch = c->d_att};
         run_seqs(k, nt, a->n_seq, 8.0 * (double)a->A * (double)dh, seq_att_backward, &j);
+        lap(&t, XL_BWD_ATTENTION);
         /* qkv = x W_qkv^T + b_qkv: d_x += d_qkv W_qkv */
-        xl_linear_backward(k, nt, T, H, 3 * H, x, L->q_w, &Wp[0], dqkv, dout, 1.0f, G + o->qkv_w, G + o->qkv_b);
+        linear_backward(k, nt, &t, T, H, 3 * H, x, &Wp[0], dqkv, dout, 1.0f, G + o->qkv_w, G + o->qkv_b);
     }
     /* x0 = dropout(LN(emb)) */
     ew_run(k, nt, EW_DROPOUT_BWD, dout, dout, a->mask_emb, drop.hidden, T * H);
@@ -689,6 +742,7 @@ int xl_bert_train_backward(xl_bert_train_ctx *c, const xl_bert_params *p, xl_ber
     scatter_job sj = {a, in, demb, G + p->off.word_emb, G + p->off.pos_emb,
                       p->off.type_emb != SIZE_MAX ? G + p->off.type_emb : NULL, H};
     par_items(c, (H + SCATTER_COLS - 1) / SCATTER_COLS, (double)T * (double)H, scatter_cols, &sj);
+    lap(&t, XL_BWD_EMBED);
     return 0;
 }
 

@@ -209,6 +209,29 @@ typedef struct xl_bert_train_acts {
     size_t cap_T, cap_A, cap_seq, cap_pool_seq, cap_pool_width;
 } xl_bert_train_acts;
 
+/* Optional per-op timing of the backward (bench_train --profile): for each op class, the wall
+ * seconds and the process CPU seconds (all threads, clock()) summed over calls.  The context's
+ * `prof` is NULL by default (no timing, no clock calls). */
+typedef enum {
+    XL_BWD_POOL,      /* L2 norm, Dense and pooling backward */
+    XL_BWD_LAYERNORM, /* the two LayerNorms of each layer (stats, d gamma / d beta, dx) */
+    XL_BWD_ELEMWISE,  /* residual copies and hidden-dropout backward */
+    XL_BWD_DX_GEMM,   /* dX = dY W, the four linear layers */
+    XL_BWD_DW_GEMM,   /* dW += dY^T X, the four linear layers */
+    XL_BWD_BIAS,      /* db += sum_rows dY, the four linear layers */
+    XL_BWD_GELU,      /* GELU backward */
+    XL_BWD_ATTENTION, /* attention backward, per sequence (dP, dV, softmax, dQ, dK) */
+    XL_BWD_EMBED,     /* embedding dropout + LayerNorm backward and the scatter-add */
+    XL_BWD_N_OPS
+} xl_bwd_op;
+
+typedef struct {
+    double wall[XL_BWD_N_OPS], cpu[XL_BWD_N_OPS];
+} xl_bert_train_prof;
+
+/* the op's name in xl_bwd_op order ("pooling", "layernorm", ...) */
+const char *xl_bwd_op_name(xl_bwd_op op);
+
 typedef struct xl_bert_train_ctx {
     xl_kernels *k;
     int n_threads;
@@ -225,6 +248,7 @@ typedef struct xl_bert_train_ctx {
      * pooling run on the calling thread (65,536 from xl_bert_train_ctx_init).  The split never
      * changes a result; tests lower it to check that on tiny shapes. */
     size_t min_split;
+    xl_bert_train_prof *prof;        /* NULL, or where the backward adds its per-op times */
 } xl_bert_train_ctx;
 
 void xl_bert_train_ctx_init(xl_bert_train_ctx *c, xl_kernels *k, int n_threads);

@@ -34,6 +34,11 @@ void xl_linear_backward(xl_kernels *k, int n_threads, size_t M, size_t in, size_
 /* db[c] += sum_r dY[r, c] over rows [rows, cols] (row stride ld). */
 void xl_bias_backward(const float *dY, size_t rows, size_t cols, size_t ld, float *db);
 
+/* The same for dY [rows, cols] (ld = cols) with the columns split over the threads in blocks of 64
+ * (every column sums its rows in order: bit-identical for any thread count).  xl_linear_backward's
+ * db step; the training backward calls its three steps separately to time them. */
+void xl_bias_backward_threads(xl_kernels *k, int n_threads, const float *dY, size_t rows, size_t cols, float *db);
+
 /* ---- LayerNorm y = (x - mu) * rstd * gamma + beta, rstd = 1 / sqrt(var + eps) over n ---------- */
 
 /* x [rows, n] (the LayerNorm input, residual already added), dy [rows, n]:

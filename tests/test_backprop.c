@@ -205,6 +205,42 @@ static void test_layernorm_backward(void **state)
     xl_kernels_free(&k);
 }
 
+/* The column reductions of the backward (db += sum_rows dY; LayerNorm's dgamma / dbeta) split their
+ * columns over the threads above 65,536 elements, each block summing its rows in local accumulators.
+ * 290 x 230 (just above the threshold; 230 = 3 x 64 + 38 columns: a partial block): every column is
+ * its rows summed in order, as a plain serial loop gives, bit for bit, at 1 and 2 threads. */
+static void test_column_reductions_threads(void **state)
+{
+    (void)state;
+    const size_t rows = 290, cols = 230;
+    xl_kernels k = kern(2);
+    float *dY = rvec(rows * cols, 1), *db0 = rvec(cols, 1), *ref = malloc(cols * sizeof *ref);
+    float *db1 = malloc(cols * sizeof *db1), *db2 = malloc(cols * sizeof *db2);
+    assert_true(ref && db1 && db2);
+    memcpy(ref, db0, cols * sizeof *ref);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) ref[c] += dY[r * cols + c];
+    memcpy(db1, db0, cols * sizeof *db1), memcpy(db2, db0, cols * sizeof *db2);
+    xl_bias_backward_threads(&k, 1, dY, rows, cols, db1);
+    xl_bias_backward_threads(&k, 2, dY, rows, cols, db2);
+    assert_memory_equal(db1, ref, cols * sizeof *ref);
+    assert_memory_equal(db2, ref, cols * sizeof *ref);
+    /* LayerNorm over the same shape: dgamma, dbeta (accumulated onto non-zero values) and dx */
+    float *x = rvec(rows * cols, 2), *g = rvec(cols, 1), *dg1 = rvec(cols, 1), *dg2 = malloc(cols * sizeof *dg2);
+    float *dx1 = zvec(rows * cols), *dx2 = zvec(rows * cols), *st = zvec(2 * rows);
+    assert_non_null(dg2);
+    memcpy(dg2, dg1, cols * sizeof *dg2), memcpy(db1, db0, cols * sizeof *db1), memcpy(db2, db0, cols * sizeof *db2);
+    xl_layernorm_backward(&k, 1, x, g, 1e-5f, rows, cols, dY, dx1, dg1, db1, st);
+    xl_layernorm_backward(&k, 2, x, g, 1e-5f, rows, cols, dY, dx2, dg2, db2, st);
+    assert_memory_equal(dg1, dg2, cols * sizeof *dg1);
+    assert_memory_equal(db1, ref, cols * sizeof *ref); /* dbeta += sum_rows dy: the same sums as db above */
+    assert_memory_equal(db2, ref, cols * sizeof *ref);
+    assert_memory_equal(dx1, dx2, rows * cols * sizeof *dx1);
+    free(dY), free(db0), free(ref), free(db1), free(db2), free(x), free(g), free(dg1), free(dg2), free(dx1), free(dx2);
+    free(st);
+    xl_kernels_free(&k);
+}
+
 /* ---- GELU and tanh -------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1091,6 +1127,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_backward),
         cmocka_unit_test(test_layernorm_backward),
+        cmocka_unit_test(test_column_reductions_threads),
         cmocka_unit_test(test_gelu_backward),
         cmocka_unit_test(test_tanh_backward),
         cmocka_unit_test(test_softmax_backward),

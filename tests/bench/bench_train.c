@@ -20,6 +20,7 @@
  *   build/bench/bench_train --no-torch      skip PyTorch
  *   build/bench/bench_train --gemms         the GEMM table alone (forward, dX, dW against the FMA peak)
  *   build/bench/bench_train --case=L,H,NH,I,V,P,BATCH,LEN,THREADS   one case in this process
+ *   build/bench/bench_train --case=... --profile   and the backward's wall and CPU ms per op class
  *   build/bench/bench_train --default-encoder[=STEPS] [--threads=N]  the default encoder's training
  *                                           shapes with the corpus's lengths (below; STEPS timed steps a case, default 7)
  *   XLREC_SIMD=avx2 ...                     another kernel path
@@ -132,7 +133,7 @@ static void step(xl_bert_train_ctx *c, xl_bert_params *p, xl_bert_grads *g, cons
 /* --case: one configuration in this process (a child of the grid): a warm-up step, then timed
  * steps of forward + backward + AdamW for at least min_time seconds and 2 steps; prints
  * "case tok_s=<best wall> tok_cpu=<best CPU> gflops=<matrix GFLOP/s, wall>". */
-static int run_one_case(const train_case *tc, double min_time)
+static int run_one_case(const train_case *tc, double min_time, bool profile)
 {
     xl_error err;
     xl_kernels k;
@@ -157,6 +158,9 @@ static int run_one_case(const train_case *tc, double min_time)
     xl_bert_train_ctx c;
     xl_bert_train_ctx_init(&c, &k, tc->threads);
     step(&c, &p, &g, &in, ds, m, v, 1, true, NULL); /* warm-up: buffers allocated, caches warm */
+    xl_bert_train_prof prof;
+    memset(&prof, 0, sizeof prof);
+    if (profile) c.prof = &prof; /* --profile: the backward's per-op wall and CPU times */
     double best = 1e30, best_cpu = 1e30, t_end = xl_time_now() + min_time;
     uint64_t t = 2;
     int reps = 0;
@@ -176,6 +180,17 @@ static int run_one_case(const train_case *tc, double min_time)
     /* where a step's wall time goes (mean over the timed steps) */
     printf("phases fwd_ms=%.1f pool_ms=%.1f bwd_ms=%.1f adamw_ms=%.1f\n", 1e3 * ph.fwd / reps, 1e3 * ph.pool / reps,
            1e3 * ph.bwd / reps, 1e3 * ph.opt / reps);
+    if (profile) {
+        /* per op class of the backward, mean over the timed steps: wall ms and process CPU ms (all
+         * threads; a pool thread's brief polling while it waits counts as CPU) */
+        double sw = 0.0, sc = 0.0;
+        for (int op = 0; op < XL_BWD_N_OPS; op++) {
+            printf("bwd_op %-12s wall_ms=%8.1f cpu_ms=%8.1f\n", xl_bwd_op_name((xl_bwd_op)op), 1e3 * prof.wall[op] / reps,
+                   1e3 * prof.cpu[op] / reps);
+            sw += prof.wall[op], sc += prof.cpu[op];
+        }
+        printf("bwd_op %-12s wall_ms=%8.1f cpu_ms=%8.1f\n", "all", 1e3 * sw / reps, 1e3 * sc / reps);
+    }
     xl_bert_train_ctx_free(&c);
     xl_bert_grads_free(&g);
     xl_bert_params_free(&p);
@@ -495,17 +510,19 @@ int main(int argc, char **argv)
     bool quick = false, with_torch = true, gemms_only = false;
     int default_steps = 0, only_threads = 0, rounds = 2;
     const char *case_spec = NULL;
+    bool profile = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) quick = true, with_torch = false, rounds = 1;
         else if (strcmp(argv[i], "--no-torch") == 0) with_torch = false;
         else if (strcmp(argv[i], "--gemms") == 0) gemms_only = true;
         else if (strncmp(argv[i], "--rounds=", 9) == 0) rounds = atoi(argv[i] + 9);
         else if (strncmp(argv[i], "--case=", 7) == 0) case_spec = argv[i] + 7;
+        else if (strcmp(argv[i], "--profile") == 0) profile = true;
         else if (strcmp(argv[i], "--default-encoder") == 0) default_steps = 7;
         else if (strncmp(argv[i], "--default-encoder=", 18) == 0) default_steps = atoi(argv[i] + 18);
         else if (strncmp(argv[i], "--threads=", 10) == 0) only_threads = atoi(argv[i] + 10);
         else {
-            fprintf(stderr, "usage: bench_train [--quick] [--no-torch] [--rounds=N] [--gemms] [--case=L,H,NH,I,V,P,BATCH,LEN,THREADS]\n"
+            fprintf(stderr, "usage: bench_train [--quick] [--no-torch] [--rounds=N] [--gemms] [--case=L,H,NH,I,V,P,BATCH,LEN,THREADS [--profile]]\n"
                             "                   [--default-encoder[=STEPS] [--threads=1|2]]\n");
             return 2;
         }
@@ -520,7 +537,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_train: --case=%s: want L,H,NH,I,V,P,BATCH,LEN,THREADS (LEN <= P)\n", case_spec);
             return 2;
         }
-        return run_one_case(&tc, 1.0);
+        return run_one_case(&tc, 1.0, profile);
     }
     xl_kernels k;
     xl_error err;
