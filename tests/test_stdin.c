@@ -442,7 +442,6 @@ static void test_augment(void **state)
 {
     (void)state;
     SKIP_WITHOUT_BIN();
-    char args[2048];
     check("augment --drop-words 0.5 --seed 3 --min-words 1 @", lid_train);
 }
 
