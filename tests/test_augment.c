@@ -1,7 +1,8 @@
 /* test_augment.c - word-deletion pairs (src/train/train_augment.h, `xlrec augment`): the exact
  * output of a fixed seed (checked by hand against the PCG32 draws listed below), independence of a
  * line's output from the lines before it, code-point integrity in character mode, the skip rules,
- * and malformed input through the library and the binary ($XLREC_BIN). */
+ * and malformed input through the library and the binary ($XLREC_BIN); and the file order of
+ * weights/tools/group_pairs.sh for train-encoder --batch-order grouped. */
 #define _POSIX_C_SOURCE 200809L
 #include "xl_test.h"
 
@@ -274,11 +275,58 @@ static void test_cli(void **state)
     remove(badf);
 }
 
+/* weights/tools/group_pairs.sh (the file order for train-encoder --batch-order grouped): lines
+ * sharing their rarest word become adjacent, the second copy of an identical first side goes to
+ * the second round (never beside the first), lines without a shared word come last; the output is
+ * a permutation of the input.  Checked on 7 lines whose order was worked out by hand:
+ *   df: the 5, cat 3, dog 2, park 2, mat 2, on 2, sat 2, in 1, my 1, likes 1, zebra 1 ...
+ *   keys: line 2 (dog, park), 4 (dog, park), 1 (mat, on), 5 (cat), 7 and 6 none; line 3 = line 1. */
+static void test_group_pairs_tool(void **state)
+{
+    (void)state;
+    static const char in_text[] = "en\tthe cat sat on the mat\tfr\tx\n"
+                                  "en\ta dog in the park\tde\ty\n"
+                                  "en\tthe cat sat on the mat\tde\tz\n"
+                                  "en\tmy dog likes the park\tfr\tw\n"
+                                  "en\tThe zebra, cat!\tfr\tv\n"
+                                  "zh-Hans\t我们\tja\tu\n"
+                                  "en\tno shared words\tfr\tt\n";
+    char in[1100], out[1100], cmd[2400];
+    snprintf(in, sizeof in, "%s", xl_test_write_tmp("group_in.tsv", in_text, sizeof in_text - 1));
+    snprintf(out, sizeof out, "%s", xl_test_tmp_path("group_out.tsv"));
+    snprintf(cmd, sizeof cmd, "sh weights/tools/group_pairs.sh %s > %s", in, out);
+    int st = system(cmd);
+    assert_true(st != -1 && WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    char *d;
+    size_t n;
+    assert_int_equal(xl_read_file(out, 0, &d, &n, NULL), 0);
+    assert_string_equal(d, "en\ta dog in the park\tde\ty\n"
+                           "en\tmy dog likes the park\tfr\tw\n"
+                           "en\tthe cat sat on the mat\tfr\tx\n"
+                           "en\tThe zebra, cat!\tfr\tv\n"
+                           "en\tno shared words\tfr\tt\n"
+                           "zh-Hans\t我们\tja\tu\n"
+                           "en\tthe cat sat on the mat\tde\tz\n");
+    free(d);
+    /* a missing column: exit 1 with the file and line named */
+    snprintf(cmd, sizeof cmd, "sh weights/tools/group_pairs.sh -f 9 %s > %s 2>&1", in, out);
+    st = system(cmd);
+    assert_true(st != -1 && WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 1);
+    assert_int_equal(xl_read_file(out, 0, &d, &n, NULL), 0);
+    assert_non_null(strstr(d, ":1: no column 9"));
+    free(d);
+    remove(in);
+    remove(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_seed7), cmocka_unit_test(test_independent_of_context),
         cmocka_unit_test(test_cjk_code_points), cmocka_unit_test(test_malformed), cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_group_pairs_tool),
     };
     return cmocka_run_group_tests_name("augment", tests, NULL, NULL);
 }
