@@ -23,7 +23,7 @@
 #             every core language (thinned to PAIR_POOL).
 #   XX        the XX side of the sentence-like training pairs en-XX (thinned to PAIR_POOL) and the XX
 #             fortunes (mono/train/XX.tsv, where the corpus has them).
-# Sentence-like: no tab or CR, 20-200 bytes and 4+ space-separated words; for zh-Hans and ja (no
+# Sentence-like: no control character (tab, CR, ESC ...), 20-200 bytes and 4+ space-separated words; for zh-Hans and ja (no
 # spaces) 24-600 bytes, and augment's --min-words 8 counts characters.  Only pairs/train/ and
 # mono/train/ are read (never pairs/heldout/, mono/heldout/); pairs whose source (the .src
 # sidecar) is debian-handbook or multi30k are skipped should a corpus hold any.
@@ -54,8 +54,10 @@ mkdir -p "$OUT/logs" "$OUT/work"
 W=$OUT/work
 
 thin() { awk -v cap="$1" -v m="$2" 'BEGIN { r = cap < m ? cap : m } { if (int((i + 1) * r / m) > int(i * r / m)) print; i++ }'; }
-sentence_like='s !~ /\r/ && length(s) >= 20 && length(s) <= 200 && split(s, w, " ") >= 4'
-cjk_like='s !~ /\r/ && length(s) >= 24 && length(s) <= 600'
+# no C0 control character or DEL (the corpus's zh fortunes hold ANSI colour escapes: deleting
+# characters would leave broken escape sequences)
+sentence_like='s !~ /[\001-\037\177]/ && length(s) >= 20 && length(s) <= 200 && split(s, w, " ") >= 4'
+cjk_like='s !~ /[\001-\037\177]/ && length(s) >= 24 && length(s) <= 600'
 # pairs/train/en-XX.tsv with its source sidecar, minus any debian-handbook / multi30k line
 train_pairs() {
     f=$CORPUS/pairs/train/en-$1.tsv
