@@ -292,12 +292,11 @@ static int mlm_head_backward(trainer *t, const seq_batch *bt, const float *h, si
 /* --batch-order grouped: a micro-batch must start at a block boundary of its corpus (one block =
  * one micro-batch; train.h).  Always true by construction (n_order is a multiple of the batch and
  * every reader takes `batch` records); checked so that a future reader cannot break it silently. */
-static bool block_misaligned(const trainer *t, const xl_corpus *c, xl_error *err)
+static bool block_misaligned(const xl_corpus *c, xl_error *err)
 {
     if (c->block == 0 || c->cursor % c->block == 0) return false;
     xl_fail(err, XL_ERR_GENERIC, "%s: internal error: a micro-batch starts inside block %zu (cursor %zu)", c->path,
             c->cursor / c->block, c->cursor);
-    (void)t;
     return true;
 }
 
@@ -313,7 +312,7 @@ static int run_rank(trainer *t, double weight, double *loss, xl_error *err)
     batch_clear(tgt);
     batch_clear(bt);
     xl_corpus_record rec;
-    if (block_misaligned(t, &t->pairs, err)) return -1;
+    if (block_misaligned(&t->pairs, err)) return -1;
     for (size_t i = 0; i < B; i++) {
         if (xl_corpus_next(&t->pairs, &rec, err) < 0) return -1;
         if (i < t->lo || i >= t->hi) continue; /* another rank's example */
@@ -367,7 +366,7 @@ static int run_mlm(trainer *t, bool tlm, double weight, double *loss, xl_error *
     batch_clear(bt);
     xl_corpus *src = tlm ? &t->pairs : t->mono_ok ? &t->mono : &t->pairs;
     xl_corpus_record rec;
-    if (block_misaligned(t, src, err)) return -1;
+    if (block_misaligned(src, err)) return -1;
     for (size_t i = 0; i < B; i++) {
         if (xl_corpus_next(src, &rec, err) < 0) return -1;
         int e;
