@@ -327,7 +327,8 @@ CONVERSION_SRCS := src/core/xl_json.c src/core/xl_csv.c src/core/xl_npy.c src/co
                    $(wildcard nn/xl_kernels*.c) nn/xl_backprop.c nn/bert_train.c nn/bert_params.c \
                    weights/xl_model.c weights/xl_safetensors.c weights/xl_export.c \
                    src/w2v/w2v_vectors.c src/ngram/ngram_arpa.c src/ngram/ngram_float.c src/ngram/ngram_binary.c \
-                   src/train/train_data.c src/train/train_ckpt.c src/train/train_loss.c src/train/train_optim.c
+                   src/train/train_data.c src/train/train_ckpt.c src/train/train_loss.c src/train/train_optim.c \
+                   src/train/train_augment.c
 # the GloVe corpus, vocabulary and co-occurrence readers (docs/glove.md)
 CONVERSION_SRCS += $(wildcard src/glove/*.c)
 CONVERSION_BUILD := build/conversion/$(MACHINE)

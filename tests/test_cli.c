@@ -12,6 +12,7 @@
 #include "glove.h"
 #include "pipeline.h"
 #include "train.h"
+#include "train_augment.h"
 #include "w2v.h"
 #include "xl_cli.h"
 #include "xl_embedder.h"
@@ -315,7 +316,7 @@ static void test_help_defaults(void **state)
                                        "translate", "w2v train", "w2v similar", "w2v analogy", "w2v eval",
                                        "w2v convert", "glove vocab", "glove cooccur", "glove shuffle", "glove train",
                                        "glove text", "glove compare", "glove dump", "train-encoder", "vocab train",
-                                       "vocab prune", "vocab stats", "quantize", "mo-dump"};
+                                       "vocab prune", "vocab stats", "quantize", "mo-dump", "augment"};
     static char help[32768];
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         help_of(cmds[c], help, sizeof help);
@@ -357,6 +358,8 @@ static void test_help_defaults(void **state)
     xl_glove_train_defaults(&go);
     xl_train_opts to;
     xl_train_opts_default(&to);
+    xl_augment_opts ao;
+    xl_augment_opts_default(&ao);
     struct {
         const char *cmd, *option;
         double value;
@@ -385,6 +388,8 @@ static void test_help_defaults(void **state)
         {"train-encoder", "weight-decay", to.adamw.weight_decay}, {"train-encoder", "adam-eps", to.adamw.eps},
         {"train-encoder", "clip", to.clip},   {"train-encoder", "dropout", to.dropout},
         {"train-encoder", "threads", to.threads}, {"train-encoder", "eval-every", (double)to.eval_every},
+        {"augment", "seed", (double)ao.seed}, {"augment", "min-words", (double)ao.min_units},
+        {"augment", "max-len", (double)ao.max_chars}, {"augment", "side", ao.side},
     };
     for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
         help_of(expect[i].cmd, help, sizeof help);

@@ -438,6 +438,13 @@ static void test_translate(void **state)
     check(F("translate --dict %s --lm @ %s", dict, lines), arpa);
 }
 
+static void test_augment(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_BIN();
+    check("augment --drop-words 0.5 --seed 3 --min-words 1 @", lid_train);
+}
+
 static void test_w2v(void **state)
 {
     (void)state;
@@ -572,7 +579,7 @@ int main(void)
         cmocka_unit_test(test_recommend),  cmocka_unit_test(test_run),         cmocka_unit_test(test_tokenize),
         cmocka_unit_test(test_translate),  cmocka_unit_test(test_w2v),         cmocka_unit_test(test_glove),
         cmocka_unit_test(test_vocab),      cmocka_unit_test(test_train_encoder), cmocka_unit_test(test_quantize),
-        cmocka_unit_test(test_mo_dump),
+        cmocka_unit_test(test_mo_dump),    cmocka_unit_test(test_augment),
     };
     return cmocka_run_group_tests_name("stdin", tests, setup, teardown);
 }

@@ -722,6 +722,76 @@ static void test_corpus_order(void **state)
     free(path);
 }
 
+/* The default order is the one of every release before --batch-order (recorded from the
+ * train_data.c of commit b71baf9 with these 20 lines and seed 5: two epochs), and blocks of k
+ * lines (--batch-order grouped): every k records taken from cursor 0 are one block [b k, b k + k)
+ * of the file in file order, each of the floor(n / k) blocks once per epoch, the n mod k lines
+ * after the last block never; seek() continues the same sequence; fewer lines than a block fail. */
+static void test_corpus_blocks(void **state)
+{
+    (void)state;
+    char text[400] = "";
+    for (int i = 0; i < 20; i++) snprintf(text + strlen(text), sizeof text - strlen(text), "en\tline %d\n", i);
+    char *path = tmp_copy("blocks.tsv", text, strlen(text));
+    static const uint64_t golden[40] = {5,  18, 20, 17, 3,  4,  9,  1, 16, 12, 7,  10, 15, 11, 19, 2, 6, 14, 8,  13,
+                                        10, 14, 11, 6,  18, 7,  1,  9, 12, 19, 4,  13, 15, 20, 3,  8, 2, 5,  16, 17};
+    xl_corpus a, b;
+    xl_corpus_record r;
+    assert_int_equal(xl_corpus_open(&a, path, XL_CORPUS_MONO, 0, 5, NULL), 0);
+    for (int i = 0; i < 40; i++) {
+        assert_int_equal(xl_corpus_next(&a, &r, NULL), 0);
+        assert_int_equal(r.lineno, golden[i]);
+    }
+    xl_corpus_close(&a);
+    const size_t k = 3, nb = 20 / 3; /* 6 blocks, lines 19 and 20 left out */
+    assert_int_equal(xl_corpus_open(&a, path, XL_CORPUS_MONO, 0, 5, NULL), 0);
+    assert_int_equal(xl_corpus_set_blocks(&a, k, NULL), 0);
+    assert_int_equal(a.n_order, 18);
+    uint64_t seq[3 * 18];
+    size_t first_block[3][6];
+    for (size_t e = 0; e < 3; e++) {
+        int seen[6] = {0};
+        for (size_t m = 0; m < nb; m++) { /* one micro-batch of k records */
+            assert_int_equal(a.cursor % k, 0);
+            for (size_t j = 0; j < k; j++) {
+                assert_int_equal(xl_corpus_next(&a, &r, NULL), 0);
+                seq[e * 18 + m * k + j] = r.lineno;
+                int line;
+                assert_int_equal(sscanf(r.text[0], "line %d", &line), 1);
+                assert_int_equal((uint64_t)line + 1, r.lineno);
+            }
+            const uint64_t l0 = seq[e * 18 + m * k];
+            assert_int_equal((l0 - 1) % k, 0); /* starts a block */
+            for (size_t j = 1; j < k; j++) assert_int_equal(seq[e * 18 + m * k + j], l0 + j);
+            assert_true(l0 + k - 1 <= 18);     /* never the tail */
+            seen[(l0 - 1) / k]++;
+            first_block[e][m] = (size_t)(l0 - 1) / k;
+        }
+        for (size_t bl = 0; bl < nb; bl++) assert_int_equal(seen[bl], 1);
+        assert_int_equal(a.epoch, e); /* the epoch turns on the next read */
+    }
+    assert_true(memcmp(first_block[0], first_block[1], sizeof first_block[0]) != 0); /* reshuffled per epoch */
+    assert_int_equal(xl_corpus_open(&b, path, XL_CORPUS_MONO, 0, 5, NULL), 0);
+    assert_int_equal(xl_corpus_set_blocks(&b, k, NULL), 0);
+    assert_int_equal(xl_corpus_seek(&b, 1, 6, NULL), 0);
+    for (size_t i = 18 + 6; i < 3 * 18; i++) {
+        assert_int_equal(xl_corpus_next(&b, &r, NULL), 0);
+        assert_int_equal(r.lineno, seq[i]);
+    }
+    xl_error err;
+    assert_int_equal(xl_corpus_seek(&b, 0, 19, &err), -1); /* beyond the 18 lines an epoch visits */
+    xl_corpus_close(&b);
+    xl_corpus_close(&a);
+    assert_int_equal(xl_corpus_open(&a, path, XL_CORPUS_MONO, 0, 5, NULL), 0);
+    assert_int_equal(xl_corpus_set_blocks(&a, 21, &err), -1);
+    char want[1200];
+    snprintf(want, sizeof want, "%s: 20 lines, fewer than one block of 21 (--batch-order grouped)", path);
+    assert_string_equal(err.msg, want);
+    xl_corpus_close(&a);
+    remove(path);
+    free(path);
+}
+
 /* ------------------------------------------------------------- checkpoints */
 
 static void test_checkpoint_roundtrip(void **state)
@@ -1083,6 +1153,93 @@ static void test_cli_lazy_embeddings(void **state)
     free(vocab);
 }
 
+/* --batch-order grouped: stopped at step 3 and resumed equals the uninterrupted 6 steps (and 2
+ * threads equal 1), the model differs from the default order's, a checkpoint of the other order
+ * is refused, and the lines after the last full block are never read: with --lazy-embeddings and
+ * the ranking loss the word row of "unused", which only the last (8th) line of 8 has (blocks of 3:
+ * lines 1-6), keeps its initial value exactly, while the default order reads that line. */
+static void test_cli_grouped(void **state)
+{
+    (void)state;
+    xl_test_bin_or_skip();
+    static const char vocab_text[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ncat\ndog\nle\nchat\nchien\na\nhouse\n"
+                                     "maison\nred\nrouge\nblue\nbleu\nbig\ngrand\nunused\n";
+    static const char pairs_text[] = "en\tthe cat\tfr\tle chat\nen\tthe dog\tfr\tle chien\nen\ta house\tfr\ta maison\n"
+                                     "en\tred cat\tfr\tchat rouge\nen\tblue dog\tfr\tchien bleu\n"
+                                     "en\tbig house\tfr\tgrand maison\nen\tthe red house\tfr\tle maison rouge\n"
+                                     "en\tunused\tfr\tunused\n";
+    char *vocab = tmp_copy("vocab.txt", vocab_text, sizeof vocab_text - 1);
+    char *pairs = tmp_copy("pairs.tsv", pairs_text, sizeof pairs_text - 1);
+    char full[1100], half[1100], resumed[1100], ckpt[1100], two[1100], shuf[1100], init[1100], args[8192], buf[8192];
+    snprintf(full, sizeof full, "%s", xl_test_tmp_path("g_full.xlm"));
+    snprintf(half, sizeof half, "%s", xl_test_tmp_path("g_half.xlm"));
+    snprintf(resumed, sizeof resumed, "%s", xl_test_tmp_path("g_resumed.xlm"));
+    snprintf(two, sizeof two, "%s", xl_test_tmp_path("g_two.xlm"));
+    snprintf(shuf, sizeof shuf, "%s", xl_test_tmp_path("g_shuf.xlm"));
+    snprintf(init, sizeof init, "%s", xl_test_tmp_path("g_init.xlm"));
+    snprintf(ckpt, sizeof ckpt, "%s", xl_test_tmp_path("g_half.ckpt"));
+    char common[4096];
+    snprintf(common, sizeof common,
+             "train-encoder " TINY " --vocab %s --pairs %s --objective rank:1,mlm:0.5,tlm:0.5 --steps 6 --warmup 2 "
+             "--seed 3 --lazy-embeddings",
+             vocab, pairs);
+    snprintf(args, sizeof args, "%s --batch-order grouped --threads 1 -o %s", common, full);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    snprintf(args, sizeof args, "%s --batch-order grouped --threads 2 -o %s", common, two);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_true(same_bytes(full, two));
+    snprintf(args, sizeof args, "%s --batch-order grouped --stop-after 3 --checkpoint %s -o %s", common, ckpt, half);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_non_null(strstr(buf, "[checkpoint]"));
+    snprintf(args, sizeof args, "%s --batch-order grouped --resume %s --checkpoint %s -o %s", common, ckpt, ckpt,
+             resumed);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_true(same_bytes(full, resumed));
+    /* the default order: another model; a grouped checkpoint is refused by it */
+    snprintf(args, sizeof args, "%s -o %s", common, shuf);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    assert_false(same_bytes(full, shuf));
+    snprintf(args, sizeof args, "%s --stop-after 3 --checkpoint %s -o %s", common, ckpt, half);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    snprintf(args, sizeof args, "%s --batch-order grouped --resume %s -o %s", common, ckpt, resumed);
+    assert_int_equal(run(args, buf, sizeof buf), 1);
+    assert_non_null(strstr(buf, "checkpoint of another configuration: batch_order is"));
+    /* the tail line (8 = 2 x 3 + 2) is never read in grouped order (the ranking loss alone: the MLM
+     * head's tied decoder and its random replacement tokens reach every word row) */
+    snprintf(common, sizeof common,
+             "train-encoder " TINY " --vocab %s --pairs %s --objective rank --steps 6 --seed 3 --lazy-embeddings",
+             vocab, pairs);
+    snprintf(args, sizeof args, "%s --lr 0 -o %s", common, init);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    snprintf(args, sizeof args, "%s --batch-order grouped -o %s", common, full);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    snprintf(args, sizeof args, "%s -o %s", common, shuf);
+    assert_int_equal(run(args, buf, sizeof buf), 0);
+    xl_model *mi, *mg, *ms;
+    assert_int_equal(xl_model_open(&mi, init, NULL), 0);
+    assert_int_equal(xl_model_open(&mg, full, NULL), 0);
+    assert_int_equal(xl_model_open(&ms, shuf, NULL), 0);
+    const size_t unused = 20, cat = 6, H = 16;
+    assert_memory_equal(word_row(mg, unused, H), word_row(mi, unused, H), H * sizeof(float));
+    assert_true(memcmp(word_row(ms, unused, H), word_row(mi, unused, H), H * sizeof(float)) != 0);
+    assert_true(memcmp(word_row(mg, cat, H), word_row(mi, cat, H), H * sizeof(float)) != 0);
+    xl_model_close(mi);
+    xl_model_close(mg);
+    xl_model_close(ms);
+    /* usage: grouped needs --pairs; a file shorter than one block fails with the file named */
+    snprintf(args, sizeof args, "train-encoder " TINY " --vocab %s --mono %s --objective mlm --batch-order grouped "
+             "-o %s", vocab, pairs, two);
+    assert_int_equal(run(args, buf, sizeof buf), 2);
+    assert_non_null(strstr(buf, "--batch-order grouped needs --pairs FILE"));
+    snprintf(args, sizeof args, "%s --batch 9 --batch-order grouped -o %s", common, two);
+    assert_int_equal(run(args, buf, sizeof buf), 1);
+    assert_non_null(strstr(buf, "8 lines, fewer than one block of 9 (--batch-order grouped)"));
+    const char *rm[] = {full, half, resumed, ckpt, two, shuf, init, pairs, vocab};
+    for (size_t i = 0; i < sizeof rm / sizeof *rm; i++) remove(rm[i]);
+    free(pairs);
+    free(vocab);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1094,8 +1251,10 @@ int main(void)
         cmocka_unit_test(test_adamw_vs_torch), cmocka_unit_test(test_rank_vs_torch),
         cmocka_unit_test(test_whole_model_vs_torch),
         cmocka_unit_test(test_corpus_validation), cmocka_unit_test(test_corpus_order),
+        cmocka_unit_test(test_corpus_blocks),
         cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_cli_bad_input),
         cmocka_unit_test(test_cli_resume), cmocka_unit_test(test_cli_lazy_embeddings),
+        cmocka_unit_test(test_cli_grouped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

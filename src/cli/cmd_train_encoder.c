@@ -72,7 +72,8 @@ int cmd_train_encoder(int argc, char **argv)
 {
     xl_train_opts o;
     xl_train_opts_default(&o);
-    const char *objective = "rank", *config = NULL, *pooling = "mean", *schedule = "linear", *simd = "auto";
+    const char *objective = "rank", *config = NULL, *pooling = "mean", *schedule = "linear", *simd = "auto",
+               *batch_order = "shuffle";
     /* every option starts from the library's default (xl_train_opts_default), which --help prints */
     int64_t batch = (int64_t)o.batch, accum = (int64_t)o.accum, max_len = (int64_t)o.max_len,
             warmup = (int64_t)o.warmup, steps = (int64_t)o.steps, threads = o.threads, seed = (int64_t)o.seed,
@@ -96,6 +97,10 @@ int cmd_train_encoder(int argc, char **argv)
          "mean|cls"},
         {"batch", 'b', XL_OPT_INT, &batch, "N", "pairs (or sentences) per micro-batch (global over MPI ranks)", 1,
          65536, NULL},
+        {"batch-order", 0, XL_OPT_CHOICE, &batch_order, NULL,
+         "shuffle: lines in a seeded order; grouped: each micro-batch is a block of --batch consecutive lines of "
+         "--pairs, blocks in a seeded order (hard negatives from a file with similar lines adjacent)",
+         0, 0, "shuffle|grouped"},
         {"accum", 0, XL_OPT_INT, &accum, "N", "micro-batches per optimiser step", 1, 65536, NULL},
         {"max-len", 0, XL_OPT_INT, &max_len, "N", "tokens per sequence incl. [CLS]/[SEP]", 3, 1 << 16,
          NULL},
@@ -139,8 +144,9 @@ int cmd_train_encoder(int argc, char **argv)
     const xl_command_spec spec = {
         "train-encoder",
         "xlrec train-encoder (--init MODEL | --config SPEC --vocab FILE) [--pairs FILE] [--mono FILE]\n"
-        "            [--objective rank|mlm|tlm|mlm:1,rank:1] [--batch N] [--accum N] [--lr X] [--warmup N]\n"
-        "            [--steps N | --epochs X] [--eval-pairs FILE] [--save-every MIN] [--resume CKPT] -o MODEL",
+        "            [--objective rank|mlm|tlm|mlm:1,rank:1] [--batch N] [--batch-order shuffle|grouped] [--accum N]\n"
+        "            [--lr X] [--warmup N]"
+        " [--steps N | --epochs X] [--eval-pairs FILE] [--save-every MIN] [--resume CKPT] -o MODEL",
         "Train a BERT sentence encoder: the bidirectional in-batch translation ranking loss with additive\n"
         "margin (LaBSE), masked language modelling with the decoder tied to the word embeddings (BERT), and\n"
         "its translation variant (TLM, XLM), in any weighted combination; AdamW with warm-up and linear or\n"
@@ -183,6 +189,8 @@ int cmd_train_encoder(int argc, char **argv)
         (rc = xl_cli_check_output(&spec, o.checkpoint, inputs, 5)) != XL_CLI_CONTINUE)
         return rc;
     o.batch = (size_t)batch;
+    o.batch_grouped = strcmp(batch_order, "grouped") == 0;
+    if (o.batch_grouped && o.pairs == NULL) return xl_cli_usage_error(&spec, "--batch-order grouped needs --pairs FILE");
     o.accum = (size_t)accum;
     o.max_len = (size_t)max_len;
     o.lr = lr;

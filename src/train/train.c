@@ -289,6 +289,17 @@ static int encode_one(trainer *t, const char *a, size_t al, const char *b, size_
 static int mlm_head_backward(trainer *t, const seq_batch *bt, const float *h, size_t m, double weight, double *ce_sum,
                              xl_error *err);
 
+/* --batch-order grouped: a micro-batch must start at a block boundary of its corpus (one block =
+ * one micro-batch; train.h).  Always true by construction (n_order is a multiple of the batch and
+ * every reader takes `batch` records); checked so that a future reader cannot break it silently. */
+static bool block_misaligned(const xl_corpus *c, xl_error *err)
+{
+    if (c->block == 0 || c->cursor % c->block == 0) return false;
+    xl_fail(err, XL_ERR_GENERIC, "%s: internal error: a micro-batch starts inside block %zu (cursor %zu)", c->path,
+            c->cursor / c->block, c->cursor);
+    return true;
+}
+
 /* rank: the global batch of B pairs is read by every rank; this rank encodes its examples
  * [lo, hi) as one forward batch (sources, then targets), and the loss is computed over the
  * all-gathered global [B, D] embeddings (every rank the same value). */
@@ -301,6 +312,7 @@ static int run_rank(trainer *t, double weight, double *loss, xl_error *err)
     batch_clear(tgt);
     batch_clear(bt);
     xl_corpus_record rec;
+    if (block_misaligned(&t->pairs, err)) return -1;
     for (size_t i = 0; i < B; i++) {
         if (xl_corpus_next(&t->pairs, &rec, err) < 0) return -1;
         if (i < t->lo || i >= t->hi) continue; /* another rank's example */
@@ -354,6 +366,7 @@ static int run_mlm(trainer *t, bool tlm, double weight, double *loss, xl_error *
     batch_clear(bt);
     xl_corpus *src = tlm ? &t->pairs : t->mono_ok ? &t->mono : &t->pairs;
     xl_corpus_record rec;
+    if (block_misaligned(src, err)) return -1;
     for (size_t i = 0; i < B; i++) {
         if (xl_corpus_next(src, &rec, err) < 0) return -1;
         int e;
@@ -643,6 +656,9 @@ static int build_config(trainer *t, xl_error *err)
         o->margin, o->scale, o->dropout, o->batch, o->accum, o->max_len, o->lr, o->warmup, o->steps,
         xl_schedule_name(o->schedule), o->adamw.beta1, o->adamw.beta2, o->adamw.eps, o->adamw.weight_decay, o->clip,
         (int)o->lazy_embeddings, o->seed, t->pairs_ok ? t->pairs.n : 0, t->mono_ok ? t->mono.n : 0);
+    /* only a grouped run names its order: the default configuration text (and so its checkpoints)
+     * stays as it was, and a checkpoint of the other order is refused ("batch_order is ...") */
+    if (rc == 0 && o->batch_grouped) rc = xl_buf_printf(&b, err, "batch_order=grouped\n");
     if (rc < 0) {
         xl_buf_free(&b);
         return -1;
@@ -834,6 +850,9 @@ static int setup(trainer *t, xl_train_opts *o, xl_error *err)
     if (o->pairs != NULL) {
         if (xl_corpus_open(&t->pairs, o->pairs, XL_CORPUS_PAIRS, 0, o->seed, err) < 0) return -1;
         t->pairs_ok = true;
+        if (o->batch_grouped && xl_corpus_set_blocks(&t->pairs, o->batch, err) < 0) return -1;
+    } else if (o->batch_grouped) {
+        return xl_fail(err, XL_ERR_USAGE, "--batch-order grouped needs --pairs FILE");
     }
     if (o->mono != NULL) {
         if (xl_corpus_open(&t->mono, o->mono, XL_CORPUS_MONO, 0, o->seed + 1, err) < 0) return -1;
@@ -842,7 +861,7 @@ static int setup(trainer *t, xl_train_opts *o, xl_error *err)
     if (o->eval_pairs != NULL && eval_load(t, err) < 0) return -1;
     xl_bert_acts_init(&t->eval_acts, false);
     if (o->steps == 0) { /* from --epochs over the primary corpus */
-        size_t n = t->pairs_ok ? t->pairs.n : t->mono.n;
+        size_t n = t->pairs_ok ? t->pairs.n_order : t->mono.n_order; /* lines visited per epoch */
         double per_step = (double)o->batch * (double)o->accum;
         double s = ceil(o->epochs * (double)n / per_step);
         o->steps = s < 1 ? 1 : (uint64_t)s;

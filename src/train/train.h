@@ -12,6 +12,12 @@
  *     numbers positions 0..len-1 per sequence)).  The minimised loss is
  *         sum_objectives weight_o * mean over micro-batches of loss_o.
  *     With --accum, the ranking loss's negatives are those of each micro-batch.
+ *   - Batch order: by default every epoch visits the pairs in a seeded permutation of the lines;
+ *     with batch_grouped (`--batch-order grouped`) it visits blocks of `batch` consecutive lines of
+ *     the pairs file in a seeded permutation of the blocks (train_data.h, xl_corpus_set_blocks), so
+ *     every micro-batch of the pairs (rank, tlm, mlm drawn from the pairs) is exactly one block of
+ *     the file: a file ordered so that similar sentences are adjacent gives hard in-batch negatives.
+ *     The n mod batch lines after the last full block are not used.  --mono keeps the line order.
  *   - Deterministic: the parameters after step t depend only on the options, the corpora and the
  *     seed (for any thread count: the kernels split work over output tiles only); a run stopped
  *     after step t (stop_after) and resumed from its checkpoint continues bit for bit.
@@ -76,6 +82,7 @@ typedef struct xl_train_opts {
     double dropout;               /* hidden and attention dropout */
     /* optimisation */
     size_t batch, accum, max_len;
+    bool batch_grouped;           /* --batch-order grouped: micro-batches are blocks of the pairs file */
     double lr;
     uint64_t warmup, steps;       /* steps = 0: from epochs */
     double epochs;

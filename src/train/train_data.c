@@ -75,11 +75,37 @@ void xl_corpus_close(xl_corpus *c)
 static int make_order(xl_corpus *c, xl_error *err)
 {
     (void)err;
-    for (size_t i = 0; i < c->n; i++) c->order[i] = (uint32_t)i;
     xl_rng r;
     xl_rng_seed(&r, c->seed, XL_CORPUS_STREAM + c->epoch);
-    xl_rng_shuffle_u32(&r, c->order, (uint32_t)c->n);
+    if (c->block == 0) {
+        for (size_t i = 0; i < c->n; i++) c->order[i] = (uint32_t)i;
+        xl_rng_shuffle_u32(&r, c->order, (uint32_t)c->n);
+        return 0;
+    }
+    /* blocks: shuffle the nb block indices in order[0..nb), then expand in place from the end
+     * (block i fills order[i k .. i k + k), all at or after i: perm[i] is read before any write
+     * can reach it, and the perm[j] overwritten, j > i, were expanded already) */
+    const size_t k = c->block, nb = c->n / k;
+    for (size_t i = 0; i < nb; i++) c->order[i] = (uint32_t)i;
+    xl_rng_shuffle_u32(&r, c->order, (uint32_t)nb);
+    for (size_t i = nb; i-- > 0;) {
+        const size_t first = (size_t)c->order[i] * k;
+        for (size_t j = k; j-- > 0;) c->order[i * k + j] = (uint32_t)(first + j);
+    }
     return 0;
+}
+
+int xl_corpus_set_blocks(xl_corpus *c, size_t k, xl_error *err)
+{
+    if (k == 0) return xl_fail(err, XL_ERR_USAGE, "%s: block size must be at least 1", c->path);
+    if (c->n < k)
+        return xl_fail(err, XL_ERR_USAGE, "%s: %zu line%s, fewer than one block of %zu (--batch-order grouped)", c->path,
+                       c->n, c->n == 1 ? "" : "s", k);
+    c->block = k;
+    c->n_order = c->n / k * k;
+    c->epoch = 0;
+    c->cursor = 0;
+    return make_order(c, err);
 }
 
 int xl_corpus_open(xl_corpus *c, const char *path, xl_corpus_kind kind, size_t max_line, uint64_t seed,
@@ -131,6 +157,7 @@ int xl_corpus_open(xl_corpus *c, const char *path, xl_corpus_kind kind, size_t m
         goto fail;
     }
     c->offsets[c->n] = pos;
+    c->n_order = c->n;
     c->f = fopen(path, "rb");
     if (c->f == NULL) {
         xl_fail(err, XL_ERR_IO, "%s: cannot reopen for reading", path);
@@ -170,7 +197,7 @@ int xl_corpus_read(xl_corpus *c, size_t i, xl_corpus_record *rec, xl_error *err)
 
 int xl_corpus_next(xl_corpus *c, xl_corpus_record *rec, xl_error *err)
 {
-    if (c->cursor >= c->n) {
+    if (c->cursor >= c->n_order) {
         c->epoch++;
         c->cursor = 0;
         if (make_order(c, err) < 0) return -1;
@@ -180,8 +207,9 @@ int xl_corpus_next(xl_corpus *c, xl_corpus_record *rec, xl_error *err)
 
 int xl_corpus_seek(xl_corpus *c, uint64_t epoch, size_t cursor, xl_error *err)
 {
-    if (cursor > c->n)
-        return xl_fail(err, XL_ERR_FORMAT, "%s: saved position %zu is beyond its %zu lines", c->path, cursor, c->n);
+    if (cursor > c->n_order)
+        return xl_fail(err, XL_ERR_FORMAT, "%s: saved position %zu is beyond its %zu lines", c->path, cursor,
+                       c->n_order);
     c->epoch = epoch;
     c->cursor = cursor;
     return make_order(c, err);

@@ -13,6 +13,12 @@
  *   - Order: epoch e visits every line once, in the permutation Fisher-Yates(seed, stream
  *     XL_CORPUS_STREAM + e) of 0..n-1 (xl_rng): the position (epoch, cursor) is all a checkpoint
  *     needs to continue the same sequence of lines.
+ *   - Block order (xl_corpus_set_blocks, `train-encoder --batch-order grouped`): the file is cut into
+ *     floor(n / k) blocks of k consecutive lines (block b = lines [b k, b k + k)); epoch e visits the
+ *     blocks in the permutation Fisher-Yates(seed, stream XL_CORPUS_STREAM + e) of 0..n/k-1, each
+ *     block's lines in file order; the n mod k lines after the last full block are never visited.
+ *     A reader that takes k records at a time from cursor 0 therefore gets exactly one block each
+ *     time (hard in-batch negatives: the file puts similar sentences next to each other).
  */
 #ifndef XL_TRAIN_DATA_H
 #define XL_TRAIN_DATA_H
@@ -49,7 +55,9 @@ typedef struct xl_corpus {
     uint64_t seed;
     uint64_t epoch;          /* current epoch (0-based) */
     size_t cursor;           /* next index into order[] */
-    uint32_t *order;         /* [n] permutation of the current epoch */
+    uint32_t *order;         /* [n] permutation of the current epoch (first n_order entries used) */
+    size_t block;            /* 0: lines shuffled one by one; k > 0: blocks of k lines (xl_corpus_set_blocks) */
+    size_t n_order;          /* lines visited per epoch: n, or floor(n / block) * block */
 } xl_corpus;
 
 /* Open, index and validate.  max_line: bytes per line (0 = XL_CORPUS_MAX_LINE_DEFAULT). */
@@ -57,13 +65,17 @@ int xl_corpus_open(xl_corpus *c, const char *path, xl_corpus_kind kind, size_t m
                    xl_error *err);
 void xl_corpus_close(xl_corpus *c);
 
+/* Visit the file in blocks of k consecutive lines (k >= 1; see the contract), from epoch 0,
+ * cursor 0.  Fails with "PATH: N lines, fewer than one block of K" when n < k. */
+int xl_corpus_set_blocks(xl_corpus *c, size_t k, xl_error *err);
+
 /* Read record i (0-based line index) into *rec (pointers valid until the next read). */
 int xl_corpus_read(xl_corpus *c, size_t i, xl_corpus_record *rec, xl_error *err);
 
 /* The next record in the seeded order (a new epoch begins after the last line). */
 int xl_corpus_next(xl_corpus *c, xl_corpus_record *rec, xl_error *err);
 
-/* Move to a saved position (checkpoint): epoch e, cursor (< n).  Fails when cursor >= n. */
+/* Move to a saved position (checkpoint): epoch e, cursor (<= n_order).  Fails when cursor > n_order. */
 int xl_corpus_seek(xl_corpus *c, uint64_t epoch, size_t cursor, xl_error *err);
 
 /* Validate one line (no trailing newline) of a corpus of `kind`; on failure the message is
