@@ -325,8 +325,8 @@ static void test_pop_prior(void **state)
 }
 
 /* Model files: format version 2 stores the popularity prior (the 17th f64 of the params), version 3
- * then the ALS exponents als_neg_exp and als_reg_exp; a version 2 file (the same bytes without the
- * last two) still loads, as exponents 0, and a version 1 file (without pop_prior too), as
+ * then als_neg_exp, als_reg_exp and als_item_bias; a version 2 file (the same bytes without the
+ * last three) still loads, as 0, 0 and 0, and a version 1 file (without pop_prior too), as
  * pop_prior 0.  Layout (src/rec/xl_rec_file.c): 40-byte header; u32 n_users, u32 n_items; ids
  * (u32 length + bytes); u32 kind, u64 f, f64 mu, f64 alpha, u64 seed, 10 x u64, then the f64
  * params, pop_prior 17th. */
@@ -366,6 +366,7 @@ static void test_model_file_pop_prior(void **state)
     assert_close(xl_le_f64(b + at), 2.5, 0);
     assert_close(xl_le_f64(b + at + 8), 0, 0);  /* als_neg_exp */
     assert_close(xl_le_f64(b + at + 16), 0, 0); /* als_reg_exp */
+    assert_close(xl_le_f64(b + at + 24), 0, 0); /* als_item_bias */
     xl_rec_model *l = NULL;
     xl_idmap lu, li;
     xl_idmap_init(&lu);
@@ -378,9 +379,9 @@ static void test_model_file_pop_prior(void **state)
     xl_rec_free(l);
     xl_idmap_free(&lu);
     xl_idmap_free(&li);
-    /* the version 2 form: drop the two exponents, fix version, payload size and checksum */
-    memmove(b + at + 8, b + at + 24, len - at - 24);
-    len -= 16;
+    /* the version 2 form: drop the three ALS fields, fix version, payload size and checksum */
+    memmove(b + at + 8, b + at + 32, len - at - 32);
+    len -= 24;
     xl_le_put_u32(b + 8, 2);
     xl_le_put_u64(b + 24, len - 40);
     xl_le_put_u64(b + 32, xl_fnv1a64(b + 40, len - 40));
@@ -438,7 +439,9 @@ static void test_model_file_pop_prior(void **state)
  *    Gram-plus-correction form).
  * 2. Fold-in of each training user's own history gives back its fitted scores, also after save
  *    and load (the weights come from the loaded model's training counts).
- *    Checked for e = 0.5, v = 1 and for the plain Hu et al. fit (e = 0, v = 0: W = 1 off I_u).
+ *    Checked for the plain Hu et al. fit (e = 0, v = 0: W = 1 off I_u), for e = 0.5, v = 1, and
+ *    for that with the item bias (als_item_bias: score x_u.y_i + b_i as a 4th column, x_u's = 1;
+ *    the stationarity holds in x_u's three free entries).
  * 3. Every item equally popular: the weights are all 1, and the fit is the uniform one.
  * 4. The defaults are e = 0, v = 0. */
 static void test_als_missing_weights(void **state)
@@ -460,17 +463,19 @@ static void test_als_missing_weights(void **state)
     p.als_reg = 0.5;
     p.pop_prior = 0; /* the factor scores themselves */
     xl_error err;
-    const double ev[2][2] = {{0, 0}, {0.5, 1}}; /* (e, v); the second model goes on to parts 2 and 3 */
+    const double ev[3][3] = {{0, 0, 0}, {0.5, 1, 0}, {0.5, 1, 1}}; /* (e, v, item bias); the last goes on */
     xl_rec_model *m = NULL;
-    for (size_t t = 0; t < 2; t++) {
+    for (size_t t = 0; t < 3; t++) {
         p.als_neg_exp = ev[t][0];
         p.als_reg_exp = ev[t][1];
+        p.als_item_bias = ev[t][2] != 0;
         xl_rec_free(m);
         m = xl_rec_fit(XL_REC_ALS, &p, &R, NULL, &err);
         assert_non_null(m);
         xl_rec_factors fa;
         assert_int_equal(xl_rec_get_factors(m, &fa), 0);
-        assert_int_equal(fa.f, 3);
+        const size_t ff = ev[t][2] != 0 ? 4 : 3; /* the bias: a 4th column, x_u's fixed at 1 */
+        assert_int_equal(fa.f, ff);
         /* 1. stationarity of every user solve */
         const double n_item[5] = {5, 3, 2, 1, 1};
         double w[5], sum = 0;
@@ -478,21 +483,23 @@ static void test_als_missing_weights(void **state)
         for (size_t i = 0; i < 5; i++) w[i] *= 5 / sum;
         if (t == 1) assert_true(w[0] > 1 && w[4] < 1); /* popular items' missing pairs weigh more */
         for (uint32_t u = 0; u < 6; u++) {
-            double A[9] = {0}, b[3] = {0}, Ax[3] = {0}, nu = 0;
+            double A[16] = {0}, b[4] = {0}, Ax[4] = {0}, nu = 0;
+            if (ff == 4) assert_true(fa.P[u * ff + 3] == 1.0f);
             for (size_t i = 0; i < 5; i++) {
                 bool obs = false;
                 for (size_t e = 0; e < n_pairs; e++) obs |= ui[e][0] == u && ui[e][1] == i;
                 nu += obs;
                 double W = obs ? 11.0 : w[i];
-                const float *y = fa.Q + i * 3;
-                for (size_t a = 0; a < 3; a++) {
-                    for (size_t c = 0; c < 3; c++) A[a * 3 + c] += W * y[a] * y[c];
+                const float *y = fa.Q + i * ff;
+                for (size_t a = 0; a < ff; a++) {
+                    for (size_t c = 0; c < ff; c++) A[a * ff + c] += W * y[a] * y[c];
                     if (obs) b[a] += 11.0 * y[a];
                 }
             }
-            for (size_t a = 0; a < 3; a++) A[a * 3 + a] += 0.5 * pow(nu, ev[t][1]); /* lambda n_u^v */
+            /* the gradient in x_u's free entries (the bias's fixed 1 has none): A x~ = b in rows 0..2 */
+            for (size_t a = 0; a < 3; a++) A[a * ff + a] += 0.5 * pow(nu, ev[t][1]); /* lambda n_u^v */
             for (size_t a = 0; a < 3; a++)
-                for (size_t c = 0; c < 3; c++) Ax[a] += A[a * 3 + c] * fa.P[u * 3 + c];
+                for (size_t c = 0; c < ff; c++) Ax[a] += A[a * ff + c] * fa.P[u * ff + c];
             assert_allclose_f64(Ax, b, 3, 1e-4, 1e-4);
         }
     }
@@ -559,6 +566,7 @@ static void test_als_missing_weights(void **state)
     xl_rec_params_default(&d);
     assert_close(d.als_neg_exp, 0, 0);
     assert_close(d.als_reg_exp, 0, 0);
+    assert_false(d.als_item_bias);
     xl_csr_free(&B);
     xl_interactions_free(&y);
     xl_csr_free(&R);

@@ -15,7 +15,13 @@
  *
  * Frequency-weighted regularisation (als_reg_exp = v != 0; "weighted-lambda", Zhou, Wilkinson,
  * Schreiber & Pan, AAIM 2008, with v = 1): the penalty of row r (a user, or an item in the item
- * solve) is lambda n_r^v, n_r = its observed pairs, in place of lambda. */
+ * solve) is lambda n_r^v, n_r = its observed pairs, in place of lambda.
+ *
+ * Item bias (als_item_bias): the score is x_u . y_i + b_i, stored as one more factor column with
+ * x_u's entry fixed at 1 and b_i in y_i's (so scoring, files and similar-items see f + 1
+ * columns).  The item solve is the plain one over [x_u, 1] (b_i penalised like y_i); the user solve
+ * keeps the last entry at 1: with A, b the (f + 1)-square system of the plain solve, the first f
+ * unknowns solve A[:f, :f] x = b[:f] - A[:f, f] (the stationarity condition with x_f = 1). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +72,7 @@ typedef struct {
     double alpha, reg;
     double reg_exp; /* penalty of row r: reg * n_r^reg_exp (0: reg) */
     bool use_rating;
+    bool fixed_last; /* the last entry of every solved row is 1 (item bias, user solve) */
     double *work; /* per thread: f*f + f */
     int failed;
 } als_ctx;
@@ -79,6 +86,7 @@ static void als_rows(void *vctx, size_t begin, size_t end, int tid)
         float *x = c->X + r * f;
         if (c->R->ptr[r] == c->R->ptr[r + 1]) {
             memset(x, 0, f * sizeof *x);
+            if (c->fixed_last) x[f - 1] = 1;
             continue;
         }
         double wr = c->row_w ? c->row_w[r] : 1.0; /* this row's missing-data weight (item solve) */
@@ -103,11 +111,19 @@ static void als_rows(void *vctx, size_t begin, size_t end, int tid)
         }
         for (size_t a = 0; a < f; a++)
             for (size_t bb = 0; bb < a; bb++) A[bb * f + a] = A[a * f + bb];
-        if (cholesky_solve(A, b, f) < 0) {
+        size_t n = f;
+        if (c->fixed_last) { /* x_f = 1: b[:g] -= A[:g, g], then A[:g, :g] packed to stride g in place */
+            n = f - 1;
+            for (size_t a = 0; a < n; a++) b[a] -= A[a * f + n];
+            for (size_t a = 0; a < n; a++)
+                for (size_t bb = 0; bb < n; bb++) A[a * n + bb] = A[a * f + bb];
+            x[n] = 1;
+        }
+        if (cholesky_solve(A, b, n) < 0) {
             c->failed = 1;
             continue;
         }
-        for (size_t d = 0; d < f; d++) x[d] = (float)b[d];
+        for (size_t d = 0; d < n; d++) x[d] = (float)b[d];
     }
 }
 
@@ -151,7 +167,8 @@ static double *missing_weights(const double *users, size_t n, double e, int *fai
 
 int xl_rec_fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
 {
-    size_t f = (size_t)m->p.factors;
+    bool bias = m->p.als_item_bias;
+    size_t f = (size_t)m->p.factors + (bias ? 1 : 0); /* the item bias: one more column */
     m->f = f;
     int threads = m->p.threads;
     xl_csr T;
@@ -171,12 +188,14 @@ int xl_rec_fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
     xl_rng_seed(&rng, m->p.seed, 3);
     xl_rec_init_normal(m->P, (size_t)m->n_users * f, m->p.init_std, &rng);
     xl_rec_init_normal(m->Q, (size_t)m->n_items * f, m->p.init_std, &rng);
+    for (size_t u = 0; bias && u < m->n_users; u++) m->P[u * f + f - 1] = 1; /* the bias's fixed 1 */
+    for (size_t i = 0; bias && i < m->n_items; i++) m->Q[i * f + f - 1] = 0; /* b_i starts at 0 */
     for (int it = 0; it < m->p.als_iters; it++) {
         /* users: columns (items) weighted; items: each row (item) scales the plain user Gram */
-        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, work, 0};
+        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0};
         gram(m->Q, m->n_items, f, w, G);
         xl_parallel_for(threads, m->n_users, als_rows, &c);
-        als_ctx d = {&T, m->P, m->Q, G, NULL, w, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, work, 0};
+        als_ctx d = {&T, m->P, m->Q, G, NULL, w, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, false, work, 0};
         gram(m->P, m->n_users, f, NULL, G);
         xl_parallel_for(threads, m->n_items, als_rows, &d);
         if (c.failed || d.failed) {
@@ -187,7 +206,7 @@ int xl_rec_fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
     if (m->p.als_iters > 0) {
         /* a last user half-step: every P_u is then the least-squares solution for the final Q,
          * exactly what fold-in (xl_rec_fold_in) computes for a new user with the same history */
-        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, work, 0};
+        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0};
         gram(m->Q, m->n_items, f, w, G);
         xl_parallel_for(threads, m->n_users, als_rows, &c);
         if (c.failed) {
@@ -229,7 +248,7 @@ int xl_rec_als_fold_in(xl_rec_model *n, const xl_rec_model *m, xl_error *err)
     if (wfail) goto out;
     memcpy(n->Q, m->Q, I * f * sizeof *n->Q);
     gram(n->Q, I, f, w, G);
-    als_ctx c = {&n->train, n->Q, n->P, G, w, NULL, f, n->p.als_alpha, n->p.als_reg, n->p.als_reg_exp, n->p.als_use_rating, work, 0};
+    als_ctx c = {&n->train, n->Q, n->P, G, w, NULL, f, n->p.als_alpha, n->p.als_reg, n->p.als_reg_exp, n->p.als_use_rating, n->p.als_item_bias, work, 0};
     xl_parallel_for(threads, n->n_users, als_rows, &c);
     if (c.failed) {
         xl_fail(err, XL_ERR_GENERIC, "fold-in: als system not positive definite");

@@ -23,7 +23,7 @@
  *                    (r = 1 unless als_use_rating), alternating ridge solves
  *                    (users, items) als_iters times, then a last user solve;
  *                    unobserved pairs weigh 1, or by item popularity when
- *                    als_neg_exp != 0 (He et al. 2016)
+ *                    als_neg_exp != 0 (He et al. 2016); optional item bias
  *       bpr          Rendle et al. 2009, SGD on (u, i, j) triples, item bias
  *       mf           biased MF for ratings (Koren 2009, Surprise "SVD"):
  *                    r = mu + b_u + b_i + p_u.q_i, SGD
@@ -91,6 +91,8 @@ typedef struct xl_rec_params {
     /* ALS penalty of a user or item with n observed pairs: als_reg * n^als_reg_exp (Zhou et al.
      * 2008's weighted-lambda with 1); 0 = als_reg for every row */
     double als_reg_exp;
+    /* ALS score x_u . y_i + b_i with a learned item bias (one more factor column, x_u's fixed at 1) */
+    bool als_item_bias;
     /* item-kNN */
     int knn_neighbors;
     double knn_shrink;
@@ -228,7 +230,7 @@ xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_er
  * A loaded model owns copies of everything, item vectors included, and scores exactly
  * as the saved one: save -> load -> top-K gives the same lists bit for bit. */
 #define XL_REC_FILE_MAGIC "XLRECREC"
-#define XL_REC_FILE_VERSION 3u /* 2: params end with pop_prior; 3: then als_neg_exp, als_reg_exp; older files are still read */
+#define XL_REC_FILE_VERSION 3u /* 2: params end with pop_prior; 3: then als_neg_exp, als_reg_exp, als_item_bias; older files are still read */
 #define XL_REC_FILE_MAX_ID 4096u
 /* users/items: the ids of rows/columns 0..n-1 (n must match the model). */
 int xl_rec_save(const xl_rec_model *m, const xl_idmap *users, const xl_idmap *items, const char *path, xl_error *err);
