@@ -325,8 +325,8 @@ static void test_pop_prior(void **state)
 }
 
 /* Model files: format version 2 stores the popularity prior (the 17th f64 of the params), version 3
- * then als_neg_exp, als_reg_exp and als_item_bias; a version 2 file (the same bytes without the
- * last three) still loads, as 0, 0 and 0, and a version 1 file (without pop_prior too), as
+ * then als_neg_exp, als_reg_exp, als_item_bias and als_reg_user; a version 2 file (the same bytes
+ * without the last four) still loads, as 0, and a version 1 file (without pop_prior too), as
  * pop_prior 0.  Layout (src/rec/xl_rec_file.c): 40-byte header; u32 n_users, u32 n_items; ids
  * (u32 length + bytes); u32 kind, u64 f, f64 mu, f64 alpha, u64 seed, 10 x u64, then the f64
  * params, pop_prior 17th. */
@@ -367,6 +367,7 @@ static void test_model_file_pop_prior(void **state)
     assert_close(xl_le_f64(b + at + 8), 0, 0);  /* als_neg_exp */
     assert_close(xl_le_f64(b + at + 16), 0, 0); /* als_reg_exp */
     assert_close(xl_le_f64(b + at + 24), 0, 0); /* als_item_bias */
+    assert_close(xl_le_f64(b + at + 32), 0, 0); /* als_reg_user */
     xl_rec_model *l = NULL;
     xl_idmap lu, li;
     xl_idmap_init(&lu);
@@ -379,9 +380,9 @@ static void test_model_file_pop_prior(void **state)
     xl_rec_free(l);
     xl_idmap_free(&lu);
     xl_idmap_free(&li);
-    /* the version 2 form: drop the three ALS fields, fix version, payload size and checksum */
-    memmove(b + at + 8, b + at + 32, len - at - 32);
-    len -= 24;
+    /* the version 2 form: drop the four ALS fields, fix version, payload size and checksum */
+    memmove(b + at + 8, b + at + 40, len - at - 40);
+    len -= 32;
     xl_le_put_u32(b + 8, 2);
     xl_le_put_u64(b + 24, len - 40);
     xl_le_put_u64(b + 32, xl_fnv1a64(b + 40, len - 40));

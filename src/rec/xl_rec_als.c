@@ -17,6 +17,10 @@
  * Schreiber & Pan, AAIM 2008, with v = 1): the penalty of row r (a user, or an item in the item
  * solve) is lambda n_r^v, n_r = its observed pairs, in place of lambda.
  *
+ * Separate user penalty (als_reg_user > 0): lambda_U in the user solves (and fold-in), als_reg
+ * (lambda_V) in the item solves, the two Gaussian priors of probabilistic MF (Salakhutdinov &
+ * Mnih, NIPS 2007).
+ *
  * Item bias (als_item_bias): the score is x_u . y_i + b_i, stored as one more factor column with
  * x_u's entry fixed at 1 and b_i in y_i's (so scoring, files and similar-items see f + 1
  * columns).  The item solve is the plain one over [x_u, 1] (b_i penalised like y_i); the user solve
@@ -147,6 +151,12 @@ static void gram(const float *Y, size_t n, size_t f, const double *w, double *G)
         for (size_t b = 0; b < a; b++) G[b * f + a] = G[a * f + b];
 }
 
+/* The penalty of the user solve: als_reg_user when set (> 0), else als_reg. */
+static double user_reg(const xl_rec_params *p)
+{
+    return p->als_reg_user > 0 ? p->als_reg_user : p->als_reg;
+}
+
 /* w[i] = n (1 + users[i])^e / sum_j (1 + users[j])^e, the missing-data weights of the file comment
  * (users[i]: training users of item i); NULL (uniform, w = 1) when e == 0 or on allocation failure
  * (then err is set and *failed = 1). */
@@ -192,7 +202,7 @@ int xl_rec_fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
     for (size_t i = 0; bias && i < m->n_items; i++) m->Q[i * f + f - 1] = 0; /* b_i starts at 0 */
     for (int it = 0; it < m->p.als_iters; it++) {
         /* users: columns (items) weighted; items: each row (item) scales the plain user Gram */
-        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0};
+        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, user_reg(&m->p), m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0};
         gram(m->Q, m->n_items, f, w, G);
         xl_parallel_for(threads, m->n_users, als_rows, &c);
         als_ctx d = {&T, m->P, m->Q, G, NULL, w, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, false, work, 0};
@@ -206,7 +216,7 @@ int xl_rec_fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
     if (m->p.als_iters > 0) {
         /* a last user half-step: every P_u is then the least-squares solution for the final Q,
          * exactly what fold-in (xl_rec_fold_in) computes for a new user with the same history */
-        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0};
+        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, user_reg(&m->p), m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0};
         gram(m->Q, m->n_items, f, w, G);
         xl_parallel_for(threads, m->n_users, als_rows, &c);
         if (c.failed) {
@@ -248,7 +258,7 @@ int xl_rec_als_fold_in(xl_rec_model *n, const xl_rec_model *m, xl_error *err)
     if (wfail) goto out;
     memcpy(n->Q, m->Q, I * f * sizeof *n->Q);
     gram(n->Q, I, f, w, G);
-    als_ctx c = {&n->train, n->Q, n->P, G, w, NULL, f, n->p.als_alpha, n->p.als_reg, n->p.als_reg_exp, n->p.als_use_rating, n->p.als_item_bias, work, 0};
+    als_ctx c = {&n->train, n->Q, n->P, G, w, NULL, f, n->p.als_alpha, user_reg(&n->p), n->p.als_reg_exp, n->p.als_use_rating, n->p.als_item_bias, work, 0};
     xl_parallel_for(threads, n->n_users, als_rows, &c);
     if (c.failed) {
         xl_fail(err, XL_ERR_GENERIC, "fold-in: als system not positive definite");

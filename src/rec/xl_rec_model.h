@@ -93,6 +93,8 @@ typedef struct xl_rec_params {
     double als_reg_exp;
     /* ALS score x_u . y_i + b_i with a learned item bias (one more factor column, x_u's fixed at 1) */
     bool als_item_bias;
+    /* ALS penalty of the user solves (and fold-in); 0 = als_reg (one penalty for both sides) */
+    double als_reg_user;
     /* item-kNN */
     int knn_neighbors;
     double knn_shrink;
@@ -230,7 +232,7 @@ xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_er
  * A loaded model owns copies of everything, item vectors included, and scores exactly
  * as the saved one: save -> load -> top-K gives the same lists bit for bit. */
 #define XL_REC_FILE_MAGIC "XLRECREC"
-#define XL_REC_FILE_VERSION 3u /* 2: params end with pop_prior; 3: then als_neg_exp, als_reg_exp, als_item_bias; older files are still read */
+#define XL_REC_FILE_VERSION 3u /* 2: params end with pop_prior; 3: then als_neg_exp, als_reg_exp, als_item_bias, als_reg_user; older files are still read */
 #define XL_REC_FILE_MAX_ID 4096u
 /* users/items: the ids of rows/columns 0..n-1 (n must match the model). */
 int xl_rec_save(const xl_rec_model *m, const xl_idmap *users, const xl_idmap *items, const char *path, xl_error *err);
