@@ -324,10 +324,12 @@ static void test_pop_prior(void **state)
     xl_interactions_free(&x);
 }
 
-/* Model files: format version 2 stores the popularity prior (the last f64 of the params), and a
- * version 1 file (the same bytes without it) still loads, as pop_prior 0.  Layout
- * (src/rec/xl_rec_file.c): 40-byte header; u32 n_users, u32 n_items; ids (u32 length + bytes);
- * u32 kind, u64 f, f64 mu, f64 alpha, u64 seed, 10 x u64, then the f64 params, pop_prior 17th. */
+/* Model files: format version 2 stores the popularity prior (the 17th f64 of the params), version 3
+ * then als_neg_exp, als_reg_exp, als_item_bias and als_reg_user; a version 2 file (the same bytes
+ * without the last four) still loads, as 0, and a version 1 file (without pop_prior too), as
+ * pop_prior 0.  Layout (src/rec/xl_rec_file.c): 40-byte header; u32 n_users, u32 n_items; ids
+ * (u32 length + bytes); u32 kind, u64 f, f64 mu, f64 alpha, u64 seed, 10 x u64, then the f64
+ * params, pop_prior 17th. */
 static void test_model_file_pop_prior(void **state)
 {
     (void)state;
@@ -358,23 +360,41 @@ static void test_model_file_pop_prior(void **state)
     assert_int_equal(xl_read_file(path, 1 << 20, &data, &len, &err), 0);
     remove(path);
     unsigned char *b = (unsigned char *)data;
-    assert_int_equal(xl_le_u32(b + 8), 2);
+    assert_int_equal(xl_le_u32(b + 8), 3);
     const size_t ids = 2 * (4 + 2) + 3 * (4 + 1);
     const size_t at = 40 + 8 + ids + 4 + 8 + 8 + 8 + 8 + 10 * 8 + 16 * 8; /* pop_prior */
     assert_close(xl_le_f64(b + at), 2.5, 0);
+    assert_close(xl_le_f64(b + at + 8), 0, 0);  /* als_neg_exp */
+    assert_close(xl_le_f64(b + at + 16), 0, 0); /* als_reg_exp */
+    assert_close(xl_le_f64(b + at + 24), 0, 0); /* als_item_bias */
+    assert_close(xl_le_f64(b + at + 32), 0, 0); /* als_reg_user */
     xl_rec_model *l = NULL;
     xl_idmap lu, li;
     xl_idmap_init(&lu);
     xl_idmap_init(&li);
     float s1[3], s2[3];
-    assert_int_equal(xl_rec_load_model_memory(data, len, "v2", &l, &lu, &li, &err), 0);
+    assert_int_equal(xl_rec_load_model_memory(data, len, "v3", &l, &lu, &li, &err), 0);
     xl_rec_score(m, 1, s1, NULL);
     xl_rec_score(l, 1, s2, NULL);
     assert_memory_equal(s1, s2, sizeof s1); /* the prior came back */
     xl_rec_free(l);
     xl_idmap_free(&lu);
     xl_idmap_free(&li);
-    /* the version 1 form: drop the 8 bytes, fix version, payload size and checksum */
+    /* the version 2 form: drop the four ALS fields, fix version, payload size and checksum */
+    memmove(b + at + 8, b + at + 40, len - at - 40);
+    len -= 32;
+    xl_le_put_u32(b + 8, 2);
+    xl_le_put_u64(b + 24, len - 40);
+    xl_le_put_u64(b + 32, xl_fnv1a64(b + 40, len - 40));
+    xl_idmap_init(&lu);
+    xl_idmap_init(&li);
+    assert_int_equal(xl_rec_load_model_memory(data, len, "v2", &l, &lu, &li, &err), 0);
+    xl_rec_score(l, 1, s2, NULL);
+    assert_memory_equal(s1, s2, sizeof s1);
+    xl_rec_free(l);
+    xl_idmap_free(&lu);
+    xl_idmap_free(&li);
+    /* the version 1 form: drop pop_prior's 8 bytes too */
     memmove(b + at, b + at + 8, len - at - 8);
     len -= 8;
     xl_le_put_u32(b + 8, 1);
@@ -394,17 +414,162 @@ static void test_model_file_pop_prior(void **state)
     xl_idmap_free(&lu);
     xl_idmap_free(&li);
     /* a version beyond this reader's: refused with the range it reads */
-    xl_le_put_u32(b + 8, 3);
+    xl_le_put_u32(b + 8, 4);
     xl_idmap_init(&lu);
     xl_idmap_init(&li);
-    assert_int_equal(xl_rec_load_model_memory(data, len, "v3", &l, &lu, &li, &err), -1);
-    assert_non_null(strstr(err.msg, "reads versions 1 to 2"));
+    assert_int_equal(xl_rec_load_model_memory(data, len, "v4", &l, &lu, &li, &err), -1);
+    assert_non_null(strstr(err.msg, "reads versions 1 to 3"));
     xl_idmap_free(&lu);
     xl_idmap_free(&li);
     free(data);
     xl_rec_free(m);
     xl_idmap_free(&users);
     xl_idmap_free(&items);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
+/* ALS with popularity-weighted missing data (als_neg_exp, He et al. 2016) and frequency-weighted
+ * penalties (als_reg_exp, Zhou et al. 2008), src/rec/xl_rec_als.c.  Users' items: u0 {0,1},
+ * u1 {0,2}, u2 {0,1,3}, u3 {0,4}, u4 {1,2}, u5 {0}: training users per item n = (5,3,2,1,1).
+ * 1. The fit ends with a user solve, so every x_u is the exact minimiser of
+ *      sum_i W_ui (p_ui - x_u.y_i)^2 + lambda n_u^v |x_u|^2,
+ *    W_ui = 1 + alpha on u's items and w_i = 5 (1 + n_i)^e / sum_j (1 + n_j)^e elsewhere:
+ *    A x_u = b with A = sum_i W_ui y_i y_i' + lambda n_u^v I, b = (1 + alpha) sum_{i in I_u} y_i,
+ *    built here densely over all items from those weights (not from the solver's
+ *    Gram-plus-correction form).
+ * 2. Fold-in of each training user's own history gives back its fitted scores, also after save
+ *    and load (the weights come from the loaded model's training counts).
+ *    Checked for the plain Hu et al. fit (e = 0, v = 0: W = 1 off I_u), for e = 0.5, v = 1, and
+ *    for that with the item bias (als_item_bias: score x_u.y_i + b_i as a 4th column, x_u's = 1;
+ *    the stationarity holds in x_u's three free entries).
+ * 3. Every item equally popular: the weights are all 1, and the fit is the uniform one.
+ * 4. The defaults are e = 0, v = 0. */
+static void test_als_missing_weights(void **state)
+{
+    (void)state;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    const uint32_t ui[][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 2}, {2, 0}, {2, 1}, {2, 3}, {3, 0}, {3, 4}, {4, 1}, {4, 2}, {5, 0}};
+    const size_t n_pairs = sizeof ui / sizeof ui[0];
+    for (size_t e = 0; e < n_pairs; e++) xl_interactions_push(&x, ui[e][0], ui[e][1], 1, 0, NULL);
+    xl_csr R;
+    build(&R, &x, 6, 5);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.threads = 1;
+    p.factors = 3;
+    p.als_iters = 4;
+    p.als_alpha = 10;
+    p.als_reg = 0.5;
+    p.pop_prior = 0; /* the factor scores themselves */
+    xl_error err;
+    const double ev[3][3] = {{0, 0, 0}, {0.5, 1, 0}, {0.5, 1, 1}}; /* (e, v, item bias); the last goes on */
+    xl_rec_model *m = NULL;
+    for (size_t t = 0; t < 3; t++) {
+        p.als_neg_exp = ev[t][0];
+        p.als_reg_exp = ev[t][1];
+        p.als_item_bias = ev[t][2] != 0;
+        xl_rec_free(m);
+        m = xl_rec_fit(XL_REC_ALS, &p, &R, NULL, &err);
+        assert_non_null(m);
+        xl_rec_factors fa;
+        assert_int_equal(xl_rec_get_factors(m, &fa), 0);
+        const size_t ff = ev[t][2] != 0 ? 4 : 3; /* the bias: a 4th column, x_u's fixed at 1 */
+        assert_int_equal(fa.f, ff);
+        /* 1. stationarity of every user solve */
+        const double n_item[5] = {5, 3, 2, 1, 1};
+        double w[5], sum = 0;
+        for (size_t i = 0; i < 5; i++) sum += (w[i] = pow(1 + n_item[i], ev[t][0]));
+        for (size_t i = 0; i < 5; i++) w[i] *= 5 / sum;
+        if (t == 1) assert_true(w[0] > 1 && w[4] < 1); /* popular items' missing pairs weigh more */
+        for (uint32_t u = 0; u < 6; u++) {
+            double A[16] = {0}, b[4] = {0}, Ax[4] = {0}, nu = 0;
+            if (ff == 4) assert_true(fa.P[u * ff + 3] == 1.0f);
+            for (size_t i = 0; i < 5; i++) {
+                bool obs = false;
+                for (size_t e = 0; e < n_pairs; e++) obs |= ui[e][0] == u && ui[e][1] == i;
+                nu += obs;
+                double W = obs ? 11.0 : w[i];
+                const float *y = fa.Q + i * ff;
+                for (size_t a = 0; a < ff; a++) {
+                    for (size_t c = 0; c < ff; c++) A[a * ff + c] += W * y[a] * y[c];
+                    if (obs) b[a] += 11.0 * y[a];
+                }
+            }
+            /* the gradient in x_u's free entries (the bias's fixed 1 has none): A x~ = b in rows 0..2 */
+            for (size_t a = 0; a < 3; a++) A[a * ff + a] += 0.5 * pow(nu, ev[t][1]); /* lambda n_u^v */
+            for (size_t a = 0; a < 3; a++)
+                for (size_t c = 0; c < ff; c++) Ax[a] += A[a * ff + c] * fa.P[u * ff + c];
+            assert_allclose_f64(Ax, b, 3, 1e-4, 1e-4);
+        }
+    }
+    /* 2. fold-in of the training histories, from the fitted and from a saved and loaded model */
+    xl_idmap users, items;
+    xl_idmap_init(&users);
+    xl_idmap_init(&items);
+    char name[8];
+    for (size_t q = 0; q < 11; q++) {
+        snprintf(name, sizeof name, "%c%zu", q < 6 ? 'u' : 'i', q < 6 ? q : q - 6);
+        assert_true(xl_idmap_intern(q < 6 ? &users : &items, name, strlen(name), NULL, &err) >= 0);
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s", xl_test_tmp_path("als_w.xlrec"));
+    assert_int_equal(xl_rec_save(m, &users, &items, path, &err), 0);
+    xl_rec_model *l = NULL;
+    xl_idmap lu, li;
+    xl_idmap_init(&lu);
+    xl_idmap_init(&li);
+    assert_int_equal(xl_rec_load_model(path, &l, &lu, &li, &err), 0);
+    remove(path);
+    xl_rec_model *fm = xl_rec_fold_in(m, &R, &err), *fl = xl_rec_fold_in(l, &R, &err);
+    assert_non_null(fm);
+    assert_non_null(fl);
+    for (uint32_t u = 0; u < 6; u++) {
+        float s[5], sf[5], sl[5];
+        xl_rec_score(m, u, s, NULL);
+        xl_rec_score(fm, u, sf, NULL);
+        xl_rec_score(fl, u, sl, NULL);
+        assert_allclose(sf, s, 5, 1e-5, 1e-5);
+        assert_memory_equal(sl, sf, sizeof sf); /* the loaded model folds in exactly as the fitted one */
+    }
+    xl_rec_free(fm);
+    xl_rec_free(fl);
+    xl_rec_free(l);
+    xl_idmap_free(&lu);
+    xl_idmap_free(&li);
+    xl_idmap_free(&users);
+    xl_idmap_free(&items);
+    xl_rec_free(m);
+    /* 3. every item with 2 users: weights 1 (up to rounding), the same fit as the uniform one */
+    xl_interactions y;
+    xl_interactions_init(&y);
+    const uint32_t bal[][2] = {{0, 0}, {0, 1}, {1, 1}, {1, 2}, {2, 2}, {2, 3}, {3, 3}, {3, 0}};
+    for (size_t e = 0; e < 8; e++) xl_interactions_push(&y, bal[e][0], bal[e][1], 1, 0, NULL);
+    xl_csr B;
+    build(&B, &y, 4, 4);
+    p.als_reg_exp = 0;
+    xl_rec_params uni = p;
+    uni.als_neg_exp = 0;
+    xl_rec_model *a = xl_rec_fit(XL_REC_ALS, &p, &B, NULL, &err), *c = xl_rec_fit(XL_REC_ALS, &uni, &B, NULL, &err);
+    assert_non_null(a);
+    assert_non_null(c);
+    for (uint32_t u = 0; u < 4; u++) {
+        float sa[4], sc[4];
+        xl_rec_score(a, u, sa, NULL);
+        xl_rec_score(c, u, sc, NULL);
+        assert_allclose(sa, sc, 4, 1e-5, 1e-5);
+    }
+    xl_rec_free(a);
+    xl_rec_free(c);
+    /* 4. the defaults: uniform weights, plain penalty */
+    xl_rec_params d;
+    xl_rec_params_default(&d);
+    assert_close(d.als_neg_exp, 0, 0);
+    assert_close(d.als_reg_exp, 0, 0);
+    assert_false(d.als_item_bias);
+    xl_csr_free(&B);
+    xl_interactions_free(&y);
     xl_csr_free(&R);
     xl_interactions_free(&x);
 }
@@ -1111,6 +1276,7 @@ int main(void)
         cmocka_unit_test(test_itemknn_by_hand),
         cmocka_unit_test(test_pop_prior),
         cmocka_unit_test(test_model_file_pop_prior),
+        cmocka_unit_test(test_als_missing_weights),
         cmocka_unit_test(test_similar_items),
         cmocka_unit_test(test_no_history_ranks_by_popularity),
         cmocka_unit_test(test_default_factors),

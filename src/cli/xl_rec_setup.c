@@ -40,6 +40,10 @@ void xl_rec_setup_default(xl_rec_setup *s)
     s->bpr_reg = p.bpr_reg;
     s->als_alpha = p.als_alpha;
     s->als_reg = p.als_reg;
+    s->als_neg_exp = p.als_neg_exp;
+    s->als_reg_exp = p.als_reg_exp;
+    s->als_item_bias = p.als_item_bias ? 1 : 0;
+    s->als_reg_user = p.als_reg_user;
     s->shrink = p.knn_shrink;
     s->pop_prior = p.pop_prior;
     s->half_life = 0;
@@ -103,6 +107,16 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
         {"bpr-reg", 0, XL_OPT_DOUBLE, &s->bpr_reg, "X", "bpr L2 penalty", 0, 1e6, NULL},
         {"als-alpha", 0, XL_OPT_DOUBLE, &s->als_alpha, "X", "als confidence c = 1 + alpha", 0, 1e6, NULL},
         {"als-reg", 0, XL_OPT_DOUBLE, &s->als_reg, "X", "als L2 penalty", 1e-12, 1e9, NULL},
+        {"als-neg-exp", 0, XL_OPT_DOUBLE, &s->als_neg_exp, "E",
+         "als weight of an unobserved (user, item) pair ~ (1 + item's training users)^E, mean 1 (He et al. "
+         "2016); 0 = uniform", -2, 2, NULL},
+        {"als-reg-exp", 0, XL_OPT_DOUBLE, &s->als_reg_exp, "V",
+         "als penalty of a user or item with n interactions: als-reg * n^V (1: weighted-lambda, Zhou et al. "
+         "2008); 0 = als-reg", -2, 2, NULL},
+        {"als-item-bias", 0, XL_OPT_INT, &s->als_item_bias, "0|1",
+         "als: 1 = score x_u.y_i + b_i with a learned item bias (one more factor column)", 0, 1, NULL},
+        {"als-reg-user", 0, XL_OPT_DOUBLE, &s->als_reg_user, "X",
+         "als L2 penalty of the user factors (the item factors keep --als-reg); 0 = --als-reg", 0, 1e9, NULL},
         {"als-iters", 0, XL_OPT_INT, &s->als_iters, "N", "als sweeps", 0, 10000, NULL},
         {"neighbors", 0, XL_OPT_INT, &s->neighbors, "N", "item-kNN neighbours per item", 1, 1024, NULL},
         {"shrink", 0, XL_OPT_DOUBLE, &s->shrink, "X", "item-kNN shrinkage", 0, 1e9, NULL},
@@ -231,6 +245,10 @@ int xl_rec_setup_params(const xl_rec_setup *s, const xl_rec_dataset *d, xl_rec_p
     p->bpr_reg = s->bpr_reg;
     p->als_alpha = s->als_alpha;
     p->als_reg = s->als_reg;
+    p->als_neg_exp = s->als_neg_exp;
+    p->als_reg_exp = s->als_reg_exp;
+    p->als_item_bias = s->als_item_bias != 0;
+    p->als_reg_user = s->als_reg_user;
     p->als_iters = (int)s->als_iters;
     p->knn_neighbors = (int)s->neighbors;
     p->knn_shrink = s->shrink;

@@ -34,8 +34,8 @@ typedef struct xl_rec_setup {
     /* run */
     int64_t seed, threads;
     /* model */
-    int64_t factors, epochs, bpr_epochs, als_iters, neighbors, bias_epochs, cos_epochs;
-    double lr, reg, bpr_lr, bpr_reg, als_alpha, als_reg, shrink, pop_prior, half_life, cos_reg, bias_reg_user, bias_reg_item,
+    int64_t factors, epochs, bpr_epochs, als_iters, als_item_bias, neighbors, bias_epochs, cos_epochs;
+    double lr, reg, bpr_lr, bpr_reg, als_alpha, als_reg, als_neg_exp, als_reg_exp, als_reg_user, shrink, pop_prior, half_life, cos_reg, bias_reg_user, bias_reg_item,
         hybrid_alpha, init_std;
     const char *profile, *hybrid_cf;
 } xl_rec_setup;

@@ -18,7 +18,9 @@
  *       cos_epochs, profile_weight, hybrid_cf, als_use_rating; f64 lr, reg, init_std, bpr_lr,
  *       bpr_reg, als_alpha, als_reg, knn_shrink, bias_reg_user, bias_reg_item,
  *       recency_half_life, cos_reg_user, cos_reg_item, hybrid_alpha, rating_min, rating_max,
- *       pop_prior (version 2 on; a version 1 file, which ends at rating_max, reads as pop_prior 0)
+ *       pop_prior (version 2 on; a version 1 file, which ends at rating_max, reads as pop_prior 0),
+ *       als_neg_exp, als_reg_exp, als_item_bias (0 or 1), als_reg_user (version 3 on; an older file
+ *       reads as 0, 0, 0 and 0: the uniform weighting, one penalty and no bias it was fitted with)
  *     training matrix: u64 nnz; n_users + 1 u64 row pointers (0 first, nnz last, non-decreasing);
  *       nnz u32 item indices (< n_items, strictly increasing in a row); nnz f32 values; nnz i64 times
  *     u32 n_trace (<= 256) + n_trace f64
@@ -104,7 +106,7 @@ static int put_params(xl_buf *b, const xl_rec_params *p, xl_error *err)
     const double dbl[] = {p->lr,          p->reg,           p->init_std,      p->bpr_lr,       p->bpr_reg,
                           p->als_alpha,   p->als_reg,       p->knn_shrink,    p->bias_reg_user, p->bias_reg_item,
                           p->recency_half_life, p->cos_reg_user, p->cos_reg_item, p->hybrid_alpha, p->rating_min,
-                          p->rating_max,  p->pop_prior};
+                          p->rating_max,  p->pop_prior,     p->als_neg_exp, p->als_reg_exp, p->als_item_bias ? 1.0 : 0.0, p->als_reg_user};
     if (put_u64(b, p->seed, err) < 0) return -1;
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (put_u64(b, (uint64_t)ints[i], err) < 0) return -1;
@@ -189,7 +191,7 @@ typedef struct {
     size_t len, pos;
     const char *name;
     xl_error *err;
-    uint32_t version; /* of the file being read (1 or 2) */
+    uint32_t version; /* of the file being read (1 to 3) */
 } cursor;
 
 static int need(cursor *c, size_t n, const char *what)
@@ -268,14 +270,19 @@ static double *get_f64s(cursor *c, size_t n, const char *what)
 static int get_params(cursor *c, xl_rec_params *p)
 {
     uint64_t seed, iv[10];
-    double dv[17] = {0}; /* version 1 files end at dv[15]: pop_prior 0 (off), as then */
-    size_t n_dbl = c->version >= 2 ? 17 : 16;
+    double dv[21] = {0}; /* version 1 files end at dv[15] (pop_prior 0, off), version 2 at dv[16]
+                          * (als_neg_exp, als_reg_exp, als_item_bias and als_reg_user 0), as then */
+    size_t n_dbl = c->version >= 3 ? 21 : c->version >= 2 ? 17 : 16;
     if (get_u64(c, &seed, "params") < 0) return -1;
     for (size_t i = 0; i < 10; i++)
         if (get_u64(c, &iv[i], "params") < 0) return -1;
     for (size_t i = 0; i < n_dbl; i++)
         if (get_f64(c, &dv[i], "params") < 0) return -1;
     if (dv[16] < 0) return xl_fail(c->err, XL_ERR_FORMAT, "%s: params: negative popularity prior", c->name);
+    if (!(dv[17] >= -2 && dv[17] <= 2) || !(dv[18] >= -2 && dv[18] <= 2))
+        return xl_fail(c->err, XL_ERR_FORMAT, "%s: params: als exponent outside [-2, 2]", c->name);
+    if (dv[19] != 0 && dv[19] != 1) return xl_fail(c->err, XL_ERR_FORMAT, "%s: params: als item bias not 0 or 1", c->name);
+    if (dv[20] < 0) return xl_fail(c->err, XL_ERR_FORMAT, "%s: params: negative als user penalty", c->name);
     for (size_t i = 0; i < 10; i++)
         if ((int64_t)iv[i] < 0 || (int64_t)iv[i] > 1000000)
             return xl_fail(c->err, XL_ERR_FORMAT, "%s: params: integer %zu out of range", c->name, i);
@@ -310,6 +317,10 @@ static int get_params(cursor *c, xl_rec_params *p)
     p->rating_min = dv[14];
     p->rating_max = dv[15];
     p->pop_prior = dv[16];
+    p->als_neg_exp = dv[17];
+    p->als_reg_exp = dv[18];
+    p->als_item_bias = dv[19] != 0;
+    p->als_reg_user = dv[20];
     return 0;
 }
 

@@ -160,6 +160,16 @@ int xl_rec_get_biases(const xl_rec_model *m, xl_rec_biases *out)
     return 0;
 }
 
+int xl_rec_get_factors(const xl_rec_model *m, xl_rec_factors *out)
+{
+    if ((m->kind != XL_REC_ALS && m->kind != XL_REC_BPR && m->kind != XL_REC_MF) || !m->f || !m->P || !m->Qv)
+        return -1;
+    out->f = m->f;
+    out->P = m->P;
+    out->Q = m->Qv;
+    return 0;
+}
+
 void xl_rec_free(xl_rec_model *m)
 {
     if (!m) return;

@@ -21,7 +21,9 @@
  *                    top `neighbors` per item; score_j = sum_{i in I_u} s_ij
  *       als          implicit MF, Hu, Koren & Volinsky 2008: c_ui = 1 + alpha*r
  *                    (r = 1 unless als_use_rating), alternating ridge solves
- *                    (users, items) als_iters times, then a last user solve
+ *                    (users, items) als_iters times, then a last user solve;
+ *                    unobserved pairs weigh 1, or by item popularity when
+ *                    als_neg_exp != 0 (He et al. 2016); optional item bias
  *       bpr          Rendle et al. 2009, SGD on (u, i, j) triples, item bias
  *       mf           biased MF for ratings (Koren 2009, Surprise "SVD"):
  *                    r = mu + b_u + b_i + p_u.q_i, SGD
@@ -82,6 +84,17 @@ typedef struct xl_rec_params {
     double als_alpha, als_reg;
     int als_iters;
     bool als_use_rating;
+    /* ALS missing-data weighting (He et al., SIGIR 2016; xl_rec_als.c): an unobserved pair (u, i)
+     * weighs n_items (1 + |U_i|)^e / sum_j (1 + |U_j|)^e, |U_i| = training users of item i;
+     * 0 = uniform weight 1 (Hu et al. 2008) */
+    double als_neg_exp;
+    /* ALS penalty of a user or item with n observed pairs: als_reg * n^als_reg_exp (Zhou et al.
+     * 2008's weighted-lambda with 1); 0 = als_reg for every row */
+    double als_reg_exp;
+    /* ALS score x_u . y_i + b_i with a learned item bias (one more factor column, x_u's fixed at 1) */
+    bool als_item_bias;
+    /* ALS penalty of the user solves (and fold-in); 0 = als_reg (one penalty for both sides) */
+    double als_reg_user;
     /* item-kNN */
     int knn_neighbors;
     double knn_shrink;
@@ -189,6 +202,13 @@ typedef struct xl_rec_biases {
     const double *b_item;  /* n_items */
 } xl_rec_biases;
 int xl_rec_get_biases(const xl_rec_model *m, xl_rec_biases *out);
+/* The user and item factors of a factor model (als, bpr, mf; -1 for the others). */
+typedef struct xl_rec_factors {
+    size_t f;       /* factor length */
+    const float *P; /* n_users x f */
+    const float *Q; /* n_items x f */
+} xl_rec_factors;
+int xl_rec_get_factors(const xl_rec_model *m, xl_rec_factors *out);
 /* Objective value of the last cosbias/baseline iteration (tests: monotone). */
 const double *xl_rec_objective_trace(const xl_rec_model *m, int *n);
 
@@ -212,7 +232,7 @@ xl_rec_model *xl_rec_fold_in(const xl_rec_model *m, const xl_csr *history, xl_er
  * A loaded model owns copies of everything, item vectors included, and scores exactly
  * as the saved one: save -> load -> top-K gives the same lists bit for bit. */
 #define XL_REC_FILE_MAGIC "XLRECREC"
-#define XL_REC_FILE_VERSION 2u /* 2: params end with pop_prior; version 1 files are still read */
+#define XL_REC_FILE_VERSION 3u /* 2: params end with pop_prior; 3: then als_neg_exp, als_reg_exp, als_item_bias, als_reg_user; older files are still read */
 #define XL_REC_FILE_MAX_ID 4096u
 /* users/items: the ids of rows/columns 0..n-1 (n must match the model). */
 int xl_rec_save(const xl_rec_model *m, const xl_idmap *users, const xl_idmap *items, const char *path, xl_error *err);
