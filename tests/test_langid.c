@@ -418,10 +418,13 @@ static void test_perceptron_average(void **state)
     assert_int_equal(xl_langid_perceptron_average_apply(m, &err), 0);
     for (size_t i = 0; i < table; i++) assert_int_equal(xl_langid_weights(m)[i], (int)floor(mean[i] + 0.5));
     assert_int_equal(xl_langid_perceptron_average_steps(m), 0);
+    xl_langid_ws_free(ws);
     xl_langid_free(m);
 
     /* K = 2: two updates of the same text */
     assert_int_equal(xl_langid_load(model_path, &m, &err), 0);
+    ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
     unsigned char *before = malloc(table);
     assert_non_null(before);
     memcpy(before, xl_langid_weights(m), table);
