@@ -370,6 +370,165 @@ static void test_refine_training(void **state)
     remove(o2);
 }
 
+/* Averaged perceptron (--refine-average; Collins 2002): on a 3-example toy set the average the model
+ * reports equals the mean of the weights after each of the 3 steps, computed here from snapshots
+ * (learning rate 1, so the weights are the quanta); applying it sets every weight to that mean rounded.
+ * At K = 2 a weight whose n-gram occurs once and that moved one quantum in two updates had the values
+ * q0 + 1/2 and q0 + 1: average q0 + 3/4. */
+static void test_perceptron_average(void **state)
+{
+    (void)state;
+    xl_langid *m;
+    xl_error err;
+    assert_int_equal(xl_langid_load(model_path, &m, &err), 0);
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
+    size_t table = xl_langid_n_features(m) * xl_langid_n_classes(m);
+    double *avg = malloc(table * sizeof *avg), *mean = calloc(table, sizeof *mean);
+    assert_non_null(avg);
+    assert_non_null(mean);
+    /* before any step the "average" would be undefined: it is the current weights */
+    assert_int_equal(xl_langid_perceptron_average(m, avg, &err), -1);
+    assert_int_equal(xl_langid_perceptron_average_begin(m, &err), 0);
+    assert_int_equal(xl_langid_perceptron_average(m, avg, &err), 0);
+    for (size_t i = 0; i < table; i++) assert_true(avg[i] == (double)xl_langid_weights(m)[i]);
+    /* three examples, each given the wrong label, so that each step updates */
+    static const struct {
+        const char *text, *gold;
+    } toy[3] = {{"the rights of the person", "de"}, {"le chien est libre", "en"}, {"die rechte der person", "fr"}};
+    size_t updates = 0;
+    for (int k = 0; k < 3; k++) {
+        bool updated = false;
+        int c = xl_langid_class_index(m, toy[k].gold);
+        assert_true(c >= 0);
+        assert_int_equal(xl_langid_perceptron_step(m, ws, toy[k].text, strlen(toy[k].text), (size_t)c, 2.0, 1, 0.0,
+                                                   &updated, &err),
+                         0);
+        updates += updated;
+        for (size_t i = 0; i < table; i++) mean[i] += xl_langid_weights(m)[i] / 3.0;
+    }
+    assert_int_equal(updates, 3);
+    assert_int_equal(xl_langid_perceptron_average_steps(m), 3);
+    assert_int_equal(xl_langid_perceptron_average(m, avg, &err), 0);
+    assert_allclose_f64(avg, mean, table, 1e-9, 0.0);
+    /* the average differs from the last weights somewhere (else the test would prove nothing) */
+    size_t differ = 0;
+    for (size_t i = 0; i < table; i++) differ += fabs(avg[i] - xl_langid_weights(m)[i]) > 0.1;
+    assert_true(differ > 0);
+    assert_int_equal(xl_langid_perceptron_average_apply(m, &err), 0);
+    for (size_t i = 0; i < table; i++) assert_int_equal(xl_langid_weights(m)[i], (int)floor(mean[i] + 0.5));
+    assert_int_equal(xl_langid_perceptron_average_steps(m), 0);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+
+    /* K = 2: two updates of the same text */
+    assert_int_equal(xl_langid_load(model_path, &m, &err), 0);
+    ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
+    unsigned char *before = malloc(table);
+    assert_non_null(before);
+    memcpy(before, xl_langid_weights(m), table);
+    int de = xl_langid_class_index(m, "de");
+    const char *text = "the rights of the person";
+    assert_int_equal(xl_langid_perceptron_average_begin(m, &err), 0);
+    for (int k = 0; k < 2; k++) {
+        bool updated = false;
+        assert_int_equal(
+            xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 2, 0.0, &updated, &err), 0);
+        assert_true(updated);
+    }
+    /* K may not change while averaging */
+    bool updated;
+    assert_int_equal(xl_langid_perceptron_step(m, ws, text, strlen(text), (size_t)de, 2.0, 3, 0.0, &updated, &err),
+                     -1);
+    assert_int_equal(xl_langid_perceptron_average(m, avg, &err), 0);
+    size_t C = xl_langid_n_classes(m), checked = 0;
+    for (size_t i = 0; i < table; i++) {
+        int d = (int)xl_langid_weights(m)[i] - (int)before[i];
+        if (i % C != (size_t)de || d != 1 || before[i] < 5 || before[i] > 250) continue;
+        assert_close(avg[i], before[i] + 0.75, 1e-12);
+        checked++;
+    }
+    assert_true(checked > 10);
+    free(before);
+    free(avg);
+    free(mean);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+}
+
+/* --filter-model: training with a filter model drops exactly the lines it gives to another language
+ * with probability > P: the result is byte-identical to training on the file without those lines.
+ * Lines of a language the filter model does not know are kept. */
+static void test_filter_model(void **state)
+{
+    (void)state;
+    static const char *noise = "de\tthe dog has the right to life and liberty and security\n"  /* English as de */
+                               "fr\tall dogs are born free and equal in rights\n"              /* English as fr */
+                               "xx\tthe cat has the right to life and liberty and security\n"  /* unknown: kept */
+                               "xx\tzzq zzq qqz the cat and the dog qqz zzq\n";
+    static const char *kept = "xx\tthe cat has the right to life and liberty and security\n"
+                              "xx\tzzq zzq qqz the cat and the dog qqz zzq\n";
+    /* the filter model calls the two mislabelled lines English with p > 0.5 */
+    xl_langid *m;
+    xl_error err;
+    assert_int_equal(xl_langid_load(model_path, &m, &err), 0);
+    xl_langid_ws *ws = xl_langid_ws_new(m, &err);
+    assert_non_null(ws);
+    double p1, p2;
+    assert_string_equal(classify1(m, ws, "the dog has the right to life and liberty and security", &p1), "en");
+    assert_string_equal(classify1(m, ws, "all dogs are born free and equal in rights", &p2), "en");
+    assert_true(p1 > 0.5 && p2 > 0.5);
+    xl_langid_ws_free(ws);
+    xl_langid_free(m);
+    size_t nt = strlen(TRAIN);
+    char *full = malloc(nt + strlen(noise) + 1), *clean = malloc(nt + strlen(kept) + 1);
+    assert_non_null(full);
+    assert_non_null(clean);
+    strcpy(full, TRAIN);
+    strcat(full, noise);
+    strcpy(clean, TRAIN);
+    strcat(clean, kept);
+    char pf[512], pc[512], of[512], oc[512], on[512];
+    snprintf(pf, sizeof pf, "%s", xl_test_write_tmp("langid_flt_full", full, strlen(full)));
+    snprintf(pc, sizeof pc, "%s", xl_test_write_tmp("langid_flt_clean", clean, strlen(clean)));
+    snprintf(of, sizeof of, "%s", xl_test_tmp_path("langid_flt_filtered"));
+    snprintf(oc, sizeof oc, "%s", xl_test_tmp_path("langid_flt_cleanmodel"));
+    snprintf(on, sizeof on, "%s", xl_test_tmp_path("langid_flt_nofilter"));
+    xl_langid_train_options o;
+    xl_langid_train_defaults(&o);
+    o.n_features = 2000;
+    assert_int_equal(xl_langid_train(pc, oc, &o, &err), 0);
+    assert_int_equal(xl_langid_train(pf, on, &o, &err), 0);
+    o.filter_model_path = model_path;
+    o.filter_prob = 0.5;
+    assert_int_equal(xl_langid_train(pf, of, &o, &err), 0);
+    char *a, *b, *c;
+    size_t na, nb, nc;
+    assert_int_equal(xl_read_file(of, (size_t)1 << 26, &a, &na, &err), 0);
+    assert_int_equal(xl_read_file(oc, (size_t)1 << 26, &b, &nb, &err), 0);
+    assert_int_equal(xl_read_file(on, (size_t)1 << 26, &c, &nc, &err), 0);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    assert_true(nc != na || memcmp(a, c, na) != 0); /* the noise lines do change an unfiltered model */
+    /* a missing filter model and a bad probability are errors */
+    o.filter_model_path = "/nonexistent/model.xlid";
+    assert_int_equal(xl_langid_train(pf, of, &o, &err), -1);
+    o.filter_model_path = model_path;
+    o.filter_prob = 1.5;
+    assert_int_equal(xl_langid_train(pf, of, &o, &err), -1);
+    free(a);
+    free(b);
+    free(c);
+    free(full);
+    free(clean);
+    remove(pf);
+    remove(pc);
+    remove(of);
+    remove(oc);
+    remove(on);
+}
+
 static void test_bad_text(void **state)
 {
     (void)state;
@@ -612,6 +771,8 @@ int main(void)
         cmocka_unit_test(test_neighbour_features), cmocka_unit_test(test_perceptron_step),
         cmocka_unit_test(test_perceptron_rate_and_skip),
         cmocka_unit_test(test_refine_training),
+        cmocka_unit_test(test_perceptron_average),
+        cmocka_unit_test(test_filter_model),
     };
     return cmocka_run_group_tests(tests, setup_model, teardown_model);
 }

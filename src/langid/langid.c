@@ -31,6 +31,11 @@ struct xl_langid {
     uint8_t script_index[XL_SC_COUNT]; /* xl_uc_script -> model script column (n_scripts = other) */
     int16_t *residual; /* [n_features][n_classes] perceptron steps not yet a whole quantum (training only) */
     unsigned steps_per_quantum;
+    /* averaged perceptron (training only): avg_sum[i] = sum of weight i's value v = q + residual/K over
+     * the steps before avg_since[i]; steps from avg_since[i] on had the current value (lazy sums) */
+    double *avg_sum;     /* [n_features][n_classes] */
+    uint32_t *avg_since; /* [n_features][n_classes] first step (1-based) with the current value */
+    uint32_t avg_steps;  /* perceptron steps taken since averaging began */
 };
 
 struct xl_langid_ws {
@@ -182,6 +187,8 @@ void xl_langid_free(xl_langid *m)
 {
     if (!m) return;
     free(m->residual);
+    free(m->avg_sum);
+    free(m->avg_since);
     free(m->classes);
     free(m->langs);
     free(m->class_lang);
@@ -547,9 +554,20 @@ typedef struct perceptron_update {
     size_t gold, rival;
 } perceptron_update;
 
+/* The real-valued weight i of the perceptron: quantum plus the fraction in the residual. */
+static double weight_value(const xl_langid *m, size_t i)
+{
+    return (double)m->q[i] + (double)m->residual[i] / (double)m->steps_per_quantum;
+}
+
 /* One step on weight i: the residual moves by one; a whole quantum's worth moves the weight. */
 static void nudge(xl_langid *m, size_t i, int dir)
 {
+    if (m->avg_sum) { /* close the run of steps that had the old value (the current step has the new one) */
+        uint32_t step = m->avg_steps; /* the current step, already counted */
+        m->avg_sum[i] += weight_value(m, i) * (double)(step - m->avg_since[i]);
+        m->avg_since[i] = step;
+    }
     int r = m->residual[i] + dir, k = (int)m->steps_per_quantum;
     if (r >= k) {
         if (m->q[i] < 255) m->q[i]++;
@@ -590,9 +608,14 @@ int xl_langid_perceptron_step(xl_langid *m, xl_langid_ws *ws, const char *text, 
         m->residual = xl_calloc((size_t)m->n_features * m->n_classes, sizeof *m->residual, err);
         if (!m->residual) return -1;
     }
+    if (m->avg_sum && m->avg_steps == UINT32_MAX - 1)
+        return xl_fail(err, XL_ERR_USAGE, "perceptron step: too many steps to average");
+    if (m->avg_sum && m->avg_steps > 0 && steps_per_quantum != m->steps_per_quantum)
+        return xl_fail(err, XL_ERR_USAGE, "perceptron step: steps per quantum changed while averaging");
     m->steps_per_quantum = steps_per_quantum;
     size_t n_letters;
     if (xl_langid_scores(m, ws, text, len, ws->scores, &n_letters, err) < 0) return -1;
+    if (m->avg_sum) m->avg_steps++; /* every step counts in the average, with or without an update */
     if (n_letters == 0) return 0;
     const double *cs = ws->class_scores;
     size_t rival = m->n_classes;
@@ -604,6 +627,68 @@ int xl_langid_perceptron_step(xl_langid *m, xl_langid_ws *ws, const char *text, 
     perceptron_update u = {m, gold_class, rival};
     xl_langid_each_ngram(&ws->units, m->max_order, update_feature, &u);
     *updated = true;
+    return 0;
+}
+
+int xl_langid_perceptron_average_begin(xl_langid *m, xl_error *err)
+{
+    size_t n = (size_t)m->n_features * m->n_classes;
+    if (!m->residual) {
+        m->residual = xl_calloc(n, sizeof *m->residual, err);
+        if (!m->residual) return -1;
+    }
+    if (m->steps_per_quantum == 0) m->steps_per_quantum = 1;
+    free(m->avg_sum);
+    free(m->avg_since);
+    m->avg_since = NULL;
+    m->avg_sum = xl_calloc(n, sizeof *m->avg_sum, err);
+    if (!m->avg_sum) return -1;
+    m->avg_since = xl_malloc(n * sizeof *m->avg_since, err);
+    if (!m->avg_since) {
+        free(m->avg_sum);
+        m->avg_sum = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) m->avg_since[i] = 1;
+    m->avg_steps = 0;
+    return 0;
+}
+
+size_t xl_langid_perceptron_average_steps(const xl_langid *m) { return m->avg_sum ? m->avg_steps : 0; }
+
+int xl_langid_perceptron_average(const xl_langid *m, double *out, xl_error *err)
+{
+    size_t n = (size_t)m->n_features * m->n_classes;
+    if (!m->avg_sum) return xl_fail(err, XL_ERR_USAGE, "perceptron average: averaging was not begun");
+    uint32_t T = m->avg_steps;
+    for (size_t i = 0; i < n; i++) {
+        double v = weight_value(m, i);
+        /* (1/T) sum_{t=1..T} v_i(t): the closed runs plus the current value from avg_since[i] to T */
+        out[i] = T == 0 ? v : (m->avg_sum[i] + v * (double)(T + 1 - m->avg_since[i])) / (double)T;
+    }
+    return 0;
+}
+
+int xl_langid_perceptron_average_apply(xl_langid *m, xl_error *err)
+{
+    size_t n = (size_t)m->n_features * m->n_classes;
+    double *avg = xl_malloc(n * sizeof *avg, err);
+    if (!avg) return -1;
+    if (xl_langid_perceptron_average(m, avg, err) < 0) {
+        free(avg);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double r = floor(avg[i] + 0.5); /* nearest quantum, halves up: no dependence on the rounding mode */
+        m->q[i] = (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);
+        m->residual[i] = 0;
+    }
+    free(avg);
+    free(m->avg_sum);
+    free(m->avg_since);
+    m->avg_sum = NULL;
+    m->avg_since = NULL;
+    m->avg_steps = 0;
     return 0;
 }
 

@@ -148,6 +148,10 @@ typedef struct xl_langid_train_options {
     double refine_margin;    /* update while the true class leads the best other language by <= this (nats) */
     unsigned refine_steps_per_quantum; /* perceptron steps that move a weight by one quantum (default 1) */
     double refine_skip_per_letter; /* skip lines whose class trails by more than this many nats per letter (0 = none) */
+    bool refine_average;     /* keep the weights averaged over all refinement steps (averaged perceptron) */
+    const char *filter_model_path; /* optional model: training lines it gives to another language with
+                                    * probability > filter_prob are dropped (labels it does not know: kept) */
+    double filter_prob;      /* default 0.9 */
     const char *scripts_path;  /* optional "lang<TAB>Script,Script" file: allowed scripts */
     const char *dev_path;      /* optional held-out "lang<TAB>text" for the temperatures */
     bool verbose;            /* progress on the log callback */
@@ -170,6 +174,19 @@ int xl_langid_class_index(const xl_langid *model, const char *tag);
 int xl_langid_perceptron_step(xl_langid *model, xl_langid_ws *ws, const char *text, size_t len, size_t gold_class,
                               double margin, unsigned steps_per_quantum, double skip_per_letter, bool *updated,
                               xl_error *err);
+/* Averaged perceptron (Collins 2002, section 3: the parameters averaged over every step of every pass,
+ * the standard fix for the last-update noise of the plain perceptron).  After
+ * xl_langid_perceptron_average_begin, every successful xl_langid_perceptron_step counts as one step t
+ * (with or without an update), and xl_langid_perceptron_average fills out[n_features * n_classes]
+ * with (1/T) sum_{t=1..T} v(t), v = q + residual/K the real-valued weight after step t (lazy sums:
+ * O(1) per weight change; the current weights when T = 0).  xl_langid_perceptron_average_apply sets
+ * every weight to its average rounded to the nearest quantum (clamped to 0..255), clears the
+ * residuals and ends averaging.  The steps per quantum K must not change while averaging.  Return 0
+ * or -1 (allocation; average without begin). */
+int xl_langid_perceptron_average_begin(xl_langid *model, xl_error *err);
+size_t xl_langid_perceptron_average_steps(const xl_langid *model);
+int xl_langid_perceptron_average(const xl_langid *model, double *out, xl_error *err);
+int xl_langid_perceptron_average_apply(xl_langid *model, xl_error *err);
 /* The quantised table, [n_features][n_classes], as in the file. */
 const uint8_t *xl_langid_weights(const xl_langid *model);
 /* Train from train_path and write the model to out_path. */

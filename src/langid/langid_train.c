@@ -26,6 +26,7 @@ void xl_langid_train_defaults(xl_langid_train_options *o)
     o->refine_lines = 2000;
     o->refine_margin = 1.0;
     o->refine_steps_per_quantum = 1;
+    o->filter_prob = 0.9;
 }
 
 static void logf_(const xl_langid_train_options *o, const char *fmt, ...)
@@ -104,6 +105,8 @@ typedef struct lang_data {
     uint64_t n_tokens;   /* n-gram occurrences */
     uint64_t n_chars;    /* letters kept */
     uint64_t n_lines, n_dropped;
+    uint64_t n_filtered; /* lines the filter model gives to another language (--filter-model) */
+    int filter_lang;     /* the language's index in the filter model, -1 = unknown to it (never filtered) */
     uint64_t *script_letters; /* [XL_SC_COUNT] */
     bool has_allowed;
     bool *allowed;       /* [XL_SC_COUNT] */
@@ -122,6 +125,8 @@ typedef struct trainer {
     counts *target; /* table being filled by the n-gram callback */
     counts chars;   /* unigram (single character) keys over all languages */
     int failed;
+    xl_langid *filter;        /* --filter-model, or NULL */
+    xl_langid_ws *filter_ws;
 } trainer;
 
 static int find_or_add_lang(trainer *t, const char *tag, size_t len, bool create, xl_error *err)
@@ -147,6 +152,12 @@ static int find_or_add_lang(trainer *t, const char *tag, size_t len, bool create
     l->script_letters = xl_calloc(XL_SC_COUNT, sizeof *l->script_letters, err);
     l->allowed = xl_calloc(XL_SC_COUNT, sizeof *l->allowed, err);
     l->refine_limit = UINT32_MAX;
+    l->filter_lang = -1;
+    if (t->filter) {
+        char base[XL_LANGID_NAME_LEN];
+        xl_langid_tag_language(l->tag, base);
+        l->filter_lang = xl_langid_lang_index(t->filter, base);
+    }
     if (!l->script_letters || !l->allowed) {
         free(l->script_letters);
         free(l->allowed);
@@ -319,6 +330,18 @@ static int keep_refine_line(lang_data *l, const char *text, size_t len, size_t k
     return 0;
 }
 
+/* --filter-model: *drop when the filter model gives the text to a language other than the label's with
+ * probability > filter_prob (a mislabelled line: e.g. untranslated Russian in a Kyrgyz catalogue).
+ * Only called for labels whose language the filter model knows. */
+static int filter_line(trainer *t, const lang_data *l, const char *text, size_t len, bool *drop, xl_error *err)
+{
+    xl_langid_result top;
+    size_t n = xl_langid_classify(t->filter, t->filter_ws, text, len, 0.0, &top, 1, err);
+    if (n == 0) return -1;
+    *drop = top.lang != XL_LANGID_UND && top.lang != l->filter_lang && top.prob > t->o->filter_prob;
+    return 0;
+}
+
 static int read_training(trainer *t, const char *path, xl_error *err)
 {
     xl_lines r;
@@ -343,6 +366,17 @@ static int read_training(trainer *t, const char *path, xl_error *err)
         lang_data *l = &t->langs[li];
         if (t->o->max_chars_per_lang && l->n_chars >= t->o->max_chars_per_lang) continue;
         const char *text = tab + 1;
+        if (l->filter_lang >= 0) {
+            bool drop;
+            if (filter_line(t, l, text, (size_t)(line + len - text), &drop, err) < 0) {
+                rc = xl_error_prefix(err, "%s:%llu", path, (unsigned long long)r.lineno);
+                break;
+            }
+            if (drop) {
+                l->n_filtered++;
+                continue;
+            }
+        }
         if (xl_langid_units_from_text(text, (size_t)(line + len - text), &u, err) < 0) {
             rc = -1;
             break;
@@ -769,6 +803,7 @@ static int refine(trainer *t, image *img, size_t F, xl_error *err)
         }
         if (t->langs[l].n_refine > max_n) max_n = t->langs[l].n_refine;
     }
+    if (o->refine_average && xl_langid_perceptron_average_begin(m, err) < 0) goto done;
     for (unsigned e = 0; e < o->refine_epochs; e++) {
         size_t steps = 0, updates = 0;
         for (size_t j = 0; j < max_n; j++)
@@ -784,6 +819,11 @@ static int refine(trainer *t, image *img, size_t F, xl_error *err)
                 updates += updated;
             }
         logf_(o, "refinement epoch %u: %zu lines, %zu updates", e + 1, steps, updates);
+    }
+    /* averaged perceptron: the weights averaged over all steps of all passes replace the last ones */
+    if (o->refine_average) {
+        logf_(o, "refinement: weights averaged over %zu steps", xl_langid_perceptron_average_steps(m));
+        if (xl_langid_perceptron_average_apply(m, err) < 0) goto done;
     }
     memcpy(img->data + img->size - 4 - F * L, xl_langid_weights(m), F * L);
     put_u32(img->data + img->size - 4, xl_fnv1a32(img->data, img->size - 4));
@@ -949,6 +989,14 @@ int xl_langid_train(const char *train_path, const char *out_path, const xl_langi
     size_t F = 0;
     image img = {0};
     int rc = -1;
+    if (o.filter_model_path) {
+        if (!(o.filter_prob >= 0 && o.filter_prob < 1)) {
+            xl_fail(err, XL_ERR_USAGE, "langid-train: filter probability must be in [0, 1)");
+            goto done;
+        }
+        if (xl_langid_load(o.filter_model_path, &t.filter, err) < 0) goto done;
+        if (!(t.filter_ws = xl_langid_ws_new(t.filter, err))) goto done;
+    }
     if (o.scripts_path && read_scripts(&t, o.scripts_path, err) < 0) goto done;
     if (read_training(&t, train_path, err) < 0) goto done;
     /* languages named only in the scripts file have no data: drop them */
@@ -968,10 +1016,15 @@ int xl_langid_train(const char *train_path, const char *out_path, const xl_langi
                 t.n_langs);
         goto done;
     }
-    for (size_t l = 0; l < t.n_langs; l++)
+    for (size_t l = 0; l < t.n_langs; l++) {
         logf_(&o, "%-10s %8llu lines (%llu dropped: wrong script) %10llu letters %9zu distinct n-grams",
               t.langs[l].tag, (unsigned long long)t.langs[l].n_lines, (unsigned long long)t.langs[l].n_dropped,
               (unsigned long long)t.langs[l].n_chars, t.langs[l].ngrams.used);
+        if (t.filter)
+            logf_(&o, "%-10s %8llu lines dropped by the filter model%s", t.langs[l].tag,
+                  (unsigned long long)t.langs[l].n_filtered,
+                  t.langs[l].filter_lang < 0 ? " (language unknown to it: not filtered)" : "");
+    }
     if (select_features(&t, &keys, &F, err) < 0) goto done;
     logf_(&o, "%zu features selected", F);
     if (build_image(&t, keys, F, &img, err) < 0) goto done;
@@ -983,5 +1036,7 @@ done:
     free(keys);
     free(img.data);
     free_langs(&t);
+    xl_langid_ws_free(t.filter_ws);
+    xl_langid_free(t.filter);
     return rc;
 }
