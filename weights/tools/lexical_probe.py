@@ -12,6 +12,12 @@ next to `xlrec eval-retrieval`, which does the real scoring.
                     (default 0.4, seed 1) to stdout, for `xlrec eval-retrieval --src EN --tgt DROPPED`:
                     monolingual retrieval that needs only lexical fidelity, no translation.  TF-IDF on
                     the same lines is printed on stderr for comparison.
+  words LANG OUT    the N (default 500) most frequent lower-case English words of the multi30k test
+        [N]         captions (2016 + 2017) that have a FreeDict translation occurring in the LANG
+                    captions, each with its translation most frequent there (one per LANG word):
+                    OUT.en and OUT.LANG, line i a translation pair, for `xlrec eval-retrieval --src
+                    OUT.en --tgt OUT.LANG --max-len 16`: what the encoder knows of everyday words
+                    (retrieval among N candidates, no context).
 
 Data: XLREC_SHARED (default ../shared)/data/parallel/multi30k_task1 (test splits: evaluation only,
 never training), CORPUS (default /work/corpus/out).
@@ -92,11 +98,48 @@ def cmd_drop(year, p):
     print(f"TF-IDF, multi30k {year} en vs words deleted (p {p}): P@1 {e2d:.1f} / {d2e:.1f}", file=sys.stderr)
 
 
+def cmd_words(lang, out, n):
+    def counts(path_lang):
+        c = collections.Counter()
+        for year in ("2016", "2017"):
+            for s in captions(year, path_lang):
+                c.update(WORD.findall(s))
+        return c
+    en, xx = counts("en"), counts(lang)
+    trans = collections.defaultdict(set)
+    with open(f"{CORPUS}/words/freedict.en-{lang}.tsv", encoding="utf-8") as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) == 4 and " " not in p[1] and " " not in p[3]:
+                trans[p[1]].add(p[3])
+    pairs, used = [], set()
+    for w, _ in en.most_common():
+        if len(w) < 3 or w.lower() != w:
+            continue
+        cands = sorted(t for t in trans.get(w, ()) if xx[t] > 0)
+        if not cands:
+            continue
+        best = max(cands, key=lambda t: xx[t])
+        if best in used:
+            continue
+        used.add(best)
+        pairs.append((w, best))
+        if len(pairs) >= n:
+            break
+    with open(f"{out}.en", "w", encoding="utf-8") as f:
+        f.write("".join(a + "\n" for a, _ in pairs))
+    with open(f"{out}.{lang}", "w", encoding="utf-8") as f:
+        f.write("".join(b + "\n" for _, b in pairs))
+    print(f"{len(pairs)} word pairs en-{lang} -> {out}.en, {out}.{lang}", file=sys.stderr)
+
+
 def main(argv):
     if len(argv) >= 3 and argv[0] == "dict":
         cmd_dict(argv[1], argv[2])
     elif len(argv) >= 2 and argv[0] == "drop":
         cmd_drop(argv[1], float(argv[2]) if len(argv) > 2 else 0.4)
+    elif len(argv) >= 3 and argv[0] == "words":
+        cmd_words(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 500)
     else:
         print(__doc__, file=sys.stderr)
         return 2
