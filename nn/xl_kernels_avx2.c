@@ -188,6 +188,19 @@ double xl_qpeak_probe_avx2(size_t iters, float *sink)
  * (vpsignb) through vpmaddubsw gives int16 pair sums <= 2*127*127 = 32258 (no saturation: both
  * operands lie in [-127, 127]); vpmaddwd with ones widens them to int32 lanes, summed into 8
  * accumulators (+2 |a| +1 b +1 temp +1 ones = 13 of 16 ymm).  Exact, so equal to the scalar path. */
+/* QKEEP(v): an empty asm statement that takes the accumulator v in a vector register and hands it
+ * back, so the compiler can neither reassociate the adds into v across it nor keep v on the stack
+ * between two of them.  Without it gcc 12 summed the two 4-k steps of xl_qpanel_avx2 first and then
+ * added them to each accumulator, which needs more live registers than the 16 ymm: 4 of the 8
+ * accumulators lived on the stack (a load and a store each per iteration) plus 5 register copies;
+ * xl_qdot_avx2 likewise kept 2 on the stack.  It changes no arithmetic (the same integer adds in
+ * the same order per lane), only register allocation.  Not GNU C: nothing. */
+#if defined(__GNUC__)
+#define QKEEP(v) __asm__("" : "+x"(v))
+#else
+#define QKEEP(v) ((void)0)
+#endif
+
 static inline __m256i qdot_step(__m256i abs_a, __m256i sign_a, __m256i b, __m256i ones)
 {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_a, _mm256_sign_epi8(b, sign_a)), ones);
@@ -288,6 +301,8 @@ void xl_qdot_avx2(size_t m, size_t n, size_t kp, const signed char *a, size_t ld
                 w = _mm256_load_si256((const __m256i *)(const void *)(b3 + p));
                 c03 = _mm256_add_epi32(c03, qdot_step(ax0, x0, w, ones));
                 c13 = _mm256_add_epi32(c13, qdot_step(ax1, x1, w, ones));
+                QKEEP(c00); QKEEP(c01); QKEEP(c02); QKEEP(c03);
+                QKEEP(c10); QKEEP(c11); QKEEP(c12); QKEEP(c13);
             }
             int *r0 = c + i * ldc + j, *r1 = r0 + ldc;
             r0[0] = hsum_epi32(c00), r0[1] = hsum_epi32(c01), r0[2] = hsum_epi32(c02), r0[3] = hsum_epi32(c03);
@@ -350,6 +365,7 @@ void xl_qpanel_avx2(size_t m, size_t kp, const unsigned char *a, size_t lda, con
         const __m256i av = _mm256_set1_epi32(v);                                                 \
         x0 = _mm256_add_epi32(x0, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));        \
         x1 = _mm256_add_epi32(x1, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));        \
+        QKEEP(x0); QKEEP(x1);                                                                    \
     }
 #define QSTEP(o)                                                                                 \
     {                                                                                            \
