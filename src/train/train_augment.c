@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "train_data.h"
 #include "xl_rng.h"
 #include "xl_utf8.h"
 
@@ -114,25 +115,10 @@ int xl_augment_line(const xl_augment_opts *o, const char *line, size_t len, cons
                     xl_error *err)
 {
     const unsigned long long ln = (unsigned long long)lineno;
-    if (len > 0 && line[len - 1] == '\r') len--;
-    if (len == 0)
-        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: empty line (expected lang<TAB>text or 4 columns)", path, ln);
-    size_t bad;
-    xl_utf8_status why;
-    if (!xl_utf8_validate(line, len, &bad, &why))
-        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: invalid UTF-8 (%s) at byte %zu", path, ln,
-                       xl_utf8_status_name(why), bad + 1);
     const char *col[4];
-    size_t col_len[4], n_col = 0, start = 0;
-    for (size_t i = 0; i <= len; i++)
-        if (i == len || line[i] == '\t') {
-            if (n_col < 4) {
-                col[n_col] = line + start;
-                col_len[n_col] = i - start;
-            }
-            n_col++;
-            start = i + 1;
-        }
+    size_t col_len[4], n_col;
+    if (xl_tsv_split4(line, len, path, lineno, "lang<TAB>text or 4 columns", col, col_len, &n_col, err) < 0)
+        return -1;
     if (n_col != 2 && n_col != 4)
         return xl_fail(err, XL_ERR_FORMAT,
                        "%s:%llu: %zu tab-separated column%s, expected 2 (lang<TAB>text) or 4 "

@@ -17,6 +17,31 @@ static bool blank(const char *s, size_t n)
     return true;
 }
 
+int xl_tsv_split4(const char *line, size_t len, const char *path, uint64_t lineno, const char *usage,
+                  const char *col[4], size_t col_len[4], size_t *n_col, xl_error *err)
+{
+    const unsigned long long ln = (unsigned long long)lineno;
+    if (len > 0 && line[len - 1] == '\r') len--;
+    if (len == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: empty line (expected %s)", path, ln, usage);
+    size_t bad;
+    xl_utf8_status why;
+    if (!xl_utf8_validate(line, len, &bad, &why))
+        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: invalid UTF-8 (%s) at byte %zu", path, ln,
+                       xl_utf8_status_name(why), bad + 1);
+    size_t n = 0, start = 0;
+    for (size_t i = 0; i <= len; i++)
+        if (i == len || line[i] == '\t') {
+            if (n < 4) {
+                col[n] = line + start;
+                col_len[n] = i - start;
+            }
+            n++;
+            start = i + 1;
+        }
+    *n_col = n;
+    return 0;
+}
+
 int xl_corpus_parse_line(xl_corpus_kind kind, const char *line, size_t len, const char *path, uint64_t lineno,
                          xl_corpus_record *rec, xl_error *err)
 {
@@ -25,24 +50,9 @@ int xl_corpus_parse_line(xl_corpus_kind kind, const char *line, size_t len, cons
     const char *usage = kind == XL_CORPUS_PAIRS ? "lang1<TAB>text1<TAB>lang2<TAB>text2" : "lang<TAB>text";
     memset(rec, 0, sizeof *rec);
     rec->lineno = lineno;
-    if (len > 0 && line[len - 1] == '\r') len--;
-    if (len == 0) return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: empty line (expected %s)", path, ln, usage);
-    size_t bad;
-    xl_utf8_status why;
-    if (!xl_utf8_validate(line, len, &bad, &why))
-        return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: invalid UTF-8 (%s) at byte %zu", path, ln,
-                       xl_utf8_status_name(why), bad + 1);
     const char *col[4];
-    size_t col_len[4], n_col = 0, start = 0;
-    for (size_t i = 0; i <= len; i++)
-        if (i == len || line[i] == '\t') {
-            if (n_col < 4) {
-                col[n_col] = line + start;
-                col_len[n_col] = i - start;
-            }
-            n_col++;
-            start = i + 1;
-        }
+    size_t col_len[4], n_col;
+    if (xl_tsv_split4(line, len, path, lineno, usage, col, col_len, &n_col, err) < 0) return -1;
     if (n_col != want)
         return xl_fail(err, XL_ERR_FORMAT, "%s:%llu: %zu tab-separated column%s, expected %zu (%s)", path, ln, n_col,
                        n_col == 1 ? "" : "s", want, usage);

@@ -78,6 +78,14 @@ int xl_corpus_next(xl_corpus *c, xl_corpus_record *rec, xl_error *err);
 /* Move to a saved position (checkpoint): epoch e, cursor (<= n_order).  Fails when cursor > n_order. */
 int xl_corpus_seek(xl_corpus *c, uint64_t epoch, size_t cursor, xl_error *err);
 
+/* One line of a TAB-separated training file, shared by the corpus reader and `xlrec augment`: drops
+ * one trailing CR, rejects an empty line ("PATH:LINE: empty line (expected USAGE)") and invalid UTF-8
+ * ("PATH:LINE: invalid UTF-8 (...) at byte B"), then splits at TABs: col[k] / col_len[k] for the first
+ * min(n, 4) columns, *n_col = the number of columns n (any count; the caller checks it).  Columns
+ * point into line.  0, or -1 with err set. */
+int xl_tsv_split4(const char *line, size_t len, const char *path, uint64_t lineno, const char *usage,
+                  const char *col[4], size_t col_len[4], size_t *n_col, xl_error *err);
+
 /* Validate one line (no trailing newline) of a corpus of `kind`; on failure the message is
  * "PATH:LINENO: ...".  Exposed for tests; xl_corpus_open calls it on every line. */
 int xl_corpus_parse_line(xl_corpus_kind kind, const char *line, size_t len, const char *path, uint64_t lineno,
