@@ -65,6 +65,7 @@ CORE="de fr es it pt ru zh-Hans ja ko ar"
 EXTRA_DEBS="dict-freedict-ita-eng dict-freedict-por-eng"
 export LC_ALL=C
 die() { echo "build_codeswitch.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/registry_lib.sh"   # train_pairs, wordnet_fetch, wordnet_examples
 [ -d "$CORPUS/pairs/train" ] || die "no $CORPUS/pairs/train"
 [ -x "$XLREC" ] || die "no $XLREC (make, or set XLREC)"
 mkdir -p "$OUT/dict" "$OUT/logs" "$OUT/work"
@@ -75,15 +76,7 @@ thin() { awk -v cap="$1" -v m="$2" 'BEGIN { r = cap < m ? cap : m } { if (int((i
 sentence_like='s !~ /\r/ && length(s) >= 20 && length(s) <= 200 && split(s, w, " ") >= 4'
 
 # ---- English sentences shared by every language: WordNet examples + English fortunes
-if [ -z "$WORDNET_DIR" ]; then
-    WORDNET_DIR=$OUT/src/wn/usr/share/wordnet
-    if [ ! -r "$WORDNET_DIR/data.noun" ]; then
-        mkdir -p "$OUT/src"
-        (cd "$OUT/src" && apt-get download wordnet-base) || die "apt-get download wordnet-base failed (set WORDNET_DIR)"
-        dpkg-deb -x "$(ls "$OUT"/src/wordnet-base_*.deb | head -n 1)" "$OUT/src/wn"
-    fi
-fi
-for pos in noun verb adj adv; do [ -r "$WORDNET_DIR/data.$pos" ] || die "no $WORDNET_DIR/data.$pos"; done
+wordnet_fetch
 if [ -z "$FREEDICT_EXTRA" ]; then
     FREEDICT_EXTRA=$OUT/src/freedict
     if [ ! -r "$FREEDICT_EXTRA/usr/share/dictd/freedict-por-eng.index" ]; then
@@ -92,15 +85,7 @@ if [ -z "$FREEDICT_EXTRA" ]; then
         for d in "$OUT"/src/deb/dict-freedict-*.deb; do dpkg-deb -x "$d" "$FREEDICT_EXTRA"; done
     fi
 fi
-# data.POS: licence header lines start with two spaces; the gloss follows "| "; examples are "quoted"
-for pos in noun verb adj adv; do
-    awk 'substr($0, 1, 2) != "  " {
-        g = $0; sub(/^[^|]*\| /, "", g)
-        while (match(g, /"[^"]*"/)) {
-            q = substr(g, RSTART + 1, RLENGTH - 2); g = substr(g, RSTART + RLENGTH)
-            if (length(q) >= 12 && length(q) <= 200 && q !~ /\t/) print q
-        } }' "$WORDNET_DIR/data.$pos"
-done | sort -u > "$W/en.wordnet"
+wordnet_examples > "$W/en.wordnet"
 { [ -r "$CORPUS/mono/train/en.tsv" ] && awk -F '\t' "NF == 2 { s = \$2; if ($sentence_like) print s }" "$CORPUS/mono/train/en.tsv"; true; } |
     sort -u > "$W/en.fortunes"
 # WordNet lemmas (index.POS, "_" between words): English words the attestation accepts
@@ -170,15 +155,6 @@ attested() {
         ok($1, 1) && (xxvoc == "" || ok($2, 0)) && words($2) <= words($1) + 1 && words($1) <= words($2) + 1'
 }
 
-# pairs/train/en-XX.tsv with its source sidecar, minus any debian-handbook / multi30k line
-train_pairs() {
-    f=$CORPUS/pairs/train/en-$1.tsv
-    if [ -r "${f%.tsv}.src" ]; then
-        paste "${f%.tsv}.src" "$f" | awk -F '\t' -v OFS='\t' '$1 !~ /debian-handbook|multi30k/ { print $2, $3, $4, $5 }'
-    else
-        cat "$f"
-    fi
-}
 
 printf 'lang\tdict_raw\tdict_attested\tdict_skipped\tdict_pairs\tdict_keys\ten_offered\tfwd_kept\tfwd_written\txx_offered\trev_kept\trev_written\n' > "$OUT/counts.tsv.tmp"
 : > "$OUT/codeswitch.tsv.tmp"

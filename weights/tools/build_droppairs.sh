@@ -48,6 +48,7 @@ MAX_LEN=${MAX_LEN:-200}         # augment --max-len (code points)
 CORE="de fr es it pt ru zh-Hans ja ko ar"
 export LC_ALL=C
 die() { echo "build_droppairs.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/registry_lib.sh"   # train_pairs, wordnet_fetch, wordnet_examples
 [ -d "$CORPUS/pairs/train" ] || die "no $CORPUS/pairs/train"
 [ -x "$XLREC" ] || die "no $XLREC (make, or set XLREC)"
 mkdir -p "$OUT/logs" "$OUT/work"
@@ -58,35 +59,10 @@ thin() { awk -v cap="$1" -v m="$2" 'BEGIN { r = cap < m ? cap : m } { if (int((i
 # characters would leave broken escape sequences)
 sentence_like='s !~ /[\001-\037\177]/ && length(s) >= 20 && length(s) <= 200 && split(s, w, " ") >= 4'
 cjk_like='s !~ /[\001-\037\177]/ && length(s) >= 24 && length(s) <= 600'
-# pairs/train/en-XX.tsv with its source sidecar, minus any debian-handbook / multi30k line
-train_pairs() {
-    f=$CORPUS/pairs/train/en-$1.tsv
-    [ -r "$f" ] || die "no $f"
-    if [ -r "${f%.tsv}.src" ]; then
-        paste "${f%.tsv}.src" "$f" | awk -F '\t' -v OFS='\t' '$1 !~ /debian-handbook|multi30k/ { print $2, $3, $4, $5 }'
-    else
-        cat "$f"
-    fi
-}
 
 # ---- WordNet examples (as build_codeswitch.sh)
-if [ -z "$WORDNET_DIR" ]; then
-    WORDNET_DIR=$OUT/src/wn/usr/share/wordnet
-    if [ ! -r "$WORDNET_DIR/data.noun" ]; then
-        mkdir -p "$OUT/src"
-        (cd "$OUT/src" && apt-get download wordnet-base) || die "apt-get download wordnet-base failed (set WORDNET_DIR)"
-        dpkg-deb -x "$(ls "$OUT"/src/wordnet-base_*.deb | head -n 1)" "$OUT/src/wn"
-    fi
-fi
-for pos in noun verb adj adv; do [ -r "$WORDNET_DIR/data.$pos" ] || die "no $WORDNET_DIR/data.$pos"; done
-for pos in noun verb adj adv; do
-    awk 'substr($0, 1, 2) != "  " {
-        g = $0; sub(/^[^|]*\| /, "", g)
-        while (match(g, /"[^"]*"/)) {
-            q = substr(g, RSTART + 1, RLENGTH - 2); g = substr(g, RSTART + RLENGTH)
-            if (length(q) >= 12 && length(q) <= 200 && q !~ /\t/) print q
-        } }' "$WORDNET_DIR/data.$pos"
-done | sort -u > "$W/en.wordnet"
+wordnet_fetch
+wordnet_examples > "$W/en.wordnet"
 
 # ---- sentence pools, one "L<TAB>text" file per language
 : > "$W/en.pairs"
