@@ -45,6 +45,7 @@ PIVOT_TOP=${PIVOT_TOP:-4000} # English words whose best translations are paired 
 CORE="de fr es it pt ru zh-Hans ja ko ar"
 export LC_ALL=C
 die() { echo "build_wordpairs.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/registry_lib.sh"   # train_pairs
 for f in "$CS/work/en.wordnet" "$CS/work/en.fortunes"; do [ -r "$f" ] || die "no $f (run build_codeswitch.sh)"; done
 W=$OUT/work
 mkdir -p "$W"
@@ -56,15 +57,6 @@ cat "$CS/work/en.wordnet" "$CS/work/en.fortunes" |
     sort -t "$(printf '\t')" -k2,2nr -k1,1 | head -n "$TOP" > "$W/en.top"
 echo "english: $(wc -l < "$W/en.top") words (TOP $TOP)" >&2
 
-# pairs/train/en-XX.tsv minus any debian-handbook / multi30k line (the .src sidecar), as build_codeswitch.sh
-train_pairs() {
-    f=$CORPUS/pairs/train/en-$1.tsv
-    if [ -r "${f%.tsv}.src" ]; then
-        paste "${f%.tsv}.src" "$f" | awk -F '\t' -v OFS='\t' '$1 !~ /debian-handbook|multi30k/ { print $2, $3, $4, $5 }'
-    else
-        cat "$f"
-    fi
-}
 # XX texts of a language, one per line
 xx_texts() {
     case $1 in
@@ -77,7 +69,7 @@ xx_texts() {
     esac
 }
 
-printf 'lang\tdict_candidates\tenglish_words\tbest\tsecond\tlines\n' > "$OUT/counts.tsv.tmp"
+printf 'lang\tdict_candidates\tenglish_words\tsecond\tlines\n' > "$OUT/counts.tsv.tmp"
 : > "$OUT/wordpairs.tsv.tmp"
 for l in $CORE; do
     d=$CS/dict/en-$l.tsv
@@ -151,8 +143,8 @@ for l in $CORE; do
             } }' "$W/cand.$l" | sort -t "$(printf '\t')" -k1,1n -k2,2n -k3,3n | cut -f 4- > "$W/pairs.$l"
     awk -F '\t' '!seen[$2]++ { print $2 "\t" $4 }' "$W/pairs.$l" > "$W/best.$l"
     cat "$W/pairs.$l" >> "$OUT/wordpairs.tsv.tmp"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$l" "$(wc -l < "$W/cand.$l")" "$(wc -l < "$W/best.$l")" \
-        "$(wc -l < "$W/best.$l")" "$(awk -F '\t' -v c="$COPIES" '{ n[$2]++ } END { s = 0; for (e in n) if (n[e] > c) s++; print s }' "$W/pairs.$l")" \
+    printf '%s\t%s\t%s\t%s\t%s\n' "$l" "$(wc -l < "$W/cand.$l")" "$(wc -l < "$W/best.$l")" \
+        "$(awk -F '\t' -v c="$COPIES" '{ n[$2]++ } END { s = 0; for (e in n) if (n[e] > c) s++; print s }' "$W/pairs.$l")" \
         "$(wc -l < "$W/pairs.$l")" >> "$OUT/counts.tsv.tmp"
     echo "$l: $(wc -l < "$W/best.$l") English words with a translation, $(wc -l < "$W/pairs.$l") lines" >&2
 done
@@ -169,7 +161,7 @@ for a in "$@"; do
     done
 done | sort -t "$(printf '\t')" -k1,1n -k2,2 -k4,4 | cut -f 2- > "$W/pivot"
 cat "$W/pivot" >> "$OUT/wordpairs.tsv.tmp"
-printf 'pivot\t-\t-\t-\t-\t%s\n' "$(wc -l < "$W/pivot")" >> "$OUT/counts.tsv.tmp"
+printf 'pivot\t-\t-\t-\t%s\n' "$(wc -l < "$W/pivot")" >> "$OUT/counts.tsv.tmp"
 mv "$OUT/counts.tsv.tmp" "$OUT/counts.tsv"
 mv "$OUT/wordpairs.tsv.tmp" "$OUT/wordpairs.tsv"
 (cd "$OUT" && sha256sum wordpairs.tsv > wordpairs.tsv.sha256)
