@@ -42,13 +42,36 @@ OUT=${3:-/work/data-wordpairs/out}
 TOP=${TOP:-8000}            # English words considered (by everyday frequency)
 COPIES=${COPIES:-3}         # copies of each best translation
 PIVOT_TOP=${PIVOT_TOP:-4000} # English words whose best translations are paired across languages
+PIVOT=${PIVOT:-de}          # de: German pivot for the languages of PIVOT_LANGS; none: the curriculum without it
+PIVOT_LANGS=${PIVOT_LANGS:-"fr es it pt ru"}
+PIVOT_MIN=${PIVOT_MIN:-2}   # German translations of the English word that must lead to a pivot candidate
 CORE="de fr es it pt ru zh-Hans ja ko ar"
 export LC_ALL=C
 die() { echo "build_wordpairs.sh: $*" >&2; exit 1; }
-. "$(dirname "$0")/registry_lib.sh"   # train_pairs
+. "$(dirname "$0")/registry_lib.sh"   # train_pairs, dictd_entries, deb_fetch
 for f in "$CS/work/en.wordnet" "$CS/work/en.fortunes"; do [ -r "$f" ] || die "no $f (run build_codeswitch.sh)"; done
 W=$OUT/work
 mkdir -p "$W"
+case $PIVOT in de | none) ;; *) die "PIVOT must be de or none" ;; esac
+[ "$PIVOT" = de ] || PIVOT_LANGS=
+
+# ---- German pivot dictionaries (Debian FreeDict): de-XX.dict = German<TAB>XX, from deu-XXX and the
+# reversed XXX-deu (Debian has no rus-deu)
+fd3() { case $1 in fr) echo fra ;; es) echo spa ;; it) echo ita ;; pt) echo por ;; ru) echo rus ;; *) die "no FreeDict code for $1" ;; esac; }
+if [ -n "$PIVOT_LANGS" ]; then
+    rm -f "$OUT/src/debs.tsv"
+    for l in $PIVOT_LANGS; do
+        x=$(fd3 "$l")
+        deb_fetch "dict-freedict-deu-$x"
+        [ "$x" = rus ] || deb_fetch "dict-freedict-$x-deu"
+        dd=$OUT/src/root/usr/share/dictd
+        { dictd_entries "$dd/freedict-deu-$x.index" "$dd/freedict-deu-$x.dict.dz"
+          [ "$x" = rus ] || dictd_entries "$dd/freedict-$x-deu.index" "$dd/freedict-$x-deu.dict.dz" |
+              awk -F '\t' -v OFS='\t' '{ print $2, $1 }'; } | sort -u > "$W/de-$l.dict"
+        echo "pivot de-$l: $(wc -l < "$W/de-$l.dict") dictionary pairs" >&2
+    done
+    sort -u "$OUT/src/debs.tsv" > "$OUT/manifest.tsv"
+fi
 
 # ---- English everyday frequency: word<TAB>count, the TOP most frequent (count desc, then bytes)
 cat "$CS/work/en.wordnet" "$CS/work/en.fortunes" |
@@ -69,7 +92,7 @@ xx_texts() {
     esac
 }
 
-printf 'lang\tdict_candidates\tenglish_words\tsecond\tlines\n' > "$OUT/counts.tsv.tmp"
+printf 'lang\tdict_candidates\tenglish_words\tsecond\tlines\tpivot_candidates\tpivot_words\n' > "$OUT/counts.tsv.tmp"
 : > "$OUT/wordpairs.tsv.tmp"
 for l in $CORE; do
     d=$CS/dict/en-$l.tsv
@@ -79,6 +102,28 @@ for l in $CORE; do
         BEGIN { while ((getline s < top) > 0) { split(s, p, "\t"); rank[p[1]] = 1 } }
         NF == 2 && ($1 in rank) && $2 !~ /[!-&(-,.-@[-`{-~]/ && $2 !~ /\342\200|\302[\241\253\273\277]|\343\200/ && $2 != "" && split($2, w, / +/) <= 2 { print $1 "\t" $2 }' "$d" |
         sort -u > "$W/cand.$l"
+    # pivot candidates english<TAB>translation<TAB>support (inverse consultation, Tanaka & Umemura 1994):
+    # an XX word t is a candidate for the English word e when at least PIVOT_MIN of e's German
+    # translations (the en-de dictionary) translate to t (de-XX.dict): "bench" -> Bank, Sitzbank ->
+    # banc (2), but Bank alone -> banque (1).  Clean as above, less the words the en-XX dictionary
+    # gives only other English meanings; used for English words without an attested direct translation
+    : > "$W/pcand.$l"
+    case " $PIVOT_LANGS " in
+    *" $l "*)
+        awk -F '\t' -v pmin="$PIVOT_MIN" -v top="$W/en.top" -v ende="$CS/dict/en-de.tsv" -v known="$d" '
+            BEGIN { while ((getline s < top) > 0) { split(s, p, "\t"); rank[p[1]] = 1 }
+                    while ((getline s < known) > 0) { split(s, p, "\t"); kn[p[2]] = 1; ke[p[2], p[1]] = 1 } }
+            $2 !~ /[!-&(-,.-@[-`{-~]/ && $2 !~ /\342\200|\302[\241\253\273\277]|\343\200/ && $2 != "" && split($2, w, / +/) <= 2 {
+                n = ++nt[$1]; tt[$1, n] = $2 }
+            END { while ((getline s < ende) > 0) {
+                      split(s, p, "\t"); e = p[1]; g = p[2]
+                      if (!(e in rank) || !(g in nt) || ((e, g) in seen)) continue
+                      seen[e, g] = 1
+                      for (i = 1; i <= nt[g]; i++) c[e, tt[g, i]]++ }
+                  for (k in c) if (c[k] >= pmin) { split(k, q, SUBSEP)
+                      if (!(q[2] in kn) || ((q[1], q[2]) in ke)) print q[1] "\t" q[2] "\t" c[k] } }' "$W/de-$l.dict" |
+            sort -u > "$W/pcand.$l" ;;
+    esac
     # frequency of each candidate translation in the XX texts
     case $l in
     zh-Hans | ja | ko)
@@ -95,8 +140,10 @@ for l in $CORE; do
                       s = substr($0, i, k); if (s in want) want[s]++ } } }
             END { for (x in want) print x "\t" want[x] }' > "$W/freq.$l" ;;
     *)
-        xx_texts "$l" | awk -v cand="$W/cand.$l" '
+        xx_texts "$l" | awk -v cand="$W/cand.$l" -v pcand="$W/pcand.$l" '
             BEGIN { while ((getline s < cand) > 0) { split(s, p, "\t"); m = split(p[2], w, / +/)
+                        for (i = 1; i <= m; i++) want[w[i]] = 0 }
+                    while ((getline s < pcand) > 0) { split(s, p, "\t"); m = split(p[2], w, / +/)
                         for (i = 1; i <= m; i++) want[w[i]] = 0 } }
             { n = split($0, w, /[][ \t!"#$%&()*+,.\/:;<=>?@\\^_`{|}~]+/)
               for (i = 1; i <= n; i++) if (w[i] in want) want[w[i]]++ }
@@ -119,33 +166,44 @@ for l in $CORE; do
             END { for (k in co) if (co[k] >= 2) { split(k, q, SUBSEP)
                       printf "%s\t%s\t%d\n", q[1], q[2], int(2000000 * co[k] / (ce[q[1]] + f[q[2]])) } }' > "$W/dice.$l" ;;
     esac
-    # choose per English word: best translation COPIES times, the second once when >= best / 4
+    rm -f "$W/pivotwords.$l"
+    # choose per English word: best translation COPIES times, the second once when >= best / 4; an
+    # English word without a direct candidate takes its pivot candidates (pcand), chosen the same way
     awk -F '\t' -v OFS='\t' -v l="$l" -v freq="$W/freq.$l" -v top="$W/en.top" -v copies="$COPIES" \
-        -v dice="$W/dice.$l" -v cjk="$(case $l in zh-Hans | ja | ko) echo 1 ;; *) echo 0 ;; esac)" '
+        -v dice="$W/dice.$l" -v pcand="$W/pcand.$l" -v pout="$W/pivotwords.$l" \
+        -v cjk="$(case $l in zh-Hans | ja | ko) echo 1 ;; *) echo 0 ;; esac)" '
         BEGIN { while ((getline s < freq) > 0) { split(s, p, "\t"); f[p[1]] = p[2] + 0 }
                 while ((getline s < dice) > 0) { split(s, p, "\t"); d[p[1], p[2]] = p[3] + 0 }
                 r = 0; while ((getline s < top) > 0) { split(s, p, "\t"); rank[p[1]] = ++r } }
-        function fr(t,   m, w, i, v, lo) {
-            if (cjk) return d[$1, t] + 0
+        function fr(e, t,   m, w, i, v, lo) {
+            if (cjk) return d[e, t] + 0
             m = split(t, w, / +/); lo = -1
             for (i = 1; i <= m; i++) { v = f[w[i]] + 0; if (lo < 0 || v < lo) lo = v }
             return lo }
-        { v = fr($2); if (v < 1) next
-          e = $1
-          if (!(e in b1) || v > v1[e] || (v == v1[e] && $2 < b1[e])) {
-              if (e in b1) { b2[e] = b1[e]; v2[e] = v1[e] }
-              b1[e] = $2; v1[e] = v
-          } else if (!(e in b2) || v > v2[e] || (v == v2[e] && $2 < b2[e])) { b2[e] = $2; v2[e] = v } }
+        function take(e, t,   v) {
+            v = fr(e, t); if (v < 1) return
+            if ((e in b1) && t == b1[e] || (e in b2) && t == b2[e]) return
+            if (!(e in b1) || v > v1[e] || (v == v1[e] && t < b1[e])) {
+                if (e in b1) { b2[e] = b1[e]; v2[e] = v1[e] }
+                b1[e] = t; v1[e] = v
+            } else if (!(e in b2) || v > v2[e] || (v == v2[e] && t < b2[e])) { b2[e] = t; v2[e] = v } }
+        { take($1, $2) }
         END {
+            for (e in b1) direct[e] = 1
+            while ((getline s < pcand) > 0) { split(s, p, "\t"); if (!(p[1] in direct)) take(p[1], p[2]) }
             for (e in b1) {
                 for (c = 0; c < copies; c++) print rank[e], 0, c, "en", e, l, b1[e]
                 if ((e in b2) && 4 * v2[e] >= v1[e]) print rank[e], 1, 0, "en", e, l, b2[e]
+                if (!(e in direct)) print e, b1[e], v1[e], ((e in b2) && 4 * v2[e] >= v1[e]) ? b2[e] : "-" > pout
             } }' "$W/cand.$l" | sort -t "$(printf '\t')" -k1,1n -k2,2n -k3,3n | cut -f 4- > "$W/pairs.$l"
+    [ -r "$W/pivotwords.$l" ] && sort -o "$W/pivotwords.$l" "$W/pivotwords.$l"
+    touch "$W/pivotwords.$l"
     awk -F '\t' '!seen[$2]++ { print $2 "\t" $4 }' "$W/pairs.$l" > "$W/best.$l"
     cat "$W/pairs.$l" >> "$OUT/wordpairs.tsv.tmp"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$l" "$(wc -l < "$W/cand.$l")" "$(wc -l < "$W/best.$l")" \
+    printf '%s\t%s\t%s\t%s\t%s' "$l" "$(wc -l < "$W/cand.$l")" "$(wc -l < "$W/best.$l")" \
         "$(awk -F '\t' -v c="$COPIES" '{ n[$2]++ } END { s = 0; for (e in n) if (n[e] > c) s++; print s }' "$W/pairs.$l")" \
         "$(wc -l < "$W/pairs.$l")" >> "$OUT/counts.tsv.tmp"
+    printf '\t%s\t%s\n' "$(wc -l < "$W/pcand.$l")" "$(wc -l < "$W/pivotwords.$l")" >> "$OUT/counts.tsv.tmp"
     echo "$l: $(wc -l < "$W/best.$l") English words with a translation, $(wc -l < "$W/pairs.$l") lines" >&2
 done
 
@@ -161,7 +219,7 @@ for a in "$@"; do
     done
 done | sort -t "$(printf '\t')" -k1,1n -k2,2 -k4,4 | cut -f 2- > "$W/pivot"
 cat "$W/pivot" >> "$OUT/wordpairs.tsv.tmp"
-printf 'pivot\t-\t-\t-\t%s\n' "$(wc -l < "$W/pivot")" >> "$OUT/counts.tsv.tmp"
+printf 'pivot\t-\t-\t-\t%s\t-\t-\n' "$(wc -l < "$W/pivot")" >> "$OUT/counts.tsv.tmp"
 mv "$OUT/counts.tsv.tmp" "$OUT/counts.tsv"
 mv "$OUT/wordpairs.tsv.tmp" "$OUT/wordpairs.tsv"
 (cd "$OUT" && sha256sum wordpairs.tsv > wordpairs.tsv.sha256)
