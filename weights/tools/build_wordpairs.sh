@@ -42,9 +42,9 @@ OUT=${3:-/work/data-wordpairs/out}
 TOP=${TOP:-8000}            # English words considered (by everyday frequency)
 COPIES=${COPIES:-3}         # copies of each best translation
 PIVOT_TOP=${PIVOT_TOP:-4000} # English words whose best translations are paired across languages
-PIVOT=${PIVOT:-de}          # de: German pivot for the languages of PIVOT_LANGS; none: the curriculum without it
-PIVOT_LANGS=${PIVOT_LANGS:-"fr es it pt ru"}
-PIVOT_MIN=${PIVOT_MIN:-2}   # German translations of the English word that must lead to a pivot candidate
+PIVOT=${PIVOT:-de}          # pivot languages: de (default), "de fr" (also French; not measured yet), none (as before)
+PIVOT_LANGS=${PIVOT_LANGS:-"fr es it pt ru"}   # languages that get pivot candidates
+PIVOT_MIN=${PIVOT_MIN:-2}   # pivot words (translations of the English word) that must lead to a candidate
 CORE="de fr es it pt ru zh-Hans ja ko ar"
 export LC_ALL=C
 die() { echo "build_wordpairs.sh: $*" >&2; exit 1; }
@@ -52,26 +52,38 @@ die() { echo "build_wordpairs.sh: $*" >&2; exit 1; }
 for f in "$CS/work/en.wordnet" "$CS/work/en.fortunes"; do [ -r "$f" ] || die "no $f (run build_codeswitch.sh)"; done
 W=$OUT/work
 mkdir -p "$W"
-case $PIVOT in de | none) ;; *) die "PIVOT must be de or none" ;; esac
-[ "$PIVOT" = de ] || PIVOT_LANGS=
+[ "$PIVOT" != none ] || { PIVOT=; PIVOT_LANGS=; }
+for p in $PIVOT; do case $p in de | fr) ;; *) die "PIVOT: de, fr or none, not $p" ;; esac; done
 
-# ---- German pivot dictionaries (Debian FreeDict): de-XX.dict = German<TAB>XX, from deu-XXX and the
-# reversed XXX-deu (Debian has no rus-deu)
-fd3() { case $1 in fr) echo fra ;; es) echo spa ;; it) echo ita ;; pt) echo por ;; ru) echo rus ;; *) die "no FreeDict code for $1" ;; esac; }
-if [ -n "$PIVOT_LANGS" ]; then
-    rm -f "$OUT/src/debs.tsv"
-    for l in $PIVOT_LANGS; do
-        x=$(fd3 "$l")
-        deb_fetch "dict-freedict-deu-$x"
-        [ "$x" = rus ] || deb_fetch "dict-freedict-$x-deu"
-        dd=$OUT/src/root/usr/share/dictd
-        { dictd_entries "$dd/freedict-deu-$x.index" "$dd/freedict-deu-$x.dict.dz"
-          [ "$x" = rus ] || dictd_entries "$dd/freedict-$x-deu.index" "$dd/freedict-$x-deu.dict.dz" |
-              awk -F '\t' -v OFS='\t' '{ print $2, $1 }'; } | sort -u > "$W/de-$l.dict"
-        echo "pivot de-$l: $(wc -l < "$W/de-$l.dict") dictionary pairs" >&2
+# ---- pivot dictionaries (Debian FreeDict, WikDict-based where large): P-XX.dict = pivot word<TAB>XX word,
+# from P3-XX3 and the reversed XX3-P3 where Debian has them (deu-{fra,spa,ita,por,rus}, {fra,spa,ita,por}-deu,
+# fra-{ita,spa,por,rus}, por-fra)
+fd3() { case $1 in de) echo deu ;; fr) echo fra ;; es) echo spa ;; it) echo ita ;; pt) echo por ;; ru) echo rus ;; *) die "no FreeDict code for $1" ;; esac; }
+fd_pkgs() { case $1-$2 in
+    de-fr | de-es | de-it | de-pt) echo "deu-$(fd3 "$2") $(fd3 "$2")-deu" ;;
+    de-ru) echo deu-rus ;;
+    fr-it | fr-es | fr-ru) echo "fra-$(fd3 "$2")" ;;
+    fr-pt) echo "fra-por por-fra" ;;
+    *) ;; esac; }
+rm -f "$OUT/src/debs.tsv" "$OUT/manifest.tsv" "$W"/*.dict
+for l in $PIVOT_LANGS; do
+    for p in $PIVOT; do
+        [ "$p" != "$l" ] || continue
+        : > "$W/$p-$l.dict.tmp"
+        for k in $(fd_pkgs "$p" "$l"); do
+            deb_fetch "dict-freedict-$k"
+            dd=$OUT/src/root/usr/share/dictd
+            if [ "${k%-*}" = "$(fd3 "$p")" ]; then
+                dictd_entries "$dd/freedict-$k.index" "$dd/freedict-$k.dict.dz"
+            else
+                dictd_entries "$dd/freedict-$k.index" "$dd/freedict-$k.dict.dz" | awk -F '\t' -v OFS='\t' '{ print $2, $1 }'
+            fi >> "$W/$p-$l.dict.tmp"
+        done
+        sort -u "$W/$p-$l.dict.tmp" > "$W/$p-$l.dict"; rm -f "$W/$p-$l.dict.tmp"
+        echo "pivot $p-$l: $(wc -l < "$W/$p-$l.dict") dictionary pairs" >&2
     done
-    sort -u "$OUT/src/debs.tsv" > "$OUT/manifest.tsv"
-fi
+done
+[ ! -r "$OUT/src/debs.tsv" ] || sort -u "$OUT/src/debs.tsv" > "$OUT/manifest.tsv"
 
 # ---- English everyday frequency: word<TAB>count, the TOP most frequent (count desc, then bytes)
 cat "$CS/work/en.wordnet" "$CS/work/en.fortunes" |
@@ -103,27 +115,31 @@ for l in $CORE; do
         NF == 2 && ($1 in rank) && $2 !~ /[!-&(-,.-@[-`{-~]/ && $2 !~ /\342\200|\302[\241\253\273\277]|\343\200/ && $2 != "" && split($2, w, / +/) <= 2 { print $1 "\t" $2 }' "$d" |
         sort -u > "$W/cand.$l"
     # pivot candidates english<TAB>translation<TAB>support (inverse consultation, Tanaka & Umemura 1994):
-    # an XX word t is a candidate for the English word e when at least PIVOT_MIN of e's German
-    # translations (the en-de dictionary) translate to t (de-XX.dict): "bench" -> Bank, Sitzbank ->
-    # banc (2), but Bank alone -> banque (1).  Clean as above, less the words the en-XX dictionary
-    # gives only other English meanings; used for English words without an attested direct translation
+    # an XX word t is a candidate for the English word e when at least PIVOT_MIN of e's translations in
+    # the pivot languages (the en-de / en-fr dictionaries) translate to t (P-XX.dict): "bench" -> Bank,
+    # Sitzbank -> banc (2), but Bank alone -> banque (1).  Clean as above, less the words the en-XX
+    # dictionary gives only other English meanings; used for English words without a direct translation
     : > "$W/pcand.$l"
-    case " $PIVOT_LANGS " in
-    *" $l "*)
-        awk -F '\t' -v pmin="$PIVOT_MIN" -v top="$W/en.top" -v ende="$CS/dict/en-de.tsv" -v known="$d" '
+    pd=""; for p in $PIVOT; do [ -r "$W/$p-$l.dict" ] && pd="$pd $p"; done
+    if [ -n "$pd" ]; then
+        for p in $pd; do awk -F '\t' -v OFS='\t' -v p="$p" '{ print p, $1, $2 }' "$W/$p-$l.dict"; done |
+        awk -F '\t' -v pmin="$PIVOT_MIN" -v top="$W/en.top" -v cs="$CS/dict" -v pd="$pd" -v known="$d" '
             BEGIN { while ((getline s < top) > 0) { split(s, p, "\t"); rank[p[1]] = 1 }
                     while ((getline s < known) > 0) { split(s, p, "\t"); kn[p[2]] = 1; ke[p[2], p[1]] = 1 } }
-            $2 !~ /[!-&(-,.-@[-`{-~]/ && $2 !~ /\342\200|\302[\241\253\273\277]|\343\200/ && $2 != "" && split($2, w, / +/) <= 2 {
-                n = ++nt[$1]; tt[$1, n] = $2 }
-            END { while ((getline s < ende) > 0) {
-                      split(s, p, "\t"); e = p[1]; g = p[2]
-                      if (!(e in rank) || !(g in nt) || ((e, g) in seen)) continue
-                      seen[e, g] = 1
-                      for (i = 1; i <= nt[g]; i++) c[e, tt[g, i]]++ }
+            $3 !~ /[!-&(-,.-@[-`{-~]/ && $3 !~ /\342\200|\302[\241\253\273\277]|\343\200/ && $3 != "" && split($3, w, / +/) <= 2 {
+                n = ++nt[$1, $2]; tt[$1, $2, n] = $3 }
+            END { np = split(pd, P, " ")
+                  for (j = 1; j <= np; j++) { f = cs "/en-" P[j] ".tsv"
+                      while ((getline s < f) > 0) {
+                          split(s, p, "\t"); e = p[1]; g = p[2]
+                          if (!(e in rank) || !((P[j], g) in nt) || ((P[j], e, g) in seen)) continue
+                          seen[P[j], e, g] = 1
+                          for (i = 1; i <= nt[P[j], g]; i++) c[e, tt[P[j], g, i]]++ }
+                      close(f) }
                   for (k in c) if (c[k] >= pmin) { split(k, q, SUBSEP)
-                      if (!(q[2] in kn) || ((q[1], q[2]) in ke)) print q[1] "\t" q[2] "\t" c[k] } }' "$W/de-$l.dict" |
-            sort -u > "$W/pcand.$l" ;;
-    esac
+                      if (!(q[2] in kn) || ((q[1], q[2]) in ke)) print q[1] "\t" q[2] "\t" c[k] } }' |
+            sort -u > "$W/pcand.$l"
+    fi
     # frequency of each candidate translation in the XX texts
     case $l in
     zh-Hans | ja | ko)
