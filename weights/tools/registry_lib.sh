@@ -73,14 +73,17 @@ dictd_entries() {
                             gsub(/^ +| +$/, "", s); return s }'
 }
 
-# deb_fetch PKG...: unpack the Debian packages (apt-get download into OUT/src/deb unless there)
-# into OUT/src/root; dies when a download fails.  Appends "package<TAB>version<TAB>sha256" to
-# OUT/src/debs.tsv.
+# deb_fetch PKG...: unpack the Debian packages (downloaded with one apt-get download into OUT/src/deb,
+# those not there yet) into OUT/src/root; dies when a download fails.  Appends
+# "package<TAB>version<TAB>sha256" to OUT/src/debs.tsv.
 deb_fetch() {
     mkdir -p "$OUT/src/deb" "$OUT/src/root"
+    want=""
+    for p in "$@"; do ls "$OUT"/src/deb/"${p}"_*.deb > /dev/null 2>&1 || want="$want $p"; done
+    if [ -n "$want" ]; then
+        (cd "$OUT/src/deb" && apt-get download $want > /dev/null) || die "apt-get download$want failed"
+    fi
     for p in "$@"; do
-        ls "$OUT"/src/deb/"${p}"_*.deb > /dev/null 2>&1 || (cd "$OUT/src/deb" && apt-get download "$p" > /dev/null) ||
-            die "apt-get download $p failed"
         d=$(ls "$OUT"/src/deb/"${p}"_*.deb | head -n 1)
         dpkg-deb -x "$d" "$OUT/src/root"
         printf '%s\t%s\t%s\n' "$p" "$(dpkg-deb -f "$d" Version)" "$(sha256sum < "$d" | cut -d ' ' -f 1)" >> "$OUT/src/debs.tsv"
