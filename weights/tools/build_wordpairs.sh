@@ -19,12 +19,17 @@
 #   CODESWITCH_OUT  weights/tools/build_codeswitch.sh's output (default /work/data-codeswitch/out):
 #                   dict/en-XX.tsv (its attested dictionaries), work/en.wordnet (WordNet 3.0 example
 #                   sentences), work/en.fortunes, work/xx.pairs.XX and work/xx.pool.XX (XX texts)
+#   pivot dictionaries  (PIVOT=de, the default) Debian dict-freedict-deu-XXX and XXX-deu for fr es it pt ru,
+#                   fetched with apt-get download into OUT_DIR/src (versions and sha256 in manifest.tsv):
+#                   an English word without an attested direct translation takes the XX words that at
+#                   least PIVOT_MIN (2) of its German translations lead to (inverse consultation)
 # Output under OUT_DIR (default /work/data-wordpairs/out):
 #   wordpairs.tsv   en<TAB>word<TAB>XX<TAB>translation (COPIES copies of the best translation, one of
 #                   the second best when it is at least a quarter as frequent), then
 #                   XX<TAB>t1<TAB>YY<TAB>t2 pivot pairs (the best translations of the PIVOT_TOP most
 #                   frequent English words, every pair of core languages, once)
-#   counts.tsv, wordpairs.tsv.sha256, work/
+#   counts.tsv (pivot_candidates, pivot_words: English words translated through the pivot),
+#   wordpairs.tsv.sha256, manifest.tsv, work/ (pivotwords.XX: the pivot-only choices, for spot checks)
 #
 # Frequencies: English = lower-cased ASCII words of the WordNet examples and English fortunes (everyday
 # text, not the UI strings); XX = the exact word in the language's texts (languages with spaces: a
