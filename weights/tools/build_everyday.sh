@@ -15,9 +15,9 @@
 #              alternatives with placeholders (jdn. etw. sb. sth.), "/" variants or "...".  Kept: example
 #              sentences (German of 3+ words and both sides ending in . ! ?) and phrases (2+ words a side);
 #              single words are the word curriculum's job (build_wordpairs.sh).  de only.
-#   tuxpaint   tuxpaint-stamps-default (GPL-2+): the description of every stamp (an everyday object, animal,
+#   tuxpaint   tuxpaint-stamps-default (GPL-2): the description of every stamp (an everyday object, animal,
 #              food ...), stamps/**/NAME.txt: line 1 English, then "xx.utf8=translation".
-#   wesnoth    the campaign packages wesnoth-1.16-* (GPL-2+): story dialogue and narration of the campaigns,
+#   wesnoth    the campaign packages wesnoth-1.16-* (GPL-2): story dialogue and narration of the campaigns,
 #              gettext catalogues under usr/share/games/wesnoth/1.16/locale/XX/LC_MESSAGES/ (xlrec mo-dump).
 #              Messages with leftover markup or variables ($name, {X}) are left out.
 # Languages: de fr es it pt ru zh-Hans ja ko ar (pt_BR counts as pt, zh_CN as zh-Hans).
