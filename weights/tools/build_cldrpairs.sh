@@ -21,6 +21,7 @@
 #                             language and territory names, paired by their CLDR key
 #     parts/cedict.tsv        en<TAB>gloss<TAB>zh-Hans<TAB>headword, CC-CEDICT, most frequent headword first
 #     parts/edict.tsv         en<TAB>gloss<TAB>ja<TAB>headword, EDICT (Debian `edict`), the common "(P)" entries
+#     parts/freedict_ar.tsv   en<TAB>word<TAB>ar<TAB>translation, the corpus's FreeDict en-ar made usable (below)
 #   counts.tsv       source, lang1, lang2, lines
 #   manifest.tsv     package, version, sha256 of the npm tarball, licence
 #   cldrpairs.tsv.sha256
@@ -56,6 +57,8 @@ CEDICT_TOP=${CEDICT_TOP:-30000}
 CEDICT_MIN_FREQ=${CEDICT_MIN_FREQ:-3}
 EDICT=${EDICT:-1}                  # 0: leave EDICT out
 EDICT_VERSION=${EDICT_VERSION:-2021.02.03-1}
+FREEDICT_AR=${FREEDICT_AR:-1}      # 0: leave the Arabic FreeDict part out
+AR_MIN_FREQ=${AR_MIN_FREQ:-3}
 KW_MIN_CO=${KW_MIN_CO:-2}
 KW_MIN_DICE=${KW_MIN_DICE:-50}
 LANGS="en de fr es it pt ru zh-Hans zh-Hant ja ko ar"
@@ -286,7 +289,36 @@ if [ "$EDICT" = 1 ]; then
     printf 'edict\ten\tja\t%s\n' "$(wc -l < "$OUT/parts/edict.tsv")" >> "$W/counts"
 fi
 
-cat "$OUT/parts/emoji_names.tsv" "$OUT/parts/emoji_words.tsv" "$OUT/parts/names.tsv" "$OUT/parts/cedict.tsv" "$OUT/parts/edict.tsv" > "$OUT/cldrpairs.tsv.tmp"
+# ---- Arabic: the corpus's FreeDict en-ar (words/freedict.en-ar.tsv, Debian dict-freedict-eng-ara and
+# -ara-eng) as the word curriculum cannot use it: its English is capitalised ("Dog" -> الكلب) and many of
+# its Arabic words carry vowel marks the corpus's Arabic does not write.  English lower-cased, one ASCII
+# word; Arabic with harakat (U+064B-U+0652), superscript alef (U+0670) and tatweel (U+0640) removed, 1-2
+# words; per English word the translation most frequent in the ar training texts (a two-word one counts
+# its rarer word, as build_wordpairs.sh), kept when it occurs at least AR_MIN_FREQ times
+: > "$OUT/parts/freedict_ar.tsv"
+if [ "$FREEDICT_AR" = 1 ] && [ -r "$CORPUS/words/freedict.en-ar.tsv" ] && [ -r "$CORPUS/pairs/train/en-ar.tsv" ]; then
+    STRIP_AR='function strip_ar(t) { gsub(/\331[\213-\222]|\331\260|\331\200/, "", t); return t }'
+    awk -F "$TAB" -v OFS="$TAB" "$STRIP_AR"'
+        $1 == "en" && $3 == "ar" { e = tolower($2); a = strip_ar($4); gsub(/^ +| +$/, "", a); gsub(/  +/, " ", a)
+            if (e !~ /^[a-z][a-z\047-]*$/ || a == "") next
+            if (a ~ /[!-~]/ || split(a, w, " ") > 2) next
+            print e, a }' "$CORPUS/words/freedict.en-ar.tsv" | sort -u > "$W/ar.cand"
+    train_pairs ar | awk -F "$TAB" -v cand="$W/ar.cand" "$STRIP_AR"'
+        BEGIN { while ((getline s < cand) > 0) { split(s, p, "\t"); m = split(p[2], w, " "); for (i = 1; i <= m; i++) want[w[i]] = 0 } }
+        NF == 4 { t = strip_ar($4); gsub(/\330[\214\233\237]/, " ", t)          # ، ؛ ؟ (whole characters: \330 leads letters too)
+                  n = split(t, w, /[][ \t!"#$%&()*+,.\/:;<=>?@\\^_`{|}~]+/)
+                  for (i = 1; i <= n; i++) if (w[i] in want) want[w[i]]++ }
+        END { for (x in want) print x "\t" want[x] }' | sort > "$W/ar.freq"
+    awk -F "$TAB" -v OFS="$TAB" -v freq="$W/ar.freq" -v mf="$AR_MIN_FREQ" '
+        BEGIN { while ((getline s < freq) > 0) { split(s, p, "\t"); f[p[1]] = p[2] + 0 } }
+        { m = split($2, w, " "); lo = -1; for (i = 1; i <= m; i++) { v = f[w[i]] + 0; if (lo < 0 || v < lo) lo = v }
+          if (lo < mf) next
+          if (!($1 in b) || lo > bv[$1] || (lo == bv[$1] && $2 < b[$1])) { b[$1] = $2; bv[$1] = lo } }
+        END { for (e in b) print "en", e, "ar", b[e] }' "$W/ar.cand" | sort > "$OUT/parts/freedict_ar.tsv"
+    printf 'freedict_ar\ten\tar\t%s\n' "$(wc -l < "$OUT/parts/freedict_ar.tsv")" >> "$W/counts"
+fi
+
+cat "$OUT/parts/emoji_names.tsv" "$OUT/parts/emoji_words.tsv" "$OUT/parts/names.tsv" "$OUT/parts/cedict.tsv" "$OUT/parts/edict.tsv" "$OUT/parts/freedict_ar.tsv" > "$OUT/cldrpairs.tsv.tmp"
 mv "$OUT/cldrpairs.tsv.tmp" "$OUT/cldrpairs.tsv"
 mv "$W/counts" "$OUT/counts.tsv"
 mv "$W/manifest" "$OUT/manifest.tsv"
