@@ -9,7 +9,7 @@ classifier that re-asks a group model on stage 1's top-1 would output, line for 
 
 Usage:
   python3 src/langid/tools/two_stage_eval.py FORMER_TEST.tsv HELDOUT.tsv STAGE1_TEST.txt:STAGE1_HELD.txt \
-      [NAME=l1,l2,...=GROUP_TEST.txt:GROUP_HELD.txt ...] [--gate l1,...@P=TEST.txt:HELD.txt ...] [--per-lang]
+      [NAME=l1,l2,...=GROUP_TEST.txt:GROUP_HELD.txt ...] [--gate l1,...@P=TEST.txt:HELD.txt ...] [--per-lang] [--write TEST_OUT.txt:HELD_OUT.txt]
 
 FORMER_TEST.tsv: make_data.py's test.tsv (lang, bucket, source, text); HELDOUT.tsv: corpus_heldout.py's
 slice (same columns).  Each *.txt is a model's prediction on the 4th column of the matching file.
@@ -70,6 +70,7 @@ def main():
     ap.add_argument("groups", nargs="*")
     ap.add_argument("--gate", action="append", default=[])
     ap.add_argument("--per-lang", action="store_true")
+    ap.add_argument("--write", metavar="TEST_OUT:HELD_OUT", help="write the two-stage answers (lang per line)")
     a = ap.parse_args()
     rows = (read_rows(a.former_test), read_rows(a.heldout))
     s1 = pair(a.stage1)
@@ -90,6 +91,10 @@ def main():
         g = pair(files)
         for k in (0, 1):
             preds[k] = [gl if (gl in langs and gp >= t) else p for p, (gl, gp) in zip(preds[k], g[k])]
+    if a.write:
+        for path, p in zip(a.write.split(":"), preds):
+            with open(path, "x", encoding="utf-8") as f:
+                f.writelines(f"{l}\t0\n" for l in p)
     s30 = score(rows[0], preds[0], ("sentence",))
     s20 = score(rows[0], preds[0], ("short", "sentence"))
     words = score(rows[0], preds[0], ("word",))
