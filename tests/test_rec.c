@@ -275,10 +275,10 @@ static void test_pop_prior(void **state)
     build(&R, &x, 4, 4);
     xl_rec_params p;
     xl_rec_params_default(&p);
-    /* the default: each model's own, item-kNN 1, ALS 3 (docs/recommender.md "Fourth round") */
+    /* the default: each model's own, item-kNN 1, ALS 1 (docs/recommender.md "Fourth", "Sixth round") */
     assert_close(p.pop_prior, -1, 0);
     assert_close(xl_rec_default_pop_prior(XL_REC_ITEMKNN), 1, 0);
-    assert_close(xl_rec_default_pop_prior(XL_REC_ALS), 3, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_ALS), 1, 0);
     assert_close(xl_rec_default_pop_prior(XL_REC_BPR), 0, 0);
     assert_close(xl_rec_default_pop_prior(XL_REC_POPULARITY), 0, 0);
     p.knn_shrink = 0;
@@ -716,7 +716,7 @@ static void test_als_user_step_exact(void **state)
 }
 
 /* --factors 0 (the default) means each model's own latent dimension (docs/recommender.md "Third
- * round"): ALS 32, BPR 100, MF 100; a fit with 0 equals the fit with that value given. */
+ * round", "Sixth round"): ALS 64, BPR 100, MF 100; a fit with 0 equals the fit with that value given. */
 static void test_default_factors(void **state)
 {
     (void)state;
@@ -725,7 +725,7 @@ static void test_default_factors(void **state)
     assert_int_equal(p.factors, 0);
     assert_int_equal(p.bpr_epochs, 300);
     assert_int_equal(p.hybrid_cf, XL_REC_ITEMKNN); /* as `xlrec run`'s cf (issue 17) */
-    assert_int_equal(xl_rec_default_factors(XL_REC_ALS), 32);
+    assert_int_equal(xl_rec_default_factors(XL_REC_ALS), 64);
     assert_int_equal(xl_rec_default_factors(XL_REC_BPR), 100);
     assert_int_equal(xl_rec_default_factors(XL_REC_MF), 100);
     assert_int_equal(xl_rec_default_factors(XL_REC_ITEMKNN), 0);
