@@ -275,10 +275,10 @@ static void test_pop_prior(void **state)
     build(&R, &x, 4, 4);
     xl_rec_params p;
     xl_rec_params_default(&p);
-    /* the default: each model's own, item-kNN 1, ALS 3 (docs/recommender.md "Fourth round") */
+    /* the default: each model's own, item-kNN 1, ALS 1 (docs/recommender.md "Fourth", "Sixth round") */
     assert_close(p.pop_prior, -1, 0);
     assert_close(xl_rec_default_pop_prior(XL_REC_ITEMKNN), 1, 0);
-    assert_close(xl_rec_default_pop_prior(XL_REC_ALS), 3, 0);
+    assert_close(xl_rec_default_pop_prior(XL_REC_ALS), 1, 0);
     assert_close(xl_rec_default_pop_prior(XL_REC_BPR), 0, 0);
     assert_close(xl_rec_default_pop_prior(XL_REC_POPULARITY), 0, 0);
     p.knn_shrink = 0;
@@ -638,8 +638,85 @@ static void test_no_history_ranks_by_popularity(void **state)
     xl_interactions_free(&x);
 }
 
+/* Every ALS user factor solves the user step of Hu et al. (2008) against the final item factors
+ * (the fit ends with a user step): (Q'Q + lambda I + sum_{i in I_u} alpha q_i q_i') p_u = (1 + alpha)
+ * sum_{i in I_u} q_i, checked by hand in double.  With 16 factors, users with at most 4 items take
+ * the Woodbury solve (als_row_woodbury) and the others the full Cholesky solve; both must satisfy it,
+ * and a fold-in of each history gives the same factors. */
+static void test_als_user_step_exact(void **state)
+{
+    (void)state;
+    const uint32_t nu = 12, ni = 10;
+    xl_interactions x;
+    xl_interactions_init(&x);
+    xl_rng rng;
+    xl_rng_seed(&rng, 5, 1);
+    for (uint32_t u = 0; u < nu; u++) {
+        uint32_t n = u < 6 ? 1 + u % 4 : 6 + u % 3; /* six short histories (1-4 items), six long (6-8) */
+        for (uint32_t k = 0; k < n; k++) xl_interactions_push(&x, u, (u * 3 + k * 7 + xl_rng_u32(&rng) % 2) % ni, 1, 0, NULL);
+    }
+    xl_csr R;
+    build(&R, &x, nu, ni);
+    xl_rec_params p;
+    xl_rec_params_default(&p);
+    p.threads = 1;
+    p.factors = 16;
+    p.als_iters = 3;
+    p.pop_prior = 0;
+    p.als_alpha = 10;
+    p.als_reg = 0.5;
+    xl_error err;
+    xl_rec_model *m = xl_rec_fit(XL_REC_ALS, &p, &R, NULL, &err);
+    assert_non_null(m);
+    xl_rec_factors fa;
+    assert_int_equal(xl_rec_get_factors(m, &fa), 0);
+    size_t f = fa.f;
+    assert_int_equal(f, 16);
+    double G[16 * 16], A[16 * 16], b[16];
+    for (size_t a = 0; a < f; a++)
+        for (size_t c = 0; c < f; c++) {
+            double s = 0;
+            for (size_t i = 0; i < ni; i++) s += (double)fa.Q[i * f + a] * fa.Q[i * f + c];
+            G[a * f + c] = s;
+        }
+    size_t short_rows = 0;
+    for (uint32_t u = 0; u < nu; u++) {
+        memcpy(A, G, sizeof A);
+        memset(b, 0, sizeof b);
+        for (size_t a = 0; a < f; a++) A[a * f + a] += p.als_reg;
+        for (size_t k = R.ptr[u]; k < R.ptr[u + 1]; k++) {
+            const float *q = fa.Q + (size_t)R.idx[k] * f;
+            for (size_t a = 0; a < f; a++) {
+                for (size_t c = 0; c < f; c++) A[a * f + c] += p.als_alpha * q[a] * q[c];
+                b[a] += (1 + p.als_alpha) * q[a];
+            }
+        }
+        short_rows += R.ptr[u + 1] - R.ptr[u] <= 4;
+        double res = 0, scale = 0;
+        for (size_t a = 0; a < f; a++) {
+            double s = -b[a];
+            for (size_t c = 0; c < f; c++) s += A[a * f + c] * fa.P[u * f + c];
+            res = fmax(res, fabs(s));
+            scale = fmax(scale, fabs(b[a]));
+        }
+        if (res > 1e-5 * scale) print_error("user %u: residual %g of scale %g\n", u, res, scale);
+        assert_true(res <= 1e-5 * scale);
+    }
+    assert_true(short_rows >= 4); /* the Woodbury path was exercised */
+    /* fold-in of the same histories: the same factors (the same solves) */
+    xl_rec_model *fm = xl_rec_fold_in(m, &R, &err);
+    assert_non_null(fm);
+    xl_rec_factors ff;
+    assert_int_equal(xl_rec_get_factors(fm, &ff), 0);
+    assert_allclose(ff.P, fa.P, nu * f, 1e-6, 1e-6);
+    xl_rec_free(fm);
+    xl_rec_free(m);
+    xl_csr_free(&R);
+    xl_interactions_free(&x);
+}
+
 /* --factors 0 (the default) means each model's own latent dimension (docs/recommender.md "Third
- * round"): ALS 32, BPR 100, MF 100; a fit with 0 equals the fit with that value given. */
+ * round", "Sixth round"): ALS 64, BPR 100, MF 100; a fit with 0 equals the fit with that value given. */
 static void test_default_factors(void **state)
 {
     (void)state;
@@ -648,7 +725,7 @@ static void test_default_factors(void **state)
     assert_int_equal(p.factors, 0);
     assert_int_equal(p.bpr_epochs, 300);
     assert_int_equal(p.hybrid_cf, XL_REC_ITEMKNN); /* as `xlrec run`'s cf (issue 17) */
-    assert_int_equal(xl_rec_default_factors(XL_REC_ALS), 32);
+    assert_int_equal(xl_rec_default_factors(XL_REC_ALS), 64);
     assert_int_equal(xl_rec_default_factors(XL_REC_BPR), 100);
     assert_int_equal(xl_rec_default_factors(XL_REC_MF), 100);
     assert_int_equal(xl_rec_default_factors(XL_REC_ITEMKNN), 0);
@@ -1280,6 +1357,7 @@ int main(void)
         cmocka_unit_test(test_similar_items),
         cmocka_unit_test(test_no_history_ranks_by_popularity),
         cmocka_unit_test(test_default_factors),
+        cmocka_unit_test(test_als_user_step_exact),
         cmocka_unit_test(test_hybrid_alpha_search),
         cmocka_unit_test(test_topk_matches_sort_and_repeatable),
         cmocka_unit_test(test_models_learn),

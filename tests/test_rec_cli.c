@@ -588,6 +588,44 @@ static void test_similar_items_cli(void **state)
     free(it);
 }
 
+/* ALS's --tune grid (issue 17, sixth round: factors up to 128, als-reg up to 300, the missing-data
+ * exponent): every reported value is a grid point, the whole five-value report fits the row (it ends
+ * with the validation NDCG), and the coordinate search, which starts from the defaults, never ends
+ * below the defaults' own validation NDCG (the first progress line's "best so far"). */
+static void test_tune_als_grid(void **state)
+{
+    (void)state;
+    char *r = tmp_copy("r.csv", RATINGS, strlen(RATINGS));
+    static char out[16384], err[16384];
+    char args[4096];
+    snprintf(args, sizeof args,
+             "eval --ratings %s --rating-col rating --models als --als-iters 2 --test-ratio 0.25 --val-ratio 0.5 "
+             "-k 2 --threads 1 --tune --json -",
+             r);
+    assert_int_equal(run(args, out, err, sizeof out), 0);
+    const char *t = strstr(out, "\"tuned\": \"factors=");
+    assert_non_null(t);
+    int factors = 0;
+    double reg = -1, alpha = -1, prior = -1, neg = -1, chosen = -1;
+    assert_int_equal(sscanf(t, "\"tuned\": \"factors=%d als-reg=%lf als-alpha=%lf pop-prior=%lf als-neg-exp=%lf "
+                            "(validation NDCG %lf)",
+                            &factors, &reg, &alpha, &prior, &neg, &chosen),
+                     6);
+    assert_true(factors == 16 || factors == 32 || factors == 64 || factors == 128);
+    assert_true(reg == 1 || reg == 10 || reg == 100 || reg == 300);
+    assert_true(alpha == 1 || alpha == 10 || alpha == 40);
+    assert_true(prior == 0 || prior == 0.3 || prior == 1 || prior == 3 || prior == 10);
+    assert_true(neg == 0 || neg == 0.25 || neg == 0.5);
+    assert_non_null(strstr(err, "tune als: factors=128: validation NDCG"));
+    assert_non_null(strstr(err, "tune als: als-neg-exp=0.25: validation NDCG"));
+    const char *first = strstr(err, "(best so far ");
+    assert_non_null(first);
+    double start = strtod(first + strlen("(best so far "), NULL);
+    assert_true(chosen >= start); /* both printed with 4 decimals; rounding keeps the order */
+    remove(r);
+    free(r);
+}
+
 /* --tune reports values from the documented grid; the hybrid's chosen blend is never worse on
  * validation than either of its parts alone (both are points of its search). */
 static void test_tune_and_hybrid(void **state)
@@ -682,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_split_roundtrip),
         cmocka_unit_test(test_model_files),
         cmocka_unit_test(test_tune_and_hybrid),
+        cmocka_unit_test(test_tune_als_grid),
         cmocka_unit_test(test_vector_postprocessing),
         cmocka_unit_test(test_time_split_files),
         cmocka_unit_test(test_similar_items_cli),

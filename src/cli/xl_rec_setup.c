@@ -97,7 +97,7 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
          XL_WHITEN_MAX_DIM, NULL},
         {"seed", 0, XL_OPT_INT, &s->seed, "N", "seed of every random step", 0, 9.0e15, NULL},
         {"threads", 't', XL_OPT_INT, &s->threads, "N", "threads (0 = all CPUs)", 0, XL_MAX_THREADS, NULL},
-        {"factors", 0, XL_OPT_INT, &s->factors, "N", "latent factors of als/bpr/mf (0: als 32, bpr 100, mf 100)", 0, 4096, NULL},
+        {"factors", 0, XL_OPT_INT, &s->factors, "N", "latent factors of als/bpr/mf (0: als 64, bpr 100, mf 100)", 0, 4096, NULL},
         {"epochs", 0, XL_OPT_INT, &s->epochs, "N", "mf SGD epochs", 0, 100000, NULL},
         {"lr", 0, XL_OPT_DOUBLE, &s->lr, "X", "mf learning rate", 0, 10, NULL},
         {"reg", 0, XL_OPT_DOUBLE, &s->reg, "X", "mf L2 penalty", 0, 1e6, NULL},
@@ -122,7 +122,7 @@ int xl_rec_setup_options(xl_rec_setup *s, xl_option *opts, size_t *n, size_t cap
         {"shrink", 0, XL_OPT_DOUBLE, &s->shrink, "X", "item-kNN shrinkage", 0, 1e9, NULL},
         {"pop-prior", 0, XL_OPT_DOUBLE, &s->pop_prior, "C",
          "itemknn/als/bpr: blend toward popularity with weight C/(C + user's items); 0 = off, -1 = the model's "
-         "own (itemknn 1, als 3, bpr 0)", -1, 1e9, NULL},
+         "own (itemknn 1, als 1, bpr 0)", -1, 1e9, NULL},
         {"bias-reg-user", 0, XL_OPT_DOUBLE, &s->bias_reg_user, "X", "baseline b_u penalty", 0, 1e9, NULL},
         {"bias-reg-item", 0, XL_OPT_DOUBLE, &s->bias_reg_item, "X", "baseline b_i penalty", 0, 1e9, NULL},
         {"bias-epochs", 0, XL_OPT_INT, &s->bias_epochs, "N", "baseline sweeps", 0, 100000, NULL},

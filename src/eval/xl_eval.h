@@ -130,6 +130,8 @@ void xl_eval_config_default(xl_eval_config *c);
 void xl_eval_split_spec(const xl_eval_config *c, xl_split_spec *out);
 
 #define XL_EVAL_MAX_ROWS 256
+/* room for --tune's "name=value ..." of the longest grid (als: five values) and its validation NDCG */
+#define XL_EVAL_TUNED_MAX 160
 
 typedef struct xl_eval_row {
     char model[32];
@@ -144,7 +146,7 @@ typedef struct xl_eval_row {
     double fit_seconds;     /* mean over folds */
     double hybrid_alpha;    /* chosen weight (hybrid), else -1 */
     double hybrid_val_ndcg[3]; /* hybrid: validation NDCG@K of the chosen blend, CF alone, content alone */
-    char tuned[96];         /* --tune: the chosen values and their validation NDCG ("" when not tuned) */
+    char tuned[XL_EVAL_TUNED_MAX]; /* --tune: the chosen values and their validation NDCG ("" when not tuned) */
 } xl_eval_row;
 
 typedef struct xl_eval_result {

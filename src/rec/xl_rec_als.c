@@ -37,8 +37,8 @@
 
 #include "xl_rec_internal.h"
 
-/* Cholesky solve of A x = b in place (A: f x f SPD, row-major, overwritten). */
-static int cholesky_solve(double *A, double *b, size_t f)
+/* Cholesky factorisation A = L L' in place (A: f x f SPD, row-major; L in the lower triangle). */
+static int cholesky_factor(double *A, size_t f)
 {
     for (size_t j = 0; j < f; j++) {
         double s = A[j * f + j];
@@ -52,16 +52,29 @@ static int cholesky_solve(double *A, double *b, size_t f)
             A[i * f + j] = t / l;
         }
     }
+    return 0;
+}
+
+/* b <- (L L')^-1 b by forward and back substitution (L from cholesky_factor). */
+static void cholesky_subst(const double *L, double *b, size_t f)
+{
     for (size_t i = 0; i < f; i++) {
         double t = b[i];
-        for (size_t k = 0; k < i; k++) t -= A[i * f + k] * b[k];
-        b[i] = t / A[i * f + i];
+        for (size_t k = 0; k < i; k++) t -= L[i * f + k] * b[k];
+        b[i] = t / L[i * f + i];
     }
     for (size_t i = f; i-- > 0;) {
         double t = b[i];
-        for (size_t k = i + 1; k < f; k++) t -= A[k * f + i] * b[k];
-        b[i] = t / A[i * f + i];
+        for (size_t k = i + 1; k < f; k++) t -= L[k * f + i] * b[k];
+        b[i] = t / L[i * f + i];
     }
+}
+
+/* Cholesky solve of A x = b in place (A: f x f SPD, row-major, overwritten). */
+static int cholesky_solve(double *A, double *b, size_t f)
+{
+    if (cholesky_factor(A, f) < 0) return -1;
+    cholesky_subst(A, b, f);
     return 0;
 }
 
@@ -79,7 +92,88 @@ typedef struct {
     bool fixed_last; /* the last entry of every solved row is 1 (item bias, user solve) */
     double *work; /* per thread: f*f + f */
     int failed;
+    /* (YtY + reg I)^-1, f x f, when every row of this solve shares it (uniform missing data, no
+     * reg_exp, no fixed entry; als_shared_inverse), else NULL: rows with few observations are then
+     * solved by the Woodbury identity (als_rows) */
+    const double *A0inv;
 } als_ctx;
+
+/* Rows with at most f / ALS_WOODBURY_DIV observations take the Woodbury solve: n f^2 + O(n^2 f)
+ * multiply-adds against the f^3 / 3 of a Cholesky of the full system. */
+#define ALS_WOODBURY_DIV 4
+
+/* Woodbury solve of row r (the system of als_rows with A = A0 + sum_k d_k y_k y_k', d_k = c_k - 1,
+ * b = sum_k c_k y_k; A0 = YtY + reg I, A0inv its inverse):
+ *   Z = A0^-1 Y_r (f x n), x0 = A0^-1 b = Z c, S = I + D^1/2 Y_r' Z D^1/2 (n x n, SPD),
+ *   x = x0 - Z D^1/2 S^-1 D^1/2 Y_r' x0
+ * (Sherman-Morrison-Woodbury; Golub & Van Loan, Matrix Computations, 4th ed., 2.1.4).  The same x as
+ * the Cholesky solve of A up to rounding.  Returns 1 when done, 0 when the row must take the full solve
+ * (a negative d_k), -1 when S is not positive definite.  ws: n f + n^2 + 2n doubles; x0: f doubles. */
+static int als_row_woodbury(const als_ctx *c, size_t r, double *ws, double *x0, float *x)
+{
+    size_t f = c->f, n = c->R->ptr[r + 1] - c->R->ptr[r];
+    const uint32_t *idx = c->R->idx + c->R->ptr[r];
+    double *Z = ws, *S = Z + n * f, *dsq = S + n * n, *t = dsq + n;
+    for (size_t k = 0; k < n; k++) {
+        double d = c->alpha * (c->use_rating ? c->R->val[c->R->ptr[r] + k] : 1.0);
+        if (!(d >= 0)) return 0;
+        dsq[k] = sqrt(d);
+    }
+    memset(x0, 0, f * sizeof *x0);
+    for (size_t k = 0; k < n; k++) {
+        const float *y = c->Y + (size_t)idx[k] * f;
+        double *z = Z + k * f, conf = 1.0 + dsq[k] * dsq[k];
+        for (size_t a = 0; a < f; a++) {
+            const double *row = c->A0inv + a * f;
+            double v = 0;
+            for (size_t bb = 0; bb < f; bb++) v += row[bb] * y[bb];
+            z[a] = v;
+            x0[a] += conf * v;
+        }
+    }
+    for (size_t k = 0; k < n; k++) {
+        const float *y = c->Y + (size_t)idx[k] * f;
+        for (size_t l = 0; l <= k; l++) {
+            const double *z = Z + l * f;
+            double v = 0;
+            for (size_t a = 0; a < f; a++) v += y[a] * z[a];
+            S[k * n + l] = S[l * n + k] = (k == l ? 1.0 : 0.0) + dsq[k] * dsq[l] * v;
+        }
+        double v = 0;
+        for (size_t a = 0; a < f; a++) v += y[a] * x0[a];
+        t[k] = dsq[k] * v;
+    }
+    if (cholesky_solve(S, t, n) < 0) return -1;
+    for (size_t k = 0; k < n; k++) {
+        const double *z = Z + k * f;
+        double g = dsq[k] * t[k];
+        for (size_t a = 0; a < f; a++) x0[a] -= g * z[a];
+    }
+    for (size_t a = 0; a < f; a++) x[a] = (float)x0[a];
+    return 1;
+}
+
+/* c->A0inv = (YtY + reg I)^-1 in Ainv (f x f + f, the last f scratch; tmp: f x f scratch) when every
+ * row of the solve shares that matrix (the uniform case: no missing-data weights, no reg_exp, no
+ * fixed entry); NULL otherwise. */
+static int als_shared_inverse(als_ctx *c, double *Ainv, double *tmp)
+{
+    size_t f = c->f;
+    c->A0inv = NULL;
+    if (c->col_w || c->row_w || c->reg_exp != 0 || c->fixed_last || f < ALS_WOODBURY_DIV) return 0;
+    memcpy(tmp, c->YtY, f * f * sizeof *tmp);
+    for (size_t d = 0; d < f; d++) tmp[d * f + d] += c->reg;
+    if (cholesky_factor(tmp, f) < 0) return -1;
+    double *e = Ainv + f * f;
+    for (size_t j = 0; j < f; j++) {
+        memset(e, 0, f * sizeof *e);
+        e[j] = 1;
+        cholesky_subst(tmp, e, f);
+        memcpy(Ainv + j * f, e, f * sizeof *e); /* column j of a symmetric inverse = row j */
+    }
+    c->A0inv = Ainv;
+    return 0;
+}
 
 static void als_rows(void *vctx, size_t begin, size_t end, int tid)
 {
@@ -92,6 +186,14 @@ static void als_rows(void *vctx, size_t begin, size_t end, int tid)
             memset(x, 0, f * sizeof *x);
             if (c->fixed_last) x[f - 1] = 1;
             continue;
+        }
+        if (c->A0inv && (c->R->ptr[r + 1] - c->R->ptr[r]) * ALS_WOODBURY_DIV <= f) {
+            int wd = als_row_woodbury(c, r, A, b, x);
+            if (wd < 0) {
+                c->failed = 1;
+                continue;
+            }
+            if (wd > 0) continue;
         }
         double wr = c->row_w ? c->row_w[r] : 1.0; /* this row's missing-data weight (item solve) */
         if (c->row_w)
@@ -188,9 +290,10 @@ int xl_rec_fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
     double *G = xl_rec_vec_d(f * f, err);
     double *work = xl_rec_vec_d((size_t)threads * (f * f + f), err);
     double *users = xl_rec_vec_d(m->n_items + 1, err); /* training users per item */
+    double *inv = xl_rec_vec_d(2 * f * f + f, err);     /* als_shared_inverse: the inverse, then scratch */
     double *w = NULL;
     int rc = -1, wfail = 0;
-    if (!m->P || !m->Q || !G || !work || !users) goto out;
+    if (!m->P || !m->Q || !G || !work || !users || !inv) goto out;
     for (size_t i = 0; i < m->n_items; i++) users[i] = (double)(T.ptr[i + 1] - T.ptr[i]);
     w = missing_weights(users, m->n_items, m->p.als_neg_exp, &wfail, err);
     if (wfail) goto out;
@@ -202,12 +305,14 @@ int xl_rec_fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
     for (size_t i = 0; bias && i < m->n_items; i++) m->Q[i * f + f - 1] = 0; /* b_i starts at 0 */
     for (int it = 0; it < m->p.als_iters; it++) {
         /* users: columns (items) weighted; items: each row (item) scales the plain user Gram */
-        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, user_reg(&m->p), m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0};
+        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, user_reg(&m->p), m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0, NULL};
         gram(m->Q, m->n_items, f, w, G);
-        xl_parallel_for(threads, m->n_users, als_rows, &c);
-        als_ctx d = {&T, m->P, m->Q, G, NULL, w, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, false, work, 0};
+        if (als_shared_inverse(&c, inv, inv + f * f + f) < 0) c.failed = 1;
+        else xl_parallel_for(threads, m->n_users, als_rows, &c);
+        als_ctx d = {&T, m->P, m->Q, G, NULL, w, f, m->p.als_alpha, m->p.als_reg, m->p.als_reg_exp, m->p.als_use_rating, false, work, 0, NULL};
         gram(m->P, m->n_users, f, NULL, G);
-        xl_parallel_for(threads, m->n_items, als_rows, &d);
+        if (als_shared_inverse(&d, inv, inv + f * f + f) < 0) d.failed = 1;
+        else xl_parallel_for(threads, m->n_items, als_rows, &d);
         if (c.failed || d.failed) {
             xl_fail(err, XL_ERR_GENERIC, "als: system not positive definite (use als_reg > 0)");
             goto out;
@@ -216,9 +321,10 @@ int xl_rec_fit_als(xl_rec_model *m, const xl_csr *R, xl_error *err)
     if (m->p.als_iters > 0) {
         /* a last user half-step: every P_u is then the least-squares solution for the final Q,
          * exactly what fold-in (xl_rec_fold_in) computes for a new user with the same history */
-        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, user_reg(&m->p), m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0};
+        als_ctx c = {R, m->Q, m->P, G, w, NULL, f, m->p.als_alpha, user_reg(&m->p), m->p.als_reg_exp, m->p.als_use_rating, bias, work, 0, NULL};
         gram(m->Q, m->n_items, f, w, G);
-        xl_parallel_for(threads, m->n_users, als_rows, &c);
+        if (als_shared_inverse(&c, inv, inv + f * f + f) < 0) c.failed = 1;
+        else xl_parallel_for(threads, m->n_users, als_rows, &c);
         if (c.failed) {
             xl_fail(err, XL_ERR_GENERIC, "als: system not positive definite (use als_reg > 0)");
             goto out;
@@ -230,6 +336,7 @@ out:
     free(G);
     free(work);
     free(users);
+    free(inv);
     free(w);
     return rc;
 }
@@ -247,8 +354,9 @@ int xl_rec_als_fold_in(xl_rec_model *n, const xl_rec_model *m, xl_error *err)
     n->Q = xl_rec_alloc_factors(I, f, err);
     double *G = xl_rec_vec_d(f * f, err), *work = xl_rec_vec_d((size_t)threads * (f * f + f), err);
     double *users = xl_rec_vec_d(I + 1, err), *w = NULL;
+    double *inv = xl_rec_vec_d(2 * f * f + f, err); /* als_shared_inverse, as in the fit */
     int rc = -1, wfail = 0;
-    if (!n->P || !n->Q || !G || !work || !users) goto out;
+    if (!n->P || !n->Q || !G || !work || !users || !inv) goto out;
     if (n->p.als_neg_exp != 0 && !m->item_users) {
         xl_fail(err, XL_ERR_GENERIC, "fold-in: als with --als-neg-exp needs the training counts per item");
         goto out;
@@ -258,8 +366,9 @@ int xl_rec_als_fold_in(xl_rec_model *n, const xl_rec_model *m, xl_error *err)
     if (wfail) goto out;
     memcpy(n->Q, m->Q, I * f * sizeof *n->Q);
     gram(n->Q, I, f, w, G);
-    als_ctx c = {&n->train, n->Q, n->P, G, w, NULL, f, n->p.als_alpha, user_reg(&n->p), n->p.als_reg_exp, n->p.als_use_rating, n->p.als_item_bias, work, 0};
-    xl_parallel_for(threads, n->n_users, als_rows, &c);
+    als_ctx c = {&n->train, n->Q, n->P, G, w, NULL, f, n->p.als_alpha, user_reg(&n->p), n->p.als_reg_exp, n->p.als_use_rating, n->p.als_item_bias, work, 0, NULL};
+    if (als_shared_inverse(&c, inv, inv + f * f + f) < 0) c.failed = 1;
+    else xl_parallel_for(threads, n->n_users, als_rows, &c);
     if (c.failed) {
         xl_fail(err, XL_ERR_GENERIC, "fold-in: als system not positive definite");
         goto out;
@@ -269,6 +378,7 @@ out:
     free(G);
     free(work);
     free(users);
+    free(inv);
     free(w);
     return rc;
 }

@@ -121,12 +121,12 @@ typedef struct xl_rec_params {
 } xl_rec_params;
 
 /* The latent dimension a model uses when params.factors is 0 (the default): mf 100 (Surprise's SVD),
- * als 32 and bpr 100 (measured on validation splits of three data sets, docs/recommender.md
- * "ALS and BPR defaults"); 0 for models without factors. */
+ * als 64 and bpr 100 (measured on validation splits of three data sets, docs/recommender.md
+ * "ALS and BPR defaults", "Sixth round"); 0 for models without factors. */
 int xl_rec_default_factors(xl_rec_kind kind);
 /* The popularity prior C a model uses when params.pop_prior is negative (the default): itemknn 1,
- * als 3, bpr 0 (chosen on validation splits of three data sets, docs/recommender.md "Fourth
- * round"); 0 for the models that do not take one. */
+ * als 1, bpr 0 (chosen on validation splits of three data sets, docs/recommender.md "Fourth
+ * round" and "Sixth round"); 0 for the models that do not take one. */
 double xl_rec_default_pop_prior(xl_rec_kind kind);
 void xl_rec_params_default(xl_rec_params *p);
 const char *xl_rec_kind_name(xl_rec_kind k);
