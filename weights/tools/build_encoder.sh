@@ -19,12 +19,25 @@
 #   5. stage 3: stage 2 again from stage 2's model with seed 2 (a new order of the data), STAGE3 steps
 #   6. stage 4: the same again from stage 3's model with seed 3, STAGE4 steps (the longest stage: every
 #      stage so far raised every score, docs/default-encoder.md)
-#   7. the file: stage 4's weights stored as float16 (`xlrec quantize --dtype f16`), then the SHA-256
-#      of every step's output (the model card records the file's)
+#   7. stages 5, 7 and 8 (FINAL_STAGE, default 4 = the shipped file's recipe; 5, 7 or 8 continue the
+#      chain), each from the previous one's model at --max-len 64 (docs/default-encoder.md):
+#      stage 5  a sixth of train_words.tsv (lines 2, 8, 14, ...) + the code-switched pairs
+#               (build_codeswitch.sh), STAGE5 steps, seed 5
+#      stage 7  stage 5's mix + WORD_COPIES copies of the everyday-word curriculum
+#               (build_wordpairs.sh), STAGE7 steps, seed 7
+#      stage 8  another sixth of train_words.tsv (lines 3, 9, ...) + the code-switched pairs + the
+#               word-deletion pairs (build_droppairs.sh) + WORD_COPIES copies of the curriculum,
+#               STAGE8 steps, seed 8
+#      (there is no stage 6: its number went to an experiment that was stopped)
+#   8. the file: the last stage's weights stored as float16 (`xlrec quantize --dtype f16`), then the
+#      SHA-256 of every step's output (the model card records the file's)
 #
 # Environment: XLREC (build/xlrec), CORPUS (/work/corpus/out), WORK (build/encoder), OUT
 # ($WORK/xlrec-encoder.xlm; copied to weights/default/ when it ships), THREADS (2), and the recipe's
-# knobs below (STAGE1..STAGE4: each stage's steps).
+# knobs below (STAGE1..STAGE8: each stage's steps), FINAL_STAGE (4, 5, 7 or 8) and, for stages 5-8, the
+# outputs of the three data builders: CODESWITCH (build_codeswitch.sh's codeswitch.tsv), WORDPAIRS
+# (build_wordpairs.sh's wordpairs.tsv), DROPPAIRS (build_droppairs.sh's droppairs.tsv); each is built
+# into WORK when its variable is unset.
 set -eu
 XLREC=${XLREC:-build/xlrec}
 CORPUS=${CORPUS:-/work/corpus/out}
@@ -38,6 +51,12 @@ STAGE1=${STAGE1:-1002}
 STAGE2=${STAGE2:-2500}
 STAGE3=${STAGE3:-1500}
 STAGE4=${STAGE4:-10000}
+STAGE5=${STAGE5:-4000}
+STAGE7=${STAGE7:-3000}
+STAGE8=${STAGE8:-4000}
+WORD_COPIES=${WORD_COPIES:-4}
+FINAL_STAGE=${FINAL_STAGE:-4}
+case $FINAL_STAGE in 4|5|7|8) ;; *) echo "build_encoder.sh: FINAL_STAGE must be 4, 5, 7 or 8" >&2; exit 2;; esac
 mkdir -p "$WORK"
 
 # 1. data
@@ -82,6 +101,60 @@ stage stage2 "$WORK/stage1.xlm" "$STAGE2" 1
 stage stage3 "$WORK/stage2.xlm" "$STAGE3" 2
 stage stage4 "$WORK/stage3.xlm" "$STAGE4" 3
 
-# 7. the file
-"$XLREC" quantize "$WORK/stage4.xlm" -o "$OUT" --dtype f16
-sha256sum "$WORK/vocab/vocab.txt" "$WORK/stage1.xlm" "$WORK/stage2.xlm" "$WORK/stage3.xlm" "$WORK/stage4.xlm" "$OUT"
+# 7. stages 5, 7 and 8 (each resumable; --max-len 64; checkpoints every 5 minutes)
+LONG="--eval-pairs $WORK/data/eval.tsv --eval-max 1000 --eval-every 1000
+      --objective rank --batch 128 --max-len 64 --lazy-embeddings --dropout 0.1
+      --threads $THREADS --log-every 10 --lr 3e-4 --warmup 100 --schedule linear --save-every 5"
+long_stage() { # NAME INIT MIX STEPS SEED
+    if [ ! -s "$WORK/$1.xlm" ]; then
+        resume=""
+        [ -s "$WORK/$1.ckpt" ] && resume="--resume $WORK/$1.ckpt"
+        # shellcheck disable=SC2086
+        "$XLREC" train-encoder --init "$2" --pairs "$3" $LONG --steps "$4" --seed "$5" \
+            --checkpoint "$WORK/$1.ckpt" $resume -o "$WORK/$1.xlm.part"
+        mv "$WORK/$1.xlm.part" "$WORK/$1.xlm"
+    fi
+}
+last=stage4
+if [ "$FINAL_STAGE" -ge 5 ]; then
+    if [ -z "${CODESWITCH:-}" ]; then
+        [ -s "$WORK/codeswitch/codeswitch.tsv" ] || sh weights/tools/build_codeswitch.sh "$CORPUS" "$WORK/codeswitch"
+        CODESWITCH=$WORK/codeswitch/codeswitch.tsv
+    fi
+    if [ ! -s "$WORK/mix5.tsv" ]; then
+        { awk 'NR % 6 == 2' "$WORK/data/train_words.tsv"; cat "$CODESWITCH"; } > "$WORK/mix5.tsv.part"
+        mv "$WORK/mix5.tsv.part" "$WORK/mix5.tsv"
+    fi
+    long_stage stage5 "$WORK/stage4.xlm" "$WORK/mix5.tsv" "$STAGE5" 5
+    last=stage5
+fi
+if [ "$FINAL_STAGE" -ge 7 ]; then
+    if [ -z "${WORDPAIRS:-}" ]; then
+        [ -s "$WORK/wordpairs/wordpairs.tsv" ] ||
+            sh weights/tools/build_wordpairs.sh "$CORPUS" "$(dirname "$CODESWITCH")" "$WORK/wordpairs"
+        WORDPAIRS=$WORK/wordpairs/wordpairs.tsv
+    fi
+    copies() { i=0; while [ "$i" -lt "$WORD_COPIES" ]; do cat "$WORDPAIRS"; i=$((i + 1)); done; }
+    if [ ! -s "$WORK/mix7.tsv" ]; then
+        { cat "$WORK/mix5.tsv"; copies; } > "$WORK/mix7.tsv.part"
+        mv "$WORK/mix7.tsv.part" "$WORK/mix7.tsv"
+    fi
+    long_stage stage7 "$WORK/stage5.xlm" "$WORK/mix7.tsv" "$STAGE7" 7
+    last=stage7
+fi
+if [ "$FINAL_STAGE" -ge 8 ]; then
+    if [ -z "${DROPPAIRS:-}" ]; then
+        [ -s "$WORK/droppairs/droppairs.tsv" ] || sh weights/tools/build_droppairs.sh "$CORPUS" "$WORK/droppairs"
+        DROPPAIRS=$WORK/droppairs/droppairs.tsv
+    fi
+    if [ ! -s "$WORK/mix8.tsv" ]; then
+        { awk 'NR % 6 == 3' "$WORK/data/train_words.tsv"; cat "$CODESWITCH" "$DROPPAIRS"; copies; } > "$WORK/mix8.tsv.part"
+        mv "$WORK/mix8.tsv.part" "$WORK/mix8.tsv"
+    fi
+    long_stage stage8 "$WORK/stage7.xlm" "$WORK/mix8.tsv" "$STAGE8" 8
+    last=stage8
+fi
+
+# 8. the file
+"$XLREC" quantize "$WORK/$last.xlm" -o "$OUT" --dtype f16
+sha256sum "$WORK/vocab/vocab.txt" "$WORK"/stage[0-9].xlm "$WORK"/mix[0-9].tsv "$OUT"
