@@ -115,42 +115,35 @@ long_stage() { # NAME INIT MIX STEPS SEED
         mv "$WORK/$1.xlm.part" "$WORK/$1.xlm"
     fi
 }
+built() { # FILE BUILDER ARGS...: print FILE, after running BUILDER ARGS (output to stderr) if it is missing
+    f=$1; shift
+    [ -s "$f" ] || "$@" >&2
+    printf '%s\n' "$f"
+}
+mix() { # NAME: stdin to WORK/NAME.tsv, written atomically
+    cat > "$WORK/$1.tsv.part" && mv "$WORK/$1.tsv.part" "$WORK/$1.tsv"
+}
+copies() { i=0; while [ "$i" -lt "$WORD_COPIES" ]; do cat "$WORDPAIRS"; i=$((i + 1)); done; }
 last=stage4
 if [ "$FINAL_STAGE" -ge 5 ]; then
-    if [ -z "${CODESWITCH:-}" ]; then
-        [ -s "$WORK/codeswitch/codeswitch.tsv" ] || sh weights/tools/build_codeswitch.sh "$CORPUS" "$WORK/codeswitch"
-        CODESWITCH=$WORK/codeswitch/codeswitch.tsv
-    fi
-    if [ ! -s "$WORK/mix5.tsv" ]; then
-        { awk 'NR % 6 == 2' "$WORK/data/train_words.tsv"; cat "$CODESWITCH"; } > "$WORK/mix5.tsv.part"
-        mv "$WORK/mix5.tsv.part" "$WORK/mix5.tsv"
-    fi
+    CODESWITCH=${CODESWITCH:-$(built "$WORK/codeswitch/codeswitch.tsv" \
+        sh weights/tools/build_codeswitch.sh "$CORPUS" "$WORK/codeswitch")}
+    [ -s "$WORK/mix5.tsv" ] || { awk 'NR % 6 == 2' "$WORK/data/train_words.tsv"; cat "$CODESWITCH"; } | mix mix5
     long_stage stage5 "$WORK/stage4.xlm" "$WORK/mix5.tsv" "$STAGE5" 5
     last=stage5
 fi
 if [ "$FINAL_STAGE" -ge 7 ]; then
-    if [ -z "${WORDPAIRS:-}" ]; then
-        [ -s "$WORK/wordpairs/wordpairs.tsv" ] ||
-            sh weights/tools/build_wordpairs.sh "$CORPUS" "$(dirname "$CODESWITCH")" "$WORK/wordpairs"
-        WORDPAIRS=$WORK/wordpairs/wordpairs.tsv
-    fi
-    copies() { i=0; while [ "$i" -lt "$WORD_COPIES" ]; do cat "$WORDPAIRS"; i=$((i + 1)); done; }
-    if [ ! -s "$WORK/mix7.tsv" ]; then
-        { cat "$WORK/mix5.tsv"; copies; } > "$WORK/mix7.tsv.part"
-        mv "$WORK/mix7.tsv.part" "$WORK/mix7.tsv"
-    fi
+    WORDPAIRS=${WORDPAIRS:-$(built "$WORK/wordpairs/wordpairs.tsv" \
+        sh weights/tools/build_wordpairs.sh "$CORPUS" "$(dirname "$CODESWITCH")" "$WORK/wordpairs")}
+    [ -s "$WORK/mix7.tsv" ] || { cat "$WORK/mix5.tsv"; copies; } | mix mix7
     long_stage stage7 "$WORK/stage5.xlm" "$WORK/mix7.tsv" "$STAGE7" 7
     last=stage7
 fi
 if [ "$FINAL_STAGE" -ge 8 ]; then
-    if [ -z "${DROPPAIRS:-}" ]; then
-        [ -s "$WORK/droppairs/droppairs.tsv" ] || sh weights/tools/build_droppairs.sh "$CORPUS" "$WORK/droppairs"
-        DROPPAIRS=$WORK/droppairs/droppairs.tsv
-    fi
-    if [ ! -s "$WORK/mix8.tsv" ]; then
-        { awk 'NR % 6 == 3' "$WORK/data/train_words.tsv"; cat "$CODESWITCH" "$DROPPAIRS"; copies; } > "$WORK/mix8.tsv.part"
-        mv "$WORK/mix8.tsv.part" "$WORK/mix8.tsv"
-    fi
+    DROPPAIRS=${DROPPAIRS:-$(built "$WORK/droppairs/droppairs.tsv" \
+        sh weights/tools/build_droppairs.sh "$CORPUS" "$WORK/droppairs")}
+    [ -s "$WORK/mix8.tsv" ] ||
+        { awk 'NR % 6 == 3' "$WORK/data/train_words.tsv"; cat "$CODESWITCH" "$DROPPAIRS"; copies; } | mix mix8
     long_stage stage8 "$WORK/stage7.xlm" "$WORK/mix8.tsv" "$STAGE8" 8
     last=stage8
 fi
