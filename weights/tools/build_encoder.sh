@@ -86,35 +86,28 @@ if [ ! -s "$WORK/stage1.xlm" ]; then
 fi
 
 # 4.-6. stages 2, 3 and 4 (each resumable)
-stage() { # NAME INIT STEPS SEED
-    if [ ! -s "$WORK/$1.xlm" ]; then
+stage() { # NAME INIT PAIRS STEPS SEED OPTIONS...: one fine-tuning stage from INIT, resumed from NAME.ckpt
+    name=$1 init=$2 pairs=$3 steps=$4 seed=$5
+    shift 5
+    if [ ! -s "$WORK/$name.xlm" ]; then
         resume=""
-        [ -s "$WORK/$1.ckpt" ] && resume="--resume $WORK/$1.ckpt"
+        [ -s "$WORK/$name.ckpt" ] && resume="--resume $WORK/$name.ckpt"
         # shellcheck disable=SC2086
-        "$XLREC" train-encoder --init "$2" --pairs "$WORK/data/train_words.tsv" $COMMON --seed "$4" \
-            --steps "$3" --lr 3e-4 --warmup 100 --schedule linear \
-            --save-every 5 --checkpoint "$WORK/$1.ckpt" $resume -o "$WORK/$1.xlm.part"
-        mv "$WORK/$1.xlm.part" "$WORK/$1.xlm"
+        "$XLREC" train-encoder --init "$init" --pairs "$pairs" "$@" --steps "$steps" --seed "$seed" \
+            --checkpoint "$WORK/$name.ckpt" $resume -o "$WORK/$name.xlm.part"
+        mv "$WORK/$name.xlm.part" "$WORK/$name.xlm"
     fi
 }
-stage stage2 "$WORK/stage1.xlm" "$STAGE2" 1
-stage stage3 "$WORK/stage2.xlm" "$STAGE3" 2
-stage stage4 "$WORK/stage3.xlm" "$STAGE4" 3
+# shellcheck disable=SC2086
+set -- $COMMON --lr 3e-4 --warmup 100 --schedule linear --save-every 5
+stage stage2 "$WORK/stage1.xlm" "$WORK/data/train_words.tsv" "$STAGE2" 1 "$@"
+stage stage3 "$WORK/stage2.xlm" "$WORK/data/train_words.tsv" "$STAGE3" 2 "$@"
+stage stage4 "$WORK/stage3.xlm" "$WORK/data/train_words.tsv" "$STAGE4" 3 "$@"
 
 # 7. stages 5, 7 and 8 (each resumable; --max-len 64; checkpoints every 5 minutes)
-LONG="--eval-pairs $WORK/data/eval.tsv --eval-max 1000 --eval-every 1000
-      --objective rank --batch 128 --max-len 64 --lazy-embeddings --dropout 0.1
-      --threads $THREADS --log-every 10 --lr 3e-4 --warmup 100 --schedule linear --save-every 5"
-long_stage() { # NAME INIT MIX STEPS SEED
-    if [ ! -s "$WORK/$1.xlm" ]; then
-        resume=""
-        [ -s "$WORK/$1.ckpt" ] && resume="--resume $WORK/$1.ckpt"
-        # shellcheck disable=SC2086
-        "$XLREC" train-encoder --init "$2" --pairs "$3" $LONG --steps "$4" --seed "$5" \
-            --checkpoint "$WORK/$1.ckpt" $resume -o "$WORK/$1.xlm.part"
-        mv "$WORK/$1.xlm.part" "$WORK/$1.xlm"
-    fi
-}
+set -- --eval-pairs "$WORK/data/eval.tsv" --eval-max 1000 --eval-every 1000 \
+    --objective rank --batch 128 --max-len 64 --lazy-embeddings --dropout 0.1 \
+    --threads "$THREADS" --log-every 10 --lr 3e-4 --warmup 100 --schedule linear --save-every 5
 built() { # FILE BUILDER ARGS...: print FILE, after running BUILDER ARGS (output to stderr) if it is missing
     f=$1; shift
     [ -s "$f" ] || "$@" >&2
@@ -129,14 +122,14 @@ if [ "$FINAL_STAGE" -ge 5 ]; then
     CODESWITCH=${CODESWITCH:-$(built "$WORK/codeswitch/codeswitch.tsv" \
         sh weights/tools/build_codeswitch.sh "$CORPUS" "$WORK/codeswitch")}
     [ -s "$WORK/mix5.tsv" ] || { awk 'NR % 6 == 2' "$WORK/data/train_words.tsv"; cat "$CODESWITCH"; } | mix mix5
-    long_stage stage5 "$WORK/stage4.xlm" "$WORK/mix5.tsv" "$STAGE5" 5
+    stage stage5 "$WORK/stage4.xlm" "$WORK/mix5.tsv" "$STAGE5" 5 "$@"
     last=stage5
 fi
 if [ "$FINAL_STAGE" -ge 7 ]; then
     WORDPAIRS=${WORDPAIRS:-$(built "$WORK/wordpairs/wordpairs.tsv" \
         sh weights/tools/build_wordpairs.sh "$CORPUS" "$(dirname "$CODESWITCH")" "$WORK/wordpairs")}
     [ -s "$WORK/mix7.tsv" ] || { cat "$WORK/mix5.tsv"; copies; } | mix mix7
-    long_stage stage7 "$WORK/stage5.xlm" "$WORK/mix7.tsv" "$STAGE7" 7
+    stage stage7 "$WORK/stage5.xlm" "$WORK/mix7.tsv" "$STAGE7" 7 "$@"
     last=stage7
 fi
 if [ "$FINAL_STAGE" -ge 8 ]; then
@@ -144,7 +137,7 @@ if [ "$FINAL_STAGE" -ge 8 ]; then
         sh weights/tools/build_droppairs.sh "$CORPUS" "$WORK/droppairs")}
     [ -s "$WORK/mix8.tsv" ] ||
         { awk 'NR % 6 == 3' "$WORK/data/train_words.tsv"; cat "$CODESWITCH" "$DROPPAIRS"; copies; } | mix mix8
-    long_stage stage8 "$WORK/stage7.xlm" "$WORK/mix8.tsv" "$STAGE8" 8
+    stage stage8 "$WORK/stage7.xlm" "$WORK/mix8.tsv" "$STAGE8" 8 "$@"
     last=stage8
 fi
 
