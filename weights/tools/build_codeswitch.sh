@@ -65,13 +65,12 @@ CORE="de fr es it pt ru zh-Hans ja ko ar"
 EXTRA_DEBS="dict-freedict-ita-eng dict-freedict-por-eng"
 export LC_ALL=C
 die() { echo "build_codeswitch.sh: $*" >&2; exit 1; }
-. "$(dirname "$0")/registry_lib.sh"   # train_pairs, wordnet_fetch, wordnet_examples
+. "$(dirname "$0")/registry_lib.sh"   # train_pairs, wordnet_fetch, wordnet_examples, thin
 [ -d "$CORPUS/pairs/train" ] || die "no $CORPUS/pairs/train"
 [ -x "$XLREC" ] || die "no $XLREC (make, or set XLREC)"
 mkdir -p "$OUT/dict" "$OUT/logs" "$OUT/work"
 W=$OUT/work
 
-thin() { awk -v cap="$1" -v m="$2" 'BEGIN { r = cap < m ? cap : m } { if (int((i + 1) * r / m) > int(i * r / m)) print; i++ }'; }
 # sentence-like text: 4+ space-separated words, 20-200 bytes, no tab
 sentence_like='s !~ /\r/ && length(s) >= 20 && length(s) <= 200 && split(s, w, " ") >= 4'
 

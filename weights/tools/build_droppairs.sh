@@ -48,13 +48,12 @@ MAX_LEN=${MAX_LEN:-200}         # augment --max-len (code points)
 CORE="de fr es it pt ru zh-Hans ja ko ar"
 export LC_ALL=C
 die() { echo "build_droppairs.sh: $*" >&2; exit 1; }
-. "$(dirname "$0")/registry_lib.sh"   # train_pairs, wordnet_fetch, wordnet_examples
+. "$(dirname "$0")/registry_lib.sh"   # train_pairs, wordnet_fetch, wordnet_examples, thin
 [ -d "$CORPUS/pairs/train" ] || die "no $CORPUS/pairs/train"
 [ -x "$XLREC" ] || die "no $XLREC (make, or set XLREC)"
 mkdir -p "$OUT/logs" "$OUT/work"
 W=$OUT/work
 
-thin() { awk -v cap="$1" -v m="$2" 'BEGIN { r = cap < m ? cap : m } { if (int((i + 1) * r / m) > int(i * r / m)) print; i++ }'; }
 # no C0 control character or DEL (the corpus's zh fortunes hold ANSI colour escapes: deleting
 # characters would leave broken escape sequences)
 sentence_like='s !~ /[\001-\037\177]/ && length(s) >= 20 && length(s) <= 200 && split(s, w, " ") >= 4'

@@ -2,6 +2,10 @@
 # build_droppairs.sh, build_wordpairs.sh); sourced, not run.  The caller sets CORPUS (the registry
 # corpus of build_corpus.sh), OUT (its output folder), WORDNET_DIR (may be empty) and defines die().
 
+# thin CAP M: at most CAP of the M lines on stdin, spread evenly (line i is kept when floor((i+1)r/M)
+# passes floor(ir/M), r = min(CAP, M)); deterministic, no random step
+thin() { awk -v cap="$1" -v m="$2" 'BEGIN { r = cap < m ? cap : m } { if (int((i + 1) * r / m) > int(i * r / m)) print; i++ }'; }
+
 # train_pairs LANG: pairs/train/en-LANG.tsv with its source sidecar, minus any debian-handbook /
 # multi30k line (evaluation sets are never read for training)
 train_pairs() {
